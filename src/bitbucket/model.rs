@@ -1,0 +1,371 @@
+//! Plain data shared by the client, the wizard and the headless face.
+//!
+//! Nothing here does IO: the wizard may use these types (architecture.md), so they
+//! must stay free of tokio, reqwest and the terminal.
+
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+/// Which Bitbucket product a connection talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Provider {
+    Cloud,
+    Server,
+}
+
+impl Provider {
+    pub const ALL: [Provider; 2] = [Provider::Cloud, Provider::Server];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Provider::Cloud => "Bitbucket Cloud",
+            Provider::Server => "Bitbucket Server / Data Center",
+        }
+    }
+
+    pub fn blurb(self) -> &'static str {
+        match self {
+            Provider::Cloud => "bitbucket.org, hosted by Atlassian",
+            Provider::Server => "self-hosted, version 7.14 or later",
+        }
+    }
+
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            Provider::Cloud => "cloud",
+            Provider::Server => "server",
+        }
+    }
+
+    pub fn auth_kinds(self) -> &'static [AuthKind] {
+        match self {
+            Provider::Cloud => &[
+                AuthKind::OAuth,
+                AuthKind::ApiToken,
+                AuthKind::RepoToken,
+                AuthKind::AppPassword,
+            ],
+            Provider::Server => &[AuthKind::HttpTokenUser, AuthKind::HttpTokenRepo],
+        }
+    }
+}
+
+/// The credential types of product.md, by product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthKind {
+    OAuth,
+    ApiToken,
+    RepoToken,
+    AppPassword,
+    HttpTokenUser,
+    HttpTokenRepo,
+}
+
+impl AuthKind {
+    pub const ALL: [AuthKind; 6] = [
+        AuthKind::OAuth,
+        AuthKind::ApiToken,
+        AuthKind::RepoToken,
+        AuthKind::AppPassword,
+        AuthKind::HttpTokenUser,
+        AuthKind::HttpTokenRepo,
+    ];
+
+    pub fn provider(self) -> Provider {
+        match self {
+            AuthKind::OAuth | AuthKind::ApiToken | AuthKind::RepoToken | AuthKind::AppPassword => {
+                Provider::Cloud
+            }
+            AuthKind::HttpTokenUser | AuthKind::HttpTokenRepo => Provider::Server,
+        }
+    }
+
+    /// The name used on the command line and in the connections file.
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            AuthKind::OAuth => "oauth",
+            AuthKind::ApiToken => "api-token",
+            AuthKind::RepoToken => "repo-token",
+            AuthKind::AppPassword => "app-password",
+            AuthKind::HttpTokenUser => "http-token-user",
+            AuthKind::HttpTokenRepo => "http-token-repo",
+        }
+    }
+
+    pub fn from_cli_name(name: &str) -> Option<AuthKind> {
+        AuthKind::ALL.into_iter().find(|k| k.cli_name() == name)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AuthKind::OAuth => "OAuth2 (browser sign-in)",
+            AuthKind::ApiToken => "API Token – User",
+            AuthKind::RepoToken => "Access Token – Repository",
+            AuthKind::AppPassword => "App Password – User (deprecated)",
+            AuthKind::HttpTokenUser => "HTTP Access Token – User",
+            AuthKind::HttpTokenRepo => "HTTP Access Token – Repository",
+        }
+    }
+
+    /// One line on what it is and when to choose it.
+    pub fn blurb(self) -> &'static str {
+        match self {
+            AuthKind::OAuth => {
+                "Sign in through a browser with your workspace's OAuth consumer; tokens refresh themselves."
+            }
+            AuthKind::ApiToken => {
+                "Recommended. A scoped token of your Atlassian account, used with your account email."
+            }
+            AuthKind::RepoToken => {
+                "One repository only, no user attached: the least privilege when one repository is all you need."
+            }
+            AuthKind::AppPassword => {
+                "Old setups only: Atlassian removed app passwords on 2026-07-28. Use an API token."
+            }
+            AuthKind::HttpTokenUser => {
+                "A personal token: reaches every repository its owner can. Best on a dedicated bot user."
+            }
+            AuthKind::HttpTokenRepo => {
+                "A token made in one repository's settings: reaches that repository only (Bearer only)."
+            }
+        }
+    }
+
+    /// Whether this build can complete the flow for this type. Types not built yet are
+    /// listed as coming and cannot be chosen.
+    pub fn available(self) -> bool {
+        matches!(self, AuthKind::ApiToken | AuthKind::HttpTokenUser)
+    }
+
+    /// Whether the credential belongs to a user (and so reaches every repository the user can).
+    pub fn is_user_level(self) -> bool {
+        !matches!(self, AuthKind::RepoToken | AuthKind::HttpTokenRepo)
+    }
+}
+
+/// What the user asked to connect, minus the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionSpec {
+    pub name: String,
+    pub provider: Provider,
+    pub auth: AuthKind,
+    /// Cloud: the web URL (`https://bitbucket.org` or an override). Server: the base URL.
+    pub url: String,
+    /// Username (Server, app password) or Atlassian account email (Cloud API token).
+    pub username: Option<String>,
+    /// `workspace/slug` (Cloud) or `KEY/slug` (Server) for repository-level tokens.
+    pub repo: Option<String>,
+}
+
+/// A spec plus its secret: what the client needs to talk to the server.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub spec: ConnectionSpec,
+    pub secret: SecretString,
+}
+
+/// Who a credential belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Identity {
+    /// Login name: `X-AUSERNAME` on Server, `nickname`/`username` on Cloud.
+    pub username: String,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub account_id: Option<String>,
+}
+
+/// One repository as bbconnect shows it; both products map into this.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Repo {
+    /// `workspace/slug` (Cloud) or `KEY/slug` (Server).
+    pub full_name: String,
+    pub name: String,
+    pub slug: String,
+    pub project_key: Option<String>,
+    pub project_name: Option<String>,
+    /// Cloud only.
+    pub workspace: Option<String>,
+    pub private: bool,
+    pub archived: bool,
+    pub default_branch: Option<String>,
+    /// Without any embedded userinfo.
+    pub clone_https: Option<String>,
+    pub clone_ssh: Option<String>,
+    /// RFC 3339 as the server sent it (Cloud only).
+    pub updated_on: Option<String>,
+    pub description: Option<String>,
+    pub web_url: Option<String>,
+}
+
+/// The outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckStatus {
+    Passed,
+    Warning,
+    Failed,
+}
+
+/// Why a failed check failed, for exit codes (product.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailureClass {
+    /// DNS, TCP, TLS, timeout: exit 5.
+    Unreachable,
+    /// The server refused the credential: exit 3.
+    Rejected,
+    /// A permission or the server version is missing: exit 4.
+    Permission,
+    /// Input the user must correct: exit 2.
+    Input,
+    /// Anything else: exit 1.
+    Other,
+}
+
+impl FailureClass {
+    pub fn exit_code(self) -> i32 {
+        match self {
+            FailureClass::Unreachable => 5,
+            FailureClass::Rejected => 3,
+            FailureClass::Permission => 4,
+            FailureClass::Input => 2,
+            FailureClass::Other => 1,
+        }
+    }
+}
+
+/// One row of the check report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckItem {
+    /// Stable machine name (`reach`, `version`, `credential`, ...).
+    pub id: String,
+    pub title: String,
+    pub status: CheckStatus,
+    /// What was found, one line.
+    pub detail: String,
+    /// What to do about it, one line; empty when passed.
+    pub fix: Option<String>,
+    /// Set on failed rows.
+    pub class: Option<FailureClass>,
+}
+
+impl CheckItem {
+    pub fn passed(id: &str, title: &str, detail: impl Into<String>) -> Self {
+        CheckItem {
+            id: id.into(),
+            title: title.into(),
+            status: CheckStatus::Passed,
+            detail: detail.into(),
+            fix: None,
+            class: None,
+        }
+    }
+
+    pub fn warning(
+        id: &str,
+        title: &str,
+        detail: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        CheckItem {
+            id: id.into(),
+            title: title.into(),
+            status: CheckStatus::Warning,
+            detail: detail.into(),
+            fix: Some(fix.into()),
+            class: None,
+        }
+    }
+
+    pub fn failed(
+        id: &str,
+        title: &str,
+        class: FailureClass,
+        detail: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        CheckItem {
+            id: id.into(),
+            title: title.into(),
+            status: CheckStatus::Failed,
+            detail: detail.into(),
+            fix: Some(fix.into()),
+            class: Some(class),
+        }
+    }
+}
+
+/// The full report of a check run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct CheckReport {
+    pub items: Vec<CheckItem>,
+    pub identity: Option<Identity>,
+    pub server_version: Option<String>,
+}
+
+impl CheckReport {
+    pub fn worst(&self) -> CheckStatus {
+        self.items
+            .iter()
+            .map(|i| i.status)
+            .max()
+            .unwrap_or(CheckStatus::Passed)
+    }
+
+    pub fn passed(&self) -> bool {
+        self.worst() != CheckStatus::Failed
+    }
+
+    /// The exit code of product.md for this report: the first failure decides.
+    pub fn exit_code(&self) -> i32 {
+        self.items
+            .iter()
+            .find(|i| i.status == CheckStatus::Failed)
+            .map(|i| i.class.unwrap_or(FailureClass::Other).exit_code())
+            .unwrap_or(0)
+    }
+}
+
+/// A failure a user can meet, as plain data: what happened and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    pub what: String,
+    pub fix: String,
+    pub class: FailureClass,
+}
+
+impl Problem {
+    pub fn new(class: FailureClass, what: impl Into<String>, fix: impl Into<String>) -> Self {
+        Problem {
+            what: what.into(),
+            fix: fix.into(),
+            class,
+        }
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.what, self.fix)
+    }
+}
+
+/// Progress of repository loading.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RepoPage {
+    pub repos: Vec<Repo>,
+    /// Total across the listing when the server told it (summed over workspaces when known).
+    pub total_hint: Option<usize>,
+}
+
+/// What was saved, for the Done screen and the headless output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedInfo {
+    pub name: String,
+    pub config_file: String,
+    /// Human description of where the secret lives ("file ~/.config/.../secrets/x (0600)").
+    pub secret_location: String,
+    pub clone_https: Option<String>,
+}

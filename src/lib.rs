@@ -1,0 +1,12 @@
+//! bbconnect: connect a Bitbucket Cloud or Server / Data Center account, verified end to end.
+
+pub mod app;
+pub mod bitbucket;
+pub mod cli;
+pub mod keys;
+pub mod sanitize;
+pub mod sim;
+pub mod store;
+pub mod ui;
+pub mod wizard;
+pub mod worker;

@@ -1,0 +1,98 @@
+//! The messages that drive the wizard and the effects it asks the outside world to run.
+//!
+//! Every reply from the worker carries the request id of the effect that caused it, so
+//! `update` can drop replies that arrive after the user moved on.
+
+use crate::bitbucket::model::{CheckReport, Credentials, Problem, Repo, RepoPage, SavedInfo};
+
+/// Identifies one effect and its replies.
+pub type RequestId = u64;
+
+/// Everything that can change the wizard: user intents (from `keys`) and worker replies.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    // --- navigation, any step
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    Confirm,
+    Back,
+    ToggleHelp,
+    Quit,
+    // --- text entry (form fields, filter)
+    NextField,
+    PrevField,
+    /// A key for the focused text input, already reduced to plain data.
+    Edit(EditKey),
+    /// Open the page where the token for the chosen auth type is created.
+    OpenTokenPage,
+    /// On the check screen: run the checks again.
+    Retry,
+    /// On the check screen: back to the form with values kept.
+    EditForm,
+    /// On the repository screen: focus the filter.
+    FocusFilter,
+    // --- worker replies
+    CheckProgress {
+        id: RequestId,
+        note: String,
+    },
+    CheckDone {
+        id: RequestId,
+        report: CheckReport,
+    },
+    ReposPage {
+        id: RequestId,
+        page: RepoPage,
+    },
+    ReposDone {
+        id: RequestId,
+        result: Result<(), Problem>,
+    },
+    Saved {
+        id: RequestId,
+        result: Result<SavedInfo, Problem>,
+    },
+    /// Animation tick for spinners (the app sends it only while something is in flight).
+    Tick,
+}
+
+/// Text-editing keys, without any terminal types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditKey {
+    Char(char),
+    Backspace,
+    Delete,
+    Left,
+    Right,
+    Home,
+    End,
+    /// Ctrl-U: clear to start.
+    ClearLine,
+}
+
+/// Work the wizard asks for; the app hands each to the worker.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    CheckCredentials {
+        id: RequestId,
+        creds: Credentials,
+    },
+    LoadRepos {
+        id: RequestId,
+        creds: Credentials,
+    },
+    /// Stop any repository loading (the user left the screen).
+    CancelRepos,
+    Save {
+        id: RequestId,
+        creds: Credentials,
+        repo: Option<Repo>,
+        identity_username: Option<String>,
+    },
+    OpenUrl(String),
+    Quit,
+}
