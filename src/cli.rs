@@ -1,1 +1,493 @@
-//! TODO
+//! The command line: clap definitions and the headless commands (scripts and CI).
+//!
+//! Secrets never come from arguments (they would show in `ps` and shell history): only from
+//! standard input (`--token-stdin`) or `BBCONNECT_TOKEN`.
+
+use std::io::{IsTerminal, Read};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use secrecy::SecretString;
+use serde_json::json;
+
+use crate::bitbucket::model::{
+    AuthKind, CheckReport, CheckStatus, ConnectionSpec, Credentials, FailureClass, Problem, Provider,
+    Repo,
+};
+use crate::bitbucket::{Client, ClientOptions, Endpoints};
+use crate::engine;
+use crate::sanitize::clean;
+use crate::sim::{Scenario, SimConfig};
+use crate::store::{SavedConnection, Store};
+use crate::wizard::validate;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "bbconnect",
+    version,
+    about = "Connect a Bitbucket Cloud or Server / Data Center account, verified end to end.",
+    long_about = "Without a command, bbconnect starts the interactive wizard.\n\
+                  Exit codes: 0 success, 2 usage or invalid input, 3 credentials rejected,\n\
+                  4 a required permission or server version missing, 5 server unreachable, 1 anything else."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check credentials and save a connection without the wizard.
+    Connect(ConnectArgs),
+    /// List saved connections (never the secret).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-run every check on saved connections.
+    Check {
+        names: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the repositories a saved connection can see.
+    Repos {
+        name: String,
+        #[arg(long)]
+        filter: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a saved connection and its secret.
+    Remove {
+        name: String,
+        /// Also delete the webhook bbconnect created.
+        #[arg(long)]
+        delete_webhook: bool,
+    },
+    /// The wizard against the built-in simulator: no account, no network.
+    Demo,
+    /// Run the built-in simulator alone, for trying and testing.
+    Sim(SimArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ProviderArg {
+    Cloud,
+    Server,
+}
+
+impl From<ProviderArg> for Provider {
+    fn from(p: ProviderArg) -> Self {
+        match p {
+            ProviderArg::Cloud => Provider::Cloud,
+            ProviderArg::Server => Provider::Server,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    #[arg(long, value_enum)]
+    pub provider: ProviderArg,
+    /// oauth, api-token, repo-token, app-password (Cloud); http-token-user, http-token-repo (Server/DC).
+    #[arg(long)]
+    pub auth: String,
+    #[arg(long)]
+    pub name: String,
+    /// Server base URL; for Cloud defaults to https://bitbucket.org (or BBCONNECT_CLOUD_WEB_URL).
+    #[arg(long)]
+    pub url: Option<String>,
+    #[arg(long, conflicts_with = "email")]
+    pub username: Option<String>,
+    /// The Atlassian account email (Cloud API tokens).
+    #[arg(long)]
+    pub email: Option<String>,
+    /// WORKSPACE/SLUG (Cloud) or KEY/SLUG (Server) to select.
+    #[arg(long)]
+    pub repo: Option<String>,
+    #[arg(long)]
+    pub webhook_url: Option<String>,
+    #[arg(long, requires = "webhook_url")]
+    pub webhook_secret_env: Option<String>,
+    #[arg(long, value_delimiter = ',', requires = "webhook_url")]
+    pub webhook_events: Vec<String>,
+    /// Read the secret from standard input (otherwise from BBCONNECT_TOKEN).
+    #[arg(long)]
+    pub token_stdin: bool,
+    /// Allow sending the secret over plain http to a host that is not loopback.
+    #[arg(long)]
+    pub allow_http: bool,
+    /// Replace a saved connection of the same name.
+    #[arg(long)]
+    pub replace: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 7990)]
+    pub port: u16,
+    /// A failure to reproduce.
+    #[arg(long, value_enum, default_value = "normal")]
+    pub scenario: Scenario,
+    /// Number of repositories per product.
+    #[arg(long)]
+    pub repos: Option<usize>,
+    /// Latency added to every request.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+}
+
+impl SimArgs {
+    pub fn config(&self) -> SimConfig {
+        SimConfig {
+            port: self.port,
+            scenario: self.scenario,
+            repos: self.repos,
+            latency_ms: self.latency_ms,
+            ..SimConfig::default()
+        }
+    }
+}
+
+/// A headless command's failure: the message for stderr and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub code: i32,
+}
+
+impl From<Problem> for Failure {
+    fn from(p: Problem) -> Self {
+        Failure {
+            message: format!("{}\n  fix: {}", p.what, p.fix),
+            code: p.class.exit_code(),
+        }
+    }
+}
+
+fn usage(what: impl Into<String>, fix: impl Into<String>) -> Failure {
+    Problem::new(FailureClass::Input, what, fix).into()
+}
+
+/// Reads the secret for `connect`: stdin with --token-stdin, else BBCONNECT_TOKEN.
+fn read_secret(token_stdin: bool) -> Result<SecretString, Failure> {
+    let raw = if token_stdin {
+        let mut buf = String::new();
+        std::io::stdin().read_to_string(&mut buf).map_err(|e| {
+            usage(
+                format!("Could not read the secret from standard input: {e}."),
+                "Pipe the token in, e.g. `printenv MY_TOKEN | bbconnect connect ... --token-stdin`.",
+            )
+        })?;
+        buf
+    } else {
+        match std::env::var("BBCONNECT_TOKEN") {
+            Ok(v) => v,
+            Err(_) => {
+                return Err(usage(
+                    "No secret given.",
+                    "Set BBCONNECT_TOKEN or pipe it with --token-stdin (never as an argument).",
+                ));
+            }
+        }
+    };
+    let trimmed = raw.trim_end_matches(['\n', '\r']).to_string();
+    if let Some(msg) = validate::secret(&trimmed) {
+        return Err(usage(format!("The secret is not usable: {msg}."), "Paste the token exactly as Bitbucket showed it."));
+    }
+    Ok(SecretString::from(trimmed))
+}
+
+/// Builds the connection spec from the flags, with the same validation as the wizard's form.
+pub fn spec_from_args(args: &ConnectArgs, endpoints: &Endpoints) -> Result<ConnectionSpec, Failure> {
+    let provider = Provider::from(args.provider);
+    let auth = AuthKind::from_cli_name(&args.auth).ok_or_else(|| {
+        usage(
+            format!("Unknown auth type `{}`.", clean(&args.auth)),
+            "Use one of: oauth, api-token, repo-token, app-password (cloud); http-token-user, http-token-repo (server).",
+        )
+    })?;
+    if auth.provider() != provider {
+        return Err(usage(
+            format!("`{}` is not a {} credential type.", auth.cli_name(), provider.label()),
+            format!(
+                "For {} use one of: {}.",
+                provider.cli_name(),
+                provider.auth_kinds().iter().map(|k| k.cli_name()).collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    }
+    if !auth.available() {
+        return Err(Failure {
+            message: format!(
+                "`{}` is not available yet in this version of bbconnect.\n  fix: use {} for now.",
+                auth.cli_name(),
+                AuthKind::ALL.iter().filter(|k| k.available() && k.provider() == provider).map(|k| k.cli_name()).collect::<Vec<_>>().join(" or ")
+            ),
+            code: 1,
+        });
+    }
+    let url = match (&args.url, provider) {
+        (Some(u), _) => u.trim().to_string(),
+        (None, Provider::Cloud) => endpoints.cloud_web.clone(),
+        (None, Provider::Server) => {
+            return Err(usage("--url is required for Bitbucket Server / Data Center.", "Pass the server's base URL, e.g. --url https://bitbucket.example.com."));
+        }
+    };
+    let username = args.email.clone().or_else(|| args.username.clone());
+    let spec = ConnectionSpec {
+        name: args.name.clone(),
+        provider,
+        auth,
+        url,
+        username,
+        repo: args.repo.clone(),
+    };
+    if let Some((field, msg)) = validate::spec(&spec).into_iter().next() {
+        return Err(usage(format!("{field}: {msg}."), "Correct the flag and run again."));
+    }
+    Ok(spec)
+}
+
+fn print_report(report: &CheckReport, name: &str) {
+    eprintln!("Checks for {}:", clean(name));
+    for item in &report.items {
+        let mark = match item.status {
+            CheckStatus::Passed => "ok  ",
+            CheckStatus::Warning => "warn",
+            CheckStatus::Failed => "FAIL",
+        };
+        eprintln!("  [{mark}] {}: {}", clean(&item.title), clean(&item.detail));
+        if let Some(fix) = &item.fix {
+            if item.status != CheckStatus::Passed {
+                eprintln!("         fix: {}", clean(fix));
+            }
+        }
+    }
+}
+
+fn report_json(report: &CheckReport) -> serde_json::Value {
+    serde_json::to_value(report).unwrap_or(serde_json::Value::Null)
+}
+
+fn find_repo<'a>(repos: &'a [Repo], wanted: &str) -> Option<&'a Repo> {
+    repos.iter().find(|r| r.full_name.eq_ignore_ascii_case(wanted))
+}
+
+/// `bbconnect connect`.
+pub async fn connect(args: ConnectArgs, store: &Store, endpoints: &Endpoints) -> Result<(), Failure> {
+    let spec = spec_from_args(&args, endpoints)?;
+    if !args.replace && store.get(&spec.name).map_err(Problem::from)?.is_some() {
+        return Err(usage(
+            format!("A connection named `{}` already exists.", spec.name),
+            "Choose another --name, pass --replace, or `bbconnect remove` it first.",
+        ));
+    }
+    if args.webhook_url.is_some() {
+        return Err(Failure {
+            message: "Webhook creation is not available yet in this version of bbconnect.\n  fix: connect without --webhook-url for now.".into(),
+            code: 1,
+        });
+    }
+    let secret = read_secret(args.token_stdin)?;
+    let creds = Credentials { spec: spec.clone(), secret };
+    let options = ClientOptions { allow_http: args.allow_http, ..ClientOptions::default() };
+    let client = Client::new(creds.clone(), endpoints, options)?;
+    let report = client.check(None).await;
+    if !args.json {
+        print_report(&report, &spec.name);
+    }
+    if !report.passed() {
+        if args.json {
+            println!("{}", json!({"ok": false, "name": spec.name, "checks": report_json(&report)}));
+        }
+        return Err(Failure { message: "The connection was not saved: fix the failed checks above and run again.".into(), code: report.exit_code() });
+    }
+    let repo = match &spec.repo {
+        None => None,
+        Some(wanted) => {
+            let repos = client.list_all_repos().await?;
+            match find_repo(&repos, wanted) {
+                Some(r) => Some(r.clone()),
+                None => {
+                    return Err(Problem::new(
+                        FailureClass::Permission,
+                        format!("Repository `{}` is not visible to this credential ({} repositories are).", clean(wanted), repos.len()),
+                        "Check the spelling (WORKSPACE/SLUG on Cloud, KEY/SLUG on Server), or grant the credential read access to it.",
+                    )
+                    .into());
+                }
+            }
+        }
+    };
+    let user = report.identity.as_ref().map(|i| i.username.clone());
+    let conn = engine::saved_connection(&spec, user.clone(), repo.as_ref(), engine::now_rfc3339());
+    let saved = store.save(conn, &creds.secret, args.replace).map_err(Problem::from)?;
+    if args.json {
+        println!(
+            "{}",
+            json!({
+                "ok": true,
+                "name": saved.name,
+                "provider": spec.provider.cli_name(),
+                "auth": spec.auth.cli_name(),
+                "url": spec.url,
+                "user": user,
+                "repo": repo.as_ref().map(|r| r.full_name.clone()),
+                "clone_https": saved.clone_https,
+                "config_file": saved.config_file,
+                "secret_location": saved.secret_location,
+                "checks": report_json(&report),
+            })
+        );
+    } else {
+        println!("Saved connection `{}` in {}.", clean(&saved.name), saved.config_file);
+        println!("Secret: {}", saved.secret_location);
+        if let Some(url) = &saved.clone_https {
+            println!("Clone: git clone {}", clean(url));
+        }
+    }
+    Ok(())
+}
+
+fn connection_json(c: &SavedConnection) -> serde_json::Value {
+    json!({
+        "name": c.name,
+        "provider": c.provider.cli_name(),
+        "auth": c.auth.cli_name(),
+        "url": c.url,
+        "username": c.username,
+        "user": c.user,
+        "repo": c.repo,
+        "clone_https": c.clone_https,
+        "clone_ssh": c.clone_ssh,
+        "webhook_id": c.webhook_id,
+        "secret_store": c.secret_store,
+        "saved_at": c.saved_at,
+    })
+}
+
+/// `bbconnect list`.
+pub fn list(store: &Store, as_json: bool) -> Result<(), Failure> {
+    let conns = store.list().map_err(Problem::from)?;
+    if as_json {
+        println!("{}", serde_json::Value::Array(conns.iter().map(connection_json).collect()));
+        return Ok(());
+    }
+    if conns.is_empty() {
+        println!("No saved connections in {}. Run `bbconnect` to add one.", store.config_file().display());
+        return Ok(());
+    }
+    for c in &conns {
+        println!(
+            "{}  {} {}  {}  user={}  repo={}  secret={}",
+            clean(&c.name),
+            c.provider.cli_name(),
+            c.auth.cli_name(),
+            clean(&c.url),
+            clean(c.user.as_deref().or(c.username.as_deref()).unwrap_or("-")),
+            clean(c.repo.as_deref().unwrap_or("-")),
+            c.secret_store
+        );
+    }
+    Ok(())
+}
+
+fn credentials_of(store: &Store, name: &str) -> Result<(SavedConnection, Credentials), Failure> {
+    let conn = store.get(name).map_err(Problem::from)?.ok_or_else(|| {
+        usage(format!("No saved connection named `{}`.", clean(name)), "Run `bbconnect list` to see the saved ones.")
+    })?;
+    let secret = store.secret(name).map_err(Problem::from)?;
+    let spec = ConnectionSpec {
+        name: conn.name.clone(),
+        provider: conn.provider,
+        auth: conn.auth,
+        url: conn.url.clone(),
+        username: conn.username.clone(),
+        repo: conn.repo.clone(),
+    };
+    Ok((conn, Credentials { spec, secret }))
+}
+
+/// `bbconnect check`: exits with the code of the worst result.
+pub async fn check(store: &Store, endpoints: &Endpoints, names: Vec<String>, as_json: bool) -> Result<(), Failure> {
+    let names = if names.is_empty() {
+        store.list().map_err(Problem::from)?.into_iter().map(|c| c.name).collect()
+    } else {
+        names
+    };
+    if names.is_empty() {
+        return Err(usage("No saved connections to check.", "Add one with `bbconnect` or `bbconnect connect`."));
+    }
+    let mut worst = 0;
+    let mut out = Vec::new();
+    for name in &names {
+        let (_, creds) = credentials_of(store, name)?;
+        let report = engine::check(creds, endpoints, ClientOptions::default(), None).await;
+        let code = report.exit_code();
+        if worst == 0 || (code != 0 && code > worst) {
+            worst = worst.max(code);
+        }
+        if as_json {
+            out.push(json!({"name": name, "ok": report.passed(), "exit_code": code, "checks": report_json(&report)}));
+        } else {
+            print_report(&report, name);
+        }
+    }
+    if as_json {
+        println!("{}", serde_json::Value::Array(out));
+    }
+    if worst == 0 { Ok(()) } else { Err(Failure { message: "Some checks failed.".into(), code: worst }) }
+}
+
+/// `bbconnect repos`.
+pub async fn repos(store: &Store, endpoints: &Endpoints, name: &str, filter: Option<&str>, as_json: bool) -> Result<(), Failure> {
+    let (_, creds) = credentials_of(store, name)?;
+    let client = Client::new(creds, endpoints, ClientOptions::default())?;
+    let mut repos = client.list_all_repos().await?;
+    if let Some(f) = filter {
+        let f = f.to_lowercase();
+        repos.retain(|r| r.full_name.to_lowercase().contains(&f) || r.name.to_lowercase().contains(&f));
+    }
+    repos.sort_by(|a, b| a.full_name.cmp(&b.full_name));
+    if as_json {
+        let rows: Vec<_> = repos
+            .iter()
+            .map(|r| {
+                json!({
+                    "full_name": r.full_name, "name": r.name, "slug": r.slug,
+                    "project": r.project_key, "workspace": r.workspace, "private": r.private,
+                    "archived": r.archived, "clone_https": r.clone_https, "clone_ssh": r.clone_ssh,
+                    "default_branch": r.default_branch, "updated_on": r.updated_on,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(rows));
+    } else {
+        for r in &repos {
+            println!("{}\t{}", clean(&r.full_name), clean(r.clone_https.as_deref().unwrap_or("")));
+        }
+    }
+    Ok(())
+}
+
+/// `bbconnect remove`.
+pub fn remove(store: &Store, name: &str, delete_webhook: bool) -> Result<(), Failure> {
+    if delete_webhook {
+        return Err(Failure {
+            message: "--delete-webhook is not available yet in this version of bbconnect.\n  fix: remove without it, and delete the hook in the repository settings.".into(),
+            code: 1,
+        });
+    }
+    store.remove(name).map_err(Problem::from)?;
+    println!("Removed connection `{}` and its secret.", clean(name));
+    Ok(())
+}
+
+/// Whether standard input is a terminal (the wizard needs one).
+pub fn stdin_is_tty() -> bool {
+    std::io::stdin().is_terminal()
+}

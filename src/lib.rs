@@ -3,7 +3,9 @@
 pub mod app;
 pub mod bitbucket;
 pub mod cli;
+pub mod engine;
 pub mod keys;
+pub mod logging;
 pub mod sanitize;
 pub mod sim;
 pub mod store;

@@ -1,0 +1,102 @@
+//! The decisions both faces share (architecture.md: one engine, two faces). The wizard's worker
+//! and the headless commands build clients, turn setup failures into reports and shape saved
+//! connections through these functions only.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::bitbucket::model::{
+    CheckItem, CheckReport, ConnectionSpec, Credentials, Problem, Repo,
+};
+use crate::bitbucket::{Client, ClientOptions, Endpoints};
+use crate::store::SavedConnection;
+
+/// A report with one failed row, for failures that happen before any check can run
+/// (an invalid URL, a TLS setup error).
+pub fn report_from_problem(problem: &Problem) -> CheckReport {
+    CheckReport {
+        items: vec![CheckItem::failed(
+            "setup",
+            "Prepare the connection",
+            problem.class,
+            problem.what.clone(),
+            problem.fix.clone(),
+        )],
+        identity: None,
+        server_version: None,
+    }
+}
+
+/// Runs the whole check engine for these credentials.
+pub async fn check(
+    creds: Credentials,
+    endpoints: &Endpoints,
+    options: ClientOptions,
+    progress: Option<tokio::sync::mpsc::UnboundedSender<String>>,
+) -> CheckReport {
+    match Client::new(creds, endpoints, options) {
+        Ok(client) => client.check(progress).await,
+        Err(problem) => report_from_problem(&problem),
+    }
+}
+
+/// The entry written to the connections file for a verified connection.
+pub fn saved_connection(
+    spec: &ConnectionSpec,
+    user: Option<String>,
+    repo: Option<&Repo>,
+    saved_at: String,
+) -> SavedConnection {
+    SavedConnection {
+        name: spec.name.clone(),
+        provider: spec.provider,
+        auth: spec.auth,
+        url: spec.url.clone(),
+        username: spec.username.clone(),
+        user,
+        repo: repo.map(|r| r.full_name.clone()).or_else(|| spec.repo.clone()),
+        clone_https: repo.and_then(|r| r.clone_https.clone()),
+        clone_ssh: repo.and_then(|r| r.clone_ssh.clone()),
+        webhook_id: None,
+        webhook_url: None,
+        secret_store: String::new(),
+        saved_at,
+    }
+}
+
+/// Now, as RFC 3339 UTC with seconds (no time-zone crate needed for UTC).
+pub fn now_rfc3339() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    rfc3339_utc(secs)
+}
+
+/// Formats seconds since the epoch as `YYYY-MM-DDTHH:MM:SSZ` (civil-from-days, H. Hinnant).
+pub fn rfc3339_utc(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let (h, m, s) = (rem / 3600, (rem % 3600) / 60, rem % 60);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{d:02}T{h:02}:{m:02}:{s:02}Z")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_known_instants() {
+        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339_utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339_utc(1_795_926_896), "2026-11-29T05:54:56Z");
+    }
+}
