@@ -428,9 +428,9 @@ pub async fn check(store: &Store, endpoints: &Endpoints, names: Vec<String>, as_
         let (_, creds) = credentials_of(store, name)?;
         let report = engine::check(creds, endpoints, ClientOptions::default(), None).await;
         let code = report.exit_code();
-        if worst == 0 || (code != 0 && code > worst) {
-            worst = worst.max(code);
-        }
+        // Exit codes are not ordered by severity, but any failure must win over success and
+        // the result must not depend on the order of names: take the highest.
+        worst = worst.max(code);
         if as_json {
             out.push(json!({"name": name, "ok": report.passed(), "exit_code": code, "checks": report_json(&report)}));
         } else {
