@@ -1,0 +1,105 @@
+//! End to end: the real `bbconnect demo` in a pseudo-terminal, driven by key presses to a saved
+//! connection, reading the screen the way a person would (through a VT100 emulator).
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+const BIN: &str = env!("CARGO_BIN_EXE_bbconnect");
+const ROWS: u16 = 30;
+const COLS: u16 = 100;
+
+struct Session {
+    screen: Arc<Mutex<vt100::Parser>>,
+    raw: Arc<Mutex<Vec<u8>>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+}
+
+impl Session {
+    fn start(args: &[&str], config_dir: &std::path::Path) -> Session {
+        let pty = native_pty_system()
+            .openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 })
+            .expect("a pseudo-terminal");
+        let mut cmd = CommandBuilder::new(BIN);
+        cmd.args(args);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("BBCONNECT_CONFIG_DIR", config_dir);
+        cmd.env("BBCONNECT_SECRET_STORE", "file");
+        cmd.env_remove("RUST_LOG");
+        let child = pty.slave.spawn_command(cmd).expect("bbconnect starts");
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().expect("pty reader");
+        let writer = pty.master.take_writer().expect("pty writer");
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        {
+            let screen = screen.clone();
+            let raw = raw.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 8192];
+                while let Ok(n) = reader.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    screen.lock().unwrap().process(&buf[..n]);
+                    raw.lock().unwrap().extend_from_slice(&buf[..n]);
+                }
+            });
+        }
+        // Keep the master alive for the whole session.
+        std::mem::forget(pty.master);
+        Session { screen, raw, writer, child }
+    }
+
+    fn contents(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    /// Waits until the screen shows `text`; panics with the screen when it does not.
+    fn wait_for(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if self.contents().contains(text) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("screen never showed {text:?}; it shows:\n{}", self.contents());
+    }
+
+    fn send(&mut self, bytes: &str) {
+        self.writer.write_all(bytes.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(80));
+    }
+
+    fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.send(&c.to_string());
+        }
+    }
+
+    fn wait_exit(&mut self) -> u32 {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.exit_code();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        panic!("bbconnect did not exit; screen:\n{}", self.contents());
+    }
+
+    fn raw_text(&self) -> String {
+        String::from_utf8_lossy(&self.raw.lock().unwrap()).into_owned()
+    }
+}
+
+const ENTER: &str = "\r";
+const DOWN: &str = "\x1b[B";
+const TAB: &str = "\t";
+const ESC: &str = "\x1b";
