@@ -218,6 +218,17 @@ async fn every_repository_exactly_once_with_size() {
         total += size;
     }
     assert_eq!(total, 2000);
+    let v = json(get(&sim, "/repositories/acme-platform?pagelen=10", ALICE).await).await;
+    let names: Vec<&str> = v["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .filter_map(|r| r["name"].as_str())
+        .collect();
+    assert!(
+        names.iter().any(|n| n.contains('\u{1b}')),
+        "the hostile name is on the first page: {names:?}"
+    );
     sim.shutdown().await;
 }
 

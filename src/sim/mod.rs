@@ -237,41 +237,54 @@ fn router(state: Arc<SimState>) -> Router {
 pub async fn run_cli(config: SimConfig) -> std::io::Result<()> {
     let scenario = config.scenario;
     let sim = start(config).await?;
-    println!("Bitbucket simulator running (scenario: {scenario:?})");
-    println!("  Cloud API:   {}", sim.cloud_api_url());
-    println!("  Cloud web:   {}", sim.cloud_web_url());
-    println!("  Server/DC:   {}", sim.server_url());
-    println!();
-    println!("  Point bbconnect's Cloud at it with:");
-    println!(
-        "    BBCONNECT_CLOUD_API_URL={} BBCONNECT_CLOUD_WEB_URL={}",
+    print!("{}", banner(&sim, scenario));
+    tokio::signal::ctrl_c().await?;
+    sim.shutdown().await;
+    Ok(())
+}
+
+/// What `bbconnect sim` prints: the URLs and the demo credentials.
+fn banner(sim: &SimHandle, scenario: Scenario) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let name = clap::ValueEnum::to_possible_value(&scenario)
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default();
+    let _ = writeln!(out, "Bitbucket simulator running (scenario: {name})");
+    let _ = writeln!(out, "  Cloud API:   {}", sim.cloud_api_url());
+    let _ = writeln!(out, "  Cloud web:   {}", sim.cloud_web_url());
+    let _ = writeln!(out, "  Server/DC:   {}", sim.server_url());
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Point bbconnect's Cloud at it with:");
+    let _ = writeln!(
+        out,
+        "  BBCONNECT_CLOUD_API_URL={} BBCONNECT_CLOUD_WEB_URL={}",
         sim.cloud_api_url(),
         sim.cloud_web_url()
     );
-    println!();
-    println!("Demo credentials (all fake):");
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Demo credentials (all fake):");
     for c in demo_credentials() {
+        let user = if c.username.is_empty() {
+            "-"
+        } else {
+            c.username.as_str()
+        };
         let repo = c
             .repo
             .as_deref()
             .map(|r| format!("  repo {r}"))
             .unwrap_or_default();
-        let user = if c.username.is_empty() {
-            "-".to_string()
-        } else {
-            c.username.clone()
-        };
-        println!(
-            "  {:<6} {:<16} {:<20} {:<26}{repo}",
+        let _ = writeln!(
+            out,
+            "  {:<6} {:<16} {:<20} {}{repo}",
             c.product, c.auth, user, c.secret
         );
-        println!("         {}", c.note);
+        let _ = writeln!(out, "         {}", c.note);
     }
-    println!();
-    println!("Press Ctrl-C to stop.");
-    tokio::signal::ctrl_c().await?;
-    sim.shutdown().await;
-    Ok(())
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Press Ctrl-C to stop.");
+    out
 }
 
 /// A credential the demo screen shows, so a person can type it.
@@ -385,6 +398,19 @@ pub fn demo_credentials() -> Vec<DemoCredential> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn banner_names_the_urls_and_every_credential() {
+        let sim = start(SimConfig::default()).await.expect("sim starts");
+        let text = banner(&sim, Scenario::RateLimited);
+        assert!(text.contains("scenario: rate-limited"), "{text}");
+        assert!(text.contains(&format!("Cloud API:   {}/2.0", sim.base_url())));
+        assert!(text.contains(&format!("Server/DC:   {}", sim.base_url())));
+        for c in demo_credentials() {
+            assert!(text.contains(&c.secret), "{} missing", c.secret);
+        }
+        sim.shutdown().await;
+    }
 
     #[test]
     fn demo_credentials_start_with_the_recommended_ones() {
