@@ -498,3 +498,19 @@ async fn hook_events_are_public() {
     }
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn unknown_paths_answer_in_the_product_envelope() {
+    let sim = sim_with(SimConfig::default()).await;
+    let r = get(&sim, "/no/such/thing", ALICE).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(error_message(&json(r).await).contains("/2.0/no/such/thing"));
+    let r = get_url(
+        &format!("{}/rest/api/1.0/nothing-here", sim.server_url()),
+        Auth::None,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(json(r).await["errors"][0]["message"].is_string());
+    sim.shutdown().await;
+}

@@ -96,6 +96,7 @@ pub enum Scenario {
     /// Hostile: repository listings answer 500 with an HTML error page.
     HtmlError,
     /// Hostile: repository listings answer 500 with an empty body.
+    #[value(name = "empty-500")]
     Empty500,
 }
 
@@ -225,11 +226,35 @@ fn router(state: Arc<SimState>) -> Router {
         .merge(cloud::routes())
         .merge(hooks::routes())
         .merge(oauth::routes())
+        .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             faults::layer,
         ))
         .with_state(state)
+}
+
+/// Unknown paths answer in the envelope of the product they belong to, so a client that
+/// calls a wrong path gets a readable 404 rather than an empty body.
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    let path = uri.path();
+    if path.starts_with("/2.0") {
+        reply::cloud_error(
+            axum::http::StatusCode::NOT_FOUND,
+            &format!("Resource not found: {path}"),
+        )
+    } else if path.starts_with("/rest/") {
+        reply::dc_error(
+            axum::http::StatusCode::NOT_FOUND,
+            &format!("No resource at {path}"),
+            "com.sun.jersey.api.NotFoundException",
+        )
+    } else {
+        reply::html(
+            axum::http::StatusCode::NOT_FOUND,
+            "<!DOCTYPE html>\n<html><body><h1>Page not found</h1></body></html>\n",
+        )
+    }
 }
 
 /// `bbconnect sim`: serve until Ctrl-C, telling a person where to point the client and what
@@ -410,6 +435,39 @@ mod tests {
             assert!(text.contains(&c.secret), "{} missing", c.secret);
         }
         sim.shutdown().await;
+    }
+
+    #[test]
+    fn scenario_names_are_the_documented_ones() {
+        use clap::ValueEnum;
+        let names: Vec<String> = Scenario::value_variants()
+            .iter()
+            .filter_map(|s| s.to_possible_value())
+            .map(|v| v.get_name().to_string())
+            .collect();
+        let documented = [
+            "normal",
+            "old-version",
+            "localhost-links",
+            "html-login",
+            "rate-limited",
+            "server-errors",
+            "slow",
+            "gone",
+            "truncated-json",
+            "wrong-types",
+            "huge-body",
+            "endless-paging",
+            "redirect-loop",
+            "slow-drip",
+            "html-error",
+            "empty-500",
+        ];
+        assert_eq!(names, documented);
+        assert_eq!(
+            Scenario::from_str("empty-500", false),
+            Ok(Scenario::Empty500)
+        );
     }
 
     #[test]
