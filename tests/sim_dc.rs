@@ -509,3 +509,36 @@ async fn project_token_reads_its_project_only() {
     assert_eq!(json(r).await["size"], 0, "PROJECT_READ grants no write");
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn projects_list_what_the_caller_can_reach() {
+    let sim = normal().await;
+    let keys = |v: &Value| -> Vec<String> {
+        v["values"]
+            .as_array()
+            .expect("values")
+            .iter()
+            .filter_map(|p| p["key"].as_str().map(str::to_string))
+            .collect()
+    };
+    let alice = keys(&json(get(&sim, "/projects?limit=100", ALICE).await).await);
+    assert_eq!(alice.len(), 7, "{alice:?}");
+    let bob = keys(&json(get(&sim, "/projects?limit=100", BOB).await).await);
+    assert!(
+        bob.contains(&"WEB".to_string()) && bob.contains(&"DOCS".to_string()),
+        "{bob:?}"
+    );
+    assert!(!bob.contains(&"~ALICE".to_string()));
+    // The `latest` alias serves the same API.
+    let r = Client::new()
+        .get(format!(
+            "{}/rest/api/latest/projects?limit=100",
+            sim.server_url()
+        ))
+        .bearer_auth("test-token-bob")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(keys(&json(r).await), bob);
+    sim.shutdown().await;
+}
