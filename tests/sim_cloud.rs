@@ -218,6 +218,17 @@ async fn every_repository_exactly_once_with_size() {
         total += size;
     }
     assert_eq!(total, 2000);
+    let v = json(get(&sim, "/repositories/acme-platform?pagelen=10", ALICE).await).await;
+    let names: Vec<&str> = v["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .filter_map(|r| r["name"].as_str())
+        .collect();
+    assert!(
+        names.iter().any(|n| n.contains('\u{1b}')),
+        "the hostile name is on the first page: {names:?}"
+    );
     sim.shutdown().await;
 }
 
@@ -485,5 +496,21 @@ async fn hook_events_are_public() {
     ] {
         assert!(events.contains(&e), "{e}");
     }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn unknown_paths_answer_in_the_product_envelope() {
+    let sim = sim_with(SimConfig::default()).await;
+    let r = get(&sim, "/no/such/thing", ALICE).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(error_message(&json(r).await).contains("/2.0/no/such/thing"));
+    let r = get_url(
+        &format!("{}/rest/api/1.0/nothing-here", sim.server_url()),
+        Auth::None,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(json(r).await["errors"][0]["message"].is_string());
     sim.shutdown().await;
 }

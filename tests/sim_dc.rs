@@ -275,14 +275,14 @@ async fn limit_is_capped_and_echoed_and_defaults_to_25() {
 #[tokio::test]
 async fn repos_option_scales_the_data_set() {
     let sim = sim_with(SimConfig {
-        repos: Some(30_000),
+        repos: Some(10_000),
         ..SimConfig::default()
     })
     .await;
     let (all, _) = all_repos(&sim, "limit=1000&archived=ALL", ALICE).await;
-    assert_eq!(all.len(), 30_000);
+    assert_eq!(all.len(), 10_000);
     let ids: HashSet<u64> = all.iter().filter_map(|r| r["id"].as_u64()).collect();
-    assert_eq!(ids.len(), 30_000);
+    assert_eq!(ids.len(), 10_000);
     sim.shutdown().await;
 }
 
@@ -452,5 +452,93 @@ async fn request_count_counts_every_request() {
     get(&sim, "/application-properties", Auth::None).await;
     get(&sim, "/repos", Auth::Bearer("test-token-bad")).await;
     assert_eq!(sim.request_count(), 2);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_hundred_thousand_repositories_are_served_for_both_products() {
+    let sim = sim_with(SimConfig {
+        repos: Some(100_000),
+        ..SimConfig::default()
+    })
+    .await;
+    let v = json(get(&sim, "/repos?start=99000&limit=1000&archived=ALL", ALICE).await).await;
+    assert_eq!(v["values"].as_array().map(Vec::len), Some(1000));
+    assert_eq!(v["isLastPage"], true);
+    let mut cloud_total = 0;
+    for ws in ["acme-platform", "acme-mobile", "open-source-lab"] {
+        let r = Client::new()
+            .get(format!(
+                "{}/repositories/{ws}?pagelen=1",
+                sim.cloud_api_url()
+            ))
+            .basic_auth("alice@example.com", Some("test-token-alice"))
+            .send()
+            .await
+            .expect("request reaches the simulator");
+        cloud_total += json(r).await["size"].as_u64().expect("size");
+    }
+    assert_eq!(cloud_total, 100_000);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn shutdown_frees_the_port() {
+    let sim = normal().await;
+    let url = api(&sim, "/application-properties");
+    sim.shutdown().await;
+    assert!(
+        Client::new().get(url).send().await.is_err(),
+        "nothing answers after shutdown"
+    );
+}
+
+#[tokio::test]
+async fn project_token_reads_its_project_only() {
+    let sim = normal().await;
+    let (seen, _) = all_repos(&sim, "limit=1000", Auth::Bearer("test-token-project")).await;
+    let private: Vec<&Value> = seen.iter().filter(|r| r["public"] == false).collect();
+    assert!(!private.is_empty());
+    assert!(private.iter().all(|r| r["project"]["key"] == "DATA"));
+    let r = get(
+        &sim,
+        "/repos?permission=REPO_WRITE",
+        Auth::Bearer("test-token-project"),
+    )
+    .await;
+    assert_eq!(json(r).await["size"], 0, "PROJECT_READ grants no write");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn projects_list_what_the_caller_can_reach() {
+    let sim = normal().await;
+    let keys = |v: &Value| -> Vec<String> {
+        v["values"]
+            .as_array()
+            .expect("values")
+            .iter()
+            .filter_map(|p| p["key"].as_str().map(str::to_string))
+            .collect()
+    };
+    let alice = keys(&json(get(&sim, "/projects?limit=100", ALICE).await).await);
+    assert_eq!(alice.len(), 7, "{alice:?}");
+    let bob = keys(&json(get(&sim, "/projects?limit=100", BOB).await).await);
+    assert!(
+        bob.contains(&"WEB".to_string()) && bob.contains(&"DOCS".to_string()),
+        "{bob:?}"
+    );
+    assert!(!bob.contains(&"~ALICE".to_string()));
+    // The `latest` alias serves the same API.
+    let r = Client::new()
+        .get(format!(
+            "{}/rest/api/latest/projects?limit=100",
+            sim.server_url()
+        ))
+        .bearer_auth("test-token-bob")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(keys(&json(r).await), bob);
     sim.shutdown().await;
 }

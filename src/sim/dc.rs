@@ -21,7 +21,7 @@ pub(crate) fn routes() -> Router<Arc<SimState>> {
     let api = Router::new()
         .route("/application-properties", get(application_properties))
         .route("/users/{slug}", get(user))
-        .route("/admin/users", get(admin_only))
+        .route("/admin/{*rest}", get(admin_only))
         .route("/repos", get(repos))
         .route("/projects", get(projects))
         .route("/projects/{key}/repos", get(project_repos))

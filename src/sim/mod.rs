@@ -96,6 +96,7 @@ pub enum Scenario {
     /// Hostile: repository listings answer 500 with an HTML error page.
     HtmlError,
     /// Hostile: repository listings answer 500 with an empty body.
+    #[value(name = "empty-500")]
     Empty500,
 }
 
@@ -225,6 +226,7 @@ fn router(state: Arc<SimState>) -> Router {
         .merge(cloud::routes())
         .merge(hooks::routes())
         .merge(oauth::routes())
+        .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             faults::layer,
@@ -232,46 +234,82 @@ fn router(state: Arc<SimState>) -> Router {
         .with_state(state)
 }
 
+/// Unknown paths answer in the envelope of the product they belong to, so a client that
+/// calls a wrong path gets a readable 404 rather than an empty body.
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    let path = uri.path();
+    if path.starts_with("/2.0") {
+        reply::cloud_error(
+            axum::http::StatusCode::NOT_FOUND,
+            &format!("Resource not found: {path}"),
+        )
+    } else if path.starts_with("/rest/") {
+        reply::dc_error(
+            axum::http::StatusCode::NOT_FOUND,
+            &format!("No resource at {path}"),
+            "com.sun.jersey.api.NotFoundException",
+        )
+    } else {
+        reply::html(
+            axum::http::StatusCode::NOT_FOUND,
+            "<!DOCTYPE html>\n<html><body><h1>Page not found</h1></body></html>\n",
+        )
+    }
+}
+
 /// `bbconnect sim`: serve until Ctrl-C, telling a person where to point the client and what
 /// to type.
 pub async fn run_cli(config: SimConfig) -> std::io::Result<()> {
     let scenario = config.scenario;
     let sim = start(config).await?;
-    println!("Bitbucket simulator running (scenario: {scenario:?})");
-    println!("  Cloud API:   {}", sim.cloud_api_url());
-    println!("  Cloud web:   {}", sim.cloud_web_url());
-    println!("  Server/DC:   {}", sim.server_url());
-    println!();
-    println!("  Point bbconnect's Cloud at it with:");
-    println!(
-        "    BBCONNECT_CLOUD_API_URL={} BBCONNECT_CLOUD_WEB_URL={}",
+    print!("{}", banner(&sim, scenario));
+    tokio::signal::ctrl_c().await?;
+    sim.shutdown().await;
+    Ok(())
+}
+
+/// What `bbconnect sim` prints: the URLs and the demo credentials.
+fn banner(sim: &SimHandle, scenario: Scenario) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let name = clap::ValueEnum::to_possible_value(&scenario)
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default();
+    let _ = writeln!(out, "Bitbucket simulator running (scenario: {name})");
+    let _ = writeln!(out, "  Cloud API:   {}", sim.cloud_api_url());
+    let _ = writeln!(out, "  Cloud web:   {}", sim.cloud_web_url());
+    let _ = writeln!(out, "  Server/DC:   {}", sim.server_url());
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Point bbconnect's Cloud at it with:");
+    let _ = writeln!(
+        out,
+        "  BBCONNECT_CLOUD_API_URL={} BBCONNECT_CLOUD_WEB_URL={}",
         sim.cloud_api_url(),
         sim.cloud_web_url()
     );
-    println!();
-    println!("Demo credentials (all fake):");
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Demo credentials (all fake):");
     for c in demo_credentials() {
+        let user = if c.username.is_empty() {
+            "-"
+        } else {
+            c.username.as_str()
+        };
         let repo = c
             .repo
             .as_deref()
             .map(|r| format!("  repo {r}"))
             .unwrap_or_default();
-        let user = if c.username.is_empty() {
-            "-".to_string()
-        } else {
-            c.username.clone()
-        };
-        println!(
-            "  {:<6} {:<16} {:<20} {:<26}{repo}",
+        let _ = writeln!(
+            out,
+            "  {:<6} {:<16} {:<20} {}{repo}",
             c.product, c.auth, user, c.secret
         );
-        println!("         {}", c.note);
+        let _ = writeln!(out, "         {}", c.note);
     }
-    println!();
-    println!("Press Ctrl-C to stop.");
-    tokio::signal::ctrl_c().await?;
-    sim.shutdown().await;
-    Ok(())
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Press Ctrl-C to stop.");
+    out
 }
 
 /// A credential the demo screen shows, so a person can type it.
@@ -385,6 +423,52 @@ pub fn demo_credentials() -> Vec<DemoCredential> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn banner_names_the_urls_and_every_credential() {
+        let sim = start(SimConfig::default()).await.expect("sim starts");
+        let text = banner(&sim, Scenario::RateLimited);
+        assert!(text.contains("scenario: rate-limited"), "{text}");
+        assert!(text.contains(&format!("Cloud API:   {}/2.0", sim.base_url())));
+        assert!(text.contains(&format!("Server/DC:   {}", sim.base_url())));
+        for c in demo_credentials() {
+            assert!(text.contains(&c.secret), "{} missing", c.secret);
+        }
+        sim.shutdown().await;
+    }
+
+    #[test]
+    fn scenario_names_are_the_documented_ones() {
+        use clap::ValueEnum;
+        let names: Vec<String> = Scenario::value_variants()
+            .iter()
+            .filter_map(|s| s.to_possible_value())
+            .map(|v| v.get_name().to_string())
+            .collect();
+        let documented = [
+            "normal",
+            "old-version",
+            "localhost-links",
+            "html-login",
+            "rate-limited",
+            "server-errors",
+            "slow",
+            "gone",
+            "truncated-json",
+            "wrong-types",
+            "huge-body",
+            "endless-paging",
+            "redirect-loop",
+            "slow-drip",
+            "html-error",
+            "empty-500",
+        ];
+        assert_eq!(names, documented);
+        assert_eq!(
+            Scenario::from_str("empty-500", false),
+            Ok(Scenario::Empty500)
+        );
+    }
 
     #[test]
     fn demo_credentials_start_with_the_recommended_ones() {
