@@ -1,1 +1,402 @@
-//! TODO
+//! The built-in Bitbucket simulator: Cloud (`/2.0`, `/site/oauth2`) and Data Center
+//! (`/rest/api/1.0`) on one loopback port, in the vendor's shapes, with switches that
+//! reproduce the failures bbconnect must explain. It never imports `crate::bitbucket`: its
+//! JSON is built here, so a field-name mistake in the client cannot be mirrored.
+
+// Handlers bail out early with a ready `Response` as the error; it is built once per request,
+// so boxing it would add noise and buy nothing.
+#![allow(clippy::result_large_err)]
+
+mod auth;
+mod cloud;
+mod data;
+mod dc;
+mod faults;
+mod hooks;
+mod oauth;
+mod query;
+mod reply;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::Router;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// How the simulator behaves. `..SimConfig::default()` keeps callers stable as fields are added.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Port on 127.0.0.1; 0 picks any free port.
+    pub port: u16,
+    /// The failure to reproduce; `Normal` serves everything correctly.
+    pub scenario: Scenario,
+    /// Repositories per product; `None` keeps the data set's figure (2,000).
+    pub repos: Option<usize>,
+    /// Latency added to every request, to measure paging strategies.
+    pub latency_ms: u64,
+    /// DC caps `limit` to this and echoes the applied value (default 1000).
+    pub dc_limit_cap: usize,
+    /// Cloud pages carry only `next` (no `size`/`page`), as some endpoints do.
+    pub cloud_omit_size: bool,
+    /// Lifetime of OAuth access tokens the simulator issues, in seconds (Bitbucket: 7200).
+    /// 0 issues tokens that are already expired, to test refreshing.
+    pub oauth_expires_in: u64,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            port: 0,
+            scenario: Scenario::Normal,
+            repos: None,
+            latency_ms: 0,
+            dc_limit_cap: 1000,
+            cloud_omit_size: false,
+            oauth_expires_in: 7200,
+        }
+    }
+}
+
+/// A failure switch. Deterministic, so tests are stable: where a fault is "sometimes", it is
+/// counted per request path and query (see each variant).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Scenario {
+    /// Everything answers as the vendor does.
+    #[default]
+    Normal,
+    /// DC reports version 7.9.1 (bbconnect needs 7.14+).
+    OldVersion,
+    /// Every `links` href points at `http://localhost:7990/...` (a server whose base URL is unset).
+    LocalhostLinks,
+    /// Every API request answers 200 with an HTML login page (an SSO proxy in the way).
+    HtmlLogin,
+    /// The first request to each path+query answers 429 with `Retry-After: 1`; the next succeeds.
+    RateLimited,
+    /// The first request to each path+query answers 502, the second 503; the third succeeds.
+    ServerErrors,
+    /// Every API answer is delayed by 3 seconds.
+    Slow,
+    /// Every API request answers 410 Gone.
+    Gone,
+    /// Hostile: repository listings are cut off mid-JSON.
+    TruncatedJson,
+    /// Hostile: repository listings have strings where numbers belong and the other way round.
+    WrongTypes,
+    /// Hostile: repository listings are a valid start of JSON followed by more than 16 MiB.
+    HugeBody,
+    /// Hostile: DC `nextPageStart` never advances and Cloud `next` always points at page 2.
+    EndlessPaging,
+    /// Hostile: repository listings redirect to each other forever.
+    RedirectLoop,
+    /// Hostile: repository listings arrive one byte every 200 ms.
+    SlowDrip,
+    /// Hostile: repository listings answer 500 with an HTML error page.
+    HtmlError,
+    /// Hostile: repository listings answer 500 with an empty body.
+    Empty500,
+}
+
+/// Shared by every handler of one simulator.
+pub(crate) struct SimState {
+    pub config: SimConfig,
+    pub base_url: String,
+    pub data: data::Data,
+    pub requests: AtomicUsize,
+    /// Hits per "path?query", for the deterministic "first N requests fail" scenarios.
+    pub fault_hits: Mutex<std::collections::HashMap<String, u32>>,
+    pub oauth: Mutex<oauth::OAuthStore>,
+    pub hooks: Mutex<hooks::HookStore>,
+}
+
+impl SimState {
+    /// Where `links` point: the simulator itself, or the misconfigured `localhost:7990`.
+    pub fn link_base(&self) -> &str {
+        if self.config.scenario == Scenario::LocalhostLinks {
+            "http://localhost:7990"
+        } else {
+            &self.base_url
+        }
+    }
+
+    /// `host[:port]` of [`Self::link_base`], for ssh and userinfo-bearing clone links.
+    pub fn link_host(&self) -> &str {
+        let base = self.link_base();
+        base.split_once("://").map(|(_, h)| h).unwrap_or(base)
+    }
+
+    pub fn link_scheme(&self) -> &str {
+        self.link_base()
+            .split_once("://")
+            .map(|(s, _)| s)
+            .unwrap_or("http")
+    }
+}
+
+/// A running simulator. Dropping it without [`SimHandle::shutdown`] leaves the server running
+/// until the runtime ends.
+pub struct SimHandle {
+    addr: SocketAddr,
+    state: Arc<SimState>,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl SimHandle {
+    /// `http://127.0.0.1:PORT`
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+    /// Where a Cloud API client points: `{base}/2.0`.
+    pub fn cloud_api_url(&self) -> String {
+        format!("{}/2.0", self.base_url())
+    }
+    /// Where Cloud's web pages and OAuth live: `{base}`.
+    pub fn cloud_web_url(&self) -> String {
+        self.base_url()
+    }
+    /// A Data Center base URL: `{base}`.
+    pub fn server_url(&self) -> String {
+        self.base_url()
+    }
+    /// Requests served so far, faulted ones included.
+    pub fn request_count(&self) -> usize {
+        self.state.requests.load(Ordering::SeqCst)
+    }
+    /// Stops accepting, lets in-flight requests finish, and waits for the server task.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// Starts the simulator on 127.0.0.1. Fails only when the port cannot be bound.
+pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
+    let data = data::Data::load(config.repos).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("the simulator's built-in data set is invalid ({e}); rebuild bbconnect from a clean checkout"),
+        )
+    })?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
+    let addr = listener.local_addr()?;
+    let state = Arc::new(SimState {
+        config,
+        base_url: format!("http://{addr}"),
+        data,
+        requests: AtomicUsize::new(0),
+        fault_hits: Mutex::new(Default::default()),
+        oauth: Mutex::new(Default::default()),
+        hooks: Mutex::new(Default::default()),
+    });
+    let app = router(state.clone());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+            let _ = stopped.await;
+        });
+        if let Err(e) = serve.await {
+            tracing::warn!("simulator stopped: {e}");
+        }
+    });
+    Ok(SimHandle {
+        addr,
+        state,
+        stop: Some(stop),
+        task,
+    })
+}
+
+fn router(state: Arc<SimState>) -> Router {
+    Router::new()
+        .merge(dc::routes())
+        .merge(cloud::routes())
+        .merge(hooks::routes())
+        .merge(oauth::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            faults::layer,
+        ))
+        .with_state(state)
+}
+
+/// `bbconnect sim`: serve until Ctrl-C, telling a person where to point the client and what
+/// to type.
+pub async fn run_cli(config: SimConfig) -> std::io::Result<()> {
+    let scenario = config.scenario;
+    let sim = start(config).await?;
+    println!("Bitbucket simulator running (scenario: {scenario:?})");
+    println!("  Cloud API:   {}", sim.cloud_api_url());
+    println!("  Cloud web:   {}", sim.cloud_web_url());
+    println!("  Server/DC:   {}", sim.server_url());
+    println!();
+    println!("  Point bbconnect's Cloud at it with:");
+    println!(
+        "    BBCONNECT_CLOUD_API_URL={} BBCONNECT_CLOUD_WEB_URL={}",
+        sim.cloud_api_url(),
+        sim.cloud_web_url()
+    );
+    println!();
+    println!("Demo credentials (all fake):");
+    for c in demo_credentials() {
+        let repo = c
+            .repo
+            .as_deref()
+            .map(|r| format!("  repo {r}"))
+            .unwrap_or_default();
+        let user = if c.username.is_empty() {
+            "-".to_string()
+        } else {
+            c.username.clone()
+        };
+        println!(
+            "  {:<6} {:<16} {:<20} {:<26}{repo}",
+            c.product, c.auth, user, c.secret
+        );
+        println!("         {}", c.note);
+    }
+    println!();
+    println!("Press Ctrl-C to stop.");
+    tokio::signal::ctrl_c().await?;
+    sim.shutdown().await;
+    Ok(())
+}
+
+/// A credential the demo screen shows, so a person can type it.
+#[derive(Debug, Clone)]
+pub struct DemoCredential {
+    /// `"cloud"` or `"server"`.
+    pub product: &'static str,
+    /// The CLI's auth type name: `api-token`, `http-token-user`, ...
+    pub auth: &'static str,
+    /// Email for Cloud API tokens, username otherwise; empty when the type takes none.
+    pub username: String,
+    pub secret: String,
+    /// `WS/SLUG` or `KEY/SLUG` for repository tokens.
+    pub repo: Option<String>,
+    pub note: String,
+}
+
+/// The demo credentials, the recommended ones first. Derived from the data set so they always
+/// work against [`start`] with the default configuration.
+pub fn demo_credentials() -> Vec<DemoCredential> {
+    // Token-bound repositories are named by the generated set, so generate it as `start` does.
+    let Ok(data) = data::Data::load(None) else {
+        return Vec::new();
+    };
+    let spec = &data.spec;
+    let mut out = Vec::new();
+    for t in &spec.dc.user_tokens {
+        let reach = if t.projects.iter().any(|k| k == "*") {
+            "every project".to_string()
+        } else {
+            t.projects.join(", ")
+        };
+        out.push(DemoCredential {
+            product: "server",
+            auth: "http-token-user",
+            username: t.user.clone(),
+            secret: t.secret.clone(),
+            repo: None,
+            note: format!("Data Center user token, {} on {reach}", t.permission),
+        });
+    }
+    for t in &spec.cloud.api_tokens {
+        let note = if t.scopes.iter().any(|s| s == "read:user:bitbucket") {
+            "Cloud API token with every scope bbconnect needs".to_string()
+        } else {
+            "Cloud API token lacking read:user:bitbucket (shows the missing-scope failure)"
+                .to_string()
+        };
+        out.push(DemoCredential {
+            product: "cloud",
+            auth: "api-token",
+            username: t.email.clone(),
+            secret: t.secret.clone(),
+            repo: None,
+            note,
+        });
+    }
+    for t in &spec.dc.repo_tokens {
+        let repo = data
+            .dc_repo_nth(&t.project, t.repo_index)
+            .map(|i| format!("{}/{}", t.project, data.dc_repos[i].slug));
+        out.push(DemoCredential {
+            product: "server",
+            auth: "http-token-repo",
+            username: String::new(),
+            secret: t.secret.clone(),
+            repo,
+            note: format!(
+                "Data Center repository token ({}), Bearer only",
+                t.permission
+            ),
+        });
+    }
+    for t in &spec.cloud.repo_tokens {
+        let repo = data
+            .cloud_repo_nth(&t.workspace, t.repo_index)
+            .map(|i| format!("{}/{}", t.workspace, data.cloud_repos[i].slug));
+        out.push(DemoCredential {
+            product: "cloud",
+            auth: "repo-token",
+            username: String::new(),
+            secret: t.secret.clone(),
+            repo,
+            note: "Cloud repository access token".to_string(),
+        });
+    }
+    for c in &spec.cloud.oauth_consumers {
+        out.push(DemoCredential {
+            product: "cloud",
+            auth: "oauth",
+            username: c.key.clone(),
+            secret: c.secret.clone(),
+            repo: None,
+            note: "Cloud OAuth consumer key / secret; the simulator approves sign-in at once"
+                .to_string(),
+        });
+    }
+    for p in &spec.cloud.app_passwords {
+        out.push(DemoCredential {
+            product: "cloud",
+            auth: "app-password",
+            username: p.username.clone(),
+            secret: p.secret.clone(),
+            repo: None,
+            note: "Cloud app password (deprecated by Atlassian; removed 2026-07-28)".to_string(),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_credentials_start_with_the_recommended_ones() {
+        let creds = demo_credentials();
+        assert_eq!(creds[0].product, "server");
+        assert_eq!(creds[0].auth, "http-token-user");
+        assert_eq!(creds[0].username, "alice");
+        assert!(
+            creds
+                .iter()
+                .any(|c| c.auth == "api-token" && c.username == "alice@example.com")
+        );
+        assert!(
+            creds.iter().all(|c| c.secret.starts_with("test-")),
+            "fake secrets only"
+        );
+        let repo = creds
+            .iter()
+            .find(|c| c.auth == "http-token-repo")
+            .and_then(|c| c.repo.clone());
+        assert!(repo.is_some_and(|r| r.starts_with("PLAT/")));
+    }
+}

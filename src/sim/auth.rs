@@ -1,0 +1,354 @@
+//! Who is calling: the Authorization header resolved against the data set, per product,
+//! following the vendor's rules (bitbucket-api.md section 1).
+
+use axum::http::HeaderMap;
+use base64::Engine;
+
+use super::SimState;
+
+/// What the client presented, before it is checked.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Presented {
+    None,
+    Bearer(String),
+    Basic(String, String),
+    /// A header that is neither Basic nor Bearer, or undecodable Basic.
+    Malformed,
+}
+
+pub(crate) fn presented(headers: &HeaderMap) -> Presented {
+    let Some(value) = headers.get(axum::http::header::AUTHORIZATION) else {
+        return Presented::None;
+    };
+    let Ok(value) = value.to_str() else {
+        return Presented::Malformed;
+    };
+    let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
+    let rest = rest.trim();
+    if scheme.eq_ignore_ascii_case("bearer") && !rest.is_empty() {
+        return Presented::Bearer(rest.to_string());
+    }
+    if scheme.eq_ignore_ascii_case("basic") {
+        let decoded = base64::engine::general_purpose::STANDARD.decode(rest).ok();
+        let text = decoded.and_then(|d| String::from_utf8(d).ok());
+        if let Some((user, pass)) = text.as_deref().and_then(|t| t.split_once(':')) {
+            return Presented::Basic(user.to_string(), pass.to_string());
+        }
+    }
+    Presented::Malformed
+}
+
+/// DC permission levels, ordered so that a higher one implies the lower ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum DcPerm {
+    Read,
+    Write,
+    Admin,
+}
+
+impl DcPerm {
+    /// `REPO_READ` / `PROJECT_READ` and friends; project levels apply to the project's repos.
+    pub fn parse(name: &str) -> Option<DcPerm> {
+        match name.to_ascii_uppercase().as_str() {
+            "REPO_READ" | "PROJECT_READ" => Some(DcPerm::Read),
+            "REPO_WRITE" | "PROJECT_WRITE" => Some(DcPerm::Write),
+            "REPO_ADMIN" | "PROJECT_ADMIN" => Some(DcPerm::Admin),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum DcWho {
+    Anonymous,
+    /// A user's HTTP access token: `projects` None means every project.
+    User {
+        slug: String,
+        perm: DcPerm,
+        projects: Option<Vec<usize>>,
+    },
+    /// A repository or project token acts as a service user bound to its scope.
+    RepoToken {
+        username: String,
+        repo: usize,
+        perm: DcPerm,
+    },
+    ProjectToken {
+        username: String,
+        project: usize,
+        perm: DcPerm,
+    },
+}
+
+impl DcWho {
+    /// The `X-AUSERNAME` value, `None` for anonymous.
+    pub fn username(&self) -> Option<&str> {
+        match self {
+            DcWho::Anonymous => None,
+            DcWho::User { slug, .. } => Some(slug),
+            DcWho::RepoToken { username, .. } | DcWho::ProjectToken { username, .. } => {
+                Some(username)
+            }
+        }
+    }
+
+    /// The caller's permission on repository `index`, public repositories being readable by all.
+    pub fn perm_on(&self, state: &SimState, index: usize) -> Option<DcPerm> {
+        let repo = state.data.dc_repos.get(index)?;
+        let project = state.data.spec.dc.projects.get(repo.project)?;
+        let public = (repo.public || project.public).then_some(DcPerm::Read);
+        let granted = match self {
+            DcWho::Anonymous => None,
+            DcWho::User {
+                slug,
+                perm,
+                projects,
+            } => {
+                let owns_personal = project.personal_owner.as_deref() == Some(slug.as_str());
+                let personal = project.personal_owner.is_some();
+                match projects {
+                    _ if owns_personal => Some(DcPerm::Admin),
+                    // Another user's personal project is private to its owner.
+                    _ if personal => None,
+                    None => Some(*perm),
+                    Some(list) => list.contains(&repo.project).then_some(*perm),
+                }
+            }
+            DcWho::RepoToken { repo, perm, .. } => (*repo == index).then_some(*perm),
+            DcWho::ProjectToken { project, perm, .. } => {
+                (*project == repo.project).then_some(*perm)
+            }
+        };
+        granted.max(public)
+    }
+}
+
+/// Why a DC credential was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct BadCredentials;
+
+pub(crate) fn dc_who(state: &SimState, headers: &HeaderMap) -> Result<DcWho, BadCredentials> {
+    let dc = &state.data.spec.dc;
+    let user_token = |user: Option<&str>, secret: &str| {
+        dc.user_tokens
+            .iter()
+            .find(|t| t.secret == secret && user.is_none_or(|u| u.eq_ignore_ascii_case(&t.user)))
+    };
+    let token = match presented(headers) {
+        Presented::None => return Ok(DcWho::Anonymous),
+        Presented::Malformed => return Err(BadCredentials),
+        Presented::Basic(user, secret) => {
+            // Basic works for user tokens only: repository and project tokens are Bearer-only.
+            return user_token(Some(&user), &secret)
+                .map(|t| user_who(state, t))
+                .ok_or(BadCredentials);
+        }
+        Presented::Bearer(secret) => secret,
+    };
+    if let Some(t) = user_token(None, &token) {
+        return Ok(user_who(state, t));
+    }
+    if let Some(t) = dc.repo_tokens.iter().find(|t| t.secret == token) {
+        let repo = state
+            .data
+            .dc_repo_nth(&t.project, t.repo_index)
+            .ok_or(BadCredentials)?;
+        let perm = DcPerm::parse(&t.permission).ok_or(BadCredentials)?;
+        return Ok(DcWho::RepoToken {
+            username: format!("repo-token-{}", t.project.to_lowercase()),
+            repo,
+            perm,
+        });
+    }
+    if let Some(t) = dc.project_tokens.iter().find(|t| t.secret == token) {
+        let project = state
+            .data
+            .dc_project_index(&t.project)
+            .ok_or(BadCredentials)?;
+        let perm = DcPerm::parse(&t.permission).ok_or(BadCredentials)?;
+        return Ok(DcWho::ProjectToken {
+            username: format!("project-token-{}", t.project.to_lowercase()),
+            project,
+            perm,
+        });
+    }
+    Err(BadCredentials)
+}
+
+fn user_who(state: &SimState, t: &super::data::DcUserToken) -> DcWho {
+    let projects = if t.projects.iter().any(|k| k == "*") {
+        None
+    } else {
+        Some(
+            t.projects
+                .iter()
+                .filter_map(|k| state.data.dc_project_index(k))
+                .collect(),
+        )
+    };
+    DcWho::User {
+        slug: t.user.clone(),
+        perm: DcPerm::parse(&t.permission).unwrap_or(DcPerm::Read),
+        projects,
+    }
+}
+
+/// How a Cloud credential's scopes are read: API tokens name exact scopes that imply nothing;
+/// OAuth-style scopes (`repository:admin`) imply their lower levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ScopeKind {
+    ApiToken,
+    OAuthStyle,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum CloudWho {
+    Anonymous,
+    User {
+        slug: String,
+        kind: ScopeKind,
+        scopes: Vec<String>,
+    },
+    RepoToken {
+        repo: usize,
+        scopes: Vec<String>,
+    },
+}
+
+/// Why a Cloud credential was refused: the 401 message to send.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum CloudRefusal {
+    Invalid,
+    Expired,
+}
+
+impl CloudRefusal {
+    pub fn message(&self) -> &'static str {
+        match self {
+            CloudRefusal::Invalid => {
+                "Token is invalid, expired, or not supported for this endpoint."
+            }
+            CloudRefusal::Expired => {
+                "Access token expired. Use your refresh token to obtain a new access token."
+            }
+        }
+    }
+}
+
+pub(crate) fn cloud_who(state: &SimState, headers: &HeaderMap) -> Result<CloudWho, CloudRefusal> {
+    let cloud = &state.data.spec.cloud;
+    match presented(headers) {
+        Presented::None => Ok(CloudWho::Anonymous),
+        Presented::Malformed => Err(CloudRefusal::Invalid),
+        Presented::Basic(user, secret) => {
+            // API tokens authenticate with the Atlassian email, app passwords with the username;
+            // each fails with the other.
+            if let Some(t) = cloud
+                .api_tokens
+                .iter()
+                .find(|t| t.secret == secret && t.email.eq_ignore_ascii_case(&user))
+            {
+                return Ok(CloudWho::User {
+                    slug: t.user.clone(),
+                    kind: ScopeKind::ApiToken,
+                    scopes: t.scopes.clone(),
+                });
+            }
+            if let Some(p) = cloud
+                .app_passwords
+                .iter()
+                .find(|p| p.secret == secret && p.username == user)
+            {
+                return Ok(CloudWho::User {
+                    slug: p.user.clone(),
+                    kind: ScopeKind::OAuthStyle,
+                    scopes: p.scopes.clone(),
+                });
+            }
+            Err(CloudRefusal::Invalid)
+        }
+        Presented::Bearer(token) => {
+            if let Some(t) = cloud.repo_tokens.iter().find(|t| t.secret == token) {
+                let repo = state
+                    .data
+                    .cloud_repo_nth(&t.workspace, t.repo_index)
+                    .ok_or(CloudRefusal::Invalid)?;
+                return Ok(CloudWho::RepoToken {
+                    repo,
+                    scopes: t.scopes.clone(),
+                });
+            }
+            match state.oauth_access(&token) {
+                Some(Ok((slug, scopes))) => Ok(CloudWho::User {
+                    slug,
+                    kind: ScopeKind::OAuthStyle,
+                    scopes,
+                }),
+                Some(Err(())) => Err(CloudRefusal::Expired),
+                None => Err(CloudRefusal::Invalid),
+            }
+        }
+    }
+}
+
+/// `repository:admin` implies `repository:write` implies `repository`; `account:write` implies
+/// `account`. Anything else must match exactly.
+pub(crate) fn oauth_implies(granted: &str, required: &str) -> bool {
+    fn rank(level: Option<&str>) -> u8 {
+        match level {
+            None => 0,
+            Some("write") => 1,
+            Some("admin") => 2,
+            Some("delete") => 3,
+            Some(_) => 4,
+        }
+    }
+    let (gb, gl) = split_scope(granted);
+    let (rb, rl) = split_scope(required);
+    gb == rb && (gl == rl || rank(gl) >= rank(rl) && rank(gl) < 4)
+}
+
+fn split_scope(s: &str) -> (&str, Option<&str>) {
+    match s.split_once(':') {
+        Some((b, l)) => (b, Some(l)),
+        None => (s, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn with(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(
+            axum::http::header::AUTHORIZATION,
+            HeaderValue::from_str(value).expect("header"),
+        );
+        h
+    }
+
+    #[test]
+    fn basic_and_bearer_are_parsed() {
+        let b64 = base64::engine::general_purpose::STANDARD.encode("alice:test-token-x:y");
+        assert_eq!(
+            presented(&with(&format!("Basic {b64}"))),
+            Presented::Basic("alice".into(), "test-token-x:y".into())
+        );
+        assert_eq!(
+            presented(&with("Bearer test-token-a")),
+            Presented::Bearer("test-token-a".into())
+        );
+        assert_eq!(presented(&with("Basic !!!")), Presented::Malformed);
+        assert_eq!(presented(&HeaderMap::new()), Presented::None);
+    }
+
+    #[test]
+    fn oauth_scopes_imply_lower_levels_only() {
+        assert!(oauth_implies("repository:admin", "repository"));
+        assert!(oauth_implies("repository:write", "repository:write"));
+        assert!(!oauth_implies("repository", "repository:write"));
+        assert!(!oauth_implies("account", "repository"));
+    }
+}
