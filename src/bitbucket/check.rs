@@ -350,34 +350,40 @@ pub fn collect_hrefs(v: &Value, out: &mut Vec<String>) {
 /// Links that point at a loopback address the user did not connect to: the server's
 /// base URL is misconfigured and clone/web links will not work for anyone else.
 pub fn localhost_links(hrefs: &[String], connected: &[&str]) -> Vec<String> {
-    let ports: Vec<(bool, Option<u16>)> = connected
+    let ours: Vec<(String, Option<u16>)> = connected
         .iter()
         .filter_map(|c| url::Url::parse(c).ok())
-        .map(|u| {
-            (
-                u.host_str().is_some_and(urls::is_loopback_host),
-                u.port_or_known_default(),
-            )
+        .filter_map(|u| {
+            let host = u.host_str()?.to_ascii_lowercase();
+            urls::is_loopback_host(&host).then(|| (host, u.port_or_known_default()))
         })
         .collect();
     let mut bad: Vec<String> = Vec::new();
     for h in hrefs {
-        // ssh links such as `ssh://git@localhost:7999/...` parse too; scp-style ones are checked by text.
-        let (host, port) = match url::Url::parse(h) {
-            Ok(u) => (u.host_str().map(str::to_string), u.port_or_known_default()),
+        // ssh links use their own port: for them the same loopback host is enough.
+        let (host, port, ssh) = match url::Url::parse(h) {
+            Ok(u) => (
+                u.host_str().map(str::to_ascii_lowercase),
+                u.port_or_known_default(),
+                !matches!(u.scheme(), "http" | "https"),
+            ),
             Err(_) => {
                 let after_at = h.split_once('@').map(|(_, r)| r).unwrap_or(h);
-                (after_at.split([':', '/']).next().map(str::to_string), None)
+                let host = after_at
+                    .split([':', '/'])
+                    .next()
+                    .map(str::to_ascii_lowercase);
+                (host, None, true)
             }
         };
         let Some(host) = host else { continue };
         if !urls::is_loopback_host(&host) {
             continue;
         }
-        let ours = ports
+        let is_ours = ours
             .iter()
-            .any(|(lo, p)| *lo && port.is_some() && *p == port);
-        if !ours && !bad.contains(h) {
+            .any(|(h2, p2)| *h2 == host && (ssh || (port.is_some() && *p2 == port)));
+        if !is_ours && !bad.contains(h) {
             bad.push(h.clone());
         }
     }
@@ -1066,7 +1072,7 @@ mod tests {
     fn localhost_links_ignore_the_address_we_connected_to() {
         let hrefs = vec![
             "http://127.0.0.1:5555/projects/P/repos/r/browse".to_string(),
-            "http://localhost:5555/scm/p/r.git".to_string(),
+            "ssh://git@127.0.0.1:7999/p/r.git".to_string(),
             "https://bb.corp/x".to_string(),
         ];
         assert!(localhost_links(&hrefs, &["http://127.0.0.1:5555"]).is_empty());
@@ -1074,10 +1080,11 @@ mod tests {
             &[
                 "http://localhost:7990/scm/p/r.git".to_string(),
                 "ssh://git@localhost:7999/p/r.git".to_string(),
+                "http://127.0.0.1:7990/scm/p/r.git".to_string(),
             ],
             &["http://127.0.0.1:5555"],
         );
-        assert_eq!(bad.len(), 2);
+        assert_eq!(bad.len(), 3);
         let bad = localhost_links(
             &["http://localhost:7990/x".to_string()],
             &["https://bb.corp"],
