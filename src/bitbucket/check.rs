@@ -482,9 +482,24 @@ async fn run_server(client: &Client, progress: Progress<'_>, run: &mut Run) {
     if !run.push(eval_reach(&props, base, auth)) {
         return;
     }
-    let Ok(props) = props else {
-        // Reached, but application-properties refused us anonymously: nothing to read the version from.
-        return;
+    let title = "Server version 7.14+";
+    let props = match props {
+        Ok(p) => p,
+        // Some servers refuse anonymous access even here: ask again with the credential.
+        Err(HttpError::Status {
+            status: 401 | 403, ..
+        }) if may_send => match server::app_properties(client, true, progress).await {
+            Ok(p) => p,
+            Err(e) => {
+                run.push(eval_failure("version", title, &e, auth, base));
+                return;
+            }
+        },
+        Err(e) => {
+            // Reached, but no version could be read: the report must not end as passed.
+            run.push(eval_failure("version", title, &e, auth, base));
+            return;
+        }
     };
     let (item, version) = eval_version(&props.body);
     run.report.server_version = version;
@@ -713,7 +728,7 @@ async fn run_cloud_user(client: &Client, progress: Progress<'_>, run: &mut Run) 
             ..
         }) => {
             // 403, not 401: the credential is valid, it lacks a scope for this call.
-            missing.extend(body.required.iter().cloned());
+            missing.extend(body.missing_scopes());
             if missing.is_empty() {
                 missing.insert("read:user:bitbucket".into());
             }
@@ -745,7 +760,7 @@ async fn run_cloud_user(client: &Client, progress: Progress<'_>, run: &mut Run) 
         Err(HttpError::Status {
             status: 403, body, ..
         }) => {
-            missing.extend(body.required.iter().cloned());
+            missing.extend(body.missing_scopes());
             if body.required.is_empty() {
                 missing.insert("read:workspace:bitbucket or read:repository:bitbucket".into());
             }
@@ -803,9 +818,12 @@ async fn hooks_readable(client: &Client, full_name: &str) -> Result<Option<Strin
             FailureClass::Permission,
             format!(
                 "admin of {full_name}, but the token lacks {}",
-                body.required.join(", ")
+                body.missing_scopes().join(", ")
             ),
-            format!("Create a token that adds {}.", body.required.join(", ")),
+            format!(
+                "Create a token that adds {}.",
+                body.missing_scopes().join(", ")
+            ),
         )),
         Err(HttpError::Status { status: 403, .. }) => Ok(None),
         Err(e) => Err(client.problem(&e)),

@@ -13,6 +13,8 @@ use super::model::{Identity, Repo, RepoPage};
 use super::urls;
 use crate::sanitize::clean;
 
+/// More pages than any real workspace has (a million repositories at 100 a page).
+const MAX_PAGES: usize = 10_000;
 /// Bitbucket's maximum page length for these endpoints.
 pub const PAGELEN: u32 = 100;
 /// Only what `Repo` needs: smaller pages, faster listings.
@@ -55,6 +57,35 @@ pub fn parse_page(body: &Value) -> CloudPage {
         next: body.get("next").and_then(Value::as_str).map(str::to_string),
         size: body.get("size").and_then(Value::as_u64),
         pagelen: body.get("pagelen").and_then(Value::as_u64),
+    }
+}
+
+/// Checks a repository page has the documented shape (see `server::page_shape_problem`).
+pub fn page_shape_problem(body: &Value) -> Option<String> {
+    let Some(values) = body.get("values").and_then(Value::as_array) else {
+        return Some("the page has no `values` array".into());
+    };
+    for key in ["size", "page", "pagelen"] {
+        if body.get(key).is_some_and(|v| !v.is_u64() && !v.is_null()) {
+            return Some(format!("`{key}` is not a number"));
+        }
+    }
+    if body
+        .get("next")
+        .is_some_and(|v| !v.is_string() && !v.is_null())
+    {
+        return Some("`next` is not a URL".into());
+    }
+    let unreadable = values.iter().filter(|v| map_repo(v).is_none()).count();
+    (unreadable > 0).then(|| format!("{unreadable} repository objects lack a readable full_name"))
+}
+
+/// A repository page, fetched and checked.
+async fn get_repo_page(client: &Client, url: &str) -> Result<JsonResponse, HttpError> {
+    let resp = client.get(url, true, None).await?;
+    match page_shape_problem(&resp.body) {
+        Some(problem) => Err(super::http::bad_shape(url, problem)),
+        None => Ok(resp),
     }
 }
 
@@ -269,7 +300,7 @@ pub(crate) async fn list_all(
     for (i, w) in spaces.iter().enumerate() {
         let c = client.clone();
         let url = first_repo_page_url(client, &w.slug);
-        firsts.spawn(async move { (i, url.clone(), c.get(&url, true, None).await) });
+        firsts.spawn(async move { (i, url.clone(), get_repo_page(&c, &url).await) });
     }
     let mut pages: Vec<Option<(String, CloudPage)>> = vec![None; spaces.len()];
     while let Some(joined) = firsts.join_next().await {
@@ -297,8 +328,7 @@ pub(crate) async fn list_all(
                     let itx = itx.clone();
                     let page_url = urls::with_query(&url, "page", &n.to_string());
                     rest.spawn(async move {
-                        let r = c
-                            .get(&page_url, true, None)
+                        let r = get_repo_page(&c, &page_url)
                             .await
                             .map(|r| parse_page(&r.body).values);
                         let _ = itx.send(r);
@@ -342,8 +372,9 @@ async fn follow_next(
     mut url: String,
     itx: mpsc::UnboundedSender<Result<Vec<Value>, HttpError>>,
 ) {
-    loop {
-        match client.get(&url, true, None).await {
+    // A server whose `next` never ends must not keep us forever.
+    for _ in 0..MAX_PAGES {
+        match get_repo_page(&client, &url).await {
             Ok(resp) => {
                 let page = parse_page(&resp.body);
                 if itx.send(Ok(page.values)).is_err() {
@@ -366,6 +397,10 @@ async fn follow_next(
             }
         }
     }
+    let _ = itx.send(Err(super::http::bad_shape(
+        &url,
+        format!("more than {MAX_PAGES} pages: the `next` links do not end"),
+    )));
 }
 
 /// Repositories of `values` not sent before: page-number fetches can overlap when
@@ -414,6 +449,17 @@ mod tests {
         assert_eq!(id.account_id.as_deref(), Some("557058:1"));
         let id = map_identity(&json!({"display_name":"Bob"}));
         assert_eq!(id.username, "Bob");
+    }
+
+    #[test]
+    fn page_shapes_are_checked() {
+        assert_eq!(
+            page_shape_problem(&json!({"values":[],"pagelen":100})),
+            None
+        );
+        assert!(page_shape_problem(&json!({"pagelen":100})).is_some());
+        assert!(page_shape_problem(&json!({"values":[],"size":"12"})).is_some());
+        assert!(page_shape_problem(&json!({"values":[{"full_name":3}]})).is_some());
     }
 
     #[test]

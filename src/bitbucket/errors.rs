@@ -34,6 +34,22 @@ impl ErrorBody {
         }
     }
 
+    /// Required scopes the token lacks: `required` minus `granted` (an endpoint may require
+    /// several and the token hold some), or all of `required` when nothing was granted.
+    pub fn missing_scopes(&self) -> Vec<String> {
+        let missing: Vec<String> = self
+            .required
+            .iter()
+            .filter(|r| !self.granted.contains(r))
+            .cloned()
+            .collect();
+        if missing.is_empty() {
+            self.required.clone()
+        } else {
+            missing
+        }
+    }
+
     /// DC says "you may not" with 401 too; only the exception name tells it from a bad password.
     pub fn is_dc_authorisation(&self) -> bool {
         self.exception
@@ -141,6 +157,15 @@ mod tests {
         assert_eq!(e.granted, vec!["read:repository:bitbucket"]);
         assert!(e.message.unwrap().contains("privilege scopes"));
         assert_eq!(e.detail, None);
+    }
+
+    #[test]
+    fn missing_scopes_leave_out_the_granted_ones() {
+        let body = json!({"type":"error","error":{"message":"x","detail":{"required":["read:user:bitbucket","read:workspace:bitbucket"],"granted":["read:workspace:bitbucket"]}}});
+        assert_eq!(
+            parse_error_body(&body).missing_scopes(),
+            vec!["read:user:bitbucket"]
+        );
     }
 
     #[test]

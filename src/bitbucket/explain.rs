@@ -94,12 +94,16 @@ pub fn problem(err: &HttpError, auth: AuthKind, base: &str) -> Problem {
                 FailureClass::Permission,
                 format!(
                     "The token lacks the scope{} {}.",
-                    if body.required.len() > 1 { "s" } else { "" },
-                    body.required.join(", ")
+                    if body.missing_scopes().len() > 1 {
+                        "s"
+                    } else {
+                        ""
+                    },
+                    body.missing_scopes().join(", ")
                 ),
                 format!(
                     "Create a new API token that adds {} (scopes cannot be added to an existing token).",
-                    body.required.join(", ")
+                    body.missing_scopes().join(", ")
                 ),
             ),
             403 => Problem::new(

@@ -330,7 +330,10 @@ impl Http {
             }
             buf.extend_from_slice(&chunk);
         }
-        if looks_like_html(&headers, &buf) {
+        // A 5xx or 429 from a proxy often comes as an HTML page: it is still a transient
+        // server error to retry, not a login page.
+        let transient = status == 429 || status >= 500;
+        if !transient && looks_like_html(&headers, &buf) {
             return Err(HttpError::Html {
                 host: host.into(),
                 path,
@@ -370,6 +373,18 @@ impl Http {
             cause,
             proxy: self.proxy.clone(),
         }
+    }
+}
+
+/// A JSON answer whose shape is not what the API documents.
+pub fn bad_shape(url: &str, detail: impl Into<String>) -> HttpError {
+    match url::Url::parse(url) {
+        Ok(u) => HttpError::BadJson {
+            host: host_label(&u),
+            path: u.path().to_string(),
+            detail: detail.into(),
+        },
+        Err(_) => HttpError::BadUrl { url: quote(url) },
     }
 }
 

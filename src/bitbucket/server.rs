@@ -90,6 +90,27 @@ pub fn parse_page(body: &Value) -> DcPage {
     }
 }
 
+/// Checks a repository page has the documented shape, so that a page we cannot read is an
+/// error rather than a silently shorter list.
+pub fn page_shape_problem(body: &Value) -> Option<String> {
+    let values = body.get("values").and_then(Value::as_array);
+    let Some(values) = values else {
+        return Some("the page has no `values` array".into());
+    };
+    if body.get("isLastPage").is_some_and(|v| !v.is_boolean()) {
+        return Some("`isLastPage` is not a boolean".into());
+    }
+    if body
+        .get("nextPageStart")
+        .is_some_and(|v| !v.is_u64() && !v.is_null())
+    {
+        return Some("`nextPageStart` is not a number".into());
+    }
+    let unreadable = values.iter().filter(|v| map_repo(v).is_none()).count();
+    (unreadable > 0)
+        .then(|| format!("{unreadable} repository objects lack a readable slug or project key"))
+}
+
 /// A DC repository object into a `Repo`; `None` without project key or slug.
 pub fn map_repo(v: &Value) -> Option<Repo> {
     let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(clean);
@@ -231,6 +252,9 @@ pub(crate) async fn list_all(
             ],
         );
         let resp = client.get(&url, true, progress).await?;
+        if let Some(problem) = page_shape_problem(&resp.body) {
+            return Err(super::http::bad_shape(&url, problem));
+        }
         let page = parse_page(&resp.body);
         let repos: Vec<Repo> = page.values.iter().filter_map(map_repo).collect();
         sent += repos.len();
@@ -317,6 +341,20 @@ mod tests {
         assert_eq!(owner_from_headers(&h), None);
         h.insert("X-AUSERNAME", HeaderValue::from_static("alice"));
         assert_eq!(owner_from_headers(&h).as_deref(), Some("alice"));
+    }
+
+    #[test]
+    fn page_shapes_are_checked() {
+        assert_eq!(
+            page_shape_problem(&json!({"values":[],"isLastPage":true})),
+            None
+        );
+        assert!(page_shape_problem(&json!({"isLastPage":true})).is_some());
+        assert!(page_shape_problem(&json!({"values":[],"isLastPage":"false"})).is_some());
+        assert!(page_shape_problem(&json!({"values":[],"nextPageStart":"25"})).is_some());
+        assert!(
+            page_shape_problem(&json!({"values":[{"slug":7,"project":{"key":"K"}}]})).is_some()
+        );
     }
 
     #[test]
