@@ -758,11 +758,18 @@ async fn run_cloud_user(client: &Client, progress: Progress<'_>, run: &mut Run) 
     let repos = match listing {
         Ok(r) => Some(r),
         Err(HttpError::Status {
-            status: 403, body, ..
+            status: 403,
+            body,
+            headers,
+            ..
         }) => {
             missing.extend(body.missing_scopes());
             if body.required.is_empty() {
-                missing.insert("read:workspace:bitbucket or read:repository:bitbucket".into());
+                match headers.accepted.as_deref().filter(|a| !a.is_empty()) {
+                    Some(accepted) => missing.insert(accepted.join(" or ")),
+                    None => missing
+                        .insert("read:workspace:bitbucket or read:repository:bitbucket".into()),
+                };
             }
             None
         }

@@ -76,6 +76,7 @@ pub fn problem(err: &HttpError, auth: AuthKind, base: &str) -> Problem {
             body,
             path,
             retry_after,
+            headers,
             ..
         } => match *status {
             401 if auth.provider() == Provider::Server && body.is_dc_authorisation() => {
@@ -106,11 +107,22 @@ pub fn problem(err: &HttpError, auth: AuthKind, base: &str) -> Problem {
                     body.missing_scopes().join(", ")
                 ),
             ),
-            403 => Problem::new(
-                FailureClass::Permission,
-                format!("Not permitted: {what}."),
-                "Use a credential with access to this resource.",
-            ),
+            403 => match headers.accepted.as_deref().filter(|a| !a.is_empty()) {
+                // No scope body, but the endpoint said which scopes it takes.
+                Some(accepted) => Problem::new(
+                    FailureClass::Permission,
+                    format!(
+                        "Not permitted: {what}; this call takes one of: {}.",
+                        accepted.join(", ")
+                    ),
+                    format!("Use a credential with {}.", accepted.join(" or ")),
+                ),
+                None => Problem::new(
+                    FailureClass::Permission,
+                    format!("Not permitted: {what}."),
+                    "Use a credential with access to this resource.",
+                ),
+            },
             404 => Problem::new(
                 FailureClass::Input,
                 format!("Not found: {what}."),
@@ -222,6 +234,26 @@ mod tests {
         let p = problem(&status(403, body), AuthKind::ApiToken, "");
         assert_eq!(p.class, FailureClass::Permission);
         assert!(p.what.contains("read:user:bitbucket"), "{}", p.what);
+    }
+
+    #[test]
+    fn accepted_scopes_header_is_used_without_a_scope_body() {
+        let e = HttpError::Status {
+            host: "h".into(),
+            path: "/2.0/user".into(),
+            status: 403,
+            body: Box::default(),
+            headers: Box::new(crate::bitbucket::http::ScopeHeaders {
+                accepted: Some(vec!["account".into()]),
+                ..Default::default()
+            }),
+            retry_after: None,
+        };
+        let p = problem(&e, AuthKind::OAuth, "");
+        assert!(
+            p.what.contains("account") && p.fix.contains("account"),
+            "{p:?}"
+        );
     }
 
     #[test]

@@ -192,6 +192,25 @@ pub enum SetupError {
     Client(String),
 }
 
+/// The certificates of a PEM bundle, added to the trusted roots for self-hosted servers.
+pub fn load_ca_file(path: &str) -> Result<Vec<reqwest::Certificate>, SetupError> {
+    let pem = std::fs::read(path).map_err(|e| SetupError::CaFile {
+        path: path.to_string(),
+        cause: e.to_string(),
+    })?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| SetupError::CaFile {
+        path: path.to_string(),
+        cause: format!("not a PEM certificate bundle ({e})"),
+    })?;
+    if certs.is_empty() {
+        return Err(SetupError::CaFile {
+            path: path.to_string(),
+            cause: "no certificate in the file".into(),
+        });
+    }
+    Ok(certs)
+}
+
 impl Http {
     pub fn new(
         timeout: Duration,
@@ -209,22 +228,7 @@ impl Http {
         if let Ok(path) = std::env::var("BBCONNECT_CA_FILE")
             && !path.is_empty()
         {
-            let pem = std::fs::read(&path).map_err(|e| SetupError::CaFile {
-                path: path.clone(),
-                cause: e.to_string(),
-            })?;
-            let certs =
-                reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| SetupError::CaFile {
-                    path: path.clone(),
-                    cause: format!("not a PEM certificate bundle ({e})"),
-                })?;
-            if certs.is_empty() {
-                return Err(SetupError::CaFile {
-                    path,
-                    cause: "no certificate in the file".into(),
-                });
-            }
-            for cert in certs {
+            for cert in load_ca_file(&path)? {
                 builder = builder.add_root_certificate(cert);
             }
         }
@@ -473,6 +477,11 @@ fn retry_line(err: &HttpError, wait: Duration, attempt: u32, max: u32) -> String
 
 /// The proxy reqwest will use, named for error messages, without any userinfo.
 pub fn proxy_from_env() -> Option<String> {
+    proxy_from(|k| std::env::var(k).ok())
+}
+
+/// The first proxy variable set, in reqwest's order of preference for https.
+pub fn proxy_from(get: impl Fn(&str) -> Option<String>) -> Option<String> {
     [
         "HTTPS_PROXY",
         "https_proxy",
@@ -482,7 +491,7 @@ pub fn proxy_from_env() -> Option<String> {
         "all_proxy",
     ]
     .iter()
-    .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+    .find_map(|k| get(k).filter(|v| !v.trim().is_empty()))
     .map(|v| strip_userinfo(&v))
 }
 
@@ -548,6 +557,28 @@ mod tests {
             HeaderValue::from_static("text/html; charset=utf-8"),
         );
         assert!(looks_like_html(&h, b"login"));
+    }
+
+    #[test]
+    fn proxy_is_named_from_the_environment() {
+        let env = |k: &str| match k {
+            "HTTP_PROXY" => Some("http://bob:test-token-pw@proxy.corp:3128".to_string()),
+            "ALL_PROXY" => Some("socks5://other:1080".to_string()),
+            _ => None,
+        };
+        assert_eq!(proxy_from(env), Some("http://proxy.corp:3128".into()));
+        assert_eq!(proxy_from(|_| Some("  ".into())), None);
+    }
+
+    #[test]
+    fn unreadable_ca_files_are_setup_errors() {
+        let e = load_ca_file("/nonexistent/ca.pem").unwrap_err();
+        assert!(e.to_string().contains("/nonexistent/ca.pem"));
+        let dir = tempfile::tempdir().unwrap();
+        let junk = dir.path().join("junk.pem");
+        std::fs::write(&junk, "not a certificate").unwrap();
+        let e = load_ca_file(junk.to_str().unwrap()).unwrap_err();
+        assert!(matches!(e, SetupError::CaFile { .. }), "{e}");
     }
 
     #[test]
