@@ -364,13 +364,15 @@ impl Data {
                 }
                 // The first repositories stay active: tokens and tests point at them.
                 let archived = i > HOSTILE_INDEX && rng.chance(3);
+                // Personal projects stay private to their owner so they show who sees what.
+                let public = rng.chance(5) && spec_p.personal_owner.is_none();
                 dc_repos.push(DcRepo {
                     project,
                     slug,
                     name,
                     id,
                     description,
-                    public: spec_p.public || rng.chance(5),
+                    public: spec_p.public || public,
                     archived,
                     forkable: rng.chance(90),
                     default_branch: rng.pick(&spec.words.branches).to_string(),

@@ -135,6 +135,8 @@ impl SimState {
     }
 }
 
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// A running simulator. Dropping it without [`SimHandle::shutdown`] leaves the server running
 /// until the runtime ends.
 pub struct SimHandle {
@@ -165,12 +167,18 @@ impl SimHandle {
     pub fn request_count(&self) -> usize {
         self.state.requests.load(Ordering::SeqCst)
     }
-    /// Stops accepting, lets in-flight requests finish, and waits for the server task.
+    /// Stops accepting and gives in-flight requests a moment to finish; a connection kept
+    /// open by a hostile scenario (slow drip) must not hold the caller forever.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        let _ = (&mut self.task).await;
+        if tokio::time::timeout(SHUTDOWN_GRACE, &mut self.task)
+            .await
+            .is_err()
+        {
+            self.task.abort();
+        }
     }
 }
 

@@ -204,9 +204,13 @@ async fn access_token(
         Some("authorization_code") => {
             let code = form.get("code").cloned().unwrap_or_default();
             match store.codes.get(&code) {
+                // A redirect_uri sent here must match the one authorized; leaving it out is
+                // tolerated, as Bitbucket does not insist on it.
                 Some((c, asked))
                     if *c == consumer
-                        && (asked.is_none() || form.get("redirect_uri") == asked.as_ref()) =>
+                        && form
+                            .get("redirect_uri")
+                            .is_none_or(|r| asked.as_ref().is_none_or(|a| a == r)) =>
                 {
                     store.codes.remove(&code);
                 }

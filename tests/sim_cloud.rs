@@ -1,0 +1,489 @@
+//! The simulator's Cloud face through plain reqwest: identity, scopes, the 401/403/410 bodies,
+//! paging (every repository exactly once, with and without `size`), partial responses.
+
+use std::collections::HashSet;
+
+use bbconnect::sim::{self, SimConfig, SimHandle};
+use reqwest::{Client, Response, StatusCode};
+use serde_json::Value;
+
+#[derive(Clone, Copy)]
+enum Auth {
+    None,
+    Bearer(&'static str),
+    Basic(&'static str, &'static str),
+}
+
+const ALICE: Auth = Auth::Basic("alice@example.com", "test-token-alice");
+const CAROL: Auth = Auth::Basic("carol@example.com", "test-token-noscope");
+const APP_PASSWORD: Auth = Auth::Basic("alice", "test-token-app-password");
+const REPO_TOKEN: Auth = Auth::Bearer("test-token-cloud-repo");
+const INVALID: &str = "Token is invalid, expired, or not supported for this endpoint.";
+
+async fn sim_with(config: SimConfig) -> SimHandle {
+    sim::start(config)
+        .await
+        .expect("simulator starts on loopback")
+}
+
+async fn get_url(url: &str, auth: Auth) -> Response {
+    let req = Client::new().get(url);
+    let req = match auth {
+        Auth::None => req,
+        Auth::Bearer(t) => req.bearer_auth(t),
+        Auth::Basic(u, p) => req.basic_auth(u, Some(p)),
+    };
+    req.send().await.expect("request reaches the simulator")
+}
+
+async fn get(sim: &SimHandle, path: &str, auth: Auth) -> Response {
+    get_url(&format!("{}{path}", sim.cloud_api_url()), auth).await
+}
+
+async fn json(r: Response) -> Value {
+    r.json().await.expect("a JSON body")
+}
+
+fn error_message(v: &Value) -> &str {
+    assert_eq!(v["type"], "error", "Cloud error envelope: {v}");
+    v["error"]["message"].as_str().expect("error.message")
+}
+
+/// Follows `next` until absent.
+async fn follow(sim: &SimHandle, path: &str, auth: Auth) -> (Vec<Value>, Vec<Value>) {
+    let mut url = format!("{}{path}", sim.cloud_api_url());
+    let mut values = Vec::new();
+    let mut pages = Vec::new();
+    loop {
+        let r = get_url(&url, auth).await;
+        assert_eq!(r.status(), StatusCode::OK, "{url}");
+        let page = json(r).await;
+        values.extend(page["values"].as_array().expect("values").iter().cloned());
+        let next = page["next"].as_str().map(str::to_string);
+        pages.push(page);
+        match next {
+            Some(n) => url = n,
+            None => return (values, pages),
+        }
+        assert!(pages.len() < 10_000, "paging must end");
+    }
+}
+
+async fn workspaces(sim: &SimHandle, auth: Auth) -> Vec<Value> {
+    let r = get(sim, "/user/workspaces?pagelen=100", auth).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    json(r).await["values"].as_array().expect("values").clone()
+}
+
+#[tokio::test]
+async fn user_has_the_vendor_fields() {
+    let sim = sim_with(SimConfig::default()).await;
+    for auth in [ALICE, APP_PASSWORD] {
+        let r = get(&sim, "/user", auth).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let v = json(r).await;
+        for field in [
+            "type",
+            "uuid",
+            "account_id",
+            "display_name",
+            "nickname",
+            "account_status",
+            "links",
+        ] {
+            assert!(v.get(field).is_some(), "missing {field} in {v}");
+        }
+        assert_eq!(v["type"], "user");
+        assert_eq!(v["nickname"], "alice");
+        assert!(
+            v["links"]["html"]["href"].is_string(),
+            "Cloud links are objects"
+        );
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn api_token_rules_email_only_and_basic_only() {
+    let sim = sim_with(SimConfig::default()).await;
+    // The username instead of the email, Bearer instead of Basic, a wrong secret, an app
+    // password sent with the email: all the same 401.
+    for auth in [
+        Auth::Basic("alice", "test-token-alice"),
+        Auth::Bearer("test-token-alice"),
+        Auth::Basic("alice@example.com", "test-token-wrong"),
+        Auth::Basic("alice@example.com", "test-token-app-password"),
+    ] {
+        let r = get(&sim, "/user", auth).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(error_message(&json(r).await), INVALID);
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn missing_scope_answers_403_with_required_and_granted() {
+    let sim = sim_with(SimConfig::default()).await;
+    let r = get(&sim, "/user", CAROL).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let v = json(r).await;
+    assert_eq!(
+        error_message(&v),
+        "Your credentials lack one or more required privilege scopes."
+    );
+    let required: Vec<&str> = v["error"]["detail"]["required"]
+        .as_array()
+        .expect("detail.required")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(required, ["read:user:bitbucket"]);
+    let granted: Vec<&str> = v["error"]["detail"]["granted"]
+        .as_array()
+        .expect("detail.granted")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        granted.contains(&"read:repository:bitbucket") && !granted.contains(&"read:user:bitbucket")
+    );
+
+    // Listing workspaces also needs read:user:bitbucket; listing repositories does not.
+    assert_eq!(
+        get(&sim, "/user/workspaces", CAROL).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = get(&sim, "/repositories/acme-platform?pagelen=1", CAROL).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn workspaces_have_the_access_shape() {
+    let sim = sim_with(SimConfig::default()).await;
+    let list = workspaces(&sim, ALICE).await;
+    assert_eq!(list.len(), 3);
+    for w in &list {
+        assert_eq!(w["type"], "workspace_access");
+        assert!(w["administrator"].is_boolean());
+        assert_eq!(w["workspace"]["type"], "workspace");
+        for field in ["slug", "uuid", "name", "links"] {
+            assert!(
+                w["workspace"].get(field).is_some(),
+                "missing workspace.{field}"
+            );
+        }
+    }
+    assert!(
+        list.iter().any(|w| w["administrator"] == true)
+            && list.iter().any(|w| w["administrator"] == false)
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn every_repository_exactly_once_with_size() {
+    let sim = sim_with(SimConfig::default()).await;
+    let mut total = 0;
+    for w in workspaces(&sim, ALICE).await {
+        let slug = w["workspace"]["slug"].as_str().expect("slug").to_string();
+        let (values, pages) = follow(
+            &sim,
+            &format!("/repositories/{slug}?role=member&pagelen=100"),
+            ALICE,
+        )
+        .await;
+        let size = pages[0]["size"].as_u64().expect("size on the first page") as usize;
+        assert_eq!(values.len(), size);
+        let uuids: HashSet<&str> = values.iter().filter_map(|r| r["uuid"].as_str()).collect();
+        assert_eq!(uuids.len(), size, "no repository twice");
+        assert!(values.iter().all(|r| {
+            r["full_name"]
+                .as_str()
+                .is_some_and(|f| f.starts_with(&format!("{slug}/")))
+        }));
+        for (i, p) in pages.iter().enumerate() {
+            assert_eq!(p["page"], (i + 1) as u64);
+            assert_eq!(p["pagelen"], 100);
+        }
+        if pages.len() > 1 {
+            let next = pages[0]["next"].as_str().expect("next");
+            assert!(
+                next.starts_with("http://127.0.0.1:")
+                    && next.contains("page=2")
+                    && next.contains("role=member"),
+                "{next}"
+            );
+        }
+        total += size;
+    }
+    assert_eq!(total, 2000);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn every_repository_exactly_once_without_size() {
+    let sim = sim_with(SimConfig {
+        cloud_omit_size: true,
+        ..SimConfig::default()
+    })
+    .await;
+    let (values, pages) = follow(&sim, "/repositories/acme-mobile?pagelen=100", ALICE).await;
+    assert!(
+        pages
+            .iter()
+            .all(|p| p.get("size").is_none() && p.get("page").is_none())
+    );
+    assert!(pages.len() > 1);
+    let uuids: HashSet<&str> = values.iter().filter_map(|r| r["uuid"].as_str()).collect();
+    assert_eq!(uuids.len(), values.len());
+    assert_eq!(values.len(), 600);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn pagelen_is_capped_at_100() {
+    let sim = sim_with(SimConfig::default()).await;
+    let v = json(get(&sim, "/repositories/acme-platform?pagelen=500", ALICE).await).await;
+    assert_eq!(v["pagelen"], 100);
+    assert_eq!(v["values"].as_array().map(Vec::len), Some(100));
+    let v = json(get(&sim, "/repositories/acme-platform", ALICE).await).await;
+    assert_eq!(v["pagelen"], 10, "Cloud's default page length");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn repository_object_has_the_fields_bbconnect_reads() {
+    let sim = sim_with(SimConfig::default()).await;
+    let v = json(get(&sim, "/repositories/acme-platform?pagelen=5", ALICE).await).await;
+    let r = &v["values"][0];
+    for field in [
+        "type",
+        "uuid",
+        "full_name",
+        "name",
+        "slug",
+        "is_private",
+        "updated_on",
+        "created_on",
+        "description",
+        "mainbranch",
+        "project",
+        "workspace",
+        "links",
+    ] {
+        assert!(r.get(field).is_some(), "missing {field} in {r}");
+    }
+    assert_eq!(r["mainbranch"]["type"], "branch");
+    assert!(r["project"]["key"].is_string() && r["project"]["name"].is_string());
+    assert_eq!(r["workspace"]["slug"], "acme-platform");
+    assert!(r["links"]["html"]["href"].is_string());
+    let clone = r["links"]["clone"]
+        .as_array()
+        .expect("clone is the one array among links");
+    let https = clone
+        .iter()
+        .find(|c| c["name"] == "https")
+        .expect("https clone link");
+    assert!(
+        https["href"]
+            .as_str()
+            .is_some_and(|h| h.contains("alice@") && h.ends_with(".git")),
+        "{https}"
+    );
+    assert!(clone.iter().any(|c| c["name"] == "ssh"));
+    assert!(
+        r["updated_on"]
+            .as_str()
+            .is_some_and(|t| t.len() >= 20 && t.contains('T'))
+    );
+
+    let slug = r["slug"].as_str().expect("slug");
+    let one = json(get(&sim, &format!("/repositories/acme-platform/{slug}"), ALICE).await).await;
+    assert_eq!(one["uuid"], r["uuid"]);
+    assert_eq!(
+        get(&sim, "/repositories/acme-platform/no-such-repo", ALICE)
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn retired_listings_answer_410() {
+    let sim = sim_with(SimConfig::default()).await;
+    for path in [
+        "/repositories",
+        "/repositories?role=member",
+        "/workspaces",
+        "/user/permissions/workspaces",
+        "/user/permissions/repositories",
+    ] {
+        let r = get(&sim, path, ALICE).await;
+        assert_eq!(r.status(), StatusCode::GONE, "{path}");
+        assert_eq!(
+            error_message(&json(r).await),
+            "CHANGE-2770 - Functionality has been deprecated"
+        );
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn repository_access_token_is_bound_and_announces_itself() {
+    let sim = sim_with(SimConfig::default()).await;
+    let cred = sim::demo_credentials()
+        .into_iter()
+        .find(|c| c.auth == "repo-token")
+        .expect("a Cloud repo token");
+    let full = cred.repo.expect("bound to a repository");
+    let r = get(&sim, &format!("/repositories/{full}"), REPO_TOKEN).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers()
+            .get("x-credential-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("repo_access_token")
+    );
+    let scopes = r
+        .headers()
+        .get("x-oauth-scopes")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    assert!(scopes.contains("repository"), "{scopes}");
+    assert_eq!(json(r).await["full_name"], full.as_str());
+
+    let (ws, _) = full.split_once('/').expect("ws/slug");
+    let v = json(get(&sim, &format!("/repositories/{ws}?pagelen=100"), REPO_TOKEN).await).await;
+    assert_eq!(v["size"], 1, "a repository token sees its repository only");
+    assert_eq!(
+        get(&sim, "/repositories/acme-mobile/anything", REPO_TOKEN)
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    // No user behind it.
+    assert_eq!(
+        get(&sim, "/user", REPO_TOKEN).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn role_query_sort_and_fields() {
+    let sim = sim_with(SimConfig::default()).await;
+    // alice is a member, not an admin, of open-source-lab.
+    let v = json(get(&sim, "/repositories/open-source-lab?role=admin", ALICE).await).await;
+    assert_eq!(v["size"], 0);
+    let v = json(get(&sim, "/repositories/acme-platform?role=admin", ALICE).await).await;
+    assert_eq!(v["size"], 1000);
+
+    let v = json(
+        get(
+            &sim,
+            "/repositories/acme-platform?pagelen=100&q=name~%22service%22",
+            ALICE,
+        )
+        .await,
+    )
+    .await;
+    let values = v["values"].as_array().expect("values");
+    assert!(!values.is_empty());
+    assert!(values.iter().all(|r| {
+        r["name"]
+            .as_str()
+            .is_some_and(|n| n.to_lowercase().contains("service"))
+    }));
+    assert_eq!(
+        get(
+            &sim,
+            "/repositories/acme-platform?q=owner.x%3D%22y%22",
+            ALICE
+        )
+        .await
+        .status(),
+        StatusCode::BAD_REQUEST
+    );
+
+    let v = json(
+        get(
+            &sim,
+            "/repositories/acme-platform?pagelen=50&sort=-updated_on",
+            ALICE,
+        )
+        .await,
+    )
+    .await;
+    let dates: Vec<&str> = v["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .filter_map(|r| r["updated_on"].as_str())
+        .collect();
+    assert!(dates.windows(2).all(|w| w[0] >= w[1]), "newest first");
+
+    let v = json(
+        get(
+            &sim,
+            "/repositories/acme-platform?pagelen=2&fields=values.full_name,values.links.clone,next",
+            ALICE,
+        )
+        .await,
+    )
+    .await;
+    let keys: HashSet<&str> = v
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, HashSet::from(["values", "next"]));
+    let r = &v["values"][0];
+    assert_eq!(r.as_object().map(|o| o.len()), Some(2), "{r}");
+    assert!(r["full_name"].is_string() && r["links"]["clone"].is_array());
+    // The next page keeps the fields.
+    let next = v["next"].as_str().expect("next");
+    let v2 = json(get_url(next, ALICE).await).await;
+    assert!(v2["values"][0].get("uuid").is_none());
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn outsiders_see_public_repositories_only() {
+    let sim = sim_with(SimConfig::default()).await;
+    let (values, _) = follow(&sim, "/repositories/acme-mobile?pagelen=100", Auth::None).await;
+    assert!(!values.is_empty());
+    assert!(values.iter().all(|r| r["is_private"] == false));
+    // carol is no member of acme-mobile either.
+    let (carols, _) = follow(&sim, "/repositories/acme-mobile?pagelen=100", CAROL).await;
+    assert_eq!(carols.len(), values.len());
+    assert_eq!(
+        get(&sim, "/user", Auth::None).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn hook_events_are_public() {
+    let sim = sim_with(SimConfig::default()).await;
+    let v = json(get(&sim, "/hook_events/repository?pagelen=100", Auth::None).await).await;
+    let events: Vec<&str> = v["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .filter_map(|e| e["event"].as_str())
+        .collect();
+    for e in [
+        "repo:push",
+        "pullrequest:created",
+        "pullrequest:updated",
+        "pullrequest:fulfilled",
+    ] {
+        assert!(events.contains(&e), "{e}");
+    }
+    sim.shutdown().await;
+}

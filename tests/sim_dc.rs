@@ -1,0 +1,456 @@
+//! The simulator's Data Center face, seen through plain reqwest (never the crate's client):
+//! shapes, identity, paging, the limit cap and the permission rules.
+
+use std::collections::HashSet;
+
+use bbconnect::sim::{self, SimConfig, SimHandle};
+use reqwest::{Client, Response, StatusCode};
+use serde_json::Value;
+
+async fn sim_with(config: SimConfig) -> SimHandle {
+    sim::start(config)
+        .await
+        .expect("simulator starts on loopback")
+}
+
+async fn normal() -> SimHandle {
+    sim_with(SimConfig::default()).await
+}
+
+fn api(sim: &SimHandle, path: &str) -> String {
+    format!("{}/rest/api/1.0{path}", sim.server_url())
+}
+
+async fn get(sim: &SimHandle, path: &str, auth: Auth) -> Response {
+    let req = Client::new().get(api(sim, path));
+    let req = match auth {
+        Auth::None => req,
+        Auth::Bearer(t) => req.bearer_auth(t),
+        Auth::Basic(u, p) => req.basic_auth(u, Some(p)),
+    };
+    req.send().await.expect("request reaches the simulator")
+}
+
+#[derive(Clone, Copy)]
+enum Auth {
+    None,
+    Bearer(&'static str),
+    Basic(&'static str, &'static str),
+}
+
+const ALICE: Auth = Auth::Bearer("test-token-alice");
+const BOB: Auth = Auth::Bearer("test-token-bob");
+
+fn ausername(r: &Response) -> Option<String> {
+    r.headers()
+        .get("x-ausername")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+async fn json(r: Response) -> Value {
+    r.json().await.expect("a JSON body")
+}
+
+/// Follows `nextPageStart` until `isLastPage`, returning every repository and the pages seen.
+async fn all_repos(sim: &SimHandle, query: &str, auth: Auth) -> (Vec<Value>, usize) {
+    let mut start = 0u64;
+    let mut out = Vec::new();
+    let mut pages = 0;
+    loop {
+        let r = get(sim, &format!("/repos?start={start}&{query}"), auth).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let page = json(r).await;
+        pages += 1;
+        let values = page["values"].as_array().expect("values is an array");
+        assert_eq!(page["size"].as_u64(), Some(values.len() as u64));
+        assert_eq!(page["start"].as_u64(), Some(start));
+        out.extend(values.iter().cloned());
+        if page["isLastPage"] == Value::Bool(true) {
+            assert!(
+                page.get("nextPageStart").is_none(),
+                "the last page has no nextPageStart"
+            );
+            return (out, pages);
+        }
+        start = page["nextPageStart"]
+            .as_u64()
+            .expect("nextPageStart on a non-last page");
+        assert!(pages < 10_000, "paging must end");
+    }
+}
+
+#[tokio::test]
+async fn application_properties_need_no_auth_and_headers_tell_who() {
+    let sim = normal().await;
+    let r = get(&sim, "/application-properties", Auth::None).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        ausername(&r),
+        None,
+        "anonymous answers carry no X-AUSERNAME"
+    );
+    let v = json(r).await;
+    assert_eq!(v["version"], "8.19.1");
+    assert_eq!(v["displayName"], "Bitbucket");
+    assert!(v["buildNumber"].is_string() && v["buildDate"].is_string());
+
+    let r = get(&sim, "/application-properties", ALICE).await;
+    assert_eq!(ausername(&r).as_deref(), Some("alice"));
+    let r = get(
+        &sim,
+        "/application-properties",
+        Auth::Basic("bob", "test-token-bob"),
+    )
+    .await;
+    assert_eq!(
+        ausername(&r).as_deref(),
+        Some("bob"),
+        "Basic username:token works for user tokens"
+    );
+    let r = get(
+        &sim,
+        "/application-properties",
+        Auth::Bearer("test-token-wrong"),
+    )
+    .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "still 200: only the header tells"
+    );
+    assert_eq!(ausername(&r), None);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn users_endpoint_has_the_vendor_fields() {
+    let sim = normal().await;
+    let r = get(&sim, "/users/alice", ALICE).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(ausername(&r).as_deref(), Some("alice"));
+    let v = json(r).await;
+    for field in [
+        "name",
+        "emailAddress",
+        "displayName",
+        "slug",
+        "id",
+        "active",
+        "type",
+    ] {
+        assert!(v.get(field).is_some(), "missing {field} in {v}");
+    }
+    assert_eq!(v["emailAddress"], "alice@example.com");
+    assert_eq!(v["type"], "NORMAL");
+    assert_eq!(
+        get(&sim, "/users/nobody", ALICE).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn bad_credentials_get_the_incorrect_password_body() {
+    let sim = normal().await;
+    for auth in [
+        Auth::Bearer("test-token-nope"),
+        Auth::Basic("alice", "test-token-nope"),
+        Auth::Basic("bob", "test-token-alice"),
+    ] {
+        let r = get(&sim, "/repos", auth).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(ausername(&r), None);
+        let v = json(r).await;
+        assert_eq!(
+            v["errors"][0]["exceptionName"],
+            "com.atlassian.bitbucket.auth.IncorrectPasswordAuthenticationException"
+        );
+        assert!(v["errors"][0]["context"].is_null());
+        assert!(
+            v["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn repository_objects_have_the_vendor_shape() {
+    let sim = normal().await;
+    let v = json(get(&sim, "/repos?limit=5", ALICE).await).await;
+    let repo = &v["values"][0];
+    for field in [
+        "slug",
+        "id",
+        "name",
+        "state",
+        "statusMessage",
+        "forkable",
+        "public",
+        "archived",
+        "project",
+        "links",
+    ] {
+        assert!(repo.get(field).is_some(), "missing {field} in {repo}");
+    }
+    for field in ["key", "id", "name", "type", "public"] {
+        assert!(
+            repo["project"].get(field).is_some(),
+            "missing project.{field}"
+        );
+    }
+    let clone = repo["links"]["clone"]
+        .as_array()
+        .expect("links.clone is an array on DC");
+    let names: HashSet<&str> = clone.iter().filter_map(|c| c["name"].as_str()).collect();
+    assert_eq!(names, HashSet::from(["http", "ssh"]));
+    assert!(
+        clone
+            .iter()
+            .all(|c| c["href"].as_str().is_some_and(|h| h.ends_with(".git")))
+    );
+    let self_href = repo["links"]["self"][0]["href"]
+        .as_str()
+        .expect("links.self[0].href");
+    assert!(self_href.starts_with(&sim.server_url()), "{self_href}");
+    assert_eq!(v["limit"], 5);
+    assert_eq!(v["isLastPage"], false);
+    assert_eq!(v["nextPageStart"], 5);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn alice_pages_through_every_repository_exactly_once() {
+    let sim = normal().await;
+    let (all, pages) = all_repos(&sim, "limit=1000&archived=ALL", ALICE).await;
+    assert_eq!(all.len(), 2000);
+    assert_eq!(pages, 2);
+    let ids: HashSet<u64> = all.iter().filter_map(|r| r["id"].as_u64()).collect();
+    assert_eq!(ids.len(), 2000, "every repository exactly once");
+    let projects: HashSet<&str> = all
+        .iter()
+        .filter_map(|r| r["project"]["key"].as_str())
+        .collect();
+    assert!(
+        projects.len() >= 5 && projects.contains("~ALICE"),
+        "{projects:?}"
+    );
+    assert!(all.iter().any(|r| r["project"]["type"] == "PERSONAL"));
+    assert!(
+        all.iter()
+            .any(|r| r["name"].as_str().is_some_and(|n| n.contains('\u{1b}'))),
+        "the hostile name is served"
+    );
+
+    // Default: archived repositories are left out, as on DC 8+.
+    let (active, _) = all_repos(&sim, "limit=1000", ALICE).await;
+    let (archived, _) = all_repos(&sim, "limit=1000&archived=ARCHIVED", ALICE).await;
+    assert!(!archived.is_empty());
+    assert!(archived.iter().all(|r| r["archived"] == true));
+    assert_eq!(active.len() + archived.len(), 2000);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn limit_is_capped_and_echoed_and_defaults_to_25() {
+    let sim = sim_with(SimConfig {
+        dc_limit_cap: 100,
+        ..SimConfig::default()
+    })
+    .await;
+    let v = json(get(&sim, "/repos?limit=5000", ALICE).await).await;
+    assert_eq!(v["limit"], 100, "the applied limit is echoed back");
+    assert_eq!(v["values"].as_array().map(Vec::len), Some(100));
+    let v = json(get(&sim, "/repos", ALICE).await).await;
+    assert_eq!(v["limit"], 25);
+    assert_eq!(v["values"].as_array().map(Vec::len), Some(25));
+    let (all, pages) = all_repos(&sim, "limit=5000&archived=ALL", ALICE).await;
+    assert_eq!(all.len(), 2000);
+    assert_eq!(pages, 20);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn repos_option_scales_the_data_set() {
+    let sim = sim_with(SimConfig {
+        repos: Some(30_000),
+        ..SimConfig::default()
+    })
+    .await;
+    let (all, _) = all_repos(&sim, "limit=1000&archived=ALL", ALICE).await;
+    assert_eq!(all.len(), 30_000);
+    let ids: HashSet<u64> = all.iter().filter_map(|r| r["id"].as_u64()).collect();
+    assert_eq!(ids.len(), 30_000);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn bob_reads_a_subset_and_is_refused_admin_things() {
+    let sim = normal().await;
+    let (bobs, _) = all_repos(&sim, "limit=1000&archived=ALL", BOB).await;
+    assert!(
+        !bobs.is_empty() && bobs.len() < 2000,
+        "bob sees a subset: {}",
+        bobs.len()
+    );
+    assert!(
+        !bobs.iter().any(|r| r["project"]["key"] == "~ALICE"),
+        "a personal project stays private"
+    );
+    let keys: HashSet<&str> = bobs
+        .iter()
+        .filter_map(|r| r["project"]["key"].as_str())
+        .collect();
+    assert!(keys.contains("WEB"));
+
+    // The real server filters rather than refusing: REPO_ADMIN asked by a reader lists nothing.
+    let r = get(&sim, "/repos?permission=REPO_ADMIN", BOB).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(ausername(&r).as_deref(), Some("bob"));
+    let v = json(r).await;
+    assert_eq!(v["size"], 0);
+    assert_eq!(v["isLastPage"], true);
+    let v = json(get(&sim, "/repos?permission=REPO_ADMIN&limit=1", ALICE).await).await;
+    assert_eq!(v["size"], 1);
+
+    // An admin-only endpoint: 401 AuthorisationException, not 403.
+    let r = get(&sim, "/admin/users", BOB).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let v = json(r).await;
+    assert_eq!(
+        v["errors"][0]["exceptionName"],
+        "com.atlassian.bitbucket.AuthorisationException"
+    );
+    assert_eq!(
+        v["errors"][0]["message"],
+        "You are not permitted to access this resource"
+    );
+
+    // A private repository outside bob's projects.
+    let plat = json(
+        get(
+            &sim,
+            "/repos?projectkey=PLAT&visibility=private&limit=1",
+            ALICE,
+        )
+        .await,
+    )
+    .await;
+    let slug = plat["values"][0]["slug"]
+        .as_str()
+        .expect("a PLAT repository")
+        .to_string();
+    let r = get(&sim, &format!("/projects/PLAT/repos/{slug}"), BOB).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        json(r).await["errors"][0]["exceptionName"],
+        "com.atlassian.bitbucket.AuthorisationException"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn filters_name_and_projectname_match_case_insensitively() {
+    let sim = normal().await;
+    let (hits, _) = all_repos(&sim, "limit=1000&name=SERVICE", ALICE).await;
+    assert!(!hits.is_empty());
+    assert!(hits.iter().all(|r| {
+        r["name"]
+            .as_str()
+            .is_some_and(|n| n.to_lowercase().contains("service"))
+    }));
+    let (web, _) = all_repos(&sim, "limit=1000&projectname=web%20front", ALICE).await;
+    assert!(!web.is_empty());
+    assert!(web.iter().all(|r| r["project"]["key"] == "WEB"));
+    assert_eq!(
+        get(&sim, "/repos?permission=SUPERUSER", ALICE)
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn repository_token_is_bearer_only_and_bound_to_its_repository() {
+    let sim = normal().await;
+    let cred = sim::demo_credentials()
+        .into_iter()
+        .find(|c| c.auth == "http-token-repo")
+        .expect("a DC repo token");
+    let repo = cred.repo.expect("bound to a repository");
+    let (key, slug) = repo.split_once('/').expect("KEY/SLUG");
+    let r = get(
+        &sim,
+        &format!("/projects/{key}/repos/{slug}"),
+        Auth::Bearer("test-token-repo"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(ausername(&r).is_some(), "a token's service user is named");
+    assert_eq!(json(r).await["slug"], slug);
+
+    let r = get(
+        &sim,
+        &format!("/projects/{key}/repos/{slug}"),
+        Auth::Basic("alice", "test-token-repo"),
+    )
+    .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::UNAUTHORIZED,
+        "Basic fails for repository tokens"
+    );
+
+    let (seen, _) = all_repos(&sim, "limit=1000", Auth::Bearer("test-token-repo")).await;
+    let private: Vec<&Value> = seen
+        .iter()
+        .filter(|r| r["public"] == false && r["project"]["public"] == false)
+        .collect();
+    assert_eq!(private.len(), 1, "only its own private repository");
+    assert_eq!(private[0]["slug"], slug);
+
+    let r = get(
+        &sim,
+        &format!("/projects/{key}/repos/{slug}/default-branch"),
+        Auth::Bearer("test-token-repo"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let v = json(r).await;
+    assert!(
+        v["id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("refs/heads/"))
+    );
+    assert_eq!(v["type"], "BRANCH");
+    assert_eq!(v["isDefault"], true);
+    assert!(v["displayId"].as_str().is_some_and(|d| !d.is_empty()));
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn anonymous_sees_only_public_repositories() {
+    let sim = normal().await;
+    let (seen, _) = all_repos(&sim, "limit=1000", Auth::None).await;
+    assert!(!seen.is_empty());
+    assert!(
+        seen.iter()
+            .all(|r| r["public"] == true || r["project"]["public"] == true)
+    );
+    let r = get(&sim, "/users/alice", Auth::None).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn request_count_counts_every_request() {
+    let sim = normal().await;
+    assert_eq!(sim.request_count(), 0);
+    get(&sim, "/application-properties", Auth::None).await;
+    get(&sim, "/repos", Auth::Bearer("test-token-bad")).await;
+    assert_eq!(sim.request_count(), 2);
+    sim.shutdown().await;
+}
