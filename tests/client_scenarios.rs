@@ -281,3 +281,110 @@ async fn wrong_types_and_slow_drip_are_errors() {
     assert_eq!(err.class, FailureClass::Unreachable, "{err:?}");
     sim.shutdown().await;
 }
+
+/// A server that always answers `status` with the given headers, counting requests.
+async fn stubborn_server(
+    status: u16,
+    retry_after: Option<&'static str>,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    let app = axum::Router::new().fallback(move || {
+        let counter = counter.clone();
+        async move {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let mut resp = axum::response::Response::new(axum::body::Body::from("{}"));
+            *resp.status_mut() = axum::http::StatusCode::from_u16(status).unwrap();
+            if let Some(ra) = retry_after {
+                resp.headers_mut()
+                    .insert("retry-after", ra.parse().unwrap());
+            }
+            resp
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}"), hits)
+}
+
+fn dc_at(url: &str, options: ClientOptions) -> Client {
+    let creds = Credentials {
+        spec: ConnectionSpec {
+            name: "dc".into(),
+            provider: Provider::Server,
+            auth: AuthKind::HttpTokenUser,
+            url: url.into(),
+            username: None,
+            repo: None,
+        },
+        secret: SecretString::from("test-token-alice".to_string()),
+    };
+    Client::new(creds, &Endpoints::default(), options).expect("valid")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retries_stop_after_the_configured_number() {
+    let (url, hits) = stubborn_server(503, None).await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let err = dc_at(
+        &url,
+        ClientOptions {
+            max_retries: 3,
+            ..options()
+        },
+    )
+    .list_all_repos()
+    .await
+    .expect_err("503 forever");
+    assert_eq!(err.class, FailureClass::Other, "{err:?}");
+    assert_eq!(
+        hits.load(std::sync::atomic::Ordering::SeqCst),
+        4,
+        "one try and three retries"
+    );
+
+    // The progress channel gets one line per wait.
+    let before = hits.load(std::sync::atomic::Ordering::SeqCst);
+    let report = dc_at(
+        &url,
+        ClientOptions {
+            max_retries: 2,
+            ..options()
+        },
+    )
+    .check(Some(tx))
+    .await;
+    assert!(!report.passed());
+    let mut lines = Vec::new();
+    while let Ok(l) = rx.try_recv() {
+        lines.push(l);
+    }
+    assert_eq!(
+        lines.iter().filter(|l| l.contains("retrying in")).count(),
+        2,
+        "{lines:?}"
+    );
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst) - before, 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retry_after_beyond_the_budget_is_reported_not_waited() {
+    let (url, hits) = stubborn_server(429, Some("120")).await;
+    let started = Instant::now();
+    let err = dc_at(&url, options())
+        .list_all_repos()
+        .await
+        .expect_err("rate limited");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert!(err.fix.contains("120 s"), "{err:?}");
+}

@@ -13,8 +13,19 @@ use super::errors::{ErrorBody, parse_error_bytes, quote};
 
 /// Bodies larger than this are refused: no listing page comes near it, an attack could.
 pub const BODY_CAP: usize = 16 * 1024 * 1024;
-/// Total time spent waiting between tries of one request.
+/// Total time for one request with its retries, after which no new try starts.
 const MAX_TOTAL_WAIT: Duration = Duration::from_secs(30);
+
+/// A refused connection rarely heals in seconds: one retry covers a restarting server
+/// without making "nothing listens there" slow to report.
+fn retry_limit(err: &HttpError, configured: u32) -> u32 {
+    match err {
+        HttpError::Unreachable {
+            kind: NetKind::Tcp, ..
+        } => configured.min(1),
+        _ => configured,
+    }
+}
 
 /// How a request authenticates. Its Debug never shows the secret.
 #[derive(Clone)]
@@ -252,7 +263,7 @@ impl Http {
     ) -> Result<JsonResponse, HttpError> {
         let parsed = url::Url::parse(url).map_err(|_| HttpError::BadUrl { url: quote(url) })?;
         let host = host_label(&parsed);
-        let mut waited = Duration::ZERO;
+        let started = tokio::time::Instant::now();
         let mut attempt: u32 = 0;
         loop {
             let result = self.once(&parsed, &host, auth).await;
@@ -263,18 +274,18 @@ impl Http {
             let Some(retry_after) = err.retry_hint() else {
                 return Err(err);
             };
-            if attempt >= self.retry.max_retries {
+            if attempt >= retry_limit(&err, self.retry.max_retries) {
                 return Err(err);
             }
             let wait = match retry_after {
                 Some(secs) => Duration::from_secs(secs),
                 None => backoff(self.retry.base, attempt, jitter_fraction()),
             };
-            if waited + wait > MAX_TOTAL_WAIT {
+            // The budget counts the tries too: five 30 s timeouts must not become minutes.
+            if started.elapsed() + wait > MAX_TOTAL_WAIT {
                 return Err(err);
             }
             attempt += 1;
-            waited += wait;
             if let Some(tx) = progress {
                 let _ = tx.send(retry_line(&err, wait, attempt, self.retry.max_retries));
             }
@@ -618,6 +629,25 @@ mod tests {
                 .to_string()
                 .contains("via proxy http://proxy:1")
         );
+    }
+
+    #[test]
+    fn refused_connections_retry_once_at_most() {
+        let refused = HttpError::Unreachable {
+            host: "h".into(),
+            kind: NetKind::Tcp,
+            cause: "refused".into(),
+            proxy: None,
+        };
+        assert_eq!(retry_limit(&refused, 4), 1);
+        assert_eq!(retry_limit(&refused, 0), 0);
+        let timeout = HttpError::Unreachable {
+            host: "h".into(),
+            kind: NetKind::Timeout,
+            cause: "t".into(),
+            proxy: None,
+        };
+        assert_eq!(retry_limit(&timeout, 4), 4);
     }
 
     #[test]
