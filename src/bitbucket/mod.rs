@@ -1,4 +1,463 @@
 //! The Bitbucket API client: both products, the check engine, the listing engine.
 //! Knows nothing of the wizard or the terminal.
 
+pub mod check;
+pub mod cloud;
+pub mod errors;
+pub mod explain;
+pub mod http;
 pub mod model;
+pub mod server;
+pub mod urls;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::ExposeSecret;
+use tokio::sync::mpsc;
+
+use self::http::{Auth, Http, HttpError, JsonResponse, RetryPolicy};
+use self::model::{
+    AuthKind, CheckReport, Credentials, FailureClass, Problem, Provider, Repo, RepoPage,
+};
+
+pub const DEFAULT_CLOUD_API: &str = "https://api.bitbucket.org/2.0";
+pub const DEFAULT_CLOUD_WEB: &str = "https://bitbucket.org";
+
+/// Where "Bitbucket Cloud" lives; overridable to point at the simulator or a proxy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    pub cloud_api: String,
+    pub cloud_web: String,
+}
+
+impl Default for Endpoints {
+    fn default() -> Self {
+        Endpoints {
+            cloud_api: DEFAULT_CLOUD_API.into(),
+            cloud_web: DEFAULT_CLOUD_WEB.into(),
+        }
+    }
+}
+
+impl Endpoints {
+    pub fn from_env() -> Endpoints {
+        let pick = |key: &str, default: &str| {
+            std::env::var(key)
+                .ok()
+                .map(|v| v.trim().trim_end_matches('/').to_string())
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| default.to_string())
+        };
+        Endpoints {
+            cloud_api: pick("BBCONNECT_CLOUD_API_URL", DEFAULT_CLOUD_API),
+            cloud_web: pick("BBCONNECT_CLOUD_WEB_URL", DEFAULT_CLOUD_WEB),
+        }
+    }
+}
+
+/// Transport knobs. `Default` is what the product uses.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Send the credential over plain http to a host that is not loopback.
+    pub allow_http: bool,
+    /// Requests in flight at once, across every workspace of a listing.
+    pub max_concurrency: usize,
+    /// Per-request time limit (and idle read limit).
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Retries after the first try of a request.
+    pub max_retries: u32,
+    /// First backoff step; doubles on each retry.
+    pub retry_base: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            allow_http: false,
+            max_concurrency: 8,
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            max_retries: 4,
+            retry_base: Duration::from_millis(500),
+        }
+    }
+}
+
+/// A client for one connection. Cheap to clone: everything is behind one `Arc`.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) creds: Credentials,
+    pub(crate) http: Http,
+    /// Server: base URL without trailing `/`. Cloud: the API base (`.../2.0`).
+    pub(crate) api: String,
+    /// Cloud: the web URL the user typed; Server: same as `api`.
+    pub(crate) web: String,
+    pub(crate) options: ClientOptions,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The spec carries no secret; the secret itself is never printed.
+        f.debug_struct("Client")
+            .field("spec", &self.inner.creds.spec)
+            .field("api", &self.inner.api)
+            .field("secret", &"***")
+            .finish()
+    }
+}
+
+impl Client {
+    pub fn new(
+        creds: Credentials,
+        endpoints: &Endpoints,
+        options: ClientOptions,
+    ) -> Result<Client, Problem> {
+        let spec = &creds.spec;
+        if spec.auth.provider() != spec.provider {
+            return Err(Problem::new(
+                FailureClass::Input,
+                format!(
+                    "{} is not a credential type of {}.",
+                    spec.auth.label(),
+                    spec.provider.label()
+                ),
+                "Pick an auth type of this product.",
+            ));
+        }
+        if creds.secret.expose_secret().trim().is_empty() {
+            return Err(Problem::new(
+                FailureClass::Input,
+                "The secret is empty.",
+                "Paste the token (it is never shown).",
+            ));
+        }
+        let typed = urls::parse_base(&spec.url)?;
+        let (api, web) = match spec.provider {
+            Provider::Server => (typed.clone(), typed),
+            Provider::Cloud => (urls::cloud_api_for(&typed, endpoints), typed),
+        };
+        urls::parse_base(&api)?;
+        match spec.auth {
+            AuthKind::ApiToken => {
+                if !spec.username.as_deref().is_some_and(|u| u.contains('@')) {
+                    return Err(Problem::new(
+                        FailureClass::Input,
+                        "An API token needs your Atlassian account email.",
+                        "Enter the email of the Atlassian account that created the token.",
+                    ));
+                }
+            }
+            AuthKind::AppPassword => {
+                if spec.username.as_deref().is_none_or(|u| u.trim().is_empty()) {
+                    return Err(Problem::new(
+                        FailureClass::Input,
+                        "An app password needs your Bitbucket username.",
+                        "Enter the Bitbucket username (not the email).",
+                    ));
+                }
+            }
+            AuthKind::RepoToken | AuthKind::HttpTokenRepo => {
+                if urls::split_repo(spec.repo.as_deref()).is_none() {
+                    return Err(Problem::new(
+                        FailureClass::Input,
+                        "A repository token needs the repository it belongs to.",
+                        if spec.provider == Provider::Cloud {
+                            "Enter it as WORKSPACE/SLUG."
+                        } else {
+                            "Enter it as PROJECTKEY/SLUG."
+                        },
+                    ));
+                }
+            }
+            AuthKind::OAuth | AuthKind::HttpTokenUser => {}
+        }
+        let http = Http::new(
+            options.timeout,
+            options.connect_timeout,
+            options.max_concurrency,
+            RetryPolicy {
+                max_retries: options.max_retries,
+                base: options.retry_base,
+            },
+        )
+        .map_err(|e| {
+            Problem::new(
+                FailureClass::Input,
+                e.to_string(),
+                "Fix or unset BBCONNECT_CA_FILE (a PEM file with the CA certificate).",
+            )
+        })?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                creds,
+                http,
+                api,
+                web,
+                options,
+            }),
+        })
+    }
+
+    /// The check engine: every check of this credential type, in order.
+    pub async fn check(&self, progress: Option<mpsc::UnboundedSender<String>>) -> CheckReport {
+        check::run(self, progress.as_ref()).await
+    }
+
+    /// Streams repository pages as they arrive; returns how many repositories were sent.
+    pub async fn list_repos(&self, pages: mpsc::Sender<RepoPage>) -> Result<usize, Problem> {
+        self.guard_transport()?;
+        let result = match self.inner.creds.spec.auth {
+            AuthKind::HttpTokenUser => server::list_all(self, &pages, None).await,
+            AuthKind::HttpTokenRepo => server::list_single(self, &pages, None).await,
+            AuthKind::RepoToken => cloud::list_single(self, &pages, None).await,
+            AuthKind::ApiToken | AuthKind::AppPassword | AuthKind::OAuth => {
+                cloud::list_all(self, &pages, None).await
+            }
+        };
+        result.map_err(|e| self.problem(&e))
+    }
+
+    pub async fn list_all_repos(&self) -> Result<Vec<Repo>, Problem> {
+        let (tx, mut rx) = mpsc::channel::<RepoPage>(16);
+        let this = self.clone();
+        let producer = tokio::spawn(async move { this.list_repos(tx).await });
+        let mut all = Vec::new();
+        while let Some(page) = rx.recv().await {
+            all.extend(page.repos);
+        }
+        match producer.await {
+            Ok(Ok(_)) => Ok(all),
+            Ok(Err(p)) => Err(p),
+            Err(e) => Err(Problem::new(
+                FailureClass::Other,
+                format!("The listing task stopped unexpectedly: {e}"),
+                "Retry; report a bug if it happens again.",
+            )),
+        }
+    }
+
+    pub fn spec(&self) -> &model::ConnectionSpec {
+        &self.inner.creds.spec
+    }
+
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
+    }
+
+    /// The auth header of this credential type (bitbucket-api.md §1).
+    pub(crate) fn auth(&self) -> Auth {
+        let c = &self.inner.creds;
+        match c.spec.auth {
+            AuthKind::ApiToken | AuthKind::AppPassword => Auth::Basic {
+                user: c.spec.username.clone().unwrap_or_default(),
+                secret: c.secret.clone(),
+            },
+            // DC user tokens take Basic too, but Bearer needs no username, so a mistyped
+            // username cannot cause a refusal; the check compares it to the owner instead.
+            AuthKind::OAuth
+            | AuthKind::RepoToken
+            | AuthKind::HttpTokenUser
+            | AuthKind::HttpTokenRepo => Auth::Bearer(c.secret.clone()),
+        }
+    }
+
+    /// Whether the credential would travel over plain http to a host that is not loopback.
+    pub(crate) fn insecure_transport(&self) -> bool {
+        urls::is_insecure(&self.inner.api)
+    }
+
+    pub(crate) fn guard_transport(&self) -> Result<(), Problem> {
+        if self.insecure_transport() && !self.inner.options.allow_http {
+            return Err(check::http_refusal_problem(&self.inner.api));
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn get(
+        &self,
+        url: &str,
+        authenticated: bool,
+        progress: Option<&mpsc::UnboundedSender<String>>,
+    ) -> Result<JsonResponse, HttpError> {
+        let auth = if authenticated {
+            self.auth()
+        } else {
+            Auth::None
+        };
+        self.inner.http.get_json(url, &auth, progress).await
+    }
+
+    pub(crate) fn problem(&self, err: &HttpError) -> Problem {
+        explain::problem(err, self.inner.creds.spec.auth, &self.inner.web)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bitbucket::model::ConnectionSpec;
+    use secrecy::SecretString;
+
+    pub(crate) fn creds(
+        auth: AuthKind,
+        url: &str,
+        user: Option<&str>,
+        repo: Option<&str>,
+    ) -> Credentials {
+        Credentials {
+            spec: ConnectionSpec {
+                name: "t".into(),
+                provider: auth.provider(),
+                auth,
+                url: url.into(),
+                username: user.map(Into::into),
+                repo: repo.map(Into::into),
+            },
+            secret: SecretString::from("test-token-unit"),
+        }
+    }
+
+    #[test]
+    fn debug_never_prints_the_secret() {
+        let c = Client::new(
+            creds(
+                AuthKind::HttpTokenUser,
+                "https://bb.example.com/",
+                Some("alice"),
+                None,
+            ),
+            &Endpoints::default(),
+            ClientOptions::default(),
+        )
+        .unwrap();
+        let shown = format!("{c:?} {:?}", c.auth());
+        assert!(!shown.contains("test-token-unit"), "{shown}");
+        assert_eq!(c.inner().api, "https://bb.example.com");
+    }
+
+    #[test]
+    fn cloud_api_base_follows_the_typed_web_url() {
+        let ep = Endpoints {
+            cloud_api: "http://127.0.0.1:9/2.0".into(),
+            cloud_web: "http://127.0.0.1:9".into(),
+        };
+        let c = Client::new(
+            creds(
+                AuthKind::ApiToken,
+                "http://127.0.0.1:9/",
+                Some("a@example.com"),
+                None,
+            ),
+            &ep,
+            ClientOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(c.inner().api, "http://127.0.0.1:9/2.0");
+        let c = Client::new(
+            creds(
+                AuthKind::ApiToken,
+                "https://bitbucket.org",
+                Some("a@example.com"),
+                None,
+            ),
+            &ep,
+            ClientOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(c.inner().api, DEFAULT_CLOUD_API);
+    }
+
+    #[test]
+    fn invalid_inputs_are_refused_with_class_input() {
+        let ep = Endpoints::default();
+        let cases = [
+            creds(
+                AuthKind::ApiToken,
+                "https://bitbucket.org",
+                Some("alice"),
+                None,
+            ),
+            creds(
+                AuthKind::RepoToken,
+                "https://bitbucket.org",
+                None,
+                Some("no-slash"),
+            ),
+            creds(AuthKind::HttpTokenRepo, "https://bb", None, None),
+            creds(AuthKind::HttpTokenUser, "not a url", None, None),
+            creds(AuthKind::HttpTokenUser, "ftp://bb", None, None),
+        ];
+        for c in cases {
+            let p = Client::new(c.clone(), &ep, ClientOptions::default()).unwrap_err();
+            assert_eq!(p.class, FailureClass::Input, "{:?}: {p}", c.spec);
+        }
+    }
+
+    #[test]
+    fn auth_header_kind_follows_the_table() {
+        let ep = Endpoints::default();
+        let kind = |c: Credentials| match Client::new(c, &ep, ClientOptions::default())
+            .unwrap()
+            .auth()
+        {
+            Auth::Basic { user, .. } => format!("basic:{user}"),
+            Auth::Bearer(_) => "bearer".into(),
+            Auth::None => "none".into(),
+        };
+        assert_eq!(
+            kind(creds(
+                AuthKind::ApiToken,
+                DEFAULT_CLOUD_WEB,
+                Some("a@x.io"),
+                None
+            )),
+            "basic:a@x.io"
+        );
+        assert_eq!(
+            kind(creds(
+                AuthKind::AppPassword,
+                DEFAULT_CLOUD_WEB,
+                Some("alice"),
+                None
+            )),
+            "basic:alice"
+        );
+        assert_eq!(
+            kind(creds(
+                AuthKind::RepoToken,
+                DEFAULT_CLOUD_WEB,
+                None,
+                Some("ws/r")
+            )),
+            "bearer"
+        );
+        assert_eq!(
+            kind(creds(AuthKind::OAuth, DEFAULT_CLOUD_WEB, None, None)),
+            "bearer"
+        );
+        assert_eq!(
+            kind(creds(
+                AuthKind::HttpTokenUser,
+                "https://bb",
+                Some("alice"),
+                None
+            )),
+            "bearer"
+        );
+        assert_eq!(
+            kind(creds(
+                AuthKind::HttpTokenRepo,
+                "https://bb",
+                None,
+                Some("P/r")
+            )),
+            "bearer"
+        );
+    }
+}

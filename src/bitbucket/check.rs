@@ -1,0 +1,1139 @@
+//! The check engine. `eval_*` functions turn answers into report rows and are pure; the
+//! `run_*` functions fetch, in order, and stop where later checks cannot run (a check that
+//! did not run is left out, never shown as passed).
+
+use std::collections::{BTreeSet, HashSet};
+
+use serde_json::Value;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::Client;
+use super::cloud::{self, NEEDED_SCOPES};
+use super::explain;
+use super::http::{HttpError, JsonResponse, ScopeHeaders, host_label};
+use super::model::{
+    AuthKind, CheckItem, CheckReport, CheckStatus, FailureClass, Identity, Problem, Provider, Repo,
+};
+use super::server;
+use super::urls;
+
+type Progress<'a> = Option<&'a UnboundedSender<String>>;
+
+fn say(progress: Progress<'_>, line: impl Into<String>) {
+    if let Some(tx) = progress {
+        let _ = tx.send(line.into());
+    }
+}
+
+fn host_of(base: &str) -> String {
+    url::Url::parse(base)
+        .map(|u| host_label(&u))
+        .unwrap_or_else(|_| base.to_string())
+}
+
+/// The refusal used by the check row and by listings on an insecure transport.
+pub fn http_refusal_problem(api: &str) -> Problem {
+    Problem::new(
+        FailureClass::Input,
+        format!(
+            "The credential would go over plain http to {}: anyone on the network path can read it.",
+            host_of(api)
+        ),
+        "Use the https:// address; only if you accept the risk, allow plain http (--allow-http).",
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// Pure evaluation
+// ---------------------------------------------------------------------------------------
+
+/// `tls` when https, `http` otherwise: loopback is fine, anything else is refused unless allowed.
+pub fn eval_transport(api: &str, allow_http: bool) -> CheckItem {
+    let host = host_of(api);
+    if api.to_ascii_lowercase().starts_with("https://") {
+        return CheckItem::passed("tls", "Encrypted connection", format!("https to {host}"));
+    }
+    if !urls::is_insecure(api) {
+        return CheckItem::passed(
+            "http",
+            "Encrypted connection",
+            format!("Plain http to the loopback address {host}: nothing crosses the network."),
+        );
+    }
+    let p = http_refusal_problem(api);
+    if allow_http {
+        CheckItem::warning(
+            "http",
+            "Encrypted connection",
+            p.what,
+            "Use the https:// address when the server offers it.",
+        )
+    } else {
+        CheckItem::failed("http", "Encrypted connection", p.class, p.what, p.fix)
+    }
+}
+
+/// The row for a failed request: an HTML page and a retired endpoint get their own rows.
+pub fn eval_failure(
+    id: &str,
+    title: &str,
+    err: &HttpError,
+    auth: AuthKind,
+    base: &str,
+) -> CheckItem {
+    let p = explain::problem(err, auth, base);
+    match err {
+        HttpError::Html { .. } => CheckItem::failed(
+            "html_login",
+            "JSON API, not a login page",
+            FailureClass::Other,
+            p.what,
+            p.fix,
+        ),
+        HttpError::Status { status: 410, .. } => CheckItem::failed(
+            "gone",
+            "Endpoint still exists",
+            FailureClass::Other,
+            p.what,
+            p.fix,
+        ),
+        _ => CheckItem::failed(id, title, p.class, p.what, p.fix),
+    }
+}
+
+/// Reachability from an unauthenticated request: any HTTP answer means the server is there.
+pub fn eval_reach(
+    result: &Result<JsonResponse, HttpError>,
+    base: &str,
+    auth: AuthKind,
+) -> CheckItem {
+    let host = host_of(base);
+    match result {
+        Ok(r) => CheckItem::passed(
+            "reach",
+            "Reach the server",
+            format!("{host} answered (HTTP {}).", r.status),
+        ),
+        Err(HttpError::Status { status, .. })
+            if *status != 404 || auth.provider() == Provider::Cloud =>
+        {
+            CheckItem::passed(
+                "reach",
+                "Reach the server",
+                format!("{host} answered (HTTP {status})."),
+            )
+        }
+        Err(HttpError::Status { status: 404, .. }) => CheckItem::failed(
+            "reach",
+            "Reach the server",
+            FailureClass::Input,
+            format!("{host} answered, but no Bitbucket REST API is at {base}/rest (HTTP 404)."),
+            "Check the base URL, including any context path (e.g. https://host/bitbucket).",
+        ),
+        Err(e) => eval_failure("reach", "Reach the server", e, auth, base),
+    }
+}
+
+/// Server/DC version from `application-properties`.
+pub fn eval_version(body: &Value) -> (CheckItem, Option<String>) {
+    let Some(text) = body.get("version").and_then(Value::as_str) else {
+        return (
+            CheckItem::failed(
+                "version",
+                "Server version 7.14+",
+                FailureClass::Input,
+                "application-properties carries no version: this does not look like Bitbucket Server / Data Center.",
+                "Check the URL points at Bitbucket (not Jira or a proxy page).",
+            ),
+            None,
+        );
+    };
+    let shown = crate::sanitize::clean(text);
+    let item = match server::parse_version(text) {
+        Some(parts) if server::version_supported(&parts) => CheckItem::passed(
+            "version",
+            "Server version 7.14+",
+            format!("Bitbucket {shown}"),
+        ),
+        Some(_) => CheckItem::failed(
+            "version",
+            "Server version 7.14+",
+            FailureClass::Permission,
+            format!("Bitbucket {shown} is older than 7.14, the oldest version bbconnect supports."),
+            "Ask the administrator to upgrade to 7.14 or later (HTTP access tokens need it).",
+        ),
+        None => CheckItem::failed(
+            "version",
+            "Server version 7.14+",
+            FailureClass::Other,
+            format!("Unreadable version `{shown}`."),
+            "Check the URL points at Bitbucket Server / Data Center.",
+        ),
+    };
+    (item, Some(shown))
+}
+
+/// DC user token: whose is it, and is it the user that was typed?
+pub fn eval_dc_owner(
+    owner: Option<&str>,
+    typed: Option<&str>,
+    identity: Option<&Identity>,
+    base: &str,
+) -> CheckItem {
+    let Some(owner) = owner else {
+        return CheckItem::failed(
+            "credential",
+            "Credential accepted",
+            FailureClass::Rejected,
+            "The server treated the request as anonymous: the token was not accepted.",
+            explain::rejected_fix(AuthKind::HttpTokenUser, base),
+        );
+    };
+    let who = match identity.and_then(|i| i.display_name.as_deref()) {
+        Some(name) => format!("{owner} ({name})"),
+        None => owner.to_string(),
+    };
+    match typed.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) if !t.eq_ignore_ascii_case(owner) => CheckItem::warning(
+            "credential",
+            "Credential accepted",
+            format!("Accepted, but the token belongs to {who}, not {t}."),
+            format!("Enter {owner} as the username, or use a token of {t}."),
+        ),
+        _ => CheckItem::passed(
+            "credential",
+            "Credential accepted",
+            format!("Token of {who}."),
+        ),
+    }
+}
+
+/// Missing scopes named exactly, from 403 bodies and the granted-scopes header.
+pub fn eval_scopes(
+    auth: AuthKind,
+    missing_seen: &BTreeSet<String>,
+    granted: Option<&[String]>,
+) -> CheckItem {
+    let mut missing = missing_seen.clone();
+    if auth == AuthKind::ApiToken
+        && let Some(granted) = granted
+    {
+        for s in NEEDED_SCOPES {
+            if !granted.iter().any(|g| g == s) {
+                missing.insert(s.to_string());
+            }
+        }
+    }
+    if !missing.is_empty() {
+        let list = missing.iter().cloned().collect::<Vec<_>>().join(", ");
+        let fix = match auth {
+            AuthKind::ApiToken => format!(
+                "Create a new API token with these scopes too: {list} (scopes cannot be added to an existing token)."
+            ),
+            AuthKind::OAuth => {
+                format!("Add {list} to the OAuth consumer's permissions, then sign in again.")
+            }
+            _ => format!("Use a credential that has {list}."),
+        };
+        return CheckItem::failed(
+            "permissions",
+            "Permissions",
+            FailureClass::Permission,
+            format!("Missing: {list}."),
+            fix,
+        );
+    }
+    let detail = match (auth, granted) {
+        (AuthKind::ApiToken, Some(_)) => format!("All {} scopes granted.", NEEDED_SCOPES.len()),
+        (AuthKind::ApiToken, None) => "Reading the user, workspaces and repositories works; the webhook scopes are confirmed when the webhook is created.".to_string(),
+        _ => "Reading the user, workspaces and repositories works.".to_string(),
+    };
+    CheckItem::passed("permissions", "Permissions", detail)
+}
+
+/// "This token can read 1,200 repositories in 7 projects", with least-privilege advice.
+pub fn eval_reach_count(repos: &[Repo], provider: Provider, user_level: bool) -> CheckItem {
+    let title = "What the credential reaches";
+    let groups: HashSet<&str> = repos
+        .iter()
+        .filter_map(|r| match provider {
+            Provider::Server => r.project_key.as_deref(),
+            Provider::Cloud => r.workspace.as_deref(),
+        })
+        .collect();
+    let unit = match provider {
+        Provider::Server => "project",
+        Provider::Cloud => "workspace",
+    };
+    let n = repos.len();
+    if n == 0 {
+        return CheckItem::warning(
+            "reach_count",
+            title,
+            "This credential can read no repository.",
+            match provider {
+                Provider::Server => {
+                    "Grant the token's owner (or the token) REPO_READ on the repository you need."
+                }
+                Provider::Cloud => {
+                    "Ask a workspace admin to give you access to the repository you need."
+                }
+            },
+        );
+    }
+    let detail = format!(
+        "This {} can read {} {} in {} {}{}.",
+        if user_level { "token" } else { "credential" },
+        thousands(n),
+        if n == 1 { "repository" } else { "repositories" },
+        thousands(groups.len()),
+        unit,
+        if groups.len() == 1 { "" } else { "s" },
+    );
+    let mut item = CheckItem::passed("reach_count", title, detail);
+    if user_level && n > 1 {
+        // Passed, with advice: Bitbucket cannot narrow a user token to one repository.
+        item.fix = Some(
+            "Least privilege: use a dedicated bot user with access to what CI needs, or a repository token when one repository is enough."
+                .into(),
+        );
+    }
+    item
+}
+
+/// Webhooks need admin rights: say whether bbconnect can create one, and what it costs if not.
+pub fn eval_webhooks(admin: Result<Option<String>, Problem>) -> CheckItem {
+    let title = "Create webhooks automatically";
+    let cost = "without a webhook, CI is not told about pushes and pull requests";
+    match admin {
+        Ok(Some(where_)) => CheckItem::passed(
+            "webhooks",
+            title,
+            format!("Admin rights found ({where_}): bbconnect can create the webhook."),
+        ),
+        Ok(None) => CheckItem::warning(
+            "webhooks",
+            title,
+            format!(
+                "No repository admin rights: the webhook cannot be created automatically, and {cost}."
+            ),
+            "Use a credential with repository admin rights (DC: REPO_ADMIN), or ask a repository admin to add the webhook by hand.",
+        ),
+        Err(p) => CheckItem::warning(
+            "webhooks",
+            title,
+            format!(
+                "Cannot tell whether webhooks can be created: {} ({cost}).",
+                p.what
+            ),
+            p.fix,
+        ),
+    }
+}
+
+/// Every `href` in a JSON document.
+pub fn collect_hrefs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            for (k, val) in map {
+                match (k.as_str(), val) {
+                    ("href", Value::String(s)) => out.push(s.clone()),
+                    _ => collect_hrefs(val, out),
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| collect_hrefs(x, out)),
+        _ => {}
+    }
+}
+
+/// Links that point at a loopback address the user did not connect to: the server's
+/// base URL is misconfigured and clone/web links will not work for anyone else.
+pub fn localhost_links(hrefs: &[String], connected: &[&str]) -> Vec<String> {
+    let ours: Vec<(String, Option<u16>)> = connected
+        .iter()
+        .filter_map(|c| url::Url::parse(c).ok())
+        .filter_map(|u| {
+            let host = u.host_str()?.to_ascii_lowercase();
+            urls::is_loopback_host(&host).then(|| (host, u.port_or_known_default()))
+        })
+        .collect();
+    let mut bad: Vec<String> = Vec::new();
+    for h in hrefs {
+        // ssh links use their own port: for them the same loopback host is enough.
+        let (host, port, ssh) = match url::Url::parse(h) {
+            Ok(u) => (
+                u.host_str().map(str::to_ascii_lowercase),
+                u.port_or_known_default(),
+                !matches!(u.scheme(), "http" | "https"),
+            ),
+            Err(_) => {
+                let after_at = h.split_once('@').map(|(_, r)| r).unwrap_or(h);
+                let host = after_at
+                    .split([':', '/'])
+                    .next()
+                    .map(str::to_ascii_lowercase);
+                (host, None, true)
+            }
+        };
+        let Some(host) = host else { continue };
+        if !urls::is_loopback_host(&host) {
+            continue;
+        }
+        let is_ours = ours
+            .iter()
+            .any(|(h2, p2)| *h2 == host && (ssh || (port.is_some() && *p2 == port)));
+        if !is_ours && !bad.contains(h) {
+            bad.push(h.clone());
+        }
+    }
+    bad
+}
+
+pub fn eval_localhost(bad: &[String]) -> CheckItem {
+    let title = "Server links use its real address";
+    match bad.first() {
+        None => CheckItem::passed("localhost_links", title, "No link points at localhost."),
+        Some(first) => CheckItem::failed(
+            "localhost_links",
+            title,
+            FailureClass::Other,
+            format!(
+                "{} link{} point{} at localhost (e.g. {}): the server's base URL is misconfigured.",
+                bad.len(),
+                if bad.len() == 1 { "" } else { "s" },
+                if bad.len() == 1 { "s" } else { "" },
+                crate::sanitize::clean(first)
+            ),
+            "Ask the Bitbucket admin to set the base URL (Administration > Server settings) to the address users reach.",
+        ),
+    }
+}
+
+fn repo_hrefs(repos: &[Repo], out: &mut Vec<String>) {
+    for r in repos {
+        out.extend(r.clone_https.iter().cloned());
+        out.extend(r.clone_ssh.iter().cloned());
+        out.extend(r.web_url.iter().cloned());
+    }
+}
+
+/// `1200` as `1,200`.
+pub fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Running the checks
+// ---------------------------------------------------------------------------------------
+
+struct Run {
+    report: CheckReport,
+}
+
+impl Run {
+    /// Adds the row; true when later checks can still run.
+    fn push(&mut self, item: CheckItem) -> bool {
+        let ok = item.status != CheckStatus::Failed;
+        self.report.items.push(item);
+        ok
+    }
+}
+
+pub(crate) async fn run(client: &Client, progress: Progress<'_>) -> CheckReport {
+    let mut run = Run {
+        report: CheckReport::default(),
+    };
+    match client.spec().auth {
+        AuthKind::HttpTokenUser | AuthKind::HttpTokenRepo => {
+            run_server(client, progress, &mut run).await
+        }
+        AuthKind::RepoToken => run_cloud_repo(client, progress, &mut run).await,
+        AuthKind::ApiToken | AuthKind::AppPassword | AuthKind::OAuth => {
+            run_cloud_user(client, progress, &mut run).await
+        }
+    }
+    run.report
+}
+
+/// Transport row then the unauthenticated reach; returns whether credentials may be sent.
+fn transport_allows(client: &Client, run: &mut Run) -> bool {
+    run.push(eval_transport(
+        &client.inner().api,
+        client.inner().options.allow_http,
+    ))
+}
+
+async fn run_server(client: &Client, progress: Progress<'_>, run: &mut Run) {
+    let inner = client.inner();
+    let base = inner.api.as_str();
+    let auth = inner.creds.spec.auth;
+    let may_send = transport_allows(client, run);
+    say(progress, format!("Reaching {}…", host_of(base)));
+    let props = server::app_properties(client, false, progress).await;
+    if !run.push(eval_reach(&props, base, auth)) {
+        return;
+    }
+    let title = "Server version 7.14+";
+    let props = match props {
+        Ok(p) => p,
+        // Some servers refuse anonymous access even here: ask again with the credential.
+        Err(HttpError::Status {
+            status: 401 | 403, ..
+        }) if may_send => match server::app_properties(client, true, progress).await {
+            Ok(p) => p,
+            Err(e) => {
+                run.push(eval_failure("version", title, &e, auth, base));
+                return;
+            }
+        },
+        Err(e) => {
+            // Reached, but no version could be read: the report must not end as passed.
+            run.push(eval_failure("version", title, &e, auth, base));
+            return;
+        }
+    };
+    let (item, version) = eval_version(&props.body);
+    run.report.server_version = version;
+    if !run.push(item) || !may_send {
+        return;
+    }
+    let mut hrefs = Vec::new();
+    collect_hrefs(&props.body, &mut hrefs);
+    say(progress, "Checking the credential…");
+    let repos = if auth == AuthKind::HttpTokenRepo {
+        match server_repo_credential(client, run, &mut hrefs).await {
+            Some(r) => r,
+            None => return,
+        }
+    } else {
+        match server_user_credential(client, progress, run, &mut hrefs).await {
+            Some(r) => r,
+            None => return,
+        }
+    };
+    repo_hrefs(&repos, &mut hrefs);
+    say(progress, "Checking webhook rights…");
+    let admin = if auth == AuthKind::HttpTokenRepo {
+        match urls::split_repo(inner.creds.spec.repo.as_deref()) {
+            Some((key, slug)) => match server::webhooks(client, &key, &slug).await {
+                Ok(_) => Ok(Some(format!("REPO_ADMIN on {key}/{slug}"))),
+                Err(HttpError::Status {
+                    status: 401 | 403, ..
+                }) => Ok(None),
+                Err(e) => Err(client.problem(&e)),
+            },
+            None => Ok(None),
+        }
+    } else {
+        match server::admin_probe(client).await {
+            Ok(true) => Ok(Some("REPO_ADMIN on at least one repository".into())),
+            Ok(false) => Ok(None),
+            Err(e) => Err(client.problem(&e)),
+        }
+    };
+    run.push(eval_webhooks(admin));
+    run.push(eval_localhost(&localhost_links(&hrefs, &[base])));
+}
+
+/// DC user token: owner from `X-AUSERNAME`, profile, then what it can read.
+async fn server_user_credential(
+    client: &Client,
+    progress: Progress<'_>,
+    run: &mut Run,
+    hrefs: &mut Vec<String>,
+) -> Option<Vec<Repo>> {
+    let inner = client.inner();
+    let base = inner.api.as_str();
+    let authed = match server::app_properties(client, true, progress).await {
+        Ok(r) => r,
+        Err(e) => {
+            run.push(eval_failure(
+                "credential",
+                "Credential accepted",
+                &e,
+                AuthKind::HttpTokenUser,
+                base,
+            ));
+            return None;
+        }
+    };
+    let owner = server::owner_from_headers(&authed.headers);
+    let identity = match &owner {
+        Some(o) => {
+            let profile = server::user(client, o).await.ok();
+            if let Some(p) = &profile {
+                collect_hrefs(&p.body, hrefs);
+            }
+            Some(server::map_identity(o, profile.as_ref().map(|p| &p.body)))
+        }
+        None => None,
+    };
+    let item = eval_dc_owner(
+        owner.as_deref(),
+        inner.creds.spec.username.as_deref(),
+        identity.as_ref(),
+        base,
+    );
+    run.report.identity = identity;
+    if !run.push(item) {
+        return None;
+    }
+    say(progress, "Counting what the token can read…");
+    let repos = match collect(client, |c, tx| {
+        Box::pin(async move { server::list_all(&c, &tx, None).await })
+    })
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => {
+            run.push(eval_failure(
+                "permissions",
+                "Permissions",
+                &e,
+                AuthKind::HttpTokenUser,
+                base,
+            ));
+            return None;
+        }
+    };
+    run.push(CheckItem::passed(
+        "permissions",
+        "Permissions",
+        "The token may list repositories (REPO_READ or more where it has access).",
+    ));
+    run.push(eval_reach_count(&repos, Provider::Server, true));
+    Some(repos)
+}
+
+/// DC repository token: it must read its own repository, with Bearer.
+async fn server_repo_credential(
+    client: &Client,
+    run: &mut Run,
+    hrefs: &mut Vec<String>,
+) -> Option<Vec<Repo>> {
+    let inner = client.inner();
+    let base = inner.api.as_str();
+    let (key, slug) = urls::split_repo(inner.creds.spec.repo.as_deref())?;
+    match server::repo(client, &key, &slug).await {
+        Ok(resp) => {
+            collect_hrefs(&resp.body, hrefs);
+            let anonymous = resp
+                .headers
+                .get("x-ausername")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.eq_ignore_ascii_case("anonymous"));
+            if anonymous {
+                run.push(CheckItem::failed(
+                    "credential",
+                    "Credential accepted",
+                    FailureClass::Rejected,
+                    format!("{key}/{slug} answered anonymously (a public repository): the token was not accepted."),
+                    explain::rejected_fix(AuthKind::HttpTokenRepo, base),
+                ));
+                return None;
+            }
+            run.push(CheckItem::passed(
+                "credential",
+                "Credential accepted",
+                format!("Repository token for {key}/{slug}."),
+            ));
+            let repos: Vec<Repo> = server::map_repo(&resp.body).into_iter().collect();
+            run.push(CheckItem::passed(
+                "permissions",
+                "Permissions",
+                format!("Can read {key}/{slug}."),
+            ));
+            run.push(eval_reach_count(&repos, Provider::Server, false));
+            Some(repos)
+        }
+        Err(HttpError::Status { status: 404, .. }) => {
+            run.push(CheckItem::failed(
+                "credential",
+                "Credential accepted",
+                FailureClass::Permission,
+                format!("{key}/{slug} is not visible to this token (HTTP 404)."),
+                "Check PROJECTKEY/SLUG: a repository token works for its own repository only.",
+            ));
+            None
+        }
+        Err(e) => {
+            run.push(eval_failure(
+                "credential",
+                "Credential accepted",
+                &e,
+                AuthKind::HttpTokenRepo,
+                base,
+            ));
+            None
+        }
+    }
+}
+
+async fn run_cloud_user(client: &Client, progress: Progress<'_>, run: &mut Run) {
+    let inner = client.inner();
+    let api = inner.api.as_str();
+    let web = inner.web.as_str();
+    let auth = inner.creds.spec.auth;
+    let may_send = transport_allows(client, run);
+    say(progress, format!("Reaching {}…", host_of(api)));
+    let probe = cloud::probe(client, progress).await;
+    if !run.push(eval_reach(&probe, api, auth)) || !may_send {
+        return;
+    }
+    say(progress, "Checking the credential…");
+    let mut missing: BTreeSet<String> = BTreeSet::new();
+    let granted: Option<Vec<String>>;
+    let mut hrefs = Vec::new();
+    match cloud::user(client, progress).await {
+        Ok(resp) => {
+            collect_hrefs(&resp.body, &mut hrefs);
+            granted = ScopeHeaders::from_headers(&resp.headers).granted;
+            let identity = cloud::map_identity(&resp.body);
+            let who = match &identity.display_name {
+                Some(d) if *d != identity.username => format!("{} ({d})", identity.username),
+                _ => identity.username.clone(),
+            };
+            let item = if auth == AuthKind::AppPassword {
+                CheckItem::warning(
+                    "credential",
+                    "Credential accepted",
+                    format!(
+                        "App password of {who}; app passwords were removed by Atlassian on 2026-07-28."
+                    ),
+                    "Switch to an API token with scopes (https://id.atlassian.com/manage-profile/security/api-tokens).",
+                )
+            } else {
+                CheckItem::passed(
+                    "credential",
+                    "Credential accepted",
+                    format!("Signed in as {who}."),
+                )
+            };
+            run.report.identity = Some(identity);
+            run.push(item);
+        }
+        Err(HttpError::Status {
+            status: 403,
+            body,
+            headers,
+            ..
+        }) => {
+            // 403, not 401: the credential is valid, it lacks a scope for this call.
+            missing.extend(body.missing_scopes());
+            if missing.is_empty() {
+                missing.insert("read:user:bitbucket".into());
+            }
+            granted = headers.granted.clone();
+            run.push(CheckItem::passed(
+                "credential",
+                "Credential accepted",
+                "Accepted, but who it belongs to cannot be read (see permissions).",
+            ));
+        }
+        Err(e) => {
+            run.push(eval_failure(
+                "credential",
+                "Credential accepted",
+                &e,
+                auth,
+                web,
+            ));
+            return;
+        }
+    }
+    say(progress, "Listing workspaces and repositories…");
+    let listing = collect(client, |c, tx| {
+        Box::pin(async move { cloud::list_all(&c, &tx, None).await })
+    })
+    .await;
+    let repos = match listing {
+        Ok(r) => Some(r),
+        Err(HttpError::Status {
+            status: 403,
+            body,
+            headers,
+            ..
+        }) => {
+            missing.extend(body.missing_scopes());
+            if body.required.is_empty() {
+                match headers.accepted.as_deref().filter(|a| !a.is_empty()) {
+                    Some(accepted) => missing.insert(accepted.join(" or ")),
+                    None => missing
+                        .insert("read:workspace:bitbucket or read:repository:bitbucket".into()),
+                };
+            }
+            None
+        }
+        Err(e) => {
+            run.push(eval_failure("permissions", "Permissions", &e, auth, web));
+            return;
+        }
+    };
+    if !run.push(eval_scopes(auth, &missing, granted.as_deref())) {
+        return;
+    }
+    let Some(repos) = repos else { return };
+    run.push(eval_reach_count(&repos, Provider::Cloud, true));
+    repo_hrefs(&repos, &mut hrefs);
+    say(progress, "Checking webhook rights…");
+    run.push(eval_webhooks(cloud_admin(client, &repos).await));
+    run.push(eval_localhost(&localhost_links(&hrefs, &[api, web])));
+}
+
+/// Cloud admin rights: a repository listed with `role=admin`, and its hooks readable.
+async fn cloud_admin(client: &Client, repos: &[Repo]) -> Result<Option<String>, Problem> {
+    let mut spaces: Vec<&str> = Vec::new();
+    for r in repos {
+        if let Some(w) = r.workspace.as_deref()
+            && !spaces.contains(&w)
+        {
+            spaces.push(w);
+        }
+    }
+    // A few workspaces are enough to answer; thousands of calls are not worth it.
+    for ws in spaces.into_iter().take(5) {
+        let found = cloud::first_admin_repo(client, ws)
+            .await
+            .map_err(|e| client.problem(&e))?;
+        if let Some(repo) = found {
+            return hooks_readable(client, &repo.full_name).await;
+        }
+    }
+    Ok(None)
+}
+
+async fn hooks_readable(client: &Client, full_name: &str) -> Result<Option<String>, Problem> {
+    let Some((ws, slug)) = urls::split_repo(Some(full_name)) else {
+        return Ok(None);
+    };
+    match cloud::hooks(client, &ws, &slug).await {
+        Ok(_) => Ok(Some(format!("admin of {full_name}"))),
+        Err(HttpError::Status {
+            status: 403,
+            ref body,
+            ..
+        }) if !body.required.is_empty() => Err(Problem::new(
+            FailureClass::Permission,
+            format!(
+                "admin of {full_name}, but the token lacks {}",
+                body.missing_scopes().join(", ")
+            ),
+            format!(
+                "Create a token that adds {}.",
+                body.missing_scopes().join(", ")
+            ),
+        )),
+        Err(HttpError::Status { status: 403, .. }) => Ok(None),
+        Err(e) => Err(client.problem(&e)),
+    }
+}
+
+async fn run_cloud_repo(client: &Client, progress: Progress<'_>, run: &mut Run) {
+    let inner = client.inner();
+    let api = inner.api.as_str();
+    let web = inner.web.as_str();
+    let may_send = transport_allows(client, run);
+    say(progress, format!("Reaching {}…", host_of(api)));
+    let probe = cloud::probe(client, progress).await;
+    if !run.push(eval_reach(&probe, api, AuthKind::RepoToken)) || !may_send {
+        return;
+    }
+    let Some((ws, slug)) = urls::split_repo(inner.creds.spec.repo.as_deref()) else {
+        return;
+    };
+    say(progress, "Checking the credential…");
+    let resp = match cloud::repo(client, &ws, &slug).await {
+        Ok(r) => r,
+        Err(HttpError::Status {
+            status: 403 | 404, ..
+        }) => {
+            run.push(CheckItem::failed(
+                "credential",
+                "Credential accepted",
+                FailureClass::Permission,
+                format!("{ws}/{slug} is not readable with this token."),
+                "Check WORKSPACE/SLUG: a repository access token works for its own repository only.",
+            ));
+            return;
+        }
+        Err(e) => {
+            run.push(eval_failure(
+                "credential",
+                "Credential accepted",
+                &e,
+                AuthKind::RepoToken,
+                web,
+            ));
+            return;
+        }
+    };
+    let kind = ScopeHeaders::from_headers(&resp.headers).credential_type;
+    run.push(CheckItem::passed(
+        "credential",
+        "Credential accepted",
+        match kind {
+            Some(k) => format!("Repository access token for {ws}/{slug} ({k})."),
+            None => format!("Repository access token for {ws}/{slug}."),
+        },
+    ));
+    let repos: Vec<Repo> = cloud::map_repo(&resp.body).into_iter().collect();
+    run.push(eval_reach_count(&repos, Provider::Cloud, false));
+    let mut hrefs = Vec::new();
+    collect_hrefs(&resp.body, &mut hrefs);
+    run.push(eval_webhooks(
+        hooks_readable(client, &format!("{ws}/{slug}")).await,
+    ));
+    run.push(eval_localhost(&localhost_links(&hrefs, &[api, web])));
+}
+
+type ListFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<usize, HttpError>> + Send>>;
+
+/// Runs a listing function to completion and keeps its repositories, with the raw error.
+async fn collect<F>(client: &Client, list: F) -> Result<Vec<Repo>, HttpError>
+where
+    F: FnOnce(Client, tokio::sync::mpsc::Sender<super::model::RepoPage>) -> ListFuture,
+{
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let producer = tokio::spawn(list(client.clone(), tx));
+    let mut all = Vec::new();
+    while let Some(page) = rx.recv().await {
+        all.extend(page.repos);
+    }
+    match producer.await {
+        Ok(Ok(_)) => Ok(all),
+        Ok(Err(e)) => Err(e),
+        Err(e) => Err(HttpError::BadJson {
+            host: host_of(&client.inner().api),
+            path: "(listing)".into(),
+            detail: format!("the listing task stopped: {e}"),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(code: u16) -> HttpError {
+        HttpError::Status {
+            host: "h".into(),
+            path: "/p".into(),
+            status: code,
+            body: Box::default(),
+            headers: Box::default(),
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn transport_rules() {
+        assert_eq!(
+            eval_transport("https://bb.corp", false).status,
+            CheckStatus::Passed
+        );
+        assert_eq!(
+            eval_transport("http://127.0.0.1:7990", false).status,
+            CheckStatus::Passed
+        );
+        let refused = eval_transport("http://bb.corp", false);
+        assert_eq!(
+            (refused.id.as_str(), refused.status),
+            ("http", CheckStatus::Failed)
+        );
+        assert_eq!(refused.class, Some(FailureClass::Input));
+        assert_eq!(
+            eval_transport("http://bb.corp", true).status,
+            CheckStatus::Warning
+        );
+    }
+
+    #[test]
+    fn reach_counts_any_http_answer_but_not_dc_404() {
+        let r = eval_reach(
+            &Err(status(401)),
+            "https://api.bitbucket.org/2.0",
+            AuthKind::ApiToken,
+        );
+        assert_eq!(r.status, CheckStatus::Passed);
+        let r = eval_reach(
+            &Err(status(404)),
+            "https://bb.corp",
+            AuthKind::HttpTokenUser,
+        );
+        assert_eq!(r.status, CheckStatus::Failed);
+        assert!(r.fix.unwrap().contains("context path"));
+        let html = HttpError::Html {
+            host: "h".into(),
+            path: "/rest".into(),
+        };
+        let r = eval_reach(&Err(html), "https://bb.corp", AuthKind::HttpTokenUser);
+        assert_eq!(r.id, "html_login");
+        let down = HttpError::Unreachable {
+            host: "h".into(),
+            kind: super::super::http::NetKind::Tcp,
+            cause: "refused".into(),
+            proxy: None,
+        };
+        let r = eval_reach(&Err(down), "https://bb.corp", AuthKind::HttpTokenUser);
+        assert_eq!(r.class, Some(FailureClass::Unreachable));
+    }
+
+    #[test]
+    fn gone_gets_its_own_row() {
+        let r = eval_failure("credential", "x", &status(410), AuthKind::ApiToken, "");
+        assert_eq!(r.id, "gone");
+    }
+
+    #[test]
+    fn version_gate_is_numeric() {
+        let (row, v) = eval_version(&serde_json::json!({"version":"7.9.1"}));
+        assert_eq!(row.status, CheckStatus::Failed);
+        assert_eq!(row.class, Some(FailureClass::Permission));
+        assert!(row.detail.contains("7.14"));
+        assert_eq!(v.as_deref(), Some("7.9.1"));
+        assert_eq!(
+            eval_version(&serde_json::json!({"version":"7.14.0"}))
+                .0
+                .status,
+            CheckStatus::Passed
+        );
+        assert_eq!(
+            eval_version(&serde_json::json!({"version":"10.2.1"}))
+                .0
+                .status,
+            CheckStatus::Passed
+        );
+        assert_eq!(
+            eval_version(&serde_json::json!({"displayName":"x"}))
+                .0
+                .status,
+            CheckStatus::Failed
+        );
+    }
+
+    #[test]
+    fn dc_owner_missing_is_rejected_and_mismatch_warns() {
+        let r = eval_dc_owner(None, Some("alice"), None, "https://bb");
+        assert_eq!(r.class, Some(FailureClass::Rejected));
+        let r = eval_dc_owner(Some("bob"), Some("alice"), None, "https://bb");
+        assert_eq!(r.status, CheckStatus::Warning);
+        assert!(r.detail.contains("bob") && r.detail.contains("alice"));
+        let r = eval_dc_owner(Some("alice"), Some("Alice"), None, "https://bb");
+        assert_eq!(r.status, CheckStatus::Passed);
+    }
+
+    #[test]
+    fn scopes_are_named_from_bodies_and_headers() {
+        let mut seen = BTreeSet::new();
+        seen.insert("read:user:bitbucket".to_string());
+        let r = eval_scopes(AuthKind::ApiToken, &seen, None);
+        assert_eq!(r.class, Some(FailureClass::Permission));
+        assert!(r.detail.contains("read:user:bitbucket"));
+        let granted: Vec<String> = NEEDED_SCOPES
+            .iter()
+            .filter(|s| !s.starts_with("delete"))
+            .map(|s| s.to_string())
+            .collect();
+        let r = eval_scopes(AuthKind::ApiToken, &BTreeSet::new(), Some(&granted));
+        assert_eq!(r.detail, "Missing: delete:webhook:bitbucket.");
+        let all: Vec<String> = NEEDED_SCOPES.iter().map(|s| s.to_string()).collect();
+        assert_eq!(
+            eval_scopes(AuthKind::ApiToken, &BTreeSet::new(), Some(&all)).status,
+            CheckStatus::Passed
+        );
+    }
+
+    #[test]
+    fn reach_count_wording_and_advice() {
+        let repo = |p: &str, s: &str| Repo {
+            full_name: format!("{p}/{s}"),
+            project_key: Some(p.into()),
+            ..Repo::default()
+        };
+        let mut repos: Vec<Repo> = (0..1200)
+            .map(|i| repo(&format!("P{}", i % 7), &format!("r{i}")))
+            .collect();
+        let r = eval_reach_count(&repos, Provider::Server, true);
+        assert_eq!(
+            r.detail,
+            "This token can read 1,200 repositories in 7 projects."
+        );
+        assert!(r.fix.unwrap().contains("repository token"));
+        repos.truncate(1);
+        let r = eval_reach_count(&repos, Provider::Server, false);
+        assert_eq!(
+            r.detail,
+            "This credential can read 1 repository in 1 project."
+        );
+        assert!(r.fix.is_none());
+        assert_eq!(
+            eval_reach_count(&[], Provider::Cloud, true).status,
+            CheckStatus::Warning
+        );
+    }
+
+    #[test]
+    fn webhook_rows() {
+        assert_eq!(
+            eval_webhooks(Ok(Some("x".into()))).status,
+            CheckStatus::Passed
+        );
+        let r = eval_webhooks(Ok(None));
+        assert_eq!(r.status, CheckStatus::Warning);
+        assert!(r.detail.contains("pushes"));
+    }
+
+    #[test]
+    fn localhost_links_ignore_the_address_we_connected_to() {
+        let hrefs = vec![
+            "http://127.0.0.1:5555/projects/P/repos/r/browse".to_string(),
+            "ssh://git@127.0.0.1:7999/p/r.git".to_string(),
+            "https://bb.corp/x".to_string(),
+        ];
+        assert!(localhost_links(&hrefs, &["http://127.0.0.1:5555"]).is_empty());
+        let bad = localhost_links(
+            &[
+                "http://localhost:7990/scm/p/r.git".to_string(),
+                "ssh://git@localhost:7999/p/r.git".to_string(),
+                "http://127.0.0.1:7990/scm/p/r.git".to_string(),
+            ],
+            &["http://127.0.0.1:5555"],
+        );
+        assert_eq!(bad.len(), 3);
+        let bad = localhost_links(
+            &["http://localhost:7990/x".to_string()],
+            &["https://bb.corp"],
+        );
+        let row = eval_localhost(&bad);
+        assert_eq!(row.status, CheckStatus::Failed);
+        assert!(row.fix.unwrap().contains("base URL"));
+        assert_eq!(eval_localhost(&[]).status, CheckStatus::Passed);
+    }
+
+    #[test]
+    fn hrefs_are_found_at_any_depth() {
+        let v = serde_json::json!({"links":{"self":[{"href":"a"}],"clone":[{"name":"ssh","href":"b"}]},"values":[{"links":{"html":{"href":"c"}}}]});
+        let mut out = Vec::new();
+        collect_hrefs(&v, &mut out);
+        out.sort();
+        assert_eq!(out, vec!["a", "b", "c"]);
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+}

@@ -1,0 +1,528 @@
+//! Bitbucket Cloud: identity, workspaces, the per-workspace listing. Parsing is pure; the
+//! listing fetches later pages by number, concurrently, when the first page gives `size`.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use super::Client;
+use super::http::{HttpError, JsonResponse};
+use super::model::{Identity, Repo, RepoPage};
+use super::urls;
+use crate::sanitize::clean;
+
+/// More pages than any real workspace has (a million repositories at 100 a page).
+const MAX_PAGES: usize = 10_000;
+/// Bitbucket's maximum page length for these endpoints.
+pub const PAGELEN: u32 = 100;
+/// Only what `Repo` needs: smaller pages, faster listings.
+pub const REPO_FIELDS: &str = "next,size,page,pagelen,values.full_name,values.name,values.slug,values.is_private,values.updated_on,values.description,values.mainbranch.name,values.project.key,values.project.name,values.workspace.slug,values.links.html.href,values.links.clone";
+
+/// Every scope bbconnect's calls need from an API token (bitbucket-api.md).
+pub const NEEDED_SCOPES: [&str; 8] = [
+    "read:user:bitbucket",
+    "read:workspace:bitbucket",
+    "read:repository:bitbucket",
+    "read:project:bitbucket",
+    "read:pullrequest:bitbucket",
+    "read:webhook:bitbucket",
+    "write:webhook:bitbucket",
+    "delete:webhook:bitbucket",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workspace {
+    pub slug: String,
+    pub administrator: bool,
+}
+
+/// One page of a Cloud paged API.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CloudPage {
+    pub values: Vec<Value>,
+    pub next: Option<String>,
+    pub size: Option<u64>,
+    pub pagelen: Option<u64>,
+}
+
+pub fn parse_page(body: &Value) -> CloudPage {
+    CloudPage {
+        values: body
+            .get("values")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
+        next: body.get("next").and_then(Value::as_str).map(str::to_string),
+        size: body.get("size").and_then(Value::as_u64),
+        pagelen: body.get("pagelen").and_then(Value::as_u64),
+    }
+}
+
+/// Checks a repository page has the documented shape (see `server::page_shape_problem`).
+pub fn page_shape_problem(body: &Value) -> Option<String> {
+    let Some(values) = body.get("values").and_then(Value::as_array) else {
+        return Some("the page has no `values` array".into());
+    };
+    for key in ["size", "page", "pagelen"] {
+        if body.get(key).is_some_and(|v| !v.is_u64() && !v.is_null()) {
+            return Some(format!("`{key}` is not a number"));
+        }
+    }
+    if body
+        .get("next")
+        .is_some_and(|v| !v.is_string() && !v.is_null())
+    {
+        return Some("`next` is not a URL".into());
+    }
+    let unreadable = values.iter().filter(|v| map_repo(v).is_none()).count();
+    (unreadable > 0).then(|| format!("{unreadable} repository objects lack a readable full_name"))
+}
+
+/// A repository page, fetched and checked.
+async fn get_repo_page(client: &Client, url: &str) -> Result<JsonResponse, HttpError> {
+    let resp = client.get(url, true, None).await?;
+    match page_shape_problem(&resp.body) {
+        Some(problem) => Err(super::http::bad_shape(url, problem)),
+        None => Ok(resp),
+    }
+}
+
+/// Page numbers still to fetch after page 1, when the server told the size.
+pub fn remaining_pages(size: u64, pagelen: u64) -> std::ops::RangeInclusive<u64> {
+    let pages = if pagelen == 0 {
+        1
+    } else {
+        size.div_ceil(pagelen).max(1)
+    };
+    2..=pages
+}
+
+/// `/2.0/user` into an identity; the nickname is what Bitbucket shows people.
+pub fn map_identity(user: &Value) -> Identity {
+    let s = |k: &str| {
+        user.get(k)
+            .and_then(Value::as_str)
+            .filter(|v| !v.is_empty())
+            .map(clean)
+    };
+    Identity {
+        username: s("nickname")
+            .or_else(|| s("username"))
+            .or_else(|| s("display_name"))
+            .or_else(|| s("account_id"))
+            .unwrap_or_default(),
+        display_name: s("display_name"),
+        email: None,
+        account_id: s("account_id").or_else(|| s("uuid")),
+    }
+}
+
+pub fn map_workspace(access: &Value) -> Option<Workspace> {
+    let slug = access
+        .get("workspace")
+        .and_then(|w| w.get("slug"))
+        .and_then(Value::as_str)?;
+    Some(Workspace {
+        slug: slug.to_string(),
+        administrator: access
+            .get("administrator")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+    })
+}
+
+/// A Cloud repository object into a `Repo`; `None` without `full_name`.
+pub fn map_repo(v: &Value) -> Option<Repo> {
+    let s =
+        |v: Option<&Value>, k: &str| v.and_then(|v| v.get(k)).and_then(Value::as_str).map(clean);
+    let full_name = s(Some(v), "full_name")?;
+    let (ws_from_name, slug_from_name) = full_name.split_once('/').unwrap_or(("", &full_name));
+    let project = v.get("project");
+    let links = v.get("links");
+    let mut repo = Repo {
+        name: s(Some(v), "name").unwrap_or_else(|| slug_from_name.to_string()),
+        slug: s(Some(v), "slug").unwrap_or_else(|| slug_from_name.to_string()),
+        project_key: s(project, "key"),
+        project_name: s(project, "name"),
+        workspace: s(v.get("workspace"), "slug")
+            .or_else(|| (!ws_from_name.is_empty()).then(|| ws_from_name.to_string())),
+        private: v.get("is_private").and_then(Value::as_bool).unwrap_or(true),
+        archived: false,
+        default_branch: s(v.get("mainbranch"), "name"),
+        clone_https: None,
+        clone_ssh: None,
+        updated_on: s(Some(v), "updated_on"),
+        description: s(Some(v), "description").filter(|d| !d.is_empty()),
+        web_url: s(links.and_then(|l| l.get("html")), "href"),
+        full_name,
+    };
+    for link in links
+        .and_then(|l| l.get("clone"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let href = link.get("href").and_then(Value::as_str).map(clean);
+        match link.get("name").and_then(Value::as_str) {
+            // Cloud embeds the caller's name (`https://alice@bitbucket.org/...`): strip it.
+            Some("https") => repo.clone_https = href.map(|h| super::http::strip_userinfo(&h)),
+            Some("ssh") => repo.clone_ssh = href,
+            _ => {}
+        }
+    }
+    Some(repo)
+}
+
+fn api(client: &Client, segments: &[&str], query: &[(&str, &str)]) -> String {
+    urls::build(&client.inner().api, segments, query)
+}
+
+/// Follows a `next` link only to the API's own origin: elsewhere would get the credential.
+fn checked_next(client: &Client, next: &str) -> Result<String, HttpError> {
+    if urls::same_origin(&client.inner().api, next) {
+        Ok(next.to_string())
+    } else {
+        Err(HttpError::Redirect {
+            host: super::http::host_label(&url::Url::parse(&client.inner().api).map_err(|_| {
+                HttpError::BadUrl {
+                    url: client.inner().api.clone(),
+                }
+            })?),
+            path: "(pagination)".into(),
+            location: super::errors::quote(next),
+        })
+    }
+}
+
+pub(crate) async fn user(
+    client: &Client,
+    progress: Option<&mpsc::UnboundedSender<String>>,
+) -> Result<JsonResponse, HttpError> {
+    client
+        .get(&api(client, &["user"], &[]), true, progress)
+        .await
+}
+
+/// Unauthenticated reachability probe: any HTTP answer proves the server is there.
+pub(crate) async fn probe(
+    client: &Client,
+    progress: Option<&mpsc::UnboundedSender<String>>,
+) -> Result<JsonResponse, HttpError> {
+    client
+        .get(&api(client, &["user"], &[]), false, progress)
+        .await
+}
+
+pub(crate) async fn workspaces(
+    client: &Client,
+    progress: Option<&mpsc::UnboundedSender<String>>,
+) -> Result<Vec<Workspace>, HttpError> {
+    let mut url = api(
+        client,
+        &["user", "workspaces"],
+        &[("pagelen", &PAGELEN.to_string())],
+    );
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    loop {
+        let resp = client.get(&url, true, progress).await?;
+        let page = parse_page(&resp.body);
+        for w in page.values.iter().filter_map(map_workspace) {
+            if seen.insert(w.slug.clone()) {
+                out.push(w);
+            }
+        }
+        match page.next {
+            Some(next) if next != url => url = checked_next(client, &next)?,
+            _ => return Ok(out),
+        }
+    }
+}
+
+pub(crate) async fn repo(client: &Client, ws: &str, slug: &str) -> Result<JsonResponse, HttpError> {
+    client
+        .get(&api(client, &["repositories", ws, slug], &[]), true, None)
+        .await
+}
+
+pub(crate) async fn hooks(
+    client: &Client,
+    ws: &str,
+    slug: &str,
+) -> Result<JsonResponse, HttpError> {
+    client
+        .get(
+            &api(
+                client,
+                &["repositories", ws, slug, "hooks"],
+                &[("pagelen", "1")],
+            ),
+            true,
+            None,
+        )
+        .await
+}
+
+/// The first repository of `ws` the caller administers, if any.
+pub(crate) async fn first_admin_repo(client: &Client, ws: &str) -> Result<Option<Repo>, HttpError> {
+    let url = api(
+        client,
+        &["repositories", ws],
+        &[("role", "admin"), ("pagelen", "1"), ("fields", REPO_FIELDS)],
+    );
+    let resp = client.get(&url, true, None).await?;
+    Ok(parse_page(&resp.body).values.iter().find_map(map_repo))
+}
+
+fn first_repo_page_url(client: &Client, ws: &str) -> String {
+    api(
+        client,
+        &["repositories", ws],
+        &[
+            ("role", "member"),
+            ("pagelen", &PAGELEN.to_string()),
+            ("fields", REPO_FIELDS),
+        ],
+    )
+}
+
+/// Every repository of every workspace of the caller, streamed as pages arrive.
+pub(crate) async fn list_all(
+    client: &Client,
+    tx: &mpsc::Sender<RepoPage>,
+    progress: Option<&mpsc::UnboundedSender<String>>,
+) -> Result<usize, HttpError> {
+    let spaces = workspaces(client, progress).await?;
+    // First pages of all workspaces together: their sizes give the total before the rest.
+    let mut firsts = JoinSet::new();
+    for (i, w) in spaces.iter().enumerate() {
+        let c = client.clone();
+        let url = first_repo_page_url(client, &w.slug);
+        firsts.spawn(async move { (i, url.clone(), get_repo_page(&c, &url).await) });
+    }
+    let mut pages: Vec<Option<(String, CloudPage)>> = vec![None; spaces.len()];
+    while let Some(joined) = firsts.join_next().await {
+        let Ok((i, url, result)) = joined else {
+            continue;
+        };
+        pages[i] = Some((url, parse_page(&result?.body)));
+    }
+    let total_hint = pages
+        .iter()
+        .map(|p| p.as_ref().and_then(|(_, p)| p.size))
+        .sum::<Option<u64>>()
+        .map(|n| n as usize);
+
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut sent = 0usize;
+    let (itx, mut irx) = mpsc::unbounded_channel::<Result<Vec<Value>, HttpError>>();
+    let mut rest = JoinSet::new();
+    let mut first_batches = Vec::new();
+    for (url, page) in pages.into_iter().flatten() {
+        match (page.size, page.pagelen) {
+            (Some(size), Some(pagelen)) if pagelen > 0 => {
+                for n in remaining_pages(size, pagelen) {
+                    let c = client.clone();
+                    let itx = itx.clone();
+                    let page_url = urls::with_query(&url, "page", &n.to_string());
+                    rest.spawn(async move {
+                        let r = get_repo_page(&c, &page_url)
+                            .await
+                            .map(|r| parse_page(&r.body).values);
+                        let _ = itx.send(r);
+                    });
+                }
+            }
+            _ => {
+                if let Some(next) = page.next.clone() {
+                    let next = checked_next(client, &next)?;
+                    let c = client.clone();
+                    let itx = itx.clone();
+                    rest.spawn(async move { follow_next(c, next, itx).await });
+                }
+            }
+        }
+        first_batches.push(page.values);
+    }
+    drop(itx);
+    for values in first_batches {
+        let repos = fresh(&values, &mut seen);
+        sent += repos.len();
+        if tx.send(RepoPage { repos, total_hint }).await.is_err() {
+            return Ok(sent);
+        }
+    }
+    while let Some(result) = irx.recv().await {
+        // Dropping the JoinSet on return aborts the other fetches.
+        let repos = fresh(&result?, &mut seen);
+        sent += repos.len();
+        if tx.send(RepoPage { repos, total_hint }).await.is_err() {
+            return Ok(sent);
+        }
+    }
+    rest.shutdown().await;
+    Ok(sent)
+}
+
+/// Without `size`, the only way on is `next`, one page after another.
+async fn follow_next(
+    client: Client,
+    mut url: String,
+    itx: mpsc::UnboundedSender<Result<Vec<Value>, HttpError>>,
+) {
+    // A server whose `next` never ends must not keep us forever.
+    for _ in 0..MAX_PAGES {
+        match get_repo_page(&client, &url).await {
+            Ok(resp) => {
+                let page = parse_page(&resp.body);
+                if itx.send(Ok(page.values)).is_err() {
+                    return;
+                }
+                match page.next {
+                    Some(next) if next != url => match checked_next(&client, &next) {
+                        Ok(n) => url = n,
+                        Err(e) => {
+                            let _ = itx.send(Err(e));
+                            return;
+                        }
+                    },
+                    _ => return,
+                }
+            }
+            Err(e) => {
+                let _ = itx.send(Err(e));
+                return;
+            }
+        }
+    }
+    let _ = itx.send(Err(super::http::bad_shape(
+        &url,
+        format!("more than {MAX_PAGES} pages: the `next` links do not end"),
+    )));
+}
+
+/// Repositories of `values` not sent before: page-number fetches can overlap when
+/// repositories are created while we list.
+fn fresh(values: &[Value], seen: &mut HashSet<String>) -> Vec<Repo> {
+    values
+        .iter()
+        .filter_map(map_repo)
+        .filter(|r| seen.insert(r.full_name.clone()))
+        .collect()
+}
+
+/// A repository access token reaches one repository: list just that one.
+pub(crate) async fn list_single(
+    client: &Client,
+    tx: &mpsc::Sender<RepoPage>,
+    _progress: Option<&mpsc::UnboundedSender<String>>,
+) -> Result<usize, HttpError> {
+    let Some((ws, slug)) = urls::split_repo(client.spec().repo.as_deref()) else {
+        return Ok(0);
+    };
+    let resp = repo(client, &ws, &slug).await?;
+    let repos: Vec<Repo> = map_repo(&resp.body).into_iter().collect();
+    let n = repos.len();
+    let _ = tx
+        .send(RepoPage {
+            repos,
+            total_hint: Some(n),
+        })
+        .await;
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn identity_prefers_nickname() {
+        let id = map_identity(
+            &json!({"type":"user","uuid":"{u}","account_id":"557058:1","display_name":"Alice A","nickname":"alice","username":"alice-old"}),
+        );
+        assert_eq!(id.username, "alice");
+        assert_eq!(id.display_name.as_deref(), Some("Alice A"));
+        assert_eq!(id.account_id.as_deref(), Some("557058:1"));
+        let id = map_identity(&json!({"display_name":"Bob"}));
+        assert_eq!(id.username, "Bob");
+    }
+
+    #[test]
+    fn page_shapes_are_checked() {
+        assert_eq!(
+            page_shape_problem(&json!({"values":[],"pagelen":100})),
+            None
+        );
+        assert!(page_shape_problem(&json!({"pagelen":100})).is_some());
+        assert!(page_shape_problem(&json!({"values":[],"size":"12"})).is_some());
+        assert!(page_shape_problem(&json!({"values":[{"full_name":3}]})).is_some());
+    }
+
+    #[test]
+    fn remaining_pages_cover_exactly_the_rest() {
+        assert_eq!(remaining_pages(250, 100).collect::<Vec<_>>(), vec![2, 3]);
+        assert_eq!(remaining_pages(200, 100).collect::<Vec<_>>(), vec![2]);
+        assert!(remaining_pages(100, 100).next().is_none());
+        assert!(remaining_pages(0, 100).next().is_none());
+    }
+
+    #[test]
+    fn repo_maps_links_and_strips_userinfo() {
+        let r = map_repo(&json!({
+            "full_name":"acme/api","name":"API","slug":"api","is_private":false,
+            "updated_on":"2026-01-01T00:00:00+00:00","description":"",
+            "mainbranch":{"name":"main"},"project":{"key":"PRJ","name":"Project"},
+            "workspace":{"slug":"acme"},
+            "links":{"html":{"href":"https://bitbucket.org/acme/api"},
+                     "clone":[{"name":"https","href":"https://alice@bitbucket.org/acme/api.git"},{"name":"ssh","href":"git@bitbucket.org:acme/api.git"}]}
+        }))
+        .unwrap();
+        assert_eq!(
+            r.clone_https.as_deref(),
+            Some("https://bitbucket.org/acme/api.git")
+        );
+        assert_eq!(
+            r.clone_ssh.as_deref(),
+            Some("git@bitbucket.org:acme/api.git")
+        );
+        assert_eq!(r.workspace.as_deref(), Some("acme"));
+        assert_eq!(r.default_branch.as_deref(), Some("main"));
+        assert_eq!(r.description, None);
+        assert!(!r.private);
+        assert_eq!(r.web_url.as_deref(), Some("https://bitbucket.org/acme/api"));
+    }
+
+    #[test]
+    fn workspace_access_objects() {
+        let w = map_workspace(&json!({"type":"workspace_access","administrator":true,"workspace":{"slug":"acme","name":"Acme"}})).unwrap();
+        assert_eq!(
+            w,
+            Workspace {
+                slug: "acme".into(),
+                administrator: true
+            }
+        );
+    }
+
+    #[test]
+    fn duplicates_across_pages_are_dropped() {
+        let mut seen = HashSet::new();
+        let a = fresh(
+            &[json!({"full_name":"w/a"}), json!({"full_name":"w/b"})],
+            &mut seen,
+        );
+        let b = fresh(
+            &[json!({"full_name":"w/b"}), json!({"full_name":"w/c"})],
+            &mut seen,
+        );
+        assert_eq!(a.len(), 2);
+        assert_eq!(
+            b.iter().map(|r| r.full_name.as_str()).collect::<Vec<_>>(),
+            vec!["w/c"]
+        );
+    }
+}

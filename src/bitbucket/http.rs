@@ -1,0 +1,668 @@
+//! The HTTP layer: one reqwest client with timeouts, the auth header, a body cap, HTML
+//! detection, no credential-carrying redirects, and bounded retries with backoff.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+use tokio::sync::{Semaphore, mpsc::UnboundedSender};
+
+use super::errors::{ErrorBody, parse_error_bytes, quote};
+
+/// Bodies larger than this are refused: no listing page comes near it, an attack could.
+pub const BODY_CAP: usize = 16 * 1024 * 1024;
+/// Total time for one request with its retries, after which no new try starts.
+const MAX_TOTAL_WAIT: Duration = Duration::from_secs(30);
+
+/// A refused connection rarely heals in seconds: one retry covers a restarting server
+/// without making "nothing listens there" slow to report.
+fn retry_limit(err: &HttpError, configured: u32) -> u32 {
+    match err {
+        HttpError::Unreachable {
+            kind: NetKind::Tcp, ..
+        } => configured.min(1),
+        _ => configured,
+    }
+}
+
+/// How a request authenticates. Its Debug never shows the secret.
+#[derive(Clone)]
+pub enum Auth {
+    None,
+    Basic { user: String, secret: SecretString },
+    Bearer(SecretString),
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Auth::None => write!(f, "Auth::None"),
+            Auth::Basic { user, .. } => write!(f, "Auth::Basic({user}:***)"),
+            Auth::Bearer(_) => write!(f, "Auth::Bearer(***)"),
+        }
+    }
+}
+
+/// What broke at the network level, for the user's fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetKind {
+    Dns,
+    Tcp,
+    Tls,
+    Timeout,
+    Other,
+}
+
+impl NetKind {
+    fn label(self) -> &'static str {
+        match self {
+            NetKind::Dns => "the name does not resolve (DNS)",
+            NetKind::Tcp => "the connection was refused or dropped (TCP)",
+            NetKind::Tls => "the TLS handshake failed (certificate?)",
+            NetKind::Timeout => "it did not answer in time",
+            NetKind::Other => "the request failed",
+        }
+    }
+
+    /// Refused connections and timeouts may pass; a bad name or certificate will not.
+    fn transient(self) -> bool {
+        matches!(self, NetKind::Tcp | NetKind::Timeout | NetKind::Other)
+    }
+}
+
+/// Everything a request can end in other than a 2xx JSON answer.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum HttpError {
+    #[error("cannot reach {host}: {} ({cause}){}", kind.label(), via(proxy))]
+    Unreachable {
+        host: String,
+        kind: NetKind,
+        cause: String,
+        proxy: Option<String>,
+    },
+    #[error("{host} answered HTTP {status}{}", body.summary().map(|s| format!(": {s}")).unwrap_or_default())]
+    Status {
+        host: String,
+        path: String,
+        status: u16,
+        // Boxed: keeps every Result<_, HttpError> small.
+        body: Box<ErrorBody>,
+        headers: Box<ScopeHeaders>,
+        retry_after: Option<u64>,
+    },
+    #[error(
+        "{host} answered {path} with an HTML page where JSON was expected (a login page or SSO proxy?)"
+    )]
+    Html { host: String, path: String },
+    #[error("{host} redirected {path} to {location}; credentials are not sent across redirects")]
+    Redirect {
+        host: String,
+        path: String,
+        location: String,
+    },
+    #[error("{host} sent more than {} MiB for {path}", BODY_CAP / (1024 * 1024))]
+    TooLarge { host: String, path: String },
+    #[error("{host} sent unreadable JSON for {path}: {detail}")]
+    BadJson {
+        host: String,
+        path: String,
+        detail: String,
+    },
+    #[error("invalid URL {url}")]
+    BadUrl { url: String },
+}
+
+fn via(proxy: &Option<String>) -> String {
+    proxy
+        .as_ref()
+        .map(|p| format!(" via proxy {p}"))
+        .unwrap_or_default()
+}
+
+impl HttpError {
+    fn retry_hint(&self) -> Option<Option<u64>> {
+        match self {
+            HttpError::Unreachable { kind, .. } if kind.transient() => Some(None),
+            HttpError::Status {
+                status,
+                retry_after,
+                ..
+            } if *status == 429 || matches!(status, 500 | 502 | 503 | 504) => Some(*retry_after),
+            _ => None,
+        }
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            HttpError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// Scope headers Cloud may send (bitbucket-api.md: present for access tokens at least).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScopeHeaders {
+    pub granted: Option<Vec<String>>,
+    pub accepted: Option<Vec<String>>,
+    pub credential_type: Option<String>,
+}
+
+impl ScopeHeaders {
+    pub fn from_headers(h: &HeaderMap) -> ScopeHeaders {
+        let get = |name: &str| h.get(name).and_then(|v| v.to_str().ok());
+        ScopeHeaders {
+            granted: get("x-oauth-scopes").map(super::errors::parse_scope_header),
+            accepted: get("x-accepted-oauth-scopes").map(super::errors::parse_scope_header),
+            credential_type: get("x-credential-type").map(quote),
+        }
+    }
+}
+
+/// A 2xx JSON answer.
+#[derive(Debug, Clone)]
+pub struct JsonResponse {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+/// Retry policy; small values in tests keep them fast.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    pub max_retries: u32,
+    pub base: Duration,
+}
+
+/// The shared transport. Cheap to clone.
+#[derive(Clone)]
+pub struct Http {
+    client: reqwest::Client,
+    limit: Arc<Semaphore>,
+    retry: RetryPolicy,
+    proxy: Option<String>,
+}
+
+impl std::fmt::Debug for Http {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Http")
+            .field("retry", &self.retry)
+            .field("proxy", &self.proxy)
+            .finish()
+    }
+}
+
+/// Why the transport could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("cannot read BBCONNECT_CA_FILE {path}: {cause}")]
+    CaFile { path: String, cause: String },
+    #[error("cannot build the HTTP client: {0}")]
+    Client(String),
+}
+
+/// The certificates of a PEM bundle, added to the trusted roots for self-hosted servers.
+pub fn load_ca_file(path: &str) -> Result<Vec<reqwest::Certificate>, SetupError> {
+    let pem = std::fs::read(path).map_err(|e| SetupError::CaFile {
+        path: path.to_string(),
+        cause: e.to_string(),
+    })?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| SetupError::CaFile {
+        path: path.to_string(),
+        cause: format!("not a PEM certificate bundle ({e})"),
+    })?;
+    if certs.is_empty() {
+        return Err(SetupError::CaFile {
+            path: path.to_string(),
+            cause: "no certificate in the file".into(),
+        });
+    }
+    Ok(certs)
+}
+
+impl Http {
+    pub fn new(
+        timeout: Duration,
+        connect_timeout: Duration,
+        max_concurrency: usize,
+        retry: RetryPolicy,
+    ) -> Result<Http, SetupError> {
+        let mut builder = reqwest::Client::builder()
+            .user_agent(concat!("bbconnect/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(connect_timeout)
+            .read_timeout(timeout)
+            .timeout(timeout)
+            // A redirect could carry the Authorization header to another host: never follow.
+            .redirect(reqwest::redirect::Policy::none());
+        if let Ok(path) = std::env::var("BBCONNECT_CA_FILE")
+            && !path.is_empty()
+        {
+            for cert in load_ca_file(&path)? {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let client = builder
+            .build()
+            .map_err(|e| SetupError::Client(e.to_string()))?;
+        Ok(Http {
+            client,
+            limit: Arc::new(Semaphore::new(max_concurrency.max(1))),
+            retry,
+            proxy: proxy_from_env(),
+        })
+    }
+
+    /// GET a JSON document, retrying transient failures; each wait goes to `progress`.
+    pub async fn get_json(
+        &self,
+        url: &str,
+        auth: &Auth,
+        progress: Option<&UnboundedSender<String>>,
+    ) -> Result<JsonResponse, HttpError> {
+        let parsed = url::Url::parse(url).map_err(|_| HttpError::BadUrl { url: quote(url) })?;
+        let host = host_label(&parsed);
+        let started = tokio::time::Instant::now();
+        let mut attempt: u32 = 0;
+        loop {
+            let result = self.once(&parsed, &host, auth).await;
+            let err = match result {
+                Ok(r) => return Ok(r),
+                Err(e) => e,
+            };
+            let Some(retry_after) = err.retry_hint() else {
+                return Err(err);
+            };
+            if attempt >= retry_limit(&err, self.retry.max_retries) {
+                return Err(err);
+            }
+            let wait = match retry_after {
+                Some(secs) => Duration::from_secs(secs),
+                None => backoff(self.retry.base, attempt, jitter_fraction()),
+            };
+            // The budget counts the tries too: five 30 s timeouts must not become minutes.
+            if started.elapsed() + wait > MAX_TOTAL_WAIT {
+                return Err(err);
+            }
+            attempt += 1;
+            if let Some(tx) = progress {
+                let _ = tx.send(retry_line(&err, wait, attempt, self.retry.max_retries));
+            }
+            tracing::debug!(%host, attempt, ?wait, "retrying after: {err}");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    async fn once(
+        &self,
+        url: &url::Url,
+        host: &str,
+        auth: &Auth,
+    ) -> Result<JsonResponse, HttpError> {
+        let path = url.path().to_string();
+        // The semaphore is only closed on drop of every clone, which cannot happen while we hold one.
+        let _permit = self.limit.acquire().await.ok();
+        let mut req = self
+            .client
+            .get(url.clone())
+            .header(reqwest::header::ACCEPT, "application/json");
+        req = match auth {
+            Auth::None => req,
+            Auth::Basic { user, secret } => req.basic_auth(user, Some(secret.expose_secret())),
+            Auth::Bearer(secret) => req.bearer_auth(secret.expose_secret()),
+        };
+        let mut resp = req.send().await.map_err(|e| self.net_error(host, &e))?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        if resp.status().is_redirection() {
+            let location = headers
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(quote)
+                .unwrap_or_else(|| "(no Location)".into());
+            return Err(HttpError::Redirect {
+                host: host.into(),
+                path,
+                location,
+            });
+        }
+        if let Some(len) = resp.content_length()
+            && len > BODY_CAP as u64
+        {
+            return Err(HttpError::TooLarge {
+                host: host.into(),
+                path,
+            });
+        }
+        let mut buf: Vec<u8> = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.net_error(host, &e))? {
+            if buf.len() + chunk.len() > BODY_CAP {
+                return Err(HttpError::TooLarge {
+                    host: host.into(),
+                    path,
+                });
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        // A 5xx or 429 from a proxy often comes as an HTML page: it is still a transient
+        // server error to retry, not a login page.
+        let transient = status == 429 || status >= 500;
+        if !transient && looks_like_html(&headers, &buf) {
+            return Err(HttpError::Html {
+                host: host.into(),
+                path,
+            });
+        }
+        if !(200..300).contains(&status) {
+            return Err(HttpError::Status {
+                host: host.into(),
+                path,
+                status,
+                body: Box::new(parse_error_bytes(&buf)),
+                headers: Box::new(ScopeHeaders::from_headers(&headers)),
+                retry_after: parse_retry_after(&headers),
+            });
+        }
+        let body: Value = if buf.iter().all(u8::is_ascii_whitespace) {
+            Value::Null
+        } else {
+            serde_json::from_slice(&buf).map_err(|e| HttpError::BadJson {
+                host: host.into(),
+                path,
+                detail: e.to_string(),
+            })?
+        };
+        Ok(JsonResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    fn net_error(&self, host: &str, e: &reqwest::Error) -> HttpError {
+        let (kind, cause) = classify_reqwest(e);
+        HttpError::Unreachable {
+            host: host.into(),
+            kind,
+            cause,
+            proxy: self.proxy.clone(),
+        }
+    }
+}
+
+/// A JSON answer whose shape is not what the API documents.
+pub fn bad_shape(url: &str, detail: impl Into<String>) -> HttpError {
+    match url::Url::parse(url) {
+        Ok(u) => HttpError::BadJson {
+            host: host_label(&u),
+            path: u.path().to_string(),
+            detail: detail.into(),
+        },
+        Err(_) => HttpError::BadUrl { url: quote(url) },
+    }
+}
+
+/// `host:port` as the user would recognise it.
+pub fn host_label(url: &url::Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        _ => quote(url.as_str()),
+    }
+}
+
+fn classify_reqwest(e: &reqwest::Error) -> (NetKind, String) {
+    // reqwest hides the cause in its source chain; its texts are stable enough to sort by.
+    let mut chain = Vec::new();
+    let mut src: Option<&dyn std::error::Error> = Some(e);
+    while let Some(s) = src {
+        chain.push(s.to_string());
+        src = s.source();
+    }
+    let deepest = chain.last().cloned().unwrap_or_default();
+    let all = chain.join(": ").to_lowercase();
+    let kind = if e.is_timeout() || all.contains("timed out") {
+        NetKind::Timeout
+    } else if all.contains("dns") || all.contains("lookup address") || all.contains("resolve") {
+        NetKind::Dns
+    } else if all.contains("certificate") || all.contains("tls") || all.contains("handshake") {
+        NetKind::Tls
+    } else if e.is_connect() || all.contains("connection") {
+        NetKind::Tcp
+    } else {
+        NetKind::Other
+    };
+    (kind, quote(&deepest))
+}
+
+fn looks_like_html(headers: &HeaderMap, body: &[u8]) -> bool {
+    let ct_html = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.to_ascii_lowercase().contains("html"));
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    ct_html || first == Some(&b'<')
+}
+
+/// `Retry-After` in seconds; the HTTP-date form is rare for APIs and treated as absent.
+pub fn parse_retry_after(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+}
+
+/// Exponential backoff with "equal jitter": half the step fixed, half random, so that
+/// clients failing together do not retry together.
+pub fn backoff(base: Duration, attempt: u32, jitter: f64) -> Duration {
+    let step = base.saturating_mul(2u32.saturating_pow(attempt.min(16)));
+    let half = step / 2;
+    half + half.mul_f64(jitter.clamp(0.0, 1.0))
+}
+
+fn jitter_fraction() -> f64 {
+    getrandom::u32()
+        .map(|r| f64::from(r) / f64::from(u32::MAX))
+        .unwrap_or(0.5)
+}
+
+fn retry_line(err: &HttpError, wait: Duration, attempt: u32, max: u32) -> String {
+    let why = match err {
+        HttpError::Status { status: 429, .. } => "rate limited".to_string(),
+        HttpError::Status { status, .. } => format!("server error {status}"),
+        HttpError::Unreachable { kind, .. } => kind.label().to_string(),
+        other => other.to_string(),
+    };
+    let secs = wait.as_secs_f64();
+    let shown = if secs >= 1.0 {
+        format!("{} s", secs.round() as u64)
+    } else {
+        format!("{} ms", wait.as_millis())
+    };
+    format!("{why}: retrying in {shown}… (retry {attempt} of {max})")
+}
+
+/// The proxy reqwest will use, named for error messages, without any userinfo.
+pub fn proxy_from_env() -> Option<String> {
+    proxy_from(|k| std::env::var(k).ok())
+}
+
+/// The first proxy variable set, in reqwest's order of preference for https.
+pub fn proxy_from(get: impl Fn(&str) -> Option<String>) -> Option<String> {
+    [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ]
+    .iter()
+    .find_map(|k| get(k).filter(|v| !v.trim().is_empty()))
+    .map(|v| strip_userinfo(&v))
+}
+
+/// Removes `user:pass@` from a URL; text that is not a URL is cut at its last `@`.
+pub fn strip_userinfo(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut u) if u.has_host() => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            quote(u.as_str().trim_end_matches('/'))
+        }
+        _ => quote(raw.rsplit('@').next().unwrap_or(raw)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn debug_of_auth_hides_the_secret() {
+        let basic = Auth::Basic {
+            user: "alice".into(),
+            secret: SecretString::from("test-token-secret-1"),
+        };
+        let bearer = Auth::Bearer(SecretString::from("test-token-secret-2"));
+        let shown = format!("{basic:?} {bearer:?}");
+        assert!(!shown.contains("test-token-secret"), "{shown}");
+        assert!(shown.contains("alice"));
+    }
+
+    #[test]
+    fn backoff_doubles_and_jitter_stays_within_half() {
+        let base = Duration::from_millis(500);
+        assert_eq!(backoff(base, 0, 0.0), Duration::from_millis(250));
+        assert_eq!(backoff(base, 0, 1.0), Duration::from_millis(500));
+        assert_eq!(backoff(base, 2, 1.0), Duration::from_millis(2000));
+        assert_eq!(backoff(base, 2, 0.0), Duration::from_millis(1000));
+        assert!(backoff(base, 40, 1.0) > Duration::from_secs(1000));
+    }
+
+    #[test]
+    fn retry_after_seconds_are_read() {
+        let mut h = HeaderMap::new();
+        assert_eq!(parse_retry_after(&h), None);
+        h.insert(RETRY_AFTER, HeaderValue::from_static(" 7 "));
+        assert_eq!(parse_retry_after(&h), Some(7));
+        h.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(parse_retry_after(&h), None);
+    }
+
+    #[test]
+    fn html_is_detected_by_type_or_by_content() {
+        let mut h = HeaderMap::new();
+        assert!(looks_like_html(&h, b"  <!DOCTYPE html><form>"));
+        assert!(!looks_like_html(&h, b"{\"a\":1}"));
+        h.insert(
+            reqwest::header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        assert!(looks_like_html(&h, b"login"));
+    }
+
+    #[test]
+    fn proxy_is_named_from_the_environment() {
+        let env = |k: &str| match k {
+            "HTTP_PROXY" => Some("http://bob:test-token-pw@proxy.corp:3128".to_string()),
+            "ALL_PROXY" => Some("socks5://other:1080".to_string()),
+            _ => None,
+        };
+        assert_eq!(proxy_from(env), Some("http://proxy.corp:3128".into()));
+        assert_eq!(proxy_from(|_| Some("  ".into())), None);
+    }
+
+    #[test]
+    fn unreadable_ca_files_are_setup_errors() {
+        let e = load_ca_file("/nonexistent/ca.pem").unwrap_err();
+        assert!(e.to_string().contains("/nonexistent/ca.pem"));
+        let dir = tempfile::tempdir().unwrap();
+        let junk = dir.path().join("junk.pem");
+        std::fs::write(&junk, "not a certificate").unwrap();
+        let e = load_ca_file(junk.to_str().unwrap()).unwrap_err();
+        assert!(matches!(e, SetupError::CaFile { .. }), "{e}");
+    }
+
+    #[test]
+    fn proxy_names_lose_their_password() {
+        assert_eq!(
+            strip_userinfo("http://user:test-token-pw@proxy.corp:3128"),
+            "http://proxy.corp:3128"
+        );
+        assert_eq!(strip_userinfo("u:p@proxy:8080"), "proxy:8080");
+    }
+
+    #[test]
+    fn retryable_errors_are_transport_and_server_side_only() {
+        let status = |s: u16, ra: Option<u64>| HttpError::Status {
+            host: "h".into(),
+            path: "/".into(),
+            status: s,
+            body: Box::default(),
+            headers: Box::default(),
+            retry_after: ra,
+        };
+        assert_eq!(status(503, None).retry_hint(), Some(None));
+        assert_eq!(status(429, Some(3)).retry_hint(), Some(Some(3)));
+        assert_eq!(status(401, None).retry_hint(), None);
+        assert_eq!(status(404, None).retry_hint(), None);
+        let net = |kind| HttpError::Unreachable {
+            host: "h".into(),
+            kind,
+            cause: "x".into(),
+            proxy: Some("http://proxy:1".into()),
+        };
+        assert!(net(NetKind::Timeout).retry_hint().is_some());
+        assert!(net(NetKind::Tls).retry_hint().is_none());
+        assert!(net(NetKind::Dns).retry_hint().is_none());
+        assert!(
+            net(NetKind::Dns)
+                .to_string()
+                .contains("via proxy http://proxy:1")
+        );
+    }
+
+    #[test]
+    fn refused_connections_retry_once_at_most() {
+        let refused = HttpError::Unreachable {
+            host: "h".into(),
+            kind: NetKind::Tcp,
+            cause: "refused".into(),
+            proxy: None,
+        };
+        assert_eq!(retry_limit(&refused, 4), 1);
+        assert_eq!(retry_limit(&refused, 0), 0);
+        let timeout = HttpError::Unreachable {
+            host: "h".into(),
+            kind: NetKind::Timeout,
+            cause: "t".into(),
+            proxy: None,
+        };
+        assert_eq!(retry_limit(&timeout, 4), 4);
+    }
+
+    #[test]
+    fn retry_line_says_how_long() {
+        let e = HttpError::Status {
+            host: "h".into(),
+            path: "/".into(),
+            status: 429,
+            body: Box::default(),
+            headers: Box::default(),
+            retry_after: Some(2),
+        };
+        assert_eq!(
+            retry_line(&e, Duration::from_secs(2), 1, 4),
+            "rate limited: retrying in 2 s… (retry 1 of 4)"
+        );
+    }
+}
