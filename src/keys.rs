@@ -111,12 +111,7 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
         ],
         Step::Form => {
             let mut t = vec![
-                bind(
-                    &[Key::Code(KeyCode::Tab)],
-                    "Tab",
-                    "next field",
-                    Msg::NextField,
-                ),
+                bind(&[Key::Code(KeyCode::Tab)], "Tab", "next", Msg::NextField),
                 hidden(
                     &[Key::Code(KeyCode::BackTab)],
                     "Shift-Tab",
@@ -125,13 +120,13 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
                 ),
                 hidden(&[Key::Code(KeyCode::Down)], "↓", "next field", Msg::Down),
                 hidden(&[Key::Code(KeyCode::Up)], "↑", "previous field", Msg::Up),
-                bind(ENTER, "Enter", "next / check", Msg::Confirm),
+                bind(ENTER, "Enter", "next/check", Msg::Confirm),
             ];
             if w.token_page().is_some() {
                 t.push(bind(
                     &[Key::Ctrl('o')],
                     "Ctrl-O",
-                    "open token page",
+                    "token page",
                     Msg::OpenTokenPage,
                 ));
             }
@@ -145,6 +140,7 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
             ));
             t.push(Binding {
                 footer: true,
+                label: "quit",
                 ..ctrl_c.clone()
             });
             t
@@ -188,6 +184,7 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
             ),
             Binding {
                 footer: true,
+                label: "quit",
                 ..ctrl_c.clone()
             },
         ],
@@ -383,7 +380,7 @@ mod tests {
     fn token_page_key_only_when_there_is_a_page() {
         let mut w = wizard();
         to_form(&mut w);
-        assert!(hints(&w).contains(&("Ctrl-O", "open token page")));
+        assert!(hints(&w).contains(&("Ctrl-O", "token page")));
         let ctrl_o = KeyEvent::new(KeyCode::Char('o'), KeyModifiers::CONTROL);
         assert!(matches!(map(&w, ctrl_o), Some(Msg::OpenTokenPage)));
     }

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::Theme;
+use super::widgets::wrap_indented;
 use crate::bitbucket::model::AuthKind;
 use crate::wizard::Wizard;
 
@@ -35,10 +36,12 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
             spans.push(Span::styled("  (coming soon)", theme.dim));
         }
         lines.push(Line::from(spans));
-        lines.push(Line::styled(
-            format!("    {}", kind.blurb()),
-            if available { theme.dim } else { theme.disabled },
-        ));
+        for text in wrap_indented(kind.blurb(), area.width as usize, 4) {
+            lines.push(Line::styled(
+                text,
+                if available { theme.dim } else { theme.disabled },
+            ));
+        }
     }
     lines.push(Line::raw(""));
     if kinds.get(w.auth_cursor) == Some(&AuthKind::AppPassword) {

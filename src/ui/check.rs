@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::Theme;
-use super::widgets::{spinner, status_mark};
+use super::widgets::{spinner, status_mark, wrap_indented};
 use crate::bitbucket::model::{CheckReport, CheckStatus};
 use crate::sanitize::clean;
 use crate::wizard::{CheckState, Wizard};
@@ -37,12 +37,14 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
                 lines.push(Line::styled(format!("  · {}", clean(note)), theme.dim));
             }
         }
-        CheckState::Finished { report, .. } => report_lines(&mut lines, report, theme),
+        CheckState::Finished { report, .. } => {
+            report_lines(&mut lines, report, area.width as usize, theme)
+        }
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
 
-fn report_lines(lines: &mut Vec<Line<'static>>, report: &CheckReport, theme: &Theme) {
+fn report_lines(lines: &mut Vec<Line<'static>>, report: &CheckReport, width: usize, theme: &Theme) {
     let title_width = report
         .items
         .iter()
@@ -50,22 +52,45 @@ fn report_lines(lines: &mut Vec<Line<'static>>, report: &CheckReport, theme: &Th
         .max()
         .unwrap_or(0)
         .min(28);
+    let prefix = 2 + title_width + 2;
     for item in &report.items {
-        lines.push(Line::from(vec![
-            status_mark(item.status, theme),
-            Span::raw(" "),
-            Span::styled(
-                format!("{:<title_width$}  ", clean(&item.title)),
-                theme.text,
-            ),
-            Span::styled(clean(&item.detail), theme.dim),
-        ]));
+        let detail = wrap_indented(&clean(&item.detail), width, prefix);
+        let mut first = true;
+        for chunk in detail.iter().map(|l| l[prefix..].to_string()) {
+            if first {
+                lines.push(Line::from(vec![
+                    status_mark(item.status, theme),
+                    Span::raw(" "),
+                    Span::styled(
+                        format!("{:<title_width$}  ", clean(&item.title)),
+                        theme.text,
+                    ),
+                    Span::styled(chunk, theme.dim),
+                ]));
+                first = false;
+            } else {
+                lines.push(Line::styled(
+                    format!("{}{chunk}", " ".repeat(prefix)),
+                    theme.dim,
+                ));
+            }
+        }
+        if first {
+            lines.push(Line::from(vec![
+                status_mark(item.status, theme),
+                Span::raw(" "),
+                Span::styled(clean(&item.title), theme.text),
+            ]));
+        }
         if let Some(fix) = item.fix.as_deref().filter(|f| !f.is_empty()) {
             let style = match item.status {
                 CheckStatus::Failed => theme.error,
                 _ => theme.warn,
             };
-            lines.push(Line::styled(format!("    → {}", clean(fix)), style));
+            let text = format!("→ {}", clean(fix));
+            for chunk in wrap_indented(&text, width, 4) {
+                lines.push(Line::styled(chunk, style));
+            }
         }
     }
     lines.push(Line::raw(""));

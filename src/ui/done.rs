@@ -25,10 +25,7 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
             Line::styled(format!("✗ Could not save: {}", clean(&p.what)), theme.error),
             Line::styled(format!("  → {}", clean(&p.fix)), theme.error),
             Line::raw(""),
-            Line::styled(
-                "r: retry · Esc: back to the repositories (nothing was half-written).",
-                theme.dim,
-            ),
+            Line::styled("r: retry · Esc: back to the repositories.", theme.dim),
         ],
         SaveState::Saved(info) => summary(w, info, theme),
     };

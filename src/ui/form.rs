@@ -125,11 +125,37 @@ fn has_value(form: &Form, field: FieldId) -> bool {
 }
 
 fn draw_info(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
-    if area.height < 3 {
+    if area.height < 2 {
         return;
     }
-    let [left, right] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
+    // The token page gets a full-width line of its own: over SSH it is copied, not clicked,
+    // and a wrapped URL cannot be copied in one go.
+    let [page_row, boxes] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    let page = match w.token_page() {
+        Some(url) => Line::from(vec![
+            Span::styled("Token page: ", theme.text),
+            Span::styled(url, theme.focus),
+        ]),
+        None if w.provider == Provider::Server => Line::styled(
+            "Type the Server URL to see where the token is created.",
+            theme.dim,
+        ),
+        None => Line::raw(""),
+    };
+    frame.render_widget(Paragraph::new(page), page_row);
+    if boxes.height < 3 {
+        return;
+    }
+
+    let notes = &w.config.demo_notes;
+    let (perm_area, demo_area) = if notes.is_empty() {
+        (boxes, None)
+    } else {
+        let [l, r] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+            .areas(boxes);
+        (l, Some(r))
+    };
     let perms: Vec<Line> = form::permissions(w.auth)
         .iter()
         .map(|p| Line::from(vec![Span::styled("☐ ", theme.dim), Span::raw(*p)]))
@@ -138,6 +164,7 @@ fn draw_info(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
         Provider::Cloud => " Scopes the token needs ",
         Provider::Server => " Permissions the token needs ",
     };
+    let perm_height = (perms.len() as u16 + 2).min(perm_area.height);
     frame.render_widget(
         Paragraph::new(perms).wrap(Wrap { trim: true }).block(
             Block::default()
@@ -145,51 +172,17 @@ fn draw_info(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
                 .border_style(theme.border)
                 .title(Span::styled(title, theme.title)),
         ),
-        left,
-    );
-
-    let mut lines = Vec::new();
-    match w.token_page() {
-        Some(url) => {
-            lines.push(Line::styled("Create the token at:", theme.text));
-            lines.push(Line::styled(url, theme.focus));
-            lines.push(Line::from(vec![
-                Span::styled("Ctrl-O", theme.key),
-                Span::styled(" opens it in a browser.", theme.dim),
-            ]));
-        }
-        None if w.provider == Provider::Server => {
-            lines.push(Line::styled(
-                "Type the Server URL to see where the token is created.",
-                theme.dim,
-            ));
-        }
-        None => {}
-    }
-    let notes = &w.config.demo_notes;
-    let notes_height = if notes.is_empty() {
-        0
-    } else {
-        notes.len() as u16 + 2
-    };
-    let [text_area, demo_area] = Layout::vertical([
-        Constraint::Min(0),
-        Constraint::Length(notes_height.min(right.height)),
-    ])
-    .areas(right);
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }),
         Rect {
-            x: text_area.x + 1,
-            width: text_area.width.saturating_sub(1),
-            ..text_area
+            height: perm_height,
+            ..perm_area
         },
     );
-    if !notes.is_empty() {
+    if let Some(demo_area) = demo_area {
         let demo: Vec<Line> = notes
             .iter()
             .map(|n| Line::styled(clean(n), theme.text))
             .collect();
+        let height = (demo.len() as u16 + 2).min(demo_area.height);
         frame.render_widget(
             Paragraph::new(demo).wrap(Wrap { trim: false }).block(
                 Block::default()
@@ -197,7 +190,10 @@ fn draw_info(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
                     .border_style(theme.warn)
                     .title(Span::styled(" Demo: type these ", theme.warn)),
             ),
-            demo_area,
+            Rect {
+                height,
+                ..demo_area
+            },
         );
     }
 }

@@ -15,6 +15,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
+use crate::bitbucket::model::Provider;
 use crate::keys;
 use crate::wizard::{STEP_COUNT, Step, Wizard};
 pub use theme::Theme;
@@ -55,7 +56,11 @@ fn draw_header(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
         Span::styled(format!(" Step {n}/{STEP_COUNT} · {title}"), theme.text),
     ];
     if w.step as usize > Step::Provider as usize {
-        let mut chosen = w.provider.label().to_string();
+        let mut chosen = match w.provider {
+            Provider::Cloud => "Cloud",
+            Provider::Server => "Server/DC",
+        }
+        .to_string();
         if w.step as usize > Step::AuthType as usize {
             chosen = format!("{chosen} · {}", w.auth.label());
         }

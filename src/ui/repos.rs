@@ -19,7 +19,7 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     draw_top(frame, top, w, theme);
     let wide = main.width >= 60;
     let (list_area, details_area) = if wide {
-        let [l, d] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+        let [l, d] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
             .areas(main);
         (l, Some(d))
     } else {
@@ -88,7 +88,7 @@ fn draw_top(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     };
     if !list.query().is_empty() {
         spans.push(Span::styled(
-            format!(" · {} match", count(list.visible.len())),
+            format!(" · {} shown", count(list.visible.len())),
             theme.dim,
         ));
     }

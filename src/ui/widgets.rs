@@ -64,9 +64,45 @@ pub fn fit(text: &str, width: usize) -> String {
     out
 }
 
+/// Word-wrap `text` to `width` columns, every line indented by `indent` spaces (Paragraph's
+/// own wrapping would start continuation lines at the left edge).
+pub fn wrap_indented(text: &str, width: usize, indent: usize) -> Vec<String> {
+    let room = width.saturating_sub(indent).max(10);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut used = 0;
+    for word in text.split_whitespace() {
+        let w: usize = word.chars().map(|c| c.width().unwrap_or(0)).sum();
+        if used > 0 && used + 1 + w > room {
+            lines.push(format!("{}{line}", " ".repeat(indent)));
+            line.clear();
+            used = 0;
+        }
+        if used > 0 {
+            line.push(' ');
+            used += 1;
+        }
+        line.push_str(word);
+        used += w;
+    }
+    if !line.is_empty() {
+        lines.push(format!("{}{line}", " ".repeat(indent)));
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wraps_with_indent() {
+        assert_eq!(
+            wrap_indented("aaa bbb ccc ddd", 18, 4),
+            vec!["    aaa bbb ccc", "    ddd"]
+        );
+        assert_eq!(wrap_indented("", 20, 2), Vec::<String>::new());
+    }
 
     #[test]
     fn counts() {
