@@ -38,6 +38,8 @@ pub struct Form {
     pub touched: Vec<FieldId>,
     /// Set by a submit attempt: every error is shown.
     pub show_all_errors: bool,
+    /// The user was warned that the URL is plain http; the next Enter sends anyway.
+    pub http_warned: bool,
 }
 
 /// The fields of an auth type, in screen order.

@@ -460,6 +460,8 @@ fn auth_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
 
 fn form_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
     let auth = w.auth;
+    // The http warning holds for the very next key only: any other key withdraws it.
+    let http_warned = std::mem::take(&mut w.form.http_warned);
     match msg {
         Msg::Edit(key) => {
             w.form.edit(auth, key);
@@ -484,6 +486,15 @@ fn form_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
                     w.form.show_all_errors = true;
                     w.form.focus = bad;
                     w.notice = Some("Fix the fields marked ✗, then press Enter again.".into());
+                    Vec::new()
+                }
+                None if validate::is_plain_http_remote(w.form.url.value()) && !http_warned => {
+                    w.form.http_warned = true;
+                    w.notice = Some(
+                        "⚠ http:// sends the token unencrypted. Enter again to send it anyway, \
+                         or use https://."
+                            .into(),
+                    );
                     Vec::new()
                 }
                 None => go(w, Step::Check),

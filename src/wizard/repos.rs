@@ -215,7 +215,11 @@ impl RepoList {
             return;
         }
         let selected = self.visible.get(self.cursor).copied();
-        let narrowing = !self.applied_query.is_empty() && query.starts_with(&self.applied_query);
+        // A backslash escapes the next character, so appending to a query with one in it
+        // can change an earlier atom: then the old matches are no superset, start over.
+        let narrowing = !self.applied_query.is_empty()
+            && query.starts_with(&self.applied_query)
+            && !query.contains('\\');
         let candidates: Vec<usize> = if narrowing {
             std::mem::take(&mut self.visible)
         } else {
@@ -416,6 +420,18 @@ mod tests {
         b.refilter();
         assert_eq!(a.visible, b.visible);
         assert!(!a.visible.is_empty());
+    }
+
+    #[test]
+    fn escaped_queries_are_filtered_afresh() {
+        let mut list = RepoList::default();
+        list.push(vec![repo("ws", "a b", "2026"), repo("ws", "a\\x", "2026")]);
+        typed(&mut list, "a\\");
+        assert_eq!(names(&list), ["a\\x"], "only the row with a backslash");
+        typed(&mut list, " ");
+        // "a\ " is "a" then an escaped space: a row the previous query did not match
+        // matches now, so narrowing the previous result would have lost it.
+        assert!(names(&list).contains(&"a b"), "{:?}", names(&list));
     }
 
     #[test]

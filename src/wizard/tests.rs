@@ -621,3 +621,58 @@ fn debug_output_never_contains_the_secret() {
     assert!(!shown.contains(SECRET), "secret leaked in Debug");
     assert!(!shown.contains("s3cr3t"));
 }
+
+#[test]
+fn plain_http_to_a_remote_host_needs_a_second_enter() {
+    let mut w = Wizard::new(config());
+    update(&mut w, Msg::Down);
+    update(&mut w, Msg::Confirm);
+    update(&mut w, Msg::Confirm);
+    typed(&mut w, "dc");
+    update(&mut w, Msg::NextField);
+    clear(&mut w);
+    typed(&mut w, "http://bitbucket.example.com");
+    update(&mut w, Msg::NextField);
+    typed(&mut w, "ana");
+    update(&mut w, Msg::NextField);
+    typed(&mut w, SECRET);
+    assert!(
+        update(&mut w, Msg::Confirm).is_empty(),
+        "first Enter only warns"
+    );
+    assert_eq!(w.step, Step::Form);
+    assert!(w.notice.as_deref().unwrap_or("").contains("unencrypted"));
+    // Any other key withdraws the warning: the next Enter warns again.
+    update(&mut w, Msg::Edit(EditKey::End));
+    assert!(update(&mut w, Msg::Confirm).is_empty());
+    let effects = update(&mut w, Msg::Confirm);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::CheckCredentials { .. }]
+    ));
+    assert_eq!(w.step, Step::Check);
+}
+
+#[test]
+fn loopback_http_is_sent_without_asking() {
+    let mut w = Wizard::new(config());
+    update(&mut w, Msg::Down);
+    update(&mut w, Msg::Confirm);
+    update(&mut w, Msg::Confirm);
+    typed(&mut w, "dc");
+    update(&mut w, Msg::NextField);
+    update(&mut w, Msg::NextField);
+    typed(&mut w, "ana");
+    update(&mut w, Msg::NextField);
+    typed(&mut w, SECRET);
+    let effects = update(&mut w, Msg::Confirm);
+    match effects.as_slice() {
+        [Effect::CheckCredentials { creds, .. }] => {
+            assert_eq!(creds.spec.url, "http://127.0.0.1:7990");
+            assert_eq!(creds.spec.provider, Provider::Server);
+            assert_eq!(creds.spec.auth, AuthKind::HttpTokenUser);
+            assert_eq!(creds.spec.username.as_deref(), Some("ana"));
+        }
+        other => panic!("{other:?}"),
+    }
+}

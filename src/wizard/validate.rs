@@ -136,6 +136,23 @@ pub fn repo_path(text: &str, provider: Provider) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether credentials to this URL would cross the network unencrypted: plain http to a host
+/// that is not this machine. Loopback stays allowed silently (the simulator, SSH tunnels).
+pub fn is_plain_http_remote(text: &str) -> bool {
+    let Ok(parsed) = url::Url::parse(text.trim()) else {
+        return false;
+    };
+    if parsed.scheme() != "http" {
+        return false;
+    }
+    match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => !ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => !ip.is_loopback(),
+        Some(url::Host::Domain(d)) => !d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
 /// A plain required field (OAuth consumer key).
 pub fn required(text: &str, what: &str) -> Result<(), String> {
     if text.trim().is_empty() {
@@ -262,6 +279,17 @@ mod tests {
         );
         assert!(repo_path("a/b/c", Provider::Cloud).is_err());
         assert!(repo_path("a/b c", Provider::Cloud).is_err());
+    }
+
+    #[test]
+    fn plain_http_only_matters_off_this_machine() {
+        assert!(is_plain_http_remote("http://bitbucket.example.com"));
+        assert!(is_plain_http_remote("http://10.0.0.5:7990"));
+        assert!(!is_plain_http_remote("http://127.0.0.1:7990"));
+        assert!(!is_plain_http_remote("http://localhost:7990"));
+        assert!(!is_plain_http_remote("http://[::1]:7990"));
+        assert!(!is_plain_http_remote("https://bitbucket.example.com"));
+        assert!(!is_plain_http_remote("nonsense"));
     }
 
     #[test]
