@@ -1,1 +1,415 @@
-//! TODO
+//! Key tables per step. One table drives both dispatch (`map`) and what the footer and the
+//! help overlay show (`hints`, `help`), so the screen can never advertise a key that does
+//! something else.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use crate::wizard::msg::{EditKey, Msg};
+use crate::wizard::repos::LoadState;
+use crate::wizard::{CheckState, SaveState, Step, Wizard};
+
+/// A key as the tables name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Code(KeyCode),
+    /// A printable character typed without Ctrl/Alt.
+    Char(char),
+    Ctrl(char),
+}
+
+impl Key {
+    fn matches(self, ev: &KeyEvent) -> bool {
+        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+        let alt = ev.modifiers.contains(KeyModifiers::ALT);
+        match self {
+            Key::Code(code) => ev.code == code && !ctrl && !alt,
+            Key::Char(c) => ev.code == KeyCode::Char(c) && !ctrl && !alt,
+            Key::Ctrl(c) => ctrl && ev.code == KeyCode::Char(c),
+        }
+    }
+}
+
+/// One row of a step's table.
+#[derive(Debug, Clone)]
+pub struct Binding {
+    pub keys: &'static [Key],
+    /// How the key is written on screen.
+    pub hint: &'static str,
+    pub label: &'static str,
+    pub msg: Msg,
+    /// Shown in the footer (the help overlay shows every row).
+    pub footer: bool,
+}
+
+const UP: &[Key] = &[Key::Code(KeyCode::Up), Key::Char('k')];
+const DOWN: &[Key] = &[Key::Code(KeyCode::Down), Key::Char('j')];
+const ENTER: &[Key] = &[Key::Code(KeyCode::Enter)];
+const ESC: &[Key] = &[Key::Code(KeyCode::Esc)];
+const HELP: &[Key] = &[Key::Char('?'), Key::Code(KeyCode::F(1))];
+const QUIT: &[Key] = &[Key::Char('q')];
+const CTRL_C: &[Key] = &[Key::Ctrl('c')];
+
+fn bind(keys: &'static [Key], hint: &'static str, label: &'static str, msg: Msg) -> Binding {
+    Binding {
+        keys,
+        hint,
+        label,
+        msg,
+        footer: true,
+    }
+}
+
+fn hidden(keys: &'static [Key], hint: &'static str, label: &'static str, msg: Msg) -> Binding {
+    Binding {
+        footer: false,
+        ..bind(keys, hint, label, msg)
+    }
+}
+
+/// The keys of the screen as it is now (what is possible depends on the state).
+pub fn table(w: &Wizard) -> Vec<Binding> {
+    table_for(w, w.show_help)
+}
+
+fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
+    let ctrl_c = hidden(CTRL_C, "Ctrl-C", "quit at any time", Msg::Quit);
+    if help_open {
+        return vec![
+            bind(
+                &[
+                    Key::Code(KeyCode::Esc),
+                    Key::Char('?'),
+                    Key::Code(KeyCode::F(1)),
+                ],
+                "Esc",
+                "close help",
+                Msg::ToggleHelp,
+            ),
+            ctrl_c,
+        ];
+    }
+    let help = bind(HELP, "?", "help", Msg::ToggleHelp);
+    let quit = bind(QUIT, "q", "quit", Msg::Quit);
+    let back = bind(ESC, "Esc", "back", Msg::Back);
+    let up = hidden(UP, "↑/k", "move up", Msg::Up);
+    let down = hidden(DOWN, "↓/j", "move down", Msg::Down);
+    let mut t = match w.step {
+        Step::Provider => vec![
+            hidden(UP, "↑", "move up", Msg::Up),
+            bind(DOWN, "↑↓", "move", Msg::Down),
+            bind(ENTER, "Enter", "choose", Msg::Confirm),
+            help,
+            quit,
+        ],
+        Step::AuthType => vec![
+            hidden(UP, "↑", "move up", Msg::Up),
+            bind(DOWN, "↑↓", "move", Msg::Down),
+            bind(ENTER, "Enter", "choose", Msg::Confirm),
+            back,
+            help,
+            quit,
+        ],
+        Step::Form => {
+            let mut t = vec![
+                bind(&[Key::Code(KeyCode::Tab)], "Tab", "next", Msg::NextField),
+                hidden(
+                    &[Key::Code(KeyCode::BackTab)],
+                    "Shift-Tab",
+                    "previous field",
+                    Msg::PrevField,
+                ),
+                hidden(&[Key::Code(KeyCode::Down)], "↓", "next field", Msg::Down),
+                hidden(&[Key::Code(KeyCode::Up)], "↑", "previous field", Msg::Up),
+                bind(ENTER, "Enter", "next/check", Msg::Confirm),
+            ];
+            if w.token_page().is_some() {
+                t.push(bind(
+                    &[Key::Ctrl('o')],
+                    "Ctrl-O",
+                    "token page",
+                    Msg::OpenTokenPage,
+                ));
+            }
+            t.push(back);
+            // `?` and `q` are letters while typing: help lives on F1, quit on Ctrl-C only.
+            t.push(bind(
+                &[Key::Code(KeyCode::F(1))],
+                "F1",
+                "help",
+                Msg::ToggleHelp,
+            ));
+            t.push(Binding {
+                footer: true,
+                label: "quit",
+                ..ctrl_c.clone()
+            });
+            t
+        }
+        Step::Check => {
+            let mut t = Vec::new();
+            match &w.check {
+                CheckState::Finished { report, .. } if report.passed() => {
+                    t.push(bind(ENTER, "Enter", "continue", Msg::Confirm));
+                    t.push(bind(&[Key::Char('e')], "e", "edit", Msg::EditForm));
+                }
+                CheckState::Finished { .. } => {
+                    t.push(bind(&[Key::Char('r')], "r", "retry", Msg::Retry));
+                    t.push(bind(&[Key::Char('e')], "e", "edit", Msg::EditForm));
+                }
+                _ => {}
+            }
+            t.extend([back, help, quit]);
+            t
+        }
+        Step::Repos if w.repos.filter_focused => vec![
+            bind(
+                &[Key::Code(KeyCode::Enter), Key::Code(KeyCode::Esc)],
+                "Enter/Esc",
+                "done filtering",
+                Msg::Confirm,
+            ),
+            hidden(&[Key::Code(KeyCode::Up)], "↑", "move up", Msg::Up),
+            bind(&[Key::Code(KeyCode::Down)], "↑↓", "move", Msg::Down),
+            hidden(
+                &[Key::Code(KeyCode::PageUp)],
+                "PgUp",
+                "page up",
+                Msg::PageUp,
+            ),
+            hidden(
+                &[Key::Code(KeyCode::PageDown)],
+                "PgDn",
+                "page down",
+                Msg::PageDown,
+            ),
+            Binding {
+                footer: true,
+                label: "quit",
+                ..ctrl_c.clone()
+            },
+        ],
+        Step::Repos => {
+            let mut t = vec![
+                up,
+                down,
+                hidden(
+                    &[Key::Code(KeyCode::PageUp)],
+                    "PgUp",
+                    "page up",
+                    Msg::PageUp,
+                ),
+                hidden(
+                    &[Key::Code(KeyCode::PageDown)],
+                    "PgDn",
+                    "page down",
+                    Msg::PageDown,
+                ),
+                hidden(&[Key::Code(KeyCode::Home)], "Home", "first", Msg::Home),
+                hidden(&[Key::Code(KeyCode::End)], "End", "last", Msg::End),
+                bind(ENTER, "Enter", "select", Msg::Confirm),
+                bind(&[Key::Char('/')], "/", "filter", Msg::FocusFilter),
+                bind(&[Key::Char('s')], "s", "sort", Msg::ToggleSort),
+            ];
+            if matches!(w.repos.load, LoadState::Failed(_)) {
+                t.push(bind(&[Key::Char('r')], "r", "retry", Msg::Retry));
+            }
+            t.extend([back, help, quit]);
+            t
+        }
+        Step::Save => {
+            let mut t = Vec::new();
+            if matches!(w.save, SaveState::Failed(_)) {
+                t.push(bind(&[Key::Char('r')], "r", "retry", Msg::Retry));
+            }
+            t.extend([back, help, quit]);
+            t
+        }
+        Step::Done => vec![
+            bind(&[Key::Code(KeyCode::Enter)], "Enter", "exit", Msg::Confirm),
+            help,
+            quit,
+        ],
+    };
+    if !t.iter().any(|b| b.keys == CTRL_C) {
+        t.push(ctrl_c);
+    }
+    t
+}
+
+/// The message for a key press on the current screen, if any.
+pub fn map(w: &Wizard, key: KeyEvent) -> Option<Msg> {
+    if key.kind == KeyEventKind::Release {
+        return None;
+    }
+    if let Some(b) = table(w)
+        .into_iter()
+        .find(|b| b.keys.iter().any(|k| k.matches(&key)))
+    {
+        return Some(b.msg);
+    }
+    if w.typing() && !w.show_help {
+        return edit_key(&key).map(Msg::Edit);
+    }
+    None
+}
+
+/// Footer hints: the table rows marked for the footer.
+pub fn hints(w: &Wizard) -> Vec<(&'static str, &'static str)> {
+    table(w)
+        .into_iter()
+        .filter(|b| b.footer)
+        .map(|b| (b.hint, b.label))
+        .collect()
+}
+
+/// Every row of the step's table, for the help overlay (drawn over the step, so it lists the
+/// step's keys rather than the overlay's own).
+pub fn help(w: &Wizard) -> Vec<(&'static str, &'static str)> {
+    table_for(w, false)
+        .into_iter()
+        .map(|b| (b.hint, b.label))
+        .collect()
+}
+
+fn edit_key(key: &KeyEvent) -> Option<EditKey> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let alt = key.modifiers.contains(KeyModifiers::ALT);
+    match key.code {
+        KeyCode::Char('u') if ctrl => Some(EditKey::ClearLine),
+        KeyCode::Char(c) if !ctrl && !alt => Some(EditKey::Char(c)),
+        KeyCode::Backspace => Some(EditKey::Backspace),
+        KeyCode::Delete => Some(EditKey::Delete),
+        KeyCode::Left => Some(EditKey::Left),
+        KeyCode::Right => Some(EditKey::Right),
+        KeyCode::Home => Some(EditKey::Home),
+        KeyCode::End => Some(EditKey::End),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wizard::{WizardConfig, update};
+
+    fn press(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    fn wizard() -> Wizard {
+        Wizard::new(WizardConfig {
+            cloud_web_url: "https://bitbucket.org".into(),
+            ..WizardConfig::default()
+        })
+    }
+
+    fn to_form(w: &mut Wizard) {
+        update(w, Msg::Confirm);
+        update(w, Msg::Confirm);
+        assert_eq!(w.step, Step::Form);
+    }
+
+    /// Every footer hint's key, pressed, produces the message of the same table row.
+    #[test]
+    fn footer_hints_dispatch_what_they_say() {
+        let mut w = wizard();
+        for step in 0..3 {
+            let rows = table(&w);
+            let footer: Vec<_> = rows.iter().filter(|b| b.footer).collect();
+            assert_eq!(
+                hints(&w),
+                footer.iter().map(|b| (b.hint, b.label)).collect::<Vec<_>>()
+            );
+            for b in footer {
+                let key = match b.keys[0] {
+                    Key::Code(c) => press(c),
+                    Key::Char(c) => press(KeyCode::Char(c)),
+                    Key::Ctrl(c) => KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL),
+                };
+                let got = map(&w, key).map(|m| format!("{m:?}"));
+                assert_eq!(got, Some(format!("{:?}", b.msg)), "step {step} {}", b.hint);
+            }
+            update(&mut w, Msg::Confirm);
+        }
+    }
+
+    #[test]
+    fn q_quits_on_lists_but_is_a_letter_in_the_form() {
+        let mut w = wizard();
+        assert!(matches!(
+            map(&w, press(KeyCode::Char('q'))),
+            Some(Msg::Quit)
+        ));
+        assert!(hints(&w).contains(&("q", "quit")));
+        to_form(&mut w);
+        assert!(matches!(
+            map(&w, press(KeyCode::Char('q'))),
+            Some(Msg::Edit(EditKey::Char('q')))
+        ));
+        assert!(matches!(
+            map(&w, press(KeyCode::Char('?'))),
+            Some(Msg::Edit(EditKey::Char('?')))
+        ));
+        assert!(!hints(&w).contains(&("q", "quit")));
+        assert!(matches!(
+            map(&w, KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            Some(Msg::Quit)
+        ));
+        assert!(matches!(
+            map(&w, press(KeyCode::F(1))),
+            Some(Msg::ToggleHelp)
+        ));
+    }
+
+    #[test]
+    fn ctrl_c_quits_everywhere_even_in_help() {
+        let mut w = wizard();
+        update(&mut w, Msg::ToggleHelp);
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert!(matches!(map(&w, ctrl_c), Some(Msg::Quit)));
+        assert!(matches!(
+            map(&w, press(KeyCode::Esc)),
+            Some(Msg::ToggleHelp)
+        ));
+        // Other keys are swallowed while the overlay is up.
+        assert!(map(&w, press(KeyCode::Enter)).is_none());
+        assert_eq!(hints(&w), vec![("Esc", "close help")]);
+    }
+
+    #[test]
+    fn token_page_key_only_when_there_is_a_page() {
+        let mut w = wizard();
+        to_form(&mut w);
+        assert!(hints(&w).contains(&("Ctrl-O", "token page")));
+        let ctrl_o = KeyEvent::new(KeyCode::Char('o'), KeyModifiers::CONTROL);
+        assert!(matches!(map(&w, ctrl_o), Some(Msg::OpenTokenPage)));
+    }
+
+    #[test]
+    fn edit_keys() {
+        let mut w = wizard();
+        to_form(&mut w);
+        let ctrl_u = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL);
+        assert!(matches!(
+            map(&w, ctrl_u),
+            Some(Msg::Edit(EditKey::ClearLine))
+        ));
+        assert!(matches!(
+            map(&w, press(KeyCode::Backspace)),
+            Some(Msg::Edit(EditKey::Backspace))
+        ));
+        let release = KeyEvent {
+            kind: KeyEventKind::Release,
+            ..press(KeyCode::Char('a'))
+        };
+        assert!(map(&w, release).is_none());
+    }
+
+    #[test]
+    fn help_lists_hidden_rows_too() {
+        let w = wizard();
+        let all = help(&w);
+        assert!(all.contains(&("Ctrl-C", "quit at any time")));
+        assert!(all.len() > hints(&w).len());
+    }
+}

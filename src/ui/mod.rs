@@ -1,1 +1,128 @@
-//! TODO
+//! Rendering: one view per step, shared chrome (header, footer, help overlay), one theme.
+//! Pure: reads the wizard, draws the frame, nothing else.
+
+mod auth;
+mod check;
+mod done;
+mod form;
+mod provider;
+mod repos;
+pub mod theme;
+mod widgets;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use crate::bitbucket::model::Provider;
+use crate::keys;
+use crate::wizard::{STEP_COUNT, Step, Wizard};
+pub use theme::Theme;
+
+pub fn draw(frame: &mut Frame, w: &Wizard) {
+    let theme = Theme::new(w.config.no_color);
+    let area = frame.area();
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_header(frame, header, w, &theme);
+    let inner = Rect {
+        x: body.x + 1,
+        width: body.width.saturating_sub(2),
+        ..body
+    };
+    match w.step {
+        Step::Provider => provider::draw(frame, inner, w, &theme),
+        Step::AuthType => auth::draw(frame, inner, w, &theme),
+        Step::Form => form::draw(frame, inner, w, &theme),
+        Step::Check => check::draw(frame, inner, w, &theme),
+        Step::Repos => repos::draw(frame, inner, w, &theme),
+        Step::Save | Step::Done => done::draw(frame, inner, w, &theme),
+    }
+    draw_footer(frame, footer, w, &theme);
+    if w.show_help {
+        draw_help(frame, body, w, &theme);
+    }
+}
+
+fn draw_header(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
+    let (n, title) = w.step.title();
+    let mut spans = vec![
+        Span::styled(" bbconnect ", theme.title),
+        Span::styled(format!(" Step {n}/{STEP_COUNT} · {title}"), theme.text),
+    ];
+    if w.step as usize > Step::Provider as usize {
+        let mut chosen = match w.provider {
+            Provider::Cloud => "Cloud",
+            Provider::Server => "Server/DC",
+        }
+        .to_string();
+        if w.step as usize > Step::AuthType as usize {
+            chosen = format!("{chosen} · {}", w.auth.label());
+        }
+        spans.push(Span::styled(format!("  [{chosen}]"), theme.dim));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_footer(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
+    let mut spans = vec![Span::raw(" ")];
+    for (i, (key, label)) in keys::hints(w).into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled("  ", theme.dim));
+        }
+        spans.push(Span::styled(key, theme.key));
+        spans.push(Span::styled(format!(" {label}"), theme.dim));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_help(frame: &mut Frame, body: Rect, w: &Wizard, theme: &Theme) {
+    let rows = keys::help(w);
+    let key_width = rows
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut lines: Vec<Line> = rows
+        .iter()
+        .map(|(k, label)| {
+            Line::from(vec![
+                Span::styled(format!(" {k:<key_width$}  "), theme.key),
+                Span::styled(*label, theme.text),
+            ])
+        })
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        " Esc goes back one step; what you typed is kept.",
+        theme.dim,
+    ));
+    lines.push(Line::styled(" Esc, ? or F1 closes this help.", theme.dim));
+    let height = (lines.len() as u16 + 2).min(body.height);
+    let width = 56.min(body.width);
+    let area = Rect {
+        x: body.x + (body.width - width) / 2,
+        y: body.y + (body.height - height) / 2,
+        width,
+        height,
+    };
+    frame.render_widget(Clear, area);
+    let (n, title) = w.step.title();
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.border)
+                .title(Span::styled(
+                    format!(" Keys · step {n}: {title} "),
+                    theme.title,
+                )),
+        ),
+        area,
+    );
+}

@@ -1,3 +1,564 @@
 //! The wizard's state machine. Pure: no IO, no clock, no tokio, no terminal.
+//!
+//! All values live on `Wizard` for the whole session, and `step` only says which screen is
+//! shown: going back (a pop of `history`) therefore keeps everything that was typed.
 
+pub mod form;
 pub mod msg;
+pub mod repos;
+pub mod secret_input;
+pub mod validate;
+
+#[cfg(test)]
+mod tests;
+
+use crate::bitbucket::model::{
+    AuthKind, CheckReport, Credentials, Problem, Provider, Repo, SavedInfo,
+};
+use form::{Form, fields};
+use msg::{Effect, Msg, RequestId};
+use repos::{LoadState, PAGE, RepoList};
+
+/// What the app knows before the wizard starts.
+#[derive(Debug, Clone, Default)]
+pub struct WizardConfig {
+    /// Default Cloud URL shown in the form (https://bitbucket.org or the demo simulator).
+    pub cloud_web_url: String,
+    /// Prefill for the Server URL (demo: the simulator).
+    pub server_url: Option<String>,
+    /// Saved connection names: a new name must differ from all of them.
+    pub existing_names: Vec<String>,
+    /// Lines shown on the form in demo mode: the demo credentials to type.
+    pub demo_notes: Vec<String>,
+    /// Draw without colours (the app sets it from `NO_COLOR`).
+    pub no_color: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Provider,
+    AuthType,
+    Form,
+    Check,
+    Repos,
+    Save,
+    Done,
+}
+
+impl Step {
+    /// (number, title) for the header.
+    pub fn title(self) -> (usize, &'static str) {
+        match self {
+            Step::Provider => (1, "Provider"),
+            Step::AuthType => (2, "Authentication"),
+            Step::Form => (3, "Connection details"),
+            Step::Check => (4, "Check"),
+            Step::Repos => (5, "Repository"),
+            Step::Save => (6, "Saving"),
+            Step::Done => (6, "Saved"),
+        }
+    }
+}
+
+pub const STEP_COUNT: usize = 6;
+
+#[derive(Debug, Clone, Default)]
+pub enum CheckState {
+    #[default]
+    Idle,
+    Running {
+        id: RequestId,
+        notes: Vec<String>,
+    },
+    Finished {
+        id: RequestId,
+        report: CheckReport,
+    },
+}
+
+#[derive(Debug, Clone, Default)]
+pub enum SaveState {
+    #[default]
+    Idle,
+    Saving {
+        id: RequestId,
+    },
+    Failed(Problem),
+    Saved(SavedInfo),
+}
+
+#[derive(Debug)]
+pub struct Wizard {
+    pub config: WizardConfig,
+    pub step: Step,
+    pub history: Vec<Step>,
+    pub provider_cursor: usize,
+    pub provider: Provider,
+    pub auth_cursor: usize,
+    pub auth: AuthKind,
+    /// A one-line message for the current screen (e.g. "coming soon").
+    pub notice: Option<String>,
+    pub form: Form,
+    pub check: CheckState,
+    /// The credentials the last check ran with: repositories and save use exactly these.
+    pub checked: Option<Credentials>,
+    pub repos: RepoList,
+    /// The check whose credentials the repository list was loaded with.
+    repos_for: Option<RequestId>,
+    pub chosen_repo: Option<Repo>,
+    pub save: SaveState,
+    pub show_help: bool,
+    /// Spinner frame counter, advanced by `Msg::Tick`.
+    pub spinner: usize,
+    quit: bool,
+    next_id: RequestId,
+}
+
+impl Wizard {
+    pub fn new(config: WizardConfig) -> Wizard {
+        let form = Form {
+            url: config.cloud_web_url.as_str().into(),
+            ..Form::default()
+        };
+        Wizard {
+            config,
+            step: Step::Provider,
+            history: Vec::new(),
+            provider_cursor: 0,
+            provider: Provider::Cloud,
+            auth_cursor: first_available(Provider::Cloud),
+            auth: AuthKind::ApiToken,
+            notice: None,
+            form,
+            check: CheckState::Idle,
+            checked: None,
+            repos: RepoList::default(),
+            repos_for: None,
+            chosen_repo: None,
+            save: SaveState::Idle,
+            show_help: false,
+            spinner: 0,
+            quit: false,
+            next_id: 1,
+        }
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    pub fn outcome(&self) -> Option<&SavedInfo> {
+        match &self.save {
+            SaveState::Saved(info) => Some(info),
+            _ => None,
+        }
+    }
+
+    pub fn busy(&self) -> bool {
+        matches!(self.check, CheckState::Running { .. })
+            || self.repos.loading_id().is_some()
+            || matches!(self.save, SaveState::Saving { .. })
+    }
+
+    /// Whether keys go to a text field (then `q` and `?` are letters, not commands).
+    pub fn typing(&self) -> bool {
+        match self.step {
+            Step::Form => true,
+            Step::Repos => self.repos.filter_focused,
+            _ => false,
+        }
+    }
+
+    pub fn check_report(&self) -> Option<&CheckReport> {
+        match &self.check {
+            CheckState::Finished { report, .. } => Some(report),
+            _ => None,
+        }
+    }
+
+    pub fn check_passed(&self) -> bool {
+        self.check_report().is_some_and(CheckReport::passed)
+    }
+
+    pub fn check_failed(&self) -> bool {
+        self.check_report().is_some_and(|r| !r.passed())
+    }
+
+    /// The page where the chosen credential is created, if it has a fixed address.
+    pub fn token_page(&self) -> Option<String> {
+        form::token_page(self.auth, self.form.url.value(), self.form.repo.value())
+    }
+
+    fn fresh_id(&mut self) -> RequestId {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    fn default_url(&self, provider: Provider) -> String {
+        match provider {
+            Provider::Cloud => self.config.cloud_web_url.clone(),
+            Provider::Server => self.config.server_url.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// The only place state changes.
+pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Quit => return quit(w),
+        Msg::ToggleHelp => {
+            w.show_help = !w.show_help;
+            return Vec::new();
+        }
+        Msg::Tick => {
+            w.spinner = w.spinner.wrapping_add(1);
+            return Vec::new();
+        }
+        Msg::CheckProgress { id, note } => {
+            if let CheckState::Running { id: current, notes } = &mut w.check
+                && *current == id
+            {
+                notes.push(note);
+            }
+            return Vec::new();
+        }
+        Msg::CheckDone { id, report } => {
+            if matches!(w.check, CheckState::Running { id: current, .. } if current == id) {
+                w.check = CheckState::Finished { id, report };
+            }
+            return Vec::new();
+        }
+        Msg::ReposPage { id, page } => {
+            if w.repos.loading_id() == Some(id) {
+                if page.total_hint.is_some() {
+                    w.repos.total_hint = page.total_hint;
+                }
+                w.repos.push(page.repos);
+            }
+            return Vec::new();
+        }
+        Msg::ReposDone { id, result } => {
+            if w.repos.loading_id() == Some(id) {
+                w.repos.load = match result {
+                    Ok(()) => LoadState::Done,
+                    Err(problem) => LoadState::Failed(problem),
+                };
+            }
+            return Vec::new();
+        }
+        Msg::Saved { id, result } => {
+            if matches!(w.save, SaveState::Saving { id: current } if current == id) {
+                match result {
+                    Ok(info) => {
+                        w.save = SaveState::Saved(info);
+                        w.history.push(w.step);
+                        w.step = Step::Done;
+                    }
+                    Err(problem) => w.save = SaveState::Failed(problem),
+                }
+            }
+            return Vec::new();
+        }
+        _ => {}
+    }
+    w.notice = None;
+    match w.step {
+        Step::Provider => provider_step(w, msg),
+        Step::AuthType => auth_step(w, msg),
+        Step::Form => form_step(w, msg),
+        Step::Check => check_step(w, msg),
+        Step::Repos => repos_step(w, msg),
+        Step::Save => save_step(w, msg),
+        Step::Done => match msg {
+            Msg::Confirm | Msg::Back => quit(w),
+            _ => Vec::new(),
+        },
+    }
+}
+
+fn quit(w: &mut Wizard) -> Vec<Effect> {
+    w.quit = true;
+    let mut effects = leave_repos(w);
+    effects.push(Effect::Quit);
+    effects
+}
+
+/// The recommended type is the first one this build can complete.
+fn first_available(provider: Provider) -> usize {
+    provider
+        .auth_kinds()
+        .iter()
+        .position(|k| k.available())
+        .unwrap_or(0)
+}
+
+fn cursor_move(cursor: &mut usize, len: usize, msg: &Msg) {
+    let last = len.saturating_sub(1);
+    match msg {
+        Msg::Up => *cursor = cursor.saturating_sub(1),
+        Msg::Down => *cursor = (*cursor + 1).min(last),
+        Msg::Home | Msg::PageUp => *cursor = 0,
+        Msg::End | Msg::PageDown => *cursor = last,
+        _ => {}
+    }
+}
+
+/// Show another screen, remembering this one for Back, and run its on-enter effects.
+fn go(w: &mut Wizard, to: Step) -> Vec<Effect> {
+    w.history.push(w.step);
+    w.step = to;
+    w.show_help = false;
+    on_enter(w)
+}
+
+fn back(w: &mut Wizard) -> Vec<Effect> {
+    let effects = match w.step {
+        Step::Repos => leave_repos(w),
+        // A check in flight is abandoned: its reply will no longer match.
+        Step::Check if matches!(w.check, CheckState::Running { .. }) => {
+            w.check = CheckState::Idle;
+            Vec::new()
+        }
+        Step::Save if matches!(w.save, SaveState::Saving { .. } | SaveState::Failed(_)) => {
+            w.save = SaveState::Idle;
+            Vec::new()
+        }
+        _ => Vec::new(),
+    };
+    let mut effects = effects;
+    if let Some(previous) = w.history.pop() {
+        w.step = previous;
+        w.show_help = false;
+        // A list whose loading was cancelled when we left it is loaded again.
+        if previous == Step::Repos && w.repos.load == LoadState::Idle {
+            effects.extend(start_repos(w));
+        }
+    }
+    effects
+}
+
+fn leave_repos(w: &mut Wizard) -> Vec<Effect> {
+    if w.repos.loading_id().is_some() {
+        // Partially loaded: the next visit loads again from the start.
+        w.repos.load = LoadState::Idle;
+        vec![Effect::CancelRepos]
+    } else {
+        Vec::new()
+    }
+}
+
+fn on_enter(w: &mut Wizard) -> Vec<Effect> {
+    match w.step {
+        Step::Check => start_check(w),
+        Step::Repos => {
+            let check_id = match w.check {
+                CheckState::Finished { id, .. } => Some(id),
+                _ => None,
+            };
+            let fresh = w.repos_for == check_id && w.repos.load == LoadState::Done;
+            if fresh { Vec::new() } else { start_repos(w) }
+        }
+        Step::Save => start_save(w),
+        _ => Vec::new(),
+    }
+}
+
+fn start_check(w: &mut Wizard) -> Vec<Effect> {
+    let id = w.fresh_id();
+    let creds = w.form.credentials(w.auth);
+    w.checked = Some(creds.clone());
+    w.check = CheckState::Running {
+        id,
+        notes: Vec::new(),
+    };
+    vec![Effect::CheckCredentials { id, creds }]
+}
+
+fn start_repos(w: &mut Wizard) -> Vec<Effect> {
+    let Some(creds) = w.checked.clone() else {
+        return Vec::new();
+    };
+    let id = w.fresh_id();
+    w.repos_for = match w.check {
+        CheckState::Finished { id, .. } => Some(id),
+        _ => None,
+    };
+    w.repos.restart(id);
+    vec![Effect::LoadRepos { id, creds }]
+}
+
+fn start_save(w: &mut Wizard) -> Vec<Effect> {
+    let Some(creds) = w.checked.clone() else {
+        return Vec::new();
+    };
+    let id = w.fresh_id();
+    w.save = SaveState::Saving { id };
+    let identity_username = w
+        .check_report()
+        .and_then(|r| r.identity.as_ref())
+        .map(|i| i.username.clone());
+    vec![Effect::Save {
+        id,
+        creds,
+        repo: w.chosen_repo.clone(),
+        identity_username,
+    }]
+}
+
+fn provider_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Up | Msg::Down | Msg::Home | Msg::End | Msg::PageUp | Msg::PageDown => {
+            cursor_move(&mut w.provider_cursor, Provider::ALL.len(), &msg);
+            Vec::new()
+        }
+        Msg::Confirm => {
+            let chosen = Provider::ALL[w.provider_cursor.min(Provider::ALL.len() - 1)];
+            if chosen != w.provider {
+                // Replace the URL only if it is still the other product's default.
+                let url = w.form.url.value();
+                if url.is_empty() || url == w.default_url(w.provider) {
+                    w.form.url = w.default_url(chosen).as_str().into();
+                }
+                w.provider = chosen;
+                w.auth_cursor = first_available(chosen);
+            }
+            go(w, Step::AuthType)
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn auth_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
+    let kinds = w.provider.auth_kinds();
+    match msg {
+        Msg::Up | Msg::Down | Msg::Home | Msg::End | Msg::PageUp | Msg::PageDown => {
+            cursor_move(&mut w.auth_cursor, kinds.len(), &msg);
+            Vec::new()
+        }
+        Msg::Confirm => {
+            let Some(&kind) = kinds.get(w.auth_cursor) else {
+                return Vec::new();
+            };
+            if !kind.available() {
+                w.notice = Some(format!(
+                    "{} is coming soon: choose another type for now.",
+                    kind.label()
+                ));
+                return Vec::new();
+            }
+            if kind != w.auth {
+                w.auth = kind;
+                w.form.focus = 0;
+            }
+            go(w, Step::Form)
+        }
+        Msg::Back => back(w),
+        _ => Vec::new(),
+    }
+}
+
+fn form_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
+    let auth = w.auth;
+    // The http warning holds for the very next key only: any other key withdraws it.
+    let http_warned = std::mem::take(&mut w.form.http_warned);
+    match msg {
+        Msg::Edit(key) => {
+            w.form.edit(auth, key);
+            Vec::new()
+        }
+        Msg::NextField | Msg::Down => {
+            w.form.move_focus(auth, true);
+            Vec::new()
+        }
+        Msg::PrevField | Msg::Up => {
+            w.form.move_focus(auth, false);
+            Vec::new()
+        }
+        Msg::Confirm => {
+            let last = fields(auth).len() - 1;
+            if w.form.focus < last {
+                w.form.move_focus(auth, true);
+                return Vec::new();
+            }
+            match w.form.first_invalid(auth, &w.config.existing_names) {
+                Some(bad) => {
+                    w.form.show_all_errors = true;
+                    w.form.focus = bad;
+                    w.notice = Some("Fix the fields marked ✗, then press Enter again.".into());
+                    Vec::new()
+                }
+                None if validate::is_plain_http_remote(w.form.url.value()) && !http_warned => {
+                    w.form.http_warned = true;
+                    w.notice = Some(
+                        "⚠ http:// sends the token unencrypted. Enter again to send it anyway, \
+                         or use https://."
+                            .into(),
+                    );
+                    Vec::new()
+                }
+                None => go(w, Step::Check),
+            }
+        }
+        Msg::OpenTokenPage => w.token_page().map(Effect::OpenUrl).into_iter().collect(),
+        Msg::Back => back(w),
+        _ => Vec::new(),
+    }
+}
+
+fn check_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Retry if w.check_failed() => start_check(w),
+        Msg::EditForm if !matches!(w.check, CheckState::Running { .. }) => back(w),
+        Msg::Confirm if w.check_passed() => go(w, Step::Repos),
+        Msg::Back => back(w),
+        _ => Vec::new(),
+    }
+}
+
+fn repos_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
+    let list = &mut w.repos;
+    if list.filter_focused {
+        match msg {
+            Msg::Edit(key) => list.edit_filter(key),
+            // Enter and Esc both leave the filter with its text kept: Esc twice goes back.
+            Msg::Confirm | Msg::Back => list.filter_focused = false,
+            Msg::Up => list.move_by(-1),
+            Msg::Down => list.move_by(1),
+            Msg::PageUp => list.move_by(-(PAGE as isize)),
+            Msg::PageDown => list.move_by(PAGE as isize),
+            _ => {}
+        }
+        return Vec::new();
+    }
+    match msg {
+        Msg::Up => list.move_by(-1),
+        Msg::Down => list.move_by(1),
+        Msg::PageUp => list.move_by(-(PAGE as isize)),
+        Msg::PageDown => list.move_by(PAGE as isize),
+        Msg::Home => list.home(),
+        Msg::End => list.end(),
+        Msg::FocusFilter => list.filter_focused = true,
+        Msg::ToggleSort => list.toggle_sort(),
+        Msg::Retry if matches!(list.load, LoadState::Failed(_)) => return start_repos(w),
+        Msg::Confirm => {
+            if let Some(repo) = list.selected().cloned() {
+                w.chosen_repo = Some(repo);
+                let mut effects = leave_repos(w);
+                effects.extend(go(w, Step::Save));
+                return effects;
+            }
+        }
+        Msg::Back => return back(w),
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn save_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Retry if matches!(w.save, SaveState::Failed(_)) => start_save(w),
+        Msg::Back => back(w),
+        _ => Vec::new(),
+    }
+}

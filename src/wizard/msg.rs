@@ -35,6 +35,8 @@ pub enum Msg {
     EditForm,
     /// On the repository screen: focus the filter.
     FocusFilter,
+    /// On the repository screen: switch between sorting by name and by last update.
+    ToggleSort,
     // --- worker replies
     CheckProgress {
         id: RequestId,
@@ -75,6 +77,8 @@ pub enum EditKey {
 }
 
 /// Work the wizard asks for; the app hands each to the worker.
+// A handful of effects per session: boxing the repository would only complicate the worker.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Effect {
     CheckCredentials {

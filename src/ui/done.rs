@@ -1,0 +1,91 @@
+//! Step 6: saving (spinner or inline error with Retry) and the summary once saved.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::Theme;
+use super::widgets::spinner;
+use crate::sanitize::clean;
+use crate::wizard::{SaveState, Wizard};
+
+pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
+    let lines = match &w.save {
+        SaveState::Idle => vec![],
+        SaveState::Saving { .. } => vec![
+            Line::raw(""),
+            Line::from(vec![
+                Span::styled(spinner(w.spinner), theme.focus),
+                Span::styled(" Saving the connection…", theme.text),
+            ]),
+        ],
+        SaveState::Failed(p) => vec![
+            Line::raw(""),
+            Line::styled(format!("✗ Could not save: {}", clean(&p.what)), theme.error),
+            Line::styled(format!("  → {}", clean(&p.fix)), theme.error),
+            Line::raw(""),
+            Line::styled("r: retry · Esc: back to the repositories.", theme.dim),
+        ],
+        SaveState::Saved(info) => summary(w, info, theme),
+    };
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
+
+fn summary(
+    w: &Wizard,
+    info: &crate::bitbucket::model::SavedInfo,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let row = |label: &'static str, value: String| {
+        Line::from(vec![
+            Span::styled(format!("  {label:<14}"), theme.dim),
+            Span::styled(value, theme.text),
+        ])
+    };
+    let name = clean(&info.name);
+    let mut lines = vec![
+        Line::styled(format!("✓ Connection \"{name}\" saved."), theme.ok),
+        Line::raw(""),
+        row("Provider", w.provider.label().into()),
+        row("Auth", w.auth.label().into()),
+    ];
+    if let Some(creds) = &w.checked {
+        lines.push(row("URL", clean(&creds.spec.url)));
+    }
+    let identity = w.check_report().and_then(|r| r.identity.as_ref());
+    let user = match (
+        identity,
+        w.checked.as_ref().and_then(|c| c.spec.username.as_ref()),
+    ) {
+        (Some(id), _) => match &id.display_name {
+            Some(d) => format!("{} ({})", clean(&id.username), clean(d)),
+            None => clean(&id.username),
+        },
+        (None, Some(u)) => clean(u),
+        (None, None) => "—".into(),
+    };
+    lines.push(row("User", user));
+    if let Some(repo) = &w.chosen_repo {
+        lines.push(row("Repository", clean(&repo.full_name)));
+    }
+    let clone = info
+        .clone_https
+        .as_ref()
+        .or(w.chosen_repo.as_ref().and_then(|r| r.clone_https.as_ref()));
+    if let Some(url) = clone {
+        lines.push(row("Clone", clean(url)));
+    }
+    lines.push(row("Config", clean(&info.config_file)));
+    lines.push(row("Secret", clean(&info.secret_location)));
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Use it from scripts:", theme.text));
+    for cmd in [
+        format!("bbconnect check {name}"),
+        format!("bbconnect repos {name}"),
+        "bbconnect list".to_string(),
+    ] {
+        lines.push(Line::styled(format!("  {cmd}"), theme.key));
+    }
+    lines
+}

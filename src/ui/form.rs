@@ -1,0 +1,199 @@
+//! Step 3: the fields, their messages, what the token needs and where to make it.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::Theme;
+use super::widgets::visible_slice;
+use crate::bitbucket::model::{AuthKind, Provider};
+use crate::sanitize::clean;
+use crate::wizard::Wizard;
+use crate::wizard::form::{self, FieldId, Form};
+
+const LABEL_WIDTH: u16 = 18;
+
+pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
+    let list = form::fields(w.auth);
+    let fields_height = list.len() as u16 * 2;
+    let [fields_area, notice_area, info_area] = Layout::vertical([
+        Constraint::Length(fields_height + 1),
+        Constraint::Length(1),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+
+    let focused = w.form.focused(w.auth);
+    for (i, field) in list.iter().enumerate() {
+        let y = fields_area.y + 1 + i as u16 * 2;
+        if y + 1 >= fields_area.bottom() {
+            break;
+        }
+        let row = Rect {
+            y,
+            height: 1,
+            ..fields_area
+        };
+        let msg_row = Rect { y: y + 1, ..row };
+        draw_field(frame, row, msg_row, w, *field, *field == focused, theme);
+    }
+
+    let notice = match (&w.notice, w.auth) {
+        (Some(n), _) => Line::styled(n.clone(), theme.warn),
+        (None, AuthKind::AppPassword) => Line::styled(
+            "⚠ App passwords are retired on 2026-07-28: switch to an API token soon.",
+            theme.warn,
+        ),
+        (None, AuthKind::ApiToken) => Line::styled(
+            "REST signs in with your Atlassian email; git uses your Bitbucket username.",
+            theme.dim,
+        ),
+        _ => Line::raw(""),
+    };
+    frame.render_widget(Paragraph::new(notice), notice_area);
+    draw_info(frame, info_area, w, theme);
+}
+
+fn draw_field(
+    frame: &mut Frame,
+    row: Rect,
+    msg_row: Rect,
+    w: &Wizard,
+    field: FieldId,
+    focused: bool,
+    theme: &Theme,
+) {
+    let [label_area, input_area] =
+        Layout::horizontal([Constraint::Length(LABEL_WIDTH), Constraint::Min(1)]).areas(row);
+    let marker = if focused { "▸ " } else { "  " };
+    let label_style = if focused { theme.focus } else { theme.text };
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(marker, theme.focus),
+            Span::styled(form::label(field, w.auth), label_style),
+        ])),
+        label_area,
+    );
+
+    let width = input_area.width.saturating_sub(1) as usize;
+    let (shown, cursor_col) = if let Some(secret) = w.form.secret_input(field) {
+        // One mask character per typed character: the user sees progress, never the value.
+        let mask_len = secret.len_chars();
+        let scroll = secret.cursor().saturating_sub(width);
+        let shown = "•".repeat(mask_len.saturating_sub(scroll).min(width));
+        (shown, secret.cursor() - scroll)
+    } else if let Some(input) = w.form.input(field) {
+        let scroll = input.visual_scroll(width);
+        (
+            visible_slice(input.value(), scroll, width),
+            input.visual_cursor() - scroll,
+        )
+    } else {
+        (String::new(), 0)
+    };
+    let input_style = if focused { theme.selected } else { theme.text };
+    let padded = format!("{shown:<width$} ");
+    frame.render_widget(
+        Paragraph::new(Span::styled(padded, input_style)),
+        input_area,
+    );
+    if focused {
+        frame.set_cursor_position(Position {
+            x: input_area.x + cursor_col as u16,
+            y: input_area.y,
+        });
+    }
+
+    let line = match w.form.shown_error(field, w.auth, &w.config.existing_names) {
+        Some(err) => Line::styled(format!("  ✗ {err}"), theme.error),
+        None if has_value(&w.form, field) => Line::from(vec![
+            Span::raw(" ".repeat(LABEL_WIDTH as usize)),
+            Span::styled("✓", theme.ok),
+        ]),
+        None => Line::raw(""),
+    };
+    frame.render_widget(Paragraph::new(line), msg_row);
+}
+
+fn has_value(form: &Form, field: FieldId) -> bool {
+    match (form.input(field), form.secret_input(field)) {
+        (Some(i), _) => !i.value().is_empty(),
+        (_, Some(s)) => !s.is_empty(),
+        _ => false,
+    }
+}
+
+fn draw_info(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
+    if area.height < 2 {
+        return;
+    }
+    // The token page gets a full-width line of its own: over SSH it is copied, not clicked,
+    // and a wrapped URL cannot be copied in one go.
+    let [page_row, boxes] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    let page = match w.token_page() {
+        Some(url) => Line::from(vec![
+            Span::styled("Token page: ", theme.text),
+            Span::styled(url, theme.focus),
+        ]),
+        None if w.provider == Provider::Server => Line::styled(
+            "Type the Server URL to see where the token is created.",
+            theme.dim,
+        ),
+        None => Line::raw(""),
+    };
+    frame.render_widget(Paragraph::new(page), page_row);
+    if boxes.height < 3 {
+        return;
+    }
+
+    let notes = &w.config.demo_notes;
+    let (perm_area, demo_area) = if notes.is_empty() {
+        (boxes, None)
+    } else {
+        let [l, r] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+            .areas(boxes);
+        (l, Some(r))
+    };
+    let perms: Vec<Line> = form::permissions(w.auth)
+        .iter()
+        .map(|p| Line::from(vec![Span::styled("☐ ", theme.dim), Span::raw(*p)]))
+        .collect();
+    let title = match w.provider {
+        Provider::Cloud => " Scopes the token needs ",
+        Provider::Server => " Permissions the token needs ",
+    };
+    let perm_height = (perms.len() as u16 + 2).min(perm_area.height);
+    frame.render_widget(
+        Paragraph::new(perms).wrap(Wrap { trim: true }).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.border)
+                .title(Span::styled(title, theme.title)),
+        ),
+        Rect {
+            height: perm_height,
+            ..perm_area
+        },
+    );
+    if let Some(demo_area) = demo_area {
+        let demo: Vec<Line> = notes
+            .iter()
+            .map(|n| Line::styled(clean(n), theme.text))
+            .collect();
+        let height = (demo.len() as u16 + 2).min(demo_area.height);
+        frame.render_widget(
+            Paragraph::new(demo).wrap(Wrap { trim: false }).block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(theme.warn)
+                    .title(Span::styled(" Demo: type these ", theme.warn)),
+            ),
+            Rect {
+                height,
+                ..demo_area
+            },
+        );
+    }
+}

@@ -1,0 +1,238 @@
+//! Step 5: the repository browser. Only the rows on screen are built.
+
+use nucleo_matcher::{Config, Matcher};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::Theme;
+use super::widgets::{count, fit, spinner, visible_slice};
+use crate::bitbucket::model::Repo;
+use crate::sanitize::clean;
+use crate::wizard::Wizard;
+use crate::wizard::repos::{LoadState, RepoList, highlights};
+
+pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
+    let list = &w.repos;
+    let [top, main] = Layout::vertical([Constraint::Length(2), Constraint::Min(3)]).areas(area);
+    draw_top(frame, top, w, theme);
+    let wide = main.width >= 60;
+    let (list_area, details_area) = if wide {
+        let [l, d] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
+            .areas(main);
+        (l, Some(d))
+    } else {
+        (main, None)
+    };
+    draw_list(frame, list_area, list, theme);
+    if let Some(d) = details_area {
+        draw_details(frame, d, list.selected(), theme);
+    }
+}
+
+fn draw_top(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
+    let list = &w.repos;
+    let [filter_row, status_row] =
+        Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    let label = "Filter: ";
+    let focused = list.filter_focused;
+    let width = (filter_row.width as usize)
+        .saturating_sub(label.len() + 1)
+        .min(40);
+    let scroll = list.filter.visual_scroll(width);
+    let text = visible_slice(list.filter.value(), scroll, width);
+    let shown = if text.is_empty() && !focused {
+        Span::styled(format!("{:<width$}", "press / to filter"), theme.dim)
+    } else {
+        Span::styled(
+            format!("{text:<width$}"),
+            if focused { theme.selected } else { theme.text },
+        )
+    };
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(label, if focused { theme.focus } else { theme.text }),
+            shown,
+        ])),
+        filter_row,
+    );
+    if focused {
+        frame.set_cursor_position(Position {
+            x: filter_row.x + label.len() as u16 + (list.filter.visual_cursor() - scroll) as u16,
+            y: filter_row.y,
+        });
+    }
+
+    let loaded = list.rows.len();
+    let mut spans = match &list.load {
+        LoadState::Loading { .. } => {
+            let progress = match list.total_hint {
+                Some(total) => format!(" loading {} of {}", count(loaded), count(total)),
+                None => format!(" loading, {} so far", count(loaded)),
+            };
+            vec![
+                Span::styled(spinner(w.spinner), theme.focus),
+                Span::styled(progress, theme.text),
+            ]
+        }
+        LoadState::Done => vec![Span::styled(
+            format!("{} repositories", count(loaded)),
+            theme.text,
+        )],
+        LoadState::Failed(p) => vec![Span::styled(
+            format!("✗ {} {} (r: retry)", clean(&p.what), clean(&p.fix)),
+            theme.error,
+        )],
+        LoadState::Idle => vec![],
+    };
+    if !list.query().is_empty() {
+        spans.push(Span::styled(
+            format!(" · {} shown", count(list.visible.len())),
+            theme.dim,
+        ));
+    }
+    spans.push(Span::styled(
+        format!(" · sorted by {}", list.sort.label()),
+        theme.dim,
+    ));
+    frame.render_widget(Paragraph::new(Line::from(spans)), status_row);
+}
+
+fn draw_list(frame: &mut Frame, area: Rect, list: &RepoList, theme: &Theme) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(Span::styled(" Repositories ", theme.title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let height = inner.height as usize;
+    if height == 0 {
+        return;
+    }
+    if list.visible.is_empty() {
+        let msg = match (&list.load, list.query().is_empty()) {
+            (_, false) => format!("No repository matches \"{}\".", clean(list.query())),
+            (LoadState::Loading { .. }, true) => "Loading the first page…".to_string(),
+            (LoadState::Done, true) => "This credential sees no repository.".to_string(),
+            _ => String::new(),
+        };
+        frame.render_widget(
+            Paragraph::new(Line::styled(msg, theme.dim)).wrap(Wrap { trim: false }),
+            inner,
+        );
+        return;
+    }
+    // Page-aligned scrolling: stable without remembering an offset between frames.
+    let offset = (list.cursor / height) * height;
+    let mut matcher = Matcher::new(Config::DEFAULT);
+    let query = list.query();
+    let width = inner.width as usize;
+    let lines: Vec<Line> = list.visible[offset..(offset + height).min(list.visible.len())]
+        .iter()
+        .enumerate()
+        .map(|(k, &row)| {
+            let repo = &list.rows[row];
+            let selected = offset + k == list.cursor;
+            row_line(repo, selected, query, width, &mut matcher, theme)
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn row_line(
+    repo: &Repo,
+    selected: bool,
+    query: &str,
+    width: usize,
+    matcher: &mut Matcher,
+    theme: &Theme,
+) -> Line<'static> {
+    let name = clean(&repo.name);
+    let owner = clean(
+        repo.workspace
+            .as_deref()
+            .or(repo.project_key.as_deref())
+            .unwrap_or(""),
+    );
+    let name_width = width.saturating_sub(2).min(name.chars().count());
+    let name = fit(&name, name_width.max(1));
+    let hits = highlights(query, &name, matcher);
+    let base = if selected { theme.selected } else { theme.text };
+    let mut spans = vec![Span::styled(
+        if selected { "▸ " } else { "  " },
+        theme.focus,
+    )];
+    for (i, c) in name.chars().enumerate() {
+        let style = if hits.contains(&i) {
+            base.patch(theme.matched)
+        } else {
+            base
+        };
+        spans.push(Span::styled(c.to_string(), style));
+    }
+    let used = 2 + name.chars().count();
+    let room = width.saturating_sub(used + 2);
+    if room > 3 && !owner.is_empty() {
+        let mut tag = fit(&owner, room);
+        if repo.archived {
+            tag = fit(&format!("{owner} · archived"), room);
+        }
+        spans.push(Span::styled(format!("  {tag}"), theme.dim));
+    }
+    Line::from(spans)
+}
+
+fn draw_details(frame: &mut Frame, area: Rect, repo: Option<&Repo>, theme: &Theme) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(Span::styled(" Details ", theme.title));
+    let Some(r) = repo else {
+        frame.render_widget(block, area);
+        return;
+    };
+    let field = |label: &'static str, value: String| {
+        Line::from(vec![
+            Span::styled(format!("{label:<10}"), theme.dim),
+            Span::styled(value, theme.text),
+        ])
+    };
+    let opt = |v: &Option<String>| v.as_deref().map(clean).unwrap_or_else(|| "—".into());
+    let mut lines = vec![
+        Line::styled(clean(&r.full_name), theme.title),
+        field("Name", clean(&r.name)),
+    ];
+    if let Some(ws) = &r.workspace {
+        lines.push(field("Workspace", clean(ws)));
+    }
+    let project = match (&r.project_key, &r.project_name) {
+        (Some(k), Some(n)) => format!("{} ({})", clean(n), clean(k)),
+        (Some(k), None) => clean(k),
+        (None, Some(n)) => clean(n),
+        (None, None) => "—".into(),
+    };
+    lines.push(field("Project", project));
+    lines.push(field(
+        "Access",
+        if r.private { "private" } else { "public" }.into(),
+    ));
+    if r.archived {
+        lines.push(field("Archived", "yes (read-only)".into()));
+    }
+    lines.push(field("Branch", opt(&r.default_branch)));
+    lines.push(field("Updated", opt(&r.updated_on)));
+    lines.push(Line::styled("Clone (https)", theme.dim));
+    lines.push(Line::styled(opt(&r.clone_https), theme.text));
+    lines.push(Line::styled("Clone (ssh)", theme.dim));
+    lines.push(Line::styled(opt(&r.clone_ssh), theme.text));
+    if let Some(d) = r.description.as_deref().filter(|d| !d.is_empty()) {
+        lines.push(Line::styled(clean(d), theme.dim));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        area,
+    );
+}

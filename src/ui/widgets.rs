@@ -1,0 +1,122 @@
+//! Small shared pieces: spinner, status marks, number formatting, horizontal scrolling.
+
+use ratatui::text::Span;
+use unicode_width::UnicodeWidthChar;
+
+use super::Theme;
+use crate::bitbucket::model::CheckStatus;
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+pub fn spinner(frame: usize) -> &'static str {
+    SPINNER[frame % SPINNER.len()]
+}
+
+pub fn status_mark(status: CheckStatus, theme: &Theme) -> Span<'static> {
+    match status {
+        CheckStatus::Passed => Span::styled("✓", theme.ok),
+        CheckStatus::Warning => Span::styled("!", theme.warn),
+        CheckStatus::Failed => Span::styled("✗", theme.error),
+    }
+}
+
+/// `1200` -> `1,200`.
+pub fn count(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The part of `text` visible in `width` columns after skipping `scroll` columns.
+pub fn visible_slice(text: &str, scroll: usize, width: usize) -> String {
+    let mut skipped = 0;
+    let mut used = 0;
+    let mut out = String::new();
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if skipped < scroll {
+            skipped += w;
+            continue;
+        }
+        if used + w > width {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out
+}
+
+/// Cut to `width` columns with an ellipsis, for one-line cells.
+pub fn fit(text: &str, width: usize) -> String {
+    let total: usize = text.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width {
+        return text.to_string();
+    }
+    let mut out = visible_slice(text, 0, width.saturating_sub(1));
+    out.push('…');
+    out
+}
+
+/// Word-wrap `text` to `width` columns, every line indented by `indent` spaces (Paragraph's
+/// own wrapping would start continuation lines at the left edge).
+pub fn wrap_indented(text: &str, width: usize, indent: usize) -> Vec<String> {
+    let room = width.saturating_sub(indent).max(10);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut used = 0;
+    for word in text.split_whitespace() {
+        let w: usize = word.chars().map(|c| c.width().unwrap_or(0)).sum();
+        if used > 0 && used + 1 + w > room {
+            lines.push(format!("{}{line}", " ".repeat(indent)));
+            line.clear();
+            used = 0;
+        }
+        if used > 0 {
+            line.push(' ');
+            used += 1;
+        }
+        line.push_str(word);
+        used += w;
+    }
+    if !line.is_empty() {
+        lines.push(format!("{}{line}", " ".repeat(indent)));
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_with_indent() {
+        assert_eq!(
+            wrap_indented("aaa bbb ccc ddd", 18, 4),
+            vec!["    aaa bbb ccc", "    ddd"]
+        );
+        assert_eq!(wrap_indented("", 20, 2), Vec::<String>::new());
+    }
+
+    #[test]
+    fn counts() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1200), "1,200");
+        assert_eq!(count(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn slices_by_columns() {
+        assert_eq!(visible_slice("abcdef", 2, 3), "cde");
+        assert_eq!(visible_slice("日本語", 2, 4), "本語");
+        assert_eq!(fit("abcdef", 4), "abc…");
+        assert_eq!(fit("abc", 4), "abc");
+    }
+}

@@ -1,0 +1,315 @@
+//! The connection form: which fields an auth type asks for, their values, their validation,
+//! and what the screen tells about the token (permissions, where to create it).
+
+use tui_input::{Input, InputRequest};
+
+use super::msg::EditKey;
+use super::secret_input::SecretInput;
+use super::validate;
+use crate::bitbucket::model::{AuthKind, ConnectionSpec, Credentials, Provider};
+
+/// Every field any auth type can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FieldId {
+    Name,
+    Url,
+    Username,
+    Email,
+    Secret,
+    Repo,
+    OAuthKey,
+    OAuthSecret,
+}
+
+/// All form values. One set for every auth type, so switching type and coming back keeps them.
+#[derive(Debug, Clone, Default)]
+pub struct Form {
+    pub name: Input,
+    pub url: Input,
+    pub username: Input,
+    pub email: Input,
+    pub secret: SecretInput,
+    pub repo: Input,
+    pub oauth_key: Input,
+    pub oauth_secret: SecretInput,
+    /// Index into `fields(auth)`.
+    pub focus: usize,
+    /// Fields the user typed in or left: their errors are shown as they type.
+    pub touched: Vec<FieldId>,
+    /// Set by a submit attempt: every error is shown.
+    pub show_all_errors: bool,
+    /// The user was warned that the URL is plain http; the next Enter sends anyway.
+    pub http_warned: bool,
+}
+
+/// The fields of an auth type, in screen order.
+pub fn fields(auth: AuthKind) -> &'static [FieldId] {
+    use FieldId::*;
+    match auth {
+        AuthKind::OAuth => &[Name, Url, OAuthKey, OAuthSecret],
+        AuthKind::ApiToken => &[Name, Url, Email, Secret],
+        AuthKind::RepoToken => &[Name, Url, Repo, Secret],
+        AuthKind::AppPassword => &[Name, Url, Username, Secret],
+        AuthKind::HttpTokenUser => &[Name, Url, Username, Secret],
+        AuthKind::HttpTokenRepo => &[Name, Url, Repo, Secret],
+    }
+}
+
+pub fn label(field: FieldId, auth: AuthKind) -> &'static str {
+    match field {
+        FieldId::Name => "Connection name",
+        FieldId::Url => match auth.provider() {
+            Provider::Cloud => "Bitbucket URL",
+            Provider::Server => "Server URL",
+        },
+        FieldId::Username => "Username",
+        FieldId::Email => "Atlassian email",
+        FieldId::Secret => match auth {
+            AuthKind::AppPassword => "App password",
+            AuthKind::ApiToken => "API token",
+            _ => "Access token",
+        },
+        FieldId::Repo => "Repository",
+        FieldId::OAuthKey => "Consumer key",
+        FieldId::OAuthSecret => "Consumer secret",
+    }
+}
+
+impl Form {
+    pub fn is_secret(field: FieldId) -> bool {
+        matches!(field, FieldId::Secret | FieldId::OAuthSecret)
+    }
+
+    pub fn focused(&self, auth: AuthKind) -> FieldId {
+        let list = fields(auth);
+        list[self.focus.min(list.len() - 1)]
+    }
+
+    pub fn input(&self, field: FieldId) -> Option<&Input> {
+        match field {
+            FieldId::Name => Some(&self.name),
+            FieldId::Url => Some(&self.url),
+            FieldId::Username => Some(&self.username),
+            FieldId::Email => Some(&self.email),
+            FieldId::Repo => Some(&self.repo),
+            FieldId::OAuthKey => Some(&self.oauth_key),
+            FieldId::Secret | FieldId::OAuthSecret => None,
+        }
+    }
+
+    pub fn secret_input(&self, field: FieldId) -> Option<&SecretInput> {
+        match field {
+            FieldId::Secret => Some(&self.secret),
+            FieldId::OAuthSecret => Some(&self.oauth_secret),
+            _ => None,
+        }
+    }
+
+    pub fn edit(&mut self, auth: AuthKind, key: EditKey) {
+        let field = self.focused(auth);
+        if !self.touched.contains(&field) {
+            self.touched.push(field);
+        }
+        let plain = match field {
+            FieldId::Name => &mut self.name,
+            FieldId::Url => &mut self.url,
+            FieldId::Username => &mut self.username,
+            FieldId::Email => &mut self.email,
+            FieldId::Repo => &mut self.repo,
+            FieldId::OAuthKey => &mut self.oauth_key,
+            FieldId::Secret => return self.secret.handle(key),
+            FieldId::OAuthSecret => return self.oauth_secret.handle(key),
+        };
+        edit_input(plain, key);
+    }
+
+    pub fn move_focus(&mut self, auth: AuthKind, forward: bool) {
+        let left = self.focused(auth);
+        if !self.touched.contains(&left) {
+            self.touched.push(left);
+        }
+        let n = fields(auth).len();
+        self.focus = if forward {
+            (self.focus + 1) % n
+        } else {
+            (self.focus + n - 1) % n
+        };
+    }
+
+    /// The validation message of one field, whether or not it is shown yet.
+    pub fn error(&self, field: FieldId, auth: AuthKind, existing: &[String]) -> Option<String> {
+        let provider = auth.provider();
+        let result = match field {
+            FieldId::Name => validate::connection_name(self.name.value(), existing),
+            FieldId::Url => validate::server_url(self.url.value()),
+            FieldId::Username => validate::username(self.username.value()),
+            FieldId::Email => validate::email(self.email.value()),
+            FieldId::Secret => validate::secret(self.secret.expose(), secret_noun(auth)),
+            FieldId::Repo => validate::repo_path(self.repo.value(), provider),
+            FieldId::OAuthKey => validate::required(self.oauth_key.value(), "the consumer key"),
+            FieldId::OAuthSecret => validate::secret(self.oauth_secret.expose(), "consumer secret"),
+        };
+        result.err()
+    }
+
+    /// The message drawn under a field: only once the user has had a go at it.
+    pub fn shown_error(
+        &self,
+        field: FieldId,
+        auth: AuthKind,
+        existing: &[String],
+    ) -> Option<String> {
+        if self.show_all_errors || self.touched.contains(&field) {
+            self.error(field, auth, existing)
+        } else {
+            None
+        }
+    }
+
+    pub fn first_invalid(&self, auth: AuthKind, existing: &[String]) -> Option<usize> {
+        fields(auth)
+            .iter()
+            .position(|f| self.error(*f, auth, existing).is_some())
+    }
+
+    /// Credentials from a valid form (the caller checks validity first).
+    pub fn credentials(&self, auth: AuthKind) -> Credentials {
+        let list = fields(auth);
+        let username = if list.contains(&FieldId::Email) {
+            Some(self.email.value().trim().to_string())
+        } else if list.contains(&FieldId::Username) {
+            Some(self.username.value().trim().to_string())
+        } else if list.contains(&FieldId::OAuthKey) {
+            // The OAuth consumer key travels as the "username" of the client credentials.
+            Some(self.oauth_key.value().trim().to_string())
+        } else {
+            None
+        };
+        let repo = list
+            .contains(&FieldId::Repo)
+            .then(|| self.repo.value().trim().to_string());
+        let secret = if list.contains(&FieldId::OAuthSecret) {
+            self.oauth_secret.to_secret()
+        } else {
+            self.secret.to_secret()
+        };
+        Credentials {
+            spec: ConnectionSpec {
+                name: self.name.value().to_string(),
+                provider: auth.provider(),
+                auth,
+                url: self.url.value().trim().trim_end_matches('/').to_string(),
+                username,
+                repo,
+            },
+            secret,
+        }
+    }
+}
+
+fn secret_noun(auth: AuthKind) -> &'static str {
+    match auth {
+        AuthKind::AppPassword => "app password",
+        AuthKind::ApiToken => "API token",
+        _ => "access token",
+    }
+}
+
+pub fn edit_input(input: &mut Input, key: EditKey) {
+    let req = match key {
+        EditKey::Char(c) => InputRequest::InsertChar(c),
+        EditKey::Backspace => InputRequest::DeletePrevChar,
+        EditKey::Delete => InputRequest::DeleteNextChar,
+        EditKey::Left => InputRequest::GoToPrevChar,
+        EditKey::Right => InputRequest::GoToNextChar,
+        EditKey::Home => InputRequest::GoToStart,
+        EditKey::End => InputRequest::GoToEnd,
+        EditKey::ClearLine => InputRequest::DeleteFromStart,
+    };
+    input.handle(req);
+}
+
+/// What the token must be allowed to do, as the user will see it where the token is created.
+pub fn permissions(auth: AuthKind) -> &'static [&'static str] {
+    match auth {
+        AuthKind::ApiToken => &[
+            "read:user:bitbucket",
+            "read:workspace:bitbucket",
+            "read:repository:bitbucket",
+            "read:project:bitbucket",
+            "read:pullrequest:bitbucket",
+            "read:webhook:bitbucket",
+            "write:webhook:bitbucket",
+            "delete:webhook:bitbucket",
+        ],
+        AuthKind::AppPassword => &[
+            "Account: Read",
+            "Workspace membership: Read",
+            "Repositories: Read",
+            "Pull requests: Read",
+            "Webhooks: Read and write",
+        ],
+        AuthKind::RepoToken => &[
+            "Repositories: Read",
+            "Pull requests: Read",
+            "Webhooks: Read and write",
+        ],
+        AuthKind::OAuth => &[
+            "Account: Read",
+            "Repositories: Read",
+            "Pull requests: Read",
+            "Webhooks: Read and write",
+        ],
+        AuthKind::HttpTokenUser | AuthKind::HttpTokenRepo => &[
+            "Repository read (REPO_READ)",
+            "Repository admin (REPO_ADMIN), to create webhooks",
+        ],
+    }
+}
+
+/// The page where this kind of credential is created, when it has a fixed address.
+pub fn token_page(auth: AuthKind, url: &str, repo: &str) -> Option<String> {
+    let base = url.trim().trim_end_matches('/');
+    match auth {
+        AuthKind::ApiToken => {
+            Some("https://id.atlassian.com/manage-profile/security/api-tokens".into())
+        }
+        AuthKind::HttpTokenUser => {
+            validate::server_url(base).ok()?;
+            Some(format!("{base}/plugins/servlet/access-tokens/manage"))
+        }
+        AuthKind::RepoToken => {
+            validate::server_url(base).ok()?;
+            validate::repo_path(repo, Provider::Cloud).ok()?;
+            Some(format!("{base}/{repo}/admin/access-tokens"))
+        }
+        AuthKind::OAuth | AuthKind::AppPassword | AuthKind::HttpTokenRepo => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_pages() {
+        assert_eq!(
+            token_page(AuthKind::ApiToken, "", "").as_deref(),
+            Some("https://id.atlassian.com/manage-profile/security/api-tokens")
+        );
+        assert_eq!(
+            token_page(AuthKind::HttpTokenUser, "https://bb.example.com/", "").as_deref(),
+            Some("https://bb.example.com/plugins/servlet/access-tokens/manage")
+        );
+        assert_eq!(token_page(AuthKind::HttpTokenUser, "nope", ""), None);
+    }
+
+    #[test]
+    fn api_token_checklist_names_what_the_calls_need() {
+        let p = permissions(AuthKind::ApiToken);
+        assert!(p.contains(&"read:user:bitbucket"));
+        assert!(p.contains(&"read:workspace:bitbucket"));
+        assert!(!p.iter().any(|s| s.contains("read:account")));
+        assert!(permissions(AuthKind::HttpTokenUser)[1].contains("REPO_ADMIN"));
+    }
+}

@@ -1,0 +1,678 @@
+//! `update` tests: every transition, Back keeping values, stale replies ignored.
+
+use secrecy::ExposeSecret;
+
+use super::msg::{EditKey, Effect, Msg, RequestId};
+use super::*;
+use crate::bitbucket::model::{
+    CheckItem, CheckReport, FailureClass, Identity, Problem, Repo, RepoPage, SavedInfo,
+};
+
+const SECRET: &str = "test-token-s3cr3t-value";
+
+fn config() -> WizardConfig {
+    WizardConfig {
+        cloud_web_url: "https://bitbucket.org".into(),
+        server_url: Some("http://127.0.0.1:7990".into()),
+        existing_names: vec!["taken".into()],
+        demo_notes: vec![],
+        no_color: true,
+    }
+}
+
+fn typed(w: &mut Wizard, text: &str) {
+    for c in text.chars() {
+        assert!(update(w, Msg::Edit(EditKey::Char(c))).is_empty());
+    }
+}
+
+fn clear(w: &mut Wizard) {
+    update(w, Msg::Edit(EditKey::End));
+    update(w, Msg::Edit(EditKey::ClearLine));
+}
+
+fn to_form_cloud() -> Wizard {
+    let mut w = Wizard::new(config());
+    update(&mut w, Msg::Confirm); // Cloud
+    assert_eq!(w.step, Step::AuthType);
+    update(&mut w, Msg::Confirm); // API token, the first available
+    assert_eq!(w.step, Step::Form);
+    assert_eq!(w.auth, AuthKind::ApiToken);
+    w
+}
+
+/// Fills name, (default URL), email, secret and submits: returns the check request id.
+fn submit_cloud(w: &mut Wizard) -> RequestId {
+    typed(w, "work");
+    update(w, Msg::NextField);
+    update(w, Msg::NextField);
+    typed(w, "ana@example.com");
+    update(w, Msg::NextField);
+    typed(w, SECRET);
+    let effects = update(w, Msg::Confirm);
+    assert_eq!(w.step, Step::Check);
+    match effects.as_slice() {
+        [Effect::CheckCredentials { id, creds }] => {
+            assert_eq!(creds.spec.name, "work");
+            assert_eq!(creds.spec.url, "https://bitbucket.org");
+            assert_eq!(creds.spec.username.as_deref(), Some("ana@example.com"));
+            assert_eq!(creds.spec.auth, AuthKind::ApiToken);
+            assert_eq!(creds.secret.expose_secret(), SECRET);
+            *id
+        }
+        other => panic!("expected one CheckCredentials, got {other:?}"),
+    }
+}
+
+fn report(ok: bool) -> CheckReport {
+    let mut items = vec![CheckItem::passed(
+        "reach",
+        "Reach the server",
+        "HTTPS answered",
+    )];
+    if ok {
+        items.push(CheckItem::passed("credential", "Credential", "accepted"));
+    } else {
+        items.push(CheckItem::failed(
+            "credential",
+            "Credential",
+            FailureClass::Rejected,
+            "401 Token is invalid",
+            "Create a new token",
+        ));
+    }
+    CheckReport {
+        items,
+        identity: ok.then(|| Identity {
+            username: "ana".into(),
+            display_name: Some("Ana".into()),
+            ..Identity::default()
+        }),
+        server_version: None,
+    }
+}
+
+fn repo(name: &str) -> Repo {
+    Repo {
+        full_name: format!("acme/{name}"),
+        name: name.into(),
+        slug: name.into(),
+        workspace: Some("acme".into()),
+        clone_https: Some(format!("https://bitbucket.org/acme/{name}.git")),
+        ..Repo::default()
+    }
+}
+
+/// Through a passed check into the repository screen: returns the load id.
+fn to_repos(w: &mut Wizard) -> RequestId {
+    let id = submit_cloud(w);
+    update(
+        w,
+        Msg::CheckDone {
+            id,
+            report: report(true),
+        },
+    );
+    let effects = update(w, Msg::Confirm);
+    assert_eq!(w.step, Step::Repos);
+    match effects.as_slice() {
+        [Effect::LoadRepos { id, creds }] => {
+            assert_eq!(creds.spec.name, "work");
+            *id
+        }
+        other => panic!("expected LoadRepos, got {other:?}"),
+    }
+}
+
+fn page(id: RequestId, names: &[&str], total: Option<usize>) -> Msg {
+    Msg::ReposPage {
+        id,
+        page: RepoPage {
+            repos: names.iter().map(|n| repo(n)).collect(),
+            total_hint: total,
+        },
+    }
+}
+
+#[test]
+fn provider_cursor_and_choice() {
+    let mut w = Wizard::new(config());
+    update(&mut w, Msg::Down);
+    assert_eq!(w.provider_cursor, 1);
+    update(&mut w, Msg::Down);
+    assert_eq!(w.provider_cursor, 1, "stays on the last row");
+    update(&mut w, Msg::Confirm);
+    assert_eq!(w.step, Step::AuthType);
+    assert_eq!(w.provider, Provider::Server);
+    assert_eq!(
+        w.form.url.value(),
+        "http://127.0.0.1:7990",
+        "Server URL prefilled"
+    );
+    let kinds = w.provider.auth_kinds();
+    assert!(kinds[w.auth_cursor].available());
+    update(&mut w, Msg::Confirm);
+    assert_eq!(w.auth, AuthKind::HttpTokenUser);
+    assert_eq!(w.step, Step::Form);
+}
+
+#[test]
+fn switching_provider_replaces_only_a_default_url() {
+    let mut w = Wizard::new(config());
+    update(&mut w, Msg::Down);
+    update(&mut w, Msg::Confirm);
+    assert_eq!(w.form.url.value(), "http://127.0.0.1:7990");
+    update(&mut w, Msg::Back);
+    update(&mut w, Msg::Up);
+    update(&mut w, Msg::Confirm);
+    assert_eq!(w.form.url.value(), "https://bitbucket.org");
+    // A URL the user typed is theirs: it survives a provider switch.
+    update(&mut w, Msg::Confirm);
+    update(&mut w, Msg::NextField);
+    clear(&mut w);
+    typed(&mut w, "https://mine.example.com");
+    update(&mut w, Msg::Back);
+    update(&mut w, Msg::Back);
+    update(&mut w, Msg::Down);
+    update(&mut w, Msg::Confirm);
+    assert_eq!(w.form.url.value(), "https://mine.example.com");
+}
+
+#[test]
+fn unavailable_auth_types_cannot_be_chosen() {
+    for provider in Provider::ALL {
+        let kinds = provider.auth_kinds();
+        for (i, kind) in kinds.iter().enumerate() {
+            let mut w = Wizard::new(config());
+            w.provider_cursor = Provider::ALL.iter().position(|p| *p == provider).unwrap();
+            update(&mut w, Msg::Confirm);
+            w.auth_cursor = i;
+            let effects = update(&mut w, Msg::Confirm);
+            assert!(effects.is_empty());
+            if kind.available() {
+                assert_eq!(w.step, Step::Form, "{kind:?}");
+                assert_eq!(w.auth, *kind);
+            } else {
+                assert_eq!(w.step, Step::AuthType, "{kind:?} must not be selectable");
+                let notice = w.notice.clone().unwrap_or_default();
+                assert!(notice.contains("coming soon"), "{notice}");
+            }
+        }
+    }
+}
+
+#[test]
+fn back_keeps_every_value() {
+    let mut w = to_form_cloud();
+    typed(&mut w, "keepme");
+    update(&mut w, Msg::NextField);
+    update(&mut w, Msg::NextField);
+    update(&mut w, Msg::NextField);
+    typed(&mut w, SECRET);
+    update(&mut w, Msg::Back);
+    assert_eq!(w.step, Step::AuthType);
+    update(&mut w, Msg::Back);
+    assert_eq!(w.step, Step::Provider);
+    update(&mut w, Msg::Back);
+    assert_eq!(w.step, Step::Provider, "Back on the first step stays");
+    update(&mut w, Msg::Confirm);
+    update(&mut w, Msg::Confirm);
+    assert_eq!(w.step, Step::Form);
+    assert_eq!(w.form.name.value(), "keepme");
+    assert_eq!(w.form.secret.expose(), SECRET);
+    assert_eq!(w.form.focus, 3, "focus is kept as well");
+}
+
+#[test]
+fn empty_form_submit_shows_all_errors_and_runs_nothing() {
+    let mut w = to_form_cloud();
+    assert!(
+        w.form
+            .shown_error(form::FieldId::Name, w.auth, &w.config.existing_names)
+            .is_none(),
+        "no error before the user had a go"
+    );
+    for _ in 0..3 {
+        update(&mut w, Msg::Confirm); // Enter walks to the last field
+    }
+    assert_eq!(w.form.focus, 3);
+    let effects = update(&mut w, Msg::Confirm);
+    assert!(effects.is_empty());
+    assert_eq!(w.step, Step::Form);
+    assert!(w.form.show_all_errors);
+    assert_eq!(w.form.focus, 0, "focus goes to the first invalid field");
+    let err = |w: &Wizard, f| w.form.shown_error(f, w.auth, &w.config.existing_names);
+    assert!(err(&w, form::FieldId::Name).unwrap().contains("Required"));
+    assert!(err(&w, form::FieldId::Email).unwrap().contains("email"));
+    assert!(err(&w, form::FieldId::Secret).unwrap().contains("paste"));
+    assert!(
+        err(&w, form::FieldId::Url).is_none(),
+        "default URL is valid"
+    );
+}
+
+#[test]
+fn validation_as_you_type() {
+    let mut w = to_form_cloud();
+    typed(&mut w, "taken");
+    let err = |w: &Wizard, f| w.form.shown_error(f, w.auth, &w.config.existing_names);
+    assert!(
+        err(&w, form::FieldId::Name)
+            .unwrap()
+            .contains("already exists")
+    );
+    typed(&mut w, "2");
+    assert!(err(&w, form::FieldId::Name).is_none());
+    update(&mut w, Msg::NextField);
+    update(&mut w, Msg::NextField);
+    typed(&mut w, "ana");
+    assert!(
+        err(&w, form::FieldId::Email)
+            .unwrap()
+            .contains("REST needs the email")
+    );
+    typed(&mut w, "@example.com");
+    assert!(err(&w, form::FieldId::Email).is_none());
+    update(&mut w, Msg::PrevField);
+    clear(&mut w);
+    typed(&mut w, "bitbucket.org");
+    assert!(err(&w, form::FieldId::Url).unwrap().contains("https://"));
+}
+
+#[test]
+fn open_token_page_emits_the_url() {
+    let mut w = to_form_cloud();
+    let effects = update(&mut w, Msg::OpenTokenPage);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::OpenUrl(u)] if u == "https://id.atlassian.com/manage-profile/security/api-tokens"
+    ));
+}
+
+#[test]
+fn check_progress_and_report() {
+    let mut w = to_form_cloud();
+    let id = submit_cloud(&mut w);
+    assert!(w.busy());
+    update(
+        &mut w,
+        Msg::CheckProgress {
+            id,
+            note: "resolving".into(),
+        },
+    );
+    update(
+        &mut w,
+        Msg::CheckProgress {
+            id: id + 100,
+            note: "stale".into(),
+        },
+    );
+    match &w.check {
+        CheckState::Running { notes, .. } => assert_eq!(notes, &vec!["resolving".to_string()]),
+        other => panic!("{other:?}"),
+    }
+    let before = w.spinner;
+    update(&mut w, Msg::Tick);
+    assert_eq!(w.spinner, before + 1);
+    assert!(
+        update(&mut w, Msg::Confirm).is_empty(),
+        "no continuing while in flight"
+    );
+    assert_eq!(w.step, Step::Check);
+    update(
+        &mut w,
+        Msg::CheckDone {
+            id,
+            report: report(true),
+        },
+    );
+    assert!(w.check_passed());
+    assert!(!w.busy());
+}
+
+#[test]
+fn stale_check_replies_are_ignored() {
+    let mut w = to_form_cloud();
+    let first = submit_cloud(&mut w);
+    // The user goes back and submits again: the first run's reply is stale.
+    update(&mut w, Msg::Back);
+    assert_eq!(w.step, Step::Form);
+    update(
+        &mut w,
+        Msg::CheckDone {
+            id: first,
+            report: report(true),
+        },
+    );
+    assert!(w.check_report().is_none());
+    let effects = update(&mut w, Msg::Confirm);
+    let Some(Effect::CheckCredentials { id: second, .. }) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    assert_ne!(first, *second);
+    update(
+        &mut w,
+        Msg::CheckDone {
+            id: first,
+            report: report(true),
+        },
+    );
+    assert!(w.check_report().is_none(), "old id still ignored");
+    update(
+        &mut w,
+        Msg::CheckDone {
+            id: *second,
+            report: report(false),
+        },
+    );
+    assert!(w.check_failed());
+}
+
+#[test]
+fn failed_check_retry_and_edit() {
+    let mut w = to_form_cloud();
+    let id = submit_cloud(&mut w);
+    update(
+        &mut w,
+        Msg::CheckDone {
+            id,
+            report: report(false),
+        },
+    );
+    assert!(w.check_failed());
+    assert!(
+        update(&mut w, Msg::Confirm).is_empty(),
+        "cannot continue past a failure"
+    );
+    assert_eq!(w.step, Step::Check);
+    let effects = update(&mut w, Msg::Retry);
+    let Some(Effect::CheckCredentials { id: retry_id, .. }) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    assert_ne!(*retry_id, id);
+    update(
+        &mut w,
+        Msg::CheckDone {
+            id: *retry_id,
+            report: report(false),
+        },
+    );
+    update(&mut w, Msg::EditForm);
+    assert_eq!(w.step, Step::Form);
+    assert_eq!(w.form.name.value(), "work");
+    assert_eq!(w.form.email.value(), "ana@example.com");
+    assert_eq!(w.form.secret.expose(), SECRET);
+}
+
+#[test]
+fn repositories_load_page_by_page() {
+    let mut w = to_form_cloud();
+    let id = to_repos(&mut w);
+    assert!(w.busy());
+    update(&mut w, page(id, &["b-repo", "a-repo"], Some(3)));
+    update(&mut w, page(id + 99, &["stale"], None));
+    assert_eq!(w.repos.rows.len(), 2);
+    assert_eq!(w.repos.total_hint, Some(3));
+    assert_eq!(w.repos.selected().map(|r| r.name.as_str()), Some("a-repo"));
+    update(&mut w, page(id, &["c-repo"], None));
+    update(&mut w, Msg::ReposDone { id, result: Ok(()) });
+    assert_eq!(w.repos.load, repos::LoadState::Done);
+    assert_eq!(
+        w.repos.total_hint,
+        Some(3),
+        "a page without a hint keeps it"
+    );
+    update(&mut w, Msg::End);
+    assert_eq!(w.repos.selected().map(|r| r.name.as_str()), Some("c-repo"));
+    update(&mut w, Msg::Home);
+    update(&mut w, Msg::PageDown);
+    assert_eq!(w.repos.cursor, 2);
+    update(&mut w, Msg::Up);
+    assert_eq!(w.repos.cursor, 1);
+}
+
+#[test]
+fn repository_filter_and_sort() {
+    let mut w = to_form_cloud();
+    let id = to_repos(&mut w);
+    update(
+        &mut w,
+        page(id, &["api-gateway", "web-shop", "billing-api"], None),
+    );
+    update(&mut w, Msg::FocusFilter);
+    assert!(w.typing());
+    typed(&mut w, "api");
+    assert_eq!(w.repos.visible.len(), 2);
+    update(&mut w, Msg::Confirm); // leaves the filter, keeps it
+    assert!(!w.repos.filter_focused);
+    assert_eq!(w.repos.query(), "api");
+    assert_eq!(w.step, Step::Repos);
+    update(&mut w, Msg::ToggleSort);
+    assert_eq!(w.repos.sort, repos::SortOrder::RecentlyUpdated);
+    update(&mut w, Msg::FocusFilter);
+    update(&mut w, Msg::Back); // Esc leaves the filter first
+    assert_eq!(w.step, Step::Repos);
+    assert!(!w.repos.filter_focused);
+}
+
+#[test]
+fn repository_load_failure_can_be_retried() {
+    let mut w = to_form_cloud();
+    let id = to_repos(&mut w);
+    update(
+        &mut w,
+        Msg::ReposDone {
+            id,
+            result: Err(Problem::new(FailureClass::Other, "boom", "try again")),
+        },
+    );
+    assert!(matches!(w.repos.load, repos::LoadState::Failed(_)));
+    let effects = update(&mut w, Msg::Retry);
+    assert!(matches!(effects.as_slice(), [Effect::LoadRepos { id: new, .. }] if *new != id));
+}
+
+#[test]
+fn leaving_repositories_cancels_and_coming_back_reloads() {
+    let mut w = to_form_cloud();
+    let id = to_repos(&mut w);
+    update(&mut w, page(id, &["a"], Some(10)));
+    let effects = update(&mut w, Msg::Back);
+    assert!(matches!(effects.as_slice(), [Effect::CancelRepos]));
+    assert_eq!(w.step, Step::Check);
+    assert!(w.check_passed(), "the report is kept");
+    update(&mut w, page(id, &["late"], None));
+    let effects = update(&mut w, Msg::Confirm);
+    let Some(Effect::LoadRepos { id: again, .. }) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    assert_ne!(*again, id);
+    assert!(w.repos.rows.is_empty(), "a new load starts clean");
+    // A complete list is kept: no reload after Back and forward again.
+    update(&mut w, page(*again, &["a"], None));
+    update(
+        &mut w,
+        Msg::ReposDone {
+            id: *again,
+            result: Ok(()),
+        },
+    );
+    assert!(update(&mut w, Msg::Back).is_empty());
+    assert!(update(&mut w, Msg::Confirm).is_empty());
+    assert_eq!(w.repos.rows.len(), 1);
+}
+
+fn saved() -> SavedInfo {
+    SavedInfo {
+        name: "work".into(),
+        config_file: "/cfg/connections.toml".into(),
+        secret_location: "file /cfg/secrets/work (0600)".into(),
+        clone_https: Some("https://bitbucket.org/acme/a-repo.git".into()),
+    }
+}
+
+#[test]
+fn select_save_and_done() {
+    let mut w = to_form_cloud();
+    let id = to_repos(&mut w);
+    update(&mut w, page(id, &["a-repo", "b-repo"], None));
+    // Selecting while still loading cancels the load and saves.
+    let effects = update(&mut w, Msg::Confirm);
+    assert_eq!(w.step, Step::Save);
+    let save_id = match effects.as_slice() {
+        [
+            Effect::CancelRepos,
+            Effect::Save {
+                id,
+                creds,
+                repo,
+                identity_username,
+            },
+        ] => {
+            assert_eq!(creds.spec.name, "work");
+            assert_eq!(repo.as_ref().map(|r| r.name.as_str()), Some("a-repo"));
+            assert_eq!(identity_username.as_deref(), Some("ana"));
+            *id
+        }
+        other => panic!("{other:?}"),
+    };
+    assert!(w.busy());
+    update(
+        &mut w,
+        Msg::Saved {
+            id: save_id,
+            result: Err(Problem::new(FailureClass::Other, "disk full", "free space")),
+        },
+    );
+    assert!(matches!(w.save, SaveState::Failed(_)));
+    assert!(w.outcome().is_none());
+    let effects = update(&mut w, Msg::Retry);
+    let Some(Effect::Save { id: retry_id, .. }) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    update(
+        &mut w,
+        Msg::Saved {
+            id: save_id,
+            result: Ok(saved()),
+        },
+    );
+    assert!(w.outcome().is_none(), "stale save reply ignored");
+    update(
+        &mut w,
+        Msg::Saved {
+            id: *retry_id,
+            result: Ok(saved()),
+        },
+    );
+    assert_eq!(w.step, Step::Done);
+    assert_eq!(w.outcome().map(|i| i.name.as_str()), Some("work"));
+    let effects = update(&mut w, Msg::Confirm);
+    assert!(w.should_quit());
+    assert!(matches!(effects.as_slice(), [Effect::Quit]));
+}
+
+#[test]
+fn back_from_a_failed_save_reloads_a_cancelled_list() {
+    let mut w = to_form_cloud();
+    let id = to_repos(&mut w);
+    update(&mut w, page(id, &["a-repo"], None));
+    update(&mut w, Msg::Confirm);
+    let effects = update(&mut w, Msg::Back);
+    assert_eq!(w.step, Step::Repos);
+    assert!(matches!(effects.as_slice(), [Effect::LoadRepos { .. }]));
+    assert!(matches!(w.save, SaveState::Idle));
+}
+
+#[test]
+fn quit_cancels_loading() {
+    let mut w = to_form_cloud();
+    to_repos(&mut w);
+    let effects = update(&mut w, Msg::Quit);
+    assert!(w.should_quit());
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::CancelRepos, Effect::Quit]
+    ));
+}
+
+#[test]
+fn help_toggles() {
+    let mut w = Wizard::new(config());
+    update(&mut w, Msg::ToggleHelp);
+    assert!(w.show_help);
+    update(&mut w, Msg::ToggleHelp);
+    assert!(!w.show_help);
+}
+
+#[test]
+fn debug_output_never_contains_the_secret() {
+    let mut w = to_form_cloud();
+    let id = submit_cloud(&mut w);
+    let effects = update(&mut w, Msg::Retry);
+    update(
+        &mut w,
+        Msg::CheckDone {
+            id,
+            report: report(false),
+        },
+    );
+    let shown = format!("{w:?} {effects:?} {:?}", update(&mut w, Msg::Retry));
+    assert!(!shown.contains(SECRET), "secret leaked in Debug");
+    assert!(!shown.contains("s3cr3t"));
+}
+
+#[test]
+fn plain_http_to_a_remote_host_needs_a_second_enter() {
+    let mut w = Wizard::new(config());
+    update(&mut w, Msg::Down);
+    update(&mut w, Msg::Confirm);
+    update(&mut w, Msg::Confirm);
+    typed(&mut w, "dc");
+    update(&mut w, Msg::NextField);
+    clear(&mut w);
+    typed(&mut w, "http://bitbucket.example.com");
+    update(&mut w, Msg::NextField);
+    typed(&mut w, "ana");
+    update(&mut w, Msg::NextField);
+    typed(&mut w, SECRET);
+    assert!(
+        update(&mut w, Msg::Confirm).is_empty(),
+        "first Enter only warns"
+    );
+    assert_eq!(w.step, Step::Form);
+    assert!(w.notice.as_deref().unwrap_or("").contains("unencrypted"));
+    // Any other key withdraws the warning: the next Enter warns again.
+    update(&mut w, Msg::Edit(EditKey::End));
+    assert!(update(&mut w, Msg::Confirm).is_empty());
+    let effects = update(&mut w, Msg::Confirm);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::CheckCredentials { .. }]
+    ));
+    assert_eq!(w.step, Step::Check);
+}
+
+#[test]
+fn loopback_http_is_sent_without_asking() {
+    let mut w = Wizard::new(config());
+    update(&mut w, Msg::Down);
+    update(&mut w, Msg::Confirm);
+    update(&mut w, Msg::Confirm);
+    typed(&mut w, "dc");
+    update(&mut w, Msg::NextField);
+    update(&mut w, Msg::NextField);
+    typed(&mut w, "ana");
+    update(&mut w, Msg::NextField);
+    typed(&mut w, SECRET);
+    let effects = update(&mut w, Msg::Confirm);
+    match effects.as_slice() {
+        [Effect::CheckCredentials { creds, .. }] => {
+            assert_eq!(creds.spec.url, "http://127.0.0.1:7990");
+            assert_eq!(creds.spec.provider, Provider::Server);
+            assert_eq!(creds.spec.auth, AuthKind::HttpTokenUser);
+            assert_eq!(creds.spec.username.as_deref(), Some("ana"));
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -1,0 +1,304 @@
+//! Field validation for the form: pure functions, each returning the message the user sees.
+//!
+//! The messages say what is wrong *and* what to type instead, because they are drawn right
+//! under the field and are the only help a person gets while typing.
+
+use crate::bitbucket::model::Provider;
+
+/// A connection name becomes a file name and a keychain entry, so it is kept to a safe set.
+pub fn connection_name(name: &str, existing: &[String]) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("Required: a short name for this connection, e.g. work-cloud.".into());
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+    {
+        return Err(format!(
+            "'{}' is not allowed: use letters, digits, '.', '_' or '-'.",
+            shown_char(bad)
+        ));
+    }
+    if name.starts_with('.') {
+        return Err("Must not start with '.': start with a letter or digit.".into());
+    }
+    if name.len() > 64 {
+        return Err("Too long: 64 characters at most.".into());
+    }
+    // Case-insensitive because the name becomes a file name, and some file systems fold case.
+    if existing.iter().any(|e| e.eq_ignore_ascii_case(name)) {
+        return Err(format!(
+            "A connection named '{name}' already exists: pick another name."
+        ));
+    }
+    Ok(())
+}
+
+/// An http(s) URL with a host; nothing after the base path that would confuse the client.
+pub fn server_url(text: &str) -> Result<(), String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("Required: the server's address, e.g. https://bitbucket.example.com.".into());
+    }
+    if !(text.starts_with("https://") || text.starts_with("http://")) {
+        return Err("Start with https:// (or http:// for a local test server).".into());
+    }
+    let parsed = url::Url::parse(text)
+        .map_err(|e| format!("Not a valid URL ({e}): check the host name and port."))?;
+    match parsed.host_str() {
+        None | Some("") => return Err("The URL has no host name: add one after https://.".into()),
+        Some(host) if host.contains('_') => {
+            return Err(format!(
+                "'{host}' is not a valid host name ('_' is not allowed)."
+            ));
+        }
+        Some(_) => {}
+    }
+    if parsed.username() != "" || parsed.password().is_some() {
+        return Err(
+            "Remove the user name from the URL: it goes in its own field, the token too.".into(),
+        );
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err("Remove the '?...' or '#...' part: only the base address is needed.".into());
+    }
+    Ok(())
+}
+
+/// Cloud API tokens sign in to REST with the Atlassian account email, never the username.
+pub fn email(text: &str) -> Result<(), String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("Required: your Atlassian account email (REST needs the email).".into());
+    }
+    let (local, domain) = text.split_once('@').ok_or_else(|| {
+        "Type the Atlassian account email, not the username: REST needs the email.".to_string()
+    })?;
+    if local.is_empty() || domain.is_empty() || !domain.contains('.') || domain.contains('@') {
+        return Err("Not a complete email address: expected name@example.com.".into());
+    }
+    if text.contains(char::is_whitespace) {
+        return Err("Email addresses contain no spaces.".into());
+    }
+    Ok(())
+}
+
+/// A username goes into HTTP Basic as `user:secret`, so a colon would split it wrongly.
+pub fn username(text: &str) -> Result<(), String> {
+    if text.trim().is_empty() {
+        return Err("Required: the username the token belongs to.".into());
+    }
+    if text.contains(':') {
+        return Err("A username cannot contain ':'.".into());
+    }
+    if text.contains(char::is_whitespace) {
+        return Err("A username contains no spaces.".into());
+    }
+    Ok(())
+}
+
+/// Tokens are pasted; stray whitespace from a copy is the usual mistake.
+pub fn secret(text: &str, what: &str) -> Result<(), String> {
+    if text.is_empty() {
+        return Err(format!("Required: paste the {what}."));
+    }
+    if text.contains(char::is_whitespace) {
+        return Err(format!(
+            "The {what} contains spaces or line breaks: paste it again without them."
+        ));
+    }
+    Ok(())
+}
+
+/// `workspace/slug` on Cloud, `KEY/slug` on Server (personal projects: `~user/slug`).
+pub fn repo_path(text: &str, provider: Provider) -> Result<(), String> {
+    let example = match provider {
+        Provider::Cloud => "workspace/repo-slug",
+        Provider::Server => "PROJECT/repo-slug",
+    };
+    let Some((owner, slug)) = text.split_once('/') else {
+        return Err(format!("Expected {example}."));
+    };
+    let owner_ok = |c: char| {
+        c.is_ascii_alphanumeric()
+            || matches!(c, '.' | '_' | '-')
+            || (provider == Provider::Server && c == '~')
+    };
+    let slug_ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if owner.is_empty() || slug.is_empty() || slug.contains('/') {
+        return Err(format!("Expected {example}."));
+    }
+    if !owner.chars().all(owner_ok) || !slug.chars().all(slug_ok) {
+        return Err(format!(
+            "Only letters, digits, '.', '_' and '-' are allowed: expected {example}."
+        ));
+    }
+    Ok(())
+}
+
+/// Whether credentials to this URL would cross the network unencrypted: plain http to a host
+/// that is not this machine. Loopback stays allowed silently (the simulator, SSH tunnels).
+pub fn is_plain_http_remote(text: &str) -> bool {
+    let Ok(parsed) = url::Url::parse(text.trim()) else {
+        return false;
+    };
+    if parsed.scheme() != "http" {
+        return false;
+    }
+    match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => !ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => !ip.is_loopback(),
+        Some(url::Host::Domain(d)) => !d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// A plain required field (OAuth consumer key).
+pub fn required(text: &str, what: &str) -> Result<(), String> {
+    if text.trim().is_empty() {
+        Err(format!("Required: {what}."))
+    } else {
+        Ok(())
+    }
+}
+
+fn shown_char(c: char) -> String {
+    if c.is_control() {
+        format!("U+{:04X}", c as u32)
+    } else {
+        c.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_rules() {
+        let existing = vec!["work".to_string()];
+        assert!(connection_name("my-conn_1.x", &existing).is_ok());
+        assert!(
+            connection_name("", &existing)
+                .unwrap_err()
+                .contains("Required")
+        );
+        assert!(
+            connection_name("a b", &existing)
+                .unwrap_err()
+                .contains("' '")
+        );
+        assert!(
+            connection_name("a/b", &existing)
+                .unwrap_err()
+                .contains("'/'")
+        );
+        assert!(connection_name(".hidden", &existing).is_err());
+        assert!(
+            connection_name("WORK", &existing)
+                .unwrap_err()
+                .contains("already exists")
+        );
+        assert!(connection_name(&"x".repeat(65), &existing).is_err());
+        assert!(
+            connection_name("a\u{1b}", &existing)
+                .unwrap_err()
+                .contains("U+001B")
+        );
+    }
+
+    #[test]
+    fn url_rules() {
+        assert!(server_url("https://bitbucket.org").is_ok());
+        assert!(server_url("http://127.0.0.1:7990/bitbucket").is_ok());
+        assert!(server_url("").unwrap_err().contains("Required"));
+        assert!(
+            server_url("bitbucket.org")
+                .unwrap_err()
+                .contains("https://")
+        );
+        assert!(server_url("ftp://x.org").unwrap_err().contains("https://"));
+        assert!(server_url("https://").is_err());
+        assert!(
+            server_url("https://bad_host.org")
+                .unwrap_err()
+                .contains("bad_host")
+        );
+        assert!(
+            server_url("https://bob@x.org")
+                .unwrap_err()
+                .contains("user name")
+        );
+        assert!(server_url("https://x.org/?a=1").is_err());
+        assert!(server_url("https://x.org:99999").is_err());
+    }
+
+    #[test]
+    fn email_rules() {
+        assert!(email("ana@example.com").is_ok());
+        assert!(email("ana").unwrap_err().contains("REST needs the email"));
+        assert!(email("").unwrap_err().contains("REST needs the email"));
+        assert!(email("ana@").is_err());
+        assert!(email("@example.com").is_err());
+        assert!(email("ana@localhost").is_err());
+    }
+
+    #[test]
+    fn username_rules() {
+        assert!(username("ana").is_ok());
+        assert!(username("").is_err());
+        assert!(username("a:b").unwrap_err().contains("':'"));
+        assert!(username("a b").is_err());
+    }
+
+    #[test]
+    fn secret_rules() {
+        assert!(secret("test-token-abc", "token").is_ok());
+        assert!(secret("", "token").unwrap_err().contains("paste the token"));
+        assert!(
+            secret("abc\n", "token")
+                .unwrap_err()
+                .contains("line breaks")
+        );
+    }
+
+    #[test]
+    fn repo_rules() {
+        assert!(repo_path("ws/repo", Provider::Cloud).is_ok());
+        assert!(repo_path("~ana/repo", Provider::Server).is_ok());
+        assert!(repo_path("~ana/repo", Provider::Cloud).is_err());
+        assert!(
+            repo_path("ws", Provider::Cloud)
+                .unwrap_err()
+                .contains("workspace/repo-slug")
+        );
+        assert!(
+            repo_path("KEY/", Provider::Server)
+                .unwrap_err()
+                .contains("PROJECT/repo-slug")
+        );
+        assert!(repo_path("a/b/c", Provider::Cloud).is_err());
+        assert!(repo_path("a/b c", Provider::Cloud).is_err());
+    }
+
+    #[test]
+    fn plain_http_only_matters_off_this_machine() {
+        assert!(is_plain_http_remote("http://bitbucket.example.com"));
+        assert!(is_plain_http_remote("http://10.0.0.5:7990"));
+        assert!(!is_plain_http_remote("http://127.0.0.1:7990"));
+        assert!(!is_plain_http_remote("http://localhost:7990"));
+        assert!(!is_plain_http_remote("http://[::1]:7990"));
+        assert!(!is_plain_http_remote("https://bitbucket.example.com"));
+        assert!(!is_plain_http_remote("nonsense"));
+    }
+
+    #[test]
+    fn required_rule() {
+        assert!(
+            required(" ", "the consumer key")
+                .unwrap_err()
+                .contains("consumer key")
+        );
+        assert!(required("k", "the consumer key").is_ok());
+    }
+}

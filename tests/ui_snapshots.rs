@@ -1,0 +1,560 @@
+//! Render snapshots of every screen through ratatui's TestBackend, plus checks on what the
+//! buffer must never hold (secrets, control characters).
+
+use bbconnect::bitbucket::model::{
+    CheckItem, CheckReport, FailureClass, Identity, Problem, Repo, RepoPage, SavedInfo,
+};
+use bbconnect::ui;
+use bbconnect::wizard::msg::{EditKey, Effect, Msg, RequestId};
+use bbconnect::wizard::{Step, Wizard, WizardConfig, update};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Modifier;
+use unicode_width::UnicodeWidthStr;
+
+const SECRET: &str = "test-token-s3cr3t-value";
+
+fn config(demo: bool) -> WizardConfig {
+    WizardConfig {
+        cloud_web_url: "https://bitbucket.org".into(),
+        server_url: Some("http://127.0.0.1:7990".into()),
+        existing_names: vec!["taken".into()],
+        demo_notes: if demo {
+            vec![
+                "Email: ana@example.com".into(),
+                "Token: test-token-demo-cloud".into(),
+            ]
+        } else {
+            vec![]
+        },
+        no_color: false,
+    }
+}
+
+fn buffer(w: &Wizard, width: u16, height: u16) -> Buffer {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
+    terminal.draw(|f| ui::draw(f, w)).expect("draw");
+    terminal.backend().buffer().clone()
+}
+
+/// The buffer as plain text, one line per row, trailing blanks trimmed.
+fn text(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut line = String::new();
+        let mut skip = 0;
+        for x in 0..buf.area.width {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = buf[(x, y)].symbol();
+            skip = sym.width().saturating_sub(1);
+            line.push_str(sym);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn screen(w: &Wizard) -> String {
+    text(&buffer(w, 80, 24))
+}
+
+fn typed(w: &mut Wizard, s: &str) {
+    for c in s.chars() {
+        update(w, Msg::Edit(EditKey::Char(c)));
+    }
+}
+
+fn cloud_form(demo: bool) -> Wizard {
+    let mut w = Wizard::new(config(demo));
+    update(&mut w, Msg::Confirm);
+    update(&mut w, Msg::Confirm);
+    assert_eq!(w.step, Step::Form);
+    w
+}
+
+fn filled_cloud(demo: bool) -> Wizard {
+    let mut w = cloud_form(demo);
+    typed(&mut w, "work");
+    update(&mut w, Msg::NextField);
+    update(&mut w, Msg::NextField);
+    typed(&mut w, "ana@example.com");
+    update(&mut w, Msg::NextField);
+    typed(&mut w, SECRET);
+    w
+}
+
+fn checking() -> (Wizard, RequestId) {
+    let mut w = filled_cloud(false);
+    let effects = update(&mut w, Msg::Confirm);
+    let Some(Effect::CheckCredentials { id, .. }) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    (w, *id)
+}
+
+fn passed_report() -> CheckReport {
+    CheckReport {
+        items: vec![
+            CheckItem::passed(
+                "reach",
+                "Reach the server",
+                "https://api.bitbucket.org answered over TLS",
+            ),
+            CheckItem::passed(
+                "credential",
+                "Credential accepted",
+                "API token of ana@example.com",
+            ),
+            CheckItem::passed("scopes", "Permissions", "all 8 scopes granted"),
+            CheckItem::warning(
+                "reach-scope",
+                "Token reach",
+                "this token can read 2,000 repositories in 3 workspaces",
+                "Prefer a bot user or a repository token for one repository.",
+            ),
+        ],
+        identity: Some(Identity {
+            username: "ana".into(),
+            display_name: Some("Ana Lopez".into()),
+            ..Identity::default()
+        }),
+        server_version: None,
+    }
+}
+
+fn failed_report() -> CheckReport {
+    CheckReport {
+        items: vec![
+            CheckItem::passed(
+                "reach",
+                "Reach the server",
+                "https://api.bitbucket.org answered over TLS",
+            ),
+            CheckItem::failed(
+                "credential",
+                "Credential accepted",
+                FailureClass::Rejected,
+                "401: Token is invalid, expired, or not supported for this endpoint.",
+                "Sign in with the Atlassian email (not the username), or create a new token.",
+            ),
+        ],
+        identity: None,
+        server_version: None,
+    }
+}
+
+fn repo(ws: &str, name: &str, updated: &str) -> Repo {
+    let slug = name.to_lowercase();
+    Repo {
+        full_name: format!("{ws}/{slug}"),
+        name: name.into(),
+        slug: slug.clone(),
+        project_key: Some("PLAT".into()),
+        project_name: Some("Platform".into()),
+        workspace: Some(ws.into()),
+        private: true,
+        archived: false,
+        default_branch: Some("main".into()),
+        clone_https: Some(format!("https://bitbucket.org/{ws}/{slug}.git")),
+        clone_ssh: Some(format!("git@bitbucket.org:{ws}/{slug}.git")),
+        updated_on: Some(updated.into()),
+        description: Some("Service".into()),
+        web_url: None,
+    }
+}
+
+fn sample_repos() -> Vec<Repo> {
+    let names = [
+        "api-gateway",
+        "billing-api",
+        "web-shop",
+        "mobile-app",
+        "infra-terraform",
+        "docs",
+        "payments-core",
+        "search-indexer",
+    ];
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            repo(
+                if i % 2 == 0 { "acme" } else { "globex" },
+                n,
+                &format!("2026-0{}-01T10:00:00Z", i + 1),
+            )
+        })
+        .collect()
+}
+
+fn in_repos() -> (Wizard, RequestId) {
+    let (mut w, id) = checking();
+    update(
+        &mut w,
+        Msg::CheckDone {
+            id,
+            report: passed_report(),
+        },
+    );
+    let effects = update(&mut w, Msg::Confirm);
+    let Some(Effect::LoadRepos { id, .. }) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    (w, *id)
+}
+
+fn loaded_repos() -> Wizard {
+    let (mut w, id) = in_repos();
+    update(
+        &mut w,
+        Msg::ReposPage {
+            id,
+            page: RepoPage {
+                repos: sample_repos(),
+                total_hint: Some(8),
+            },
+        },
+    );
+    update(&mut w, Msg::ReposDone { id, result: Ok(()) });
+    w
+}
+
+fn saving() -> (Wizard, RequestId) {
+    let mut w = loaded_repos();
+    let effects = update(&mut w, Msg::Confirm);
+    let Some(Effect::Save { id, .. }) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    (w, *id)
+}
+
+#[test]
+fn provider() {
+    insta::assert_snapshot!(screen(&Wizard::new(config(false))));
+}
+
+#[test]
+fn auth_type_cloud() {
+    let mut w = Wizard::new(config(false));
+    update(&mut w, Msg::Confirm);
+    let s = screen(&w);
+    assert!(s.contains("coming soon"));
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn auth_type_app_password_warning_and_coming_soon() {
+    let mut w = Wizard::new(config(false));
+    update(&mut w, Msg::Confirm);
+    update(&mut w, Msg::Down);
+    update(&mut w, Msg::Down);
+    update(&mut w, Msg::Confirm);
+    let s = screen(&w);
+    assert!(s.contains("2026-07-28"));
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn auth_type_server() {
+    let mut w = Wizard::new(config(false));
+    update(&mut w, Msg::Down);
+    update(&mut w, Msg::Confirm);
+    insta::assert_snapshot!(screen(&w));
+}
+
+#[test]
+fn form_empty_with_errors() {
+    let mut w = cloud_form(false);
+    for _ in 0..4 {
+        update(&mut w, Msg::Confirm);
+    }
+    let s = screen(&w);
+    assert!(s.contains("Required"));
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn form_filled_secret_masked_demo_notes() {
+    let w = filled_cloud(true);
+    let s = screen(&w);
+    assert!(
+        !s.contains(SECRET) && !s.contains("s3cr3t"),
+        "secret on screen"
+    );
+    assert!(s.contains(&"•".repeat(SECRET.len())));
+    assert!(s.contains("test-token-demo-cloud"), "demo notes shown");
+    assert!(
+        s.contains("https://id.atlassian.com/manage-profile/security/api-tokens"),
+        "{s}"
+    );
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn form_server() {
+    let mut w = Wizard::new(config(false));
+    update(&mut w, Msg::Down);
+    update(&mut w, Msg::Confirm);
+    update(&mut w, Msg::Confirm);
+    typed(&mut w, "dc");
+    update(&mut w, Msg::NextField);
+    update(&mut w, Msg::NextField);
+    typed(&mut w, "bad:user");
+    let s = screen(&w);
+    assert!(s.contains("http://127.0.0.1:7990/plugins/servlet/access-tokens/manage"));
+    assert!(s.contains("REPO_ADMIN"));
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn check_in_flight() {
+    let (mut w, id) = checking();
+    update(
+        &mut w,
+        Msg::CheckProgress {
+            id,
+            note: "Resolving api.bitbucket.org".into(),
+        },
+    );
+    update(
+        &mut w,
+        Msg::CheckProgress {
+            id,
+            note: "Reading /2.0/user".into(),
+        },
+    );
+    update(&mut w, Msg::Tick);
+    insta::assert_snapshot!(screen(&w));
+}
+
+#[test]
+fn check_passed() {
+    let (mut w, id) = checking();
+    update(
+        &mut w,
+        Msg::CheckDone {
+            id,
+            report: passed_report(),
+        },
+    );
+    let s = screen(&w);
+    assert!(s.contains("Signed in as ana (Ana Lopez)"));
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn check_failed() {
+    let (mut w, id) = checking();
+    update(
+        &mut w,
+        Msg::CheckDone {
+            id,
+            report: failed_report(),
+        },
+    );
+    let s = screen(&w);
+    assert!(s.contains("r retry") && s.contains("e edit"));
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn repos_loading() {
+    let (mut w, id) = in_repos();
+    insta::assert_snapshot!("repos_first_page_pending", screen(&w));
+    update(
+        &mut w,
+        Msg::ReposPage {
+            id,
+            page: RepoPage {
+                repos: sample_repos()[..5].to_vec(),
+                total_hint: Some(2000),
+            },
+        },
+    );
+    let s = screen(&w);
+    assert!(s.contains("loading 5 of 2,000"));
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn repos_filtered_with_highlights() {
+    let mut w = loaded_repos();
+    update(&mut w, Msg::FocusFilter);
+    typed(&mut w, "api");
+    let buf = buffer(&w, 80, 24);
+    let s = text(&buf);
+    assert!(s.contains("api-gateway") && s.contains("billing-api"));
+    assert!(!s.contains("web-shop"));
+    // The matched characters carry the highlight style: find "api" of "billing-api".
+    let (x, y) = find(&buf, "billing-api").expect("row on screen");
+    let bold = |dx: u16| buf[(x + dx, y)].modifier.contains(Modifier::BOLD);
+    assert!(bold(8) && bold(9) && bold(10), "a, p, i highlighted");
+    assert!(!bold(0), "b is not a match");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn repos_no_match() {
+    let mut w = loaded_repos();
+    update(&mut w, Msg::FocusFilter);
+    typed(&mut w, "zzzz");
+    insta::assert_snapshot!(screen(&w));
+}
+
+#[test]
+fn repos_load_failed() {
+    let (mut w, id) = in_repos();
+    update(
+        &mut w,
+        Msg::ReposDone {
+            id,
+            result: Err(Problem::new(
+                FailureClass::Unreachable,
+                "Connection reset.",
+                "Check the network.",
+            )),
+        },
+    );
+    let s = screen(&w);
+    assert!(s.contains("r retry"));
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn saving_and_save_failed() {
+    let (mut w, id) = saving();
+    insta::assert_snapshot!("saving", screen(&w));
+    update(
+        &mut w,
+        Msg::Saved {
+            id,
+            result: Err(Problem::new(
+                FailureClass::Other,
+                "Permission denied writing the config file.",
+                "Set BBCONNECT_CONFIG_DIR to a writable directory.",
+            )),
+        },
+    );
+    insta::assert_snapshot!("save_failed", screen(&w));
+}
+
+#[test]
+fn done() {
+    let (mut w, id) = saving();
+    update(
+        &mut w,
+        Msg::Saved {
+            id,
+            result: Ok(SavedInfo {
+                name: "work".into(),
+                config_file: "/config/bbconnect/connections.toml".into(),
+                secret_location: "file /config/bbconnect/secrets/work (mode 0600)".into(),
+                clone_https: Some("https://bitbucket.org/acme/api-gateway.git".into()),
+            }),
+        },
+    );
+    let s = screen(&w);
+    for needle in [
+        "bbconnect check work",
+        "bbconnect repos work",
+        "bbconnect list",
+        "0600",
+        "acme/api-gateway",
+    ] {
+        assert!(s.contains(needle), "{needle}");
+    }
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn help_overlay() {
+    let mut w = filled_cloud(false);
+    update(&mut w, Msg::ToggleHelp);
+    let s = screen(&w);
+    assert!(s.contains("Shift-Tab"));
+    insta::assert_snapshot!("help_form", s);
+    let mut w = loaded_repos();
+    update(&mut w, Msg::ToggleHelp);
+    insta::assert_snapshot!("help_repos", screen(&w));
+}
+
+#[test]
+fn large_terminal() {
+    let w = loaded_repos();
+    insta::assert_snapshot!("large_repos", text(&buffer(&w, 160, 48)));
+    let w = filled_cloud(true);
+    insta::assert_snapshot!("large_form", text(&buffer(&w, 160, 48)));
+}
+
+#[test]
+fn tiny_terminal_does_not_panic_on_any_screen() {
+    let w = loaded_repos();
+    for (width, height) in [(1, 1), (10, 3), (20, 6), (40, 10)] {
+        let _ = buffer(&w, width, height);
+        let _ = buffer(&filled_cloud(true), width, height);
+        let (c, _) = checking();
+        let _ = buffer(&c, width, height);
+    }
+}
+
+#[test]
+fn server_text_never_reaches_the_terminal_raw() {
+    let (mut w, id) = in_repos();
+    let mut hostile = repo("acme", "evil\u{1b}]0;pwned\u{7}name", "2026-01-01");
+    hostile.description = Some("\u{1b}[2J wipe".into());
+    update(
+        &mut w,
+        Msg::ReposPage {
+            id,
+            page: RepoPage {
+                repos: vec![hostile],
+                total_hint: None,
+            },
+        },
+    );
+    let buf = buffer(&w, 80, 24);
+    for cell in buf.content() {
+        assert!(
+            !cell.symbol().chars().any(|c| c.is_control()),
+            "{:?}",
+            cell.symbol()
+        );
+    }
+    assert!(text(&buf).contains("evil\u{241b}]0;pwned\u{2407}name"));
+}
+
+#[test]
+fn no_color_uses_no_colours() {
+    let mut cfg = config(false);
+    cfg.no_color = true;
+    let mut w = Wizard::new(cfg);
+    update(&mut w, Msg::Confirm);
+    let buf = buffer(&w, 80, 24);
+    for cell in buf.content() {
+        assert_eq!(cell.fg, ratatui::style::Color::Reset);
+        assert_eq!(cell.bg, ratatui::style::Color::Reset);
+    }
+}
+
+fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
+    let first = needle.chars().next()?;
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            if buf[(x, y)].symbol().starts_with(first) {
+                let matches = needle.chars().enumerate().all(|(i, c)| {
+                    x + (i as u16) < buf.area.width
+                        && buf[(x + i as u16, y)].symbol() == c.to_string()
+                });
+                if matches {
+                    return Some((x, y));
+                }
+            }
+        }
+    }
+    None
+}
