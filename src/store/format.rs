@@ -1,0 +1,174 @@
+//! The connections file, `connections.toml`: a `version` key and one `[[connection]]` table per
+//! saved connection. Reading is strict about what it must trust (the version, names that become
+//! file names, known providers and auth types) and lenient about extra keys, so a file from a
+//! later bbconnect of the same version still loads.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::SavedConnection;
+use super::error::StoreError;
+
+/// The schema version this build writes and the highest it reads.
+pub const FORMAT_VERSION: i64 = 1;
+
+/// Where a secret can live, as written in `secret_store`.
+pub(crate) const STORE_KEYRING: &str = "keyring";
+pub(crate) const STORE_FILE: &str = "file";
+
+const MAX_NAME_LEN: usize = 64;
+
+const HEADER: &str = "# bbconnect saved connections. Secrets are never kept in this file:\n\
+# each connection's `secret_store` says where its secret lives (OS keychain or secrets/NAME).\n";
+
+/// Checks that `name` is safe as a file name and as a keychain account on every platform.
+pub fn validate_name(name: &str) -> Result<(), StoreError> {
+    let invalid = |reason| {
+        Err(StoreError::InvalidName {
+            name: name.to_string(),
+            reason,
+        })
+    };
+    if name.is_empty() {
+        return invalid("it is empty");
+    }
+    if name.len() > MAX_NAME_LEN {
+        return invalid("it is longer than 64 characters");
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return invalid("only letters, digits, `.`, `_` and `-` are allowed");
+    }
+    if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return invalid("it must start with a letter or a digit");
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct VersionProbe {
+    version: Option<toml::Value>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct FileV1 {
+    version: i64,
+    #[serde(default, rename = "connection")]
+    connections: Vec<SavedConnection>,
+}
+
+/// Parses the text of `path`. Nothing here writes: a bad file is reported and left as it is.
+pub(crate) fn parse(path: &Path, text: &str) -> Result<Vec<SavedConnection>, StoreError> {
+    let corrupt = |detail: String| StoreError::Corrupt {
+        path: path.to_path_buf(),
+        detail,
+    };
+    // The version is read on its own first: a newer file may not fit today's schema, and its
+    // user must hear "upgrade", not "corrupt".
+    let probe: VersionProbe =
+        toml::from_str(text).map_err(|e| corrupt(format!("not valid TOML: {}", one_line(&e))))?;
+    let version = match probe.version {
+        None => return Err(corrupt("no `version` key".into())),
+        Some(toml::Value::Integer(v)) => v,
+        Some(other) => {
+            return Err(corrupt(format!(
+                "`version` is a {}, not a number",
+                other.type_str()
+            )));
+        }
+    };
+    if version > FORMAT_VERSION {
+        return Err(StoreError::NewerVersion {
+            path: path.to_path_buf(),
+            found: version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    if version < 1 {
+        return Err(corrupt(format!("unknown version {version}")));
+    }
+    let file: FileV1 = toml::from_str(text).map_err(|e| corrupt(one_line(&e)))?;
+    let mut seen = HashSet::new();
+    for (i, c) in file.connections.iter().enumerate() {
+        let at = format!("connection #{}", i + 1);
+        validate_name(&c.name).map_err(|e| corrupt(format!("{at}: {}", e.what())))?;
+        if !seen.insert(c.name.as_str()) {
+            return Err(corrupt(format!(
+                "{at}: the name `{}` is used twice",
+                c.name
+            )));
+        }
+        if c.auth.provider() != c.provider {
+            return Err(corrupt(format!(
+                "{at}: auth `{}` does not belong to provider `{}`",
+                c.auth.cli_name(),
+                c.provider.cli_name()
+            )));
+        }
+        if c.secret_store != STORE_KEYRING && c.secret_store != STORE_FILE {
+            return Err(corrupt(format!(
+                "{at}: secret_store must be `keyring` or `file`, not `{}`",
+                crate::sanitize::clean(&c.secret_store)
+            )));
+        }
+    }
+    Ok(file.connections)
+}
+
+/// The text of a connections file holding `connections`.
+pub(crate) fn render(connections: &[SavedConnection]) -> Result<String, StoreError> {
+    let file = FileV1 {
+        version: FORMAT_VERSION,
+        connections: connections.to_vec(),
+    };
+    // Serialising plain strings and enums cannot fail; if it ever does, say so rather than
+    // write a partial file.
+    let body = toml::to_string(&file).map_err(|e| StoreError::Corrupt {
+        path: "connections.toml".into(),
+        detail: format!("could not encode the connections: {e}"),
+    })?;
+    Ok(format!("{HEADER}{body}"))
+}
+
+/// toml's messages span several lines with a caret diagram; an error line needs one.
+fn one_line(e: &toml::de::Error) -> String {
+    let msg = e.message().trim().to_string();
+    match e.span() {
+        Some(span) => format!("{msg} at byte {}", span.start),
+        None => msg,
+    }
+}
+
+/// serde for `Provider` and `AuthKind` by their command-line names, so the file reads like the
+/// CLI (`auth = "api-token"`), whatever the enums' own serde names are.
+pub(crate) mod cli_names {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    use crate::bitbucket::model::{AuthKind, Provider};
+
+    pub fn ser_provider<S: Serializer>(p: &Provider, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(p.cli_name())
+    }
+
+    pub fn de_provider<'de, D: Deserializer<'de>>(d: D) -> Result<Provider, D::Error> {
+        let name = String::deserialize(d)?;
+        Provider::ALL
+            .into_iter()
+            .find(|p| p.cli_name() == name)
+            .ok_or_else(|| D::Error::custom(format!("unknown provider `{name}`")))
+    }
+
+    pub fn ser_auth<S: Serializer>(a: &AuthKind, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(a.cli_name())
+    }
+
+    pub fn de_auth<'de, D: Deserializer<'de>>(d: D) -> Result<AuthKind, D::Error> {
+        let name = String::deserialize(d)?;
+        AuthKind::from_cli_name(&name)
+            .ok_or_else(|| D::Error::custom(format!("unknown auth type `{name}`")))
+    }
+}

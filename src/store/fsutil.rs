@@ -1,0 +1,122 @@
+//! Crash-safe file writes: a reader (or a later run after a crash) sees the old file or the new
+//! one, never a mix, and a secret file is never readable by others, not even for an instant.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::error::StoreError;
+
+/// Temp files start with this; connection names cannot (they start with a letter or digit), so a
+/// leftover temp file is never mistaken for a secret and can be swept away under the lock.
+pub(crate) const TEMP_PREFIX: &str = ".tmp-";
+
+pub(crate) fn io_err(action: &'static str, path: &Path, source: std::io::Error) -> StoreError {
+    StoreError::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Creates `dir` (and its parents) as owner-only when missing. An existing directory keeps its
+/// mode unless `enforce` is set: the config dir may be one the user chose and shares on purpose,
+/// the secrets dir is ours.
+pub(crate) fn ensure_private_dir(dir: &Path, enforce: bool) -> Result<(), StoreError> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .map_err(|e| io_err("create the directory", dir, e))?;
+    #[cfg(unix)]
+    if enforce {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = fs::metadata(dir).map_err(|e| io_err("read the mode of", dir, e))?;
+        if meta.permissions().mode() & 0o077 != 0 {
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+                .map_err(|e| io_err("restrict to its owner (chmod 700)", dir, e))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = enforce;
+    Ok(())
+}
+
+/// Writes `bytes` to `path` atomically: a temp file in the same directory (created owner-only,
+/// so there is no window where it is world-readable), written, fsynced, renamed over `path`,
+/// and the directory fsynced so the rename itself survives a power cut. On any error the temp
+/// file is removed and `path` is untouched.
+pub(crate) fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let dir = parent_of(path);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(TEMP_PREFIX);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o600));
+    }
+    let mut tmp = builder
+        .tempfile_in(&dir)
+        .map_err(|e| io_err("create a temporary file in", &dir, e))?;
+    tmp.write_all(bytes)
+        .map_err(|e| io_err("write a temporary file in", &dir, e))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| io_err("flush a temporary file in", &dir, e))?;
+    tmp.persist(path)
+        .map_err(|e| io_err("replace", path, e.error))?;
+    sync_dir(&dir)
+}
+
+/// Removes `path` if present and makes the removal durable.
+pub(crate) fn remove_file_durably(path: &Path) -> Result<bool, StoreError> {
+    match fs::remove_file(path) {
+        Ok(()) => {
+            sync_dir(&parent_of(path))?;
+            Ok(true)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(io_err("remove", path, e)),
+    }
+}
+
+/// Deletes temp files a killed writer left behind. Only call it while holding the store lock:
+/// then no live writer owns any of them.
+pub(crate) fn sweep_temp_files(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let is_temp = name.to_str().is_some_and(|n| n.starts_with(TEMP_PREFIX));
+        if is_temp && entry.file_type().is_ok_and(|t| t.is_file()) {
+            // Best effort: a leftover we cannot delete harms nobody, it is never read.
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+fn parent_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| io_err("flush the directory", dir, e))
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> Result<(), StoreError> {
+    // Windows cannot open a directory as a file; its renames are journaled by NTFS.
+    Ok(())
+}
