@@ -373,3 +373,54 @@ fn remove_with_an_unreachable_keychain_says_how_to_finish_by_hand() {
         "the connection is gone"
     );
 }
+
+#[test]
+fn a_keychain_entry_saved_from_another_config_dir_is_never_overwritten() {
+    let kc = MemoryKeychain::new();
+    let other = tempfile::tempdir().expect("tempdir");
+    open(&other, SecretStoreMode::Keyring, Arc::new(kc.clone()))
+        .save(conn("work"), &secret("test-token-other-dir"), false)
+        .expect("save");
+
+    let here = tempfile::tempdir().expect("tempdir");
+    let strict = open(&here, SecretStoreMode::Keyring, Arc::new(kc.clone()));
+    let err = strict
+        .save(conn("work"), &secret("test-token-here"), false)
+        .expect_err("must not clobber");
+    assert!(
+        matches!(err, StoreError::KeychainNameTaken { .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("another connection name"), "{err}");
+    assert!(!strict.config_file().exists());
+
+    let auto = open(&here, SecretStoreMode::Auto, Arc::new(kc.clone()));
+    let info = auto
+        .save(conn("work"), &secret("test-token-here"), false)
+        .expect("falls back to the file");
+    assert!(
+        info.secret_location
+            .contains("another bbconnect config directory"),
+        "{}",
+        info.secret_location
+    );
+    assert_eq!(
+        auto.secret("work").expect("secret").expose_secret(),
+        "test-token-here"
+    );
+
+    let theirs = open(&other, SecretStoreMode::Keyring, Arc::new(kc.clone()));
+    assert_eq!(
+        theirs.secret("work").expect("secret").expose_secret(),
+        "test-token-other-dir",
+        "the other dir's secret was overwritten"
+    );
+    // Their own replace still updates their entry.
+    theirs
+        .save(conn("work"), &secret("test-token-other-2"), true)
+        .expect("replace own entry");
+    assert_eq!(
+        theirs.secret("work").expect("secret").expose_secret(),
+        "test-token-other-2"
+    );
+}
