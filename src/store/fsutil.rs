@@ -57,6 +57,17 @@ pub(crate) fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), StoreError> 
     pending.commit()
 }
 
+/// [`atomic_write`], but when `path` is a symlink (a dotfiles manager's link to a repository,
+/// say) the file it points to is replaced, and the link is kept.
+pub(crate) fn atomic_write_through_symlink(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let is_link = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return atomic_write(path, bytes);
+    }
+    let target = fs::canonicalize(path).map_err(|e| io_err("follow the symlink", path, e))?;
+    atomic_write(&target, bytes)
+}
+
 /// A write in progress: until `commit`, `path` still holds its old content, whatever happens
 /// to this process. Dropped without commit, the temp file is deleted; if the process dies
 /// instead, the leftover is swept by [`sweep_temp_files`].
@@ -194,6 +205,24 @@ mod tests {
         assert!(err.to_string().contains("taken"), "{err}");
         assert!(target.join("inside").exists());
         assert_eq!(fs::read_dir(dir.path()).expect("read_dir").count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_file_is_written_through_and_the_link_kept() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let real = dir.path().join("dotfiles-connections.toml");
+        fs::write(&real, "old").expect("write");
+        let link = dir.path().join("connections.toml");
+        std::os::unix::fs::symlink(&real, &link).expect("symlink");
+        atomic_write_through_symlink(&link, b"new").expect("write");
+        assert!(
+            fs::symlink_metadata(&link)
+                .expect("meta")
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read_to_string(&real).expect("read"), "new");
     }
 
     #[cfg(unix)]

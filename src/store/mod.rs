@@ -227,7 +227,7 @@ impl Store {
         replace: bool,
     ) -> Result<SavedInfo, StoreError> {
         self.save_with(conn, secret, replace, &|path, bytes| {
-            fsutil::atomic_write(path, bytes)
+            fsutil::atomic_write_through_symlink(path, bytes)
         })
     }
 
@@ -333,7 +333,10 @@ impl Store {
             });
         };
         let gone = all.remove(i);
-        fsutil::atomic_write(&self.config_file(), format::render(&all)?.as_bytes())?;
+        fsutil::atomic_write_through_symlink(
+            &self.config_file(),
+            format::render(&all)?.as_bytes(),
+        )?;
         self.delete_secret(&gone)
     }
 
@@ -580,6 +583,12 @@ impl Store {
             waited: self.keychain_timeout,
         }
     }
+}
+
+/// Parses the text of a connections file as [`Store::list`] does, without touching the disk:
+/// the entry point for fuzzing the parser and for tools that validate a file.
+pub fn parse_connections(text: &str) -> Result<Vec<SavedConnection>, StoreError> {
+    format::parse(Path::new("connections.toml"), text)
 }
 
 /// `BBCONNECT_CONFIG_DIR` when set and not empty, else the platform's config dir.
