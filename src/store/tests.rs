@@ -300,3 +300,11 @@ fn every_truncation_and_byte_flip_of_a_valid_file_is_handled_without_panic() {
         }
     }
 }
+
+#[test]
+fn store_can_be_shared_with_worker_threads() {
+    // The worker keeps an `Arc<Store>` and calls it from `spawn_blocking`.
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+    assert_send_sync::<Store>();
+    assert_send_sync::<StoreError>();
+}
