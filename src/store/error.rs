@@ -50,6 +50,13 @@ pub enum StoreError {
         name: String,
         reason: String,
     },
+    /// The keychain already holds a secret under this name that this config dir did not write
+    /// (another BBCONNECT_CONFIG_DIR, or a leftover): never overwritten.
+    KeychainNameTaken {
+        kind: &'static str,
+        name: String,
+        how: String,
+    },
     /// The connection exists but its secret is gone from where the file says it lives.
     SecretMissing { name: String, location: String },
     /// `remove` took the connection out of the file but its secret stayed behind.
@@ -128,6 +135,10 @@ impl StoreError {
                 "The OS keychain ({kind}) failed while {action} the secret of `{}`: {reason}.",
                 shown(name)
             ),
+            StoreError::KeychainNameTaken { kind, name, .. } => format!(
+                "The OS keychain ({kind}) already holds a secret for `{}` that this configuration directory did not save (another BBCONNECT_CONFIG_DIR, or a leftover); it was not overwritten.",
+                shown(name)
+            ),
             StoreError::SecretMissing { name, location } => format!(
                 "The secret of connection `{}` is missing from {location}.",
                 shown(name)
@@ -184,6 +195,9 @@ impl StoreError {
             StoreError::Keychain { .. } => {
                 "Check that the keychain is unlocked and run again, or set BBCONNECT_SECRET_STORE=file.".into()
             }
+            StoreError::KeychainNameTaken { how, .. } => format!(
+                "Choose another connection name, or if that secret is a leftover, delete it ({how}) and run again."
+            ),
             StoreError::SecretMissing { name, .. } => format!(
                 "Store it again: `bbconnect connect --name {} --replace ...` (or the wizard).",
                 shown(name)

@@ -227,7 +227,7 @@ impl Store {
         replace: bool,
     ) -> Result<SavedInfo, StoreError> {
         self.save_with(conn, secret, replace, &|path, bytes| {
-            fsutil::atomic_write(path, bytes)
+            fsutil::atomic_write_through_symlink(path, bytes)
         })
     }
 
@@ -254,7 +254,12 @@ impl Store {
         }
         let before = existing.map(|i| all[i].clone());
 
-        let placed = self.place_secret(&conn.name, secret)?;
+        // The keychain is shared by every config dir; an entry we did not write is not ours
+        // to overwrite.
+        let ours_in_keychain = before
+            .as_ref()
+            .is_some_and(|b| b.secret_store == STORE_KEYRING);
+        let placed = self.place_secret(&conn.name, secret, ours_in_keychain)?;
         conn.secret_store = placed.store.to_string();
         match existing {
             Some(i) => all[i] = conn.clone(),
@@ -328,7 +333,10 @@ impl Store {
             });
         };
         let gone = all.remove(i);
-        fsutil::atomic_write(&self.config_file(), format::render(&all)?.as_bytes())?;
+        fsutil::atomic_write_through_symlink(
+            &self.config_file(),
+            format::render(&all)?.as_bytes(),
+        )?;
         self.delete_secret(&gone)
     }
 
@@ -384,17 +392,25 @@ impl Store {
     }
 
     /// Writes the secret to the backend the mode calls for, remembering what was there before.
-    fn place_secret(&self, name: &str, secret: &SecretString) -> Result<Placement, StoreError> {
+    fn place_secret(
+        &self,
+        name: &str,
+        secret: &SecretString,
+        ours_in_keychain: bool,
+    ) -> Result<Placement, StoreError> {
         let kind = self.keychain.kind();
         if self.mode == SecretStoreMode::File {
             return self.place_in_file(name, secret, None);
         }
         let failure = match self.probe_keychain() {
             Err(reason) => reason,
-            Ok(()) => match self.place_in_keychain(name, secret) {
+            Ok(()) => match self.place_in_keychain(name, secret, ours_in_keychain) {
                 Ok(p) => return Ok(p),
                 Err(e) if self.mode == SecretStoreMode::Keyring => return Err(e),
                 Err(StoreError::Keychain { reason, .. }) => reason,
+                Err(StoreError::KeychainNameTaken { .. }) => format!(
+                    "it already holds a secret for `{name}` that another bbconnect config directory saved"
+                ),
                 Err(StoreError::KeychainTimeout { waited, .. }) => {
                     format!("it did not answer within {} s", waited.as_secs_f32())
                 }
@@ -431,16 +447,25 @@ impl Store {
         &self,
         name: &str,
         secret: &SecretString,
+        ours_in_keychain: bool,
     ) -> Result<Placement, StoreError> {
         let kc = self.keychain.clone();
         let account = name.to_string();
         let secret = secret.clone();
         let outcome = bounded(self.keychain_timeout, move || {
             let previous = kc.get(&account).ok().flatten();
-            kc.set(&account, &secret).map(|()| previous)
+            if previous.is_some() && !ours_in_keychain {
+                return Ok(Err(()));
+            }
+            kc.set(&account, &secret).map(|()| Ok(previous))
         });
         match outcome {
-            Bounded::Done(Ok(previous)) => Ok(Placement {
+            Bounded::Done(Ok(Err(()))) => Err(StoreError::KeychainNameTaken {
+                kind: self.keychain.kind(),
+                name: name.to_string(),
+                how: self.manual_delete(name, STORE_KEYRING),
+            }),
+            Bounded::Done(Ok(Ok(previous))) => Ok(Placement {
                 store: STORE_KEYRING,
                 fallback_reason: None,
                 previous,
@@ -558,6 +583,12 @@ impl Store {
             waited: self.keychain_timeout,
         }
     }
+}
+
+/// Parses the text of a connections file as [`Store::list`] does, without touching the disk:
+/// the entry point for fuzzing the parser and for tools that validate a file.
+pub fn parse_connections(text: &str) -> Result<Vec<SavedConnection>, StoreError> {
+    format::parse(Path::new("connections.toml"), text)
 }
 
 /// `BBCONNECT_CONFIG_DIR` when set and not empty, else the platform's config dir.

@@ -271,3 +271,40 @@ fn failed_config_write_restores_or_removes_keychain_entries() {
         "test-token-old"
     );
 }
+
+#[test]
+fn every_truncation_and_byte_flip_of_a_valid_file_is_handled_without_panic() {
+    let full = format::render(&[conn("a"), conn("b")]).expect("render");
+    let bytes = full.as_bytes();
+    let check = |text: &str| match parse_connections(text) {
+        Ok(list) => {
+            for c in &list {
+                assert!(
+                    validate_name(&c.name).is_ok(),
+                    "unsafe name accepted: {:?}",
+                    c.name
+                );
+            }
+        }
+        Err(StoreError::Corrupt { .. } | StoreError::NewerVersion { .. }) => {}
+        Err(other) => panic!("unexpected error kind: {other:?}"),
+    };
+    for cut in 0..bytes.len() {
+        check(&String::from_utf8_lossy(&bytes[..cut]));
+    }
+    for i in 0..bytes.len() {
+        for flip in [b'"', b'[', b'\n', b'=', b'/', b'.', 0u8, b'9'] {
+            let mut b = bytes.to_vec();
+            b[i] = flip;
+            check(&String::from_utf8_lossy(&b));
+        }
+    }
+}
+
+#[test]
+fn store_can_be_shared_with_worker_threads() {
+    // The worker keeps an `Arc<Store>` and calls it from `spawn_blocking`.
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+    assert_send_sync::<Store>();
+    assert_send_sync::<StoreError>();
+}

@@ -1,0 +1,221 @@
+//! The real OS keychain (Secret Service on Linux). Skips itself, saying why, when none is
+//! reachable. To run it for real on Linux (Debian: gnome-keyring dbus libsecret-tools):
+//!
+//! ```sh
+//! dbus-run-session -- sh -c '
+//!   printf test-keyring-pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+//!   cargo test --test store_keychain -- --nocapture'
+//! ```
+//!
+//! The no-keychain case needs no setup: a child process is started with an unusable D-Bus
+//! address and must fall back to the 0600 file.
+
+use std::path::Path;
+use std::process::Command;
+
+use bbconnect::bitbucket::model::{AuthKind, Provider};
+use bbconnect::store::{Keychain, OsKeychain, SavedConnection, SecretStoreMode, Store};
+use secrecy::{ExposeSecret, SecretString};
+
+fn conn(name: &str) -> SavedConnection {
+    SavedConnection {
+        name: name.into(),
+        provider: Provider::Server,
+        auth: AuthKind::HttpTokenUser,
+        url: "https://git.example.com".into(),
+        username: Some("alice".into()),
+        user: Some("alice".into()),
+        repo: None,
+        clone_https: None,
+        clone_ssh: None,
+        webhook_id: None,
+        webhook_url: None,
+        secret_store: String::new(),
+        saved_at: "2026-11-29T06:00:00Z".into(),
+    }
+}
+
+/// A name no real connection has, so the user's own keychain entries are never touched.
+fn unique_name(tag: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("bbconnect-test-{tag}-{}-{nanos}", std::process::id())
+}
+
+/// Why the real keychain cannot be tested here, if it cannot.
+fn skip_reason() -> Option<String> {
+    if cfg!(target_os = "linux") && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+        return Some("no D-Bus session (DBUS_SESSION_BUS_ADDRESS unset)".into());
+    }
+    OsKeychain
+        .probe()
+        .err()
+        .map(|f| format!("no usable Secret Service: {}", f.reason()))
+}
+
+/// What `secret-tool` (libsecret's CLI, independent of our code) finds for `name`.
+fn secret_tool_lookup(name: &str) -> Option<Option<String>> {
+    let out = Command::new("secret-tool")
+        .args(["lookup", "service", "bbconnect", "username", name])
+        .output()
+        .ok()?;
+    Some(
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned()),
+    )
+}
+
+#[test]
+fn secrets_round_trip_through_the_real_keychain() {
+    if let Some(reason) = skip_reason() {
+        println!("SKIPPED secrets_round_trip_through_the_real_keychain: {reason}");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store =
+        Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::Keyring).expect("open");
+    assert!(
+        store.secret_backend_note().starts_with("OS keychain"),
+        "{}",
+        store.secret_backend_note()
+    );
+    let name = unique_name("rt");
+    let value = format!("test-token-keychain-{}", std::process::id());
+
+    let info = store
+        .save(conn(&name), &SecretString::from(value.clone()), false)
+        .expect("save to the keychain");
+    assert!(
+        info.secret_location.starts_with("OS keychain"),
+        "{}",
+        info.secret_location
+    );
+    assert_eq!(
+        store.get(&name).expect("get").expect("some").secret_store,
+        "keyring"
+    );
+    assert!(!store.secret_file(&name).exists(), "no file copy");
+    let text = std::fs::read_to_string(store.config_file()).expect("read");
+    assert!(!text.contains(&value), "secret in connections.toml");
+    assert_eq!(
+        store.secret(&name).expect("read back").expose_secret(),
+        value
+    );
+
+    // Replace: the keychain holds the new value, not a second entry.
+    let newer = format!("{value}-2");
+    store
+        .save(conn(&name), &SecretString::from(newer.clone()), true)
+        .expect("replace");
+    assert_eq!(
+        store.secret(&name).expect("read back").expose_secret(),
+        newer
+    );
+    match secret_tool_lookup(&name) {
+        Some(found) => assert_eq!(found.as_deref(), Some(newer.as_str()), "secret-tool view"),
+        None => println!("secret-tool not installed: cross-check skipped"),
+    }
+
+    store.remove(&name).expect("remove");
+    assert!(store.get(&name).expect("get").is_none());
+    assert!(
+        OsKeychain.get(&name).expect("keychain get").is_none(),
+        "the keychain entry survived remove"
+    );
+    if let Some(found) = secret_tool_lookup(&name) {
+        assert_eq!(found, None, "secret-tool still finds it");
+    }
+}
+
+#[test]
+fn auto_mode_prefers_the_real_keychain() {
+    if let Some(reason) = skip_reason() {
+        println!("SKIPPED auto_mode_prefers_the_real_keychain: {reason}");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::Auto).expect("open");
+    let name = unique_name("auto");
+    store
+        .save(conn(&name), &SecretString::from("test-token-auto"), false)
+        .expect("save");
+    let saved = store.get(&name).expect("get").expect("some");
+    store.remove(&name).expect("cleanup");
+    assert_eq!(saved.secret_store, "keyring");
+}
+
+/// Child half of the test below: runs with an unusable D-Bus address.
+#[test]
+fn no_bus_child() {
+    let Some(dir) = std::env::var_os("BBCONNECT_TEST_NO_BUS_DIR") else {
+        return; // only runs when spawned by the test below
+    };
+    let dir = Path::new(&dir);
+    let store = Store::open(Some(dir.to_path_buf()), SecretStoreMode::Auto).expect("open");
+    let note = store.secret_backend_note();
+    assert!(note.contains("no OS keychain found"), "{note}");
+    let info = store
+        .save(
+            conn("nobus"),
+            &SecretString::from("test-token-nobus"),
+            false,
+        )
+        .expect("save falls back");
+    assert!(
+        info.secret_location.starts_with("file "),
+        "{}",
+        info.secret_location
+    );
+    assert!(store.secret_file("nobus").exists());
+
+    let strict = Store::open(Some(dir.to_path_buf()), SecretStoreMode::Keyring).expect("open");
+    let err = strict
+        .save(
+            conn("strict"),
+            &SecretString::from("test-token-strict"),
+            false,
+        )
+        .expect_err("keyring mode must refuse");
+    assert!(
+        err.to_string().contains("BBCONNECT_SECRET_STORE=keyring"),
+        "{err}"
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn without_a_session_bus_auto_falls_back_and_keyring_refuses() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runtime = tempfile::tempdir().expect("tempdir");
+    let exe = std::env::current_exe().expect("current_exe");
+    let out = Command::new(exe)
+        .args(["--exact", "no_bus_child", "--nocapture", "--test-threads=1"])
+        .env("BBCONNECT_TEST_NO_BUS_DIR", dir.path())
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            format!("unix:path={}/no-bus-here", runtime.path().display()),
+        )
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .output()
+        .expect("run child");
+    assert!(
+        out.status.success(),
+        "child failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File).expect("open");
+    let saved = store
+        .get("nobus")
+        .expect("get")
+        .expect("the child saved it");
+    assert_eq!(saved.secret_store, "file");
+    assert_eq!(
+        store.secret("nobus").expect("secret").expose_secret(),
+        "test-token-nobus"
+    );
+    assert!(store.get("strict").expect("get").is_none());
+}
