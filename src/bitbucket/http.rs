@@ -294,19 +294,48 @@ impl Http {
         }
     }
 
+    /// A request that changes something (POST, PUT, DELETE). Never retried: a lost answer
+    /// does not mean the change did not happen, and the callers re-read state instead.
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        auth: &Auth,
+        body: Option<&Value>,
+    ) -> Result<JsonResponse, HttpError> {
+        let parsed = url::Url::parse(url).map_err(|_| HttpError::BadUrl { url: quote(url) })?;
+        let host = host_label(&parsed);
+        self.once_with(method, &parsed, &host, auth, body).await
+    }
+
     async fn once(
         &self,
         url: &url::Url,
         host: &str,
         auth: &Auth,
     ) -> Result<JsonResponse, HttpError> {
+        self.once_with(reqwest::Method::GET, url, host, auth, None)
+            .await
+    }
+
+    async fn once_with(
+        &self,
+        method: reqwest::Method,
+        url: &url::Url,
+        host: &str,
+        auth: &Auth,
+        body: Option<&Value>,
+    ) -> Result<JsonResponse, HttpError> {
         let path = url.path().to_string();
         // The semaphore is only closed on drop of every clone, which cannot happen while we hold one.
         let _permit = self.limit.acquire().await.ok();
         let mut req = self
             .client
-            .get(url.clone())
+            .request(method, url.clone())
             .header(reqwest::header::ACCEPT, "application/json");
+        if let Some(body) = body {
+            req = req.json(body);
+        }
         req = match auth {
             Auth::None => req,
             Auth::Basic { user, secret } => req.basic_auth(user, Some(secret.expose_secret())),
