@@ -7,6 +7,7 @@ pub mod errors;
 pub mod explain;
 pub mod http;
 pub mod model;
+pub mod oauth;
 pub mod server;
 pub mod urls;
 pub mod webhooks;
