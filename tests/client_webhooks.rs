@@ -2,7 +2,8 @@
 //! and refused with the admin-rights wording when the credential is not an admin.
 
 use bbconnect::bitbucket::model::{
-    AuthKind, ConnectionSpec, Credentials, FailureClass, Provider, WebhookChange, WebhookSpec,
+    AuthKind, CheckStatus, ConnectionSpec, Credentials, FailureClass, Provider, WebhookChange,
+    WebhookSpec,
 };
 use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
 use bbconnect::sim::{self, SimConfig, SimHandle};
@@ -66,7 +67,16 @@ async fn lifecycle(c: &Client, repo: &str) {
         c.find_webhook(repo, &first.id).await.unwrap().map(|h| h.id),
         Some(first.id.clone())
     );
+    assert_eq!(
+        c.webhook_row(repo, &first.id).await.status,
+        CheckStatus::Passed
+    );
     assert!(c.delete_webhook(repo, &first.id).await.unwrap());
+    assert_eq!(
+        c.webhook_row(repo, &first.id).await.status,
+        CheckStatus::Failed,
+        "check notices the hook is gone"
+    );
     assert_eq!(
         c.find_webhook(repo, &first.id).await.unwrap(),
         None,

@@ -7,7 +7,9 @@ use serde_json::{Value, json};
 
 use super::Client;
 use super::http::HttpError;
-use super::model::{FailureClass, Problem, Provider, Webhook, WebhookChange, WebhookSpec};
+use super::model::{
+    CheckItem, FailureClass, Problem, Provider, Webhook, WebhookChange, WebhookSpec,
+};
 use super::urls;
 use crate::sanitize::clean;
 
@@ -100,6 +102,38 @@ pub fn already_as_asked(hook: &Webhook, spec: &WebhookSpec) -> bool {
     have.sort();
     want.sort();
     hook.active && have == want && spec.secret.is_none()
+}
+
+/// The row for a saved hook, from what the server said. Pure.
+pub fn webhook_row_from(id: &str, found: Result<Option<Webhook>, Problem>) -> CheckItem {
+    let title = "Saved webhook in place";
+    match found {
+        Ok(Some(h)) if h.active => CheckItem::passed(
+            "webhook",
+            title,
+            format!("Webhook {} is active ({}).", h.id, h.url),
+        ),
+        Ok(Some(h)) => CheckItem::warning(
+            "webhook",
+            title,
+            format!(
+                "Webhook {} exists but is switched off: CI hears of no push.",
+                h.id
+            ),
+            "Enable it in the repository's webhook settings, or run connect again with --webhook-url.",
+        ),
+        Ok(None) => CheckItem::failed(
+            "webhook",
+            title,
+            FailureClass::Other,
+            format!(
+                "Webhook {} is gone from the repository: CI hears of no push.",
+                clean(id)
+            ),
+            "Run connect again with --webhook-url to recreate it.",
+        ),
+        Err(p) => CheckItem::warning("webhook", title, p.what, p.fix),
+    }
 }
 
 /// Failures on hook calls, with the admin-rights wording the webhook step needs.
@@ -262,6 +296,12 @@ impl Client {
         }
     }
 
+    /// The `webhook` check row for a saved hook: it may have been deleted or switched off
+    /// behind our back, and then CI silently stops hearing about pushes.
+    pub async fn webhook_row(&self, repo: &str, id: &str) -> CheckItem {
+        webhook_row_from(id, self.find_webhook(repo, id).await)
+    }
+
     /// Deletes the hook; `Ok(false)` when it was already gone.
     pub async fn delete_webhook(&self, repo: &str, id: &str) -> Result<bool, Problem> {
         self.guard_transport()?;
@@ -343,6 +383,29 @@ mod tests {
             ..hook
         };
         assert!(!already_as_asked(&inactive, &spec(None)));
+    }
+
+    #[test]
+    fn saved_hook_rows() {
+        use crate::bitbucket::model::CheckStatus;
+        let h = Webhook {
+            id: "7".into(),
+            url: "https://ci/h".into(),
+            events: vec![],
+            active: true,
+        };
+        assert_eq!(
+            webhook_row_from("7", Ok(Some(h.clone()))).status,
+            CheckStatus::Passed
+        );
+        let off = Webhook { active: false, ..h };
+        assert_eq!(
+            webhook_row_from("7", Ok(Some(off))).status,
+            CheckStatus::Warning
+        );
+        let gone = webhook_row_from("7", Ok(None));
+        assert_eq!(gone.status, CheckStatus::Failed);
+        assert!(gone.detail.contains("gone"));
     }
 
     #[test]
