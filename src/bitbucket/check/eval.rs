@@ -74,6 +74,17 @@ pub fn eval_failure(
             p.what,
             p.fix,
         ),
+        // An SSO gateway answers API calls by sending the browser to its login page.
+        HttpError::Redirect { location, .. } if looks_like_login(location) => CheckItem::failed(
+            "html_login",
+            "JSON API, not a login page",
+            FailureClass::Other,
+            format!(
+                "{} (a login page: an SSO proxy is in front of the API)",
+                p.what
+            ),
+            "Use the server's direct URL, or ask the admin to exempt the REST API from the SSO login.",
+        ),
         HttpError::Status { status: 410, .. } => CheckItem::failed(
             "gone",
             "Endpoint still exists",
@@ -83,6 +94,21 @@ pub fn eval_failure(
         ),
         _ => CheckItem::failed(id, title, p.class, p.what, p.fix),
     }
+}
+
+fn looks_like_login(location: &str) -> bool {
+    let l = location.to_ascii_lowercase();
+    [
+        "login",
+        "signin",
+        "sign-in",
+        "sso",
+        "saml",
+        "oauth2/authorize",
+        "/auth",
+    ]
+    .iter()
+    .any(|k| l.contains(k))
 }
 
 /// Reachability from an unauthenticated request: any HTTP answer means the server is there.
@@ -482,6 +508,29 @@ mod tests {
         };
         let r = eval_reach(&Err(down), "https://bb.corp", AuthKind::HttpTokenUser);
         assert_eq!(r.class, Some(FailureClass::Unreachable));
+    }
+
+    #[test]
+    fn redirect_to_a_login_page_is_html_login() {
+        let sso = HttpError::Redirect {
+            host: "h".into(),
+            path: "/rest/api/1.0/repos".into(),
+            location: "https://sso.corp/saml/login?next=x".into(),
+        };
+        assert_eq!(
+            eval_failure("reach", "x", &sso, AuthKind::HttpTokenUser, "").id,
+            "html_login"
+        );
+        let moved = HttpError::Redirect {
+            host: "h".into(),
+            path: "/".into(),
+            location: "https://bb.corp/".into(),
+        };
+        let row = eval_failure("reach", "x", &moved, AuthKind::HttpTokenUser, "");
+        assert_eq!(
+            (row.id.as_str(), row.class),
+            ("reach", Some(FailureClass::Input))
+        );
     }
 
     #[test]
