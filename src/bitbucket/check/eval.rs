@@ -105,7 +105,7 @@ fn looks_like_login(location: &str) -> bool {
         "sso",
         "saml",
         "oauth2/authorize",
-        "/auth",
+        "/auth/",
     ]
     .iter()
     .any(|k| l.contains(k))
