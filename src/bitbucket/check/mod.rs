@@ -56,7 +56,7 @@ pub(crate) async fn run(client: &Client, progress: Progress<'_>) -> CheckReport 
     run.report
 }
 
-/// Transport row then the unauthenticated reach; returns whether credentials may be sent.
+/// The transport row; returns whether the credential may be sent at all.
 fn transport_allows(client: &Client, run: &mut Run) -> bool {
     run.push(eval_transport(
         &client.inner().api,
