@@ -127,6 +127,16 @@ async fn listing_with_size_fetches_every_page_exactly_once() {
     assert_eq!(total, all.len());
     let unique: HashSet<&str> = all.iter().map(|r| r.full_name.as_str()).collect();
     assert_eq!(unique.len(), all.len(), "no repository twice");
+    assert!(all.iter().all(|r| !r.name.chars().any(char::is_control)));
+    let evil = all
+        .iter()
+        .find(|r| r.slug == "evil-repo")
+        .expect("the data set's hostile repository is listed");
+    assert!(
+        evil.name.starts_with("evil\u{241b}]0;pwned"),
+        "the escape is shown as a visible symbol: {:?}",
+        evil.name
+    );
     let hint = pages[0]
         .total_hint
         .expect("Cloud pages carry size, so a total is known");

@@ -204,6 +204,19 @@ async fn listing_pages_through_a_capped_limit_and_sees_each_repository_once() {
     );
     let unique: HashSet<&str> = all.iter().map(|r| r.full_name.as_str()).collect();
     assert_eq!(unique.len(), all.len(), "no repository twice");
+    assert!(
+        all.iter().all(|r| !r.name.chars().any(char::is_control)),
+        "server text reaches callers without control characters"
+    );
+    let evil = all
+        .iter()
+        .find(|r| r.slug == "evil-repo")
+        .expect("the data set's hostile repository is listed");
+    assert!(
+        evil.name.starts_with("evil\u{241b}]0;pwned"),
+        "the escape is shown as a visible symbol: {:?}",
+        evil.name
+    );
 
     // The same set with the server's default cap: paging changes nothing.
     let sim2 = sim_with(SimConfig {

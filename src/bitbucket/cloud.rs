@@ -304,9 +304,7 @@ pub(crate) async fn list_all(
     }
     let mut pages: Vec<Option<(String, CloudPage)>> = vec![None; spaces.len()];
     while let Some(joined) = firsts.join_next().await {
-        let Ok((i, url, result)) = joined else {
-            continue;
-        };
+        let (i, url, result) = joined.map_err(|e| task_failed(client, &e))?;
         pages[i] = Some((url, parse_page(&result?.body)));
     }
     let total_hint = pages
@@ -362,8 +360,18 @@ pub(crate) async fn list_all(
             return Ok(sent);
         }
     }
-    rest.shutdown().await;
+    // Every sender is gone, so every task has ended; a panicked one would mean missing pages.
+    while let Some(joined) = rest.join_next().await {
+        joined.map_err(|e| task_failed(client, &e))?;
+    }
     Ok(sent)
+}
+
+fn task_failed(client: &Client, e: &tokio::task::JoinError) -> HttpError {
+    super::http::bad_shape(
+        &client.inner().api,
+        format!("a page fetch stopped unexpectedly ({e}); the list would be incomplete"),
+    )
 }
 
 /// Without `size`, the only way on is `next`, one page after another.

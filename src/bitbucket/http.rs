@@ -161,6 +161,13 @@ impl ScopeHeaders {
     }
 }
 
+/// What a state-changing request carries.
+#[derive(Clone, Copy)]
+enum Payload<'a> {
+    Json(&'a Value),
+    Form(&'a [(&'a str, &'a str)]),
+}
+
 /// A 2xx JSON answer.
 #[derive(Debug, Clone)]
 pub struct JsonResponse {
@@ -294,19 +301,70 @@ impl Http {
         }
     }
 
+    /// A request that changes something (POST, PUT, DELETE). Never retried: a lost answer
+    /// does not mean the change did not happen, and the callers re-read state instead.
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        auth: &Auth,
+        body: Option<&Value>,
+    ) -> Result<JsonResponse, HttpError> {
+        let parsed = url::Url::parse(url).map_err(|_| HttpError::BadUrl { url: quote(url) })?;
+        let host = host_label(&parsed);
+        self.once_with(method, &parsed, &host, auth, body.map(Payload::Json))
+            .await
+    }
+
+    /// POST a form (OAuth's token endpoint takes nothing else). Not retried, like `send_json`.
+    pub async fn post_form(
+        &self,
+        url: &str,
+        auth: &Auth,
+        form: &[(&str, &str)],
+    ) -> Result<JsonResponse, HttpError> {
+        let parsed = url::Url::parse(url).map_err(|_| HttpError::BadUrl { url: quote(url) })?;
+        let host = host_label(&parsed);
+        self.once_with(
+            reqwest::Method::POST,
+            &parsed,
+            &host,
+            auth,
+            Some(Payload::Form(form)),
+        )
+        .await
+    }
+
     async fn once(
         &self,
         url: &url::Url,
         host: &str,
         auth: &Auth,
     ) -> Result<JsonResponse, HttpError> {
+        self.once_with(reqwest::Method::GET, url, host, auth, None)
+            .await
+    }
+
+    async fn once_with(
+        &self,
+        method: reqwest::Method,
+        url: &url::Url,
+        host: &str,
+        auth: &Auth,
+        body: Option<Payload<'_>>,
+    ) -> Result<JsonResponse, HttpError> {
         let path = url.path().to_string();
         // The semaphore is only closed on drop of every clone, which cannot happen while we hold one.
         let _permit = self.limit.acquire().await.ok();
         let mut req = self
             .client
-            .get(url.clone())
+            .request(method, url.clone())
             .header(reqwest::header::ACCEPT, "application/json");
+        req = match body {
+            Some(Payload::Json(v)) => req.json(v),
+            Some(Payload::Form(f)) => req.form(f),
+            None => req,
+        };
         req = match auth {
             Auth::None => req,
             Auth::Basic { user, secret } => req.basic_auth(user, Some(secret.expose_secret())),

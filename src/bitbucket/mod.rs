@@ -7,8 +7,10 @@ pub mod errors;
 pub mod explain;
 pub mod http;
 pub mod model;
+pub mod oauth;
 pub mod server;
 pub mod urls;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -291,6 +293,24 @@ impl Client {
             Auth::None
         };
         self.inner.http.get_json(url, &auth, progress).await
+    }
+
+    /// A state-changing request, refused before sending over an insecure transport.
+    pub(crate) async fn send(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<JsonResponse, HttpError> {
+        if self.insecure_transport() && !self.inner.options.allow_http {
+            return Err(HttpError::BadUrl {
+                url: format!("{url} (plain http refused)"),
+            });
+        }
+        self.inner
+            .http
+            .send_json(method, url, &self.auth(), body)
+            .await
     }
 
     pub(crate) fn problem(&self, err: &HttpError) -> Problem {

@@ -369,3 +369,36 @@ pub struct SavedInfo {
     pub secret_location: String,
     pub clone_https: Option<String>,
 }
+
+/// A webhook to put on a repository (the CI's endpoint). Added by the client room for the
+/// webhook step; plain data so the wizard can hold it.
+#[derive(Debug, Clone)]
+pub struct WebhookSpec {
+    /// Shown in the repository's settings (DC `name`, Cloud `description`).
+    pub name: String,
+    pub url: String,
+    /// Product event names, e.g. `repo:push` (Cloud) or `repo:refs_changed` (DC).
+    pub events: Vec<String>,
+    /// Signs deliveries; never read back from the server.
+    pub secret: Option<SecretString>,
+}
+
+/// A webhook as the server holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Webhook {
+    /// DC: the numeric id; Cloud: the uuid with braces.
+    pub id: String,
+    pub url: String,
+    pub events: Vec<String>,
+    pub active: bool,
+}
+
+/// What `ensure_webhook` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookChange {
+    Created,
+    Updated,
+    /// Already there as asked: nothing sent.
+    Kept,
+}
