@@ -195,8 +195,8 @@ fn read_secret(token_stdin: bool) -> Result<SecretString, Failure> {
         }
     };
     let trimmed = raw.trim_end_matches(['\n', '\r']).to_string();
-    if let Some(msg) = validate::secret(&trimmed) {
-        return Err(usage(format!("The secret is not usable: {msg}."), "Paste the token exactly as Bitbucket showed it."));
+    if let Err(msg) = validate::secret(&trimmed, "token") {
+        return Err(usage(format!("The secret is not usable. {msg}"), "Pass the token exactly as Bitbucket showed it."));
     }
     Ok(SecretString::from(trimmed))
 }
@@ -246,10 +246,33 @@ pub fn spec_from_args(args: &ConnectArgs, endpoints: &Endpoints) -> Result<Conne
         username,
         repo: args.repo.clone(),
     };
-    if let Some((field, msg)) = validate::spec(&spec).into_iter().next() {
-        return Err(usage(format!("{field}: {msg}."), "Correct the flag and run again."));
+    if let Some((flag, msg)) = spec_errors(&spec).into_iter().next() {
+        return Err(usage(format!("{flag}: {msg}"), format!("Correct {flag} and run again.")));
     }
     Ok(spec)
+}
+
+/// The wizard form's field rules, applied to the flags: the first message per flag.
+fn spec_errors(spec: &ConnectionSpec) -> Vec<(&'static str, String)> {
+    let mut errors = Vec::new();
+    let mut push = |flag: &'static str, r: Result<(), String>| {
+        if let Err(msg) = r {
+            errors.push((flag, msg));
+        }
+    };
+    push("--name", validate::connection_name(&spec.name, &[]));
+    push("--url", validate::server_url(&spec.url));
+    let user = spec.username.as_deref().unwrap_or("");
+    match spec.auth {
+        AuthKind::ApiToken => push("--email", validate::email(user)),
+        AuthKind::AppPassword | AuthKind::HttpTokenUser => push("--username", validate::username(user)),
+        AuthKind::OAuth | AuthKind::RepoToken | AuthKind::HttpTokenRepo => {}
+    }
+    if matches!(spec.auth, AuthKind::RepoToken | AuthKind::HttpTokenRepo) || spec.repo.is_some() {
+        let repo = spec.repo.as_deref().unwrap_or("");
+        push("--repo", validate::repo_path(repo, spec.provider));
+    }
+    errors
 }
 
 fn print_report(report: &CheckReport, name: &str) {
@@ -261,10 +284,8 @@ fn print_report(report: &CheckReport, name: &str) {
             CheckStatus::Failed => "FAIL",
         };
         eprintln!("  [{mark}] {}: {}", clean(&item.title), clean(&item.detail));
-        if let Some(fix) = &item.fix {
-            if item.status != CheckStatus::Passed {
-                eprintln!("         fix: {}", clean(fix));
-            }
+        if let Some(fix) = item.fix.as_ref().filter(|_| item.status != CheckStatus::Passed) {
+            eprintln!("         fix: {}", clean(fix));
         }
     }
 }
