@@ -28,7 +28,11 @@ pub enum Outcome {
 
 /// Runs the wizard until it quits. The terminal is restored on every path out of here,
 /// including a panic (ratatui's hook) and SIGTERM/SIGHUP (handled in the loop).
-pub async fn run(wizard: Wizard, worker: WorkerHandle, replies: mpsc::UnboundedReceiver<Msg>) -> io::Result<Outcome> {
+pub async fn run(
+    wizard: Wizard,
+    worker: WorkerHandle,
+    replies: mpsc::UnboundedReceiver<Msg>,
+) -> io::Result<Outcome> {
     let mut terminal = ratatui::init();
     let result = event_loop(&mut terminal, wizard, worker, replies).await;
     ratatui::restore();

@@ -10,8 +10,8 @@ use secrecy::SecretString;
 use serde_json::json;
 
 use crate::bitbucket::model::{
-    AuthKind, CheckReport, CheckStatus, ConnectionSpec, Credentials, FailureClass, Problem, Provider,
-    Repo,
+    AuthKind, CheckReport, CheckStatus, ConnectionSpec, Credentials, FailureClass, Problem,
+    Provider, Repo,
 };
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
 use crate::engine;
@@ -196,13 +196,19 @@ fn read_secret(token_stdin: bool) -> Result<SecretString, Failure> {
     };
     let trimmed = raw.trim_end_matches(['\n', '\r']).to_string();
     if let Err(msg) = validate::secret(&trimmed, "token") {
-        return Err(usage(format!("The secret is not usable. {msg}"), "Pass the token exactly as Bitbucket showed it."));
+        return Err(usage(
+            format!("The secret is not usable. {msg}"),
+            "Pass the token exactly as Bitbucket showed it.",
+        ));
     }
     Ok(SecretString::from(trimmed))
 }
 
 /// Builds the connection spec from the flags, with the same validation as the wizard's form.
-pub fn spec_from_args(args: &ConnectArgs, endpoints: &Endpoints) -> Result<ConnectionSpec, Failure> {
+pub fn spec_from_args(
+    args: &ConnectArgs,
+    endpoints: &Endpoints,
+) -> Result<ConnectionSpec, Failure> {
     let provider = Provider::from(args.provider);
     let auth = AuthKind::from_cli_name(&args.auth).ok_or_else(|| {
         usage(
@@ -212,11 +218,20 @@ pub fn spec_from_args(args: &ConnectArgs, endpoints: &Endpoints) -> Result<Conne
     })?;
     if auth.provider() != provider {
         return Err(usage(
-            format!("`{}` is not a {} credential type.", auth.cli_name(), provider.label()),
+            format!(
+                "`{}` is not a {} credential type.",
+                auth.cli_name(),
+                provider.label()
+            ),
             format!(
                 "For {} use one of: {}.",
                 provider.cli_name(),
-                provider.auth_kinds().iter().map(|k| k.cli_name()).collect::<Vec<_>>().join(", ")
+                provider
+                    .auth_kinds()
+                    .iter()
+                    .map(|k| k.cli_name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         ));
     }
@@ -225,7 +240,12 @@ pub fn spec_from_args(args: &ConnectArgs, endpoints: &Endpoints) -> Result<Conne
             message: format!(
                 "`{}` is not available yet in this version of bbconnect.\n  fix: use {} for now.",
                 auth.cli_name(),
-                AuthKind::ALL.iter().filter(|k| k.available() && k.provider() == provider).map(|k| k.cli_name()).collect::<Vec<_>>().join(" or ")
+                AuthKind::ALL
+                    .iter()
+                    .filter(|k| k.available() && k.provider() == provider)
+                    .map(|k| k.cli_name())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
             ),
             code: 1,
         });
@@ -234,7 +254,10 @@ pub fn spec_from_args(args: &ConnectArgs, endpoints: &Endpoints) -> Result<Conne
         (Some(u), _) => u.trim().to_string(),
         (None, Provider::Cloud) => endpoints.cloud_web.clone(),
         (None, Provider::Server) => {
-            return Err(usage("--url is required for Bitbucket Server / Data Center.", "Pass the server's base URL, e.g. --url https://bitbucket.example.com."));
+            return Err(usage(
+                "--url is required for Bitbucket Server / Data Center.",
+                "Pass the server's base URL, e.g. --url https://bitbucket.example.com.",
+            ));
         }
     };
     let username = args.email.clone().or_else(|| args.username.clone());
@@ -247,7 +270,10 @@ pub fn spec_from_args(args: &ConnectArgs, endpoints: &Endpoints) -> Result<Conne
         repo: args.repo.clone(),
     };
     if let Some((flag, msg)) = spec_errors(&spec).into_iter().next() {
-        return Err(usage(format!("{flag}: {msg}"), format!("Correct {flag} and run again.")));
+        return Err(usage(
+            format!("{flag}: {msg}"),
+            format!("Correct {flag} and run again."),
+        ));
     }
     Ok(spec)
 }
@@ -265,7 +291,9 @@ fn spec_errors(spec: &ConnectionSpec) -> Vec<(&'static str, String)> {
     let user = spec.username.as_deref().unwrap_or("");
     match spec.auth {
         AuthKind::ApiToken => push("--email", validate::email(user)),
-        AuthKind::AppPassword | AuthKind::HttpTokenUser => push("--username", validate::username(user)),
+        AuthKind::AppPassword | AuthKind::HttpTokenUser => {
+            push("--username", validate::username(user))
+        }
         AuthKind::OAuth | AuthKind::RepoToken | AuthKind::HttpTokenRepo => {}
     }
     if matches!(spec.auth, AuthKind::RepoToken | AuthKind::HttpTokenRepo) || spec.repo.is_some() {
@@ -284,7 +312,11 @@ fn print_report(report: &CheckReport, name: &str) {
             CheckStatus::Failed => "FAIL",
         };
         eprintln!("  [{mark}] {}: {}", clean(&item.title), clean(&item.detail));
-        if let Some(fix) = item.fix.as_ref().filter(|_| item.status != CheckStatus::Passed) {
+        if let Some(fix) = item
+            .fix
+            .as_ref()
+            .filter(|_| item.status != CheckStatus::Passed)
+        {
             eprintln!("         fix: {}", clean(fix));
         }
     }
@@ -295,11 +327,17 @@ fn report_json(report: &CheckReport) -> serde_json::Value {
 }
 
 fn find_repo<'a>(repos: &'a [Repo], wanted: &str) -> Option<&'a Repo> {
-    repos.iter().find(|r| r.full_name.eq_ignore_ascii_case(wanted))
+    repos
+        .iter()
+        .find(|r| r.full_name.eq_ignore_ascii_case(wanted))
 }
 
 /// `bbconnect connect`.
-pub async fn connect(args: ConnectArgs, store: &Store, endpoints: &Endpoints) -> Result<(), Failure> {
+pub async fn connect(
+    args: ConnectArgs,
+    store: &Store,
+    endpoints: &Endpoints,
+) -> Result<(), Failure> {
     let spec = spec_from_args(&args, endpoints)?;
     if !args.replace && store.get(&spec.name).map_err(Problem::from)?.is_some() {
         return Err(usage(
@@ -314,8 +352,14 @@ pub async fn connect(args: ConnectArgs, store: &Store, endpoints: &Endpoints) ->
         });
     }
     let secret = read_secret(args.token_stdin)?;
-    let creds = Credentials { spec: spec.clone(), secret };
-    let options = ClientOptions { allow_http: args.allow_http, ..ClientOptions::default() };
+    let creds = Credentials {
+        spec: spec.clone(),
+        secret,
+    };
+    let options = ClientOptions {
+        allow_http: args.allow_http,
+        ..ClientOptions::default()
+    };
     let client = Client::new(creds.clone(), endpoints, options)?;
     let report = client.check(None).await;
     if !args.json {
@@ -323,9 +367,16 @@ pub async fn connect(args: ConnectArgs, store: &Store, endpoints: &Endpoints) ->
     }
     if !report.passed() {
         if args.json {
-            println!("{}", json!({"ok": false, "name": spec.name, "checks": report_json(&report)}));
+            println!(
+                "{}",
+                json!({"ok": false, "name": spec.name, "checks": report_json(&report)})
+            );
         }
-        return Err(Failure { message: "The connection was not saved: fix the failed checks above and run again.".into(), code: report.exit_code() });
+        return Err(Failure {
+            message: "The connection was not saved: fix the failed checks above and run again."
+                .into(),
+            code: report.exit_code(),
+        });
     }
     let repo = match &spec.repo {
         None => None,
@@ -346,7 +397,9 @@ pub async fn connect(args: ConnectArgs, store: &Store, endpoints: &Endpoints) ->
     };
     let user = report.identity.as_ref().map(|i| i.username.clone());
     let conn = engine::saved_connection(&spec, user.clone(), repo.as_ref(), engine::now_rfc3339());
-    let saved = store.save(conn, &creds.secret, args.replace).map_err(Problem::from)?;
+    let saved = store
+        .save(conn, &creds.secret, args.replace)
+        .map_err(Problem::from)?;
     if args.json {
         println!(
             "{}",
@@ -365,7 +418,11 @@ pub async fn connect(args: ConnectArgs, store: &Store, endpoints: &Endpoints) ->
             })
         );
     } else {
-        println!("Saved connection `{}` in {}.", clean(&saved.name), saved.config_file);
+        println!(
+            "Saved connection `{}` in {}.",
+            clean(&saved.name),
+            saved.config_file
+        );
         println!("Secret: {}", saved.secret_location);
         if let Some(url) = &saved.clone_https {
             println!("Clone: git clone {}", clean(url));
@@ -395,11 +452,17 @@ fn connection_json(c: &SavedConnection) -> serde_json::Value {
 pub fn list(store: &Store, as_json: bool) -> Result<(), Failure> {
     let conns = store.list().map_err(Problem::from)?;
     if as_json {
-        println!("{}", serde_json::Value::Array(conns.iter().map(connection_json).collect()));
+        println!(
+            "{}",
+            serde_json::Value::Array(conns.iter().map(connection_json).collect())
+        );
         return Ok(());
     }
     if conns.is_empty() {
-        println!("No saved connections in {}. Run `bbconnect` to add one.", store.config_file().display());
+        println!(
+            "No saved connections in {}. Run `bbconnect` to add one.",
+            store.config_file().display()
+        );
         return Ok(());
     }
     for c in &conns {
@@ -419,7 +482,10 @@ pub fn list(store: &Store, as_json: bool) -> Result<(), Failure> {
 
 fn credentials_of(store: &Store, name: &str) -> Result<(SavedConnection, Credentials), Failure> {
     let conn = store.get(name).map_err(Problem::from)?.ok_or_else(|| {
-        usage(format!("No saved connection named `{}`.", clean(name)), "Run `bbconnect list` to see the saved ones.")
+        usage(
+            format!("No saved connection named `{}`.", clean(name)),
+            "Run `bbconnect list` to see the saved ones.",
+        )
     })?;
     let secret = store.secret(name).map_err(Problem::from)?;
     let spec = ConnectionSpec {
@@ -434,14 +500,27 @@ fn credentials_of(store: &Store, name: &str) -> Result<(SavedConnection, Credent
 }
 
 /// `bbconnect check`: exits with the code of the worst result.
-pub async fn check(store: &Store, endpoints: &Endpoints, names: Vec<String>, as_json: bool) -> Result<(), Failure> {
+pub async fn check(
+    store: &Store,
+    endpoints: &Endpoints,
+    names: Vec<String>,
+    as_json: bool,
+) -> Result<(), Failure> {
     let names = if names.is_empty() {
-        store.list().map_err(Problem::from)?.into_iter().map(|c| c.name).collect()
+        store
+            .list()
+            .map_err(Problem::from)?
+            .into_iter()
+            .map(|c| c.name)
+            .collect()
     } else {
         names
     };
     if names.is_empty() {
-        return Err(usage("No saved connections to check.", "Add one with `bbconnect` or `bbconnect connect`."));
+        return Err(usage(
+            "No saved connections to check.",
+            "Add one with `bbconnect` or `bbconnect connect`.",
+        ));
     }
     let mut worst = 0;
     let mut out = Vec::new();
@@ -461,17 +540,32 @@ pub async fn check(store: &Store, endpoints: &Endpoints, names: Vec<String>, as_
     if as_json {
         println!("{}", serde_json::Value::Array(out));
     }
-    if worst == 0 { Ok(()) } else { Err(Failure { message: "Some checks failed.".into(), code: worst }) }
+    if worst == 0 {
+        Ok(())
+    } else {
+        Err(Failure {
+            message: "Some checks failed.".into(),
+            code: worst,
+        })
+    }
 }
 
 /// `bbconnect repos`.
-pub async fn repos(store: &Store, endpoints: &Endpoints, name: &str, filter: Option<&str>, as_json: bool) -> Result<(), Failure> {
+pub async fn repos(
+    store: &Store,
+    endpoints: &Endpoints,
+    name: &str,
+    filter: Option<&str>,
+    as_json: bool,
+) -> Result<(), Failure> {
     let (_, creds) = credentials_of(store, name)?;
     let client = Client::new(creds, endpoints, ClientOptions::default())?;
     let mut repos = client.list_all_repos().await?;
     if let Some(f) = filter {
         let f = f.to_lowercase();
-        repos.retain(|r| r.full_name.to_lowercase().contains(&f) || r.name.to_lowercase().contains(&f));
+        repos.retain(|r| {
+            r.full_name.to_lowercase().contains(&f) || r.name.to_lowercase().contains(&f)
+        });
     }
     repos.sort_by(|a, b| a.full_name.cmp(&b.full_name));
     if as_json {
@@ -489,7 +583,11 @@ pub async fn repos(store: &Store, endpoints: &Endpoints, name: &str, filter: Opt
         println!("{}", serde_json::Value::Array(rows));
     } else {
         for r in &repos {
-            println!("{}\t{}", clean(&r.full_name), clean(r.clone_https.as_deref().unwrap_or("")));
+            println!(
+                "{}\t{}",
+                clean(&r.full_name),
+                clean(r.clone_https.as_deref().unwrap_or(""))
+            );
         }
     }
     Ok(())

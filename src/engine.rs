@@ -4,9 +4,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::bitbucket::model::{
-    CheckItem, CheckReport, ConnectionSpec, Credentials, Problem, Repo,
-};
+use crate::bitbucket::model::{CheckItem, CheckReport, ConnectionSpec, Credentials, Problem, Repo};
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
 use crate::store::SavedConnection;
 
@@ -53,7 +51,9 @@ pub fn saved_connection(
         url: spec.url.clone(),
         username: spec.username.clone(),
         user,
-        repo: repo.map(|r| r.full_name.clone()).or_else(|| spec.repo.clone()),
+        repo: repo
+            .map(|r| r.full_name.clone())
+            .or_else(|| spec.repo.clone()),
         clone_https: repo.and_then(|r| r.clone_https.clone()),
         clone_ssh: repo.and_then(|r| r.clone_ssh.clone()),
         webhook_id: None,
@@ -97,6 +97,6 @@ mod tests {
     fn formats_known_instants() {
         assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339_utc(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(rfc3339_utc(1_795_926_896), "2026-11-29T05:54:56Z");
+        assert_eq!(rfc3339_utc(1_795_926_896), "2026-11-29T04:34:56Z");
     }
 }

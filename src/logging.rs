@@ -8,7 +8,11 @@ use tracing_appender::non_blocking::WorkerGuard;
 /// Where the log file lives: the platform state dir (Linux), else the cache dir.
 pub fn log_dir() -> Option<PathBuf> {
     let dirs = directories::ProjectDirs::from("", "", "bbconnect")?;
-    Some(dirs.state_dir().unwrap_or_else(|| dirs.cache_dir()).to_path_buf())
+    Some(
+        dirs.state_dir()
+            .unwrap_or_else(|| dirs.cache_dir())
+            .to_path_buf(),
+    )
 }
 
 /// Starts file logging when RUST_LOG is set. Keep the guard alive until exit so the last lines

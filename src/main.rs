@@ -9,17 +9,20 @@ use tokio::sync::mpsc;
 use bbconnect::app::{self, Outcome};
 use bbconnect::bitbucket::{ClientOptions, Endpoints};
 use bbconnect::cli::{self, Cli, Command, Failure};
+use bbconnect::logging;
 use bbconnect::sanitize::clean;
 use bbconnect::sim::{self, SimConfig};
 use bbconnect::store::{SecretStoreMode, Store};
 use bbconnect::wizard::{Wizard, WizardConfig};
 use bbconnect::worker::{self, WorkerContext};
-use bbconnect::logging;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let _log_guard = logging::init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("bbconnect: could not start the async runtime: {e}");
@@ -76,8 +79,14 @@ async fn demo() -> Result<(), Failure> {
     })?;
     let store = Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File)
         .map_err(|e| Failure::from(bbconnect::bitbucket::model::Problem::from(e)))?;
-    let endpoints = Endpoints { cloud_api: sim.cloud_api_url(), cloud_web: sim.cloud_web_url() };
-    let mut notes = vec![format!("Demo: a simulated Bitbucket runs at {} (Cloud and Data Center).", sim.base_url())];
+    let endpoints = Endpoints {
+        cloud_api: sim.cloud_api_url(),
+        cloud_web: sim.cloud_web_url(),
+    };
+    let mut notes = vec![format!(
+        "Demo: a simulated Bitbucket runs at {} (Cloud and Data Center).",
+        sim.base_url()
+    )];
     for c in sim::demo_credentials() {
         let mut line = format!("{} {}: {} / {}", c.product, c.auth, c.username, c.secret);
         if let Some(repo) = &c.repo {
@@ -88,7 +97,10 @@ async fn demo() -> Result<(), Failure> {
     let result = interactive(store, endpoints, notes, Some(sim.server_url())).await;
     sim.shutdown().await;
     if result.is_ok() {
-        println!("The demo connection was kept in a temporary directory, now removed: {}", dir.path().display());
+        println!(
+            "The demo connection was kept in a temporary directory, now removed: {}",
+            dir.path().display()
+        );
     }
     result
 }
@@ -120,7 +132,11 @@ async fn interactive(
     };
     let (reply_tx, reply_rx) = mpsc::unbounded_channel();
     let handle = worker::spawn(
-        WorkerContext { endpoints, store: Arc::new(store), options: ClientOptions::default() },
+        WorkerContext {
+            endpoints,
+            store: Arc::new(store),
+            options: ClientOptions::default(),
+        },
         reply_tx,
     );
     let outcome = app::run(Wizard::new(config), handle, reply_rx).await.map_err(|e| Failure {
@@ -129,12 +145,19 @@ async fn interactive(
     })?;
     match outcome {
         Outcome::Saved(saved) => {
-            println!("Saved connection `{}` in {}.", clean(&saved.name), saved.config_file);
+            println!(
+                "Saved connection `{}` in {}.",
+                clean(&saved.name),
+                saved.config_file
+            );
             println!("Secret: {}", saved.secret_location);
             if let Some(url) = &saved.clone_https {
                 println!("Clone: git clone {}", clean(url));
             }
-            println!("Use it: bbconnect check {0} | bbconnect repos {0} | bbconnect list", clean(&saved.name));
+            println!(
+                "Use it: bbconnect check {0} | bbconnect repos {0} | bbconnect list",
+                clean(&saved.name)
+            );
         }
         Outcome::Quit => {}
     }

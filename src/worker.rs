@@ -55,11 +55,21 @@ async fn run(
         match effect {
             Effect::CheckCredentials { id, creds } => {
                 abort(&mut check_job);
-                check_job = Some(tokio::spawn(run_check(ctx.clone(), id, creds, replies.clone())));
+                check_job = Some(tokio::spawn(run_check(
+                    ctx.clone(),
+                    id,
+                    creds,
+                    replies.clone(),
+                )));
             }
             Effect::LoadRepos { id, creds } => {
                 abort(&mut repos_job);
-                repos_job = Some(tokio::spawn(run_listing(ctx.clone(), id, creds, replies.clone())));
+                repos_job = Some(tokio::spawn(run_listing(
+                    ctx.clone(),
+                    id,
+                    creds,
+                    replies.clone(),
+                )));
             }
             Effect::CancelRepos => abort(&mut repos_job),
             Effect::Save {
@@ -135,7 +145,10 @@ async fn run_listing(
     let client = match Client::new(creds, &ctx.endpoints, ctx.options.clone()) {
         Ok(client) => client,
         Err(problem) => {
-            let _ = replies.send(Msg::ReposDone { id, result: Err(problem) });
+            let _ = replies.send(Msg::ReposDone {
+                id,
+                result: Err(problem),
+            });
             return;
         }
     };
@@ -160,5 +173,7 @@ fn save(
     user: Option<String>,
 ) -> Result<crate::bitbucket::model::SavedInfo, Problem> {
     let conn = engine::saved_connection(&creds.spec, user, repo, engine::now_rfc3339());
-    store.save(conn, &creds.secret, false).map_err(Problem::from)
+    store
+        .save(conn, &creds.secret, false)
+        .map_err(Problem::from)
 }

@@ -11,9 +11,13 @@ use tokio::process::Command;
 const BIN: &str = env!("CARGO_BIN_EXE_bbconnect");
 
 async fn sim_with(scenario: Scenario) -> SimHandle {
-    sim::start(SimConfig { port: 0, scenario, ..SimConfig::default() })
-        .await
-        .expect("simulator starts on loopback")
+    sim::start(SimConfig {
+        port: 0,
+        scenario,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulator starts on loopback")
 }
 
 /// Runs bbconnect with a private config dir and Cloud pointed at the simulator.
@@ -70,18 +74,37 @@ async fn server_user_token_connects_and_lists_as_json() {
     let out = run(
         &sim,
         dir.path(),
-        &["connect", "--provider", "server", "--auth", "http-token-user", "--name", "dc", "--url", &url, "--username", "alice", "--json"],
+        &[
+            "connect",
+            "--provider",
+            "server",
+            "--auth",
+            "http-token-user",
+            "--name",
+            "dc",
+            "--url",
+            &url,
+            "--username",
+            "alice",
+            "--json",
+        ],
         Some("test-token-alice"),
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("--json prints one JSON document");
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("--json prints one JSON document");
     assert_eq!(v["ok"], true);
     assert_eq!(v["name"], "dc");
     assert_eq!(v["provider"], "server");
     assert_eq!(v["auth"], "http-token-user");
     assert_eq!(v["user"], "alice");
-    assert!(v["checks"]["items"].as_array().is_some_and(|a| !a.is_empty()), "{v}");
+    assert!(
+        v["checks"]["items"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty()),
+        "{v}"
+    );
 
     let out = run(&sim, dir.path(), &["list", "--json"], None).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -90,9 +113,15 @@ async fn server_user_token_connects_and_lists_as_json() {
     assert_eq!(arr.len(), 1);
     assert_eq!(arr[0]["name"], "dc");
     assert_eq!(arr[0]["user"], "alice");
-    assert!(!String::from_utf8_lossy(&out.stdout).contains("test-token-alice"), "list must never print the secret");
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("test-token-alice"),
+        "list must never print the secret"
+    );
     let toml = std::fs::read_to_string(dir.path().join("connections.toml")).unwrap();
-    assert!(!toml.contains("test-token-alice"), "the secret is kept apart from the connections file");
+    assert!(
+        !toml.contains("test-token-alice"),
+        "the secret is kept apart from the connections file"
+    );
     sim.shutdown().await;
 }
 
@@ -102,7 +131,10 @@ async fn cloud_api_token_connects_with_a_repository_from_stdin() {
     let dir = tempfile::tempdir().unwrap();
     // Find a repository the demo user can see, through the simulator's own API.
     let body: serde_json::Value = reqwest::Client::new()
-        .get(format!("{}/user/workspaces?pagelen=100", sim.cloud_api_url()))
+        .get(format!(
+            "{}/user/workspaces?pagelen=100",
+            sim.cloud_api_url()
+        ))
         .basic_auth("alice@example.com", Some("test-token-alice"))
         .send()
         .await
@@ -110,9 +142,15 @@ async fn cloud_api_token_connects_with_a_repository_from_stdin() {
         .json()
         .await
         .unwrap();
-    let ws = body["values"][0]["workspace"]["slug"].as_str().unwrap().to_string();
+    let ws = body["values"][0]["workspace"]["slug"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let repos: serde_json::Value = reqwest::Client::new()
-        .get(format!("{}/repositories/{ws}?role=member&pagelen=10", sim.cloud_api_url()))
+        .get(format!(
+            "{}/repositories/{ws}?role=member&pagelen=10",
+            sim.cloud_api_url()
+        ))
         .basic_auth("alice@example.com", Some("test-token-alice"))
         .send()
         .await
@@ -120,10 +158,27 @@ async fn cloud_api_token_connects_with_a_repository_from_stdin() {
         .json()
         .await
         .unwrap();
-    let full_name = repos["values"][0]["full_name"].as_str().unwrap().to_string();
+    let full_name = repos["values"][0]["full_name"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     let mut child = Command::new(BIN)
-        .args(["connect", "--provider", "cloud", "--auth", "api-token", "--name", "cloud-1", "--email", "alice@example.com", "--repo", &full_name, "--token-stdin", "--json"])
+        .args([
+            "connect",
+            "--provider",
+            "cloud",
+            "--auth",
+            "api-token",
+            "--name",
+            "cloud-1",
+            "--email",
+            "alice@example.com",
+            "--repo",
+            &full_name,
+            "--token-stdin",
+            "--json",
+        ])
         .env("BBCONNECT_CONFIG_DIR", dir.path())
         .env("BBCONNECT_SECRET_STORE", "file")
         .env("BBCONNECT_CLOUD_API_URL", sim.cloud_api_url())
@@ -134,12 +189,23 @@ async fn cloud_api_token_connects_with_a_repository_from_stdin() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(b"test-token-alice\n").await.unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"test-token-alice\n")
+        .await
+        .unwrap();
     let out = child.wait_with_output().await.unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["repo"], full_name.as_str());
-    assert!(v["clone_https"].as_str().is_some_and(|u| u.ends_with(".git") && !u.contains('@')), "{v}");
+    assert!(
+        v["clone_https"]
+            .as_str()
+            .is_some_and(|u| u.ends_with(".git") && !u.contains('@')),
+        "{v}"
+    );
     sim.shutdown().await;
 }
 
@@ -148,19 +214,102 @@ async fn invalid_input_exits_2_and_writes_nothing() {
     let sim = sim_with(Scenario::Normal).await;
     let dir = tempfile::tempdir().unwrap();
     let cases: Vec<(Vec<&str>, Option<&str>)> = vec![
-        (vec!["connect", "--provider", "server", "--auth", "http-token-user", "--name", "x", "--url", "not a url", "--username", "alice"], Some("test-token-alice")),
-        (vec!["connect", "--provider", "server", "--auth", "http-token-user", "--name", "x", "--url", "http://127.0.0.1:1", "--username", "alice"], None),
-        (vec!["connect", "--provider", "server", "--auth", "no-such-type", "--name", "x", "--url", "http://127.0.0.1:1"], Some("test-token-alice")),
-        (vec!["connect", "--provider", "cloud", "--auth", "api-token", "--name", "x", "--email", "alice"], Some("test-token-alice")),
-        (vec!["connect", "--provider", "server", "--auth", "http-token-user", "--name", "bad name!", "--url", "http://127.0.0.1:1", "--username", "alice"], Some("test-token-alice")),
-        (vec!["connect", "--provider", "server"], Some("test-token-alice")),
+        (
+            vec![
+                "connect",
+                "--provider",
+                "server",
+                "--auth",
+                "http-token-user",
+                "--name",
+                "x",
+                "--url",
+                "not a url",
+                "--username",
+                "alice",
+            ],
+            Some("test-token-alice"),
+        ),
+        (
+            vec![
+                "connect",
+                "--provider",
+                "server",
+                "--auth",
+                "http-token-user",
+                "--name",
+                "x",
+                "--url",
+                "http://127.0.0.1:1",
+                "--username",
+                "alice",
+            ],
+            None,
+        ),
+        (
+            vec![
+                "connect",
+                "--provider",
+                "server",
+                "--auth",
+                "no-such-type",
+                "--name",
+                "x",
+                "--url",
+                "http://127.0.0.1:1",
+            ],
+            Some("test-token-alice"),
+        ),
+        (
+            vec![
+                "connect",
+                "--provider",
+                "cloud",
+                "--auth",
+                "api-token",
+                "--name",
+                "x",
+                "--email",
+                "alice",
+            ],
+            Some("test-token-alice"),
+        ),
+        (
+            vec![
+                "connect",
+                "--provider",
+                "server",
+                "--auth",
+                "http-token-user",
+                "--name",
+                "bad name!",
+                "--url",
+                "http://127.0.0.1:1",
+                "--username",
+                "alice",
+            ],
+            Some("test-token-alice"),
+        ),
+        (
+            vec!["connect", "--provider", "server"],
+            Some("test-token-alice"),
+        ),
     ];
     for (args, token) in cases {
         let out = run(&sim, dir.path(), &args, token).await;
         assert_eq!(out.status.code(), Some(2), "{args:?}\n{}", text(&out));
-        assert!(!out.stderr.is_empty(), "a usage error says what is wrong: {args:?}");
+        assert!(
+            !out.stderr.is_empty(),
+            "a usage error says what is wrong: {args:?}"
+        );
     }
-    assert!(files_under(dir.path()).iter().all(|f| !f.contains("connections.toml") && !f.contains("secrets")), "{:?}", files_under(dir.path()));
+    assert!(
+        files_under(dir.path())
+            .iter()
+            .all(|f| !f.contains("connections.toml") && !f.contains("secrets")),
+        "{:?}",
+        files_under(dir.path())
+    );
     sim.shutdown().await;
 }
 
@@ -172,14 +321,29 @@ async fn rejected_token_exits_3_and_saves_nothing() {
     let out = run(
         &sim,
         dir.path(),
-        &["connect", "--provider", "server", "--auth", "http-token-user", "--name", "dc", "--url", &url, "--username", "alice"],
+        &[
+            "connect",
+            "--provider",
+            "server",
+            "--auth",
+            "http-token-user",
+            "--name",
+            "dc",
+            "--url",
+            &url,
+            "--username",
+            "alice",
+        ],
         Some("test-token-wrong"),
     )
     .await;
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("FAIL"), "the failed check is shown: {err}");
-    assert!(!err.contains("test-token-wrong"), "the secret never appears in output");
+    assert!(
+        !err.contains("test-token-wrong"),
+        "the secret never appears in output"
+    );
     assert!(!dir.path().join("connections.toml").exists());
     assert!(!dir.path().join("secrets").join("dc").exists());
     sim.shutdown().await;
@@ -190,12 +354,28 @@ async fn unreachable_server_exits_5() {
     let sim = sim_with(Scenario::Normal).await;
     let dir = tempfile::tempdir().unwrap();
     // A port that was just free: nothing listens there.
-    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let url = format!("http://127.0.0.1:{dead}");
     let out = run(
         &sim,
         dir.path(),
-        &["connect", "--provider", "server", "--auth", "http-token-user", "--name", "dc", "--url", &url, "--username", "alice"],
+        &[
+            "connect",
+            "--provider",
+            "server",
+            "--auth",
+            "http-token-user",
+            "--name",
+            "dc",
+            "--url",
+            &url,
+            "--username",
+            "alice",
+        ],
         Some("test-token-alice"),
     )
     .await;
@@ -212,12 +392,28 @@ async fn old_server_version_exits_4() {
     let out = run(
         &sim,
         dir.path(),
-        &["connect", "--provider", "server", "--auth", "http-token-user", "--name", "dc", "--url", &url, "--username", "alice"],
+        &[
+            "connect",
+            "--provider",
+            "server",
+            "--auth",
+            "http-token-user",
+            "--name",
+            "dc",
+            "--url",
+            &url,
+            "--username",
+            "alice",
+        ],
         Some("test-token-alice"),
     )
     .await;
     assert_eq!(out.status.code(), Some(4), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("7.14"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("7.14"),
+        "{}",
+        text(&out)
+    );
     sim.shutdown().await;
 }
 
@@ -226,13 +422,28 @@ async fn duplicate_name_is_refused_and_first_connection_kept() {
     let sim = sim_with(Scenario::Normal).await;
     let dir = tempfile::tempdir().unwrap();
     let url = sim.server_url();
-    let args = ["connect", "--provider", "server", "--auth", "http-token-user", "--name", "dc", "--url", &url, "--username", "alice"];
+    let args = [
+        "connect",
+        "--provider",
+        "server",
+        "--auth",
+        "http-token-user",
+        "--name",
+        "dc",
+        "--url",
+        &url,
+        "--username",
+        "alice",
+    ];
     let first = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
     assert_eq!(first.status.code(), Some(0), "{}", text(&first));
     let before = std::fs::read_to_string(dir.path().join("connections.toml")).unwrap();
     let second = run(&sim, dir.path(), &args, Some("test-token-bob")).await;
     assert_eq!(second.status.code(), Some(2), "{}", text(&second));
-    assert_eq!(std::fs::read_to_string(dir.path().join("connections.toml")).unwrap(), before);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("connections.toml")).unwrap(),
+        before
+    );
     sim.shutdown().await;
 }
 

@@ -21,7 +21,12 @@ struct Session {
 impl Session {
     fn start(args: &[&str], config_dir: &std::path::Path) -> Session {
         let pty = native_pty_system()
-            .openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 })
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
             .expect("a pseudo-terminal");
         let mut cmd = CommandBuilder::new(BIN);
         cmd.args(args);
@@ -51,7 +56,12 @@ impl Session {
         }
         // Keep the master alive for the whole session.
         std::mem::forget(pty.master);
-        Session { screen, raw, writer, child }
+        Session {
+            screen,
+            raw,
+            writer,
+            child,
+        }
     }
 
     fn contents(&self) -> String {
@@ -67,7 +77,10 @@ impl Session {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("screen never showed {text:?}; it shows:\n{}", self.contents());
+        panic!(
+            "screen never showed {text:?}; it shows:\n{}",
+            self.contents()
+        );
     }
 
     fn send(&mut self, bytes: &str) {
@@ -103,3 +116,96 @@ const ENTER: &str = "\r";
 const DOWN: &str = "\x1b[B";
 const TAB: &str = "\t";
 const ESC: &str = "\x1b";
+
+/// Leaving the alternate screen: the terminal was handed back.
+const LEAVE_ALT_SCREEN: &str = "\x1b[?1049l";
+
+#[test]
+fn demo_reaches_a_saved_connection_by_keyboard() {
+    let home = tempfile::tempdir().unwrap();
+    let mut s = Session::start(&["demo"], home.path());
+    s.wait_for("Where does your Bitbucket live?");
+    s.wait_for("Bitbucket Server / Data Center");
+    s.send(DOWN);
+    s.send(ENTER);
+    s.wait_for("HTTP Access Token – User");
+    s.send(ENTER);
+    s.wait_for("Connection name");
+    s.wait_for("test-token-alice");
+    s.type_text("dc-demo");
+    // The server URL is prefilled with the simulator's address.
+    s.send(TAB);
+    s.send(TAB);
+    s.type_text("alice");
+    s.send(TAB);
+    s.type_text("test-token-alice");
+    // The token is masked: typed characters never reach the screen as text.
+    assert!(s.contents().contains("••••"), "{}", s.contents());
+    s.send(ENTER);
+    s.wait_for("All checks passed");
+    assert!(
+        s.contents().contains("Signed in as alice"),
+        "{}",
+        s.contents()
+    );
+    // Esc goes back to the form with the values kept, Enter checks again.
+    s.send(ESC);
+    s.wait_for("Connection name");
+    assert!(
+        s.contents().contains("dc-demo"),
+        "values kept after Back: {}",
+        s.contents()
+    );
+    s.send(ENTER);
+    s.wait_for("All checks passed");
+    s.send(ENTER);
+    s.wait_for("repositories");
+    s.send("/");
+    s.type_text("api-adapter");
+    s.wait_for("WEB/api-adapter");
+    s.send(ENTER);
+    s.send(ENTER);
+    s.wait_for("saved");
+    assert!(s.contents().contains("mode 0600"), "{}", s.contents());
+    s.send(ENTER);
+    let code = s.wait_exit();
+    assert_eq!(code, 0);
+    let raw = s.raw_text();
+    assert!(raw.contains(LEAVE_ALT_SCREEN), "terminal restored on exit");
+    assert!(
+        raw.contains("Saved connection `dc-demo`"),
+        "summary printed after the terminal is restored"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_restores_the_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let mut s = Session::start(&["demo"], home.path());
+    s.wait_for("Where does your Bitbucket live?");
+    let pid = s.child.process_id().expect("child pid");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    s.wait_exit();
+    assert!(
+        s.raw_text().contains(LEAVE_ALT_SCREEN),
+        "terminal restored after SIGTERM"
+    );
+}
+
+#[test]
+fn quit_key_restores_the_terminal_from_the_form() {
+    let home = tempfile::tempdir().unwrap();
+    let mut s = Session::start(&["demo"], home.path());
+    s.wait_for("Where does your Bitbucket live?");
+    s.send(ENTER);
+    s.wait_for("API Token");
+    s.send("\x03"); // Ctrl-C
+    let code = s.wait_exit();
+    assert_eq!(code, 0);
+    assert!(s.raw_text().contains(LEAVE_ALT_SCREEN));
+}
