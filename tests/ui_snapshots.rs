@@ -558,3 +558,84 @@ fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
     }
     None
 }
+
+fn cursor(w: &Wizard, width: u16, height: u16) -> (u16, u16) {
+    use ratatui::backend::Backend;
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
+    terminal.draw(|f| ui::draw(f, w)).expect("draw");
+    let p = terminal
+        .backend_mut()
+        .get_cursor_position()
+        .expect("cursor");
+    (p.x, p.y)
+}
+
+#[test]
+fn cursor_follows_display_width() {
+    let mut w = cloud_form(false);
+    // Margin 1 + label column 18: the input starts at column 19, on row 2.
+    assert_eq!(cursor(&w, 80, 24), (19, 2));
+    typed(&mut w, "ab");
+    assert_eq!(cursor(&w, 80, 24), (21, 2));
+    update(&mut w, Msg::NextField);
+    update(&mut w, Msg::NextField);
+    typed(&mut w, "日本");
+    assert_eq!(
+        cursor(&w, 80, 24),
+        (23, 6),
+        "wide characters take two columns"
+    );
+    update(&mut w, Msg::NextField);
+    typed(&mut w, "xyz");
+    assert_eq!(
+        cursor(&w, 80, 24),
+        (22, 8),
+        "one mask cell per secret character"
+    );
+}
+
+#[test]
+fn long_input_scrolls_to_keep_the_cursor_visible() {
+    let mut w = cloud_form(false);
+    update(&mut w, Msg::NextField);
+    let long = format!("https://{}.example.com", "a".repeat(120));
+    typed(&mut w, &long);
+    let s = screen(&w);
+    let row = s.lines().nth(4).expect("url row");
+    assert!(row.ends_with("aaaa.example.com"), "{row}");
+    let (x, _) = cursor(&w, 80, 24);
+    assert!(x < 80, "cursor stays on screen");
+}
+
+/// Matched characters drawn as `[c]` (the no-colour theme underlines only matches).
+fn marked(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut line = String::new();
+        for x in 0..buf.area.width {
+            let cell = &buf[(x, y)];
+            if cell.modifier.contains(Modifier::UNDERLINED) {
+                line.push_str(&format!("[{}]", cell.symbol()));
+            } else {
+                line.push_str(cell.symbol());
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn repos_highlighted_matches_sorted_by_update() {
+    let mut w = loaded_repos();
+    w.config.no_color = true;
+    update(&mut w, Msg::ToggleSort);
+    update(&mut w, Msg::FocusFilter);
+    typed(&mut w, "pay");
+    update(&mut w, Msg::Confirm);
+    let s = marked(&buffer(&w, 100, 20));
+    assert!(s.contains("[p][a][y]ments-core"), "{s}");
+    assert!(s.contains("sorted by recently updated"));
+    insta::assert_snapshot!(s);
+}

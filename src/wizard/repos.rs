@@ -214,7 +214,6 @@ impl RepoList {
         if query == self.applied_query {
             return;
         }
-        let selected = self.visible.get(self.cursor).copied();
         // A backslash escapes the next character, so appending to a query with one in it
         // can change an earlier atom: then the old matches are no superset, start over.
         let narrowing = !self.applied_query.is_empty()
@@ -241,7 +240,8 @@ impl RepoList {
         visible.sort_by(|&a, &b| self.order(a, b));
         self.visible = visible;
         self.applied_query = query;
-        self.reselect(selected);
+        // A new query puts the best match under the cursor, so Enter picks what was typed.
+        self.cursor = 0;
     }
 
     /// Best match first; ties (and the unfiltered list) in the chosen sort order.
@@ -384,8 +384,10 @@ mod tests {
             3,
             "clearing the query shows everything again"
         );
+        list.end();
         typed(&mut list, "beta");
         assert_eq!(names(&list), ["Mid-Api"], "workspace is searched");
+        assert_eq!(list.cursor, 0, "a new query selects the best match");
     }
 
     #[test]
