@@ -146,7 +146,22 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
             t
         }
         Step::Check => {
-            let mut t = Vec::new();
+            let mut t = vec![
+                hidden(UP, "↑/k", "scroll up", Msg::Up),
+                hidden(DOWN, "↓/j", "scroll down", Msg::Down),
+                hidden(
+                    &[Key::Code(KeyCode::PageUp)],
+                    "PgUp",
+                    "page up",
+                    Msg::PageUp,
+                ),
+                hidden(
+                    &[Key::Code(KeyCode::PageDown)],
+                    "PgDn",
+                    "page down",
+                    Msg::PageDown,
+                ),
+            ];
             match &w.check {
                 CheckState::Finished { report, .. } if report.passed() => {
                     t.push(bind(ENTER, "Enter", "continue", Msg::Confirm));

@@ -639,3 +639,86 @@ fn repos_highlighted_matches_sorted_by_update() {
     assert!(s.contains("sorted by recently updated"));
     insta::assert_snapshot!(s);
 }
+
+/// The forms of the types not available yet, drawn as they will be once they are, so the
+/// engineers who flip `available()` find their screens ready and reviewed.
+#[test]
+fn forms_of_every_auth_type() {
+    use bbconnect::bitbucket::model::{AuthKind, Provider};
+    for auth in [
+        AuthKind::OAuth,
+        AuthKind::RepoToken,
+        AuthKind::AppPassword,
+        AuthKind::HttpTokenRepo,
+    ] {
+        let mut w = Wizard::new(config(false));
+        if auth.provider() == Provider::Server {
+            update(&mut w, Msg::Down);
+        }
+        update(&mut w, Msg::Confirm);
+        w.auth = auth;
+        w.step = Step::Form;
+        typed(&mut w, "conn");
+        let s = screen(&w);
+        insta::assert_snapshot!(format!("form_{}", auth.cli_name()), s);
+    }
+}
+
+fn long_report() -> CheckReport {
+    let mut report = failed_report();
+    for i in 0..12 {
+        report.items.push(CheckItem::warning(
+            &format!("extra{i}"),
+            &format!("Extra check {i}"),
+            "something to look at",
+            "a fix for it",
+        ));
+    }
+    report
+}
+
+#[test]
+fn long_check_report_scrolls() {
+    let (mut w, id) = checking();
+    update(
+        &mut w,
+        Msg::CheckDone {
+            id,
+            report: long_report(),
+        },
+    );
+    let top = screen(&w);
+    assert!(top.contains("Reach the server"));
+    assert!(
+        !top.contains("check(s) failed"),
+        "summary is below the fold"
+    );
+    for _ in 0..3 {
+        update(&mut w, Msg::PageDown);
+    }
+    let bottom = screen(&w);
+    assert!(bottom.contains("check(s) failed"), "{bottom}");
+    assert!(!bottom.contains("Reach the server"));
+    // Scrolling past the end stops at the last line.
+    update(&mut w, Msg::PageDown);
+    assert_eq!(screen(&w), bottom);
+    update(&mut w, Msg::Home);
+    assert_eq!(screen(&w), top);
+}
+
+#[test]
+fn newest_progress_notes_stay_on_screen() {
+    let (mut w, id) = checking();
+    for i in 0..40 {
+        update(
+            &mut w,
+            Msg::CheckProgress {
+                id,
+                note: format!("note number {i}"),
+            },
+        );
+    }
+    let s = screen(&w);
+    assert!(s.contains("note number 39"), "{s}");
+    assert!(!s.contains("note number 0\n"));
+}

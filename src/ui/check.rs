@@ -33,7 +33,10 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
                 Span::styled(spinner(w.spinner), theme.focus),
                 Span::styled(" Checking the connection…", theme.text),
             ]));
-            for note in notes {
+            // The newest notes matter most ("retrying in 2 s…"): keep the tail that fits.
+            let room = (area.height as usize).saturating_sub(lines.len() + 1);
+            let skip = notes.len().saturating_sub(room);
+            for note in &notes[skip..] {
                 lines.push(Line::styled(format!("  · {}", clean(note)), theme.dim));
             }
         }
@@ -41,7 +44,17 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
             report_lines(&mut lines, report, area.width as usize, theme)
         }
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    // Long reports scroll (Up/Down); the offset is clamped here so the wizard need not
+    // know the screen height.
+    let width = area.width.max(1) as usize;
+    let total = lines
+        .iter()
+        .map(|l| l.width().max(1).div_ceil(width))
+        .sum::<usize>() as u16;
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let max = total.saturating_sub(area.height);
+    let scroll = (w.check_scroll as u16).min(max);
+    frame.render_widget(paragraph.scroll((scroll, 0)), area);
 }
 
 fn report_lines(lines: &mut Vec<Line<'static>>, report: &CheckReport, width: usize, theme: &Theme) {
