@@ -499,6 +499,13 @@ fn tiny_terminal_does_not_panic_on_any_screen() {
         let _ = buffer(&filled_cloud(true), width, height);
         let (c, _) = checking();
         let _ = buffer(&c, width, height);
+        let mut wide = cloud_form(false);
+        typed(&mut wide, "日本日本日本");
+        let _ = buffer(&wide, width, height);
+        let mut filter = loaded_repos();
+        update(&mut filter, Msg::FocusFilter);
+        typed(&mut filter, "日本日本");
+        let _ = buffer(&filter, width, height);
     }
 }
 

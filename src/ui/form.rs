@@ -87,7 +87,7 @@ fn draw_field(
         let scroll = input.visual_scroll(width);
         (
             visible_slice(input.value(), scroll, width),
-            input.visual_cursor() - scroll,
+            input.visual_cursor().saturating_sub(scroll),
         )
     } else {
         (String::new(), 0)

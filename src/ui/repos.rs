@@ -59,7 +59,9 @@ fn draw_top(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     );
     if focused {
         frame.set_cursor_position(Position {
-            x: filter_row.x + label.len() as u16 + (list.filter.visual_cursor() - scroll) as u16,
+            x: filter_row.x
+                + label.len() as u16
+                + list.filter.visual_cursor().saturating_sub(scroll) as u16,
             y: filter_row.y,
         });
     }
