@@ -22,8 +22,9 @@ fn config(demo: bool) -> WizardConfig {
         existing_names: vec!["taken".into()],
         demo_notes: if demo {
             vec![
-                "Email: ana@example.com".into(),
-                "Token: test-token-demo-cloud".into(),
+                "Demo: a simulated Bitbucket runs at http://127.0.0.1:7990.".into(),
+                "server http-token-user: alice / test-token-demo-server".into(),
+                "cloud api-token: ana@example.com / test-token-demo-cloud".into(),
             ]
         } else {
             vec![]
@@ -239,6 +240,13 @@ fn provider() {
 }
 
 #[test]
+fn provider_demo_shows_every_demo_line() {
+    let s = screen(&Wizard::new(config(true)));
+    assert!(s.contains("test-token-demo-server") && s.contains("test-token-demo-cloud"));
+    insta::assert_snapshot!(s);
+}
+
+#[test]
 fn auth_type_cloud() {
     let mut w = Wizard::new(config(false));
     update(&mut w, Msg::Confirm);
@@ -288,6 +296,10 @@ fn form_filled_secret_masked_demo_notes() {
     );
     assert!(s.contains(&"•".repeat(SECRET.len())));
     assert!(s.contains("test-token-demo-cloud"), "demo notes shown");
+    assert!(
+        !s.contains("test-token-demo-server"),
+        "the other product's demo lines are left out"
+    );
     assert!(
         s.contains("https://id.atlassian.com/manage-profile/security/api-tokens"),
         "{s}"

@@ -64,7 +64,8 @@ fn report_lines(lines: &mut Vec<Line<'static>>, report: &CheckReport, width: usi
         .map(|i| i.title.chars().count())
         .max()
         .unwrap_or(0)
-        .min(28);
+        .min(34)
+        .min(width / 3);
     let prefix = 2 + title_width + 2;
     for item in &report.items {
         let detail = wrap_indented(&clean(&item.detail), width, prefix);

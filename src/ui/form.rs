@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::Theme;
-use super::widgets::visible_slice;
+use super::widgets::{visible_slice, wrap_indented};
 use crate::bitbucket::model::{AuthKind, Provider};
 use crate::sanitize::clean;
 use crate::wizard::Wizard;
@@ -187,22 +187,36 @@ fn draw_info(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
         },
     );
     if let Some(demo_area) = demo_area {
-        let demo: Vec<Line> = notes
+        // Lines naming the other product ("server ...", "cloud ...") only take room here.
+        let other = match w.provider {
+            Provider::Cloud => "server ",
+            Provider::Server => "cloud ",
+        };
+        let relevant: Vec<String> = notes
             .iter()
-            .map(|n| Line::styled(clean(n), theme.text))
+            .filter(|n| !n.to_lowercase().starts_with(other))
+            .cloned()
             .collect();
-        let height = (demo.len() as u16 + 2).min(demo_area.height);
-        frame.render_widget(
-            Paragraph::new(demo).wrap(Wrap { trim: false }).block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .border_style(theme.warn)
-                    .title(Span::styled(" Demo: type these ", theme.warn)),
-            ),
-            Rect {
-                height,
-                ..demo_area
-            },
-        );
+        draw_demo(frame, demo_area, &relevant, theme);
     }
+}
+
+/// The demo credentials, pre-wrapped so the box is as tall as its text.
+pub(super) fn draw_demo(frame: &mut Frame, area: Rect, notes: &[String], theme: &Theme) {
+    let inner_width = area.width.saturating_sub(2) as usize;
+    let demo: Vec<Line> = notes
+        .iter()
+        .flat_map(|n| wrap_indented(&clean(n), inner_width, 0))
+        .map(|l| Line::styled(l, theme.text))
+        .collect();
+    let height = (demo.len() as u16 + 2).min(area.height);
+    frame.render_widget(
+        Paragraph::new(demo).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.warn)
+                .title(Span::styled(" Demo ", theme.warn)),
+        ),
+        Rect { height, ..area },
+    );
 }

@@ -192,7 +192,11 @@ impl RepoList {
                 fresh.push(start + k);
             }
         }
-        let selected = self.visible.get(self.cursor).copied();
+        // A cursor on the first row stays on the first row (the user has not moved yet);
+        // elsewhere it stays on the repository it was on.
+        let selected = (self.cursor > 0)
+            .then(|| self.visible.get(self.cursor).copied())
+            .flatten();
         fresh.sort_by(|&a, &b| self.order(a, b));
         self.visible = merge(&self.visible, &fresh, |a, b| self.order(a, b));
         self.reselect(selected);
@@ -362,6 +366,18 @@ mod tests {
     fn pages_merge_in_name_order() {
         let list = sample();
         assert_eq!(names(&list), ["alpha-web", "Mid-Api", "zeta-api"]);
+    }
+
+    #[test]
+    fn cursor_on_top_stays_on_top_and_elsewhere_follows_its_row() {
+        let mut list = RepoList::default();
+        list.push(vec![repo("ws", "m", "2026"), repo("ws", "z", "2026")]);
+        list.push(vec![repo("ws", "a", "2026")]);
+        assert_eq!(list.cursor, 0);
+        assert_eq!(list.selected().map(|r| r.name.as_str()), Some("a"));
+        list.move_by(1); // "m"
+        list.push(vec![repo("ws", "b", "2026")]);
+        assert_eq!(list.selected().map(|r| r.name.as_str()), Some("m"));
     }
 
     #[test]
