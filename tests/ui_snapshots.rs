@@ -697,7 +697,7 @@ fn long_report() -> CheckReport {
 }
 
 #[test]
-fn long_check_report_scrolls() {
+fn long_check_report_scrolls_under_a_fixed_verdict() {
     let (mut w, id) = checking();
     update(
         &mut w,
@@ -707,22 +707,46 @@ fn long_check_report_scrolls() {
         },
     );
     let top = screen(&w);
-    assert!(top.contains("Reach the server"));
     assert!(
-        !top.contains("check(s) failed"),
-        "summary is below the fold"
+        top.contains("check(s) failed"),
+        "the verdict is always on screen"
     );
+    assert!(top.contains("Reach the server"));
+    assert!(top.contains("more lines (↑↓ scroll)"));
+    assert!(!top.contains("Extra check 11"));
+    insta::assert_snapshot!("check_long_top", top.clone());
     for _ in 0..3 {
         update(&mut w, Msg::PageDown);
     }
     let bottom = screen(&w);
-    assert!(bottom.contains("check(s) failed"), "{bottom}");
+    assert!(bottom.contains("check(s) failed"));
+    assert!(bottom.contains("Extra check 11"), "{bottom}");
     assert!(!bottom.contains("Reach the server"));
+    assert!(!bottom.contains("more lines"));
     // Scrolling past the end stops at the last line.
     update(&mut w, Msg::PageDown);
     assert_eq!(screen(&w), bottom);
     update(&mut w, Msg::Home);
     assert_eq!(screen(&w), top);
+}
+
+#[test]
+fn long_titles_get_their_own_line() {
+    let (mut w, id) = checking();
+    let mut report = passed_report();
+    report.items.push(CheckItem::passed(
+        "links",
+        "Server links use its real address, really, every one",
+        "No link points at localhost.",
+    ));
+    update(&mut w, Msg::CheckDone { id, report });
+    let s = screen(&w);
+    let title_row = s
+        .lines()
+        .position(|l| l.contains("really, every one"))
+        .expect("title shown");
+    let next = s.lines().nth(title_row + 1).unwrap_or_default();
+    assert!(next.trim_start().starts_with("No link points"), "{s}");
 }
 
 #[test]
