@@ -765,3 +765,36 @@ fn newest_progress_notes_stay_on_screen() {
     assert!(s.contains("note number 39"), "{s}");
     assert!(!s.contains("note number 0\n"));
 }
+
+#[test]
+fn the_secret_is_on_no_screen() {
+    let (mut w, id) = checking();
+    let mut screens = vec![screen(&w)];
+    update(
+        &mut w,
+        Msg::CheckDone {
+            id,
+            report: failed_report(),
+        },
+    );
+    screens.push(screen(&w));
+    update(&mut w, Msg::ToggleHelp);
+    screens.push(screen(&w));
+    screens.push(screen(&loaded_repos()));
+    let (mut s, id) = saving();
+    screens.push(screen(&s));
+    update(
+        &mut s,
+        Msg::Saved {
+            id,
+            result: Err(Problem::new(FailureClass::Other, "x", "y")),
+        },
+    );
+    screens.push(screen(&s));
+    for (i, shown) in screens.iter().enumerate() {
+        assert!(
+            !shown.contains("s3cr3t"),
+            "screen {i} shows the secret:\n{shown}"
+        );
+    }
+}
