@@ -171,6 +171,11 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
                     t.push(bind(&[Key::Char('r')], "r", "retry", Msg::Retry));
                     t.push(bind(&[Key::Char('e')], "e", "edit", Msg::EditForm));
                 }
+                // A failed OAuth sign-in: sign in again, or fix the consumer in the form.
+                _ if w.oauth.failed().is_some() => {
+                    t.push(bind(&[Key::Char('r')], "r", "sign in again", Msg::Retry));
+                    t.push(bind(&[Key::Char('e')], "e", "edit", Msg::EditForm));
+                }
                 _ => {}
             }
             t.extend([back, help, quit]);

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod engine;
 pub mod keys;
 pub mod logging;
+pub mod oauth_flow;
 pub mod sanitize;
 pub mod sim;
 pub mod store;

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
+use secrecy::SecretString;
 use tokio::sync::mpsc;
 
 use bbconnect::app::{self, Outcome};
@@ -129,14 +130,13 @@ async fn interactive(
         existing_names,
         demo_notes,
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        // Read here so the wizard stays pure; the secret never leaves a SecretString.
+        oauth_key: env_value("BBCONNECT_OAUTH_KEY"),
+        oauth_secret: env_value("BBCONNECT_OAUTH_SECRET").map(SecretString::from),
     };
     let (reply_tx, reply_rx) = mpsc::unbounded_channel();
     let handle = worker::spawn(
-        WorkerContext {
-            endpoints,
-            store: Arc::new(store),
-            options: ClientOptions::default(),
-        },
+        WorkerContext::new(endpoints, Arc::new(store), ClientOptions::default()),
         reply_tx,
     );
     let outcome = app::run(Wizard::new(config), handle, reply_rx).await.map_err(|e| Failure {
@@ -162,4 +162,12 @@ async fn interactive(
         Outcome::Quit => {}
     }
     Ok(())
+}
+
+/// A set, non-empty environment variable, trimmed.
+fn env_value(key: &str) -> Option<String> {
+    std::env::var(key)
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
 }

@@ -3,13 +3,16 @@
 //! one aborts the one it supersedes (the wizard ignores stale ids anyway).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::bitbucket::model::{Credentials, FailureClass, Problem, Repo, RepoPage};
+use crate::bitbucket::model::{Credentials, FailureClass, OAuthGrant, Problem, Repo, RepoPage};
+use crate::bitbucket::oauth::OAuthConsumer;
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
 use crate::engine;
+use crate::oauth_flow::{self, Opener};
 use crate::store::Store;
 use crate::wizard::msg::{Effect, Msg, RequestId};
 
@@ -18,6 +21,31 @@ pub struct WorkerContext {
     pub endpoints: Endpoints,
     pub store: Arc<Store>,
     pub options: ClientOptions,
+    /// Shows a URL in a browser (`oauth_flow::browser_opener()`; tests use a stand-in).
+    pub opener: Opener,
+    /// How long an OAuth sign-in waits for the browser to come back.
+    pub oauth_wait: Duration,
+}
+
+impl WorkerContext {
+    /// The product's context: the system browser, the default sign-in wait.
+    pub fn new(endpoints: Endpoints, store: Arc<Store>, options: ClientOptions) -> WorkerContext {
+        WorkerContext {
+            endpoints,
+            store,
+            options,
+            opener: oauth_flow::browser_opener(),
+            oauth_wait: oauth_flow::DEFAULT_WAIT,
+        }
+    }
+
+    /// The client options of one effect: plain http only when the user confirmed it.
+    fn options(&self, allow_http: bool) -> ClientOptions {
+        ClientOptions {
+            allow_http: self.options.allow_http || allow_http,
+            ..self.options.clone()
+        }
+    }
 }
 
 /// The app's handle: send effects, shut down.
@@ -51,38 +79,80 @@ async fn run(
 ) {
     let mut check_job: Option<JoinHandle<()>> = None;
     let mut repos_job: Option<JoinHandle<()>> = None;
+    let mut oauth_job: Option<JoinHandle<()>> = None;
     while let Some(effect) = effects.recv().await {
         match effect {
-            Effect::CheckCredentials { id, creds } => {
+            Effect::CheckCredentials {
+                id,
+                creds,
+                allow_http,
+            } => {
                 abort(&mut check_job);
                 check_job = Some(tokio::spawn(run_check(
                     ctx.clone(),
                     id,
                     creds,
+                    ctx.options(allow_http),
                     replies.clone(),
                 )));
             }
-            Effect::LoadRepos { id, creds } => {
+            Effect::LoadRepos {
+                id,
+                creds,
+                allow_http,
+            } => {
                 abort(&mut repos_job);
                 repos_job = Some(tokio::spawn(run_listing(
                     ctx.clone(),
                     id,
                     creds,
+                    ctx.options(allow_http),
                     replies.clone(),
                 )));
             }
+            Effect::OAuthSignIn {
+                id,
+                web_url,
+                key,
+                secret,
+                callback,
+                allow_http,
+            } => {
+                abort(&mut oauth_job);
+                let sign_in = SignIn {
+                    id,
+                    web_url,
+                    consumer: OAuthConsumer { key, secret },
+                    callback,
+                    options: ctx.options(allow_http),
+                };
+                oauth_job = Some(tokio::spawn(run_sign_in(
+                    ctx.clone(),
+                    sign_in,
+                    replies.clone(),
+                )));
+            }
+            // Aborting drops the listener, so the port is free for the next sign-in at once.
+            Effect::CancelOAuth => abort(&mut oauth_job),
             Effect::CancelRepos => abort(&mut repos_job),
             Effect::Save {
                 id,
                 creds,
                 repo,
                 identity_username,
+                oauth,
             } => {
                 let ctx = ctx.clone();
                 let replies = replies.clone();
                 tokio::spawn(async move {
                     let result = tokio::task::spawn_blocking(move || {
-                        save(&ctx.store, &creds, repo.as_ref(), identity_username)
+                        save(
+                            &ctx.store,
+                            &creds,
+                            repo.as_ref(),
+                            identity_username,
+                            oauth.as_ref(),
+                        )
                     })
                     .await
                     .unwrap_or_else(|_| {
@@ -95,17 +165,14 @@ async fn run(
                     let _ = replies.send(Msg::Saved { id, result });
                 });
             }
-            Effect::OpenUrl(url) => {
-                // The URL is on screen too: over SSH there is often no browser, and that is fine.
-                if let Err(e) = open::that_detached(&url) {
-                    tracing::info!("could not open a browser: {e}");
-                }
-            }
+            // The URL is on screen too: over SSH there is often no browser, and that is fine.
+            Effect::OpenUrl(url) => (ctx.opener)(&url),
             Effect::Quit => break,
         }
     }
     abort(&mut check_job);
     abort(&mut repos_job);
+    abort(&mut oauth_job);
 }
 
 fn abort(job: &mut Option<JoinHandle<()>>) {
@@ -114,10 +181,45 @@ fn abort(job: &mut Option<JoinHandle<()>>) {
     }
 }
 
+/// One OAuth sign-in as the wizard asked for it.
+struct SignIn {
+    id: RequestId,
+    web_url: String,
+    consumer: OAuthConsumer,
+    callback: String,
+    options: ClientOptions,
+}
+
+async fn run_sign_in(
+    ctx: Arc<WorkerContext>,
+    sign_in: SignIn,
+    replies: mpsc::UnboundedSender<Msg>,
+) {
+    let id = sign_in.id;
+    let result = async {
+        let pending = oauth_flow::start_sign_in(
+            &sign_in.web_url,
+            sign_in.consumer,
+            &sign_in.callback,
+            sign_in.options,
+        )
+        .await?;
+        let _ = replies.send(Msg::OAuthUrl {
+            id,
+            url: pending.url.clone(),
+        });
+        (ctx.opener)(&pending.url);
+        pending.finish(ctx.oauth_wait).await
+    }
+    .await;
+    let _ = replies.send(Msg::OAuthDone { id, result });
+}
+
 async fn run_check(
     ctx: Arc<WorkerContext>,
     id: RequestId,
     creds: Credentials,
+    options: ClientOptions,
     replies: mpsc::UnboundedSender<Msg>,
 ) {
     let (ptx, mut prx) = mpsc::unbounded_channel::<String>();
@@ -129,7 +231,7 @@ async fn run_check(
             }
         })
     };
-    let report = engine::check(creds, &ctx.endpoints, ctx.options.clone(), Some(ptx)).await;
+    let report = engine::check(creds, &ctx.endpoints, options, Some(ptx)).await;
     // The progress sender was moved into the check and is dropped with it, so the forwarder
     // drains what is left and ends; wait for it so notes never arrive after the report.
     let _ = forward.await;
@@ -140,9 +242,10 @@ async fn run_listing(
     ctx: Arc<WorkerContext>,
     id: RequestId,
     creds: Credentials,
+    options: ClientOptions,
     replies: mpsc::UnboundedSender<Msg>,
 ) {
-    let client = match Client::new(creds, &ctx.endpoints, ctx.options.clone()) {
+    let client = match Client::new(creds, &ctx.endpoints, options) {
         Ok(client) => client,
         Err(problem) => {
             let _ = replies.send(Msg::ReposDone {
@@ -171,9 +274,13 @@ fn save(
     creds: &Credentials,
     repo: Option<&Repo>,
     user: Option<String>,
+    oauth: Option<&OAuthGrant>,
 ) -> Result<crate::bitbucket::model::SavedInfo, Problem> {
     let conn = engine::saved_connection(&creds.spec, user, repo, engine::now_rfc3339());
-    store
-        .save(conn, &creds.secret, false)
-        .map_err(Problem::from)
+    // OAuth keeps its tokens and consumer secret as the one secret, so `check` can refresh.
+    let secret = match oauth {
+        Some(grant) => grant.to_stored(),
+        None => creds.secret.clone(),
+    };
+    store.save(conn, &secret, false).map_err(Problem::from)
 }

@@ -30,6 +30,7 @@ fn config(demo: bool) -> WizardConfig {
             vec![]
         },
         no_color: false,
+        ..WizardConfig::default()
     }
 }
 

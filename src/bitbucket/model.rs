@@ -133,10 +133,18 @@ impl AuthKind {
         }
     }
 
-    /// Whether this build can complete the flow for this type. Types not built yet are
-    /// listed as coming and cannot be chosen.
+    /// Whether this build can complete the flow for this type. Every type can now; kept so a
+    /// type can be switched off again without touching the screens that list them.
     pub fn available(self) -> bool {
-        matches!(self, AuthKind::ApiToken | AuthKind::HttpTokenUser)
+        true
+    }
+
+    /// The type the wizard puts the cursor on first: the one product.md recommends.
+    pub fn recommended(provider: Provider) -> AuthKind {
+        match provider {
+            Provider::Cloud => AuthKind::ApiToken,
+            Provider::Server => AuthKind::HttpTokenUser,
+        }
     }
 
     /// Whether the credential belongs to a user (and so reaches every repository the user can).
@@ -164,6 +172,66 @@ pub struct ConnectionSpec {
 pub struct Credentials {
     pub spec: ConnectionSpec,
     pub secret: SecretString,
+}
+
+/// The outcome of an OAuth sign-in, plus the consumer secret a later refresh needs. Saved as
+/// the connection's one secret (a small JSON blob, see `to_stored`), so the store needs no
+/// second secret slot. Debug prints no token (`SecretString`).
+#[derive(Debug, Clone)]
+pub struct OAuthGrant {
+    pub access_token: SecretString,
+    /// Bitbucket may rotate it on refresh: always keep the newest.
+    pub refresh_token: Option<SecretString>,
+    /// Unix seconds after which the access token no longer works; None when not told.
+    pub expires_at: Option<u64>,
+    pub consumer_secret: SecretString,
+}
+
+/// Marks a stored secret as an OAuth blob (and its layout version).
+const OAUTH_BLOB_TAG: &str = "bbconnect-oauth-v1";
+
+/// Refresh this long before the stated expiry: a token that dies mid-check helps nobody.
+pub const OAUTH_EXPIRY_MARGIN_SECS: u64 = 60;
+
+impl OAuthGrant {
+    /// The secret saved for an OAuth connection.
+    pub fn to_stored(&self) -> SecretString {
+        use secrecy::ExposeSecret;
+        let blob = serde_json::json!({
+            "kind": OAUTH_BLOB_TAG,
+            "access_token": self.access_token.expose_secret(),
+            "refresh_token": self.refresh_token.as_ref().map(|t| t.expose_secret().to_string()),
+            "expires_at": self.expires_at,
+            "consumer_secret": self.consumer_secret.expose_secret(),
+        });
+        SecretString::from(blob.to_string())
+    }
+
+    /// Reads a saved OAuth secret; None when `text` is not one (e.g. a bare access token).
+    pub fn from_stored(text: &str) -> Option<OAuthGrant> {
+        let v: serde_json::Value = serde_json::from_str(text).ok()?;
+        if v.get("kind")?.as_str()? != OAUTH_BLOB_TAG {
+            return None;
+        }
+        let s = |k: &str| {
+            v.get(k)
+                .and_then(serde_json::Value::as_str)
+                .filter(|t| !t.is_empty())
+                .map(|t| SecretString::from(t.to_string()))
+        };
+        Some(OAuthGrant {
+            access_token: s("access_token")?,
+            refresh_token: s("refresh_token"),
+            expires_at: v.get("expires_at").and_then(serde_json::Value::as_u64),
+            consumer_secret: s("consumer_secret")?,
+        })
+    }
+
+    /// Whether the access token is past (or within a minute of) its expiry at `now`.
+    pub fn expired(&self, now: u64) -> bool {
+        self.expires_at
+            .is_some_and(|at| now + OAUTH_EXPIRY_MARGIN_SECS >= at)
+    }
 }
 
 /// Who a credential belongs to.
@@ -401,4 +469,53 @@ pub enum WebhookChange {
     Updated,
     /// Already there as asked: nothing sent.
     Kept,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    fn grant(expires_at: Option<u64>) -> OAuthGrant {
+        OAuthGrant {
+            access_token: SecretString::from("test-token-access"),
+            refresh_token: Some(SecretString::from("test-token-refresh")),
+            expires_at,
+            consumer_secret: SecretString::from("test-token-consumer"),
+        }
+    }
+
+    #[test]
+    fn oauth_blob_round_trips_and_hides_tokens() {
+        let stored = grant(Some(1_000)).to_stored();
+        let back = OAuthGrant::from_stored(stored.expose_secret()).expect("a blob");
+        assert_eq!(back.access_token.expose_secret(), "test-token-access");
+        assert_eq!(
+            back.refresh_token.as_ref().map(|t| t.expose_secret()),
+            Some("test-token-refresh")
+        );
+        assert_eq!(back.expires_at, Some(1_000));
+        assert_eq!(back.consumer_secret.expose_secret(), "test-token-consumer");
+        assert!(!format!("{back:?}").contains("test-token"));
+        assert!(OAuthGrant::from_stored("test-token-plain").is_none());
+        assert!(OAuthGrant::from_stored(r#"{"kind":"other","access_token":"a"}"#).is_none());
+    }
+
+    #[test]
+    fn oauth_expiry_has_a_margin() {
+        assert!(!grant(None).expired(u64::MAX - 100));
+        assert!(!grant(Some(1_000)).expired(939));
+        assert!(grant(Some(1_000)).expired(940));
+        assert!(grant(Some(1_000)).expired(2_000));
+    }
+
+    #[test]
+    fn every_type_is_available_and_the_recommended_one_is_first_choice() {
+        assert!(AuthKind::ALL.iter().all(|k| k.available()));
+        assert_eq!(AuthKind::recommended(Provider::Cloud), AuthKind::ApiToken);
+        assert_eq!(
+            AuthKind::recommended(Provider::Server),
+            AuthKind::HttpTokenUser
+        );
+    }
 }

@@ -15,6 +15,10 @@ use crate::sanitize::clean;
 use crate::wizard::{CheckState, Wizard};
 
 pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
+    // OAuth2 signs in before anything can be checked.
+    if super::oauth::draw(frame, area, w, theme) {
+        return;
+    }
     let width = area.width.max(1) as usize;
     let mut head: Vec<Line> = Vec::new();
     if let Some(creds) = &w.checked {

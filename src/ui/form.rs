@@ -14,6 +14,17 @@ use crate::wizard::form::{self, FieldId, Form};
 
 const LABEL_WIDTH: u16 = 18;
 
+/// Wide enough for the longest label of this form ("Project key / repository slug"), and
+/// never narrower than the usual column so the common forms keep their layout.
+fn label_width(auth: AuthKind) -> u16 {
+    let longest = form::fields(auth)
+        .iter()
+        .map(|f| form::label(*f, auth).chars().count() as u16)
+        .max()
+        .unwrap_or(0);
+    LABEL_WIDTH.max(longest + 3)
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     let list = form::fields(w.auth);
     let fields_height = list.len() as u16 * 2;
@@ -42,7 +53,7 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     let notice = match (&w.notice, w.auth) {
         (Some(n), _) => Line::styled(n.clone(), theme.warn),
         (None, AuthKind::AppPassword) => Line::styled(
-            "⚠ App passwords are retired on 2026-07-28: switch to an API token soon.",
+            "⚠ Deprecated: not created since 2025-09-09, gone 2026-07-28. Use an API token.",
             theme.warn,
         ),
         (None, AuthKind::ApiToken) => Line::styled(
@@ -65,7 +76,8 @@ fn draw_field(
     theme: &Theme,
 ) {
     let [label_area, input_area] =
-        Layout::horizontal([Constraint::Length(LABEL_WIDTH), Constraint::Min(1)]).areas(row);
+        Layout::horizontal([Constraint::Length(label_width(w.auth)), Constraint::Min(1)])
+            .areas(row);
     let marker = if focused { "▸ " } else { "  " };
     let label_style = if focused { theme.focus } else { theme.text };
     frame.render_widget(
@@ -109,7 +121,7 @@ fn draw_field(
     let line = match w.form.shown_error(field, w.auth, &w.config.existing_names) {
         Some(err) => Line::styled(format!("  ✗ {err}"), theme.error),
         None if has_value(&w.form, field) => Line::from(vec![
-            Span::raw(" ".repeat(LABEL_WIDTH as usize)),
+            Span::raw(" ".repeat(label_width(w.auth) as usize)),
             Span::styled("✓", theme.ok),
         ]),
         None => Line::raw(""),

@@ -5,6 +5,7 @@ mod auth;
 mod check;
 mod done;
 mod form;
+mod oauth;
 mod provider;
 mod repos;
 pub mod theme;

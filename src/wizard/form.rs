@@ -19,7 +19,12 @@ pub enum FieldId {
     Repo,
     OAuthKey,
     OAuthSecret,
+    /// The loopback callback registered on the OAuth consumer.
+    Callback,
 }
+
+/// The callback bbconnect listens on unless the user registered another port.
+pub const DEFAULT_CALLBACK: &str = "http://127.0.0.1:8976/callback";
 
 /// All form values. One set for every auth type, so switching type and coming back keeps them.
 #[derive(Debug, Clone, Default)]
@@ -32,6 +37,7 @@ pub struct Form {
     pub repo: Input,
     pub oauth_key: Input,
     pub oauth_secret: SecretInput,
+    pub callback: Input,
     /// Index into `fields(auth)`.
     pub focus: usize,
     /// Fields the user typed in or left: their errors are shown as they type.
@@ -46,7 +52,7 @@ pub struct Form {
 pub fn fields(auth: AuthKind) -> &'static [FieldId] {
     use FieldId::*;
     match auth {
-        AuthKind::OAuth => &[Name, Url, OAuthKey, OAuthSecret],
+        AuthKind::OAuth => &[Name, Url, OAuthKey, OAuthSecret, Callback],
         AuthKind::ApiToken => &[Name, Url, Email, Secret],
         AuthKind::RepoToken => &[Name, Url, Repo, Secret],
         AuthKind::AppPassword => &[Name, Url, Username, Secret],
@@ -69,9 +75,13 @@ pub fn label(field: FieldId, auth: AuthKind) -> &'static str {
             AuthKind::ApiToken => "API token",
             _ => "Access token",
         },
-        FieldId::Repo => "Repository",
+        FieldId::Repo => match auth.provider() {
+            Provider::Cloud => "Workspace / repository",
+            Provider::Server => "Project key / repository slug",
+        },
         FieldId::OAuthKey => "Consumer key",
         FieldId::OAuthSecret => "Consumer secret",
+        FieldId::Callback => "Callback URL",
     }
 }
 
@@ -93,6 +103,7 @@ impl Form {
             FieldId::Email => Some(&self.email),
             FieldId::Repo => Some(&self.repo),
             FieldId::OAuthKey => Some(&self.oauth_key),
+            FieldId::Callback => Some(&self.callback),
             FieldId::Secret | FieldId::OAuthSecret => None,
         }
     }
@@ -117,6 +128,7 @@ impl Form {
             FieldId::Email => &mut self.email,
             FieldId::Repo => &mut self.repo,
             FieldId::OAuthKey => &mut self.oauth_key,
+            FieldId::Callback => &mut self.callback,
             FieldId::Secret => return self.secret.handle(key),
             FieldId::OAuthSecret => return self.oauth_secret.handle(key),
         };
@@ -150,6 +162,7 @@ impl Form {
             FieldId::OAuthSecret => {
                 validate::secret_named(self.oauth_secret.expose(), "consumer secret")
             }
+            FieldId::Callback => validate::callback_url(self.callback.value()),
         };
         result.err()
     }
@@ -305,8 +318,8 @@ pub fn placeholder(field: FieldId, auth: AuthKind) -> Option<&'static str> {
 pub fn token_hint(auth: AuthKind) -> Option<&'static str> {
     match auth {
         AuthKind::OAuth => Some(
-            "Create a consumer in workspace settings > OAuth consumers, with the callback \
-             http://127.0.0.1:8976/callback.",
+            "Create a consumer in workspace settings > OAuth consumers and register the \
+             Callback URL above on it; Enter then opens the browser to sign in.",
         ),
         AuthKind::AppPassword => Some(
             "App passwords can no longer be created (since 2025-09-09): make an API token instead.",

@@ -5,6 +5,7 @@
 
 pub mod form;
 pub mod msg;
+pub mod oauth;
 pub mod repos;
 pub mod secret_input;
 pub mod validate;
@@ -16,7 +17,9 @@ use crate::bitbucket::model::{
     AuthKind, CheckReport, Credentials, Problem, Provider, Repo, SavedInfo,
 };
 use form::{Form, fields};
-use msg::{Effect, Msg, RequestId};
+use msg::{EditKey, Effect, Msg, RequestId};
+use oauth::OAuthState;
+use secrecy::{ExposeSecret, SecretString};
 use repos::{LoadState, PAGE, RepoList};
 
 /// What the app knows before the wizard starts.
@@ -32,6 +35,10 @@ pub struct WizardConfig {
     pub demo_notes: Vec<String>,
     /// Draw without colours (the app sets it from `NO_COLOR`).
     pub no_color: bool,
+    /// Prefill of the OAuth consumer key (the app reads `BBCONNECT_OAUTH_KEY`).
+    pub oauth_key: Option<String>,
+    /// Prefill of the OAuth consumer secret (`BBCONNECT_OAUTH_SECRET`).
+    pub oauth_secret: Option<SecretString>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,6 +115,10 @@ pub struct Wizard {
     pub chosen_repo: Option<Repo>,
     pub save: SaveState,
     pub show_help: bool,
+    /// OAuth2 sign-in progress and, once signed in, the tokens.
+    pub oauth: OAuthState,
+    /// The user confirmed sending the secret over plain http to a host that is not loopback.
+    pub allow_http: bool,
     /// First line of the check report on screen (the view clamps it to the report).
     pub check_scroll: usize,
     /// Spinner frame counter, advanced by `Msg::Tick`.
@@ -118,10 +129,17 @@ pub struct Wizard {
 
 impl Wizard {
     pub fn new(config: WizardConfig) -> Wizard {
-        let form = Form {
+        let mut form = Form {
             url: config.cloud_web_url.as_str().into(),
+            callback: form::DEFAULT_CALLBACK.into(),
+            oauth_key: config.oauth_key.as_deref().unwrap_or_default().into(),
             ..Form::default()
         };
+        if let Some(secret) = &config.oauth_secret {
+            for c in secret.expose_secret().chars() {
+                form.oauth_secret.handle(EditKey::Char(c));
+            }
+        }
         Wizard {
             config,
             step: Step::Provider,
@@ -139,6 +157,8 @@ impl Wizard {
             chosen_repo: None,
             save: SaveState::Idle,
             show_help: false,
+            oauth: OAuthState::Idle,
+            allow_http: false,
             check_scroll: 0,
             spinner: 0,
             quit: false,
@@ -159,6 +179,7 @@ impl Wizard {
 
     pub fn busy(&self) -> bool {
         matches!(self.check, CheckState::Running { .. })
+            || self.oauth.waiting()
             || self.repos.loading_id().is_some()
             || matches!(self.save, SaveState::Saving { .. })
     }
@@ -250,6 +271,11 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             }
             return Vec::new();
         }
+        Msg::OAuthUrl { id, url } => {
+            oauth::on_url(w, id, url);
+            return Vec::new();
+        }
+        Msg::OAuthDone { id, result } => return oauth::on_done(w, id, result),
         Msg::Saved { id, result } => {
             if matches!(w.save, SaveState::Saving { id: current } if current == id) {
                 match result {
@@ -283,16 +309,18 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
 fn quit(w: &mut Wizard) -> Vec<Effect> {
     w.quit = true;
     let mut effects = leave_repos(w);
+    effects.extend(oauth::leave(w));
     effects.push(Effect::Quit);
     effects
 }
 
-/// The recommended type is the first one this build can complete.
+/// The cursor starts on the recommended type (or the first this build can complete).
 fn first_available(provider: Provider) -> usize {
-    provider
-        .auth_kinds()
+    let kinds = provider.auth_kinds();
+    kinds
         .iter()
-        .position(|k| k.available())
+        .position(|k| *k == AuthKind::recommended(provider) && k.available())
+        .or_else(|| kinds.iter().position(|k| k.available()))
         .unwrap_or(0)
 }
 
@@ -319,9 +347,11 @@ fn back(w: &mut Wizard) -> Vec<Effect> {
     let effects = match w.step {
         Step::Repos => leave_repos(w),
         // A check in flight is abandoned: its reply will no longer match.
-        Step::Check if matches!(w.check, CheckState::Running { .. }) => {
-            w.check = CheckState::Idle;
-            Vec::new()
+        Step::Check => {
+            if matches!(w.check, CheckState::Running { .. }) {
+                w.check = CheckState::Idle;
+            }
+            oauth::leave(w)
         }
         Step::Save if matches!(w.save, SaveState::Saving { .. } | SaveState::Failed(_)) => {
             w.save = SaveState::Idle;
@@ -368,15 +398,26 @@ fn on_enter(w: &mut Wizard) -> Vec<Effect> {
 }
 
 fn start_check(w: &mut Wizard) -> Vec<Effect> {
+    if oauth::needs_sign_in(w) {
+        return oauth::begin(w);
+    }
     let id = w.fresh_id();
     w.check_scroll = 0;
-    let creds = w.form.credentials(w.auth);
+    let mut creds = w.form.credentials(w.auth);
+    if let Some(grant) = w.oauth.grant().filter(|_| w.auth == AuthKind::OAuth) {
+        // Bitbucket is called with the access token; the consumer secret stays for refreshes.
+        creds.secret = grant.access_token.clone();
+    }
     w.checked = Some(creds.clone());
     w.check = CheckState::Running {
         id,
         notes: Vec::new(),
     };
-    vec![Effect::CheckCredentials { id, creds }]
+    vec![Effect::CheckCredentials {
+        id,
+        creds,
+        allow_http: w.allow_http,
+    }]
 }
 
 fn start_repos(w: &mut Wizard) -> Vec<Effect> {
@@ -389,7 +430,11 @@ fn start_repos(w: &mut Wizard) -> Vec<Effect> {
         _ => None,
     };
     w.repos.restart(id);
-    vec![Effect::LoadRepos { id, creds }]
+    vec![Effect::LoadRepos {
+        id,
+        creds,
+        allow_http: w.allow_http,
+    }]
 }
 
 fn start_save(w: &mut Wizard) -> Vec<Effect> {
@@ -407,6 +452,11 @@ fn start_save(w: &mut Wizard) -> Vec<Effect> {
         creds,
         repo: w.chosen_repo.clone(),
         identity_username,
+        oauth: w
+            .oauth
+            .grant()
+            .filter(|_| w.auth == AuthKind::OAuth)
+            .cloned(),
     }]
 }
 
@@ -501,7 +551,11 @@ fn form_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
                     );
                     Vec::new()
                 }
-                None => go(w, Step::Check),
+                None => {
+                    // Reaching here with a plain-http remote URL means the user confirmed it.
+                    w.allow_http = validate::is_plain_http_remote(w.form.url.value());
+                    go(w, Step::Check)
+                }
             }
         }
         Msg::OpenTokenPage => w.token_page().map(Effect::OpenUrl).into_iter().collect(),
@@ -527,7 +581,7 @@ fn check_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             w.check_scroll = (w.check_scroll + by).min(200);
             Vec::new()
         }
-        Msg::Retry if w.check_failed() => start_check(w),
+        Msg::Retry if w.check_failed() || w.oauth.failed().is_some() => start_check(w),
         Msg::EditForm if !matches!(w.check, CheckState::Running { .. }) => back(w),
         Msg::Confirm if w.check_passed() => go(w, Step::Repos),
         Msg::Back => back(w),

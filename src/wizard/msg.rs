@@ -3,7 +3,11 @@
 //! Every reply from the worker carries the request id of the effect that caused it, so
 //! `update` can drop replies that arrive after the user moved on.
 
-use crate::bitbucket::model::{CheckReport, Credentials, Problem, Repo, RepoPage, SavedInfo};
+use secrecy::SecretString;
+
+use crate::bitbucket::model::{
+    CheckReport, Credentials, OAuthGrant, Problem, Repo, RepoPage, SavedInfo,
+};
 
 /// Identifies one effect and its replies.
 pub type RequestId = u64;
@@ -58,6 +62,17 @@ pub enum Msg {
         id: RequestId,
         result: Result<SavedInfo, Problem>,
     },
+    /// OAuth sign-in: the authorize URL, once the callback listener is up (shown on screen,
+    /// since over SSH no browser opens).
+    OAuthUrl {
+        id: RequestId,
+        url: String,
+    },
+    /// OAuth sign-in finished: the tokens, or why not (timeout, denied, bad consumer).
+    OAuthDone {
+        id: RequestId,
+        result: Result<OAuthGrant, Problem>,
+    },
     /// Animation tick for spinners (the app sends it only while something is in flight).
     Tick,
 }
@@ -84,11 +99,26 @@ pub enum Effect {
     CheckCredentials {
         id: RequestId,
         creds: Credentials,
+        /// The user confirmed sending the secret over plain http to a remote host.
+        allow_http: bool,
     },
     LoadRepos {
         id: RequestId,
         creds: Credentials,
+        allow_http: bool,
     },
+    /// Listen on the callback, open the browser at the authorize URL, wait, exchange the code.
+    OAuthSignIn {
+        id: RequestId,
+        /// The Cloud web URL the OAuth pages live under.
+        web_url: String,
+        key: String,
+        secret: SecretString,
+        callback: String,
+        allow_http: bool,
+    },
+    /// Stop waiting for the browser (the user pressed Esc).
+    CancelOAuth,
     /// Stop any repository loading (the user left the screen).
     CancelRepos,
     Save {
@@ -96,6 +126,8 @@ pub enum Effect {
         creds: Credentials,
         repo: Option<Repo>,
         identity_username: Option<String>,
+        /// OAuth: the tokens and consumer secret, saved instead of `creds.secret`.
+        oauth: Option<OAuthGrant>,
     },
     OpenUrl(String),
     Quit,

@@ -17,6 +17,7 @@ fn config() -> WizardConfig {
         existing_names: vec!["taken".into()],
         demo_notes: vec![],
         no_color: true,
+        ..WizardConfig::default()
     }
 }
 
@@ -52,7 +53,7 @@ fn submit_cloud(w: &mut Wizard) -> RequestId {
     let effects = update(w, Msg::Confirm);
     assert_eq!(w.step, Step::Check);
     match effects.as_slice() {
-        [Effect::CheckCredentials { id, creds }] => {
+        [Effect::CheckCredentials { id, creds, .. }] => {
             assert_eq!(creds.spec.name, "work");
             assert_eq!(creds.spec.url, "https://bitbucket.org");
             assert_eq!(creds.spec.username.as_deref(), Some("ana@example.com"));
@@ -116,7 +117,7 @@ fn to_repos(w: &mut Wizard) -> RequestId {
     let effects = update(w, Msg::Confirm);
     assert_eq!(w.step, Step::Repos);
     match effects.as_slice() {
-        [Effect::LoadRepos { id, creds }] => {
+        [Effect::LoadRepos { id, creds, .. }] => {
             assert_eq!(creds.spec.name, "work");
             *id
         }
@@ -527,6 +528,7 @@ fn select_save_and_done() {
                 creds,
                 repo,
                 identity_username,
+                ..
             },
         ] => {
             assert_eq!(creds.spec.name, "work");

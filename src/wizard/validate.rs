@@ -208,6 +208,32 @@ pub fn is_plain_http_remote(text: &str) -> bool {
     }
 }
 
+/// The OAuth callback: bbconnect listens on this machine, so it must be plain http to a
+/// loopback address with an explicit port and the `/callback` path it answers on.
+pub fn callback_url(text: &str) -> Result<(), String> {
+    let example = super::form::DEFAULT_CALLBACK;
+    let parsed = url::Url::parse(text.trim())
+        .map_err(|_| format!("Not a URL: expected e.g. {example}."))?;
+    let loopback = match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    if parsed.scheme() != "http" || !loopback {
+        return Err(format!(
+            "bbconnect listens on this machine: use http://127.0.0.1:PORT/callback, e.g. {example}."
+        ));
+    }
+    if parsed.port().is_none() {
+        return Err(format!("Add the port, e.g. {example}."));
+    }
+    if parsed.path() != "/callback" {
+        return Err(format!("The path must be /callback, e.g. {example}."));
+    }
+    Ok(())
+}
+
 /// A plain required field (OAuth consumer key).
 pub fn required(text: &str, what: &str) -> Result<(), String> {
     if text.trim().is_empty() {
@@ -382,6 +408,28 @@ mod tests {
         assert!(!is_plain_http_remote("http://[::1]:7990"));
         assert!(!is_plain_http_remote("https://bitbucket.example.com"));
         assert!(!is_plain_http_remote("nonsense"));
+    }
+
+    #[test]
+    fn callback_rules() {
+        assert!(callback_url("http://127.0.0.1:8976/callback").is_ok());
+        assert!(callback_url("http://localhost:9000/callback").is_ok());
+        assert!(
+            callback_url("https://ci.example.com/callback")
+                .unwrap_err()
+                .contains("this machine")
+        );
+        assert!(
+            callback_url("http://127.0.0.1/callback")
+                .unwrap_err()
+                .contains("port")
+        );
+        assert!(
+            callback_url("http://127.0.0.1:8976/cb")
+                .unwrap_err()
+                .contains("/callback")
+        );
+        assert!(callback_url("").is_err());
     }
 
     #[test]
