@@ -11,6 +11,8 @@ pub mod secret_input;
 pub mod validate;
 
 #[cfg(test)]
+mod auth_tests;
+#[cfg(test)]
 mod tests;
 
 use crate::bitbucket::model::{

@@ -1,0 +1,423 @@
+//! `update` tests of issue 3's parts of the wizard: every credential type's form, the OAuth
+//! sign-in state, and the plain-http confirmation reaching the effects.
+
+use secrecy::{ExposeSecret, SecretString};
+
+use super::form::{DEFAULT_CALLBACK, FieldId, fields, label};
+use super::msg::{EditKey, Effect, Msg, RequestId};
+use super::oauth::OAuthState;
+use super::*;
+use crate::bitbucket::model::{CheckItem, CheckReport, FailureClass, OAuthGrant, Problem};
+
+fn config() -> WizardConfig {
+    WizardConfig {
+        cloud_web_url: "https://bitbucket.org".into(),
+        server_url: Some("http://127.0.0.1:7990".into()),
+        ..WizardConfig::default()
+    }
+}
+
+fn typed(w: &mut Wizard, text: &str) {
+    for c in text.chars() {
+        update(w, Msg::Edit(EditKey::Char(c)));
+    }
+}
+
+fn clear(w: &mut Wizard) {
+    update(w, Msg::Edit(EditKey::End));
+    update(w, Msg::Edit(EditKey::ClearLine));
+}
+
+fn to_form(w: &mut Wizard, provider: Provider, auth: AuthKind) {
+    if provider == Provider::Server {
+        update(w, Msg::Down);
+    }
+    update(w, Msg::Confirm);
+    let at = provider
+        .auth_kinds()
+        .iter()
+        .position(|k| *k == auth)
+        .unwrap();
+    update(w, Msg::Home);
+    for _ in 0..at {
+        update(w, Msg::Down);
+    }
+    update(w, Msg::Confirm);
+    assert_eq!(w.step, Step::Form, "{auth:?}");
+    assert_eq!(w.auth, auth);
+}
+
+fn grant() -> OAuthGrant {
+    OAuthGrant {
+        access_token: SecretString::from("test-token-oauth-access"),
+        refresh_token: Some(SecretString::from("test-token-oauth-refresh")),
+        expires_at: Some(9_999_999_999),
+        consumer_secret: SecretString::from("test-oauth-secret"),
+    }
+}
+
+fn passed() -> CheckReport {
+    CheckReport {
+        items: vec![CheckItem::passed("credential", "Credential accepted", "alice")],
+        ..CheckReport::default()
+    }
+}
+
+/// OAuth form filled (name, key, secret; URL and callback as prefilled), submitted.
+fn submit_oauth(w: &mut Wizard) -> (RequestId, Vec<Effect>) {
+    to_form(w, Provider::Cloud, AuthKind::OAuth);
+    typed(w, "oa");
+    update(w, Msg::NextField);
+    update(w, Msg::NextField);
+    typed(w, "test-oauth-key");
+    update(w, Msg::NextField);
+    typed(w, "test-oauth-secret");
+    update(w, Msg::NextField);
+    assert_eq!(w.form.focused(AuthKind::OAuth), FieldId::Callback);
+    let effects = update(w, Msg::Confirm);
+    assert_eq!(w.step, Step::Check);
+    let id = match effects.as_slice() {
+        [
+            Effect::OAuthSignIn {
+                id,
+                web_url,
+                key,
+                secret,
+                callback,
+                allow_http,
+            },
+        ] => {
+            assert_eq!(web_url, "https://bitbucket.org");
+            assert_eq!(key, "test-oauth-key");
+            assert_eq!(secret.expose_secret(), "test-oauth-secret");
+            assert_eq!(callback, DEFAULT_CALLBACK);
+            assert!(!allow_http);
+            *id
+        }
+        other => panic!("{other:?}"),
+    };
+    (id, effects)
+}
+
+#[test]
+fn the_recommended_type_is_preselected_though_all_are_available() {
+    let mut w = Wizard::new(config());
+    update(&mut w, Msg::Confirm);
+    assert_eq!(
+        w.provider.auth_kinds()[w.auth_cursor],
+        AuthKind::ApiToken
+    );
+    update(&mut w, Msg::Back);
+    update(&mut w, Msg::Down);
+    update(&mut w, Msg::Confirm);
+    assert_eq!(
+        w.provider.auth_kinds()[w.auth_cursor],
+        AuthKind::HttpTokenUser
+    );
+    for kind in AuthKind::ALL {
+        let mut w = Wizard::new(config());
+        to_form(&mut w, kind.provider(), kind);
+        assert!(w.notice.is_none());
+    }
+}
+
+#[test]
+fn each_type_asks_its_own_fields() {
+    use FieldId::*;
+    assert_eq!(fields(AuthKind::RepoToken), &[Name, Url, Repo, Secret]);
+    assert_eq!(fields(AuthKind::HttpTokenRepo), &[Name, Url, Repo, Secret]);
+    assert_eq!(fields(AuthKind::AppPassword), &[Name, Url, Username, Secret]);
+    assert_eq!(
+        fields(AuthKind::OAuth),
+        &[Name, Url, OAuthKey, OAuthSecret, Callback]
+    );
+    assert_eq!(
+        label(Repo, AuthKind::HttpTokenRepo),
+        "Project key / repository slug"
+    );
+    assert_eq!(label(Repo, AuthKind::RepoToken), "Workspace / repository");
+    assert_eq!(label(Secret, AuthKind::AppPassword), "App password");
+}
+
+#[test]
+fn server_repo_token_sends_key_slug_and_no_username() {
+    let mut w = Wizard::new(config());
+    to_form(&mut w, Provider::Server, AuthKind::HttpTokenRepo);
+    typed(&mut w, "dc-repo");
+    update(&mut w, Msg::NextField);
+    update(&mut w, Msg::NextField);
+    typed(&mut w, "plat/x y");
+    assert!(
+        w.form
+            .error(FieldId::Repo, AuthKind::HttpTokenRepo, &[])
+            .unwrap()
+            .contains("PROJECT/repo-slug")
+    );
+    clear(&mut w);
+    typed(&mut w, "PLAT/platform-api");
+    update(&mut w, Msg::NextField);
+    typed(&mut w, "test-token-repo");
+    let effects = update(&mut w, Msg::Confirm);
+    match effects.as_slice() {
+        [Effect::CheckCredentials { creds, .. }] => {
+            assert_eq!(creds.spec.repo.as_deref(), Some("PLAT/platform-api"));
+            assert_eq!(creds.spec.username, None);
+            assert_eq!(creds.spec.auth, AuthKind::HttpTokenRepo);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn app_password_sends_username_and_password() {
+    let mut w = Wizard::new(config());
+    to_form(&mut w, Provider::Cloud, AuthKind::AppPassword);
+    typed(&mut w, "ap");
+    update(&mut w, Msg::NextField);
+    update(&mut w, Msg::NextField);
+    typed(&mut w, "alice");
+    update(&mut w, Msg::NextField);
+    typed(&mut w, "test-token-app-password");
+    let effects = update(&mut w, Msg::Confirm);
+    match effects.as_slice() {
+        [Effect::CheckCredentials { creds, .. }] => {
+            assert_eq!(creds.spec.username.as_deref(), Some("alice"));
+            assert_eq!(creds.secret.expose_secret(), "test-token-app-password");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn oauth_consumer_is_prefilled_from_the_config() {
+    let mut w = Wizard::new(WizardConfig {
+        oauth_key: Some("test-oauth-key".into()),
+        oauth_secret: Some(SecretString::from("test-oauth-secret")),
+        ..config()
+    });
+    to_form(&mut w, Provider::Cloud, AuthKind::OAuth);
+    assert_eq!(w.form.oauth_key.value(), "test-oauth-key");
+    assert_eq!(w.form.oauth_secret.expose(), "test-oauth-secret");
+    assert_eq!(w.form.callback.value(), DEFAULT_CALLBACK);
+    assert!(!format!("{w:?}").contains("test-oauth-secret"));
+}
+
+#[test]
+fn the_callback_is_editable_and_validated() {
+    let mut w = Wizard::new(config());
+    to_form(&mut w, Provider::Cloud, AuthKind::OAuth);
+    w.form.focus = 4;
+    clear(&mut w);
+    typed(&mut w, "https://ci.example.com/callback");
+    assert!(
+        w.form
+            .shown_error(FieldId::Callback, AuthKind::OAuth, &[])
+            .is_some()
+    );
+    clear(&mut w);
+    typed(&mut w, "http://127.0.0.1:9100/callback");
+    assert!(
+        w.form
+            .error(FieldId::Callback, AuthKind::OAuth, &[])
+            .is_none()
+    );
+}
+
+#[test]
+fn oauth_sign_in_then_check_with_the_access_token_then_save_the_grant() {
+    let mut w = Wizard::new(config());
+    let (id, _) = submit_oauth(&mut w);
+    assert!(w.busy(), "the spinner runs while waiting");
+    assert!(w.checked.is_none());
+
+    // A stale URL is ignored, the current one shown.
+    update(
+        &mut w,
+        Msg::OAuthUrl {
+            id: id + 100,
+            url: "http://stale".into(),
+        },
+    );
+    update(
+        &mut w,
+        Msg::OAuthUrl {
+            id,
+            url: "https://bitbucket.org/site/oauth2/authorize?x".into(),
+        },
+    );
+    assert!(matches!(&w.oauth, OAuthState::Waiting { url: Some(u), .. } if u.ends_with("?x")));
+
+    let effects = update(
+        &mut w,
+        Msg::OAuthDone {
+            id,
+            result: Ok(grant()),
+        },
+    );
+    let check_id = match effects.as_slice() {
+        [Effect::CheckCredentials { id, creds, .. }] => {
+            assert_eq!(creds.secret.expose_secret(), "test-token-oauth-access");
+            assert_eq!(creds.spec.username.as_deref(), Some("test-oauth-key"));
+            *id
+        }
+        other => panic!("{other:?}"),
+    };
+    update(
+        &mut w,
+        Msg::CheckDone {
+            id: check_id,
+            report: passed(),
+        },
+    );
+    let effects = update(&mut w, Msg::Confirm);
+    let list_id = match effects.as_slice() {
+        [Effect::LoadRepos { id, creds, .. }] => {
+            assert_eq!(creds.secret.expose_secret(), "test-token-oauth-access");
+            *id
+        }
+        other => panic!("{other:?}"),
+    };
+    update(
+        &mut w,
+        Msg::ReposPage {
+            id: list_id,
+            page: crate::bitbucket::model::RepoPage {
+                repos: vec![crate::bitbucket::model::Repo {
+                    full_name: "acme/api".into(),
+                    ..Default::default()
+                }],
+                total_hint: Some(1),
+            },
+        },
+    );
+    update(
+        &mut w,
+        Msg::ReposDone {
+            id: list_id,
+            result: Ok(()),
+        },
+    );
+    let effects = update(&mut w, Msg::Confirm);
+    let saved = effects.iter().find_map(|e| match e {
+        Effect::Save { oauth, .. } => Some(oauth.clone()),
+        _ => None,
+    });
+    let grant = saved.flatten().expect("the grant goes to the save");
+    assert_eq!(
+        grant.refresh_token.unwrap().expose_secret(),
+        "test-token-oauth-refresh"
+    );
+}
+
+#[test]
+fn esc_while_waiting_cancels_and_a_late_answer_is_ignored() {
+    let mut w = Wizard::new(config());
+    let (id, _) = submit_oauth(&mut w);
+    let effects = update(&mut w, Msg::Back);
+    assert!(matches!(effects.as_slice(), [Effect::CancelOAuth]));
+    assert_eq!(w.step, Step::Form);
+    assert!(!w.busy());
+    let effects = update(
+        &mut w,
+        Msg::OAuthDone {
+            id,
+            result: Ok(grant()),
+        },
+    );
+    assert!(effects.is_empty());
+    assert!(matches!(w.oauth, OAuthState::Idle));
+    // The form kept its values: Enter signs in again with a new id.
+    let effects = update(&mut w, Msg::Confirm);
+    assert!(matches!(effects.as_slice(), [Effect::OAuthSignIn { id: again, .. }] if *again != id));
+}
+
+#[test]
+fn a_failed_sign_in_offers_retry_and_edit() {
+    let mut w = Wizard::new(config());
+    let (id, _) = submit_oauth(&mut w);
+    update(
+        &mut w,
+        Msg::OAuthDone {
+            id,
+            result: Err(Problem::new(
+                FailureClass::Other,
+                "No sign-in arrived before the time limit.",
+                "Open the sign-in link again.",
+            )),
+        },
+    );
+    assert!(w.oauth.failed().is_some());
+    assert!(!w.busy());
+    let keys: Vec<_> = crate::keys::hints(&w).into_iter().map(|(k, _)| k).collect();
+    assert!(keys.contains(&"r") && keys.contains(&"e"), "{keys:?}");
+    let effects = update(&mut w, Msg::Retry);
+    assert!(matches!(effects.as_slice(), [Effect::OAuthSignIn { id: again, .. }] if *again != id));
+    update(&mut w, Msg::EditForm);
+    assert_eq!(w.step, Step::Form);
+}
+
+#[test]
+fn quitting_while_waiting_cancels_the_sign_in() {
+    let mut w = Wizard::new(config());
+    submit_oauth(&mut w);
+    let effects = update(&mut w, Msg::Quit);
+    assert!(effects.iter().any(|e| matches!(e, Effect::CancelOAuth)));
+    assert!(matches!(effects.last(), Some(Effect::Quit)));
+}
+
+/// Server form with this URL, filled and submitted once.
+fn submit_server(w: &mut Wizard, url: &str) -> Vec<Effect> {
+    to_form(w, Provider::Server, AuthKind::HttpTokenUser);
+    typed(w, "dc");
+    update(w, Msg::NextField);
+    clear(w);
+    typed(w, url);
+    update(w, Msg::NextField);
+    typed(w, "alice");
+    update(w, Msg::NextField);
+    typed(w, "test-token-alice");
+    update(w, Msg::Confirm)
+}
+
+#[test]
+fn confirmed_plain_http_reaches_the_check_and_the_listing() {
+    let mut w = Wizard::new(config());
+    let first = submit_server(&mut w, "http://bitbucket.example.com");
+    assert!(first.is_empty(), "the first Enter only warns");
+    assert!(w.notice.as_deref().unwrap_or("").contains("unencrypted"));
+    let effects = update(&mut w, Msg::Confirm);
+    let id = match effects.as_slice() {
+        [Effect::CheckCredentials { id, allow_http, .. }] => {
+            assert!(*allow_http);
+            *id
+        }
+        other => panic!("{other:?}"),
+    };
+    update(&mut w, Msg::CheckDone { id, report: passed() });
+    let effects = update(&mut w, Msg::Confirm);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::LoadRepos {
+            allow_http: true,
+            ..
+        }]
+    ));
+}
+
+#[test]
+fn loopback_and_https_never_set_allow_http() {
+    for url in ["http://127.0.0.1:7990", "https://bitbucket.example.com"] {
+        let mut w = Wizard::new(config());
+        let effects = submit_server(&mut w, url);
+        assert!(
+            matches!(
+                effects.as_slice(),
+                [Effect::CheckCredentials {
+                    allow_http: false,
+                    ..
+                }]
+            ),
+            "{url}: {effects:?}"
+        );
+    }
+}
