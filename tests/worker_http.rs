@@ -1,0 +1,106 @@
+//! The wizard's plain-http confirmation reaches the client through the worker. The server
+//! is a non-loopback name (`bitbucket.example.test`) reached through an http proxy that is
+//! the simulator itself, so the request really leaves as plain http to a remote host.
+//! Its own test binary: it sets the proxy variables for the whole process.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bbconnect::bitbucket::model::{AuthKind, CheckStatus, ConnectionSpec, Credentials, Provider};
+use bbconnect::bitbucket::{ClientOptions, Endpoints};
+use bbconnect::sim::{self, SimConfig};
+use bbconnect::store::{SecretStoreMode, Store};
+use bbconnect::wizard::msg::{Effect, Msg};
+use bbconnect::worker::{self, WorkerContext};
+use secrecy::SecretString;
+use tokio::sync::mpsc;
+
+fn creds(url: &str) -> Credentials {
+    Credentials {
+        spec: ConnectionSpec {
+            name: "plain".into(),
+            provider: Provider::Server,
+            auth: AuthKind::HttpTokenUser,
+            url: url.into(),
+            username: Some("alice".into()),
+            repo: None,
+        },
+        secret: SecretString::from("test-token-alice"),
+    }
+}
+
+async fn check(
+    worker: &worker::WorkerHandle,
+    replies: &mut mpsc::UnboundedReceiver<Msg>,
+    id: u64,
+    url: &str,
+    allow_http: bool,
+) -> bbconnect::bitbucket::model::CheckReport {
+    worker.send(Effect::CheckCredentials {
+        id,
+        creds: creds(url),
+        allow_http,
+    });
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(30), replies.recv())
+            .await
+            .expect("a reply in time")
+            .expect("worker alive");
+        if let Msg::CheckDone { id: got, report } = msg {
+            assert_eq!(got, id);
+            return report;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_check_sends_over_plain_http_only_when_confirmed() {
+    let sim = sim::start(SimConfig {
+        repos: Some(20),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    // SAFETY: set before any client exists, and this binary has no other test running.
+    unsafe {
+        std::env::set_var("HTTP_PROXY", sim.base_url());
+        std::env::set_var("http_proxy", sim.base_url());
+        std::env::remove_var("NO_PROXY");
+        std::env::remove_var("no_proxy");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File).unwrap();
+    let (tx, mut replies) = mpsc::unbounded_channel();
+    let worker = worker::spawn(
+        WorkerContext::new(Endpoints::default(), Arc::new(store), ClientOptions::default()),
+        tx,
+    );
+    let remote = "http://bitbucket.example.test";
+
+    let refused = check(&worker, &mut replies, 1, remote, false).await;
+    assert_eq!(refused.worst(), CheckStatus::Failed, "{:#?}", refused.items);
+    let before = sim.request_count();
+    assert!(
+        refused.items.iter().any(|i| i.detail.contains("http")),
+        "{:#?}",
+        refused.items
+    );
+
+    let sent = check(&worker, &mut replies, 2, remote, true).await;
+    // The simulator's links name its loopback address, which the check rightly flags for a
+    // server reached by another name; every other row must pass.
+    let status = |id: &str| {
+        sent.items
+            .iter()
+            .find(|i| i.id == id)
+            .map(|i| i.status)
+            .unwrap_or_else(|| panic!("no {id} row: {:#?}", sent.items))
+    };
+    assert_eq!(status("credential"), CheckStatus::Passed);
+    assert_eq!(status("reach"), CheckStatus::Passed);
+    assert_eq!(status("http"), CheckStatus::Warning);
+    assert_eq!(sent.identity.as_ref().unwrap().username, "alice");
+    assert!(sim.request_count() > before, "the requests went out");
+    worker.shutdown();
+    sim.shutdown().await;
+}
