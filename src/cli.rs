@@ -10,9 +10,11 @@ use secrecy::SecretString;
 use serde_json::json;
 
 use crate::bitbucket::model::{
-    AuthKind, CheckReport, CheckStatus, ConnectionSpec, Credentials, FailureClass, Problem,
-    Provider, Repo,
+    AuthKind, CheckReport, CheckStatus, ConnectionSpec, Credentials, FailureClass, OAuthGrant,
+    Problem, Provider, Repo,
 };
+use crate::bitbucket::oauth::OAuthConsumer;
+use crate::oauth_flow;
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
 use crate::engine;
 use crate::sanitize::clean;
@@ -120,6 +122,13 @@ pub struct ConnectArgs {
     /// Replace a saved connection of the same name.
     #[arg(long)]
     pub replace: bool,
+    /// OAuth: the port of the loopback callback registered on the consumer
+    /// (http://127.0.0.1:PORT/callback).
+    #[arg(long, default_value_t = 8976)]
+    pub callback_port: u16,
+    /// OAuth: seconds to wait for the browser to come back.
+    #[arg(long, default_value_t = 300)]
+    pub oauth_timeout: u64,
     #[arg(long)]
     pub json: bool,
 }
@@ -260,7 +269,12 @@ pub fn spec_from_args(
             ));
         }
     };
-    let username = args.email.clone().or_else(|| args.username.clone());
+    let username = if auth == AuthKind::OAuth {
+        // The consumer key plays the username's part (the form does the same).
+        env_value("BBCONNECT_OAUTH_KEY").or_else(|| args.username.clone())
+    } else {
+        args.email.clone().or_else(|| args.username.clone())
+    };
     let spec = ConnectionSpec {
         name: args.name.clone(),
         provider,
@@ -291,10 +305,14 @@ fn spec_errors(spec: &ConnectionSpec) -> Vec<(&'static str, String)> {
     let user = spec.username.as_deref().unwrap_or("");
     match spec.auth {
         AuthKind::ApiToken => push("--email", validate::email(user)),
+        AuthKind::OAuth => push(
+            "BBCONNECT_OAUTH_KEY",
+            validate::required(user, "the OAuth consumer key (or --username KEY)"),
+        ),
         AuthKind::AppPassword | AuthKind::HttpTokenUser => {
             push("--username", validate::username(user))
         }
-        AuthKind::OAuth | AuthKind::RepoToken | AuthKind::HttpTokenRepo => {}
+        AuthKind::RepoToken | AuthKind::HttpTokenRepo => {}
     }
     if matches!(spec.auth, AuthKind::RepoToken | AuthKind::HttpTokenRepo) || spec.repo.is_some() {
         let repo = spec.repo.as_deref().unwrap_or("");
@@ -351,14 +369,24 @@ pub async fn connect(
             code: 1,
         });
     }
-    let secret = read_secret(args.token_stdin)?;
-    let creds = Credentials {
-        spec: spec.clone(),
-        secret,
-    };
     let options = ClientOptions {
         allow_http: args.allow_http,
         ..ClientOptions::default()
+    };
+    let (creds, oauth) = if spec.auth == AuthKind::OAuth {
+        let grant = oauth_sign_in(&args, &spec, &options).await?;
+        let creds = Credentials {
+            spec: spec.clone(),
+            secret: grant.access_token.clone(),
+        };
+        (creds, Some(grant))
+    } else {
+        let secret = read_secret(args.token_stdin)?;
+        let creds = Credentials {
+            spec: spec.clone(),
+            secret,
+        };
+        (creds, None)
     };
     let client = Client::new(creds.clone(), endpoints, options)?;
     let report = client.check(None).await;
@@ -397,8 +425,13 @@ pub async fn connect(
     };
     let user = report.identity.as_ref().map(|i| i.username.clone());
     let conn = engine::saved_connection(&spec, user.clone(), repo.as_ref(), engine::now_rfc3339());
+    // OAuth keeps its tokens and consumer secret as the one secret, so `check` can refresh.
+    let secret = match &oauth {
+        Some(grant) => grant.to_stored(),
+        None => creds.secret.clone(),
+    };
     let saved = store
-        .save(conn, &creds.secret, args.replace)
+        .save(conn, &secret, args.replace)
         .map_err(Problem::from)?;
     if saved.secret_location.contains("no usable OS keychain") {
         // Scripts read stdout; the one-line notice goes to stderr even with --json.
@@ -436,6 +469,72 @@ pub async fn connect(
         }
     }
     Ok(())
+}
+
+/// A set, non-empty environment variable, trimmed.
+fn env_value(key: &str) -> Option<String> {
+    std::env::var(key)
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// The OAuth consumer secret: stdin with --token-stdin, else BBCONNECT_OAUTH_SECRET.
+fn consumer_secret(token_stdin: bool) -> Result<SecretString, Failure> {
+    if token_stdin {
+        return read_secret(true);
+    }
+    let secret = env_value("BBCONNECT_OAUTH_SECRET").ok_or_else(|| {
+        usage(
+            "No OAuth consumer secret given.",
+            "Set BBCONNECT_OAUTH_SECRET or pipe it with --token-stdin (never as an argument).",
+        )
+    })?;
+    Ok(SecretString::from(secret))
+}
+
+/// `connect --auth oauth`: listen on the callback, print the authorize URL (headless machines
+/// have no browser: the user opens it anywhere that reaches this port), wait, exchange.
+async fn oauth_sign_in(
+    args: &ConnectArgs,
+    spec: &ConnectionSpec,
+    options: &ClientOptions,
+) -> Result<OAuthGrant, Failure> {
+    let consumer = OAuthConsumer {
+        key: spec.username.clone().unwrap_or_default(),
+        secret: consumer_secret(args.token_stdin)?,
+    };
+    let callback = format!("http://127.0.0.1:{}/callback", args.callback_port);
+    let pending = oauth_flow::start_sign_in(&spec.url, consumer, &callback, options.clone()).await?;
+    eprintln!("Sign in to Bitbucket: open this address in a browser (the consumer's callback must be {callback}):");
+    eprintln!("  {}", pending.url);
+    eprintln!(
+        "Waiting up to {} s for the browser to come back...",
+        args.oauth_timeout
+    );
+    let grant = pending
+        .finish(std::time::Duration::from_secs(args.oauth_timeout))
+        .await?;
+    eprintln!("Signed in; checking the connection.");
+    Ok(grant)
+}
+
+/// The credentials a saved connection calls Bitbucket with. An expired OAuth access token is
+/// refreshed here and the newest tokens saved at once: the old refresh token no longer works.
+async fn fresh_credentials(
+    store: &Store,
+    conn: SavedConnection,
+    creds: Credentials,
+    options: &ClientOptions,
+) -> Result<Credentials, Problem> {
+    let (creds, renewed) =
+        oauth_flow::usable_credentials(creds, options, oauth_flow::now_secs()).await?;
+    if let Some(grant) = renewed {
+        store
+            .save(conn, &grant.to_stored(), true)
+            .map_err(Problem::from)?;
+    }
+    Ok(creds)
 }
 
 fn connection_json(c: &SavedConnection) -> serde_json::Value {
@@ -532,8 +631,12 @@ pub async fn check(
     let mut worst = 0;
     let mut out = Vec::new();
     for name in &names {
-        let (_, creds) = credentials_of(store, name)?;
-        let report = engine::check(creds, endpoints, ClientOptions::default(), None).await;
+        let (conn, creds) = credentials_of(store, name)?;
+        let options = ClientOptions::default();
+        let report = match fresh_credentials(store, conn, creds, &options).await {
+            Ok(creds) => engine::check(creds, endpoints, options, None).await,
+            Err(problem) => engine::report_from_problem(&problem),
+        };
         let code = report.exit_code();
         // Exit codes are not ordered by severity, but any failure must win over success and
         // the result must not depend on the order of names: take the highest.
@@ -565,8 +668,10 @@ pub async fn repos(
     filter: Option<&str>,
     as_json: bool,
 ) -> Result<(), Failure> {
-    let (_, creds) = credentials_of(store, name)?;
-    let client = Client::new(creds, endpoints, ClientOptions::default())?;
+    let (conn, creds) = credentials_of(store, name)?;
+    let options = ClientOptions::default();
+    let creds = fresh_credentials(store, conn, creds, &options).await?;
+    let client = Client::new(creds, endpoints, options)?;
     let mut repos = client.list_all_repos().await?;
     if let Some(f) = filter {
         let f = f.to_lowercase();

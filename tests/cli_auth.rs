@@ -1,0 +1,301 @@
+//! The real binary against the simulator for the credential types beyond the first two:
+//! Cloud repository token, app password, DC repository token, and OAuth2 with a stand-in
+//! browser (the test reads the URL the binary prints and follows it like a browser would),
+//! plus `check` refreshing an expired OAuth token and keeping the newest refresh token.
+
+use std::path::Path;
+use std::process::{Output, Stdio};
+use std::time::Duration;
+
+use bbconnect::bitbucket::model::OAuthGrant;
+use bbconnect::sim::{self, SimConfig, SimHandle};
+use bbconnect::store::{SecretStoreMode, Store};
+use secrecy::ExposeSecret;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_bbconnect");
+
+async fn sim_default() -> SimHandle {
+    // The default data set: the demo credentials' repositories are named from it.
+    sim::start(SimConfig::default())
+        .await
+        .expect("simulator starts")
+}
+
+fn command(sim: &SimHandle, config: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", config)
+        .env("BBCONNECT_CONFIG_DIR", config)
+        .env("BBCONNECT_SECRET_STORE", "file")
+        .env("BBCONNECT_CLOUD_API_URL", sim.cloud_api_url())
+        .env("BBCONNECT_CLOUD_WEB_URL", sim.cloud_web_url())
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+async fn run(sim: &SimHandle, config: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    command(sim, config, args, env)
+        .output()
+        .await
+        .expect("binary runs")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "status={:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn demo_repo(product: &str, auth: &str) -> String {
+    sim::demo_credentials()
+        .into_iter()
+        .find(|c| c.product == product && c.auth == auth)
+        .and_then(|c| c.repo)
+        .unwrap_or_else(|| panic!("the data set has a {product} {auth} credential"))
+}
+
+fn listed(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(out)))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cloud_repository_token_connects_to_its_repository() {
+    let sim = sim_default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let repo = demo_repo("cloud", "repo-token");
+    let args = [
+        "connect", "--provider", "cloud", "--auth", "repo-token", "--name", "cr", "--repo", &repo,
+    ];
+    let out = run(&sim, dir.path(), &args, &[("BBCONNECT_TOKEN", "test-token-cloud-repo")]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let list = listed(&run(&sim, dir.path(), &["list", "--json"], &[]).await);
+    assert_eq!(list[0]["auth"], "repo-token");
+    assert_eq!(list[0]["repo"], repo.as_str());
+    assert_eq!(list[0]["username"], serde_json::Value::Null);
+    let check = run(&sim, dir.path(), &["check", "cr"], &[]).await;
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+
+    // The same token for another repository is refused before anything is saved.
+    let other = run(
+        &sim,
+        dir.path(),
+        &[
+            "connect", "--provider", "cloud", "--auth", "repo-token", "--name", "cr2", "--repo",
+            "acme-mobile/not-this-one",
+        ],
+        &[("BBCONNECT_TOKEN", "test-token-cloud-repo")],
+    )
+    .await;
+    assert_ne!(other.status.code(), Some(0), "{}", text(&other));
+    assert!(!dir.path().join("secrets").join("cr2").exists());
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn app_password_connects_with_the_deprecation_warning() {
+    let sim = sim_default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "connect", "--provider", "cloud", "--auth", "app-password", "--name", "ap",
+        "--username", "alice",
+    ];
+    let out = run(&sim, dir.path(), &args, &[("BBCONNECT_TOKEN", "test-token-app-password")]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("[warn]"), "{stderr}");
+    assert!(stderr.contains("2026-07-28"), "{stderr}");
+
+    // The email does not work with an app password: rejected, exit 3.
+    let bad = run(
+        &sim,
+        dir.path(),
+        &[
+            "connect", "--provider", "cloud", "--auth", "app-password", "--name", "ap2",
+            "--username", "alice",
+        ],
+        &[("BBCONNECT_TOKEN", "test-token-wrong")],
+    )
+    .await;
+    assert_eq!(bad.status.code(), Some(3), "{}", text(&bad));
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_repository_token_connects_with_bearer_and_no_username() {
+    let sim = sim_default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let repo = demo_repo("server", "http-token-repo");
+    let url = sim.server_url();
+    let args = [
+        "connect", "--provider", "server", "--auth", "http-token-repo", "--name", "dr", "--url",
+        &url, "--repo", &repo, "--json",
+    ];
+    let out = run(&sim, dir.path(), &args, &[("BBCONNECT_TOKEN", "test-token-repo")]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v = listed(&out);
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["repo"].as_str().map(str::to_lowercase), Some(repo.to_lowercase()));
+    let check = run(&sim, dir.path(), &["check", "dr", "--json"], &[]).await;
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    sim.shutdown().await;
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Runs `connect --auth oauth`, plays the browser with the URL it prints, waits for the end.
+async fn connect_oauth(sim: &SimHandle, config: &Path, name: &str) -> (Output, String) {
+    let port = free_port().to_string();
+    let args = [
+        "connect", "--provider", "cloud", "--auth", "oauth", "--name", name,
+        "--callback-port", &port, "--oauth-timeout", "30",
+    ];
+    let mut child = command(
+        sim,
+        config,
+        &args,
+        &[
+            ("BBCONNECT_OAUTH_KEY", "test-oauth-key"),
+            ("BBCONNECT_OAUTH_SECRET", "test-oauth-secret"),
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("binary starts");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = String::new();
+    let url = loop {
+        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+            .await
+            .expect("the URL is printed in time")
+            .expect("stderr readable")
+            .unwrap_or_else(|| panic!("stderr ended before a URL:\n{seen}"));
+        seen.push_str(&line);
+        seen.push('\n');
+        if let Some(at) = line.find("http") {
+            let candidate = line[at..].trim().to_string();
+            if candidate.contains("/site/oauth2/authorize") {
+                break candidate;
+            }
+        }
+    };
+    // The stand-in browser: follows the 302 to the binary's callback listener.
+    let page = reqwest::get(&url)
+        .await
+        .expect("browser reaches the simulator")
+        .text()
+        .await
+        .unwrap();
+    // Keep draining stderr so the child never blocks on a full pipe.
+    let rest = tokio::spawn(async move {
+        let mut more = String::new();
+        while let Ok(Some(l)) = lines.next_line().await {
+            more.push_str(&l);
+            more.push('\n');
+        }
+        more
+    });
+    let mut out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("connect finishes")
+        .expect("exit status");
+    seen.push_str(&rest.await.unwrap());
+    out.stderr = seen.into_bytes();
+    (out, page)
+}
+
+fn saved_grant(config: &Path, name: &str) -> OAuthGrant {
+    let store = Store::open(Some(config.to_path_buf()), SecretStoreMode::File).unwrap();
+    let secret = store.secret(name).unwrap();
+    OAuthGrant::from_stored(secret.expose_secret()).expect("an OAuth blob is saved")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oauth_connect_prints_the_url_waits_and_saves_the_tokens() {
+    let sim = sim_default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (out, page) = connect_oauth(&sim, dir.path(), "oa").await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(page.contains("close this tab"), "{page}");
+    let grant = saved_grant(dir.path(), "oa");
+    assert!(grant.refresh_token.is_some());
+    assert_eq!(grant.consumer_secret.expose_secret(), "test-oauth-secret");
+    // No token in what the binary printed.
+    let shown = text(&out);
+    assert!(!shown.contains(grant.access_token.expose_secret()), "{shown}");
+    assert!(!shown.contains("test-oauth-secret"), "{shown}");
+    let list = listed(&run(&sim, dir.path(), &["list", "--json"], &[]).await);
+    assert_eq!(list[0]["auth"], "oauth");
+    assert_eq!(list[0]["username"], "test-oauth-key");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_refreshes_an_expired_oauth_token_and_keeps_the_newest_refresh_token() {
+    let sim = sim_default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = connect_oauth(&sim, dir.path(), "oa").await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    // Age the saved access token past its expiry, as two hours would.
+    let store = Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File).unwrap();
+    let mut grant = saved_grant(dir.path(), "oa");
+    let old_refresh = grant.refresh_token.clone().unwrap();
+    let old_access = grant.access_token.clone();
+    grant.expires_at = Some(1);
+    let conn = store.get("oa").unwrap().unwrap();
+    store.save(conn, &grant.to_stored(), true).unwrap();
+
+    let check = run(&sim, dir.path(), &["check", "oa"], &[]).await;
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    let renewed = saved_grant(dir.path(), "oa");
+    assert_ne!(
+        renewed.access_token.expose_secret(),
+        old_access.expose_secret()
+    );
+    let newest = renewed.refresh_token.clone().unwrap();
+    assert_ne!(newest.expose_secret(), old_refresh.expose_secret());
+    assert!(renewed.expires_at.unwrap() > 1_000_000);
+
+    // The simulator rotates refresh tokens: a second check works only with the newest one,
+    // so it passing after another ageing proves the newest was kept.
+    let mut again = renewed;
+    again.expires_at = Some(1);
+    let conn = store.get("oa").unwrap().unwrap();
+    store.save(conn, &again.to_stored(), true).unwrap();
+    let check = run(&sim, dir.path(), &["check", "oa"], &[]).await;
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oauth_without_a_consumer_key_is_a_usage_error() {
+    let sim = sim_default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        &sim,
+        dir.path(),
+        &["connect", "--provider", "cloud", "--auth", "oauth", "--name", "oa"],
+        &[("BBCONNECT_OAUTH_SECRET", "test-oauth-secret")],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("BBCONNECT_OAUTH_KEY"));
+    sim.shutdown().await;
+}
