@@ -14,9 +14,9 @@ use crate::bitbucket::model::{
     Problem, Provider, Repo,
 };
 use crate::bitbucket::oauth::OAuthConsumer;
-use crate::oauth_flow;
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
 use crate::engine;
+use crate::oauth_flow;
 use crate::sanitize::clean;
 use crate::sim::{Scenario, SimConfig};
 use crate::store::{SavedConnection, Store};
@@ -505,8 +505,11 @@ async fn oauth_sign_in(
         secret: consumer_secret(args.token_stdin)?,
     };
     let callback = format!("http://127.0.0.1:{}/callback", args.callback_port);
-    let pending = oauth_flow::start_sign_in(&spec.url, consumer, &callback, options.clone()).await?;
-    eprintln!("Sign in to Bitbucket: open this address in a browser (the consumer's callback must be {callback}):");
+    let pending =
+        oauth_flow::start_sign_in(&spec.url, consumer, &callback, options.clone()).await?;
+    eprintln!(
+        "Sign in to Bitbucket: open this address in a browser (the consumer's callback must be {callback}):"
+    );
     eprintln!("  {}", pending.url);
     eprintln!(
         "Waiting up to {} s for the browser to come back...",

@@ -133,7 +133,13 @@ pub async fn usable_credentials(
     };
     if !grant.expired(now) {
         let access = grant.access_token.clone();
-        return Ok((Credentials { secret: access, ..creds }, None));
+        return Ok((
+            Credentials {
+                secret: access,
+                ..creds
+            },
+            None,
+        ));
     }
     let Some(refresh_token) = grant.refresh_token.clone() else {
         return Err(Problem::new(
@@ -152,7 +158,13 @@ pub async fn usable_credentials(
     let tokens = oauth::refresh(&creds.spec.url, &consumer, &refresh_token, options).await?;
     let renewed = grant_from(tokens, Some(&refresh_token), &grant.consumer_secret, now);
     let access = renewed.access_token.clone();
-    Ok((Credentials { secret: access, ..creds }, Some(renewed)))
+    Ok((
+        Credentials {
+            secret: access,
+            ..creds
+        },
+        Some(renewed),
+    ))
 }
 
 #[cfg(test)]
@@ -243,6 +255,9 @@ mod tests {
             callback_port("http://127.0.0.1:8976/callback").unwrap(),
             8976
         );
-        assert_eq!(callback_port("nonsense").unwrap_err().class, FailureClass::Input);
+        assert_eq!(
+            callback_port("nonsense").unwrap_err().class,
+            FailureClass::Input
+        );
     }
 }

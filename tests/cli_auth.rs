@@ -74,9 +74,23 @@ async fn cloud_repository_token_connects_to_its_repository() {
     let dir = tempfile::tempdir().unwrap();
     let repo = demo_repo("cloud", "repo-token");
     let args = [
-        "connect", "--provider", "cloud", "--auth", "repo-token", "--name", "cr", "--repo", &repo,
+        "connect",
+        "--provider",
+        "cloud",
+        "--auth",
+        "repo-token",
+        "--name",
+        "cr",
+        "--repo",
+        &repo,
     ];
-    let out = run(&sim, dir.path(), &args, &[("BBCONNECT_TOKEN", "test-token-cloud-repo")]).await;
+    let out = run(
+        &sim,
+        dir.path(),
+        &args,
+        &[("BBCONNECT_TOKEN", "test-token-cloud-repo")],
+    )
+    .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let list = listed(&run(&sim, dir.path(), &["list", "--json"], &[]).await);
     assert_eq!(list[0]["auth"], "repo-token");
@@ -90,7 +104,14 @@ async fn cloud_repository_token_connects_to_its_repository() {
         &sim,
         dir.path(),
         &[
-            "connect", "--provider", "cloud", "--auth", "repo-token", "--name", "cr2", "--repo",
+            "connect",
+            "--provider",
+            "cloud",
+            "--auth",
+            "repo-token",
+            "--name",
+            "cr2",
+            "--repo",
             "acme-mobile/not-this-one",
         ],
         &[("BBCONNECT_TOKEN", "test-token-cloud-repo")],
@@ -106,10 +127,23 @@ async fn app_password_connects_with_the_deprecation_warning() {
     let sim = sim_default().await;
     let dir = tempfile::tempdir().unwrap();
     let args = [
-        "connect", "--provider", "cloud", "--auth", "app-password", "--name", "ap",
-        "--username", "alice",
+        "connect",
+        "--provider",
+        "cloud",
+        "--auth",
+        "app-password",
+        "--name",
+        "ap",
+        "--username",
+        "alice",
     ];
-    let out = run(&sim, dir.path(), &args, &[("BBCONNECT_TOKEN", "test-token-app-password")]).await;
+    let out = run(
+        &sim,
+        dir.path(),
+        &args,
+        &[("BBCONNECT_TOKEN", "test-token-app-password")],
+    )
+    .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("[warn]"), "{stderr}");
@@ -120,8 +154,15 @@ async fn app_password_connects_with_the_deprecation_warning() {
         &sim,
         dir.path(),
         &[
-            "connect", "--provider", "cloud", "--auth", "app-password", "--name", "ap2",
-            "--username", "alice",
+            "connect",
+            "--provider",
+            "cloud",
+            "--auth",
+            "app-password",
+            "--name",
+            "ap2",
+            "--username",
+            "alice",
         ],
         &[("BBCONNECT_TOKEN", "test-token-wrong")],
     )
@@ -137,14 +178,33 @@ async fn server_repository_token_connects_with_bearer_and_no_username() {
     let repo = demo_repo("server", "http-token-repo");
     let url = sim.server_url();
     let args = [
-        "connect", "--provider", "server", "--auth", "http-token-repo", "--name", "dr", "--url",
-        &url, "--repo", &repo, "--json",
+        "connect",
+        "--provider",
+        "server",
+        "--auth",
+        "http-token-repo",
+        "--name",
+        "dr",
+        "--url",
+        &url,
+        "--repo",
+        &repo,
+        "--json",
     ];
-    let out = run(&sim, dir.path(), &args, &[("BBCONNECT_TOKEN", "test-token-repo")]).await;
+    let out = run(
+        &sim,
+        dir.path(),
+        &args,
+        &[("BBCONNECT_TOKEN", "test-token-repo")],
+    )
+    .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let v = listed(&out);
     assert_eq!(v["ok"], true);
-    assert_eq!(v["repo"].as_str().map(str::to_lowercase), Some(repo.to_lowercase()));
+    assert_eq!(
+        v["repo"].as_str().map(str::to_lowercase),
+        Some(repo.to_lowercase())
+    );
     let check = run(&sim, dir.path(), &["check", "dr", "--json"], &[]).await;
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
     sim.shutdown().await;
@@ -162,8 +222,17 @@ fn free_port() -> u16 {
 async fn connect_oauth(sim: &SimHandle, config: &Path, name: &str) -> (Output, String) {
     let port = free_port().to_string();
     let args = [
-        "connect", "--provider", "cloud", "--auth", "oauth", "--name", name,
-        "--callback-port", &port, "--oauth-timeout", "30",
+        "connect",
+        "--provider",
+        "cloud",
+        "--auth",
+        "oauth",
+        "--name",
+        name,
+        "--callback-port",
+        &port,
+        "--oauth-timeout",
+        "30",
     ];
     let mut child = command(
         sim,
@@ -238,7 +307,10 @@ async fn oauth_connect_prints_the_url_waits_and_saves_the_tokens() {
     assert_eq!(grant.consumer_secret.expose_secret(), "test-oauth-secret");
     // No token in what the binary printed.
     let shown = text(&out);
-    assert!(!shown.contains(grant.access_token.expose_secret()), "{shown}");
+    assert!(
+        !shown.contains(grant.access_token.expose_secret()),
+        "{shown}"
+    );
     assert!(!shown.contains("test-oauth-secret"), "{shown}");
     let list = listed(&run(&sim, dir.path(), &["list", "--json"], &[]).await);
     assert_eq!(list[0]["auth"], "oauth");
@@ -291,7 +363,15 @@ async fn oauth_without_a_consumer_key_is_a_usage_error() {
     let out = run(
         &sim,
         dir.path(),
-        &["connect", "--provider", "cloud", "--auth", "oauth", "--name", "oa"],
+        &[
+            "connect",
+            "--provider",
+            "cloud",
+            "--auth",
+            "oauth",
+            "--name",
+            "oa",
+        ],
         &[("BBCONNECT_OAUTH_SECRET", "test-oauth-secret")],
     )
     .await;

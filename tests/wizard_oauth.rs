@@ -135,7 +135,11 @@ async fn sign_in_check_list_and_save_keep_the_refresh_token() {
     .await
     .unwrap();
     let pages: Pages = Arc::default();
-    let mut rig = rig(&sim, stand_in_browser(pages.clone()), Duration::from_secs(20));
+    let mut rig = rig(
+        &sim,
+        stand_in_browser(pages.clone()),
+        Duration::from_secs(20),
+    );
     rig.submit_oauth("cloud-oauth", free_port());
     rig.until("the check report", |w| w.check_report().is_some())
         .await;

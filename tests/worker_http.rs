@@ -72,7 +72,11 @@ async fn the_check_sends_over_plain_http_only_when_confirmed() {
     let store = Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File).unwrap();
     let (tx, mut replies) = mpsc::unbounded_channel();
     let worker = worker::spawn(
-        WorkerContext::new(Endpoints::default(), Arc::new(store), ClientOptions::default()),
+        WorkerContext::new(
+            Endpoints::default(),
+            Arc::new(store),
+            ClientOptions::default(),
+        ),
         tx,
     );
     let remote = "http://bitbucket.example.test";

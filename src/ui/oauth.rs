@@ -58,7 +58,10 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) -> bool {
                 format!("✗ {}", clean(&problem.what)),
                 theme.error,
             ));
-            lines.push(Line::styled(format!("→ {}", clean(&problem.fix)), theme.error));
+            lines.push(Line::styled(
+                format!("→ {}", clean(&problem.fix)),
+                theme.error,
+            ));
             lines.push(Line::raw(""));
             lines.push(Line::styled(
                 "r: sign in again · e: edit the consumer in the form (values kept).",

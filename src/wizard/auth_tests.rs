@@ -58,7 +58,11 @@ fn grant() -> OAuthGrant {
 
 fn passed() -> CheckReport {
     CheckReport {
-        items: vec![CheckItem::passed("credential", "Credential accepted", "alice")],
+        items: vec![CheckItem::passed(
+            "credential",
+            "Credential accepted",
+            "alice",
+        )],
         ..CheckReport::default()
     }
 }
@@ -103,10 +107,7 @@ fn submit_oauth(w: &mut Wizard) -> (RequestId, Vec<Effect>) {
 fn the_recommended_type_is_preselected_though_all_are_available() {
     let mut w = Wizard::new(config());
     update(&mut w, Msg::Confirm);
-    assert_eq!(
-        w.provider.auth_kinds()[w.auth_cursor],
-        AuthKind::ApiToken
-    );
+    assert_eq!(w.provider.auth_kinds()[w.auth_cursor], AuthKind::ApiToken);
     update(&mut w, Msg::Back);
     update(&mut w, Msg::Down);
     update(&mut w, Msg::Confirm);
@@ -126,7 +127,10 @@ fn each_type_asks_its_own_fields() {
     use FieldId::*;
     assert_eq!(fields(AuthKind::RepoToken), &[Name, Url, Repo, Secret]);
     assert_eq!(fields(AuthKind::HttpTokenRepo), &[Name, Url, Repo, Secret]);
-    assert_eq!(fields(AuthKind::AppPassword), &[Name, Url, Username, Secret]);
+    assert_eq!(
+        fields(AuthKind::AppPassword),
+        &[Name, Url, Username, Secret]
+    );
     assert_eq!(
         fields(AuthKind::OAuth),
         &[Name, Url, OAuthKey, OAuthSecret, Callback]
@@ -393,7 +397,13 @@ fn confirmed_plain_http_reaches_the_check_and_the_listing() {
         }
         other => panic!("{other:?}"),
     };
-    update(&mut w, Msg::CheckDone { id, report: passed() });
+    update(
+        &mut w,
+        Msg::CheckDone {
+            id,
+            report: passed(),
+        },
+    );
     let effects = update(&mut w, Msg::Confirm);
     assert!(matches!(
         effects.as_slice(),

@@ -21,8 +21,8 @@ use crate::bitbucket::model::{
 use form::{Form, fields};
 use msg::{EditKey, Effect, Msg, RequestId};
 use oauth::OAuthState;
-use secrecy::{ExposeSecret, SecretString};
 use repos::{LoadState, PAGE, RepoList};
+use secrecy::{ExposeSecret, SecretString};
 
 /// What the app knows before the wizard starts.
 #[derive(Debug, Clone, Default)]

@@ -11,7 +11,10 @@ pub enum OAuthState {
     #[default]
     Idle,
     /// The worker listens on the callback; `url` arrives once the listener is up.
-    Waiting { id: RequestId, url: Option<String> },
+    Waiting {
+        id: RequestId,
+        url: Option<String>,
+    },
     Failed(Problem),
     /// Signed in: checks, listing and save use these tokens.
     Granted(OAuthGrant),

@@ -212,8 +212,8 @@ pub fn is_plain_http_remote(text: &str) -> bool {
 /// loopback address with an explicit port and the `/callback` path it answers on.
 pub fn callback_url(text: &str) -> Result<(), String> {
     let example = super::form::DEFAULT_CALLBACK;
-    let parsed = url::Url::parse(text.trim())
-        .map_err(|_| format!("Not a URL: expected e.g. {example}."))?;
+    let parsed =
+        url::Url::parse(text.trim()).map_err(|_| format!("Not a URL: expected e.g. {example}."))?;
     let loopback = match parsed.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
