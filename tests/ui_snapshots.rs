@@ -799,3 +799,12 @@ fn the_secret_is_on_no_screen() {
         );
     }
 }
+
+#[test]
+fn repos_none_visible() {
+    let (mut w, id) = in_repos();
+    update(&mut w, Msg::ReposDone { id, result: Ok(()) });
+    let s = screen(&w);
+    assert!(s.contains("save the connection without one"));
+    insta::assert_snapshot!(s);
+}
