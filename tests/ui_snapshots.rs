@@ -805,6 +805,7 @@ fn repos_none_visible() {
     let (mut w, id) = in_repos();
     update(&mut w, Msg::ReposDone { id, result: Ok(()) });
     let s = screen(&w);
-    assert!(s.contains("save the connection without one"));
+    assert!(s.contains("sees no"), "{s}");
+    assert!(s.contains("Enter: save the"), "{s}");
     insta::assert_snapshot!(s);
 }
