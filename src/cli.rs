@@ -204,7 +204,7 @@ fn read_secret(token_stdin: bool) -> Result<SecretString, Failure> {
         }
     };
     let trimmed = raw.trim_end_matches(['\n', '\r']).to_string();
-    if let Err(msg) = validate::secret_named(&trimmed, "token") {
+    if let Err(msg) = validate::secret(&trimmed, "token") {
         return Err(usage(
             format!("The secret is not usable. {msg}"),
             "Pass the token exactly as Bitbucket showed it.",

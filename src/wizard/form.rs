@@ -156,12 +156,10 @@ impl Form {
             FieldId::Url => validate::server_url(self.url.value()),
             FieldId::Username => validate::username(self.username.value()),
             FieldId::Email => validate::email(self.email.value()),
-            FieldId::Secret => validate::secret_named(self.secret.expose(), secret_noun(auth)),
+            FieldId::Secret => validate::secret(self.secret.expose(), secret_noun(auth)),
             FieldId::Repo => validate::repo_path(self.repo.value(), provider),
             FieldId::OAuthKey => validate::required(self.oauth_key.value(), "the consumer key"),
-            FieldId::OAuthSecret => {
-                validate::secret_named(self.oauth_secret.expose(), "consumer secret")
-            }
+            FieldId::OAuthSecret => validate::secret(self.oauth_secret.expose(), "consumer secret"),
             FieldId::Callback => validate::callback_url(self.callback.value()),
         };
         result.err()

@@ -99,7 +99,7 @@ pub fn username(text: &str) -> Result<(), String> {
 }
 
 /// Tokens are pasted; stray whitespace from a copy is the usual mistake.
-pub fn secret_named(text: &str, what: &str) -> Result<(), String> {
+pub fn secret(text: &str, what: &str) -> Result<(), String> {
     if text.is_empty() {
         return Err(format!("Required: paste the {what}."));
     }
@@ -109,12 +109,6 @@ pub fn secret_named(text: &str, what: &str) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-/// The headless face's check of a secret read from stdin or the environment: the message
-/// (without a final period, the caller frames it) or None when usable.
-pub fn secret(text: &str) -> Option<String> {
-    secret_named(text, "token").err().map(bare)
 }
 
 /// Every problem of a connection spec from the command line, as (field, message), checked
@@ -335,14 +329,11 @@ mod tests {
 
     #[test]
     fn secret_rules() {
-        assert!(secret_named("test-token-abc", "token").is_ok());
-        let empty = secret_named("", "token").unwrap_err();
+        assert!(secret("test-token-abc", "token").is_ok());
+        let empty = secret("", "token").unwrap_err();
         assert!(empty.contains("paste the token"));
-        let broken = secret_named("abc\n", "token").unwrap_err();
+        let broken = secret("abc\n", "token").unwrap_err();
         assert!(broken.contains("line breaks"));
-        assert_eq!(secret("test-token-abc"), None);
-        let msg = secret("a b").unwrap_or_default();
-        assert!(msg.contains("spaces") && !msg.ends_with('.'), "{msg}");
     }
 
     fn cli_spec(auth: AuthKind, user: Option<&str>, repo: Option<&str>) -> ConnectionSpec {
