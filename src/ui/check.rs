@@ -28,7 +28,12 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
             clean(&spec.name),
             clean(&spec.url)
         );
-        if let Some(user) = &spec.username {
+        // OAuth's "username" is the consumer key: the identity line below names the user.
+        if let Some(user) = spec
+            .username
+            .as_ref()
+            .filter(|_| spec.auth != crate::bitbucket::model::AuthKind::OAuth)
+        {
             who.push_str(&format!(" as {}", clean(user)));
         }
         push_wrapped(&mut head, &who, width, 0, theme.dim);
