@@ -361,6 +361,50 @@ fn a_failed_sign_in_offers_retry_and_edit() {
 }
 
 #[test]
+fn retry_after_a_rejected_token_signs_in_again_but_other_failures_reuse_it() {
+    let failed = |class: FailureClass| CheckReport {
+        items: vec![CheckItem::failed(
+            "credential",
+            "Credential",
+            class,
+            "x",
+            "y",
+        )],
+        ..CheckReport::default()
+    };
+    for (class, signs_in_again) in [
+        (FailureClass::Rejected, true),
+        (FailureClass::Unreachable, false),
+    ] {
+        let mut w = Wizard::new(config());
+        let (id, _) = submit_oauth(&mut w);
+        let effects = update(
+            &mut w,
+            Msg::OAuthDone {
+                id,
+                result: Ok(grant()),
+            },
+        );
+        let Some(Effect::CheckCredentials { id: check, .. }) = effects.first() else {
+            panic!("{effects:?}")
+        };
+        update(
+            &mut w,
+            Msg::CheckDone {
+                id: *check,
+                report: failed(class),
+            },
+        );
+        let effects = update(&mut w, Msg::Retry);
+        assert_eq!(
+            matches!(effects.as_slice(), [Effect::OAuthSignIn { .. }]),
+            signs_in_again,
+            "{class:?}: {effects:?}"
+        );
+    }
+}
+
+#[test]
 fn quitting_while_waiting_cancels_the_sign_in() {
     let mut w = Wizard::new(config());
     submit_oauth(&mut w);

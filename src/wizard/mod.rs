@@ -583,7 +583,10 @@ fn check_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             w.check_scroll = (w.check_scroll + by).min(200);
             Vec::new()
         }
-        Msg::Retry if w.check_failed() || w.oauth.failed().is_some() => start_check(w),
+        Msg::Retry if w.check_failed() || w.oauth.failed().is_some() => {
+            oauth::forget_rejected(w);
+            start_check(w)
+        }
         Msg::EditForm if !matches!(w.check, CheckState::Running { .. }) => back(w),
         Msg::Confirm if w.check_passed() => go(w, Step::Repos),
         Msg::Back => back(w),

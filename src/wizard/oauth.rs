@@ -4,7 +4,7 @@
 
 use super::msg::{Effect, RequestId};
 use super::{CheckState, Step, Wizard};
-use crate::bitbucket::model::{AuthKind, OAuthGrant, Problem};
+use crate::bitbucket::model::{AuthKind, FailureClass, OAuthGrant, Problem};
 
 #[derive(Debug, Clone, Default)]
 pub enum OAuthState {
@@ -91,6 +91,17 @@ pub(super) fn on_done(
         Err(problem) => w.oauth = OAuthState::Failed(problem),
     }
     Vec::new()
+}
+
+/// Retrying a check whose OAuth token was refused (expired, revoked) with the same token
+/// would fail the same way: forget it, so the retry signs in afresh.
+pub(super) fn forget_rejected(w: &mut Wizard) {
+    let rejected = w
+        .check_report()
+        .is_some_and(|r| r.exit_code() == FailureClass::Rejected.exit_code());
+    if w.auth == AuthKind::OAuth && rejected && w.oauth.grant().is_some() {
+        w.oauth = OAuthState::Idle;
+    }
 }
 
 /// Leaving the Check step: a wait in flight is cancelled, and tokens are dropped because the
