@@ -220,8 +220,18 @@ fn free_port() -> u16 {
 
 /// Runs `connect --auth oauth`, plays the browser with the URL it prints, waits for the end.
 async fn connect_oauth(sim: &SimHandle, config: &Path, name: &str) -> (Output, String) {
+    connect_oauth_with(sim, config, name, false).await
+}
+
+/// `secret_on_stdin`: the consumer secret comes piped with --token-stdin instead of the env.
+async fn connect_oauth_with(
+    sim: &SimHandle,
+    config: &Path,
+    name: &str,
+    secret_on_stdin: bool,
+) -> (Output, String) {
     let port = free_port().to_string();
-    let args = [
+    let mut args = vec![
         "connect",
         "--provider",
         "cloud",
@@ -234,19 +244,26 @@ async fn connect_oauth(sim: &SimHandle, config: &Path, name: &str) -> (Output, S
         "--oauth-timeout",
         "30",
     ];
-    let mut child = command(
-        sim,
-        config,
-        &args,
-        &[
-            ("BBCONNECT_OAUTH_KEY", "test-oauth-key"),
-            ("BBCONNECT_OAUTH_SECRET", "test-oauth-secret"),
-        ],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("binary starts");
+    let mut env = vec![("BBCONNECT_OAUTH_KEY", "test-oauth-key")];
+    if secret_on_stdin {
+        args.push("--token-stdin");
+    } else {
+        env.push(("BBCONNECT_OAUTH_SECRET", "test-oauth-secret"));
+    }
+    let mut cmd = command(sim, config, &args, &env);
+    if secret_on_stdin {
+        cmd.stdin(Stdio::piped());
+    }
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    if let Some(mut stdin) = child.stdin.take() {
+        use tokio::io::AsyncWriteExt;
+        stdin.write_all(b"test-oauth-secret\n").await.unwrap();
+        // Dropped here: the binary reads to end of input.
+    }
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let mut seen = String::new();
     let url = loop {
@@ -353,6 +370,18 @@ async fn check_refreshes_an_expired_oauth_token_and_keeps_the_newest_refresh_tok
     store.save(conn, &again.to_stored(), true).unwrap();
     let check = run(&sim, dir.path(), &["check", "oa"], &[]).await;
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oauth_consumer_secret_can_come_on_stdin() {
+    let sim = sim_default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (out, page) = connect_oauth_with(&sim, dir.path(), "oa-stdin", true).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(page.contains("close this tab"), "{page}");
+    let grant = saved_grant(dir.path(), "oa-stdin");
+    assert_eq!(grant.consumer_secret.expose_secret(), "test-oauth-secret");
     sim.shutdown().await;
 }
 
