@@ -287,21 +287,24 @@ fn webhook_table(
         t.push(bind(&[Key::Char(' ')], "Space", "toggle", Msg::ToggleEvent));
     }
     t.push(bind(ENTER, "Enter", enter, Msg::Confirm));
+    // Rows are hidden from the footer where they do not fit in 80 columns; help lists them.
+    let on_secret = hook.focus == HookFocus::Secret;
     if hook.typing() {
         t.push(bind(&[Key::Ctrl('s')], "Ctrl-S", "skip", Msg::Skip));
-        t.push(bind(
-            &[Key::Ctrl('g')],
-            "Ctrl-G",
-            "new secret",
-            Msg::RegenerateSecret,
-        ));
+        t.push(Binding {
+            footer: on_secret,
+            ..bind(
+                &[Key::Ctrl('g')],
+                "Ctrl-G",
+                "new secret",
+                Msg::RegenerateSecret,
+            )
+        });
         t.push(back);
-        t.push(bind(
-            &[Key::Code(KeyCode::F(1))],
-            "F1",
-            "help",
-            Msg::ToggleHelp,
-        ));
+        t.push(Binding {
+            footer: !on_secret,
+            ..bind(&[Key::Code(KeyCode::F(1))], "F1", "help", Msg::ToggleHelp)
+        });
         t.push(Binding {
             footer: true,
             label: "quit",
@@ -314,7 +317,7 @@ fn webhook_table(
             "skip",
             Msg::Skip,
         ));
-        t.push(bind(
+        t.push(hidden(
             &[Key::Char('g'), Key::Ctrl('g')],
             "g",
             "new secret",

@@ -55,7 +55,7 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     let mut spans = label("URL", url_focused);
     if hook.url.value().is_empty() {
         spans.push(Span::styled(
-            format!("{:<width$}", "https://ci.example.com/bitbucket/hook"),
+            format!("{:<width$}", "e.g. https://ci.example.com/bitbucket/hook"),
             theme.dim,
         ));
     } else {
