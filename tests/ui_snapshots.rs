@@ -23,9 +23,10 @@ fn config(demo: bool) -> WizardConfig {
         existing_names: vec!["taken".into()],
         demo_notes: if demo {
             vec![
-                "Demo: a simulated Bitbucket runs at http://127.0.0.1:7990.".into(),
-                "server http-token-user: alice / test-token-demo-server".into(),
-                "cloud api-token: ana@example.com / test-token-demo-cloud".into(),
+                "Simulator: http://127.0.0.1:7990".into(),
+                "http-token-user: alice / test-token-demo-server".into(),
+                "api-token: ana@example.com / test-token-demo-cloud".into(),
+                "repo-token: test-token-demo-repo (acme/api)".into(),
             ]
         } else {
             vec![]
@@ -300,8 +301,8 @@ fn form_filled_secret_masked_demo_notes() {
     assert!(s.contains(&"•".repeat(SECRET.len())));
     assert!(s.contains("test-token-demo-cloud"), "demo notes shown");
     assert!(
-        !s.contains("test-token-demo-server"),
-        "the other product's demo lines are left out"
+        !s.contains("test-token-demo-server") && !s.contains("test-token-demo-repo"),
+        "lines for other auth types are left out"
     );
     assert!(
         s.contains("https://id.atlassian.com/manage-profile/security/api-tokens"),
@@ -909,4 +910,14 @@ fn webhook_typed_secret_is_masked_and_footer_fits() {
         s.contains("Ctrl-C quit"),
         "the footer fits in 80 columns: {s}"
     );
+}
+
+#[test]
+fn repos_none_visible() {
+    let (mut w, id) = in_repos();
+    update(&mut w, Msg::ReposDone { id, result: Ok(()) });
+    let s = screen(&w);
+    assert!(s.contains("sees no"), "{s}");
+    assert!(s.contains("Enter: save the"), "{s}");
+    insta::assert_snapshot!(s);
 }

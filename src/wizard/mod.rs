@@ -608,6 +608,12 @@ fn repos_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
                 effects.extend(go(w, Step::Webhook));
                 return effects;
             }
+            // A credential that sees no repository at all (a fresh bot user) is still worth
+            // saving: the connection works, a repository can be granted later.
+            if list.rows.is_empty() && list.load == LoadState::Done {
+                w.chosen_repo = None;
+                return go(w, Step::Save);
+            }
         }
         Msg::Back => return back(w),
         _ => {}
@@ -640,7 +646,12 @@ fn enter_webhook(w: &mut Wizard) -> Vec<Effect> {
 /// The hook to save with the connection: only one that was created (or found) on the chosen
 /// repository in this session; skipping the step saves none.
 fn saved_hook(w: &Wizard) -> Option<msg::SavedHook> {
-    let (hook, _) = w.webhook.done()?;
+    let HookState::Done { hook, repo, .. } = &w.webhook.state else {
+        return None;
+    };
+    if w.chosen_repo.as_ref().map(|r| &r.full_name) != Some(repo) {
+        return None;
+    }
     Some(msg::SavedHook {
         id: hook.id.clone(),
         url: hook.url.clone(),
