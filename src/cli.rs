@@ -395,6 +395,12 @@ pub async fn connect(
         (Some(hs), Some(r)) => match client.ensure_webhook(&r.full_name, hs).await {
             Ok(done) => Some(done),
             Err(p) => {
+                if args.json {
+                    println!(
+                        "{}",
+                        json!({"ok": false, "name": spec.name, "webhook_error": p, "checks": report_json(&report)})
+                    );
+                }
                 return Err(Failure {
                     message: format!(
                         "{}\n  fix: {}\nThe connection was not saved (run again without --webhook-url to save it without a webhook).",

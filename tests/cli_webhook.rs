@@ -234,6 +234,9 @@ async fn dc_reader_is_refused_with_the_admin_hint_and_nothing_is_saved() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("repository admin"), "{err}");
     assert!(err.contains("REPO_READ once the hook exists"), "{err}");
+    let v = json(&out);
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["webhook_error"]["class"], "permission", "{v}");
     assert!(dc_hooks(&sim, &repo).await.is_empty());
     assert!(
         !dir.path().join("connections.toml").exists(),

@@ -259,3 +259,40 @@ fn editing_after_creation_asks_again() {
         [Effect::EnsureWebhook { .. }]
     ));
 }
+
+#[test]
+fn another_repository_starts_the_hook_over() {
+    let mut w = to_form_cloud();
+    let id = to_repos(&mut w);
+    update(&mut w, page(id, &["a-repo", "b-repo"], None));
+    update(&mut w, Msg::ReposDone { id, result: Ok(()) });
+    update(&mut w, Msg::Confirm);
+    typed(&mut w, "https://ci.example.com/hook");
+    let hid = create(&mut w);
+    update(
+        &mut w,
+        Msg::WebhookDone {
+            id: hid,
+            result: Ok((hook("on-a"), WebhookChange::Created)),
+        },
+    );
+    assert!(w.webhook.done().is_some());
+    update(&mut w, Msg::Back);
+    assert_eq!(w.step, Step::Repos);
+    update(&mut w, Msg::Down);
+    update(&mut w, Msg::Confirm);
+    assert_eq!(
+        w.chosen_repo.as_ref().map(|r| r.name.as_str()),
+        Some("b-repo")
+    );
+    assert!(
+        w.webhook.done().is_none(),
+        "the hook on a-repo is not the hook of b-repo"
+    );
+    assert_eq!(w.webhook.url.value(), "https://ci.example.com/hook");
+    let effects = update(&mut w, Msg::Skip);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Save { webhook: None, .. }]
+    ));
+}
