@@ -237,3 +237,18 @@ fn save(
     }
     Ok(info)
 }
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    #[test]
+    fn generated_webhook_secrets_are_long_random_hex() {
+        let a = super::generate_webhook_secret().expect("OS randomness");
+        let b = super::generate_webhook_secret().expect("OS randomness");
+        assert_eq!(a.expose_secret().len(), 64);
+        assert!(a.expose_secret().chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a.expose_secret(), b.expose_secret());
+        assert!(!format!("{a:?}").contains(a.expose_secret()));
+    }
+}
