@@ -13,23 +13,10 @@ use super::model::{
 use super::urls;
 use crate::sanitize::clean;
 
-/// Events a CI needs: pushes and pull-request changes.
+/// Events a CI needs: pushes and pull-request changes. The list is plain data in `model`, so
+/// the wizard can offer it without depending on the client.
 pub fn default_events(provider: Provider) -> Vec<String> {
-    let names: &[&str] = match provider {
-        Provider::Cloud => &[
-            "repo:push",
-            "pullrequest:created",
-            "pullrequest:updated",
-            "pullrequest:fulfilled",
-        ],
-        Provider::Server => &[
-            "repo:refs_changed",
-            "pr:opened",
-            "pr:from_ref_updated",
-            "pr:merged",
-        ],
-    };
-    names.iter().map(|s| s.to_string()).collect()
+    provider.default_webhook_events()
 }
 
 /// The create/update body of each product (bitbucket-api.md).

@@ -9,7 +9,6 @@ use super::form::edit_input;
 use super::msg::{EditKey, RequestId};
 use super::secret_input::SecretInput;
 use crate::bitbucket::model::{Problem, Provider, Webhook, WebhookChange, WebhookSpec};
-use crate::bitbucket::webhooks::default_events;
 
 /// Which part of the step has the keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -120,7 +119,8 @@ impl WebhookStep {
     /// a user's own selection survives going back and forth.
     pub fn prepare(&mut self, provider: Provider, repo: &str) {
         if self.events_for != Some(provider) {
-            self.events = default_events(provider)
+            self.events = provider
+                .default_webhook_events()
                 .into_iter()
                 .map(|name| EventChoice { name, on: true })
                 .collect();
