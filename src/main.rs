@@ -59,7 +59,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Repos { name, filter, json }) => {
             cli::repos(&open_store()?, &endpoints, &name, filter.as_deref(), json).await
         }
-        Some(Command::Remove { name, delete_webhook }) => cli::remove(&open_store()?, &name, delete_webhook),
+        Some(Command::Remove { name, delete_webhook }) => cli::remove(&open_store()?, &endpoints, &name, delete_webhook).await,
     }
 }
 

@@ -301,7 +301,9 @@ fn oauth_sign_in_then_check_with_the_access_token_then_save_the_grant() {
             result: Ok(()),
         },
     );
-    let effects = update(&mut w, Msg::Confirm);
+    update(&mut w, Msg::Confirm);
+    assert_eq!(w.step, Step::Webhook);
+    let effects = update(&mut w, Msg::Skip);
     let saved = effects.iter().find_map(|e| match e {
         Effect::Save { oauth, .. } => Some(oauth.clone()),
         _ => None,
