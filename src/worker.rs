@@ -173,12 +173,14 @@ async fn run(
                 creds,
                 repo,
                 spec,
+                allow_http,
             } => {
                 abort(&mut hook_job);
                 let ctx = ctx.clone();
                 let replies = replies.clone();
                 hook_job = Some(tokio::spawn(async move {
-                    let result = match Client::new(creds, &ctx.endpoints, ctx.options.clone()) {
+                    let options = ctx.options(allow_http);
+                    let result = match Client::new(creds, &ctx.endpoints, options) {
                         Ok(client) => client.ensure_webhook(&repo, &spec).await,
                         Err(problem) => Err(problem),
                     };

@@ -101,6 +101,7 @@ async fn worker_generates_creates_refuses_and_saves_the_hook() {
         creds: creds(&sim, "bob"),
         repo: repo.clone(),
         spec: spec.clone(),
+        allow_http: false,
     });
     match next(&mut rx).await {
         Msg::WebhookDone {
@@ -119,6 +120,7 @@ async fn worker_generates_creates_refuses_and_saves_the_hook() {
         creds: alice.clone(),
         repo: repo.clone(),
         spec,
+        allow_http: false,
     });
     let hook = match next(&mut rx).await {
         Msg::WebhookDone {

@@ -461,6 +461,69 @@ fn confirmed_plain_http_reaches_the_check_and_the_listing() {
 }
 
 #[test]
+fn confirmed_plain_http_reaches_the_webhook_step_too() {
+    let mut w = Wizard::new(config());
+    submit_server(&mut w, "http://bitbucket.example.com");
+    let effects = update(&mut w, Msg::Confirm);
+    let Some(Effect::CheckCredentials { id, .. }) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    update(
+        &mut w,
+        Msg::CheckDone {
+            id: *id,
+            report: passed(),
+        },
+    );
+    let effects = update(&mut w, Msg::Confirm);
+    let Some(Effect::LoadRepos { id, .. }) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    let list = *id;
+    update(
+        &mut w,
+        Msg::ReposPage {
+            id: list,
+            page: crate::bitbucket::model::RepoPage {
+                repos: vec![crate::bitbucket::model::Repo {
+                    full_name: "PLAT/api".into(),
+                    ..Default::default()
+                }],
+                total_hint: Some(1),
+            },
+        },
+    );
+    update(
+        &mut w,
+        Msg::ReposDone {
+            id: list,
+            result: Ok(()),
+        },
+    );
+    update(&mut w, Msg::Confirm);
+    assert_eq!(w.step, Step::Webhook);
+    w.webhook.url = "https://ci.example.com/hook".into();
+    let mut effects = Vec::new();
+    for _ in 0..8 {
+        effects = update(&mut w, Msg::Confirm);
+        if !effects.is_empty() {
+            break;
+        }
+    }
+    assert!(
+        effects.iter().any(|e| matches!(
+            e,
+            Effect::EnsureWebhook {
+                allow_http: true,
+                ..
+            }
+        )),
+        "{effects:?} notice={:?}",
+        w.notice
+    );
+}
+
+#[test]
 fn loopback_and_https_never_set_allow_http() {
     for url in ["http://127.0.0.1:7990", "https://bitbucket.example.com"] {
         let mut w = Wizard::new(config());

@@ -773,6 +773,7 @@ fn webhook_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
                 creds,
                 repo,
                 spec,
+                allow_http: w.allow_http,
             }];
         }
         Msg::Back => return back(w),

@@ -152,6 +152,8 @@ pub enum Effect {
         creds: Credentials,
         repo: String,
         spec: WebhookSpec,
+        /// The user confirmed plain http on the form (the hook goes where the check went).
+        allow_http: bool,
     },
     /// Answer with `Msg::WebhookSecret`.
     GenerateWebhookSecret,
