@@ -293,33 +293,24 @@ pub fn spec_from_args(
     Ok(spec)
 }
 
-/// The wizard form's field rules, applied to the flags: the first message per flag.
+/// The wizard form's field rules (`validate::spec`), named by the flag that sets each field.
 fn spec_errors(spec: &ConnectionSpec) -> Vec<(&'static str, String)> {
-    let mut errors = Vec::new();
-    let mut push = |flag: &'static str, r: Result<(), String>| {
-        if let Err(msg) = r {
-            errors.push((flag, msg));
-        }
-    };
-    push("--name", validate::connection_name(&spec.name, &[]));
-    push("--url", validate::server_url(&spec.url));
-    let user = spec.username.as_deref().unwrap_or("");
-    match spec.auth {
-        AuthKind::ApiToken => push("--email", validate::email(user)),
-        AuthKind::OAuth => push(
-            "BBCONNECT_OAUTH_KEY",
-            validate::required(user, "the OAuth consumer key (or --username KEY)"),
-        ),
-        AuthKind::AppPassword | AuthKind::HttpTokenUser => {
-            push("--username", validate::username(user))
-        }
-        AuthKind::RepoToken | AuthKind::HttpTokenRepo => {}
-    }
-    if matches!(spec.auth, AuthKind::RepoToken | AuthKind::HttpTokenRepo) || spec.repo.is_some() {
-        let repo = spec.repo.as_deref().unwrap_or("");
-        push("--repo", validate::repo_path(repo, spec.provider));
-    }
-    errors
+    validate::spec(spec)
+        .into_iter()
+        .map(|(field, msg)| {
+            let flag = match field {
+                "name" => "--name",
+                "url" => "--url",
+                "email" => "--email",
+                "username" => "--username",
+                "repo" => "--repo",
+                "auth" => "--auth",
+                "oauth key" => "BBCONNECT_OAUTH_KEY (or --username)",
+                other => other,
+            };
+            (flag, msg)
+        })
+        .collect()
 }
 
 fn print_report(report: &CheckReport, name: &str) {
@@ -331,12 +322,14 @@ fn print_report(report: &CheckReport, name: &str) {
             CheckStatus::Failed => "FAIL",
         };
         eprintln!("  [{mark}] {}: {}", clean(&item.title), clean(&item.detail));
-        if let Some(fix) = item
-            .fix
-            .as_ref()
-            .filter(|_| item.status != CheckStatus::Passed)
-        {
-            eprintln!("         fix: {}", clean(fix));
+        // A passed row may still carry advice (least privilege): shown as a tip.
+        if let Some(fix) = &item.fix {
+            let label = if item.status == CheckStatus::Passed {
+                "tip"
+            } else {
+                "fix"
+            };
+            eprintln!("         {label}: {}", clean(fix));
         }
     }
 }
