@@ -146,7 +146,22 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
             t
         }
         Step::Check => {
-            let mut t = Vec::new();
+            let mut t = vec![
+                hidden(UP, "↑/k", "scroll up", Msg::Up),
+                hidden(DOWN, "↓/j", "scroll down", Msg::Down),
+                hidden(
+                    &[Key::Code(KeyCode::PageUp)],
+                    "PgUp",
+                    "page up",
+                    Msg::PageUp,
+                ),
+                hidden(
+                    &[Key::Code(KeyCode::PageDown)],
+                    "PgDn",
+                    "page down",
+                    Msg::PageDown,
+                ),
+            ];
             match &w.check {
                 CheckState::Finished { report, .. } if report.passed() => {
                     t.push(bind(ENTER, "Enter", "continue", Msg::Confirm));
@@ -226,6 +241,7 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
         }
         Step::Done => vec![
             bind(&[Key::Code(KeyCode::Enter)], "Enter", "exit", Msg::Confirm),
+            hidden(ESC, "Esc", "exit", Msg::Back),
             help,
             quit,
         ],
@@ -309,27 +325,175 @@ mod tests {
         assert_eq!(w.step, Step::Form);
     }
 
-    /// Every footer hint's key, pressed, produces the message of the same table row.
+    fn event(k: Key) -> KeyEvent {
+        match k {
+            Key::Code(c) => press(c),
+            Key::Char(c) => press(KeyCode::Char(c)),
+            Key::Ctrl(c) => KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL),
+        }
+    }
+
+    /// The wizard in every state that has its own key table.
+    fn every_state() -> Vec<(&'static str, Wizard)> {
+        use crate::bitbucket::model::{
+            CheckItem, CheckReport, FailureClass, Problem, Repo, RepoPage, SavedInfo,
+        };
+        use crate::wizard::msg::Effect;
+        let mut states = Vec::new();
+        let mut w = wizard();
+        states.push(("provider", wizard()));
+        update(&mut w, Msg::Confirm);
+        states.push(("auth", clone_state(&w)));
+        update(&mut w, Msg::Confirm);
+        states.push(("form", clone_state(&w)));
+        for c in "work".chars() {
+            update(&mut w, Msg::Edit(EditKey::Char(c)));
+        }
+        update(&mut w, Msg::NextField);
+        update(&mut w, Msg::NextField);
+        for c in "a@example.com".chars() {
+            update(&mut w, Msg::Edit(EditKey::Char(c)));
+        }
+        update(&mut w, Msg::NextField);
+        update(&mut w, Msg::Edit(EditKey::Char('t')));
+        let effects = update(&mut w, Msg::Confirm);
+        let Some(Effect::CheckCredentials { id, .. }) = effects.first() else {
+            panic!("{effects:?}")
+        };
+        let id = *id;
+        states.push(("check running", clone_state(&w)));
+        let failed = CheckReport {
+            items: vec![CheckItem::failed(
+                "c",
+                "C",
+                FailureClass::Rejected,
+                "no",
+                "fix",
+            )],
+            ..CheckReport::default()
+        };
+        let mut f = clone_state(&w);
+        update(&mut f, Msg::CheckDone { id, report: failed });
+        states.push(("check failed", f));
+        update(
+            &mut w,
+            Msg::CheckDone {
+                id,
+                report: CheckReport::default(),
+            },
+        );
+        states.push(("check passed", clone_state(&w)));
+        let effects = update(&mut w, Msg::Confirm);
+        let Some(Effect::LoadRepos { id, .. }) = effects.first() else {
+            panic!("{effects:?}")
+        };
+        let id = *id;
+        let repo = Repo {
+            name: "r".into(),
+            full_name: "ws/r".into(),
+            ..Repo::default()
+        };
+        update(
+            &mut w,
+            Msg::ReposPage {
+                id,
+                page: RepoPage {
+                    repos: vec![repo],
+                    total_hint: None,
+                },
+            },
+        );
+        let mut failed = clone_state(&w);
+        update(
+            &mut failed,
+            Msg::ReposDone {
+                id,
+                result: Err(Problem::new(FailureClass::Other, "x", "y")),
+            },
+        );
+        states.push(("repos failed", failed));
+        states.push(("repos", clone_state(&w)));
+        let mut filtering = clone_state(&w);
+        update(&mut filtering, Msg::FocusFilter);
+        states.push(("repos filter", filtering));
+        let effects = update(&mut w, Msg::Confirm);
+        let Some(Effect::Save { id, .. }) = effects.last() else {
+            panic!("{effects:?}")
+        };
+        let id = *id;
+        let mut failed = clone_state(&w);
+        update(
+            &mut failed,
+            Msg::Saved {
+                id,
+                result: Err(Problem::new(FailureClass::Other, "x", "y")),
+            },
+        );
+        states.push(("save failed", failed));
+        update(
+            &mut w,
+            Msg::Saved {
+                id,
+                result: Ok(SavedInfo {
+                    name: "work".into(),
+                    config_file: "c".into(),
+                    secret_location: "s".into(),
+                    clone_https: None,
+                }),
+            },
+        );
+        states.push(("done", clone_state(&w)));
+        let mut help = clone_state(&w);
+        update(&mut help, Msg::ToggleHelp);
+        states.push(("help", help));
+        states
+    }
+
+    /// `Wizard` is not `Clone`; copy what the key tables read.
+    fn clone_state(w: &Wizard) -> Wizard {
+        let mut c = Wizard::new(w.config.clone());
+        c.step = w.step;
+        c.history = w.history.clone();
+        c.provider = w.provider;
+        c.provider_cursor = w.provider_cursor;
+        c.auth = w.auth;
+        c.auth_cursor = w.auth_cursor;
+        c.form = w.form.clone();
+        c.check = w.check.clone();
+        c.checked = w.checked.clone();
+        c.save = w.save.clone();
+        c.chosen_repo = w.chosen_repo.clone();
+        c.show_help = w.show_help;
+        c.repos.filter_focused = w.repos.filter_focused;
+        c.repos.load = w.repos.load.clone();
+        c
+    }
+
+    /// In every state, each footer hint's key produces the message of the same table row,
+    /// and every row's keys dispatch to that row (no two rows claim one key).
     #[test]
     fn footer_hints_dispatch_what_they_say() {
-        let mut w = wizard();
-        for step in 0..3 {
-            let rows = table(&w);
+        let states = every_state();
+        assert_eq!(states.len(), 12);
+        for (name, w) in &states {
+            let rows = table(w);
             let footer: Vec<_> = rows.iter().filter(|b| b.footer).collect();
+            assert!(!footer.is_empty(), "{name}: empty footer");
             assert_eq!(
-                hints(&w),
-                footer.iter().map(|b| (b.hint, b.label)).collect::<Vec<_>>()
+                hints(w),
+                footer.iter().map(|b| (b.hint, b.label)).collect::<Vec<_>>(),
+                "{name}"
             );
-            for b in footer {
-                let key = match b.keys[0] {
-                    Key::Code(c) => press(c),
-                    Key::Char(c) => press(KeyCode::Char(c)),
-                    Key::Ctrl(c) => KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL),
-                };
-                let got = map(&w, key).map(|m| format!("{m:?}"));
-                assert_eq!(got, Some(format!("{:?}", b.msg)), "step {step} {}", b.hint);
+            for b in &rows {
+                for k in b.keys {
+                    let got = map(w, event(*k)).map(|m| format!("{m:?}"));
+                    assert_eq!(got, Some(format!("{:?}", b.msg)), "{name}: {}", b.hint);
+                }
             }
-            update(&mut w, Msg::Confirm);
+            assert!(
+                rows.iter().any(|b| matches!(b.msg, Msg::Quit)),
+                "{name}: no way to quit"
+            );
         }
     }
 

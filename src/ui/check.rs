@@ -1,9 +1,12 @@
 //! Step 4: the check running (spinner, progress notes) and its report.
+//!
+//! The verdict and the identity come first, the rows after: a long report scrolls, and what
+//! to do next must stay on screen.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use super::Theme;
 use super::widgets::{spinner, status_mark, wrap_indented};
@@ -12,7 +15,8 @@ use crate::sanitize::clean;
 use crate::wizard::{CheckState, Wizard};
 
 pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
-    let mut lines = Vec::new();
+    let width = area.width.max(1) as usize;
+    let mut head: Vec<Line> = Vec::new();
     if let Some(creds) = &w.checked {
         let spec = &creds.spec;
         let mut who = format!(
@@ -23,25 +27,109 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
         if let Some(user) = &spec.username {
             who.push_str(&format!(" as {}", clean(user)));
         }
-        lines.push(Line::styled(who, theme.dim));
-        lines.push(Line::raw(""));
+        push_wrapped(&mut head, &who, width, 0, theme.dim);
     }
+    let mut body: Vec<Line> = Vec::new();
     match &w.check {
         CheckState::Idle => {}
         CheckState::Running { notes, .. } => {
-            lines.push(Line::from(vec![
+            head.push(Line::raw(""));
+            head.push(Line::from(vec![
                 Span::styled(spinner(w.spinner), theme.focus),
                 Span::styled(" Checking the connection…", theme.text),
             ]));
-            for note in notes {
-                lines.push(Line::styled(format!("  · {}", clean(note)), theme.dim));
+            // The newest notes matter most ("retrying in 2 s…"): keep the tail that fits.
+            let room = (area.height as usize).saturating_sub(head.len());
+            let skip = notes.len().saturating_sub(room);
+            for note in &notes[skip..] {
+                body.push(Line::styled(format!("  · {}", clean(note)), theme.dim));
             }
         }
         CheckState::Finished { report, .. } => {
-            report_lines(&mut lines, report, area.width as usize, theme)
+            verdict_lines(&mut head, report, width, theme);
+            head.push(Line::raw(""));
+            report_lines(&mut body, report, width, theme);
         }
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    let head_height = (head.len() as u16).min(area.height);
+    frame.render_widget(
+        Paragraph::new(head),
+        Rect {
+            height: head_height,
+            ..area
+        },
+    );
+    let rows_area = Rect {
+        y: area.y + head_height,
+        height: area.height - head_height,
+        ..area
+    };
+    if rows_area.height == 0 {
+        return;
+    }
+    // Lines are pre-wrapped, so the count is exact; the offset is clamped here so the
+    // wizard need not know the screen height.
+    let total = body.len();
+    let visible = rows_area.height as usize;
+    let max = total.saturating_sub(visible);
+    let scroll = w.check_scroll.min(max);
+    let more_below = scroll < max;
+    let shown = if more_below { visible - 1 } else { visible };
+    let mut lines: Vec<Line> = body.into_iter().skip(scroll).take(shown).collect();
+    if more_below {
+        lines.push(Line::styled(
+            format!("  ↓ {} more lines (↑↓ scroll)", max - scroll + 1),
+            theme.key,
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines), rows_area);
+}
+
+fn push_wrapped(
+    lines: &mut Vec<Line<'static>>,
+    text: &str,
+    width: usize,
+    indent: usize,
+    style: ratatui::style::Style,
+) {
+    for chunk in wrap_indented(text, width, indent) {
+        lines.push(Line::styled(chunk, style));
+    }
+}
+
+fn verdict_lines(
+    lines: &mut Vec<Line<'static>>,
+    report: &CheckReport,
+    width: usize,
+    theme: &Theme,
+) {
+    let count = |status| report.items.iter().filter(|i| i.status == status).count();
+    let (failed, warned) = (count(CheckStatus::Failed), count(CheckStatus::Warning));
+    let (text, style) = match (failed, warned) {
+        (0, 0) => (
+            "✓ All checks passed. Enter: choose a repository.".to_string(),
+            theme.ok,
+        ),
+        (0, n) => (
+            format!("! Passed with {n} warning(s) below. Enter: choose a repository."),
+            theme.warn,
+        ),
+        (n, _) => (
+            format!("✗ {n} check(s) failed. r: retry · e: edit the form (values kept)."),
+            theme.error,
+        ),
+    };
+    push_wrapped(lines, &text, width, 0, style);
+    if let Some(id) = &report.identity {
+        let mut who = format!("Signed in as {}", clean(&id.username));
+        if let Some(name) = &id.display_name {
+            who.push_str(&format!(" ({})", clean(name)));
+        }
+        if let Some(version) = &report.server_version {
+            who.push_str(&format!(" · server {}", clean(version)));
+        }
+        push_wrapped(lines, &who, width, 0, theme.ok);
+    }
 }
 
 fn report_lines(lines: &mut Vec<Line<'static>>, report: &CheckReport, width: usize, theme: &Theme) {
@@ -51,79 +139,36 @@ fn report_lines(lines: &mut Vec<Line<'static>>, report: &CheckReport, width: usi
         .map(|i| i.title.chars().count())
         .max()
         .unwrap_or(0)
-        .min(28);
+        .min(34)
+        .min(width * 2 / 5);
     let prefix = 2 + title_width + 2;
     for item in &report.items {
+        let title = clean(&item.title);
         let detail = wrap_indented(&clean(&item.detail), width, prefix);
-        let mut first = true;
-        for chunk in detail.iter().map(|l| l[prefix..].to_string()) {
-            if first {
-                lines.push(Line::from(vec![
-                    status_mark(item.status, theme),
-                    Span::raw(" "),
-                    Span::styled(
-                        format!("{:<title_width$}  ", clean(&item.title)),
-                        theme.text,
-                    ),
-                    Span::styled(chunk, theme.dim),
-                ]));
-                first = false;
-            } else {
-                lines.push(Line::styled(
-                    format!("{}{chunk}", " ".repeat(prefix)),
-                    theme.dim,
-                ));
+        let mut rest = detail.iter().map(|l| l[prefix..].to_string());
+        let mut first = vec![status_mark(item.status, theme), Span::raw(" ")];
+        if title.chars().count() <= title_width {
+            first.push(Span::styled(format!("{title:<title_width$}  "), theme.text));
+            if let Some(chunk) = rest.next() {
+                first.push(Span::styled(chunk, theme.dim));
             }
+        } else {
+            // Too long for the column: the title gets its own line, the detail goes under.
+            first.push(Span::styled(title, theme.text));
         }
-        if first {
-            lines.push(Line::from(vec![
-                status_mark(item.status, theme),
-                Span::raw(" "),
-                Span::styled(clean(&item.title), theme.text),
-            ]));
+        lines.push(Line::from(first));
+        for chunk in rest {
+            lines.push(Line::styled(
+                format!("{}{chunk}", " ".repeat(prefix)),
+                theme.dim,
+            ));
         }
         if let Some(fix) = item.fix.as_deref().filter(|f| !f.is_empty()) {
             let style = match item.status {
                 CheckStatus::Failed => theme.error,
                 _ => theme.warn,
             };
-            let text = format!("→ {}", clean(fix));
-            for chunk in wrap_indented(&text, width, 4) {
-                lines.push(Line::styled(chunk, style));
-            }
+            push_wrapped(lines, &format!("→ {}", clean(fix)), width, 4, style);
         }
     }
-    lines.push(Line::raw(""));
-    if let Some(id) = &report.identity {
-        let mut who = format!("Signed in as {}", clean(&id.username));
-        if let Some(name) = &id.display_name {
-            who.push_str(&format!(" ({})", clean(name)));
-        }
-        if let Some(version) = &report.server_version {
-            who.push_str(&format!(" · server {}", clean(version)));
-        }
-        lines.push(Line::styled(who, theme.ok));
-    }
-    let failed = report
-        .items
-        .iter()
-        .filter(|i| i.status == CheckStatus::Failed)
-        .count();
-    let warned = report
-        .items
-        .iter()
-        .filter(|i| i.status == CheckStatus::Warning)
-        .count();
-    let summary = match (failed, warned) {
-        (0, 0) => Line::styled("All checks passed. Enter: choose a repository.", theme.ok),
-        (0, n) => Line::styled(
-            format!("Passed with {n} warning(s). Enter: choose a repository."),
-            theme.warn,
-        ),
-        (n, _) => Line::styled(
-            format!("{n} check(s) failed. r: retry · e: edit the form (values kept)."),
-            theme.error,
-        ),
-    };
-    lines.push(summary);
 }

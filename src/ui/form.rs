@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::Theme;
-use super::widgets::visible_slice;
+use super::widgets::{visible_slice, wrap_indented};
 use crate::bitbucket::model::{AuthKind, Provider};
 use crate::sanitize::clean;
 use crate::wizard::Wizard;
@@ -87,17 +87,18 @@ fn draw_field(
         let scroll = input.visual_scroll(width);
         (
             visible_slice(input.value(), scroll, width),
-            input.visual_cursor() - scroll,
+            input.visual_cursor().saturating_sub(scroll),
         )
     } else {
         (String::new(), 0)
     };
     let input_style = if focused { theme.selected } else { theme.text };
-    let padded = format!("{shown:<width$} ");
-    frame.render_widget(
-        Paragraph::new(Span::styled(padded, input_style)),
-        input_area,
-    );
+    let placeholder = form::placeholder(field, w.auth).filter(|_| !has_value(&w.form, field));
+    let cell = match placeholder {
+        Some(example) => Span::styled(format!("{example:<width$} "), input_style.patch(theme.dim)),
+        None => Span::styled(format!("{shown:<width$} "), input_style),
+    };
+    frame.render_widget(Paragraph::new(cell), input_area);
     if focused {
         frame.set_cursor_position(Position {
             x: input_area.x + cursor_col as u16,
@@ -130,20 +131,26 @@ fn draw_info(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     }
     // The token page gets a full-width line of its own: over SSH it is copied, not clicked,
     // and a wrapped URL cannot be copied in one go.
-    let [page_row, boxes] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
-    let page = match w.token_page() {
-        Some(url) => Line::from(vec![
+    let page = match (w.token_page(), form::token_hint(w.auth)) {
+        (Some(url), _) => Line::from(vec![
             Span::styled("Token page: ", theme.text),
             Span::styled(url, theme.focus),
         ]),
-        None if w.provider == Provider::Server => Line::styled(
+        (None, Some(hint)) => Line::styled(hint, theme.text),
+        (None, None) if w.provider == Provider::Server => Line::styled(
             "Type the Server URL to see where the token is created.",
             theme.dim,
         ),
-        None => Line::raw(""),
+        (None, None) => Line::raw(""),
     };
-    frame.render_widget(Paragraph::new(page), page_row);
+    let page_height = if page.width() > area.width as usize {
+        2
+    } else {
+        1
+    };
+    let [page_row, boxes] =
+        Layout::vertical([Constraint::Length(page_height), Constraint::Min(0)]).areas(area);
+    frame.render_widget(Paragraph::new(page).wrap(Wrap { trim: false }), page_row);
     if boxes.height < 3 {
         return;
     }
@@ -160,9 +167,11 @@ fn draw_info(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
         .iter()
         .map(|p| Line::from(vec![Span::styled("☐ ", theme.dim), Span::raw(*p)]))
         .collect();
-    let title = match w.provider {
-        Provider::Cloud => " Scopes the token needs ",
-        Provider::Server => " Permissions the token needs ",
+    let title = match (w.auth, w.provider) {
+        (AuthKind::OAuth, _) => " Permissions the consumer needs ",
+        (AuthKind::ApiToken, _) => " Scopes the token needs ",
+        (AuthKind::AppPassword, _) => " Permissions the app password needs ",
+        _ => " Permissions the token needs ",
     };
     let perm_height = (perms.len() as u16 + 2).min(perm_area.height);
     frame.render_widget(
@@ -178,22 +187,36 @@ fn draw_info(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
         },
     );
     if let Some(demo_area) = demo_area {
-        let demo: Vec<Line> = notes
+        // Lines naming the other product ("server ...", "cloud ...") only take room here.
+        let other = match w.provider {
+            Provider::Cloud => "server ",
+            Provider::Server => "cloud ",
+        };
+        let relevant: Vec<String> = notes
             .iter()
-            .map(|n| Line::styled(clean(n), theme.text))
+            .filter(|n| !n.to_lowercase().starts_with(other))
+            .cloned()
             .collect();
-        let height = (demo.len() as u16 + 2).min(demo_area.height);
-        frame.render_widget(
-            Paragraph::new(demo).wrap(Wrap { trim: false }).block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .border_style(theme.warn)
-                    .title(Span::styled(" Demo: type these ", theme.warn)),
-            ),
-            Rect {
-                height,
-                ..demo_area
-            },
-        );
+        draw_demo(frame, demo_area, &relevant, theme);
     }
+}
+
+/// The demo credentials, pre-wrapped so the box is as tall as its text.
+pub(super) fn draw_demo(frame: &mut Frame, area: Rect, notes: &[String], theme: &Theme) {
+    let inner_width = area.width.saturating_sub(2) as usize;
+    let demo: Vec<Line> = notes
+        .iter()
+        .flat_map(|n| wrap_indented(&clean(n), inner_width, 0))
+        .map(|l| Line::styled(l, theme.text))
+        .collect();
+    let height = (demo.len() as u16 + 2).min(area.height);
+    frame.render_widget(
+        Paragraph::new(demo).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.warn)
+                .title(Span::styled(" Demo ", theme.warn)),
+        ),
+        Rect { height, ..area },
+    );
 }

@@ -31,5 +31,15 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
          for scripts (bbconnect check / repos / list).",
         theme.dim,
     ));
+    let used = lines.len() as u16 + 2;
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    // In demo mode the credentials to type are shown from the first screen on.
+    if !w.config.demo_notes.is_empty() && area.height > used + 3 {
+        let demo_area = Rect {
+            y: area.y + used,
+            height: area.height - used,
+            ..area
+        };
+        super::form::draw_demo(frame, demo_area, &w.config.demo_notes, theme);
+    }
 }

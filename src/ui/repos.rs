@@ -59,7 +59,9 @@ fn draw_top(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     );
     if focused {
         frame.set_cursor_position(Position {
-            x: filter_row.x + label.len() as u16 + (list.filter.visual_cursor() - scroll) as u16,
+            x: filter_row.x
+                + label.len() as u16
+                + list.filter.visual_cursor().saturating_sub(scroll) as u16,
             y: filter_row.y,
         });
     }
@@ -221,7 +223,13 @@ fn draw_details(frame: &mut Frame, area: Rect, repo: Option<&Repo>, theme: &Them
         lines.push(field("Archived", "yes (read-only)".into()));
     }
     lines.push(field("Branch", opt(&r.default_branch)));
-    lines.push(field("Updated", opt(&r.updated_on)));
+    lines.push(field(
+        "Updated",
+        r.updated_on
+            .as_deref()
+            .map(|t| short_time(&clean(t)))
+            .unwrap_or_else(|| "—".into()),
+    ));
     lines.push(Line::styled("Clone (https)", theme.dim));
     lines.push(Line::styled(opt(&r.clone_https), theme.text));
     lines.push(Line::styled("Clone (ssh)", theme.dim));
@@ -235,4 +243,31 @@ fn draw_details(frame: &mut Frame, area: Rect, repo: Option<&Repo>, theme: &Them
             .block(block),
         area,
     );
+}
+
+/// `2023-12-07T21:51:57.000000+00:00` -> `2023-12-07 21:51`: the minute is enough to tell
+/// recent from stale, and the full form wraps in a narrow pane.
+fn short_time(t: &str) -> String {
+    let b = t.as_bytes();
+    if b.len() >= 16 && b[10] == b'T' && t.is_char_boundary(16) {
+        format!("{} {}", &t[..10], &t[11..16])
+    } else {
+        t.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_time;
+
+    #[test]
+    fn times_are_shortened_to_the_minute() {
+        assert_eq!(
+            short_time("2023-12-07T21:51:57.000000+00:00"),
+            "2023-12-07 21:51"
+        );
+        assert_eq!(short_time("2026-01-01T10:00:00Z"), "2026-01-01 10:00");
+        assert_eq!(short_time("yesterday"), "yesterday");
+        assert_eq!(short_time("2023-12-07X21:51:57"), "2023-12-07X21:51:57");
+    }
 }

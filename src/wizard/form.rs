@@ -287,6 +287,38 @@ pub fn token_page(auth: AuthKind, url: &str, repo: &str) -> Option<String> {
     }
 }
 
+/// Example text drawn (dimmed) in an empty field.
+pub fn placeholder(field: FieldId, auth: AuthKind) -> Option<&'static str> {
+    match (field, auth.provider()) {
+        (FieldId::Name, _) => Some("e.g. work"),
+        (FieldId::Url, Provider::Server) => Some("https://bitbucket.example.com"),
+        (FieldId::Email, _) => Some("name@example.com"),
+        (FieldId::Repo, Provider::Cloud) => Some("workspace/repo-slug"),
+        (FieldId::Repo, Provider::Server) => Some("PROJECT/repo-slug"),
+        _ => None,
+    }
+}
+
+/// Where to create the credential when there is no single page to open.
+pub fn token_hint(auth: AuthKind) -> Option<&'static str> {
+    match auth {
+        AuthKind::OAuth => Some(
+            "Create a consumer in workspace settings > OAuth consumers, with the callback \
+             http://127.0.0.1:8976/callback.",
+        ),
+        AuthKind::AppPassword => Some(
+            "App passwords can no longer be created (since 2025-09-09): make an API token instead.",
+        ),
+        AuthKind::HttpTokenRepo => {
+            Some("Create it in the repository's settings > HTTP access tokens.")
+        }
+        AuthKind::RepoToken => {
+            Some("Create it in the repository's settings > Security > Access tokens.")
+        }
+        AuthKind::ApiToken | AuthKind::HttpTokenUser => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

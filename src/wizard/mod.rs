@@ -51,7 +51,7 @@ impl Step {
         match self {
             Step::Provider => (1, "Provider"),
             Step::AuthType => (2, "Authentication"),
-            Step::Form => (3, "Connection details"),
+            Step::Form => (3, "Details"),
             Step::Check => (4, "Check"),
             Step::Repos => (5, "Repository"),
             Step::Save => (6, "Saving"),
@@ -108,6 +108,8 @@ pub struct Wizard {
     pub chosen_repo: Option<Repo>,
     pub save: SaveState,
     pub show_help: bool,
+    /// First line of the check report on screen (the view clamps it to the report).
+    pub check_scroll: usize,
     /// Spinner frame counter, advanced by `Msg::Tick`.
     pub spinner: usize,
     quit: bool,
@@ -137,6 +139,7 @@ impl Wizard {
             chosen_repo: None,
             save: SaveState::Idle,
             show_help: false,
+            check_scroll: 0,
             spinner: 0,
             quit: false,
             next_id: 1,
@@ -366,6 +369,7 @@ fn on_enter(w: &mut Wizard) -> Vec<Effect> {
 
 fn start_check(w: &mut Wizard) -> Vec<Effect> {
     let id = w.fresh_id();
+    w.check_scroll = 0;
     let creds = w.form.credentials(w.auth);
     w.checked = Some(creds.clone());
     w.check = CheckState::Running {
@@ -508,6 +512,21 @@ fn form_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
 
 fn check_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
     match msg {
+        Msg::Up | Msg::PageUp | Msg::Home => {
+            let by = if matches!(msg, Msg::Up) { 1 } else { PAGE };
+            w.check_scroll = if matches!(msg, Msg::Home) {
+                0
+            } else {
+                w.check_scroll.saturating_sub(by)
+            };
+            Vec::new()
+        }
+        Msg::Down | Msg::PageDown => {
+            // Bounded loosely here; the view clamps to the real report length.
+            let by = if matches!(msg, Msg::Down) { 1 } else { PAGE };
+            w.check_scroll = (w.check_scroll + by).min(200);
+            Vec::new()
+        }
         Msg::Retry if w.check_failed() => start_check(w),
         Msg::EditForm if !matches!(w.check, CheckState::Running { .. }) => back(w),
         Msg::Confirm if w.check_passed() => go(w, Step::Repos),

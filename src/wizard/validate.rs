@@ -3,7 +3,8 @@
 //! The messages say what is wrong *and* what to type instead, because they are drawn right
 //! under the field and are the only help a person gets while typing.
 
-use crate::bitbucket::model::Provider;
+use super::form::{self, FieldId};
+use crate::bitbucket::model::{ConnectionSpec, Provider};
 
 /// A connection name becomes a file name and a keychain entry, so it is kept to a safe set.
 pub fn connection_name(name: &str, existing: &[String]) -> Result<(), String> {
@@ -110,6 +111,54 @@ pub fn secret(text: &str, what: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Every problem of a connection spec from the command line, as (field, message), checked
+/// with the same rules as the wizard's form. Name uniqueness is the store's to check.
+pub fn spec(spec: &ConnectionSpec) -> Vec<(&'static str, String)> {
+    let auth = spec.auth;
+    let fields = form::fields(auth);
+    let mut problems = Vec::new();
+    let mut check = |field: &'static str, result: Result<(), String>| {
+        if let Err(msg) = result {
+            problems.push((field, bare(msg)));
+        }
+    };
+    if auth.provider() != spec.provider {
+        check(
+            "auth",
+            Err(format!(
+                "{} is not a {} credential type",
+                auth.cli_name(),
+                spec.provider.cli_name()
+            )),
+        );
+    }
+    check("name", connection_name(&spec.name, &[]));
+    check("url", server_url(&spec.url));
+    let user = spec.username.as_deref().unwrap_or("");
+    if fields.contains(&FieldId::Email) {
+        check("email", email(user));
+    } else if fields.contains(&FieldId::Username) {
+        check("username", username(user));
+    } else if fields.contains(&FieldId::OAuthKey) {
+        check("oauth key", required(user, "the OAuth consumer key"));
+    } else if spec.username.is_some() {
+        check("username", username(user));
+    }
+    match spec.repo.as_deref() {
+        Some(repo) => check("repo", repo_path(repo, spec.provider)),
+        None if fields.contains(&FieldId::Repo) => {
+            check("repo", repo_path("", spec.provider));
+        }
+        None => {}
+    }
+    problems
+}
+
+/// The CLI frames messages in its own sentence.
+fn bare(msg: String) -> String {
+    msg.trim_end_matches('.').to_string()
+}
+
 /// `workspace/slug` on Cloud, `KEY/slug` on Server (personal projects: `~user/slug`).
 pub fn repo_path(text: &str, provider: Provider) -> Result<(), String> {
     let example = match provider {
@@ -173,6 +222,7 @@ fn shown_char(c: char) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bitbucket::model::AuthKind;
 
     #[test]
     fn name_rules() {
@@ -254,12 +304,45 @@ mod tests {
     #[test]
     fn secret_rules() {
         assert!(secret("test-token-abc", "token").is_ok());
-        assert!(secret("", "token").unwrap_err().contains("paste the token"));
-        assert!(
-            secret("abc\n", "token")
-                .unwrap_err()
-                .contains("line breaks")
-        );
+        let empty = secret("", "token").unwrap_err();
+        assert!(empty.contains("paste the token"));
+        let broken = secret("abc\n", "token").unwrap_err();
+        assert!(broken.contains("line breaks"));
+    }
+
+    fn cli_spec(auth: AuthKind, user: Option<&str>, repo: Option<&str>) -> ConnectionSpec {
+        ConnectionSpec {
+            name: "work".into(),
+            provider: auth.provider(),
+            auth,
+            url: "http://127.0.0.1:7990".into(),
+            username: user.map(Into::into),
+            repo: repo.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn spec_uses_the_form_rules() {
+        assert!(spec(&cli_spec(AuthKind::HttpTokenUser, Some("alice"), None)).is_empty());
+        // A user token may still name the repository to select.
+        let with_repo = cli_spec(AuthKind::ApiToken, Some("a@example.com"), Some("ws/r"));
+        assert!(spec(&with_repo).is_empty());
+        let p = spec(&cli_spec(AuthKind::ApiToken, Some("alice"), None));
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].0, "email");
+        assert!(p[0].1.contains("REST needs the email") && !p[0].1.ends_with('.'));
+        let p = spec(&cli_spec(AuthKind::HttpTokenUser, None, None));
+        assert_eq!(p[0].0, "username");
+        let p = spec(&cli_spec(AuthKind::HttpTokenRepo, None, None));
+        assert_eq!(p[0].0, "repo");
+        let mut bad = cli_spec(AuthKind::HttpTokenUser, Some("alice"), Some("nope"));
+        bad.name = "bad name!".into();
+        bad.url = "not a url".into();
+        let fields: Vec<_> = spec(&bad).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, ["name", "url", "repo"]);
+        let mut mixed = cli_spec(AuthKind::ApiToken, Some("a@example.com"), None);
+        mixed.provider = Provider::Server;
+        assert_eq!(spec(&mixed)[0].0, "auth");
     }
 
     #[test]
