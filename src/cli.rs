@@ -400,6 +400,13 @@ pub async fn connect(
     let saved = store
         .save(conn, &creds.secret, args.replace)
         .map_err(Problem::from)?;
+    if saved.secret_location.contains("no usable OS keychain") {
+        // Scripts read stdout; the one-line notice goes to stderr even with --json.
+        eprintln!(
+            "bbconnect: warning: the secret went to a file, not the OS keychain: {}",
+            saved.secret_location
+        );
+    }
     if args.json {
         println!(
             "{}",

@@ -83,14 +83,14 @@ async fn demo() -> Result<(), Failure> {
         cloud_api: sim.cloud_api_url(),
         cloud_web: sim.cloud_web_url(),
     };
-    let mut notes = vec![format!(
-        "Demo: a simulated Bitbucket runs at {} (Cloud and Data Center).",
-        sim.base_url()
-    )];
+    // One short line per credential, so the box stays readable at 80x24: the auth type's
+    // command-line name tells which choice on the Auth screen it belongs to.
+    let mut notes = vec![format!("Simulator: {}", sim.base_url())];
     for c in sim::demo_credentials() {
-        let mut line = format!("{} {}: {} / {}", c.product, c.auth, c.username, c.secret);
+        let who = if c.username.is_empty() { String::new() } else { format!("{} / ", c.username) };
+        let mut line = format!("{}: {who}{}", c.auth, c.secret);
         if let Some(repo) = &c.repo {
-            line.push_str(&format!("  repo {repo}"));
+            line.push_str(&format!(" ({repo})"));
         }
         notes.push(line);
     }
