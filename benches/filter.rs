@@ -32,12 +32,7 @@ fn type_str(list: &mut RepoList, text: &str) {
 }
 
 /// Times `key` applied in state `before`, `iters` times; state is restored untimed.
-fn timed_key(
-    list: &mut RepoList,
-    before: &str,
-    key: EditKey,
-    iters: u64,
-) -> Duration {
+fn timed_key(list: &mut RepoList, before: &str, key: EditKey, iters: u64) -> Duration {
     let mut total = Duration::ZERO;
     for _ in 0..iters {
         list.edit_filter(EditKey::ClearLine);
@@ -71,7 +66,15 @@ fn keystrokes(c: &mut Criterion) {
 /// Every keystroke of typing each query, correcting it and clearing it, timed one by one.
 fn p99_report(rounds: usize) {
     let mut list = loaded(common::ROWS);
-    let queries = ["payments", "core-api", "acme/shop", "Ledger", "zzz", "wk sch", "etl-9"];
+    let queries = [
+        "payments",
+        "core-api",
+        "acme/shop",
+        "Ledger",
+        "zzz",
+        "wk sch",
+        "etl-9",
+    ];
     let mut samples = Vec::new();
     let mut time = |list: &mut RepoList, key: EditKey| {
         let t = Instant::now();

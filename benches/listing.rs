@@ -48,7 +48,8 @@ fn dc_client(sim: &SimHandle) -> BenchResult<Client> {
         },
         secret: SecretString::from(TOKEN.to_string()),
     };
-    Client::new(creds, &Endpoints::default(), ClientOptions::default()).map_err(|p| p.to_string().into())
+    Client::new(creds, &Endpoints::default(), ClientOptions::default())
+        .map_err(|p| p.to_string().into())
 }
 
 fn cloud_client(sim: &SimHandle) -> BenchResult<Client> {
@@ -74,10 +75,7 @@ fn cloud_client(sim: &SimHandle) -> BenchResult<Client> {
 async fn timed_client(sim: &SimHandle, client: &Client) -> BenchResult<(Duration, usize, usize)> {
     let before = sim.request_count();
     let t = Instant::now();
-    let repos = client
-        .list_all_repos()
-        .await
-        .map_err(|p| p.to_string())?;
+    let repos = client.list_all_repos().await.map_err(|p| p.to_string())?;
     Ok((t.elapsed(), repos.len(), sim.request_count() - before))
 }
 
@@ -219,7 +217,11 @@ async fn run(s: &Setup) -> BenchResult<()> {
         ms(cloud_floor)
     );
     row("  bbconnect (median)", cloud_client_run, cloud_floor);
-    row("  baseline: sequential, pagelen 10", cloud_base, cloud_floor);
+    row(
+        "  baseline: sequential, pagelen 10",
+        cloud_base,
+        cloud_floor,
+    );
 
     for (what, got, want) in [
         // alice cannot read other users' personal projects: the baseline sets the count.

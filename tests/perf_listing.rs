@@ -181,7 +181,10 @@ async fn a_429_holds_back_every_other_request_of_the_client() {
         })
         .collect();
     for task in std::iter::once(first).chain(others) {
-        let resp = task.await.expect("task").expect("every request succeeds in the end");
+        let resp = task
+            .await
+            .expect("task")
+            .expect("every request succeeds in the end");
         assert_eq!(resp.status, 200);
     }
     let log = log.lock().expect("log lock");
@@ -251,7 +254,10 @@ async fn dropping_the_receiver_or_aborting_stops_the_requests() {
             }
         })
         .await;
-        assert_eq!(settled, later, "requests went on after the stop (abort={abort})");
+        assert_eq!(
+            settled, later,
+            "requests went on after the stop (abort={abort})"
+        );
         let made = later - before;
         assert!(
             made < full / 2,

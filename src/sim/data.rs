@@ -511,9 +511,19 @@ mod tests {
     fn workspaces_can_be_widened_to_equal_sizes() {
         let d = Data::load_with(Some(10_000), Some(10)).expect("data");
         assert_eq!(d.spec.cloud.workspaces.len(), 10);
-        let slugs: HashSet<&str> = d.spec.cloud.workspaces.iter().map(|w| w.slug.as_str()).collect();
+        let slugs: HashSet<&str> = d
+            .spec
+            .cloud
+            .workspaces
+            .iter()
+            .map(|w| w.slug.as_str())
+            .collect();
         assert_eq!(slugs.len(), 10, "slugs are distinct");
-        assert!(d.cloud_ranges.iter().all(|r| r.len() == 1_000), "{:?}", d.cloud_ranges);
+        assert!(
+            d.cloud_ranges.iter().all(|r| r.len() == 1_000),
+            "{:?}",
+            d.cloud_ranges
+        );
         let fewer = Data::load_with(Some(100), Some(2)).expect("data");
         assert_eq!(fewer.spec.cloud.workspaces.len(), 2);
         assert_eq!(fewer.cloud_repos.len(), 100);
