@@ -87,11 +87,7 @@ async fn demo() -> Result<(), Failure> {
     // command-line name tells which choice on the Auth screen it belongs to.
     let mut notes = vec![format!("Simulator: {}", sim.base_url())];
     for c in sim::demo_credentials() {
-        let who = if c.username.is_empty() {
-            String::new()
-        } else {
-            format!("{} / ", c.username)
-        };
+        let who = if c.username.is_empty() { String::new() } else { format!("{} / ", c.username) };
         let mut line = format!("{}: {who}{}", c.auth, c.secret);
         if let Some(repo) = &c.repo {
             line.push_str(&format!(" ({repo})"));
