@@ -74,7 +74,7 @@ pub fn repos(n: usize) -> Vec<Repo> {
         .map(|i| {
             let a = WORDS[rng.next() % WORDS.len()];
             let b = WORDS[rng.next() % WORDS.len()];
-            let name = if rng.next() % 3 == 0 {
+            let name = if rng.next().is_multiple_of(3) {
                 let c = WORDS[rng.next() % WORDS.len()];
                 format!("{a}-{b}-{c}-{i}")
             } else {
@@ -88,8 +88,8 @@ pub fn repos(n: usize) -> Vec<Repo> {
                 project_key: Some(project.clone()),
                 project_name: Some(format!("Project {project}")),
                 workspace: Some(ws.to_string()),
-                private: rng.next() % 5 != 0,
-                archived: rng.next() % 30 == 0,
+                private: !rng.next().is_multiple_of(5),
+                archived: rng.next().is_multiple_of(30),
                 default_branch: Some("main".into()),
                 clone_https: Some(format!("https://bitbucket.org/{ws}/{name}.git")),
                 clone_ssh: Some(format!("git@bitbucket.org:{ws}/{name}.git")),
