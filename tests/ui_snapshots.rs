@@ -22,9 +22,10 @@ fn config(demo: bool) -> WizardConfig {
         existing_names: vec!["taken".into()],
         demo_notes: if demo {
             vec![
-                "Demo: a simulated Bitbucket runs at http://127.0.0.1:7990.".into(),
-                "server http-token-user: alice / test-token-demo-server".into(),
-                "cloud api-token: ana@example.com / test-token-demo-cloud".into(),
+                "Simulator: http://127.0.0.1:7990".into(),
+                "http-token-user: alice / test-token-demo-server".into(),
+                "api-token: ana@example.com / test-token-demo-cloud".into(),
+                "repo-token: test-token-demo-repo (acme/api)".into(),
             ]
         } else {
             vec![]
@@ -297,8 +298,8 @@ fn form_filled_secret_masked_demo_notes() {
     assert!(s.contains(&"•".repeat(SECRET.len())));
     assert!(s.contains("test-token-demo-cloud"), "demo notes shown");
     assert!(
-        !s.contains("test-token-demo-server"),
-        "the other product's demo lines are left out"
+        !s.contains("test-token-demo-server") && !s.contains("test-token-demo-repo"),
+        "lines for other auth types are left out"
     );
     assert!(
         s.contains("https://id.atlassian.com/manage-profile/security/api-tokens"),
@@ -797,4 +798,14 @@ fn the_secret_is_on_no_screen() {
             "screen {i} shows the secret:\n{shown}"
         );
     }
+}
+
+#[test]
+fn repos_none_visible() {
+    let (mut w, id) = in_repos();
+    update(&mut w, Msg::ReposDone { id, result: Ok(()) });
+    let s = screen(&w);
+    assert!(s.contains("sees no"), "{s}");
+    assert!(s.contains("Enter: save the"), "{s}");
+    insta::assert_snapshot!(s);
 }

@@ -187,18 +187,27 @@ fn draw_info(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
         },
     );
     if let Some(demo_area) = demo_area {
-        // Lines naming the other product ("server ...", "cloud ...") only take room here.
-        let other = match w.provider {
-            Provider::Cloud => "server ",
-            Provider::Server => "cloud ",
-        };
+        // Credential lines for other auth types only take room here.
         let relevant: Vec<String> = notes
             .iter()
-            .filter(|n| !n.to_lowercase().starts_with(other))
+            .filter(|n| note_kind(n).is_none_or(|k| k == w.auth))
             .cloned()
             .collect();
         draw_demo(frame, demo_area, &relevant, theme);
     }
+}
+
+/// Which auth type a demo line is about: lines read `api-token: ...` or
+/// `cloud api-token: ...` (the app writes them; anything else is shown everywhere).
+fn note_kind(note: &str) -> Option<AuthKind> {
+    let lower = note.trim_start().to_lowercase();
+    let rest = ["cloud ", "server "]
+        .iter()
+        .find_map(|p| lower.strip_prefix(p))
+        .unwrap_or(&lower);
+    AuthKind::ALL
+        .into_iter()
+        .find(|k| rest.starts_with(&format!("{}:", k.cli_name())))
 }
 
 /// The demo credentials, pre-wrapped so the box is as tall as its text.
@@ -219,4 +228,27 @@ pub(super) fn draw_demo(frame: &mut Frame, area: Rect, notes: &[String], theme: 
         ),
         Rect { height, ..area },
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::note_kind;
+    use crate::bitbucket::model::AuthKind;
+
+    #[test]
+    fn demo_lines_are_matched_to_their_auth_type() {
+        assert_eq!(
+            note_kind("api-token: a@x.org / t"),
+            Some(AuthKind::ApiToken)
+        );
+        assert_eq!(
+            note_kind("server http-token-repo: / t (P/r)"),
+            Some(AuthKind::HttpTokenRepo)
+        );
+        assert_eq!(
+            note_kind("http-token-user: bob / t"),
+            Some(AuthKind::HttpTokenUser)
+        );
+        assert_eq!(note_kind("Simulator: http://127.0.0.1:1"), None);
+    }
 }

@@ -116,7 +116,10 @@ fn draw_list(frame: &mut Frame, area: Rect, list: &RepoList, theme: &Theme) {
         let msg = match (&list.load, list.query().is_empty()) {
             (_, false) => format!("No repository matches \"{}\".", clean(list.query())),
             (LoadState::Loading { .. }, true) => "Loading the first page…".to_string(),
-            (LoadState::Done, true) => "This credential sees no repository.".to_string(),
+            (LoadState::Done, true) => {
+                "This credential sees no repository. Enter: save the connection without one."
+                    .to_string()
+            }
             _ => String::new(),
         };
         frame.render_widget(

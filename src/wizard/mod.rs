@@ -567,6 +567,12 @@ fn repos_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
                 effects.extend(go(w, Step::Save));
                 return effects;
             }
+            // A credential that sees no repository at all (a fresh bot user) is still worth
+            // saving: the connection works, a repository can be granted later.
+            if list.rows.is_empty() && list.load == LoadState::Done {
+                w.chosen_repo = None;
+                return go(w, Step::Save);
+            }
         }
         Msg::Back => return back(w),
         _ => {}

@@ -676,3 +676,31 @@ fn loopback_http_is_sent_without_asking() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn no_repository_at_all_saves_without_one() {
+    let mut w = to_form_cloud();
+    let id = to_repos(&mut w);
+    // Nothing to select while the list is still loading.
+    assert!(update(&mut w, Msg::Confirm).is_empty());
+    update(&mut w, Msg::ReposDone { id, result: Ok(()) });
+    let effects = update(&mut w, Msg::Confirm);
+    assert_eq!(w.step, Step::Save);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Save { repo: None, .. }]
+    ));
+}
+
+#[test]
+fn a_filter_matching_nothing_does_not_save() {
+    let mut w = to_form_cloud();
+    let id = to_repos(&mut w);
+    update(&mut w, page(id, &["a"], None));
+    update(&mut w, Msg::ReposDone { id, result: Ok(()) });
+    update(&mut w, Msg::FocusFilter);
+    typed(&mut w, "zzz");
+    update(&mut w, Msg::Confirm);
+    assert!(update(&mut w, Msg::Confirm).is_empty());
+    assert_eq!(w.step, Step::Repos);
+}
