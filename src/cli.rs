@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::bitbucket::model::{
     AuthKind, CheckReport, CheckStatus, ConnectionSpec, Credentials, FailureClass, Problem,
-    Provider, Repo,
+    Provider, Repo, Webhook, WebhookChange, WebhookSpec,
 };
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
 use crate::engine;
@@ -19,6 +19,7 @@ use crate::sanitize::clean;
 use crate::sim::{Scenario, SimConfig};
 use crate::store::{SavedConnection, Store};
 use crate::wizard::validate;
+use crate::wizard::webhook as hook_rules;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -345,12 +346,7 @@ pub async fn connect(
             "Choose another --name, pass --replace, or `bbconnect remove` it first.",
         ));
     }
-    if args.webhook_url.is_some() {
-        return Err(Failure {
-            message: "Webhook creation is not available yet in this version of bbconnect.\n  fix: connect without --webhook-url for now.".into(),
-            code: 1,
-        });
-    }
+    let hook_spec = webhook_spec_from_args(&args, &spec)?;
     let secret = read_secret(args.token_stdin)?;
     let creds = Credentials {
         spec: spec.clone(),
@@ -395,11 +391,45 @@ pub async fn connect(
             }
         }
     };
+    let hook = match (&hook_spec, &repo) {
+        (Some(hs), Some(r)) => match client.ensure_webhook(&r.full_name, hs).await {
+            Ok(done) => Some(done),
+            Err(p) => {
+                if args.json {
+                    println!(
+                        "{}",
+                        json!({"ok": false, "name": spec.name, "webhook_error": p, "checks": report_json(&report)})
+                    );
+                }
+                return Err(Failure {
+                    message: format!(
+                        "{}\n  fix: {}\nThe connection was not saved (run again without --webhook-url to save it without a webhook).",
+                        p.what, p.fix
+                    ),
+                    code: p.class.exit_code(),
+                });
+            }
+        },
+        _ => None,
+    };
     let user = report.identity.as_ref().map(|i| i.username.clone());
-    let conn = engine::saved_connection(&spec, user.clone(), repo.as_ref(), engine::now_rfc3339());
+    let mut conn =
+        engine::saved_connection(&spec, user.clone(), repo.as_ref(), engine::now_rfc3339());
+    if let Some((h, _)) = &hook {
+        conn.webhook_id = Some(h.id.clone());
+        conn.webhook_url = Some(h.url.clone());
+    }
     let saved = store
         .save(conn, &creds.secret, args.replace)
         .map_err(Problem::from)?;
+    let hook_secret_location = match hook_spec.as_ref().and_then(|h| h.secret.as_ref()) {
+        Some(hs) if hook.is_some() => Some(
+            store
+                .save_webhook_secret(&saved.name, hs)
+                .map_err(Problem::from)?,
+        ),
+        _ => None,
+    };
     if saved.secret_location.contains("no usable OS keychain") {
         // Scripts read stdout; the one-line notice goes to stderr even with --json.
         eprintln!(
@@ -421,6 +451,10 @@ pub async fn connect(
                 "clone_https": saved.clone_https,
                 "config_file": saved.config_file,
                 "secret_location": saved.secret_location,
+                "webhook": hook.as_ref().map(|(h, change)| json!({
+                    "id": h.id, "url": h.url, "events": h.events, "change": change,
+                    "secret_location": hook_secret_location,
+                })),
                 "checks": report_json(&report),
             })
         );
@@ -434,8 +468,94 @@ pub async fn connect(
         if let Some(url) = &saved.clone_https {
             println!("Clone: git clone {}", clean(url));
         }
+        if let (Some((h, change)), Some(r)) = (&hook, &repo) {
+            println!("{}", hook_summary(h, *change, &r.full_name));
+            if let Some(loc) = &hook_secret_location {
+                println!("Webhook secret: {loc}");
+            }
+        }
     }
     Ok(())
+}
+
+fn hook_summary(h: &Webhook, change: WebhookChange, repo: &str) -> String {
+    let what = match change {
+        WebhookChange::Created => "created",
+        WebhookChange::Updated => "already there: updated",
+        WebhookChange::Kept => "already there as asked: kept",
+    };
+    format!(
+        "Webhook {} on {} ({}): {what}.",
+        clean(&h.id),
+        clean(repo),
+        clean(&h.url)
+    )
+}
+
+/// The hook asked for by `--webhook-*`, validated by the wizard's rules before any network
+/// call or secret is read.
+fn webhook_spec_from_args(
+    args: &ConnectArgs,
+    spec: &ConnectionSpec,
+) -> Result<Option<WebhookSpec>, Failure> {
+    let Some(url) = &args.webhook_url else {
+        return Ok(None);
+    };
+    if let Err(msg) = hook_rules::validate_url(url) {
+        return Err(usage(
+            format!("--webhook-url: {msg}"),
+            "Correct --webhook-url and run again.",
+        ));
+    }
+    if spec.repo.is_none() {
+        return Err(usage(
+            "--webhook-url needs the repository to put the hook on.",
+            match spec.provider {
+                Provider::Cloud => "Add --repo WORKSPACE/SLUG.",
+                Provider::Server => "Add --repo PROJECTKEY/SLUG.",
+            },
+        ));
+    }
+    let events = if args.webhook_events.is_empty() {
+        crate::bitbucket::webhooks::default_events(spec.provider)
+    } else {
+        args.webhook_events
+            .iter()
+            .map(|e| e.trim().to_string())
+            .collect()
+    };
+    if let Err(msg) = hook_rules::validate_events(&events) {
+        return Err(usage(
+            format!("--webhook-events: {msg}"),
+            match spec.provider {
+                Provider::Cloud => "For example --webhook-events repo:push,pullrequest:created.",
+                Provider::Server => "For example --webhook-events repo:refs_changed,pr:opened.",
+            },
+        ));
+    }
+    let secret = match &args.webhook_secret_env {
+        None => None,
+        Some(var) => {
+            let value = std::env::var(var).unwrap_or_default();
+            let value = value.trim_end_matches(['\n', '\r']);
+            if let Err(msg) = validate::secret(value, "webhook secret") {
+                return Err(usage(
+                    format!("--webhook-secret-env {}: {msg}", clean(var)),
+                    format!(
+                        "Set the environment variable {} to the secret your CI checks deliveries with.",
+                        clean(var)
+                    ),
+                ));
+            }
+            Some(SecretString::from(value.to_string()))
+        }
+    };
+    Ok(Some(WebhookSpec {
+        name: hook_rules::hook_name(&spec.name),
+        url: url.trim().to_string(),
+        events,
+        secret,
+    }))
 }
 
 fn connection_json(c: &SavedConnection) -> serde_json::Value {
@@ -450,6 +570,7 @@ fn connection_json(c: &SavedConnection) -> serde_json::Value {
         "clone_https": c.clone_https,
         "clone_ssh": c.clone_ssh,
         "webhook_id": c.webhook_id,
+        "webhook_url": c.webhook_url,
         "secret_store": c.secret_store,
         "saved_at": c.saved_at,
     })
@@ -532,8 +653,15 @@ pub async fn check(
     let mut worst = 0;
     let mut out = Vec::new();
     for name in &names {
-        let (_, creds) = credentials_of(store, name)?;
-        let report = engine::check(creds, endpoints, ClientOptions::default(), None).await;
+        let (conn, creds) = credentials_of(store, name)?;
+        let mut report =
+            engine::check(creds.clone(), endpoints, ClientOptions::default(), None).await;
+        // A hook deleted or switched off behind our back means CI silently stops building.
+        if let (Some(id), Some(repo)) = (&conn.webhook_id, &conn.repo)
+            && let Ok(client) = Client::new(creds, endpoints, ClientOptions::default())
+        {
+            report.items.push(client.webhook_row(repo, id).await);
+        }
         let code = report.exit_code();
         // Exit codes are not ordered by severity, but any failure must win over success and
         // the result must not depend on the order of names: take the highest.
@@ -601,12 +729,37 @@ pub async fn repos(
 }
 
 /// `bbconnect remove`.
-pub fn remove(store: &Store, name: &str, delete_webhook: bool) -> Result<(), Failure> {
+pub async fn remove(
+    store: &Store,
+    endpoints: &Endpoints,
+    name: &str,
+    delete_webhook: bool,
+) -> Result<(), Failure> {
     if delete_webhook {
-        return Err(Failure {
-            message: "--delete-webhook is not available yet in this version of bbconnect.\n  fix: remove without it, and delete the hook in the repository settings.".into(),
-            code: 1,
-        });
+        let (conn, creds) = credentials_of(store, name)?;
+        match (&conn.webhook_id, &conn.repo) {
+            (Some(id), Some(repo)) => {
+                let client = Client::new(creds, endpoints, ClientOptions::default())?;
+                // The connection is kept when the hook cannot be deleted: it is the only
+                // record of which hook to delete on the next try.
+                let deleted = client.delete_webhook(repo, id).await.map_err(|p| Failure {
+                    message: format!(
+                        "{}\n  fix: {}\nThe connection was kept, so you can try again.",
+                        p.what, p.fix
+                    ),
+                    code: p.class.exit_code(),
+                })?;
+                if deleted {
+                    println!("Deleted webhook {} on {}.", clean(id), clean(repo));
+                } else {
+                    println!("Webhook {} on {} was already gone.", clean(id), clean(repo));
+                }
+            }
+            _ => println!(
+                "Connection `{}` has no saved webhook: nothing to delete.",
+                clean(name)
+            ),
+        }
     }
     store.remove(name).map_err(Problem::from)?;
     println!("Removed connection `{}` and its secret.", clean(name));

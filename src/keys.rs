@@ -231,6 +231,7 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
             t.extend([back, help, quit]);
             t
         }
+        Step::Webhook => webhook_table(w, back, help, quit, &ctrl_c),
         Step::Save => {
             let mut t = Vec::new();
             if matches!(w.save, SaveState::Failed(_)) {
@@ -248,6 +249,81 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
     };
     if !t.iter().any(|b| b.keys == CTRL_C) {
         t.push(ctrl_c);
+    }
+    t
+}
+
+/// The webhook step: in its text fields letters are letters, so skip and regenerate also
+/// live on Ctrl keys; on the event list the plain letters work.
+fn webhook_table(
+    w: &Wizard,
+    back: Binding,
+    help: Binding,
+    quit: Binding,
+    ctrl_c: &Binding,
+) -> Vec<Binding> {
+    use crate::wizard::webhook::{HookFocus, HookState};
+    let hook = &w.webhook;
+    if hook.busy() {
+        return vec![back, help, quit];
+    }
+    let enter = match hook.state {
+        HookState::Done { .. } => "continue",
+        HookState::Failed(_) => "retry",
+        _ => "create",
+    };
+    let mut t = vec![
+        bind(&[Key::Code(KeyCode::Tab)], "Tab", "next", Msg::NextField),
+        hidden(
+            &[Key::Code(KeyCode::BackTab)],
+            "Shift-Tab",
+            "previous",
+            Msg::PrevField,
+        ),
+        hidden(&[Key::Code(KeyCode::Up)], "↑", "up", Msg::Up),
+        hidden(&[Key::Code(KeyCode::Down)], "↓", "down", Msg::Down),
+    ];
+    if hook.focus == HookFocus::Events {
+        t.push(bind(&[Key::Char(' ')], "Space", "toggle", Msg::ToggleEvent));
+    }
+    t.push(bind(ENTER, "Enter", enter, Msg::Confirm));
+    // Rows are hidden from the footer where they do not fit in 80 columns; help lists them.
+    let on_secret = hook.focus == HookFocus::Secret;
+    if hook.typing() {
+        t.push(bind(&[Key::Ctrl('s')], "Ctrl-S", "skip", Msg::Skip));
+        t.push(Binding {
+            footer: on_secret,
+            ..bind(
+                &[Key::Ctrl('g')],
+                "Ctrl-G",
+                "new secret",
+                Msg::RegenerateSecret,
+            )
+        });
+        t.push(back);
+        t.push(Binding {
+            footer: !on_secret,
+            ..bind(&[Key::Code(KeyCode::F(1))], "F1", "help", Msg::ToggleHelp)
+        });
+        t.push(Binding {
+            footer: true,
+            label: "quit",
+            ..ctrl_c.clone()
+        });
+    } else {
+        t.push(bind(
+            &[Key::Char('s'), Key::Ctrl('s')],
+            "s",
+            "skip",
+            Msg::Skip,
+        ));
+        t.push(hidden(
+            &[Key::Char('g'), Key::Ctrl('g')],
+            "g",
+            "new secret",
+            Msg::RegenerateSecret,
+        ));
+        t.extend([back, help, quit]);
     }
     t
 }
@@ -416,7 +492,19 @@ mod tests {
         let mut filtering = clone_state(&w);
         update(&mut filtering, Msg::FocusFilter);
         states.push(("repos filter", filtering));
-        let effects = update(&mut w, Msg::Confirm);
+        update(&mut w, Msg::Confirm);
+        states.push(("webhook url", clone_state(&w)));
+        let mut events = clone_state(&w);
+        update(&mut events, Msg::NextField);
+        states.push(("webhook events", events));
+        let mut refused = clone_state(&w);
+        refused.webhook.state = crate::wizard::webhook::HookState::Failed(Problem::new(
+            FailureClass::Permission,
+            "x",
+            "y",
+        ));
+        states.push(("webhook refused", refused));
+        let effects = update(&mut w, Msg::Skip);
         let Some(Effect::Save { id, .. }) = effects.last() else {
             panic!("{effects:?}")
         };
@@ -463,6 +551,7 @@ mod tests {
         c.checked = w.checked.clone();
         c.save = w.save.clone();
         c.chosen_repo = w.chosen_repo.clone();
+        c.webhook = w.webhook.clone();
         c.show_help = w.show_help;
         c.repos.filter_focused = w.repos.filter_focused;
         c.repos.load = w.repos.load.clone();
@@ -474,7 +563,7 @@ mod tests {
     #[test]
     fn footer_hints_dispatch_what_they_say() {
         let states = every_state();
-        assert_eq!(states.len(), 12);
+        assert_eq!(states.len(), 15);
         for (name, w) in &states {
             let rows = table(w);
             let footer: Vec<_> = rows.iter().filter(|b| b.footer).collect();

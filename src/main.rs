@@ -58,7 +58,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Repos { name, filter, json }) => {
             cli::repos(&open_store()?, &endpoints, &name, filter.as_deref(), json).await
         }
-        Some(Command::Remove { name, delete_webhook }) => cli::remove(&open_store()?, &name, delete_webhook),
+        Some(Command::Remove { name, delete_webhook }) => cli::remove(&open_store()?, &endpoints, &name, delete_webhook).await,
     }
 }
 
@@ -87,7 +87,11 @@ async fn demo() -> Result<(), Failure> {
     // command-line name tells which choice on the Auth screen it belongs to.
     let mut notes = vec![format!("Simulator: {}", sim.base_url())];
     for c in sim::demo_credentials() {
-        let who = if c.username.is_empty() { String::new() } else { format!("{} / ", c.username) };
+        let who = if c.username.is_empty() {
+            String::new()
+        } else {
+            format!("{} / ", c.username)
+        };
         let mut line = format!("{}: {who}{}", c.auth, c.secret);
         if let Some(repo) = &c.repo {
             line.push_str(&format!(" ({repo})"));

@@ -11,7 +11,7 @@ use crate::bitbucket::model::{Credentials, FailureClass, Problem, Repo, RepoPage
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
 use crate::engine;
 use crate::store::Store;
-use crate::wizard::msg::{Effect, Msg, RequestId};
+use crate::wizard::msg::{Effect, Msg, RequestId, SavedHook};
 
 /// What the worker needs to do its job.
 pub struct WorkerContext {
@@ -51,6 +51,7 @@ async fn run(
 ) {
     let mut check_job: Option<JoinHandle<()>> = None;
     let mut repos_job: Option<JoinHandle<()>> = None;
+    let mut hook_job: Option<JoinHandle<()>> = None;
     while let Some(effect) = effects.recv().await {
         match effect {
             Effect::CheckCredentials { id, creds } => {
@@ -77,12 +78,19 @@ async fn run(
                 creds,
                 repo,
                 identity_username,
+                webhook,
             } => {
                 let ctx = ctx.clone();
                 let replies = replies.clone();
                 tokio::spawn(async move {
                     let result = tokio::task::spawn_blocking(move || {
-                        save(&ctx.store, &creds, repo.as_ref(), identity_username)
+                        save(
+                            &ctx.store,
+                            &creds,
+                            repo.as_ref(),
+                            identity_username,
+                            webhook.as_ref(),
+                        )
                     })
                     .await
                     .unwrap_or_else(|_| {
@@ -95,6 +103,30 @@ async fn run(
                     let _ = replies.send(Msg::Saved { id, result });
                 });
             }
+            Effect::EnsureWebhook {
+                id,
+                creds,
+                repo,
+                spec,
+            } => {
+                abort(&mut hook_job);
+                let ctx = ctx.clone();
+                let replies = replies.clone();
+                hook_job = Some(tokio::spawn(async move {
+                    let result = match Client::new(creds, &ctx.endpoints, ctx.options.clone()) {
+                        Ok(client) => client.ensure_webhook(&repo, &spec).await,
+                        Err(problem) => Err(problem),
+                    };
+                    let _ = replies.send(Msg::WebhookDone { id, result });
+                }));
+            }
+            Effect::GenerateWebhookSecret => match generate_webhook_secret() {
+                Ok(secret) => {
+                    let _ = replies.send(Msg::WebhookSecret { secret });
+                }
+                // The field stays empty: the user can type a secret or go without one.
+                Err(e) => tracing::warn!("no randomness for a webhook secret: {e}"),
+            },
             Effect::OpenUrl(url) => {
                 // The URL is on screen too: over SSH there is often no browser, and that is fine.
                 if let Err(e) = open::that_detached(&url) {
@@ -106,6 +138,19 @@ async fn run(
     }
     abort(&mut check_job);
     abort(&mut repos_job);
+    abort(&mut hook_job);
+}
+
+/// A webhook signing secret: 32 bytes from the OS, hex (any CI's config accepts it).
+pub fn generate_webhook_secret() -> Result<secrecy::SecretString, getrandom::Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)?;
+    let mut hex = String::with_capacity(64);
+    for b in bytes {
+        hex.push_str(&format!("{b:02x}"));
+    }
+    bytes.fill(0);
+    Ok(secrecy::SecretString::from(hex))
 }
 
 fn abort(job: &mut Option<JoinHandle<()>>) {
@@ -171,9 +216,39 @@ fn save(
     creds: &Credentials,
     repo: Option<&Repo>,
     user: Option<String>,
+    webhook: Option<&SavedHook>,
 ) -> Result<crate::bitbucket::model::SavedInfo, Problem> {
-    let conn = engine::saved_connection(&creds.spec, user, repo, engine::now_rfc3339());
-    store
+    let mut conn = engine::saved_connection(&creds.spec, user, repo, engine::now_rfc3339());
+    if let Some(hook) = webhook {
+        conn.webhook_id = Some(hook.id.clone());
+        conn.webhook_url = Some(hook.url.clone());
+    }
+    let mut info = store
         .save(conn, &creds.secret, false)
-        .map_err(Problem::from)
+        .map_err(Problem::from)?;
+    if let Some(secret) = webhook.and_then(|h| h.secret.as_ref()) {
+        // The connection is saved already: a failure here must not make a retry hit "already
+        // exists", so it is reported on the summary instead.
+        let location = match store.save_webhook_secret(&info.name, secret) {
+            Ok(location) => location,
+            Err(e) => format!("NOT stored ({}): keep it in your CI's settings", e.what()),
+        };
+        info.secret_location = format!("{}; webhook secret: {location}", info.secret_location);
+    }
+    Ok(info)
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    #[test]
+    fn generated_webhook_secrets_are_long_random_hex() {
+        let a = super::generate_webhook_secret().expect("OS randomness");
+        let b = super::generate_webhook_secret().expect("OS randomness");
+        assert_eq!(a.expose_secret().len(), 64);
+        assert!(a.expose_secret().chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a.expose_secret(), b.expose_secret());
+        assert!(!format!("{a:?}").contains(a.expose_secret()));
+    }
 }

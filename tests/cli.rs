@@ -38,6 +38,23 @@ async fn run(sim: &SimHandle, config: &Path, args: &[&str], token: Option<&str>)
     cmd.output().await.expect("binary runs")
 }
 
+/// `connect` for the Data Center user token `dc` as alice at `url`: the flags most tests share.
+fn dc_user_connect(url: &str) -> [&str; 11] {
+    [
+        "connect",
+        "--provider",
+        "server",
+        "--auth",
+        "http-token-user",
+        "--name",
+        "dc",
+        "--url",
+        url,
+        "--username",
+        "alice",
+    ]
+}
+
 fn text(out: &Output) -> String {
     format!(
         "status={:?}\nstdout:\n{}\nstderr:\n{}",
@@ -321,19 +338,7 @@ async fn rejected_token_exits_3_and_saves_nothing() {
     let out = run(
         &sim,
         dir.path(),
-        &[
-            "connect",
-            "--provider",
-            "server",
-            "--auth",
-            "http-token-user",
-            "--name",
-            "dc",
-            "--url",
-            &url,
-            "--username",
-            "alice",
-        ],
+        &dc_user_connect(&url),
         Some("test-token-wrong"),
     )
     .await;
@@ -363,19 +368,7 @@ async fn unreachable_server_exits_5() {
     let out = run(
         &sim,
         dir.path(),
-        &[
-            "connect",
-            "--provider",
-            "server",
-            "--auth",
-            "http-token-user",
-            "--name",
-            "dc",
-            "--url",
-            &url,
-            "--username",
-            "alice",
-        ],
+        &dc_user_connect(&url),
         Some("test-token-alice"),
     )
     .await;
@@ -392,19 +385,7 @@ async fn old_server_version_exits_4() {
     let out = run(
         &sim,
         dir.path(),
-        &[
-            "connect",
-            "--provider",
-            "server",
-            "--auth",
-            "http-token-user",
-            "--name",
-            "dc",
-            "--url",
-            &url,
-            "--username",
-            "alice",
-        ],
+        &dc_user_connect(&url),
         Some("test-token-alice"),
     )
     .await;
@@ -422,19 +403,7 @@ async fn duplicate_name_is_refused_and_first_connection_kept() {
     let sim = sim_with(Scenario::Normal).await;
     let dir = tempfile::tempdir().unwrap();
     let url = sim.server_url();
-    let args = [
-        "connect",
-        "--provider",
-        "server",
-        "--auth",
-        "http-token-user",
-        "--name",
-        "dc",
-        "--url",
-        &url,
-        "--username",
-        "alice",
-    ];
+    let args = dc_user_connect(&url);
     let first = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
     assert_eq!(first.status.code(), Some(0), "{}", text(&first));
     let before = std::fs::read_to_string(dir.path().join("connections.toml")).unwrap();

@@ -165,7 +165,15 @@ fn demo_reaches_a_saved_connection_by_keyboard() {
     s.wait_for("WEB/api-adapter");
     s.send(ENTER);
     s.send(ENTER);
+    // The optional webhook step: a loopback http URL is allowed, the secret is generated.
+    s.wait_for("Step 6/7");
+    s.wait_for("(generated)");
+    s.type_text("http://127.0.0.1:9/ci-hook");
+    s.send(ENTER);
+    s.wait_for("created");
+    s.send(ENTER);
     s.wait_for("saved");
+    assert!(s.contents().contains("/ci-hook"), "{}", s.contents());
     assert!(s.contents().contains("mode 0600"), "{}", s.contents());
     s.send(ENTER);
     let code = s.wait_exit();

@@ -2,7 +2,8 @@
 //! buffer must never hold (secrets, control characters).
 
 use bbconnect::bitbucket::model::{
-    CheckItem, CheckReport, FailureClass, Identity, Problem, Repo, RepoPage, SavedInfo,
+    CheckItem, CheckReport, FailureClass, Identity, Problem, Repo, RepoPage, SavedInfo, Webhook,
+    WebhookChange,
 };
 use bbconnect::ui;
 use bbconnect::wizard::msg::{EditKey, Effect, Msg, RequestId};
@@ -228,7 +229,9 @@ fn loaded_repos() -> Wizard {
 
 fn saving() -> (Wizard, RequestId) {
     let mut w = loaded_repos();
-    let effects = update(&mut w, Msg::Confirm);
+    update(&mut w, Msg::Confirm);
+    assert_eq!(w.step, Step::Webhook);
+    let effects = update(&mut w, Msg::Skip);
     let Some(Effect::Save { id, .. }) = effects.first() else {
         panic!("{effects:?}")
     };
@@ -798,6 +801,115 @@ fn the_secret_is_on_no_screen() {
             "screen {i} shows the secret:\n{shown}"
         );
     }
+}
+
+// --- the webhook step
+
+fn webhook_step() -> Wizard {
+    let mut w = loaded_repos();
+    update(&mut w, Msg::Confirm);
+    assert_eq!(w.step, Step::Webhook);
+    update(
+        &mut w,
+        Msg::WebhookSecret {
+            secret: secrecy::SecretString::from("test-token-hook-secret-0123456789".to_string()),
+        },
+    );
+    w
+}
+
+fn webhook_reply(w: &mut Wizard, result: Result<(Webhook, WebhookChange), Problem>) {
+    let effects = update(w, Msg::Confirm);
+    let Some(Effect::EnsureWebhook { id, .. }) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    let id = *id;
+    update(w, Msg::WebhookDone { id, result });
+}
+
+#[test]
+fn webhook_empty() {
+    let s = screen(&webhook_step());
+    assert!(s.contains("Step 6/7 · Webhook"), "{s}");
+    assert!(s.contains("[x] repo:push"), "{s}");
+    assert!(
+        !s.contains("test-token-hook-secret"),
+        "secret is masked: {s}"
+    );
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn webhook_invalid_url_and_events_focus() {
+    let mut w = webhook_step();
+    typed(&mut w, "http://ci.example.com/hook");
+    update(&mut w, Msg::NextField);
+    update(&mut w, Msg::ToggleEvent);
+    let s = screen(&w);
+    assert!(s.contains("Use https://"), "{s}");
+    assert!(s.contains("[ ] repo:push"), "{s}");
+    assert!(s.contains("Space toggle"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn webhook_created() {
+    let mut w = webhook_step();
+    typed(&mut w, "https://ci.example.com/bitbucket/hook");
+    webhook_reply(
+        &mut w,
+        Ok((
+            Webhook {
+                id: "{4f9c1d2e-hook}".into(),
+                url: "https://ci.example.com/bitbucket/hook".into(),
+                events: vec!["repo:push".into()],
+                active: true,
+            },
+            WebhookChange::Created,
+        )),
+    );
+    let s = screen(&w);
+    assert!(s.contains("created"), "{s}");
+    assert!(s.contains("Enter continue"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn webhook_refused_without_admin() {
+    let mut w = webhook_step();
+    typed(&mut w, "https://ci.example.com/bitbucket/hook");
+    webhook_reply(
+        &mut w,
+        Err(Problem::new(
+            FailureClass::Permission,
+            "Creating a webhook needs repository admin rights, which this credential lacks.",
+            "Use a credential of a repository admin (or ask one to add the hook); the token can be lowered to read access once the hook exists.",
+        )),
+    );
+    let s = screen(&w);
+    assert!(s.contains("repository admin"), "{s}");
+    assert!(s.contains("read access once the hook exists"), "{s}");
+    assert!(s.contains("Enter retry"), "{s}");
+    assert!(s.contains("Ctrl-S skip"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn webhook_typed_secret_is_masked_and_footer_fits() {
+    let mut w = webhook_step();
+    update(&mut w, Msg::PrevField);
+    typed(&mut w, "test-token-typed-hook");
+    let s = screen(&w);
+    assert!(!s.contains("test-token-typed-hook"), "{s}");
+    assert!(
+        s.contains("••••• (typed)") || s.contains("• (typed)"),
+        "{s}"
+    );
+    assert!(s.contains("Ctrl-G new secret"), "{s}");
+    assert!(
+        s.contains("Ctrl-C quit"),
+        "the footer fits in 80 columns: {s}"
+    );
 }
 
 #[test]

@@ -38,6 +38,25 @@ impl Provider {
         }
     }
 
+    /// The webhook events a CI needs on this product: pushes and pull-request changes.
+    pub fn default_webhook_events(self) -> Vec<String> {
+        let names: &[&str] = match self {
+            Provider::Cloud => &[
+                "repo:push",
+                "pullrequest:created",
+                "pullrequest:updated",
+                "pullrequest:fulfilled",
+            ],
+            Provider::Server => &[
+                "repo:refs_changed",
+                "pr:opened",
+                "pr:from_ref_updated",
+                "pr:merged",
+            ],
+        };
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
     pub fn auth_kinds(self) -> &'static [AuthKind] {
         match self {
             Provider::Cloud => &[

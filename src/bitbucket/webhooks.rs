@@ -13,23 +13,10 @@ use super::model::{
 use super::urls;
 use crate::sanitize::clean;
 
-/// Events a CI needs: pushes and pull-request changes.
+/// Events a CI needs: pushes and pull-request changes. The list is plain data in `model`, so
+/// the wizard can offer it without depending on the client.
 pub fn default_events(provider: Provider) -> Vec<String> {
-    let names: &[&str] = match provider {
-        Provider::Cloud => &[
-            "repo:push",
-            "pullrequest:created",
-            "pullrequest:updated",
-            "pullrequest:fulfilled",
-        ],
-        Provider::Server => &[
-            "repo:refs_changed",
-            "pr:opened",
-            "pr:from_ref_updated",
-            "pr:merged",
-        ],
-    };
-    names.iter().map(|s| s.to_string()).collect()
+    provider.default_webhook_events()
 }
 
 /// The create/update body of each product (bitbucket-api.md).
@@ -131,6 +118,17 @@ pub fn webhook_row_from(id: &str, found: Result<Option<Webhook>, Problem>) -> Ch
                 clean(id)
             ),
             "Run connect again with --webhook-url to recreate it.",
+        ),
+        // After the hook is made the token may rightly be lowered to read access, and then it
+        // can no longer see hooks: say so rather than repeat the creation wording.
+        Err(p) if p.class == FailureClass::Permission => CheckItem::warning(
+            "webhook",
+            title,
+            format!(
+                "Webhook {} could not be verified: reading webhooks needs repository admin rights, which this credential no longer has.",
+                clean(id)
+            ),
+            "Fine if the token was lowered to read access on purpose; check the hook in the repository's webhook settings.",
         ),
         Err(p) => CheckItem::warning("webhook", title, p.what, p.fix),
     }
@@ -403,6 +401,12 @@ mod tests {
             webhook_row_from("7", Ok(Some(off))).status,
             CheckStatus::Warning
         );
+        let unverifiable = webhook_row_from(
+            "7",
+            Err(Problem::new(FailureClass::Permission, "needs admin", "x")),
+        );
+        assert_eq!(unverifiable.status, CheckStatus::Warning);
+        assert!(unverifiable.detail.contains("could not be verified"));
         let gone = webhook_row_from("7", Ok(None));
         assert_eq!(gone.status, CheckStatus::Failed);
         assert!(gone.detail.contains("gone"));

@@ -4,6 +4,7 @@
 //! time under `<dir>/.lock`). Secrets never go in that file: they go to the OS keychain
 //! (service `bbconnect`, account = connection name) or, where there is none, to
 //! `<dir>/secrets/<name>` (0600 in a 0700 directory). `secret_store` in each entry records which.
+//! A webhook's signing secret, when there is one, goes to the same backend (`webhook_secret.rs`).
 //!
 //! Calls block (file IO, keychain calls of up to [`keychain::DEFAULT_TIMEOUT`] each): from async
 //! code, run them in `tokio::task::spawn_blocking`.
@@ -14,6 +15,7 @@ mod fsutil;
 pub mod keychain;
 mod lock;
 mod secret_file;
+mod webhook_secret;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -337,7 +339,9 @@ impl Store {
             &self.config_file(),
             format::render(&all)?.as_bytes(),
         )?;
-        self.delete_secret(&gone)
+        let own = self.delete_secret(&gone);
+        let hook = self.delete_webhook_secret(&gone);
+        own.and(hook)
     }
 
     /// Where secrets will go, for the Save screen before saving: e.g. "OS keychain (Secret

@@ -308,3 +308,106 @@ fn store_can_be_shared_with_worker_threads() {
     assert_send_sync::<Store>();
     assert_send_sync::<StoreError>();
 }
+
+mod webhook_secrets {
+    use super::*;
+
+    fn saved(store: &Store, name: &str) {
+        store
+            .save(
+                conn(name),
+                &SecretString::from("test-token-main".to_string()),
+                false,
+            )
+            .expect("saved");
+    }
+
+    #[test]
+    fn file_mode_keeps_it_apart_from_every_connection_secret_and_remove_deletes_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_with_keychain(
+            Some(dir.path().to_path_buf()),
+            SecretStoreMode::File,
+            Arc::new(NoKeychain),
+        )
+        .unwrap();
+        saved(&store, "ci");
+        // A connection whose name looks like a suffixed file must not collide.
+        saved(&store, "ci.webhook");
+        assert!(store.webhook_secret("ci").unwrap().is_none());
+        let where_ = store
+            .save_webhook_secret("ci", &SecretString::from("test-token-hook".to_string()))
+            .unwrap();
+        assert!(where_.contains("0600"), "{where_}");
+        assert!(!where_.contains("test-token-hook"));
+        let path = store.webhook_secret_file("ci");
+        assert!(path.exists());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        assert_eq!(
+            store.webhook_secret("ci").unwrap().unwrap().expose_secret(),
+            "test-token-hook"
+        );
+        assert_eq!(
+            store.secret("ci").unwrap().expose_secret(),
+            "test-token-main"
+        );
+        assert_eq!(
+            store.secret("ci.webhook").unwrap().expose_secret(),
+            "test-token-main"
+        );
+        store.remove("ci").unwrap();
+        assert!(!path.exists(), "remove deletes the webhook secret too");
+        assert!(store.get("ci.webhook").unwrap().is_some());
+    }
+
+    #[test]
+    fn keychain_mode_uses_a_separate_account_and_remove_deletes_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let kc = Arc::new(MemoryKeychain::new());
+        let store = Store::open_with_keychain(
+            Some(dir.path().to_path_buf()),
+            SecretStoreMode::Keyring,
+            kc.clone(),
+        )
+        .unwrap();
+        saved(&store, "ci");
+        let where_ = store
+            .save_webhook_secret("ci", &SecretString::from("test-token-hook".to_string()))
+            .unwrap();
+        assert!(where_.contains("ci#webhook"), "{where_}");
+        assert!(kc.contains("ci#webhook"));
+        assert!(!store.webhook_secret_file("ci").exists());
+        assert_eq!(
+            store.webhook_secret("ci").unwrap().unwrap().expose_secret(),
+            "test-token-hook"
+        );
+        assert_eq!(
+            store.secret("ci").unwrap().expose_secret(),
+            "test-token-main"
+        );
+        store.remove("ci").unwrap();
+        assert!(!kc.contains("ci#webhook"));
+        assert!(!kc.contains("ci"));
+    }
+
+    #[test]
+    fn needs_a_saved_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_with_keychain(
+            Some(dir.path().to_path_buf()),
+            SecretStoreMode::File,
+            Arc::new(NoKeychain),
+        )
+        .unwrap();
+        std::fs::create_dir_all(dir.path()).unwrap();
+        assert!(matches!(
+            store.save_webhook_secret("nope", &SecretString::from("test-token-x".to_string())),
+            Err(StoreError::NotFound { .. })
+        ));
+    }
+}

@@ -1,4 +1,4 @@
-//! Step 6: saving (spinner or inline error with Retry) and the summary once saved.
+//! Step 7: saving (spinner or inline error with Retry) and the summary once saved.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -25,7 +25,7 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
             Line::styled(format!("✗ Could not save: {}", clean(&p.what)), theme.error),
             Line::styled(format!("  → {}", clean(&p.fix)), theme.error),
             Line::raw(""),
-            Line::styled("r: retry · Esc: back to the repositories.", theme.dim),
+            Line::styled("r: retry · Esc: back to the webhook step.", theme.dim),
         ],
         SaveState::Saved(info) => summary(w, info, theme),
     };
@@ -75,6 +75,12 @@ fn summary(
         .or(w.chosen_repo.as_ref().and_then(|r| r.clone_https.as_ref()));
     if let Some(url) = clone {
         lines.push(row("Clone", clean(url)));
+    }
+    if let Some((hook, _)) = w.webhook.done() {
+        lines.push(row(
+            "Webhook",
+            format!("{} → {}", clean(&hook.id), clean(&hook.url)),
+        ));
     }
     lines.push(row("Config", clean(&info.config_file)));
     lines.push(row("Secret", clean(&info.secret_location)));

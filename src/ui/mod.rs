@@ -8,6 +8,7 @@ mod form;
 mod provider;
 mod repos;
 pub mod theme;
+mod webhook;
 mod widgets;
 
 use ratatui::Frame;
@@ -41,6 +42,7 @@ pub fn draw(frame: &mut Frame, w: &Wizard) {
         Step::Form => form::draw(frame, inner, w, &theme),
         Step::Check => check::draw(frame, inner, w, &theme),
         Step::Repos => repos::draw(frame, inner, w, &theme),
+        Step::Webhook => webhook::draw(frame, inner, w, &theme),
         Step::Save | Step::Done => done::draw(frame, inner, w, &theme),
     }
     draw_footer(frame, footer, w, &theme);

@@ -8,6 +8,7 @@ pub mod msg;
 pub mod repos;
 pub mod secret_input;
 pub mod validate;
+pub mod webhook;
 
 #[cfg(test)]
 mod tests;
@@ -18,6 +19,7 @@ use crate::bitbucket::model::{
 use form::{Form, fields};
 use msg::{Effect, Msg, RequestId};
 use repos::{LoadState, PAGE, RepoList};
+use webhook::{HookFocus, HookState, WebhookStep};
 
 /// What the app knows before the wizard starts.
 #[derive(Debug, Clone, Default)]
@@ -41,6 +43,7 @@ pub enum Step {
     Form,
     Check,
     Repos,
+    Webhook,
     Save,
     Done,
 }
@@ -54,13 +57,14 @@ impl Step {
             Step::Form => (3, "Details"),
             Step::Check => (4, "Check"),
             Step::Repos => (5, "Repository"),
-            Step::Save => (6, "Saving"),
-            Step::Done => (6, "Saved"),
+            Step::Webhook => (6, "Webhook"),
+            Step::Save => (7, "Saving"),
+            Step::Done => (7, "Saved"),
         }
     }
 }
 
-pub const STEP_COUNT: usize = 6;
+pub const STEP_COUNT: usize = 7;
 
 #[derive(Debug, Clone, Default)]
 pub enum CheckState {
@@ -106,6 +110,7 @@ pub struct Wizard {
     /// The check whose credentials the repository list was loaded with.
     repos_for: Option<RequestId>,
     pub chosen_repo: Option<Repo>,
+    pub webhook: WebhookStep,
     pub save: SaveState,
     pub show_help: bool,
     /// First line of the check report on screen (the view clamps it to the report).
@@ -137,6 +142,7 @@ impl Wizard {
             repos: RepoList::default(),
             repos_for: None,
             chosen_repo: None,
+            webhook: WebhookStep::default(),
             save: SaveState::Idle,
             show_help: false,
             check_scroll: 0,
@@ -161,6 +167,7 @@ impl Wizard {
         matches!(self.check, CheckState::Running { .. })
             || self.repos.loading_id().is_some()
             || matches!(self.save, SaveState::Saving { .. })
+            || self.webhook.busy()
     }
 
     /// Whether keys go to a text field (then `q` and `?` are letters, not commands).
@@ -168,6 +175,7 @@ impl Wizard {
         match self.step {
             Step::Form => true,
             Step::Repos => self.repos.filter_focused,
+            Step::Webhook => self.webhook.typing(),
             _ => false,
         }
     }
@@ -250,6 +258,31 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             }
             return Vec::new();
         }
+        Msg::WebhookSecret { secret } => {
+            w.webhook.set_generated_secret(&secret);
+            // A hook made with the old secret would be saved with the wrong one.
+            if w.webhook.done().is_some() {
+                w.webhook.state = HookState::Idle;
+            }
+            return Vec::new();
+        }
+        Msg::WebhookDone { id, result } => {
+            if matches!(w.webhook.state, HookState::Creating { id: current } if current == id) {
+                w.webhook.state = match result {
+                    Ok((hook, change)) => HookState::Done {
+                        hook,
+                        change,
+                        repo: w
+                            .chosen_repo
+                            .as_ref()
+                            .map(|r| r.full_name.clone())
+                            .unwrap_or_default(),
+                    },
+                    Err(problem) => HookState::Failed(problem),
+                };
+            }
+            return Vec::new();
+        }
         Msg::Saved { id, result } => {
             if matches!(w.save, SaveState::Saving { id: current } if current == id) {
                 match result {
@@ -272,6 +305,7 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
         Step::Form => form_step(w, msg),
         Step::Check => check_step(w, msg),
         Step::Repos => repos_step(w, msg),
+        Step::Webhook => webhook_step(w, msg),
         Step::Save => save_step(w, msg),
         Step::Done => match msg {
             Msg::Confirm | Msg::Back => quit(w),
@@ -323,6 +357,11 @@ fn back(w: &mut Wizard) -> Vec<Effect> {
             w.check = CheckState::Idle;
             Vec::new()
         }
+        // A hook request in flight is abandoned: its reply will no longer match.
+        Step::Webhook if w.webhook.busy() => {
+            w.webhook.state = HookState::Idle;
+            Vec::new()
+        }
         Step::Save if matches!(w.save, SaveState::Saving { .. } | SaveState::Failed(_)) => {
             w.save = SaveState::Idle;
             Vec::new()
@@ -362,6 +401,7 @@ fn on_enter(w: &mut Wizard) -> Vec<Effect> {
             let fresh = w.repos_for == check_id && w.repos.load == LoadState::Done;
             if fresh { Vec::new() } else { start_repos(w) }
         }
+        Step::Webhook => enter_webhook(w),
         Step::Save => start_save(w),
         _ => Vec::new(),
     }
@@ -407,6 +447,7 @@ fn start_save(w: &mut Wizard) -> Vec<Effect> {
         creds,
         repo: w.chosen_repo.clone(),
         identity_username,
+        webhook: saved_hook(w),
     }]
 }
 
@@ -564,7 +605,7 @@ fn repos_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             if let Some(repo) = list.selected().cloned() {
                 w.chosen_repo = Some(repo);
                 let mut effects = leave_repos(w);
-                effects.extend(go(w, Step::Save));
+                effects.extend(go(w, Step::Webhook));
                 return effects;
             }
             // A credential that sees no repository at all (a fresh bot user) is still worth
@@ -586,4 +627,97 @@ fn save_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
         Msg::Back => back(w),
         _ => Vec::new(),
     }
+}
+
+fn enter_webhook(w: &mut Wizard) -> Vec<Effect> {
+    let repo = w
+        .chosen_repo
+        .as_ref()
+        .map(|r| r.full_name.clone())
+        .unwrap_or_default();
+    w.webhook.prepare(w.provider, &repo);
+    if w.webhook.secret.is_empty() {
+        vec![Effect::GenerateWebhookSecret]
+    } else {
+        Vec::new()
+    }
+}
+
+/// The hook to save with the connection: only one that was created (or found) on the chosen
+/// repository in this session; skipping the step saves none.
+fn saved_hook(w: &Wizard) -> Option<msg::SavedHook> {
+    let HookState::Done { hook, repo, .. } = &w.webhook.state else {
+        return None;
+    };
+    if w.chosen_repo.as_ref().map(|r| &r.full_name) != Some(repo) {
+        return None;
+    }
+    Some(msg::SavedHook {
+        id: hook.id.clone(),
+        url: hook.url.clone(),
+        secret: (!w.webhook.secret.is_empty()).then(|| w.webhook.secret.to_secret()),
+    })
+}
+
+fn webhook_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
+    let hook = &mut w.webhook;
+    if hook.busy() {
+        return match msg {
+            Msg::Back => back(w),
+            _ => Vec::new(),
+        };
+    }
+    match msg {
+        Msg::Edit(key) => {
+            hook.edit(key);
+            // What is on screen no longer is what the server holds (or refused).
+            if !matches!(hook.state, HookState::Idle) && hook.focus != HookFocus::Events {
+                hook.state = HookState::Idle;
+            }
+        }
+        Msg::NextField => hook.next_focus(true),
+        Msg::PrevField => hook.next_focus(false),
+        Msg::Up if hook.focus == HookFocus::Events => hook.move_event(-1),
+        Msg::Down if hook.focus == HookFocus::Events => hook.move_event(1),
+        Msg::Up => hook.next_focus(false),
+        Msg::Down => hook.next_focus(true),
+        Msg::ToggleEvent if hook.focus == HookFocus::Events => {
+            hook.toggle_event();
+            // The hook on the server no longer matches what is on screen.
+            if hook.done().is_some() {
+                hook.state = HookState::Idle;
+            }
+        }
+        Msg::RegenerateSecret => return vec![Effect::GenerateWebhookSecret],
+        Msg::Skip => {
+            // Skipping forgets a hook made here earlier: the connection is saved without one.
+            hook.state = HookState::Idle;
+            return go(w, Step::Save);
+        }
+        Msg::Confirm if hook.done().is_some() => return go(w, Step::Save),
+        Msg::Confirm => {
+            let Some(creds) = w.checked.clone() else {
+                return Vec::new();
+            };
+            let Some(repo) = w.chosen_repo.as_ref().map(|r| r.full_name.clone()) else {
+                return Vec::new();
+            };
+            let name = creds.spec.name.clone();
+            let Some(spec) = w.webhook.spec(&name) else {
+                w.notice = Some("Fix what is marked ✗, then press Enter again.".into());
+                return Vec::new();
+            };
+            let id = w.fresh_id();
+            w.webhook.state = HookState::Creating { id };
+            return vec![Effect::EnsureWebhook {
+                id,
+                creds,
+                repo,
+                spec,
+            }];
+        }
+        Msg::Back => return back(w),
+        _ => {}
+    }
+    Vec::new()
 }

@@ -3,7 +3,12 @@
 //! Every reply from the worker carries the request id of the effect that caused it, so
 //! `update` can drop replies that arrive after the user moved on.
 
-use crate::bitbucket::model::{CheckReport, Credentials, Problem, Repo, RepoPage, SavedInfo};
+use secrecy::SecretString;
+
+use crate::bitbucket::model::{
+    CheckReport, Credentials, Problem, Repo, RepoPage, SavedInfo, Webhook, WebhookChange,
+    WebhookSpec,
+};
 
 /// Identifies one effect and its replies.
 pub type RequestId = u64;
@@ -58,6 +63,20 @@ pub enum Msg {
         id: RequestId,
         result: Result<SavedInfo, Problem>,
     },
+    /// On the webhook screen: continue without a webhook.
+    Skip,
+    /// On the webhook screen: switch the event under the cursor on or off.
+    ToggleEvent,
+    /// On the webhook screen: replace the secret with a freshly generated one.
+    RegenerateSecret,
+    /// A generated webhook secret (randomness is the worker's: `update` stays pure).
+    WebhookSecret {
+        secret: SecretString,
+    },
+    WebhookDone {
+        id: RequestId,
+        result: Result<(Webhook, WebhookChange), Problem>,
+    },
     /// Animation tick for spinners (the app sends it only while something is in flight).
     Tick,
 }
@@ -96,7 +115,27 @@ pub enum Effect {
         creds: Credentials,
         repo: Option<Repo>,
         identity_username: Option<String>,
+        /// The hook created on the webhook step, saved with the connection.
+        webhook: Option<SavedHook>,
     },
+    /// Create (or keep, or update) the webhook on `repo` (`WS/SLUG` or `KEY/SLUG`).
+    EnsureWebhook {
+        id: RequestId,
+        creds: Credentials,
+        repo: String,
+        spec: WebhookSpec,
+    },
+    /// Answer with `Msg::WebhookSecret`.
+    GenerateWebhookSecret,
     OpenUrl(String),
     Quit,
+}
+
+/// What the connection keeps of its webhook.
+#[derive(Debug, Clone)]
+pub struct SavedHook {
+    pub id: String,
+    pub url: String,
+    /// Stored next to the connection's secret; never in the connections file.
+    pub secret: Option<SecretString>,
 }

@@ -516,17 +516,23 @@ fn select_save_and_done() {
     let mut w = to_form_cloud();
     let id = to_repos(&mut w);
     update(&mut w, page(id, &["a-repo", "b-repo"], None));
-    // Selecting while still loading cancels the load and saves.
+    // Selecting while still loading cancels the load and offers the (optional) webhook.
     let effects = update(&mut w, Msg::Confirm);
+    assert_eq!(w.step, Step::Webhook);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::CancelRepos, Effect::GenerateWebhookSecret]
+    ));
+    let effects = update(&mut w, Msg::Skip);
     assert_eq!(w.step, Step::Save);
     let save_id = match effects.as_slice() {
         [
-            Effect::CancelRepos,
             Effect::Save {
                 id,
                 creds,
                 repo,
                 identity_username,
+                webhook: None,
             },
         ] => {
             assert_eq!(creds.spec.name, "work");
@@ -578,6 +584,9 @@ fn back_from_a_failed_save_reloads_a_cancelled_list() {
     let id = to_repos(&mut w);
     update(&mut w, page(id, &["a-repo"], None));
     update(&mut w, Msg::Confirm);
+    update(&mut w, Msg::Skip);
+    assert!(update(&mut w, Msg::Back).is_empty());
+    assert_eq!(w.step, Step::Webhook);
     let effects = update(&mut w, Msg::Back);
     assert_eq!(w.step, Step::Repos);
     assert!(matches!(effects.as_slice(), [Effect::LoadRepos { .. }]));
@@ -676,6 +685,8 @@ fn loopback_http_is_sent_without_asking() {
         other => panic!("{other:?}"),
     }
 }
+
+mod webhook;
 
 #[test]
 fn no_repository_at_all_saves_without_one() {

@@ -1,0 +1,313 @@
+//! The optional webhook step (after the repository): the CI endpoint's URL, the events, the
+//! signing secret, and the outcome of creating the hook. Pure, like the rest of the wizard:
+//! the secret's randomness and the HTTP calls come from the worker as messages.
+
+use secrecy::SecretString;
+use tui_input::Input;
+
+use super::form::edit_input;
+use super::msg::{EditKey, RequestId};
+use super::secret_input::SecretInput;
+use crate::bitbucket::model::{Problem, Provider, Webhook, WebhookChange, WebhookSpec};
+
+/// Which part of the step has the keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HookFocus {
+    #[default]
+    Url,
+    Events,
+    Secret,
+}
+
+#[derive(Debug, Clone, Default)]
+pub enum HookState {
+    #[default]
+    Idle,
+    Creating {
+        id: RequestId,
+    },
+    Failed(Problem),
+    Done {
+        hook: Webhook,
+        change: WebhookChange,
+        /// The repository the hook is on: choosing another one starts over.
+        repo: String,
+    },
+}
+
+/// One event of the multi-select.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventChoice {
+    pub name: String,
+    pub on: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct WebhookStep {
+    pub url: Input,
+    pub events: Vec<EventChoice>,
+    /// The product the events were listed for.
+    events_for: Option<Provider>,
+    pub event_cursor: usize,
+    pub secret: SecretInput,
+    /// The secret on screen came from the generator (not typed): the next typed character
+    /// replaces it rather than appending to it.
+    pub secret_generated: bool,
+    pub focus: HookFocus,
+    /// The URL's error is shown once the user typed in it or tried to create.
+    pub show_errors: bool,
+    pub state: HookState,
+}
+
+/// The hook's endpoint: https, or plain http only to this machine (a tunnel, a local CI).
+pub fn validate_url(text: &str) -> Result<(), String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("Required: the address your CI receives webhooks on, \
+                    e.g. https://ci.example.com/bitbucket/hook."
+            .into());
+    }
+    let parsed = url::Url::parse(text)
+        .map_err(|e| format!("Not a valid URL ({e}): expected https://host/path."))?;
+    let loopback = match parsed.host() {
+        None => return Err("The URL has no host name: add one after https://.".into()),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+    };
+    match parsed.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(
+                "Use https://: over plain http deliveries and their signature travel unencrypted \
+                 (http is only allowed to localhost)."
+                    .into(),
+            );
+        }
+        _ => return Err("Start with https:// (or http:// to localhost).".into()),
+    }
+    if parsed.username() != "" || parsed.password().is_some() {
+        return Err(
+            "Remove the user name and password from the URL: the secret signs deliveries.".into(),
+        );
+    }
+    Ok(())
+}
+
+/// Event names as the products spell them (`repo:push`, `pr:from_ref_updated`).
+pub fn validate_events(events: &[String]) -> Result<(), String> {
+    if events.is_empty() {
+        return Err("Choose at least one event: without one the hook never fires.".into());
+    }
+    let well_formed = |e: &str| {
+        e.contains(':')
+            && e.chars()
+                .all(|c| c.is_ascii_lowercase() || matches!(c, ':' | '_' | '-'))
+    };
+    match events.iter().find(|e| !well_formed(e)) {
+        Some(bad) => Err(format!(
+            "`{}` is not an event name: expected names like repo:push or pr:opened.",
+            crate::sanitize::clean(bad)
+        )),
+        None => Ok(()),
+    }
+}
+
+impl WebhookStep {
+    /// Called on entering the step: the events follow the product, chosen once per product so
+    /// a user's own selection survives going back and forth.
+    pub fn prepare(&mut self, provider: Provider, repo: &str) {
+        if self.events_for != Some(provider) {
+            self.events = provider
+                .default_webhook_events()
+                .into_iter()
+                .map(|name| EventChoice { name, on: true })
+                .collect();
+            self.events_for = Some(provider);
+            self.event_cursor = 0;
+        }
+        match &self.state {
+            HookState::Done { repo: on, .. } if on != repo => self.state = HookState::Idle,
+            HookState::Creating { .. } => self.state = HookState::Idle,
+            _ => {}
+        }
+    }
+
+    pub fn chosen_events(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter(|e| e.on)
+            .map(|e| e.name.clone())
+            .collect()
+    }
+
+    pub fn url_error(&self) -> Option<String> {
+        validate_url(self.url.value()).err()
+    }
+
+    /// The message shown under the URL (only once the user had a go at it).
+    pub fn shown_url_error(&self) -> Option<String> {
+        if self.show_errors {
+            self.url_error()
+        } else {
+            None
+        }
+    }
+
+    pub fn events_error(&self) -> Option<String> {
+        validate_events(&self.chosen_events()).err()
+    }
+
+    pub fn typing(&self) -> bool {
+        matches!(self.focus, HookFocus::Url | HookFocus::Secret)
+    }
+
+    pub fn busy(&self) -> bool {
+        matches!(self.state, HookState::Creating { .. })
+    }
+
+    pub fn done(&self) -> Option<(&Webhook, WebhookChange)> {
+        match &self.state {
+            HookState::Done { hook, change, .. } => Some((hook, *change)),
+            _ => None,
+        }
+    }
+
+    pub fn next_focus(&mut self, forward: bool) {
+        self.focus = match (self.focus, forward) {
+            (HookFocus::Url, true) | (HookFocus::Secret, false) => HookFocus::Events,
+            (HookFocus::Events, true) | (HookFocus::Url, false) => HookFocus::Secret,
+            (HookFocus::Secret, true) | (HookFocus::Events, false) => HookFocus::Url,
+        };
+    }
+
+    pub fn edit(&mut self, key: EditKey) {
+        match self.focus {
+            HookFocus::Url => {
+                self.show_errors = true;
+                edit_input(&mut self.url, key);
+            }
+            HookFocus::Secret => {
+                if self.secret_generated && matches!(key, EditKey::Char(_)) {
+                    // Typing over a generated secret replaces it: one's own secret, not a mix.
+                    self.secret = SecretInput::default();
+                }
+                if !matches!(
+                    key,
+                    EditKey::Left | EditKey::Right | EditKey::Home | EditKey::End
+                ) {
+                    self.secret_generated = false;
+                }
+                self.secret.handle(key);
+            }
+            HookFocus::Events => {}
+        }
+    }
+
+    pub fn move_event(&mut self, delta: isize) {
+        let last = self.events.len().saturating_sub(1) as isize;
+        self.event_cursor = (self.event_cursor as isize + delta).clamp(0, last) as usize;
+    }
+
+    pub fn toggle_event(&mut self) {
+        if let Some(e) = self.events.get_mut(self.event_cursor) {
+            e.on = !e.on;
+        }
+    }
+
+    /// A freshly generated secret from the worker.
+    pub fn set_generated_secret(&mut self, secret: &SecretString) {
+        use secrecy::ExposeSecret;
+        let mut input = SecretInput::default();
+        for c in secret.expose_secret().chars() {
+            input.handle(EditKey::Char(c));
+        }
+        self.secret = input;
+        self.secret_generated = true;
+    }
+
+    /// The hook to ask for; `None` (with the errors shown) when something is invalid.
+    pub fn spec(&mut self, connection_name: &str) -> Option<WebhookSpec> {
+        self.show_errors = true;
+        if self.url_error().is_some() {
+            self.focus = HookFocus::Url;
+            return None;
+        }
+        if self.events_error().is_some() {
+            self.focus = HookFocus::Events;
+            return None;
+        }
+        Some(WebhookSpec {
+            name: hook_name(connection_name),
+            url: self.url.value().trim().to_string(),
+            events: self.chosen_events(),
+            secret: (!self.secret.is_empty()).then(|| self.secret.to_secret()),
+        })
+    }
+}
+
+/// The name shown in the repository's webhook settings, so people know where it came from.
+pub fn hook_name(connection_name: &str) -> String {
+    format!("bbconnect {connection_name}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_https_anywhere_http_only_to_loopback() {
+        assert!(validate_url("https://ci.example.com/hook").is_ok());
+        assert!(validate_url("http://localhost:8080/hook").is_ok());
+        assert!(validate_url("http://127.0.0.1:9/h").is_ok());
+        assert!(validate_url("http://[::1]:9/h").is_ok());
+        let e = validate_url("http://ci.example.com/hook").unwrap_err();
+        assert!(e.contains("https"), "{e}");
+        assert!(validate_url("").unwrap_err().contains("Required"));
+        assert!(validate_url("ftp://ci.example.com").is_err());
+        assert!(validate_url("ci.example.com/hook").is_err());
+        assert!(validate_url("https://user:pw@ci.example.com/hook").is_err());
+    }
+
+    #[test]
+    fn events_need_one_well_formed_name() {
+        assert!(validate_events(&[]).is_err());
+        assert!(validate_events(&["repo:push".into(), "pr:from_ref_updated".into()]).is_ok());
+        assert!(validate_events(&["push".into()]).is_err());
+        assert!(validate_events(&["repo:push\x1b[2J".into()]).is_err());
+    }
+
+    #[test]
+    fn events_default_per_product_and_keep_the_users_choice() {
+        let mut s = WebhookStep::default();
+        s.prepare(Provider::Server, "PLAT/app");
+        assert_eq!(s.chosen_events()[0], "repo:refs_changed");
+        s.toggle_event();
+        assert!(!s.chosen_events().contains(&"repo:refs_changed".to_string()));
+        s.prepare(Provider::Server, "PLAT/app");
+        assert_eq!(
+            s.chosen_events().len(),
+            3,
+            "coming back keeps the selection"
+        );
+        s.prepare(Provider::Cloud, "ws/app");
+        assert_eq!(s.chosen_events().len(), 4);
+        assert_eq!(s.chosen_events()[0], "repo:push");
+    }
+
+    #[test]
+    fn typing_over_a_generated_secret_replaces_it() {
+        use secrecy::ExposeSecret;
+        let mut s = WebhookStep {
+            focus: HookFocus::Secret,
+            ..WebhookStep::default()
+        };
+        s.set_generated_secret(&SecretString::from("test-token-generated".to_string()));
+        s.edit(EditKey::Char('x'));
+        assert_eq!(s.secret.expose(), "x");
+        assert!(!s.secret_generated);
+        s.edit(EditKey::Char('y'));
+        assert_eq!(s.secret.to_secret().expose_secret(), "xy");
+    }
+}

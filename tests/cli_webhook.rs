@@ -1,0 +1,361 @@
+//! The real binary's webhook commands against the simulator: `connect --webhook-url` creates the
+//! hook once (a second run keeps the same one), refuses without admin rights, `check` notices a
+//! hook deleted behind our back, `remove --delete-webhook` deletes it. Hooks are counted through
+//! the simulator's own API with plain reqwest, not through bbconnect's client.
+
+use std::path::Path;
+use std::process::Output;
+
+use bbconnect::sim::{self, SimConfig, SimHandle};
+use serde_json::Value;
+use tokio::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_bbconnect");
+const HOOK_URL: &str = "https://ci.example.com/bitbucket/hook";
+const HOOK_SECRET: &str = "test-token-hook-signing-secret";
+
+async fn start() -> SimHandle {
+    sim::start(SimConfig {
+        port: 0,
+        repos: Some(60),
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulator starts on loopback")
+}
+
+async fn run(sim: &SimHandle, config: &Path, args: &[&str], token: Option<&str>) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", config)
+        .env("BBCONNECT_CONFIG_DIR", config)
+        .env("BBCONNECT_SECRET_STORE", "file")
+        .env("BBCONNECT_CLOUD_API_URL", sim.cloud_api_url())
+        .env("BBCONNECT_CLOUD_WEB_URL", sim.cloud_web_url())
+        .env("HOOK_SECRET", HOOK_SECRET)
+        .stdin(std::process::Stdio::null());
+    if let Some(t) = token {
+        cmd.env("BBCONNECT_TOKEN", t);
+    }
+    cmd.output().await.expect("binary runs")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "status={:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(out)))
+}
+
+/// The first repository of a DC project, from the simulator's REST API.
+async fn dc_repo(sim: &SimHandle, project: &str) -> String {
+    let v: Value = reqwest::Client::new()
+        .get(format!(
+            "{}/rest/api/1.0/projects/{project}/repos?limit=1",
+            sim.server_url()
+        ))
+        .bearer_auth("test-token-alice")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let slug = v["values"][0]["slug"].as_str().expect("a repository");
+    format!("{project}/{slug}")
+}
+
+/// The hooks on a DC repository whose URL is ours.
+async fn dc_hooks(sim: &SimHandle, repo: &str) -> Vec<Value> {
+    let (key, slug) = repo.split_once('/').unwrap();
+    let v: Value = reqwest::Client::new()
+        .get(format!(
+            "{}/rest/api/1.0/projects/{key}/repos/{slug}/webhooks?limit=100",
+            sim.server_url()
+        ))
+        .bearer_auth("test-token-alice")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["values"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|h| h["url"] == HOOK_URL)
+        .collect()
+}
+
+fn dc_connect_args<'a>(url: &'a str, name: &'a str, repo: &'a str, user: &'a str) -> Vec<&'a str> {
+    vec![
+        "connect",
+        "--provider",
+        "server",
+        "--auth",
+        "http-token-user",
+        "--name",
+        name,
+        "--url",
+        url,
+        "--username",
+        user,
+        "--repo",
+        repo,
+        "--webhook-url",
+        HOOK_URL,
+        "--json",
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dc_create_idempotent_check_and_delete() {
+    let sim = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = sim.server_url();
+    let repo = dc_repo(&sim, "WEB").await;
+
+    // First run: created, with the secret stored next to the connection's.
+    let mut args = dc_connect_args(&url, "ci", &repo, "alice");
+    args.extend(["--webhook-secret-env", "HOOK_SECRET"]);
+    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v = json(&out);
+    assert_eq!(v["webhook"]["change"], "created", "{v}");
+    let id = v["webhook"]["id"].as_str().expect("hook id").to_string();
+    assert_eq!(dc_hooks(&sim, &repo).await.len(), 1);
+    let toml = std::fs::read_to_string(dir.path().join("connections.toml")).unwrap();
+    assert!(toml.contains(&format!("webhook_id = \"{id}\"")), "{toml}");
+    assert!(toml.contains(HOOK_URL), "{toml}");
+    assert!(
+        !toml.contains(HOOK_SECRET),
+        "the hook secret stays out of the file"
+    );
+    let stored = std::fs::read_to_string(dir.path().join("webhook/secrets/ci")).unwrap();
+    assert_eq!(stored, HOOK_SECRET);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(HOOK_SECRET));
+
+    // Second run: the same hook, no duplicate.
+    let mut args = dc_connect_args(&url, "ci", &repo, "alice");
+    args.push("--replace");
+    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v = json(&out);
+    assert_eq!(v["webhook"]["change"], "kept", "{v}");
+    assert_eq!(v["webhook"]["id"], id.as_str());
+    assert_eq!(dc_hooks(&sim, &repo).await.len(), 1, "never a duplicate");
+
+    // check: the hook is in place.
+    let out = run(&sim, dir.path(), &["check", "ci", "--json"], None).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let rows = json(&out)[0]["checks"]["items"].clone();
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "webhook")
+        .cloned()
+        .expect("a webhook row");
+    assert_eq!(row["status"], "passed", "{row}");
+
+    // Deleted behind our back: check fails and says so.
+    let (key, slug) = repo.split_once('/').unwrap();
+    let status = reqwest::Client::new()
+        .delete(format!(
+            "{}/rest/api/1.0/projects/{key}/repos/{slug}/webhooks/{id}",
+            sim.server_url()
+        ))
+        .bearer_auth("test-token-alice")
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(status.is_success(), "{status}");
+    let out = run(&sim, dir.path(), &["check", "ci"], None).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("gone"),
+        "{}",
+        text(&out)
+    );
+
+    // Recreated, then removed with the connection.
+    let mut args = dc_connect_args(&url, "ci", &repo, "alice");
+    args.push("--replace");
+    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    assert_eq!(json(&out)["webhook"]["change"], "created", "{}", text(&out));
+    assert_eq!(dc_hooks(&sim, &repo).await.len(), 1);
+    let out = run(
+        &sim,
+        dir.path(),
+        &["remove", "ci", "--delete-webhook"],
+        None,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Deleted webhook"));
+    assert!(
+        dc_hooks(&sim, &repo).await.is_empty(),
+        "the hook is deleted"
+    );
+    let out = run(&sim, dir.path(), &["list", "--json"], None).await;
+    assert_eq!(json(&out), serde_json::json!([]));
+    assert!(
+        !dir.path().join("webhook/secrets/ci").exists(),
+        "the hook secret goes with the connection"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dc_reader_is_refused_with_the_admin_hint_and_nothing_is_saved() {
+    let sim = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = sim.server_url();
+    let repo = dc_repo(&sim, "WEB").await;
+    let out = run(
+        &sim,
+        dir.path(),
+        &dc_connect_args(&url, "bob", &repo, "bob"),
+        Some("test-token-bob"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("repository admin"), "{err}");
+    assert!(err.contains("REPO_READ once the hook exists"), "{err}");
+    let v = json(&out);
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["webhook_error"]["class"], "permission", "{v}");
+    assert!(dc_hooks(&sim, &repo).await.is_empty());
+    assert!(
+        !dir.path().join("connections.toml").exists(),
+        "nothing saved"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_webhook_flags_are_usage_errors_before_any_request() {
+    let sim = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = sim.server_url();
+    let before = sim.request_count();
+    let mut args = dc_connect_args(&url, "x", "WEB/site", "alice");
+    let i = args.iter().position(|a| *a == HOOK_URL).unwrap();
+    args[i] = "http://ci.example.com/hook";
+    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("https"));
+
+    let args = [
+        "connect",
+        "--provider",
+        "server",
+        "--auth",
+        "http-token-user",
+        "--name",
+        "x",
+        "--url",
+        &url,
+        "--username",
+        "alice",
+        "--webhook-url",
+        HOOK_URL,
+    ];
+    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--repo"));
+
+    let mut args = dc_connect_args(&url, "x", "WEB/site", "alice");
+    args.extend(["--webhook-secret-env", "NOT_SET_ANYWHERE"]);
+    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(sim.request_count(), before, "refused before any request");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cloud_create_with_chosen_events_then_kept() {
+    let sim = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let listing: Value = reqwest::Client::new()
+        .get(format!(
+            "{}/repositories/acme-platform?pagelen=1",
+            sim.cloud_api_url()
+        ))
+        .basic_auth("alice@example.com", Some("test-token-alice"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let repo = listing["values"][0]["full_name"]
+        .as_str()
+        .expect("a repository")
+        .to_string();
+    let args = [
+        "connect",
+        "--provider",
+        "cloud",
+        "--auth",
+        "api-token",
+        "--name",
+        "cloud-ci",
+        "--email",
+        "alice@example.com",
+        "--repo",
+        &repo,
+        "--webhook-url",
+        HOOK_URL,
+        "--webhook-events",
+        "repo:push,pullrequest:created",
+        "--json",
+    ];
+    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v = json(&out);
+    assert_eq!(v["webhook"]["change"], "created", "{v}");
+    let mut args2 = args.to_vec();
+    args2.push("--replace");
+    let out = run(&sim, dir.path(), &args2, Some("test-token-alice")).await;
+    let again = json(&out);
+    assert_eq!(again["webhook"]["change"], "kept", "{again}");
+    assert_eq!(again["webhook"]["id"], v["webhook"]["id"]);
+    let hooks: Value = reqwest::Client::new()
+        .get(format!("{}/repositories/{repo}/hooks", sim.cloud_api_url()))
+        .basic_auth("alice@example.com", Some("test-token-alice"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ours: Vec<&Value> = hooks["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["url"] == HOOK_URL)
+        .collect();
+    assert_eq!(ours.len(), 1, "{hooks}");
+    let mut events: Vec<&str> = ours[0]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    events.sort();
+    assert_eq!(events, vec!["pullrequest:created", "repo:push"]);
+    sim.shutdown().await;
+}

@@ -1,0 +1,167 @@
+//! The worker's webhook effects against the simulator: a generated secret comes back, the hook
+//! is created (or refused for a reader), and Save writes the hook's id, url and secret.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bbconnect::bitbucket::model::{
+    AuthKind, ConnectionSpec, Credentials, FailureClass, Provider, WebhookChange, WebhookSpec,
+};
+use bbconnect::bitbucket::{ClientOptions, Endpoints};
+use bbconnect::sim::{self, SimConfig, SimHandle};
+use bbconnect::store::{NoKeychain, SecretStoreMode, Store};
+use bbconnect::wizard::msg::{Effect, Msg, SavedHook};
+use bbconnect::worker::{self, WorkerContext};
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::mpsc;
+
+fn creds(sim: &SimHandle, user: &str) -> Credentials {
+    Credentials {
+        spec: ConnectionSpec {
+            name: format!("w-{user}"),
+            provider: Provider::Server,
+            auth: AuthKind::HttpTokenUser,
+            url: sim.server_url(),
+            username: Some(user.into()),
+            repo: None,
+        },
+        secret: SecretString::from(format!("test-token-{user}")),
+    }
+}
+
+async fn next(rx: &mut mpsc::UnboundedReceiver<Msg>) -> Msg {
+    tokio::time::timeout(Duration::from_secs(20), rx.recv())
+        .await
+        .expect("the worker answers")
+        .expect("channel open")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn worker_generates_creates_refuses_and_saves_the_hook() {
+    let sim = sim::start(SimConfig {
+        port: 0,
+        repos: Some(60),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(
+        Store::open_with_keychain(
+            Some(dir.path().to_path_buf()),
+            SecretStoreMode::File,
+            Arc::new(NoKeychain),
+        )
+        .unwrap(),
+    );
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let handle = worker::spawn(
+        WorkerContext {
+            endpoints: Endpoints {
+                cloud_api: sim.cloud_api_url(),
+                cloud_web: sim.cloud_web_url(),
+            },
+            store: store.clone(),
+            options: ClientOptions::default(),
+        },
+        tx,
+    );
+
+    handle.send(Effect::GenerateWebhookSecret);
+    let Msg::WebhookSecret { secret } = next(&mut rx).await else {
+        panic!("expected a secret")
+    };
+    assert_eq!(secret.expose_secret().len(), 64);
+
+    let spec = WebhookSpec {
+        name: "bbconnect w".into(),
+        url: "https://ci.example.com/worker-hook".into(),
+        events: vec!["repo:refs_changed".into()],
+        secret: Some(secret.clone()),
+    };
+    let repo = "WEB/".to_string()
+        + &{
+            let v: serde_json::Value = reqwest::Client::new()
+                .get(format!(
+                    "{}/rest/api/1.0/projects/WEB/repos?limit=1",
+                    sim.server_url()
+                ))
+                .bearer_auth("test-token-alice")
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["values"][0]["slug"].as_str().unwrap().to_string()
+        };
+
+    handle.send(Effect::EnsureWebhook {
+        id: 7,
+        creds: creds(&sim, "bob"),
+        repo: repo.clone(),
+        spec: spec.clone(),
+    });
+    match next(&mut rx).await {
+        Msg::WebhookDone {
+            id: 7,
+            result: Err(p),
+        } => {
+            assert_eq!(p.class, FailureClass::Permission);
+            assert!(p.what.contains("repository admin"), "{}", p.what);
+        }
+        other => panic!("{other:?}"),
+    }
+
+    let alice = creds(&sim, "alice");
+    handle.send(Effect::EnsureWebhook {
+        id: 8,
+        creds: alice.clone(),
+        repo: repo.clone(),
+        spec,
+    });
+    let hook = match next(&mut rx).await {
+        Msg::WebhookDone {
+            id: 8,
+            result: Ok((hook, WebhookChange::Created)),
+        } => hook,
+        other => panic!("{other:?}"),
+    };
+
+    handle.send(Effect::Save {
+        id: 9,
+        creds: alice,
+        repo: None,
+        identity_username: Some("alice".into()),
+        webhook: Some(SavedHook {
+            id: hook.id.clone(),
+            url: hook.url.clone(),
+            secret: Some(secret.clone()),
+        }),
+    });
+    match next(&mut rx).await {
+        Msg::Saved {
+            id: 9,
+            result: Ok(info),
+        } => {
+            assert!(info.secret_location.contains("webhook secret"), "{info:?}");
+            assert!(!info.secret_location.contains(secret.expose_secret()));
+        }
+        other => panic!("{other:?}"),
+    }
+    let saved = store.get("w-alice").unwrap().expect("saved");
+    assert_eq!(saved.webhook_id.as_deref(), Some(hook.id.as_str()));
+    assert_eq!(
+        saved.webhook_url.as_deref(),
+        Some("https://ci.example.com/worker-hook")
+    );
+    assert_eq!(
+        store
+            .webhook_secret("w-alice")
+            .unwrap()
+            .map(|s| s.expose_secret().to_string()),
+        Some(secret.expose_secret().to_string())
+    );
+    handle.shutdown();
+    sim.shutdown().await;
+}
