@@ -188,6 +188,10 @@ pub struct RetryPolicy {
 pub struct Http {
     client: reqwest::Client,
     limit: Arc<Semaphore>,
+    /// Set by a 429: until then no clone of this transport starts a GET, so a rate-limited
+    /// listing stops sending (nothing new in flight) instead of each page tripping the
+    /// limit in turn.
+    pause_until: Arc<std::sync::Mutex<Option<tokio::time::Instant>>>,
     retry: RetryPolicy,
     proxy: Option<String>,
 }
@@ -256,6 +260,7 @@ impl Http {
         Ok(Http {
             client,
             limit: Arc::new(Semaphore::new(max_concurrency.max(1))),
+            pause_until: Arc::new(std::sync::Mutex::new(None)),
             retry,
             proxy: proxy_from_env(),
         })
@@ -273,6 +278,7 @@ impl Http {
         let started = tokio::time::Instant::now();
         let mut attempt: u32 = 0;
         loop {
+            self.wait_out_pause().await;
             let result = self.once(&parsed, &host, auth).await;
             let err = match result {
                 Ok(r) => return Ok(r),
@@ -291,6 +297,9 @@ impl Http {
             // The budget counts the tries too: five 30 s timeouts must not become minutes.
             if started.elapsed() + wait > MAX_TOTAL_WAIT {
                 return Err(err);
+            }
+            if err.status() == Some(429) {
+                self.pause_for(wait);
             }
             attempt += 1;
             if let Some(tx) = progress {
@@ -333,6 +342,26 @@ impl Http {
             Some(Payload::Form(form)),
         )
         .await
+    }
+
+    /// Sleeps while a 429 asked every request of this transport to hold back.
+    async fn wait_out_pause(&self) {
+        loop {
+            let until = *self.pause_until.lock().unwrap_or_else(|e| e.into_inner());
+            match until {
+                Some(t) if t > tokio::time::Instant::now() => tokio::time::sleep_until(t).await,
+                _ => return,
+            }
+        }
+    }
+
+    /// Holds back every request for `wait`; a later end already set is kept.
+    fn pause_for(&self, wait: Duration) {
+        let until = tokio::time::Instant::now() + wait;
+        let mut slot = self.pause_until.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none_or(|t| t < until) {
+            *slot = Some(until);
+        }
     }
 
     async fn once(

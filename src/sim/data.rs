@@ -38,7 +38,7 @@ pub(crate) struct CloudSpec {
     pub oauth_consumers: Vec<OAuthConsumer>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub(crate) struct WorkspaceSpec {
     pub slug: String,
     pub name: String,
@@ -281,6 +281,26 @@ impl Namer<'_> {
     }
 }
 
+/// Exactly `n` workspaces (at least one) of equal weight.
+fn widen_workspaces(spaces: &mut Vec<WorkspaceSpec>, n: usize) {
+    let n = n.max(1);
+    spaces.truncate(n);
+    let Some(template) = spaces.first().cloned() else {
+        return;
+    };
+    for i in spaces.len()..n {
+        let mut w = template.clone();
+        w.slug = format!("{}-{}", template.slug, i + 1);
+        w.name = format!("{} {}", template.name, i + 1);
+        // Uuids must stay distinct; the template's own differs in its last digits.
+        w.uuid = format!("{{00000000-0000-4000-8000-{:012}}}", i + 1);
+        spaces.push(w);
+    }
+    for w in spaces.iter_mut() {
+        w.weight = 1;
+    }
+}
+
 fn title_case(slug: &str) -> String {
     slug.split('-')
         .map(|w| {
@@ -298,7 +318,20 @@ impl Data {
     /// Loads the shipped data set and generates `repos` repositories per product (default:
     /// the data set's own figure).
     pub fn load(repos: Option<usize>) -> Result<Data, serde_json::Error> {
-        let spec: Dataset = serde_json::from_str(DATASET)?;
+        Self::load_with(repos, None)
+    }
+
+    /// Like [`Self::load`], with `workspaces` Cloud workspaces of equal size when given: the
+    /// shipped ones plus copies of the first (same members, numbered slugs), to measure
+    /// listings across many workspaces.
+    pub fn load_with(
+        repos: Option<usize>,
+        workspaces: Option<usize>,
+    ) -> Result<Data, serde_json::Error> {
+        let mut spec: Dataset = serde_json::from_str(DATASET)?;
+        if let Some(n) = workspaces {
+            widen_workspaces(&mut spec.cloud.workspaces, n);
+        }
         Ok(Self::generate(spec, repos))
     }
 
@@ -473,6 +506,28 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn workspaces_can_be_widened_to_equal_sizes() {
+        let d = Data::load_with(Some(10_000), Some(10)).expect("data");
+        assert_eq!(d.spec.cloud.workspaces.len(), 10);
+        let slugs: HashSet<&str> = d
+            .spec
+            .cloud
+            .workspaces
+            .iter()
+            .map(|w| w.slug.as_str())
+            .collect();
+        assert_eq!(slugs.len(), 10, "slugs are distinct");
+        assert!(
+            d.cloud_ranges.iter().all(|r| r.len() == 1_000),
+            "{:?}",
+            d.cloud_ranges
+        );
+        let fewer = Data::load_with(Some(100), Some(2)).expect("data");
+        assert_eq!(fewer.spec.cloud.workspaces.len(), 2);
+        assert_eq!(fewer.cloud_repos.len(), 100);
+    }
 
     #[test]
     fn generation_is_deterministic_and_sized() {

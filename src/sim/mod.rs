@@ -44,6 +44,9 @@ pub struct SimConfig {
     /// Lifetime of OAuth access tokens the simulator issues, in seconds (Bitbucket: 7200).
     /// 0 issues tokens that are already expired, to test refreshing.
     pub oauth_expires_in: u64,
+    /// Cloud workspaces of equal size (the first ones from the data set, then numbered
+    /// copies of the last); `None` keeps the data set's three, weighted.
+    pub cloud_workspaces: Option<usize>,
 }
 
 impl Default for SimConfig {
@@ -56,6 +59,7 @@ impl Default for SimConfig {
             dc_limit_cap: 1000,
             cloud_omit_size: false,
             oauth_expires_in: 7200,
+            cloud_workspaces: None,
         }
     }
 }
@@ -185,7 +189,7 @@ impl SimHandle {
 
 /// Starts the simulator on 127.0.0.1. Fails only when the port cannot be bound.
 pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
-    let data = data::Data::load(config.repos).map_err(|e| {
+    let data = data::Data::load_with(config.repos, config.cloud_workspaces).map_err(|e| {
         std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             format!("the simulator's built-in data set is invalid ({e}); rebuild bbconnect from a clean checkout"),
