@@ -17,6 +17,9 @@ use bbconnect::worker::{self, WorkerContext};
 use bbconnect::logging;
 
 fn main() -> ExitCode {
+    // Before anything can panic and before ratatui::init, which chains to this hook after
+    // restoring the terminal.
+    bbconnect::crash::install();
     let cli = Cli::parse();
     let _log_guard = logging::init();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
