@@ -177,7 +177,7 @@ proptest! {
         let parsed = url::Url::parse(&built).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let got: Vec<String> = parsed
             .path_segments()
-            .map(|p| p.map(|s| percent_decode(s)).collect())
+            .map(|p| p.map(percent_decode).collect())
             .unwrap_or_default();
         prop_assert!(got.ends_with(&segs), "{:?} does not end with {:?}", got, segs);
     }
