@@ -189,6 +189,21 @@ async fn canary_never_leaves_the_secret_file() {
         (cloud("cloud-bad", false), Some(CANARY), true, false),
         (cloud("cloud-bad-json", true), Some(CANARY), false, false),
     ];
+    // Plain http to a remote host: refused before any request, secret not echoed.
+    let remote = vec![
+        "connect",
+        "--provider",
+        "server",
+        "--auth",
+        "http-token-user",
+        "--name",
+        "remote",
+        "--url",
+        "http://bitbucket.example.invalid",
+        "--username",
+        "alice",
+    ];
+    runs.push((remote, Some(CANARY), false, false));
     runs.extend([
         (vec!["list"], None, false, true),
         (vec!["list", "--json"], None, false, true),
@@ -247,7 +262,13 @@ async fn canary_never_leaves_the_secret_file() {
         }
         secret_files.push(p);
     }
-    for name in ["dc-bad", "dc-bad-json", "cloud-bad", "cloud-bad-json"] {
+    for name in [
+        "dc-bad",
+        "dc-bad-json",
+        "cloud-bad",
+        "cloud-bad-json",
+        "remote",
+    ] {
         assert!(
             !secrets_dir.join(name).exists(),
             "refused {name} saved a secret"
