@@ -3,6 +3,7 @@
 pub mod app;
 pub mod bitbucket;
 pub mod cli;
+pub mod crash;
 pub mod engine;
 pub mod keys;
 pub mod logging;

@@ -18,6 +18,9 @@ use bbconnect::wizard::{Wizard, WizardConfig};
 use bbconnect::worker::{self, WorkerContext};
 
 fn main() -> ExitCode {
+    // Before anything can panic and before ratatui::init, which chains to this hook after
+    // restoring the terminal.
+    bbconnect::crash::install();
     let cli = Cli::parse();
     let _log_guard = logging::init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -96,7 +96,8 @@ pub fn remaining_pages(size: u64, pagelen: u64) -> std::ops::RangeInclusive<u64>
     } else {
         size.div_ceil(pagelen).max(1)
     };
-    2..=pages
+    // A hostile `size` (u64::MAX with pagelen 1) must not spawn a task per claimed page.
+    2..=pages.min(MAX_PAGES as u64)
 }
 
 /// `/2.0/user` into an identity; the nickname is what Bitbucket shows people.
@@ -310,8 +311,9 @@ pub(crate) async fn list_all(
     let total_hint = pages
         .iter()
         .map(|p| p.as_ref().and_then(|(_, p)| p.size))
-        .sum::<Option<u64>>()
-        .map(|n| n as usize);
+        // Saturating: sizes are server text and a plain sum overflows (a panic in debug).
+        .try_fold(0u64, |acc, s| s.map(|s| acc.saturating_add(s)))
+        .map(|n| usize::try_from(n).unwrap_or(usize::MAX));
 
     let mut seen: HashSet<String> = HashSet::new();
     let mut sent = 0usize;
@@ -476,6 +478,13 @@ mod tests {
         assert_eq!(remaining_pages(200, 100).collect::<Vec<_>>(), vec![2]);
         assert!(remaining_pages(100, 100).next().is_none());
         assert!(remaining_pages(0, 100).next().is_none());
+    }
+
+    #[test]
+    fn remaining_pages_are_bounded_whatever_the_server_claims() {
+        // Found while writing the page fuzz target: size u64::MAX, pagelen 1 meant 2^64 fetches.
+        let r = remaining_pages(u64::MAX, 1);
+        assert_eq!(*r.end(), MAX_PAGES as u64);
     }
 
     #[test]

@@ -8,7 +8,11 @@ use super::model::{FailureClass, Problem};
 
 /// Validates a typed base URL and returns it without trailing `/`.
 pub fn parse_base(raw: &str) -> Result<String, Problem> {
-    let trimmed = raw.trim().trim_end_matches('/');
+    // Slashes and spaces may alternate (`http://h/x/ /`): strip both, or a second pass would
+    // change the result and a saved URL would keep a trailing space.
+    let trimmed = raw
+        .trim()
+        .trim_end_matches(|c: char| c == '/' || c.is_whitespace());
     let url = Url::parse(trimmed).map_err(|e| {
         Problem::new(
             FailureClass::Input,
@@ -145,6 +149,13 @@ mod tests {
         assert!(parse_base("bb.corp").is_err());
         assert!(parse_base("https://alice:pw@bb.corp").is_err());
         assert!(parse_base("https://bb.corp?x=1").is_err());
+    }
+
+    #[test]
+    fn base_urls_normalise_in_one_pass() {
+        // Found by tests/prop_parsers.rs: slashes and spaces mixed at the end.
+        assert_eq!(parse_base("http://a/b/ /").unwrap(), "http://a/b");
+        assert_eq!(parse_base("https://h/x/\t/ ").unwrap(), "https://h/x");
     }
 
     #[test]
