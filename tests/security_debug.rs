@@ -108,6 +108,7 @@ fn wizard_and_its_effects_hide_the_typed_secret() {
         existing_names: vec![],
         demo_notes: vec![],
         no_color: true,
+        ..WizardConfig::default()
     });
     update(&mut w, Msg::Confirm); // Cloud
     update(&mut w, Msg::Confirm); // API token
