@@ -186,23 +186,41 @@ fn demo_reaches_a_saved_connection_by_keyboard() {
     );
 }
 
+/// Sends `signal` to the running demo and checks the terminal was handed back.
 #[cfg(unix)]
-#[test]
-fn sigterm_restores_the_terminal() {
+fn signal_restores_the_terminal(signal: &str) {
     let home = tempfile::tempdir().unwrap();
     let mut s = Session::start(&["demo"], home.path());
     s.wait_for("Where does your Bitbucket live?");
     let pid = s.child.process_id().expect("child pid");
     let status = std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
+        .args([&format!("-{signal}"), &pid.to_string()])
         .status()
         .unwrap();
     assert!(status.success());
     s.wait_exit();
     assert!(
         s.raw_text().contains(LEAVE_ALT_SCREEN),
-        "terminal restored after SIGTERM"
+        "terminal restored after SIG{signal}"
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_restores_the_terminal() {
+    signal_restores_the_terminal("TERM");
+}
+
+#[cfg(unix)]
+#[test]
+fn sighup_restores_the_terminal() {
+    signal_restores_the_terminal("HUP");
+}
+
+#[cfg(unix)]
+#[test]
+fn external_sigint_restores_the_terminal() {
+    signal_restores_the_terminal("INT");
 }
 
 #[test]
