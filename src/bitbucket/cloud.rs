@@ -20,17 +20,8 @@ pub const PAGELEN: u32 = 100;
 /// Only what `Repo` needs: smaller pages, faster listings.
 pub const REPO_FIELDS: &str = "next,size,page,pagelen,values.full_name,values.name,values.slug,values.is_private,values.updated_on,values.description,values.mainbranch.name,values.project.key,values.project.name,values.workspace.slug,values.links.html.href,values.links.clone";
 
-/// Every scope bbconnect's calls need from an API token (bitbucket-api.md).
-pub const NEEDED_SCOPES: [&str; 8] = [
-    "read:user:bitbucket",
-    "read:workspace:bitbucket",
-    "read:repository:bitbucket",
-    "read:project:bitbucket",
-    "read:pullrequest:bitbucket",
-    "read:webhook:bitbucket",
-    "write:webhook:bitbucket",
-    "delete:webhook:bitbucket",
-];
+/// Every scope bbconnect's calls need from an API token.
+pub const NEEDED_SCOPES: [&str; 8] = super::model::CLOUD_API_TOKEN_SCOPES;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Workspace {

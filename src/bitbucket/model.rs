@@ -6,6 +6,19 @@
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
+/// Every scope bbconnect's calls need from a Cloud API token (bitbucket-api.md). One list for
+/// the form's checklist and the check engine, so what we ask for is what we verify.
+pub const CLOUD_API_TOKEN_SCOPES: [&str; 8] = [
+    "read:user:bitbucket",
+    "read:workspace:bitbucket",
+    "read:repository:bitbucket",
+    "read:project:bitbucket",
+    "read:pullrequest:bitbucket",
+    "read:webhook:bitbucket",
+    "write:webhook:bitbucket",
+    "delete:webhook:bitbucket",
+];
+
 /// Which Bitbucket product a connection talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

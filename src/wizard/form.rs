@@ -245,16 +245,7 @@ pub fn edit_input(input: &mut Input, key: EditKey) {
 /// What the token must be allowed to do, as the user will see it where the token is created.
 pub fn permissions(auth: AuthKind) -> &'static [&'static str] {
     match auth {
-        AuthKind::ApiToken => &[
-            "read:user:bitbucket",
-            "read:workspace:bitbucket",
-            "read:repository:bitbucket",
-            "read:project:bitbucket",
-            "read:pullrequest:bitbucket",
-            "read:webhook:bitbucket",
-            "write:webhook:bitbucket",
-            "delete:webhook:bitbucket",
-        ],
+        AuthKind::ApiToken => &crate::bitbucket::model::CLOUD_API_TOKEN_SCOPES,
         AuthKind::AppPassword => &[
             "Account: Read",
             "Workspace membership: Read",
