@@ -485,15 +485,7 @@ pub async fn connect(
             })
         );
     } else {
-        println!(
-            "Saved connection `{}` in {}.",
-            clean(&saved.name),
-            saved.config_file
-        );
-        println!("Secret: {}", saved.secret_location);
-        if let Some(url) = &saved.clone_https {
-            println!("Clone: git clone {}", clean(url));
-        }
+        print_saved(&saved);
         if let (Some((h, change)), Some(r)) = (&hook, &repo) {
             println!("{}", hook_summary(h, *change, &r.full_name));
             if let Some(loc) = &hook_secret_location {
@@ -504,8 +496,21 @@ pub async fn connect(
     Ok(())
 }
 
+/// What was saved and where, for people (both faces print it).
+pub fn print_saved(saved: &crate::bitbucket::model::SavedInfo) {
+    println!(
+        "Saved connection `{}` in {}.",
+        clean(&saved.name),
+        saved.config_file
+    );
+    println!("Secret: {}", saved.secret_location);
+    if let Some(url) = &saved.clone_https {
+        println!("Clone: git clone {}", clean(url));
+    }
+}
+
 /// A set, non-empty environment variable, trimmed.
-fn env_value(key: &str) -> Option<String> {
+pub fn env_value(key: &str) -> Option<String> {
     std::env::var(key)
         .ok()
         .map(|v| v.trim().to_string())

@@ -138,8 +138,8 @@ async fn interactive(
         demo_notes,
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         // Read here so the wizard stays pure; the secret never leaves a SecretString.
-        oauth_key: env_value("BBCONNECT_OAUTH_KEY"),
-        oauth_secret: env_value("BBCONNECT_OAUTH_SECRET").map(SecretString::from),
+        oauth_key: cli::env_value("BBCONNECT_OAUTH_KEY"),
+        oauth_secret: cli::env_value("BBCONNECT_OAUTH_SECRET").map(SecretString::from),
     };
     let (reply_tx, reply_rx) = mpsc::unbounded_channel();
     let handle = worker::spawn(
@@ -152,15 +152,7 @@ async fn interactive(
     })?;
     match outcome {
         Outcome::Saved(saved) => {
-            println!(
-                "Saved connection `{}` in {}.",
-                clean(&saved.name),
-                saved.config_file
-            );
-            println!("Secret: {}", saved.secret_location);
-            if let Some(url) = &saved.clone_https {
-                println!("Clone: git clone {}", clean(url));
-            }
+            cli::print_saved(&saved);
             println!(
                 "Use it: bbconnect check {0} | bbconnect repos {0} | bbconnect list",
                 clean(&saved.name)
@@ -169,12 +161,4 @@ async fn interactive(
         Outcome::Quit => {}
     }
     Ok(())
-}
-
-/// A set, non-empty environment variable, trimmed.
-fn env_value(key: &str) -> Option<String> {
-    std::env::var(key)
-        .ok()
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
 }
