@@ -1,15 +1,22 @@
 //! Filter 100,000 repositories in the wizard's list model, one keystroke at a time.
-//! Target (issue 4): p99 per keystroke <= 5 ms.
+//! Target (issue 4): p99 per keystroke <= 5 ms, without blocking the loop.
 //!
-//! `cargo bench --bench filter`: criterion's figures per kind of keystroke, then a p99 over
-//! every keystroke of many typed queries (criterion reports means and medians, not p99).
+//! `cargo bench --bench filter`. The app handles a keystroke in one loop turn
+//! (`RepoList::edit_filter`, which scores the first slice) and finishes the filter in later
+//! turns (`RepoList::work_slice`, one `Msg::Work` each) while keys still come first. Printed:
+//! - p99 of every loop turn spent on filtering (keystroke turns and slice turns): how long
+//!   the loop is held, the target;
+//! - p99 from a keystroke to its complete result (all slices, no drawing in between): how
+//!   soon the list shows the answer.
+//!
+//! Criterion's figures follow, per kind of keystroke, to completion.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
 use bbconnect::wizard::msg::EditKey;
-use bbconnect::wizard::repos::RepoList;
+use bbconnect::wizard::repos::{RepoList, SLICE_TIME};
 use criterion::{Criterion, criterion_group};
 
 /// Loaded as the wizard does: pages of 100 merged in as they arrive.
@@ -25,20 +32,26 @@ fn loaded(n: usize) -> RepoList {
     list
 }
 
+/// A key as the app applies it: the keystroke turn, then slice turns to completion.
+fn apply(list: &mut RepoList, key: EditKey) {
+    list.edit_filter(key);
+    list.finish_filter();
+}
+
 fn type_str(list: &mut RepoList, text: &str) {
     for c in text.chars() {
-        list.edit_filter(EditKey::Char(c));
+        apply(list, EditKey::Char(c));
     }
 }
 
-/// Times `key` applied in state `before`, `iters` times; state is restored untimed.
+/// Times `key` applied in state `before` to its complete result, `iters` times.
 fn timed_key(list: &mut RepoList, before: &str, key: EditKey, iters: u64) -> Duration {
     let mut total = Duration::ZERO;
     for _ in 0..iters {
-        list.edit_filter(EditKey::ClearLine);
+        apply(list, EditKey::ClearLine);
         type_str(list, before);
         let t = Instant::now();
-        list.edit_filter(key);
+        apply(list, key);
         total += t.elapsed();
         std::hint::black_box(list.visible.len());
     }
@@ -47,7 +60,7 @@ fn timed_key(list: &mut RepoList, before: &str, key: EditKey, iters: u64) -> Dur
 
 fn keystrokes(c: &mut Criterion) {
     let mut list = loaded(common::ROWS);
-    let mut g = c.benchmark_group("filter_100k");
+    let mut g = c.benchmark_group("filter_100k_complete");
     g.bench_function("first_key_p", |b| {
         b.iter_custom(|iters| timed_key(&mut list, "", EditKey::Char('p'), iters))
     });
@@ -63,9 +76,15 @@ fn keystrokes(c: &mut Criterion) {
     g.finish();
 }
 
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
 /// Every keystroke of typing each query, correcting it and clearing it, timed one by one.
-fn p99_report(rounds: usize) {
-    let mut list = loaded(common::ROWS);
+fn p99_report(rows: usize, rounds: usize) {
+    let mut list = loaded(rows);
+    // As the app runs it: slices of at most `SLICE_TIME`.
+    list.slice_time = Some(SLICE_TIME);
     let queries = [
         "payments",
         "core-api",
@@ -75,32 +94,53 @@ fn p99_report(rounds: usize) {
         "wk sch",
         "etl-9",
     ];
-    let mut samples = Vec::new();
-    let mut time = |list: &mut RepoList, key: EditKey| {
+    let mut turns = Vec::new();
+    let mut complete = Vec::new();
+    let mut slices_max = 0;
+    let mut key = |list: &mut RepoList, key: EditKey| {
         let t = Instant::now();
         list.edit_filter(key);
-        samples.push(t.elapsed());
+        turns.push(t.elapsed());
+        let mut slices = 1;
+        while list.filtering() {
+            let s = Instant::now();
+            list.work_slice();
+            turns.push(s.elapsed());
+            slices += 1;
+        }
+        complete.push(t.elapsed());
+        slices_max = slices_max.max(slices);
         std::hint::black_box(list.visible.len());
     };
     for _ in 0..rounds {
         for q in queries {
             for c in q.chars() {
-                time(&mut list, EditKey::Char(c));
+                key(&mut list, EditKey::Char(c));
             }
-            time(&mut list, EditKey::Backspace);
-            time(&mut list, EditKey::Backspace);
-            time(&mut list, EditKey::ClearLine);
+            key(&mut list, EditKey::Backspace);
+            key(&mut list, EditKey::Backspace);
+            key(&mut list, EditKey::ClearLine);
         }
     }
-    let n = samples.len();
-    let p50 = common::quantile(&mut samples, 0.50);
-    let p99 = common::quantile(&mut samples, 0.99);
-    let max = common::quantile(&mut samples, 1.0);
+    let keys = complete.len();
+    let n = turns.len();
+    let t50 = common::quantile(&mut turns, 0.50);
+    let t99 = common::quantile(&mut turns, 0.99);
+    let tmax = common::quantile(&mut turns, 1.0);
+    let c50 = common::quantile(&mut complete, 0.50);
+    let c99 = common::quantile(&mut complete, 0.99);
+    let cmax = common::quantile(&mut complete, 1.0);
     println!(
-        "filter_100k p99 over {n} keystrokes: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms (target p99 <= 5 ms)",
-        p50.as_secs_f64() * 1e3,
-        p99.as_secs_f64() * 1e3,
-        max.as_secs_f64() * 1e3
+        "filter {rows} rows, loop turns ({n} turns for {keys} keystrokes): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms (target p99 <= 5 ms)",
+        ms(t50),
+        ms(t99),
+        ms(tmax)
+    );
+    println!(
+        "filter {rows} rows, keystroke to complete result: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({slices_max} turns at most)",
+        ms(c50),
+        ms(c99),
+        ms(cmax)
     );
 }
 
@@ -116,14 +156,15 @@ criterion_group! {
 fn main() {
     if common::benchmarking() {
         benches();
-        p99_report(20);
+        p99_report(common::ROWS, 20);
         Criterion::default().configure_from_args().final_summary();
     } else {
         // Test mode: prove the bench runs and the model filters, on a small list.
         let mut list = loaded(2_000);
         type_str(&mut list, "pay");
         assert!(!list.visible.is_empty() && list.visible.len() < 2_000);
-        list.edit_filter(EditKey::ClearLine);
+        apply(&mut list, EditKey::ClearLine);
         assert_eq!(list.visible.len(), 2_000);
+        p99_report(2_000, 1);
     }
 }

@@ -114,11 +114,12 @@ fn main() -> Res<()> {
             w.repos.push(page.repos);
         }
         producer.await?.map_err(|p| p.to_string())?;
-        Res::Ok(w.repos.rows.len())
+        Res::Ok(w.repos.len())
     })?;
     for c in "pay".chars() {
         w.repos.edit_filter(EditKey::Char(c));
     }
+    w.repos.finish_filter();
     let mut term = Terminal::new(TestBackend::new(200, 50))?;
     term.draw(|f| ui::draw(f, &w))?;
     let (hwm, rss) = memory()?;

@@ -45,6 +45,8 @@ async fn event_loop(
     worker: WorkerHandle,
     mut replies: mpsc::UnboundedReceiver<Msg>,
 ) -> io::Result<Outcome> {
+    // Filtering 100,000 repositories is cut into slices of this much time, keys in between.
+    wizard.repos.slice_time = Some(wizard::repos::SLICE_TIME);
     let mut events = EventStream::new();
     let mut frame_tick = tokio::time::interval(FRAME);
     frame_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -59,6 +61,8 @@ async fn event_loop(
             dirty = false;
         }
         let msg = tokio::select! {
+            // Keys, replies and signals first: a filter slice runs only when nothing waits.
+            biased;
             maybe_event = events.next() => match maybe_event {
                 Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => keys::map(&wizard, key),
                 Some(Ok(Event::Resize(_, _))) => { dirty = true; None }
@@ -70,9 +74,10 @@ async fn event_loop(
             _ = spinner_tick.tick(), if wizard.busy() => Some(Msg::Tick),
             _ = frame_tick.tick() => None,
             _ = signals.recv() => Some(Msg::Quit),
+            () = std::future::ready(()), if wizard.has_work() => Some(Msg::Work),
         };
         let Some(msg) = msg else { continue };
-        dirty = true;
+        let slice = matches!(msg, Msg::Work);
         for effect in wizard::update(&mut wizard, msg) {
             if let Effect::Quit = effect {
                 worker.shutdown();
@@ -80,6 +85,8 @@ async fn event_loop(
                 worker.send(effect);
             }
         }
+        // A filter slice changes the screen only when it completes the result.
+        dirty |= !slice || !wizard.has_work();
         if wizard.should_quit() {
             worker.shutdown();
             return Ok(match wizard.outcome() {

@@ -813,13 +813,12 @@ pub async fn repos(
     let creds = fresh_credentials(store, conn, creds, &options).await?;
     let client = Client::new(creds, endpoints, options)?;
     let mut repos = client.list_all_repos().await?;
-    if let Some(f) = filter {
-        let f = f.to_lowercase();
-        repos.retain(|r| {
-            r.full_name.to_lowercase().contains(&f) || r.name.to_lowercase().contains(&f)
-        });
-    }
     repos.sort_by(|a, b| a.full_name.cmp(&b.full_name));
+    // The screen's fuzzy filter, so that a query finds on the command line what it finds
+    // in the wizard; best match first.
+    if let Some(f) = filter {
+        repos = crate::wizard::repos::filter_ranked(repos, f);
+    }
     if as_json {
         let rows: Vec<_> = repos
             .iter()

@@ -415,6 +415,26 @@ fn repos_filtered_with_highlights() {
 }
 
 #[test]
+fn repos_filter_in_progress_keeps_the_previous_rows_and_says_so() {
+    let mut w = loaded_repos();
+    w.repos.slice_rows = 3;
+    update(&mut w, Msg::FocusFilter);
+    typed(&mut w, "api");
+    let s = screen(&w);
+    assert!(s.contains("filtering…"), "{s}");
+    assert!(
+        s.contains("web-shop"),
+        "the unfiltered rows until the result is complete"
+    );
+    while w.has_work() {
+        update(&mut w, Msg::Work);
+    }
+    let s = screen(&w);
+    assert!(!s.contains("filtering…") && s.contains("2 shown"), "{s}");
+    assert!(!s.contains("web-shop"));
+}
+
+#[test]
 fn repos_no_match() {
     let mut w = loaded_repos();
     update(&mut w, Msg::FocusFilter);

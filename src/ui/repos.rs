@@ -11,6 +11,7 @@ use super::widgets::{count, fit, spinner, visible_slice};
 use crate::bitbucket::model::Repo;
 use crate::sanitize::clean;
 use crate::wizard::Wizard;
+use crate::wizard::repo_row::PackedRepo;
 use crate::wizard::repos::{LoadState, RepoList, highlights};
 
 pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
@@ -27,7 +28,7 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     };
     draw_list(frame, list_area, list, theme);
     if let Some(d) = details_area {
-        draw_details(frame, d, list.selected(), theme);
+        draw_details(frame, d, list.selected().as_ref(), theme);
     }
 }
 
@@ -66,7 +67,7 @@ fn draw_top(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
         });
     }
 
-    let loaded = list.rows.len();
+    let loaded = list.len();
     let mut spans = match &list.load {
         LoadState::Loading { .. } => {
             let progress = match list.total_hint {
@@ -88,7 +89,9 @@ fn draw_top(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
         )],
         LoadState::Idle => vec![],
     };
-    if !list.query().is_empty() {
+    if list.filtering() {
+        spans.push(Span::styled(" · filtering…", theme.dim));
+    } else if !list.query().is_empty() {
         spans.push(Span::styled(
             format!(" · {} shown", count(list.visible.len())),
             theme.dim,
@@ -136,30 +139,25 @@ fn draw_list(frame: &mut Frame, area: Rect, list: &RepoList, theme: &Theme) {
     let lines: Vec<Line> = list.visible[offset..(offset + height).min(list.visible.len())]
         .iter()
         .enumerate()
-        .map(|(k, &row)| {
-            let repo = &list.rows[row];
+        .filter_map(|(k, &row)| {
+            let repo = list.row(row)?;
             let selected = offset + k == list.cursor;
-            row_line(repo, selected, query, width, &mut matcher, theme)
+            Some(row_line(repo, selected, query, width, &mut matcher, theme))
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
 fn row_line(
-    repo: &Repo,
+    repo: &PackedRepo,
     selected: bool,
     query: &str,
     width: usize,
     matcher: &mut Matcher,
     theme: &Theme,
 ) -> Line<'static> {
-    let name = clean(&repo.name);
-    let owner = clean(
-        repo.workspace
-            .as_deref()
-            .or(repo.project_key.as_deref())
-            .unwrap_or(""),
-    );
+    let name = clean(repo.name());
+    let owner = clean(repo.workspace().or(repo.project_key()).unwrap_or(""));
     let name_width = width.saturating_sub(2).min(name.chars().count());
     let name = fit(&name, name_width.max(1));
     let hits = highlights(query, &name, matcher);
@@ -180,7 +178,7 @@ fn row_line(
     let room = width.saturating_sub(used + 2);
     if room > 3 && !owner.is_empty() {
         let mut tag = fit(&owner, room);
-        if repo.archived {
+        if repo.archived() {
             tag = fit(&format!("{owner} · archived"), room);
         }
         spans.push(Span::styled(format!("  {tag}"), theme.dim));

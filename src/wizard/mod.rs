@@ -6,6 +6,7 @@
 pub mod form;
 pub mod msg;
 pub mod oauth;
+pub mod repo_row;
 pub mod repos;
 pub mod secret_input;
 pub mod validate;
@@ -193,6 +194,11 @@ impl Wizard {
             || self.webhook.busy()
     }
 
+    /// Whether a filter is being computed a slice per loop turn (`Msg::Work`).
+    pub fn has_work(&self) -> bool {
+        self.repos.filtering()
+    }
+
     /// Whether keys go to a text field (then `q` and `?` are letters, not commands).
     pub fn typing(&self) -> bool {
         match self.step {
@@ -247,6 +253,10 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
         }
         Msg::Tick => {
             w.spinner = w.spinner.wrapping_add(1);
+            return Vec::new();
+        }
+        Msg::Work => {
+            w.repos.work_slice();
             return Vec::new();
         }
         Msg::CheckProgress { id, note } => {
@@ -661,7 +671,7 @@ fn repos_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
         Msg::ToggleSort => list.toggle_sort(),
         Msg::Retry if matches!(list.load, LoadState::Failed(_)) => return start_repos(w),
         Msg::Confirm => {
-            if let Some(repo) = list.selected().cloned() {
+            if let Some(repo) = list.selected() {
                 w.chosen_repo = Some(repo);
                 let mut effects = leave_repos(w);
                 effects.extend(go(w, Step::Webhook));
@@ -669,7 +679,7 @@ fn repos_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             }
             // A credential that sees no repository at all (a fresh bot user) is still worth
             // saving: the connection works, a repository can be granted later.
-            if list.rows.is_empty() && list.load == LoadState::Done {
+            if list.is_empty() && list.load == LoadState::Done {
                 w.chosen_repo = None;
                 return go(w, Step::Save);
             }

@@ -90,6 +90,9 @@ pub enum Msg {
     },
     /// Animation tick for spinners (the app sends it only while something is in flight).
     Tick,
+    /// One slice of the repository filter in progress (the app sends it while
+    /// `Wizard::has_work` says so, after any pending key).
+    Work,
 }
 
 /// Text-editing keys, without any terminal types.

@@ -1,17 +1,19 @@
 //! The repository list: rows as they arrive, a fuzzy filter, a sort order and the selection.
 //!
-//! Sized for 100,000 rows: haystacks are built once per row, a query that extends the
-//! previous one only re-scores the rows that still match, and new pages are merged into the
-//! already ordered view instead of re-sorting everything.
+//! Sized for 100,000 rows: rows are packed (`repo_row`), both sort orders are kept as pages
+//! arrive, a query that extends the previous one only re-scores the rows that still match,
+//! and a new query is scored a slice at a time so that typing never waits for the whole list.
 
 use std::cmp::Ordering;
+use std::time::{Duration, Instant};
 
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
-use nucleo_matcher::{Config, Matcher, Utf32Str, Utf32String};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
 use tui_input::Input;
 
 use super::form::edit_input;
 use super::msg::{EditKey, RequestId};
+use super::repo_row::{PackedRepo, cmp_names, cmp_recent};
 use crate::bitbucket::model::{Problem, Repo};
 
 /// Rows moved by PgUp/PgDn: the wizard does not know the screen height.
@@ -41,14 +43,15 @@ pub enum LoadState {
 }
 
 pub struct RepoList {
-    pub rows: Vec<Repo>,
-    haystacks: Vec<Utf32String>,
-    /// Lower-cased names, built once: comparing them is what sorting spends its time on.
-    name_keys: Vec<Box<str>>,
-    /// Score of each row for the current query (0 without a query).
+    rows: Vec<PackedRepo>,
+    /// Every row in name order and in recently-updated order, kept as pages arrive, so that
+    /// neither clearing the filter nor switching the order sorts 100,000 rows.
+    by_name: Vec<u32>,
+    by_recent: Vec<u32>,
+    /// Score of each row for `applied_query`; `NO_MATCH` for rows it filters out.
     scores: Vec<u32>,
-    /// Indices into `rows` that pass the filter, in display order.
-    pub visible: Vec<usize>,
+    /// Rows that pass the filter, in display order: best match first, ties in sort order.
+    pub visible: Vec<u32>,
     /// Index into `visible`.
     pub cursor: usize,
     pub filter: Input,
@@ -58,8 +61,44 @@ pub struct RepoList {
     pub total_hint: Option<usize>,
     /// The query `visible` was computed for.
     applied_query: String,
+    /// The filtering in progress for the query as typed, done a slice per loop turn.
+    job: Option<FilterJob>,
     matcher: Matcher,
+    /// Scratch for haystacks that are not ASCII (nucleo matches those as `char`s).
+    chars: Vec<char>,
+    /// Rows scored per slice at most (`SLICE_ROWS`; tests make it small).
+    pub slice_rows: usize,
+    /// Time a slice may take at most: the app sets `SLICE_TIME`; without it (tests, the
+    /// headless face) slices are counted in rows only, so results do not depend on the clock.
+    pub slice_time: Option<Duration>,
 }
+
+/// Filtering for a new query, done in slices so that no keystroke holds the loop for more
+/// than one slice: the previous result stays on screen until the new one is complete.
+struct FilterJob {
+    query: String,
+    pattern: Pattern,
+    /// The rows to score, in row order: rows were packed in that order, so scoring walks
+    /// memory forwards instead of jumping about as the sort order would (cache misses
+    /// dominated the cost when it did).
+    candidates: Vec<u32>,
+    next: usize,
+    /// `(score, row)` in row order.
+    hits: Vec<(u32, u32)>,
+    /// Rows that arrived while the job ran: scored when it completes.
+    late: Vec<u32>,
+}
+
+const NO_MATCH: u32 = u32::MAX;
+
+/// Rows scored per slice of filtering at most.
+pub const SLICE_ROWS: usize = 20_000;
+/// Time per slice in the app. Scoring costs 0.05 to 0.5 µs a row, so a slice of 100,000 rows
+/// could take 50 ms; the loop must answer the next key within 5 ms (issue 4), and a frame
+/// may still have to be drawn in the same turn.
+pub const SLICE_TIME: Duration = Duration::from_millis(2);
+/// Rows scored between two looks at the clock.
+const CLOCK_EVERY: usize = 256;
 
 impl std::fmt::Debug for RepoList {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -78,8 +117,8 @@ impl Default for RepoList {
     fn default() -> Self {
         RepoList {
             rows: Vec::new(),
-            haystacks: Vec::new(),
-            name_keys: Vec::new(),
+            by_name: Vec::new(),
+            by_recent: Vec::new(),
             scores: Vec::new(),
             visible: Vec::new(),
             cursor: 0,
@@ -89,7 +128,11 @@ impl Default for RepoList {
             load: LoadState::Idle,
             total_hint: None,
             applied_query: String::new(),
+            job: None,
             matcher: Matcher::new(Config::DEFAULT),
+            chars: Vec::new(),
+            slice_rows: SLICE_ROWS,
+            slice_time: None,
         }
     }
 }
@@ -125,35 +168,38 @@ pub fn highlights(query: &str, text: &str, matcher: &mut Matcher) -> Vec<usize> 
     indices.into_iter().map(|i| i as usize).collect()
 }
 
-fn haystack(repo: &Repo) -> Utf32String {
-    let mut s = String::with_capacity(repo.name.len() + repo.full_name.len() + 32);
-    for part in [
-        Some(repo.name.as_str()),
-        Some(repo.full_name.as_str()),
-        repo.project_key.as_deref(),
-        repo.project_name.as_deref(),
-        repo.workspace.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        s.push_str(part);
-        s.push(' ');
-    }
-    Utf32String::from(s)
+fn blank(query: &str) -> bool {
+    query.trim().is_empty()
+}
+
+fn score(
+    pattern: &Pattern,
+    row: &PackedRepo,
+    matcher: &mut Matcher,
+    chars: &mut Vec<char>,
+) -> Option<u32> {
+    pattern.score(Utf32Str::new(row.haystack(), chars), matcher)
+}
+
+fn index(i: usize) -> u32 {
+    // The list is bounded far below 4 billion rows by memory long before this matters.
+    u32::try_from(i).unwrap_or(u32::MAX)
 }
 
 impl RepoList {
     /// A fresh list for a new load; the filter text and sort order are kept.
     pub fn restart(&mut self, id: RequestId) {
         self.rows.clear();
-        self.haystacks.clear();
-        self.name_keys.clear();
+        self.by_name.clear();
+        self.by_recent.clear();
         self.scores.clear();
         self.visible.clear();
         self.cursor = 0;
         self.total_hint = None;
+        self.job = None;
         self.load = LoadState::Loading { id };
+        // Rows of the new load are filtered by the query as typed.
+        self.applied_query = self.filter.value().to_string();
     }
 
     pub fn loading_id(&self) -> Option<RequestId> {
@@ -167,29 +213,99 @@ impl RepoList {
         self.filter.value()
     }
 
-    pub fn selected(&self) -> Option<&Repo> {
-        self.visible.get(self.cursor).map(|&i| &self.rows[i])
+    /// Repositories loaded so far.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// A row by its id (an entry of `visible`).
+    pub fn row(&self, id: u32) -> Option<&PackedRepo> {
+        self.rows.get(id as usize)
+    }
+
+    pub fn selected_row(&self) -> Option<&PackedRepo> {
+        self.visible.get(self.cursor).and_then(|&i| self.row(i))
+    }
+
+    pub fn selected(&self) -> Option<Repo> {
+        self.selected_row().map(PackedRepo::to_repo)
+    }
+
+    /// Whether a filter is still being computed (the screen shows the previous result).
+    pub fn filtering(&self) -> bool {
+        self.job.is_some()
+    }
+
+    fn order_vec(&self, sort: SortOrder) -> &Vec<u32> {
+        match sort {
+            SortOrder::Name => &self.by_name,
+            SortOrder::RecentlyUpdated => &self.by_recent,
+        }
+    }
+
+    fn cmp_rows(&self, sort: SortOrder, a: u32, b: u32) -> Ordering {
+        let (ra, rb) = (&self.rows[a as usize], &self.rows[b as usize]);
+        match sort {
+            SortOrder::Name => cmp_names(ra, rb),
+            SortOrder::RecentlyUpdated => cmp_recent(ra, rb),
+        }
+    }
+
+    /// Display order: best match first, ties in the chosen sort order.
+    fn cmp_visible(&self, a: u32, b: u32) -> Ordering {
+        self.scores[b as usize]
+            .cmp(&self.scores[a as usize])
+            .then_with(|| self.cmp_rows(self.sort, a, b))
     }
 
     pub fn push(&mut self, repos: Vec<Repo>) {
         let start = self.rows.len();
-        let query = self.applied_query.clone();
-        let pat = pattern(&query);
-        let mut fresh = Vec::with_capacity(repos.len());
-        for (k, repo) in repos.into_iter().enumerate() {
-            let hay = haystack(&repo);
-            let score = if query.is_empty() {
-                Some(0)
-            } else {
-                pat.score(hay.slice(..), &mut self.matcher)
+        self.rows.extend(repos.iter().map(PackedRepo::new));
+        drop(repos);
+        let fresh: Vec<u32> = (start..self.rows.len()).map(index).collect();
+        for sort in [SortOrder::Name, SortOrder::RecentlyUpdated] {
+            let mut page = fresh.clone();
+            page.sort_by(|&a, &b| self.cmp_rows(sort, a, b));
+            let mut order = std::mem::take(match sort {
+                SortOrder::Name => &mut self.by_name,
+                SortOrder::RecentlyUpdated => &mut self.by_recent,
+            });
+            insert_sorted(&mut order, &page, |a, b| self.cmp_rows(sort, a, b));
+            match sort {
+                SortOrder::Name => self.by_name = order,
+                SortOrder::RecentlyUpdated => self.by_recent = order,
+            }
+        }
+        self.scores.resize(self.rows.len(), NO_MATCH);
+        match &mut self.job {
+            // The screen shows the previous query's result until the job is done; these rows
+            // join the new one.
+            Some(job) => job.late.extend_from_slice(&fresh),
+            None => self.merge_applied(&fresh),
+        }
+    }
+
+    /// Scores `rows` for the applied query and merges the matching ones into `visible`.
+    fn merge_applied(&mut self, rows: &[u32]) {
+        let pattern = (!blank(&self.applied_query)).then(|| pattern(&self.applied_query));
+        let mut hits = Vec::with_capacity(rows.len());
+        for &i in rows {
+            let s = match &pattern {
+                None => Some(0),
+                Some(p) => score(
+                    p,
+                    &self.rows[i as usize],
+                    &mut self.matcher,
+                    &mut self.chars,
+                ),
             };
-            self.name_keys
-                .push(repo.name.to_lowercase().into_boxed_str());
-            self.rows.push(repo);
-            self.haystacks.push(hay);
-            self.scores.push(score.unwrap_or(0));
-            if score.is_some() {
-                fresh.push(start + k);
+            self.scores[i as usize] = s.unwrap_or(NO_MATCH);
+            if s.is_some() {
+                hits.push(i);
             }
         }
         // A cursor on the first row stays on the first row (the user has not moved yet);
@@ -197,8 +313,10 @@ impl RepoList {
         let selected = (self.cursor > 0)
             .then(|| self.visible.get(self.cursor).copied())
             .flatten();
-        fresh.sort_by(|&a, &b| self.order(a, b));
-        self.visible = merge(&self.visible, &fresh, |a, b| self.order(a, b));
+        hits.sort_by(|&a, &b| self.cmp_visible(a, b));
+        let mut visible = std::mem::take(&mut self.visible);
+        insert_sorted(&mut visible, &hits, |a, b| self.cmp_visible(a, b));
+        self.visible = visible;
         self.reselect(selected);
     }
 
@@ -213,75 +331,138 @@ impl RepoList {
             SortOrder::RecentlyUpdated => SortOrder::Name,
         };
         let selected = self.visible.get(self.cursor).copied();
-        let mut visible = std::mem::take(&mut self.visible);
-        visible.sort_by(|&a, &b| self.order(a, b));
-        self.visible = visible;
+        self.visible = self.ordered_matches();
         self.reselect(selected);
+    }
+
+    /// The rows `scores` keeps, in display order: walking the sort order yields them in
+    /// sort order, and a stable sort by score alone then gives best match first.
+    fn ordered_matches(&self) -> Vec<u32> {
+        let hits: Vec<(u32, u32)> = self
+            .order_vec(self.sort)
+            .iter()
+            .filter(|&&i| self.scores[i as usize] != NO_MATCH)
+            .map(|&i| (self.scores[i as usize], i))
+            .collect();
+        by_score(hits)
     }
 
     fn refilter(&mut self) {
         let query = self.filter.value().to_string();
+        let pending = self.job.as_ref().map(|j| j.query.as_str());
+        if pending == Some(query.as_str()) || (pending.is_none() && query == self.applied_query) {
+            return;
+        }
+        self.abandon_job();
         if query == self.applied_query {
+            // Typed and taken back before its job finished: `visible` is still this query's.
+            return;
+        }
+        // A new query puts the best match under the cursor, so Enter picks what was typed.
+        if blank(&query) {
+            self.visible = self.order_vec(self.sort).clone();
+            self.scores.iter_mut().for_each(|s| *s = 0);
+            self.applied_query = query;
+            self.cursor = 0;
             return;
         }
         // A backslash escapes the next character, so appending to a query with one in it
         // can change an earlier atom: then the old matches are no superset, start over.
-        let narrowing = !self.applied_query.is_empty()
+        let narrowing = !blank(&self.applied_query)
             && query.starts_with(&self.applied_query)
             && !query.contains('\\');
-        let candidates: Vec<usize> = if narrowing {
-            std::mem::take(&mut self.visible)
+        let candidates: Vec<u32> = if narrowing {
+            (0..self.rows.len())
+                .filter(|&i| self.scores[i] != NO_MATCH)
+                .map(index)
+                .collect()
         } else {
-            (0..self.rows.len()).collect()
+            (0..self.rows.len()).map(index).collect()
         };
-        let pat = pattern(&query);
-        let mut visible = Vec::with_capacity(candidates.len());
-        for i in candidates {
-            let score = if query.trim().is_empty() {
-                Some(0)
-            } else {
-                pat.score(self.haystacks[i].slice(..), &mut self.matcher)
-            };
-            if let Some(s) = score {
-                self.scores[i] = s;
-                visible.push(i);
+        self.job = Some(FilterJob {
+            pattern: pattern(&query),
+            query,
+            hits: Vec::with_capacity(candidates.len().min(4096)),
+            candidates,
+            next: 0,
+            late: Vec::new(),
+        });
+        self.work_slice();
+    }
+
+    /// One slice of the filter in progress; true when nothing is left.
+    pub fn work_slice(&mut self) -> bool {
+        self.work(self.slice_rows.max(1))
+    }
+
+    /// Drops the filter in progress; rows that arrived meanwhile join the applied result.
+    fn abandon_job(&mut self) {
+        if let Some(job) = self.job.take() {
+            self.merge_applied(&job.late);
+        }
+    }
+
+    /// Scores up to `budget` rows of the filter in progress; true when nothing is left.
+    pub fn work(&mut self, budget: usize) -> bool {
+        let Some(job) = &mut self.job else {
+            return true;
+        };
+        let started = self.slice_time.map(|t| (Instant::now(), t));
+        let end = job.next.saturating_add(budget).min(job.candidates.len());
+        while job.next < end {
+            let chunk = (job.next + CLOCK_EVERY).min(end);
+            for &i in &job.candidates[job.next..chunk] {
+                if let Some(s) = score(
+                    &job.pattern,
+                    &self.rows[i as usize],
+                    &mut self.matcher,
+                    &mut self.chars,
+                ) {
+                    job.hits.push((s, i));
+                }
+            }
+            job.next = chunk;
+            if started.is_some_and(|(at, limit)| at.elapsed() >= limit) {
+                break;
             }
         }
-        visible.sort_by(|&a, &b| self.order(a, b));
-        self.visible = visible;
-        self.applied_query = query;
-        // A new query puts the best match under the cursor, so Enter picks what was typed.
+        let end = job.next;
+        if end < job.candidates.len() {
+            return false;
+        }
+        self.complete();
+        true
+    }
+
+    /// Runs the filter in progress to its end (sort toggles, headless use, tests).
+    pub fn finish_filter(&mut self) {
+        while !self.work(usize::MAX) {}
+    }
+
+    fn complete(&mut self) {
+        let Some(job) = self.job.take() else { return };
+        self.scores.clear();
+        self.scores.resize(self.rows.len(), NO_MATCH);
+        for &(s, i) in &job.hits {
+            self.scores[i as usize] = s;
+        }
+        for i in job.late {
+            if let Some(s) = score(
+                &job.pattern,
+                &self.rows[i as usize],
+                &mut self.matcher,
+                &mut self.chars,
+            ) {
+                self.scores[i as usize] = s;
+            }
+        }
+        self.visible = self.ordered_matches();
+        self.applied_query = job.query;
         self.cursor = 0;
     }
 
-    /// Best match first; ties (and the unfiltered list) in the chosen sort order.
-    fn order(&self, a: usize, b: usize) -> Ordering {
-        self.scores[b]
-            .cmp(&self.scores[a])
-            .then_with(|| self.sort_order(a, b))
-    }
-
-    fn sort_order(&self, a: usize, b: usize) -> Ordering {
-        let (ra, rb) = (&self.rows[a], &self.rows[b]);
-        let by_name = || {
-            self.name_keys[a]
-                .cmp(&self.name_keys[b])
-                .then_with(|| ra.full_name.cmp(&rb.full_name))
-        };
-        match self.sort {
-            SortOrder::Name => by_name(),
-            // RFC 3339 timestamps from one server sort as text; rows without one go last.
-            SortOrder::RecentlyUpdated => match (&ra.updated_on, &rb.updated_on) {
-                (Some(x), Some(y)) => y.cmp(x).then_with(by_name),
-                (Some(_), None) => Ordering::Less,
-                (None, Some(_)) => Ordering::Greater,
-                (None, None) => by_name(),
-            },
-        }
-    }
-
     /// Keep the highlighted row under the cursor when the view changes under it.
-    fn reselect(&mut self, selected: Option<usize>) {
+    fn reselect(&mut self, selected: Option<u32>) {
         self.cursor = selected
             .and_then(|row| self.visible.iter().position(|&v| v == row))
             .unwrap_or(0);
@@ -305,21 +486,84 @@ impl RepoList {
     }
 }
 
-fn merge(a: &[usize], b: &[usize], cmp: impl Fn(usize, usize) -> Ordering) -> Vec<usize> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        if cmp(b[j], a[i]) == Ordering::Less {
-            out.push(b[j]);
-            j += 1;
-        } else {
-            out.push(a[i]);
-            i += 1;
-        }
+/// The headless `repos --filter`: the screen's matcher over the screen's haystack (name,
+/// full path, project, workspace), best match first, ties by full path.
+pub fn filter_ranked(repos: Vec<Repo>, query: &str) -> Vec<Repo> {
+    if blank(query) {
+        return repos;
     }
-    out.extend_from_slice(&a[i..]);
-    out.extend_from_slice(&b[j..]);
+    let pattern = pattern(query);
+    let mut matcher = Matcher::new(Config::DEFAULT);
+    let mut chars = Vec::new();
+    let mut hits: Vec<(u32, Repo)> = repos
+        .into_iter()
+        .filter_map(|r| {
+            let s = score(&pattern, &PackedRepo::new(&r), &mut matcher, &mut chars)?;
+            Some((s, r))
+        })
+        .collect();
+    hits.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then_with(|| a.1.full_name.cmp(&b.1.full_name))
+    });
+    hits.into_iter().map(|(_, r)| r).collect()
+}
+
+/// `(score, row)` pairs already in sort order, best score first and stable within a score:
+/// a counting sort when the scores span a small range (they do: nucleo scores are small
+/// integers), a stable comparison sort otherwise.
+fn by_score(mut hits: Vec<(u32, u32)>) -> Vec<u32> {
+    let (Some(lo), Some(hi)) = (
+        hits.iter().map(|h| h.0).min(),
+        hits.iter().map(|h| h.0).max(),
+    ) else {
+        return Vec::new();
+    };
+    let span = (hi - lo) as usize + 1;
+    if span > 1 << 16 {
+        hits.sort_by_key(|h| std::cmp::Reverse(h.0));
+        return hits.into_iter().map(|h| h.1).collect();
+    }
+    // Bucket k holds score hi - k, so buckets come out best first.
+    let mut starts = vec![0usize; span + 1];
+    for h in &hits {
+        starts[(hi - h.0) as usize + 1] += 1;
+    }
+    for k in 1..=span {
+        starts[k] += starts[k - 1];
+    }
+    let mut out = vec![0u32; hits.len()];
+    for h in &hits {
+        let slot = &mut starts[(hi - h.0) as usize];
+        out[*slot] = h.1;
+        *slot += 1;
+    }
     out
+}
+
+/// Inserts `new` (sorted by `cmp`) into `into` (sorted by `cmp`), after equal elements:
+/// binary searches and one pass of moves, instead of comparing every element as a merge does.
+fn insert_sorted(into: &mut Vec<u32>, new: &[u32], cmp: impl Fn(u32, u32) -> Ordering) {
+    if new.is_empty() {
+        return;
+    }
+    let mut positions = Vec::with_capacity(new.len());
+    let mut lo = 0;
+    for &n in new {
+        let p = lo + into[lo..].partition_point(|&e| cmp(e, n) != Ordering::Greater);
+        positions.push(p);
+        lo = p;
+    }
+    let old_len = into.len();
+    into.resize(old_len + new.len(), 0);
+    let (mut src, mut dst) = (old_len, into.len());
+    for (k, &p) in positions.iter().enumerate().rev() {
+        let moved = src - p;
+        into.copy_within(p..src, dst - moved);
+        dst -= moved + 1;
+        src = p;
+        into[dst] = new[k];
+    }
 }
 
 #[cfg(test)]
@@ -341,7 +585,8 @@ mod tests {
     fn names(list: &RepoList) -> Vec<&str> {
         list.visible
             .iter()
-            .map(|&i| list.rows[i].name.as_str())
+            .filter_map(|&i| list.row(i))
+            .map(PackedRepo::name)
             .collect()
     }
 
@@ -374,10 +619,10 @@ mod tests {
         list.push(vec![repo("ws", "m", "2026"), repo("ws", "z", "2026")]);
         list.push(vec![repo("ws", "a", "2026")]);
         assert_eq!(list.cursor, 0);
-        assert_eq!(list.selected().map(|r| r.name.as_str()), Some("a"));
+        assert_eq!(list.selected_row().map(PackedRepo::name), Some("a"));
         list.move_by(1); // "m"
         list.push(vec![repo("ws", "b", "2026")]);
-        assert_eq!(list.selected().map(|r| r.name.as_str()), Some("m"));
+        assert_eq!(list.selected_row().map(PackedRepo::name), Some("m"));
     }
 
     #[test]
@@ -386,7 +631,7 @@ mod tests {
         list.move_by(1); // Mid-Api
         list.toggle_sort();
         assert_eq!(names(&list), ["zeta-api", "Mid-Api", "alpha-web"]);
-        assert_eq!(list.selected().map(|r| r.name.as_str()), Some("Mid-Api"));
+        assert_eq!(list.selected_row().map(PackedRepo::name), Some("Mid-Api"));
     }
 
     #[test]
@@ -457,6 +702,227 @@ mod tests {
         assert!(names(&list).contains(&"a b"), "{:?}", names(&list));
     }
 
+    fn many(n: usize) -> Vec<Repo> {
+        (0..n)
+            .map(|i| {
+                repo(
+                    &format!("ws{}", i % 4),
+                    &format!("svc-{i}-{}", ["api", "web", "etl"][i % 3]),
+                    &format!("2026-01-{:02}T00:00:00Z", 1 + i % 28),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_filter_is_computed_in_slices_and_shows_the_previous_result_meanwhile() {
+        let mut list = RepoList {
+            slice_rows: 100,
+            ..RepoList::default()
+        };
+        list.push(many(450));
+        typed(&mut list, "api");
+        assert!(list.filtering(), "450 rows take five slices of 100");
+        assert_eq!(
+            list.visible.len(),
+            450,
+            "the unfiltered list stays meanwhile"
+        );
+        let mut slices = 1;
+        loop {
+            slices += 1;
+            if list.work_slice() {
+                break;
+            }
+        }
+        assert_eq!(slices, 5);
+        assert!(!list.filtering());
+        assert_eq!(list.visible.len(), 150);
+        let mut fresh = RepoList::default();
+        fresh.push(many(450));
+        typed(&mut fresh, "api");
+        assert_eq!(list.visible, fresh.visible, "sliced equals in one go");
+    }
+
+    #[test]
+    fn a_key_typed_mid_filter_replaces_the_job_and_rows_arriving_join_it() {
+        let mut list = RepoList {
+            slice_rows: 100,
+            ..RepoList::default()
+        };
+        list.push(many(300));
+        typed(&mut list, "w");
+        assert!(list.filtering());
+        typed(&mut list, "eb");
+        list.push(vec![repo("late", "late-web", "2026-02-01T00:00:00Z")]);
+        list.finish_filter();
+        assert_eq!(list.query(), "web");
+        assert_eq!(list.visible.len(), 101, "100 web rows and the late one");
+        assert!(names(&list).contains(&"late-web"));
+        // Taking a key back before its slices ran leaves the applied result as it was.
+        list.edit_filter(EditKey::Char('x'));
+        list.edit_filter(EditKey::Backspace);
+        assert!(!list.filtering());
+        assert_eq!(list.visible.len(), 101);
+    }
+
+    #[test]
+    fn sorting_mid_filter_applies_to_its_result() {
+        let mut list = RepoList {
+            slice_rows: 50,
+            ..RepoList::default()
+        };
+        list.push(many(200));
+        typed(&mut list, "etl");
+        list.toggle_sort();
+        assert!(list.filtering(), "the filter goes on");
+        assert_eq!(list.sort, SortOrder::RecentlyUpdated);
+        list.finish_filter();
+        let mut fresh = RepoList::default();
+        fresh.push(many(200));
+        fresh.toggle_sort();
+        typed(&mut fresh, "etl");
+        assert_eq!(list.visible, fresh.visible);
+        assert_eq!(list.visible.len(), 66);
+    }
+
+    #[test]
+    fn insert_sorted_keeps_order_and_puts_new_after_equals() {
+        let mut v = vec![10, 20, 20, 30];
+        insert_sorted(&mut v, &[5, 20, 25, 40], |a, b| (a / 10).cmp(&(b / 10)));
+        assert_eq!(v, [5, 10, 20, 20, 20, 25, 30, 40]);
+        let mut empty = Vec::new();
+        insert_sorted(&mut empty, &[1, 2], |a, b| a.cmp(&b));
+        assert_eq!(empty, [1, 2]);
+    }
+
+    #[test]
+    fn by_score_is_best_first_and_stable() {
+        assert_eq!(
+            by_score(vec![(1, 7), (3, 8), (1, 9), (3, 10)]),
+            [8, 10, 7, 9]
+        );
+        assert_eq!(
+            by_score(vec![(0, 1), (u32::MAX - 1, 2)]),
+            [2, 1],
+            "wide span"
+        );
+        assert!(by_score(Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn headless_filter_uses_the_same_matcher() {
+        let repos = vec![
+            repo("acme", "payments-api", "2026"),
+            repo("acme", "ledger", "2026"),
+            repo("other", "pay", "2026"),
+        ];
+        let got: Vec<String> = filter_ranked(repos, "pay")
+            .into_iter()
+            .map(|r| r.name)
+            .collect();
+        assert_eq!(got.len(), 2);
+        assert!(got.contains(&"pay".to_string()) && got.contains(&"payments-api".to_string()));
+        let ws = filter_ranked(vec![repo("acme", "x", "2026")], "acme");
+        assert_eq!(ws.len(), 1, "the workspace is searched");
+    }
+
+    mod model {
+        //! The list against a plain reference: after any mix of pages, keys and sort
+        //! toggles, `visible` is every matching row ordered by score then sort order.
+        use super::*;
+        use proptest::prelude::*;
+
+        #[derive(Debug, Clone)]
+        enum Op {
+            Page(Vec<(u8, u8, u8)>),
+            Key(char),
+            Backspace,
+            Clear,
+            Toggle,
+            Slice,
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                prop::collection::vec((0u8..6, 0u8..6, 0u8..5), 0..12).prop_map(Op::Page),
+                prop::sample::select(vec!['a', 'p', 'i', 'e', 'b', ' ', 'W', '1', '\\'])
+                    .prop_map(Op::Key),
+                Just(Op::Backspace),
+                Just(Op::Clear),
+                Just(Op::Toggle),
+                Just(Op::Slice),
+                Just(Op::Slice),
+            ]
+        }
+
+        fn expected(list: &RepoList) -> Vec<String> {
+            let query = list.query();
+            let pat = pattern(query);
+            let mut m = Matcher::new(Config::DEFAULT);
+            let mut chars = Vec::new();
+            let mut rows: Vec<(u32, &PackedRepo)> = (0..list.len())
+                .filter_map(|i| list.row(index(i)))
+                .filter_map(|r| {
+                    if blank(query) {
+                        Some((0, r))
+                    } else {
+                        score(&pat, r, &mut m, &mut chars).map(|s| (s, r))
+                    }
+                })
+                .collect();
+            rows.sort_by(|a, b| {
+                b.0.cmp(&a.0).then_with(|| match list.sort {
+                    SortOrder::Name => cmp_names(a.1, b.1),
+                    SortOrder::RecentlyUpdated => cmp_recent(a.1, b.1),
+                })
+            });
+            rows.iter()
+                .map(|(_, r)| r.full_name().to_string())
+                .collect()
+        }
+
+        proptest! {
+            #[test]
+            fn visible_matches_the_reference(ops in prop::collection::vec(op(), 1..40)) {
+                let mut list = RepoList {
+                    slice_rows: 7,
+                    ..RepoList::default()
+                };
+                let mut n = 0;
+                let words = ["api", "web", "Pay", "etl", "a b", "ünï"];
+                for op in ops {
+                    match op {
+                        Op::Page(page) => list.push(page.into_iter().map(|(w, x, d)| {
+                            n += 1;
+                            let mut r = repo(
+                                &format!("ws{x}"),
+                                &format!("{}-{}", words[w as usize], n),
+                                &format!("2026-01-0{}", d + 1),
+                            );
+                            if d == 4 {
+                                r.updated_on = None;
+                            }
+                            r
+                        }).collect()),
+                        Op::Key(c) => list.edit_filter(EditKey::Char(c)),
+                        Op::Backspace => list.edit_filter(EditKey::Backspace),
+                        Op::Clear => list.edit_filter(EditKey::ClearLine),
+                        Op::Toggle => list.toggle_sort(),
+                        Op::Slice => { list.work_slice(); }
+                    }
+                }
+                list.finish_filter();
+                let got: Vec<String> = list.visible.iter()
+                    .filter_map(|&i| list.row(i))
+                    .map(|r| r.full_name().to_string())
+                    .collect();
+                prop_assert_eq!(got, expected(&list));
+                prop_assert!(list.cursor <= list.visible.len().saturating_sub(1));
+            }
+        }
+    }
+
     #[test]
     fn highlight_positions() {
         let mut m = Matcher::new(Config::DEFAULT);
@@ -482,7 +948,6 @@ mod tests {
 #[cfg(test)]
 mod perf {
     use super::*;
-    use std::time::Instant;
 
     /// Timing probe for 100,000 rows: `cargo test --release --lib perf -- --ignored --nocapture`.
     #[test]
@@ -505,16 +970,35 @@ mod perf {
             list.push(page);
         }
         println!("load 100k in pages of 100: {:?}", t.elapsed());
-        for q in ["s", "se", "ser", "serv", "service-99", "x"] {
+        for q in ["s", "se", "ser", "serv", "service-99", "x", "s"] {
             let t = Instant::now();
             list.filter = Input::from(q);
             list.refilter();
+            let first = t.elapsed();
+            list.finish_filter();
             println!(
-                "query {q:?}: {} rows in {:?}",
+                "query {q:?}: {} rows in {:?} (first slice {first:?})",
                 list.visible.len(),
                 t.elapsed()
             );
         }
+        let pat = pattern("s");
+        let mut m = Matcher::new(Config::DEFAULT);
+        let mut chars = Vec::new();
+        let t = Instant::now();
+        let n = list
+            .rows
+            .iter()
+            .filter(|r| score(&pat, r, &mut m, &mut chars).is_some())
+            .count();
+        println!("raw scoring of {n} rows: {:?}", t.elapsed());
+        let t = Instant::now();
+        let n = list
+            .rows
+            .iter()
+            .filter(|r| r.haystack().contains('s'))
+            .count();
+        println!("substring scan of {n} rows: {:?}", t.elapsed());
         let t = Instant::now();
         list.toggle_sort();
         println!("sort toggle: {:?}", t.elapsed());

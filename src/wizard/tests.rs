@@ -413,9 +413,9 @@ fn repositories_load_page_by_page() {
     assert!(w.busy());
     update(&mut w, page(id, &["b-repo", "a-repo"], Some(3)));
     update(&mut w, page(id + 99, &["stale"], None));
-    assert_eq!(w.repos.rows.len(), 2);
+    assert_eq!(w.repos.len(), 2);
     assert_eq!(w.repos.total_hint, Some(3));
-    assert_eq!(w.repos.selected().map(|r| r.name.as_str()), Some("a-repo"));
+    assert_eq!(w.repos.selected_row().map(|r| r.name()), Some("a-repo"));
     update(&mut w, page(id, &["c-repo"], None));
     update(&mut w, Msg::ReposDone { id, result: Ok(()) });
     assert_eq!(w.repos.load, repos::LoadState::Done);
@@ -425,12 +425,43 @@ fn repositories_load_page_by_page() {
         "a page without a hint keeps it"
     );
     update(&mut w, Msg::End);
-    assert_eq!(w.repos.selected().map(|r| r.name.as_str()), Some("c-repo"));
+    assert_eq!(w.repos.selected_row().map(|r| r.name()), Some("c-repo"));
     update(&mut w, Msg::Home);
     update(&mut w, Msg::PageDown);
     assert_eq!(w.repos.cursor, 2);
     update(&mut w, Msg::Up);
     assert_eq!(w.repos.cursor, 1);
+}
+
+#[test]
+fn a_long_filter_runs_in_work_slices_while_keys_still_apply() {
+    let mut w = to_form_cloud();
+    let id = to_repos(&mut w);
+    w.repos.slice_rows = 2;
+    update(
+        &mut w,
+        page(
+            id,
+            &["api-gateway", "web-shop", "billing-api", "docs", "ui"],
+            None,
+        ),
+    );
+    update(&mut w, Msg::FocusFilter);
+    typed(&mut w, "api");
+    assert!(w.has_work(), "five rows, two per slice");
+    assert_eq!(w.repos.visible.len(), 5, "the previous result meanwhile");
+    update(&mut w, Msg::Down);
+    assert_eq!(w.repos.cursor, 1, "keys are not held up by the filter");
+    update(&mut w, Msg::Work);
+    assert!(w.has_work());
+    update(&mut w, Msg::Work);
+    assert!(!w.has_work());
+    assert_eq!(w.repos.visible.len(), 2);
+    assert_eq!(w.repos.cursor, 0, "the new result starts at its best match");
+    assert!(
+        update(&mut w, Msg::Work).is_empty(),
+        "no work left is a no-op"
+    );
 }
 
 #[test]
@@ -488,7 +519,7 @@ fn leaving_repositories_cancels_and_coming_back_reloads() {
         panic!("{effects:?}")
     };
     assert_ne!(*again, id);
-    assert!(w.repos.rows.is_empty(), "a new load starts clean");
+    assert!(w.repos.is_empty(), "a new load starts clean");
     // A complete list is kept: no reload after Back and forward again.
     update(&mut w, page(*again, &["a"], None));
     update(
@@ -500,7 +531,7 @@ fn leaving_repositories_cancels_and_coming_back_reloads() {
     );
     assert!(update(&mut w, Msg::Back).is_empty());
     assert!(update(&mut w, Msg::Confirm).is_empty());
-    assert_eq!(w.repos.rows.len(), 1);
+    assert_eq!(w.repos.len(), 1);
 }
 
 fn saved() -> SavedInfo {
