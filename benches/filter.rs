@@ -144,6 +144,38 @@ fn p99_report(rows: usize, rounds: usize) {
     );
 }
 
+/// What loading costs the loop: one page pushed into a list that already holds `before`
+/// rows (the wizard does this once per page, between keys). Pages of 100 (Cloud) and
+/// 1,000 (Data Center), unfiltered and with a query applied.
+fn push_report(rows: usize) {
+    let all = common::repos(rows);
+    for (page, query) in [(100, ""), (1_000, ""), (100, "pay"), (1_000, "pay")] {
+        let mut list = RepoList::default();
+        list.restart(1);
+        type_str(&mut list, query);
+        let mut samples = Vec::new();
+        for chunk in all.chunks(page) {
+            let chunk = chunk.to_vec();
+            let t = Instant::now();
+            list.push(chunk);
+            samples.push(t.elapsed());
+        }
+        let n = samples.len();
+        let p99 = common::quantile(&mut samples, 0.99);
+        let max = common::quantile(&mut samples, 1.0);
+        println!(
+            "push while loading {rows} rows in pages of {page}{}: p99 {:.2} ms, max {:.2} ms over {n} pages",
+            if query.is_empty() {
+                String::new()
+            } else {
+                format!(", filter {query:?}")
+            },
+            ms(p99),
+            ms(max)
+        );
+    }
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
@@ -157,6 +189,7 @@ fn main() {
     if common::benchmarking() {
         benches();
         p99_report(common::ROWS, 20);
+        push_report(common::ROWS);
         Criterion::default().configure_from_args().final_summary();
     } else {
         // Test mode: prove the bench runs and the model filters, on a small list.
@@ -166,5 +199,6 @@ fn main() {
         apply(&mut list, EditKey::ClearLine);
         assert_eq!(list.visible.len(), 2_000);
         p99_report(2_000, 1);
+        push_report(2_000);
     }
 }

@@ -125,8 +125,10 @@ fn main() -> Res<()> {
     let (hwm, rss) = memory()?;
     drop(child.stdin.take());
     let _ = child.wait();
+    let mb = |mib: f64| mib * 1024.0 * 1024.0 / 1e6;
     println!(
-        "{loaded} repositories loaded: peak resident (VmHWM) {hwm:.1} MiB, resident now {rss:.1} MiB, at start {start_hwm:.1} MiB (target <= 80 MB; simulator in a separate process)"
+        "{loaded} repositories loaded: peak resident (VmHWM) {hwm:.1} MiB = {:.1} MB, resident now {rss:.1} MiB, at start {start_hwm:.1} MiB (target <= 80 MB; simulator in a separate process)",
+        mb(hwm)
     );
     // alice cannot read other users' personal projects, so a few percent are not hers.
     if loaded < count * 9 / 10 {

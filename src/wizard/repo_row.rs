@@ -1,6 +1,6 @@
 //! One repository of the list, packed for 100,000 of them: every text in one allocation.
 //!
-//! A `Repo` holds up to eleven `String`s: eleven allocations and 24 bytes of header each.
+//! A `Repo` holds up to thirteen `String`s: as many allocations and 24 bytes of header each.
 //! A list row keeps the texts in one `Box<str>` with end offsets, and the searchable fields
 //! come first, so the filter's haystack is a slice of that text rather than a second copy.
 
@@ -21,10 +21,12 @@ enum Field {
     CloneSsh,
     UpdatedOn,
     Description,
+    /// The name lower-cased, for sorting; empty when the name already is.
+    LowerName,
 }
 
-const FIELDS: usize = 11;
-/// Longest field kept, in bytes: eleven of them and their separators fit `u16` offsets.
+const FIELDS: usize = 12;
+/// Longest field kept, in bytes: twelve of them and their separators fit `u16` offsets.
 /// Nothing real comes near (names, paths and clone URLs are short); a hostile server's
 /// megabyte "name" is cut instead of bloating every comparison and frame.
 pub const MAX_FIELD: usize = 4096;
@@ -35,11 +37,12 @@ const SEP: char = ' ';
 
 /// Fields stored as empty because `full_name` or the slug already holds them: a shorter
 /// haystack scores faster and the row is smaller.
-const NAME_IS_SLUG: u16 = 1 << 11;
-const KEY_IN_PATH: u16 = 1 << 12;
-const WORKSPACE_IN_PATH: u16 = 1 << 13;
-const PRIVATE: u16 = 1 << 14;
-const ARCHIVED: u16 = 1 << 15;
+const NAME_IS_SLUG: u32 = 1 << 16;
+const KEY_IN_PATH: u32 = 1 << 17;
+const WORKSPACE_IN_PATH: u32 = 1 << 18;
+const NAME_IS_LOWER: u32 = 1 << 19;
+const PRIVATE: u32 = 1 << 20;
+const ARCHIVED: u32 = 1 << 21;
 
 /// A repository as the list holds it. `Repo` goes in and comes back out unchanged, minus
 /// the web link, which no screen shows.
@@ -49,10 +52,7 @@ pub struct PackedRepo {
     /// previous one ends. `u16` is enough: fields are cut at `MAX_FIELD` bytes.
     ends: [u16; FIELDS],
     /// Bit k: optional field k is present; plus `PRIVATE` and `ARCHIVED`.
-    flags: u16,
-    /// The first 8 bytes of the lower-cased name, big-endian: most name comparisons of the
-    /// sort end here without touching the text.
-    name_prefix: u64,
+    flags: u32,
 }
 
 impl std::fmt::Debug for PackedRepo {
@@ -65,7 +65,7 @@ impl std::fmt::Debug for PackedRepo {
 
 impl PackedRepo {
     pub fn new(repo: &Repo) -> PackedRepo {
-        let mut flags = 0u16;
+        let mut flags = 0u32;
         let in_path = |part: Option<&str>| {
             part.is_some_and(|p| {
                 repo.full_name
@@ -82,7 +82,11 @@ impl PackedRepo {
         if in_path(repo.workspace.as_deref()) {
             flags |= WORKSPACE_IN_PATH;
         }
-        fn stored(value: Option<&str>, flags: u16, derived: u16) -> Option<&str> {
+        let lower = repo.name.to_lowercase();
+        if lower == repo.name {
+            flags |= NAME_IS_LOWER;
+        }
+        fn stored(value: Option<&str>, flags: u32, derived: u32) -> Option<&str> {
             value.map(|v| if flags & derived != 0 { "" } else { v })
         }
         let fields: [Option<&str>; FIELDS] = [
@@ -97,6 +101,7 @@ impl PackedRepo {
             repo.clone_ssh.as_deref(),
             repo.updated_on.as_deref(),
             repo.description.as_deref(),
+            stored(Some(&lower), flags, NAME_IS_LOWER),
         ];
         let fields = fields.map(|f| f.map(cut));
         let len: usize = fields.iter().map(|f| f.map_or(0, str::len) + 1).sum();
@@ -110,7 +115,7 @@ impl PackedRepo {
                 text.push_str(s);
                 flags |= 1 << k;
             }
-            // At most 11 * (MAX_FIELD + 1) bytes: always fits.
+            // At most 12 * (MAX_FIELD + 1) bytes: always fits.
             ends[k] = u16::try_from(text.len()).unwrap_or(u16::MAX);
         }
         if repo.private {
@@ -120,7 +125,6 @@ impl PackedRepo {
             flags |= ARCHIVED;
         }
         PackedRepo {
-            name_prefix: prefix_key(&repo.name),
             text: text.into_boxed_str(),
             ends,
             flags,
@@ -128,7 +132,7 @@ impl PackedRepo {
     }
 
     fn get(&self, field: Field) -> &str {
-        let from_path = |flag: u16| {
+        let from_path = |flag: u32| {
             (self.flags & flag != 0).then(|| {
                 let path = self.get(Field::FullName);
                 path.split_once('/').map_or(path, |(first, _)| first)
@@ -136,6 +140,7 @@ impl PackedRepo {
         };
         let derived = match field {
             Field::Name if self.flags & NAME_IS_SLUG != 0 => Some(self.get(Field::Slug)),
+            Field::LowerName if self.flags & NAME_IS_LOWER != 0 => Some(self.get(Field::Name)),
             Field::ProjectKey => from_path(KEY_IN_PATH),
             Field::Workspace => from_path(WORKSPACE_IN_PATH),
             _ => None,
@@ -190,8 +195,18 @@ impl PackedRepo {
         self.flags & ARCHIVED != 0
     }
 
-    pub fn name_prefix(&self) -> u64 {
-        self.name_prefix
+    pub fn lower_name(&self) -> &str {
+        self.get(Field::LowerName)
+    }
+
+    /// The name's sort key (see `prefix_key`).
+    pub fn name_key(&self) -> u128 {
+        prefix_key(self.lower_name())
+    }
+
+    /// The update time's sort key (see `recent_key`).
+    pub fn recent_key(&self) -> u64 {
+        recent_key(self.updated_on())
     }
 
     /// The repository back as the rest of the program knows it (for the details pane and the
@@ -229,49 +244,54 @@ fn cut(text: &str) -> &str {
     &text[..end]
 }
 
-/// The first 8 bytes of `name` lower-cased, big-endian, zero-padded. Comparing these orders
-/// names as comparing the lower-cased strings does, up to the eighth byte (control bytes,
-/// which would sort before the padding, never reach the list: names are sanitised).
-pub fn prefix_key(name: &str) -> u64 {
-    let mut key = [0u8; 8];
-    let mut n = 0;
-    'outer: for c in name.chars().flat_map(char::to_lowercase) {
-        let mut buf = [0u8; 4];
-        for &b in c.encode_utf8(&mut buf).as_bytes() {
-            if n == key.len() {
-                break 'outer;
-            }
-            key[n] = b;
-            n += 1;
+/// The first 16 bytes of an already lower-cased name, big-endian, zero-padded: comparing
+/// these orders names as comparing the strings does, up to the sixteenth byte (control
+/// bytes, which would sort before the padding, never reach the list: names are sanitised).
+/// Sixteen, not eight: names of one organisation share long stems ("payments-").
+pub fn prefix_key(lower: &str) -> u128 {
+    let mut key = [0u8; 16];
+    for (slot, b) in key.iter_mut().zip(lower.bytes()) {
+        *slot = b;
+    }
+    u128::from_be_bytes(key)
+}
+
+/// A key that orders update times newest first and rows without one last: the digits of
+/// `YYYY-MM-DDThh:mm:ss` as one number, subtracted from the maximum. Text order and key
+/// order agree for well-formed times; times that are not get one key and fall back on
+/// `cmp_recent`'s text comparison.
+pub fn recent_key(updated: Option<&str>) -> u64 {
+    let Some(t) = updated else {
+        return u64::MAX;
+    };
+    let b = t.as_bytes();
+    const DIGITS: [usize; 14] = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+    let mut n: u64 = 0;
+    for &i in &DIGITS {
+        match b.get(i) {
+            Some(d) if d.is_ascii_digit() => n = n * 10 + u64::from(d - b'0'),
+            _ => return u64::MAX - 1,
         }
     }
-    u64::from_be_bytes(key)
+    // n < 10^14, far below the two sentinels.
+    u64::MAX - 2 - n
 }
 
 /// Names compared case-insensitively (Unicode lower case), then by full path so that the
 /// order is total.
 pub fn cmp_names(a: &PackedRepo, b: &PackedRepo) -> std::cmp::Ordering {
-    a.name_prefix
-        .cmp(&b.name_prefix)
-        .then_with(|| {
-            fn lower(r: &PackedRepo) -> impl Iterator<Item = char> + '_ {
-                r.name().chars().flat_map(char::to_lowercase)
-            }
-            lower(a).cmp(lower(b))
-        })
+    a.lower_name()
+        .cmp(b.lower_name())
         .then_with(|| a.full_name().cmp(b.full_name()))
 }
 
-/// Most recently updated first (RFC 3339 times from one server sort as text); rows without
-/// a time go last; ties by name.
+/// Most recently updated first, to the second (`recent_key`); rows without a time go last;
+/// ties by name, then by the full time text (RFC 3339 times from one server sort as text).
 pub fn cmp_recent(a: &PackedRepo, b: &PackedRepo) -> std::cmp::Ordering {
-    use std::cmp::Ordering;
-    match (a.updated_on(), b.updated_on()) {
-        (Some(x), Some(y)) => y.cmp(x).then_with(|| cmp_names(a, b)),
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        (None, None) => cmp_names(a, b),
-    }
+    a.recent_key()
+        .cmp(&b.recent_key())
+        .then_with(|| cmp_names(a, b))
+        .then_with(|| b.updated_on().cmp(&a.updated_on()))
 }
 
 #[cfg(test)]
@@ -406,5 +426,38 @@ mod tests {
         assert_eq!(cmp_names(&r("ab", "w/1"), &r("abc", "w/2")), Less);
         assert_eq!(cmp_names(&r("Ärger", "w/1"), &r("ärger", "w/2")), Less);
         assert!(prefix_key("ab") < prefix_key("abc"));
+        assert_eq!(
+            prefix_key("payments-service-a"),
+            prefix_key("payments-service-b")
+        );
+    }
+
+    #[test]
+    fn recent_keys_agree_with_text_order() {
+        let k = |t: &str| recent_key(Some(t));
+        assert!(
+            k("2026-01-02T03:04:05Z") < k("2026-01-02T03:04:04Z"),
+            "newer first"
+        );
+        assert!(k("2027-01-01T00:00:00.000000+00:00") < k("2026-12-31T23:59:59Z"));
+        assert_eq!(
+            k("2026-01-02T03:04:05.9Z"),
+            k("2026-01-02T03:04:05.1Z"),
+            "same second: the text decides"
+        );
+        assert!(k("yesterday") < recent_key(None), "malformed before absent");
+        assert!(k("2026-01-02T03:04:05Z") < k("yesterday"));
+        let r = |t: &str| {
+            PackedRepo::new(&Repo {
+                name: "x".into(),
+                updated_on: Some(t.into()),
+                ..Repo::default()
+            })
+        };
+        use std::cmp::Ordering::*;
+        assert_eq!(
+            cmp_recent(&r("2026-01-02T03:04:05.9Z"), &r("2026-01-02T03:04:05.1Z")),
+            Less
+        );
     }
 }

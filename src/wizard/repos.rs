@@ -48,6 +48,11 @@ pub struct RepoList {
     /// neither clearing the filter nor switching the order sorts 100,000 rows.
     by_name: Vec<u32>,
     by_recent: Vec<u32>,
+    /// Sort keys per row, side by side in memory: inserting a page binary-searches the
+    /// orders, and reading keys here instead of in scattered rows saves a cache miss or two
+    /// per comparison (pages of 1,000 took 13 ms without them).
+    name_keys: Vec<u128>,
+    recent_keys: Vec<u64>,
     /// Score of each row for `applied_query`; `NO_MATCH` for rows it filters out.
     scores: Vec<u32>,
     /// Rows that pass the filter, in display order: best match first, ties in sort order.
@@ -119,6 +124,8 @@ impl Default for RepoList {
             rows: Vec::new(),
             by_name: Vec::new(),
             by_recent: Vec::new(),
+            name_keys: Vec::new(),
+            recent_keys: Vec::new(),
             scores: Vec::new(),
             visible: Vec::new(),
             cursor: 0,
@@ -192,6 +199,8 @@ impl RepoList {
         self.rows.clear();
         self.by_name.clear();
         self.by_recent.clear();
+        self.name_keys.clear();
+        self.recent_keys.clear();
         self.scores.clear();
         self.visible.clear();
         self.cursor = 0;
@@ -248,10 +257,16 @@ impl RepoList {
     }
 
     fn cmp_rows(&self, sort: SortOrder, a: u32, b: u32) -> Ordering {
-        let (ra, rb) = (&self.rows[a as usize], &self.rows[b as usize]);
+        let (a, b) = (a as usize, b as usize);
+        let (ra, rb) = (&self.rows[a], &self.rows[b]);
         match sort {
-            SortOrder::Name => cmp_names(ra, rb),
-            SortOrder::RecentlyUpdated => cmp_recent(ra, rb),
+            SortOrder::Name => self.name_keys[a]
+                .cmp(&self.name_keys[b])
+                .then_with(|| cmp_names(ra, rb)),
+            SortOrder::RecentlyUpdated => self.recent_keys[a]
+                .cmp(&self.recent_keys[b])
+                .then_with(|| self.name_keys[a].cmp(&self.name_keys[b]))
+                .then_with(|| cmp_recent(ra, rb)),
         }
     }
 
@@ -266,6 +281,10 @@ impl RepoList {
         let start = self.rows.len();
         self.rows.extend(repos.iter().map(PackedRepo::new));
         drop(repos);
+        for row in &self.rows[start..] {
+            self.name_keys.push(row.name_key());
+            self.recent_keys.push(row.recent_key());
+        }
         let fresh: Vec<u32> = (start..self.rows.len()).map(index).collect();
         for sort in [SortOrder::Name, SortOrder::RecentlyUpdated] {
             let mut page = fresh.clone();
@@ -291,6 +310,24 @@ impl RepoList {
 
     /// Scores `rows` for the applied query and merges the matching ones into `visible`.
     fn merge_applied(&mut self, rows: &[u32]) {
+        // A cursor on the first row stays on the first row (the user has not moved yet);
+        // elsewhere it stays on the repository it was on.
+        let selected = (self.cursor > 0)
+            .then(|| self.visible.get(self.cursor).copied())
+            .flatten();
+        if blank(&self.applied_query) {
+            // Everything shows, in sort order: the kept order is the answer.
+            for &i in rows {
+                self.scores[i as usize] = 0;
+            }
+            let order = match self.sort {
+                SortOrder::Name => &self.by_name,
+                SortOrder::RecentlyUpdated => &self.by_recent,
+            };
+            self.visible.clone_from(order);
+            self.reselect(selected);
+            return;
+        }
         let pattern = (!blank(&self.applied_query)).then(|| pattern(&self.applied_query));
         let mut hits = Vec::with_capacity(rows.len());
         for &i in rows {
@@ -308,11 +345,6 @@ impl RepoList {
                 hits.push(i);
             }
         }
-        // A cursor on the first row stays on the first row (the user has not moved yet);
-        // elsewhere it stays on the repository it was on.
-        let selected = (self.cursor > 0)
-            .then(|| self.visible.get(self.cursor).copied())
-            .flatten();
         hits.sort_by(|&a, &b| self.cmp_visible(a, b));
         let mut visible = std::mem::take(&mut self.visible);
         insert_sorted(&mut visible, &hits, |a, b| self.cmp_visible(a, b));
