@@ -413,47 +413,27 @@ pub(crate) async fn list_all(
         let url = first_repo_page_url(client, &w.slug);
         firsts.spawn(async move { (i, url.clone(), get_repo_page(&c, &url).await) });
     }
-    let mut pages: Vec<Option<(String, RepoPageRead)>> = vec![None; spaces.len()];
+    let (itx, mut irx) = mpsc::unbounded_channel::<Result<Vec<Repo>, HttpError>>();
+    let mut rest = JoinSet::new();
+    let mut sizes: Vec<Option<u64>> = vec![None; spaces.len()];
+    let mut first_batches: Vec<Vec<Repo>> = vec![Vec::new(); spaces.len()];
     while let Some(joined) = firsts.join_next().await {
         let (i, url, result) = joined.map_err(|e| task_failed(client, &e))?;
-        pages[i] = Some((url, result?));
+        let page = result?;
+        // The rest of this workspace starts now, not when every first page is in: with more
+        // workspaces than requests in flight, waiting would leave a round half empty.
+        spawn_rest(client, &url, &page, &itx, &mut rest)?;
+        sizes[i] = page.size;
+        first_batches[i] = page.repos;
     }
-    let total_hint = pages
+    let total_hint = sizes
         .iter()
-        .map(|p| p.as_ref().and_then(|(_, p)| p.size))
         // Saturating: sizes are server text and a plain sum overflows (a panic in debug).
         .try_fold(0u64, |acc, s| s.map(|s| acc.saturating_add(s)))
         .map(|n| usize::try_from(n).unwrap_or(usize::MAX));
 
     let mut seen: HashSet<String> = HashSet::new();
     let mut sent = 0usize;
-    let (itx, mut irx) = mpsc::unbounded_channel::<Result<Vec<Repo>, HttpError>>();
-    let mut rest = JoinSet::new();
-    let mut first_batches = Vec::new();
-    for (url, page) in pages.into_iter().flatten() {
-        match (page.size, page.pagelen) {
-            (Some(size), Some(pagelen)) if pagelen > 0 => {
-                for n in remaining_pages(size, pagelen) {
-                    let c = client.clone();
-                    let itx = itx.clone();
-                    let page_url = urls::with_query(&url, "page", &n.to_string());
-                    rest.spawn(async move {
-                        let r = get_repo_page(&c, &page_url).await.map(|p| p.repos);
-                        let _ = itx.send(r);
-                    });
-                }
-            }
-            _ => {
-                if let Some(next) = page.next.clone() {
-                    let next = checked_next(client, &next)?;
-                    let c = client.clone();
-                    let itx = itx.clone();
-                    rest.spawn(async move { follow_next(c, next, itx).await });
-                }
-            }
-        }
-        first_batches.push(page.repos);
-    }
     drop(itx);
     for batch in first_batches {
         let repos = fresh(batch, &mut seen);
@@ -475,6 +455,39 @@ pub(crate) async fn list_all(
         joined.map_err(|e| task_failed(client, &e))?;
     }
     Ok(sent)
+}
+
+/// Fetches the rest of a workspace after its first page: by page number when the page told
+/// its `size`, else following `next` one page at a time.
+fn spawn_rest(
+    client: &Client,
+    url: &str,
+    page: &RepoPageRead,
+    itx: &mpsc::UnboundedSender<Result<Vec<Repo>, HttpError>>,
+    rest: &mut JoinSet<()>,
+) -> Result<(), HttpError> {
+    match (page.size, page.pagelen) {
+        (Some(size), Some(pagelen)) if pagelen > 0 => {
+            for n in remaining_pages(size, pagelen) {
+                let c = client.clone();
+                let itx = itx.clone();
+                let page_url = urls::with_query(url, "page", &n.to_string());
+                rest.spawn(async move {
+                    let r = get_repo_page(&c, &page_url).await.map(|p| p.repos);
+                    let _ = itx.send(r);
+                });
+            }
+        }
+        _ => {
+            if let Some(next) = page.next.as_deref() {
+                let next = checked_next(client, next)?;
+                let c = client.clone();
+                let itx = itx.clone();
+                rest.spawn(async move { follow_next(c, next, itx).await });
+            }
+        }
+    }
+    Ok(())
 }
 
 fn task_failed(client: &Client, e: &tokio::task::JoinError) -> HttpError {
@@ -574,6 +587,26 @@ mod tests {
         assert!(page_shape_problem(&json!({"pagelen":100})).is_some());
         assert!(page_shape_problem(&json!({"values":[],"size":"12"})).is_some());
         assert!(page_shape_problem(&json!({"values":[{"full_name":3}]})).is_some());
+    }
+
+    #[test]
+    fn pages_are_read_from_bytes_with_the_same_rules() {
+        let body = br#"{"pagelen":100,"size":2,"page":1,"next":"https://x/2.0/r?page=2",
+            "values":[{"full_name":"acme/a\u001b","is_private":false,"links":{"html":{"href":"h"}}},
+                      {"full_name":"acme/b","name":3,"mainbranch":"main"}]}"#;
+        let p = read_repo_page(body).unwrap();
+        assert_eq!((p.size, p.pagelen), (Some(2), Some(100)));
+        assert_eq!(p.next.as_deref(), Some("https://x/2.0/r?page=2"));
+        assert_eq!(p.repos[0].full_name, "acme/a\u{241b}");
+        assert_eq!(p.repos[0].web_url.as_deref(), Some("h"));
+        assert!(!p.repos[0].private && p.repos[1].private);
+        assert_eq!(p.repos[1].name, "b");
+        assert_eq!(p.repos[1].default_branch, None);
+        let err = |b: &[u8]| read_repo_page(b).unwrap_err();
+        assert!(err(b" ").contains("no `values` array"));
+        assert!(err(br#"{"values":[],"size":"12"}"#).contains("`size`"));
+        assert!(err(br#"{"values":[],"next":5}"#).contains("`next`"));
+        assert!(err(br#"{"values":[{"full_name":["a"]}]}"#).starts_with("1 repository objects"));
     }
 
     #[test]

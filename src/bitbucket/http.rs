@@ -471,7 +471,10 @@ impl Http {
                 path,
             });
         }
-        let mut buf: Vec<u8> = Vec::new();
+        // Sized once from Content-Length (already checked against the cap): a 1 MB listing
+        // page would otherwise be copied through a dozen reallocations.
+        let expected = resp.content_length().map_or(0, |n| n as usize);
+        let mut buf: Vec<u8> = Vec::with_capacity(expected.min(BODY_CAP));
         while let Some(chunk) = resp.chunk().await.map_err(|e| self.net_error(host, &e))? {
             if buf.len() + chunk.len() > BODY_CAP {
                 return Err(HttpError::TooLarge {

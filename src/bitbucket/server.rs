@@ -583,6 +583,75 @@ mod tests {
         );
     }
 
+    fn page(n: usize, is_last: bool, start: Option<u64>, next: Option<u64>) -> RepoPageRead {
+        let repo = map_repo(&json!({"slug":"s","project":{"key":"K"}})).unwrap();
+        RepoPageRead {
+            repos: vec![repo; n],
+            is_last,
+            next_start: next,
+            limit: Some(100),
+            start,
+        }
+    }
+
+    #[test]
+    fn only_full_pages_that_advance_by_limit_are_linear() {
+        assert_eq!(
+            linear_stride(200, &page(100, false, Some(200), Some(300))),
+            Some(100)
+        );
+        assert_eq!(
+            linear_stride(200, &page(100, false, None, Some(300))),
+            Some(100)
+        );
+        // Short page, jump, last page, a start other than asked, no limit: not linear.
+        assert_eq!(
+            linear_stride(200, &page(99, false, Some(200), Some(299))),
+            None
+        );
+        assert_eq!(
+            linear_stride(200, &page(100, false, Some(200), Some(350))),
+            None
+        );
+        assert_eq!(linear_stride(200, &page(100, true, Some(200), None)), None);
+        assert_eq!(
+            linear_stride(200, &page(100, false, Some(0), Some(300))),
+            None
+        );
+        let mut no_limit = page(100, false, Some(200), Some(300));
+        no_limit.limit = None;
+        assert_eq!(linear_stride(200, &no_limit), None);
+        let mut huge = page(100, false, Some(u64::MAX - 1), Some(u64::MAX));
+        huge.limit = Some(100);
+        assert_eq!(linear_stride(u64::MAX - 1, &huge), None, "no overflow");
+    }
+
+    #[test]
+    fn pages_are_read_from_bytes_with_the_same_rules() {
+        let body = br#"{"size":1,"limit":25,"isLastPage":false,"start":0,"nextPageStart":1,
+            "values":[{"slug":"api","name":7,"public":"yes","project":{"key":"PRJ","name":["x"]},
+            "links":"none","extra":{"deep":[1,{"a":null}]}}]}"#;
+        let p = read_repo_page(body).unwrap();
+        assert_eq!(
+            (p.is_last, p.next_start, p.limit, p.start),
+            (false, Some(1), Some(25), Some(0))
+        );
+        let r = &p.repos[0];
+        // Wrong types in optional fields read as absent, as before.
+        assert_eq!((r.full_name.as_str(), r.name.as_str()), ("PRJ/api", "api"));
+        assert!(r.private && r.project_name.is_none() && r.clone_https.is_none());
+        let err = |b: &[u8]| read_repo_page(b).unwrap_err();
+        assert!(err(b"").contains("no `values` array"));
+        assert!(err(b"[1,2]").contains("no `values` array"));
+        assert!(err(br#"{"values":[],"isLastPage":null}"#).contains("isLastPage"));
+        assert!(err(br#"{"values":[],"nextPageStart":-1}"#).contains("nextPageStart"));
+        assert!(err(br#"{"values":[{"slug":"a"},3]}"#).starts_with("2 repository objects"));
+        assert!(
+            err(br#"{"values":[{"slug":"a""#).contains("EOF"),
+            "truncated"
+        );
+    }
+
     #[test]
     fn page_fields_are_read() {
         let p = parse_page(
