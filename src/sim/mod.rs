@@ -48,7 +48,7 @@ pub struct SimConfig {
     /// Cloud workspaces of equal size (the first ones from the data set, then numbered
     /// copies of the last); `None` keeps the data set's three, weighted.
     pub cloud_workspaces: Option<usize>,
-    /// From this `start` offset on, DC repository pages hold half of `limit` (as a server that
+    /// From this `start` offset on, DC pages (repositories, projects) hold half of `limit` (as a server that
     /// filters by permission after paging does), so `nextPageStart` stops being
     /// `start + limit`: pages still chain without gaps, but offsets are no longer linear.
     pub dc_short_pages_from: Option<usize>,
