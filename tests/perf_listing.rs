@@ -109,8 +109,14 @@ async fn dc_listing_is_complete_through_429s() {
     let expected = repos.len();
     assert!(expected > 2_000, "{expected}");
     assert_complete(&repos, expected);
-    // Pages of 1,000: three requests, each answered 429 once.
-    assert_eq!(sim.request_count(), 2 * expected.div_ceil(1_000));
+    // Pages of 1,000: three pages, each answered 429 once; the pages fetched ahead past the
+    // end (at most max_concurrency - 1) may be refused and retried too, never more.
+    let pages = expected.div_ceil(1_000);
+    let made = sim.request_count();
+    assert!(
+        made >= 2 * pages && made <= 2 * (pages + 7),
+        "{made} requests for {pages} pages"
+    );
     sim.shutdown().await;
 }
 

@@ -514,3 +514,40 @@ async fn unknown_paths_answer_in_the_product_envelope() {
     assert!(json(r).await["errors"][0]["message"].is_string());
     sim.shutdown().await;
 }
+
+/// Repository JSON is rendered once and reused: the cache must still tell callers (the https
+/// clone link names the caller) and `fields=` values apart.
+#[tokio::test]
+async fn cached_repositories_keep_each_callers_link_and_each_fields_value() {
+    let sim = sim_with(SimConfig::default()).await;
+    let path = "/repositories/acme-platform?pagelen=100";
+    let https = |v: &Value| -> String {
+        v["links"]["clone"]
+            .as_array()
+            .and_then(|c| c.iter().find(|l| l["name"] == "https"))
+            .and_then(|l| l["href"].as_str())
+            .expect("https clone link")
+            .to_string()
+    };
+    for _ in 0..2 {
+        let token = json(get(&sim, path, REPO_TOKEN).await).await;
+        let mine = token["values"].as_array().expect("values");
+        assert_eq!(mine.len(), 1, "a repository token sees its repository");
+        assert!(!https(&mine[0]).contains('@'), "{}", https(&mine[0]));
+        let full_name = mine[0]["full_name"].clone();
+        let alice = json(get(&sim, path, ALICE).await).await;
+        let same = alice["values"]
+            .as_array()
+            .and_then(|v| v.iter().find(|r| r["full_name"] == full_name))
+            .expect("alice sees it too");
+        assert!(https(same).contains("alice@"), "{}", https(same));
+    }
+    let trimmed =
+        json(get(&sim, &format!("{path}&fields=values.full_name,size"), ALICE).await).await;
+    let first = &trimmed["values"][0];
+    assert_eq!(first.as_object().map(|o| o.len()), Some(1), "{first}");
+    assert!(trimmed.get("size").is_some() && trimmed.get("pagelen").is_none());
+    let full = json(get(&sim, path, ALICE).await).await;
+    assert!(full["values"][0].get("links").is_some(), "untrimmed again");
+    sim.shutdown().await;
+}

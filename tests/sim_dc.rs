@@ -542,3 +542,47 @@ async fn projects_list_what_the_caller_can_reach() {
     assert_eq!(keys(&json(r).await), bob);
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn pages_served_again_are_identical_json() {
+    let sim = normal().await;
+    let body = |r: Response| async move {
+        assert_eq!(
+            r.headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("application/json")
+        );
+        r.text().await.expect("body")
+    };
+    let first = body(get(&sim, "/repos?start=10&limit=30", ALICE).await).await;
+    let again = body(get(&sim, "/repos?start=10&limit=30", ALICE).await).await;
+    assert_eq!(first, again);
+    let page: Value = serde_json::from_str(&first).expect("valid JSON");
+    assert_eq!(page["values"].as_array().map(Vec::len), Some(30));
+    assert_eq!(page["nextPageStart"], 40);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn short_pages_break_linear_offsets_but_chain_without_gaps() {
+    let (want, _) = all_repos(&normal().await, "limit=100", ALICE).await;
+    let sim = sim_with(SimConfig {
+        dc_short_pages_from: Some(200),
+        ..SimConfig::default()
+    })
+    .await;
+    let third = json(get(&sim, "/repos?start=200&limit=100", ALICE).await).await;
+    assert_eq!(third["limit"], 100);
+    assert_eq!(third["values"].as_array().map(Vec::len), Some(50));
+    assert_eq!(third["nextPageStart"], 250, "not start + limit");
+    let second = json(get(&sim, "/repos?start=100&limit=100", ALICE).await).await;
+    assert_eq!(second["nextPageStart"], 200, "linear before the offset");
+    let (got, _) = all_repos(&sim, "limit=100", ALICE).await;
+    let key = |v: &Value| format!("{}/{}", v["project"]["key"], v["slug"]);
+    assert_eq!(
+        got.iter().map(key).collect::<Vec<_>>(),
+        want.iter().map(key).collect::<Vec<_>>()
+    );
+    sim.shutdown().await;
+}

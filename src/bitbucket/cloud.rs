@@ -3,12 +3,14 @@
 
 use std::collections::HashSet;
 
+use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use super::Client;
 use super::http::{HttpError, JsonResponse};
+use super::loose::{Link, List, Loose, Obj, parse_body};
 use super::model::{Identity, Repo, RepoPage};
 use super::urls;
 use crate::sanitize::clean;
@@ -51,33 +53,141 @@ pub fn parse_page(body: &Value) -> CloudPage {
     }
 }
 
-/// Checks a repository page has the documented shape (see `server::page_shape_problem`).
-pub fn page_shape_problem(body: &Value) -> Option<String> {
-    let Some(values) = body.get("values").and_then(Value::as_array) else {
-        return Some("the page has no `values` array".into());
-    };
-    for key in ["size", "page", "pagelen"] {
-        if body.get(key).is_some_and(|v| !v.is_u64() && !v.is_null()) {
-            return Some(format!("`{key}` is not a number"));
-        }
-    }
-    if body
-        .get("next")
-        .is_some_and(|v| !v.is_string() && !v.is_null())
-    {
-        return Some("`next` is not a URL".into());
-    }
-    let unreadable = values.iter().filter(|v| map_repo(v).is_none()).count();
-    (unreadable > 0).then(|| format!("{unreadable} repository objects lack a readable full_name"))
+/// A repository page as sent, read leniently (see `loose`): strings borrowed from the body.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawPage<'a> {
+    #[serde(borrow)]
+    values: List<Obj<RawRepo<'a>>>,
+    #[serde(borrow)]
+    next: Loose<'a>,
+    #[serde(borrow)]
+    size: Loose<'a>,
+    #[serde(borrow)]
+    page: Loose<'a>,
+    #[serde(borrow)]
+    pagelen: Loose<'a>,
 }
 
-/// A repository page, fetched and checked.
-async fn get_repo_page(client: &Client, url: &str) -> Result<JsonResponse, HttpError> {
-    let resp = client.get(url, true, None).await?;
-    match page_shape_problem(&resp.body) {
-        Some(problem) => Err(super::http::bad_shape(url, problem)),
-        None => Ok(resp),
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawRepo<'a> {
+    #[serde(borrow)]
+    full_name: Loose<'a>,
+    #[serde(borrow)]
+    name: Loose<'a>,
+    #[serde(borrow)]
+    slug: Loose<'a>,
+    #[serde(borrow)]
+    is_private: Loose<'a>,
+    #[serde(borrow)]
+    updated_on: Loose<'a>,
+    #[serde(borrow)]
+    description: Loose<'a>,
+    #[serde(borrow)]
+    project: Obj<RawProject<'a>>,
+    #[serde(borrow)]
+    workspace: Obj<RawSlug<'a>>,
+    #[serde(borrow)]
+    mainbranch: Obj<RawProject<'a>>,
+    #[serde(borrow)]
+    links: Obj<RawLinks<'a>>,
+}
+
+/// `project` (key, name) and `mainbranch` (name).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawProject<'a> {
+    #[serde(borrow)]
+    key: Loose<'a>,
+    #[serde(borrow)]
+    name: Loose<'a>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawSlug<'a> {
+    #[serde(borrow)]
+    slug: Loose<'a>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawLinks<'a> {
+    #[serde(borrow)]
+    html: Obj<Link<'a>>,
+    #[serde(borrow)]
+    clone: List<Obj<Link<'a>>>,
+}
+
+/// One repository page, checked and mapped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepoPageRead {
+    pub repos: Vec<Repo>,
+    pub next: Option<String>,
+    pub size: Option<u64>,
+    pub pagelen: Option<u64>,
+}
+
+/// Reads a repository page straight from the body bytes, each repository mapped once. A page
+/// we cannot read is an error naming what is wrong, never a silently shorter list.
+pub fn read_repo_page(body: &[u8]) -> Result<RepoPageRead, String> {
+    check_page(parse_body::<RawPage>(body)?.0)
+}
+
+fn check_page(raw: Option<RawPage<'_>>) -> Result<RepoPageRead, String> {
+    let Some(raw) = raw else {
+        return Err("the page has no `values` array".into());
+    };
+    let Some(values) = raw.values.0.as_ref() else {
+        return Err("the page has no `values` array".into());
+    };
+    for (key, v) in [
+        ("size", &raw.size),
+        ("page", &raw.page),
+        ("pagelen", &raw.pagelen),
+    ] {
+        if !(v.is_missing() || v.as_u64().is_some()) {
+            return Err(format!("`{key}` is not a number"));
+        }
     }
+    if !(raw.next.is_missing() || raw.next.as_str().is_some()) {
+        return Err("`next` is not a URL".into());
+    }
+    let repos: Vec<Repo> = values
+        .iter()
+        .filter_map(|v| v.get().and_then(map_raw))
+        .collect();
+    let unreadable = values.len() - repos.len();
+    if unreadable > 0 {
+        return Err(format!(
+            "{unreadable} repository objects lack a readable full_name"
+        ));
+    }
+    Ok(RepoPageRead {
+        repos,
+        next: raw.next.as_str().map(str::to_string),
+        size: raw.size.as_u64(),
+        pagelen: raw.pagelen.as_u64(),
+    })
+}
+
+/// Checks a repository page has the documented shape (see `server::page_shape_problem`).
+pub fn page_shape_problem(body: &Value) -> Option<String> {
+    match Obj::<RawPage>::deserialize(body) {
+        Ok(raw) => check_page(raw.0).err(),
+        Err(e) => Some(e.to_string()),
+    }
+}
+
+/// A repository page, fetched and read from its bytes.
+async fn get_repo_page(client: &Client, url: &str) -> Result<RepoPageRead, HttpError> {
+    let resp = client
+        .inner()
+        .http
+        .get_bytes(url, &client.auth(), None)
+        .await?;
+    read_repo_page(&resp.body).map_err(|detail| resp.bad_json(detail))
 }
 
 /// Page numbers still to fetch after page 1, when the server told the size.
@@ -127,37 +237,46 @@ pub fn map_workspace(access: &Value) -> Option<Workspace> {
 
 /// A Cloud repository object into a `Repo`; `None` without `full_name`.
 pub fn map_repo(v: &Value) -> Option<Repo> {
-    let s =
-        |v: Option<&Value>, k: &str| v.and_then(|v| v.get(k)).and_then(Value::as_str).map(clean);
-    let full_name = s(Some(v), "full_name")?;
+    Obj::<RawRepo>::deserialize(v)
+        .ok()?
+        .0
+        .as_ref()
+        .and_then(map_raw)
+}
+
+fn map_raw(v: &RawRepo<'_>) -> Option<Repo> {
+    let full_name = v.full_name.text()?;
     let (ws_from_name, slug_from_name) = full_name.split_once('/').unwrap_or(("", &full_name));
-    let project = v.get("project");
-    let links = v.get("links");
+    let project = v.project.get();
+    let links = v.links.get();
     let mut repo = Repo {
-        name: s(Some(v), "name").unwrap_or_else(|| slug_from_name.to_string()),
-        slug: s(Some(v), "slug").unwrap_or_else(|| slug_from_name.to_string()),
-        project_key: s(project, "key"),
-        project_name: s(project, "name"),
-        workspace: s(v.get("workspace"), "slug")
+        name: v.name.text().unwrap_or_else(|| slug_from_name.to_string()),
+        slug: v.slug.text().unwrap_or_else(|| slug_from_name.to_string()),
+        project_key: project.and_then(|p| p.key.text()),
+        project_name: project.and_then(|p| p.name.text()),
+        workspace: v
+            .workspace
+            .get()
+            .and_then(|w| w.slug.text())
             .or_else(|| (!ws_from_name.is_empty()).then(|| ws_from_name.to_string())),
-        private: v.get("is_private").and_then(Value::as_bool).unwrap_or(true),
+        private: v.is_private.as_bool().unwrap_or(true),
         archived: false,
-        default_branch: s(v.get("mainbranch"), "name"),
+        default_branch: v.mainbranch.get().and_then(|b| b.name.text()),
         clone_https: None,
         clone_ssh: None,
-        updated_on: s(Some(v), "updated_on"),
-        description: s(Some(v), "description").filter(|d| !d.is_empty()),
-        web_url: s(links.and_then(|l| l.get("html")), "href"),
+        updated_on: v.updated_on.text(),
+        description: v.description.text().filter(|d| !d.is_empty()),
+        web_url: links.and_then(|l| l.html.get()).and_then(|h| h.href.text()),
         full_name,
     };
     for link in links
-        .and_then(|l| l.get("clone"))
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+        .map(|l| l.clone.items())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(Obj::get)
     {
-        let href = link.get("href").and_then(Value::as_str).map(clean);
-        match link.get("name").and_then(Value::as_str) {
+        let href = link.href.text();
+        match link.name.as_str() {
             // Cloud embeds the caller's name (`https://alice@bitbucket.org/...`): strip it.
             Some("https") => repo.clone_https = href.map(|h| super::http::strip_userinfo(&h)),
             Some("ssh") => repo.clone_ssh = href,
@@ -294,52 +413,30 @@ pub(crate) async fn list_all(
         let url = first_repo_page_url(client, &w.slug);
         firsts.spawn(async move { (i, url.clone(), get_repo_page(&c, &url).await) });
     }
-    let mut pages: Vec<Option<(String, CloudPage)>> = vec![None; spaces.len()];
+    let (itx, mut irx) = mpsc::unbounded_channel::<Result<Vec<Repo>, HttpError>>();
+    let mut rest = JoinSet::new();
+    let mut sizes: Vec<Option<u64>> = vec![None; spaces.len()];
+    let mut first_batches: Vec<Vec<Repo>> = vec![Vec::new(); spaces.len()];
     while let Some(joined) = firsts.join_next().await {
         let (i, url, result) = joined.map_err(|e| task_failed(client, &e))?;
-        pages[i] = Some((url, parse_page(&result?.body)));
+        let page = result?;
+        // The rest of this workspace starts now, not when every first page is in: with more
+        // workspaces than requests in flight, waiting would leave a round half empty.
+        spawn_rest(client, &url, &page, &itx, &mut rest)?;
+        sizes[i] = page.size;
+        first_batches[i] = page.repos;
     }
-    let total_hint = pages
+    let total_hint = sizes
         .iter()
-        .map(|p| p.as_ref().and_then(|(_, p)| p.size))
         // Saturating: sizes are server text and a plain sum overflows (a panic in debug).
         .try_fold(0u64, |acc, s| s.map(|s| acc.saturating_add(s)))
         .map(|n| usize::try_from(n).unwrap_or(usize::MAX));
 
     let mut seen: HashSet<String> = HashSet::new();
     let mut sent = 0usize;
-    let (itx, mut irx) = mpsc::unbounded_channel::<Result<Vec<Value>, HttpError>>();
-    let mut rest = JoinSet::new();
-    let mut first_batches = Vec::new();
-    for (url, page) in pages.into_iter().flatten() {
-        match (page.size, page.pagelen) {
-            (Some(size), Some(pagelen)) if pagelen > 0 => {
-                for n in remaining_pages(size, pagelen) {
-                    let c = client.clone();
-                    let itx = itx.clone();
-                    let page_url = urls::with_query(&url, "page", &n.to_string());
-                    rest.spawn(async move {
-                        let r = get_repo_page(&c, &page_url)
-                            .await
-                            .map(|r| parse_page(&r.body).values);
-                        let _ = itx.send(r);
-                    });
-                }
-            }
-            _ => {
-                if let Some(next) = page.next.clone() {
-                    let next = checked_next(client, &next)?;
-                    let c = client.clone();
-                    let itx = itx.clone();
-                    rest.spawn(async move { follow_next(c, next, itx).await });
-                }
-            }
-        }
-        first_batches.push(page.values);
-    }
     drop(itx);
-    for values in first_batches {
-        let repos = fresh(&values, &mut seen);
+    for batch in first_batches {
+        let repos = fresh(batch, &mut seen);
         sent += repos.len();
         if tx.send(RepoPage { repos, total_hint }).await.is_err() {
             return Ok(sent);
@@ -347,7 +444,7 @@ pub(crate) async fn list_all(
     }
     while let Some(result) = irx.recv().await {
         // Dropping the JoinSet on return aborts the other fetches.
-        let repos = fresh(&result?, &mut seen);
+        let repos = fresh(result?, &mut seen);
         sent += repos.len();
         if tx.send(RepoPage { repos, total_hint }).await.is_err() {
             return Ok(sent);
@@ -358,6 +455,39 @@ pub(crate) async fn list_all(
         joined.map_err(|e| task_failed(client, &e))?;
     }
     Ok(sent)
+}
+
+/// Fetches the rest of a workspace after its first page: by page number when the page told
+/// its `size`, else following `next` one page at a time.
+fn spawn_rest(
+    client: &Client,
+    url: &str,
+    page: &RepoPageRead,
+    itx: &mpsc::UnboundedSender<Result<Vec<Repo>, HttpError>>,
+    rest: &mut JoinSet<()>,
+) -> Result<(), HttpError> {
+    match (page.size, page.pagelen) {
+        (Some(size), Some(pagelen)) if pagelen > 0 => {
+            for n in remaining_pages(size, pagelen) {
+                let c = client.clone();
+                let itx = itx.clone();
+                let page_url = urls::with_query(url, "page", &n.to_string());
+                rest.spawn(async move {
+                    let r = get_repo_page(&c, &page_url).await.map(|p| p.repos);
+                    let _ = itx.send(r);
+                });
+            }
+        }
+        _ => {
+            if let Some(next) = page.next.as_deref() {
+                let next = checked_next(client, next)?;
+                let c = client.clone();
+                let itx = itx.clone();
+                rest.spawn(async move { follow_next(c, next, itx).await });
+            }
+        }
+    }
+    Ok(())
 }
 
 fn task_failed(client: &Client, e: &tokio::task::JoinError) -> HttpError {
@@ -371,14 +501,13 @@ fn task_failed(client: &Client, e: &tokio::task::JoinError) -> HttpError {
 async fn follow_next(
     client: Client,
     mut url: String,
-    itx: mpsc::UnboundedSender<Result<Vec<Value>, HttpError>>,
+    itx: mpsc::UnboundedSender<Result<Vec<Repo>, HttpError>>,
 ) {
     // A server whose `next` never ends must not keep us forever.
     for _ in 0..MAX_PAGES {
         match get_repo_page(&client, &url).await {
-            Ok(resp) => {
-                let page = parse_page(&resp.body);
-                if itx.send(Ok(page.values)).is_err() {
+            Ok(page) => {
+                if itx.send(Ok(page.repos)).is_err() {
                     return;
                 }
                 match page.next {
@@ -406,12 +535,9 @@ async fn follow_next(
 
 /// Repositories of `values` not sent before: page-number fetches can overlap when
 /// repositories are created while we list.
-fn fresh(values: &[Value], seen: &mut HashSet<String>) -> Vec<Repo> {
-    values
-        .iter()
-        .filter_map(map_repo)
-        .filter(|r| seen.insert(r.full_name.clone()))
-        .collect()
+fn fresh(mut repos: Vec<Repo>, seen: &mut HashSet<String>) -> Vec<Repo> {
+    repos.retain(|r| seen.insert(r.full_name.clone()));
+    repos
 }
 
 /// A repository access token reaches one repository: list just that one.
@@ -461,6 +587,26 @@ mod tests {
         assert!(page_shape_problem(&json!({"pagelen":100})).is_some());
         assert!(page_shape_problem(&json!({"values":[],"size":"12"})).is_some());
         assert!(page_shape_problem(&json!({"values":[{"full_name":3}]})).is_some());
+    }
+
+    #[test]
+    fn pages_are_read_from_bytes_with_the_same_rules() {
+        let body = br#"{"pagelen":100,"size":2,"page":1,"next":"https://x/2.0/r?page=2",
+            "values":[{"full_name":"acme/a\u001b","is_private":false,"links":{"html":{"href":"h"}}},
+                      {"full_name":"acme/b","name":3,"mainbranch":"main"}]}"#;
+        let p = read_repo_page(body).unwrap();
+        assert_eq!((p.size, p.pagelen), (Some(2), Some(100)));
+        assert_eq!(p.next.as_deref(), Some("https://x/2.0/r?page=2"));
+        assert_eq!(p.repos[0].full_name, "acme/a\u{241b}");
+        assert_eq!(p.repos[0].web_url.as_deref(), Some("h"));
+        assert!(!p.repos[0].private && p.repos[1].private);
+        assert_eq!(p.repos[1].name, "b");
+        assert_eq!(p.repos[1].default_branch, None);
+        let err = |b: &[u8]| read_repo_page(b).unwrap_err();
+        assert!(err(b" ").contains("no `values` array"));
+        assert!(err(br#"{"values":[],"size":"12"}"#).contains("`size`"));
+        assert!(err(br#"{"values":[],"next":5}"#).contains("`next`"));
+        assert!(err(br#"{"values":[{"full_name":["a"]}]}"#).starts_with("1 repository objects"));
     }
 
     #[test]
@@ -519,14 +665,14 @@ mod tests {
     #[test]
     fn duplicates_across_pages_are_dropped() {
         let mut seen = HashSet::new();
-        let a = fresh(
-            &[json!({"full_name":"w/a"}), json!({"full_name":"w/b"})],
-            &mut seen,
-        );
-        let b = fresh(
-            &[json!({"full_name":"w/b"}), json!({"full_name":"w/c"})],
-            &mut seen,
-        );
+        let repos = |names: &[&str]| -> Vec<Repo> {
+            names
+                .iter()
+                .filter_map(|n| map_repo(&json!({ "full_name": n })))
+                .collect()
+        };
+        let a = fresh(repos(&["w/a", "w/b"]), &mut seen);
+        let b = fresh(repos(&["w/b", "w/c"]), &mut seen);
         assert_eq!(a.len(), 2);
         assert_eq!(
             b.iter().map(|r| r.full_name.as_str()).collect::<Vec<_>>(),

@@ -176,6 +176,41 @@ pub struct JsonResponse {
     pub body: Value,
 }
 
+/// A 2xx answer before any JSON parsing; `host`/`path` name it in a parse error.
+#[derive(Debug, Clone)]
+pub struct BytesResponse {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub host: String,
+    pub path: String,
+    pub body: Vec<u8>,
+}
+
+impl BytesResponse {
+    /// A body that does not parse is `BadJson`; an empty one is `null` (204s, some DELETEs).
+    pub fn into_json(self) -> Result<JsonResponse, HttpError> {
+        let body: Value = if self.body.iter().all(u8::is_ascii_whitespace) {
+            Value::Null
+        } else {
+            serde_json::from_slice(&self.body).map_err(|e| self.bad_json(e.to_string()))?
+        };
+        Ok(JsonResponse {
+            status: self.status,
+            headers: self.headers,
+            body,
+        })
+    }
+
+    /// The error for a body that is JSON but not the documented shape (or not JSON at all).
+    pub fn bad_json(&self, detail: impl Into<String>) -> HttpError {
+        HttpError::BadJson {
+            host: self.host.clone(),
+            path: self.path.clone(),
+            detail: detail.into(),
+        }
+    }
+}
+
 /// Retry policy; small values in tests keep them fast.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
@@ -273,6 +308,18 @@ impl Http {
         auth: &Auth,
         progress: Option<&UnboundedSender<String>>,
     ) -> Result<JsonResponse, HttpError> {
+        self.get_bytes(url, auth, progress).await?.into_json()
+    }
+
+    /// GET a 2xx body as raw bytes, with everything `get_json` applies (retries, 429 pause,
+    /// no redirects, HTML detection, size cap) but no JSON parsing: large listing pages are
+    /// parsed by the caller straight into typed structs, without a `Value` tree in between.
+    pub async fn get_bytes(
+        &self,
+        url: &str,
+        auth: &Auth,
+        progress: Option<&UnboundedSender<String>>,
+    ) -> Result<BytesResponse, HttpError> {
         let parsed = url::Url::parse(url).map_err(|_| HttpError::BadUrl { url: quote(url) })?;
         let host = host_label(&parsed);
         let started = tokio::time::Instant::now();
@@ -322,7 +369,8 @@ impl Http {
         let parsed = url::Url::parse(url).map_err(|_| HttpError::BadUrl { url: quote(url) })?;
         let host = host_label(&parsed);
         self.once_with(method, &parsed, &host, auth, body.map(Payload::Json))
-            .await
+            .await?
+            .into_json()
     }
 
     /// POST a form (OAuth's token endpoint takes nothing else). Not retried, like `send_json`.
@@ -341,7 +389,8 @@ impl Http {
             auth,
             Some(Payload::Form(form)),
         )
-        .await
+        .await?
+        .into_json()
     }
 
     /// Sleeps while a 429 asked every request of this transport to hold back.
@@ -369,7 +418,7 @@ impl Http {
         url: &url::Url,
         host: &str,
         auth: &Auth,
-    ) -> Result<JsonResponse, HttpError> {
+    ) -> Result<BytesResponse, HttpError> {
         self.once_with(reqwest::Method::GET, url, host, auth, None)
             .await
     }
@@ -381,7 +430,7 @@ impl Http {
         host: &str,
         auth: &Auth,
         body: Option<Payload<'_>>,
-    ) -> Result<JsonResponse, HttpError> {
+    ) -> Result<BytesResponse, HttpError> {
         let path = url.path().to_string();
         // The semaphore is only closed on drop of every clone, which cannot happen while we hold one.
         let _permit = self.limit.acquire().await.ok();
@@ -422,7 +471,10 @@ impl Http {
                 path,
             });
         }
-        let mut buf: Vec<u8> = Vec::new();
+        // Sized once from Content-Length (already checked against the cap): a 1 MB listing
+        // page would otherwise be copied through a dozen reallocations.
+        let expected = resp.content_length().map_or(0, |n| n as usize);
+        let mut buf: Vec<u8> = Vec::with_capacity(expected.min(BODY_CAP));
         while let Some(chunk) = resp.chunk().await.map_err(|e| self.net_error(host, &e))? {
             if buf.len() + chunk.len() > BODY_CAP {
                 return Err(HttpError::TooLarge {
@@ -451,19 +503,12 @@ impl Http {
                 retry_after: parse_retry_after(&headers),
             });
         }
-        let body: Value = if buf.iter().all(u8::is_ascii_whitespace) {
-            Value::Null
-        } else {
-            serde_json::from_slice(&buf).map_err(|e| HttpError::BadJson {
-                host: host.into(),
-                path,
-                detail: e.to_string(),
-            })?
-        };
-        Ok(JsonResponse {
+        Ok(BytesResponse {
             status,
             headers,
-            body,
+            host: host.to_string(),
+            path,
+            body: buf,
         })
     }
 

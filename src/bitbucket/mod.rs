@@ -6,6 +6,7 @@ pub mod cloud;
 pub mod errors;
 pub mod explain;
 pub mod http;
+pub mod loose;
 pub mod model;
 pub mod oauth;
 pub mod server;

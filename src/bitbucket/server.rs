@@ -1,12 +1,16 @@
 //! Bitbucket Server / Data Center: version, identity, listing. Parsing is pure; the async
 //! functions only fetch.
 
+use std::collections::VecDeque;
+
 use reqwest::header::HeaderMap;
+use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::Client;
 use super::http::{HttpError, JsonResponse};
+use super::loose::{Link, List, Loose, Obj, parse_body};
 use super::model::{Identity, Repo, RepoPage};
 use super::urls;
 use crate::sanitize::clean;
@@ -90,58 +94,157 @@ pub fn parse_page(body: &Value) -> DcPage {
     }
 }
 
-/// Checks a repository page has the documented shape, so that a page we cannot read is an
-/// error rather than a silently shorter list.
-pub fn page_shape_problem(body: &Value) -> Option<String> {
-    let values = body.get("values").and_then(Value::as_array);
-    let Some(values) = values else {
-        return Some("the page has no `values` array".into());
+/// A repository page as sent, read leniently (see `loose`): strings borrowed from the body.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawPage<'a> {
+    #[serde(borrow)]
+    values: List<Obj<RawRepo<'a>>>,
+    #[serde(borrow, rename = "isLastPage")]
+    is_last_page: Loose<'a>,
+    #[serde(borrow, rename = "nextPageStart")]
+    next_page_start: Loose<'a>,
+    #[serde(borrow)]
+    limit: Loose<'a>,
+    #[serde(borrow)]
+    start: Loose<'a>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawRepo<'a> {
+    #[serde(borrow)]
+    slug: Loose<'a>,
+    #[serde(borrow)]
+    name: Loose<'a>,
+    #[serde(borrow)]
+    public: Loose<'a>,
+    #[serde(borrow)]
+    archived: Loose<'a>,
+    #[serde(borrow)]
+    description: Loose<'a>,
+    #[serde(borrow)]
+    project: Obj<RawProject<'a>>,
+    #[serde(borrow)]
+    links: Obj<RawLinks<'a>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawProject<'a> {
+    #[serde(borrow)]
+    key: Loose<'a>,
+    #[serde(borrow)]
+    name: Loose<'a>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawLinks<'a> {
+    #[serde(borrow)]
+    clone: List<Obj<Link<'a>>>,
+    #[serde(borrow, rename = "self")]
+    self_links: List<Obj<Link<'a>>>,
+}
+
+/// One page of `/rest/api/1.0/repos`, checked and mapped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepoPageRead {
+    pub repos: Vec<Repo>,
+    pub is_last: bool,
+    pub next_start: Option<u64>,
+    /// The `limit` the server applied (it caps what we ask for).
+    pub limit: Option<u64>,
+    /// The `start` the server says this page begins at.
+    pub start: Option<u64>,
+}
+
+/// Reads a repository page straight from the body bytes, each repository mapped once. A page
+/// we cannot read is an error naming what is wrong, never a silently shorter list.
+pub fn read_repo_page(body: &[u8]) -> Result<RepoPageRead, String> {
+    check_page(parse_body::<RawPage>(body)?.0)
+}
+
+fn check_page(raw: Option<RawPage<'_>>) -> Result<RepoPageRead, String> {
+    let Some(raw) = raw else {
+        return Err("the page has no `values` array".into());
     };
-    if body.get("isLastPage").is_some_and(|v| !v.is_boolean()) {
-        return Some("`isLastPage` is not a boolean".into());
+    let Some(values) = raw.values.0.as_ref() else {
+        return Err("the page has no `values` array".into());
+    };
+    if !matches!(raw.is_last_page, Loose::Absent | Loose::Bool(_)) {
+        return Err("`isLastPage` is not a boolean".into());
     }
-    if body
-        .get("nextPageStart")
-        .is_some_and(|v| !v.is_u64() && !v.is_null())
-    {
-        return Some("`nextPageStart` is not a number".into());
+    if !(raw.next_page_start.is_missing() || raw.next_page_start.as_u64().is_some()) {
+        return Err("`nextPageStart` is not a number".into());
     }
-    let unreadable = values.iter().filter(|v| map_repo(v).is_none()).count();
-    (unreadable > 0)
-        .then(|| format!("{unreadable} repository objects lack a readable slug or project key"))
+    let repos: Vec<Repo> = values
+        .iter()
+        .filter_map(|v| v.get().and_then(map_raw))
+        .collect();
+    let unreadable = values.len() - repos.len();
+    if unreadable > 0 {
+        return Err(format!(
+            "{unreadable} repository objects lack a readable slug or project key"
+        ));
+    }
+    Ok(RepoPageRead {
+        repos,
+        // A page that does not say is treated as last: looping on a guess is worse.
+        is_last: raw.is_last_page.as_bool().unwrap_or(true),
+        next_start: raw.next_page_start.as_u64(),
+        limit: raw.limit.as_u64(),
+        start: raw.start.as_u64(),
+    })
+}
+
+/// Checks a repository page has the documented shape, so that a page we cannot read is an
+/// error rather than a silently shorter list. The same rules as [`read_repo_page`].
+pub fn page_shape_problem(body: &Value) -> Option<String> {
+    match Obj::<RawPage>::deserialize(body) {
+        Ok(raw) => check_page(raw.0).err(),
+        Err(e) => Some(e.to_string()),
+    }
 }
 
 /// A DC repository object into a `Repo`; `None` without project key or slug.
 pub fn map_repo(v: &Value) -> Option<Repo> {
-    let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(clean);
-    let slug = s(v, "slug")?;
-    let project = v.get("project")?;
-    let key = s(project, "key")?;
+    Obj::<RawRepo>::deserialize(v)
+        .ok()?
+        .0
+        .as_ref()
+        .and_then(map_raw)
+}
+
+fn map_raw(v: &RawRepo<'_>) -> Option<Repo> {
+    let slug = v.slug.text()?;
+    let project = v.project.get()?;
+    let key = project.key.text()?;
     let mut repo = Repo {
         full_name: format!("{key}/{slug}"),
-        name: s(v, "name").unwrap_or_else(|| slug.clone()),
+        name: v.name.text().unwrap_or_else(|| slug.clone()),
         slug,
         project_key: Some(key),
-        project_name: s(project, "name"),
+        project_name: project.name.text(),
         workspace: None,
-        private: !v.get("public").and_then(Value::as_bool).unwrap_or(false),
-        archived: v.get("archived").and_then(Value::as_bool).unwrap_or(false),
+        private: !v.public.as_bool().unwrap_or(false),
+        archived: v.archived.as_bool().unwrap_or(false),
         default_branch: None,
         clone_https: None,
         clone_ssh: None,
         updated_on: None,
-        description: s(v, "description"),
+        description: v.description.text(),
         web_url: None,
     };
-    let links = v.get("links");
+    let links = v.links.get();
     for link in links
-        .and_then(|l| l.get("clone"))
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+        .map(|l| l.clone.items())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(Obj::get)
     {
-        let href = link.get("href").and_then(Value::as_str).map(clean);
-        match link.get("name").and_then(Value::as_str) {
+        let href = link.href.text();
+        match link.name.as_str() {
             // DC names its https clone link `http`.
             Some("http") | Some("https") => {
                 repo.clone_https = href.map(|h| super::http::strip_userinfo(&h))
@@ -151,12 +254,9 @@ pub fn map_repo(v: &Value) -> Option<Repo> {
         }
     }
     repo.web_url = links
-        .and_then(|l| l.get("self"))
-        .and_then(Value::as_array)
-        .and_then(|a| a.first())
-        .and_then(|s| s.get("href"))
-        .and_then(Value::as_str)
-        .map(clean);
+        .and_then(|l| l.self_links.items().first())
+        .and_then(Obj::get)
+        .and_then(|s| s.href.text());
     Some(repo)
 }
 
@@ -234,60 +334,186 @@ pub(crate) async fn webhooks(
         .await
 }
 
-/// Every repository the token can read, page by page, following `nextPageStart`.
+fn repos_url(client: &Client, start: u64) -> String {
+    rest(
+        client,
+        &["repos"],
+        &[
+            ("start", &start.to_string()),
+            ("limit", &PAGE_LIMIT.to_string()),
+        ],
+    )
+}
+
+/// One page of `/repos` from `start`, read straight from the body bytes.
+async fn fetch_repo_page(
+    client: &Client,
+    start: u64,
+    progress: Option<&mpsc::UnboundedSender<String>>,
+) -> Result<RepoPageRead, HttpError> {
+    let url = repos_url(client, start);
+    let resp = client
+        .inner()
+        .http
+        .get_bytes(&url, &client.auth(), progress)
+        .await?;
+    read_repo_page(&resp.body).map_err(|detail| resp.bad_json(detail))
+}
+
+/// The page stride when the page at `start` proves the offsets linear: the server applied
+/// `limit`, the page is full, and `nextPageStart` is `start + limit`. Only then can later
+/// pages be asked for before the previous ones answer.
+pub fn linear_stride(start: u64, page: &RepoPageRead) -> Option<u64> {
+    let limit = page.limit.filter(|&l| l > 0)?;
+    let full = u64::try_from(page.repos.len()).ok() == Some(limit);
+    let starts_here = page.start.is_none_or(|s| s == start);
+    (!page.is_last && full && starts_here && page.next_start == start.checked_add(limit))
+        .then_some(limit)
+}
+
+/// Where paging goes after the page at `start`: `None` when it was the last, else its
+/// `nextPageStart`, which must advance (a stuck one would loop forever).
+fn follow(client: &Client, start: u64, page: &RepoPageRead) -> Result<Option<u64>, HttpError> {
+    if page.is_last {
+        return Ok(None);
+    }
+    match page.next_start {
+        Some(next) if next > start => Ok(Some(next)),
+        other => Err(super::http::bad_shape(
+            &repos_url(client, start),
+            format!(
+                "the page at start={start} is not the last but its nextPageStart ({}) does not advance",
+                other
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "missing".into())
+            ),
+        )),
+    }
+}
+
+/// Sends a page on; `false` when nobody listens any more (the user went back).
+async fn deliver(tx: &mpsc::Sender<RepoPage>, repos: Vec<Repo>, sent: &mut usize) -> bool {
+    *sent += repos.len();
+    tx.send(RepoPage {
+        repos,
+        total_hint: None,
+    })
+    .await
+    .is_ok()
+}
+
+/// A page fetch running on its own task (pages parse in parallel); dropping it aborts it,
+/// so a cancelled or finished listing leaves nothing in flight.
+struct Fetch(tokio::task::JoinHandle<Result<RepoPageRead, HttpError>>);
+
+impl Drop for Fetch {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl Fetch {
+    fn spawn(
+        client: &Client,
+        start: u64,
+        progress: Option<&mpsc::UnboundedSender<String>>,
+    ) -> Fetch {
+        let client = client.clone();
+        let progress = progress.cloned();
+        Fetch(tokio::spawn(async move {
+            fetch_repo_page(&client, start, progress.as_ref()).await
+        }))
+    }
+
+    async fn page(mut self, client: &Client) -> Result<RepoPageRead, HttpError> {
+        (&mut self.0).await.map_err(|e| {
+            super::http::bad_shape(
+                &client.inner().api,
+                format!("a page fetch stopped unexpectedly ({e}); the list would be incomplete"),
+            )
+        })?
+    }
+}
+
+/// How a fetch-ahead run ended.
+enum Ahead {
+    /// The last page was delivered, or nobody listens any more.
+    Done,
+    /// A page broke the linear pattern; paging goes on one page at a time from this start.
+    Broken(u64),
+}
+
+/// Asks for the pages at `from`, `from + stride`, ... up to `max_concurrency` at once, and
+/// delivers them in order. Each page is checked before the next is delivered: as long as it
+/// is full and its `nextPageStart` is its start plus `stride`, the page fetched ahead at
+/// that offset is exactly what following `nextPageStart` would have fetched. At the last
+/// page the speculative fetches beyond it (at most `max_concurrency - 1`) are dropped.
+async fn fetch_ahead(
+    client: &Client,
+    tx: &mpsc::Sender<RepoPage>,
+    progress: Option<&mpsc::UnboundedSender<String>>,
+    from: u64,
+    stride: u64,
+    sent: &mut usize,
+) -> Result<Ahead, HttpError> {
+    let width = client.inner().options.max_concurrency.max(1);
+    let mut window: VecDeque<(u64, Fetch)> = VecDeque::with_capacity(width);
+    let mut to_ask = Some(from);
+    let mut expected = from;
+    loop {
+        while window.len() < width
+            && let Some(start) = to_ask
+        {
+            window.push_back((start, Fetch::spawn(client, start, progress)));
+            to_ask = start.checked_add(stride);
+        }
+        let Some((start, fetch)) = window.pop_front() else {
+            return Ok(Ahead::Broken(expected));
+        };
+        let page = fetch.page(client).await?;
+        let linear = linear_stride(start, &page) == Some(stride);
+        let after = follow(client, start, &page);
+        if !deliver(tx, page.repos, sent).await {
+            return Ok(Ahead::Done);
+        }
+        match after? {
+            None => return Ok(Ahead::Done),
+            Some(next) if linear => expected = next,
+            Some(next) => return Ok(Ahead::Broken(next)),
+        }
+    }
+}
+
+/// Every repository the token can read. The first page tells whether the offsets are linear;
+/// if so the following pages are fetched ahead concurrently, otherwise (or from the first
+/// page that breaks the pattern) `nextPageStart` is followed one page at a time.
 pub(crate) async fn list_all(
     client: &Client,
     tx: &mpsc::Sender<RepoPage>,
     progress: Option<&mpsc::UnboundedSender<String>>,
 ) -> Result<usize, HttpError> {
-    let mut start: u64 = 0;
     let mut sent = 0usize;
+    let mut start: u64 = 0;
+    let mut ahead = true;
     loop {
-        let url = rest(
-            client,
-            &["repos"],
-            &[
-                ("start", &start.to_string()),
-                ("limit", &PAGE_LIMIT.to_string()),
-            ],
-        );
-        let resp = client.get(&url, true, progress).await?;
-        if let Some(problem) = page_shape_problem(&resp.body) {
-            return Err(super::http::bad_shape(&url, problem));
-        }
-        let page = parse_page(&resp.body);
-        let repos: Vec<Repo> = page.values.iter().filter_map(map_repo).collect();
-        sent += repos.len();
-        if tx
-            .send(RepoPage {
-                repos,
-                total_hint: None,
-            })
-            .await
-            .is_err()
-        {
-            // Nobody listens any more (the user went back): stop quietly.
+        let page = fetch_repo_page(client, start, progress).await?;
+        let stride = linear_stride(start, &page).filter(|_| ahead);
+        let after = follow(client, start, &page);
+        if !deliver(tx, page.repos, &mut sent).await {
             return Ok(sent);
         }
-        if page.is_last {
+        let Some(next) = after? else {
             return Ok(sent);
-        }
-        match page.next_start {
-            Some(next) if next > start => start = next,
-            other => {
-                return Err(HttpError::BadJson {
-                    host: super::http::host_label(
-                        &url::Url::parse(&url)
-                            .map_err(|_| HttpError::BadUrl { url: url.clone() })?,
-                    ),
-                    path: "/rest/api/1.0/repos".into(),
-                    detail: format!(
-                        "the page at start={start} is not the last but its nextPageStart ({}) does not advance",
-                        other
-                            .map(|n| n.to_string())
-                            .unwrap_or_else(|| "missing".into())
-                    ),
-                });
+        };
+        start = next;
+        if let Some(stride) = stride {
+            match fetch_ahead(client, tx, progress, next, stride, &mut sent).await? {
+                Ahead::Done => return Ok(sent),
+                // Once broken, the offsets are not trusted again for this listing.
+                Ahead::Broken(from) => {
+                    start = from;
+                    ahead = false;
+                }
             }
         }
     }
@@ -354,6 +580,75 @@ mod tests {
         assert!(page_shape_problem(&json!({"values":[],"nextPageStart":"25"})).is_some());
         assert!(
             page_shape_problem(&json!({"values":[{"slug":7,"project":{"key":"K"}}]})).is_some()
+        );
+    }
+
+    fn page(n: usize, is_last: bool, start: Option<u64>, next: Option<u64>) -> RepoPageRead {
+        let repo = map_repo(&json!({"slug":"s","project":{"key":"K"}})).unwrap();
+        RepoPageRead {
+            repos: vec![repo; n],
+            is_last,
+            next_start: next,
+            limit: Some(100),
+            start,
+        }
+    }
+
+    #[test]
+    fn only_full_pages_that_advance_by_limit_are_linear() {
+        assert_eq!(
+            linear_stride(200, &page(100, false, Some(200), Some(300))),
+            Some(100)
+        );
+        assert_eq!(
+            linear_stride(200, &page(100, false, None, Some(300))),
+            Some(100)
+        );
+        // Short page, jump, last page, a start other than asked, no limit: not linear.
+        assert_eq!(
+            linear_stride(200, &page(99, false, Some(200), Some(299))),
+            None
+        );
+        assert_eq!(
+            linear_stride(200, &page(100, false, Some(200), Some(350))),
+            None
+        );
+        assert_eq!(linear_stride(200, &page(100, true, Some(200), None)), None);
+        assert_eq!(
+            linear_stride(200, &page(100, false, Some(0), Some(300))),
+            None
+        );
+        let mut no_limit = page(100, false, Some(200), Some(300));
+        no_limit.limit = None;
+        assert_eq!(linear_stride(200, &no_limit), None);
+        let mut huge = page(100, false, Some(u64::MAX - 1), Some(u64::MAX));
+        huge.limit = Some(100);
+        assert_eq!(linear_stride(u64::MAX - 1, &huge), None, "no overflow");
+    }
+
+    #[test]
+    fn pages_are_read_from_bytes_with_the_same_rules() {
+        let body = br#"{"size":1,"limit":25,"isLastPage":false,"start":0,"nextPageStart":1,
+            "values":[{"slug":"api","name":7,"public":"yes","project":{"key":"PRJ","name":["x"]},
+            "links":"none","extra":{"deep":[1,{"a":null}]}}]}"#;
+        let p = read_repo_page(body).unwrap();
+        assert_eq!(
+            (p.is_last, p.next_start, p.limit, p.start),
+            (false, Some(1), Some(25), Some(0))
+        );
+        let r = &p.repos[0];
+        // Wrong types in optional fields read as absent, as before.
+        assert_eq!((r.full_name.as_str(), r.name.as_str()), ("PRJ/api", "api"));
+        assert!(r.private && r.project_name.is_none() && r.clone_https.is_none());
+        let err = |b: &[u8]| read_repo_page(b).unwrap_err();
+        assert!(err(b"").contains("no `values` array"));
+        assert!(err(b"[1,2]").contains("no `values` array"));
+        assert!(err(br#"{"values":[],"isLastPage":null}"#).contains("isLastPage"));
+        assert!(err(br#"{"values":[],"nextPageStart":-1}"#).contains("nextPageStart"));
+        assert!(err(br#"{"values":[{"slug":"a"},3]}"#).starts_with("2 repository objects"));
+        assert!(
+            err(br#"{"values":[{"slug":"a""#).contains("EOF"),
+            "truncated"
         );
     }
 

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::auth::{CloudWho, ScopeKind, cloud_who, oauth_implies};
 use super::data::cloud_time;
 use super::hooks::HOOK_EVENTS;
-use super::reply::{cloud_error, cloud_scope_error, json_reply};
+use super::reply::{cloud_error, cloud_scope_error, json_reply, json_text_reply};
 use super::{Scenario, SimState};
 
 type St = State<Arc<SimState>>;
@@ -221,6 +221,26 @@ fn cloud_page(
     hostile: bool,
     render: impl Fn(usize) -> Value,
 ) -> Result<Value, Response> {
+    let (range, mut body) = cloud_envelope(state, uri, q, total, hostile)?;
+    let values: Vec<Value> = range.map(render).collect();
+    if hostile && state.config.scenario == Scenario::WrongTypes {
+        return Ok(json!({
+            "pagelen": "ten", "size": "many", "page": [1],
+            "values": values.iter().map(wrong_types).collect::<Vec<_>>()
+        }));
+    }
+    body["values"] = Value::Array(values);
+    Ok(body)
+}
+
+/// The page object with an empty `values`, and which items of the `total` go into it.
+fn cloud_envelope(
+    state: &SimState,
+    uri: &Uri,
+    q: &HashMap<String, String>,
+    total: usize,
+    hostile: bool,
+) -> Result<(std::ops::Range<usize>, Value), Response> {
     let pagelen: usize = match q.get("pagelen").map(|p| p.parse::<usize>()) {
         None => 10,
         Some(Ok(n)) if n >= 1 => n.min(100),
@@ -243,18 +263,10 @@ fn cloud_page(
     };
     let start = (page - 1).saturating_mul(pagelen).min(total);
     let end = start.saturating_add(pagelen).min(total);
-    let values: Vec<Value> = (start..end).map(render).collect();
-    let mut body = json!({"pagelen": pagelen, "values": values});
-    let scenario = state.config.scenario;
-    if hostile && scenario == Scenario::EndlessPaging {
+    let mut body = json!({"pagelen": pagelen, "values": []});
+    if hostile && state.config.scenario == Scenario::EndlessPaging {
         body["next"] = json!(page_url(state, uri, 2));
-        return Ok(body);
-    }
-    if hostile && scenario == Scenario::WrongTypes {
-        return Ok(json!({
-            "pagelen": "ten", "size": "many", "page": [1],
-            "values": body["values"].as_array().map(|v| v.iter().map(wrong_types).collect::<Vec<_>>())
-        }));
+        return Ok((start..end, body));
     }
     if end < total {
         body["next"] = json!(page_url(state, uri, page + 1));
@@ -266,7 +278,7 @@ fn cloud_page(
             body["previous"] = json!(page_url(state, uri, page - 1));
         }
     }
-    Ok(body)
+    Ok((start..end, body))
 }
 
 fn wrong_types(v: &Value) -> Value {
@@ -417,19 +429,41 @@ async fn repositories(
         return decorate(&who, cloud_error(StatusCode::BAD_REQUEST, &message));
     }
     let caller = caller_name(&who);
-    let page = cloud_page(&state, &uri, &q, matching.len(), true, |i| {
-        repo_json(&state, matching[i], caller)
-    });
-    match page {
-        Ok(body) => {
-            let body = match q.get("fields") {
-                Some(fields) => super::query::apply_fields(body, fields),
-                None => body,
-            };
-            decorate(&who, json_reply(StatusCode::OK, body))
-        }
-        Err(r) => decorate(&who, r),
+    let fields = q.get("fields").map(String::as_str);
+    let with_fields = |body: Value| match fields {
+        Some(fields) => super::query::apply_fields(body, fields),
+        None => body,
+    };
+    if state.config.scenario == Scenario::WrongTypes {
+        // The wrong-types rewrite works on the `Value` of each repository.
+        let page = cloud_page(&state, &uri, &q, matching.len(), true, |i| {
+            repo_json(&state, matching[i], caller)
+        });
+        return match page {
+            Ok(body) => decorate(&who, json_reply(StatusCode::OK, with_fields(body))),
+            Err(r) => decorate(&who, r),
+        };
     }
+    let (range, body) = match cloud_envelope(&state, &uri, &q, matching.len(), true) {
+        Ok(page) => page,
+        Err(r) => return decorate(&who, r),
+    };
+    let body = with_fields(body);
+    // Fields apply to each repository on its own, so a repository's filtered text is the
+    // same on every page: render it once per caller and `fields=`.
+    let fragments = state.render.cloud(caller, fields);
+    let items = range.map(|i| {
+        let index = matching[i];
+        fragments.get(index, || {
+            let one = with_fields(json!({ "values": [repo_json(&state, index, caller)] }));
+            one.get("values")
+                .and_then(|v| v.get(0))
+                .cloned()
+                .unwrap_or(Value::Null)
+        })
+    });
+    let text = super::render::splice_values(&body, items);
+    decorate(&who, json_text_reply(StatusCode::OK, text))
 }
 
 /// Resolves `{ws}/{slug}` for the caller: 404 for unknown or invisible ones, as Bitbucket

@@ -11,7 +11,10 @@ use axum::routing::get;
 use serde_json::{Value, json};
 
 use super::auth::{DcPerm, DcWho, dc_who};
-use super::reply::{dc_bad_credentials, dc_error, dc_not_permitted, json_reply, with_user};
+use super::render::splice_values;
+use super::reply::{
+    dc_bad_credentials, dc_error, dc_not_permitted, json_reply, json_text_reply, with_user,
+};
 use super::{Scenario, SimState};
 
 type St = State<Arc<SimState>>;
@@ -211,8 +214,56 @@ fn list_repos(
         .filter(|&i| project.is_none_or(|p| state.data.dc_repos[i].project == p))
         .filter(|&i| filter.keeps(state, &who, i))
         .collect();
-    let body = page(state, q, &matching, true, |i| repo_json(state, i));
-    with_user(json_reply(StatusCode::OK, body), who.username())
+    let reply = if state.config.scenario == Scenario::WrongTypes {
+        // The wrong-types rewrite works on the `Value` of each repository.
+        json_reply(
+            StatusCode::OK,
+            page(state, q, &matching, true, |i| repo_json(state, i)),
+        )
+    } else {
+        let (window, slice) = window(state, q, &matching);
+        let body = envelope(state, &window, slice.len(), true, Vec::new());
+        let fragments = &state.render.dc;
+        let items = slice
+            .iter()
+            .map(|&i| fragments.get(i, || repo_json(state, i)));
+        json_text_reply(StatusCode::OK, splice_values(&body, items))
+    };
+    with_user(reply, who.username())
+}
+
+/// Which items one DC page holds: `start`/`limit` from the query, `limit` capped.
+struct Window {
+    start: usize,
+    limit: usize,
+    end: usize,
+    last: bool,
+}
+
+fn window<'a>(
+    state: &SimState,
+    q: &HashMap<String, String>,
+    items: &'a [usize],
+) -> (Window, &'a [usize]) {
+    let start: usize = q.get("start").and_then(|s| s.parse().ok()).unwrap_or(0);
+    let asked: usize = q.get("limit").and_then(|s| s.parse().ok()).unwrap_or(25);
+    let limit = asked.clamp(1, state.config.dc_limit_cap.max(1));
+    let take = match state.config.dc_short_pages_from {
+        Some(from) if start >= from => (limit / 2).max(1),
+        _ => limit,
+    };
+    let end = (start.saturating_add(take)).min(items.len());
+    let slice = items.get(start.min(items.len())..end).unwrap_or(&[]);
+    let last = end >= items.len();
+    (
+        Window {
+            start,
+            limit,
+            end,
+            last,
+        },
+        slice,
+    )
 }
 
 /// A DC page of `items`: `start`/`limit` from the query, `limit` capped and echoed back.
@@ -224,13 +275,21 @@ fn page(
     hostile: bool,
     render: impl Fn(usize) -> Value,
 ) -> Value {
-    let start: usize = q.get("start").and_then(|s| s.parse().ok()).unwrap_or(0);
-    let asked: usize = q.get("limit").and_then(|s| s.parse().ok()).unwrap_or(25);
-    let limit = asked.clamp(1, state.config.dc_limit_cap.max(1));
-    let end = (start.saturating_add(limit)).min(items.len());
-    let slice = items.get(start.min(items.len())..end).unwrap_or(&[]);
+    let (window, slice) = window(state, q, items);
     let values: Vec<Value> = slice.iter().map(|&i| render(i)).collect();
-    let last = end >= items.len();
+    envelope(state, &window, values.len(), hostile, values)
+}
+
+/// The page object around `values` (`count` of them; the text path passes none and splices
+/// the rendered repositories in later). `limit` is echoed back as applied.
+fn envelope(
+    state: &SimState,
+    w: &Window,
+    count: usize,
+    hostile: bool,
+    values: Vec<Value>,
+) -> Value {
+    let (start, limit, end) = (w.start, w.limit, w.end);
     let scenario = if hostile {
         state.config.scenario
     } else {
@@ -238,18 +297,18 @@ fn page(
     };
     match scenario {
         Scenario::EndlessPaging => json!({
-            "size": values.len(), "limit": limit, "isLastPage": false, "start": start,
+            "size": count, "limit": limit, "isLastPage": false, "start": start,
             "nextPageStart": start, "values": values
         }),
         Scenario::WrongTypes => json!({
-            "size": values.len().to_string(), "limit": "lots", "isLastPage": "no", "start": {},
+            "size": count.to_string(), "limit": "lots", "isLastPage": "no", "start": {},
             "values": values.iter().map(wrong_types).collect::<Vec<_>>()
         }),
-        _ if last => {
-            json!({"size": values.len(), "limit": limit, "isLastPage": true, "start": start, "values": values})
+        _ if w.last => {
+            json!({"size": count, "limit": limit, "isLastPage": true, "start": start, "values": values})
         }
         _ => json!({
-            "size": values.len(), "limit": limit, "isLastPage": false, "start": start,
+            "size": count, "limit": limit, "isLastPage": false, "start": start,
             "nextPageStart": end, "values": values
         }),
     }

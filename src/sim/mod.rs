@@ -15,6 +15,7 @@ mod faults;
 mod hooks;
 mod oauth;
 mod query;
+mod render;
 mod reply;
 
 use std::net::SocketAddr;
@@ -47,6 +48,10 @@ pub struct SimConfig {
     /// Cloud workspaces of equal size (the first ones from the data set, then numbered
     /// copies of the last); `None` keeps the data set's three, weighted.
     pub cloud_workspaces: Option<usize>,
+    /// From this `start` offset on, DC pages (repositories, projects) hold half of `limit` (as a server that
+    /// filters by permission after paging does), so `nextPageStart` stops being
+    /// `start + limit`: pages still chain without gaps, but offsets are no longer linear.
+    pub dc_short_pages_from: Option<usize>,
 }
 
 impl Default for SimConfig {
@@ -60,6 +65,7 @@ impl Default for SimConfig {
             cloud_omit_size: false,
             oauth_expires_in: 7200,
             cloud_workspaces: None,
+            dc_short_pages_from: None,
         }
     }
 }
@@ -114,6 +120,8 @@ pub(crate) struct SimState {
     pub fault_hits: Mutex<std::collections::HashMap<String, u32>>,
     pub oauth: Mutex<oauth::OAuthStore>,
     pub hooks: Mutex<hooks::HookStore>,
+    /// Repository JSON rendered once, reused by every page that lists it.
+    pub render: render::RenderCache,
 }
 
 impl SimState {
@@ -197,7 +205,9 @@ pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
     })?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
     let addr = listener.local_addr()?;
+    let render = render::RenderCache::new(data.dc_repos.len(), data.cloud_repos.len());
     let state = Arc::new(SimState {
+        render,
         config,
         base_url: format!("http://{addr}"),
         data,

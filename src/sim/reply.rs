@@ -14,6 +14,19 @@ pub(crate) fn json_reply(status: StatusCode, body: Value) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
+/// A JSON answer whose text is already rendered (listing pages built from cached fragments).
+pub(crate) fn json_text_reply(status: StatusCode, text: String) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        text,
+    )
+        .into_response()
+}
+
 pub(crate) fn cloud_error(status: StatusCode, message: &str) -> Response {
     json_reply(
         status,
