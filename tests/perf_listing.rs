@@ -193,6 +193,11 @@ async fn a_429_holds_back_every_other_request_of_the_client() {
             .expect("every request succeeds in the end");
         assert_eq!(resp.status, 200);
     }
+    assert!(
+        http.concurrency() < 8,
+        "after a 429 the client keeps fewer requests in flight ({})",
+        http.concurrency()
+    );
     let log = log.lock().expect("log lock");
     let limited_at = log[0].1;
     assert_eq!(log.len(), 5, "a retried once, b c d once each: {log:?}");

@@ -7,7 +7,9 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
-use tokio::sync::{Semaphore, mpsc::UnboundedSender};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::throttle::Throttle;
 
 use super::errors::{ErrorBody, parse_error_bytes, quote};
 
@@ -222,7 +224,8 @@ pub struct RetryPolicy {
 #[derive(Clone)]
 pub struct Http {
     client: reqwest::Client,
-    limit: Arc<Semaphore>,
+    /// In-flight requests: up to the configured concurrency, fewer after a 429.
+    limit: Arc<Throttle>,
     /// Set by a 429: until then no clone of this transport starts a GET, so a rate-limited
     /// listing stops sending (nothing new in flight) instead of each page tripping the
     /// limit in turn.
@@ -269,6 +272,11 @@ pub fn load_ca_file(path: &str) -> Result<Vec<reqwest::Certificate>, SetupError>
 }
 
 impl Http {
+    /// Requests this transport allows in flight now (fewer than configured after a 429).
+    pub fn concurrency(&self) -> usize {
+        self.limit.width()
+    }
+
     pub fn new(
         timeout: Duration,
         connect_timeout: Duration,
@@ -294,7 +302,7 @@ impl Http {
             .map_err(|e| SetupError::Client(e.to_string()))?;
         Ok(Http {
             client,
-            limit: Arc::new(Semaphore::new(max_concurrency.max(1))),
+            limit: Arc::new(Throttle::new(max_concurrency)),
             pause_until: Arc::new(std::sync::Mutex::new(None)),
             retry,
             proxy: proxy_from_env(),
@@ -328,7 +336,10 @@ impl Http {
             self.wait_out_pause().await;
             let result = self.once(&parsed, &host, auth).await;
             let err = match result {
-                Ok(r) => return Ok(r),
+                Ok(r) => {
+                    self.limit.widen();
+                    return Ok(r);
+                }
                 Err(e) => e,
             };
             let Some(retry_after) = err.retry_hint() else {
@@ -347,6 +358,7 @@ impl Http {
             }
             if err.status() == Some(429) {
                 self.pause_for(wait);
+                self.limit.narrow();
             }
             attempt += 1;
             if let Some(tx) = progress {
@@ -432,8 +444,7 @@ impl Http {
         body: Option<Payload<'_>>,
     ) -> Result<BytesResponse, HttpError> {
         let path = url.path().to_string();
-        // The semaphore is only closed on drop of every clone, which cannot happen while we hold one.
-        let _permit = self.limit.acquire().await.ok();
+        let _slot = self.limit.acquire().await;
         let mut req = self
             .client
             .request(method, url.clone())

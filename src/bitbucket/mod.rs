@@ -10,6 +10,7 @@ pub mod loose;
 pub mod model;
 pub mod oauth;
 pub mod server;
+pub mod throttle;
 pub mod urls;
 pub mod webhooks;
 
