@@ -425,3 +425,64 @@ async fn wizard_refuses_without_a_terminal() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("bbconnect connect"));
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn repos_prints_sanitised_lines_json_fields_and_filters_with_the_fuzzy_matcher() {
+    let sim = sim_with(Scenario::Normal).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = sim.server_url();
+    let out = run(&sim, dir.path(), &dc_user_connect(&url), Some("test-token-alice")).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    let out = run(&sim, dir.path(), &["repos", "dc", "--json"], None).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let all: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON array");
+    let all = all.as_array().expect("an array of repositories");
+    assert!(all.len() > 10, "{}", all.len());
+    for r in all {
+        for field in ["full_name", "name", "project", "clone_https", "clone_ssh"] {
+            assert!(r[field].is_string(), "{field} in {r}");
+        }
+        assert!(r["private"].is_boolean(), "{r}");
+        assert!(r.get("workspace").is_some(), "{r}");
+    }
+
+    // Text: one repository per line, and no server text reaches the terminal raw (the
+    // dataset holds a repository named with escape sequences).
+    let out = run(&sim, dir.path(), &["repos", "dc"], None).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let lines = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(lines.lines().count(), all.len());
+    assert!(
+        !lines.chars().any(|c| c.is_control() && c != '\n' && c != '\t'),
+        "control characters printed"
+    );
+
+    // A fuzzy query (letters with gaps) that no substring test would match.
+    let target = all
+        .iter()
+        .filter_map(|r| r["full_name"].as_str())
+        .find(|n| n.len() > 8 && n.is_ascii() && !n.chars().any(char::is_control))
+        .expect("a plain repository name");
+    let slug = target.rsplit('/').next().unwrap_or(target).to_lowercase();
+    let query: String = slug.chars().step_by(2).take(4).collect();
+    assert!(!target.to_lowercase().contains(&query), "{query} in {target}");
+    let out = run(
+        &sim,
+        dir.path(),
+        &["repos", "dc", "--json", "--filter", &query],
+        None,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = found
+        .as_array()
+        .expect("an array")
+        .iter()
+        .filter_map(|r| r["full_name"].as_str())
+        .collect();
+    assert!(names.contains(&target), "{query:?} finds {target}: {names:?}");
+    assert!(names.len() < all.len(), "the filter filters");
+    sim.shutdown().await;
+}
