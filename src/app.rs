@@ -54,6 +54,14 @@ async fn event_loop(
     spinner_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut signals = Signals::new()?;
     let mut dirty = true;
+    if let Ok(size) = terminal.size() {
+        wizard::update(
+            &mut wizard,
+            Msg::Viewport {
+                list_rows: ui::list_rows(size.height),
+            },
+        );
+    }
 
     loop {
         if dirty {
@@ -65,7 +73,7 @@ async fn event_loop(
             biased;
             maybe_event = events.next() => match maybe_event {
                 Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => keys::map(&wizard, key),
-                Some(Ok(Event::Resize(_, _))) => { dirty = true; None }
+                Some(Ok(Event::Resize(_, rows))) => Some(Msg::Viewport { list_rows: ui::list_rows(rows) }),
                 Some(Ok(_)) => None,
                 Some(Err(e)) => return Err(e),
                 None => Some(Msg::Quit),

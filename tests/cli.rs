@@ -431,7 +431,13 @@ async fn repos_prints_sanitised_lines_json_fields_and_filters_with_the_fuzzy_mat
     let sim = sim_with(Scenario::Normal).await;
     let dir = tempfile::tempdir().unwrap();
     let url = sim.server_url();
-    let out = run(&sim, dir.path(), &dc_user_connect(&url), Some("test-token-alice")).await;
+    let out = run(
+        &sim,
+        dir.path(),
+        &dc_user_connect(&url),
+        Some("test-token-alice"),
+    )
+    .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 
     let out = run(&sim, dir.path(), &["repos", "dc", "--json"], None).await;
@@ -454,7 +460,9 @@ async fn repos_prints_sanitised_lines_json_fields_and_filters_with_the_fuzzy_mat
     let lines = String::from_utf8_lossy(&out.stdout).to_string();
     assert_eq!(lines.lines().count(), all.len());
     assert!(
-        !lines.chars().any(|c| c.is_control() && c != '\n' && c != '\t'),
+        !lines
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t'),
         "control characters printed"
     );
 
@@ -466,7 +474,10 @@ async fn repos_prints_sanitised_lines_json_fields_and_filters_with_the_fuzzy_mat
         .expect("a plain repository name");
     let slug = target.rsplit('/').next().unwrap_or(target).to_lowercase();
     let query: String = slug.chars().step_by(2).take(4).collect();
-    assert!(!target.to_lowercase().contains(&query), "{query} in {target}");
+    assert!(
+        !target.to_lowercase().contains(&query),
+        "{query} in {target}"
+    );
     let out = run(
         &sim,
         dir.path(),
@@ -482,7 +493,10 @@ async fn repos_prints_sanitised_lines_json_fields_and_filters_with_the_fuzzy_mat
         .iter()
         .filter_map(|r| r["full_name"].as_str())
         .collect();
-    assert!(names.contains(&target), "{query:?} finds {target}: {names:?}");
+    assert!(
+        names.contains(&target),
+        "{query:?} finds {target}: {names:?}"
+    );
     assert!(names.len() < all.len(), "the filter filters");
     sim.shutdown().await;
 }

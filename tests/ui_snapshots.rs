@@ -941,3 +941,41 @@ fn repos_none_visible() {
     assert!(s.contains("Enter: save the"), "{s}");
     insta::assert_snapshot!(s);
 }
+
+#[test]
+fn page_keys_move_by_the_rows_the_list_shows() {
+    let (mut w, id) = in_repos();
+    let many: Vec<Repo> = (0..100)
+        .map(|i| repo("acme", &format!("svc-{i:03}"), "2026-01-01T00:00:00Z"))
+        .collect();
+    update(
+        &mut w,
+        Msg::ReposPage {
+            id,
+            page: RepoPage {
+                repos: many,
+                total_hint: None,
+            },
+        },
+    );
+    for (width, height) in [(80u16, 24u16), (120, 40)] {
+        let rows = ui::list_rows(height);
+        update(&mut w, Msg::Viewport { list_rows: rows });
+        update(&mut w, Msg::Home);
+        let s = text(&buffer(&w, width, height));
+        let shown = s.lines().filter(|l| l.contains("svc-")).count();
+        assert_eq!(
+            shown, rows,
+            "list_rows matches the drawn list at {width}x{height}"
+        );
+        update(&mut w, Msg::PageDown);
+        assert_eq!(w.repos.cursor, rows, "PgDn moves one screenful");
+        let s = text(&buffer(&w, width, height));
+        assert!(
+            s.contains(&format!("▸ svc-{rows:03}")),
+            "the next page starts with the cursor on top\n{s}"
+        );
+        update(&mut w, Msg::PageUp);
+        assert_eq!(w.repos.cursor, 0);
+    }
+}

@@ -8,6 +8,7 @@ mod form;
 mod oauth;
 mod provider;
 mod repos;
+pub use repos::list_rows;
 pub mod theme;
 mod webhook;
 mod widgets;

@@ -14,6 +14,12 @@ use crate::wizard::Wizard;
 use crate::wizard::repo_row::PackedRepo;
 use crate::wizard::repos::{LoadState, RepoList, highlights};
 
+/// Rows of repositories on a terminal `height` rows tall: the screen's header and footer,
+/// the filter and status lines and the list's borders take six.
+pub fn list_rows(height: u16) -> usize {
+    usize::from(height.saturating_sub(6)).max(1)
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     let list = &w.repos;
     let [top, main] = Layout::vertical([Constraint::Length(2), Constraint::Min(3)]).areas(area);

@@ -259,6 +259,10 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             w.repos.work_slice();
             return Vec::new();
         }
+        Msg::Viewport { list_rows } => {
+            w.repos.page_rows = list_rows.max(1);
+            return Vec::new();
+        }
         Msg::CheckProgress { id, note } => {
             if let CheckState::Running { id: current, notes } = &mut w.check
                 && *current == id
@@ -654,8 +658,8 @@ fn repos_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             Msg::Confirm | Msg::Back => list.filter_focused = false,
             Msg::Up => list.move_by(-1),
             Msg::Down => list.move_by(1),
-            Msg::PageUp => list.move_by(-(PAGE as isize)),
-            Msg::PageDown => list.move_by(PAGE as isize),
+            Msg::PageUp => list.move_by(-(list.page_rows as isize)),
+            Msg::PageDown => list.move_by(list.page_rows as isize),
             _ => {}
         }
         return Vec::new();
@@ -663,8 +667,8 @@ fn repos_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Up => list.move_by(-1),
         Msg::Down => list.move_by(1),
-        Msg::PageUp => list.move_by(-(PAGE as isize)),
-        Msg::PageDown => list.move_by(PAGE as isize),
+        Msg::PageUp => list.move_by(-(list.page_rows as isize)),
+        Msg::PageDown => list.move_by(list.page_rows as isize),
         Msg::Home => list.home(),
         Msg::End => list.end(),
         Msg::FocusFilter => list.filter_focused = true,

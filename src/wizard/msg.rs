@@ -90,6 +90,10 @@ pub enum Msg {
     },
     /// Animation tick for spinners (the app sends it only while something is in flight).
     Tick,
+    /// The terminal's size changed: rows the repository list shows (PgUp/PgDn move a page).
+    Viewport {
+        list_rows: usize,
+    },
     /// One slice of the repository filter in progress (the app sends it while
     /// `Wizard::has_work` says so, after any pending key).
     Work,

@@ -1,6 +1,6 @@
 //! One repository of the list, packed for 100,000 of them: every text in one allocation.
 //!
-//! A `Repo` holds up to thirteen `String`s: as many allocations and 24 bytes of header each.
+//! A `Repo` holds up to twelve `String`s: as many allocations and 24 bytes of header each.
 //! A list row keeps the texts in one `Box<str>` with end offsets, and the searchable fields
 //! come first, so the filter's haystack is a slice of that text rather than a second copy.
 

@@ -16,7 +16,7 @@ use super::msg::{EditKey, RequestId};
 use super::repo_row::{PackedRepo, cmp_names, cmp_recent};
 use crate::bitbucket::model::{Problem, Repo};
 
-/// Rows moved by PgUp/PgDn: the wizard does not know the screen height.
+/// Rows moved by PgUp/PgDn until the app reports the list's height (`Msg::Viewport`).
 pub const PAGE: usize = 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +73,8 @@ pub struct RepoList {
     chars: Vec<char>,
     /// Rows scored per slice at most (`SLICE_ROWS`; tests make it small).
     pub slice_rows: usize,
+    /// Rows the list shows on screen: what PgUp/PgDn move.
+    pub page_rows: usize,
     /// Time a slice may take at most: the app sets `SLICE_TIME`; without it (tests, the
     /// headless face) slices are counted in rows only, so results do not depend on the clock.
     pub slice_time: Option<Duration>,
@@ -139,6 +141,7 @@ impl Default for RepoList {
             matcher: Matcher::new(Config::DEFAULT),
             chars: Vec::new(),
             slice_rows: SLICE_ROWS,
+            page_rows: PAGE,
             slice_time: None,
         }
     }
