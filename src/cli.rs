@@ -59,6 +59,10 @@ pub enum Command {
         filter: Option<String>,
         #[arg(long)]
         json: bool,
+        /// Requests in flight at once while listing (fewer after a 429).
+        #[arg(long, env = CONCURRENCY_ENV, default_value_t = DEFAULT_CONCURRENCY,
+              value_parser = clap::value_parser!(u16).range(1..=MAX_CONCURRENCY))]
+        concurrency: u16,
     },
     /// Remove a saved connection and its secret.
     Remove {
@@ -175,6 +179,31 @@ impl From<Problem> for Failure {
             message: format!("{}\n  fix: {}", p.what, p.fix),
             code: p.class.exit_code(),
         }
+    }
+}
+
+/// Requests a listing keeps in flight: the default, and a ceiling that stays polite
+/// to a shared server.
+pub const CONCURRENCY_ENV: &str = "BBCONNECT_CONCURRENCY";
+pub const DEFAULT_CONCURRENCY: u16 = 8;
+pub const MAX_CONCURRENCY: i64 = 32;
+
+/// `BBCONNECT_CONCURRENCY` for the wizard (the `repos` command reads it through clap).
+pub fn concurrency_from_env() -> Result<usize, Failure> {
+    let Some(raw) = env_value(CONCURRENCY_ENV) else {
+        return Ok(usize::from(DEFAULT_CONCURRENCY));
+    };
+    match raw.trim().parse::<i64>() {
+        Ok(n) if (1..=MAX_CONCURRENCY).contains(&n) => Ok(n as usize),
+        _ => Err(usage(
+            format!(
+                "{CONCURRENCY_ENV} is {:?}, not a number of requests.",
+                clean(&raw)
+            ),
+            format!(
+                "set it to a number from 1 to {MAX_CONCURRENCY}, or unset it for {DEFAULT_CONCURRENCY}."
+            ),
+        )),
     }
 }
 
@@ -807,9 +836,13 @@ pub async fn repos(
     name: &str,
     filter: Option<&str>,
     as_json: bool,
+    concurrency: usize,
 ) -> Result<(), Failure> {
     let (conn, creds) = credentials_of(store, name)?;
-    let options = ClientOptions::default();
+    let options = ClientOptions {
+        max_concurrency: concurrency,
+        ..ClientOptions::default()
+    };
     let creds = fresh_credentials(store, conn, creds, &options).await?;
     let client = Client::new(creds, endpoints, options)?;
     let mut repos = client.list_all_repos().await?;

@@ -59,8 +59,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Connect(args)) => cli::connect(args, &open_store()?, &endpoints).await,
         Some(Command::List { json }) => cli::list(&open_store()?, json),
         Some(Command::Check { names, json }) => cli::check(&open_store()?, &endpoints, names, json).await,
-        Some(Command::Repos { name, filter, json }) => {
-            cli::repos(&open_store()?, &endpoints, &name, filter.as_deref(), json).await
+        Some(Command::Repos { name, filter, json, concurrency }) => {
+            cli::repos(&open_store()?, &endpoints, &name, filter.as_deref(), json, usize::from(concurrency)).await
         }
         Some(Command::Remove { name, delete_webhook }) => cli::remove(&open_store()?, &endpoints, &name, delete_webhook).await,
     }
@@ -143,7 +143,14 @@ async fn interactive(
     };
     let (reply_tx, reply_rx) = mpsc::unbounded_channel();
     let handle = worker::spawn(
-        WorkerContext::new(endpoints, Arc::new(store), ClientOptions::default()),
+        WorkerContext::new(
+            endpoints,
+            Arc::new(store),
+            ClientOptions {
+                max_concurrency: cli::concurrency_from_env()?,
+                ..ClientOptions::default()
+            },
+        ),
         reply_tx,
     );
     let outcome = app::run(Wizard::new(config), handle, reply_rx).await.map_err(|e| Failure {

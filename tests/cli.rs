@@ -500,3 +500,56 @@ async fn repos_prints_sanitised_lines_json_fields_and_filters_with_the_fuzzy_mat
     assert!(names.len() < all.len(), "the filter filters");
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn repos_concurrency_is_configurable_and_checked() {
+    let sim = sim_with(Scenario::Normal).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = sim.server_url();
+    let out = run(
+        &sim,
+        dir.path(),
+        &dc_user_connect(&url),
+        Some("test-token-alice"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    let out = run(&sim, dir.path(), &["repos", "dc", "--json"], None).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let all: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    // One at a time gives the same repositories.
+    let out = run(
+        &sim,
+        dir.path(),
+        &["repos", "dc", "--json", "--concurrency", "1"],
+        None,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let one: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(one, all);
+
+    for bad in ["0", "33", "many"] {
+        let out = run(
+            &sim,
+            dir.path(),
+            &["repos", "dc", "--concurrency", bad],
+            None,
+        )
+        .await;
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "--concurrency {bad}: {}",
+            text(&out)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("concurrency"),
+            "{}",
+            text(&out)
+        );
+    }
+    sim.shutdown().await;
+}

@@ -20,6 +20,10 @@ struct Session {
 
 impl Session {
     fn start(args: &[&str], config_dir: &std::path::Path) -> Session {
+        Session::start_with(args, config_dir, &[])
+    }
+
+    fn start_with(args: &[&str], config_dir: &std::path::Path, env: &[(&str, &str)]) -> Session {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -34,6 +38,9 @@ impl Session {
         cmd.env("BBCONNECT_CONFIG_DIR", config_dir);
         cmd.env("BBCONNECT_SECRET_STORE", "file");
         cmd.env_remove("RUST_LOG");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pty.slave.spawn_command(cmd).expect("bbconnect starts");
         drop(pty.slave);
         let mut reader = pty.master.try_clone_reader().expect("pty reader");
@@ -234,4 +241,18 @@ fn quit_key_restores_the_terminal_from_the_form() {
     let code = s.wait_exit();
     assert_eq!(code, 0);
     assert!(s.raw_text().contains(LEAVE_ALT_SCREEN));
+}
+
+#[test]
+fn a_bad_concurrency_setting_is_refused_before_the_screen_is_taken() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Session::start_with(&["demo"], dir.path(), &[("BBCONNECT_CONCURRENCY", "lots")]);
+    assert_eq!(s.wait_exit(), 2);
+    let raw = s.raw_text();
+    assert!(raw.contains("BBCONNECT_CONCURRENCY"), "{raw}");
+    assert!(raw.contains("from 1 to 32"), "{raw}");
+    assert!(
+        !raw.contains("\x1b[?1049h"),
+        "the alternate screen was never entered"
+    );
 }
