@@ -10,7 +10,7 @@ use tokio::task::JoinSet;
 
 use super::Client;
 use super::http::{HttpError, JsonResponse};
-use super::loose::{Link, List, Loose, Obj, parse_body};
+use super::loose::{KeyName, Link, List, Loose, Obj, parse_body};
 use super::model::{Identity, Repo, RepoPage};
 use super::urls;
 use crate::sanitize::clean;
@@ -85,23 +85,13 @@ struct RawRepo<'a> {
     #[serde(borrow)]
     description: Loose<'a>,
     #[serde(borrow)]
-    project: Obj<RawProject<'a>>,
+    project: Obj<KeyName<'a>>,
     #[serde(borrow)]
     workspace: Obj<RawSlug<'a>>,
     #[serde(borrow)]
-    mainbranch: Obj<RawProject<'a>>,
+    mainbranch: Obj<KeyName<'a>>,
     #[serde(borrow)]
     links: Obj<RawLinks<'a>>,
-}
-
-/// `project` (key, name) and `mainbranch` (name).
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct RawProject<'a> {
-    #[serde(borrow)]
-    key: Loose<'a>,
-    #[serde(borrow)]
-    name: Loose<'a>,
 }
 
 #[derive(Debug, Default, Deserialize)]

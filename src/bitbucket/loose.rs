@@ -267,6 +267,17 @@ pub struct Link<'a> {
     pub name: Loose<'a>,
 }
 
+/// `{"key": ..., "name": ...}`: a project in both products, and Cloud's `mainbranch` (name
+/// only).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct KeyName<'a> {
+    #[serde(borrow)]
+    pub key: Loose<'a>,
+    #[serde(borrow)]
+    pub name: Loose<'a>,
+}
+
 /// Parses a whole page body as `T` (an object); an empty body reads as `None`, like the
 /// `null` the JSON layer made of it.
 pub fn parse_body<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<Obj<T>, String> {
