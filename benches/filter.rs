@@ -3,7 +3,9 @@
 //!
 //! `cargo bench --bench filter`. The app handles a keystroke in one loop turn
 //! (`RepoList::edit_filter`, which scores the first slice) and finishes the filter in later
-//! turns (`RepoList::work_slice`, one `Msg::Work` each) while keys still come first. Printed:
+//! turns (`RepoList::work_slice`, one `Msg::Work` each, sized by a `SliceBudget` learnt from
+//! the measured turns) while keys still come first. The bench drives the list the same way.
+//! Printed:
 //! - p99 of every loop turn spent on filtering (keystroke turns and slice turns): how long
 //!   the loop is held, the target;
 //! - p99 from a keystroke to its complete result (all slices, no drawing in between): how
@@ -16,7 +18,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use bbconnect::wizard::msg::EditKey;
-use bbconnect::wizard::repos::{RepoList, SLICE_TIME};
+use bbconnect::wizard::repos::{RepoList, SliceBudget};
 use criterion::{Criterion, criterion_group};
 
 /// Loaded as the wizard does: pages of 100 merged in as they arrive.
@@ -83,8 +85,8 @@ fn ms(d: Duration) -> f64 {
 /// Every keystroke of typing each query, correcting it and clearing it, timed one by one.
 fn p99_report(rows: usize, rounds: usize) {
     let mut list = loaded(rows);
-    // As the app runs it: slices of at most `SLICE_TIME`.
-    list.slice_time = Some(SLICE_TIME);
+    // As the app runs it: slices sized from the measured time of earlier slices.
+    let mut budget = SliceBudget::default();
     let queries = [
         "payments",
         "core-api",
@@ -99,13 +101,18 @@ fn p99_report(rows: usize, rounds: usize) {
     let mut slices_max = 0;
     let mut key = |list: &mut RepoList, key: EditKey| {
         let t = Instant::now();
+        list.slice_rows = budget.rows();
         list.edit_filter(key);
         turns.push(t.elapsed());
         let mut slices = 1;
         while list.filtering() {
+            let rows = budget.rows();
             let s = Instant::now();
+            list.slice_rows = rows;
             list.work_slice();
-            turns.push(s.elapsed());
+            let took = s.elapsed();
+            turns.push(took);
+            budget.observe(rows, took, !list.filtering());
             slices += 1;
         }
         complete.push(t.elapsed());

@@ -2,7 +2,7 @@
 //! worker replies, signals and a render tick. State changes only in `wizard::update`.
 
 use std::io;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures::StreamExt;
@@ -12,6 +12,7 @@ use crate::bitbucket::model::SavedInfo;
 use crate::keys;
 use crate::ui;
 use crate::wizard::msg::{Effect, Msg};
+use crate::wizard::repos::SliceBudget;
 use crate::wizard::{self, Wizard};
 use crate::worker::WorkerHandle;
 
@@ -45,8 +46,10 @@ async fn event_loop(
     worker: WorkerHandle,
     mut replies: mpsc::UnboundedReceiver<Msg>,
 ) -> io::Result<Outcome> {
-    // Filtering 100,000 repositories is cut into slices of this much time, keys in between.
-    wizard.repos.slice_time = Some(wizard::repos::SLICE_TIME);
+    // Filtering 100,000 repositories is cut into slices of about SLICE_TIME, keys in
+    // between; the budget learns from the slices' measured time (the wizard has no clock).
+    let mut budget = SliceBudget::default();
+    wizard.repos.slice_rows = budget.rows();
     let mut events = EventStream::new();
     let mut frame_tick = tokio::time::interval(FRAME);
     frame_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -82,10 +85,13 @@ async fn event_loop(
             _ = spinner_tick.tick(), if wizard.busy() => Some(Msg::Tick),
             _ = frame_tick.tick() => None,
             _ = signals.recv() => Some(Msg::Quit),
-            () = std::future::ready(()), if wizard.has_work() => Some(Msg::Work),
+            () = std::future::ready(()), if wizard.has_work() => Some(Msg::Work { rows: budget.rows() }),
         };
         let Some(msg) = msg else { continue };
-        let slice = matches!(msg, Msg::Work);
+        let slice = match msg {
+            Msg::Work { rows } => Some((rows, Instant::now())),
+            _ => None,
+        };
         for effect in wizard::update(&mut wizard, msg) {
             if let Effect::Quit = effect {
                 worker.shutdown();
@@ -93,8 +99,11 @@ async fn event_loop(
                 worker.send(effect);
             }
         }
+        if let Some((rows, started)) = slice {
+            budget.observe(rows, started.elapsed(), !wizard.has_work());
+        }
         // A filter slice changes the screen only when it completes the result.
-        dirty |= !slice || !wizard.has_work();
+        dirty |= slice.is_none() || !wizard.has_work();
         if wizard.should_quit() {
             worker.shutdown();
             return Ok(match wizard.outcome() {

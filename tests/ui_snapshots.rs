@@ -427,7 +427,7 @@ fn repos_filter_in_progress_keeps_the_previous_rows_and_says_so() {
         "the unfiltered rows until the result is complete"
     );
     while w.has_work() {
-        update(&mut w, Msg::Work);
+        update(&mut w, Msg::Work { rows: 3 });
     }
     let s = screen(&w);
     assert!(!s.contains("filtering…") && s.contains("2 shown"), "{s}");

@@ -255,7 +255,9 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             w.spinner = w.spinner.wrapping_add(1);
             return Vec::new();
         }
-        Msg::Work => {
+        Msg::Work { rows } => {
+            // The next keystroke's first slice uses the same size.
+            w.repos.slice_rows = rows.max(1);
             w.repos.work_slice();
             return Vec::new();
         }

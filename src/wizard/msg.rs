@@ -94,9 +94,11 @@ pub enum Msg {
     Viewport {
         list_rows: usize,
     },
-    /// One slice of the repository filter in progress (the app sends it while
-    /// `Wizard::has_work` says so, after any pending key).
-    Work,
+    /// One slice of `rows` rows of the repository filter in progress (the app sends it
+    /// while `Wizard::has_work` says so, after any pending key, sized by `SliceBudget`).
+    Work {
+        rows: usize,
+    },
 }
 
 /// Text-editing keys, without any terminal types.

@@ -5,7 +5,7 @@
 //! and a new query is scored a slice at a time so that typing never waits for the whole list.
 
 use std::cmp::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
@@ -71,13 +71,12 @@ pub struct RepoList {
     matcher: Matcher,
     /// Scratch for haystacks that are not ASCII (nucleo matches those as `char`s).
     chars: Vec<char>,
-    /// Rows scored per slice at most (`SLICE_ROWS`; tests make it small).
+    /// Rows scored per slice. The app sizes it from measured turns (`SliceBudget`, sent with
+    /// `Msg::Work`) so that a slice takes about `SLICE_TIME`; the wizard itself never reads
+    /// the clock. Tests make it small.
     pub slice_rows: usize,
     /// Rows the list shows on screen: what PgUp/PgDn move.
     pub page_rows: usize,
-    /// Time a slice may take at most: the app sets `SLICE_TIME`; without it (tests, the
-    /// headless face) slices are counted in rows only, so results do not depend on the clock.
-    pub slice_time: Option<Duration>,
 }
 
 /// Filtering for a new query, done in slices so that no keystroke holds the loop for more
@@ -100,12 +99,51 @@ const NO_MATCH: u32 = u32::MAX;
 
 /// Rows scored per slice of filtering at most.
 pub const SLICE_ROWS: usize = 20_000;
-/// Time per slice in the app. Scoring costs 0.05 to 0.5 µs a row, so a slice of 100,000 rows
-/// could take 50 ms; the loop must answer the next key within 5 ms (issue 4), and a frame
-/// may still have to be drawn in the same turn.
+/// Rows per slice at least, however slow the turns measured.
+pub const MIN_SLICE_ROWS: usize = 256;
+/// Time a slice may take in the app before the budget shrinks. Scoring costs 0.05 to 0.5 µs
+/// a row, so a slice of 100,000 rows could take 50 ms; the loop must answer the next key
+/// within 5 ms (issue 4), and a frame may still have to be drawn in the same turn.
 pub const SLICE_TIME: Duration = Duration::from_millis(2);
-/// Rows scored between two looks at the clock.
-const CLOCK_EVERY: usize = 256;
+
+/// How many rows a slice may score, learnt from how long slices took. Pure: the caller
+/// (the app, or a bench mirroring it) measures the time and reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SliceBudget {
+    rows: usize,
+}
+
+/// The app's slice at most: about 1 ms at 0.5 µs a row, the slow end of scoring (a
+/// two-letter query over long haystacks). Not more, even when cheap one-letter queries
+/// taught the budget that more would fit: the next query may cost ten times as much a row.
+pub const APP_SLICE_ROWS: usize = 2_048;
+
+impl Default for SliceBudget {
+    fn default() -> Self {
+        SliceBudget {
+            rows: APP_SLICE_ROWS,
+        }
+    }
+}
+
+impl SliceBudget {
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// A slice of `rows` took `took`. A slice that used its whole budget tells the cost of a
+    /// row; one that finished early only matters when it was still too slow.
+    pub fn observe(&mut self, rows: usize, took: Duration, finished: bool) {
+        let took_ns = took.as_nanos().max(1);
+        if finished && took <= SLICE_TIME {
+            return;
+        }
+        let fitting = (rows as u128 * SLICE_TIME.as_nanos() / took_ns) as usize;
+        // Halfway towards what would have fitted: one preempted turn does not collapse it.
+        let next = (self.rows + fitting) / 2;
+        self.rows = next.clamp(MIN_SLICE_ROWS, APP_SLICE_ROWS);
+    }
+}
 
 impl std::fmt::Debug for RepoList {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -142,7 +180,6 @@ impl Default for RepoList {
             chars: Vec::new(),
             slice_rows: SLICE_ROWS,
             page_rows: PAGE,
-            slice_time: None,
         }
     }
 }
@@ -442,26 +479,18 @@ impl RepoList {
         let Some(job) = &mut self.job else {
             return true;
         };
-        let started = self.slice_time.map(|t| (Instant::now(), t));
         let end = job.next.saturating_add(budget).min(job.candidates.len());
-        while job.next < end {
-            let chunk = (job.next + CLOCK_EVERY).min(end);
-            for &i in &job.candidates[job.next..chunk] {
-                if let Some(s) = score(
-                    &job.pattern,
-                    &self.rows[i as usize],
-                    &mut self.matcher,
-                    &mut self.chars,
-                ) {
-                    job.hits.push((s, i));
-                }
-            }
-            job.next = chunk;
-            if started.is_some_and(|(at, limit)| at.elapsed() >= limit) {
-                break;
+        for &i in &job.candidates[job.next..end] {
+            if let Some(s) = score(
+                &job.pattern,
+                &self.rows[i as usize],
+                &mut self.matcher,
+                &mut self.chars,
+            ) {
+                job.hits.push((s, i));
             }
         }
-        let end = job.next;
+        job.next = end;
         if end < job.candidates.len() {
             return false;
         }
@@ -822,6 +851,28 @@ mod tests {
     }
 
     #[test]
+    fn slice_budget_learns_the_rows_that_fit_the_slice_time() {
+        let mut b = SliceBudget::default();
+        let start = b.rows();
+        // A full slice took twice the target: halfway towards half as many rows.
+        b.observe(start, SLICE_TIME * 2, false);
+        assert_eq!(b.rows(), (start + start / 2) / 2);
+        // Fast full slices grow it back, up to the ceiling.
+        for _ in 0..30 {
+            b.observe(b.rows(), SLICE_TIME / 10, false);
+        }
+        assert_eq!(b.rows(), APP_SLICE_ROWS);
+        // A slice that finished early and in time says nothing about the cost of a row.
+        b.observe(10, Duration::from_micros(1), true);
+        assert_eq!(b.rows(), APP_SLICE_ROWS);
+        // A very slow one shrinks it, never below the floor.
+        for _ in 0..30 {
+            b.observe(b.rows(), Duration::from_secs(1), true);
+        }
+        assert_eq!(b.rows(), MIN_SLICE_ROWS);
+    }
+
+    #[test]
     fn insert_sorted_keeps_order_and_puts_new_after_equals() {
         let mut v = vec![10, 20, 20, 30];
         insert_sorted(&mut v, &[5, 20, 25, 40], |a, b| (a / 10).cmp(&(b / 10)));
@@ -983,6 +1034,7 @@ mod tests {
 #[cfg(test)]
 mod perf {
     use super::*;
+    use std::time::Instant;
 
     /// Timing probe for 100,000 rows: `cargo test --release --lib perf -- --ignored --nocapture`.
     #[test]

@@ -452,14 +452,14 @@ fn a_long_filter_runs_in_work_slices_while_keys_still_apply() {
     assert_eq!(w.repos.visible.len(), 5, "the previous result meanwhile");
     update(&mut w, Msg::Down);
     assert_eq!(w.repos.cursor, 1, "keys are not held up by the filter");
-    update(&mut w, Msg::Work);
+    update(&mut w, Msg::Work { rows: 2 });
     assert!(w.has_work());
-    update(&mut w, Msg::Work);
+    update(&mut w, Msg::Work { rows: 2 });
     assert!(!w.has_work());
     assert_eq!(w.repos.visible.len(), 2);
     assert_eq!(w.repos.cursor, 0, "the new result starts at its best match");
     assert!(
-        update(&mut w, Msg::Work).is_empty(),
+        update(&mut w, Msg::Work { rows: 2 }).is_empty(),
         "no work left is a no-op"
     );
 }
