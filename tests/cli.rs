@@ -426,8 +426,8 @@ async fn wizard_refuses_without_a_terminal() {
     sim.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn repos_prints_sanitised_lines_json_fields_and_filters_with_the_fuzzy_matcher() {
+/// A simulator with the Data Center connection `dc` saved, and what `repos dc --json` printed.
+async fn saved_dc_with_repos() -> (SimHandle, tempfile::TempDir, serde_json::Value) {
     let sim = sim_with(Scenario::Normal).await;
     let dir = tempfile::tempdir().unwrap();
     let url = sim.server_url();
@@ -439,10 +439,15 @@ async fn repos_prints_sanitised_lines_json_fields_and_filters_with_the_fuzzy_mat
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-
     let out = run(&sim, dir.path(), &["repos", "dc", "--json"], None).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let all: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON array");
+    let all = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    (sim, dir, all)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn repos_prints_sanitised_lines_json_fields_and_filters_with_the_fuzzy_matcher() {
+    let (sim, dir, all) = saved_dc_with_repos().await;
     let all = all.as_array().expect("an array of repositories");
     assert!(all.len() > 10, "{}", all.len());
     for r in all {
@@ -503,21 +508,7 @@ async fn repos_prints_sanitised_lines_json_fields_and_filters_with_the_fuzzy_mat
 
 #[tokio::test(flavor = "multi_thread")]
 async fn repos_concurrency_is_configurable_and_checked() {
-    let sim = sim_with(Scenario::Normal).await;
-    let dir = tempfile::tempdir().unwrap();
-    let url = sim.server_url();
-    let out = run(
-        &sim,
-        dir.path(),
-        &dc_user_connect(&url),
-        Some("test-token-alice"),
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-
-    let out = run(&sim, dir.path(), &["repos", "dc", "--json"], None).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let all: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (sim, dir, all) = saved_dc_with_repos().await;
 
     // One at a time gives the same repositories.
     let out = run(
