@@ -198,7 +198,7 @@ pub fn pattern(query: &str) -> Pattern {
 /// Character positions of `text` matched by `query`, for highlighting (empty when the query
 /// does not match this text on its own).
 pub fn highlights(query: &str, text: &str, matcher: &mut Matcher) -> Vec<usize> {
-    if query.trim().is_empty() {
+    if blank(query) {
         return Vec::new();
     }
     let pat = pattern(query);
@@ -296,6 +296,13 @@ impl RepoList {
         }
     }
 
+    fn order_mut(&mut self, sort: SortOrder) -> &mut Vec<u32> {
+        match sort {
+            SortOrder::Name => &mut self.by_name,
+            SortOrder::RecentlyUpdated => &mut self.by_recent,
+        }
+    }
+
     fn cmp_rows(&self, sort: SortOrder, a: u32, b: u32) -> Ordering {
         let (a, b) = (a as usize, b as usize);
         let (ra, rb) = (&self.rows[a], &self.rows[b]);
@@ -329,15 +336,10 @@ impl RepoList {
         for sort in [SortOrder::Name, SortOrder::RecentlyUpdated] {
             let mut page = fresh.clone();
             page.sort_by(|&a, &b| self.cmp_rows(sort, a, b));
-            let mut order = std::mem::take(match sort {
-                SortOrder::Name => &mut self.by_name,
-                SortOrder::RecentlyUpdated => &mut self.by_recent,
-            });
+            // Out of `self` while inserting: the comparisons read the rows and keys.
+            let mut order = std::mem::take(self.order_mut(sort));
             insert_sorted(&mut order, &page, |a, b| self.cmp_rows(sort, a, b));
-            match sort {
-                SortOrder::Name => self.by_name = order,
-                SortOrder::RecentlyUpdated => self.by_recent = order,
-            }
+            *self.order_mut(sort) = order;
         }
         self.scores.resize(self.rows.len(), NO_MATCH);
         match &mut self.job {
@@ -360,26 +362,19 @@ impl RepoList {
             for &i in rows {
                 self.scores[i as usize] = 0;
             }
-            let order = match self.sort {
-                SortOrder::Name => &self.by_name,
-                SortOrder::RecentlyUpdated => &self.by_recent,
-            };
-            self.visible.clone_from(order);
+            self.visible = self.order_vec(self.sort).clone();
             self.reselect(selected);
             return;
         }
-        let pattern = (!blank(&self.applied_query)).then(|| pattern(&self.applied_query));
+        let pattern = pattern(&self.applied_query);
         let mut hits = Vec::with_capacity(rows.len());
         for &i in rows {
-            let s = match &pattern {
-                None => Some(0),
-                Some(p) => score(
-                    p,
-                    &self.rows[i as usize],
-                    &mut self.matcher,
-                    &mut self.chars,
-                ),
-            };
+            let s = score(
+                &pattern,
+                &self.rows[i as usize],
+                &mut self.matcher,
+                &mut self.chars,
+            );
             self.scores[i as usize] = s.unwrap_or(NO_MATCH);
             if s.is_some() {
                 hits.push(i);
