@@ -49,7 +49,6 @@ async fn event_loop(
     // Filtering 100,000 repositories is cut into slices of about SLICE_TIME, keys in
     // between; the budget learns from the slices' measured time (the wizard has no clock).
     let mut budget = SliceBudget::default();
-    wizard.repos.slice_rows = budget.rows();
     let mut events = EventStream::new();
     let mut frame_tick = tokio::time::interval(FRAME);
     frame_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -65,6 +64,14 @@ async fn event_loop(
             },
         );
     }
+    // With no filter in progress this only sets the slice size, so that the first
+    // keystroke's slice is already the app's size (state changes only through `update`).
+    wizard::update(
+        &mut wizard,
+        Msg::Work {
+            rows: budget.rows(),
+        },
+    );
 
     loop {
         if dirty {
