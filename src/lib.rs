@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod bitbucket;
+pub mod child;
 pub mod cli;
 pub mod crash;
 pub mod engine;

@@ -1,0 +1,92 @@
+//! Every process bbconnect starts (the browser, git) is built here, so that none of them
+//! inherits a secret from our environment. A browser helper or a git hook is someone else's
+//! code: `BBCONNECT_TOKEN` in its environment would be a secret handed to whatever it runs.
+
+use std::ffi::OsStr;
+use std::process::{Command, Stdio};
+
+/// The variables that carry secrets into bbconnect by convention. Any other `BBCONNECT_*`
+/// variable whose name says it holds a secret is removed too (see [`is_secret_var`]).
+pub const SECRET_VARS: &[&str] = &["BBCONNECT_TOKEN", "BBCONNECT_OAUTH_SECRET"];
+
+/// Whether a variable of our own namespace carries a secret. Settings such as
+/// `BBCONNECT_CONFIG_DIR` stay: a child git calls `bbconnect git-credential`, which needs them.
+pub fn is_secret_var(name: &OsStr) -> bool {
+    let Some(name) = name.to_str() else {
+        return false;
+    };
+    let upper = name.to_ascii_uppercase();
+    if SECRET_VARS.iter().any(|v| *v == upper) {
+        return true;
+    }
+    upper.starts_with("BBCONNECT_")
+        && ["TOKEN", "SECRET", "PASSWORD", "PASS"]
+            .iter()
+            .any(|w| upper.contains(w))
+}
+
+/// Removes from `cmd`'s environment every secret variable of ours, and the extra names given
+/// (for instance the variable `--webhook-secret-env` named).
+pub fn scrub(cmd: &mut Command, extra: &[&str]) {
+    for (name, _) in std::env::vars_os() {
+        if is_secret_var(&name) || extra.iter().any(|e| OsStr::new(e) == name) {
+            cmd.env_remove(&name);
+        }
+    }
+}
+
+/// A command for `program` whose environment holds none of our secrets.
+pub fn command(program: impl AsRef<OsStr>) -> Command {
+    let mut cmd = Command::new(program);
+    scrub(&mut cmd, &[]);
+    cmd
+}
+
+/// The same for tokio.
+pub fn tokio_command(program: impl AsRef<OsStr>) -> tokio::process::Command {
+    tokio::process::Command::from(command(program))
+}
+
+/// Opens `url` in the system browser with a scrubbed environment. `Ok` only when an opener
+/// ran and said it succeeded; the error says what was tried, for a face to tell the user.
+pub fn open_url(url: &str) -> Result<(), String> {
+    let mut last = String::from("no way to open a browser is known on this system");
+    for mut cmd in open::commands(url) {
+        scrub(&mut cmd, &[]);
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let program = cmd.get_program().to_string_lossy().into_owned();
+        match cmd.status() {
+            Ok(status) if status.success() => return Ok(()),
+            Ok(status) => last = format!("{program} exited with {status}"),
+            Err(e) => last = format!("{program} could not start: {e}"),
+        }
+    }
+    Err(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_names_are_recognised_and_settings_are_kept() {
+        for v in [
+            "BBCONNECT_TOKEN",
+            "BBCONNECT_OAUTH_SECRET",
+            "bbconnect_token",
+            "BBCONNECT_WEBHOOK_SECRET",
+        ] {
+            assert!(is_secret_var(OsStr::new(v)), "{v}");
+        }
+        for v in [
+            "BBCONNECT_CONFIG_DIR",
+            "BBCONNECT_CA_FILE",
+            "BBCONNECT_OAUTH_KEY",
+            "HOME",
+        ] {
+            assert!(!is_secret_var(OsStr::new(v)), "{v}");
+        }
+    }
+}
