@@ -551,3 +551,192 @@ async fn cached_repositories_keep_each_callers_link_and_each_fields_value() {
     assert!(full["values"][0].get("links").is_some(), "untrimmed again");
     sim.shutdown().await;
 }
+
+/// Every `href` under `links` of `v`, at any depth (Cloud `links.*` are objects, `clone` an array).
+fn hrefs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            for (k, inner) in map {
+                if k == "href"
+                    && let Some(h) = inner.as_str()
+                {
+                    out.push(h.to_string());
+                }
+                hrefs(inner, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| hrefs(i, out)),
+        _ => {}
+    }
+}
+
+/// atlassian-python-api follows `links.self` of workspaces; a link to a path the simulator
+/// does not serve made its `workspaces.get/each` fail. Walk every API link from the caller,
+/// their workspaces and a repository, three levels deep: each answers 200, or a 403 that
+/// says why (a missing scope, no admin rights); none is a 404 or 405.
+#[tokio::test]
+async fn every_api_link_it_serves_answers() {
+    let sim = sim_with(SimConfig {
+        repos: Some(30),
+        ..SimConfig::default()
+    })
+    .await;
+    let api = sim.cloud_api_url();
+    let ws = workspaces(&sim, ALICE).await;
+    let first_ws = ws[0]["workspace"]["slug"]
+        .as_str()
+        .expect("slug")
+        .to_string();
+    let mut frontier = vec![
+        format!("{api}/user"),
+        format!("{api}/user/workspaces"),
+        format!("{api}/repositories/{first_ws}?pagelen=2"),
+    ];
+    let mut seen = HashSet::new();
+    let mut checked = 0;
+    for _depth in 0..3 {
+        let mut next = Vec::new();
+        for url in frontier.drain(..) {
+            if !url.starts_with(&api) || !seen.insert(url.clone()) {
+                continue;
+            }
+            let r = get_url(&url, ALICE).await;
+            let status = r.status();
+            let body: Value = r.json().await.unwrap_or(Value::Null);
+            assert!(
+                status == StatusCode::OK
+                    || (status == StatusCode::FORBIDDEN && body["type"] == "error"),
+                "{url} answered {status}: {body}"
+            );
+            checked += 1;
+            hrefs(&body, &mut next);
+        }
+        frontier = next;
+    }
+    // The user, workspaces, workspace, projects, members, a member, repositories, a
+    // repository, its hooks, commits, pull requests, project, and more.
+    assert!(checked >= 12, "only {checked} links were followed");
+    for must in [
+        format!("{api}/workspaces/{first_ws}"),
+        format!("{api}/workspaces/{first_ws}/members"),
+        format!("{api}/workspaces/{first_ws}/projects"),
+    ] {
+        assert!(seen.contains(&must), "{must} was never linked: {seen:?}");
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn workspace_projects_members_and_branches_have_the_vendor_shapes() {
+    let sim = sim_with(SimConfig::default()).await;
+    let ws = workspaces(&sim, ALICE).await;
+    let slug = ws[0]["workspace"]["slug"]
+        .as_str()
+        .expect("slug")
+        .to_string();
+
+    let w = json(get(&sim, &format!("/workspaces/{slug}"), ALICE).await).await;
+    assert_eq!(w["type"], "workspace");
+    assert_eq!(w["slug"], slug.as_str());
+    for link in ["self", "html", "repositories", "projects", "members"] {
+        assert!(w["links"][link]["href"].is_string(), "links.{link}: {w}");
+    }
+
+    let members = json(get(&sim, &format!("/workspaces/{slug}/members"), ALICE).await).await;
+    let values = members["values"].as_array().expect("values");
+    assert!(!values.is_empty());
+    assert!(values.iter().all(|m| m["type"] == "workspace_membership"
+        && m["user"]["type"] == "user"
+        && m["workspace"]["slug"] == slug.as_str()));
+
+    // Alice's API token has no read:project:bitbucket: the projects list says so, as Bitbucket.
+    let r = get(&sim, &format!("/workspaces/{slug}/projects"), ALICE).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let body = json(r).await;
+    assert_eq!(
+        body["error"]["detail"]["required"][0],
+        "read:project:bitbucket"
+    );
+    // The app password's `project`-free scopes fail the same way; an outsider gets a 404.
+    let r = get(&sim, "/workspaces/no-such-workspace", ALICE).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    let (repos, _) = follow(&sim, &format!("/repositories/{slug}?pagelen=1"), ALICE).await;
+    let full = repos[0]["full_name"]
+        .as_str()
+        .expect("full_name")
+        .to_string();
+    let main = repos[0]["mainbranch"]["name"]
+        .as_str()
+        .expect("main")
+        .to_string();
+    let branches =
+        json(get(&sim, &format!("/repositories/{full}/refs/branches"), ALICE).await).await;
+    assert_eq!(branches["values"][0]["type"], "branch");
+    assert_eq!(branches["values"][0]["name"], main.as_str());
+    assert_eq!(
+        branches["values"][0]["target"]["hash"]
+            .as_str()
+            .map(str::len),
+        Some(40)
+    );
+    let r = get(
+        &sim,
+        &format!("/repositories/{full}/refs/branches/no-such"),
+        ALICE,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    for part in ["commits", "pullrequests"] {
+        let page = json(get(&sim, &format!("/repositories/{full}/{part}"), ALICE).await).await;
+        assert_eq!(page["values"], serde_json::json!([]), "{part}: {page}");
+        assert!(page["pagelen"].is_number(), "{part}: {page}");
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_401_names_the_realm_and_successes_name_the_accepted_scopes() {
+    let sim = sim_with(SimConfig::default()).await;
+    let r = get(
+        &sim,
+        "/user",
+        Auth::Basic("alice@example.com", "test-token-wrong"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        r.headers()
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok()),
+        Some("Basic realm=\"Bitbucket.org HTTP\"")
+    );
+    let r = get(&sim, "/user", ALICE).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers()
+            .get("x-accepted-oauth-scopes")
+            .and_then(|v| v.to_str().ok()),
+        Some("read:user:bitbucket")
+    );
+    let r = get(&sim, "/user", APP_PASSWORD).await;
+    assert_eq!(
+        r.headers()
+            .get("x-accepted-oauth-scopes")
+            .and_then(|v| v.to_str().ok()),
+        Some("account")
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn hook_events_root_lists_the_subject_types() {
+    let sim = sim_with(SimConfig::default()).await;
+    let root = json(get(&sim, "/hook_events", Auth::None).await).await;
+    let events = root["repository"]["links"]["events"]["href"]
+        .as_str()
+        .expect("repository events link");
+    let r = get_url(events, Auth::None).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    sim.shutdown().await;
+}

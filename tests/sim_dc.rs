@@ -586,3 +586,111 @@ async fn short_pages_break_linear_offsets_but_chain_without_gaps() {
     );
     sim.shutdown().await;
 }
+
+/// The vendor checks credentials before it looks anything up: a bad password on an unknown
+/// project is a 401, not a 404 that would confirm which projects exist.
+#[tokio::test]
+async fn bad_credentials_on_an_unknown_project_answer_401() {
+    let sim = normal().await;
+    let r = get(
+        &sim,
+        "/projects/NOSUCH/repos",
+        Auth::Bearer("test-token-wrong"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let body = json(r).await;
+    assert_eq!(
+        body["errors"][0]["exceptionName"],
+        "com.atlassian.bitbucket.auth.IncorrectPasswordAuthenticationException"
+    );
+    let r = get(&sim, "/projects/NOSUCH/repos", ALICE).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn project_branches_and_default_branch_are_served() {
+    let sim = normal().await;
+    let (repos, _) = all_repos(&sim, "", ALICE).await;
+    let key = repos[0]["project"]["key"]
+        .as_str()
+        .expect("key")
+        .to_string();
+    let slug = repos[0]["slug"].as_str().expect("slug").to_string();
+
+    let p = json(get(&sim, &format!("/projects/{key}"), ALICE).await).await;
+    assert_eq!(p["key"], key.as_str());
+    assert!(p["id"].is_number() && p["name"].is_string(), "{p}");
+    let r = get(&sim, "/projects/NOSUCH", ALICE).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    let default = json(
+        get(
+            &sim,
+            &format!("/projects/{key}/repos/{slug}/branches/default"),
+            ALICE,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(default["type"], "BRANCH");
+    assert_eq!(default["isDefault"], true);
+    let old = json(
+        get(
+            &sim,
+            &format!("/projects/{key}/repos/{slug}/default-branch"),
+            ALICE,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(old, default);
+    let page = json(
+        get(
+            &sim,
+            &format!("/projects/{key}/repos/{slug}/branches"),
+            ALICE,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(page["isLastPage"], true);
+    assert_eq!(page["values"][0], default);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_user_lists_their_own_access_tokens_without_secrets() {
+    let sim = normal().await;
+    let url = format!("{}/rest/access-tokens/1.0/users/alice", sim.server_url());
+    let r = Client::new()
+        .get(&url)
+        .bearer_auth("test-token-alice")
+        .send()
+        .await
+        .expect("reaches the simulator");
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = r.text().await.expect("body");
+    assert!(
+        !text.contains("test-token-"),
+        "a token list never holds a secret: {text}"
+    );
+    let page: Value = serde_json::from_str(&text).expect("JSON");
+    let t = &page["values"][0];
+    assert!(t["id"].is_string() && t["name"].is_string(), "{t}");
+    assert!(
+        t["createdDate"].is_number() && t["expiryDays"].is_number(),
+        "{t}"
+    );
+    assert_eq!(t["permissions"][0], "REPO_ADMIN");
+    // Someone else's tokens are not Bob's to read (DC answers 401 for missing permission).
+    let r = Client::new()
+        .get(&url)
+        .bearer_auth("test-token-bob")
+        .send()
+        .await
+        .expect("reaches the simulator");
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    sim.shutdown().await;
+}

@@ -208,10 +208,14 @@ pub(crate) enum CloudWho {
         slug: String,
         kind: ScopeKind,
         scopes: Vec<String>,
+        /// What the endpoint that let this caller in accepts (`x-accepted-oauth-scopes`),
+        /// set by the endpoint's check; empty until then.
+        accepted: &'static [&'static str],
     },
     RepoToken {
         repo: usize,
         scopes: Vec<String>,
+        accepted: &'static [&'static str],
     },
 }
 
@@ -252,6 +256,7 @@ pub(crate) fn cloud_who(state: &SimState, headers: &HeaderMap) -> Result<CloudWh
                     slug: t.user.clone(),
                     kind: ScopeKind::ApiToken,
                     scopes: t.scopes.clone(),
+                    accepted: &[],
                 });
             }
             if let Some(p) = cloud
@@ -263,6 +268,7 @@ pub(crate) fn cloud_who(state: &SimState, headers: &HeaderMap) -> Result<CloudWh
                     slug: p.user.clone(),
                     kind: ScopeKind::OAuthStyle,
                     scopes: p.scopes.clone(),
+                    accepted: &[],
                 });
             }
             Err(CloudRefusal::Invalid)
@@ -276,6 +282,7 @@ pub(crate) fn cloud_who(state: &SimState, headers: &HeaderMap) -> Result<CloudWh
                 return Ok(CloudWho::RepoToken {
                     repo,
                     scopes: t.scopes.clone(),
+                    accepted: &[],
                 });
             }
             match state.oauth_access(&token) {
@@ -283,6 +290,7 @@ pub(crate) fn cloud_who(state: &SimState, headers: &HeaderMap) -> Result<CloudWh
                     slug,
                     kind: ScopeKind::OAuthStyle,
                     scopes,
+                    accepted: &[],
                 }),
                 Some(Err(())) => Err(CloudRefusal::Expired),
                 None => Err(CloudRefusal::Invalid),

@@ -28,11 +28,22 @@ pub(crate) fn json_text_reply(status: StatusCode, text: String) -> Response {
 }
 
 pub(crate) fn cloud_error(status: StatusCode, message: &str) -> Response {
-    json_reply(
+    let mut r = json_reply(
         status,
         json!({"type": "error", "error": {"message": message}}),
-    )
+    );
+    // Bitbucket Cloud names its realm on every 401, which is what makes git ask its
+    // credential helpers (and browsers prompt).
+    if status == StatusCode::UNAUTHORIZED {
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static(CLOUD_REALM),
+        );
+    }
+    r
 }
+
+pub(crate) const CLOUD_REALM: &str = "Basic realm=\"Bitbucket.org HTTP\"";
 
 /// The 403 of a credential lacking scopes; `detail` is an object here, as Bitbucket sends it.
 pub(crate) fn cloud_scope_error(required: &[&str], granted: &[String]) -> Response {

@@ -17,6 +17,9 @@ use super::hooks::HOOK_EVENTS;
 use super::reply::{cloud_error, cloud_scope_error, json_reply, json_text_reply};
 use super::{Scenario, SimState};
 
+mod repo_parts;
+mod workspaces;
+
 type St = State<Arc<SimState>>;
 type Params = Query<HashMap<String, String>>;
 
@@ -30,7 +33,10 @@ pub(crate) fn routes() -> Router<Arc<SimState>> {
         .route("/2.0/workspaces", get(gone))
         .route("/2.0/user/permissions/workspaces", get(gone))
         .route("/2.0/user/permissions/repositories", get(gone))
+        .route("/2.0/hook_events", get(hook_subjects))
         .route("/2.0/hook_events/repository", get(hook_events))
+        .merge(workspaces::routes())
+        .merge(repo_parts::routes())
 }
 
 /// What an endpoint needs: exact API-token scopes, and OAuth-style scopes (which imply lower
@@ -60,12 +66,17 @@ pub(crate) fn authorize(
     headers: &HeaderMap,
     need: &Need,
 ) -> Result<CloudWho, Response> {
-    let who = cloud_who(state, headers)
+    let mut who = cloud_who(state, headers)
         .map_err(|e| cloud_error(StatusCode::UNAUTHORIZED, e.message()))?;
     let (kind, scopes) = match &who {
         CloudWho::Anonymous => return Ok(who),
         CloudWho::User { kind, scopes, .. } => (*kind, scopes),
         CloudWho::RepoToken { scopes, .. } => (ScopeKind::OAuthStyle, scopes),
+    };
+    let accepted_here = if kind == ScopeKind::ApiToken {
+        need.api
+    } else {
+        need.oauth
     };
     let ok = match kind {
         ScopeKind::ApiToken => need.api.iter().all(|r| scopes.iter().any(|g| g == r)),
@@ -75,6 +86,13 @@ pub(crate) fn authorize(
             .all(|r| scopes.iter().any(|g| oauth_implies(g, r))),
     };
     if ok {
+        // Bitbucket names what the endpoint accepts on successful answers too.
+        match &mut who {
+            CloudWho::User { accepted, .. } | CloudWho::RepoToken { accepted, .. } => {
+                *accepted = accepted_here
+            }
+            CloudWho::Anonymous => {}
+        }
         Ok(who)
     } else {
         let required = if kind == ScopeKind::ApiToken {
@@ -89,6 +107,13 @@ pub(crate) fn authorize(
 /// The headers Bitbucket adds for token credentials: granted scopes, and the credential type
 /// of repository access tokens.
 pub(crate) fn decorate(who: &CloudWho, mut r: Response) -> Response {
+    if let CloudWho::User { accepted, .. } | CloudWho::RepoToken { accepted, .. } = who
+        && !accepted.is_empty()
+        && !r.headers().contains_key("x-accepted-oauth-scopes")
+        && let Ok(v) = HeaderValue::from_str(&accepted.join(", "))
+    {
+        r.headers_mut().insert("x-accepted-oauth-scopes", v);
+    }
     let (scopes, repo_token) = match who {
         CloudWho::RepoToken { scopes, .. } => (scopes, true),
         CloudWho::User {
@@ -168,7 +193,10 @@ fn workspace_json(state: &SimState, ws: usize) -> Value {
         "links": {
             "self": {"href": format!("{base}/2.0/workspaces/{}", w.slug)},
             "html": {"href": format!("{base}/{}/", w.slug)},
-            "avatar": {"href": format!("{base}/workspaces/{}/avatar/", w.slug)}
+            "avatar": {"href": format!("{base}/workspaces/{}/avatar/", w.slug)},
+            "repositories": {"href": format!("{base}/2.0/repositories/{}", w.slug)},
+            "projects": {"href": format!("{base}/2.0/workspaces/{}/projects", w.slug)},
+            "members": {"href": format!("{base}/2.0/workspaces/{}/members", w.slug)}
         }
     })
 }
@@ -519,6 +547,15 @@ async fn repository(
         Err(r) => r,
     };
     decorate(&who, reply)
+}
+
+/// The subject types hooks can be registered on; the simulator serves the repository's events.
+async fn hook_subjects(State(state): St) -> Response {
+    let base = state.link_base();
+    json_reply(
+        StatusCode::OK,
+        json!({"repository": {"links": {"events": {"href": format!("{base}/2.0/hook_events/repository")}}}}),
+    )
 }
 
 async fn hook_events(State(state): St, uri: Uri, Query(q): Params) -> Response {

@@ -17,6 +17,8 @@ use super::reply::{
 };
 use super::{Scenario, SimState};
 
+mod projects;
+
 type St = State<Arc<SimState>>;
 type Params = Query<HashMap<String, String>>;
 
@@ -32,11 +34,13 @@ pub(crate) fn routes() -> Router<Arc<SimState>> {
         .route(
             "/projects/{key}/repos/{slug}/default-branch",
             get(default_branch),
-        );
+        )
+        .merge(projects::api_routes());
     // `latest` is an alias the vendor serves next to `1.0`.
     Router::new()
         .nest("/rest/api/1.0", api.clone())
         .nest("/rest/api/latest", api)
+        .merge(projects::token_routes())
 }
 
 /// The caller, or the 401 to answer with.
@@ -190,6 +194,11 @@ async fn project_repos(
     Path(key): Path<String>,
     Query(q): Params,
 ) -> Response {
+    // Credentials first: a bad password on an unknown project is a 401, as the vendor answers,
+    // not a 404 that would tell a stranger which projects exist.
+    if let Err(r) = caller(&state, &headers) {
+        return r;
+    }
     let Some(project) = state.data.dc_project_index(&key) else {
         return no_such_project(&key);
     };
@@ -439,29 +448,29 @@ async fn default_branch(
         Err(r) => return r,
     };
     let reply = match find_repo(&state, &who, &key, &slug, DcPerm::Read) {
-        Ok(i) => {
-            let r = &state.data.dc_repos[i];
-            let commit = format!(
-                "{:016x}{:016x}{:08x}",
-                r.id.wrapping_mul(0x9e37_79b9_7f4a_7c15),
-                r.id,
-                r.id
-            );
-            json_reply(
-                StatusCode::OK,
-                json!({
-                    "id": format!("refs/heads/{}", r.default_branch),
-                    "displayId": r.default_branch,
-                    "type": "BRANCH",
-                    "latestCommit": commit,
-                    "latestChangeset": commit,
-                    "isDefault": true
-                }),
-            )
-        }
+        Ok(i) => json_reply(StatusCode::OK, branch_json(&state, i)),
         Err(r) => r,
     };
     with_user(reply, who.username())
+}
+
+/// A repository's default branch as a `RestBranch`; the simulator keeps no other branch.
+pub(crate) fn branch_json(state: &SimState, index: usize) -> Value {
+    let r = &state.data.dc_repos[index];
+    let commit = format!(
+        "{:016x}{:016x}{:08x}",
+        r.id.wrapping_mul(0x9e37_79b9_7f4a_7c15),
+        r.id,
+        r.id
+    );
+    json!({
+        "id": format!("refs/heads/{}", r.default_branch),
+        "displayId": r.default_branch,
+        "type": "BRANCH",
+        "latestCommit": commit,
+        "latestChangeset": commit,
+        "isDefault": true
+    })
 }
 
 async fn projects(State(state): St, headers: HeaderMap, Query(q): Params) -> Response {
