@@ -1,6 +1,8 @@
 //! bbconnect: connect a Bitbucket Cloud or Server / Data Center account, verified end to end.
 
 pub mod app;
+#[cfg(test)]
+mod architecture;
 pub mod bitbucket;
 pub mod child;
 pub mod cli;
