@@ -46,10 +46,7 @@ pub(crate) fn legacy_webhook_account(name: &str) -> String {
 
 /// Whether `key` is a key this build writes for `name`'s secret of `role`.
 pub(crate) fn is_generation_of(key: &str, name: &str, role: Role) -> bool {
-    let Some(rest) = key
-        .strip_prefix(name)
-        .and_then(|r| r.strip_prefix('#'))
-    else {
+    let Some(rest) = key.strip_prefix(name).and_then(|r| r.strip_prefix('#')) else {
         return false;
     };
     let id = match role {
@@ -84,7 +81,10 @@ mod tests {
         let b = new_key("work", Role::Connection).expect("key");
         let h = new_key("work", Role::Webhook).expect("key");
         assert_ne!(a, b);
-        assert!(a.starts_with("work#") && h.starts_with("work#webhook-"), "{a} {h}");
+        assert!(
+            a.starts_with("work#") && h.starts_with("work#webhook-"),
+            "{a} {h}"
+        );
         assert!(is_generation_of(&a, "work", Role::Connection));
         assert!(!is_generation_of(&a, "work", Role::Webhook));
         assert!(is_generation_of(&h, "work", Role::Webhook));

@@ -39,8 +39,8 @@ pub use keychain::{Keychain, KeychainFailure, MemoryKeychain, NoKeychain, OsKeyc
 
 use format::{Entry, STORE_FILE, STORE_KEYRING};
 use generation::Role;
-use perms::Kind;
 use keychain::{Bounded, bounded};
+use perms::Kind;
 
 /// How long a writer waits for another one before giving up with [`StoreError::Locked`].
 const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(10);
@@ -842,7 +842,8 @@ fn our_keys_in(dir: &Path) -> Vec<String> {
 /// Parses the text of a connections file as [`Store::list`] does, without touching the disk:
 /// the entry point for fuzzing the parser and for tools that validate a file.
 pub fn parse_connections(text: &str) -> Result<Vec<SavedConnection>, StoreError> {
-    format::parse(Path::new("connections.toml"), text).map(|v| v.into_iter().map(|e| e.conn).collect())
+    format::parse(Path::new("connections.toml"), text)
+        .map(|v| v.into_iter().map(|e| e.conn).collect())
 }
 
 /// `BBCONNECT_CONFIG_DIR` when set and not empty, else the platform's config dir.
