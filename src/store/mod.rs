@@ -245,8 +245,12 @@ impl Store {
     }
 
     /// Every saved connection, in file order. A missing file is an empty list.
+    /// A secret file or folder others could read or change is refused here too, although
+    /// listing reads no secret: a user must hear about it on the first command they run.
     pub fn list(&self) -> Result<Vec<SavedConnection>, StoreError> {
-        Ok(self.load()?.into_iter().map(|e| e.conn).collect())
+        let entries = self.load()?;
+        self.check_secret_modes(&entries)?;
+        Ok(entries.into_iter().map(|e| e.conn).collect())
     }
 
     pub fn get(&self, name: &str) -> Result<Option<SavedConnection>, StoreError> {
@@ -480,6 +484,24 @@ impl Store {
             Err(e) => return Err(fsutil::io_err("read", &path, e)),
         };
         format::parse(&path, &text)
+    }
+
+    /// The modes of every secret file (and its folders) the entries point at.
+    fn check_secret_modes(&self, entries: &[Entry]) -> Result<(), StoreError> {
+        for e in entries {
+            for slot in std::iter::once(self.main_slot(e)).chain(self.webhook_slot(e)) {
+                if slot.store != STORE_FILE {
+                    continue;
+                }
+                let base = self.file_base(slot.role);
+                if slot.role == Role::Webhook {
+                    perms::check_if_present(&base, Kind::SecretsFolder)?;
+                }
+                perms::check_if_present(&secret_file::secrets_dir(&base), Kind::SecretsFolder)?;
+                perms::check_if_present(&self.file_of(&slot), Kind::SecretFile)?;
+            }
+        }
+        Ok(())
     }
 
     fn entry(&self, name: &str) -> Result<Entry, StoreError> {
