@@ -50,15 +50,22 @@ pub(crate) fn check(path: &Path, meta: &Metadata, kind: Kind) -> Result<(), Stor
     let (forbidden, fixed) = kind.rule();
     let mode = meta.mode() & 0o7777;
     if mode & forbidden != 0 {
-        let who = match (mode & 0o044 & forbidden != 0, mode & 0o022 != 0) {
-            (true, true) => "readable and writable by other users",
-            (true, false) => "readable by other users",
-            _ => "writable by other users",
+        let open = mode & forbidden;
+        let access = match (open & 0o044 != 0, open & 0o022 != 0) {
+            (true, true) => "readable and writable",
+            (true, false) => "readable",
+            _ if open & 0o022 != 0 => "writable",
+            _ => "accessible",
+        };
+        let whom = if open & 0o007 == 0 {
+            "its group"
+        } else {
+            "other users"
         };
         return Err(StoreError::Exposed {
             kind: kind.label(),
             path: path.to_path_buf(),
-            problem: format!("{who} (mode {:04o})", mode & 0o777),
+            problem: format!("{access} by {whom} (mode {:04o})", mode & 0o777),
             fix: format!("chmod {fixed} {}", shell_quoted(path)),
             may_be_copied: kind == Kind::SecretFile && mode & 0o044 != 0,
         });
