@@ -1,7 +1,7 @@
 //! Logs go to a file in the state directory, never to the screen (the TUI owns it), and only
 //! when RUST_LOG asks for them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use tracing_appender::non_blocking::WorkerGuard;
 
@@ -15,14 +15,43 @@ pub fn log_dir() -> Option<PathBuf> {
     )
 }
 
+const LOG_FILE: &str = "bbconnect.log";
+
+/// Opens the log for appending, owner-only (0600 in a 0700 folder when we create them): logs
+/// name hosts, users and connections, which are nobody else's business. An existing log of
+/// ours found more open is tightened: it holds no secret, so there is nothing to revoke.
+fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut dir = std::fs::DirBuilder::new();
+    dir.recursive(true);
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        dir.mode(0o700);
+        options.mode(0o600);
+    }
+    if let Some(parent) = path.parent() {
+        dir.create(parent)?;
+    }
+    let file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if file.metadata()?.permissions().mode() & 0o077 != 0 {
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(file)
+}
+
 /// Starts file logging when RUST_LOG is set. Keep the guard alive until exit so the last lines
 /// are flushed.
 pub fn init() -> Option<WorkerGuard> {
     let filter = std::env::var("RUST_LOG").ok().filter(|v| !v.is_empty())?;
     let dir = log_dir()?;
-    std::fs::create_dir_all(&dir).ok()?;
-    let appender = tracing_appender::rolling::never(&dir, "bbconnect.log");
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let file = open_private(&dir.join(LOG_FILE)).ok()?;
+    let (writer, guard) = tracing_appender::non_blocking(file);
     let subscriber = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(writer)

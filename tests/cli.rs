@@ -350,7 +350,7 @@ async fn rejected_token_exits_3_and_saves_nothing() {
         "the secret never appears in output"
     );
     assert!(!dir.path().join("connections.toml").exists());
-    assert!(!dir.path().join("secrets").join("dc").exists());
+    assert!(!dir.path().join("secrets").exists(), "no secret saved");
     sim.shutdown().await;
 }
 

@@ -118,6 +118,19 @@ fn dc_connect_args<'a>(url: &'a str, name: &'a str, repo: &'a str, user: &'a str
     ]
 }
 
+/// The file holding connection `name`'s webhook secret (`webhook/secrets/NAME#webhook-<id>`).
+fn hook_secret_file(config: &std::path::Path, name: &str) -> Option<std::path::PathBuf> {
+    std::fs::read_dir(config.join("webhook/secrets"))
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .and_then(|f| f.to_str())
+                .is_some_and(|f| f.starts_with(&format!("{name}#")))
+        })
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn dc_create_idempotent_check_and_delete() {
     let sim = start().await;
@@ -141,7 +154,8 @@ async fn dc_create_idempotent_check_and_delete() {
         !toml.contains(HOOK_SECRET),
         "the hook secret stays out of the file"
     );
-    let stored = std::fs::read_to_string(dir.path().join("webhook/secrets/ci")).unwrap();
+    let stored =
+        std::fs::read_to_string(hook_secret_file(dir.path(), "ci").expect("stored")).unwrap();
     assert_eq!(stored, HOOK_SECRET);
     assert!(!String::from_utf8_lossy(&out.stdout).contains(HOOK_SECRET));
 
@@ -211,7 +225,7 @@ async fn dc_create_idempotent_check_and_delete() {
     let out = run(&sim, dir.path(), &["list", "--json"], None).await;
     assert_eq!(json(&out), serde_json::json!([]));
     assert!(
-        !dir.path().join("webhook/secrets/ci").exists(),
+        hook_secret_file(dir.path(), "ci").is_none(),
         "the hook secret goes with the connection"
     );
     sim.shutdown().await;

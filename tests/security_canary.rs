@@ -245,8 +245,25 @@ async fn canary_never_leaves_the_secret_file() {
     // The refused connections left nothing behind; the accepted ones have their secret file.
     let secrets_dir = env.config().join("secrets");
     let mut secret_files: Vec<PathBuf> = Vec::new();
+    // Each secret is under a fresh key per save: `secrets/NAME#<id>`.
+    let of = |name: &str| -> Vec<PathBuf> {
+        std::fs::read_dir(&secrets_dir)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| {
+                        p.file_name()
+                            .and_then(|f| f.to_str())
+                            .is_some_and(|f| f == name || f.starts_with(&format!("{name}#")))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
     for name in ["dc-text", "dc-json", "cloud-text", "cloud-json"] {
-        let p = secrets_dir.join(name);
+        let found = of(name);
+        assert_eq!(found.len(), 1, "one secret file for {name}: {found:?}");
+        let p = found[0].clone();
         let body = std::fs::read_to_string(&p)
             .unwrap_or_else(|e| panic!("secret file {} missing: {e}", p.display()));
         assert!(
@@ -269,10 +286,7 @@ async fn canary_never_leaves_the_secret_file() {
         "cloud-bad-json",
         "remote",
     ] {
-        assert!(
-            !secrets_dir.join(name).exists(),
-            "refused {name} saved a secret"
-        );
+        assert!(of(name).is_empty(), "refused {name} saved a secret");
     }
 
     // The log file exists and has real content, or this test would prove nothing about logs.

@@ -34,6 +34,23 @@ fn secret(s: &str) -> SecretString {
     SecretString::from(s.to_string())
 }
 
+/// Whether the keychain holds a secret of connection `name` (any generation).
+fn in_keychain(kc: &MemoryKeychain, name: &str) -> bool {
+    kc.accounts()
+        .iter()
+        .any(|a| a.split('#').next() == Some(name))
+}
+
+/// Whether a secret file of connection `name` exists (any generation).
+fn in_file(store: &Store, name: &str) -> bool {
+    std::fs::read_dir(store.dir().join("secrets")).is_ok_and(|d| {
+        d.flatten().any(|e| {
+            let f = e.file_name().to_string_lossy().into_owned();
+            f.split('#').next() == Some(name)
+        })
+    })
+}
+
 fn open(dir: &tempfile::TempDir, mode: SecretStoreMode, kc: Arc<dyn Keychain>) -> Store {
     Store::open_with_keychain(Some(dir.path().to_path_buf()), mode, kc).expect("open")
 }
@@ -101,11 +118,8 @@ fn auto_uses_the_keychain_when_there_is_one() {
     let info = store
         .save(conn("work"), &secret("test-token-kc"), false)
         .expect("save");
-    assert!(kc.contains("work"));
-    assert!(
-        !store.secret_file("work").exists(),
-        "no file when the keychain works"
-    );
+    assert!(in_keychain(&kc, "work"));
+    assert!(!in_file(&store, "work"), "no file when the keychain works");
     assert!(
         info.secret_location.contains("OS keychain") && info.secret_location.contains("work"),
         "{}",
@@ -122,7 +136,7 @@ fn auto_uses_the_keychain_when_there_is_one() {
 
     store.remove("work").expect("remove");
     assert!(
-        !kc.contains("work"),
+        !in_keychain(&kc, "work"),
         "remove must delete the keychain entry"
     );
 }
@@ -139,7 +153,7 @@ fn auto_falls_back_to_the_file_without_a_keychain_and_says_so() {
     let info = store
         .save(conn("work"), &secret("test-token-file"), false)
         .expect("save");
-    assert!(store.secret_file("work").exists());
+    assert!(in_file(&store, "work"));
     assert!(
         info.secret_location.contains("no usable OS keychain"),
         "{}",
@@ -169,7 +183,7 @@ fn keyring_mode_refuses_the_fallback_and_writes_nothing() {
     );
     let text = err.to_string();
     assert!(text.contains("BBCONNECT_SECRET_STORE"), "{text}");
-    assert!(!store.secret_file("work").exists());
+    assert!(!in_file(&store, "work"));
     assert!(!store.config_file().exists());
 }
 
@@ -186,8 +200,8 @@ fn file_mode_never_touches_the_keychain() {
     store
         .save(conn("work"), &secret("test-token-f"), false)
         .expect("save");
-    assert!(!kc.contains("work"));
-    assert!(store.secret_file("work").exists());
+    assert!(!in_keychain(&kc, "work"));
+    assert!(in_file(&store, "work"));
 }
 
 #[test]
@@ -298,18 +312,15 @@ fn a_secret_moved_between_backends_leaves_no_copy_behind() {
     store
         .save(conn("work"), &secret("test-token-2"), true)
         .expect("kc");
-    assert!(kc.contains("work"));
-    assert!(
-        !store.secret_file("work").exists(),
-        "old file copy left behind"
-    );
+    assert!(in_keychain(&kc, "work"));
+    assert!(!in_file(&store, "work"), "old file copy left behind");
 
     // And back: the keychain entry goes.
     let store = open(&dir, SecretStoreMode::File, Arc::new(kc.clone()));
     store
         .save(conn("work"), &secret("test-token-3"), true)
         .expect("file");
-    assert!(!kc.contains("work"), "old keychain copy left behind");
+    assert!(!in_keychain(&kc, "work"), "old keychain copy left behind");
     assert_eq!(
         store.secret("work").expect("secret").expose_secret(),
         "test-token-3"
@@ -338,7 +349,9 @@ fn a_keychain_secret_that_vanished_is_reported_with_its_location() {
     store
         .save(conn("work"), &secret("test-token-k"), false)
         .expect("save");
-    kc.delete("work").expect("delete");
+    for account in kc.accounts() {
+        kc.delete(&account).expect("delete");
+    }
     let err = store.secret("work").expect_err("missing");
     assert!(matches!(err, StoreError::SecretMissing { .. }), "{err:?}");
     assert!(err.to_string().contains("service \"bbconnect\""), "{err}");
@@ -347,13 +360,10 @@ fn a_keychain_secret_that_vanished_is_reported_with_its_location() {
 #[test]
 fn remove_with_an_unreachable_keychain_says_how_to_finish_by_hand() {
     let dir = tempfile::tempdir().expect("tempdir");
-    open(
-        &dir,
-        SecretStoreMode::Keyring,
-        Arc::new(MemoryKeychain::new()),
-    )
-    .save(conn("work"), &secret("test-token-k"), false)
-    .expect("save");
+    let kc = MemoryKeychain::new();
+    open(&dir, SecretStoreMode::Keyring, Arc::new(kc.clone()))
+        .save(conn("work"), &secret("test-token-k"), false)
+        .expect("save");
     let store = open(&dir, SecretStoreMode::Auto, Arc::new(NoKeychain));
     let err = store.remove("work").expect_err("secret stays");
     assert!(
@@ -364,7 +374,7 @@ fn remove_with_an_unreachable_keychain_says_how_to_finish_by_hand() {
     assert!(text.contains("was removed"), "{text}");
     if cfg!(target_os = "linux") {
         assert!(
-            text.contains("secret-tool clear service bbconnect username work"),
+            text.contains("secret-tool clear service bbconnect username 'work#"),
             "{text}"
         );
     }
@@ -372,55 +382,42 @@ fn remove_with_an_unreachable_keychain_says_how_to_finish_by_hand() {
         store.get("work").expect("get").is_none(),
         "the connection is gone"
     );
+    // The index still lists it: a later run with the keychain back deletes it.
+    let back = open(&dir, SecretStoreMode::Auto, Arc::new(kc.clone()));
+    assert!(matches!(
+        back.remove("work"),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(!in_keychain(&kc, "work"), "swept once the keychain is back");
 }
 
 #[test]
-fn a_keychain_entry_saved_from_another_config_dir_is_never_overwritten() {
+fn two_config_dirs_with_the_same_name_never_touch_each_others_keychain_secret() {
+    // The keychain is shared by every config dir: each save's fresh key keeps them apart.
     let kc = MemoryKeychain::new();
     let other = tempfile::tempdir().expect("tempdir");
-    open(&other, SecretStoreMode::Keyring, Arc::new(kc.clone()))
+    let theirs = open(&other, SecretStoreMode::Keyring, Arc::new(kc.clone()));
+    theirs
         .save(conn("work"), &secret("test-token-other-dir"), false)
         .expect("save");
 
     let here = tempfile::tempdir().expect("tempdir");
-    let strict = open(&here, SecretStoreMode::Keyring, Arc::new(kc.clone()));
-    let err = strict
-        .save(conn("work"), &secret("test-token-here"), false)
-        .expect_err("must not clobber");
-    assert!(
-        matches!(err, StoreError::KeychainNameTaken { .. }),
-        "{err:?}"
-    );
-    assert!(err.to_string().contains("another connection name"), "{err}");
-    assert!(!strict.config_file().exists());
-
-    let auto = open(&here, SecretStoreMode::Auto, Arc::new(kc.clone()));
-    let info = auto
-        .save(conn("work"), &secret("test-token-here"), false)
-        .expect("falls back to the file");
-    assert!(
-        info.secret_location
-            .contains("another bbconnect config directory"),
-        "{}",
-        info.secret_location
-    );
-    assert_eq!(
-        auto.secret("work").expect("secret").expose_secret(),
-        "test-token-here"
-    );
-
-    let theirs = open(&other, SecretStoreMode::Keyring, Arc::new(kc.clone()));
+    let ours = open(&here, SecretStoreMode::Keyring, Arc::new(kc.clone()));
+    ours.save(conn("work"), &secret("test-token-here"), false)
+        .expect("save");
+    ours.save(conn("work"), &secret("test-token-here-2"), true)
+        .expect("replace");
+    assert_eq!(kc.accounts().len(), 2, "{:?}", kc.accounts());
     assert_eq!(
         theirs.secret("work").expect("secret").expose_secret(),
         "test-token-other-dir",
         "the other dir's secret was overwritten"
     );
-    // Their own replace still updates their entry.
-    theirs
-        .save(conn("work"), &secret("test-token-other-2"), true)
-        .expect("replace own entry");
+    ours.remove("work").expect("remove");
     assert_eq!(
         theirs.secret("work").expect("secret").expose_secret(),
-        "test-token-other-2"
+        "test-token-other-dir",
+        "the other dir's secret was deleted"
     );
+    assert_eq!(kc.accounts().len(), 1);
 }

@@ -58,6 +58,29 @@ fn mode_of(path: &Path) -> u32 {
     fs::metadata(path).expect("metadata").permissions().mode() & 0o777
 }
 
+/// The file holding `name`'s secret now.
+fn current(store: &Store, name: &str) -> PathBuf {
+    store
+        .secret_file(name)
+        .expect("read the connections")
+        .expect("a secret file")
+}
+
+/// Every secret file of `name` on disk, whatever its generation.
+fn on_disk(store: &Store, name: &str) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(store.dir().join("secrets")) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|e| {
+            let f = e.file_name().to_string_lossy().into_owned();
+            f == name || f.starts_with(&format!("{name}#"))
+        })
+        .map(|e| e.path())
+        .collect()
+}
+
 fn all_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for entry in fs::read_dir(dir).expect("read_dir").flatten() {
@@ -85,7 +108,7 @@ fn save_then_list_get_and_secret_round_trip() {
     assert_eq!(info.config_file, store.config_file().display().to_string());
     assert!(
         info.secret_location
-            .contains(&store.secret_file("work").display().to_string()),
+            .contains(&current(&store, "work").display().to_string()),
         "{}",
         info.secret_location
     );
@@ -191,23 +214,36 @@ fn files_and_directories_are_owner_only() {
         .expect("save");
     assert_eq!(mode_of(&cfg), 0o700, "config dir we created");
     assert_eq!(mode_of(&cfg.join("secrets")), 0o700, "secrets dir");
-    assert_eq!(mode_of(&store.secret_file("a")), 0o600, "secret file");
+    assert_eq!(mode_of(&current(&store, "a")), 0o600, "secret file");
     assert_eq!(mode_of(&store.config_file()), 0o600, "connections file");
     assert_eq!(mode_of(&store.lock_file()), 0o600, "lock file");
 }
 
 #[cfg(unix)]
 #[test]
-fn a_too_open_secrets_dir_is_tightened_on_save() {
+fn a_too_open_secrets_dir_is_refused_on_save_and_left_for_the_user_to_fix() {
     use std::os::unix::fs::PermissionsExt;
     let (_dir, store) = store();
     let secrets = store.dir().join("secrets");
     fs::create_dir_all(&secrets).expect("mkdir");
     fs::set_permissions(&secrets, fs::Permissions::from_mode(0o755)).expect("chmod");
+    let err = store
+        .save(conn("a"), &secret("test-token-1"), false)
+        .expect_err("refused");
+    let text = err.to_string();
+    assert!(matches!(err, StoreError::Exposed { .. }), "{err:?}");
+    assert!(
+        text.contains(&format!("chmod 700 {}", secrets.display())),
+        "{text}"
+    );
+    assert_eq!(Problem::from(err).class, FailureClass::Other, "exit 1");
+    assert_eq!(mode_of(&secrets), 0o755, "not silently repaired");
+    assert!(on_disk(&store, "a").is_empty() && !store.config_file().exists());
+
+    fs::set_permissions(&secrets, fs::Permissions::from_mode(0o700)).expect("chmod");
     store
         .save(conn("a"), &secret("test-token-1"), false)
-        .expect("save");
-    assert_eq!(mode_of(&secrets), 0o700);
+        .expect("saves once fixed");
 }
 
 #[test]
@@ -219,19 +255,20 @@ fn the_secret_is_only_in_its_own_file() {
         .expect("save");
     store.remove("b").expect("remove");
 
+    let own = current(&store, "a");
     for path in all_files(store.dir()) {
         let bytes = fs::read(&path).expect("read");
         let has = bytes.windows(CANARY.len()).any(|w| w == CANARY.as_bytes());
         assert_eq!(
             has,
-            path == store.secret_file("a"),
+            path == own,
             "canary presence wrong in {}",
             path.display()
         );
     }
     let text = fs::read_to_string(store.config_file()).expect("read");
     assert!(
-        text.contains("version = 1") && text.contains("[[connection]]"),
+        text.contains("version = 2") && text.contains("[[connection]]"),
         "{text}"
     );
     assert!(text.contains("secret_store = \"file\""), "{text}");
@@ -273,10 +310,10 @@ fn a_corrupt_file_is_reported_by_name_and_never_overwritten() {
     }
     assert_eq!(fs::read(store.config_file()).expect("read"), garbage);
     assert!(
-        !store.secret_file("b").exists(),
+        on_disk(&store, "b").is_empty(),
         "no secret for a failed save"
     );
-    assert!(store.secret_file("a").exists(), "remove must not touch it");
+    assert_eq!(on_disk(&store, "a").len(), 1, "remove must not touch it");
 }
 
 #[test]
@@ -303,7 +340,7 @@ fn a_file_from_a_newer_version_is_reported_and_left_alone() {
         fs::read_to_string(store.config_file()).expect("read"),
         newer
     );
-    assert!(!store.secret_file("a").exists());
+    assert!(on_disk(&store, "a").is_empty());
 }
 
 #[test]
@@ -325,8 +362,8 @@ fn remove_deletes_the_connection_and_its_secret() {
             .collect::<Vec<_>>(),
         ["b"]
     );
-    assert!(!store.secret_file("a").exists());
-    assert!(store.secret_file("b").exists());
+    assert!(on_disk(&store, "a").is_empty());
+    assert_eq!(on_disk(&store, "b").len(), 1);
 
     let err = store.remove("a").expect_err("again");
     assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
@@ -341,14 +378,12 @@ fn a_missing_secret_file_says_how_to_store_it_again() {
     store
         .save(conn("a"), &secret("test-token-1"), false)
         .expect("save");
-    fs::remove_file(store.secret_file("a")).expect("rm");
+    let path = current(&store, "a");
+    fs::remove_file(&path).expect("rm");
     let err = store.secret("a").expect_err("missing");
     assert!(matches!(err, StoreError::SecretMissing { .. }), "{err:?}");
     let text = err.to_string();
-    assert!(
-        text.contains(&store.secret_file("a").display().to_string()),
-        "{text}"
-    );
+    assert!(text.contains(&path.display().to_string()), "{text}");
     assert!(text.contains("--replace"), "{text}");
 }
 
@@ -358,7 +393,7 @@ fn a_trailing_newline_in_a_hand_written_secret_file_is_not_part_of_the_secret() 
     store
         .save(conn("a"), &secret("test-token-1"), false)
         .expect("save");
-    fs::write(store.secret_file("a"), "test-token-edited\n").expect("write");
+    fs::write(current(&store, "a"), "test-token-edited\n").expect("write");
     assert_eq!(
         store.secret("a").expect("secret").expose_secret(),
         "test-token-edited"
@@ -391,7 +426,7 @@ fn a_held_lock_makes_a_writer_wait_then_fail_clearly() {
     let err = store.remove("a").expect_err("locked");
     assert!(matches!(err, StoreError::Locked { .. }), "{err:?}");
     assert!(
-        !store.secret_file("b").exists(),
+        on_disk(&store, "b").is_empty(),
         "nothing written while locked"
     );
     assert_eq!(store.list().expect("reads need no lock").len(), 1);
@@ -538,7 +573,7 @@ fn a_writer_killed_mid_write_leaves_a_readable_file() {
         );
         // Read the files directly: `secret()` re-parses the whole file per call.
         for c in &listed {
-            let s = fs::read_to_string(store.secret_file(&c.name)).expect("secret file");
+            let s = fs::read_to_string(current(&store, &c.name)).expect("secret file");
             assert!(
                 s == "test-token-first" || s == "test-token-loop",
                 "round {round}: secret of {} damaged",

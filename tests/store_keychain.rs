@@ -55,7 +55,23 @@ fn skip_reason() -> Option<String> {
         .map(|f| format!("no usable Secret Service: {}", f.reason()))
 }
 
-/// What `secret-tool` (libsecret's CLI, independent of our code) finds for `name`.
+/// The keychain account connections.toml names for connection `name` (its `secret_key`).
+fn account_of(store: &Store, name: &str) -> String {
+    let text = std::fs::read_to_string(store.config_file()).expect("read");
+    let table = text
+        .split("[[connection]]")
+        .find(|t| t.contains(&format!("name = \"{name}\"")))
+        .expect("the connection's table");
+    let line = table
+        .lines()
+        .find(|l| l.starts_with("secret_key = "))
+        .expect("a secret_key");
+    line.trim_start_matches("secret_key = ")
+        .trim_matches('"')
+        .to_string()
+}
+
+/// What `secret-tool` (libsecret's CLI, independent of our code) finds for account `name`.
 fn secret_tool_lookup(name: &str) -> Option<Option<String>> {
     let out = Command::new("secret-tool")
         .args(["lookup", "service", "bbconnect", "username", name])
@@ -97,7 +113,12 @@ fn secrets_round_trip_through_the_real_keychain() {
         store.get(&name).expect("get").expect("some").secret_store,
         "keyring"
     );
-    assert!(!store.secret_file(&name).exists(), "no file copy");
+    assert_eq!(
+        store.secret_file(&name).expect("read"),
+        None,
+        "no file copy"
+    );
+    assert!(!dir.path().join("secrets").exists(), "no file copy");
     let text = std::fs::read_to_string(store.config_file()).expect("read");
     assert!(!text.contains(&value), "secret in connections.toml");
     assert_eq!(
@@ -105,7 +126,17 @@ fn secrets_round_trip_through_the_real_keychain() {
         value
     );
 
-    // Replace: the keychain holds the new value, not a second entry.
+    let first = account_of(&store, &name);
+    assert!(first.starts_with(&format!("{name}#")), "{first}");
+    assert_eq!(
+        OsKeychain
+            .get(&first)
+            .expect("keychain get")
+            .map(|s| s.expose_secret().to_string()),
+        Some(value.clone())
+    );
+
+    // Replace: a new generation, and the old one deleted after the commit.
     let newer = format!("{value}-2");
     store
         .save(conn(&name), &SecretString::from(newer.clone()), true)
@@ -114,19 +145,47 @@ fn secrets_round_trip_through_the_real_keychain() {
         store.secret(&name).expect("read back").expose_secret(),
         newer
     );
-    match secret_tool_lookup(&name) {
+    let second = account_of(&store, &name);
+    assert_ne!(first, second);
+    assert!(
+        OsKeychain.get(&first).expect("keychain get").is_none(),
+        "the previous generation survived the replace"
+    );
+    match secret_tool_lookup(&second) {
         Some(found) => assert_eq!(found.as_deref(), Some(newer.as_str()), "secret-tool view"),
         None => println!("secret-tool not installed: cross-check skipped"),
     }
+    if let Some(found) = secret_tool_lookup(&first) {
+        assert_eq!(found, None, "secret-tool still finds the old generation");
+    }
+
+    // An orphan of that name (what a save killed after its keychain write leaves) and a
+    // webhook secret: remove deletes every generation.
+    store
+        .save_webhook_secret(&name, &SecretString::from(format!("{value}-hook")))
+        .expect("hook secret");
+    let orphan = format!("{name}#0123456789abcdef");
+    OsKeychain
+        .set(&orphan, &SecretString::from(format!("{value}-orphan")))
+        .expect("plant");
+    std::fs::write(dir.path().join("keychain").join(&orphan), "").expect("index it");
+    let accounts = std::fs::read_dir(dir.path().join("keychain"))
+        .expect("index")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect::<Vec<_>>();
+    assert_eq!(accounts.len(), 3, "{accounts:?}");
 
     store.remove(&name).expect("remove");
     assert!(store.get(&name).expect("get").is_none());
-    assert!(
-        OsKeychain.get(&name).expect("keychain get").is_none(),
-        "the keychain entry survived remove"
-    );
-    if let Some(found) = secret_tool_lookup(&name) {
-        assert_eq!(found, None, "secret-tool still finds it");
+    for account in &accounts {
+        assert!(
+            OsKeychain.get(account).expect("keychain get").is_none(),
+            "{account} survived remove"
+        );
+        if let Some(found) = secret_tool_lookup(account) {
+            assert_eq!(found, None, "secret-tool still finds {account}");
+        }
     }
 }
 
@@ -169,7 +228,12 @@ fn no_bus_child() {
         "{}",
         info.secret_location
     );
-    assert!(store.secret_file("nobus").exists());
+    assert!(
+        store
+            .secret_file("nobus")
+            .expect("read")
+            .is_some_and(|p| p.exists())
+    );
 
     let strict = Store::open(Some(dir.to_path_buf()), SecretStoreMode::Keyring).expect("open");
     let err = strict

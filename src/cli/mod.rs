@@ -738,13 +738,14 @@ pub fn list(store: &Store, as_json: bool) -> Result<(), Failure> {
 }
 
 fn credentials_of(store: &Store, name: &str) -> Result<(SavedConnection, Credentials), Failure> {
-    let conn = store.get(name).map_err(Problem::from)?.ok_or_else(|| {
-        usage(
+    if store.get(name).map_err(Problem::from)?.is_none() {
+        return Err(usage(
             format!("No saved connection named `{}`.", clean(name)),
             "Run `bbconnect list` to see the saved ones.",
-        )
-    })?;
-    let secret = store.secret(name).map_err(Problem::from)?;
+        ));
+    }
+    // One read of the file for both: the secret is the one saved beside this URL and user.
+    let (conn, secret) = store.connection_with_secret(name).map_err(Problem::from)?;
     let spec = ConnectionSpec {
         name: conn.name.clone(),
         provider: conn.provider,

@@ -34,6 +34,15 @@ pub(crate) async fn layer(
     next: Next,
 ) -> Response {
     state.requests.fetch_add(1, Ordering::SeqCst);
+    if let Some(value) = req.headers().get(header::AUTHORIZATION)
+        && let Ok(mut seen) = state.authorizations.lock()
+    {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        // Bounded: a long-running `bbconnect sim` must not grow with every new credential.
+        if seen.len() < 1024 || seen.contains_key(&value) {
+            *seen.entry(value).or_default() += 1;
+        }
+    }
     if state.config.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(state.config.latency_ms)).await;
     }

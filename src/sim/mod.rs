@@ -116,6 +116,9 @@ pub(crate) struct SimState {
     pub base_url: String,
     pub data: data::Data,
     pub requests: AtomicUsize,
+    /// How often each `Authorization` value was presented, so a test can tell which secret
+    /// reached which simulator (a store test kills saves and checks where tokens went).
+    pub authorizations: Mutex<std::collections::BTreeMap<String, usize>>,
     /// Hits per "path?query", for the deterministic "first N requests fail" scenarios.
     pub fault_hits: Mutex<std::collections::HashMap<String, u32>>,
     pub oauth: Mutex<oauth::OAuthStore>,
@@ -180,6 +183,15 @@ impl SimHandle {
     pub fn request_count(&self) -> usize {
         self.state.requests.load(Ordering::SeqCst)
     }
+    /// Each `Authorization` header value presented since the last call, with how many
+    /// requests carried it; the record is emptied.
+    pub fn take_authorizations(&self) -> std::collections::BTreeMap<String, usize> {
+        self.state
+            .authorizations
+            .lock()
+            .map(|mut m| std::mem::take(&mut *m))
+            .unwrap_or_default()
+    }
     /// Stops accepting and gives in-flight requests a moment to finish; a connection kept
     /// open by a hostile scenario (slow drip) must not hold the caller forever.
     pub async fn shutdown(mut self) {
@@ -212,6 +224,7 @@ pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
         base_url: format!("http://{addr}"),
         data,
         requests: AtomicUsize::new(0),
+        authorizations: Mutex::new(Default::default()),
         fault_hits: Mutex::new(Default::default()),
         oauth: Mutex::new(Default::default()),
         hooks: Mutex::new(Default::default()),

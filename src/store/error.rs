@@ -50,12 +50,15 @@ pub enum StoreError {
         name: String,
         reason: String,
     },
-    /// The keychain already holds a secret under this name that this config dir did not write
-    /// (another BBCONNECT_CONFIG_DIR, or a leftover): never overwritten.
-    KeychainNameTaken {
+    /// A secret file or folder others could read or change, or a connections file or config
+    /// folder others could write: refused, never used (see `perms.rs`).
+    Exposed {
         kind: &'static str,
-        name: String,
-        how: String,
+        path: PathBuf,
+        problem: String,
+        fix: String,
+        /// Others could read the secret: it may have been copied already.
+        may_be_copied: bool,
     },
     /// The connection exists but its secret is gone from where the file says it lives.
     SecretMissing { name: String, location: String },
@@ -135,9 +138,14 @@ impl StoreError {
                 "The OS keychain ({kind}) failed while {action} the secret of `{}`: {reason}.",
                 shown(name)
             ),
-            StoreError::KeychainNameTaken { kind, name, .. } => format!(
-                "The OS keychain ({kind}) already holds a secret for `{}` that this configuration directory did not save (another BBCONNECT_CONFIG_DIR, or a leftover); it was not overwritten.",
-                shown(name)
+            StoreError::Exposed {
+                kind,
+                path,
+                problem,
+                ..
+            } => format!(
+                "Refusing to use the {kind} {}: it is {problem}.",
+                shown(&path.display().to_string())
             ),
             StoreError::SecretMissing { name, location } => format!(
                 "The secret of connection `{}` is missing from {location}.",
@@ -195,9 +203,16 @@ impl StoreError {
             StoreError::Keychain { .. } => {
                 "Check that the keychain is unlocked and run again, or set BBCONNECT_SECRET_STORE=file.".into()
             }
-            StoreError::KeychainNameTaken { how, .. } => format!(
-                "Choose another connection name, or if that secret is a leftover, delete it ({how}) and run again."
-            ),
+            StoreError::Exposed {
+                fix, may_be_copied, ..
+            } => {
+                let revoke = if *may_be_copied {
+                    " Anyone who could read it may have copied the token: consider revoking it and saving a new one (`bbconnect connect --replace ...`)."
+                } else {
+                    ""
+                };
+                format!("Restrict it to yourself: `{fix}`, then run again.{revoke}")
+            }
             StoreError::SecretMissing { name, .. } => format!(
                 "Store it again: `bbconnect connect --name {} --replace ...` (or the wizard).",
                 shown(name)

@@ -1,7 +1,11 @@
 //! The connections file, `connections.toml`: a `version` key and one `[[connection]]` table per
-//! saved connection. Reading is strict about what it must trust (the version, names that become
-//! file names, known providers and auth types) and lenient about extra keys, so a file from a
-//! later bbconnect of the same version still loads.
+//! saved connection. Reading is strict about what it must trust (the version, names and secret
+//! keys that become file names, known providers and auth types) and lenient about extra keys, so
+//! a file from a later bbconnect of the same version still loads.
+//!
+//! Version 2 adds, per connection, the key its secret (and webhook secret) is stored under
+//! (`generation.rs`). A version-1 file, or an entry without a key, is read as before: the secret
+//! under the connection's name.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -10,9 +14,12 @@ use serde::{Deserialize, Serialize};
 
 use super::SavedConnection;
 use super::error::StoreError;
+use super::generation::{self, Role};
 
-/// The schema version this build writes and the highest it reads.
-pub const FORMAT_VERSION: i64 = 1;
+/// The schema version this build writes and the highest it reads. Version 2 records secret keys:
+/// a version-1 bbconnect would look for the secret under the bare name and not find it, so it is
+/// told to upgrade instead.
+pub const FORMAT_VERSION: i64 = 2;
 
 /// Where a secret can live, as written in `secret_store`.
 pub(crate) const STORE_KEYRING: &str = "keyring";
@@ -21,7 +28,8 @@ pub(crate) const STORE_FILE: &str = "file";
 const MAX_NAME_LEN: usize = 64;
 
 const HEADER: &str = "# bbconnect saved connections. Secrets are never kept in this file:\n\
-# each connection's `secret_store` says where its secret lives (OS keychain or secrets/NAME).\n";
+# each connection's `secret_store` says where its secret lives (OS keychain or a file in secrets/)\n\
+# and `secret_key` under which key.\n";
 
 /// Checks that `name` is safe as a file name and as a keychain account on every platform.
 pub fn validate_name(name: &str) -> Result<(), StoreError> {
@@ -54,15 +62,40 @@ struct VersionProbe {
     version: Option<toml::Value>,
 }
 
+/// One `[[connection]]` table: the public fields, plus where its secrets are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Entry {
+    #[serde(flatten)]
+    pub conn: SavedConnection,
+    /// The key (keychain account and file name) of the connection's secret; `None` in files of
+    /// the previous version: the secret is under the bare name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_key: Option<String>,
+    /// The key of the webhook's signing secret, when one is stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_secret_key: Option<String>,
+}
+
+impl Entry {
+    pub fn name(&self) -> &str {
+        &self.conn.name
+    }
+
+    /// Saved before secret keys existed: secrets under the bare name (and `NAME#webhook`).
+    pub fn is_legacy(&self) -> bool {
+        self.secret_key.is_none()
+    }
+}
+
 #[derive(Serialize, Deserialize)]
-struct FileV1 {
+struct FileV2 {
     version: i64,
     #[serde(default, rename = "connection")]
-    connections: Vec<SavedConnection>,
+    connections: Vec<Entry>,
 }
 
 /// Parses the text of `path`. Nothing here writes: a bad file is reported and left as it is.
-pub(crate) fn parse(path: &Path, text: &str) -> Result<Vec<SavedConnection>, StoreError> {
+pub(crate) fn parse(path: &Path, text: &str) -> Result<Vec<Entry>, StoreError> {
     let corrupt = |detail: String| StoreError::Corrupt {
         path: path.to_path_buf(),
         detail,
@@ -91,9 +124,10 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Vec<SavedConnection>, Sto
     if version < 1 {
         return Err(corrupt(format!("unknown version {version}")));
     }
-    let file: FileV1 = toml::from_str(text).map_err(|e| corrupt(one_line(&e)))?;
+    let file: FileV2 = toml::from_str(text).map_err(|e| corrupt(one_line(&e)))?;
     let mut seen = HashSet::new();
-    for (i, c) in file.connections.iter().enumerate() {
+    for (i, e) in file.connections.iter().enumerate() {
+        let c = &e.conn;
         let at = format!("connection #{}", i + 1);
         validate_name(&c.name).map_err(|e| corrupt(format!("{at}: {}", e.what())))?;
         if !seen.insert(c.name.as_str()) {
@@ -115,13 +149,28 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Vec<SavedConnection>, Sto
                 crate::sanitize::clean(&c.secret_store)
             )));
         }
+        // Keys become file names: only the exact shape this build writes, for this name.
+        for (key, role, field) in [
+            (&e.secret_key, Role::Connection, "secret_key"),
+            (&e.webhook_secret_key, Role::Webhook, "webhook_secret_key"),
+        ] {
+            if let Some(key) = key
+                && !generation::is_generation_of(key, &c.name, role)
+            {
+                return Err(corrupt(format!(
+                    "{at}: {field} `{}` is not a key of `{}`",
+                    crate::sanitize::clean(key),
+                    c.name
+                )));
+            }
+        }
     }
     Ok(file.connections)
 }
 
 /// The text of a connections file holding `connections`.
-pub(crate) fn render(connections: &[SavedConnection]) -> Result<String, StoreError> {
-    let file = FileV1 {
+pub(crate) fn render(connections: &[Entry]) -> Result<String, StoreError> {
+    let file = FileV2 {
         version: FORMAT_VERSION,
         connections: connections.to_vec(),
     };

@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::error::StoreError;
+use super::perms::{self, Kind};
 
 /// Temp files start with this; connection names cannot (they start with a letter or digit), so a
 /// leftover temp file is never mistaken for a secret and can be swept away under the lock.
@@ -19,10 +20,10 @@ pub(crate) fn io_err(action: &'static str, path: &Path, source: std::io::Error) 
     }
 }
 
-/// Creates `dir` (and its parents) as owner-only when missing. An existing directory keeps its
-/// mode unless `enforce` is set: the config dir may be one the user chose and shares on purpose,
-/// the secrets dir is ours.
-pub(crate) fn ensure_private_dir(dir: &Path, enforce: bool) -> Result<(), StoreError> {
+/// Creates `dir` (and its parents) as owner-only when missing; an existing one is checked, never
+/// repaired: a secrets folder others can enter is refused, a config folder others can write too
+/// (`perms.rs` says why).
+pub(crate) fn ensure_dir(dir: &Path, kind: Kind) -> Result<(), StoreError> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
@@ -33,18 +34,13 @@ pub(crate) fn ensure_private_dir(dir: &Path, enforce: bool) -> Result<(), StoreE
     builder
         .create(dir)
         .map_err(|e| io_err("create the directory", dir, e))?;
-    #[cfg(unix)]
-    if enforce {
-        use std::os::unix::fs::PermissionsExt;
-        let meta = fs::metadata(dir).map_err(|e| io_err("read the mode of", dir, e))?;
-        if meta.permissions().mode() & 0o077 != 0 {
-            fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-                .map_err(|e| io_err("restrict to its owner (chmod 700)", dir, e))?;
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = enforce;
-    Ok(())
+    let meta = fs::metadata(dir).map_err(|e| io_err("read the mode of", dir, e))?;
+    perms::check(dir, &meta, kind)
+}
+
+/// [`ensure_dir`] for a folder that holds secrets.
+pub(crate) fn ensure_private_dir(dir: &Path) -> Result<(), StoreError> {
+    ensure_dir(dir, Kind::SecretsFolder)
 }
 
 /// Writes `bytes` to `path` atomically: a temp file in the same directory (created owner-only,

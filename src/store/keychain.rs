@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
-/// The keychain service every bbconnect secret is filed under; the account is the connection name.
+/// The keychain service every bbconnect secret is filed under; the account is the secret's key
+/// (`NAME#<id>`, or the bare name for secrets saved before keys existed).
 pub const SERVICE: &str = "bbconnect";
 
 /// How long any single keychain call may take before we give up on it.
@@ -176,6 +177,17 @@ pub struct MemoryKeychain {
 impl MemoryKeychain {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The accounts it holds, sorted (tests look without exposing the values).
+    pub fn accounts(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .entries
+            .lock()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        out.sort();
+        out
     }
 
     /// Whether an entry exists for `account` (tests look without exposing the value).

@@ -2,9 +2,13 @@
 //!
 //! Connections live in `<dir>/connections.toml` (versioned, written atomically, one writer at a
 //! time under `<dir>/.lock`). Secrets never go in that file: they go to the OS keychain
-//! (service `bbconnect`, account = connection name) or, where there is none, to
-//! `<dir>/secrets/<name>` (0600 in a 0700 directory). `secret_store` in each entry records which.
-//! A webhook's signing secret, when there is one, goes to the same backend (`webhook_secret.rs`).
+//! (service `bbconnect`) or, where there is none, to `<dir>/secrets/` (0600 files in a 0700
+//! directory), each under a fresh key per save (`generation.rs`): `secret_store` in each entry
+//! records which backend, `secret_key` which key, so the file's atomic rename commits URL, user
+//! and secret together. A webhook's signing secret, when there is one, goes to the same backend
+//! (`webhook_secret.rs`). Secrets no entry points at (a killed save's) are swept under the lock;
+//! `<dir>/keychain/` indexes the keychain accounts this directory wrote, to find them there.
+//! Files and folders others could read or change are refused (`perms.rs`).
 //!
 //! Calls block (file IO, keychain calls of up to [`keychain::DEFAULT_TIMEOUT`] each): from async
 //! code, run them in `tokio::task::spawn_blocking`.
@@ -12,11 +16,14 @@
 mod error;
 mod format;
 mod fsutil;
+mod generation;
 pub mod keychain;
 mod lock;
+mod perms;
 mod secret_file;
 mod webhook_secret;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -30,8 +37,10 @@ pub use error::StoreError;
 pub use format::{FORMAT_VERSION, validate_name};
 pub use keychain::{Keychain, KeychainFailure, MemoryKeychain, NoKeychain, OsKeychain};
 
-use format::{STORE_FILE, STORE_KEYRING};
+use format::{Entry, STORE_FILE, STORE_KEYRING};
+use generation::Role;
 use keychain::{Bounded, bounded};
+use perms::Kind;
 
 /// How long a writer waits for another one before giving up with [`StoreError::Locked`].
 const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(10);
@@ -124,14 +133,32 @@ impl std::fmt::Debug for Store {
 /// Writes the connections file; a parameter so tests can make it fail.
 type ConfigWriter = dyn Fn(&Path, &[u8]) -> Result<(), StoreError>;
 
-/// Where a secret went during a save, and how to put things back if the save fails later.
-struct Placement {
+/// One stored secret: which backend, which of the connection's two secrets, under which key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Slot {
     store: &'static str,
+    role: Role,
+    key: String,
+}
+
+/// Where a save put the new secret.
+struct Placement {
+    slot: Slot,
     /// Set when Auto mode fell back to the file: the reason, for the user.
     fallback_reason: Option<String>,
-    /// What the backend held for this name before, to restore on failure.
-    previous: Option<SecretString>,
 }
+
+/// A secret nothing points at that could not be deleted (yet): it stays recorded and the next
+/// run tries again.
+struct Leftover {
+    slot: Slot,
+    reason: String,
+}
+
+/// The folder of the keychain's index: one empty file per keychain account this config dir
+/// may have written. The keychain is shared by every config dir and cannot be listed per dir,
+/// so the index is how a killed save's keychain orphan is found again.
+const KEYCHAIN_INDEX: &str = "keychain";
 
 impl Store {
     /// Opens the store in `dir`, or when `None` in `BBCONNECT_CONFIG_DIR` or the platform's
@@ -205,23 +232,37 @@ impl Store {
         self.dir.join(".lock")
     }
 
-    /// The file a connection's secret goes to when it is not in the keychain.
-    pub fn secret_file(&self, name: &str) -> PathBuf {
-        secret_file::secret_path(&self.dir, name)
+    /// The file holding connection `name`'s secret now; `None` when there is no such
+    /// connection or its secret is in the keychain.
+    pub fn secret_file(&self, name: &str) -> Result<Option<PathBuf>, StoreError> {
+        Ok(self
+            .load()?
+            .iter()
+            .find(|e| e.name() == name)
+            .map(|e| self.main_slot(e))
+            .filter(|s| s.store == STORE_FILE)
+            .map(|s| self.file_of(&s)))
     }
 
     /// Every saved connection, in file order. A missing file is an empty list.
+    /// A secret file or folder others could read or change is refused here too, although
+    /// listing reads no secret: a user must hear about it on the first command they run.
     pub fn list(&self) -> Result<Vec<SavedConnection>, StoreError> {
-        self.load()
+        let entries = self.load()?;
+        self.check_secret_modes(&entries)?;
+        Ok(entries.into_iter().map(|e| e.conn).collect())
     }
 
     pub fn get(&self, name: &str) -> Result<Option<SavedConnection>, StoreError> {
-        Ok(self.load()?.into_iter().find(|c| c.name == name))
+        Ok(self.list()?.into_iter().find(|c| c.name == name))
     }
 
-    /// Saves `conn` and its secret. The secret goes first, then the file; if the file cannot
-    /// be written the secret is put back as it was, so a failed save leaves nothing behind.
-    /// `conn.secret_store` is overwritten with where the secret really went.
+    /// Saves `conn` and its secret. The secret goes under a fresh key first, then the file
+    /// that names that key is committed by an atomic rename, then the previous generation is
+    /// deleted: killed at any instant, the saved URL, user and secret are all old or all new.
+    /// A failed save deletes what it wrote. `conn.secret_store` is overwritten with where the
+    /// secret really went. A webhook secret stays with the connection while provider, auth
+    /// type and URL stay the same and a webhook is still recorded; otherwise it is dropped.
     pub fn save(
         &self,
         conn: SavedConnection,
@@ -243,11 +284,12 @@ impl Store {
         write_config: &ConfigWriter,
     ) -> Result<SavedInfo, StoreError> {
         validate_name(&conn.name)?;
-        fsutil::ensure_private_dir(&self.dir, false)?;
+        fsutil::ensure_dir(&self.dir, Kind::ConfigFolder)?;
         let _lock = lock::acquire(&self.lock_file(), self.lock_wait)?;
         self.sweep_temp_files();
         let mut all = self.load()?;
-        let existing = all.iter().position(|c| c.name == conn.name);
+        self.sweep_orphans(&all);
+        let existing = all.iter().position(|e| e.name() == conn.name);
         if existing.is_some() && !replace {
             return Err(StoreError::Duplicate {
                 name: conn.name,
@@ -255,101 +297,154 @@ impl Store {
             });
         }
         let before = existing.map(|i| all[i].clone());
+        // Read before anything is written: a hook secret that cannot be read fails the save
+        // rather than vanish.
+        let hook_secret = match &before {
+            Some(b)
+                if b.conn.provider == conn.provider
+                    && b.conn.auth == conn.auth
+                    && b.conn.url == conn.url
+                    && conn.webhook_id.is_some() =>
+            {
+                match self.webhook_slot(b) {
+                    Some(slot) => self.read_slot(&slot)?,
+                    None => None,
+                }
+            }
+            _ => None,
+        };
 
-        // The keychain is shared by every config dir; an entry we did not write is not ours
-        // to overwrite.
-        let ours_in_keychain = before
-            .as_ref()
-            .is_some_and(|b| b.secret_store == STORE_KEYRING);
-        let placed = self.place_secret(&conn.name, secret, ours_in_keychain)?;
-        conn.secret_store = placed.store.to_string();
+        let placed = self.place_secret(&conn.name, secret)?;
+        let mut written = vec![placed.slot.clone()];
+        let hook_key = match &hook_secret {
+            None => None,
+            Some(hook) => {
+                let slot = Slot {
+                    store: placed.slot.store,
+                    role: Role::Webhook,
+                    key: generation::new_key(&conn.name, Role::Webhook)?,
+                };
+                if let Err(e) = self.write_slot(&slot, hook) {
+                    self.discard(&written);
+                    return Err(e);
+                }
+                written.push(slot.clone());
+                Some(slot.key)
+            }
+        };
+        conn.secret_store = placed.slot.store.to_string();
+        let entry = Entry {
+            conn,
+            secret_key: Some(placed.slot.key.clone()),
+            webhook_secret_key: hook_key,
+        };
         match existing {
-            Some(i) => all[i] = conn.clone(),
-            None => all.push(conn.clone()),
+            Some(i) => all[i] = entry.clone(),
+            None => all.push(entry.clone()),
         }
-        let written = format::render(&all)
+        // Once the rename lands, the old keychain secrets are orphans: they must be findable
+        // even if this process dies right after it.
+        let committed = before
+            .as_ref()
+            .map_or(Ok(()), |b| self.index_keychain_slots(b))
+            .and_then(|()| format::render(&all))
             .and_then(|text| write_config(&self.config_file(), text.as_bytes()));
-        if let Err(e) = written {
-            self.undo_secret(&conn.name, placed);
+        if let Err(e) = committed {
+            self.discard(&written);
             return Err(e);
         }
+        // The previous generation, and anything else no entry points at.
+        self.sweep_orphans(&all);
 
-        // The old secret stays where it was when the new one went elsewhere; drop it now that
-        // the file points at the new one.
-        if let Some(before) = before
-            && before.secret_store != conn.secret_store
-            && let Err(e) = self.delete_secret(&before)
-        {
-            tracing::warn!(connection = %conn.name, error = %e, "old secret left behind");
-        }
-
+        let location = self.location(&placed.slot);
         let secret_location = match placed.fallback_reason.as_deref() {
-            Some(reason) => format!(
-                "{}: no usable OS keychain ({reason})",
-                self.location(&conn.name, placed.store)
-            ),
-            None => self.location(&conn.name, placed.store),
+            Some(reason) => format!("{location}: no usable OS keychain ({reason})"),
+            None => location,
         };
         Ok(SavedInfo {
-            name: conn.name,
+            name: entry.conn.name,
             config_file: self.config_file().display().to_string(),
             secret_location,
-            clone_https: conn.clone_https,
+            clone_https: entry.conn.clone_https,
         })
     }
 
     /// The secret of connection `name`, from wherever the file says it lives.
     pub fn secret(&self, name: &str) -> Result<SecretString, StoreError> {
-        let conn = self.get(name)?.ok_or_else(|| StoreError::NotFound {
-            name: name.to_string(),
-            file: self.config_file(),
-        })?;
-        let found = if conn.secret_store == STORE_KEYRING {
-            let kc = self.keychain.clone();
-            let account = conn.name.clone();
-            match bounded(self.keychain_timeout, move || kc.get(&account)) {
-                Bounded::Done(Ok(found)) => found,
-                Bounded::Done(Err(f)) => return Err(self.keychain_error("reading", name, &f)),
-                Bounded::TimedOut => return Err(self.keychain_timeout("reading a secret")),
-            }
-        } else {
-            secret_file::read(&self.dir, &conn.name)?
-        };
-        found.ok_or_else(|| StoreError::SecretMissing {
-            name: conn.name.clone(),
-            location: self.location(&conn.name, self.store_name(&conn.secret_store)),
-        })
+        self.connection_with_secret(name).map(|(_, s)| s)
     }
 
-    /// Removes connection `name` and its secret. The file is rewritten first: if the secret
-    /// then cannot be deleted, the error says where it is and how to delete it by hand.
+    /// Connection `name` and its secret, read from one version of the connections file: the
+    /// secret is the one saved beside this URL and user, even while another run replaces it.
+    pub fn connection_with_secret(
+        &self,
+        name: &str,
+    ) -> Result<(SavedConnection, SecretString), StoreError> {
+        // A writer deletes the previous generation right after its commit: a reader that
+        // loaded the file just before finds its key gone, and reads the new file again.
+        let mut last_key = None;
+        loop {
+            let entry = self.entry(name)?;
+            let slot = self.main_slot(&entry);
+            if let Some(found) = self.read_slot(&slot)? {
+                return Ok((entry.conn, found));
+            }
+            if last_key.as_ref() == Some(&slot.key) {
+                return Err(StoreError::SecretMissing {
+                    name: name.to_string(),
+                    location: self.location(&slot),
+                });
+            }
+            last_key = Some(slot.key);
+        }
+    }
+
+    /// Removes connection `name` and every generation of its secrets. The file is rewritten
+    /// first: if a secret then cannot be deleted, the error says where it is and how to delete
+    /// it by hand (and the next run tries again).
     pub fn remove(&self, name: &str) -> Result<(), StoreError> {
-        fsutil::ensure_private_dir(&self.dir, false)?;
+        fsutil::ensure_dir(&self.dir, Kind::ConfigFolder)?;
         let _lock = lock::acquire(&self.lock_file(), self.lock_wait)?;
         self.sweep_temp_files();
         let mut all = self.load()?;
-        let Some(i) = all.iter().position(|c| c.name == name) else {
+        let Some(i) = all.iter().position(|e| e.name() == name) else {
+            // Orphans of that name (a killed first save) go anyway.
+            self.sweep_orphans(&all);
             return Err(StoreError::NotFound {
                 name: name.to_string(),
                 file: self.config_file(),
             });
         };
         let gone = all.remove(i);
+        self.index_keychain_slots(&gone)?;
         fsutil::atomic_write_through_symlink(
             &self.config_file(),
             format::render(&all)?.as_bytes(),
         )?;
-        let own = self.delete_secret(&gone);
-        let hook = self.delete_webhook_secret(&gone);
-        own.and(hook)
+        let left = self.sweep_orphans(&all);
+        match left
+            .into_iter()
+            .find(|l| generation::owner_of(&l.slot.key) == Some(name))
+        {
+            None => Ok(()),
+            Some(l) => Err(StoreError::SecretNotRemoved {
+                name: name.to_string(),
+                location: self.location(&l.slot),
+                reason: l.reason,
+                how: self.manual_delete(&l.slot),
+            }),
+        }
     }
 
     /// Where secrets will go, for the Save screen before saving: e.g. "OS keychain (Secret
-    /// Service)" or "file /home/u/.config/bbconnect/secrets/NAME (mode 0600): no OS keychain
-    /// found (...)". May probe the keychain (bounded by the keychain timeout).
+    /// Service)" or "file /home/u/.config/bbconnect/secrets/NAME#<id> (mode 0600): no OS
+    /// keychain found (...)". May probe the keychain (bounded by the keychain timeout).
     pub fn secret_backend_note(&self) -> String {
         let kind = self.keychain.kind();
-        let file = format!("file {} (mode 0600)", self.secret_file("NAME").display());
+        let file = format!(
+            "file {} (mode 0600)",
+            secret_file::secret_path(&self.dir, "NAME#<id>").display()
+        );
         match (self.mode, self.probe_keychain()) {
             (SecretStoreMode::File, _) => format!("{file}: BBCONNECT_SECRET_STORE=file"),
             (_, Ok(())) => format!("OS keychain ({kind})"),
@@ -362,22 +457,68 @@ impl Store {
         }
     }
 
-    fn load(&self) -> Result<Vec<SavedConnection>, StoreError> {
+    /// The entries of the connections file. The file and its folder are refused when others
+    /// could write them: whoever can edit the URL can have your token sent to their host.
+    fn load(&self) -> Result<Vec<Entry>, StoreError> {
         let path = self.config_file();
-        match std::fs::read_to_string(&path) {
-            Ok(text) => format::parse(&path, &text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => Err(StoreError::Corrupt {
-                path,
-                detail: "not UTF-8 text".into(),
-            }),
-            Err(e) => Err(fsutil::io_err("read", &path, e)),
+        perms::check_if_present(&self.dir, Kind::ConfigFolder)?;
+        let text = match std::fs::File::open(&path) {
+            Ok(mut file) => {
+                let meta = file
+                    .metadata()
+                    .map_err(|e| fsutil::io_err("read the mode of", &path, e))?;
+                perms::check(&path, &meta, Kind::ConnectionsFile)?;
+                let mut text = String::new();
+                match std::io::Read::read_to_string(&mut file, &mut text) {
+                    Ok(_) => text,
+                    Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                        return Err(StoreError::Corrupt {
+                            path,
+                            detail: "not UTF-8 text".into(),
+                        });
+                    }
+                    Err(e) => return Err(fsutil::io_err("read", &path, e)),
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(fsutil::io_err("read", &path, e)),
+        };
+        format::parse(&path, &text)
+    }
+
+    /// The modes of every secret file (and its folders) the entries point at.
+    fn check_secret_modes(&self, entries: &[Entry]) -> Result<(), StoreError> {
+        for e in entries {
+            for slot in std::iter::once(self.main_slot(e)).chain(self.webhook_slot(e)) {
+                if slot.store != STORE_FILE {
+                    continue;
+                }
+                let base = self.file_base(slot.role);
+                if slot.role == Role::Webhook {
+                    perms::check_if_present(&base, Kind::SecretsFolder)?;
+                }
+                perms::check_if_present(&secret_file::secrets_dir(&base), Kind::SecretsFolder)?;
+                perms::check_if_present(&self.file_of(&slot), Kind::SecretFile)?;
+            }
         }
+        Ok(())
+    }
+
+    fn entry(&self, name: &str) -> Result<Entry, StoreError> {
+        self.load()?
+            .into_iter()
+            .find(|e| e.name() == name)
+            .ok_or_else(|| StoreError::NotFound {
+                name: name.to_string(),
+                file: self.config_file(),
+            })
     }
 
     fn sweep_temp_files(&self) {
         fsutil::sweep_temp_files(&self.dir);
-        fsutil::sweep_temp_files(&secret_file::secrets_dir(&self.dir));
+        for role in [Role::Connection, Role::Webhook] {
+            fsutil::sweep_temp_files(&secret_file::secrets_dir(&self.file_base(role)));
+        }
     }
 
     fn probe_keychain(&self) -> Result<(), String> {
@@ -395,31 +536,244 @@ impl Store {
             .clone()
     }
 
-    /// Writes the secret to the backend the mode calls for, remembering what was there before.
-    fn place_secret(
-        &self,
-        name: &str,
-        secret: &SecretString,
-        ours_in_keychain: bool,
-    ) -> Result<Placement, StoreError> {
+    /// The slot of an entry's own secret.
+    fn main_slot(&self, e: &Entry) -> Slot {
+        Slot {
+            store: self.store_name(&e.conn.secret_store),
+            role: Role::Connection,
+            key: e.secret_key.clone().unwrap_or_else(|| e.conn.name.clone()),
+        }
+    }
+
+    /// The slot of an entry's webhook secret, when it may have one: the recorded key, or for
+    /// an entry saved before keys existed, where that version kept it.
+    fn webhook_slot(&self, e: &Entry) -> Option<Slot> {
+        let store = self.store_name(&e.conn.secret_store);
+        let key = match (&e.webhook_secret_key, e.is_legacy()) {
+            (Some(k), _) => k.clone(),
+            (None, true) if store == STORE_KEYRING => generation::legacy_webhook_account(e.name()),
+            (None, true) => e.conn.name.clone(),
+            (None, false) => return None,
+        };
+        Some(Slot {
+            store,
+            role: Role::Webhook,
+            key,
+        })
+    }
+
+    /// The folder `secret_file` appends `secrets/<key>` to.
+    fn file_base(&self, role: Role) -> PathBuf {
+        match role {
+            Role::Connection => self.dir.clone(),
+            // Apart from connection secrets: a legacy webhook file has the bare name.
+            Role::Webhook => self.dir.join("webhook"),
+        }
+    }
+
+    fn file_of(&self, slot: &Slot) -> PathBuf {
+        secret_file::secret_path(&self.file_base(slot.role), &slot.key)
+    }
+
+    fn index_file(&self, key: &str) -> PathBuf {
+        self.dir.join(KEYCHAIN_INDEX).join(key)
+    }
+
+    fn read_slot(&self, slot: &Slot) -> Result<Option<SecretString>, StoreError> {
+        if slot.store == STORE_KEYRING {
+            let kc = self.keychain.clone();
+            let account = slot.key.clone();
+            return match bounded(self.keychain_timeout, move || kc.get(&account)) {
+                Bounded::Done(Ok(found)) => Ok(found),
+                Bounded::Done(Err(f)) => Err(self.keychain_error("reading", &slot.key, &f)),
+                Bounded::TimedOut => Err(self.keychain_timeout("reading a secret")),
+            };
+        }
+        if slot.role == Role::Webhook {
+            perms::check_if_present(&self.file_base(Role::Webhook), Kind::SecretsFolder)?;
+        }
+        secret_file::read(&self.file_base(slot.role), &slot.key)
+    }
+
+    /// Writes a secret under a fresh key. In the keychain, the key goes into the index first,
+    /// so a kill after the keychain write leaves an orphan that can be found.
+    fn write_slot(&self, slot: &Slot, secret: &SecretString) -> Result<(), StoreError> {
+        if slot.store != STORE_KEYRING {
+            if slot.role == Role::Webhook {
+                fsutil::ensure_private_dir(&self.file_base(Role::Webhook))?;
+            }
+            return secret_file::write(&self.file_base(slot.role), &slot.key, secret);
+        }
+        self.index_keychain_key(&slot.key)?;
+        let kc = self.keychain.clone();
+        let account = slot.key.clone();
+        let secret = secret.clone();
+        let outcome = bounded(self.keychain_timeout, move || kc.set(&account, &secret));
+        let failed = match outcome {
+            Bounded::Done(Ok(())) => return Ok(()),
+            Bounded::Done(Err(f)) => self.keychain_error("storing", &slot.key, &f),
+            Bounded::TimedOut => self.keychain_timeout("storing a secret"),
+        };
+        // Nothing was stored, or a hung call stores it later: the index keeps it either way.
+        Err(failed)
+    }
+
+    /// Records keychain `key` in the index, durably, before it can become an orphan.
+    fn index_keychain_key(&self, key: &str) -> Result<(), StoreError> {
+        let dir = self.dir.join(KEYCHAIN_INDEX);
+        fsutil::ensure_private_dir(&dir)?;
+        let path = self.index_file(key);
+        if path.exists() {
+            return Ok(());
+        }
+        fsutil::atomic_write(&path, b"")
+    }
+
+    /// Indexes an entry's keychain secrets (those saved before keys existed have no index
+    /// file yet), before a commit that stops pointing at them.
+    fn index_keychain_slots(&self, e: &Entry) -> Result<(), StoreError> {
+        for slot in std::iter::once(self.main_slot(e)).chain(self.webhook_slot(e)) {
+            if slot.store == STORE_KEYRING {
+                self.index_keychain_key(&slot.key)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes secrets a failed save wrote; what cannot be deleted is swept later.
+    fn discard(&self, written: &[Slot]) {
+        for slot in written {
+            if let Err(reason) = self.delete_slot(slot) {
+                tracing::warn!(key = %slot.key, %reason, "secret of a failed save left for the next sweep");
+            }
+        }
+    }
+
+    fn delete_slot(&self, slot: &Slot) -> Result<(), String> {
+        if slot.store != STORE_KEYRING {
+            return fsutil::remove_file_durably(&self.file_of(slot))
+                .map(|_| ())
+                .map_err(|e| e.what());
+        }
+        let kc = self.keychain.clone();
+        let account = slot.key.clone();
+        match bounded(self.keychain_timeout, move || kc.delete(&account)) {
+            Bounded::Done(Ok(())) => {}
+            Bounded::Done(Err(f)) => return Err(f.reason().to_string()),
+            Bounded::TimedOut => {
+                return Err(format!(
+                    "the keychain did not answer within {} s",
+                    self.keychain_timeout.as_secs_f32()
+                ));
+            }
+        }
+        fsutil::remove_file_durably(&self.index_file(&slot.key))
+            .map(|_| ())
+            .map_err(|e| e.what())
+    }
+
+    /// Deletes every secret no entry points at: in the secret folders, what is there; in the
+    /// keychain, what the index lists. Call it under the lock only: a live writer's new secret
+    /// is an orphan until its commit. Returns what could not be deleted.
+    fn sweep_orphans(&self, entries: &[Entry]) -> Vec<Leftover> {
+        let mut referenced = HashSet::new();
+        for e in entries {
+            referenced.insert(self.main_slot(e));
+            referenced.extend(self.webhook_slot(e));
+        }
+        let mut orphans = Vec::new();
+        for role in [Role::Connection, Role::Webhook] {
+            let dir = secret_file::secrets_dir(&self.file_base(role));
+            for key in our_keys_in(&dir) {
+                let slot = Slot {
+                    store: STORE_FILE,
+                    role,
+                    key,
+                };
+                if !referenced.contains(&slot) {
+                    orphans.push(slot);
+                }
+            }
+        }
+        for key in our_keys_in(&self.dir.join(KEYCHAIN_INDEX)) {
+            let used = [Role::Connection, Role::Webhook].into_iter().any(|role| {
+                referenced.contains(&Slot {
+                    store: STORE_KEYRING,
+                    role,
+                    key: key.clone(),
+                })
+            });
+            if !used {
+                orphans.push(Slot {
+                    store: STORE_KEYRING,
+                    role: Role::Connection,
+                    key,
+                });
+            }
+        }
+        let mut left = Vec::new();
+        let mut keychain_gave_up = None;
+        for slot in orphans {
+            if slot.store == STORE_KEYRING
+                && let Some(reason) = &keychain_gave_up
+            {
+                left.push(Leftover {
+                    slot,
+                    reason: String::clone(reason),
+                });
+                continue;
+            }
+            if let Err(reason) = self.delete_slot(&slot) {
+                tracing::warn!(key = %slot.key, %reason, "orphan secret left for the next run");
+                if slot.store == STORE_KEYRING {
+                    // One failure is enough to know: do not wait on a hung keychain per key.
+                    keychain_gave_up = Some(reason.clone());
+                }
+                left.push(Leftover { slot, reason });
+            }
+        }
+        left
+    }
+
+    /// Writes the secret to the backend the mode calls for, under a fresh key.
+    fn place_secret(&self, name: &str, secret: &SecretString) -> Result<Placement, StoreError> {
         let kind = self.keychain.kind();
+        let file_slot = |key: String| Slot {
+            store: STORE_FILE,
+            role: Role::Connection,
+            key,
+        };
+        let key = generation::new_key(name, Role::Connection)?;
         if self.mode == SecretStoreMode::File {
-            return self.place_in_file(name, secret, None);
+            self.write_slot(&file_slot(key.clone()), secret)?;
+            return Ok(Placement {
+                slot: file_slot(key),
+                fallback_reason: None,
+            });
         }
         let failure = match self.probe_keychain() {
             Err(reason) => reason,
-            Ok(()) => match self.place_in_keychain(name, secret, ours_in_keychain) {
-                Ok(p) => return Ok(p),
-                Err(e) if self.mode == SecretStoreMode::Keyring => return Err(e),
-                Err(StoreError::Keychain { reason, .. }) => reason,
-                Err(StoreError::KeychainNameTaken { .. }) => format!(
-                    "it already holds a secret for `{name}` that another bbconnect config directory saved"
-                ),
-                Err(StoreError::KeychainTimeout { waited, .. }) => {
-                    format!("it did not answer within {} s", waited.as_secs_f32())
+            Ok(()) => {
+                let slot = Slot {
+                    store: STORE_KEYRING,
+                    role: Role::Connection,
+                    key: key.clone(),
+                };
+                match self.write_slot(&slot, secret) {
+                    Ok(()) => {
+                        return Ok(Placement {
+                            slot,
+                            fallback_reason: None,
+                        });
+                    }
+                    Err(e) if self.mode == SecretStoreMode::Keyring => return Err(e),
+                    Err(StoreError::Keychain { reason, .. }) => reason,
+                    Err(StoreError::KeychainTimeout { waited, .. }) => {
+                        format!("it did not answer within {} s", waited.as_secs_f32())
+                    }
+                    Err(e) => e.what(),
                 }
-                Err(e) => e.what(),
-            },
+            }
         };
         if self.mode == SecretStoreMode::Keyring {
             return Err(StoreError::KeychainUnavailable {
@@ -428,105 +782,11 @@ impl Store {
             });
         }
         tracing::warn!(connection = %name, reason = %failure, "no usable OS keychain: secret goes to a 0600 file");
-        self.place_in_file(name, secret, Some(failure))
-    }
-
-    fn place_in_file(
-        &self,
-        name: &str,
-        secret: &SecretString,
-        fallback_reason: Option<String>,
-    ) -> Result<Placement, StoreError> {
-        // An unreadable old secret is not worth failing the save for: it is being replaced.
-        let previous = secret_file::read(&self.dir, name).ok().flatten();
-        secret_file::write(&self.dir, name, secret)?;
+        self.write_slot(&file_slot(key.clone()), secret)?;
         Ok(Placement {
-            store: STORE_FILE,
-            fallback_reason,
-            previous,
+            slot: file_slot(key),
+            fallback_reason: Some(failure),
         })
-    }
-
-    fn place_in_keychain(
-        &self,
-        name: &str,
-        secret: &SecretString,
-        ours_in_keychain: bool,
-    ) -> Result<Placement, StoreError> {
-        let kc = self.keychain.clone();
-        let account = name.to_string();
-        let secret = secret.clone();
-        let outcome = bounded(self.keychain_timeout, move || {
-            let previous = kc.get(&account).ok().flatten();
-            if previous.is_some() && !ours_in_keychain {
-                return Ok(Err(()));
-            }
-            kc.set(&account, &secret).map(|()| Ok(previous))
-        });
-        match outcome {
-            Bounded::Done(Ok(Err(()))) => Err(StoreError::KeychainNameTaken {
-                kind: self.keychain.kind(),
-                name: name.to_string(),
-                how: self.manual_delete(name, STORE_KEYRING),
-            }),
-            Bounded::Done(Ok(Ok(previous))) => Ok(Placement {
-                store: STORE_KEYRING,
-                fallback_reason: None,
-                previous,
-            }),
-            Bounded::Done(Err(f)) => Err(self.keychain_error("storing", name, &f)),
-            Bounded::TimedOut => Err(self.keychain_timeout("storing a secret")),
-        }
-    }
-
-    /// Puts back what the backend held before a failed save (or deletes the new secret).
-    fn undo_secret(&self, name: &str, placed: Placement) {
-        let undone = if placed.store == STORE_KEYRING {
-            let kc = self.keychain.clone();
-            let account = name.to_string();
-            match bounded(self.keychain_timeout, move || match placed.previous {
-                Some(old) => kc.set(&account, &old),
-                None => kc.delete(&account),
-            }) {
-                Bounded::Done(r) => r.map_err(|f| f.reason().to_string()),
-                Bounded::TimedOut => Err("the keychain did not answer".into()),
-            }
-        } else {
-            match placed.previous {
-                Some(old) => secret_file::write(&self.dir, name, &old),
-                None => secret_file::delete(&self.dir, name).map(|_| ()),
-            }
-            .map_err(|e| e.what())
-        };
-        if let Err(reason) = undone {
-            tracing::error!(connection = %name, %reason, "could not roll back the secret of a failed save");
-        }
-    }
-
-    fn delete_secret(&self, conn: &SavedConnection) -> Result<(), StoreError> {
-        let store = self.store_name(&conn.secret_store);
-        let failed = |reason: String| StoreError::SecretNotRemoved {
-            name: conn.name.clone(),
-            location: self.location(&conn.name, store),
-            reason,
-            how: self.manual_delete(&conn.name, store),
-        };
-        if store == STORE_KEYRING {
-            let kc = self.keychain.clone();
-            let account = conn.name.clone();
-            match bounded(self.keychain_timeout, move || kc.delete(&account)) {
-                Bounded::Done(Ok(())) => Ok(()),
-                Bounded::Done(Err(f)) => Err(failed(f.reason().to_string())),
-                Bounded::TimedOut => Err(failed(format!(
-                    "the keychain did not answer within {} s",
-                    self.keychain_timeout.as_secs_f32()
-                ))),
-            }
-        } else {
-            secret_file::delete(&self.dir, &conn.name)
-                .map(|_| ())
-                .map_err(|e| failed(e.what()))
-        }
     }
 
     fn store_name(&self, secret_store: &str) -> &'static str {
@@ -537,45 +797,44 @@ impl Store {
         }
     }
 
-    fn location(&self, name: &str, store: &str) -> String {
-        if store == STORE_KEYRING {
+    fn location(&self, slot: &Slot) -> String {
+        if slot.store == STORE_KEYRING {
             format!(
-                "OS keychain ({}), service \"{}\", account \"{name}\"",
+                "OS keychain ({}), service \"{}\", account \"{}\"",
                 self.keychain.kind(),
-                keychain::SERVICE
+                keychain::SERVICE,
+                slot.key
             )
         } else {
-            format!("file {} (mode 0600)", self.secret_file(name).display())
+            format!("file {} (mode 0600)", self.file_of(slot).display())
         }
     }
 
-    fn manual_delete(&self, name: &str, store: &str) -> String {
-        if store != STORE_KEYRING {
-            return format!("rm {}", self.secret_file(name).display());
+    fn manual_delete(&self, slot: &Slot) -> String {
+        let key = &slot.key;
+        if slot.store != STORE_KEYRING {
+            return format!("rm '{}'", self.file_of(slot).display());
         }
         if cfg!(target_os = "macos") {
             format!(
-                "security delete-generic-password -s {} -a {name}",
+                "security delete-generic-password -s {} -a '{key}'",
                 keychain::SERVICE
             )
         } else if cfg!(windows) {
-            format!(
-                "remove `{name}.{}` in Credential Manager",
-                keychain::SERVICE
-            )
+            format!("remove `{key}.{}` in Credential Manager", keychain::SERVICE)
         } else {
             format!(
-                "secret-tool clear service {} username {name}",
+                "secret-tool clear service {} username '{key}'",
                 keychain::SERVICE
             )
         }
     }
 
-    fn keychain_error(&self, action: &'static str, name: &str, f: &KeychainFailure) -> StoreError {
+    fn keychain_error(&self, action: &'static str, key: &str, f: &KeychainFailure) -> StoreError {
         StoreError::Keychain {
             kind: self.keychain.kind(),
             action,
-            name: name.to_string(),
+            name: generation::owner_of(key).unwrap_or(key).to_string(),
             reason: f.reason().to_string(),
         }
     }
@@ -589,10 +848,24 @@ impl Store {
     }
 }
 
+/// The keys in `dir` that have a shape bbconnect writes (temp files and strangers excluded).
+fn our_keys_in(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|k| generation::owner_of(k).is_some())
+        .collect()
+}
+
 /// Parses the text of a connections file as [`Store::list`] does, without touching the disk:
 /// the entry point for fuzzing the parser and for tools that validate a file.
 pub fn parse_connections(text: &str) -> Result<Vec<SavedConnection>, StoreError> {
     format::parse(Path::new("connections.toml"), text)
+        .map(|v| v.into_iter().map(|e| e.conn).collect())
 }
 
 /// `BBCONNECT_CONFIG_DIR` when set and not empty, else the platform's config dir.

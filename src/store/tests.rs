@@ -29,6 +29,15 @@ fn conn(name: &str) -> SavedConnection {
 
 fn parse(text: &str) -> Result<Vec<SavedConnection>, StoreError> {
     format::parse(Path::new("/cfg/connections.toml"), text)
+        .map(|v| v.into_iter().map(|e| e.conn).collect())
+}
+
+fn entry(name: &str) -> Entry {
+    Entry {
+        conn: conn(name),
+        secret_key: Some(generation::new_key(name, Role::Connection).expect("key")),
+        webhook_secret_key: None,
+    }
 }
 
 fn corrupt_detail(text: &str) -> String {
@@ -53,15 +62,45 @@ saved_at = "2026-01-02T03:04:05Z"
 
 #[test]
 fn render_then_parse_gives_back_the_same_connections() {
-    let all = vec![conn("a"), conn("b.c_d-1")];
+    let all = vec![entry("a"), entry("b.c_d-1")];
     let text = format::render(&all).expect("render");
-    assert!(text.contains("version = 1"), "{text}");
+    assert!(text.contains("version = 2"), "{text}");
+    assert!(text.contains("secret_key = \"a#"), "{text}");
     assert!(text.contains("[[connection]]"), "{text}");
     // The file uses the CLI's names, not the enums' serde names (OAuth would be "o-auth").
     assert!(text.contains(r#"auth = "oauth""#), "{text}");
     assert!(text.contains(r#"provider = "cloud""#), "{text}");
     assert!(!text.contains("user ="), "None fields are left out: {text}");
-    assert_eq!(parse(&text).expect("parse"), all);
+    assert_eq!(
+        format::parse(Path::new("c.toml"), &text).expect("parse"),
+        all
+    );
+}
+
+#[test]
+fn a_secret_key_that_is_not_one_of_this_connection_is_corrupt() {
+    for bad in [
+        "../../x",
+        "other#0123456789abcdef",
+        "work#",
+        "work#webhook-0123456789abcdef",
+    ] {
+        let text = ONE.replace("saved_at", &format!("secret_key = {bad:?}\nsaved_at"));
+        assert!(
+            corrupt_detail(&text).contains("secret_key"),
+            "{bad} accepted"
+        );
+    }
+    let text = ONE.replace(
+        "saved_at",
+        "webhook_secret_key = \"work#0123456789abcdef\"\nsaved_at",
+    );
+    assert!(corrupt_detail(&text).contains("webhook_secret_key"));
+    let good = ONE.replace(
+        "saved_at",
+        "secret_key = \"work#0123456789abcdef\"\nwebhook_secret_key = \"work#webhook-fedcba9876543210\"\nsaved_at",
+    );
+    assert_eq!(parse(&good).expect("parse")[0].name, "work");
 }
 
 #[test]
@@ -78,12 +117,12 @@ fn unknown_keys_of_the_same_version_are_tolerated() {
 #[test]
 fn newer_version_is_reported_as_such_not_as_corrupt() {
     // Even with a shape this build cannot read: the user must hear "upgrade".
-    let text = "version = 2\nconnection = \"something else\"\n";
+    let text = "version = 3\nconnection = \"something else\"\n";
     match parse(text) {
         Err(StoreError::NewerVersion {
             found, supported, ..
         }) => {
-            assert_eq!((found, supported), (2, 1));
+            assert_eq!((found, supported), (3, 2));
         }
         other => panic!("expected NewerVersion, got {other:?}"),
     }
@@ -200,6 +239,19 @@ fn secret(s: &str) -> SecretString {
     SecretString::from(s.to_string())
 }
 
+/// File names in `dir`, sorted; none when it does not exist.
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
 #[test]
 fn failed_config_write_removes_a_new_file_secret() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -213,7 +265,11 @@ fn failed_config_write_removes_a_new_file_secret() {
         .save_with(conn("a"), &secret("test-token-new"), false, &failing_writer)
         .expect_err("must fail");
     assert!(err.to_string().contains("disk full"));
-    assert!(!store.secret_file("a").exists(), "secret left behind");
+    assert_eq!(
+        files_in(&dir.path().join("secrets")),
+        Vec::<String>::new(),
+        "secret left behind"
+    );
     assert!(!store.config_file().exists());
 }
 
@@ -253,7 +309,12 @@ fn failed_config_write_restores_or_removes_keychain_entries() {
     store
         .save_with(conn("new"), &secret("test-token-1"), false, &failing_writer)
         .expect_err("must fail");
-    assert!(!kc.contains("new"), "new keychain entry left behind");
+    assert_eq!(
+        kc.accounts(),
+        Vec::<String>::new(),
+        "new keychain entry left behind"
+    );
+    assert_eq!(files_in(&dir.path().join("keychain")), Vec::<String>::new());
 
     store
         .save(conn("old"), &secret("test-token-old"), false)
@@ -274,7 +335,7 @@ fn failed_config_write_restores_or_removes_keychain_entries() {
 
 #[test]
 fn every_truncation_and_byte_flip_of_a_valid_file_is_handled_without_panic() {
-    let full = format::render(&[conn("a"), conn("b")]).expect("render");
+    let full = format::render(&[entry("a"), entry("b")]).expect("render");
     let bytes = full.as_bytes();
     let check = |text: &str| match parse_connections(text) {
         Ok(list) => {
@@ -340,7 +401,7 @@ mod webhook_secrets {
             .unwrap();
         assert!(where_.contains("0600"), "{where_}");
         assert!(!where_.contains("test-token-hook"));
-        let path = store.webhook_secret_file("ci");
+        let path = store.webhook_secret_file("ci").unwrap().expect("in a file");
         assert!(path.exists());
         #[cfg(unix)]
         {
@@ -379,9 +440,9 @@ mod webhook_secrets {
         let where_ = store
             .save_webhook_secret("ci", &SecretString::from("test-token-hook".to_string()))
             .unwrap();
-        assert!(where_.contains("ci#webhook"), "{where_}");
-        assert!(kc.contains("ci#webhook"));
-        assert!(!store.webhook_secret_file("ci").exists());
+        assert!(where_.contains("ci#webhook-"), "{where_}");
+        assert_eq!(kc.accounts().len(), 2, "{:?}", kc.accounts());
+        assert!(store.webhook_secret_file("ci").unwrap().is_none());
         assert_eq!(
             store.webhook_secret("ci").unwrap().unwrap().expose_secret(),
             "test-token-hook"
@@ -391,8 +452,7 @@ mod webhook_secrets {
             "test-token-main"
         );
         store.remove("ci").unwrap();
-        assert!(!kc.contains("ci#webhook"));
-        assert!(!kc.contains("ci"));
+        assert_eq!(kc.accounts(), Vec::<String>::new());
     }
 
     #[test]
@@ -409,5 +469,192 @@ mod webhook_secrets {
             store.save_webhook_secret("nope", &SecretString::from("test-token-x".to_string())),
             Err(StoreError::NotFound { .. })
         ));
+    }
+}
+
+mod generations {
+    use super::*;
+
+    fn file_store(dir: &Path) -> Store {
+        Store::open_with_keychain(
+            Some(dir.to_path_buf()),
+            SecretStoreMode::File,
+            Arc::new(NoKeychain),
+        )
+        .unwrap()
+    }
+
+    /// A connections file as the previous version wrote it, with its secret under the bare name.
+    fn legacy_dir(store_kind: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let text = ONE.replace("\"file\"", &format!("{store_kind:?}"));
+        std::fs::write(dir.path().join("connections.toml"), text).unwrap();
+        dir
+    }
+
+    fn write_private(path: &Path, text: &str) {
+        fsutil::ensure_private_dir(path.parent().unwrap()).unwrap();
+        fsutil::atomic_write(path, text.as_bytes()).unwrap();
+    }
+
+    #[test]
+    fn a_file_of_the_previous_version_keeps_its_secrets_and_migrates_on_the_next_save() {
+        let dir = legacy_dir("file");
+        write_private(&dir.path().join("secrets/work"), "test-token-legacy");
+        write_private(
+            &dir.path().join("webhook/secrets/work"),
+            "test-token-legacy-hook",
+        );
+        let store = file_store(dir.path());
+        assert_eq!(
+            store.secret("work").unwrap().expose_secret(),
+            "test-token-legacy"
+        );
+        assert_eq!(
+            store
+                .webhook_secret("work")
+                .unwrap()
+                .unwrap()
+                .expose_secret(),
+            "test-token-legacy-hook"
+        );
+
+        // Same host, webhook still recorded: the hook secret moves to a key of its own.
+        let mut again = store.get("work").unwrap().unwrap();
+        again.webhook_id = Some("7".into());
+        store.save(again, &secret("test-token-new"), true).unwrap();
+        let text = std::fs::read_to_string(store.config_file()).unwrap();
+        assert!(
+            text.contains("version = 2") && text.contains("secret_key = \"work#"),
+            "{text}"
+        );
+        assert_eq!(
+            store.secret("work").unwrap().expose_secret(),
+            "test-token-new"
+        );
+        assert_eq!(
+            store
+                .webhook_secret("work")
+                .unwrap()
+                .unwrap()
+                .expose_secret(),
+            "test-token-legacy-hook"
+        );
+        let secrets = files_in(&dir.path().join("secrets"));
+        let hooks = files_in(&dir.path().join("webhook/secrets"));
+        assert!(
+            secrets.len() == 1 && secrets[0].starts_with("work#"),
+            "{secrets:?}"
+        );
+        assert!(
+            hooks.len() == 1 && hooks[0].starts_with("work#webhook-"),
+            "{hooks:?}"
+        );
+    }
+
+    #[test]
+    fn a_keychain_entry_of_the_previous_version_is_read_then_replaced_and_deleted() {
+        let dir = legacy_dir("keyring");
+        let kc = MemoryKeychain::new();
+        kc.set("work", &secret("test-token-legacy")).unwrap();
+        kc.set("work#webhook", &secret("test-token-legacy-hook"))
+            .unwrap();
+        let store = Store::open_with_keychain(
+            Some(dir.path().to_path_buf()),
+            SecretStoreMode::Keyring,
+            Arc::new(kc.clone()),
+        )
+        .unwrap();
+        assert_eq!(
+            store.secret("work").unwrap().expose_secret(),
+            "test-token-legacy"
+        );
+        let mut moved = store.get("work").unwrap().unwrap();
+        moved.url = "https://elsewhere.example.com".into();
+        store.save(moved, &secret("test-token-new"), true).unwrap();
+        let accounts = kc.accounts();
+        assert!(
+            accounts.len() == 1
+                && accounts[0].starts_with("work#")
+                && !accounts[0].contains("webhook"),
+            "the old secret and the old host's hook secret are gone: {accounts:?}"
+        );
+        assert!(store.webhook_secret("work").unwrap().is_none());
+        assert_eq!(files_in(&dir.path().join("keychain")), accounts, "indexed");
+    }
+
+    #[test]
+    fn a_keychain_secret_of_a_killed_save_is_swept_by_the_next_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let kc = MemoryKeychain::new();
+        let store = Store::open_with_keychain(
+            Some(dir.path().to_path_buf()),
+            SecretStoreMode::Keyring,
+            Arc::new(kc.clone()),
+        )
+        .unwrap();
+        store
+            .save(conn("a"), &secret("test-token-a"), false)
+            .unwrap();
+        let kept = kc.accounts();
+        // What a save killed between its keychain write and its commit leaves.
+        let slot = Slot {
+            store: STORE_KEYRING,
+            role: Role::Connection,
+            key: generation::new_key("a", Role::Connection).unwrap(),
+        };
+        store
+            .write_slot(&slot, &secret("test-token-killed"))
+            .unwrap();
+        let killed_new_name = Slot {
+            store: STORE_KEYRING,
+            role: Role::Connection,
+            key: generation::new_key("b", Role::Connection).unwrap(),
+        };
+        store
+            .write_slot(&killed_new_name, &secret("test-token-killed"))
+            .unwrap();
+        assert_eq!(kc.accounts().len(), 3);
+        assert_eq!(store.secret("a").unwrap().expose_secret(), "test-token-a");
+
+        // `remove` of a name that was never saved is the next run here: it sweeps.
+        assert!(matches!(
+            store.remove("b"),
+            Err(StoreError::NotFound { .. })
+        ));
+        assert_eq!(kc.accounts(), kept);
+        assert_eq!(files_in(&dir.path().join("keychain")), kept);
+    }
+
+    #[test]
+    fn remove_deletes_every_generation_of_the_name_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = file_store(dir.path());
+        store
+            .save(conn("a"), &secret("test-token-a"), false)
+            .unwrap();
+        store
+            .save(conn("a-b"), &secret("test-token-ab"), false)
+            .unwrap();
+        // Left by killed saves, as the sweep has not run since.
+        for key in ["a", "a#0123456789abcdef", "a#fedcba9876543210"] {
+            write_private(&dir.path().join("secrets").join(key), "test-token-old");
+        }
+        write_private(
+            &dir.path()
+                .join("webhook/secrets/a#webhook-0123456789abcdef"),
+            "x",
+        );
+        store.remove("a").unwrap();
+        let left = files_in(&dir.path().join("secrets"));
+        assert!(left.len() == 1 && left[0].starts_with("a-b#"), "{left:?}");
+        assert_eq!(
+            files_in(&dir.path().join("webhook/secrets")),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            store.secret("a-b").unwrap().expose_secret(),
+            "test-token-ab"
+        );
     }
 }

@@ -1,117 +1,82 @@
-//! The webhook's signing secret, kept where the connection's own secret is: in the keychain
-//! under account `<name>#webhook` (`#` is not allowed in connection names, so it can never be
-//! another connection's account), or in `<dir>/webhook/secrets/<name>` (0600 in a 0700
-//! directory; a separate directory because `.` is allowed in names, so `<name>.webhook` could
-//! be another connection's secret file).
+//! The webhook's signing secret, kept where the connection's own secret is, under its own fresh
+//! key per save (`NAME#webhook-<id>`, see `generation.rs`): in the keychain, or in
+//! `<dir>/webhook/secrets/` (0600 in a 0700 directory; a folder apart from connection secrets,
+//! where a webhook secret saved before keys existed has the bare connection name).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use secrecy::SecretString;
 
 use super::error::StoreError;
-use super::format::STORE_KEYRING;
-use super::keychain::{Bounded, bounded};
-use super::{SavedConnection, Store, fsutil, lock, secret_file, validate_name};
-
-fn account(name: &str) -> String {
-    format!("{name}#webhook")
-}
-
-/// The base directory `secret_file` appends `secrets/<name>` to.
-fn file_base(dir: &Path) -> PathBuf {
-    dir.join("webhook")
-}
+use super::generation::{self, Role};
+use super::perms::Kind;
+use super::{Slot, Store, format, fsutil, lock, validate_name};
 
 impl Store {
-    /// The file a connection's webhook secret goes to when it is not in the keychain.
-    pub fn webhook_secret_file(&self, name: &str) -> PathBuf {
-        secret_file::secret_path(&file_base(&self.dir), name)
+    /// The file holding connection `name`'s webhook secret now; `None` when there is none or
+    /// it is in the keychain.
+    pub fn webhook_secret_file(&self, name: &str) -> Result<Option<PathBuf>, StoreError> {
+        let entry = self.entry(name)?;
+        Ok(self
+            .webhook_slot(&entry)
+            .filter(|s| s.store == super::STORE_FILE)
+            .map(|s| self.file_of(&s))
+            .filter(|p| p.exists()))
     }
 
     /// Stores the webhook secret of saved connection `name` next to its own secret (same
-    /// backend) and says where it went. The connection must already be saved.
+    /// backend) and says where it went. The connection must already be saved. Like a save:
+    /// fresh key, commit, then the previous one is deleted.
     pub fn save_webhook_secret(
         &self,
         name: &str,
         secret: &SecretString,
     ) -> Result<String, StoreError> {
         validate_name(name)?;
+        fsutil::ensure_dir(&self.dir, Kind::ConfigFolder)?;
         let _lock = lock::acquire(&self.lock_file(), self.lock_wait)?;
-        let conn = self.get(name)?.ok_or_else(|| StoreError::NotFound {
-            name: name.to_string(),
-            file: self.config_file(),
-        })?;
-        if conn.secret_store == STORE_KEYRING {
-            let kc = self.keychain.clone();
-            let acc = account(name);
-            let secret = secret.clone();
-            return match bounded(self.keychain_timeout, move || kc.set(&acc, &secret)) {
-                Bounded::Done(Ok(())) => Ok(format!(
-                    "OS keychain ({}), service \"{}\", account \"{}\"",
-                    self.keychain.kind(),
-                    super::keychain::SERVICE,
-                    account(name)
-                )),
-                Bounded::Done(Err(f)) => Err(self.keychain_error("storing", name, &f)),
-                Bounded::TimedOut => Err(self.keychain_timeout("storing a webhook secret")),
-            };
+        self.sweep_temp_files();
+        let mut all = self.load()?;
+        self.sweep_orphans(&all);
+        let Some(i) = all.iter().position(|e| e.name() == name) else {
+            return Err(StoreError::NotFound {
+                name: name.to_string(),
+                file: self.config_file(),
+            });
+        };
+        let before = all[i].clone();
+        let slot = Slot {
+            store: self.main_slot(&before).store,
+            role: Role::Webhook,
+            key: generation::new_key(name, Role::Webhook)?,
+        };
+        if let Err(e) = self.write_slot(&slot, secret) {
+            self.discard(std::slice::from_ref(&slot));
+            return Err(e);
         }
-        secret_file::write(&file_base(&self.dir), name, secret)?;
-        Ok(format!(
-            "file {} (mode 0600)",
-            self.webhook_secret_file(name).display()
-        ))
+        // A connection saved before keys existed keeps its own secret under its bare name
+        // until its next save.
+        all[i].webhook_secret_key = Some(slot.key.clone());
+        let committed = self
+            .index_keychain_slots(&before)
+            .and_then(|()| format::render(&all))
+            .and_then(|text| {
+                fsutil::atomic_write_through_symlink(&self.config_file(), text.as_bytes())
+            });
+        if let Err(e) = committed {
+            self.discard(std::slice::from_ref(&slot));
+            return Err(e);
+        }
+        self.sweep_orphans(&all);
+        Ok(self.location(&slot))
     }
 
     /// The webhook secret of connection `name`; `Ok(None)` when none was stored.
     pub fn webhook_secret(&self, name: &str) -> Result<Option<SecretString>, StoreError> {
-        let conn = self.get(name)?.ok_or_else(|| StoreError::NotFound {
-            name: name.to_string(),
-            file: self.config_file(),
-        })?;
-        if conn.secret_store == STORE_KEYRING {
-            let kc = self.keychain.clone();
-            let acc = account(name);
-            return match bounded(self.keychain_timeout, move || kc.get(&acc)) {
-                Bounded::Done(Ok(found)) => Ok(found),
-                Bounded::Done(Err(f)) => Err(self.keychain_error("reading", name, &f)),
-                Bounded::TimedOut => Err(self.keychain_timeout("reading a webhook secret")),
-            };
+        let entry = self.entry(name)?;
+        match self.webhook_slot(&entry) {
+            Some(slot) => self.read_slot(&slot),
+            None => Ok(None),
         }
-        secret_file::read(&file_base(&self.dir), name)
-    }
-
-    /// Deletes the webhook secret of a removed connection, wherever it is; absent is fine.
-    pub(crate) fn delete_webhook_secret(&self, conn: &SavedConnection) -> Result<(), StoreError> {
-        if conn.secret_store == STORE_KEYRING {
-            let kc = self.keychain.clone();
-            let acc = account(&conn.name);
-            match bounded(self.keychain_timeout, move || kc.delete(&acc)) {
-                Bounded::Done(Ok(())) => {}
-                Bounded::Done(Err(f)) => {
-                    return Err(StoreError::SecretNotRemoved {
-                        name: conn.name.clone(),
-                        location: format!("OS keychain, account \"{}\"", account(&conn.name)),
-                        reason: f.reason().to_string(),
-                        how: format!(
-                            "secret-tool clear service {} username '{}'",
-                            super::keychain::SERVICE,
-                            account(&conn.name)
-                        ),
-                    });
-                }
-                Bounded::TimedOut => return Err(self.keychain_timeout("deleting a webhook secret")),
-            }
-        }
-        // A file may be left from a save when the keychain was not usable: delete it too.
-        let path = self.webhook_secret_file(&conn.name);
-        fsutil::remove_file_durably(&path)
-            .map(|_| ())
-            .map_err(|e| StoreError::SecretNotRemoved {
-                name: conn.name.clone(),
-                location: format!("file {}", path.display()),
-                reason: e.what(),
-                how: format!("rm {}", path.display()),
-            })
     }
 }
