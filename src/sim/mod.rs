@@ -13,6 +13,7 @@ mod data;
 mod dc;
 mod faults;
 mod git;
+mod hook_test;
 mod hooks;
 mod oauth;
 mod query;
