@@ -62,6 +62,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Repos { name, filter, json, concurrency }) => {
             cli::repos(&open_store()?, &endpoints, &name, filter.as_deref(), json, usize::from(concurrency)).await
         }
+        Some(Command::GitCredential { op }) => cli::git_credential::git_credential(&open_store()?, op).await,
+        Some(Command::SetupGit { names, local, remove }) => cli::setup_git::setup_git(&open_store()?, &names, local, remove),
         Some(Command::Remove { name, delete_webhook }) => cli::remove(&open_store()?, &endpoints, &name, delete_webhook).await,
     }
 }

@@ -5,6 +5,9 @@
 
 use std::io::{IsTerminal, Read};
 
+pub mod git_credential;
+pub mod setup_git;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
 use serde_json::json;
@@ -75,6 +78,23 @@ pub enum Command {
     Demo,
     /// Run the built-in simulator alone, for trying and testing.
     Sim(SimArgs),
+    /// Git credential helper: answers git with a saved connection's credential.
+    #[command(name = "git-credential")]
+    GitCredential {
+        #[arg(value_enum)]
+        op: git_credential::HelperOp,
+    },
+    /// Make git use saved connections for their hosts (credential.<url>.helper).
+    #[command(name = "setup-git")]
+    SetupGit {
+        names: Vec<String>,
+        /// The current repository's config instead of the global one.
+        #[arg(long)]
+        local: bool,
+        /// Undo what setup-git set.
+        #[arg(long)]
+        remove: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -591,7 +611,7 @@ async fn oauth_sign_in(
 
 /// The credentials a saved connection calls Bitbucket with. An expired OAuth access token is
 /// refreshed here and the newest tokens saved at once: the old refresh token no longer works.
-async fn fresh_credentials(
+pub(crate) async fn fresh_credentials(
     store: &Store,
     conn: SavedConnection,
     creds: Credentials,
@@ -737,7 +757,7 @@ pub fn list(store: &Store, as_json: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-fn credentials_of(store: &Store, name: &str) -> Result<(SavedConnection, Credentials), Failure> {
+pub(crate) fn credentials_of(store: &Store, name: &str) -> Result<(SavedConnection, Credentials), Failure> {
     let conn = store.get(name).map_err(Problem::from)?.ok_or_else(|| {
         usage(
             format!("No saved connection named `{}`.", clean(name)),
