@@ -155,8 +155,10 @@ pub fn plan(
             w.push(helper.to_string());
             w
         };
-        let others: Vec<&(String, &str)> =
-            in_section.iter().filter(|(var, _)| var != "helper").collect();
+        let others: Vec<&(String, &str)> = in_section
+            .iter()
+            .filter(|(var, _)| var != "helper")
+            .collect();
         if remove {
             let only_path = others
                 .iter()
@@ -221,7 +223,11 @@ pub fn read_entries(scope: Scope, dir: Option<&PathBuf>) -> Result<Vec<(String, 
             FailureClass::Input,
             format!(
                 "git could not read its {} config: {}",
-                if scope == Scope::Local { "repository" } else { "global" },
+                if scope == Scope::Local {
+                    "repository"
+                } else {
+                    "global"
+                },
                 crate::sanitize::clean(err.trim())
             ),
             if scope == Scope::Local {
@@ -330,16 +336,28 @@ mod tests {
 
     #[test]
     fn sets_an_empty_reset_then_the_helper_and_use_http_path_when_shared() {
-        let hosts = [host("https://bitbucket.org", false), host("http://127.0.0.1:7990", true)];
+        let hosts = [
+            host("https://bitbucket.org", false),
+            host("http://127.0.0.1:7990", true),
+        ];
         let changes = plan(&[], &hosts, HELPER, false);
         assert_eq!(
             changes,
             vec![
                 Change::Add("credential.https://bitbucket.org.helper".into(), "".into()),
-                Change::Add("credential.https://bitbucket.org.helper".into(), HELPER.into()),
+                Change::Add(
+                    "credential.https://bitbucket.org.helper".into(),
+                    HELPER.into()
+                ),
                 Change::Add("credential.http://127.0.0.1:7990.helper".into(), "".into()),
-                Change::Add("credential.http://127.0.0.1:7990.helper".into(), HELPER.into()),
-                Change::Set("credential.http://127.0.0.1:7990.useHttpPath".into(), "true".into()),
+                Change::Add(
+                    "credential.http://127.0.0.1:7990.helper".into(),
+                    HELPER.into()
+                ),
+                Change::Set(
+                    "credential.http://127.0.0.1:7990.useHttpPath".into(),
+                    "true".into()
+                ),
             ]
         );
         assert_eq!(
@@ -362,7 +380,9 @@ mod tests {
         let changes = plan(&after, &hosts, HELPER, true);
         assert_eq!(
             changes,
-            vec![Change::RemoveSection("credential.http://127.0.0.1:7990".into())]
+            vec![Change::RemoveSection(
+                "credential.http://127.0.0.1:7990".into()
+            )]
         );
         assert_eq!(run(after, &changes), before);
     }
@@ -371,7 +391,10 @@ mod tests {
     fn the_users_own_helpers_for_the_host_are_kept() {
         let hosts = [host("https://bitbucket.org", false)];
         let key = "credential.https://bitbucket.org.helper";
-        let before = vec![e(key, "cache"), e("credential.https://bitbucket.org.username", "me")];
+        let before = vec![
+            e(key, "cache"),
+            e("credential.https://bitbucket.org.username", "me"),
+        ];
         let after = run(before.clone(), &plan(&before, &hosts, HELPER, false));
         let helpers: Vec<&str> = after
             .iter()

@@ -30,9 +30,7 @@ const MAX_INPUT: u64 = 64 * 1024;
 pub async fn git_credential(store: &Store, op: HelperOp) -> Result<(), Failure> {
     let mut input = String::new();
     // Read everything git sends, so it never sees a closed pipe, whatever the operation.
-    let _ = std::io::stdin()
-        .take(MAX_INPUT)
-        .read_to_string(&mut input);
+    let _ = std::io::stdin().take(MAX_INPUT).read_to_string(&mut input);
     if op != HelperOp::Get {
         return Ok(());
     }
@@ -48,14 +46,17 @@ pub async fn git_credential(store: &Store, op: HelperOp) -> Result<(), Failure> 
         Pick::Ambiguous(names) => {
             eprintln!(
                 "bbconnect: several connections use this host ({}) and git did not say which repository it wants.\n  fix: run `bbconnect setup-git`, which sets credential.useHttpPath for this host.",
-                names.iter().map(|n| clean(n)).collect::<Vec<_>>().join(", ")
+                names
+                    .iter()
+                    .map(|n| clean(n))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
             return Ok(());
         }
     };
     let (conn, creds) = credentials_of(store, &name)?;
-    let Some(how) = git::git_auth(conn.auth, conn.username.as_deref(), conn.user.as_deref())
-    else {
+    let Some(how) = git::git_auth(conn.auth, conn.username.as_deref(), conn.user.as_deref()) else {
         eprintln!(
             "bbconnect: connection `{}` has no saved username, which git needs for this credential type.\n  fix: connect again with --username and --replace.",
             clean(&name)
@@ -63,7 +64,10 @@ pub async fn git_credential(store: &Store, op: HelperOp) -> Result<(), Failure> 
         return Ok(());
     };
     if how == GitAuth::Bearer && !request.can_authtype() {
-        eprintln!("{}", git::bearer_needs_newer_git(&clean(&name), conn.provider));
+        eprintln!(
+            "{}",
+            git::bearer_needs_newer_git(&clean(&name), conn.provider)
+        );
         return Ok(());
     }
     // An expired OAuth access token is refreshed and the new tokens saved before answering.

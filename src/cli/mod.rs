@@ -757,7 +757,10 @@ pub fn list(store: &Store, as_json: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-pub(crate) fn credentials_of(store: &Store, name: &str) -> Result<(SavedConnection, Credentials), Failure> {
+pub(crate) fn credentials_of(
+    store: &Store,
+    name: &str,
+) -> Result<(SavedConnection, Credentials), Failure> {
     let conn = store.get(name).map_err(Problem::from)?.ok_or_else(|| {
         usage(
             format!("No saved connection named `{}`.", clean(name)),

@@ -7,7 +7,12 @@ use crate::git_setup::{self, Scope};
 use crate::sanitize::clean;
 use crate::store::Store;
 
-pub fn setup_git(store: &Store, names: &[String], local: bool, remove: bool) -> Result<(), Failure> {
+pub fn setup_git(
+    store: &Store,
+    names: &[String],
+    local: bool,
+    remove: bool,
+) -> Result<(), Failure> {
     let all = store.list().map_err(Problem::from)?;
     let chosen: Vec<_> = if names.is_empty() {
         all.clone()
@@ -40,7 +45,11 @@ pub fn setup_git(store: &Store, names: &[String], local: bool, remove: bool) -> 
     if changes.is_empty() {
         println!(
             "git is already {} for {}: nothing to change.",
-            if remove { "without bbconnect" } else { "set up" },
+            if remove {
+                "without bbconnect"
+            } else {
+                "set up"
+            },
             hosts
                 .iter()
                 .map(|h| h.host.config_url())
@@ -55,7 +64,9 @@ pub fn setup_git(store: &Store, names: &[String], local: bool, remove: bool) -> 
         println!("  {}", clean(&c.describe(scope)));
     }
     if !remove {
-        println!("git now asks bbconnect for these hosts; undo with `bbconnect setup-git --remove`.");
+        println!(
+            "git now asks bbconnect for these hosts; undo with `bbconnect setup-git --remove`."
+        );
     }
     Ok(())
 }
