@@ -64,6 +64,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Some(Command::GitCredential { op }) => cli::git_credential::git_credential(&open_store()?, op).await,
         Some(Command::SetupGit { names, local, remove }) => cli::setup_git::setup_git(&open_store()?, &names, local, remove),
+        Some(Command::Clone { args }) => cli::clone::clone(&open_store()?, &args),
+        Some(Command::Token { name }) => cli::token::token(&open_store()?, name.as_deref()).await,
+        Some(Command::Env { name, format, with_token }) => cli::env::env(&open_store()?, &endpoints, &name, format, with_token).await,
         Some(Command::Remove { name, delete_webhook }) => cli::remove(&open_store()?, &endpoints, &name, delete_webhook).await,
     }
 }

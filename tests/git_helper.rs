@@ -668,3 +668,155 @@ async fn setup_git_then_remove_leaves_the_config_byte_identical() {
     );
     w.sim.shutdown().await;
 }
+
+/// A `git` first on PATH that records its arguments and environment, then runs the real git.
+fn git_wrapper(w: &World) -> (PathBuf, PathBuf) {
+    let real = std::process::Command::new("sh")
+        .args(["-c", "command -v git"])
+        .output()
+        .expect("sh");
+    let real = String::from_utf8_lossy(&real.stdout).trim().to_string();
+    assert!(!real.is_empty(), "git on PATH");
+    let bin = w.work.join("wrapper-bin");
+    let dumps = w.work.join("dumps");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    std::fs::create_dir_all(&dumps).expect("mkdir");
+    let script = format!(
+        "#!/bin/sh\nenv > '{d}/env.'$$\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > '{d}/argv.'$$\nexec '{real}' \"$@\"\n",
+        d = dumps.display()
+    );
+    let path = bin.join("git");
+    std::fs::write(&path, script).expect("write");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    (bin, dumps)
+}
+
+async fn clone_through_bbconnect(k: Kind, repo: &str) {
+    let w = World::new().await;
+    connect(&w, "conn", &k, repo).await;
+    let (bin, dumps) = git_wrapper(&w);
+    let mut cmd = Command::new(BIN);
+    w.env(&mut cmd);
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    // A secret in our own environment must not reach git either.
+    cmd.env("PATH", path)
+        .env("BBCONNECT_TOKEN", "test-token-canary-env")
+        .args(["clone", "conn", repo, "cloned"]);
+    let out = cmd.output().await.expect("runs");
+    ok(&out);
+    // git's progress reaches the user (it is git's own stderr).
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Cloning into"),
+        "{}",
+        text(&out)
+    );
+    let dir = w.work.join("cloned");
+    assert!(dir.join("README.md").exists(), "{}", text(&out));
+    let config = std::fs::read_to_string(dir.join(".git/config")).expect("config");
+    assert!(!config.contains(k.secret), "{config}");
+    let remote = w.git_in(&dir, &["remote", "get-url", "origin"]).await;
+    let remote = String::from_utf8_lossy(&remote.stdout).to_string();
+    assert!(!remote.contains('@'), "userinfo in {remote}");
+    let recorded = walk(&dumps);
+    assert!(
+        recorded
+            .iter()
+            .any(|p| p.to_string_lossy().contains("argv.")),
+        "the wrapper ran"
+    );
+    for f in recorded {
+        let body = std::fs::read_to_string(&f).expect("dump");
+        assert!(!body.contains(k.secret), "secret in git's {}", f.display());
+        assert!(!body.contains("test-token-canary-env"), "{}", f.display());
+    }
+    w.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bbconnect_clone_keeps_the_token_out_of_gits_argv_env_and_config_dc() {
+    let k = Kind {
+        provider: "server",
+        auth: "http-token-user",
+        user_flag: Some(("--username", "alice")),
+        secret: "test-token-alice",
+        can_push: true,
+    };
+    clone_through_bbconnect(k, &demo_repo("http-token-repo")).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bbconnect_clone_keeps_the_token_out_of_gits_argv_env_and_config_cloud() {
+    let w = World::new().await;
+    let repo = cloud_repo(&w).await;
+    w.sim.shutdown().await;
+    let k = Kind {
+        provider: "cloud",
+        auth: "api-token",
+        user_flag: Some(("--email", "alice@example.com")),
+        secret: "test-token-alice",
+        can_push: true,
+    };
+    clone_through_bbconnect(k, &repo).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn token_and_env_print_what_scripts_need() {
+    let w = World::new().await;
+    let k = Kind {
+        provider: "server",
+        auth: "http-token-repo",
+        user_flag: None,
+        secret: "test-token-repo",
+        can_push: true,
+    };
+    connect(&w, "ci", &k, &demo_repo("http-token-repo")).await;
+    // NAME may be left out with one connection; one line, nothing on stderr off a terminal.
+    let out = w.bb(&["token"], None).await;
+    ok(&out);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "test-token-repo\n");
+    assert!(out.stderr.is_empty(), "{}", text(&out));
+    let out = w.bb(&["env", "ci", "--format", "json"], None).await;
+    ok(&out);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["BITBUCKET_GIT_AUTH"], "bearer");
+    assert_eq!(
+        v["BITBUCKET_API_URL"],
+        format!("{}/rest/api/1.0", w.sim.server_url())
+    );
+    assert!(
+        v["BITBUCKET_CLONE_HTTPS"]
+            .as_str()
+            .unwrap()
+            .ends_with(".git")
+    );
+    assert!(v.get("BITBUCKET_TOKEN").is_none());
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("test-token-repo"));
+    let out = w.bb(&["env", "ci", "--with-token"], None).await;
+    ok(&out);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("export BITBUCKET_TOKEN='test-token-repo'\n"),
+        "{}",
+        text(&out)
+    );
+    w.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn token_gives_a_fresh_oauth_access_token() {
+    let w = World::new().await;
+    let mut grant = oauth_grant(&w).await;
+    grant.access_token = SecretString::from("test-token-stale-access");
+    grant.expires_at = Some(1);
+    save_oauth(&w, "oa", &cloud_repo(&w).await, &grant);
+    let out = w.bb(&["token", "oa"], None).await;
+    ok(&out);
+    let printed = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert_ne!(printed, "test-token-stale-access");
+    assert_eq!(printed, saved_grant(&w, "oa").access_token.expose_secret());
+    w.sim.shutdown().await;
+}

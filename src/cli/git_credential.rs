@@ -34,12 +34,17 @@ pub async fn git_credential(store: &Store, op: HelperOp) -> Result<(), Failure> 
     if op != HelperOp::Get {
         return Ok(());
     }
-    let request = git::parse_request(&input);
+    let mut request = git::parse_request(&input);
     let conns = store.list().map_err(Problem::from)?;
-    let targets: Vec<_> = conns
+    let mut targets: Vec<_> = conns
         .iter()
         .filter_map(|c| git::target_of(&c.name, &c.url, c.clone_https.as_deref()))
         .collect();
+    // `bbconnect clone` names its connection: any repository of it on its host, then.
+    if let Some(only) = super::env_value(super::clone::CONNECTION_VAR) {
+        targets.retain(|t| t.name == only);
+        request.path = None;
+    }
     let name = match git::pick(&targets, &request) {
         Pick::One(name) => name,
         Pick::None => return Ok(()),

@@ -5,8 +5,11 @@
 
 use std::io::{IsTerminal, Read};
 
+pub mod clone;
+pub mod env;
 pub mod git_credential;
 pub mod setup_git;
+pub mod token;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
@@ -94,6 +97,23 @@ pub enum Command {
         /// Undo what setup-git set.
         #[arg(long)]
         remove: bool,
+    },
+    /// git clone a connection's repository over https, the helper given for that one command.
+    Clone {
+        /// [NAME] [REPO] [DIR]; NAME may be left out when one connection is saved.
+        #[arg(num_args = 0..=3)]
+        args: Vec<String>,
+    },
+    /// Print a connection's token on stdout (OAuth: a fresh access token), for scripts.
+    Token { name: Option<String> },
+    /// What a CI script needs: URLs, auth scheme, git username, clone URLs.
+    Env {
+        name: String,
+        #[arg(long, value_enum, default_value = "sh")]
+        format: env::Format,
+        /// Include BITBUCKET_TOKEN.
+        #[arg(long)]
+        with_token: bool,
     },
 }
 
