@@ -67,6 +67,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Clone { args }) => cli::clone::clone(&open_store()?, &args),
         Some(Command::Token { name }) => cli::token::token(&open_store()?, name.as_deref()).await,
         Some(Command::Env { name, format, with_token }) => cli::env::env(&open_store()?, &endpoints, &name, format, with_token).await,
+        Some(Command::WebhookSecret { name }) => cli::webhook_secret::webhook_secret(&open_store()?, &name),
         Some(Command::Remove { name, delete_webhook }) => cli::remove(&open_store()?, &endpoints, &name, delete_webhook).await,
     }
 }

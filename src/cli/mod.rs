@@ -10,6 +10,7 @@ pub mod env;
 pub mod git_credential;
 pub mod setup_git;
 pub mod token;
+pub mod webhook_secret;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
@@ -104,6 +105,9 @@ pub enum Command {
         #[arg(num_args = 0..=3)]
         args: Vec<String>,
     },
+    /// Reveal the webhook secret stored for a connection (for the CI's configuration).
+    #[command(name = "webhook-secret")]
+    WebhookSecret { name: String },
     /// Print a connection's token on stdout (OAuth: a fresh access token), for scripts.
     Token { name: Option<String> },
     /// What a CI script needs: URLs, auth scheme, git username, clone URLs.
@@ -426,7 +430,15 @@ pub async fn connect(
             "Choose another --name, pass --replace, or `bbconnect remove` it first.",
         ));
     }
-    let hook_spec = webhook_spec_from_args(&args, &spec)?;
+    let mut hook_spec = webhook_spec_from_args(&args, &spec)?;
+    // Connecting again keeps the generated secret the CI was given, rather than a new one.
+    if args.replace
+        && args.webhook_secret_env.is_none()
+        && let Some(hs) = hook_spec.as_mut()
+        && let Ok(Some(previous)) = store.webhook_secret(&spec.name)
+    {
+        hs.secret = Some(previous);
+    }
     let options = ClientOptions {
         allow_http: args.allow_http,
         ..ClientOptions::default()
@@ -559,6 +571,18 @@ pub async fn connect(
             println!("{}", hook_summary(h, *change, &r.full_name));
             if let Some(loc) = &hook_secret_location {
                 println!("Webhook secret: {loc}");
+            }
+        }
+    }
+    if let (Some((h, _)), Some(r)) = (&hook, &repo) {
+        let row = client.delivery_row(&r.full_name, Some(&h.id), &h.url).await;
+        if args.json {
+            // Scripts read one JSON document on stdout; the delivery goes to stderr.
+            eprintln!("{}", json!({"webhook_delivery": row}));
+        } else {
+            println!("Webhook delivery test: {}", clean(&row.detail));
+            if let (Some(fix), false) = (&row.fix, row.status == CheckStatus::Passed) {
+                println!("  fix: {}", clean(fix));
             }
         }
     }
@@ -703,7 +727,11 @@ fn webhook_spec_from_args(
         ));
     }
     let secret = match &args.webhook_secret_env {
-        None => None,
+        // As the wizard does: a hook without a secret lets anyone trigger builds.
+        None => Some(crate::worker::generate_webhook_secret().map_err(|e| Failure {
+            message: format!("could not generate a webhook secret: the OS gave no random bytes ({e}).\n  fix: pass your own with --webhook-secret-env VAR."),
+            code: 1,
+        })?),
         Some(var) => {
             let value = std::env::var(var).unwrap_or_default();
             let value = value.trim_end_matches(['\n', '\r']);
@@ -848,6 +876,11 @@ pub async fn check(
             && let Ok(client) = Client::new(creds, endpoints, ClientOptions::default())
         {
             report.items.push(client.webhook_row(repo, id).await);
+            if let Some(url) = &conn.webhook_url {
+                report
+                    .items
+                    .push(client.delivery_row(repo, Some(id), url).await);
+            }
         }
         let code = report.exit_code();
         // Exit codes are not ordered by severity, but any failure must win over success and
