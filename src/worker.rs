@@ -196,6 +196,29 @@ async fn run(
             },
             // The URL is on screen too: over SSH there is often no browser, and that is fine.
             Effect::OpenUrl(url) => (ctx.opener)(&url),
+            Effect::PlanGitSetup { id, name } => {
+                let (ctx, replies) = (ctx.clone(), replies.clone());
+                tokio::spawn(async move {
+                    let result =
+                        blocking(move || crate::git_jobs::plan_lines(&ctx.store, &name)).await;
+                    let _ = replies.send(Msg::GitPlan { id, result });
+                });
+            }
+            Effect::ApplyGitSetup { id, name } => {
+                let (ctx, replies) = (ctx.clone(), replies.clone());
+                tokio::spawn(async move {
+                    let result = blocking(move || crate::git_jobs::apply(&ctx.store, &name)).await;
+                    let _ = replies.send(Msg::GitDone { id, result });
+                });
+            }
+            Effect::CloneRepo { id, name, dir } => {
+                let (ctx, replies) = (ctx.clone(), replies.clone());
+                tokio::spawn(async move {
+                    let result =
+                        crate::git_jobs::clone(&ctx.store, id, &name, &dir, &replies).await;
+                    let _ = replies.send(Msg::GitDone { id, result });
+                });
+            }
             Effect::Quit => break,
         }
     }
@@ -203,6 +226,19 @@ async fn run(
     abort(&mut repos_job);
     abort(&mut oauth_job);
     abort(&mut hook_job);
+}
+
+/// Runs blocking git/store work off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Problem> + Send + 'static,
+) -> Result<T, Problem> {
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|_| {
+        Err(Problem::new(
+            FailureClass::Other,
+            "The git task stopped unexpectedly.",
+            "Try again; if it keeps failing, run with RUST_LOG=debug and read the log.",
+        ))
+    })
 }
 
 /// A webhook signing secret: 32 bytes from the OS, hex (any CI's config accepts it).

@@ -4,6 +4,7 @@
 //! shown: going back (a pop of `history`) therefore keeps everything that was typed.
 
 pub mod form;
+pub mod git;
 pub mod msg;
 pub mod oauth;
 pub mod repo_row;
@@ -122,6 +123,8 @@ pub struct Wizard {
     pub chosen_repo: Option<Repo>,
     pub webhook: WebhookStep,
     pub save: SaveState,
+    /// The Saved screen's git actions (set up git, clone).
+    pub git: git::GitPanel,
     pub show_help: bool,
     /// OAuth2 sign-in progress and, once signed in, the tokens.
     pub oauth: OAuthState,
@@ -165,6 +168,7 @@ impl Wizard {
             chosen_repo: None,
             webhook: WebhookStep::default(),
             save: SaveState::Idle,
+            git: git::GitPanel::Idle,
             show_help: false,
             oauth: OAuthState::Idle,
             allow_http: false,
@@ -229,7 +233,7 @@ impl Wizard {
         form::token_page(self.auth, self.form.url.value(), self.form.repo.value())
     }
 
-    fn fresh_id(&mut self) -> RequestId {
+    pub(crate) fn fresh_id(&mut self) -> RequestId {
         let id = self.next_id;
         self.next_id += 1;
         id
@@ -263,6 +267,18 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
         }
         Msg::Viewport { list_rows } => {
             w.repos.page_rows = list_rows.max(1);
+            return Vec::new();
+        }
+        Msg::GitPlan { id, result } => {
+            git::on_plan(w, id, result);
+            return Vec::new();
+        }
+        Msg::GitProgress { id, line } => {
+            git::on_progress(w, id, line);
+            return Vec::new();
+        }
+        Msg::GitDone { id, result } => {
+            git::on_done(w, id, result);
             return Vec::new();
         }
         Msg::CheckProgress { id, note } => {
@@ -353,6 +369,8 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
         Step::Save => save_step(w, msg),
         Step::Done => match msg {
             Msg::Confirm | Msg::Back => quit(w),
+            Msg::GitSetup => git::on_setup(w),
+            Msg::GitClone => git::on_clone(w),
             _ => Vec::new(),
         },
     }
