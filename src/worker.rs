@@ -180,11 +180,18 @@ async fn run(
                 let replies = replies.clone();
                 hook_job = Some(tokio::spawn(async move {
                     let options = ctx.options(allow_http);
-                    let result = match Client::new(creds, &ctx.endpoints, options) {
+                    let client = Client::new(creds, &ctx.endpoints, options);
+                    let result = match &client {
                         Ok(client) => client.ensure_webhook(&repo, &spec).await,
-                        Err(problem) => Err(problem),
+                        Err(problem) => Err(problem.clone()),
                     };
+                    let made = result.as_ref().ok().map(|(h, _)| h.clone());
                     let _ = replies.send(Msg::WebhookDone { id, result });
+                    // Then prove it reaches the CI (DC sends a test request; Cloud cannot).
+                    if let (Ok(client), Some(hook)) = (&client, made) {
+                        let row = client.delivery_row(&repo, Some(&hook.id), &hook.url).await;
+                        let _ = replies.send(Msg::WebhookDelivery { id, row });
+                    }
                 }));
             }
             Effect::GenerateWebhookSecret => match generate_webhook_secret() {

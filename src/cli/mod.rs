@@ -431,13 +431,17 @@ pub async fn connect(
         ));
     }
     let mut hook_spec = webhook_spec_from_args(&args, &spec)?;
-    // Connecting again keeps the generated secret the CI was given, rather than a new one.
+    // Connecting again keeps the generated secret the CI was given, rather than a new one:
+    // the hook is first ensured without touching its secret (so an unchanged hook is kept),
+    // and given the stored secret again only when it had to be created or updated.
+    let mut reused_secret = None;
     if args.replace
         && args.webhook_secret_env.is_none()
         && let Some(hs) = hook_spec.as_mut()
         && let Ok(Some(previous)) = store.webhook_secret(&spec.name)
     {
-        hs.secret = Some(previous);
+        hs.secret = None;
+        reused_secret = Some(previous);
     }
     let options = ClientOptions {
         allow_http: args.allow_http,
@@ -494,7 +498,7 @@ pub async fn connect(
         }
     };
     let hook = match (&hook_spec, &repo) {
-        (Some(hs), Some(r)) => match client.ensure_webhook(&r.full_name, hs).await {
+        (Some(hs), Some(r)) => match ensure_hook(&client, &r.full_name, hs, &reused_secret).await {
             Ok(done) => Some(done),
             Err(p) => {
                 if args.json {
@@ -529,7 +533,11 @@ pub async fn connect(
     let saved = store
         .save(conn, &secret, args.replace)
         .map_err(Problem::from)?;
-    let hook_secret_location = match hook_spec.as_ref().and_then(|h| h.secret.as_ref()) {
+    let hook_secret = hook_spec
+        .as_ref()
+        .and_then(|h| h.secret.as_ref())
+        .or(reused_secret.as_ref());
+    let hook_secret_location = match hook_secret {
         Some(hs) if hook.is_some() => Some(
             store
                 .save_webhook_secret(&saved.name, hs)
@@ -587,6 +595,28 @@ pub async fn connect(
         }
     }
     Ok(())
+}
+
+/// `ensure_webhook`, then, when a stored secret is being reused and the hook had to be
+/// created or updated, once more with that secret so the hook signs with it.
+async fn ensure_hook(
+    client: &Client,
+    repo: &str,
+    spec: &WebhookSpec,
+    reused: &Option<SecretString>,
+) -> Result<(Webhook, WebhookChange), Problem> {
+    let (hook, change) = client.ensure_webhook(repo, spec).await?;
+    match reused {
+        Some(secret) if change != WebhookChange::Kept => {
+            let with_secret = WebhookSpec {
+                secret: Some(secret.clone()),
+                ..spec.clone()
+            };
+            let (hook, _) = client.ensure_webhook(repo, &with_secret).await?;
+            Ok((hook, change))
+        }
+        _ => Ok((hook, change)),
+    }
 }
 
 /// What was saved and where, for people (both faces print it).

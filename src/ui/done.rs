@@ -82,6 +82,16 @@ fn summary(
             "Webhook",
             format!("{} → {}", clean(&hook.id), clean(&hook.url)),
         ));
+        if let Some(d) = &w.hook_delivery {
+            let style = match d.status {
+                crate::bitbucket::model::CheckStatus::Passed => theme.ok,
+                _ => theme.error,
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<14}", "Delivery"), theme.dim),
+                Span::styled(clean(&d.detail), style),
+            ]));
+        }
     }
     lines.push(row("Config", clean(&info.config_file)));
     lines.push(row("Secret", clean(&info.secret_location)));
@@ -104,7 +114,7 @@ fn summary(
     lines.push(Line::styled("Use it from scripts:", theme.text));
     for cmd in [
         format!("bbconnect check {name}"),
-        format!("bbconnect env {name}"),
+        format!("bbconnect repos {name}"),
         "bbconnect list".to_string(),
     ] {
         lines.push(Line::styled(format!("  {cmd}"), theme.key));

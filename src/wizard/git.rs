@@ -255,6 +255,29 @@ mod tests {
     }
 
     #[test]
+    fn the_delivery_test_of_the_hook_just_made_is_kept_and_stale_ones_dropped() {
+        use crate::wizard::msg::Msg;
+        use crate::wizard::update;
+        let mut w = saved();
+        let row = crate::bitbucket::model::CheckItem::passed("webhook-delivery", "t", "HTTP 200");
+        w.hook_delivery_for = Some(7);
+        update(
+            &mut w,
+            Msg::WebhookDelivery {
+                id: 6,
+                row: row.clone(),
+            },
+        );
+        assert!(w.hook_delivery.is_none());
+        update(&mut w, Msg::WebhookDelivery { id: 7, row });
+        assert!(
+            w.hook_delivery
+                .as_ref()
+                .is_some_and(|r| r.detail == "HTTP 200")
+        );
+    }
+
+    #[test]
     fn the_demo_does_not_touch_the_global_git_config() {
         let mut w = saved();
         w.config.demo_notes = vec!["Simulator".into()];

@@ -125,6 +125,9 @@ pub struct Wizard {
     pub save: SaveState,
     /// The Saved screen's git actions (set up git, clone).
     pub git: git::GitPanel,
+    /// The hook request whose delivery test may still arrive, and its result.
+    pub hook_delivery_for: Option<RequestId>,
+    pub hook_delivery: Option<crate::bitbucket::model::CheckItem>,
     pub show_help: bool,
     /// OAuth2 sign-in progress and, once signed in, the tokens.
     pub oauth: OAuthState,
@@ -169,6 +172,8 @@ impl Wizard {
             webhook: WebhookStep::default(),
             save: SaveState::Idle,
             git: git::GitPanel::Idle,
+            hook_delivery_for: None,
+            hook_delivery: None,
             show_help: false,
             oauth: OAuthState::Idle,
             allow_http: false,
@@ -326,8 +331,16 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             }
             return Vec::new();
         }
+        Msg::WebhookDelivery { id, row } => {
+            if w.hook_delivery_for == Some(id) {
+                w.hook_delivery = Some(row);
+            }
+            return Vec::new();
+        }
         Msg::WebhookDone { id, result } => {
             if matches!(w.webhook.state, HookState::Creating { id: current } if current == id) {
+                w.hook_delivery_for = result.is_ok().then_some(id);
+                w.hook_delivery = None;
                 w.webhook.state = match result {
                     Ok((hook, change)) => HookState::Done {
                         hook,

@@ -6,7 +6,7 @@
 use secrecy::SecretString;
 
 use crate::bitbucket::model::{
-    CheckReport, Credentials, OAuthGrant, Problem, Repo, RepoPage, SavedInfo, Webhook,
+    CheckItem, CheckReport, Credentials, OAuthGrant, Problem, Repo, RepoPage, SavedInfo, Webhook,
     WebhookChange, WebhookSpec,
 };
 
@@ -76,6 +76,12 @@ pub enum Msg {
     },
     /// On the webhook screen: continue without a webhook.
     Skip,
+    /// DC: what the CI endpoint answered to Bitbucket's test request after the hook of
+    /// request `id` was made (Cloud: where its request log is).
+    WebhookDelivery {
+        id: RequestId,
+        row: CheckItem,
+    },
     /// On the Saved screen: set up git for the connection's host (plan first, then apply).
     GitSetup,
     /// On the Saved screen: clone the chosen repository into ./SLUG.
