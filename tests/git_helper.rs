@@ -820,3 +820,61 @@ async fn token_gives_a_fresh_oauth_access_token() {
     assert_eq!(printed, saved_grant(&w, "oa").access_token.expose_secret());
     w.sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn setup_git_local_writes_the_repository_config_only() {
+    let w = World::new().await;
+    let k = Kind {
+        provider: "server",
+        auth: "http-token-user",
+        user_flag: Some(("--username", "alice")),
+        secret: "test-token-alice",
+        can_push: true,
+    };
+    connect(&w, "dc", &k, &demo_repo("http-token-repo")).await;
+    // Outside a repository --local is a usage error that says what to do.
+    let out = w.bb(&["setup-git", "--local"], None).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("inside a git repository"));
+    let repo = w.work.join("local");
+    ok(&w.git(&["init", "-q", &repo.to_string_lossy()]).await);
+    let mut cmd = Command::new(BIN);
+    w.env(&mut cmd);
+    cmd.current_dir(&repo).args(["setup-git", "--local"]);
+    ok(&cmd.output().await.expect("runs"));
+    let local = std::fs::read_to_string(repo.join(".git/config")).expect("config");
+    assert!(local.contains("git-credential"), "{local}");
+    assert!(
+        !w.home.join(".gitconfig").exists(),
+        "global config untouched"
+    );
+    w.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_git_is_explained() {
+    let w = World::new().await;
+    let k = Kind {
+        provider: "server",
+        auth: "http-token-user",
+        user_flag: Some(("--username", "alice")),
+        secret: "test-token-alice",
+        can_push: true,
+    };
+    connect(&w, "dc", &k, &demo_repo("http-token-repo")).await;
+    let empty = w.work.join("no-git-here");
+    std::fs::create_dir_all(&empty).expect("mkdir");
+    for args in [&["setup-git"][..], &["clone", "dc"][..]] {
+        let mut cmd = Command::new(BIN);
+        w.env(&mut cmd);
+        cmd.env("PATH", &empty).args(args);
+        let out = cmd.output().await.expect("runs");
+        assert_ne!(out.status.code(), Some(0));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("git could not be started") && err.contains("Install git"),
+            "{err}"
+        );
+    }
+    w.sim.shutdown().await;
+}
