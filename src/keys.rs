@@ -246,6 +246,8 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
             t
         }
         Step::Done => vec![
+            bind(&[Key::Char('g')], "g", "set up git", Msg::GitSetup),
+            bind(&[Key::Char('c')], "c", "clone", Msg::GitClone),
             bind(&[Key::Code(KeyCode::Enter)], "Enter", "exit", Msg::Confirm),
             hidden(ESC, "Esc", "exit", Msg::Back),
             help,

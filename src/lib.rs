@@ -8,6 +8,8 @@ pub mod child;
 pub mod cli;
 pub mod crash;
 pub mod engine;
+pub mod git_jobs;
+pub mod git_setup;
 pub mod keys;
 pub mod logging;
 pub mod oauth_flow;

@@ -62,6 +62,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Repos { name, filter, json, concurrency }) => {
             cli::repos(&open_store()?, &endpoints, &name, filter.as_deref(), json, usize::from(concurrency)).await
         }
+        Some(Command::GitCredential { op }) => cli::git_credential::git_credential(&open_store()?, op).await,
+        Some(Command::SetupGit { names, local, remove }) => cli::setup_git::setup_git(&open_store()?, &names, local, remove),
+        Some(Command::Clone { args }) => cli::clone::clone(&open_store()?, &args),
+        Some(Command::Token { name }) => cli::token::token(&open_store()?, name.as_deref()).await,
+        Some(Command::Env { name, format, with_token }) => cli::env::env(&open_store()?, &endpoints, &name, format, with_token).await,
+        Some(Command::WebhookSecret { name }) => cli::webhook_secret::webhook_secret(&open_store()?, &name),
         Some(Command::Remove { name, delete_webhook }) => cli::remove(&open_store()?, &endpoints, &name, delete_webhook).await,
     }
 }

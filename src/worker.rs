@@ -180,11 +180,18 @@ async fn run(
                 let replies = replies.clone();
                 hook_job = Some(tokio::spawn(async move {
                     let options = ctx.options(allow_http);
-                    let result = match Client::new(creds, &ctx.endpoints, options) {
+                    let client = Client::new(creds, &ctx.endpoints, options);
+                    let result = match &client {
                         Ok(client) => client.ensure_webhook(&repo, &spec).await,
-                        Err(problem) => Err(problem),
+                        Err(problem) => Err(problem.clone()),
                     };
+                    let made = result.as_ref().ok().map(|(h, _)| h.clone());
                     let _ = replies.send(Msg::WebhookDone { id, result });
+                    // Then prove it reaches the CI (DC sends a test request; Cloud cannot).
+                    if let (Ok(client), Some(hook)) = (&client, made) {
+                        let row = client.delivery_row(&repo, Some(&hook.id), &hook.url).await;
+                        let _ = replies.send(Msg::WebhookDelivery { id, row });
+                    }
                 }));
             }
             Effect::GenerateWebhookSecret => match generate_webhook_secret() {
@@ -196,6 +203,29 @@ async fn run(
             },
             // The URL is on screen too: over SSH there is often no browser, and that is fine.
             Effect::OpenUrl(url) => (ctx.opener)(&url),
+            Effect::PlanGitSetup { id, name } => {
+                let (ctx, replies) = (ctx.clone(), replies.clone());
+                tokio::spawn(async move {
+                    let result =
+                        blocking(move || crate::git_jobs::plan_lines(&ctx.store, &name)).await;
+                    let _ = replies.send(Msg::GitPlan { id, result });
+                });
+            }
+            Effect::ApplyGitSetup { id, name } => {
+                let (ctx, replies) = (ctx.clone(), replies.clone());
+                tokio::spawn(async move {
+                    let result = blocking(move || crate::git_jobs::apply(&ctx.store, &name)).await;
+                    let _ = replies.send(Msg::GitDone { id, result });
+                });
+            }
+            Effect::CloneRepo { id, name, dir } => {
+                let (ctx, replies) = (ctx.clone(), replies.clone());
+                tokio::spawn(async move {
+                    let result =
+                        crate::git_jobs::clone(&ctx.store, id, &name, &dir, &replies).await;
+                    let _ = replies.send(Msg::GitDone { id, result });
+                });
+            }
             Effect::Quit => break,
         }
     }
@@ -203,6 +233,19 @@ async fn run(
     abort(&mut repos_job);
     abort(&mut oauth_job);
     abort(&mut hook_job);
+}
+
+/// Runs blocking git/store work off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Problem> + Send + 'static,
+) -> Result<T, Problem> {
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|_| {
+        Err(Problem::new(
+            FailureClass::Other,
+            "The git task stopped unexpectedly.",
+            "Try again; if it keeps failing, run with RUST_LOG=debug and read the log.",
+        ))
+    })
 }
 
 /// A webhook signing secret: 32 bytes from the OS, hex (any CI's config accepts it).

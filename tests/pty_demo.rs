@@ -24,6 +24,15 @@ impl Session {
     }
 
     fn start_with(args: &[&str], config_dir: &std::path::Path, env: &[(&str, &str)]) -> Session {
+        Session::start_in(args, config_dir, env, None)
+    }
+
+    fn start_in(
+        args: &[&str],
+        config_dir: &std::path::Path,
+        env: &[(&str, &str)],
+        cwd: Option<&std::path::Path>,
+    ) -> Session {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -38,6 +47,9 @@ impl Session {
         cmd.env("BBCONNECT_CONFIG_DIR", config_dir);
         cmd.env("BBCONNECT_SECRET_STORE", "file");
         cmd.env_remove("RUST_LOG");
+        if let Some(dir) = cwd {
+            cmd.cwd(dir);
+        }
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -255,4 +267,58 @@ fn a_bad_concurrency_setting_is_refused_before_the_screen_is_taken() {
         !raw.contains("\x1b[?1049h"),
         "the alternate screen was never entered"
     );
+}
+
+/// Done when: from an empty HOME, `bbconnect demo`, connect, `c` on the Saved screen clones
+/// the repository through the helper and the simulator's git smart HTTP.
+#[test]
+fn demo_clones_the_chosen_repository_with_c() {
+    let config = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    let home_s = home.path().to_string_lossy().to_string();
+    let env = [
+        ("HOME", home_s.as_str()),
+        ("GIT_CONFIG_NOSYSTEM", "1"),
+        ("GIT_TERMINAL_PROMPT", "0"),
+    ];
+    let mut s = Session::start_in(&["demo"], config.path(), &env, Some(cwd.path()));
+    s.wait_for("Bitbucket Server / Data Center");
+    s.send(DOWN);
+    s.send(ENTER);
+    s.wait_for("HTTP Access Token – User");
+    s.send(ENTER);
+    s.wait_for("Connection name");
+    s.type_text("dc-demo");
+    s.send(TAB);
+    s.send(TAB);
+    s.type_text("alice");
+    s.send(TAB);
+    s.type_text("test-token-alice");
+    s.send(ENTER);
+    s.wait_for("All checks passed");
+    s.send(ENTER);
+    s.wait_for("repositories");
+    s.send("/");
+    s.type_text("api-adapter");
+    s.wait_for("WEB/api-adapter");
+    s.send(ENTER);
+    s.send(ENTER);
+    s.wait_for("Step 6/7");
+    s.send("\x13"); // Ctrl-S: no webhook
+    s.wait_for("saved");
+    s.wait_for("c clone into ./api-adapter");
+    s.send("c");
+    s.wait_for("Cloned");
+    assert!(
+        cwd.path().join("api-adapter/README.md").exists(),
+        "{}",
+        s.contents()
+    );
+    let config_text = std::fs::read_to_string(cwd.path().join("api-adapter/.git/config")).unwrap();
+    assert!(!config_text.contains("test-token-alice"), "{config_text}");
+    // The user's git config was not touched by the demo.
+    assert!(!home.path().join(".gitconfig").exists());
+    s.send(ENTER);
+    assert_eq!(s.wait_exit(), 0);
 }

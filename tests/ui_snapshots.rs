@@ -979,3 +979,67 @@ fn page_keys_move_by_the_rows_the_list_shows() {
         assert_eq!(w.repos.cursor, 0);
     }
 }
+
+/// The Saved screen's git panel: the exact config lines before `g` applies them, then a clone
+/// with git's progress line (hostile text from git is sanitised).
+#[test]
+fn done_git_setup_plan_and_clone_progress() {
+    let (mut w, id) = saving();
+    update(
+        &mut w,
+        Msg::Saved {
+            id,
+            result: Ok(SavedInfo {
+                name: "work".into(),
+                config_file: "/config/bbconnect/connections.toml".into(),
+                secret_location: "file /config/bbconnect/secrets/work (mode 0600)".into(),
+                clone_https: Some("https://bitbucket.org/acme/api-gateway.git".into()),
+            }),
+        },
+    );
+    let effects = update(&mut w, Msg::GitSetup);
+    let Some(Effect::PlanGitSetup { id, .. }) = effects.first().cloned() else {
+        panic!("{effects:?}");
+    };
+    let lines = vec![
+        "git config --global --add credential.https://bitbucket.org.helper ''".to_string(),
+        "git config --global --add credential.https://bitbucket.org.helper '/usr/bin/bbconnect git-credential'".to_string(),
+    ];
+    update(
+        &mut w,
+        Msg::GitPlan {
+            id,
+            result: Ok(lines),
+        },
+    );
+    let s = screen(&w);
+    assert!(s.contains("Press g again"), "{s}");
+    assert!(
+        s.contains("credential.https://bitbucket.org.helper ''"),
+        "{s}"
+    );
+    insta::assert_snapshot!("done_git_plan", s);
+
+    w.chosen_repo = Some(bbconnect::bitbucket::model::Repo {
+        clone_https: Some("https://bitbucket.org/acme/api-gateway.git".into()),
+        ..Default::default()
+    });
+    w.git = bbconnect::wizard::git::GitPanel::Idle;
+    let effects = update(&mut w, Msg::GitClone);
+    let Some(Effect::CloneRepo { id, dir, .. }) = effects.first().cloned() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(dir, "api-gateway");
+    update(
+        &mut w,
+        Msg::GitProgress {
+            id,
+            line: "Receiving objects:  42% (21/50)\u{1b}]0;pwned\u{7}".into(),
+        },
+    );
+    let s = screen(&w);
+    assert!(s.contains("Cloning into ./api-gateway"), "{s}");
+    assert!(s.contains("Receiving objects:  42%"), "{s}");
+    assert!(!s.contains('\u{1b}'), "{s}");
+    insta::assert_snapshot!("done_git_cloning", s);
+}

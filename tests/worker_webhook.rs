@@ -129,6 +129,14 @@ async fn worker_generates_creates_refuses_and_saves_the_hook() {
         } => hook,
         other => panic!("{other:?}"),
     };
+    // Then the worker has DC test the hook; the simulator delivers to loopback only, so this
+    // remote URL is reported as not reached.
+    match next(&mut rx).await {
+        Msg::WebhookDelivery { id: 8, row } => {
+            assert!(row.detail.contains("could not reach"), "{row:?}")
+        }
+        other => panic!("{other:?}"),
+    }
 
     handle.send(Effect::Save {
         id: 9,

@@ -5,6 +5,8 @@ pub mod check;
 pub mod cloud;
 pub mod errors;
 pub mod explain;
+pub mod git;
+pub mod hook_delivery;
 pub mod http;
 pub mod loose;
 pub mod model;

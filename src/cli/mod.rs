@@ -5,6 +5,13 @@
 
 use std::io::{IsTerminal, Read};
 
+pub mod clone;
+pub mod env;
+pub mod git_credential;
+pub mod setup_git;
+pub mod token;
+pub mod webhook_secret;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
 use serde_json::json;
@@ -75,6 +82,43 @@ pub enum Command {
     Demo,
     /// Run the built-in simulator alone, for trying and testing.
     Sim(SimArgs),
+    /// Git credential helper: answers git with a saved connection's credential.
+    #[command(name = "git-credential")]
+    GitCredential {
+        #[arg(value_enum)]
+        op: git_credential::HelperOp,
+    },
+    /// Make git use saved connections for their hosts (credential.<url>.helper).
+    #[command(name = "setup-git")]
+    SetupGit {
+        names: Vec<String>,
+        /// The current repository's config instead of the global one.
+        #[arg(long)]
+        local: bool,
+        /// Undo what setup-git set.
+        #[arg(long)]
+        remove: bool,
+    },
+    /// git clone a connection's repository over https, the helper given for that one command.
+    Clone {
+        /// [NAME] [REPO] [DIR]; NAME may be left out when one connection is saved.
+        #[arg(num_args = 0..=3)]
+        args: Vec<String>,
+    },
+    /// Reveal the webhook secret stored for a connection (for the CI's configuration).
+    #[command(name = "webhook-secret")]
+    WebhookSecret { name: String },
+    /// Print a connection's token on stdout (OAuth: a fresh access token), for scripts.
+    Token { name: Option<String> },
+    /// What a CI script needs: URLs, auth scheme, git username, clone URLs.
+    Env {
+        name: String,
+        #[arg(long, value_enum, default_value = "sh")]
+        format: env::Format,
+        /// Include BITBUCKET_TOKEN.
+        #[arg(long)]
+        with_token: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -386,7 +430,19 @@ pub async fn connect(
             "Choose another --name, pass --replace, or `bbconnect remove` it first.",
         ));
     }
-    let hook_spec = webhook_spec_from_args(&args, &spec)?;
+    let mut hook_spec = webhook_spec_from_args(&args, &spec)?;
+    // Connecting again keeps the generated secret the CI was given, rather than a new one:
+    // the hook is first ensured without touching its secret (so an unchanged hook is kept),
+    // and given the stored secret again only when it had to be created or updated.
+    let mut reused_secret = None;
+    if args.replace
+        && args.webhook_secret_env.is_none()
+        && let Some(hs) = hook_spec.as_mut()
+        && let Ok(Some(previous)) = store.webhook_secret(&spec.name)
+    {
+        hs.secret = None;
+        reused_secret = Some(previous);
+    }
     let options = ClientOptions {
         allow_http: args.allow_http,
         ..ClientOptions::default()
@@ -442,7 +498,7 @@ pub async fn connect(
         }
     };
     let hook = match (&hook_spec, &repo) {
-        (Some(hs), Some(r)) => match client.ensure_webhook(&r.full_name, hs).await {
+        (Some(hs), Some(r)) => match ensure_hook(&client, &r.full_name, hs, &reused_secret).await {
             Ok(done) => Some(done),
             Err(p) => {
                 if args.json {
@@ -477,7 +533,11 @@ pub async fn connect(
     let saved = store
         .save(conn, &secret, args.replace)
         .map_err(Problem::from)?;
-    let hook_secret_location = match hook_spec.as_ref().and_then(|h| h.secret.as_ref()) {
+    let hook_secret = hook_spec
+        .as_ref()
+        .and_then(|h| h.secret.as_ref())
+        .or(reused_secret.as_ref());
+    let hook_secret_location = match hook_secret {
         Some(hs) if hook.is_some() => Some(
             store
                 .save_webhook_secret(&saved.name, hs)
@@ -522,7 +582,41 @@ pub async fn connect(
             }
         }
     }
+    if let (Some((h, _)), Some(r)) = (&hook, &repo) {
+        let row = client.delivery_row(&r.full_name, Some(&h.id), &h.url).await;
+        if args.json {
+            // Scripts read one JSON document on stdout; the delivery goes to stderr.
+            eprintln!("{}", json!({"webhook_delivery": row}));
+        } else {
+            println!("Webhook delivery test: {}", clean(&row.detail));
+            if let (Some(fix), false) = (&row.fix, row.status == CheckStatus::Passed) {
+                println!("  fix: {}", clean(fix));
+            }
+        }
+    }
     Ok(())
+}
+
+/// `ensure_webhook`, then, when a stored secret is being reused and the hook had to be
+/// created or updated, once more with that secret so the hook signs with it.
+async fn ensure_hook(
+    client: &Client,
+    repo: &str,
+    spec: &WebhookSpec,
+    reused: &Option<SecretString>,
+) -> Result<(Webhook, WebhookChange), Problem> {
+    let (hook, change) = client.ensure_webhook(repo, spec).await?;
+    match reused {
+        Some(secret) if change != WebhookChange::Kept => {
+            let with_secret = WebhookSpec {
+                secret: Some(secret.clone()),
+                ..spec.clone()
+            };
+            let (hook, _) = client.ensure_webhook(repo, &with_secret).await?;
+            Ok((hook, change))
+        }
+        _ => Ok((hook, change)),
+    }
 }
 
 /// What was saved and where, for people (both faces print it).
@@ -591,7 +685,7 @@ async fn oauth_sign_in(
 
 /// The credentials a saved connection calls Bitbucket with. An expired OAuth access token is
 /// refreshed here and the newest tokens saved at once: the old refresh token no longer works.
-async fn fresh_credentials(
+pub(crate) async fn fresh_credentials(
     store: &Store,
     conn: SavedConnection,
     creds: Credentials,
@@ -663,7 +757,11 @@ fn webhook_spec_from_args(
         ));
     }
     let secret = match &args.webhook_secret_env {
-        None => None,
+        // As the wizard does: a hook without a secret lets anyone trigger builds.
+        None => Some(crate::worker::generate_webhook_secret().map_err(|e| Failure {
+            message: format!("could not generate a webhook secret: the OS gave no random bytes ({e}).\n  fix: pass your own with --webhook-secret-env VAR."),
+            code: 1,
+        })?),
         Some(var) => {
             let value = std::env::var(var).unwrap_or_default();
             let value = value.trim_end_matches(['\n', '\r']);
@@ -737,7 +835,10 @@ pub fn list(store: &Store, as_json: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-fn credentials_of(store: &Store, name: &str) -> Result<(SavedConnection, Credentials), Failure> {
+pub(crate) fn credentials_of(
+    store: &Store,
+    name: &str,
+) -> Result<(SavedConnection, Credentials), Failure> {
     if store.get(name).map_err(Problem::from)?.is_none() {
         return Err(usage(
             format!("No saved connection named `{}`.", clean(name)),
@@ -806,6 +907,11 @@ pub async fn check(
             && let Ok(client) = Client::new(creds, endpoints, ClientOptions::default())
         {
             report.items.push(client.webhook_row(repo, id).await);
+            if let Some(url) = &conn.webhook_url {
+                report
+                    .items
+                    .push(client.delivery_row(repo, Some(id), url).await);
+            }
         }
         let code = report.exit_code();
         // Exit codes are not ordered by severity, but any failure must win over success and

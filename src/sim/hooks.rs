@@ -164,6 +164,11 @@ pub(crate) fn routes() -> Router<Arc<SimState>> {
             "/projects/{key}/repos/{slug}/webhooks",
             get(dc_list).post(dc_create),
         )
+        // Before `{id}`: a static segment wins, so `test` is not taken for a hook id.
+        .route(
+            "/projects/{key}/repos/{slug}/webhooks/test",
+            axum::routing::post(super::hook_test::dc_test),
+        )
         .route(
             "/projects/{key}/repos/{slug}/webhooks/{id}",
             get(dc_get).put(dc_update).delete(dc_delete),
@@ -540,7 +545,7 @@ async fn cloud_delete(
 
 // ---------- Data Center ----------
 
-fn dc_admin(
+pub(crate) fn dc_admin(
     state: &SimState,
     headers: &HeaderMap,
     key: &str,
@@ -551,6 +556,15 @@ fn dc_admin(
     let index = dc_repo(state, &who, key, slug, DcPerm::Admin)
         .map_err(|r| with_user(r, user.as_deref()))?;
     Ok((user, index))
+}
+
+/// The secret of hook `id` on repository `repo`: `None` when there is no such hook.
+pub(crate) fn dc_hook_secret(state: &SimState, repo: usize, id: &str) -> Option<Option<String>> {
+    store(state)
+        .dc
+        .get(&repo)
+        .and_then(|l| l.iter().find(|h| h.id.to_string() == id))
+        .map(|h| h.secret.clone())
 }
 
 fn dc_json(h: &Hook) -> Value {

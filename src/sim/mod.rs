@@ -12,6 +12,8 @@ mod cloud;
 mod data;
 mod dc;
 mod faults;
+mod git;
+mod hook_test;
 mod hooks;
 mod oauth;
 mod query;
@@ -125,6 +127,8 @@ pub(crate) struct SimState {
     pub hooks: Mutex<hooks::HookStore>,
     /// Repository JSON rendered once, reused by every page that lists it.
     pub render: render::RenderCache,
+    /// Bare repositories served over smart HTTP, created on first use.
+    pub git: git::GitRepos,
 }
 
 impl SimState {
@@ -228,6 +232,7 @@ pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
         fault_hits: Mutex::new(Default::default()),
         oauth: Mutex::new(Default::default()),
         hooks: Mutex::new(Default::default()),
+        git: Default::default(),
     });
     let app = router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
@@ -253,12 +258,25 @@ fn router(state: Arc<SimState>) -> Router {
         .merge(cloud::routes())
         .merge(hooks::routes())
         .merge(oauth::routes())
-        .fallback(not_found)
+        .fallback(git_or_not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             faults::layer,
         ))
         .with_state(state)
+}
+
+/// Git smart HTTP paths (`/{ws}/{slug}.git/...`, `/scm/{key}/{slug}.git/...`) overlap the
+/// REST routes' shapes, so they are recognised here rather than in the route table.
+async fn git_or_not_found(
+    axum::extract::State(state): axum::extract::State<Arc<SimState>>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    let uri = req.uri().clone();
+    match git::handle(state, req).await {
+        Some(r) => r,
+        None => not_found(uri).await,
+    }
 }
 
 /// Unknown paths answer in the envelope of the product they belong to, so a client that

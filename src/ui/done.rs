@@ -8,6 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::Theme;
 use super::widgets::spinner;
 use crate::sanitize::clean;
+use crate::wizard::git::{self, GitPanel};
 use crate::wizard::{SaveState, Wizard};
 
 pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
@@ -81,10 +82,35 @@ fn summary(
             "Webhook",
             format!("{} → {}", clean(&hook.id), clean(&hook.url)),
         ));
+        if let Some(d) = &w.hook_delivery {
+            let style = match d.status {
+                crate::bitbucket::model::CheckStatus::Passed => theme.ok,
+                _ => theme.error,
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<14}", "Delivery"), theme.dim),
+                Span::styled(clean(&d.detail), style),
+            ]));
+        }
     }
     lines.push(row("Config", clean(&info.config_file)));
     lines.push(row("Secret", clean(&info.secret_location)));
     lines.push(Line::raw(""));
+    if w.git != GitPanel::Idle {
+        lines.extend(git_panel(w, theme));
+        return lines;
+    }
+    if let Some(url) = clone {
+        lines.push(Line::from(vec![
+            Span::styled("  g", theme.key),
+            Span::styled(" set up git for this host   ", theme.text),
+            Span::styled("c", theme.key),
+            Span::styled(
+                format!(" clone into ./{}", clean(&git::clone_dir(url))),
+                theme.text,
+            ),
+        ]));
+    }
     lines.push(Line::styled("Use it from scripts:", theme.text));
     for cmd in [
         format!("bbconnect check {name}"),
@@ -94,4 +120,41 @@ fn summary(
         lines.push(Line::styled(format!("  {cmd}"), theme.key));
     }
     lines
+}
+
+/// The git action under way or its result. Everything shown is sanitised: git's messages
+/// by the worker, the rest here.
+fn git_panel(w: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
+    let working = |text: String| {
+        Line::from(vec![
+            Span::styled(spinner(w.spinner), theme.focus),
+            Span::styled(format!(" {text}"), theme.text),
+        ])
+    };
+    match &w.git {
+        GitPanel::Idle => vec![],
+        GitPanel::Planning { .. } => vec![working("Reading your git config…".into())],
+        GitPanel::Confirm { lines } => {
+            let mut out = vec![Line::styled(
+                "Press g again to change your global git config:",
+                theme.text,
+            )];
+            out.extend(
+                lines
+                    .iter()
+                    .map(|l| Line::styled(format!("  {}", clean(l)), theme.key)),
+            );
+            out
+        }
+        GitPanel::Applying { .. } => vec![working("Setting up git…".into())],
+        GitPanel::Cloning { dir, progress, .. } => vec![
+            working(format!("Cloning into ./{}…", clean(dir))),
+            Line::styled(format!("  {}", clean(progress)), theme.dim),
+        ],
+        GitPanel::Done(text) => vec![Line::styled(format!("✓ {}", clean(text)), theme.ok)],
+        GitPanel::Failed { what, fix } => vec![
+            Line::styled(format!("✗ {}", clean(what)), theme.error),
+            Line::styled(format!("  → {}", clean(fix)), theme.error),
+        ],
+    }
 }

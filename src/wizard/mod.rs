@@ -4,6 +4,7 @@
 //! shown: going back (a pop of `history`) therefore keeps everything that was typed.
 
 pub mod form;
+pub mod git;
 pub mod msg;
 pub mod oauth;
 pub mod repo_row;
@@ -122,6 +123,11 @@ pub struct Wizard {
     pub chosen_repo: Option<Repo>,
     pub webhook: WebhookStep,
     pub save: SaveState,
+    /// The Saved screen's git actions (set up git, clone).
+    pub git: git::GitPanel,
+    /// The hook request whose delivery test may still arrive, and its result.
+    pub hook_delivery_for: Option<RequestId>,
+    pub hook_delivery: Option<crate::bitbucket::model::CheckItem>,
     pub show_help: bool,
     /// OAuth2 sign-in progress and, once signed in, the tokens.
     pub oauth: OAuthState,
@@ -165,6 +171,9 @@ impl Wizard {
             chosen_repo: None,
             webhook: WebhookStep::default(),
             save: SaveState::Idle,
+            git: git::GitPanel::Idle,
+            hook_delivery_for: None,
+            hook_delivery: None,
             show_help: false,
             oauth: OAuthState::Idle,
             allow_http: false,
@@ -229,7 +238,7 @@ impl Wizard {
         form::token_page(self.auth, self.form.url.value(), self.form.repo.value())
     }
 
-    fn fresh_id(&mut self) -> RequestId {
+    pub(crate) fn fresh_id(&mut self) -> RequestId {
         let id = self.next_id;
         self.next_id += 1;
         id
@@ -263,6 +272,18 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
         }
         Msg::Viewport { list_rows } => {
             w.repos.page_rows = list_rows.max(1);
+            return Vec::new();
+        }
+        Msg::GitPlan { id, result } => {
+            git::on_plan(w, id, result);
+            return Vec::new();
+        }
+        Msg::GitProgress { id, line } => {
+            git::on_progress(w, id, line);
+            return Vec::new();
+        }
+        Msg::GitDone { id, result } => {
+            git::on_done(w, id, result);
             return Vec::new();
         }
         Msg::CheckProgress { id, note } => {
@@ -310,8 +331,16 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             }
             return Vec::new();
         }
+        Msg::WebhookDelivery { id, row } => {
+            if w.hook_delivery_for == Some(id) {
+                w.hook_delivery = Some(row);
+            }
+            return Vec::new();
+        }
         Msg::WebhookDone { id, result } => {
             if matches!(w.webhook.state, HookState::Creating { id: current } if current == id) {
+                w.hook_delivery_for = result.is_ok().then_some(id);
+                w.hook_delivery = None;
                 w.webhook.state = match result {
                     Ok((hook, change)) => HookState::Done {
                         hook,
@@ -353,6 +382,8 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
         Step::Save => save_step(w, msg),
         Step::Done => match msg {
             Msg::Confirm | Msg::Back => quit(w),
+            Msg::GitSetup => git::on_setup(w),
+            Msg::GitClone => git::on_clone(w),
             _ => Vec::new(),
         },
     }

@@ -6,7 +6,7 @@
 use secrecy::SecretString;
 
 use crate::bitbucket::model::{
-    CheckReport, Credentials, OAuthGrant, Problem, Repo, RepoPage, SavedInfo, Webhook,
+    CheckItem, CheckReport, Credentials, OAuthGrant, Problem, Repo, RepoPage, SavedInfo, Webhook,
     WebhookChange, WebhookSpec,
 };
 
@@ -76,6 +76,31 @@ pub enum Msg {
     },
     /// On the webhook screen: continue without a webhook.
     Skip,
+    /// DC: what the CI endpoint answered to Bitbucket's test request after the hook of
+    /// request `id` was made (Cloud: where its request log is).
+    WebhookDelivery {
+        id: RequestId,
+        row: CheckItem,
+    },
+    /// On the Saved screen: set up git for the connection's host (plan first, then apply).
+    GitSetup,
+    /// On the Saved screen: clone the chosen repository into ./SLUG.
+    GitClone,
+    /// The `git config` lines setting up git would run (empty: nothing to change).
+    GitPlan {
+        id: RequestId,
+        result: Result<Vec<String>, Problem>,
+    },
+    /// git's latest progress line while cloning, sanitised.
+    GitProgress {
+        id: RequestId,
+        line: String,
+    },
+    /// Setting up git or cloning finished: what to tell the user, or git's own message.
+    GitDone {
+        id: RequestId,
+        result: Result<String, Problem>,
+    },
     /// On the webhook screen: switch the event under the cursor on or off.
     ToggleEvent,
     /// On the webhook screen: replace the secret with a freshly generated one.
@@ -167,6 +192,23 @@ pub enum Effect {
     /// Answer with `Msg::WebhookSecret`.
     GenerateWebhookSecret,
     OpenUrl(String),
+    /// Answer with `Msg::GitPlan`: the config lines `setup-git NAME` would change.
+    PlanGitSetup {
+        id: RequestId,
+        name: String,
+    },
+    /// Run `setup-git NAME`; answer with `Msg::GitDone`.
+    ApplyGitSetup {
+        id: RequestId,
+        name: String,
+    },
+    /// `git clone` connection `name`'s repository into `dir`, with `Msg::GitProgress` on the
+    /// way and `Msg::GitDone` at the end.
+    CloneRepo {
+        id: RequestId,
+        name: String,
+        dir: String,
+    },
     Quit,
 }
 

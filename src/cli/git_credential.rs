@@ -1,0 +1,102 @@
+//! `bbconnect git-credential get|store|erase`: a git credential helper (gitcredentials(7)).
+//! `get` answers only for a saved connection whose protocol, host, port (and, with
+//! `credential.useHttpPath`, repository) match; otherwise it prints nothing so git asks the
+//! next helper. `store` and `erase` do nothing: git calls `erase` after any 401, and a saved
+//! connection is deleted only by `bbconnect remove` (the next `bbconnect check` says what is
+//! wrong).
+
+use std::io::{Read, Write};
+
+use clap::ValueEnum;
+use secrecy::ExposeSecret;
+
+use super::{Failure, credentials_of, fresh_credentials};
+use crate::bitbucket::ClientOptions;
+use crate::bitbucket::git::{self, Answer, GitAuth, Pick};
+use crate::bitbucket::model::Problem;
+use crate::sanitize::clean;
+use crate::store::Store;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HelperOp {
+    Get,
+    Store,
+    Erase,
+}
+
+/// Input larger than this is not from git.
+const MAX_INPUT: u64 = 64 * 1024;
+
+pub async fn git_credential(store: &Store, op: HelperOp) -> Result<(), Failure> {
+    let mut input = String::new();
+    // Read everything git sends, so it never sees a closed pipe, whatever the operation.
+    let _ = std::io::stdin().take(MAX_INPUT).read_to_string(&mut input);
+    if op != HelperOp::Get {
+        return Ok(());
+    }
+    let mut request = git::parse_request(&input);
+    let conns = store.list().map_err(Problem::from)?;
+    let mut targets: Vec<_> = conns
+        .iter()
+        .filter_map(|c| git::target_of(&c.name, &c.url, c.clone_https.as_deref()))
+        .collect();
+    // `bbconnect clone` names its connection: any repository of it on its host, then.
+    if let Some(only) = super::env_value(super::clone::CONNECTION_VAR) {
+        targets.retain(|t| t.name == only);
+        request.path = None;
+    }
+    let name = match git::pick(&targets, &request) {
+        Pick::One(name) => name,
+        Pick::None => return Ok(()),
+        Pick::Ambiguous(names) => {
+            eprintln!(
+                "bbconnect: several connections use this host ({}) and git did not say which repository it wants.\n  fix: run `bbconnect setup-git`, which sets credential.useHttpPath for this host.",
+                names
+                    .iter()
+                    .map(|n| clean(n))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            return Ok(());
+        }
+    };
+    let (conn, creds) = credentials_of(store, &name)?;
+    let Some(how) = git::git_auth(conn.auth, conn.username.as_deref(), conn.user.as_deref()) else {
+        eprintln!(
+            "bbconnect: connection `{}` has no saved username, which git needs for this credential type.\n  fix: connect again with --username and --replace.",
+            clean(&name)
+        );
+        return Ok(());
+    };
+    if how == GitAuth::Bearer && !request.can_authtype() {
+        eprintln!(
+            "{}",
+            git::bearer_needs_newer_git(&clean(&name), conn.provider)
+        );
+        return Ok(());
+    }
+    // An expired OAuth access token is refreshed and the new tokens saved before answering.
+    let creds = fresh_credentials(store, conn, creds, &ClientOptions::default()).await?;
+    let secret = creds.secret.expose_secret().to_string();
+    let answer = match how {
+        GitAuth::Basic { username } => Answer::Basic {
+            username,
+            password: secret,
+        },
+        GitAuth::Bearer => Answer::Bearer { credential: secret },
+    };
+    let Ok(text) = git::render_answer(&answer) else {
+        eprintln!(
+            "bbconnect: the saved secret or username of `{}` holds a line break, which git's helper protocol cannot carry.\n  fix: connect again with the correct token (--replace).",
+            clean(&name)
+        );
+        return Ok(());
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure {
+            message: format!("could not answer git: {e}"),
+            code: 1,
+        })
+}

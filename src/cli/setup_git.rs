@@ -1,0 +1,72 @@
+//! `bbconnect setup-git [NAME...] [--local] [--remove]`: git asks bbconnect for the
+//! credential of each saved connection's host (see `crate::git_setup`).
+
+use super::{Failure, usage};
+use crate::bitbucket::model::Problem;
+use crate::git_setup::{self, Scope};
+use crate::sanitize::clean;
+use crate::store::Store;
+
+pub fn setup_git(
+    store: &Store,
+    names: &[String],
+    local: bool,
+    remove: bool,
+) -> Result<(), Failure> {
+    let all = store.list().map_err(Problem::from)?;
+    let chosen: Vec<_> = if names.is_empty() {
+        all.clone()
+    } else {
+        let mut out = Vec::new();
+        for n in names {
+            match all.iter().find(|c| &c.name == n) {
+                Some(c) => out.push(c.clone()),
+                None => {
+                    return Err(usage(
+                        format!("No saved connection named `{}`.", clean(n)),
+                        "Run `bbconnect list` to see the saved ones.",
+                    ));
+                }
+            }
+        }
+        out
+    };
+    if chosen.is_empty() {
+        return Err(usage(
+            "No saved connections: git has nothing to ask bbconnect for.",
+            "Add one with `bbconnect` or `bbconnect connect`, then run setup-git.",
+        ));
+    }
+    let scope = if local { Scope::Local } else { Scope::Global };
+    let hosts = git_setup::hosts_for(&all, &chosen);
+    let helper = git_setup::helper_value()?;
+    let entries = git_setup::read_entries(scope, None)?;
+    let changes = git_setup::plan(&entries, &hosts, &helper, remove);
+    if changes.is_empty() {
+        println!(
+            "git is already {} for {}: nothing to change.",
+            if remove {
+                "without bbconnect"
+            } else {
+                "set up"
+            },
+            hosts
+                .iter()
+                .map(|h| h.host.config_url())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return Ok(());
+    }
+    git_setup::apply(&changes, scope, None)?;
+    println!("Changed git's config:");
+    for c in &changes {
+        println!("  {}", clean(&c.describe(scope)));
+    }
+    if !remove {
+        println!(
+            "git now asks bbconnect for these hosts; undo with `bbconnect setup-git --remove`."
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,52 @@
+//! `bbconnect token [NAME]`: the secret on stdout, one line, for `$(bbconnect token ci)`.
+//! For OAuth a fresh access token (refreshed and saved first when expired).
+
+use std::io::{IsTerminal, Write};
+
+use secrecy::ExposeSecret;
+
+use super::{Failure, credentials_of, fresh_credentials, usage};
+use crate::bitbucket::ClientOptions;
+use crate::bitbucket::model::Problem;
+use crate::store::{SavedConnection, Store};
+
+/// The connection a command names, or the only one saved when it names none.
+pub fn only_or_named(store: &Store, name: Option<&str>) -> Result<SavedConnection, Failure> {
+    let all = store.list().map_err(Problem::from)?;
+    match name {
+        Some(n) => all.into_iter().find(|c| c.name == n).ok_or_else(|| {
+            usage(
+                format!("No saved connection named `{}`.", crate::sanitize::clean(n)),
+                "Run `bbconnect list` to see the saved ones.",
+            )
+        }),
+        None if all.len() == 1 => Ok(all.into_iter().next().expect("one")),
+        None if all.is_empty() => Err(usage(
+            "No saved connections.",
+            "Add one with `bbconnect` or `bbconnect connect`.",
+        )),
+        None => Err(usage(
+            format!("{} connections are saved: say which one.", all.len()),
+            "Give its NAME (see `bbconnect list`).",
+        )),
+    }
+}
+
+pub async fn token(store: &Store, name: Option<&str>) -> Result<(), Failure> {
+    let conn = only_or_named(store, name)?;
+    let (conn, creds) = credentials_of(store, &conn.name)?;
+    let creds = fresh_credentials(store, conn, creds, &ClientOptions::default()).await?;
+    let stdout = std::io::stdout();
+    if stdout.is_terminal() {
+        eprintln!(
+            "bbconnect: this is a secret, printed for scripts (`$(bbconnect token NAME)`); clear your screen if others can see it."
+        );
+    }
+    let mut out = stdout.lock();
+    writeln!(out, "{}", creds.secret.expose_secret())
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure {
+            message: format!("could not write the token: {e}"),
+            code: 1,
+        })
+}

@@ -1,0 +1,37 @@
+//! `bbconnect webhook-secret NAME`: the secret the connection's webhook signs deliveries
+//! with, for the CI's configuration. Shown only when asked for: `connect` never prints it.
+
+use std::io::{IsTerminal, Write};
+
+use secrecy::ExposeSecret;
+
+use super::{Failure, usage};
+use crate::bitbucket::model::Problem;
+use crate::sanitize::clean;
+use crate::store::Store;
+
+pub fn webhook_secret(store: &Store, name: &str) -> Result<(), Failure> {
+    if store.get(name).map_err(Problem::from)?.is_none() {
+        return Err(usage(
+            format!("No saved connection named `{}`.", clean(name)),
+            "Run `bbconnect list` to see the saved ones.",
+        ));
+    }
+    let Some(secret) = store.webhook_secret(name).map_err(Problem::from)? else {
+        return Err(usage(
+            format!("Connection `{}` has no stored webhook secret.", clean(name)),
+            "Connect again with --webhook-url (a secret is generated) or --webhook-secret-env VAR, and --replace.",
+        ));
+    };
+    let stdout = std::io::stdout();
+    if stdout.is_terminal() {
+        eprintln!("bbconnect: this is a secret; give it to your CI and clear your screen.");
+    }
+    let mut out = stdout.lock();
+    writeln!(out, "{}", secret.expose_secret())
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure {
+            message: format!("could not write the secret: {e}"),
+            code: 1,
+        })
+}

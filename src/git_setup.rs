@@ -1,0 +1,454 @@
+//! `setup-git`: makes git ask `bbconnect git-credential` for the hosts of saved connections,
+//! through `git config` (never by editing files ourselves), so that `--remove` can undo
+//! exactly what was set. The plan is computed from the current config first (pure), so both
+//! faces can show the exact lines before changing anything.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+
+use crate::bitbucket::git::{self, GitHost, GitTarget};
+use crate::bitbucket::model::{FailureClass, Problem};
+use crate::store::SavedConnection;
+
+/// Which git config file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Global,
+    /// The repository of the current directory.
+    Local,
+}
+
+impl Scope {
+    fn flag(self) -> &'static str {
+        match self {
+            Scope::Global => "--global",
+            Scope::Local => "--local",
+        }
+    }
+}
+
+/// One `git config` invocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    UnsetAll(String),
+    Add(String, String),
+    Set(String, String),
+    RemoveSection(String),
+}
+
+impl Change {
+    fn args(&self) -> Vec<String> {
+        match self {
+            Change::UnsetAll(k) => vec!["--unset-all".into(), k.clone()],
+            Change::Add(k, v) => vec!["--add".into(), k.clone(), v.clone()],
+            Change::Set(k, v) => vec![k.clone(), v.clone()],
+            Change::RemoveSection(s) => vec!["--remove-section".into(), s.clone()],
+        }
+    }
+
+    /// The command a person could type to make this change.
+    pub fn describe(&self, scope: Scope) -> String {
+        let mut out = format!("git config {}", scope.flag());
+        for a in self.args() {
+            out.push(' ');
+            out.push_str(&shell_quote(&a));
+        }
+        out
+    }
+}
+
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+:@%=".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// Whether a helper value is one of ours (this binary, or bbconnect from another place).
+fn is_ours(value: &str, helper: &str) -> bool {
+    value == helper
+        || (value.ends_with(" git-credential")
+            && value
+                .trim_end_matches(" git-credential")
+                .trim_end_matches('\'')
+                .ends_with("bbconnect"))
+}
+
+/// `values` without our helper entries and the empty reset written just before each.
+fn strip_ours(values: &[String], helper: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for v in values {
+        if is_ours(v, helper) {
+            if out.last().is_some_and(|l| l.is_empty()) {
+                out.pop();
+            }
+        } else {
+            out.push(v.clone());
+        }
+    }
+    out
+}
+
+/// A host to set up, and whether several connections share it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostPlan {
+    pub host: GitHost,
+    pub shared: bool,
+}
+
+/// The hosts of the `chosen` connections, `shared` being judged over `all` of them: two
+/// connections on one host need `useHttpPath` even when only one is named.
+pub fn hosts_for(all: &[SavedConnection], chosen: &[SavedConnection]) -> Vec<HostPlan> {
+    let targets = |cs: &[SavedConnection]| -> Vec<GitTarget> {
+        cs.iter()
+            .filter_map(|c| git::target_of(&c.name, &c.url, c.clone_https.as_deref()))
+            .collect()
+    };
+    let everywhere = git::hosts(&targets(all));
+    git::hosts(&targets(chosen))
+        .into_iter()
+        .map(|(host, _)| {
+            let shared = everywhere.iter().any(|(h, s)| *h == host && *s);
+            HostPlan { host, shared }
+        })
+        .collect()
+}
+
+/// The changes that set up (or with `remove`, undo) `hosts`, given the config's current
+/// entries as `(key, value)` with section and variable names in lower case, as
+/// `git config --list` prints them.
+pub fn plan(
+    entries: &[(String, String)],
+    hosts: &[HostPlan],
+    helper: &str,
+    remove: bool,
+) -> Vec<Change> {
+    let mut changes = Vec::new();
+    for h in hosts {
+        let section = format!("credential.{}", h.host.config_url());
+        let prefix = format!("{section}.");
+        let in_section: Vec<(String, &str)> = entries
+            .iter()
+            .filter_map(|(k, v)| {
+                k.strip_prefix(&prefix)
+                    .map(|var| (var.to_ascii_lowercase(), v.as_str()))
+            })
+            .collect();
+        let helpers: Vec<String> = in_section
+            .iter()
+            .filter(|(var, _)| var == "helper")
+            .map(|(_, v)| v.to_string())
+            .collect();
+        let key = format!("{section}.helper");
+        let kept = strip_ours(&helpers, helper);
+        let wanted = if remove {
+            kept.clone()
+        } else {
+            // The empty value first: it clears helpers configured earlier (a keychain, a
+            // store file) so they do not answer before us with a stale password.
+            let mut w = kept.clone();
+            w.push(String::new());
+            w.push(helper.to_string());
+            w
+        };
+        let others: Vec<&(String, &str)> = in_section
+            .iter()
+            .filter(|(var, _)| var != "helper")
+            .collect();
+        if remove {
+            let only_path = others
+                .iter()
+                .all(|(var, v)| var == "usehttppath" && v.eq_ignore_ascii_case("true"));
+            if kept.is_empty() && only_path && !in_section.is_empty() && helpers != kept {
+                // Nothing of the user's is left in the section: remove it whole, so the file
+                // is as it was (git leaves an empty section header behind otherwise).
+                changes.push(Change::RemoveSection(section));
+                continue;
+            }
+        }
+        if wanted != helpers {
+            if !helpers.is_empty() {
+                changes.push(Change::UnsetAll(key.clone()));
+            }
+            for v in &wanted {
+                changes.push(Change::Add(key.clone(), v.clone()));
+            }
+        }
+        let use_path = in_section
+            .iter()
+            .any(|(var, v)| var == "usehttppath" && v.eq_ignore_ascii_case("true"));
+        if !remove && h.shared && !use_path {
+            changes.push(Change::Set(format!("{section}.useHttpPath"), "true".into()));
+        }
+    }
+    changes
+}
+
+/// `git config` with our secrets kept out of its environment.
+fn git_config(scope: Scope, dir: Option<&PathBuf>) -> std::process::Command {
+    let mut cmd = crate::child::command("git");
+    cmd.arg("config").arg(scope.flag());
+    if let Some(d) = dir {
+        cmd.current_dir(d);
+    }
+    cmd.stdin(Stdio::null());
+    cmd
+}
+
+pub fn git_missing(e: &std::io::Error) -> Problem {
+    Problem::new(
+        FailureClass::Other,
+        format!("git could not be started ({e})."),
+        "Install git (https://git-scm.com/downloads) and make sure it is on PATH.",
+    )
+}
+
+/// The config's entries, `(key, value)`. A missing file has none.
+pub fn read_entries(scope: Scope, dir: Option<&PathBuf>) -> Result<Vec<(String, String)>, Problem> {
+    let out = git_config(scope, dir)
+        .args(["-z", "--list"])
+        .output()
+        .map_err(|e| git_missing(&e))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        // `--list` of a global file that does not exist yet fails; that is an empty config.
+        if scope == Scope::Global && !err.contains("fatal: bad config") {
+            return Ok(Vec::new());
+        }
+        return Err(Problem::new(
+            FailureClass::Input,
+            format!(
+                "git could not read its {} config: {}",
+                if scope == Scope::Local {
+                    "repository"
+                } else {
+                    "global"
+                },
+                crate::sanitize::clean(err.trim())
+            ),
+            if scope == Scope::Local {
+                "Run it inside a git repository, or drop --local to set up your global config."
+            } else {
+                "Fix the config file git names above, then run again."
+            },
+        ));
+    }
+    Ok(out
+        .stdout
+        .split(|b| *b == 0)
+        .filter(|e| !e.is_empty())
+        .map(|e| {
+            let e = String::from_utf8_lossy(e);
+            match e.split_once('\n') {
+                Some((k, v)) => (k.to_string(), v.to_string()),
+                None => (e.to_string(), String::new()),
+            }
+        })
+        .collect())
+}
+
+/// Runs the changes in order; the first failure stops and is reported.
+pub fn apply(changes: &[Change], scope: Scope, dir: Option<&PathBuf>) -> Result<(), Problem> {
+    for c in changes {
+        let out = git_config(scope, dir)
+            .args(c.args())
+            .output()
+            .map_err(|e| git_missing(&e))?;
+        // `--unset-all` of nothing exits 5; the end state is the one asked for.
+        let nothing_to_unset = matches!(c, Change::UnsetAll(_)) && out.status.code() == Some(5);
+        if !out.status.success() && !nothing_to_unset {
+            return Err(Problem::new(
+                FailureClass::Other,
+                format!(
+                    "`{}` failed: {}",
+                    c.describe(scope),
+                    crate::sanitize::clean(String::from_utf8_lossy(&out.stderr).trim())
+                ),
+                "Check that the git config file is writable, then run again.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// This binary, as git should run it.
+pub fn helper_value() -> Result<String, Problem> {
+    let exe = std::env::current_exe()
+        .and_then(|p| p.canonicalize())
+        .map_err(|e| {
+            Problem::new(
+                FailureClass::Other,
+                format!("cannot tell where this bbconnect binary is ({e})."),
+                "Run bbconnect by its full path.",
+            )
+        })?;
+    Ok(git::helper_command(&exe.to_string_lossy()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HELPER: &str = "/opt/bin/bbconnect git-credential";
+
+    fn host(url: &str, shared: bool) -> HostPlan {
+        let (host, _) = git::parse_remote(url).expect("url");
+        HostPlan { host, shared }
+    }
+
+    fn e(k: &str, v: &str) -> (String, String) {
+        (k.to_string(), v.to_string())
+    }
+
+    /// What git's config would hold after `changes`, for the keys involved.
+    fn run(mut entries: Vec<(String, String)>, changes: &[Change]) -> Vec<(String, String)> {
+        for c in changes {
+            match c {
+                Change::UnsetAll(k) => entries.retain(|(ek, _)| !ek.eq_ignore_ascii_case(k)),
+                Change::Add(k, v) => entries.push((k.to_ascii_lowercase_var(), v.clone())),
+                Change::Set(k, v) => {
+                    entries.retain(|(ek, _)| !ek.eq_ignore_ascii_case(k));
+                    entries.push((k.to_ascii_lowercase_var(), v.clone()));
+                }
+                Change::RemoveSection(s) => {
+                    entries.retain(|(ek, _)| !ek.starts_with(&format!("{s}.")))
+                }
+            }
+        }
+        entries
+    }
+
+    trait LowerVar {
+        fn to_ascii_lowercase_var(&self) -> String;
+    }
+    impl LowerVar for String {
+        fn to_ascii_lowercase_var(&self) -> String {
+            match self.rsplit_once('.') {
+                Some((s, v)) => format!("{s}.{}", v.to_ascii_lowercase()),
+                None => self.clone(),
+            }
+        }
+    }
+
+    #[test]
+    fn sets_an_empty_reset_then_the_helper_and_use_http_path_when_shared() {
+        let hosts = [
+            host("https://bitbucket.org", false),
+            host("http://127.0.0.1:7990", true),
+        ];
+        let changes = plan(&[], &hosts, HELPER, false);
+        assert_eq!(
+            changes,
+            vec![
+                Change::Add("credential.https://bitbucket.org.helper".into(), "".into()),
+                Change::Add(
+                    "credential.https://bitbucket.org.helper".into(),
+                    HELPER.into()
+                ),
+                Change::Add("credential.http://127.0.0.1:7990.helper".into(), "".into()),
+                Change::Add(
+                    "credential.http://127.0.0.1:7990.helper".into(),
+                    HELPER.into()
+                ),
+                Change::Set(
+                    "credential.http://127.0.0.1:7990.useHttpPath".into(),
+                    "true".into()
+                ),
+            ]
+        );
+        assert_eq!(
+            changes[0].describe(Scope::Global),
+            "git config --global --add credential.https://bitbucket.org.helper ''"
+        );
+        assert_eq!(
+            changes[1].describe(Scope::Local),
+            "git config --local --add credential.https://bitbucket.org.helper '/opt/bin/bbconnect git-credential'"
+        );
+    }
+
+    #[test]
+    fn setting_up_twice_changes_nothing_and_remove_undoes_it() {
+        let hosts = [host("http://127.0.0.1:7990", true)];
+        let before = vec![e("user.name", "A"), e("credential.helper", "store")];
+        let after = run(before.clone(), &plan(&before, &hosts, HELPER, false));
+        assert_ne!(after, before);
+        assert_eq!(plan(&after, &hosts, HELPER, false), vec![]);
+        let changes = plan(&after, &hosts, HELPER, true);
+        assert_eq!(
+            changes,
+            vec![Change::RemoveSection(
+                "credential.http://127.0.0.1:7990".into()
+            )]
+        );
+        assert_eq!(run(after, &changes), before);
+    }
+
+    #[test]
+    fn the_users_own_helpers_for_the_host_are_kept() {
+        let hosts = [host("https://bitbucket.org", false)];
+        let key = "credential.https://bitbucket.org.helper";
+        let before = vec![
+            e(key, "cache"),
+            e("credential.https://bitbucket.org.username", "me"),
+        ];
+        let after = run(before.clone(), &plan(&before, &hosts, HELPER, false));
+        let helpers: Vec<&str> = after
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .collect();
+        assert_eq!(helpers, vec!["cache", "", HELPER]);
+        let undone = run(after.clone(), &plan(&after, &hosts, HELPER, true));
+        let mut sorted = undone.clone();
+        sorted.sort();
+        let mut want = before.clone();
+        want.sort();
+        assert_eq!(sorted, want);
+    }
+
+    #[test]
+    fn a_helper_from_an_old_install_is_replaced_not_doubled() {
+        let hosts = [host("https://bitbucket.org", false)];
+        let key = "credential.https://bitbucket.org.helper";
+        let before = vec![e(key, ""), e(key, "/old/place/bbconnect git-credential")];
+        let after = run(before.clone(), &plan(&before, &hosts, HELPER, false));
+        let helpers: Vec<&str> = after.iter().map(|(_, v)| v.as_str()).collect();
+        assert_eq!(helpers, vec!["", HELPER]);
+        assert!(is_ours("!'/a b/bbconnect' git-credential", HELPER));
+        assert!(!is_ours("store", HELPER));
+        assert!(!is_ours("/usr/bin/other git-credential", HELPER));
+    }
+
+    #[test]
+    fn shared_hosts_are_judged_over_every_saved_connection() {
+        let conn = |name: &str, clone: &str| SavedConnection {
+            name: name.into(),
+            provider: crate::bitbucket::model::Provider::Server,
+            auth: crate::bitbucket::model::AuthKind::HttpTokenUser,
+            url: "http://127.0.0.1:7990".into(),
+            username: Some("alice".into()),
+            user: None,
+            repo: None,
+            clone_https: Some(clone.into()),
+            clone_ssh: None,
+            webhook_id: None,
+            webhook_url: None,
+            secret_store: "file".into(),
+            saved_at: String::new(),
+        };
+        let all = vec![
+            conn("a", "http://127.0.0.1:7990/scm/p/a.git"),
+            conn("b", "http://127.0.0.1:7990/scm/p/b.git"),
+            conn("c", "https://other.example/scm/p/c.git"),
+        ];
+        let plans = hosts_for(&all, &all[..1]);
+        assert_eq!(plans.len(), 1);
+        assert!(plans[0].shared);
+        let plans = hosts_for(&all, &all[2..]);
+        assert!(!plans[0].shared);
+    }
+}
