@@ -256,3 +256,42 @@ fn a_bad_concurrency_setting_is_refused_before_the_screen_is_taken() {
         "the alternate screen was never entered"
     );
 }
+
+/// Issue 10: a token and URL typed for Server/DC must not be offered (masked) to Cloud.
+#[test]
+fn a_dc_token_and_url_are_not_carried_into_the_cloud_form() {
+    let home = tempfile::tempdir().unwrap();
+    // The wizard alone (not the demo): Cloud's default URL is bitbucket.org, nothing is sent
+    // anywhere before a check.
+    let mut s = Session::start(&[], home.path());
+    s.wait_for("Where does your Bitbucket live?");
+    s.send(DOWN);
+    s.send(ENTER);
+    s.wait_for("HTTP Access Token – User");
+    s.send(ENTER);
+    s.wait_for("Server URL");
+    s.type_text("work");
+    s.send(TAB);
+    s.type_text("https://dc.example.com");
+    s.send(TAB);
+    s.type_text("alice");
+    s.send(TAB);
+    s.type_text("test-token-dc");
+    assert!(s.contents().contains("••••"), "{}", s.contents());
+    s.send(ESC);
+    s.wait_for("HTTP Access Token – Repository");
+    s.send(ESC);
+    s.wait_for("Where does your Bitbucket live?");
+    s.send("\x1b[A"); // Up: Cloud
+    s.send(ENTER);
+    s.wait_for("API Token – User");
+    s.send(ENTER); // the recommended type: API token
+    s.wait_for("Atlassian email");
+    let screen = s.contents();
+    assert!(screen.contains("https://bitbucket.org"), "{screen}");
+    assert!(!screen.contains("dc.example.com"), "{screen}");
+    assert!(!screen.contains('•'), "no masked secret carried over: {screen}");
+    assert!(screen.contains("work"), "the connection name stays: {screen}");
+    s.send("\x03");
+    assert_eq!(s.wait_exit(), 0);
+}

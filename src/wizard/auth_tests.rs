@@ -540,3 +540,146 @@ fn loopback_and_https_never_set_allow_http() {
         );
     }
 }
+
+// --- issue 10 item 2: the values typed for one (provider, auth type) stay with it
+
+/// Back from the form to the provider list, then `provider` and `auth` chosen again.
+fn rechoose(w: &mut Wizard, provider: Provider, auth: AuthKind) {
+    update(w, Msg::Back);
+    update(w, Msg::Back);
+    assert_eq!(w.step, Step::Provider);
+    update(w, Msg::Home);
+    if provider == Provider::Server {
+        update(w, Msg::Down);
+    }
+    update(w, Msg::Confirm);
+    let at = provider
+        .auth_kinds()
+        .iter()
+        .position(|k| *k == auth)
+        .unwrap();
+    update(w, Msg::Home);
+    for _ in 0..at {
+        update(w, Msg::Down);
+    }
+    update(w, Msg::Confirm);
+    assert_eq!(w.step, Step::Form);
+    assert_eq!(w.auth, auth);
+}
+
+/// Server / DC user token form filled with a URL, a user and a token.
+fn fill_dc(w: &mut Wizard) {
+    to_form(w, Provider::Server, AuthKind::HttpTokenUser);
+    typed(w, "work");
+    update(w, Msg::NextField);
+    clear(w);
+    typed(w, "https://bitbucket.example.com");
+    update(w, Msg::NextField);
+    typed(w, "alice");
+    update(w, Msg::NextField);
+    typed(w, "test-token-dc-only");
+}
+
+#[test]
+fn a_server_token_never_shows_up_in_the_cloud_api_token_form() {
+    let mut w = Wizard::new(config());
+    fill_dc(&mut w);
+    rechoose(&mut w, Provider::Cloud, AuthKind::ApiToken);
+    assert_eq!(w.form.url.value(), "https://bitbucket.org", "Cloud's default");
+    assert!(w.form.secret.is_empty(), "the DC token is not carried over");
+    assert_eq!(w.form.username.value(), "");
+    assert_eq!(w.form.email.value(), "");
+    assert_eq!(w.form.name.value(), "work", "the connection name may stay");
+    assert!(!w.form.show_all_errors && w.form.touched.iter().all(|f| *f == FieldId::Name));
+
+    // And what is sent after filling the Cloud form holds nothing of the DC one.
+    update(&mut w, Msg::NextField);
+    update(&mut w, Msg::NextField);
+    typed(&mut w, "ana@example.com");
+    update(&mut w, Msg::NextField);
+    typed(&mut w, "test-token-cloud");
+    let effects = update(&mut w, Msg::Confirm);
+    let [Effect::CheckCredentials { creds, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(creds.spec.url, "https://bitbucket.org");
+    assert_eq!(creds.secret.expose_secret(), "test-token-cloud");
+}
+
+#[test]
+fn an_app_password_is_not_prefilled_as_a_repository_token() {
+    let mut w = Wizard::new(config());
+    to_form(&mut w, Provider::Cloud, AuthKind::AppPassword);
+    typed(&mut w, "old");
+    update(&mut w, Msg::NextField);
+    update(&mut w, Msg::NextField);
+    typed(&mut w, "ana");
+    update(&mut w, Msg::NextField);
+    typed(&mut w, "test-token-app-password");
+    update(&mut w, Msg::Back);
+    assert_eq!(w.step, Step::AuthType);
+    let at = Provider::Cloud
+        .auth_kinds()
+        .iter()
+        .position(|k| *k == AuthKind::RepoToken)
+        .unwrap();
+    w.auth_cursor = at;
+    update(&mut w, Msg::Confirm);
+    assert_eq!(w.auth, AuthKind::RepoToken);
+    assert!(w.form.secret.is_empty());
+    assert_eq!(w.form.username.value(), "");
+    assert_eq!(w.form.repo.value(), "");
+    assert_eq!(w.form.focus, 0);
+}
+
+#[test]
+fn each_credential_field_is_cleared_by_a_type_change() {
+    let mut w = Wizard::new(WizardConfig {
+        oauth_key: Some("test-oauth-key-env".into()),
+        ..config()
+    });
+    to_form(&mut w, Provider::Cloud, AuthKind::OAuth);
+    // Every field a Cloud type can have, typed over.
+    w.form.url = "https://elsewhere.example.com".into();
+    w.form.oauth_key = "test-oauth-key-typed".into();
+    w.form.callback = "http://127.0.0.1:9999/callback".into();
+    for c in "test-oauth-secret-typed".chars() {
+        w.form.oauth_secret.handle(EditKey::Char(c));
+    }
+    w.form.repo = "ws/repo".into();
+    w.allow_http = true;
+    w.form.http_warned = true;
+    rechoose(&mut w, Provider::Cloud, AuthKind::RepoToken);
+    assert_eq!(w.form.url.value(), "https://bitbucket.org");
+    assert_eq!(w.form.repo.value(), "");
+    assert!(!w.allow_http && !w.form.http_warned);
+    // Back to OAuth: the prefills from the environment return, nothing typed does.
+    rechoose(&mut w, Provider::Cloud, AuthKind::OAuth);
+    assert_eq!(w.form.oauth_key.value(), "test-oauth-key-env");
+    assert!(w.form.oauth_secret.is_empty());
+    assert_eq!(w.form.callback.value(), DEFAULT_CALLBACK);
+}
+
+#[test]
+fn back_and_the_same_type_again_keeps_everything() {
+    let mut w = Wizard::new(config());
+    fill_dc(&mut w);
+    // Through the provider list, even via a look at the other product's types.
+    update(&mut w, Msg::Back);
+    update(&mut w, Msg::Back);
+    update(&mut w, Msg::Up);
+    update(&mut w, Msg::Confirm);
+    assert_eq!(w.provider, Provider::Cloud);
+    update(&mut w, Msg::Back);
+    rechoose(&mut w, Provider::Server, AuthKind::HttpTokenUser);
+    assert_eq!(w.form.url.value(), "https://bitbucket.example.com");
+    assert_eq!(w.form.username.value(), "alice");
+    assert_eq!(w.form.secret.expose(), "test-token-dc-only");
+    // From the check screen back to the form and to the type list, same type: kept too.
+    update(&mut w, Msg::Confirm);
+    assert_eq!(w.step, Step::Check);
+    update(&mut w, Msg::Back);
+    update(&mut w, Msg::Back);
+    update(&mut w, Msg::Confirm);
+    assert_eq!(w.form.secret.expose(), "test-token-dc-only");
+}

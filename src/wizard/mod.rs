@@ -21,7 +21,7 @@ use crate::bitbucket::model::{
     AuthKind, CheckReport, Credentials, Problem, Provider, Repo, SavedInfo,
 };
 use form::{Form, fields};
-use msg::{EditKey, Effect, Msg, RequestId};
+use msg::{Effect, Msg, RequestId};
 use oauth::OAuthState;
 use repos::{LoadState, PAGE, RepoList};
 use secrecy::{ExposeSecret, SecretString};
@@ -113,6 +113,9 @@ pub struct Wizard {
     /// A one-line message for the current screen (e.g. "coming soon").
     pub notice: Option<String>,
     pub form: Form,
+    /// The (provider, auth type) the form's values were typed for; `None` until one is
+    /// chosen. Code that fills the form itself (editing a saved connection) sets it too.
+    pub form_for: Option<(Provider, AuthKind)>,
     pub check: CheckState,
     /// The credentials the last check ran with: repositories and save use exactly these.
     pub checked: Option<Credentials>,
@@ -137,17 +140,12 @@ pub struct Wizard {
 
 impl Wizard {
     pub fn new(config: WizardConfig) -> Wizard {
-        let mut form = Form {
-            url: config.cloud_web_url.as_str().into(),
-            callback: form::DEFAULT_CALLBACK.into(),
-            oauth_key: config.oauth_key.as_deref().unwrap_or_default().into(),
-            ..Form::default()
-        };
-        if let Some(secret) = &config.oauth_secret {
-            for c in secret.expose_secret().chars() {
-                form.oauth_secret.handle(EditKey::Char(c));
-            }
-        }
+        let mut form = Form::default();
+        form.reset_credentials(
+            &config.cloud_web_url,
+            config.oauth_key.as_deref(),
+            config.oauth_secret.as_ref().map(|s| s.expose_secret()),
+        );
         Wizard {
             config,
             step: Step::Provider,
@@ -158,6 +156,7 @@ impl Wizard {
             auth: AuthKind::ApiToken,
             notice: None,
             form,
+            form_for: None,
             check: CheckState::Idle,
             checked: None,
             repos: RepoList::default(),
@@ -528,11 +527,7 @@ fn provider_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
         Msg::Confirm => {
             let chosen = Provider::ALL[w.provider_cursor.min(Provider::ALL.len() - 1)];
             if chosen != w.provider {
-                // Replace the URL only if it is still the other product's default.
-                let url = w.form.url.value();
-                if url.is_empty() || url == w.default_url(w.provider) {
-                    w.form.url = w.default_url(chosen).as_str().into();
-                }
+                // The form's values change owner only when a type is chosen (`auth_step`).
                 w.provider = chosen;
                 w.auth_cursor = first_available(chosen);
             }
@@ -560,9 +555,18 @@ fn auth_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
                 ));
                 return Vec::new();
             }
-            if kind != w.auth {
-                w.auth = kind;
-                w.form.focus = 0;
+            w.auth = kind;
+            let pair = (w.provider, kind);
+            if w.form_for != Some(pair) {
+                // Typed for another host or another kind of credential: never offered here.
+                let url = w.default_url(w.provider);
+                w.form.reset_credentials(
+                    &url,
+                    w.config.oauth_key.as_deref(),
+                    w.config.oauth_secret.as_ref().map(|s| s.expose_secret()),
+                );
+                w.allow_http = false;
+                w.form_for = Some(pair);
             }
             go(w, Step::Form)
         }
