@@ -527,7 +527,12 @@ fn provider_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
         Msg::Confirm => {
             let chosen = Provider::ALL[w.provider_cursor.min(Provider::ALL.len() - 1)];
             if chosen != w.provider {
-                // The form's values change owner only when a type is chosen (`auth_step`).
+                // A default URL follows the product at once; anything typed is cleared (or
+                // kept) only when a type is chosen, in `auth_step`.
+                let url = w.form.url.value();
+                if url.is_empty() || url == w.default_url(w.provider) {
+                    w.form.url = w.default_url(chosen).as_str().into();
+                }
                 w.provider = chosen;
                 w.auth_cursor = first_available(chosen);
             }
