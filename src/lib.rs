@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod bitbucket;
+pub mod browser;
 pub mod child;
 pub mod cli;
 pub mod crash;

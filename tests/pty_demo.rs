@@ -38,6 +38,17 @@ impl Session {
         cmd.env("BBCONNECT_CONFIG_DIR", config_dir);
         cmd.env("BBCONNECT_SECRET_STORE", "file");
         cmd.env_remove("RUST_LOG");
+        // No real browser is ever started by a test; tests that want one set DISPLAY and put
+        // a stand-in opener first on PATH.
+        for k in [
+            "DISPLAY",
+            "WAYLAND_DISPLAY",
+            "SSH_CONNECTION",
+            "SSH_CLIENT",
+            "SSH_TTY",
+        ] {
+            cmd.env_remove(k);
+        }
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -294,4 +305,88 @@ fn a_dc_token_and_url_are_not_carried_into_the_cloud_form() {
     assert!(screen.contains("work"), "the connection name stays: {screen}");
     s.send("\x03");
     assert_eq!(s.wait_exit(), 0);
+}
+
+/// A directory holding a stand-in for every program `open` may try on Linux (xdg-open
+/// first); each records its environment and its argument, then succeeds.
+fn stand_in_openers() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().display().to_string();
+    let script = format!(
+        "#!/bin/sh\nenv > \"{out}/env.tmp.$$\"\nmv \"{out}/env.tmp.$$\" \"{out}/env\"\nprintf '%s\\n' \"$(basename \"$0\")\" >> \"{out}/ran\"\nprintf '%s\\n' \"$@\" >> \"{out}/args\"\nexit 0\n"
+    );
+    for name in [
+        "xdg-open",
+        "gio",
+        "gnome-open",
+        "kde-open",
+        "kde-open5",
+        "kde-open6",
+        "wslview",
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, &script).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    dir
+}
+
+/// Waits for the stand-in opener to have run; its recorded environment.
+fn recorded_env(dir: &std::path::Path) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Ok(env) = std::fs::read_to_string(dir.join("env")) {
+            return env;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("no opener ran");
+}
+
+fn path_with(dir: &std::path::Path) -> String {
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// Issue 10 item 3: Ctrl-O opens the token page through an opener that never sees our
+/// secret variables, while settings a child may need (the config dir) stay.
+#[cfg(unix)]
+#[test]
+fn the_token_page_opener_gets_no_secret_from_our_environment() {
+    let home = tempfile::tempdir().unwrap();
+    let openers = stand_in_openers();
+    let path = path_with(openers.path());
+    let mut s = Session::start_with(
+        &[],
+        home.path(),
+        &[
+            ("PATH", &path),
+            ("DISPLAY", ":99"),
+            ("BBCONNECT_TOKEN", "test-token-env-value-1"),
+            ("BBCONNECT_OAUTH_SECRET", "test-token-env-value-2"),
+        ],
+    );
+    s.wait_for("Where does your Bitbucket live?");
+    s.send(ENTER);
+    s.wait_for("API Token – User");
+    s.send(ENTER);
+    s.wait_for("Ctrl-O");
+    s.send("\x0f"); // Ctrl-O
+    let env = recorded_env(openers.path());
+    assert!(!env.contains("test-token-env-value"), "{env}");
+    assert!(!env.contains("BBCONNECT_TOKEN"), "{env}");
+    assert!(
+        env.contains(&format!("BBCONNECT_CONFIG_DIR={}", home.path().display())),
+        "{env}"
+    );
+    let ran = std::fs::read_to_string(openers.path().join("ran")).unwrap();
+    assert_eq!(ran.trim(), "xdg-open", "the first opener succeeded: {ran}");
+    let args = std::fs::read_to_string(openers.path().join("args")).unwrap();
+    assert!(args.contains("id.atlassian.com"), "{args}");
+    s.send("\x03");
+    s.wait_exit();
 }

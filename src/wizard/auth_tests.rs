@@ -683,3 +683,174 @@ fn back_and_the_same_type_again_keeps_everything() {
     update(&mut w, Msg::Confirm);
     assert_eq!(w.form.secret.expose(), "test-token-dc-only");
 }
+
+// --- issue 14: OAuth from a remote machine (the paste field, the copy key, saying whether a
+// browser opened)
+
+const AUTHORIZE: &str = "https://bitbucket.org/site/oauth2/authorize?client_id=k&state=s1";
+
+/// Signed in to the waiting screen with the URL shown.
+fn waiting_with_url(w: &mut Wizard) -> RequestId {
+    let (id, _) = submit_oauth(w);
+    update(
+        w,
+        Msg::OAuthUrl {
+            id,
+            url: AUTHORIZE.into(),
+        },
+    );
+    id
+}
+
+fn paste_state(w: &Wizard) -> &PasteState {
+    match &w.oauth {
+        OAuthState::Waiting { paste_state, .. } => paste_state,
+        other => panic!("{other:?}"),
+    }
+}
+
+fn pasted(w: &Wizard) -> String {
+    match &w.oauth {
+        OAuthState::Waiting { paste, .. } => paste.value().to_string(),
+        other => panic!("{other:?}"),
+    }
+}
+
+use super::oauth::PasteState;
+use crate::browser::{BrowserOutcome, NoBrowser};
+
+#[test]
+fn the_pasted_address_is_typed_into_the_field_and_sent_with_the_sign_ins_id() {
+    let mut w = Wizard::new(config());
+    let id = waiting_with_url(&mut w);
+    assert!(w.typing(), "letters go to the paste field");
+    let redirect = "http://127.0.0.1:8976/callback?code=test-code&state=s1";
+    typed(&mut w, redirect);
+    assert_eq!(pasted(&w), redirect);
+    assert_eq!(w.step, Step::Check, "no letter of the address acted as a command");
+    let effects = update(&mut w, Msg::Confirm);
+    assert!(
+        matches!(effects.as_slice(), [Effect::OAuthPaste { id: i, redirect: r }] if *i == id && r == redirect),
+        "{effects:?}"
+    );
+    assert!(matches!(paste_state(&w), PasteState::Sent));
+    // Sent once: Enter again while it is checked does not send it twice.
+    assert!(update(&mut w, Msg::Confirm).is_empty());
+}
+
+#[test]
+fn an_empty_paste_says_what_to_paste_and_sends_nothing() {
+    let mut w = Wizard::new(config());
+    waiting_with_url(&mut w);
+    assert!(update(&mut w, Msg::Confirm).is_empty());
+    assert!(
+        w.notice.as_deref().unwrap_or_default().contains("Paste the address"),
+        "{:?}",
+        w.notice
+    );
+}
+
+#[test]
+fn a_refused_paste_is_shown_and_editing_it_clears_the_refusal() {
+    let mut w = Wizard::new(config());
+    let id = waiting_with_url(&mut w);
+    typed(&mut w, "http://127.0.0.1:8976/callback?code=c&state=old");
+    update(&mut w, Msg::Confirm);
+    let refusal = Problem::new(FailureClass::Input, "another sign-in", "paste the new one");
+    // A refusal for an older sign-in does not count.
+    update(
+        &mut w,
+        Msg::PasteRefused {
+            id: id + 7,
+            problem: refusal.clone(),
+        },
+    );
+    assert!(matches!(paste_state(&w), PasteState::Sent));
+    update(
+        &mut w,
+        Msg::PasteRefused {
+            id,
+            problem: refusal,
+        },
+    );
+    assert!(matches!(paste_state(&w), PasteState::Refused(p) if p.what == "another sign-in"));
+    assert!(w.oauth.waiting(), "the sign-in goes on: the listener still waits");
+    clear(&mut w);
+    assert!(matches!(paste_state(&w), PasteState::Idle));
+    assert_eq!(pasted(&w), "");
+}
+
+#[test]
+fn y_copies_the_url_through_an_effect_for_the_app() {
+    let mut w = Wizard::new(config());
+    waiting_with_url(&mut w);
+    let effects = update(&mut w, Msg::CopyUrl);
+    assert!(
+        matches!(effects.as_slice(), [Effect::CopyToClipboard(u)] if u == AUTHORIZE),
+        "{effects:?}"
+    );
+    assert!(w.notice.as_deref().unwrap_or_default().contains("OSC 52"));
+    // Before the URL is known there is nothing to copy.
+    let mut early = Wizard::new(config());
+    submit_oauth(&mut early);
+    assert!(update(&mut early, Msg::CopyUrl).is_empty());
+}
+
+#[test]
+fn the_browser_verdict_is_kept_for_the_screen_and_stale_ones_are_ignored() {
+    let mut w = Wizard::new(config());
+    let id = waiting_with_url(&mut w);
+    update(
+        &mut w,
+        Msg::OAuthBrowser {
+            id: id + 1,
+            outcome: BrowserOutcome::Opened,
+        },
+    );
+    assert!(matches!(&w.oauth, OAuthState::Waiting { browser: None, .. }));
+    update(
+        &mut w,
+        Msg::OAuthBrowser {
+            id,
+            outcome: BrowserOutcome::NotTried(NoBrowser::Ssh),
+        },
+    );
+    assert!(matches!(
+        &w.oauth,
+        OAuthState::Waiting {
+            browser: Some(BrowserOutcome::NotTried(NoBrowser::Ssh)),
+            ..
+        }
+    ));
+}
+
+#[test]
+fn ctrl_o_says_whether_a_browser_opened_the_token_page() {
+    let mut w = Wizard::new(config());
+    to_form(&mut w, Provider::Cloud, AuthKind::ApiToken);
+    let page = w.token_page().unwrap();
+    let effects = update(&mut w, Msg::OpenTokenPage);
+    assert!(matches!(effects.as_slice(), [Effect::OpenUrl(u)] if *u == page));
+    update(
+        &mut w,
+        Msg::Opened {
+            url: page.clone(),
+            outcome: BrowserOutcome::NotTried(NoBrowser::NoDisplay),
+        },
+    );
+    let notice = w.notice.clone().unwrap_or_default();
+    assert!(notice.contains("No browser was opened"), "{notice}");
+    assert!(notice.contains("token page"), "{notice}");
+    update(
+        &mut w,
+        Msg::Opened {
+            url: page,
+            outcome: BrowserOutcome::Opened,
+        },
+    );
+    assert!(
+        w.notice.as_deref().unwrap_or_default().contains("was opened"),
+        "{:?}",
+        w.notice
+    );
+}

@@ -202,6 +202,8 @@ impl Wizard {
     pub fn typing(&self) -> bool {
         match self.step {
             Step::Form => true,
+            // The sign-in screen's paste field.
+            Step::Check => self.oauth.pasting(),
             Step::Repos => self.repos.filter_focused,
             Step::Webhook => self.webhook.typing(),
             _ => false,
@@ -301,6 +303,28 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             return Vec::new();
         }
         Msg::OAuthDone { id, result } => return oauth::on_done(w, id, result),
+        Msg::OAuthBrowser { id, outcome } => {
+            oauth::on_browser(w, id, outcome);
+            return Vec::new();
+        }
+        Msg::PasteRefused { id, problem } => {
+            oauth::on_paste_refused(w, id, problem);
+            return Vec::new();
+        }
+        Msg::Opened { url, outcome } => {
+            // Said where the page was asked for; elsewhere the user has moved on.
+            if w.step == Step::Form && w.token_page().as_deref() == Some(url.as_str()) {
+                w.notice = Some(if outcome.opened() {
+                    "The token page was opened in a browser.".into()
+                } else {
+                    format!(
+                        "{} Open the token page shown below yourself.",
+                        outcome.message()
+                    )
+                });
+            }
+            return Vec::new();
+        }
         Msg::WebhookSecret { secret } => {
             w.webhook.set_generated_secret(&secret);
             // A hook made with the old secret would be saved with the wrong one.
@@ -633,6 +657,18 @@ fn form_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
 }
 
 fn check_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
+    if w.oauth.pasting() {
+        return match msg {
+            Msg::Edit(key) => {
+                oauth::edit_paste(w, key);
+                Vec::new()
+            }
+            Msg::Confirm => oauth::submit_paste(w),
+            Msg::CopyUrl => oauth::copy_url(w),
+            Msg::Back => back(w),
+            _ => Vec::new(),
+        };
+    }
     match msg {
         Msg::Up | Msg::PageUp | Msg::Home => {
             let by = if matches!(msg, Msg::Up) { 1 } else { PAGE };
