@@ -738,7 +738,10 @@ mod tests {
     #[test]
     fn on_the_sign_in_screen_letters_fill_the_paste_field_and_y_copies_while_it_is_empty() {
         let mut w = oauth_waiting();
-        assert!(matches!(map(&w, press(KeyCode::Char('y'))), Some(Msg::CopyUrl)));
+        assert!(matches!(
+            map(&w, press(KeyCode::Char('y'))),
+            Some(Msg::CopyUrl)
+        ));
         assert!(hints(&w).contains(&("y", "copy address")));
         // The letters of a pasted address never act as commands (e: edit, q: quit, k: scroll).
         for c in ['h', 'e', 'q', 'k', 'j', 'r', '?'] {

@@ -358,7 +358,11 @@ mod tests {
             "/callback?state=abc&code=test-code-1",
             "code=test-code-1&state=abc",
         ] {
-            assert_eq!(pasted_code(pasted, "abc").unwrap(), "test-code-1", "{pasted}");
+            assert_eq!(
+                pasted_code(pasted, "abc").unwrap(),
+                "test-code-1",
+                "{pasted}"
+            );
         }
     }
 

@@ -250,7 +250,10 @@ fn cells_vec(w: &Wizard, width: u16, height: u16) -> Vec<String> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|f| ui::draw(f, w)).unwrap();
     let buf = terminal.backend().buffer().clone();
-    buf.content().iter().map(|c| c.symbol().to_string()).collect()
+    buf.content()
+        .iter()
+        .map(|c| c.symbol().to_string())
+        .collect()
 }
 
 #[test]
@@ -295,7 +298,8 @@ fn the_authorize_url_is_contiguous_in_the_buffer_with_no_padding() {
         assert_eq!(at.text, AUTHORIZE);
         assert_eq!((at.x, at.width), (0, width));
         let start = usize::from(at.y) * usize::from(width);
-        let from_there: String = cells_vec(&w, width, height)[start..start + AUTHORIZE.len()].concat();
+        let from_there: String =
+            cells_vec(&w, width, height)[start..start + AUTHORIZE.len()].concat();
         assert_eq!(from_there, AUTHORIZE, "{width}x{height}");
     }
 }
@@ -323,7 +327,10 @@ fn the_screen_never_claims_a_browser_it_did_not_open() {
         assert!(shown.contains("No browser"), "{outcome:?}: {shown}");
     }
     let opened = screen(&oauth_with_url(Some(BrowserOutcome::Opened)), 80, 24);
-    assert!(opened.contains("A browser was opened at this address"), "{opened}");
+    assert!(
+        opened.contains("A browser was opened at this address"),
+        "{opened}"
+    );
 }
 
 #[test]

@@ -282,7 +282,11 @@ async fn over_ssh_the_pasted_redirect_signs_in_and_a_wrong_state_is_refused() {
         )
     })
     .await;
-    let OAuthState::Waiting { url: Some(url), browser: Some(browser), .. } = &rig.wizard.oauth
+    let OAuthState::Waiting {
+        url: Some(url),
+        browser: Some(browser),
+        ..
+    } = &rig.wizard.oauth
     else {
         unreachable!()
     };
@@ -299,7 +303,11 @@ async fn over_ssh_the_pasted_redirect_signs_in_and_a_wrong_state_is_refused() {
     let pairs: Vec<(String, String)> = forged
         .query_pairs()
         .map(|(k, v)| {
-            let v = if k == "state" { "0000".into() } else { v.into_owned() };
+            let v = if k == "state" {
+                "0000".into()
+            } else {
+                v.into_owned()
+            };
             (k.into_owned(), v)
         })
         .collect();
@@ -315,7 +323,10 @@ async fn over_ssh_the_pasted_redirect_signs_in_and_a_wrong_state_is_refused() {
         )
     })
     .await;
-    let OAuthState::Waiting { paste_state: PasteState::Refused(problem), .. } = &rig.wizard.oauth
+    let OAuthState::Waiting {
+        paste_state: PasteState::Refused(problem),
+        ..
+    } = &rig.wizard.oauth
     else {
         unreachable!()
     };

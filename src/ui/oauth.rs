@@ -80,9 +80,7 @@ fn callback_port(callback: &str) -> u16 {
 pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) -> bool {
     let callback = clean(w.form.callback.value());
     match &w.oauth {
-        OAuthState::Waiting {
-            url: None, ..
-        } => {
+        OAuthState::Waiting { url: None, .. } => {
             let lines = vec![
                 Line::styled("Sign in with OAuth2 (browser)", theme.title),
                 Line::raw(""),
@@ -105,7 +103,13 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) -> bool {
             let full = frame.area();
             let top = top_lines(theme);
             let top_height = (top.len() as u16).min(area.height);
-            frame.render_widget(Paragraph::new(top), Rect { height: top_height, ..area });
+            frame.render_widget(
+                Paragraph::new(top),
+                Rect {
+                    height: top_height,
+                    ..area
+                },
+            );
             let url = clean(url);
             // Full width from the left edge: see the module comment.
             let rows = url_rows(&url, full.width).unwrap_or_else(|| vec![url.clone()]);
@@ -115,14 +119,26 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) -> bool {
                 width: full.width,
                 height: (rows.len() as u16).min(area.bottom().saturating_sub(area.y + top_height)),
             };
-            let url_lines: Vec<Line> = rows.into_iter().map(|r| Line::styled(r, theme.text)).collect();
+            let url_lines: Vec<Line> = rows
+                .into_iter()
+                .map(|r| Line::styled(r, theme.text))
+                .collect();
             frame.render_widget(Paragraph::new(url_lines), url_area);
             let rest = Rect {
                 y: url_area.bottom(),
                 height: area.bottom().saturating_sub(url_area.bottom()),
                 ..area
             };
-            draw_waiting(frame, rest, w, browser.as_ref(), paste, paste_state, &callback, theme);
+            draw_waiting(
+                frame,
+                rest,
+                w,
+                browser.as_ref(),
+                paste,
+                paste_state,
+                &callback,
+                theme,
+            );
         }
         OAuthState::Failed(problem) => {
             let lines = vec![
@@ -171,7 +187,12 @@ fn draw_waiting(
         Some(outcome) if outcome.opened() => {
             wrapped(&mut lines, &format!("✓ {}", outcome.message()), 0, theme.ok)
         }
-        Some(outcome) => wrapped(&mut lines, &format!("✗ {}", outcome.message()), 0, theme.warn),
+        Some(outcome) => wrapped(
+            &mut lines,
+            &format!("✗ {}", outcome.message()),
+            0,
+            theme.warn,
+        ),
     }
     lines.push(Line::raw(""));
     wrapped(
@@ -182,7 +203,10 @@ fn draw_waiting(
     );
     let port = callback_port(callback);
     lines.push(Line::from(vec![
-        Span::styled(format!("  ssh -L {port}:127.0.0.1:{port} HOST"), theme.focus),
+        Span::styled(
+            format!("  ssh -L {port}:127.0.0.1:{port} HOST"),
+            theme.focus,
+        ),
         Span::styled("   (HOST: this machine, as you reach it)", theme.dim),
     ]));
     wrapped(
@@ -200,13 +224,26 @@ fn draw_waiting(
             Span::styled(" Checking the pasted address…", theme.text),
         ])),
         PasteState::Refused(problem) => {
-            wrapped(&mut lines, &format!("✗ {}", clean(&problem.what)), 2, theme.error);
-            wrapped(&mut lines, &format!("→ {}", clean(&problem.fix)), 2, theme.error);
+            wrapped(
+                &mut lines,
+                &format!("✗ {}", clean(&problem.what)),
+                2,
+                theme.error,
+            );
+            wrapped(
+                &mut lines,
+                &format!("→ {}", clean(&problem.fix)),
+                2,
+                theme.error,
+            );
         }
     }
     lines.push(Line::from(vec![
         Span::styled(spinner(w.spinner), theme.focus),
-        Span::styled(format!(" Waiting for the browser at {callback}…"), theme.dim),
+        Span::styled(
+            format!(" Waiting for the browser at {callback}…"),
+            theme.dim,
+        ),
     ]));
     if let Some(notice) = &w.notice {
         wrapped(&mut lines, notice, 0, theme.warn);

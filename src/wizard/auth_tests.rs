@@ -585,7 +585,11 @@ fn a_server_token_never_shows_up_in_the_cloud_api_token_form() {
     let mut w = Wizard::new(config());
     fill_dc(&mut w);
     rechoose(&mut w, Provider::Cloud, AuthKind::ApiToken);
-    assert_eq!(w.form.url.value(), "https://bitbucket.org", "Cloud's default");
+    assert_eq!(
+        w.form.url.value(),
+        "https://bitbucket.org",
+        "Cloud's default"
+    );
     assert!(w.form.secret.is_empty(), "the DC token is not carried over");
     assert_eq!(w.form.username.value(), "");
     assert_eq!(w.form.email.value(), "");
@@ -727,7 +731,11 @@ fn the_pasted_address_is_typed_into_the_field_and_sent_with_the_sign_ins_id() {
     let redirect = "http://127.0.0.1:8976/callback?code=test-code&state=s1";
     typed(&mut w, redirect);
     assert_eq!(pasted(&w), redirect);
-    assert_eq!(w.step, Step::Check, "no letter of the address acted as a command");
+    assert_eq!(
+        w.step,
+        Step::Check,
+        "no letter of the address acted as a command"
+    );
     let effects = update(&mut w, Msg::Confirm);
     assert!(
         matches!(effects.as_slice(), [Effect::OAuthPaste { id: i, redirect: r }] if *i == id && r == redirect),
@@ -744,7 +752,10 @@ fn an_empty_paste_says_what_to_paste_and_sends_nothing() {
     waiting_with_url(&mut w);
     assert!(update(&mut w, Msg::Confirm).is_empty());
     assert!(
-        w.notice.as_deref().unwrap_or_default().contains("Paste the address"),
+        w.notice
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Paste the address"),
         "{:?}",
         w.notice
     );
@@ -774,7 +785,10 @@ fn a_refused_paste_is_shown_and_editing_it_clears_the_refusal() {
         },
     );
     assert!(matches!(paste_state(&w), PasteState::Refused(p) if p.what == "another sign-in"));
-    assert!(w.oauth.waiting(), "the sign-in goes on: the listener still waits");
+    assert!(
+        w.oauth.waiting(),
+        "the sign-in goes on: the listener still waits"
+    );
     clear(&mut w);
     assert!(matches!(paste_state(&w), PasteState::Idle));
     assert_eq!(pasted(&w), "");
@@ -807,7 +821,10 @@ fn the_browser_verdict_is_kept_for_the_screen_and_stale_ones_are_ignored() {
             outcome: BrowserOutcome::Opened,
         },
     );
-    assert!(matches!(&w.oauth, OAuthState::Waiting { browser: None, .. }));
+    assert!(matches!(
+        &w.oauth,
+        OAuthState::Waiting { browser: None, .. }
+    ));
     update(
         &mut w,
         Msg::OAuthBrowser {
@@ -849,7 +866,10 @@ fn ctrl_o_says_whether_a_browser_opened_the_token_page() {
         },
     );
     assert!(
-        w.notice.as_deref().unwrap_or_default().contains("was opened"),
+        w.notice
+            .as_deref()
+            .unwrap_or_default()
+            .contains("was opened"),
         "{:?}",
         w.notice
     );
