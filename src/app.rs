@@ -140,7 +140,8 @@ pub fn osc52(text: &str) -> String {
 
 /// Writes the OAuth URL once more as one string over the rows ratatui drew it on (the same
 /// characters): the terminal wraps it itself and marks the rows as one line, which a mouse
-/// selection (or tmux's copy mode) then takes whole.
+/// selection (or tmux's copy mode) then takes whole. The URL is ASCII without controls
+/// (`ui::oauth::copyable_url` gives none otherwise), so it cannot end the OSC 8 early.
 fn rewrite_url(
     terminal: &mut ratatui::DefaultTerminal,
     wizard: &Wizard,
@@ -160,7 +161,9 @@ fn rewrite_url(
         out,
         crossterm::cursor::SavePosition,
         crossterm::cursor::MoveTo(url.x, url.y),
-        crossterm::style::Print(&url.text),
+        // Also an OSC 8 hyperlink: where the terminal knows them, a click opens the whole
+        // URL whatever the wrapping; others ignore the sequence.
+        crossterm::style::Print(format!("\x1b]8;;{0}\x1b\\{0}\x1b]8;;\x1b\\", url.text)),
         crossterm::cursor::RestorePosition,
     )?;
     out.flush()?;

@@ -79,6 +79,19 @@ impl BrowserOutcome {
         matches!(self, BrowserOutcome::Opened)
     }
 
+    /// A few words for a one-line notice (the form's), same rule.
+    pub fn short(&self) -> &'static str {
+        match self {
+            BrowserOutcome::Opened => "A browser was opened.",
+            BrowserOutcome::NotTried(NoBrowser::Ssh) => "No browser opened (SSH session).",
+            BrowserOutcome::NotTried(NoBrowser::NoDisplay) => {
+                "No browser opened (no display here)."
+            }
+            BrowserOutcome::NotTried(NoBrowser::Declined) => "No browser opened (--no-browser).",
+            BrowserOutcome::Failed(_) => "No browser could be opened.",
+        }
+    }
+
     /// One sentence for the user, never claiming a browser opened when none did.
     pub fn message(&self) -> String {
         match self {
@@ -185,6 +198,7 @@ mod tests {
             for tried in [None, Some(Err("gio could not start".to_string()))] {
                 let out = verdict(&env, tried);
                 assert!(!out.message().contains("A browser was opened"), "{out:?}");
+                assert!(out.short().starts_with("No browser"), "{out:?}");
             }
         }
         assert_eq!(

@@ -562,3 +562,20 @@ fn the_sign_in_browser_gets_no_secret_and_is_reported_opened() {
     s.send("\x03");
     s.wait_exit();
 }
+
+/// Issue 14 defect 10: Ctrl-O where no browser can open says so on screen.
+#[test]
+fn ctrl_o_without_a_display_says_no_browser_opened() {
+    let home = tempfile::tempdir().unwrap();
+    let mut s = Session::start(&[], home.path());
+    s.wait_for("Where does your Bitbucket live?");
+    s.send(ENTER);
+    s.wait_for("API Token – User");
+    s.send(ENTER);
+    s.wait_for("Ctrl-O");
+    s.send("\x0f");
+    s.wait_for("No browser opened (no display here). Open the token page below yourself.");
+    assert!(s.contents().contains("id.atlassian.com"), "{}", s.contents());
+    s.send("\x03");
+    s.wait_exit();
+}

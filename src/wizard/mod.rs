@@ -314,13 +314,11 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
         Msg::Opened { url, outcome } => {
             // Said where the page was asked for; elsewhere the user has moved on.
             if w.step == Step::Form && w.token_page().as_deref() == Some(url.as_str()) {
+                // One line at 80 columns: the short form of what happened.
                 w.notice = Some(if outcome.opened() {
                     "The token page was opened in a browser.".into()
                 } else {
-                    format!(
-                        "{} Open the token page shown below yourself.",
-                        outcome.message()
-                    )
+                    format!("{} Open the token page below yourself.", outcome.short())
                 });
             }
             return Vec::new();
