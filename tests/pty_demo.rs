@@ -575,7 +575,11 @@ fn ctrl_o_without_a_display_says_no_browser_opened() {
     s.wait_for("Ctrl-O");
     s.send("\x0f");
     s.wait_for("No browser opened (no display here). Open the token page below yourself.");
-    assert!(s.contents().contains("id.atlassian.com"), "{}", s.contents());
+    assert!(
+        s.contents().contains("id.atlassian.com"),
+        "{}",
+        s.contents()
+    );
     s.send("\x03");
     s.wait_exit();
 }

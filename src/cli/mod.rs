@@ -135,9 +135,10 @@ pub struct ConnectArgs {
     #[arg(long, default_value_t = 300)]
     pub oauth_timeout: u64,
     /// OAuth on a remote machine: open no browser; sign in with the printed address on any
-    /// machine, then paste the address the browser ends on (http://127.0.0.1:PORT/callback?
-    /// code=...) on standard input, one line. The consumer secret then comes from
-    /// BBCONNECT_OAUTH_SECRET (stdin holds the address, so not with --token-stdin).
+    /// machine, then paste the address the browser ends on
+    /// (http://127.0.0.1:PORT/callback?code=...) on standard input, one line. The consumer
+    /// secret then comes from BBCONNECT_OAUTH_SECRET (stdin holds the address, so not with
+    /// --token-stdin).
     #[arg(long)]
     pub no_browser: bool,
     #[arg(long)]

@@ -856,9 +856,15 @@ fn ctrl_o_says_whether_a_browser_opened_the_token_page() {
         },
     );
     let notice = w.notice.clone().unwrap_or_default();
-    assert!(notice.contains("No browser opened (no display here)"), "{notice}");
+    assert!(
+        notice.contains("No browser opened (no display here)"),
+        "{notice}"
+    );
     assert!(notice.contains("token page"), "{notice}");
-    assert!(notice.chars().count() <= 78, "one line at 80 columns: {notice}");
+    assert!(
+        notice.chars().count() <= 78,
+        "one line at 80 columns: {notice}"
+    );
     update(
         &mut w,
         Msg::Opened {
