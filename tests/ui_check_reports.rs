@@ -352,3 +352,16 @@ fn oauth_failed_offers_retry_and_edit() {
     assert!(shown.contains("r sign in again"), "{shown}");
     insta::assert_snapshot!(shown);
 }
+
+#[test]
+fn oauth_waiting_at_40x12_keeps_the_verdict_and_the_paste_field() {
+    let w = oauth_with_url(Some(BrowserOutcome::NotTried(NoBrowser::Ssh)));
+    let shown = screen(&w, 40, 12);
+    assert!(
+        shown.contains("No browser opened (SSH session)."),
+        "{shown}"
+    );
+    assert!(shown.contains("▸ Paste:"), "{shown}");
+    assert!(cells_row_major(&w, 40, 12).contains(AUTHORIZE), "{shown}");
+    insta::assert_snapshot!(shown);
+}

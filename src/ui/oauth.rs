@@ -33,13 +33,16 @@ pub struct CopyableUrl {
 }
 
 /// Rows of the panel above the URL: title and the line that introduces it.
-fn top_lines(theme: &Theme) -> Vec<Line<'static>> {
+/// Always two rows, so that `copyable_url` knows where the URL starts.
+fn top_lines(theme: &Theme, width: u16) -> Vec<Line<'static>> {
+    let intro = if width >= 62 {
+        "Open this address in a browser, on this machine or any other:"
+    } else {
+        "Open in a browser, on any machine:"
+    };
     vec![
         Line::styled("Sign in with OAuth2 (browser)", theme.title),
-        Line::styled(
-            "Open this address in a browser, on this machine or any other:",
-            theme.text,
-        ),
+        Line::styled(intro, theme.text),
     ]
 }
 
@@ -59,7 +62,7 @@ fn url_rows(url: &str, width: u16) -> Option<Vec<String>> {
 pub fn copyable_url(area: Rect, full: Rect, w: &Wizard) -> Option<CopyableUrl> {
     let text = clean(w.oauth.url()?);
     let rows = url_rows(&text, full.width)?;
-    let y = area.y + top_lines(&Theme::new(true)).len() as u16;
+    let y = area.y + top_lines(&Theme::new(true), area.width).len() as u16;
     (y + rows.len() as u16 <= area.bottom()).then_some(CopyableUrl {
         x: full.x,
         y,
@@ -101,7 +104,7 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) -> bool {
             ..
         } => {
             let full = frame.area();
-            let top = top_lines(theme);
+            let top = top_lines(theme, area.width);
             let top_height = (top.len() as u16).min(area.height);
             frame.render_widget(
                 Paragraph::new(top),
@@ -173,36 +176,37 @@ fn draw_waiting(
     theme: &Theme,
 ) {
     let width = area.width.max(1) as usize;
-    let mut lines: Vec<Line> = vec![Line::raw("")];
     let wrapped = |lines: &mut Vec<Line>, text: &str, indent: usize, style| {
         for l in wrap_indented(text, width, indent) {
             lines.push(Line::styled(l, style));
         }
     };
+    let port = callback_port(callback);
+    // The explanation first goes where rows are short: the verdict and the field stay.
+    let mut full: Vec<Line> = vec![Line::raw("")];
     match browser {
-        None => lines.push(Line::from(vec![
+        None => full.push(Line::from(vec![
             Span::styled(spinner(w.spinner), theme.focus),
             Span::styled(" Opening a browser…", theme.text),
         ])),
         Some(outcome) if outcome.opened() => {
-            wrapped(&mut lines, &format!("✓ {}", outcome.message()), 0, theme.ok)
+            wrapped(&mut full, &format!("✓ {}", outcome.message()), 0, theme.ok)
         }
         Some(outcome) => wrapped(
-            &mut lines,
+            &mut full,
             &format!("✗ {}", outcome.message()),
             0,
             theme.warn,
         ),
     }
-    lines.push(Line::raw(""));
+    full.push(Line::raw(""));
     wrapped(
-        &mut lines,
+        &mut full,
         "A browser on another machine cannot reach this one's 127.0.0.1. Either forward the port first, from that machine:",
         0,
         theme.text,
     );
-    let port = callback_port(callback);
-    lines.push(Line::from(vec![
+    full.push(Line::from(vec![
         Span::styled(
             format!("  ssh -L {port}:127.0.0.1:{port} HOST"),
             theme.focus,
@@ -210,41 +214,54 @@ fn draw_waiting(
         Span::styled("   (HOST: this machine, as you reach it)", theme.dim),
     ]));
     wrapped(
-        &mut lines,
+        &mut full,
         "or paste here the address the browser ends on (a page that fails to load):",
         0,
         theme.text,
     );
-    let field_y = area.y + lines.len() as u16;
-    lines.push(Line::raw(""));
+    let mut lines = full;
+    let mut tail: Vec<Line> = Vec::new();
+    // The field's row, then its message and the wait.
+    tail.push(Line::raw(""));
     match paste_state {
-        PasteState::Idle => lines.push(Line::raw("")),
-        PasteState::Sent => lines.push(Line::from(vec![
+        PasteState::Idle => tail.push(Line::raw("")),
+        PasteState::Sent => tail.push(Line::from(vec![
             Span::styled(format!("  {}", spinner(w.spinner)), theme.focus),
             Span::styled(" Checking the pasted address…", theme.text),
         ])),
         PasteState::Refused(problem) => {
             wrapped(
-                &mut lines,
+                &mut tail,
                 &format!("✗ {}", clean(&problem.what)),
                 2,
                 theme.error,
             );
             wrapped(
-                &mut lines,
+                &mut tail,
                 &format!("→ {}", clean(&problem.fix)),
                 2,
                 theme.error,
             );
         }
     }
-    lines.push(Line::from(vec![
+    tail.push(Line::from(vec![
         Span::styled(spinner(w.spinner), theme.focus),
         Span::styled(
             format!(" Waiting for the browser at {callback}…"),
             theme.dim,
         ),
     ]));
+    if lines.len() + tail.len() > usize::from(area.height) {
+        lines = Vec::new();
+        let verdict = match browser {
+            None => "Opening a browser…",
+            Some(outcome) => outcome.short(),
+        };
+        wrapped(&mut lines, verdict, 0, theme.warn);
+        wrapped(&mut lines, "Paste where the browser lands:", 0, theme.text);
+    }
+    let field_y = area.y + lines.len() as u16;
+    lines.extend(tail);
     if let Some(notice) = &w.notice {
         wrapped(&mut lines, notice, 0, theme.warn);
     }
