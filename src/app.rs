@@ -1,8 +1,10 @@
 //! The interactive runtime: owns the terminal and one `select!` loop over key events,
 //! worker replies, signals and a render tick. State changes only in `wizard::update`.
 
-use std::io;
+use std::io::{self, Write};
 use std::time::{Duration, Instant};
+
+use base64::Engine;
 
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures::StreamExt;
@@ -56,6 +58,9 @@ async fn event_loop(
     spinner_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut signals = Signals::new()?;
     let mut dirty = true;
+    // The URL last written as one string (and the screen size then): written again only when
+    // it or the screen changed, so a selection in progress is not disturbed.
+    let mut url_written: Option<(ui::oauth::CopyableUrl, ratatui::layout::Size)> = None;
     if let Ok(size) = terminal.size() {
         wizard::update(
             &mut wizard,
@@ -77,6 +82,7 @@ async fn event_loop(
         if dirty {
             terminal.draw(|frame| ui::draw(frame, &wizard))?;
             dirty = false;
+            rewrite_url(terminal, &wizard, &mut url_written)?;
         }
         let msg = tokio::select! {
             // Keys, replies and signals first: a filter slice runs only when nothing waits.
@@ -100,10 +106,15 @@ async fn event_loop(
             _ => None,
         };
         for effect in wizard::update(&mut wizard, msg) {
-            if let Effect::Quit = effect {
-                worker.shutdown();
-            } else {
-                worker.send(effect);
+            match effect {
+                Effect::Quit => worker.shutdown(),
+                // The terminal owns the clipboard (over SSH, the one on the user's machine).
+                Effect::CopyToClipboard(text) => {
+                    let mut out = io::stdout();
+                    out.write_all(osc52(&text).as_bytes())?;
+                    out.flush()?;
+                }
+                effect => worker.send(effect),
             }
         }
         if let Some((rows, started)) = slice {
@@ -119,6 +130,45 @@ async fn event_loop(
             });
         }
     }
+}
+
+/// The OSC 52 sequence that asks the terminal to put `text` on the clipboard.
+pub fn osc52(text: &str) -> String {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+    format!("\x1b]52;c;{encoded}\x07")
+}
+
+/// Writes the OAuth URL once more as one string over the rows ratatui drew it on (the same
+/// characters): the terminal wraps it itself and marks the rows as one line, which a mouse
+/// selection (or tmux's copy mode) then takes whole. The URL is ASCII without controls
+/// (`ui::oauth::copyable_url` gives none otherwise), so it cannot end the OSC 8 early.
+fn rewrite_url(
+    terminal: &mut ratatui::DefaultTerminal,
+    wizard: &Wizard,
+    written: &mut Option<(ui::oauth::CopyableUrl, ratatui::layout::Size)>,
+) -> io::Result<()> {
+    let size = terminal.size()?;
+    let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+    let Some(url) = ui::copyable_url(area, wizard) else {
+        *written = None;
+        return Ok(());
+    };
+    if written.as_ref() == Some(&(url.clone(), size)) {
+        return Ok(());
+    }
+    let mut out = io::stdout();
+    crossterm::queue!(
+        out,
+        crossterm::cursor::SavePosition,
+        crossterm::cursor::MoveTo(url.x, url.y),
+        // Also an OSC 8 hyperlink: where the terminal knows them, a click opens the whole
+        // URL whatever the wrapping; others ignore the sequence.
+        crossterm::style::Print(format!("\x1b]8;;{0}\x1b\\{0}\x1b]8;;\x1b\\", url.text)),
+        crossterm::cursor::RestorePosition,
+    )?;
+    out.flush()?;
+    *written = Some((url, size));
+    Ok(())
 }
 
 /// SIGTERM, SIGHUP and an external SIGINT end the session like `q` does, so the terminal is
@@ -160,5 +210,16 @@ impl Signals {
     #[cfg(not(unix))]
     async fn recv(&mut self) {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn osc52_carries_the_text_in_base64() {
+        assert_eq!(
+            super::osc52("https://example.org/a?b=c"),
+            "\x1b]52;c;aHR0cHM6Ly9leGFtcGxlLm9yZy9hP2I9Yw==\x07"
+        );
     }
 }

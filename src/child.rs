@@ -4,6 +4,7 @@
 
 use std::ffi::OsStr;
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// The variables that carry secrets into bbconnect by convention. Any other `BBCONNECT_*`
 /// variable whose name says it holds a secret is removed too (see [`is_secret_var`]).
@@ -47,8 +48,14 @@ pub fn tokio_command(program: impl AsRef<OsStr>) -> tokio::process::Command {
     tokio::process::Command::from(command(program))
 }
 
+/// How long an opener may run before it counts as having handed the page to a browser:
+/// xdg-open waits for a browser it had to start until that browser quits.
+const OPENER_WAIT: Duration = Duration::from_secs(5);
+
 /// Opens `url` in the system browser with a scrubbed environment. `Ok` only when an opener
-/// ran and said it succeeded; the error says what was tried, for a face to tell the user.
+/// ran and said it succeeded (or was still running after a few seconds, i.e. a browser it
+/// started is showing the page); the error says what was tried, for a face to tell the user.
+/// Blocks while the opener runs.
 pub fn open_url(url: &str) -> Result<(), String> {
     let mut last = String::from("no way to open a browser is known on this system");
     for mut cmd in open::commands(url) {
@@ -57,10 +64,32 @@ pub fn open_url(url: &str) -> Result<(), String> {
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         let program = cmd.get_program().to_string_lossy().into_owned();
-        match cmd.status() {
+        let mut child = match cmd.spawn() {
+            Ok(child) => child,
+            Err(e) => {
+                last = format!("{program} could not start: {e}");
+                continue;
+            }
+        };
+        let started = Instant::now();
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break Ok(status),
+                Ok(None) if started.elapsed() < OPENER_WAIT => {
+                    std::thread::sleep(Duration::from_millis(20))
+                }
+                Ok(None) => {
+                    // Reaped in the background so it never lingers as a zombie.
+                    std::thread::spawn(move || child.wait());
+                    return Ok(());
+                }
+                Err(e) => break Err(e),
+            }
+        };
+        match status {
             Ok(status) if status.success() => return Ok(()),
             Ok(status) => last = format!("{program} exited with {status}"),
-            Err(e) => last = format!("{program} could not start: {e}"),
+            Err(e) => last = format!("{program} could not be waited for: {e}"),
         }
     }
     Err(last)

@@ -145,6 +145,8 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
             });
             t
         }
+        // Signing in with the address on screen: letters go to the paste field.
+        Step::Check if w.oauth.pasting() => oauth_table(w, back, &ctrl_c),
         Step::Check => {
             let mut t = vec![
                 hidden(UP, "↑/k", "scroll up", Msg::Up),
@@ -332,6 +334,37 @@ fn webhook_table(
         ));
         t.extend([back, help, quit]);
     }
+    t
+}
+
+/// The sign-in screen while it waits: its paste field takes every letter (a pasted address
+/// arrives as typed keys), so `y` copies only while the field is empty; Ctrl-Y always does.
+fn oauth_table(w: &Wizard, back: Binding, ctrl_c: &Binding) -> Vec<Binding> {
+    let empty = match &w.oauth {
+        crate::wizard::oauth::OAuthState::Waiting { paste, .. } => paste.value().is_empty(),
+        _ => true,
+    };
+    let mut t = Vec::new();
+    if empty {
+        t.push(bind(&[Key::Char('y')], "y", "copy address", Msg::CopyUrl));
+    }
+    t.push(Binding {
+        footer: !empty,
+        ..bind(&[Key::Ctrl('y')], "Ctrl-Y", "copy address", Msg::CopyUrl)
+    });
+    t.push(bind(ENTER, "Enter", "use pasted address", Msg::Confirm));
+    t.push(back);
+    t.push(bind(
+        &[Key::Code(KeyCode::F(1))],
+        "F1",
+        "help",
+        Msg::ToggleHelp,
+    ));
+    t.push(Binding {
+        footer: true,
+        label: "quit",
+        ..ctrl_c.clone()
+    });
     t
 }
 
@@ -671,5 +704,71 @@ mod tests {
         let all = help(&w);
         assert!(all.contains(&("Ctrl-C", "quit at any time")));
         assert!(all.len() > hints(&w).len());
+    }
+
+    /// The OAuth sign-in screen with its URL shown (the paste field takes letters).
+    fn oauth_waiting() -> Wizard {
+        use crate::wizard::msg::Effect;
+        let mut w = Wizard::new(WizardConfig {
+            cloud_web_url: "https://bitbucket.org".into(),
+            oauth_key: Some("k".into()),
+            oauth_secret: Some(secrecy::SecretString::from("test-oauth-secret")),
+            ..WizardConfig::default()
+        });
+        update(&mut w, Msg::Confirm);
+        update(&mut w, Msg::Home); // OAuth2
+        update(&mut w, Msg::Confirm);
+        update(&mut w, Msg::Edit(EditKey::Char('n')));
+        for _ in 0..4 {
+            update(&mut w, Msg::NextField);
+        }
+        let effects = update(&mut w, Msg::Confirm);
+        let Some(Effect::OAuthSignIn { id, .. }) = effects.first() else {
+            panic!("{effects:?}")
+        };
+        update(
+            &mut w,
+            Msg::OAuthUrl {
+                id: *id,
+                url: "https://bitbucket.org/site/oauth2/authorize?state=s".into(),
+            },
+        );
+        assert!(w.oauth.pasting());
+        w
+    }
+
+    #[test]
+    fn on_the_sign_in_screen_letters_fill_the_paste_field_and_y_copies_while_it_is_empty() {
+        let mut w = oauth_waiting();
+        assert!(matches!(
+            map(&w, press(KeyCode::Char('y'))),
+            Some(Msg::CopyUrl)
+        ));
+        assert!(hints(&w).contains(&("y", "copy address")));
+        // The letters of a pasted address never act as commands (e: edit, q: quit, k: scroll).
+        for c in ['h', 'e', 'q', 'k', 'j', 'r', '?'] {
+            assert!(
+                matches!(map(&w, press(KeyCode::Char(c))), Some(Msg::Edit(EditKey::Char(x))) if x == c),
+                "{c}"
+            );
+        }
+        update(&mut w, Msg::Edit(EditKey::Char('h')));
+        assert!(matches!(
+            map(&w, press(KeyCode::Char('y'))),
+            Some(Msg::Edit(EditKey::Char('y')))
+        ));
+        let ctrl_y = KeyEvent::new(KeyCode::Char('y'), KeyModifiers::CONTROL);
+        assert!(matches!(map(&w, ctrl_y), Some(Msg::CopyUrl)));
+        assert!(hints(&w).contains(&("Ctrl-Y", "copy address")));
+        assert!(matches!(map(&w, press(KeyCode::Enter)), Some(Msg::Confirm)));
+        assert!(matches!(map(&w, press(KeyCode::Esc)), Some(Msg::Back)));
+        // Every row dispatches to itself, and there is a way out.
+        for b in table(&w) {
+            for k in b.keys {
+                let got = map(&w, event(*k)).map(|m| format!("{m:?}"));
+                assert_eq!(got, Some(format!("{:?}", b.msg)), "{}", b.hint);
+            }
+        }
+        assert!(table(&w).iter().any(|b| matches!(b.msg, Msg::Quit)));
     }
 }

@@ -4,6 +4,7 @@ pub mod app;
 #[cfg(test)]
 mod architecture;
 pub mod bitbucket;
+pub mod browser;
 pub mod child;
 pub mod cli;
 pub mod crash;

@@ -1,29 +1,38 @@
 //! The OAuth2 sign-in and token upkeep both faces share (one engine, two faces): listen on
 //! the registered loopback callback, send the browser to the authorize URL, exchange the code;
 //! and for saved connections, refresh an expired access token and hand back the newest tokens.
+//!
+//! A browser on another machine (the SSH case) cannot reach our loopback callback: the address
+//! it lands on can be pasted back instead, and is checked exactly like a callback.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::mpsc;
 
 use crate::bitbucket::ClientOptions;
 use crate::bitbucket::model::{AuthKind, Credentials, FailureClass, OAuthGrant, Problem};
 use crate::bitbucket::oauth::{self, CallbackServer, OAuthConsumer, OAuthTokens};
+use crate::browser::BrowserOutcome;
 
 /// How a face shows a URL in a browser: the real one opens the system browser; tests pass
-/// a stand-in that follows the redirect itself.
-pub type Opener = Arc<dyn Fn(&str) + Send + Sync>;
+/// a stand-in that follows the redirect itself. It blocks while an opener runs (the worker
+/// calls it off the async threads) and says whether a browser showed the page.
+pub type Opener = Arc<dyn Fn(&str) -> BrowserOutcome + Send + Sync>;
 
 /// How long to wait for the browser to come back, unless told otherwise.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(300);
 
-/// The system browser. Failing to open one is normal over SSH: the URL is on screen too.
+/// The system browser, when this session has one, started with none of our secret
+/// variables. Failing to open one is normal over SSH: the URL is on screen too.
 pub fn browser_opener() -> Opener {
     Arc::new(|url: &str| {
-        if let Err(e) = open::that_detached(url) {
-            tracing::info!("could not open a browser: {e}");
+        let outcome = crate::browser::open(url);
+        if !outcome.opened() {
+            tracing::info!("no browser: {outcome:?}");
         }
+        outcome
     })
 }
 
@@ -86,19 +95,103 @@ pub async fn start_sign_in(
 }
 
 impl PendingSignIn {
+    /// The callback URL the consumer must have registered.
+    pub fn callback(&self) -> &str {
+        &self.redirect
+    }
+
     /// Waits for the browser (at most `limit`), checks the state, exchanges the code.
     pub async fn finish(self, limit: Duration) -> Result<OAuthGrant, Problem> {
-        let code = self.server.wait(&self.state, limit).await?;
-        let tokens = oauth::exchange_code(
-            &self.web_base,
-            &self.consumer,
-            &code,
-            Some(&self.redirect),
-            &self.options,
-        )
-        .await?;
-        Ok(grant_from(tokens, None, &self.consumer.secret, now_secs()))
+        let (_, none) = mpsc::unbounded_channel();
+        self.finish_or_pasted(limit, none, Err).await
     }
+
+    /// The same, with a second way in: addresses pasted back by the user (`pasted`). Each is
+    /// checked like a callback; the first good one, or the listener's callback, wins. A
+    /// refused paste goes to `refused`, which says whether to keep waiting (`Ok`) or stop.
+    pub async fn finish_or_pasted(
+        self,
+        limit: Duration,
+        mut pasted: mpsc::UnboundedReceiver<String>,
+        mut refused: impl FnMut(Problem) -> Result<(), Problem>,
+    ) -> Result<OAuthGrant, Problem> {
+        let PendingSignIn {
+            server,
+            state,
+            redirect,
+            web_base,
+            consumer,
+            options,
+            ..
+        } = self;
+        let listen = server.wait(&state, limit);
+        tokio::pin!(listen);
+        let mut more_pastes = true;
+        let code = loop {
+            tokio::select! {
+                code = &mut listen => break code?,
+                got = pasted.recv(), if more_pastes => match got {
+                    None => more_pastes = false,
+                    Some(text) => match pasted_code(&text, &state) {
+                        Ok(code) => break code,
+                        Err(problem) => refused(problem)?,
+                    },
+                },
+            }
+        };
+        let tokens =
+            oauth::exchange_code(&web_base, &consumer, &code, Some(&redirect), &options).await?;
+        Ok(grant_from(tokens, None, &consumer.secret, now_secs()))
+    }
+}
+
+/// The code in an address pasted back from the browser (`http://127.0.0.1:PORT/callback?
+/// code=...&state=...`, with or without the scheme, or only its query), checked like the
+/// listener checks a callback: the state must be this sign-in's.
+pub fn pasted_code(pasted: &str, expected_state: &str) -> Result<String, Problem> {
+    let text = pasted.trim();
+    let not_a_redirect = |what: String| {
+        Problem::new(
+            FailureClass::Input,
+            what,
+            "Paste the whole address the browser ended on after you approved: it starts with \
+             http://127.0.0.1: and has code= and state= in it.",
+        )
+    };
+    let query = match url::Url::parse(text) {
+        Ok(url) if url.path().contains("/oauth2/authorize") => {
+            return Err(Problem::new(
+                FailureClass::Input,
+                "That is the sign-in address itself, not where the browser ended.",
+                "Open it in a browser, approve, then paste the address the browser lands on \
+                 (http://127.0.0.1:.../callback?code=...).",
+            ));
+        }
+        Ok(url) => url.query().unwrap_or_default().to_string(),
+        Err(_) => text.split_once('?').map_or(text, |(_, q)| q).to_string(),
+    };
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let has = |k: &str| pairs.iter().any(|(key, _)| key == k);
+    // What was pasted is not repeated: it could be anything, a token pasted by mistake too.
+    if !has("code") && !has("error") {
+        return Err(not_a_redirect(
+            "What was pasted is not the address of a sign-in coming back (no code in it)."
+                .to_string(),
+        ));
+    }
+    let state = pairs.iter().find(|(k, _)| k == "state").map(|(_, v)| v);
+    if !has("error") && state.map(String::as_str) != Some(expected_state) {
+        return Err(Problem::new(
+            FailureClass::Input,
+            "The pasted address belongs to another sign-in: its state does not match this one.",
+            "Open the address shown now (an older one's answer does not count), approve, and \
+             paste where the browser lands.",
+        ));
+    }
+    // The same reading as a callback that reached the listener.
+    oauth::callback_outcome(&format!("/callback?{query}"), expected_state)
 }
 
 /// Tokens as saved; a refresh that returns no new refresh token keeps the previous one.
@@ -247,6 +340,56 @@ mod tests {
             g.refresh_token.as_ref().map(|t| t.expose_secret()),
             Some("test-token-old-refresh")
         );
+    }
+
+    #[test]
+    fn a_pasted_redirect_gives_its_code_when_the_state_matches() {
+        for pasted in [
+            "http://127.0.0.1:8976/callback?code=test-code-1&state=abc",
+            "  127.0.0.1:8976/callback?code=test-code-1&state=abc\n",
+            "/callback?state=abc&code=test-code-1",
+            "code=test-code-1&state=abc",
+        ] {
+            assert_eq!(
+                pasted_code(pasted, "abc").unwrap(),
+                "test-code-1",
+                "{pasted}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_pasted_redirect_of_another_sign_in_is_refused() {
+        let p = pasted_code(
+            "http://127.0.0.1:8976/callback?code=test-code-1&state=old",
+            "abc",
+        )
+        .unwrap_err();
+        assert_eq!(p.class, FailureClass::Input);
+        assert!(p.what.contains("another sign-in"), "{p}");
+        let p = pasted_code("http://127.0.0.1:8976/callback?code=test-code-1", "abc").unwrap_err();
+        assert!(p.what.contains("state does not match"), "{p}");
+    }
+
+    #[test]
+    fn pasting_the_wrong_thing_says_what_to_paste() {
+        let p = pasted_code(
+            "https://bitbucket.org/site/oauth2/authorize?client_id=k&state=abc",
+            "abc",
+        )
+        .unwrap_err();
+        assert!(p.what.contains("sign-in address itself"), "{p}");
+        let p = pasted_code("test-token-pasted-by-mistake", "abc").unwrap_err();
+        assert!(p.what.contains("no code"), "{p}");
+        assert!(!p.to_string().contains("test-token-pasted"), "{p}");
+        // Bitbucket's refusal comes back the same way and is reported as such.
+        let p = pasted_code(
+            "http://127.0.0.1:8976/callback?error=access_denied&state=abc",
+            "abc",
+        )
+        .unwrap_err();
+        assert_eq!(p.class, FailureClass::Rejected);
+        assert!(p.what.contains("did not grant"), "{p}");
     }
 
     #[test]

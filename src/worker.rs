@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 use crate::bitbucket::model::{Credentials, FailureClass, OAuthGrant, Problem, Repo, RepoPage};
 use crate::bitbucket::oauth::OAuthConsumer;
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
+use crate::browser::BrowserOutcome;
 use crate::engine;
 use crate::oauth_flow::{self, Opener};
 use crate::store::Store;
@@ -80,6 +81,8 @@ async fn run(
     let mut check_job: Option<JoinHandle<()>> = None;
     let mut repos_job: Option<JoinHandle<()>> = None;
     let mut oauth_job: Option<JoinHandle<()>> = None;
+    // Where addresses pasted on the sign-in screen go: the sign-in of that id.
+    let mut oauth_paste: Option<(RequestId, mpsc::UnboundedSender<String>)> = None;
     let mut hook_job: Option<JoinHandle<()>> = None;
     while let Some(effect) = effects.recv().await {
         match effect {
@@ -120,6 +123,8 @@ async fn run(
                 allow_http,
             } => {
                 abort(&mut oauth_job);
+                let (paste_tx, pasted) = mpsc::unbounded_channel();
+                oauth_paste = Some((id, paste_tx));
                 let sign_in = SignIn {
                     id,
                     web_url,
@@ -130,11 +135,22 @@ async fn run(
                 oauth_job = Some(tokio::spawn(run_sign_in(
                     ctx.clone(),
                     sign_in,
+                    pasted,
                     replies.clone(),
                 )));
             }
+            Effect::OAuthPaste { id, redirect } => match &oauth_paste {
+                Some((current, tx)) if *current == id => {
+                    // A send fails only once the sign-in ended, and its end was reported.
+                    let _ = tx.send(redirect);
+                }
+                _ => {}
+            },
             // Aborting drops the listener, so the port is free for the next sign-in at once.
-            Effect::CancelOAuth => abort(&mut oauth_job),
+            Effect::CancelOAuth => {
+                abort(&mut oauth_job);
+                oauth_paste = None;
+            }
             Effect::CancelRepos => abort(&mut repos_job),
             Effect::Save {
                 id,
@@ -201,8 +217,18 @@ async fn run(
                 // The field stays empty: the user can type a secret or go without one.
                 Err(e) => tracing::warn!("no randomness for a webhook secret: {e}"),
             },
-            // The URL is on screen too: over SSH there is often no browser, and that is fine.
-            Effect::OpenUrl(url) => (ctx.opener)(&url),
+            // The URL is on screen too: over SSH there is often no browser, and the reply
+            // lets the screen say so.
+            Effect::OpenUrl(url) => {
+                let ctx = ctx.clone();
+                let replies = replies.clone();
+                tokio::spawn(async move {
+                    let outcome = open_off_thread(&ctx, url.clone()).await;
+                    let _ = replies.send(Msg::Opened { url, outcome });
+                });
+            }
+            // The app writes it to the terminal; it never reaches the worker.
+            Effect::CopyToClipboard(_) => {}
             Effect::PlanGitSetup { id, name } => {
                 let (ctx, replies) = (ctx.clone(), replies.clone());
                 tokio::spawn(async move {
@@ -275,9 +301,18 @@ struct SignIn {
     options: ClientOptions,
 }
 
+/// Runs the opener on a blocking thread (it waits for xdg-open and the like).
+async fn open_off_thread(ctx: &Arc<WorkerContext>, url: String) -> BrowserOutcome {
+    let opener = ctx.opener.clone();
+    tokio::task::spawn_blocking(move || opener(&url))
+        .await
+        .unwrap_or_else(|_| BrowserOutcome::Failed("the opener stopped unexpectedly".into()))
+}
+
 async fn run_sign_in(
     ctx: Arc<WorkerContext>,
     sign_in: SignIn,
+    pasted: mpsc::UnboundedReceiver<String>,
     replies: mpsc::UnboundedSender<Msg>,
 ) {
     let id = sign_in.id;
@@ -293,8 +328,23 @@ async fn run_sign_in(
             id,
             url: pending.url.clone(),
         });
-        (ctx.opener)(&pending.url);
-        pending.finish(ctx.oauth_wait).await
+        // The listener waits while the opener runs: a quick browser must not find it closed.
+        {
+            let ctx = ctx.clone();
+            let replies = replies.clone();
+            let url = pending.url.clone();
+            tokio::spawn(async move {
+                let outcome = open_off_thread(&ctx, url).await;
+                let _ = replies.send(Msg::OAuthBrowser { id, outcome });
+            });
+        }
+        let refused = |problem| {
+            let _ = replies.send(Msg::PasteRefused { id, problem });
+            Ok(())
+        };
+        pending
+            .finish_or_pasted(ctx.oauth_wait, pasted, refused)
+            .await
     }
     .await;
     let _ = replies.send(Msg::OAuthDone { id, result });

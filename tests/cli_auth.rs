@@ -415,3 +415,278 @@ async fn oauth_without_a_consumer_key_is_a_usage_error() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("BBCONNECT_OAUTH_KEY"));
     sim.shutdown().await;
 }
+
+// --- issue 14: `connect --auth oauth --no-browser` for remote machines; issue 10 item 3: the
+// browser opened by `connect` gets none of our secrets
+
+/// `connect --auth oauth --no-browser` on `port`, stdin and stderr piped.
+fn spawn_no_browser(
+    sim: &SimHandle,
+    config: &Path,
+    name: &str,
+    port: &str,
+) -> tokio::process::Child {
+    command(
+        sim,
+        config,
+        &[
+            "connect",
+            "--provider",
+            "cloud",
+            "--auth",
+            "oauth",
+            "--name",
+            name,
+            "--callback-port",
+            port,
+            "--oauth-timeout",
+            "30",
+            "--no-browser",
+        ],
+        &[
+            ("BBCONNECT_OAUTH_KEY", "test-oauth-key"),
+            ("BBCONNECT_OAUTH_SECRET", "test-oauth-secret"),
+        ],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("binary starts")
+}
+
+/// Reads stderr up to the paste prompt; (the authorize URL, everything read).
+async fn read_until_prompt(
+    lines: &mut tokio::io::Lines<BufReader<tokio::process::ChildStderr>>,
+) -> (String, String) {
+    let mut seen = String::new();
+    let mut url = None;
+    loop {
+        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+            .await
+            .expect("stderr in time")
+            .expect("stderr readable")
+            .unwrap_or_else(|| panic!("stderr ended early:\n{seen}"));
+        seen.push_str(&line);
+        seen.push('\n');
+        if let Some(at) = line.find("http")
+            && line.contains("/site/oauth2/authorize")
+        {
+            url = Some(line[at..].trim().to_string());
+        }
+        if line.contains("press Enter") {
+            return (url.expect("the URL comes first"), seen);
+        }
+    }
+}
+
+/// A browser on another machine: signs in and lands on the (unreachable) callback address.
+async fn sign_in_elsewhere(url: &str) -> String {
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = browser.get(url).send().await.unwrap();
+    assert!(resp.status().is_redirection(), "{}", resp.status());
+    resp.headers()["location"].to_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oauth_no_browser_reads_the_pasted_redirect_from_stdin() {
+    use tokio::io::AsyncWriteExt;
+    let sim = sim_default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port().to_string();
+    let mut child = spawn_no_browser(&sim, dir.path(), "oa-remote", &port);
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let (url, seen) = read_until_prompt(&mut lines).await;
+    assert!(
+        seen.contains(&format!("ssh -L {port}:127.0.0.1:{port} HOST")),
+        "{seen}"
+    );
+    assert!(!seen.contains("A browser was opened"), "{seen}");
+    let landed = sign_in_elsewhere(&url).await;
+    assert!(landed.starts_with(&format!("http://127.0.0.1:{port}/callback?")));
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(format!("{landed}\n").as_bytes())
+        .await
+        .unwrap();
+    let rest = tokio::spawn(async move {
+        let mut more = String::new();
+        while let Ok(Some(l)) = lines.next_line().await {
+            more.push_str(&l);
+            more.push('\n');
+        }
+        more
+    });
+    let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("connect finishes")
+        .unwrap();
+    let stderr = rest.await.unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("Signed in"), "{stderr}");
+    let grant = saved_grant(dir.path(), "oa-remote");
+    assert!(grant.refresh_token.is_some());
+    assert_eq!(grant.consumer_secret.expose_secret(), "test-oauth-secret");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oauth_no_browser_refuses_the_address_of_another_sign_in() {
+    use tokio::io::AsyncWriteExt;
+    let sim = sim_default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port().to_string();
+    let mut child = spawn_no_browser(&sim, dir.path(), "oa-forged", &port);
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let (url, _) = read_until_prompt(&mut lines).await;
+    let landed = sign_in_elsewhere(&url).await;
+    let forged = landed.replace("state=", "state=0000");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(format!("{forged}\n").as_bytes())
+        .await
+        .unwrap();
+    let mut stderr = String::new();
+    while let Ok(Some(l)) = lines.next_line().await {
+        stderr.push_str(&l);
+        stderr.push('\n');
+    }
+    let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("connect finishes")
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("another sign-in"), "{stderr}");
+    let store = Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File).unwrap();
+    assert!(store.get("oa-forged").unwrap().is_none(), "nothing saved");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oauth_no_browser_wants_the_consumer_secret_from_the_environment() {
+    let sim = sim_default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        &sim,
+        dir.path(),
+        &[
+            "connect",
+            "--provider",
+            "cloud",
+            "--auth",
+            "oauth",
+            "--name",
+            "oa",
+            "--no-browser",
+            "--token-stdin",
+        ],
+        &[("BBCONNECT_OAUTH_KEY", "test-oauth-key")],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("BBCONNECT_OAUTH_SECRET"), "{stderr}");
+    assert!(stderr.contains("--token-stdin"), "{stderr}");
+    sim.shutdown().await;
+}
+
+/// Stand-ins for every program `open` may try on Linux (xdg-open first): each records its
+/// environment (written last: its presence means the run is complete) and succeeds.
+fn stand_in_openers() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().display();
+    let script = format!(
+        "#!/bin/sh\nprintf '%s\\n' \"$(basename \"$0\")\" >> \"{out}/ran\"\nenv > \"{out}/env.tmp.$$\"\nmv \"{out}/env.tmp.$$\" \"{out}/env\"\nexit 0\n"
+    );
+    for name in [
+        "xdg-open",
+        "gio",
+        "gnome-open",
+        "kde-open",
+        "kde-open5",
+        "kde-open6",
+        "wslview",
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, &script).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    dir
+}
+
+/// `connect --auth oauth` with nobody signing in (a one-second wait): its stderr.
+async fn oauth_attempt(sim: &SimHandle, config: &Path, env: &[(&str, &str)]) -> String {
+    let port = free_port().to_string();
+    let mut all = vec![
+        ("BBCONNECT_OAUTH_KEY", "test-oauth-key"),
+        ("BBCONNECT_OAUTH_SECRET", "test-token-consumer-env"),
+        ("BBCONNECT_TOKEN", "test-token-env-value"),
+    ];
+    all.extend_from_slice(env);
+    let out = run(
+        sim,
+        config,
+        &[
+            "connect",
+            "--provider",
+            "cloud",
+            "--auth",
+            "oauth",
+            "--name",
+            "oa",
+            "--callback-port",
+            &port,
+            "--oauth-timeout",
+            "1",
+        ],
+        &all,
+    )
+    .await;
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn oauth_connect_opens_a_browser_that_gets_none_of_our_secrets() {
+    let sim = sim_default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let openers = stand_in_openers();
+    let path = format!(
+        "{}:{}",
+        openers.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let stderr = oauth_attempt(&sim, dir.path(), &[("PATH", &path), ("DISPLAY", ":99")]).await;
+    let env = std::fs::read_to_string(openers.path().join("env"))
+        .unwrap_or_else(|e| panic!("no opener ran ({e}):\n{stderr}"));
+    assert!(!env.contains("test-token-env-value"), "{env}");
+    assert!(!env.contains("test-token-consumer-env"), "{env}");
+    assert!(
+        env.contains(&format!("BBCONNECT_CONFIG_DIR={}", dir.path().display())),
+        "{env}"
+    );
+    let ran = std::fs::read_to_string(openers.path().join("ran")).unwrap();
+    assert_eq!(ran.trim(), "xdg-open");
+    assert!(stderr.contains("A browser was opened"), "{stderr}");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oauth_connect_without_a_display_says_no_browser_opened() {
+    let sim = sim_default().await;
+    let dir = tempfile::tempdir().unwrap();
+    // The test's command has a cleared environment: no DISPLAY, no SSH variables.
+    let stderr = oauth_attempt(&sim, dir.path(), &[]).await;
+    assert!(stderr.contains("No browser was opened"), "{stderr}");
+    assert!(stderr.contains("no display"), "{stderr}");
+    assert!(!stderr.contains("A browser was opened"), "{stderr}");
+    let stderr = oauth_attempt(&sim, dir.path(), &[("SSH_TTY", "/dev/pts/9")]).await;
+    assert!(stderr.contains("SSH session"), "{stderr}");
+    assert!(stderr.contains("--no-browser"), "{stderr}");
+    sim.shutdown().await;
+}

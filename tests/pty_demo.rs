@@ -47,6 +47,17 @@ impl Session {
         cmd.env("BBCONNECT_CONFIG_DIR", config_dir);
         cmd.env("BBCONNECT_SECRET_STORE", "file");
         cmd.env_remove("RUST_LOG");
+        // No real browser is ever started by a test; tests that want one set DISPLAY and put
+        // a stand-in opener first on PATH.
+        for k in [
+            "DISPLAY",
+            "WAYLAND_DISPLAY",
+            "SSH_CONNECTION",
+            "SSH_CLIENT",
+            "SSH_TTY",
+        ] {
+            cmd.env_remove(k);
+        }
         if let Some(dir) = cwd {
             cmd.cwd(dir);
         }
@@ -321,4 +332,320 @@ fn demo_clones_the_chosen_repository_with_c() {
     assert!(!home.path().join(".gitconfig").exists());
     s.send(ENTER);
     assert_eq!(s.wait_exit(), 0);
+}
+
+/// Issue 10: a token and URL typed for Server/DC must not be offered (masked) to Cloud.
+#[test]
+fn a_dc_token_and_url_are_not_carried_into_the_cloud_form() {
+    let home = tempfile::tempdir().unwrap();
+    // The wizard alone (not the demo): Cloud's default URL is bitbucket.org, nothing is sent
+    // anywhere before a check.
+    let mut s = Session::start(&[], home.path());
+    s.wait_for("Where does your Bitbucket live?");
+    s.send(DOWN);
+    s.send(ENTER);
+    s.wait_for("HTTP Access Token – User");
+    s.send(ENTER);
+    s.wait_for("Server URL");
+    s.type_text("work");
+    s.send(TAB);
+    s.type_text("https://dc.example.com");
+    s.send(TAB);
+    s.type_text("alice");
+    s.send(TAB);
+    s.type_text("test-token-dc");
+    assert!(s.contents().contains("••••"), "{}", s.contents());
+    s.send(ESC);
+    s.wait_for("HTTP Access Token – Repository");
+    s.send(ESC);
+    s.wait_for("Where does your Bitbucket live?");
+    s.send("\x1b[A"); // Up: Cloud
+    s.send(ENTER);
+    s.wait_for("API Token – User");
+    s.send(ENTER); // the recommended type: API token
+    s.wait_for("Atlassian email");
+    let screen = s.contents();
+    assert!(screen.contains("https://bitbucket.org"), "{screen}");
+    assert!(!screen.contains("dc.example.com"), "{screen}");
+    assert!(
+        !screen.contains('•'),
+        "no masked secret carried over: {screen}"
+    );
+    assert!(
+        screen.contains("work"),
+        "the connection name stays: {screen}"
+    );
+    s.send("\x03");
+    assert_eq!(s.wait_exit(), 0);
+}
+
+/// A directory holding a stand-in for every program `open` may try on Linux (xdg-open
+/// first); each records its environment and its argument, then succeeds.
+fn stand_in_openers() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().display().to_string();
+    let script = format!(
+        // `env` is written last and renamed into place: its presence means all is written.
+        "#!/bin/sh\nprintf '%s\\n' \"$(basename \"$0\")\" >> \"{out}/ran\"\nprintf '%s\\n' \"$@\" >> \"{out}/args\"\nenv > \"{out}/env.tmp.$$\"\nmv \"{out}/env.tmp.$$\" \"{out}/env\"\nexit 0\n"
+    );
+    for name in [
+        "xdg-open",
+        "gio",
+        "gnome-open",
+        "kde-open",
+        "kde-open5",
+        "kde-open6",
+        "wslview",
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, &script).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    dir
+}
+
+/// Waits for the stand-in opener to have run; its recorded environment.
+fn recorded_env(dir: &std::path::Path) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Ok(env) = std::fs::read_to_string(dir.join("env")) {
+            return env;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("no opener ran");
+}
+
+fn path_with(dir: &std::path::Path) -> String {
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// Issue 10 item 3: Ctrl-O opens the token page through an opener that never sees our
+/// secret variables, while settings a child may need (the config dir) stay.
+#[cfg(unix)]
+#[test]
+fn the_token_page_opener_gets_no_secret_from_our_environment() {
+    let home = tempfile::tempdir().unwrap();
+    let openers = stand_in_openers();
+    let path = path_with(openers.path());
+    let mut s = Session::start_with(
+        &[],
+        home.path(),
+        &[
+            ("PATH", &path),
+            ("DISPLAY", ":99"),
+            ("BBCONNECT_TOKEN", "test-token-env-value-1"),
+            ("BBCONNECT_OAUTH_SECRET", "test-token-env-value-2"),
+        ],
+    );
+    s.wait_for("Where does your Bitbucket live?");
+    s.send(ENTER);
+    s.wait_for("API Token – User");
+    s.send(ENTER);
+    s.wait_for("Ctrl-O");
+    s.send("\x0f"); // Ctrl-O
+    let env = recorded_env(openers.path());
+    assert!(!env.contains("test-token-env-value"), "{env}");
+    assert!(!env.contains("BBCONNECT_TOKEN"), "{env}");
+    assert!(
+        env.contains(&format!("BBCONNECT_CONFIG_DIR={}", home.path().display())),
+        "{env}"
+    );
+    let ran = std::fs::read_to_string(openers.path().join("ran")).unwrap();
+    assert_eq!(ran.trim(), "xdg-open", "the first opener succeeded: {ran}");
+    let args = std::fs::read_to_string(openers.path().join("args")).unwrap();
+    assert!(args.contains("id.atlassian.com"), "{args}");
+    s.send("\x03");
+    s.wait_exit();
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A browser elsewhere signing in: GET the authorize URL from the simulator without
+/// following the redirect; the address it would land on (the Location header).
+fn sign_in_elsewhere(url: &str) -> String {
+    let parsed = url::Url::parse(url).expect("the screen shows a URL");
+    let host = format!(
+        "{}:{}",
+        parsed.host_str().unwrap(),
+        parsed.port_or_known_default().unwrap()
+    );
+    let target = &url[url.find(parsed.path()).unwrap()..];
+    let mut stream = std::net::TcpStream::connect(&host).unwrap();
+    write!(
+        stream,
+        "GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("location: ")
+                .or_else(|| l.strip_prefix("Location: "))
+        })
+        .unwrap_or_else(|| panic!("no redirect: {response}"))
+        .trim()
+        .to_string()
+}
+
+/// The demo's OAuth form filled (consumer from the environment), the callback on `port`,
+/// submitted: the sign-in screen.
+fn start_oauth_sign_in(s: &mut Session, port: u16) {
+    s.wait_for("Where does your Bitbucket live?");
+    s.send(ENTER);
+    s.wait_for("API Token – User");
+    s.send("\x1b[A"); // Up: OAuth2, the first Cloud type
+    s.send(ENTER);
+    s.wait_for("Consumer key");
+    s.type_text("oa");
+    for _ in 0..4 {
+        s.send(TAB);
+    }
+    s.send("\x1b[F"); // End
+    s.send("\x15"); // Ctrl-U
+    s.send(&format!("http://127.0.0.1:{port}/callback"));
+    s.send(ENTER);
+    s.wait_for("Sign in with OAuth2");
+}
+
+/// The authorize URL as the screen shows it, rows joined only where the terminal itself
+/// wrapped them.
+fn shown_authorize_url(s: &Session) -> String {
+    s.wait_for("/site/oauth2/authorize");
+    let screen = s.contents();
+    let line = screen
+        .lines()
+        .find(|l| l.contains("/site/oauth2/authorize"))
+        .unwrap();
+    line[line.find("http").unwrap()..].trim_end().to_string()
+}
+
+/// Issue 14: over SSH no browser is claimed, the URL is one selectable line, `y` copies it
+/// with OSC 52, and the address the browser lands on, pasted back, completes the sign-in.
+#[test]
+fn over_ssh_the_url_is_one_line_copied_with_y_and_the_pasted_redirect_signs_in() {
+    let home = tempfile::tempdir().unwrap();
+    let mut s = Session::start_with(
+        &["demo"],
+        home.path(),
+        &[
+            ("SSH_CONNECTION", "192.0.2.1 50000 192.0.2.2 22"),
+            ("BBCONNECT_OAUTH_KEY", "test-oauth-key"),
+            ("BBCONNECT_OAUTH_SECRET", "test-oauth-secret"),
+        ],
+    );
+    let port = free_port();
+    start_oauth_sign_in(&mut s, port);
+    s.wait_for("this is an SSH session");
+    assert!(
+        !s.contents().contains("A browser was opened"),
+        "{}",
+        s.contents()
+    );
+    assert!(
+        s.contents()
+            .contains(&format!("ssh -L {port}:127.0.0.1:{port} HOST")),
+        "{}",
+        s.contents()
+    );
+    let url = shown_authorize_url(&s);
+    // Longer than a row, yet one line: the terminal wrapped it, nothing broke it.
+    assert!(url.len() > usize::from(COLS), "{url}");
+    assert!(
+        url.ends_with(&format!("127.0.0.1%3A{port}%2Fcallback")),
+        "the URL is cut where a row ends: {url}\n{}",
+        s.contents()
+    );
+
+    s.send("y");
+    use base64::Engine;
+    let osc52 = format!(
+        "\x1b]52;c;{}\x07",
+        base64::engine::general_purpose::STANDARD.encode(&url)
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !s.raw_text().contains(&osc52) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(s.raw_text().contains(&osc52), "no OSC 52 with the URL");
+
+    let landed = sign_in_elsewhere(&url);
+    assert!(
+        landed.starts_with(&format!("http://127.0.0.1:{port}/callback?code=")),
+        "{landed}"
+    );
+    // A paste arrives as typed keys; its letters never act as commands.
+    s.send(&landed);
+    s.send(ENTER);
+    s.wait_for("All checks passed");
+    assert!(s.contents().contains("alice"), "{}", s.contents());
+    s.send("q");
+    s.wait_exit();
+}
+
+/// Issue 10 item 3 on the sign-in path: the browser opened for OAuth gets neither our token
+/// nor the consumer secret, and only then does the screen say a browser was opened.
+#[cfg(unix)]
+#[test]
+fn the_sign_in_browser_gets_no_secret_and_is_reported_opened() {
+    let home = tempfile::tempdir().unwrap();
+    let openers = stand_in_openers();
+    let path = path_with(openers.path());
+    let mut s = Session::start_with(
+        &["demo"],
+        home.path(),
+        &[
+            ("PATH", &path),
+            ("DISPLAY", ":99"),
+            ("BBCONNECT_TOKEN", "test-token-env-value-1"),
+            ("BBCONNECT_OAUTH_KEY", "test-oauth-key"),
+            ("BBCONNECT_OAUTH_SECRET", "test-oauth-secret"),
+        ],
+    );
+    start_oauth_sign_in(&mut s, free_port());
+    let env = recorded_env(openers.path());
+    assert!(!env.contains("test-token-env-value"), "{env}");
+    assert!(!env.contains("test-oauth-secret"), "{env}");
+    assert!(env.contains("BBCONNECT_CONFIG_DIR="), "{env}");
+    let args = std::fs::read_to_string(openers.path().join("args")).unwrap();
+    assert!(args.contains("/site/oauth2/authorize"), "{args}");
+    s.wait_for("A browser was opened at this address");
+    s.send(ESC);
+    s.wait_for("Consumer key");
+    s.send("\x03");
+    s.wait_exit();
+}
+
+/// Issue 14 defect 10: Ctrl-O where no browser can open says so on screen.
+#[test]
+fn ctrl_o_without_a_display_says_no_browser_opened() {
+    let home = tempfile::tempdir().unwrap();
+    let mut s = Session::start(&[], home.path());
+    s.wait_for("Where does your Bitbucket live?");
+    s.send(ENTER);
+    s.wait_for("API Token – User");
+    s.send(ENTER);
+    s.wait_for("Ctrl-O");
+    s.send("\x0f");
+    s.wait_for("No browser opened (no display here). Open the token page below yourself.");
+    assert!(
+        s.contents().contains("id.atlassian.com"),
+        "{}",
+        s.contents()
+    );
+    s.send("\x03");
+    s.wait_exit();
 }

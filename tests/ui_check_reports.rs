@@ -8,6 +8,7 @@ use bbconnect::bitbucket::model::{
     Provider,
 };
 use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
+use bbconnect::browser::{BrowserOutcome, NoBrowser};
 use bbconnect::sim::{self, Scenario, SimConfig, SimHandle};
 use bbconnect::ui;
 use bbconnect::wizard::msg::{Effect, Msg};
@@ -221,24 +222,115 @@ fn oauth_waiting() -> (Wizard, u64) {
     (w, *id)
 }
 
-#[test]
-fn oauth_waiting_shows_the_url_for_ssh_sessions() {
+const AUTHORIZE: &str = "https://bitbucket.org/site/oauth2/authorize?client_id=test-oauth-key&response_type=code&state=0123456789abcdef&redirect_uri=http%3A%2F%2F127.0.0.1%3A8976%2Fcallback";
+
+/// The sign-in screen with the URL shown and, if given, the browser's verdict.
+fn oauth_with_url(browser: Option<BrowserOutcome>) -> Wizard {
     let (mut w, id) = oauth_waiting();
-    let url = "https://bitbucket.org/site/oauth2/authorize?client_id=test-oauth-key&response_type=code&state=0123456789abcdef&redirect_uri=http%3A%2F%2F127.0.0.1%3A8976%2Fcallback";
     update(
         &mut w,
         Msg::OAuthUrl {
             id,
-            url: url.into(),
+            url: AUTHORIZE.into(),
         },
     );
+    if let Some(outcome) = browser {
+        update(&mut w, Msg::OAuthBrowser { id, outcome });
+    }
+    w
+}
+
+/// Every cell of the frame, row after row, with nothing between rows: what a terminal's
+/// selection gives for rows it soft-wrapped.
+fn cells_row_major(w: &Wizard, width: u16, height: u16) -> String {
+    cells_vec(w, width, height).concat()
+}
+
+fn cells_vec(w: &Wizard, width: u16, height: u16) -> Vec<String> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| ui::draw(f, w)).unwrap();
+    let buf = terminal.backend().buffer().clone();
+    buf.content()
+        .iter()
+        .map(|c| c.symbol().to_string())
+        .collect()
+}
+
+#[test]
+fn oauth_waiting_shows_the_url_for_ssh_sessions() {
+    let w = oauth_with_url(Some(BrowserOutcome::NotTried(NoBrowser::Ssh)));
     let shown = screen(&w, 100, 24);
-    // The URL is on screen in full (wrapped), so it can be copied to another machine.
-    let joined: String = shown.lines().map(str::trim).collect();
-    assert!(joined.contains(url), "{shown}");
     assert!(shown.contains("Esc"), "{shown}");
     assert!(!shown.contains("test-oauth-secret"));
+    assert!(shown.contains("this is an SSH session"), "{shown}");
+    assert!(!shown.contains("A browser was opened"), "{shown}");
+    assert!(shown.contains("ssh -L 8976:127.0.0.1:8976 HOST"), "{shown}");
+    assert!(shown.contains("Paste"), "{shown}");
     insta::assert_snapshot!(shown);
+}
+
+#[test]
+fn oauth_waiting_at_80_columns_keeps_every_part_on_screen() {
+    let w = oauth_with_url(Some(BrowserOutcome::Failed(
+        "xdg-open exited with exit status: 3".into(),
+    )));
+    let shown = screen(&w, 80, 24);
+    assert!(shown.contains("No browser could be opened"), "{shown}");
+    assert!(shown.contains("ssh -L 8976:127.0.0.1:8976 HOST"), "{shown}");
+    assert!(shown.contains("Waiting for the browser"), "{shown}");
+    assert!(shown.contains("y copy address"), "{shown}");
+    insta::assert_snapshot!(shown);
+}
+
+#[test]
+fn the_authorize_url_is_contiguous_in_the_buffer_with_no_padding() {
+    let w = oauth_with_url(None);
+    for (width, height) in [(80, 24), (100, 30), (57, 30), (200, 50), (40, 30)] {
+        let cells = cells_row_major(&w, width, height);
+        assert!(
+            cells.contains(AUTHORIZE),
+            "{width}x{height}: the URL is broken by padding:\n{}",
+            screen(&w, width, height)
+        );
+        // And the app is told to write it once more exactly where it was drawn.
+        let at = ui::copyable_url(ratatui::layout::Rect::new(0, 0, width, height), &w)
+            .expect("the URL fits");
+        assert_eq!(at.text, AUTHORIZE);
+        assert_eq!((at.x, at.width), (0, width));
+        let start = usize::from(at.y) * usize::from(width);
+        let from_there: String =
+            cells_vec(&w, width, height)[start..start + AUTHORIZE.len()].concat();
+        assert_eq!(from_there, AUTHORIZE, "{width}x{height}");
+    }
+}
+
+#[test]
+fn no_url_to_rewrite_where_it_would_not_fit_or_is_covered() {
+    let w = oauth_with_url(None);
+    assert!(ui::copyable_url(ratatui::layout::Rect::new(0, 0, 40, 5), &w).is_none());
+    let mut help = oauth_with_url(None);
+    update(&mut help, Msg::ToggleHelp);
+    assert!(ui::copyable_url(ratatui::layout::Rect::new(0, 0, 80, 24), &help).is_none());
+}
+
+#[test]
+fn the_screen_never_claims_a_browser_it_did_not_open() {
+    let opening = screen(&oauth_with_url(None), 80, 24);
+    assert!(opening.contains("Opening a browser"), "{opening}");
+    for outcome in [
+        BrowserOutcome::NotTried(NoBrowser::NoDisplay),
+        BrowserOutcome::NotTried(NoBrowser::Ssh),
+        BrowserOutcome::Failed("gio exited with 2".into()),
+    ] {
+        let shown = screen(&oauth_with_url(Some(outcome.clone())), 80, 24);
+        assert!(!shown.contains("was opened at"), "{outcome:?}: {shown}");
+        assert!(shown.contains("No browser"), "{outcome:?}: {shown}");
+    }
+    let opened = screen(&oauth_with_url(Some(BrowserOutcome::Opened)), 80, 24);
+    assert!(
+        opened.contains("A browser was opened at this address"),
+        "{opened}"
+    );
 }
 
 #[test]
@@ -258,5 +350,18 @@ fn oauth_failed_offers_retry_and_edit() {
     let shown = screen(&w, 80, 24);
     assert!(shown.contains("time limit"), "{shown}");
     assert!(shown.contains("r sign in again"), "{shown}");
+    insta::assert_snapshot!(shown);
+}
+
+#[test]
+fn oauth_waiting_at_40x12_keeps_the_verdict_and_the_paste_field() {
+    let w = oauth_with_url(Some(BrowserOutcome::NotTried(NoBrowser::Ssh)));
+    let shown = screen(&w, 40, 12);
+    assert!(
+        shown.contains("No browser opened (SSH session)."),
+        "{shown}"
+    );
+    assert!(shown.contains("▸ Paste:"), "{shown}");
+    assert!(cells_row_major(&w, 40, 12).contains(AUTHORIZE), "{shown}");
     insta::assert_snapshot!(shown);
 }

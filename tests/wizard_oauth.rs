@@ -1,16 +1,18 @@
 //! The OAuth sign-in end to end through the wizard and the worker, against the simulator,
 //! with a stand-in browser: the opener follows the authorize redirect with reqwest, landing
-//! on the worker's callback listener, exactly as a real browser would.
+//! on the worker's callback listener, exactly as a real browser would. And the SSH case: no
+//! browser opens, the user signs in elsewhere and pastes the address the browser ended on.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bbconnect::bitbucket::model::OAuthGrant;
 use bbconnect::bitbucket::{ClientOptions, Endpoints};
+use bbconnect::browser::{BrowserOutcome, NoBrowser};
 use bbconnect::sim::{self, SimConfig, SimHandle};
 use bbconnect::store::{SecretStoreMode, Store};
 use bbconnect::wizard::msg::{EditKey, Effect, Msg};
-use bbconnect::wizard::oauth::OAuthState;
+use bbconnect::wizard::oauth::{OAuthState, PasteState};
 use bbconnect::wizard::{Step, Wizard, WizardConfig, update};
 use bbconnect::worker::{self, WorkerContext};
 use secrecy::{ExposeSecret, SecretString};
@@ -31,12 +33,30 @@ fn stand_in_browser(pages: Pages) -> bbconnect::oauth_flow::Opener {
             };
             pages.lock().unwrap().push(body);
         });
+        BrowserOutcome::Opened
     })
 }
 
 /// A browser that never comes back (the user walked away).
 fn absent_browser() -> bbconnect::oauth_flow::Opener {
-    Arc::new(|_: &str| {})
+    Arc::new(|_: &str| BrowserOutcome::Opened)
+}
+
+/// An SSH session: no browser is tried here.
+fn no_browser_here() -> bbconnect::oauth_flow::Opener {
+    Arc::new(|_: &str| BrowserOutcome::NotTried(NoBrowser::Ssh))
+}
+
+/// What a browser on another machine does with the authorize URL: signs in (the simulator
+/// approves at once) and lands on the callback address, which it cannot load. The address.
+async fn sign_in_elsewhere(authorize_url: &str) -> String {
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = browser.get(authorize_url).send().await.unwrap();
+    assert!(resp.status().is_redirection(), "{}", resp.status());
+    resp.headers()["location"].to_str().unwrap().to_string()
 }
 
 fn free_port() -> u16 {
@@ -225,6 +245,136 @@ async fn the_wait_times_out_and_esc_frees_the_callback_port() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(freed, "Esc must stop the callback listener");
+    rig.worker.shutdown();
+    sim.shutdown().await;
+}
+
+impl Rig {
+    fn paste(&mut self, text: &str) {
+        self.send(Msg::Edit(EditKey::End));
+        self.send(Msg::Edit(EditKey::ClearLine));
+        for c in text.chars() {
+            self.send(Msg::Edit(EditKey::Char(c)));
+        }
+        self.send(Msg::Confirm);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn over_ssh_the_pasted_redirect_signs_in_and_a_wrong_state_is_refused() {
+    let sim = sim::start(SimConfig {
+        repos: Some(10),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let mut rig = rig(&sim, no_browser_here(), Duration::from_secs(20));
+    let port = free_port();
+    rig.submit_oauth("ssh-oauth", port);
+    rig.until("the URL and the browser verdict", |w| {
+        matches!(
+            &w.oauth,
+            OAuthState::Waiting {
+                url: Some(_),
+                browser: Some(_),
+                ..
+            }
+        )
+    })
+    .await;
+    let OAuthState::Waiting {
+        url: Some(url),
+        browser: Some(browser),
+        ..
+    } = &rig.wizard.oauth
+    else {
+        unreachable!()
+    };
+    assert_eq!(*browser, BrowserOutcome::NotTried(NoBrowser::Ssh));
+    let landed = sign_in_elsewhere(&url.clone()).await;
+    assert!(
+        landed.starts_with(&format!("http://127.0.0.1:{port}/callback?")),
+        "{landed}"
+    );
+
+    // Another sign-in's answer (its state differs) is refused, and the sign-in goes on.
+    let forged = url::Url::parse(&landed).unwrap();
+    let mut wrong = forged.clone();
+    let pairs: Vec<(String, String)> = forged
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == "state" {
+                "0000".into()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    wrong.query_pairs_mut().clear().extend_pairs(pairs);
+    rig.paste(wrong.as_str());
+    rig.until("the refusal", |w| {
+        matches!(
+            &w.oauth,
+            OAuthState::Waiting {
+                paste_state: PasteState::Refused(_),
+                ..
+            }
+        )
+    })
+    .await;
+    let OAuthState::Waiting {
+        paste_state: PasteState::Refused(problem),
+        ..
+    } = &rig.wizard.oauth
+    else {
+        unreachable!()
+    };
+    assert!(problem.what.contains("another sign-in"), "{problem}");
+
+    // The right address: exchanged like a callback, then the check runs with the token.
+    rig.paste(&landed);
+    rig.until("the check report", |w| w.check_report().is_some())
+        .await;
+    let report = rig.wizard.check_report().unwrap().clone();
+    assert!(report.passed(), "{:#?}", report.items);
+    assert_eq!(report.identity.unwrap().username, "alice");
+    rig.send(Msg::Confirm);
+    rig.until("repositories", |w| {
+        w.repos.load == bbconnect::wizard::repos::LoadState::Done
+    })
+    .await;
+    rig.send(Msg::Confirm);
+    rig.send(Msg::Skip);
+    rig.until("the save", |w| w.step == Step::Done).await;
+    let secret = rig.store.secret("ssh-oauth").unwrap();
+    let grant = OAuthGrant::from_stored(secret.expose_secret()).expect("an OAuth blob");
+    assert!(grant.refresh_token.is_some());
+    rig.worker.shutdown();
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_listener_still_wins_while_a_paste_is_being_typed() {
+    let sim = sim::start(SimConfig {
+        repos: Some(10),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let mut rig = rig(&sim, absent_browser(), Duration::from_secs(20));
+    rig.submit_oauth("both", free_port());
+    rig.until("the URL", |w| w.oauth.url().is_some()).await;
+    for c in "http://127.0.0.1".chars() {
+        rig.send(Msg::Edit(EditKey::Char(c)));
+    }
+    // A browser on this machine (or through the tunnel) reaches the listener meanwhile.
+    let url = rig.wizard.oauth.url().unwrap().to_string();
+    let page = reqwest::get(&url).await.unwrap().text().await.unwrap();
+    assert!(page.contains("close this tab"), "{page}");
+    rig.until("the check report", |w| w.check_report().is_some())
+        .await;
+    assert!(rig.wizard.check_report().unwrap().passed());
     rig.worker.shutdown();
     sim.shutdown().await;
 }

@@ -178,6 +178,13 @@ pub struct ConnectArgs {
     /// OAuth: seconds to wait for the browser to come back.
     #[arg(long, default_value_t = 300)]
     pub oauth_timeout: u64,
+    /// OAuth on a remote machine: open no browser; sign in with the printed address on any
+    /// machine, then paste the address the browser ends on
+    /// (http://127.0.0.1:PORT/callback?code=...) on standard input, one line. The consumer
+    /// secret then comes from BBCONNECT_OAUTH_SECRET (stdin holds the address, so not with
+    /// --token-stdin).
+    #[arg(long)]
+    pub no_browser: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -654,13 +661,20 @@ fn consumer_secret(token_stdin: bool) -> Result<SecretString, Failure> {
     Ok(SecretString::from(secret))
 }
 
-/// `connect --auth oauth`: listen on the callback, print the authorize URL (headless machines
-/// have no browser: the user opens it anywhere that reaches this port), wait, exchange.
+/// `connect --auth oauth`: listen on the callback, print the authorize URL, open a browser
+/// where this session has one (or, with --no-browser, read the address the browser ended on
+/// from stdin: the sign-in then happens on any machine), wait, exchange.
 async fn oauth_sign_in(
     args: &ConnectArgs,
     spec: &ConnectionSpec,
     options: &ClientOptions,
 ) -> Result<OAuthGrant, Failure> {
+    if args.no_browser && args.token_stdin {
+        return Err(usage(
+            "--no-browser reads the address the browser ended on from standard input, so the consumer secret cannot come from it too.",
+            "Set BBCONNECT_OAUTH_SECRET and leave out --token-stdin.",
+        ));
+    }
     let consumer = OAuthConsumer {
         key: spec.username.clone().unwrap_or_default(),
         secret: consumer_secret(args.token_stdin)?,
@@ -672,12 +686,45 @@ async fn oauth_sign_in(
         "Sign in to Bitbucket: open this address in a browser (the consumer's callback must be {callback}):"
     );
     eprintln!("  {}", pending.url);
+    let port = args.callback_port;
+    let (paste_tx, pasted) = tokio::sync::mpsc::unbounded_channel();
+    if args.no_browser {
+        eprintln!(
+            "On another machine, either forward the port first (ssh -L {port}:127.0.0.1:{port} HOST, HOST being this machine), or paste here the address the browser ends on (http://127.0.0.1:{port}/callback?code=...) and press Enter:"
+        );
+        // A plain thread: a tokio stdin read would keep the runtime from ending when the
+        // listener wins first.
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            if std::io::stdin().read_line(&mut line).is_ok_and(|n| n > 0) {
+                let _ = paste_tx.send(line);
+            }
+        });
+    } else {
+        drop(paste_tx);
+        let url = pending.url.clone();
+        let outcome = tokio::task::spawn_blocking(move || crate::browser::open(&url))
+            .await
+            .unwrap_or_else(|_| {
+                crate::browser::BrowserOutcome::Failed("the opener stopped unexpectedly".into())
+            });
+        eprintln!("{}", outcome.message());
+        if !outcome.opened() {
+            eprintln!(
+                "Open it on any machine; from another one, forward the port first (ssh -L {port}:127.0.0.1:{port} HOST), or run again with --no-browser to paste the address the browser ends on."
+            );
+        }
+    }
     eprintln!(
         "Waiting up to {} s for the browser to come back...",
         args.oauth_timeout
     );
     let grant = pending
-        .finish(std::time::Duration::from_secs(args.oauth_timeout))
+        .finish_or_pasted(
+            std::time::Duration::from_secs(args.oauth_timeout),
+            pasted,
+            Err,
+        )
         .await?;
     eprintln!("Signed in; checking the connection.");
     Ok(grant)

@@ -5,7 +5,7 @@ mod auth;
 mod check;
 mod done;
 mod form;
-mod oauth;
+pub mod oauth;
 mod provider;
 mod repos;
 pub use repos::list_rows;
@@ -23,21 +23,42 @@ use crate::keys;
 use crate::wizard::{STEP_COUNT, Step, Wizard};
 pub use theme::Theme;
 
-pub fn draw(frame: &mut Frame, w: &Wizard) {
-    let theme = Theme::new(w.config.no_color);
-    let area = frame.area();
-    let [header, body, footer] = Layout::vertical([
+/// Header, body and footer rows of the screen.
+fn chrome(area: Rect) -> [Rect; 3] {
+    Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
         Constraint::Length(1),
     ])
-    .areas(area);
-    draw_header(frame, header, w, &theme);
-    let inner = Rect {
+    .areas(area)
+}
+
+/// The body less a one-column margin each side: where a step draws.
+fn inner(body: Rect) -> Rect {
+    Rect {
         x: body.x + 1,
         width: body.width.saturating_sub(2),
         ..body
-    };
+    }
+}
+
+/// The OAuth authorize URL as the app writes it once more after a frame, so the terminal's
+/// own soft wrap makes it one selectable line (ratatui positions every row by itself, which
+/// a terminal reads as separate lines). `None` when no such URL is fully on screen.
+pub fn copyable_url(area: Rect, w: &Wizard) -> Option<oauth::CopyableUrl> {
+    if w.step != Step::Check || w.show_help {
+        return None;
+    }
+    let [_, body, _] = chrome(area);
+    oauth::copyable_url(inner(body), area, w)
+}
+
+pub fn draw(frame: &mut Frame, w: &Wizard) {
+    let theme = Theme::new(w.config.no_color);
+    let area = frame.area();
+    let [header, body, footer] = chrome(area);
+    draw_header(frame, header, w, &theme);
+    let inner = inner(body);
     match w.step {
         Step::Provider => provider::draw(frame, inner, w, &theme),
         Step::AuthType => auth::draw(frame, inner, w, &theme),

@@ -540,3 +540,344 @@ fn loopback_and_https_never_set_allow_http() {
         );
     }
 }
+
+// --- issue 10 item 2: the values typed for one (provider, auth type) stay with it
+
+/// Back from the form to the provider list, then `provider` and `auth` chosen again.
+fn rechoose(w: &mut Wizard, provider: Provider, auth: AuthKind) {
+    update(w, Msg::Back);
+    update(w, Msg::Back);
+    assert_eq!(w.step, Step::Provider);
+    update(w, Msg::Home);
+    if provider == Provider::Server {
+        update(w, Msg::Down);
+    }
+    update(w, Msg::Confirm);
+    let at = provider
+        .auth_kinds()
+        .iter()
+        .position(|k| *k == auth)
+        .unwrap();
+    update(w, Msg::Home);
+    for _ in 0..at {
+        update(w, Msg::Down);
+    }
+    update(w, Msg::Confirm);
+    assert_eq!(w.step, Step::Form);
+    assert_eq!(w.auth, auth);
+}
+
+/// Server / DC user token form filled with a URL, a user and a token.
+fn fill_dc(w: &mut Wizard) {
+    to_form(w, Provider::Server, AuthKind::HttpTokenUser);
+    typed(w, "work");
+    update(w, Msg::NextField);
+    clear(w);
+    typed(w, "https://bitbucket.example.com");
+    update(w, Msg::NextField);
+    typed(w, "alice");
+    update(w, Msg::NextField);
+    typed(w, "test-token-dc-only");
+}
+
+#[test]
+fn a_server_token_never_shows_up_in_the_cloud_api_token_form() {
+    let mut w = Wizard::new(config());
+    fill_dc(&mut w);
+    rechoose(&mut w, Provider::Cloud, AuthKind::ApiToken);
+    assert_eq!(
+        w.form.url.value(),
+        "https://bitbucket.org",
+        "Cloud's default"
+    );
+    assert!(w.form.secret.is_empty(), "the DC token is not carried over");
+    assert_eq!(w.form.username.value(), "");
+    assert_eq!(w.form.email.value(), "");
+    assert_eq!(w.form.name.value(), "work", "the connection name may stay");
+    assert!(!w.form.show_all_errors && w.form.touched.iter().all(|f| *f == FieldId::Name));
+
+    // And what is sent after filling the Cloud form holds nothing of the DC one.
+    update(&mut w, Msg::NextField);
+    update(&mut w, Msg::NextField);
+    typed(&mut w, "ana@example.com");
+    update(&mut w, Msg::NextField);
+    typed(&mut w, "test-token-cloud");
+    let effects = update(&mut w, Msg::Confirm);
+    let [Effect::CheckCredentials { creds, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(creds.spec.url, "https://bitbucket.org");
+    assert_eq!(creds.secret.expose_secret(), "test-token-cloud");
+}
+
+#[test]
+fn an_app_password_is_not_prefilled_as_a_repository_token() {
+    let mut w = Wizard::new(config());
+    to_form(&mut w, Provider::Cloud, AuthKind::AppPassword);
+    typed(&mut w, "old");
+    update(&mut w, Msg::NextField);
+    update(&mut w, Msg::NextField);
+    typed(&mut w, "ana");
+    update(&mut w, Msg::NextField);
+    typed(&mut w, "test-token-app-password");
+    update(&mut w, Msg::Back);
+    assert_eq!(w.step, Step::AuthType);
+    let at = Provider::Cloud
+        .auth_kinds()
+        .iter()
+        .position(|k| *k == AuthKind::RepoToken)
+        .unwrap();
+    w.auth_cursor = at;
+    update(&mut w, Msg::Confirm);
+    assert_eq!(w.auth, AuthKind::RepoToken);
+    assert!(w.form.secret.is_empty());
+    assert_eq!(w.form.username.value(), "");
+    assert_eq!(w.form.repo.value(), "");
+    assert_eq!(w.form.focus, 0);
+}
+
+#[test]
+fn each_credential_field_is_cleared_by_a_type_change() {
+    let mut w = Wizard::new(WizardConfig {
+        oauth_key: Some("test-oauth-key-env".into()),
+        ..config()
+    });
+    to_form(&mut w, Provider::Cloud, AuthKind::OAuth);
+    // Every field a Cloud type can have, typed over.
+    w.form.url = "https://elsewhere.example.com".into();
+    w.form.oauth_key = "test-oauth-key-typed".into();
+    w.form.callback = "http://127.0.0.1:9999/callback".into();
+    for c in "test-oauth-secret-typed".chars() {
+        w.form.oauth_secret.handle(EditKey::Char(c));
+    }
+    w.form.repo = "ws/repo".into();
+    w.allow_http = true;
+    w.form.http_warned = true;
+    rechoose(&mut w, Provider::Cloud, AuthKind::RepoToken);
+    assert_eq!(w.form.url.value(), "https://bitbucket.org");
+    assert_eq!(w.form.repo.value(), "");
+    assert!(!w.allow_http && !w.form.http_warned);
+    // Back to OAuth: the prefills from the environment return, nothing typed does.
+    rechoose(&mut w, Provider::Cloud, AuthKind::OAuth);
+    assert_eq!(w.form.oauth_key.value(), "test-oauth-key-env");
+    assert!(w.form.oauth_secret.is_empty());
+    assert_eq!(w.form.callback.value(), DEFAULT_CALLBACK);
+}
+
+#[test]
+fn back_and_the_same_type_again_keeps_everything() {
+    let mut w = Wizard::new(config());
+    fill_dc(&mut w);
+    // Through the provider list, even via a look at the other product's types.
+    update(&mut w, Msg::Back);
+    update(&mut w, Msg::Back);
+    update(&mut w, Msg::Up);
+    update(&mut w, Msg::Confirm);
+    assert_eq!(w.provider, Provider::Cloud);
+    update(&mut w, Msg::Back);
+    rechoose(&mut w, Provider::Server, AuthKind::HttpTokenUser);
+    assert_eq!(w.form.url.value(), "https://bitbucket.example.com");
+    assert_eq!(w.form.username.value(), "alice");
+    assert_eq!(w.form.secret.expose(), "test-token-dc-only");
+    // From the check screen back to the form and to the type list, same type: kept too.
+    update(&mut w, Msg::Confirm);
+    assert_eq!(w.step, Step::Check);
+    update(&mut w, Msg::Back);
+    update(&mut w, Msg::Back);
+    update(&mut w, Msg::Confirm);
+    assert_eq!(w.form.secret.expose(), "test-token-dc-only");
+}
+
+// --- issue 14: OAuth from a remote machine (the paste field, the copy key, saying whether a
+// browser opened)
+
+const AUTHORIZE: &str = "https://bitbucket.org/site/oauth2/authorize?client_id=k&state=s1";
+
+/// Signed in to the waiting screen with the URL shown.
+fn waiting_with_url(w: &mut Wizard) -> RequestId {
+    let (id, _) = submit_oauth(w);
+    update(
+        w,
+        Msg::OAuthUrl {
+            id,
+            url: AUTHORIZE.into(),
+        },
+    );
+    id
+}
+
+fn paste_state(w: &Wizard) -> &PasteState {
+    match &w.oauth {
+        OAuthState::Waiting { paste_state, .. } => paste_state,
+        other => panic!("{other:?}"),
+    }
+}
+
+fn pasted(w: &Wizard) -> String {
+    match &w.oauth {
+        OAuthState::Waiting { paste, .. } => paste.value().to_string(),
+        other => panic!("{other:?}"),
+    }
+}
+
+use super::oauth::PasteState;
+use crate::browser::{BrowserOutcome, NoBrowser};
+
+#[test]
+fn the_pasted_address_is_typed_into_the_field_and_sent_with_the_sign_ins_id() {
+    let mut w = Wizard::new(config());
+    let id = waiting_with_url(&mut w);
+    assert!(w.typing(), "letters go to the paste field");
+    let redirect = "http://127.0.0.1:8976/callback?code=test-code&state=s1";
+    typed(&mut w, redirect);
+    assert_eq!(pasted(&w), redirect);
+    assert_eq!(
+        w.step,
+        Step::Check,
+        "no letter of the address acted as a command"
+    );
+    let effects = update(&mut w, Msg::Confirm);
+    assert!(
+        matches!(effects.as_slice(), [Effect::OAuthPaste { id: i, redirect: r }] if *i == id && r == redirect),
+        "{effects:?}"
+    );
+    assert!(matches!(paste_state(&w), PasteState::Sent));
+    // Sent once: Enter again while it is checked does not send it twice.
+    assert!(update(&mut w, Msg::Confirm).is_empty());
+}
+
+#[test]
+fn an_empty_paste_says_what_to_paste_and_sends_nothing() {
+    let mut w = Wizard::new(config());
+    waiting_with_url(&mut w);
+    assert!(update(&mut w, Msg::Confirm).is_empty());
+    assert!(
+        w.notice
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Paste the address"),
+        "{:?}",
+        w.notice
+    );
+}
+
+#[test]
+fn a_refused_paste_is_shown_and_editing_it_clears_the_refusal() {
+    let mut w = Wizard::new(config());
+    let id = waiting_with_url(&mut w);
+    typed(&mut w, "http://127.0.0.1:8976/callback?code=c&state=old");
+    update(&mut w, Msg::Confirm);
+    let refusal = Problem::new(FailureClass::Input, "another sign-in", "paste the new one");
+    // A refusal for an older sign-in does not count.
+    update(
+        &mut w,
+        Msg::PasteRefused {
+            id: id + 7,
+            problem: refusal.clone(),
+        },
+    );
+    assert!(matches!(paste_state(&w), PasteState::Sent));
+    update(
+        &mut w,
+        Msg::PasteRefused {
+            id,
+            problem: refusal,
+        },
+    );
+    assert!(matches!(paste_state(&w), PasteState::Refused(p) if p.what == "another sign-in"));
+    assert!(
+        w.oauth.waiting(),
+        "the sign-in goes on: the listener still waits"
+    );
+    clear(&mut w);
+    assert!(matches!(paste_state(&w), PasteState::Idle));
+    assert_eq!(pasted(&w), "");
+}
+
+#[test]
+fn y_copies_the_url_through_an_effect_for_the_app() {
+    let mut w = Wizard::new(config());
+    waiting_with_url(&mut w);
+    let effects = update(&mut w, Msg::CopyUrl);
+    assert!(
+        matches!(effects.as_slice(), [Effect::CopyToClipboard(u)] if u == AUTHORIZE),
+        "{effects:?}"
+    );
+    assert!(w.notice.as_deref().unwrap_or_default().contains("OSC 52"));
+    // Before the URL is known there is nothing to copy.
+    let mut early = Wizard::new(config());
+    submit_oauth(&mut early);
+    assert!(update(&mut early, Msg::CopyUrl).is_empty());
+}
+
+#[test]
+fn the_browser_verdict_is_kept_for_the_screen_and_stale_ones_are_ignored() {
+    let mut w = Wizard::new(config());
+    let id = waiting_with_url(&mut w);
+    update(
+        &mut w,
+        Msg::OAuthBrowser {
+            id: id + 1,
+            outcome: BrowserOutcome::Opened,
+        },
+    );
+    assert!(matches!(
+        &w.oauth,
+        OAuthState::Waiting { browser: None, .. }
+    ));
+    update(
+        &mut w,
+        Msg::OAuthBrowser {
+            id,
+            outcome: BrowserOutcome::NotTried(NoBrowser::Ssh),
+        },
+    );
+    assert!(matches!(
+        &w.oauth,
+        OAuthState::Waiting {
+            browser: Some(BrowserOutcome::NotTried(NoBrowser::Ssh)),
+            ..
+        }
+    ));
+}
+
+#[test]
+fn ctrl_o_says_whether_a_browser_opened_the_token_page() {
+    let mut w = Wizard::new(config());
+    to_form(&mut w, Provider::Cloud, AuthKind::ApiToken);
+    let page = w.token_page().unwrap();
+    let effects = update(&mut w, Msg::OpenTokenPage);
+    assert!(matches!(effects.as_slice(), [Effect::OpenUrl(u)] if *u == page));
+    update(
+        &mut w,
+        Msg::Opened {
+            url: page.clone(),
+            outcome: BrowserOutcome::NotTried(NoBrowser::NoDisplay),
+        },
+    );
+    let notice = w.notice.clone().unwrap_or_default();
+    assert!(
+        notice.contains("No browser opened (no display here)"),
+        "{notice}"
+    );
+    assert!(notice.contains("token page"), "{notice}");
+    assert!(
+        notice.chars().count() <= 78,
+        "one line at 80 columns: {notice}"
+    );
+    update(
+        &mut w,
+        Msg::Opened {
+            url: page,
+            outcome: BrowserOutcome::Opened,
+        },
+    );
+    assert!(
+        w.notice
+            .as_deref()
+            .unwrap_or_default()
+            .contains("was opened"),
+        "{:?}",
+        w.notice
+    );
+}

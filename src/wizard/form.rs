@@ -26,7 +26,9 @@ pub enum FieldId {
 /// The callback bbconnect listens on unless the user registered another port.
 pub const DEFAULT_CALLBACK: &str = "http://127.0.0.1:8976/callback";
 
-/// All form values. One set for every auth type, so switching type and coming back keeps them.
+/// All form values. They belong to one (provider, auth type) at a time: choosing another
+/// clears them (`reset_credentials`), so a token typed for one host is never offered to
+/// another. Back and the same type again keeps them.
 #[derive(Debug, Clone, Default)]
 pub struct Form {
     pub name: Input,
@@ -86,6 +88,34 @@ pub fn label(field: FieldId, auth: AuthKind) -> &'static str {
 }
 
 impl Form {
+    /// Everything but the connection name back to the defaults of a newly chosen
+    /// (provider, auth type): the URL, user, email, secrets, repository and OAuth consumer.
+    /// Dropped secret inputs are zeroized by `SecretInput`.
+    pub fn reset_credentials(
+        &mut self,
+        url: &str,
+        oauth_key: Option<&str>,
+        oauth_secret: Option<&str>,
+    ) {
+        let name_touched = self.touched.contains(&FieldId::Name);
+        let name = std::mem::take(&mut self.name);
+        *self = Form {
+            name,
+            url: url.into(),
+            callback: DEFAULT_CALLBACK.into(),
+            oauth_key: oauth_key.unwrap_or_default().into(),
+            ..Form::default()
+        };
+        if let Some(secret) = oauth_secret {
+            for c in secret.chars() {
+                self.oauth_secret.handle(EditKey::Char(c));
+            }
+        }
+        if name_touched {
+            self.touched.push(FieldId::Name);
+        }
+    }
+
     pub fn is_secret(field: FieldId) -> bool {
         matches!(field, FieldId::Secret | FieldId::OAuthSecret)
     }

@@ -22,7 +22,7 @@ use crate::bitbucket::model::{
     AuthKind, CheckReport, Credentials, Problem, Provider, Repo, SavedInfo,
 };
 use form::{Form, fields};
-use msg::{EditKey, Effect, Msg, RequestId};
+use msg::{Effect, Msg, RequestId};
 use oauth::OAuthState;
 use repos::{LoadState, PAGE, RepoList};
 use secrecy::{ExposeSecret, SecretString};
@@ -114,6 +114,9 @@ pub struct Wizard {
     /// A one-line message for the current screen (e.g. "coming soon").
     pub notice: Option<String>,
     pub form: Form,
+    /// The (provider, auth type) the form's values were typed for; `None` until one is
+    /// chosen. Code that fills the form itself (editing a saved connection) sets it too.
+    pub form_for: Option<(Provider, AuthKind)>,
     pub check: CheckState,
     /// The credentials the last check ran with: repositories and save use exactly these.
     pub checked: Option<Credentials>,
@@ -143,17 +146,12 @@ pub struct Wizard {
 
 impl Wizard {
     pub fn new(config: WizardConfig) -> Wizard {
-        let mut form = Form {
-            url: config.cloud_web_url.as_str().into(),
-            callback: form::DEFAULT_CALLBACK.into(),
-            oauth_key: config.oauth_key.as_deref().unwrap_or_default().into(),
-            ..Form::default()
-        };
-        if let Some(secret) = &config.oauth_secret {
-            for c in secret.expose_secret().chars() {
-                form.oauth_secret.handle(EditKey::Char(c));
-            }
-        }
+        let mut form = Form::default();
+        form.reset_credentials(
+            &config.cloud_web_url,
+            config.oauth_key.as_deref(),
+            config.oauth_secret.as_ref().map(|s| s.expose_secret()),
+        );
         Wizard {
             config,
             step: Step::Provider,
@@ -164,6 +162,7 @@ impl Wizard {
             auth: AuthKind::ApiToken,
             notice: None,
             form,
+            form_for: None,
             check: CheckState::Idle,
             checked: None,
             repos: RepoList::default(),
@@ -212,6 +211,8 @@ impl Wizard {
     pub fn typing(&self) -> bool {
         match self.step {
             Step::Form => true,
+            // The sign-in screen's paste field.
+            Step::Check => self.oauth.pasting(),
             Step::Repos => self.repos.filter_focused,
             Step::Webhook => self.webhook.typing(),
             _ => false,
@@ -323,6 +324,26 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             return Vec::new();
         }
         Msg::OAuthDone { id, result } => return oauth::on_done(w, id, result),
+        Msg::OAuthBrowser { id, outcome } => {
+            oauth::on_browser(w, id, outcome);
+            return Vec::new();
+        }
+        Msg::PasteRefused { id, problem } => {
+            oauth::on_paste_refused(w, id, problem);
+            return Vec::new();
+        }
+        Msg::Opened { url, outcome } => {
+            // Said where the page was asked for; elsewhere the user has moved on.
+            if w.step == Step::Form && w.token_page().as_deref() == Some(url.as_str()) {
+                // One line at 80 columns: the short form of what happened.
+                w.notice = Some(if outcome.opened() {
+                    "The token page was opened in a browser.".into()
+                } else {
+                    format!("{} Open the token page below yourself.", outcome.short())
+                });
+            }
+            return Vec::new();
+        }
         Msg::WebhookSecret { secret } => {
             w.webhook.set_generated_secret(&secret);
             // A hook made with the old secret would be saved with the wrong one.
@@ -559,7 +580,8 @@ fn provider_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
         Msg::Confirm => {
             let chosen = Provider::ALL[w.provider_cursor.min(Provider::ALL.len() - 1)];
             if chosen != w.provider {
-                // Replace the URL only if it is still the other product's default.
+                // A default URL follows the product at once; anything typed is cleared (or
+                // kept) only when a type is chosen, in `auth_step`.
                 let url = w.form.url.value();
                 if url.is_empty() || url == w.default_url(w.provider) {
                     w.form.url = w.default_url(chosen).as_str().into();
@@ -591,9 +613,18 @@ fn auth_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
                 ));
                 return Vec::new();
             }
-            if kind != w.auth {
-                w.auth = kind;
-                w.form.focus = 0;
+            w.auth = kind;
+            let pair = (w.provider, kind);
+            if w.form_for != Some(pair) {
+                // Typed for another host or another kind of credential: never offered here.
+                let url = w.default_url(w.provider);
+                w.form.reset_credentials(
+                    &url,
+                    w.config.oauth_key.as_deref(),
+                    w.config.oauth_secret.as_ref().map(|s| s.expose_secret()),
+                );
+                w.allow_http = false;
+                w.form_for = Some(pair);
             }
             go(w, Step::Form)
         }
@@ -655,6 +686,18 @@ fn form_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
 }
 
 fn check_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
+    if w.oauth.pasting() {
+        return match msg {
+            Msg::Edit(key) => {
+                oauth::edit_paste(w, key);
+                Vec::new()
+            }
+            Msg::Confirm => oauth::submit_paste(w),
+            Msg::CopyUrl => oauth::copy_url(w),
+            Msg::Back => back(w),
+            _ => Vec::new(),
+        };
+    }
     match msg {
         Msg::Up | Msg::PageUp | Msg::Home => {
             let by = if matches!(msg, Msg::Up) { 1 } else { PAGE };

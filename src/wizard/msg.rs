@@ -9,6 +9,7 @@ use crate::bitbucket::model::{
     CheckItem, CheckReport, Credentials, OAuthGrant, Problem, Repo, RepoPage, SavedInfo, Webhook,
     WebhookChange, WebhookSpec,
 };
+use crate::browser::BrowserOutcome;
 
 /// Identifies one effect and its replies.
 pub type RequestId = u64;
@@ -68,6 +69,24 @@ pub enum Msg {
     OAuthUrl {
         id: RequestId,
         url: String,
+    },
+    /// OAuth sign-in: whether a browser opened at the authorize URL (never claimed when not).
+    OAuthBrowser {
+        id: RequestId,
+        outcome: BrowserOutcome,
+    },
+    /// OAuth sign-in: the pasted redirect was refused (wrong state, no code); the sign-in
+    /// goes on waiting for a good one or for the listener.
+    PasteRefused {
+        id: RequestId,
+        problem: Problem,
+    },
+    /// On the sign-in screen: copy the authorize URL to the clipboard (`y`).
+    CopyUrl,
+    /// A page opened on request (Ctrl-O): whether a browser showed it.
+    Opened {
+        url: String,
+        outcome: BrowserOutcome,
     },
     /// OAuth sign-in finished: the tokens, or why not (timeout, denied, bad consumer).
     OAuthDone {
@@ -166,6 +185,12 @@ pub enum Effect {
         callback: String,
         allow_http: bool,
     },
+    /// The address the browser ended on, pasted by the user: check its state, exchange its
+    /// code (the listener keeps waiting meanwhile; the first good one wins).
+    OAuthPaste {
+        id: RequestId,
+        redirect: String,
+    },
     /// Stop waiting for the browser (the user pressed Esc).
     CancelOAuth,
     /// Stop any repository loading (the user left the screen).
@@ -191,6 +216,7 @@ pub enum Effect {
     },
     /// Answer with `Msg::WebhookSecret`.
     GenerateWebhookSecret,
+    /// Answer with `Msg::Opened`.
     OpenUrl(String),
     /// Answer with `Msg::GitPlan`: the config lines `setup-git NAME` would change.
     PlanGitSetup {
@@ -209,6 +235,9 @@ pub enum Effect {
         name: String,
         dir: String,
     },
+    /// Put text on the clipboard with OSC 52: the app writes it to the terminal itself (the
+    /// terminal, possibly at the far end of SSH, owns the clipboard).
+    CopyToClipboard(String),
     Quit,
 }
 
