@@ -10,7 +10,9 @@ pub mod loose;
 pub mod model;
 pub mod oauth;
 pub mod server;
+pub mod proxy;
 pub mod throttle;
+pub mod tls;
 pub mod urls;
 pub mod webhooks;
 
@@ -74,6 +76,8 @@ pub struct ClientOptions {
     pub max_retries: u32,
     /// First backoff step; doubles on each retry.
     pub retry_base: Duration,
+    /// What this connection trusts beyond the platform's roots (CA file, pinned certificate).
+    pub tls: tls::TlsTrust,
 }
 
 impl Default for ClientOptions {
@@ -85,8 +89,23 @@ impl Default for ClientOptions {
             connect_timeout: Duration::from_secs(10),
             max_retries: 4,
             retry_base: Duration::from_millis(500),
+            tls: tls::TlsTrust::default(),
         }
     }
+}
+
+/// A transport that cannot be built: a CA file that does not read, a fingerprint that is not one.
+pub fn setup_problem(e: &http::SetupError) -> Problem {
+    Problem::new(
+        FailureClass::Input,
+        e.to_string(),
+        match e {
+            http::SetupError::Tls(tls::TlsSetupError::BadFingerprint(_)) => {
+                "Give the fingerprint as printed in the error: --trust-cert SHA256:<64 hex digits>."
+            }
+            _ => "Fix or unset the CA file (BBCONNECT_CA_FILE or --ca-file: a PEM file with the CA certificate).",
+        },
+    )
 }
 
 /// A client for one connection. Cheap to clone: everything is behind one `Arc`.
@@ -181,7 +200,7 @@ impl Client {
             }
             AuthKind::OAuth | AuthKind::HttpTokenUser => {}
         }
-        let http = Http::new(
+        let http = Http::with_trust(
             options.timeout,
             options.connect_timeout,
             options.max_concurrency,
@@ -189,14 +208,9 @@ impl Client {
                 max_retries: options.max_retries,
                 base: options.retry_base,
             },
+            &options.tls,
         )
-        .map_err(|e| {
-            Problem::new(
-                FailureClass::Input,
-                e.to_string(),
-                "Fix or unset BBCONNECT_CA_FILE (a PEM file with the CA certificate).",
-            )
-        })?;
+        .map_err(|e| setup_problem(&e))?;
         Ok(Client {
             inner: Arc::new(Inner {
                 creds,

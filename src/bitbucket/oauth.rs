@@ -117,7 +117,7 @@ fn token_problem(err: &HttpError, body_hint: &str) -> Problem {
 }
 
 fn http(options: &ClientOptions) -> Result<Http, Problem> {
-    Http::new(
+    Http::with_trust(
         options.timeout,
         options.connect_timeout,
         1,
@@ -125,14 +125,9 @@ fn http(options: &ClientOptions) -> Result<Http, Problem> {
             max_retries: 0,
             base: options.retry_base,
         },
+        &options.tls,
     )
-    .map_err(|e| {
-        Problem::new(
-            FailureClass::Input,
-            e.to_string(),
-            "Fix or unset BBCONNECT_CA_FILE.",
-        )
-    })
+    .map_err(|e| super::setup_problem(&e))
 }
 
 async fn token_call(

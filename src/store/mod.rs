@@ -11,7 +11,7 @@
 
 mod error;
 mod format;
-mod fsutil;
+pub(crate) mod fsutil;
 pub mod keychain;
 mod lock;
 mod secret_file;
@@ -98,6 +98,9 @@ pub struct SavedConnection {
     pub secret_store: String,
     /// RFC 3339 UTC, given by the caller.
     pub saved_at: String,
+    /// The CA file and the pinned certificate this connection trusts (issue 13).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<crate::bitbucket::tls::TlsTrust>,
 }
 
 /// The saved connections of one config directory.

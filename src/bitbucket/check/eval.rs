@@ -92,6 +92,16 @@ pub fn eval_failure(
             p.what,
             p.fix,
         ),
+        // A refused certificate carries the chain, for the screen to show and to trust.
+        HttpError::Unreachable {
+            kind,
+            peer: Some(peer),
+            ..
+        } if kind.is_certificate() => {
+            let mut item = CheckItem::failed(id, title, p.class, p.what, p.fix);
+            item.cert = Some(peer.clone());
+            item
+        }
         _ => CheckItem::failed(id, title, p.class, p.what, p.fix),
     }
 }
@@ -505,6 +515,7 @@ mod tests {
             kind: crate::bitbucket::http::NetKind::Tcp,
             cause: "refused".into(),
             proxy: None,
+            peer: None,
         };
         let r = eval_reach(&Err(down), "https://bb.corp", AuthKind::HttpTokenUser);
         assert_eq!(r.class, Some(FailureClass::Unreachable));
