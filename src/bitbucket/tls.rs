@@ -395,13 +395,14 @@ pub fn find_rustls<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a
         if let Some(r) = e.downcast_ref::<rustls::Error>() {
             return Some(r);
         }
-        if let Some(io) = e.downcast_ref::<std::io::Error>()
-            && let Some(inner) = io.get_ref()
-            && let Some(r) = inner.downcast_ref::<rustls::Error>()
-        {
-            return Some(r);
-        }
-        cur = e.source();
+        // `io::Error::source` skips its payload; step into the payload itself instead.
+        cur = match e.downcast_ref::<std::io::Error>() {
+            Some(io) => match io.get_ref() {
+                Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+                None => None,
+            },
+            None => e.source(),
+        };
     }
     None
 }
