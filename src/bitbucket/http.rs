@@ -368,6 +368,7 @@ impl Http {
             max_concurrency,
             retry,
             &TlsTrust::default(),
+            &[],
         )
     }
 
@@ -378,11 +379,12 @@ impl Http {
         max_concurrency: usize,
         retry: RetryPolicy,
         trust: &TlsTrust,
+        resolve: &[(String, std::net::SocketAddr)],
     ) -> Result<Http, SetupError> {
         let tls = super::tls::build(trust)?;
         let proxies = Arc::new(ProxyEnv::from_env());
         let chooser = proxies.clone();
-        let builder = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .user_agent(concat!("bbconnect/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(connect_timeout)
             .read_timeout(timeout)
@@ -394,6 +396,9 @@ impl Http {
             // failure names exactly the proxy the request used.
             .no_proxy()
             .proxy(reqwest::Proxy::custom(move |url| chooser.proxy_for(url)));
+        for (name, addr) in resolve {
+            builder = builder.resolve(name, *addr);
+        }
         let client = builder
             .build()
             .map_err(|e| SetupError::Client(e.to_string()))?;

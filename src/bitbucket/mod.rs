@@ -78,6 +78,9 @@ pub struct ClientOptions {
     pub retry_base: Duration,
     /// What this connection trusts beyond the platform's roots (CA file, pinned certificate).
     pub tls: tls::TlsTrust,
+    /// Host names answered without DNS (as curl's `--resolve`): lets tests reach the
+    /// simulator under a name that is not loopback.
+    pub resolve: Vec<(String, std::net::SocketAddr)>,
 }
 
 impl Default for ClientOptions {
@@ -90,6 +93,7 @@ impl Default for ClientOptions {
             max_retries: 4,
             retry_base: Duration::from_millis(500),
             tls: tls::TlsTrust::default(),
+            resolve: Vec::new(),
         }
     }
 }
@@ -209,6 +213,7 @@ impl Client {
                 base: options.retry_base,
             },
             &options.tls,
+            &options.resolve,
         )
         .map_err(|e| setup_problem(&e))?;
         Ok(Client {

@@ -126,6 +126,7 @@ fn http(options: &ClientOptions) -> Result<Http, Problem> {
             base: options.retry_base,
         },
         &options.tls,
+        &options.resolve,
     )
     .map_err(|e| super::setup_problem(&e))
 }
