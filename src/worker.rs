@@ -25,6 +25,9 @@ pub struct WorkerContext {
     pub opener: Opener,
     /// How long an OAuth sign-in waits for the browser to come back.
     pub oauth_wait: Duration,
+    /// The certificate the user trusted on the check screen: every later client of the
+    /// session pins it, and the saved connection keeps it.
+    trusted_cert: std::sync::Mutex<Option<String>>,
 }
 
 impl WorkerContext {
@@ -36,15 +39,28 @@ impl WorkerContext {
             options,
             opener: oauth_flow::browser_opener(),
             oauth_wait: oauth_flow::DEFAULT_WAIT,
+            trusted_cert: std::sync::Mutex::new(None),
         }
     }
 
     /// The client options of one effect: plain http only when the user confirmed it.
     fn options(&self, allow_http: bool) -> ClientOptions {
+        let mut tls = self.options.tls.clone();
+        if let Some(pin) = self.trusted() {
+            tls.pinned = Some(pin);
+        }
         ClientOptions {
             allow_http: self.options.allow_http || allow_http,
+            tls,
             ..self.options.clone()
         }
+    }
+
+    fn trusted(&self) -> Option<String> {
+        self.trusted_cert
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
@@ -148,8 +164,10 @@ async fn run(
                 let replies = replies.clone();
                 tokio::spawn(async move {
                     let result = tokio::task::spawn_blocking(move || {
+                        let trust = ctx.options(false).tls;
                         save(
                             &ctx.store,
+                            &trust,
                             &creds,
                             repo.as_ref(),
                             identity_username,
@@ -186,6 +204,9 @@ async fn run(
                     };
                     let _ = replies.send(Msg::WebhookDone { id, result });
                 }));
+            }
+            Effect::TrustCert { fingerprint } => {
+                *ctx.trusted_cert.lock().unwrap_or_else(|e| e.into_inner()) = Some(fingerprint);
             }
             Effect::GenerateWebhookSecret => match generate_webhook_secret() {
                 Ok(secret) => {
@@ -313,6 +334,7 @@ async fn run_listing(
 
 fn save(
     store: &Store,
+    trust: &crate::bitbucket::tls::TlsTrust,
     creds: &Credentials,
     repo: Option<&Repo>,
     user: Option<String>,
@@ -320,6 +342,9 @@ fn save(
     webhook: Option<&SavedHook>,
 ) -> Result<crate::bitbucket::model::SavedInfo, Problem> {
     let mut conn = engine::saved_connection(&creds.spec, user, repo, engine::now_rfc3339());
+    if !trust.is_empty() {
+        conn.tls = Some(trust.clone());
+    }
     if let Some(hook) = webhook {
         conn.webhook_id = Some(hook.id.clone());
         conn.webhook_url = Some(hook.url.clone());

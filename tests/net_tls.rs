@@ -806,3 +806,317 @@ async fn a_server_reached_at_localhost_whose_links_say_127_0_0_1_passes() {
         "{err}"
     );
 }
+
+// ---------------------------------------------------------------- the Check screen
+
+mod screen {
+    use super::*;
+    use bbconnect::bitbucket::model::{AuthKind, CheckReport, ConnectionSpec, Credentials, Provider};
+    use bbconnect::bitbucket::proxy::ProxyEnv;
+    use bbconnect::bitbucket::tls::TlsTrust;
+    use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
+    use bbconnect::ui;
+    use bbconnect::wizard::msg::{Effect, Msg};
+    use bbconnect::wizard::{CheckState, Step, Wizard, WizardConfig, update};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use secrecy::SecretString;
+    use unicode_width::UnicodeWidthStr;
+
+    const SHOWN: &str = "https://localhost:8443";
+
+    fn draw(w: &Wizard, width: u16, height: u16) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal.draw(|f| ui::draw(f, w)).unwrap();
+        let buf = terminal.backend().buffer().clone();
+        let mut out = String::new();
+        for y in 0..buf.area.height {
+            let mut line = String::new();
+            let mut skip = 0;
+            for x in 0..buf.area.width {
+                if skip > 0 {
+                    skip -= 1;
+                    continue;
+                }
+                let sym = buf[(x, y)].symbol();
+                skip = sym.width().saturating_sub(1);
+                line.push_str(sym);
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+
+    fn creds(url: &str) -> Credentials {
+        Credentials {
+            spec: ConnectionSpec {
+                name: "work".into(),
+                provider: Provider::Server,
+                auth: AuthKind::HttpTokenUser,
+                url: url.into(),
+                username: Some("alice".into()),
+                repo: None,
+            },
+            secret: SecretString::from("test-token-alice".to_string()),
+        }
+    }
+
+    /// The engine's report against `url`, with what changes from run to run (ports, keys)
+    /// made stable for the snapshot.
+    async fn report(url: &str, options: ClientOptions, stable: &[(String, String)]) -> CheckReport {
+        let r = Client::new(creds(url), &Endpoints::default(), options)
+            .unwrap()
+            .check(None)
+            .await;
+        let mut text = serde_json::to_string(&r).unwrap();
+        for (from, to) in stable {
+            text = text.replace(from, to);
+        }
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// No proxy from this process's environment: each case says its own. (The platform's
+    /// roots cannot vouch for certificates made here a moment ago.)
+    fn no_roots(_dir: &Path) -> ClientOptions {
+        ClientOptions {
+            max_retries: 0,
+            proxies: Some(ProxyEnv::default()),
+            ..ClientOptions::default()
+        }
+    }
+
+    fn on_check(report: CheckReport) -> Wizard {
+        let mut w = Wizard::new(WizardConfig {
+            server_url: Some(SHOWN.into()),
+            ..WizardConfig::default()
+        });
+        w.provider = Provider::Server;
+        w.auth = AuthKind::HttpTokenUser;
+        w.step = Step::Form;
+        w.history = vec![Step::Provider, Step::AuthType];
+        w.form.name = "work".into();
+        w.form.url = SHOWN.into();
+        w.form.username = "alice".into();
+        for c in "test-token-x".chars() {
+            w.form
+                .secret
+                .handle(bbconnect::wizard::msg::EditKey::Char(c));
+        }
+        w.form.focus = 3;
+        let effects = update(&mut w, Msg::Confirm);
+        let Some(Effect::CheckCredentials { id, .. }) = effects.first() else {
+            panic!("no check started: {effects:?} notice={:?}", w.notice)
+        };
+        update(&mut w, Msg::CheckDone { id: *id, report });
+        assert!(matches!(w.check, CheckState::Finished { .. }));
+        w
+    }
+
+    fn port_of(url: &str) -> String {
+        url.rsplit(':').next().unwrap().to_string()
+    }
+
+    const FP: &str = "SHA256:0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF";
+    const FP_TRUSTED: &str =
+        "SHA256:FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210";
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn every_refusal_on_the_check_screen() {
+        let sim = simulator().await;
+        let dir = tempfile::tempdir().unwrap();
+        let ca = Ca::new("Test Corp Root CA");
+        let ca_pem = write(dir.path(), "ca.pem", &ca.pem());
+        let with_ca = || ClientOptions {
+            tls: TlsTrust {
+                ca_file: Some(ca_pem.clone()),
+                pinned: None,
+            },
+            ..no_roots(dir.path())
+        };
+        let mut cases: Vec<(&str, String, ClientOptions, Vec<(String, String)>)> = Vec::new();
+        let mut fronts = Vec::new();
+        for (name, cert, opts) in [
+            ("self_signed", self_signed(&["localhost"], true), no_roots(dir.path())),
+            ("untrusted_issuer", ca.leaf(&["localhost"], None), no_roots(dir.path())),
+            (
+                "wrong_name",
+                ca.leaf(&["other.example", "www.other.example"], None),
+                with_ca(),
+            ),
+            (
+                "expired",
+                ca.leaf(&["localhost"], Some(((2020, 1, 1), (2021, 3, 4)))),
+                with_ca(),
+            ),
+            (
+                "not_yet_valid",
+                ca.leaf(&["localhost"], Some(((2098, 1, 1), (2099, 1, 1)))),
+                with_ca(),
+            ),
+        ] {
+            let front = TlsFront::start(&cert, sim_addr(&sim)).await;
+            let stable = vec![
+                (sha256(&cert.chain[0]), FP.to_string()),
+                (port_of(&front.url()), "8443".to_string()),
+            ];
+            cases.push((name, front.url(), opts, stable));
+            fronts.push(front);
+        }
+        let (plain, _) = plain_http_port().await;
+        cases.push((
+            "plain_http",
+            format!("https://localhost:{}", plain.port()),
+            no_roots(dir.path()),
+            vec![(plain.port().to_string(), "8443".into())],
+        ));
+        // The same host later presents another certificate than the one trusted.
+        let trusted = self_signed(&["localhost"], true);
+        let now = self_signed(&["localhost"], true);
+        let front = TlsFront::start(&now, sim_addr(&sim)).await;
+        cases.push((
+            "cert_changed",
+            front.url(),
+            ClientOptions {
+                tls: TlsTrust {
+                    ca_file: None,
+                    pinned: Some(sha256(&trusted.chain[0])),
+                },
+                ..no_roots(dir.path())
+            },
+            vec![
+                (sha256(&now.chain[0]), FP.to_string()),
+                (sha256(&trusted.chain[0]), FP_TRUSTED.to_string()),
+                (port_of(&front.url()), "8443".to_string()),
+            ],
+        ));
+        fronts.push(front);
+        let ok_front = TlsFront::start(&ca.leaf(&["localhost"], None), sim_addr(&sim)).await;
+        for (name, mode) in [
+            ("proxy_407", ProxyMode::Tunnel(Some("Basic dXNlcjpwdw==".into()))),
+            ("proxy_403", ProxyMode::Deny403),
+        ] {
+            let (p, _) = proxy(mode).await;
+            let proxy_port = port_of(&p);
+            cases.push((
+                name,
+                ok_front.url(),
+                ClientOptions {
+                    proxies: Some(ProxyEnv {
+                        https: Some(p),
+                        ..ProxyEnv::default()
+                    }),
+                    ..with_ca()
+                },
+                vec![
+                    (proxy_port, "3128".into()),
+                    (port_of(&ok_front.url()), "8443".to_string()),
+                ],
+            ));
+        }
+        fronts.push(ok_front);
+        let (old, _) = tls10_only_port().await;
+        cases.push((
+            "tls_1_0_only",
+            format!("https://localhost:{}", old.port()),
+            no_roots(dir.path()),
+            vec![(old.port().to_string(), "8443".into())],
+        ));
+        for (name, url, opts, stable) in cases {
+            let r = report(&url, opts, &stable).await;
+            assert!(!r.passed(), "{name}: {:#?}", r.items);
+            let w = on_check(r);
+            insta::assert_snapshot!(format!("check_screen_{name}_80x24"), draw(&w, 80, 24));
+        }
+        drop(fronts);
+    }
+
+    /// Refused → the chain on screen → `t` → the worker pins it → the check passes → the
+    /// saved connection keeps the pin.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn pressing_t_trusts_the_certificate_shown_and_the_check_passes() {
+        use bbconnect::store::{NoKeychain, SecretStoreMode, Store};
+        use bbconnect::worker::{self, WorkerContext};
+        let sim = simulator().await;
+        let cert = self_signed(&["localhost"], true);
+        let fp = sha256(&cert.chain[0]);
+        let front = TlsFront::start(&cert, sim_addr(&sim)).await;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(
+            Store::open_with_keychain(
+                Some(dir.path().to_path_buf()),
+                SecretStoreMode::File,
+                Arc::new(NoKeychain),
+            )
+            .unwrap(),
+        );
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let handle = worker::spawn(
+            WorkerContext::new(Endpoints::default(), store.clone(), no_roots(dir.path())),
+            tx,
+        );
+        let mut next_done = async || loop {
+            let msg = tokio::time::timeout(std::time::Duration::from_secs(30), rx.recv())
+                .await
+                .expect("a reply in time")
+                .expect("worker alive");
+            match msg {
+                Msg::CheckDone { id, report } => return Msg::CheckDone { id, report },
+                m @ Msg::Saved { .. } => return m,
+                _ => {}
+            }
+        };
+
+        let mut w = on_check(report(&front.url(), no_roots(dir.path()), &[]).await);
+        assert!(w.check_failed());
+        let shown = draw(&w, 80, 24);
+        assert!(shown.contains(&fp), "the fingerprint is on screen to compare: {shown}");
+        assert!(shown.contains("t trust certificate"), "{shown}");
+
+        let effects = update(&mut w, Msg::TrustCert);
+        let [Effect::TrustCert { fingerprint }, Effect::CheckCredentials { id, creds, allow_http }] =
+            effects.as_slice()
+        else {
+            panic!("expected trust then a new check: {effects:?}")
+        };
+        assert_eq!(fingerprint, &fp, "exactly the certificate shown is trusted");
+        assert_eq!(w.trusted_cert.as_deref(), Some(fp.as_str()));
+        handle.send(Effect::TrustCert {
+            fingerprint: fingerprint.clone(),
+        });
+        // The wizard's form holds the shown URL and a placeholder token: the worker gets the
+        // real ones.
+        let mut creds = creds.clone();
+        creds.spec.url = front.url();
+        creds.secret = SecretString::from("test-token-alice".to_string());
+        handle.send(Effect::CheckCredentials {
+            id: *id,
+            creds: creds.clone(),
+            allow_http: *allow_http,
+        });
+        let Msg::CheckDone { id: got, report } = next_done().await else {
+            panic!("no check reply")
+        };
+        assert!(report.passed(), "{:#?}", report.items);
+        update(&mut w, Msg::CheckDone { id: got, report });
+        assert!(w.check_passed());
+
+        handle.send(Effect::Save {
+            id: 77,
+            creds,
+            repo: None,
+            identity_username: Some("alice".into()),
+            oauth: None,
+            webhook: None,
+        });
+        let Msg::Saved { result, .. } = next_done().await else {
+            panic!("no save reply")
+        };
+        result.expect("saved");
+        let saved = store.get("work").unwrap().expect("saved");
+        assert_eq!(
+            saved.tls.and_then(|t| t.pinned).as_deref(),
+            Some(fp.as_str())
+        );
+    }
+}

@@ -11,7 +11,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::proxy::{ProxyAnswer, ProxyEnv, probe_connect};
 use super::throttle::Throttle;
-use super::tls::{PeerChain, SeenChains, TlsFailure, TlsTrust};
+use super::tls::{PeerChain, SeenChains, TlsFailure};
 
 use super::errors::{ErrorBody, parse_error_bytes, quote};
 
@@ -362,27 +362,30 @@ impl Http {
         max_concurrency: usize,
         retry: RetryPolicy,
     ) -> Result<Http, SetupError> {
-        Http::with_trust(
+        let options = super::ClientOptions {
             timeout,
             connect_timeout,
-            max_concurrency,
-            retry,
-            &TlsTrust::default(),
-            &[],
-        )
+            ..super::ClientOptions::default()
+        };
+        Http::with_options(&options, max_concurrency, retry)
     }
 
-    /// The transport with a connection's own trust (CA file, pinned certificate).
-    pub fn with_trust(
-        timeout: Duration,
-        connect_timeout: Duration,
+    /// The transport for a connection's options: its own trust (CA file, pinned
+    /// certificate), proxies and timeouts.
+    pub fn with_options(
+        options: &super::ClientOptions,
         max_concurrency: usize,
         retry: RetryPolicy,
-        trust: &TlsTrust,
-        resolve: &[(String, std::net::SocketAddr)],
     ) -> Result<Http, SetupError> {
+        let (timeout, connect_timeout) = (options.timeout, options.connect_timeout);
+        let trust = &options.tls;
         let tls = super::tls::build(trust)?;
-        let proxies = Arc::new(ProxyEnv::from_env());
+        let proxies = Arc::new(
+            options
+                .proxies
+                .clone()
+                .unwrap_or_else(ProxyEnv::from_env),
+        );
         let chooser = proxies.clone();
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!("bbconnect/", env!("CARGO_PKG_VERSION")))
@@ -396,7 +399,7 @@ impl Http {
             // failure names exactly the proxy the request used.
             .no_proxy()
             .proxy(reqwest::Proxy::custom(move |url| chooser.proxy_for(url)));
-        for (name, addr) in resolve {
+        for (name, addr) in &options.resolve {
             builder = builder.resolve(name, *addr);
         }
         let client = builder

@@ -81,6 +81,8 @@ pub struct ClientOptions {
     /// Host names answered without DNS (as curl's `--resolve`): lets tests reach the
     /// simulator under a name that is not loopback.
     pub resolve: Vec<(String, std::net::SocketAddr)>,
+    /// The proxy variables; `None` reads them from the environment when the client is built.
+    pub proxies: Option<proxy::ProxyEnv>,
 }
 
 impl Default for ClientOptions {
@@ -94,6 +96,7 @@ impl Default for ClientOptions {
             retry_base: Duration::from_millis(500),
             tls: tls::TlsTrust::default(),
             resolve: Vec::new(),
+            proxies: None,
         }
     }
 }
@@ -204,16 +207,13 @@ impl Client {
             }
             AuthKind::OAuth | AuthKind::HttpTokenUser => {}
         }
-        let http = Http::with_trust(
-            options.timeout,
-            options.connect_timeout,
+        let http = Http::with_options(
+            &options,
             options.max_concurrency,
             RetryPolicy {
                 max_retries: options.max_retries,
                 base: options.retry_base,
             },
-            &options.tls,
-            &options.resolve,
         )
         .map_err(|e| setup_problem(&e))?;
         Ok(Client {

@@ -117,16 +117,13 @@ fn token_problem(err: &HttpError, body_hint: &str) -> Problem {
 }
 
 fn http(options: &ClientOptions) -> Result<Http, Problem> {
-    Http::with_trust(
-        options.timeout,
-        options.connect_timeout,
+    Http::with_options(
+        options,
         1,
         RetryPolicy {
             max_retries: 0,
             base: options.retry_base,
         },
-        &options.tls,
-        &options.resolve,
     )
     .map_err(|e| super::setup_problem(&e))
 }

@@ -38,6 +38,9 @@ pub enum Msg {
     Retry,
     /// On the check screen: back to the form with values kept.
     EditForm,
+    /// On the check screen: trust the certificate the server presented (the user compared
+    /// its fingerprint), then check again.
+    TrustCert,
     /// On the repository screen: focus the filter.
     FocusFilter,
     /// On the repository screen: switch between sorting by name and by last update.
@@ -166,6 +169,9 @@ pub enum Effect {
     },
     /// Answer with `Msg::WebhookSecret`.
     GenerateWebhookSecret,
+    /// Trust exactly this certificate (`SHA256:HEX`) for every later request of this
+    /// session, and save it with the connection.
+    TrustCert { fingerprint: String },
     OpenUrl(String),
     Quit,
 }
