@@ -87,7 +87,7 @@ pub fn unreachable_fix_for(
     });
     match kind {
         NetKind::SelfSigned => format!(
-            "Compare {fp} with the fingerprint the server's admin gives you; if they match, trust it: press t on the Check screen, or run connect again with --trust-cert {fp} (or give the certificate with --ca-file PATH)."
+            "If its fingerprint matches the one the server's admin gives you, trust it: press t on the Check screen, or run connect again with --trust-cert {fp} (or give the certificate with --ca-file PATH)."
         ),
         NetKind::UntrustedIssuer => format!(
             "Get your organisation's CA certificate (PEM) and give it with --ca-file PATH or BBCONNECT_CA_FILE=PATH (a TLS-inspecting proxy's CA works the same way); or, after comparing the fingerprint, trust this certificate alone with --trust-cert {fp} (t on the Check screen)."
