@@ -187,7 +187,11 @@ async fn gone_endpoints_are_named_retired() {
 async fn localhost_links_on_cloud_fail() {
     let sim = sim_in(Scenario::LocalhostLinks).await;
     // Reached under a name that is not loopback: only then are localhost links wrong.
-    let addr: std::net::SocketAddr = sim.base_url().trim_start_matches("http://").parse().unwrap();
+    let addr: std::net::SocketAddr = sim
+        .base_url()
+        .trim_start_matches("http://")
+        .parse()
+        .unwrap();
     let named = format!("http://bitbucket.test:{}", addr.port());
     let creds = Credentials {
         spec: ConnectionSpec {
@@ -209,7 +213,10 @@ async fn localhost_links_on_cloud_fail() {
         resolve: vec![("bitbucket.test".into(), addr)],
         ..options()
     };
-    let report = Client::new(creds, &ep, opts).expect("valid").check(None).await;
+    let report = Client::new(creds, &ep, opts)
+        .expect("valid")
+        .check(None)
+        .await;
     assert_eq!(
         row(&report, "localhost_links").status,
         CheckStatus::Failed,

@@ -359,7 +359,11 @@ async fn localhost_links_fail_with_base_url_advice() {
     .await;
     // Links at localhost fail only when the server was reached elsewhere (issue 13): reach
     // the simulator under a name that is not loopback.
-    let addr: std::net::SocketAddr = sim.server_url().trim_start_matches("http://").parse().unwrap();
+    let addr: std::net::SocketAddr = sim
+        .server_url()
+        .trim_start_matches("http://")
+        .parse()
+        .unwrap();
     let mut creds = dc(
         &sim,
         AuthKind::HttpTokenUser,

@@ -33,6 +33,9 @@ struct ServerCert {
     leaf_pem: String,
 }
 
+/// `(year, month, day)` of not-before and not-after.
+type Validity = ((i32, u8, u8), (i32, u8, u8));
+
 struct Ca {
     issuer: CertifiedIssuer<'static, KeyPair>,
 }
@@ -50,11 +53,9 @@ impl Ca {
         self.issuer.pem()
     }
 
-    fn leaf(&self, names: &[&str], dates: Option<((i32, u8, u8), (i32, u8, u8))>) -> ServerCert {
-        let mut p = CertificateParams::new(
-            names.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
-        )
-        .unwrap();
+    fn leaf(&self, names: &[&str], dates: Option<Validity>) -> ServerCert {
+        let mut p = CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+            .unwrap();
         p.distinguished_name.push(DnType::CommonName, names[0]);
         if let Some(((y1, m1, d1), (y2, m2, d2))) = dates {
             p.not_before = date_time_ymd(y1, m1, d1);
@@ -139,7 +140,10 @@ impl TlsFront {
                 });
             }
         });
-        TlsFront { addr, cert: current }
+        TlsFront {
+            addr,
+            cert: current,
+        }
     }
 
     fn swap(&self, cert: &ServerCert) {
@@ -185,7 +189,9 @@ async fn tls10_only_port() -> (SocketAddr, Arc<AtomicUsize>) {
             tokio::spawn(async move {
                 let mut buf = [0u8; 2048];
                 let _ = s.read(&mut buf).await;
-                let _ = s.write_all(&[0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46]).await;
+                let _ = s
+                    .write_all(&[0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46])
+                    .await;
             });
         }
     });
@@ -228,13 +234,11 @@ async fn proxy(mode: ProxyMode) -> (String, Arc<Mutex<Vec<String>>>) {
                     .unwrap_or_default()
                     .to_string();
                 seen.lock().unwrap().push(target.clone());
-                let auth = head
-                    .lines()
-                    .find_map(|l| {
-                        l.to_ascii_lowercase()
-                            .starts_with("proxy-authorization:")
-                            .then(|| l.split_once(':').unwrap().1.trim().to_string())
-                    });
+                let auth = head.lines().find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .starts_with("proxy-authorization:")
+                        .then(|| l.split_once(':').unwrap().1.trim().to_string())
+                });
                 match mode {
                     ProxyMode::Deny403 => {
                         let _ = s
@@ -403,7 +407,10 @@ async fn self_signed_end_entity_is_named_self_signed() {
     let out = run(dir.path(), &connect_args(&front.url(), &[]), &[]).await;
     assert_eq!(out.status.code(), Some(5), "{}", text(&out));
     let (what, _) = reach_lines(&out);
-    assert!(what.contains("the server's certificate is self-signed (CN=localhost, SHA256:"), "{what}");
+    assert!(
+        what.contains("the server's certificate is self-signed (CN=localhost, SHA256:"),
+        "{what}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -440,9 +447,15 @@ async fn a_private_ca_works_from_ca_file_flag_env_and_ssl_cert_file() {
         what.contains("the server's certificate is issued by CN=Test Corp Root CA, an authority this machine does not trust"),
         "{what}"
     );
-    assert!(fix.contains("--ca-file PATH or BBCONNECT_CA_FILE=PATH"), "{fix}");
+    assert!(
+        fix.contains("--ca-file PATH or BBCONNECT_CA_FILE=PATH"),
+        "{fix}"
+    );
 
-    for env in [("BBCONNECT_CA_FILE", pem.as_str()), ("SSL_CERT_FILE", pem.as_str())] {
+    for env in [
+        ("BBCONNECT_CA_FILE", pem.as_str()),
+        ("SSL_CERT_FILE", pem.as_str()),
+    ] {
         let d = tempfile::tempdir().unwrap();
         let out = run(d.path(), &connect_args(&front.url(), &[]), &[env]).await;
         assert_eq!(out.status.code(), Some(0), "{env:?} {}", text(&out));
@@ -450,7 +463,12 @@ async fn a_private_ca_works_from_ca_file_flag_env_and_ssl_cert_file() {
 
     // --ca-file is saved with the connection and used by later commands.
     let d = tempfile::tempdir().unwrap();
-    let out = run(d.path(), &connect_args(&front.url(), &["--ca-file", &pem]), &[]).await;
+    let out = run(
+        d.path(),
+        &connect_args(&front.url(), &["--ca-file", &pem]),
+        &[],
+    )
+    .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let out = run(d.path(), &["check", "dc"], &[]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -491,7 +509,10 @@ async fn a_certificate_for_another_name_says_whose_it_is() {
             front.addr.port()
         )
     );
-    assert!(!what.contains("DNS") && !fix.contains("DNS"), "{what} {fix}");
+    assert!(
+        !what.contains("DNS") && !fix.contains("DNS"),
+        "{what} {fix}"
+    );
     assert!(fix.contains("names localhost"), "{fix}");
 }
 
@@ -501,8 +522,11 @@ async fn expired_and_not_yet_valid_give_the_date_and_the_admins_fix() {
     let ca = Ca::new("Test Corp Root CA");
     let dir = tempfile::tempdir().unwrap();
     let pem = write(dir.path(), "corp-ca.pem", &ca.pem());
-    let expired =
-        TlsFront::start(&ca.leaf(&["localhost"], Some(((2020, 1, 1), (2021, 3, 4)))), sim_addr(&sim)).await;
+    let expired = TlsFront::start(
+        &ca.leaf(&["localhost"], Some(((2020, 1, 1), (2021, 3, 4)))),
+        sim_addr(&sim),
+    )
+    .await;
     let out = run(
         dir.path(),
         &connect_args(&expired.url(), &[]),
@@ -518,8 +542,11 @@ async fn expired_and_not_yet_valid_give_the_date_and_the_admins_fix() {
     assert!(fix.starts_with("The server's admin must renew"), "{fix}");
     assert!(!fix.contains("CA_FILE"), "{fix}");
 
-    let future =
-        TlsFront::start(&ca.leaf(&["localhost"], Some(((2098, 1, 1), (2099, 1, 1)))), sim_addr(&sim)).await;
+    let future = TlsFront::start(
+        &ca.leaf(&["localhost"], Some(((2098, 1, 1), (2099, 1, 1)))),
+        sim_addr(&sim),
+    )
+    .await;
     let out = run(
         dir.path(),
         &connect_args(&future.url(), &[]),
@@ -545,7 +572,10 @@ async fn plain_http_on_an_https_url_is_named_and_not_retried() {
     let (what, fix) = reach_lines(&out);
     assert_eq!(
         what,
-        format!("cannot reach 127.0.0.1:{}: this port speaks plain http, not https", addr.port())
+        format!(
+            "cannot reach 127.0.0.1:{}: this port speaks plain http, not https",
+            addr.port()
+        )
     );
     assert_eq!(
         fix,
@@ -572,7 +602,10 @@ async fn a_tls_1_0_only_server_is_named_and_not_retried() {
             addr.port()
         )
     );
-    assert!(fix.starts_with("The server needs TLS 1.2 or newer"), "{fix}");
+    assert!(
+        fix.starts_with("The server needs TLS 1.2 or newer"),
+        "{fix}"
+    );
     assert_eq!(count.load(Ordering::SeqCst), 1, "one try, no retry");
 }
 
@@ -586,7 +619,10 @@ async fn a_proxy_asking_for_credentials_is_told_apart_from_one_refusing() {
     let port = front.addr.port();
 
     // 407.
-    let (p407, _) = proxy(ProxyMode::Tunnel(Some("Basic dXNlcjp0ZXN0LXRva2VuLXB3".into()))).await;
+    let (p407, _) = proxy(ProxyMode::Tunnel(Some(
+        "Basic dXNlcjp0ZXN0LXRva2VuLXB3".into(),
+    )))
+    .await;
     let out = run(
         dir.path(),
         &connect_args(&front.url(), &[]),
@@ -602,7 +638,10 @@ async fn a_proxy_asking_for_credentials_is_told_apart_from_one_refusing() {
         )
     );
     let at = p407.trim_start_matches("http://");
-    assert!(fix.contains(&format!("HTTPS_PROXY=http://USER:PASS@{at}")), "{fix}");
+    assert!(
+        fix.contains(&format!("HTTPS_PROXY=http://USER:PASS@{at}")),
+        "{fix}"
+    );
 
     // The right credentials in the URL: the tunnel opens and the check passes; the
     // password shows nowhere.
@@ -659,12 +698,18 @@ async fn no_proxy_is_respected_and_no_proxy_is_named() {
     let out = run(
         dir.path(),
         &connect_args(&front.url(), &[]),
-        &[("HTTPS_PROXY", &p403), ("NO_PROXY", "example.org,localhost")],
+        &[
+            ("HTTPS_PROXY", &p403),
+            ("NO_PROXY", "example.org,localhost"),
+        ],
     )
     .await;
     assert_eq!(out.status.code(), Some(5), "{}", text(&out));
     let (what, fix) = reach_lines(&out);
-    assert!(what.contains("self-signed"), "the server itself answered: {what}");
+    assert!(
+        what.contains("self-signed"),
+        "the server itself answered: {what}"
+    );
     assert!(
         !what.contains("proxy") && !fix.contains("proxy") && !fix.contains("NO_PROXY"),
         "{what} / {fix}"
@@ -682,7 +727,12 @@ async fn a_tls_inspecting_proxy_works_with_its_ca_file() {
     let (p, log) = proxy(ProxyMode::Inspect(forged, sim_addr(&sim))).await;
     let dir = tempfile::tempdir().unwrap();
     // Without its CA, the proxy's certificate is named by its issuer.
-    let out = run(dir.path(), &connect_args(&front.url(), &[]), &[("HTTPS_PROXY", &p)]).await;
+    let out = run(
+        dir.path(),
+        &connect_args(&front.url(), &[]),
+        &[("HTTPS_PROXY", &p)],
+    )
+    .await;
     assert_eq!(out.status.code(), Some(5), "{}", text(&out));
     let (what, _) = reach_lines(&out);
     assert!(what.contains("CN=Test Inspecting Proxy CA"), "{what}");
@@ -713,12 +763,16 @@ async fn trusting_a_certificate_end_to_end() {
     assert!(stderr(&out).contains(&fp), "{}", text(&out));
 
     // A fingerprint that is not one is a usage error, before any request.
-    let out = run(dir.path(), &connect_args(&front.url(), &["--trust-cert", "SHA256:abc"]), &[]).await;
+    let out = run(
+        dir.path(),
+        &connect_args(&front.url(), &["--trust-cert", "SHA256:abc"]),
+        &[],
+    )
+    .await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 
     // Trusted (pasted as openssl prints it: lower case with colons is accepted too).
-    let openssl_style: String = fp[7..]
-        .as_bytes()
+    let openssl_style: String = fp.as_bytes()[7..]
         .chunks(2)
         .map(|c| String::from_utf8_lossy(c).to_string())
         .collect::<Vec<_>>()
@@ -731,7 +785,8 @@ async fn trusting_a_certificate_end_to_end() {
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let pem_path = dir.path().join("certs").join("dc.pem");
-    let saved_pem = std::fs::read_to_string(&pem_path).expect("the certificate is kept beside the config");
+    let saved_pem =
+        std::fs::read_to_string(&pem_path).expect("the certificate is kept beside the config");
     assert_eq!(saved_pem.trim(), cert.leaf_pem.trim());
 
     // Later commands use it.
@@ -811,7 +866,9 @@ async fn a_server_reached_at_localhost_whose_links_say_127_0_0_1_passes() {
 
 mod screen {
     use super::*;
-    use bbconnect::bitbucket::model::{AuthKind, CheckReport, ConnectionSpec, Credentials, Provider};
+    use bbconnect::bitbucket::model::{
+        AuthKind, CheckReport, ConnectionSpec, Credentials, Provider,
+    };
     use bbconnect::bitbucket::proxy::ProxyEnv;
     use bbconnect::bitbucket::tls::TlsTrust;
     use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
@@ -917,6 +974,9 @@ mod screen {
         url.rsplit(':').next().unwrap().to_string()
     }
 
+    /// Name, URL, options, and the replacements that make the report stable.
+    type Case = (&'static str, String, ClientOptions, Vec<(String, String)>);
+
     const FP: &str = "SHA256:0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF";
     const FP_TRUSTED: &str =
         "SHA256:FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210";
@@ -934,11 +994,19 @@ mod screen {
             },
             ..no_roots(dir.path())
         };
-        let mut cases: Vec<(&str, String, ClientOptions, Vec<(String, String)>)> = Vec::new();
+        let mut cases: Vec<Case> = Vec::new();
         let mut fronts = Vec::new();
         for (name, cert, opts) in [
-            ("self_signed", self_signed(&["localhost"], true), no_roots(dir.path())),
-            ("untrusted_issuer", ca.leaf(&["localhost"], None), no_roots(dir.path())),
+            (
+                "self_signed",
+                self_signed(&["localhost"], true),
+                no_roots(dir.path()),
+            ),
+            (
+                "untrusted_issuer",
+                ca.leaf(&["localhost"], None),
+                no_roots(dir.path()),
+            ),
             (
                 "wrong_name",
                 ca.leaf(&["other.example", "www.other.example"], None),
@@ -993,7 +1061,10 @@ mod screen {
         fronts.push(front);
         let ok_front = TlsFront::start(&ca.leaf(&["localhost"], None), sim_addr(&sim)).await;
         for (name, mode) in [
-            ("proxy_407", ProxyMode::Tunnel(Some("Basic dXNlcjpwdw==".into()))),
+            (
+                "proxy_407",
+                ProxyMode::Tunnel(Some("Basic dXNlcjpwdw==".into())),
+            ),
             ("proxy_403", ProxyMode::Deny403),
         ] {
             let (p, _) = proxy(mode).await;
@@ -1070,12 +1141,35 @@ mod screen {
         let mut w = on_check(report(&front.url(), no_roots(dir.path()), &[]).await);
         assert!(w.check_failed());
         let shown = draw(&w, 80, 24);
-        assert!(shown.contains(&fp), "the fingerprint is on screen to compare: {shown}");
+        assert!(
+            shown.contains(&fp),
+            "the fingerprint is on screen to compare: {shown}"
+        );
         assert!(shown.contains("t trust certificate"), "{shown}");
 
+        // A failure that is not a certificate offers nothing to trust.
+        let (plain, _) = plain_http_port().await;
+        let mut other = on_check(
+            report(
+                &format!("https://localhost:{}", plain.port()),
+                no_roots(dir.path()),
+                &[],
+            )
+            .await,
+        );
+        assert!(other.check_failed() && other.refused_cert().is_none());
+        assert!(update(&mut other, Msg::TrustCert).is_empty());
+        assert!(!draw(&other, 80, 24).contains("trust certificate"));
+
         let effects = update(&mut w, Msg::TrustCert);
-        let [Effect::TrustCert { fingerprint }, Effect::CheckCredentials { id, creds, allow_http }] =
-            effects.as_slice()
+        let [
+            Effect::TrustCert { fingerprint },
+            Effect::CheckCredentials {
+                id,
+                creds,
+                allow_http,
+            },
+        ] = effects.as_slice()
         else {
             panic!("expected trust then a new check: {effects:?}")
         };

@@ -202,7 +202,11 @@ async fn check_screen_failed_localhost_links() {
     let sim = start(Scenario::LocalhostLinks).await;
     // Links at localhost are wrong only for a server reached elsewhere (issue 13): the
     // simulator is reached as bitbucket.test, and shown on port 7990.
-    let addr: std::net::SocketAddr = sim.base_url().trim_start_matches("http://").parse().unwrap();
+    let addr: std::net::SocketAddr = sim
+        .base_url()
+        .trim_start_matches("http://")
+        .parse()
+        .unwrap();
     let named = format!("http://bitbucket.test:{}", addr.port());
     let shown_named = "http://bitbucket.test:7990";
     let s = spec(AuthKind::HttpTokenUser, shown_named, Some("alice"), None);

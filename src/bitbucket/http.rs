@@ -380,12 +380,7 @@ impl Http {
         let (timeout, connect_timeout) = (options.timeout, options.connect_timeout);
         let trust = &options.tls;
         let tls = super::tls::build(trust)?;
-        let proxies = Arc::new(
-            options
-                .proxies
-                .clone()
-                .unwrap_or_else(ProxyEnv::from_env),
-        );
+        let proxies = Arc::new(options.proxies.clone().unwrap_or_else(ProxyEnv::from_env));
         let chooser = proxies.clone();
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!("bbconnect/", env!("CARGO_PKG_VERSION")))
@@ -832,7 +827,10 @@ pub fn describe_tls(
         TlsFailure::UnknownIssuer => match leaf.as_ref() {
             Some(l) if l.self_signed => (
                 NetKind::SelfSigned,
-                format!("the server's certificate is self-signed ({}{fp})", l.subject),
+                format!(
+                    "the server's certificate is self-signed ({}{fp})",
+                    l.subject
+                ),
                 chain,
             ),
             Some(l) => (
@@ -1113,6 +1111,81 @@ mod tests {
             peer: None,
         };
         assert_eq!(retry_limit(&timeout, 4), 4);
+    }
+
+    fn leaf(fp: &str, self_signed: bool) -> super::super::tls::CertSummary {
+        super::super::tls::CertSummary {
+            subject: "CN=bb.corp".into(),
+            issuer: if self_signed {
+                "CN=bb.corp"
+            } else {
+                "CN=Corp CA"
+            }
+            .into(),
+            names: vec!["bb.corp".into(), "git.corp".into()],
+            not_before: "2020-01-01 00:00 UTC".into(),
+            not_after: "2021-01-01 00:00 UTC".into(),
+            fingerprint: fp.into(),
+            self_signed,
+            is_ca: false,
+        }
+    }
+
+    #[test]
+    fn handshake_failures_are_worded_from_the_typed_failure_and_the_chain() {
+        let url = url::Url::parse("https://bb.example:8443/rest").unwrap();
+        let chain = |ss| {
+            Some(PeerChain {
+                chain: vec![leaf("SHA256:AA", ss)],
+                trusted: None,
+            })
+        };
+        let d = |f: TlsFailure, ss: bool, pin: Option<&str>| {
+            let (kind, text, _) = describe_tls(&f, chain(ss), pin, &url, "bb.example:8443");
+            (kind, text)
+        };
+        assert_eq!(
+            d(TlsFailure::UnknownIssuer, true, None),
+            (
+                NetKind::SelfSigned,
+                "the server's certificate is self-signed (CN=bb.corp, SHA256:AA)".into()
+            )
+        );
+        assert_eq!(
+            d(TlsFailure::UnknownIssuer, false, None).0,
+            NetKind::UntrustedIssuer
+        );
+        assert_eq!(
+            d(TlsFailure::WrongName { presented: vec![] }, false, None).1,
+            "the certificate is for bb.corp, git.corp, not bb.example"
+        );
+        assert_eq!(
+            d(TlsFailure::Expired, false, None).1,
+            "the server's certificate expired on 2021-01-01 00:00 UTC"
+        );
+        // A saved pin that no longer matches wins over every other reason.
+        let (kind, text) = d(TlsFailure::Expired, false, Some("SHA256:BB"));
+        assert_eq!(kind, NetKind::CertChanged);
+        assert!(
+            text.contains("SHA256:AA") && text.contains("SHA256:BB"),
+            "{text}"
+        );
+        // Not certificate problems: never retried, and named for what they are.
+        for (f, k) in [
+            (TlsFailure::NotTls, NetKind::PlainHttp),
+            (TlsFailure::OldProtocol, NetKind::OldTls),
+        ] {
+            let (kind, _) = d(f, false, Some("SHA256:BB"));
+            assert_eq!(kind, k);
+            assert!(!kind.transient());
+        }
+        for k in [
+            NetKind::ProxyAuth,
+            NetKind::ProxyRefused,
+            NetKind::SelfSigned,
+        ] {
+            assert!(!k.transient(), "{k:?}");
+        }
     }
 
     #[test]

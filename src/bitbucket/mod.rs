@@ -9,8 +9,8 @@ pub mod http;
 pub mod loose;
 pub mod model;
 pub mod oauth;
-pub mod server;
 pub mod proxy;
+pub mod server;
 pub mod throttle;
 pub mod tls;
 pub mod urls;
@@ -110,7 +110,9 @@ pub fn setup_problem(e: &http::SetupError) -> Problem {
             http::SetupError::Tls(tls::TlsSetupError::BadFingerprint(_)) => {
                 "Give the fingerprint as printed in the error: --trust-cert SHA256:<64 hex digits>."
             }
-            _ => "Fix or unset the CA file (BBCONNECT_CA_FILE or --ca-file: a PEM file with the CA certificate).",
+            _ => {
+                "Fix or unset the CA file (BBCONNECT_CA_FILE or --ca-file: a PEM file with the CA certificate)."
+            }
         },
     )
 }

@@ -111,7 +111,11 @@ fn in_cidr(host: &str, net: &str, bits: &str) -> bool {
     if bits > 32 {
         return false;
     }
-    let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+    let mask = if bits == 0 {
+        0
+    } else {
+        u32::MAX << (32 - bits)
+    };
     u32::from(h) & mask == u32::from(n) & mask
 }
 
@@ -142,8 +146,7 @@ pub async fn probe_connect(proxy: &str, target: &str) -> Option<ProxyAnswer> {
             use base64::Engine;
             let user = percent_decode(u.username());
             let pass = percent_decode(u.password().unwrap_or(""));
-            let token =
-                base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
+            let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
             req.push_str(&format!("Proxy-Authorization: Basic {token}\r\n"));
         }
         req.push_str("\r\n");
@@ -216,7 +219,10 @@ mod tests {
     fn no_proxy_excludes_hosts_domains_ips_and_ranges() {
         let e = env(&[
             ("https_proxy", "proxy.corp:3128"),
-            ("no_proxy", "localhost, .internal,example.org:8443,10.0.0.0/8,[::1]"),
+            (
+                "no_proxy",
+                "localhost, .internal,example.org:8443,10.0.0.0/8,[::1]",
+            ),
         ]);
         assert_eq!(
             e.proxy_for(&url("https://bb.corp")),

@@ -84,11 +84,7 @@ pub enum TlsSetupError {
 /// `SHA256:` and the upper-case hex of the SHA-256 of `der` (no colons: it fits a line).
 pub fn fingerprint(der: &[u8]) -> String {
     let digest = ring::digest::digest(&ring::digest::SHA256, der);
-    let hex: String = digest
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect();
+    let hex: String = digest.as_ref().iter().map(|b| format!("{b:02X}")).collect();
     format!("SHA256:{hex}")
 }
 
@@ -253,19 +249,25 @@ impl ServerCertVerifier for PinningVerifier {
             && let Some(ca) = intermediates.iter().find(|c| fingerprint(c) == *pin)
         {
             let mut roots = RootCertStore::empty();
-            roots
-                .add(ca.clone().into_owned())
-                .map_err(|_| rustls::Error::InvalidCertificate(rustls::CertificateError::BadEncoding))?;
-            let v = WebPkiServerVerifier::builder_with_provider(
-                Arc::new(roots),
-                self.provider.clone(),
-            )
-            .build()
-            .map_err(|e| rustls::Error::General(e.to_string()))?;
-            return v.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now);
+            roots.add(ca.clone().into_owned()).map_err(|_| {
+                rustls::Error::InvalidCertificate(rustls::CertificateError::BadEncoding)
+            })?;
+            let v =
+                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), self.provider.clone())
+                    .build()
+                    .map_err(|e| rustls::Error::General(e.to_string()))?;
+            return v.verify_server_cert(
+                end_entity,
+                intermediates,
+                server_name,
+                ocsp_response,
+                now,
+            );
         }
         match &self.webpki {
-            Some(v) => v.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now),
+            Some(v) => {
+                v.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+            }
             None => Err(rustls::Error::InvalidCertificate(
                 rustls::CertificateError::UnknownIssuer,
             )),
@@ -340,7 +342,9 @@ pub fn build(trust: &TlsTrust) -> Result<BuiltTls, TlsSetupError> {
         }
     }
     let pinned = match &trust.pinned {
-        Some(p) => Some(parse_fingerprint(p).ok_or_else(|| TlsSetupError::BadFingerprint(clean(p)))?),
+        Some(p) => {
+            Some(parse_fingerprint(p).ok_or_else(|| TlsSetupError::BadFingerprint(clean(p)))?)
+        }
         None => None,
     };
     exact.extend(pinned.clone());
@@ -377,7 +381,9 @@ pub enum TlsFailure {
     /// webpki refused the certificate; the chain tells which way.
     UnknownIssuer,
     CaUsedAsEndEntity,
-    WrongName { presented: Vec<String> },
+    WrongName {
+        presented: Vec<String>,
+    },
     Expired,
     NotYetValid,
     /// The port answered with something that is not TLS: plain http as a rule.
@@ -433,7 +439,9 @@ pub fn tls_failure(e: &rustls::Error) -> TlsFailure {
             TlsFailure::NotTls
         }
         rustls::Error::AlertReceived(rustls::AlertDescription::ProtocolVersion)
-        | rustls::Error::PeerIncompatible(rustls::PeerIncompatible::ServerDoesNotSupportTls12Or13)
+        | rustls::Error::PeerIncompatible(
+            rustls::PeerIncompatible::ServerDoesNotSupportTls12Or13,
+        )
         | rustls::Error::PeerIncompatible(rustls::PeerIncompatible::Tls12NotOffered) => {
             TlsFailure::OldProtocol
         }
@@ -450,8 +458,7 @@ mod tests {
         let fp = fingerprint(b"x");
         assert!(fp.starts_with("SHA256:") && fp.len() == 7 + 64, "{fp}");
         assert_eq!(parse_fingerprint(&fp), Some(fp.clone()));
-        let colons: String = fp[7..]
-            .as_bytes()
+        let colons: String = fp.as_bytes()[7..]
             .chunks(2)
             .map(|c| String::from_utf8_lossy(c).to_lowercase())
             .collect::<Vec<_>>()
@@ -472,10 +479,11 @@ mod tests {
 
     #[test]
     fn a_wrong_name_keeps_the_presented_names() {
-        let e = rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForNameContext {
-            expected: ServerName::try_from("bb.corp").unwrap().to_owned(),
-            presented: vec!["DnsName(\"other.corp\")".into()],
-        });
+        let e =
+            rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForNameContext {
+                expected: ServerName::try_from("bb.corp").unwrap().to_owned(),
+                presented: vec!["DnsName(\"other.corp\")".into()],
+            });
         // "DnsName" in a certificate error is a certificate's name, not a DNS failure.
         assert!(matches!(tls_failure(&e), TlsFailure::WrongName { .. }));
     }

@@ -12,12 +12,18 @@ use crate::sanitize::clean;
 use crate::store::{SavedConnection, Store};
 
 /// The trust the flags ask for, checked before anything is sent.
-pub fn trust_from_args(trust_cert: Option<&str>, ca_file: Option<&str>) -> Result<TlsTrust, Failure> {
+pub fn trust_from_args(
+    trust_cert: Option<&str>,
+    ca_file: Option<&str>,
+) -> Result<TlsTrust, Failure> {
     let pinned = match trust_cert {
         None => None,
         Some(raw) => Some(parse_fingerprint(raw).ok_or_else(|| {
             usage(
-                format!("--trust-cert: {:?} is not a SHA-256 fingerprint.", clean(raw)),
+                format!(
+                    "--trust-cert: {:?} is not a SHA-256 fingerprint.",
+                    clean(raw)
+                ),
                 "Pass it as printed in the refused check: --trust-cert SHA256:<64 hex digits>.",
             )
         })?),

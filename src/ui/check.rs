@@ -205,7 +205,10 @@ fn chain_lines(
             (
                 "issuer",
                 if c.self_signed {
-                    format!("{} (self-signed: nobody else vouches for it)", clean(&c.issuer))
+                    format!(
+                        "{} (self-signed: nobody else vouches for it)",
+                        clean(&c.issuer)
+                    )
                 } else {
                     clean(&c.issuer)
                 },

@@ -171,7 +171,9 @@ pub enum Effect {
     GenerateWebhookSecret,
     /// Trust exactly this certificate (`SHA256:HEX`) for every later request of this
     /// session, and save it with the connection.
-    TrustCert { fingerprint: String },
+    TrustCert {
+        fingerprint: String,
+    },
     OpenUrl(String),
     Quit,
 }

@@ -658,7 +658,11 @@ mod tests {
         assert!(!bad.iter().any(|b| b.contains("bb.corp")));
         let row = eval_localhost(&bad);
         assert_eq!(row.status, CheckStatus::Failed);
-        assert!(row.detail.starts_with("4 links point at localhost"), "{}", row.detail);
+        assert!(
+            row.detail.starts_with("4 links point at localhost"),
+            "{}",
+            row.detail
+        );
         assert_eq!(eval_localhost(&[]).status, CheckStatus::Passed);
     }
 
