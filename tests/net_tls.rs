@@ -461,6 +461,19 @@ async fn a_private_ca_works_from_ca_file_flag_env_and_ssl_cert_file() {
         assert_eq!(out.status.code(), Some(0), "{env:?} {}", text(&out));
     }
 
+    // SSL_CERT_DIR: a folder of PEM files, as `openssl rehash` leaves them.
+    let certs = dir.path().join("certs.d");
+    std::fs::create_dir(&certs).unwrap();
+    std::fs::write(certs.join("corp-ca.pem"), ca.pem()).unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let out = run(
+        d.path(),
+        &connect_args(&front.url(), &[]),
+        &[("SSL_CERT_DIR", certs.to_str().unwrap())],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "SSL_CERT_DIR {}", text(&out));
+
     // --ca-file is saved with the connection and used by later commands.
     let d = tempfile::tempdir().unwrap();
     let out = run(

@@ -197,6 +197,12 @@ pub fn problem(err: &HttpError, auth: AuthKind, base: &str) -> Problem {
                     "Use a credential with access to this resource.",
                 ),
             },
+            // A plain-http request forwarded by a proxy gets the proxy's 407 as its answer.
+            407 => Problem::new(
+                FailureClass::Unreachable,
+                format!("The proxy wants credentials ({what})."),
+                unreachable_fix_for(NetKind::ProxyAuth, "", None, None),
+            ),
             404 => Problem::new(
                 FailureClass::Input,
                 format!("Not found: {what}."),
@@ -341,6 +347,22 @@ mod tests {
             "{}",
             p.what
         );
+    }
+
+    #[test]
+    fn a_forwarding_proxys_407_is_a_proxy_problem() {
+        let p = problem(
+            &status(407, ErrorBody::default()),
+            AuthKind::HttpTokenUser,
+            "",
+        );
+        assert_eq!(p.class, FailureClass::Unreachable);
+        assert!(
+            p.what.starts_with("The proxy wants credentials"),
+            "{}",
+            p.what
+        );
+        assert!(p.fix.contains("HTTPS_PROXY=http://USER:PASS@"), "{}", p.fix);
     }
 
     #[test]
