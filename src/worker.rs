@@ -27,7 +27,7 @@ pub struct WorkerContext {
     pub oauth_wait: Duration,
     /// The certificate the user trusted on the check screen: every later client of the
     /// session pins it, and the saved connection keeps it.
-    trusted_cert: std::sync::Mutex<Option<String>>,
+    trusted_cert: std::sync::Mutex<Option<(String, Option<Vec<u8>>)>>,
 }
 
 impl WorkerContext {
@@ -60,7 +60,16 @@ impl WorkerContext {
         self.trusted_cert
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .clone()
+            .as_ref()
+            .map(|(fp, _)| fp.clone())
+    }
+
+    fn trusted_der(&self) -> Option<Vec<u8>> {
+        self.trusted_cert
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .and_then(|(_, der)| der.clone())
     }
 }
 
@@ -165,9 +174,10 @@ async fn run(
                 tokio::spawn(async move {
                     let result = tokio::task::spawn_blocking(move || {
                         let trust = ctx.options(false).tls;
+                        let der = ctx.trusted_der();
                         save(
                             &ctx.store,
-                            &trust,
+                            (&trust, der.as_deref()),
                             &creds,
                             repo.as_ref(),
                             identity_username,
@@ -205,8 +215,9 @@ async fn run(
                     let _ = replies.send(Msg::WebhookDone { id, result });
                 }));
             }
-            Effect::TrustCert { fingerprint } => {
-                *ctx.trusted_cert.lock().unwrap_or_else(|e| e.into_inner()) = Some(fingerprint);
+            Effect::TrustCert { fingerprint, der } => {
+                *ctx.trusted_cert.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some((fingerprint, der));
             }
             Effect::GenerateWebhookSecret => match generate_webhook_secret() {
                 Ok(secret) => {
@@ -334,7 +345,7 @@ async fn run_listing(
 
 fn save(
     store: &Store,
-    trust: &crate::bitbucket::tls::TlsTrust,
+    (trust, der): (&crate::bitbucket::tls::TlsTrust, Option<&[u8]>),
     creds: &Credentials,
     repo: Option<&Repo>,
     user: Option<String>,
@@ -355,6 +366,16 @@ fn save(
         None => creds.secret.clone(),
     };
     let mut info = store.save(conn, &secret, false).map_err(Problem::from)?;
+    // The PEM is for people to inspect; the pin (saved above) is what is enforced, so a
+    // failure to write it is logged, not fatal.
+    if let Some(der) = der
+        && let Err(e) = engine::save_cert_pem(store, &info.name, der)
+    {
+        tracing::warn!(
+            "the trusted certificate's PEM was not written: {}",
+            e.what()
+        );
+    }
     if let Some(secret) = webhook.and_then(|h| h.secret.as_ref()) {
         // The connection is saved already: a failure here must not make a retry hit "already
         // exists", so it is reported on the summary instead.

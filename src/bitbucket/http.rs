@@ -659,6 +659,7 @@ impl Http {
                 .map(|ders| PeerChain {
                     chain: ders.iter().map(|d| super::tls::summarize(d)).collect(),
                     trusted: None,
+                    ders,
                 });
             let (kind, cause, peer) =
                 describe_tls(&failure, chain, self.pinned.as_deref(), url, host);
@@ -1138,6 +1139,7 @@ mod tests {
             Some(PeerChain {
                 chain: vec![leaf("SHA256:AA", ss)],
                 trusted: None,
+                ders: Vec::new(),
             })
         };
         let d = |f: TlsFailure, ss: bool, pin: Option<&str>| {

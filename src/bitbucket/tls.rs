@@ -58,6 +58,10 @@ pub struct PeerChain {
     /// The pin saved with the connection when the server now presents another certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trusted: Option<String>,
+    /// The DER of each certificate, end-entity first: the one trusted is saved as PEM
+    /// beside the connection. Not in JSON reports (the summaries say what matters).
+    #[serde(skip)]
+    pub ders: Vec<Vec<u8>>,
 }
 
 impl PeerChain {

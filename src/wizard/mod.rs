@@ -658,15 +658,19 @@ fn check_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
         }
         // Trusting is the user's act after comparing the fingerprint on screen: exactly the
         // end-entity shown is pinned, and the check runs again with it.
-        Msg::TrustCert => match w.refused_cert().and_then(|c| c.leaf()) {
-            Some(leaf) => {
-                let fingerprint = leaf.fingerprint.clone();
+        Msg::TrustCert => match w.refused_cert() {
+            Some(chain) if chain.leaf().is_some() => {
+                let fingerprint = chain
+                    .leaf()
+                    .map(|l| l.fingerprint.clone())
+                    .unwrap_or_default();
+                let der = chain.ders.first().cloned();
                 w.trusted_cert = Some(fingerprint.clone());
-                let mut effects = vec![Effect::TrustCert { fingerprint }];
+                let mut effects = vec![Effect::TrustCert { fingerprint, der }];
                 effects.extend(start_check(w));
                 effects
             }
-            None => Vec::new(),
+            _ => Vec::new(),
         },
         Msg::EditForm if !matches!(w.check, CheckState::Running { .. }) => back(w),
         Msg::Confirm if w.check_passed() => go(w, Step::Repos),

@@ -173,6 +173,8 @@ pub enum Effect {
     /// session, and save it with the connection.
     TrustCert {
         fingerprint: String,
+        /// The certificate itself, kept as PEM beside the saved connection.
+        der: Option<Vec<u8>>,
     },
     OpenUrl(String),
     Quit,
