@@ -667,6 +667,7 @@ async fn a_proxy_asking_for_credentials_is_told_apart_from_one_refusing() {
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(!text(&out).contains("test-token-pw"), "{}", text(&out));
 
     // Wrong credentials: 407 again, said so.
     let wrong = p407.replace("http://", "http://user:test-token-bad@");
@@ -695,10 +696,35 @@ async fn a_proxy_asking_for_credentials_is_told_apart_from_one_refusing() {
     assert_eq!(
         what,
         format!(
-            "cannot reach localhost:{port}: the proxy {p403} refused the tunnel to localhost:{port} (403) via proxy {p403}"
+            "cannot reach localhost:{port}: the proxy refused the tunnel to localhost:{port} (403) via proxy {p403}"
         )
     );
     assert!(fix.contains("allow localhost"), "{fix}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_proxy_that_does_not_answer_is_named_without_its_password() {
+    let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let dir = tempfile::tempdir().unwrap();
+    let proxy = format!("http://bob:test-token-pw@127.0.0.1:{port}");
+    let out = run(
+        dir.path(),
+        &connect_args("https://bb.example.test", &[]),
+        &[("HTTPS_PROXY", &proxy)],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    let (what, fix) = reach_lines(&out);
+    assert_eq!(
+        what,
+        format!(
+            "cannot reach bb.example.test: the proxy does not answer via proxy http://127.0.0.1:{port}"
+        )
+    );
+    assert!(fix.starts_with("Check HTTPS_PROXY"), "{fix}");
+    assert!(!text(&out).contains("test-token-pw"), "{}", text(&out));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -25,7 +25,8 @@ const MAX_TOTAL_WAIT: Duration = Duration::from_secs(30);
 fn retry_limit(err: &HttpError, configured: u32) -> u32 {
     match err {
         HttpError::Unreachable {
-            kind: NetKind::Tcp, ..
+            kind: NetKind::Tcp | NetKind::ProxyDown,
+            ..
         } => configured.min(1),
         _ => configured,
     }
@@ -688,7 +689,6 @@ impl Http {
                 url.host_str().unwrap_or_default(),
                 url.port_or_known_default().unwrap_or(443)
             );
-            let shown_p = shown.clone().unwrap_or_default();
             match probe_connect(p, &target).await {
                 Some(ProxyAnswer::Status(407)) => {
                     let sent = url::Url::parse(p).is_ok_and(|u| !u.username().is_empty());
@@ -703,14 +703,14 @@ impl Http {
                 Some(ProxyAnswer::Status(code)) if !(200..300).contains(&code) => {
                     return unreachable(
                         NetKind::ProxyRefused,
-                        format!("the proxy {shown_p} refused the tunnel to {target} ({code})"),
+                        format!("the proxy refused the tunnel to {target} ({code})"),
                         None,
                     );
                 }
                 Some(ProxyAnswer::Down) => {
                     return unreachable(
                         NetKind::ProxyDown,
-                        format!("the proxy {shown_p} does not answer"),
+                        "the proxy does not answer".into(),
                         None,
                     );
                 }
