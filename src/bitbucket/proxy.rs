@@ -8,13 +8,26 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::http::strip_userinfo;
 
-/// The proxy variables, read once when a client is built.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The proxy variables, read once when a client is built. Its `Debug` shows the proxies
+/// without their credentials.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ProxyEnv {
     pub https: Option<String>,
     pub http: Option<String>,
     pub all: Option<String>,
     pub no_proxy: Option<String>,
+}
+
+impl std::fmt::Debug for ProxyEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |v: &Option<String>| v.as_deref().map(strip_userinfo);
+        f.debug_struct("ProxyEnv")
+            .field("https", &shown(&self.https))
+            .field("http", &shown(&self.http))
+            .field("all", &shown(&self.all))
+            .field("no_proxy", &self.no_proxy)
+            .finish()
+    }
 }
 
 impl ProxyEnv {
@@ -243,6 +256,14 @@ mod tests {
         assert!(e.proxy_for(&url("https://11.0.0.1")).is_some());
         let all = env(&[("HTTPS_PROXY", "http://p:1"), ("NO_PROXY", "*")]);
         assert_eq!(all.proxy_for(&url("https://bb.corp")), None);
+    }
+
+    #[test]
+    fn debug_never_shows_the_proxy_password() {
+        let e = env(&[("HTTPS_PROXY", "http://bob:test-token-pw@proxy.corp:3128")]);
+        let shown = format!("{e:?}");
+        assert!(!shown.contains("test-token-pw"), "{shown}");
+        assert!(shown.contains("proxy.corp:3128"), "{shown}");
     }
 
     #[test]
