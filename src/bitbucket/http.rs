@@ -324,31 +324,10 @@ impl std::fmt::Debug for Http {
 /// Why the transport could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
-    #[error("cannot read BBCONNECT_CA_FILE {path}: {cause}")]
-    CaFile { path: String, cause: String },
     #[error("cannot build the HTTP client: {0}")]
     Client(String),
     #[error(transparent)]
     Tls(#[from] super::tls::TlsSetupError),
-}
-
-/// The certificates of a PEM bundle, added to the trusted roots for self-hosted servers.
-pub fn load_ca_file(path: &str) -> Result<Vec<reqwest::Certificate>, SetupError> {
-    let pem = std::fs::read(path).map_err(|e| SetupError::CaFile {
-        path: path.to_string(),
-        cause: e.to_string(),
-    })?;
-    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| SetupError::CaFile {
-        path: path.to_string(),
-        cause: format!("not a PEM certificate bundle ({e})"),
-    })?;
-    if certs.is_empty() {
-        return Err(SetupError::CaFile {
-            path: path.to_string(),
-            cause: "no certificate in the file".into(),
-        });
-    }
-    Ok(certs)
 }
 
 impl Http {
@@ -947,26 +926,6 @@ fn retry_line(err: &HttpError, wait: Duration, attempt: u32, max: u32) -> String
     format!("{why}: retrying in {shown}… (retry {attempt} of {max})")
 }
 
-/// The proxy reqwest will use, named for error messages, without any userinfo.
-pub fn proxy_from_env() -> Option<String> {
-    proxy_from(|k| std::env::var(k).ok())
-}
-
-/// The first proxy variable set, in reqwest's order of preference for https.
-pub fn proxy_from(get: impl Fn(&str) -> Option<String>) -> Option<String> {
-    [
-        "HTTPS_PROXY",
-        "https_proxy",
-        "HTTP_PROXY",
-        "http_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-    ]
-    .iter()
-    .find_map(|k| get(k).filter(|v| !v.trim().is_empty()))
-    .map(|v| strip_userinfo(&v))
-}
-
 /// Removes `user:pass@` from a URL; text that is not a URL is cut at its last `@`.
 pub fn strip_userinfo(raw: &str) -> String {
     match url::Url::parse(raw) {
@@ -1029,28 +988,6 @@ mod tests {
             HeaderValue::from_static("text/html; charset=utf-8"),
         );
         assert!(looks_like_html(&h, b"login"));
-    }
-
-    #[test]
-    fn proxy_is_named_from_the_environment() {
-        let env = |k: &str| match k {
-            "HTTP_PROXY" => Some("http://bob:test-token-pw@proxy.corp:3128".to_string()),
-            "ALL_PROXY" => Some("socks5://other:1080".to_string()),
-            _ => None,
-        };
-        assert_eq!(proxy_from(env), Some("http://proxy.corp:3128".into()));
-        assert_eq!(proxy_from(|_| Some("  ".into())), None);
-    }
-
-    #[test]
-    fn unreadable_ca_files_are_setup_errors() {
-        let e = load_ca_file("/nonexistent/ca.pem").unwrap_err();
-        assert!(e.to_string().contains("/nonexistent/ca.pem"));
-        let dir = tempfile::tempdir().unwrap();
-        let junk = dir.path().join("junk.pem");
-        std::fs::write(&junk, "not a certificate").unwrap();
-        let e = load_ca_file(junk.to_str().unwrap()).unwrap_err();
-        assert!(matches!(e, SetupError::CaFile { .. }), "{e}");
     }
 
     #[test]

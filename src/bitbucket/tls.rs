@@ -474,6 +474,20 @@ mod tests {
     }
 
     #[test]
+    fn unreadable_ca_files_name_the_file_and_the_flag() {
+        let e = read_pem_certs("/nonexistent/ca.pem", "--ca-file").unwrap_err();
+        assert!(
+            e.to_string().contains("/nonexistent/ca.pem") && e.to_string().contains("--ca-file"),
+            "{e}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let junk = dir.path().join("junk.pem");
+        std::fs::write(&junk, "not a certificate").unwrap();
+        let e = read_pem_certs(junk.to_str().unwrap(), "BBCONNECT_CA_FILE").unwrap_err();
+        assert!(e.to_string().contains("no certificate"), "{e}");
+    }
+
+    #[test]
     fn rustls_errors_are_found_inside_io_errors() {
         let inner = rustls::Error::AlertReceived(rustls::AlertDescription::ProtocolVersion);
         let io = std::io::Error::new(std::io::ErrorKind::InvalidData, inner);
