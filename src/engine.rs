@@ -60,7 +60,38 @@ pub fn saved_connection(
         webhook_url: None,
         secret_store: String::new(),
         saved_at,
+        tls: None,
     }
+}
+
+/// The transport options every command uses for a saved connection: its CA file and its
+/// pinned certificate. `check`, `repos`, `remove` and the wizard's later steps go through
+/// here, so a trusted certificate is trusted everywhere.
+pub fn options_for(conn: &SavedConnection) -> ClientOptions {
+    ClientOptions {
+        tls: conn.tls.clone().unwrap_or_default(),
+        ..ClientOptions::default()
+    }
+}
+
+/// Where the PEM of a connection's trusted certificate is kept, beside its config.
+pub fn cert_file(store: &crate::store::Store, name: &str) -> std::path::PathBuf {
+    store.dir().join("certs").join(format!("{name}.pem"))
+}
+
+/// Writes the trusted certificate's PEM (for the user to inspect; the pin itself is the
+/// fingerprint saved with the connection).
+pub fn save_cert_pem(
+    store: &crate::store::Store,
+    name: &str,
+    der: &[u8],
+) -> Result<std::path::PathBuf, crate::store::StoreError> {
+    let path = cert_file(store, name);
+    if let Some(dir) = path.parent() {
+        crate::store::fsutil::ensure_private_dir(dir)?;
+    }
+    crate::store::fsutil::atomic_write(&path, crate::bitbucket::tls::to_pem(der).as_bytes())?;
+    Ok(path)
 }
 
 /// Now, as RFC 3339 UTC with seconds (no time-zone crate needed for UTC).

@@ -438,6 +438,7 @@ mod tests {
             webhook_id: None,
             webhook_url: None,
             secret_store: "file".into(),
+            tls: None,
             saved_at: String::new(),
         };
         let all = vec![

@@ -172,6 +172,14 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
                 CheckState::Finished { .. } => {
                     t.push(bind(&[Key::Char('r')], "r", "retry", Msg::Retry));
                     t.push(bind(&[Key::Char('e')], "e", "edit", Msg::EditForm));
+                    if w.refused_cert().is_some() {
+                        t.push(bind(
+                            &[Key::Char('t')],
+                            "t",
+                            "trust certificate",
+                            Msg::TrustCert,
+                        ));
+                    }
                 }
                 // A failed OAuth sign-in: sign in again, or fix the consumer in the form.
                 _ if w.oauth.failed().is_some() => {

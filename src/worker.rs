@@ -26,6 +26,9 @@ pub struct WorkerContext {
     pub opener: Opener,
     /// How long an OAuth sign-in waits for the browser to come back.
     pub oauth_wait: Duration,
+    /// The certificate the user trusted on the check screen: every later client of the
+    /// session pins it, and the saved connection keeps it.
+    trusted_cert: std::sync::Mutex<Option<(String, Option<Vec<u8>>)>>,
 }
 
 impl WorkerContext {
@@ -37,15 +40,37 @@ impl WorkerContext {
             options,
             opener: oauth_flow::browser_opener(),
             oauth_wait: oauth_flow::DEFAULT_WAIT,
+            trusted_cert: std::sync::Mutex::new(None),
         }
     }
 
     /// The client options of one effect: plain http only when the user confirmed it.
     fn options(&self, allow_http: bool) -> ClientOptions {
+        let mut tls = self.options.tls.clone();
+        if let Some(pin) = self.trusted() {
+            tls.pinned = Some(pin);
+        }
         ClientOptions {
             allow_http: self.options.allow_http || allow_http,
+            tls,
             ..self.options.clone()
         }
+    }
+
+    fn trusted(&self) -> Option<String> {
+        self.trusted_cert
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map(|(fp, _)| fp.clone())
+    }
+
+    fn trusted_der(&self) -> Option<Vec<u8>> {
+        self.trusted_cert
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .and_then(|(_, der)| der.clone())
     }
 }
 
@@ -164,8 +189,11 @@ async fn run(
                 let replies = replies.clone();
                 tokio::spawn(async move {
                     let result = tokio::task::spawn_blocking(move || {
+                        let trust = ctx.options(false).tls;
+                        let der = ctx.trusted_der();
                         save(
                             &ctx.store,
+                            (&trust, der.as_deref()),
                             &creds,
                             repo.as_ref(),
                             identity_username,
@@ -209,6 +237,10 @@ async fn run(
                         let _ = replies.send(Msg::WebhookDelivery { id, row });
                     }
                 }));
+            }
+            Effect::TrustCert { fingerprint, der } => {
+                *ctx.trusted_cert.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some((fingerprint, der));
             }
             Effect::GenerateWebhookSecret => match generate_webhook_secret() {
                 Ok(secret) => {
@@ -406,6 +438,7 @@ async fn run_listing(
 
 fn save(
     store: &Store,
+    (trust, der): (&crate::bitbucket::tls::TlsTrust, Option<&[u8]>),
     creds: &Credentials,
     repo: Option<&Repo>,
     user: Option<String>,
@@ -413,6 +446,9 @@ fn save(
     webhook: Option<&SavedHook>,
 ) -> Result<crate::bitbucket::model::SavedInfo, Problem> {
     let mut conn = engine::saved_connection(&creds.spec, user, repo, engine::now_rfc3339());
+    if !trust.is_empty() {
+        conn.tls = Some(trust.clone());
+    }
     if let Some(hook) = webhook {
         conn.webhook_id = Some(hook.id.clone());
         conn.webhook_url = Some(hook.url.clone());
@@ -423,6 +459,16 @@ fn save(
         None => creds.secret.clone(),
     };
     let mut info = store.save(conn, &secret, false).map_err(Problem::from)?;
+    // The PEM is for people to inspect; the pin (saved above) is what is enforced, so a
+    // failure to write it is logged, not fatal.
+    if let Some(der) = der
+        && let Err(e) = engine::save_cert_pem(store, &info.name, der)
+    {
+        tracing::warn!(
+            "the trusted certificate's PEM was not written: {}",
+            e.what()
+        );
+    }
     if let Some(secret) = webhook.and_then(|h| h.secret.as_ref()) {
         // The connection is saved already: a failure here must not make a retry hit "already
         // exists", so it is reported on the summary instead.

@@ -186,7 +186,37 @@ async fn gone_endpoints_are_named_retired() {
 #[tokio::test(flavor = "multi_thread")]
 async fn localhost_links_on_cloud_fail() {
     let sim = sim_in(Scenario::LocalhostLinks).await;
-    let report = cloud_client(&sim, options()).check(None).await;
+    // Reached under a name that is not loopback: only then are localhost links wrong.
+    let addr: std::net::SocketAddr = sim
+        .base_url()
+        .trim_start_matches("http://")
+        .parse()
+        .unwrap();
+    let named = format!("http://bitbucket.test:{}", addr.port());
+    let creds = Credentials {
+        spec: ConnectionSpec {
+            name: "cloud".into(),
+            provider: Provider::Cloud,
+            auth: AuthKind::ApiToken,
+            url: named.clone(),
+            username: Some("alice@example.com".into()),
+            repo: None,
+        },
+        secret: SecretString::from("test-token-alice".to_string()),
+    };
+    let ep = Endpoints {
+        cloud_api: format!("{named}/2.0"),
+        cloud_web: named,
+    };
+    let opts = ClientOptions {
+        allow_http: true,
+        resolve: vec![("bitbucket.test".into(), addr)],
+        ..options()
+    };
+    let report = Client::new(creds, &ep, opts)
+        .expect("valid")
+        .check(None)
+        .await;
     assert_eq!(
         row(&report, "localhost_links").status,
         CheckStatus::Failed,

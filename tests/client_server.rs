@@ -357,15 +357,30 @@ async fn localhost_links_fail_with_base_url_advice() {
         ..SimConfig::default()
     })
     .await;
-    let report = client(dc(
+    // Links at localhost fail only when the server was reached elsewhere (issue 13): reach
+    // the simulator under a name that is not loopback.
+    let addr: std::net::SocketAddr = sim
+        .server_url()
+        .trim_start_matches("http://")
+        .parse()
+        .unwrap();
+    let mut creds = dc(
         &sim,
         AuthKind::HttpTokenUser,
         Some("alice"),
         "test-token-alice",
         None,
-    ))
-    .check(None)
-    .await;
+    );
+    creds.spec.url = format!("http://bitbucket.test:{}/", addr.port());
+    let options = ClientOptions {
+        allow_http: true,
+        resolve: vec![("bitbucket.test".into(), addr)],
+        ..fast()
+    };
+    let report = Client::new(creds, &Endpoints::default(), options)
+        .expect("valid credentials")
+        .check(None)
+        .await;
     let l = row(&report, "localhost_links");
     assert_eq!(l.status, CheckStatus::Failed, "{l:?}");
     assert!(l.detail.contains("localhost:7990"), "{}", l.detail);

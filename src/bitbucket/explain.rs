@@ -2,6 +2,7 @@
 //! worded for the credential type in use. Pure.
 
 use super::http::{HttpError, NetKind};
+use super::tls::PeerChain;
 use crate::bitbucket::model::{AuthKind, FailureClass, Problem, Provider};
 
 /// Where the user creates a new credential of this kind; `base` is the Server base URL.
@@ -53,6 +54,9 @@ pub fn unreachable_fix(kind: NetKind, proxy: Option<&str>) -> String {
         }
         NetKind::Timeout => "Retry later; check the network, VPN or proxy.",
         NetKind::Other => "Check the URL and the network, then retry.",
+        // The precise kinds have their own words (`unreachable_fix_for`); a sensible
+        // sentence still comes back if one is asked for here.
+        _ => "Check the URL and the network.",
     };
     match proxy {
         Some(p) => {
@@ -62,14 +66,84 @@ pub fn unreachable_fix(kind: NetKind, proxy: Option<&str>) -> String {
     }
 }
 
+/// The fix for a network failure, with what the error knows: the host, the proxy it went
+/// through and the certificate chain the server presented.
+pub fn unreachable_fix_for(
+    kind: NetKind,
+    host: &str,
+    proxy: Option<&str>,
+    peer: Option<&PeerChain>,
+) -> String {
+    let fp = peer
+        .and_then(|p| p.leaf())
+        .map(|l| l.fingerprint.clone())
+        .unwrap_or_else(|| "SHA256:<fingerprint>".into());
+    let bare = host.rsplit_once(':').map_or(host, |(h, p)| {
+        if p.chars().all(|c| c.is_ascii_digit()) {
+            h
+        } else {
+            host
+        }
+    });
+    match kind {
+        NetKind::SelfSigned => format!(
+            "If its fingerprint matches the one the server's admin gives you, trust it: press t on the Check screen, or run connect again with --trust-cert {fp} (or give the certificate with --ca-file PATH)."
+        ),
+        NetKind::UntrustedIssuer => format!(
+            "Get your organisation's CA certificate (PEM) and give it with --ca-file PATH or BBCONNECT_CA_FILE=PATH (a TLS-inspecting proxy's CA works the same way); or, after comparing the fingerprint, trust this certificate alone with --trust-cert {fp} (t on the Check screen)."
+        ),
+        NetKind::WrongName => format!(
+            "Use the URL with one of the certificate's names, or ask the server's admin for a certificate that names {bare}."
+        ),
+        NetKind::Expired => "The server's admin must renew its certificate; trusting it on this machine is not the fix (if the date looks wrong, check this machine's clock).".into(),
+        NetKind::NotYetValid => "Check this machine's date and time; if they are right, the server's admin installed a certificate that is not valid yet.".into(),
+        NetKind::CertChanged => format!(
+            "If the server's admin replaced the certificate, check the new fingerprint with them and trust it (connect --replace ... --trust-cert {fp}); if nobody did, do not: the connection may be intercepted."
+        ),
+        NetKind::PlainHttp => format!(
+            "Use http://{host} (plain http), or the port where the server speaks TLS."
+        ),
+        NetKind::OldTls => "The server needs TLS 1.2 or newer: ask its admin to enable TLS 1.2 or 1.3.".into(),
+        NetKind::ProxyAuth => {
+            let at = proxy
+                .and_then(|p| url::Url::parse(p).ok())
+                .map(|u| {
+                    format!(
+                        "{}:{}",
+                        u.host_str().unwrap_or("HOST"),
+                        u.port_or_known_default().unwrap_or(3128)
+                    )
+                })
+                .unwrap_or_else(|| "HOST:PORT".into());
+            format!(
+                "Give the proxy your credentials in its URL: HTTPS_PROXY=http://USER:PASS@{at} (percent-encode special characters)."
+            )
+        }
+        NetKind::ProxyRefused => format!(
+            "Ask the proxy's admin to allow {bare}; if the server is reachable without the proxy, add it to NO_PROXY."
+        ),
+        NetKind::ProxyDown => format!(
+            "Check HTTPS_PROXY{}: the proxy is down or its address is wrong.",
+            proxy.map(|p| format!(" ({p})")).unwrap_or_default()
+        ),
+        other => unreachable_fix(other, proxy),
+    }
+}
+
 /// The general translation of any request failure.
 pub fn problem(err: &HttpError, auth: AuthKind, base: &str) -> Problem {
     let what = err.to_string();
     match err {
-        HttpError::Unreachable { kind, proxy, .. } => Problem::new(
+        HttpError::Unreachable {
+            kind,
+            proxy,
+            host,
+            peer,
+            ..
+        } => Problem::new(
             FailureClass::Unreachable,
             what,
-            unreachable_fix(*kind, proxy.as_deref()),
+            unreachable_fix_for(*kind, host, proxy.as_deref(), peer.as_deref()),
         ),
         HttpError::Status {
             status,
@@ -123,6 +197,12 @@ pub fn problem(err: &HttpError, auth: AuthKind, base: &str) -> Problem {
                     "Use a credential with access to this resource.",
                 ),
             },
+            // A plain-http request forwarded by a proxy gets the proxy's 407 as its answer.
+            407 => Problem::new(
+                FailureClass::Unreachable,
+                format!("The proxy wants credentials ({what})."),
+                unreachable_fix_for(NetKind::ProxyAuth, "", None, None),
+            ),
             404 => Problem::new(
                 FailureClass::Input,
                 format!("Not found: {what}."),
@@ -270,12 +350,29 @@ mod tests {
     }
 
     #[test]
+    fn a_forwarding_proxys_407_is_a_proxy_problem() {
+        let p = problem(
+            &status(407, ErrorBody::default()),
+            AuthKind::HttpTokenUser,
+            "",
+        );
+        assert_eq!(p.class, FailureClass::Unreachable);
+        assert!(
+            p.what.starts_with("The proxy wants credentials"),
+            "{}",
+            p.what
+        );
+        assert!(p.fix.contains("HTTPS_PROXY=http://USER:PASS@"), "{}", p.fix);
+    }
+
+    #[test]
     fn unreachable_names_the_proxy_and_is_class_unreachable() {
         let e = HttpError::Unreachable {
             host: "bb.corp:443".into(),
             kind: NetKind::Tls,
             cause: "invalid peer certificate".into(),
             proxy: Some("http://proxy.corp:3128".into()),
+            peer: None,
         };
         let p = problem(&e, AuthKind::HttpTokenUser, "");
         assert_eq!(p.class, FailureClass::Unreachable);

@@ -9,7 +9,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::proxy::{ProxyAnswer, ProxyEnv, probe_connect};
 use super::throttle::Throttle;
+use super::tls::{PeerChain, SeenChains, TlsFailure};
 
 use super::errors::{ErrorBody, parse_error_bytes, quote};
 
@@ -23,7 +25,8 @@ const MAX_TOTAL_WAIT: Duration = Duration::from_secs(30);
 fn retry_limit(err: &HttpError, configured: u32) -> u32 {
     match err {
         HttpError::Unreachable {
-            kind: NetKind::Tcp, ..
+            kind: NetKind::Tcp | NetKind::ProxyDown,
+            ..
         } => configured.min(1),
         _ => configured,
     }
@@ -55,6 +58,26 @@ pub enum NetKind {
     Tls,
     Timeout,
     Other,
+    /// The certificate vouches for itself (issuer = subject).
+    SelfSigned,
+    /// Signed by an authority this machine does not trust (a private CA).
+    UntrustedIssuer,
+    /// Issued for other names than the host in the URL.
+    WrongName,
+    Expired,
+    NotYetValid,
+    /// A pinned certificate was saved for this connection and the server presents another.
+    CertChanged,
+    /// The port answered in plain http.
+    PlainHttp,
+    /// The server offers only TLS 1.0 / 1.1.
+    OldTls,
+    /// The proxy answered 407.
+    ProxyAuth,
+    /// The proxy refused the tunnel (403 or another status).
+    ProxyRefused,
+    /// The proxy itself does not answer.
+    ProxyDown,
 }
 
 impl NetKind {
@@ -65,24 +88,64 @@ impl NetKind {
             NetKind::Tls => "the TLS handshake failed (certificate?)",
             NetKind::Timeout => "it did not answer in time",
             NetKind::Other => "the request failed",
+            NetKind::SelfSigned
+            | NetKind::UntrustedIssuer
+            | NetKind::WrongName
+            | NetKind::Expired
+            | NetKind::NotYetValid
+            | NetKind::CertChanged => "the server's certificate was refused",
+            NetKind::PlainHttp => "this port speaks plain http",
+            NetKind::OldTls => "the server's TLS version is too old",
+            NetKind::ProxyAuth => "the proxy wants credentials",
+            NetKind::ProxyRefused => "the proxy refused the tunnel",
+            NetKind::ProxyDown => "the proxy does not answer",
         }
     }
 
-    /// Refused connections and timeouts may pass; a bad name or certificate will not.
+    /// Refused connections and timeouts may pass; a bad name or certificate will not, nor
+    /// a proxy's refusal, nor a port that speaks another protocol.
     fn transient(self) -> bool {
-        matches!(self, NetKind::Tcp | NetKind::Timeout | NetKind::Other)
+        matches!(
+            self,
+            NetKind::Tcp | NetKind::Timeout | NetKind::Other | NetKind::ProxyDown
+        )
+    }
+
+    /// The kinds whose `cause` is a whole sentence of its own: the label would repeat it.
+    fn precise(self) -> bool {
+        !matches!(
+            self,
+            NetKind::Dns | NetKind::Tcp | NetKind::Tls | NetKind::Timeout | NetKind::Other
+        )
+    }
+
+    /// A certificate the user may look at and trust.
+    pub fn is_certificate(self) -> bool {
+        matches!(
+            self,
+            NetKind::SelfSigned
+                | NetKind::UntrustedIssuer
+                | NetKind::WrongName
+                | NetKind::Expired
+                | NetKind::NotYetValid
+                | NetKind::CertChanged
+        )
     }
 }
 
 /// Everything a request can end in other than a 2xx JSON answer.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum HttpError {
-    #[error("cannot reach {host}: {} ({cause}){}", kind.label(), via(proxy))]
+    #[error("cannot reach {host}: {}{}", unreachable_text(*kind, cause), via(proxy))]
     Unreachable {
         host: String,
         kind: NetKind,
         cause: String,
+        /// The proxy this request went through, without credentials; `None` when none was
+        /// used (not set, or the host excluded by `NO_PROXY`).
         proxy: Option<String>,
+        /// The chain the server presented, when its certificate was refused.
+        peer: Option<Box<PeerChain>>,
     },
     #[error("{host} answered HTTP {status}{}", body.summary().map(|s| format!(": {s}")).unwrap_or_default())]
     Status {
@@ -114,6 +177,14 @@ pub enum HttpError {
     },
     #[error("invalid URL {url}")]
     BadUrl { url: String },
+}
+
+fn unreachable_text(kind: NetKind, cause: &str) -> String {
+    if kind.precise() {
+        cause.to_string()
+    } else {
+        format!("{} ({cause})", kind.label())
+    }
 }
 
 fn via(proxy: &Option<String>) -> String {
@@ -231,14 +302,21 @@ pub struct Http {
     /// limit in turn.
     pause_until: Arc<std::sync::Mutex<Option<tokio::time::Instant>>>,
     retry: RetryPolicy,
-    proxy: Option<String>,
+    /// The proxy variables as they were when the client was built: reqwest asks them per
+    /// URL, and so do the messages.
+    proxies: Arc<ProxyEnv>,
+    /// The chains servers presented, for a refused certificate's details.
+    seen: Arc<SeenChains>,
+    /// The pin saved with the connection, to tell "changed" from "never trusted".
+    pinned: Option<String>,
 }
 
 impl std::fmt::Debug for Http {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The proxy URL may hold credentials: never printed.
         f.debug_struct("Http")
             .field("retry", &self.retry)
-            .field("proxy", &self.proxy)
+            .field("pinned", &self.pinned)
             .finish()
     }
 }
@@ -246,29 +324,10 @@ impl std::fmt::Debug for Http {
 /// Why the transport could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
-    #[error("cannot read BBCONNECT_CA_FILE {path}: {cause}")]
-    CaFile { path: String, cause: String },
     #[error("cannot build the HTTP client: {0}")]
     Client(String),
-}
-
-/// The certificates of a PEM bundle, added to the trusted roots for self-hosted servers.
-pub fn load_ca_file(path: &str) -> Result<Vec<reqwest::Certificate>, SetupError> {
-    let pem = std::fs::read(path).map_err(|e| SetupError::CaFile {
-        path: path.to_string(),
-        cause: e.to_string(),
-    })?;
-    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| SetupError::CaFile {
-        path: path.to_string(),
-        cause: format!("not a PEM certificate bundle ({e})"),
-    })?;
-    if certs.is_empty() {
-        return Err(SetupError::CaFile {
-            path: path.to_string(),
-            cause: "no certificate in the file".into(),
-        });
-    }
-    Ok(certs)
+    #[error(transparent)]
+    Tls(#[from] super::tls::TlsSetupError),
 }
 
 impl Http {
@@ -283,19 +342,40 @@ impl Http {
         max_concurrency: usize,
         retry: RetryPolicy,
     ) -> Result<Http, SetupError> {
+        let options = super::ClientOptions {
+            timeout,
+            connect_timeout,
+            ..super::ClientOptions::default()
+        };
+        Http::with_options(&options, max_concurrency, retry)
+    }
+
+    /// The transport for a connection's options: its own trust (CA file, pinned
+    /// certificate), proxies and timeouts.
+    pub fn with_options(
+        options: &super::ClientOptions,
+        max_concurrency: usize,
+        retry: RetryPolicy,
+    ) -> Result<Http, SetupError> {
+        let (timeout, connect_timeout) = (options.timeout, options.connect_timeout);
+        let trust = &options.tls;
+        let tls = super::tls::build(trust)?;
+        let proxies = Arc::new(options.proxies.clone().unwrap_or_else(ProxyEnv::from_env));
+        let chooser = proxies.clone();
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!("bbconnect/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(connect_timeout)
             .read_timeout(timeout)
             .timeout(timeout)
             // A redirect could carry the Authorization header to another host: never follow.
-            .redirect(reqwest::redirect::Policy::none());
-        if let Ok(path) = std::env::var("BBCONNECT_CA_FILE")
-            && !path.is_empty()
-        {
-            for cert in load_ca_file(&path)? {
-                builder = builder.add_root_certificate(cert);
-            }
+            .redirect(reqwest::redirect::Policy::none())
+            .use_preconfigured_tls(tls.config)
+            // Our own choice of proxy replaces reqwest's, so that the message about a
+            // failure names exactly the proxy the request used.
+            .no_proxy()
+            .proxy(reqwest::Proxy::custom(move |url| chooser.proxy_for(url)));
+        for (name, addr) in &options.resolve {
+            builder = builder.resolve(name, *addr);
         }
         let client = builder
             .build()
@@ -305,8 +385,18 @@ impl Http {
             limit: Arc::new(Throttle::new(max_concurrency)),
             pause_until: Arc::new(std::sync::Mutex::new(None)),
             retry,
-            proxy: proxy_from_env(),
+            proxies,
+            seen: tls.seen,
+            pinned: trust
+                .pinned
+                .as_deref()
+                .and_then(super::tls::parse_fingerprint),
         })
+    }
+
+    /// The DER chain `host` presented in its last handshake on this transport.
+    pub fn presented_chain(&self, host: &str) -> Option<Vec<Vec<u8>>> {
+        self.seen.get(host)
     }
 
     /// GET a JSON document, retrying transient failures; each wait goes to `progress`.
@@ -459,7 +549,10 @@ impl Http {
             Auth::Basic { user, secret } => req.basic_auth(user, Some(secret.expose_secret())),
             Auth::Bearer(secret) => req.bearer_auth(secret.expose_secret()),
         };
-        let mut resp = req.send().await.map_err(|e| self.net_error(host, &e))?;
+        let mut resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => return Err(self.net_error(url, host, &e).await),
+        };
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         if resp.status().is_redirection() {
@@ -486,7 +579,12 @@ impl Http {
         // page would otherwise be copied through a dozen reallocations.
         let expected = resp.content_length().map_or(0, |n| n as usize);
         let mut buf: Vec<u8> = Vec::with_capacity(expected.min(BODY_CAP));
-        while let Some(chunk) = resp.chunk().await.map_err(|e| self.net_error(host, &e))? {
+        loop {
+            let chunk = match resp.chunk().await {
+                Ok(Some(c)) => c,
+                Ok(None) => break,
+                Err(e) => return Err(self.net_error(url, host, &e).await),
+            };
             if buf.len() + chunk.len() > BODY_CAP {
                 return Err(HttpError::TooLarge {
                     host: host.into(),
@@ -523,14 +621,82 @@ impl Http {
         })
     }
 
-    fn net_error(&self, host: &str, e: &reqwest::Error) -> HttpError {
-        let (kind, cause) = classify_reqwest(e);
-        HttpError::Unreachable {
+    async fn net_error(&self, url: &url::Url, host: &str, e: &reqwest::Error) -> HttpError {
+        let proxy = self.proxies.proxy_for(url);
+        let shown = proxy.as_deref().map(strip_userinfo);
+        let unreachable = |kind, cause: String, peer| HttpError::Unreachable {
             host: host.into(),
             kind,
             cause,
-            proxy: self.proxy.clone(),
+            proxy: shown.clone(),
+            peer,
+        };
+        if let Some(rustls) = super::tls::find_rustls(e) {
+            let failure = super::tls::tls_failure(rustls);
+            let chain = url
+                .host_str()
+                .and_then(|h| self.seen.get(h))
+                .map(|ders| PeerChain {
+                    chain: ders.iter().map(|d| super::tls::summarize(d)).collect(),
+                    trusted: None,
+                    ders,
+                });
+            let (kind, cause, peer) =
+                describe_tls(&failure, chain, self.pinned.as_deref(), url, host);
+            return unreachable(kind, cause, peer.map(Box::new));
         }
+        let (mut kind, cause) = classify_reqwest(e);
+        // The resolver's failure has no error type of its own in the chain: look the name
+        // up once more, ourselves (a proxy resolves for us, so only without one).
+        if proxy.is_none()
+            && kind == NetKind::Tcp
+            && let Some(h) = url.host_str()
+            && tokio::net::lookup_host((h.trim_matches(['[', ']']), 443))
+                .await
+                .is_err()
+        {
+            kind = NetKind::Dns;
+        }
+        // A refused tunnel reaches us only as text; ask the proxy ourselves for its status.
+        if let Some(p) = &proxy
+            && url.scheme() == "https"
+            && e.is_connect()
+            && kind != NetKind::Timeout
+        {
+            let target = format!(
+                "{}:{}",
+                url.host_str().unwrap_or_default(),
+                url.port_or_known_default().unwrap_or(443)
+            );
+            match probe_connect(p, &target).await {
+                Some(ProxyAnswer::Status(407)) => {
+                    let sent = url::Url::parse(p).is_ok_and(|u| !u.username().is_empty());
+                    let cause = if sent {
+                        "the proxy refused the credentials in the proxy URL (407)".to_string()
+                    } else {
+                        "the proxy wants credentials (407 Proxy Authentication Required)"
+                            .to_string()
+                    };
+                    return unreachable(NetKind::ProxyAuth, cause, None);
+                }
+                Some(ProxyAnswer::Status(code)) if !(200..300).contains(&code) => {
+                    return unreachable(
+                        NetKind::ProxyRefused,
+                        format!("the proxy refused the tunnel to {target} ({code})"),
+                        None,
+                    );
+                }
+                Some(ProxyAnswer::Down) => {
+                    return unreachable(
+                        NetKind::ProxyDown,
+                        "the proxy does not answer".into(),
+                        None,
+                    );
+                }
+                _ => {}
+            }
+        }
+        unreachable(kind, cause, None)
     }
 }
 
@@ -556,7 +722,7 @@ pub fn host_label(url: &url::Url) -> String {
 }
 
 fn classify_reqwest(e: &reqwest::Error) -> (NetKind, String) {
-    // reqwest hides the cause in its source chain; its texts are stable enough to sort by.
+    // The deepest text is kept for the detail; the kind comes from types, never from text.
     let mut chain = Vec::new();
     let mut src: Option<&dyn std::error::Error> = Some(e);
     while let Some(s) = src {
@@ -564,19 +730,150 @@ fn classify_reqwest(e: &reqwest::Error) -> (NetKind, String) {
         src = s.source();
     }
     let deepest = chain.last().cloned().unwrap_or_default();
-    let all = chain.join(": ").to_lowercase();
-    let kind = if e.is_timeout() || all.contains("timed out") {
+    let kind = if e.is_timeout() || has_io_kind(e, std::io::ErrorKind::TimedOut) {
         NetKind::Timeout
-    } else if all.contains("dns") || all.contains("lookup address") || all.contains("resolve") {
-        NetKind::Dns
-    } else if all.contains("certificate") || all.contains("tls") || all.contains("handshake") {
-        NetKind::Tls
-    } else if e.is_connect() || all.contains("connection") {
+    } else if e.is_connect() || has_io_kind(e, std::io::ErrorKind::ConnectionReset) {
         NetKind::Tcp
     } else {
         NetKind::Other
     };
     (kind, quote(&deepest))
+}
+
+/// Any `io::Error` of the chain with this kind.
+fn has_io_kind(e: &reqwest::Error, kind: std::io::ErrorKind) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if err
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == kind)
+        {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}
+
+/// The words for a refused handshake, from the typed failure and the chain that was shown.
+pub fn describe_tls(
+    failure: &TlsFailure,
+    chain: Option<PeerChain>,
+    pinned: Option<&str>,
+    url: &url::Url,
+    host: &str,
+) -> (NetKind, String, Option<PeerChain>) {
+    let bare = url.host_str().unwrap_or(host).to_string();
+    let leaf = chain.as_ref().and_then(|c| c.leaf().cloned());
+    let cert_failure = matches!(
+        failure,
+        TlsFailure::UnknownIssuer
+            | TlsFailure::CaUsedAsEndEntity
+            | TlsFailure::WrongName { .. }
+            | TlsFailure::Expired
+            | TlsFailure::NotYetValid
+    );
+    // A pin was saved and the server shows another certificate: that first, whatever else.
+    if cert_failure
+        && let (Some(pin), Some(l)) = (pinned, leaf.as_ref())
+        && l.fingerprint != pin
+    {
+        let mut chain = chain.clone();
+        if let Some(c) = chain.as_mut() {
+            c.trusted = Some(pin.to_string());
+        }
+        return (
+            NetKind::CertChanged,
+            format!(
+                "the server's certificate changed: it presents {}, the trusted one is {pin}",
+                l.fingerprint
+            ),
+            chain,
+        );
+    }
+    let fp = leaf
+        .as_ref()
+        .map(|l| format!(", {}", l.fingerprint))
+        .unwrap_or_default();
+    match failure {
+        TlsFailure::CaUsedAsEndEntity => (
+            NetKind::SelfSigned,
+            format!(
+                "the server's certificate is self-signed ({}{fp})",
+                leaf.as_ref().map_or("?".into(), |l| l.subject.clone())
+            ),
+            chain,
+        ),
+        TlsFailure::UnknownIssuer => match leaf.as_ref() {
+            Some(l) if l.self_signed => (
+                NetKind::SelfSigned,
+                format!(
+                    "the server's certificate is self-signed ({}{fp})",
+                    l.subject
+                ),
+                chain,
+            ),
+            Some(l) => (
+                NetKind::UntrustedIssuer,
+                format!(
+                    "the server's certificate is issued by {}, an authority this machine does not trust ({}{fp})",
+                    l.issuer, l.subject
+                ),
+                chain,
+            ),
+            None => (
+                NetKind::UntrustedIssuer,
+                "the server's certificate is issued by an authority this machine does not trust"
+                    .into(),
+                chain,
+            ),
+        },
+        TlsFailure::WrongName { presented } => {
+            let names = match leaf.as_ref() {
+                Some(l) if !l.names.is_empty() => l.names.clone(),
+                _ => presented.clone(),
+            };
+            (
+                NetKind::WrongName,
+                format!(
+                    "the certificate is for {}, not {bare}",
+                    if names.is_empty() {
+                        "other names".to_string()
+                    } else {
+                        names.join(", ")
+                    }
+                ),
+                chain,
+            )
+        }
+        TlsFailure::Expired => (
+            NetKind::Expired,
+            format!(
+                "the server's certificate expired on {}",
+                leaf.as_ref().map_or("?".into(), |l| l.not_after.clone())
+            ),
+            chain,
+        ),
+        TlsFailure::NotYetValid => (
+            NetKind::NotYetValid,
+            format!(
+                "the server's certificate is not valid until {}",
+                leaf.as_ref().map_or("?".into(), |l| l.not_before.clone())
+            ),
+            chain,
+        ),
+        TlsFailure::NotTls => (
+            NetKind::PlainHttp,
+            "this port speaks plain http, not https".into(),
+            None,
+        ),
+        TlsFailure::OldProtocol => (
+            NetKind::OldTls,
+            "the server offers only TLS 1.0/1.1, which bbconnect refuses".into(),
+            None,
+        ),
+        TlsFailure::Other(text) => (NetKind::Tls, text.clone(), chain),
+    }
 }
 
 fn looks_like_html(headers: &HeaderMap, body: &[u8]) -> bool {
@@ -627,26 +924,6 @@ fn retry_line(err: &HttpError, wait: Duration, attempt: u32, max: u32) -> String
         format!("{} ms", wait.as_millis())
     };
     format!("{why}: retrying in {shown}… (retry {attempt} of {max})")
-}
-
-/// The proxy reqwest will use, named for error messages, without any userinfo.
-pub fn proxy_from_env() -> Option<String> {
-    proxy_from(|k| std::env::var(k).ok())
-}
-
-/// The first proxy variable set, in reqwest's order of preference for https.
-pub fn proxy_from(get: impl Fn(&str) -> Option<String>) -> Option<String> {
-    [
-        "HTTPS_PROXY",
-        "https_proxy",
-        "HTTP_PROXY",
-        "http_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-    ]
-    .iter()
-    .find_map(|k| get(k).filter(|v| !v.trim().is_empty()))
-    .map(|v| strip_userinfo(&v))
 }
 
 /// Removes `user:pass@` from a URL; text that is not a URL is cut at its last `@`.
@@ -714,28 +991,6 @@ mod tests {
     }
 
     #[test]
-    fn proxy_is_named_from_the_environment() {
-        let env = |k: &str| match k {
-            "HTTP_PROXY" => Some("http://bob:test-token-pw@proxy.corp:3128".to_string()),
-            "ALL_PROXY" => Some("socks5://other:1080".to_string()),
-            _ => None,
-        };
-        assert_eq!(proxy_from(env), Some("http://proxy.corp:3128".into()));
-        assert_eq!(proxy_from(|_| Some("  ".into())), None);
-    }
-
-    #[test]
-    fn unreadable_ca_files_are_setup_errors() {
-        let e = load_ca_file("/nonexistent/ca.pem").unwrap_err();
-        assert!(e.to_string().contains("/nonexistent/ca.pem"));
-        let dir = tempfile::tempdir().unwrap();
-        let junk = dir.path().join("junk.pem");
-        std::fs::write(&junk, "not a certificate").unwrap();
-        let e = load_ca_file(junk.to_str().unwrap()).unwrap_err();
-        assert!(matches!(e, SetupError::CaFile { .. }), "{e}");
-    }
-
-    #[test]
     fn proxy_names_lose_their_password() {
         assert_eq!(
             strip_userinfo("http://user:test-token-pw@proxy.corp:3128"),
@@ -763,6 +1018,7 @@ mod tests {
             kind,
             cause: "x".into(),
             proxy: Some("http://proxy:1".into()),
+            peer: None,
         };
         assert!(net(NetKind::Timeout).retry_hint().is_some());
         assert!(net(NetKind::Tls).retry_hint().is_none());
@@ -781,6 +1037,7 @@ mod tests {
             kind: NetKind::Tcp,
             cause: "refused".into(),
             proxy: None,
+            peer: None,
         };
         assert_eq!(retry_limit(&refused, 4), 1);
         assert_eq!(retry_limit(&refused, 0), 0);
@@ -789,8 +1046,85 @@ mod tests {
             kind: NetKind::Timeout,
             cause: "t".into(),
             proxy: None,
+            peer: None,
         };
         assert_eq!(retry_limit(&timeout, 4), 4);
+    }
+
+    fn leaf(fp: &str, self_signed: bool) -> super::super::tls::CertSummary {
+        super::super::tls::CertSummary {
+            subject: "CN=bb.corp".into(),
+            issuer: if self_signed {
+                "CN=bb.corp"
+            } else {
+                "CN=Corp CA"
+            }
+            .into(),
+            names: vec!["bb.corp".into(), "git.corp".into()],
+            not_before: "2020-01-01 00:00 UTC".into(),
+            not_after: "2021-01-01 00:00 UTC".into(),
+            fingerprint: fp.into(),
+            self_signed,
+            is_ca: false,
+        }
+    }
+
+    #[test]
+    fn handshake_failures_are_worded_from_the_typed_failure_and_the_chain() {
+        let url = url::Url::parse("https://bb.example:8443/rest").unwrap();
+        let chain = |ss| {
+            Some(PeerChain {
+                chain: vec![leaf("SHA256:AA", ss)],
+                trusted: None,
+                ders: Vec::new(),
+            })
+        };
+        let d = |f: TlsFailure, ss: bool, pin: Option<&str>| {
+            let (kind, text, _) = describe_tls(&f, chain(ss), pin, &url, "bb.example:8443");
+            (kind, text)
+        };
+        assert_eq!(
+            d(TlsFailure::UnknownIssuer, true, None),
+            (
+                NetKind::SelfSigned,
+                "the server's certificate is self-signed (CN=bb.corp, SHA256:AA)".into()
+            )
+        );
+        assert_eq!(
+            d(TlsFailure::UnknownIssuer, false, None).0,
+            NetKind::UntrustedIssuer
+        );
+        assert_eq!(
+            d(TlsFailure::WrongName { presented: vec![] }, false, None).1,
+            "the certificate is for bb.corp, git.corp, not bb.example"
+        );
+        assert_eq!(
+            d(TlsFailure::Expired, false, None).1,
+            "the server's certificate expired on 2021-01-01 00:00 UTC"
+        );
+        // A saved pin that no longer matches wins over every other reason.
+        let (kind, text) = d(TlsFailure::Expired, false, Some("SHA256:BB"));
+        assert_eq!(kind, NetKind::CertChanged);
+        assert!(
+            text.contains("SHA256:AA") && text.contains("SHA256:BB"),
+            "{text}"
+        );
+        // Not certificate problems: never retried, and named for what they are.
+        for (f, k) in [
+            (TlsFailure::NotTls, NetKind::PlainHttp),
+            (TlsFailure::OldProtocol, NetKind::OldTls),
+        ] {
+            let (kind, _) = d(f, false, Some("SHA256:BB"));
+            assert_eq!(kind, k);
+            assert!(!kind.transient());
+        }
+        for k in [
+            NetKind::ProxyAuth,
+            NetKind::ProxyRefused,
+            NetKind::SelfSigned,
+        ] {
+            assert!(!k.transient(), "{k:?}");
+        }
     }
 
     #[test]

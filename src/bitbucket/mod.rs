@@ -11,8 +11,10 @@ pub mod http;
 pub mod loose;
 pub mod model;
 pub mod oauth;
+pub mod proxy;
 pub mod server;
 pub mod throttle;
+pub mod tls;
 pub mod urls;
 pub mod webhooks;
 
@@ -76,6 +78,13 @@ pub struct ClientOptions {
     pub max_retries: u32,
     /// First backoff step; doubles on each retry.
     pub retry_base: Duration,
+    /// What this connection trusts beyond the platform's roots (CA file, pinned certificate).
+    pub tls: tls::TlsTrust,
+    /// Host names answered without DNS (as curl's `--resolve`): lets tests reach the
+    /// simulator under a name that is not loopback.
+    pub resolve: Vec<(String, std::net::SocketAddr)>,
+    /// The proxy variables; `None` reads them from the environment when the client is built.
+    pub proxies: Option<proxy::ProxyEnv>,
 }
 
 impl Default for ClientOptions {
@@ -87,8 +96,27 @@ impl Default for ClientOptions {
             connect_timeout: Duration::from_secs(10),
             max_retries: 4,
             retry_base: Duration::from_millis(500),
+            tls: tls::TlsTrust::default(),
+            resolve: Vec::new(),
+            proxies: None,
         }
     }
+}
+
+/// A transport that cannot be built: a CA file that does not read, a fingerprint that is not one.
+pub fn setup_problem(e: &http::SetupError) -> Problem {
+    Problem::new(
+        FailureClass::Input,
+        e.to_string(),
+        match e {
+            http::SetupError::Tls(tls::TlsSetupError::BadFingerprint(_)) => {
+                "Give the fingerprint as printed in the error: --trust-cert SHA256:<64 hex digits>."
+            }
+            _ => {
+                "Fix or unset the CA file (BBCONNECT_CA_FILE or --ca-file: a PEM file with the CA certificate)."
+            }
+        },
+    )
 }
 
 /// A client for one connection. Cheap to clone: everything is behind one `Arc`.
@@ -183,22 +211,15 @@ impl Client {
             }
             AuthKind::OAuth | AuthKind::HttpTokenUser => {}
         }
-        let http = Http::new(
-            options.timeout,
-            options.connect_timeout,
+        let http = Http::with_options(
+            &options,
             options.max_concurrency,
             RetryPolicy {
                 max_retries: options.max_retries,
                 base: options.retry_base,
             },
         )
-        .map_err(|e| {
-            Problem::new(
-                FailureClass::Input,
-                e.to_string(),
-                "Fix or unset BBCONNECT_CA_FILE (a PEM file with the CA certificate).",
-            )
-        })?;
+        .map_err(|e| setup_problem(&e))?;
         Ok(Client {
             inner: Arc::new(Inner {
                 creds,

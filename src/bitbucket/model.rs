@@ -349,6 +349,9 @@ pub struct CheckItem {
     pub fix: Option<String>,
     /// Set on failed rows.
     pub class: Option<FailureClass>,
+    /// The chain the server presented, on a row failed by its certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert: Option<Box<crate::bitbucket::tls::PeerChain>>,
 }
 
 impl CheckItem {
@@ -360,6 +363,7 @@ impl CheckItem {
             detail: detail.into(),
             fix: None,
             class: None,
+            cert: None,
         }
     }
 
@@ -376,6 +380,7 @@ impl CheckItem {
             detail: detail.into(),
             fix: Some(fix.into()),
             class: None,
+            cert: None,
         }
     }
 
@@ -393,6 +398,7 @@ impl CheckItem {
             detail: detail.into(),
             fix: Some(fix.into()),
             class: Some(class),
+            cert: None,
         }
     }
 }

@@ -117,22 +117,15 @@ fn token_problem(err: &HttpError, body_hint: &str) -> Problem {
 }
 
 fn http(options: &ClientOptions) -> Result<Http, Problem> {
-    Http::new(
-        options.timeout,
-        options.connect_timeout,
+    Http::with_options(
+        options,
         1,
         RetryPolicy {
             max_retries: 0,
             base: options.retry_base,
         },
     )
-    .map_err(|e| {
-        Problem::new(
-            FailureClass::Input,
-            e.to_string(),
-            "Fix or unset BBCONNECT_CA_FILE.",
-        )
-    })
+    .map_err(|e| super::setup_problem(&e))
 }
 
 async fn token_call(

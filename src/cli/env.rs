@@ -6,9 +6,9 @@ use clap::ValueEnum;
 use secrecy::ExposeSecret;
 
 use super::{Failure, credentials_of, fresh_credentials};
+use crate::bitbucket::Endpoints;
 use crate::bitbucket::git;
 use crate::bitbucket::model::{AuthKind, Problem, Provider};
-use crate::bitbucket::{ClientOptions, Endpoints};
 use crate::store::{SavedConnection, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -141,9 +141,14 @@ pub async fn env(
 ) -> Result<(), Failure> {
     let (conn, creds) = credentials_of(store, name)?;
     let token = if with_token {
-        let creds = fresh_credentials(store, conn.clone(), creds, &ClientOptions::default())
-            .await
-            .map_err(Failure::from)?;
+        let creds = fresh_credentials(
+            store,
+            conn.clone(),
+            creds,
+            &crate::engine::options_for(&conn),
+        )
+        .await
+        .map_err(Failure::from)?;
         Some(creds.secret.expose_secret().to_string())
     } else {
         None
@@ -249,6 +254,7 @@ mod tests {
             webhook_id: None,
             webhook_url: None,
             secret_store: "file".into(),
+            tls: None,
             saved_at: String::new(),
         };
         let e = Endpoints::default();

@@ -11,7 +11,6 @@ use clap::ValueEnum;
 use secrecy::ExposeSecret;
 
 use super::{Failure, credentials_of, fresh_credentials};
-use crate::bitbucket::ClientOptions;
 use crate::bitbucket::git::{self, Answer, GitAuth, Pick};
 use crate::bitbucket::model::Problem;
 use crate::sanitize::clean;
@@ -76,7 +75,8 @@ pub async fn git_credential(store: &Store, op: HelperOp) -> Result<(), Failure> 
         return Ok(());
     }
     // An expired OAuth access token is refreshed and the new tokens saved before answering.
-    let creds = fresh_credentials(store, conn, creds, &ClientOptions::default()).await?;
+    let options = crate::engine::options_for(&conn);
+    let creds = fresh_credentials(store, conn, creds, &options).await?;
     let secret = creds.secret.expose_secret().to_string();
     let answer = match how {
         GitAuth::Basic { username } => Answer::Basic {

@@ -3,6 +3,8 @@
 //! Secrets never come from arguments (they would show in `ps` and shell history): only from
 //! standard input (`--token-stdin`) or `BBCONNECT_TOKEN`.
 
+mod trust;
+
 use std::io::{IsTerminal, Read};
 
 pub mod clone;
@@ -44,6 +46,8 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+// Parsed once per run: the size of the `connect` flags does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check credentials and save a connection without the wizard.
@@ -171,6 +175,14 @@ pub struct ConnectArgs {
     /// Replace a saved connection of the same name.
     #[arg(long)]
     pub replace: bool,
+    /// Trust exactly this server certificate (the fingerprint a refused check printed,
+    /// compared with the server's admin first); saved with the connection.
+    #[arg(long, value_name = "SHA256:FINGERPRINT")]
+    pub trust_cert: Option<String>,
+    /// A PEM file of CA certificates (or the server's self-signed certificate) to trust for
+    /// this connection; saved with it.
+    #[arg(long, value_name = "PATH")]
+    pub ca_file: Option<String>,
     /// OAuth: the port of the loopback callback registered on the consumer
     /// (http://127.0.0.1:PORT/callback).
     #[arg(long, default_value_t = 8976)]
@@ -402,6 +414,11 @@ fn print_report(report: &CheckReport, name: &str) {
             CheckStatus::Failed => "FAIL",
         };
         eprintln!("  [{mark}] {}: {}", clean(&item.title), clean(&item.detail));
+        if let Some(peer) = &item.cert {
+            for line in trust::chain_lines(peer) {
+                eprintln!("         {line}");
+            }
+        }
         // A passed row may still carry advice (least privilege): shown as a tip.
         if let Some(fix) = &item.fix {
             let label = if item.status == CheckStatus::Passed {
@@ -452,6 +469,7 @@ pub async fn connect(
     }
     let options = ClientOptions {
         allow_http: args.allow_http,
+        tls: trust::trust_from_args(args.trust_cert.as_deref(), args.ca_file.as_deref())?,
         ..ClientOptions::default()
     };
     let (creds, oauth) = if spec.auth == AuthKind::OAuth {
@@ -532,6 +550,7 @@ pub async fn connect(
         conn.webhook_id = Some(h.id.clone());
         conn.webhook_url = Some(h.url.clone());
     }
+    let cert_file = trust::keep_trust(store, &client, &mut conn)?;
     // OAuth keeps its tokens and consumer secret as the one secret, so `check` can refresh.
     let secret = match &oauth {
         Some(grant) => grant.to_stored(),
@@ -582,6 +601,9 @@ pub async fn connect(
         );
     } else {
         print_saved(&saved);
+        if let Some(path) = &cert_file {
+            println!("Trusted certificate: {}", path.display());
+        }
         if let (Some((h, change)), Some(r)) = (&hook, &repo) {
             println!("{}", hook_summary(h, *change, &r.full_name));
             if let Some(loc) = &hook_secret_location {
@@ -847,6 +869,7 @@ fn connection_json(c: &SavedConnection) -> serde_json::Value {
         "webhook_url": c.webhook_url,
         "secret_store": c.secret_store,
         "saved_at": c.saved_at,
+        "tls": c.tls,
     })
 }
 
@@ -869,14 +892,15 @@ pub fn list(store: &Store, as_json: bool) -> Result<(), Failure> {
     }
     for c in &conns {
         println!(
-            "{}  {} {}  {}  user={}  repo={}  secret={}",
+            "{}  {} {}  {}  user={}  repo={}  secret={}{}",
             clean(&c.name),
             c.provider.cli_name(),
             c.auth.cli_name(),
             clean(&c.url),
             clean(c.user.as_deref().or(c.username.as_deref()).unwrap_or("-")),
             clean(c.repo.as_deref().unwrap_or("-")),
-            c.secret_store
+            c.secret_store,
+            trust::list_suffix(c)
         );
     }
     Ok(())
@@ -932,7 +956,7 @@ pub async fn check(
     let mut out = Vec::new();
     for name in &names {
         let (conn, creds) = credentials_of(store, name)?;
-        let options = ClientOptions::default();
+        let options = engine::options_for(&conn);
         let creds = match fresh_credentials(store, conn.clone(), creds, &options).await {
             Ok(creds) => creds,
             Err(problem) => {
@@ -947,11 +971,10 @@ pub async fn check(
                 continue;
             }
         };
-        let mut report =
-            engine::check(creds.clone(), endpoints, ClientOptions::default(), None).await;
+        let mut report = engine::check(creds.clone(), endpoints, options.clone(), None).await;
         // A hook deleted or switched off behind our back means CI silently stops building.
         if let (Some(id), Some(repo)) = (&conn.webhook_id, &conn.repo)
-            && let Ok(client) = Client::new(creds, endpoints, ClientOptions::default())
+            && let Ok(client) = Client::new(creds, endpoints, options)
         {
             report.items.push(client.webhook_row(repo, id).await);
             if let Some(url) = &conn.webhook_url {
@@ -995,7 +1018,7 @@ pub async fn repos(
     let (conn, creds) = credentials_of(store, name)?;
     let options = ClientOptions {
         max_concurrency: concurrency,
-        ..ClientOptions::default()
+        ..engine::options_for(&conn)
     };
     let creds = fresh_credentials(store, conn, creds, &options).await?;
     let client = Client::new(creds, endpoints, options)?;
@@ -1042,7 +1065,7 @@ pub async fn remove(
         let (conn, creds) = credentials_of(store, name)?;
         match (&conn.webhook_id, &conn.repo) {
             (Some(id), Some(repo)) => {
-                let client = Client::new(creds, endpoints, ClientOptions::default())?;
+                let client = Client::new(creds, endpoints, engine::options_for(&conn))?;
                 // The connection is kept when the hook cannot be deleted: it is the only
                 // record of which hook to delete on the next try.
                 let deleted = client.delete_webhook(repo, id).await.map_err(|p| Failure {
@@ -1065,6 +1088,8 @@ pub async fn remove(
         }
     }
     store.remove(name).map_err(Problem::from)?;
+    // A connection removed and made again later must not inherit the old pin's PEM.
+    let _ = std::fs::remove_file(engine::cert_file(store, name));
     println!("Removed connection `{}` and its secret.", clean(name));
     Ok(())
 }

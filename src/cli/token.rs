@@ -6,7 +6,6 @@ use std::io::{IsTerminal, Write};
 use secrecy::ExposeSecret;
 
 use super::{Failure, credentials_of, fresh_credentials, usage};
-use crate::bitbucket::ClientOptions;
 use crate::bitbucket::model::Problem;
 use crate::store::{SavedConnection, Store};
 
@@ -35,7 +34,8 @@ pub fn only_or_named(store: &Store, name: Option<&str>) -> Result<SavedConnectio
 pub async fn token(store: &Store, name: Option<&str>) -> Result<(), Failure> {
     let conn = only_or_named(store, name)?;
     let (conn, creds) = credentials_of(store, &conn.name)?;
-    let creds = fresh_credentials(store, conn, creds, &ClientOptions::default()).await?;
+    let options = crate::engine::options_for(&conn);
+    let creds = fresh_credentials(store, conn, creds, &options).await?;
     let stdout = std::io::stdout();
     if stdout.is_terminal() {
         eprintln!(

@@ -15,7 +15,7 @@
 
 mod error;
 mod format;
-mod fsutil;
+pub(crate) mod fsutil;
 mod generation;
 pub mod keychain;
 mod lock;
@@ -107,6 +107,9 @@ pub struct SavedConnection {
     pub secret_store: String,
     /// RFC 3339 UTC, given by the caller.
     pub saved_at: String,
+    /// The CA file and the pinned certificate this connection trusts (issue 13).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<crate::bitbucket::tls::TlsTrust>,
 }
 
 /// The saved connections of one config directory.

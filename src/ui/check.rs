@@ -179,5 +179,61 @@ fn report_lines(lines: &mut Vec<Line<'static>>, report: &CheckReport, width: usi
             };
             push_wrapped(lines, &format!("→ {}", clean(fix)), width, 4, style);
         }
+        if let Some(peer) = &item.cert {
+            chain_lines(lines, peer, width, theme);
+        }
+    }
+}
+
+/// The chain a refused server presented: what the user compares before pressing `t`.
+/// The fingerprint gets a line of its own so it is never wrapped at 80 columns.
+fn chain_lines(
+    lines: &mut Vec<Line<'static>>,
+    peer: &crate::bitbucket::tls::PeerChain,
+    width: usize,
+    theme: &Theme,
+) {
+    for (i, c) in peer.chain.iter().enumerate() {
+        let head = if i == 0 {
+            "The server's certificate:"
+        } else {
+            "Issued by:"
+        };
+        push_wrapped(lines, head, width, 4, theme.text);
+        let mut facts = vec![
+            ("subject", clean(&c.subject)),
+            (
+                "issuer",
+                if c.self_signed {
+                    format!(
+                        "{} (self-signed: nobody else vouches for it)",
+                        clean(&c.issuer)
+                    )
+                } else {
+                    clean(&c.issuer)
+                },
+            ),
+        ];
+        if !c.names.is_empty() {
+            facts.push(("names", clean(&c.names.join(", "))));
+        }
+        facts.push(("valid", format!("{} to {}", c.not_before, c.not_after)));
+        for (label, value) in facts {
+            push_wrapped(lines, &format!("{label:<8} {value}"), width, 6, theme.dim);
+        }
+        push_wrapped(lines, "SHA-256 fingerprint:", width, 6, theme.dim);
+        push_wrapped(lines, &c.fingerprint, width, 6, theme.text);
+    }
+    if let Some(old) = &peer.trusted {
+        push_wrapped(lines, "Trusted before:", width, 4, theme.warn);
+        push_wrapped(lines, old, width, 6, theme.warn);
+    } else if peer.leaf().is_some() {
+        push_wrapped(
+            lines,
+            "t: trust this certificate for this connection, once its fingerprint matches the one the server's admin gives you.",
+            width,
+            4,
+            theme.key,
+        );
     }
 }

@@ -71,7 +71,30 @@ pub fn wrap_indented(text: &str, width: usize, indent: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     let mut used = 0;
-    for word in text.split_whitespace() {
+    // A word longer than the room (a fingerprint, a long URL) is cut into pieces that fit:
+    // truncated at the screen's edge it would lose what the user must compare.
+    let pieces: Vec<String> = text
+        .split_whitespace()
+        .flat_map(|word| {
+            let mut out = Vec::new();
+            let mut cur = String::new();
+            let mut cur_w = 0;
+            for ch in word.chars() {
+                let cw = ch.width().unwrap_or(0);
+                if cur_w + cw > room && !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                    cur_w = 0;
+                }
+                cur.push(ch);
+                cur_w += cw;
+            }
+            if !cur.is_empty() {
+                out.push(cur);
+            }
+            out
+        })
+        .collect();
+    for word in pieces.iter().map(String::as_str) {
         let w: usize = word.chars().map(|c| c.width().unwrap_or(0)).sum();
         if used > 0 && used + 1 + w > room {
             lines.push(format!("{}{line}", " ".repeat(indent)));

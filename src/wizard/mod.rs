@@ -136,6 +136,8 @@ pub struct Wizard {
     pub oauth: OAuthState,
     /// The user confirmed sending the secret over plain http to a host that is not loopback.
     pub allow_http: bool,
+    /// The certificate the user trusted on the check screen (`SHA256:HEX`).
+    pub trusted_cert: Option<String>,
     /// First line of the check report on screen (the view clamps it to the report).
     pub check_scroll: usize,
     /// Spinner frame counter, advanced by `Msg::Tick`.
@@ -176,6 +178,7 @@ impl Wizard {
             show_help: false,
             oauth: OAuthState::Idle,
             allow_http: false,
+            trusted_cert: None,
             check_scroll: 0,
             spinner: 0,
             quit: false,
@@ -232,6 +235,15 @@ impl Wizard {
 
     pub fn check_failed(&self) -> bool {
         self.check_report().is_some_and(|r| !r.passed())
+    }
+
+    /// The chain of a certificate the finished check refused, which `t` may trust.
+    pub fn refused_cert(&self) -> Option<&crate::bitbucket::tls::PeerChain> {
+        self.check_report()?
+            .items
+            .iter()
+            .find_map(|i| i.cert.as_deref())
+            .filter(|c| c.leaf().is_some())
     }
 
     /// The page where the chosen credential is created, if it has a fixed address.
@@ -718,6 +730,22 @@ fn check_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             oauth::forget_rejected(w);
             start_check(w)
         }
+        // Trusting is the user's act after comparing the fingerprint on screen: exactly the
+        // end-entity shown is pinned, and the check runs again with it.
+        Msg::TrustCert => match w.refused_cert() {
+            Some(chain) if chain.leaf().is_some() => {
+                let fingerprint = chain
+                    .leaf()
+                    .map(|l| l.fingerprint.clone())
+                    .unwrap_or_default();
+                let der = chain.ders.first().cloned();
+                w.trusted_cert = Some(fingerprint.clone());
+                let mut effects = vec![Effect::TrustCert { fingerprint, der }];
+                effects.extend(start_check(w));
+                effects
+            }
+            _ => Vec::new(),
+        },
         Msg::EditForm if !matches!(w.check, CheckState::Running { .. }) => back(w),
         Msg::Confirm if w.check_passed() => go(w, Step::Repos),
         Msg::Back => back(w),

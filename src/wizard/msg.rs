@@ -39,6 +39,9 @@ pub enum Msg {
     Retry,
     /// On the check screen: back to the form with values kept.
     EditForm,
+    /// On the check screen: trust the certificate the server presented (the user compared
+    /// its fingerprint), then check again.
+    TrustCert,
     /// On the repository screen: focus the filter.
     FocusFilter,
     /// On the repository screen: switch between sorting by name and by last update.
@@ -216,6 +219,13 @@ pub enum Effect {
     },
     /// Answer with `Msg::WebhookSecret`.
     GenerateWebhookSecret,
+    /// Trust exactly this certificate (`SHA256:HEX`) for every later request of this
+    /// session, and save it with the connection.
+    TrustCert {
+        fingerprint: String,
+        /// The certificate itself, kept as PEM beside the saved connection.
+        der: Option<Vec<u8>>,
+    },
     /// Answer with `Msg::Opened`.
     OpenUrl(String),
     /// Answer with `Msg::GitPlan`: the config lines `setup-git NAME` would change.

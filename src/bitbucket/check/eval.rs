@@ -92,6 +92,16 @@ pub fn eval_failure(
             p.what,
             p.fix,
         ),
+        // A refused certificate carries the chain, for the screen to show and to trust.
+        HttpError::Unreachable {
+            kind,
+            peer: Some(peer),
+            ..
+        } if kind.is_certificate() => {
+            let mut item = CheckItem::failed(id, title, p.class, p.what, p.fix);
+            item.cert = Some(peer.clone());
+            item
+        }
         _ => CheckItem::failed(id, title, p.class, p.what, p.fix),
     }
 }
@@ -357,43 +367,33 @@ pub fn collect_hrefs(v: &Value, out: &mut Vec<String>) {
     }
 }
 
-/// Links that point at a loopback address the user did not connect to: the server's
-/// base URL is misconfigured and clone/web links will not work for anyone else.
+/// Links that point at this machine (a loopback address) while the server was reached at
+/// another host: the server's base URL is misconfigured and its clone/web links work for
+/// nobody else. Reached at a loopback address itself, loopback links are the same machine
+/// (`localhost` and `127.0.0.1`, any port: a TLS front and the server behind it) and pass.
 pub fn localhost_links(hrefs: &[String], connected: &[&str]) -> Vec<String> {
-    let ours: Vec<(String, Option<u16>)> = connected
+    let reached_loopback = connected
         .iter()
         .filter_map(|c| url::Url::parse(c).ok())
-        .filter_map(|u| {
-            let host = u.host_str()?.to_ascii_lowercase();
-            urls::is_loopback_host(&host).then(|| (host, u.port_or_known_default()))
-        })
-        .collect();
+        .any(|u| u.host_str().is_some_and(urls::is_loopback_host));
+    if reached_loopback {
+        return Vec::new();
+    }
     let mut bad: Vec<String> = Vec::new();
     for h in hrefs {
-        // ssh links use their own port: for them the same loopback host is enough.
-        let (host, port, ssh) = match url::Url::parse(h) {
-            Ok(u) => (
-                u.host_str().map(str::to_ascii_lowercase),
-                u.port_or_known_default(),
-                !matches!(u.scheme(), "http" | "https"),
-            ),
+        let host = match url::Url::parse(h) {
+            Ok(u) => u.host_str().map(str::to_ascii_lowercase),
+            // scp-like ssh: `git@host:path`.
             Err(_) => {
                 let after_at = h.split_once('@').map(|(_, r)| r).unwrap_or(h);
-                let host = after_at
+                after_at
                     .split([':', '/'])
                     .next()
-                    .map(str::to_ascii_lowercase);
-                (host, None, true)
+                    .map(str::to_ascii_lowercase)
             }
         };
         let Some(host) = host else { continue };
-        if !urls::is_loopback_host(&host) {
-            continue;
-        }
-        let is_ours = ours
-            .iter()
-            .any(|(h2, p2)| *h2 == host && (ssh || (port.is_some() && *p2 == port)));
-        if !is_ours && !bad.contains(h) {
+        if urls::is_loopback_host(&host) && !bad.contains(h) {
             bad.push(h.clone());
         }
     }
@@ -505,6 +505,7 @@ mod tests {
             kind: crate::bitbucket::http::NetKind::Tcp,
             cause: "refused".into(),
             proxy: None,
+            peer: None,
         };
         let r = eval_reach(&Err(down), "https://bb.corp", AuthKind::HttpTokenUser);
         assert_eq!(r.class, Some(FailureClass::Unreachable));
@@ -639,29 +640,29 @@ mod tests {
     }
 
     #[test]
-    fn localhost_links_ignore_the_address_we_connected_to() {
+    fn localhost_links_fail_only_when_the_server_was_reached_elsewhere() {
         let hrefs = vec![
             "http://127.0.0.1:5555/projects/P/repos/r/browse".to_string(),
             "ssh://git@127.0.0.1:7999/p/r.git".to_string(),
-            "https://bb.corp/x".to_string(),
+            "http://localhost:7990/scm/p/r.git".to_string(),
+            "git@localhost:p/r.git".to_string(),
+            "https://bb.corp/scm/p/r.git".to_string(),
         ];
+        // Reached at loopback (any name, any port): links at loopback are this machine too.
+        assert!(localhost_links(&hrefs, &["https://localhost:8443"]).is_empty());
         assert!(localhost_links(&hrefs, &["http://127.0.0.1:5555"]).is_empty());
-        let bad = localhost_links(
-            &[
-                "http://localhost:7990/scm/p/r.git".to_string(),
-                "ssh://git@localhost:7999/p/r.git".to_string(),
-                "http://127.0.0.1:7990/scm/p/r.git".to_string(),
-            ],
-            &["http://127.0.0.1:5555"],
-        );
-        assert_eq!(bad.len(), 3);
-        let bad = localhost_links(
-            &["http://localhost:7990/x".to_string()],
-            &["https://bb.corp"],
-        );
+        assert!(localhost_links(&hrefs, &["https://[::1]:1"]).is_empty());
+        // Reached at a real host: every loopback link is wrong, the real one is fine.
+        let bad = localhost_links(&hrefs, &["https://bb.corp"]);
+        assert_eq!(bad.len(), 4, "{bad:?}");
+        assert!(!bad.iter().any(|b| b.contains("bb.corp")));
         let row = eval_localhost(&bad);
         assert_eq!(row.status, CheckStatus::Failed);
-        assert!(row.fix.unwrap().contains("base URL"));
+        assert!(
+            row.detail.starts_with("4 links point at localhost"),
+            "{}",
+            row.detail
+        );
         assert_eq!(eval_localhost(&[]).status, CheckStatus::Passed);
     }
 
