@@ -72,7 +72,28 @@ pub fn table(w: &Wizard) -> Vec<Binding> {
 }
 
 fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
-    let ctrl_c = hidden(CTRL_C, "Ctrl-C", "quit at any time", Msg::Quit);
+    let ctrl_c = hidden(CTRL_C, "Ctrl-C", "quit at any time", Msg::Interrupt);
+    if w.confirm_quit {
+        // "Quit without saving?": any key not listed here stays (see `map`).
+        return vec![
+            bind(
+                &[Key::Char('y'), Key::Char('q')],
+                "y",
+                "quit without saving",
+                Msg::Quit,
+            ),
+            Binding {
+                footer: false,
+                ..ctrl_c
+            },
+            bind(
+                &[Key::Char('n'), Key::Code(KeyCode::Esc)],
+                "n",
+                "stay",
+                Msg::Stay,
+            ),
+        ];
+    }
     if help_open {
         return vec![
             bind(
@@ -91,8 +112,6 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
     let help = bind(HELP, "?", "help", Msg::ToggleHelp);
     let quit = bind(QUIT, "q", "quit", Msg::Quit);
     let back = bind(ESC, "Esc", "back", Msg::Back);
-    let up = hidden(UP, "↑/k", "move up", Msg::Up);
-    let down = hidden(DOWN, "↓/j", "move down", Msg::Down);
     let mut t = match w.step {
         Step::Provider => vec![
             hidden(UP, "↑", "move up", Msg::Up),
@@ -208,10 +227,12 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
                 ..ctrl_c.clone()
             },
         ],
+        // Letters start the filter here (see `map`): no letter is a command, so `q` cannot
+        // quit with a passed check on screen, and moving is on the arrows.
         Step::Repos => {
             let mut t = vec![
-                up,
-                down,
+                hidden(&[Key::Code(KeyCode::Up)], "↑", "move up", Msg::Up),
+                hidden(&[Key::Code(KeyCode::Down)], "↓", "move down", Msg::Down),
                 hidden(
                     &[Key::Code(KeyCode::PageUp)],
                     "PgUp",
@@ -228,12 +249,24 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
                 hidden(&[Key::Code(KeyCode::End)], "End", "last", Msg::End),
                 bind(ENTER, "Enter", "select", Msg::Confirm),
                 bind(&[Key::Char('/')], "/", "filter", Msg::FocusFilter),
-                bind(&[Key::Char('s')], "s", "sort", Msg::ToggleSort),
+                // Hidden while Ctrl-R is shown, so the footer fits in 80 columns.
+                Binding {
+                    footer: !matches!(w.repos.load, LoadState::Failed(_)),
+                    ..bind(&[Key::Ctrl('s')], "Ctrl-S", "sort", Msg::ToggleSort)
+                },
             ];
             if matches!(w.repos.load, LoadState::Failed(_)) {
-                t.push(bind(&[Key::Char('r')], "r", "retry", Msg::Retry));
+                t.push(bind(&[Key::Ctrl('r')], "Ctrl-R", "retry", Msg::Retry));
             }
-            t.extend([back, help, quit]);
+            t.extend([
+                back,
+                help,
+                Binding {
+                    footer: true,
+                    label: "quit",
+                    ..ctrl_c.clone()
+                },
+            ]);
             t
         }
         Step::Webhook => webhook_table(w, back, help, quit, &ctrl_c),
@@ -344,8 +377,18 @@ pub fn map(w: &Wizard, key: KeyEvent) -> Option<Msg> {
     {
         return Some(b.msg);
     }
+    if w.confirm_quit {
+        return Some(Msg::Stay);
+    }
     if w.typing() && !w.show_help {
         return edit_key(&key).map(Msg::Edit);
+    }
+    // On the repository list a printable character starts the filter.
+    if w.step == Step::Repos && !w.show_help {
+        return match edit_key(&key) {
+            Some(k @ EditKey::Char(_)) => Some(Msg::Edit(k)),
+            _ => None,
+        };
     }
     None
 }
@@ -585,7 +628,8 @@ mod tests {
                 }
             }
             assert!(
-                rows.iter().any(|b| matches!(b.msg, Msg::Quit)),
+                rows.iter()
+                    .any(|b| matches!(b.msg, Msg::Quit | Msg::Interrupt)),
                 "{name}: no way to quit"
             );
         }
@@ -611,7 +655,7 @@ mod tests {
         assert!(!hints(&w).contains(&("q", "quit")));
         assert!(matches!(
             map(&w, KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
-            Some(Msg::Quit)
+            Some(Msg::Interrupt)
         ));
         assert!(matches!(
             map(&w, press(KeyCode::F(1))),
@@ -624,7 +668,7 @@ mod tests {
         let mut w = wizard();
         update(&mut w, Msg::ToggleHelp);
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        assert!(matches!(map(&w, ctrl_c), Some(Msg::Quit)));
+        assert!(matches!(map(&w, ctrl_c), Some(Msg::Interrupt)));
         assert!(matches!(
             map(&w, press(KeyCode::Esc)),
             Some(Msg::ToggleHelp)
@@ -661,6 +705,23 @@ mod tests {
             ..press(KeyCode::Char('a'))
         };
         assert!(map(&w, release).is_none());
+    }
+
+    /// Issue 14, defect 1: on the repository list a letter is the start of a filter, not a
+    /// command (`q` used to quit at once, `s` re-sorted, `j`/`k` moved).
+    #[test]
+    fn letters_on_the_repository_list_type_into_the_filter() {
+        let (_, w) = every_state()
+            .into_iter()
+            .find(|(name, _)| *name == "repos")
+            .unwrap();
+        for c in ['q', 's', 'j', 'k', 'a'] {
+            let got = map(&w, press(KeyCode::Char(c)));
+            assert!(
+                matches!(got, Some(Msg::Edit(EditKey::Char(x))) if x == c),
+                "{c}: {got:?}"
+            );
+        }
     }
 
     #[test]

@@ -49,7 +49,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         None => {
             let store = open_store()?;
-            interactive(store, endpoints, Vec::new(), None).await
+            interactive(store, endpoints, Vec::new(), None).await.map(|_| ())
         }
         Some(Command::Demo) => demo().await,
         Some(Command::Sim(args)) => sim::run_cli(args.config()).await.map_err(|e| Failure {
@@ -104,13 +104,14 @@ async fn demo() -> Result<(), Failure> {
     }
     let result = interactive(store, endpoints, notes, Some(sim.server_url())).await;
     sim.shutdown().await;
-    if result.is_ok() {
+    // Only a saved connection was kept there; a quit before saving already said so.
+    if let Ok(true) = result {
         println!(
             "The demo connection was kept in a temporary directory, now removed: {}",
             dir.path().display()
         );
     }
-    result
+    result.map(|_| ())
 }
 
 async fn interactive(
@@ -118,7 +119,7 @@ async fn interactive(
     endpoints: Endpoints,
     demo_notes: Vec<String>,
     server_url: Option<String>,
-) -> Result<(), Failure> {
+) -> Result<bool, Failure> {
     if !cli::stdin_is_tty() {
         return Err(Failure {
             message: "the wizard needs a terminal.\n  fix: run it in a terminal, or use `bbconnect connect` in scripts (see --help).".into(),
@@ -164,8 +165,18 @@ async fn interactive(
                 "Use it: bbconnect check {0} | bbconnect repos {0} | bbconnect list",
                 clean(&saved.name)
             );
+            Ok(true)
         }
-        Outcome::Quit => {}
+        Outcome::Quit { interrupted } => {
+            eprintln!("bbconnect: nothing was saved.");
+            if interrupted {
+                // The shell's convention for a command ended by Ctrl-C (128 + SIGINT).
+                return Err(Failure {
+                    message: String::new(),
+                    code: 130,
+                });
+            }
+            Ok(false)
+        }
     }
-    Ok(())
 }

@@ -239,8 +239,59 @@ fn quit_key_restores_the_terminal_from_the_form() {
     s.wait_for("API Token");
     s.send("\x03"); // Ctrl-C
     let code = s.wait_exit();
-    assert_eq!(code, 0);
-    assert!(s.raw_text().contains(LEAVE_ALT_SCREEN));
+    assert_eq!(
+        code, 130,
+        "Ctrl-C ends as interrupted, the shell's 128 + SIGINT"
+    );
+    let raw = s.raw_text();
+    assert!(raw.contains(LEAVE_ALT_SCREEN));
+    assert!(raw.contains("nothing was saved"), "{raw}");
+    // The demo kept nothing: it must not say it kept a connection.
+    assert!(!raw.contains("demo connection was kept"), "{raw}");
+}
+
+#[test]
+fn q_before_saving_says_nothing_was_saved() {
+    let home = tempfile::tempdir().unwrap();
+    let mut s = Session::start(&["demo"], home.path());
+    s.wait_for("Where does your Bitbucket live?");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    let raw = s.raw_text();
+    assert!(raw.contains("nothing was saved"), "{raw}");
+    assert!(!raw.contains("demo connection was kept"), "{raw}");
+}
+
+/// Issue 14, defect 1: after a passed check, `q` on the repository list is the start of a
+/// filter, and Ctrl-C asks before throwing the check away.
+#[test]
+fn letters_on_the_repository_list_filter_and_quitting_asks() {
+    let home = tempfile::tempdir().unwrap();
+    let mut s = Session::start(&["demo"], home.path());
+    s.wait_for("Where does your Bitbucket live?");
+    s.send(DOWN);
+    s.send(ENTER);
+    s.wait_for("HTTP Access Token – User");
+    s.send(ENTER);
+    s.wait_for("Connection name");
+    s.type_text("dc-demo");
+    s.send(TAB);
+    s.send(TAB);
+    s.type_text("alice");
+    s.send(TAB);
+    s.type_text("test-token-alice");
+    s.send(ENTER);
+    s.wait_for("All checks passed");
+    s.send(ENTER);
+    s.wait_for("repositories");
+    s.type_text("qzx");
+    s.wait_for("qzx");
+    assert!(s.child.try_wait().unwrap().is_none(), "q did not quit");
+    s.send("\x03");
+    s.wait_for("Quit without saving?");
+    s.send("\x03");
+    assert_eq!(s.wait_exit(), 130);
+    assert!(s.raw_text().contains("nothing was saved"));
 }
 
 #[test]

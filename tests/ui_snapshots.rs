@@ -457,7 +457,7 @@ fn repos_load_failed() {
         },
     );
     let s = screen(&w);
-    assert!(s.contains("r retry"));
+    assert!(s.contains("Ctrl-R retry"));
     insta::assert_snapshot!(s);
 }
 

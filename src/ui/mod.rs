@@ -75,6 +75,9 @@ fn draw_header(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
 
 fn draw_footer(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     let mut spans = vec![Span::raw(" ")];
+    if w.confirm_quit {
+        spans.push(Span::styled("Quit without saving? ", theme.warn));
+    }
     for (i, (key, label)) in keys::hints(w).into_iter().enumerate() {
         if i > 0 {
             spans.push(Span::styled("  ", theme.dim));

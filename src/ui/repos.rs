@@ -50,7 +50,7 @@ fn draw_top(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     let scroll = list.filter.visual_scroll(width);
     let text = visible_slice(list.filter.value(), scroll, width);
     let shown = if text.is_empty() && !focused {
-        Span::styled(format!("{:<width$}", "press / to filter"), theme.dim)
+        Span::styled(format!("{:<width$}", "type to filter"), theme.dim)
     } else {
         Span::styled(
             format!("{text:<width$}"),

@@ -131,6 +131,10 @@ pub struct Wizard {
     pub check_scroll: usize,
     /// Spinner frame counter, advanced by `Msg::Tick`.
     pub spinner: usize,
+    /// "Quit without saving?" is on screen: the next quit key quits, any other key stays.
+    pub confirm_quit: bool,
+    /// The session ended on Ctrl-C or a signal rather than `q` (the app exits 130).
+    interrupted: bool,
     quit: bool,
     next_id: RequestId,
 }
@@ -170,6 +174,8 @@ impl Wizard {
             allow_http: false,
             check_scroll: 0,
             spinner: 0,
+            confirm_quit: false,
+            interrupted: false,
             quit: false,
             next_id: 1,
         }
@@ -177,6 +183,16 @@ impl Wizard {
 
     pub fn should_quit(&self) -> bool {
         self.quit
+    }
+
+    /// Whether the session ended on Ctrl-C or a signal.
+    pub fn interrupted(&self) -> bool {
+        self.interrupted
+    }
+
+    /// Leaving now would throw away work: a check passed and nothing is saved yet.
+    fn unsaved_work(&self) -> bool {
+        self.check_passed() && self.outcome().is_none()
     }
 
     pub fn outcome(&self) -> Option<&SavedInfo> {
@@ -246,7 +262,19 @@ impl Wizard {
 /// The only place state changes.
 pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
     match msg {
+        Msg::Quit | Msg::Interrupt if w.unsaved_work() && !w.confirm_quit => {
+            w.confirm_quit = true;
+            return Vec::new();
+        }
         Msg::Quit => return quit(w),
+        Msg::Interrupt | Msg::Terminate => {
+            w.interrupted = true;
+            return quit(w);
+        }
+        Msg::Stay => {
+            w.confirm_quit = false;
+            return Vec::new();
+        }
         Msg::ToggleHelp => {
             w.show_help = !w.show_help;
             return Vec::new();
@@ -343,6 +371,7 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
         _ => {}
     }
     w.notice = None;
+    w.confirm_quit = false;
     match w.step {
         Step::Provider => provider_step(w, msg),
         Step::AuthType => auth_step(w, msg),
@@ -674,6 +703,11 @@ fn repos_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
         Msg::Home => list.home(),
         Msg::End => list.end(),
         Msg::FocusFilter => list.filter_focused = true,
+        // A letter typed on the list is the start of a filter (it used to be a command).
+        Msg::Edit(key) => {
+            list.filter_focused = true;
+            list.edit_filter(key);
+        }
         Msg::ToggleSort => list.toggle_sort(),
         Msg::Retry if matches!(list.load, LoadState::Failed(_)) => return start_repos(w),
         Msg::Confirm => {

@@ -26,7 +26,14 @@ pub enum Msg {
     Confirm,
     Back,
     ToggleHelp,
+    /// `q`: asks first when leaving would throw away a passed check.
     Quit,
+    /// Ctrl-C typed: like `Quit` (it asks too), but the session ends as interrupted (exit 130).
+    Interrupt,
+    /// A signal or the end of the key stream: ends at once, as interrupted.
+    Terminate,
+    /// "Quit without saving?" answered no (any key but the quit keys).
+    Stay,
     // --- text entry (form fields, filter)
     NextField,
     PrevField,

@@ -1,0 +1,42 @@
+//! `update` tests for what a new user meets (issue 14): letters on lists, quitting, wording.
+
+use super::*;
+
+#[test]
+fn a_letter_on_the_repository_list_starts_the_filter() {
+    let mut w = to_form_cloud();
+    let id = to_repos(&mut w);
+    update(&mut w, page(id, &["quartz", "web-shop"], None));
+    // `q` used to quit the wizard at once here, with nothing saved.
+    let effects = update(&mut w, Msg::Edit(EditKey::Char('q')));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(!w.should_quit());
+    assert!(w.repos.filter_focused);
+    assert_eq!(w.repos.query(), "q");
+    assert_eq!(w.step, Step::Repos);
+}
+
+#[test]
+fn quitting_after_a_passed_check_asks_first() {
+    let mut w = to_form_cloud();
+    to_repos(&mut w);
+    let effects = update(&mut w, Msg::Quit);
+    assert!(
+        !w.should_quit(),
+        "a passed check is not thrown away on one key"
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+    // Any other key stays.
+    update(&mut w, Msg::Down);
+    assert!(!w.should_quit());
+    update(&mut w, Msg::Quit);
+    update(&mut w, Msg::Quit);
+    assert!(w.should_quit(), "asked and confirmed");
+}
+
+#[test]
+fn quitting_before_any_check_passed_does_not_ask() {
+    let mut w = to_form_cloud();
+    update(&mut w, Msg::Quit);
+    assert!(w.should_quit());
+}
