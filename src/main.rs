@@ -60,9 +60,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::List { json }) => cli::list(&open_store()?, json),
         Some(Command::Check { names, json }) => cli::check(&open_store()?, &endpoints, names, json).await,
         Some(Command::Repos { name, filter, json, concurrency }) => {
-            cli::repos(&open_store()?, &endpoints, &name, filter.as_deref(), json, usize::from(concurrency)).await
+            cli::repos(&open_store()?, &endpoints, name.as_deref(), filter.as_deref(), json, usize::from(concurrency)).await
         }
-        Some(Command::Remove { name, delete_webhook }) => cli::remove(&open_store()?, &endpoints, &name, delete_webhook).await,
+        Some(Command::Remove { name, delete_webhook, json }) => {
+            cli::remove(&open_store()?, &endpoints, &name, delete_webhook, json).await
+        }
+        Some(Command::Status(args)) => cli::status::run(&open_store()?, &endpoints, &args).await,
     }
 }
 

@@ -3,7 +3,9 @@
 //! Secrets never come from arguments (they would show in `ps` and shell history): only from
 //! standard input (`--token-stdin`) or `BBCONNECT_TOKEN`.
 
-use std::io::{IsTerminal, Read};
+use std::io::{IsTerminal, Read, Write};
+
+pub mod status;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
@@ -46,7 +48,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Re-run every check on saved connections.
+    /// Re-run every check on saved connections (all of them when no NAME is given).
     Check {
         names: Vec<String>,
         #[arg(long)]
@@ -54,7 +56,8 @@ pub enum Command {
     },
     /// List the repositories a saved connection can see.
     Repos {
-        name: String,
+        /// May be left out when only one connection is saved.
+        name: Option<String>,
         #[arg(long)]
         filter: Option<String>,
         #[arg(long)]
@@ -70,7 +73,12 @@ pub enum Command {
         /// Also delete the webhook bbconnect created.
         #[arg(long)]
         delete_webhook: bool,
+        #[arg(long)]
+        json: bool,
     },
+    /// One line per saved connection with the result of a fast check (who, and whether the
+    /// credential still has what it needs); exits non-zero when any fails.
+    Status(status::StatusArgs),
     /// The wizard against the built-in simulator: no account, no network.
     Demo,
     /// Run the built-in simulator alone, for trying and testing.
@@ -118,6 +126,10 @@ pub struct ConnectArgs {
     pub webhook_secret_env: Option<String>,
     #[arg(long, value_delimiter = ',', requires = "webhook_url")]
     pub webhook_events: Vec<String>,
+    /// Allow a plain http:// webhook URL to a host that is not loopback (internal CI servers);
+    /// deliveries and their signature then travel unencrypted.
+    #[arg(long, requires = "webhook_url")]
+    pub allow_http_webhook: bool,
     /// Read the secret from standard input (otherwise from BBCONNECT_TOKEN).
     #[arg(long)]
     pub token_stdin: bool,
@@ -342,15 +354,27 @@ fn spec_errors(spec: &ConnectionSpec) -> Vec<(&'static str, String)> {
         .collect()
 }
 
-fn print_report(report: &CheckReport, name: &str) {
-    eprintln!("Checks for {}:", clean(name));
+/// The check report for people. `check` writes it to stdout (it is that command's output);
+/// `connect` to stderr, as progress before its own result.
+fn print_report(out: &mut dyn Write, report: &CheckReport, name: &str) {
+    // A closed pipe (`check | head`) is not worth a panic or an error of its own.
+    let _ = write_report(out, report, name);
+}
+
+fn write_report(out: &mut dyn Write, report: &CheckReport, name: &str) -> std::io::Result<()> {
+    writeln!(out, "Checks for {}:", clean(name))?;
     for item in &report.items {
         let mark = match item.status {
             CheckStatus::Passed => "ok  ",
             CheckStatus::Warning => "warn",
             CheckStatus::Failed => "FAIL",
         };
-        eprintln!("  [{mark}] {}: {}", clean(&item.title), clean(&item.detail));
+        writeln!(
+            out,
+            "  [{mark}] {}: {}",
+            clean(&item.title),
+            clean(&item.detail)
+        )?;
         // A passed row may still carry advice (least privilege): shown as a tip.
         if let Some(fix) = &item.fix {
             let label = if item.status == CheckStatus::Passed {
@@ -358,9 +382,10 @@ fn print_report(report: &CheckReport, name: &str) {
             } else {
                 "fix"
             };
-            eprintln!("         {label}: {}", clean(fix));
+            writeln!(out, "         {label}: {}", clean(fix))?;
         }
     }
+    Ok(())
 }
 
 fn report_json(report: &CheckReport) -> serde_json::Value {
@@ -409,7 +434,7 @@ pub async fn connect(
     let client = Client::new(creds.clone(), endpoints, options)?;
     let report = client.check(None).await;
     if !args.json {
-        print_report(&report, &spec.name);
+        print_report(&mut std::io::stderr(), &report, &spec.name);
     }
     if !report.passed() {
         if args.json {
@@ -630,11 +655,19 @@ fn webhook_spec_from_args(
     let Some(url) = &args.webhook_url else {
         return Ok(None);
     };
-    if let Err(msg) = hook_rules::validate_url(url) {
-        return Err(usage(
-            format!("--webhook-url: {msg}"),
-            "Correct --webhook-url and run again.",
-        ));
+    if let Err(msg) = hook_rules::validate_url_allowing_http(url, args.allow_http_webhook) {
+        let fix = if hook_rules::is_plain_http_remote(url) {
+            "Use https://, or pass --allow-http-webhook for an internal CI server you trust."
+        } else {
+            "Correct --webhook-url and run again."
+        };
+        return Err(usage(format!("--webhook-url: {msg}"), fix));
+    }
+    if hook_rules::is_plain_http_remote(url) {
+        eprintln!(
+            "bbconnect: warning: {} is plain http: deliveries and their signature travel unencrypted.",
+            clean(url.trim())
+        );
     }
     if spec.repo.is_none() {
         return Err(usage(
@@ -653,7 +686,7 @@ fn webhook_spec_from_args(
             .map(|e| e.trim().to_string())
             .collect()
     };
-    if let Err(msg) = hook_rules::validate_events(&events) {
+    if let Err(msg) = hook_rules::validate_events_for(spec.provider, &events) {
         return Err(usage(
             format!("--webhook-events: {msg}"),
             match spec.provider {
@@ -722,19 +755,92 @@ pub fn list(store: &Store, as_json: bool) -> Result<(), Failure> {
         );
         return Ok(());
     }
-    for c in &conns {
-        println!(
-            "{}  {} {}  {}  user={}  repo={}  secret={}",
-            clean(&c.name),
-            c.provider.cli_name(),
-            c.auth.cli_name(),
-            clean(&c.url),
-            clean(c.user.as_deref().or(c.username.as_deref()).unwrap_or("-")),
-            clean(c.repo.as_deref().unwrap_or("-")),
-            c.secret_store
-        );
-    }
+    let rows: Vec<Vec<String>> = conns
+        .iter()
+        .map(|c| {
+            vec![
+                clean(&c.name),
+                c.provider.cli_name().to_string(),
+                c.auth.cli_name().to_string(),
+                clean(&c.url),
+                clean(c.user.as_deref().or(c.username.as_deref()).unwrap_or("-")),
+                clean(c.repo.as_deref().unwrap_or("-")),
+                c.secret_store.to_string(),
+            ]
+        })
+        .collect();
+    let header = [
+        "NAME",
+        "PRODUCT",
+        "AUTH",
+        "URL",
+        "USER",
+        "REPOSITORY",
+        "SECRET",
+    ];
+    print!("{}", table(&header, &rows));
     Ok(())
+}
+
+/// Rows under a header, each column as wide as its widest cell (two spaces between).
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut text = String::new();
+        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
+            if i + 1 == cells.len() {
+                text.push_str(cell);
+            } else {
+                text.push_str(&format!("{cell:<w$}  "));
+            }
+        }
+        text.trim_end().to_string() + "\n"
+    };
+    let mut out = line(header.to_vec());
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+/// The connection a command is about: the one named, or the only one saved.
+pub fn the_one_name(store: &Store, name: Option<&str>, command: &str) -> Result<String, Failure> {
+    if let Some(n) = name {
+        return Ok(n.to_string());
+    }
+    let names: Vec<String> = store
+        .list()
+        .map_err(Problem::from)?
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    match names.as_slice() {
+        [only] => Ok(only.clone()),
+        [] => Err(usage(
+            "No saved connections.",
+            "Add one with `bbconnect` or `bbconnect connect`.",
+        )),
+        several => Err(usage(
+            format!(
+                "Which connection? {} are saved: {}.",
+                several.len(),
+                several
+                    .iter()
+                    .map(|n| clean(n))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            format!(
+                "Name one, e.g. `bbconnect {command} {}`.",
+                clean(&several[0])
+            ),
+        )),
+    }
 }
 
 fn credentials_of(store: &Store, name: &str) -> Result<(SavedConnection, Credentials), Failure> {
@@ -779,10 +885,15 @@ pub async fn check(
             "Add one with `bbconnect` or `bbconnect connect`.",
         ));
     }
+    // Every name is looked up before any check runs: a typo is reported at once, not after
+    // minutes of checking the others.
+    let mut found = Vec::new();
+    for name in &names {
+        found.push(credentials_of(store, name)?);
+    }
     let mut worst = 0;
     let mut out = Vec::new();
-    for name in &names {
-        let (conn, creds) = credentials_of(store, name)?;
+    for (name, (conn, creds)) in names.iter().zip(found) {
         let options = ClientOptions::default();
         let creds = match fresh_credentials(store, conn.clone(), creds, &options).await {
             Ok(creds) => creds,
@@ -793,7 +904,7 @@ pub async fn check(
                 if as_json {
                     out.push(json!({"name": name, "ok": false, "exit_code": code, "checks": report_json(&report)}));
                 } else {
-                    print_report(&report, name);
+                    print_report(&mut std::io::stdout(), &report, name);
                 }
                 continue;
             }
@@ -813,7 +924,7 @@ pub async fn check(
         if as_json {
             out.push(json!({"name": name, "ok": report.passed(), "exit_code": code, "checks": report_json(&report)}));
         } else {
-            print_report(&report, name);
+            print_report(&mut std::io::stdout(), &report, name);
         }
     }
     if as_json {
@@ -833,12 +944,13 @@ pub async fn check(
 pub async fn repos(
     store: &Store,
     endpoints: &Endpoints,
-    name: &str,
+    name: Option<&str>,
     filter: Option<&str>,
     as_json: bool,
     concurrency: usize,
 ) -> Result<(), Failure> {
-    let (conn, creds) = credentials_of(store, name)?;
+    let name = the_one_name(store, name, "repos")?;
+    let (conn, creds) = credentials_of(store, &name)?;
     let options = ClientOptions {
         max_concurrency: concurrency,
         ..ClientOptions::default()
@@ -851,6 +963,10 @@ pub async fn repos(
     // in the wizard; best match first.
     if let Some(f) = filter {
         repos = crate::wizard::repos::filter_ranked(repos, f);
+        if repos.is_empty() {
+            // An empty stdout alone looks like a connection that sees nothing.
+            eprintln!("bbconnect: no repository matches `{}`.", clean(f));
+        }
     }
     if as_json {
         let rows: Vec<_> = repos
@@ -883,7 +999,15 @@ pub async fn remove(
     endpoints: &Endpoints,
     name: &str,
     delete_webhook: bool,
+    as_json: bool,
 ) -> Result<(), Failure> {
+    // With --json the one document on stdout says everything; the sentences are for people.
+    let say = |line: String| {
+        if !as_json {
+            println!("{line}");
+        }
+    };
+    let mut webhook = serde_json::Value::Null;
     if delete_webhook {
         let (conn, creds) = credentials_of(store, name)?;
         match (&conn.webhook_id, &conn.repo) {
@@ -898,20 +1022,35 @@ pub async fn remove(
                     ),
                     code: p.class.exit_code(),
                 })?;
+                webhook =
+                    json!({"id": id, "repo": repo, "deleted": deleted, "already_gone": !deleted});
                 if deleted {
-                    println!("Deleted webhook {} on {}.", clean(id), clean(repo));
+                    say(format!("Deleted webhook {} on {}.", clean(id), clean(repo)));
                 } else {
-                    println!("Webhook {} on {} was already gone.", clean(id), clean(repo));
+                    say(format!(
+                        "Webhook {} on {} was already gone.",
+                        clean(id),
+                        clean(repo)
+                    ));
                 }
             }
-            _ => println!(
+            _ => say(format!(
                 "Connection `{}` has no saved webhook: nothing to delete.",
                 clean(name)
-            ),
+            )),
         }
     }
     store.remove(name).map_err(Problem::from)?;
-    println!("Removed connection `{}` and its secret.", clean(name));
+    say(format!(
+        "Removed connection `{}` and its secret.",
+        clean(name)
+    ));
+    if as_json {
+        println!(
+            "{}",
+            json!({"ok": true, "name": name, "removed": true, "webhook": webhook})
+        );
+    }
     Ok(())
 }
 

@@ -61,6 +61,17 @@ pub struct WebhookStep {
 
 /// The hook's endpoint: https, or plain http only to this machine (a tunnel, a local CI).
 pub fn validate_url(text: &str) -> Result<(), String> {
+    validate_url_allowing_http(text, false)
+}
+
+/// Whether `text` is a plain http:// address of another machine (allowed only when the user
+/// says so: `--allow-http-webhook`, or a second Enter in the wizard).
+pub fn is_plain_http_remote(text: &str) -> bool {
+    validate_url(text).is_err() && validate_url_allowing_http(text, true).is_ok()
+}
+
+/// `validate_url`, with plain http to any host allowed when `allow_http`.
+pub fn validate_url_allowing_http(text: &str, allow_http: bool) -> Result<(), String> {
     let text = text.trim();
     if text.is_empty() {
         return Err("Required: the address your CI receives webhooks on, \
@@ -77,7 +88,7 @@ pub fn validate_url(text: &str) -> Result<(), String> {
     };
     match parsed.scheme() {
         "https" => {}
-        "http" if loopback => {}
+        "http" if loopback || allow_http => {}
         "http" => {
             return Err(
                 "Use https://: over plain http deliveries and their signature travel unencrypted \
@@ -109,6 +120,22 @@ pub fn validate_events(events: &[String]) -> Result<(), String> {
         Some(bad) => Err(format!(
             "`{}` is not an event name: expected names like repo:push or pr:opened.",
             crate::sanitize::clean(bad)
+        )),
+        None => Ok(()),
+    }
+}
+
+/// `validate_events`, and each event one the product knows: a misspelt event is caught here,
+/// with the valid ones listed, rather than reported by the server as its own fault.
+pub fn validate_events_for(provider: Provider, events: &[String]) -> Result<(), String> {
+    validate_events(events)?;
+    let known = provider.webhook_events();
+    match events.iter().find(|e| !known.contains(&e.as_str())) {
+        Some(bad) => Err(format!(
+            "`{}` is not a {} webhook event. Valid events: {}.",
+            crate::sanitize::clean(bad),
+            provider.label(),
+            known.join(", ")
         )),
         None => Ok(()),
     }
