@@ -338,6 +338,12 @@ fn webhook_table(
                 Msg::RegenerateSecret,
             )
         });
+        t.push(hidden(
+            &[Key::Ctrl('r')],
+            "Ctrl-R",
+            "show/hide the secret",
+            Msg::RevealSecret,
+        ));
         t.push(back);
         t.push(Binding {
             footer: !on_secret,
@@ -360,6 +366,12 @@ fn webhook_table(
             "g",
             "new secret",
             Msg::RegenerateSecret,
+        ));
+        t.push(hidden(
+            &[Key::Char('r'), Key::Ctrl('r')],
+            "r",
+            "show/hide the secret",
+            Msg::RevealSecret,
         ));
         t.extend([back, help, quit]);
     }

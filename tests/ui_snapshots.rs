@@ -862,13 +862,41 @@ fn webhook_empty() {
 #[test]
 fn webhook_invalid_url_and_events_focus() {
     let mut w = webhook_step();
-    typed(&mut w, "http://ci.example.com/hook");
+    // Plain http is a warning now (issue 14); another scheme is still an error.
+    typed(&mut w, "ftp://ci.example.com/hook");
     update(&mut w, Msg::NextField);
     update(&mut w, Msg::ToggleEvent);
     let s = screen(&w);
-    assert!(s.contains("Use https://"), "{s}");
+    assert!(s.contains("Start with https://"), "{s}");
     assert!(s.contains("[ ] repo:push"), "{s}");
     assert!(s.contains("Space toggle"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+/// Issue 14: `r` shows the secret, to hand to whoever configures the CI; `r` again hides it.
+#[test]
+fn webhook_secret_revealed_on_request() {
+    let mut w = webhook_step();
+    update(&mut w, Msg::NextField); // the event list, where `r` is a key
+    let s = screen(&w);
+    assert!(!s.contains("test-token-hook-secret"), "masked: {s}");
+    update(&mut w, Msg::RevealSecret);
+    let s = screen(&w);
+    assert!(s.contains("test-token-hook-secret-0123456789"), "{s}");
+    insta::assert_snapshot!(s);
+    update(&mut w, Msg::RevealSecret);
+    assert!(!screen(&w).contains("test-token-hook-secret"));
+}
+
+/// Issue 14: a plain http:// URL to an internal CI server: warned, then created on a second Enter.
+#[test]
+fn webhook_plain_http_is_warned_about() {
+    let mut w = webhook_step();
+    typed(&mut w, "http://ci.internal.example/hook");
+    assert!(update(&mut w, Msg::Confirm).is_empty());
+    let s = screen(&w);
+    assert!(s.contains("unencrypted"), "{s}");
+    assert!(!s.contains("✗"), "not an error: {s}");
     insta::assert_snapshot!(s);
 }
 

@@ -40,3 +40,28 @@ fn quitting_before_any_check_passed_does_not_ask() {
     update(&mut w, Msg::Quit);
     assert!(w.should_quit());
 }
+
+/// Through a passed check and the first repository into the webhook step.
+fn to_webhook(w: &mut Wizard) {
+    let id = to_repos(w);
+    update(w, page(id, &["a-repo"], None));
+    update(w, Msg::Confirm);
+    assert_eq!(w.step, Step::Webhook);
+}
+
+#[test]
+fn a_plain_http_webhook_url_is_allowed_after_a_warning() {
+    let mut w = to_form_cloud();
+    to_webhook(&mut w);
+    typed(&mut w, "http://ci.internal.example/hook");
+    assert_eq!(w.webhook.url_error(), None, "internal CI servers use http");
+    let effects = update(&mut w, Msg::Confirm);
+    assert!(effects.is_empty(), "the first Enter warns: {effects:?}");
+    let notice = w.notice.clone().unwrap_or_default();
+    assert!(notice.contains("unencrypted"), "{notice}");
+    let effects = update(&mut w, Msg::Confirm);
+    assert!(
+        matches!(effects.as_slice(), [Effect::EnsureWebhook { spec, .. }] if spec.url == "http://ci.internal.example/hook"),
+        "{effects:?}"
+    );
+}

@@ -798,6 +798,7 @@ fn webhook_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::RegenerateSecret => return vec![Effect::GenerateWebhookSecret],
+        Msg::RevealSecret => hook.reveal_secret = !hook.reveal_secret,
         Msg::Skip => {
             // Skipping forgets a hook made here earlier: the connection is saved without one.
             hook.state = HookState::Idle;
@@ -816,6 +817,15 @@ fn webhook_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
                 w.notice = Some("Fix what is marked ✗, then press Enter again.".into());
                 return Vec::new();
             };
+            if webhook::is_plain_http_remote(&spec.url) && !w.webhook.http_warned {
+                w.webhook.http_warned = true;
+                w.notice = Some(
+                    "⚠ http:// sends deliveries and their signature unencrypted. Enter again \
+                     to create the hook anyway, or use https://."
+                        .into(),
+                );
+                return Vec::new();
+            }
             let id = w.fresh_id();
             w.webhook.state = HookState::Creating { id };
             return vec![Effect::EnsureWebhook {

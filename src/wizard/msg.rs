@@ -87,6 +87,8 @@ pub enum Msg {
     ToggleEvent,
     /// On the webhook screen: replace the secret with a freshly generated one.
     RegenerateSecret,
+    /// On the webhook screen: show the secret in clear, or mask it again.
+    RevealSecret,
     /// A generated webhook secret (randomness is the worker's: `update` stays pure).
     WebhookSecret {
         secret: SecretString,

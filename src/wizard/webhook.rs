@@ -56,6 +56,10 @@ pub struct WebhookStep {
     pub focus: HookFocus,
     /// The URL's error is shown once the user typed in it or tried to create.
     pub show_errors: bool,
+    /// The secret is shown in clear (`r`), to hand it to whoever configures the CI.
+    pub reveal_secret: bool,
+    /// A plain http:// URL to another host was warned about once: the next Enter creates.
+    pub http_warned: bool,
     pub state: HookState,
 }
 
@@ -169,8 +173,10 @@ impl WebhookStep {
             .collect()
     }
 
+    /// Plain http to another host is not an error here: internal CI servers use it, and the
+    /// step warns and asks for a second Enter instead (`http_warned`).
     pub fn url_error(&self) -> Option<String> {
-        validate_url(self.url.value()).err()
+        validate_url_allowing_http(self.url.value(), true).err()
     }
 
     /// The message shown under the URL (only once the user had a go at it).
@@ -213,6 +219,7 @@ impl WebhookStep {
         match self.focus {
             HookFocus::Url => {
                 self.show_errors = true;
+                self.http_warned = false;
                 edit_input(&mut self.url, key);
             }
             HookFocus::Secret => {
