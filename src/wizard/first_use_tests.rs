@@ -65,3 +65,36 @@ fn a_plain_http_webhook_url_is_allowed_after_a_warning() {
         "{effects:?}"
     );
 }
+
+/// Issue 14, defect 4: `e` after a failed check puts the cursor in the field the failure is
+/// about: the URL when the server could not be reached, the token when it was refused.
+#[test]
+fn edit_after_a_failed_check_focuses_the_field_it_is_about() {
+    use crate::bitbucket::model::{CheckItem, CheckReport, FailureClass};
+    let url_field = form::fields(AuthKind::ApiToken)
+        .iter()
+        .position(|f| *f == form::FieldId::Url)
+        .unwrap();
+    let secret_field = form::fields(AuthKind::ApiToken)
+        .iter()
+        .position(|f| *f == form::FieldId::Secret)
+        .unwrap();
+    for (id, field) in [("reach", url_field), ("credential", secret_field)] {
+        let mut w = to_form_cloud();
+        let check = submit_cloud(&mut w);
+        let report = CheckReport {
+            items: vec![CheckItem::failed(
+                id,
+                "Reach the server",
+                FailureClass::Unreachable,
+                "no answer",
+                "check the URL",
+            )],
+            ..CheckReport::default()
+        };
+        update(&mut w, Msg::CheckDone { id: check, report });
+        update(&mut w, Msg::EditForm);
+        assert_eq!(w.step, Step::Form);
+        assert_eq!(w.form.focus, field, "after a failed {id} check");
+    }
+}

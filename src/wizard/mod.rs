@@ -18,7 +18,7 @@ mod auth_tests;
 mod tests;
 
 use crate::bitbucket::model::{
-    AuthKind, CheckReport, Credentials, Problem, Provider, Repo, SavedInfo,
+    AuthKind, CheckReport, CheckStatus, Credentials, Problem, Provider, Repo, SavedInfo,
 };
 use form::{Form, fields};
 use msg::{EditKey, Effect, Msg, RequestId};
@@ -673,10 +673,32 @@ fn check_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             oauth::forget_rejected(w);
             start_check(w)
         }
-        Msg::EditForm if !matches!(w.check, CheckState::Running { .. }) => back(w),
+        Msg::EditForm if !matches!(w.check, CheckState::Running { .. }) => {
+            let about = w
+                .check_report()
+                .and_then(|r| r.items.iter().find(|i| i.status == CheckStatus::Failed))
+                .and_then(|item| field_of_check(&item.id, w.auth));
+            let effects = back(w);
+            if let Some(i) = about.and_then(|f| fields(w.auth).iter().position(|x| *x == f)) {
+                w.form.focus = i;
+            }
+            effects
+        }
         Msg::Confirm if w.check_passed() => go(w, Step::Repos),
         Msg::Back => back(w),
         _ => Vec::new(),
+    }
+}
+
+/// The form field a failed check is about, so `e` puts the cursor where the fix is typed.
+fn field_of_check(check_id: &str, auth: AuthKind) -> Option<form::FieldId> {
+    use form::FieldId;
+    match check_id {
+        "setup" | "reach" | "reach_count" | "tls" | "http" | "version" | "html_login"
+        | "localhost_links" => Some(FieldId::Url),
+        "credential" | "permissions" if auth == AuthKind::OAuth => Some(FieldId::OAuthKey),
+        "credential" | "permissions" => Some(FieldId::Secret),
+        _ => None,
     }
 }
 
