@@ -285,3 +285,80 @@ async fn a_plain_http_webhook_needs_allow_http_webhook() {
         text(&out)
     );
 }
+
+/// Issue 14, defect 8: without a keychain the fallback is said once, in words, with no D-Bus
+/// internals (they stay in the log).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_keychain_fallback_is_said_once_without_internals() {
+    let sim = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = sim.server_url();
+    let mut cmd = Command::new(BIN);
+    cmd.args([
+        "connect",
+        "--provider",
+        "server",
+        "--auth",
+        "http-token-user",
+        "--name",
+        "dc",
+        "--url",
+        &url,
+        "--username",
+        "alice",
+    ])
+    .env_clear()
+    .env("PATH", std::env::var("PATH").unwrap_or_default())
+    .env("HOME", dir.path())
+    .env("BBCONNECT_CONFIG_DIR", dir.path())
+    .env("BBCONNECT_SECRET_STORE", "auto")
+    .env("BBCONNECT_TOKEN", "test-token-alice")
+    .stdin(std::process::Stdio::null());
+    let out = cmd.output().await.unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert_eq!(all.matches("keychain").count(), 1, "{all}");
+    let lower = all.to_lowercase();
+    assert!(
+        !lower.contains("d-bus") && !lower.contains("dbus") && !lower.contains("org.freedesktop"),
+        "{all}"
+    );
+}
+
+/// Issue 14, defect 8: a server address typed without a scheme is taken as https, and said so.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_url_without_a_scheme_is_taken_as_https_and_said_so() {
+    let sim = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens with TLS there: what matters is that the URL was accepted as https.
+    let out = run(
+        &sim,
+        dir.path(),
+        &[
+            "connect",
+            "--provider",
+            "server",
+            "--auth",
+            "http-token-user",
+            "--name",
+            "dc",
+            "--url",
+            "bitbucket.example.invalid",
+            "--username",
+            "alice",
+        ],
+        Some("test-token-alice"),
+    )
+    .await;
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "not refused as input: {}",
+        text(&out)
+    );
+    assert!(
+        stderr(&out).contains("https://bitbucket.example.invalid"),
+        "{}",
+        text(&out)
+    );
+}

@@ -732,7 +732,7 @@ fn long_check_report_scrolls_under_a_fixed_verdict() {
     );
     let top = screen(&w);
     assert!(
-        top.contains("check(s) failed"),
+        top.contains("failed. r: retry"),
         "the verdict is always on screen"
     );
     assert!(top.contains("Reach the server"));
@@ -743,7 +743,7 @@ fn long_check_report_scrolls_under_a_fixed_verdict() {
         update(&mut w, Msg::PageDown);
     }
     let bottom = screen(&w);
-    assert!(bottom.contains("check(s) failed"));
+    assert!(bottom.contains("failed. r: retry"));
     assert!(bottom.contains("Extra check 11"), "{bottom}");
     assert!(!bottom.contains("Reach the server"));
     assert!(!bottom.contains("more lines"));
@@ -1006,4 +1006,40 @@ fn page_keys_move_by_the_rows_the_list_shows() {
         update(&mut w, Msg::PageUp);
         assert_eq!(w.repos.cursor, 0);
     }
+}
+
+/// Issue 14, defect 8: counts read as English: "1 check failed", "1 warning", "1 repository".
+#[test]
+fn counts_are_proper_plurals() {
+    let (mut w, id) = checking();
+    let mut report = failed_report();
+    report
+        .items
+        .retain(|i| i.status != bbconnect::bitbucket::model::CheckStatus::Failed);
+    report.items.push(CheckItem::failed(
+        "credential",
+        "Credential",
+        FailureClass::Rejected,
+        "refused",
+        "make a new one",
+    ));
+    update(&mut w, Msg::CheckDone { id, report });
+    let s = screen(&w);
+    assert!(s.contains("1 check failed"), "{s}");
+    assert!(!s.contains("check(s)"), "{s}");
+    let (mut w, id) = in_repos();
+    update(
+        &mut w,
+        Msg::ReposPage {
+            id,
+            page: RepoPage {
+                repos: vec![repo("acme", "only-one", "2024-01-01T00:00:00Z")],
+                total_hint: None,
+            },
+        },
+    );
+    update(&mut w, Msg::ReposDone { id, result: Ok(()) });
+    let s = screen(&w);
+    assert!(s.contains("1 repository"), "{s}");
+    assert!(!s.contains("1 repositories"), "{s}");
 }

@@ -302,7 +302,13 @@ pub fn spec_from_args(
         });
     }
     let url = match (&args.url, provider) {
-        (Some(u), _) => u.trim().to_string(),
+        (Some(u), _) => match validate::assume_https(u) {
+            Some(with_scheme) => {
+                eprintln!("bbconnect: note: no scheme in --url: using {with_scheme}.");
+                with_scheme
+            }
+            None => u.trim().to_string(),
+        },
         (None, Provider::Cloud) => endpoints.cloud_web.clone(),
         (None, Provider::Server) => {
             return Err(usage(
@@ -510,11 +516,12 @@ pub async fn connect(
         ),
         _ => None,
     };
-    if saved.secret_location.contains("no usable OS keychain") {
-        // Scripts read stdout; the one-line notice goes to stderr even with --json.
+    if split_fallback(&saved.secret_location).1 {
+        // Scripts read stdout; the one-line notice goes to stderr even with --json. The
+        // keychain's own error (D-Bus details) is for the log, not for people.
         eprintln!(
-            "bbconnect: warning: the secret went to a file, not the OS keychain: {}",
-            saved.secret_location
+            "bbconnect: note: no OS keychain is available here, so the secret is in a file only \
+             you can read (RUST_LOG=debug logs why)."
         );
     }
     if args.json {
@@ -557,9 +564,18 @@ pub fn print_saved(saved: &crate::bitbucket::model::SavedInfo) {
         clean(&saved.name),
         saved.config_file
     );
-    println!("Secret: {}", saved.secret_location);
+    println!("Secret: {}", split_fallback(&saved.secret_location).0);
     if let Some(url) = &saved.clone_https {
         println!("Clone: git clone {}", clean(url));
+    }
+}
+
+/// The secret's location without the keychain's failure appended by the store, and whether
+/// there was one (the fallback is said once, in words, by the caller).
+fn split_fallback(location: &str) -> (&str, bool) {
+    match location.split_once(": no usable OS keychain") {
+        Some((place, _)) => (place, true),
+        None => (location, false),
     }
 }
 

@@ -120,11 +120,17 @@ fn verdict_lines(
             theme.ok,
         ),
         (0, n) => (
-            format!("! Passed with {n} warning(s) below. Enter: choose a repository."),
+            format!(
+                "! Passed with {n} {} below. Enter: choose a repository.",
+                plural(n, "warning", "warnings")
+            ),
             theme.warn,
         ),
         (n, _) => (
-            format!("✗ {n} check(s) failed. r: retry · e: edit the form (values kept)."),
+            format!(
+                "✗ {n} {} failed. r: retry · e: edit the form (values kept).",
+                plural(n, "check", "checks")
+            ),
             theme.error,
         ),
     };
@@ -180,4 +186,9 @@ fn report_lines(lines: &mut Vec<Line<'static>>, report: &CheckReport, width: usi
             push_wrapped(lines, &format!("→ {}", clean(fix)), width, 4, style);
         }
     }
+}
+
+/// `one` for 1, `many` otherwise ("1 check failed", "2 checks failed").
+pub fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
 }

@@ -86,7 +86,11 @@ fn draw_top(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
             ]
         }
         LoadState::Done => vec![Span::styled(
-            format!("{} repositories", count(loaded)),
+            format!(
+                "{} {}",
+                count(loaded),
+                super::check::plural(loaded, "repository", "repositories")
+            ),
             theme.text,
         )],
         LoadState::Failed(p) => vec![Span::styled(

@@ -98,3 +98,40 @@ fn edit_after_a_failed_check_focuses_the_field_it_is_about() {
         assert_eq!(w.form.focus, field, "after a failed {id} check");
     }
 }
+
+/// Issue 14, defect 8: the URL parser's jargon never reaches the user.
+#[test]
+fn url_errors_are_in_plain_words() {
+    for bad in [
+        "https://",
+        "https://bb.example.com:99999",
+        "https://bad host/",
+    ] {
+        let e = validate::server_url(bad).unwrap_err();
+        assert!(
+            !e.contains("relative URL") && !e.contains("base"),
+            "{bad}: {e}"
+        );
+        assert!(!e.contains("Not a valid URL ("), "{bad}: {e}");
+    }
+    let e = crate::wizard::webhook::validate_url("https://ci.example.com:0x/h").unwrap_err();
+    assert!(!e.contains("Not a valid URL ("), "{e}");
+}
+
+/// Issue 14, defect 8: `bitbucket.example.com` typed without a scheme is taken as https, and
+/// the form says so.
+#[test]
+fn a_bare_host_is_taken_as_https_and_said_so() {
+    let mut w = Wizard::new(config());
+    update(&mut w, Msg::Down);
+    update(&mut w, Msg::Confirm); // Server
+    update(&mut w, Msg::Confirm); // user token
+    typed(&mut w, "dc");
+    update(&mut w, Msg::NextField);
+    clear(&mut w);
+    typed(&mut w, "bitbucket.example.com");
+    update(&mut w, Msg::Confirm);
+    assert_eq!(w.form.url.value(), "https://bitbucket.example.com");
+    let notice = w.notice.clone().unwrap_or_default();
+    assert!(notice.contains("https://bitbucket.example.com"), "{notice}");
+}

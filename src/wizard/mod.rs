@@ -618,9 +618,17 @@ fn form_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Confirm => {
+            // A bare host is taken as https, and said so (people type addresses that way).
+            let assumed = validate::assume_https(w.form.url.value());
+            if let Some(with_scheme) = &assumed {
+                w.form.url = with_scheme.as_str().into();
+            }
             let last = fields(auth).len() - 1;
             if w.form.focus < last {
                 w.form.move_focus(auth, true);
+                if let Some(u) = assumed {
+                    w.notice = Some(format!("No scheme typed: using {u}."));
+                }
                 return Vec::new();
             }
             match w.form.first_invalid(auth, &w.config.existing_names) {
