@@ -4,6 +4,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use crate::bitbucket::model::Provider;
 use crate::wizard::msg::{EditKey, Msg};
 use crate::wizard::repos::LoadState;
 use crate::wizard::{CheckState, SaveState, Step, Wizard};
@@ -249,12 +250,15 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
                 hidden(&[Key::Code(KeyCode::End)], "End", "last", Msg::End),
                 bind(ENTER, "Enter", "select", Msg::Confirm),
                 bind(&[Key::Char('/')], "/", "filter", Msg::FocusFilter),
+            ];
+            // Data Center gives no update time: no second order to offer there.
+            if w.provider == Provider::Cloud {
                 // Hidden while Ctrl-R is shown, so the footer fits in 80 columns.
-                Binding {
+                t.push(Binding {
                     footer: !matches!(w.repos.load, LoadState::Failed(_)),
                     ..bind(&[Key::Ctrl('s')], "Ctrl-S", "sort", Msg::ToggleSort)
-                },
-            ];
+                });
+            }
             if matches!(w.repos.load, LoadState::Failed(_)) {
                 t.push(bind(&[Key::Ctrl('r')], "Ctrl-R", "retry", Msg::Retry));
             }
@@ -734,6 +738,22 @@ mod tests {
                 "{c}: {got:?}"
             );
         }
+    }
+
+    /// Issue 14, defect 2: Data Center gives no update time: no sort key is offered there.
+    #[test]
+    fn no_sort_key_on_data_center_lists() {
+        let (_, mut w) = every_state()
+            .into_iter()
+            .find(|(name, _)| *name == "repos")
+            .unwrap();
+        assert!(help(&w).iter().any(|(_, label)| *label == "sort"));
+        w.provider = crate::bitbucket::model::Provider::Server;
+        assert!(
+            !help(&w).iter().any(|(_, label)| *label == "sort"),
+            "{:?}",
+            help(&w)
+        );
     }
 
     #[test]

@@ -679,7 +679,8 @@ fn repos_highlighted_matches_sorted_by_update() {
     update(&mut w, Msg::Confirm);
     let s = marked(&buffer(&w, 100, 20));
     assert!(s.contains("[p][a][y]ments-core"), "{s}");
-    assert!(s.contains("sorted by recently updated"));
+    // Filtered: ranked by match, the chosen order breaking ties (issue 14).
+    assert!(s.contains("ranked by match, then recently updated"), "{s}");
     insta::assert_snapshot!(s);
 }
 
@@ -1042,4 +1043,33 @@ fn counts_are_proper_plurals() {
     let s = screen(&w);
     assert!(s.contains("1 repository"), "{s}");
     assert!(!s.contains("1 repositories"), "{s}");
+}
+
+/// Issue 14, defect 2: End fills the pane (the last page is not a lone row), and a position
+/// indicator says where the cursor is.
+#[test]
+fn repos_end_fills_the_pane_and_shows_the_position() {
+    let mut w = loaded_repos();
+    update(&mut w, Msg::End);
+    let s = text(&buffer(&w, 80, 12));
+    // Six rows fit: the last six repositories, not the last two.
+    assert!(s.contains("docs"), "{s}");
+    assert!(s.contains("web-shop"), "{s}");
+    assert!(s.contains("8/8"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+/// Issue 14, defect 2: a row that matched on its workspace shows which letters matched, and
+/// a filtered list says it is ranked by match, not sorted by name.
+#[test]
+fn repos_matched_on_the_workspace_are_highlighted_and_ranked() {
+    let mut w = loaded_repos();
+    w.config.no_color = true;
+    update(&mut w, Msg::FocusFilter);
+    typed(&mut w, "glbx");
+    update(&mut w, Msg::Confirm);
+    let s = marked(&buffer(&w, 100, 20));
+    assert!(s.contains("[g][l]o[b]e[x]"), "{s}");
+    assert!(s.contains("ranked by match"), "{s}");
+    assert!(!s.contains("sorted by name"), "{s}");
 }

@@ -135,3 +135,29 @@ fn a_bare_host_is_taken_as_https_and_said_so() {
     let notice = w.notice.clone().unwrap_or_default();
     assert!(notice.contains("https://bitbucket.example.com"), "{notice}");
 }
+
+/// Issue 14, defect 2: Esc with a filter clears the filter first; the next Esc goes back.
+#[test]
+fn esc_clears_the_filter_before_leaving_the_list() {
+    let mut w = to_form_cloud();
+    let id = to_repos(&mut w);
+    update(&mut w, page(id, &["api", "web"], None));
+    typed(&mut w, "we");
+    update(&mut w, Msg::Confirm); // done filtering, filter kept
+    assert_eq!(w.repos.query(), "we");
+    update(&mut w, Msg::Back);
+    assert_eq!(w.step, Step::Repos, "Esc cleared the filter, stayed");
+    assert_eq!(w.repos.query(), "");
+    update(&mut w, Msg::Back);
+    assert_eq!(w.step, Step::Check);
+}
+
+/// Issue 14, defect 2: Data Center gives no update time, so there is no sort to toggle.
+#[test]
+fn data_center_lists_have_no_recently_updated_sort() {
+    let mut w = to_form_cloud();
+    to_repos(&mut w);
+    w.provider = Provider::Server;
+    update(&mut w, Msg::ToggleSort);
+    assert_eq!(w.repos.sort, repos::SortOrder::Name);
+}

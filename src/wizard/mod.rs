@@ -738,7 +738,8 @@ fn repos_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             list.filter_focused = true;
             list.edit_filter(key);
         }
-        Msg::ToggleSort => list.toggle_sort(),
+        // Data Center gives no update time: sorting by it would change nothing.
+        Msg::ToggleSort if w.provider == Provider::Cloud => list.toggle_sort(),
         Msg::Retry if matches!(list.load, LoadState::Failed(_)) => return start_repos(w),
         Msg::Confirm => {
             if let Some(repo) = list.selected() {
@@ -753,6 +754,11 @@ fn repos_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
                 w.chosen_repo = None;
                 return go(w, Step::Save);
             }
+        }
+        // Esc with a filter clears it first; with none it goes back.
+        Msg::Back if !list.query().is_empty() => {
+            list.edit_filter(EditKey::End);
+            list.edit_filter(EditKey::ClearLine);
         }
         Msg::Back => return back(w),
         _ => {}
