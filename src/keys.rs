@@ -421,8 +421,11 @@ pub fn hints(w: &Wizard) -> Vec<(&'static str, &'static str)> {
 /// Every row of the step's table, for the help overlay (drawn over the step, so it lists the
 /// step's keys rather than the overlay's own).
 pub fn help(w: &Wizard) -> Vec<(&'static str, &'static str)> {
-    table_for(w, false)
-        .into_iter()
+    let rows = table_for(w, false);
+    // "↑↓ move" already says what ↑ does: its own row would list the arrow twice.
+    let paired = rows.iter().any(|b| b.hint == "↑↓");
+    rows.into_iter()
+        .filter(|b| !(paired && b.hint == "↑" && matches!(b.msg, Msg::Up)))
         .map(|b| (b.hint, b.label))
         .collect()
 }
@@ -754,6 +757,19 @@ mod tests {
             "{:?}",
             help(&w)
         );
+    }
+
+    /// Issue 14, defect 10: the help lists one row per action: step 1 said both "↑ move up"
+    /// and "↑↓ move".
+    #[test]
+    fn help_has_no_row_twice_for_the_same_arrows() {
+        for (name, w) in every_state() {
+            let rows = help(&w);
+            let hints: Vec<&str> = rows.iter().map(|(h, _)| *h).collect();
+            if hints.contains(&"↑↓") {
+                assert!(!hints.contains(&"↑"), "{name}: {rows:?}");
+            }
+        }
     }
 
     #[test]

@@ -3,7 +3,6 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::Parser;
 use secrecy::SecretString;
 use tokio::sync::mpsc;
 
@@ -21,7 +20,7 @@ fn main() -> ExitCode {
     // Before anything can panic and before ratatui::init, which chains to this hook after
     // restoring the terminal.
     bbconnect::crash::install();
-    let cli = Cli::parse();
+    let cli = cli::parse();
     let _log_guard = logging::init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -362,3 +362,16 @@ async fn a_url_without_a_scheme_is_taken_as_https_and_said_so() {
         text(&out)
     );
 }
+
+/// Issue 14, defect 10: `sim --help` tells which credentials the simulator accepts.
+#[test]
+fn sim_help_lists_the_demo_credentials() {
+    let out = std::process::Command::new(BIN)
+        .args(["sim", "--help"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("test-token-alice"), "{help}");
+    assert!(help.contains("alice"), "{help}");
+}

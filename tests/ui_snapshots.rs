@@ -1073,3 +1073,26 @@ fn repos_matched_on_the_workspace_are_highlighted_and_ranked() {
     assert!(s.contains("ranked by match"), "{s}");
     assert!(!s.contains("sorted by name"), "{s}");
 }
+
+/// Issue 14, defect 10: on the Saved screen Esc exits, so the help must not say it goes back.
+#[test]
+fn help_on_the_last_step_does_not_say_esc_goes_back() {
+    let (mut w, id) = saving();
+    update(
+        &mut w,
+        Msg::Saved {
+            id,
+            result: Ok(SavedInfo {
+                name: "work".into(),
+                config_file: "/home/ana/.config/bbconnect/connections.toml".into(),
+                secret_location: "OS keychain".into(),
+                clone_https: None,
+            }),
+        },
+    );
+    assert_eq!(w.step, Step::Done);
+    update(&mut w, Msg::ToggleHelp);
+    let s = text(&buffer(&w, 80, 24));
+    assert!(s.contains("Esc"), "{s}");
+    assert!(!s.contains("goes back one step"), "{s}");
+}

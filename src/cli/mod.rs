@@ -178,6 +178,42 @@ impl SimArgs {
     }
 }
 
+/// The clap definition with what is only known at run time: the simulator's demo
+/// credentials in `sim --help`. `main`, the completions and the man page all use this one.
+pub fn command() -> clap::Command {
+    command_with_sim_help(true)
+}
+
+/// [`command`], with the demo credentials only when asked: listing them generates the
+/// simulator's data set, which no other command should pay for.
+fn command_with_sim_help(sim_help: bool) -> clap::Command {
+    use clap::CommandFactory;
+    if !sim_help {
+        return Cli::command();
+    }
+    let mut creds = String::from("Credentials the simulator accepts (all fake):\n");
+    for c in crate::sim::demo_credentials() {
+        let who = if c.username.is_empty() {
+            String::new()
+        } else {
+            format!("user {}, ", c.username)
+        };
+        creds.push_str(&format!(
+            "  {} {}: {who}secret {}\n      {}\n",
+            c.product, c.auth, c.secret, c.note
+        ));
+    }
+    Cli::command().mut_subcommand("sim", |sim| sim.after_help(creds))
+}
+
+/// Parses the process's arguments against [`command`].
+pub fn parse() -> Cli {
+    use clap::FromArgMatches;
+    let sim = std::env::args_os().skip(1).any(|a| a == "sim");
+    let matches = command_with_sim_help(sim).get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
 /// A headless command's failure: the message for stderr and the exit code.
 #[derive(Debug)]
 pub struct Failure {

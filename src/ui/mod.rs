@@ -105,10 +105,16 @@ fn draw_help(frame: &mut Frame, body: Rect, w: &Wizard, theme: &Theme) {
         })
         .collect();
     lines.push(Line::raw(""));
-    lines.push(Line::styled(
-        " Esc goes back one step; what you typed is kept.",
-        theme.dim,
-    ));
+    // Only where Esc does go back (on the first and the last screen it does not).
+    if rows
+        .iter()
+        .any(|(k, label)| *k == "Esc" && *label == "back")
+    {
+        lines.push(Line::styled(
+            " Esc goes back one step; what you typed is kept.",
+            theme.dim,
+        ));
+    }
     lines.push(Line::styled(" Esc, ? or F1 closes this help.", theme.dim));
     let height = (lines.len() as u16 + 2).min(body.height);
     let width = 56.min(body.width);
