@@ -65,6 +65,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             cli::remove(&open_store()?, &endpoints, &name, delete_webhook, json).await
         }
         Some(Command::Status(args)) => cli::status::run(&open_store()?, &endpoints, &args).await,
+        Some(Command::Completions(args)) => cli::completions::completions(&args),
+        Some(Command::Man) => cli::completions::man(),
     }
 }
 

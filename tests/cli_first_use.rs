@@ -375,3 +375,34 @@ fn sim_help_lists_the_demo_credentials() {
     assert!(help.contains("test-token-alice"), "{help}");
     assert!(help.contains("alice"), "{help}");
 }
+
+/// Issue 14: completion scripts for four shells and a man page, from the clap definitions.
+#[test]
+fn completions_and_man_page_come_from_the_command_definitions() {
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef bbconnect"),
+        ("fish", "complete -c bbconnect"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let out = std::process::Command::new(BIN)
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(script.contains(marker), "{shell}: {script}");
+        assert!(
+            script.contains("status"),
+            "{shell}: the subcommands are in it"
+        );
+    }
+    let out = std::process::Command::new(BIN).arg("man").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH bbconnect"),
+        "{page}"
+    );
+    assert!(page.contains("connect"), "{page}");
+}

@@ -5,6 +5,7 @@
 
 use std::io::{IsTerminal, Read, Write};
 
+pub mod completions;
 pub mod status;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -79,6 +80,10 @@ pub enum Command {
     /// One line per saved connection with the result of a fast check (who, and whether the
     /// credential still has what it needs); exits non-zero when any fails.
     Status(status::StatusArgs),
+    /// Print a shell completion script: bash, zsh, fish or powershell.
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff): `bbconnect man > bbconnect.1`.
+    Man,
     /// The wizard against the built-in simulator: no account, no network.
     Demo,
     /// Run the built-in simulator alone, for trying and testing.
