@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::bitbucket::model::{CheckItem, CheckReport, ConnectionSpec, Credentials, Problem, Repo};
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
-use crate::store::SavedConnection;
+use crate::store::{LastCheck, SavedConnection};
 
 /// A report with one failed row, for failures that happen before any check can run
 /// (an invalid URL, a TLS setup error).
@@ -59,6 +59,12 @@ pub fn saved_connection(
         webhook_id: None,
         webhook_url: None,
         secret_store: String::new(),
+        // Saved right after its checks passed.
+        last_check: Some(LastCheck {
+            ok: true,
+            at: saved_at.clone(),
+            summary: "all checks passed".into(),
+        }),
         saved_at,
     }
 }
@@ -98,5 +104,30 @@ mod tests {
         assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339_utc(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(rfc3339_utc(1_795_926_896), "2026-11-29T04:34:56Z");
+    }
+}
+
+/// The one-line record of a check kept with the connection (`status`, the wizard's re-check).
+pub fn last_check_of(report: &crate::bitbucket::model::CheckReport, at: String) -> LastCheck {
+    use crate::bitbucket::model::CheckStatus;
+    let summary = match report
+        .items
+        .iter()
+        .find(|i| i.status == CheckStatus::Failed)
+    {
+        Some(item) => format!("{}: {}", item.title, item.detail),
+        None if report
+            .items
+            .iter()
+            .any(|i| i.status == CheckStatus::Warning) =>
+        {
+            "passed, with warnings".into()
+        }
+        None => "all checks passed".into(),
+    };
+    LastCheck {
+        ok: report.passed(),
+        at,
+        summary,
     }
 }

@@ -114,13 +114,20 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
     let quit = bind(QUIT, "q", "quit", Msg::Quit);
     let back = bind(ESC, "Esc", "back", Msg::Back);
     let mut t = match w.step {
-        Step::Provider => vec![
-            hidden(UP, "↑", "move up", Msg::Up),
-            bind(DOWN, "↑↓", "move", Msg::Down),
-            bind(ENTER, "Enter", "choose", Msg::Confirm),
-            help,
-            quit,
-        ],
+        Step::Saved => saved_table(w, help, quit),
+        Step::Provider => {
+            let mut t = vec![
+                hidden(UP, "↑", "move up", Msg::Up),
+                bind(DOWN, "↑↓", "move", Msg::Down),
+                bind(ENTER, "Enter", "choose", Msg::Confirm),
+            ];
+            // Started from the list of saved connections: Esc goes back to it.
+            if !w.history.is_empty() {
+                t.push(back.clone());
+            }
+            t.extend([help, quit]);
+            t
+        }
         Step::AuthType => vec![
             hidden(UP, "↑", "move up", Msg::Up),
             bind(DOWN, "↑↓", "move", Msg::Down),
@@ -142,6 +149,12 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
                 hidden(&[Key::Code(KeyCode::Up)], "↑", "previous field", Msg::Up),
                 bind(ENTER, "Enter", "next/check", Msg::Confirm),
             ];
+            t.push(hidden(
+                &[Key::Ctrl('r')],
+                "Ctrl-R",
+                "replace the saved connection of that name",
+                Msg::Replace,
+            ));
             if w.token_page().is_some() {
                 t.push(bind(
                     &[Key::Ctrl('o')],
@@ -293,6 +306,36 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
         t.push(ctrl_c);
     }
     t
+}
+
+/// The list of saved connections; Enter checks the selected one again, or starts a new
+/// connection on the "new connection" line.
+fn saved_table(w: &Wizard, help: Binding, quit: Binding) -> Vec<Binding> {
+    use crate::wizard::saved::SavedAction;
+    if let SavedAction::ConfirmRemove { .. } = w.saved.action {
+        return vec![
+            bind(&[Key::Char('y')], "y", "remove", Msg::ConfirmRemove),
+            bind(
+                &[Key::Char('n'), Key::Code(KeyCode::Esc)],
+                "n",
+                "keep it",
+                Msg::Back,
+            ),
+        ];
+    }
+    let enter = if w.saved.on_new() { "new" } else { "re-check" };
+    vec![
+        hidden(&[Key::Code(KeyCode::Up)], "↑", "move up", Msg::Up),
+        bind(&[Key::Code(KeyCode::Down)], "↑↓", "move", Msg::Down),
+        bind(ENTER, "Enter", enter, Msg::Confirm),
+        hidden(&[Key::Char('c')], "c", "check again", Msg::Retry),
+        bind(&[Key::Char('n')], "n", "new", Msg::NewConnection),
+        bind(&[Key::Char('e')], "e", "edit", Msg::EditForm),
+        bind(&[Key::Char('r')], "r", "replace", Msg::Replace),
+        bind(&[Key::Char('d')], "d", "remove", Msg::Remove),
+        help,
+        quit,
+    ]
 }
 
 /// The webhook step: in its text fields letters are letters, so skip and regenerate also
@@ -601,6 +644,22 @@ mod tests {
         let mut help = clone_state(&w);
         update(&mut help, Msg::ToggleHelp);
         states.push(("help", help));
+        let mut saved = Wizard::new(WizardConfig {
+            saved: vec![crate::wizard::saved::SavedRow {
+                name: "work".into(),
+                provider: crate::bitbucket::model::Provider::Cloud,
+                auth: crate::bitbucket::model::AuthKind::ApiToken,
+                url: "https://bitbucket.org".into(),
+                username: None,
+                user: None,
+                repo: None,
+                last_check: None,
+            }],
+            ..WizardConfig::default()
+        });
+        states.push(("saved", Wizard::new(saved.config.clone())));
+        update(&mut saved, Msg::Remove);
+        states.push(("saved remove?", saved));
         states
     }
 
@@ -630,7 +689,7 @@ mod tests {
     #[test]
     fn footer_hints_dispatch_what_they_say() {
         let states = every_state();
-        assert_eq!(states.len(), 15);
+        assert_eq!(states.len(), 17);
         for (name, w) in &states {
             let rows = table(w);
             let footer: Vec<_> = rows.iter().filter(|b| b.footer).collect();

@@ -13,6 +13,7 @@ use bbconnect::logging;
 use bbconnect::sanitize::clean;
 use bbconnect::sim::{self, SimConfig};
 use bbconnect::store::{SecretStoreMode, Store};
+use bbconnect::wizard::saved::{CheckSummary, SavedRow};
 use bbconnect::wizard::{Wizard, WizardConfig};
 use bbconnect::worker::{self, WorkerContext};
 
@@ -130,16 +131,32 @@ async fn interactive(
             code: 2,
         });
     }
-    let existing_names = store
+    let saved_conns = store
         .list()
-        .map_err(|e| Failure::from(bbconnect::bitbucket::model::Problem::from(e)))?
+        .map_err(|e| Failure::from(bbconnect::bitbucket::model::Problem::from(e)))?;
+    let existing_names = saved_conns.iter().map(|c| c.name.clone()).collect();
+    let saved = saved_conns
         .into_iter()
-        .map(|c| c.name)
+        .map(|c| SavedRow {
+            name: c.name,
+            provider: c.provider,
+            auth: c.auth,
+            url: c.url,
+            username: c.username,
+            user: c.user,
+            repo: c.repo,
+            last_check: c.last_check.map(|l| CheckSummary {
+                ok: l.ok,
+                at: l.at,
+                summary: l.summary,
+            }),
+        })
         .collect();
     let config = WizardConfig {
         cloud_web_url: endpoints.cloud_web.clone(),
         server_url,
         existing_names,
+        saved,
         demo_notes,
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         // Read here so the wizard stays pure; the secret never leaves a SecretString.

@@ -15,6 +15,7 @@ use crate::engine;
 use crate::oauth_flow::{self, Opener};
 use crate::store::Store;
 use crate::wizard::msg::{Effect, Msg, RequestId, SavedHook};
+use crate::wizard::saved::CheckSummary;
 
 /// What the worker needs to do its job.
 pub struct WorkerContext {
@@ -143,6 +144,7 @@ async fn run(
                 identity_username,
                 oauth,
                 webhook,
+                replace,
             } => {
                 let ctx = ctx.clone();
                 let replies = replies.clone();
@@ -155,6 +157,7 @@ async fn run(
                             identity_username,
                             oauth.as_ref(),
                             webhook.as_ref(),
+                            replace,
                         )
                     })
                     .await
@@ -196,6 +199,39 @@ async fn run(
             },
             // The URL is on screen too: over SSH there is often no browser, and that is fine.
             Effect::OpenUrl(url) => (ctx.opener)(&url),
+            Effect::CheckSaved { id, name } => {
+                let ctx = ctx.clone();
+                let replies = replies.clone();
+                tokio::spawn(async move {
+                    let result = check_saved(&ctx, &name).await;
+                    let _ = replies.send(Msg::SavedChecked { id, result });
+                });
+            }
+            Effect::RemoveSaved { id, name } => {
+                let ctx = ctx.clone();
+                let replies = replies.clone();
+                tokio::spawn(async move {
+                    let store = ctx.store.clone();
+                    let result = tokio::task::spawn_blocking(move || store.remove(&name))
+                        .await
+                        .map_err(|_| stopped("Removing the connection"))
+                        .and_then(|r| r.map_err(Problem::from));
+                    let _ = replies.send(Msg::SavedRemoved { id, result });
+                });
+            }
+            Effect::LoadSavedSecret { name } => {
+                let ctx = ctx.clone();
+                let replies = replies.clone();
+                tokio::spawn(async move {
+                    let store = ctx.store.clone();
+                    let key = name.clone();
+                    let secret = tokio::task::spawn_blocking(move || store.secret(&key))
+                        .await
+                        .map_err(|_| stopped("Reading the saved secret"))
+                        .and_then(|r| r.map_err(Problem::from));
+                    let _ = replies.send(Msg::SavedSecret { name, secret });
+                });
+            }
             Effect::Quit => break,
         }
     }
@@ -318,6 +354,7 @@ fn save(
     user: Option<String>,
     oauth: Option<&OAuthGrant>,
     webhook: Option<&SavedHook>,
+    replace: bool,
 ) -> Result<crate::bitbucket::model::SavedInfo, Problem> {
     let mut conn = engine::saved_connection(&creds.spec, user, repo, engine::now_rfc3339());
     if let Some(hook) = webhook {
@@ -329,7 +366,7 @@ fn save(
         Some(grant) => grant.to_stored(),
         None => creds.secret.clone(),
     };
-    let mut info = store.save(conn, &secret, false).map_err(Problem::from)?;
+    let mut info = store.save(conn, &secret, replace).map_err(Problem::from)?;
     if let Some(secret) = webhook.and_then(|h| h.secret.as_ref()) {
         // The connection is saved already: a failure here must not make a retry hit "already
         // exists", so it is reported on the summary instead.
@@ -340,6 +377,75 @@ fn save(
         info.secret_location = format!("{}; webhook secret: {location}", info.secret_location);
     }
     Ok(info)
+}
+
+fn stopped(what: &str) -> Problem {
+    Problem::new(
+        FailureClass::Other,
+        format!("{what} stopped unexpectedly."),
+        "Try again; if it keeps failing, run with RUST_LOG=debug and read the log.",
+    )
+}
+
+/// Re-checks a saved connection (refreshing an expired OAuth token, as `check` does) and
+/// records the outcome with it.
+async fn check_saved(ctx: &WorkerContext, name: &str) -> Result<CheckSummary, Problem> {
+    let store = ctx.store.clone();
+    let key = name.to_string();
+    let (conn, secret) = tokio::task::spawn_blocking(move || {
+        let conn = store.get(&key)?;
+        let secret = store.secret(&key)?;
+        Ok::<_, crate::store::StoreError>((conn, secret))
+    })
+    .await
+    .map_err(|_| stopped("Reading the connection"))?
+    .map_err(Problem::from)?;
+    let Some(conn) = conn else {
+        return Err(Problem::new(
+            FailureClass::Input,
+            format!(
+                "The connection `{}` is no longer saved.",
+                crate::sanitize::clean(name)
+            ),
+            "Another bbconnect removed it: choose another, or make a new one.",
+        ));
+    };
+    let creds = Credentials {
+        spec: crate::bitbucket::model::ConnectionSpec {
+            name: conn.name.clone(),
+            provider: conn.provider,
+            auth: conn.auth,
+            url: conn.url.clone(),
+            username: conn.username.clone(),
+            repo: conn.repo.clone(),
+        },
+        secret,
+    };
+    let options = ctx.options(false);
+    let (creds, renewed) =
+        crate::oauth_flow::usable_credentials(creds, &options, crate::oauth_flow::now_secs())
+            .await?;
+    let store = ctx.store.clone();
+    if let Some(grant) = renewed {
+        let conn = conn.clone();
+        let _ =
+            tokio::task::spawn_blocking(move || store.save(conn, &grant.to_stored(), true)).await;
+    }
+    let report = engine::check(creds, &ctx.endpoints, options, None).await;
+    let last = engine::last_check_of(&report, engine::now_rfc3339());
+    let store = ctx.store.clone();
+    let key = name.to_string();
+    let record = last.clone();
+    // The list shows the result even if it could not be written down.
+    if let Ok(Err(e)) = tokio::task::spawn_blocking(move || store.record_check(&key, record)).await
+    {
+        tracing::warn!(connection = %name, error = %e, "last check not recorded");
+    }
+    Ok(CheckSummary {
+        ok: last.ok,
+        at: last.at,
+        summary: last.summary,
+    })
 }
 
 #[cfg(test)]

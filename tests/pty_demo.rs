@@ -206,6 +206,11 @@ fn signal_restores_the_terminal(signal: &str) {
         .unwrap();
     assert!(status.success());
     s.wait_exit();
+    // The reader thread may still be copying the last bytes out of the pty under load.
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while !s.raw_text().contains(LEAVE_ALT_SCREEN) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     assert!(
         s.raw_text().contains(LEAVE_ALT_SCREEN),
         "terminal restored after SIG{signal}"
@@ -306,4 +311,27 @@ fn a_bad_concurrency_setting_is_refused_before_the_screen_is_taken() {
         !raw.contains("\x1b[?1049h"),
         "the alternate screen was never entered"
     );
+}
+
+/// Issue 14: with a saved connection the wizard opens on the list; `d` then `y` removes it
+/// through the worker and the store, for real.
+#[test]
+fn the_saved_list_removes_a_connection_after_asking() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("connections.toml"),
+        "version = 1\n\n[[connection]]\nname = \"work\"\nprovider = \"server\"\nauth = \"http-token-user\"\nurl = \"https://bitbucket.example.com\"\nusername = \"ana\"\nsecret_store = \"file\"\nsaved_at = \"2026-12-01T21:00:05Z\"\n",
+    )
+    .unwrap();
+    let mut s = Session::start(&[], home.path());
+    s.wait_for("Your saved connections");
+    s.wait_for("bitbucket.example.com");
+    s.send("d");
+    s.wait_for("Remove `work` and its secret?");
+    s.send("y");
+    s.wait_for("Removed `work`");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    let left = std::fs::read_to_string(home.path().join("connections.toml")).unwrap();
+    assert!(!left.contains("work"), "{left}");
 }

@@ -27,6 +27,7 @@ fn conn(name: &str) -> SavedConnection {
         webhook_url: None,
         secret_store: String::new(),
         saved_at: "2026-11-29T06:00:00Z".into(),
+        last_check: None,
     }
 }
 

@@ -29,6 +29,7 @@ fn conn(name: &str) -> SavedConnection {
         // Deliberately wrong: save must overwrite it with where the secret really went.
         secret_store: "caller-does-not-know".into(),
         saved_at: "2026-11-29T06:00:00Z".into(),
+        last_check: None,
     }
 }
 

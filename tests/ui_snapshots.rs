@@ -1096,3 +1096,52 @@ fn help_on_the_last_step_does_not_say_esc_goes_back() {
     assert!(s.contains("Esc"), "{s}");
     assert!(!s.contains("goes back one step"), "{s}");
 }
+
+/// Issue 14: with connections saved, the wizard opens on their list.
+#[test]
+fn saved_connections_list() {
+    use bbconnect::bitbucket::model::{AuthKind, Provider};
+    use bbconnect::wizard::saved::{CheckSummary, SavedRow};
+    let mut c = config(false);
+    c.saved = vec![
+        SavedRow {
+            name: "work".into(),
+            provider: Provider::Server,
+            auth: AuthKind::HttpTokenUser,
+            url: "https://bitbucket.example.com".into(),
+            username: Some("ana".into()),
+            user: Some("ana".into()),
+            repo: Some("WEB/api-adapter".into()),
+            last_check: Some(CheckSummary {
+                ok: true,
+                at: "2026-12-01T21:00:05Z".into(),
+                summary: "all checks passed".into(),
+            }),
+        },
+        SavedRow {
+            name: "cloud-ci".into(),
+            provider: Provider::Cloud,
+            auth: AuthKind::ApiToken,
+            url: "https://bitbucket.org".into(),
+            username: Some("ana@example.com".into()),
+            user: None,
+            repo: None,
+            last_check: Some(CheckSummary {
+                ok: false,
+                at: "2026-11-30T08:15:00Z".into(),
+                summary: "Credential accepted: Bitbucket refused the token (HTTP 401).".into(),
+            }),
+        },
+    ];
+    let mut w = Wizard::new(c);
+    let s = screen(&w);
+    assert!(s.contains("Saved connections"), "{s}");
+    assert!(s.contains("WEB/api-adapter"), "{s}");
+    assert!(s.contains("+ New connection"), "{s}");
+    assert!(s.contains("r replace"), "{s}");
+    insta::assert_snapshot!(s);
+    update(&mut w, Msg::Down);
+    update(&mut w, Msg::Remove);
+    let s = screen(&w);
+    assert!(s.contains("Remove `cloud-ci` and its secret?"), "{s}");
+}

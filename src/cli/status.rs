@@ -106,7 +106,16 @@ async fn check_one(store: &Store, endpoints: &Endpoints, conn: SavedConnection) 
             "Run `bbconnect connect --replace` to save the secret again.",
         )),
         Ok((saved, creds)) => match fresh_credentials(store, saved, creds, &options).await {
-            Ok(creds) => engine::check(creds, endpoints, options, None).await,
+            Ok(creds) => {
+                let report = engine::check(creds, endpoints, options, None).await;
+                // Kept with the connection for the wizard's list; a failure to write it down
+                // does not change what status reports.
+                let last = engine::last_check_of(&report, engine::now_rfc3339());
+                if let Err(e) = store.record_check(&conn.name, last) {
+                    tracing::warn!(connection = %conn.name, error = %e, "last check not recorded");
+                }
+                report
+            }
             Err(problem) => engine::report_from_problem(&problem),
         },
     };

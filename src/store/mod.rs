@@ -98,6 +98,20 @@ pub struct SavedConnection {
     pub secret_store: String,
     /// RFC 3339 UTC, given by the caller.
     pub saved_at: String,
+    /// The outcome of the last check (`status`, the wizard's re-check); absent in files
+    /// written before it existed, and until a connection is checked again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_check: Option<LastCheck>,
+}
+
+/// What the last check of a saved connection found, for the list of saved connections.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastCheck {
+    pub ok: bool,
+    /// RFC 3339 UTC.
+    pub at: String,
+    /// One line: "all checks passed" or the first failed check and what it found.
+    pub summary: String,
 }
 
 /// The saved connections of one config directory.
@@ -323,6 +337,21 @@ impl Store {
 
     /// Removes connection `name` and its secret. The file is rewritten first: if the secret
     /// then cannot be deleted, the error says where it is and how to delete it by hand.
+    /// Records a check's outcome on connection `name`, leaving everything else as it is.
+    pub fn record_check(&self, name: &str, check: LastCheck) -> Result<(), StoreError> {
+        fsutil::ensure_private_dir(&self.dir, false)?;
+        let _lock = lock::acquire(&self.lock_file(), self.lock_wait)?;
+        let mut all = self.load()?;
+        let Some(conn) = all.iter_mut().find(|c| c.name == name) else {
+            return Err(StoreError::NotFound {
+                name: name.to_string(),
+                file: self.config_file(),
+            });
+        };
+        conn.last_check = Some(check);
+        fsutil::atomic_write_through_symlink(&self.config_file(), format::render(&all)?.as_bytes())
+    }
+
     pub fn remove(&self, name: &str) -> Result<(), StoreError> {
         fsutil::ensure_private_dir(&self.dir, false)?;
         let _lock = lock::acquire(&self.lock_file(), self.lock_wait)?;

@@ -24,6 +24,7 @@ fn conn(name: &str) -> SavedConnection {
         webhook_url: None,
         secret_store: "file".into(),
         saved_at: "2026-01-02T03:04:05Z".into(),
+        last_check: None,
     }
 }
 

@@ -9,6 +9,7 @@ mod oauth;
 mod provider;
 mod repos;
 pub use repos::list_rows;
+mod saved;
 pub mod theme;
 mod webhook;
 mod widgets;
@@ -39,6 +40,7 @@ pub fn draw(frame: &mut Frame, w: &Wizard) {
         ..body
     };
     match w.step {
+        Step::Saved => saved::draw(frame, inner, w, &theme),
         Step::Provider => provider::draw(frame, inner, w, &theme),
         Step::AuthType => auth::draw(frame, inner, w, &theme),
         Step::Form => form::draw(frame, inner, w, &theme),
@@ -55,9 +57,14 @@ pub fn draw(frame: &mut Frame, w: &Wizard) {
 
 fn draw_header(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     let (n, title) = w.step.title();
+    let step = if n == 0 {
+        format!(" {title}")
+    } else {
+        format!(" Step {n}/{STEP_COUNT} · {title}")
+    };
     let mut spans = vec![
         Span::styled(" bbconnect ", theme.title),
-        Span::styled(format!(" Step {n}/{STEP_COUNT} · {title}"), theme.text),
+        Span::styled(step, theme.text),
     ];
     if w.step as usize > Step::Provider as usize {
         let mut chosen = match w.provider {

@@ -161,3 +161,191 @@ fn data_center_lists_have_no_recently_updated_sort() {
     update(&mut w, Msg::ToggleSort);
     assert_eq!(w.repos.sort, repos::SortOrder::Name);
 }
+
+fn saved_row(name: &str) -> saved::SavedRow {
+    saved::SavedRow {
+        name: name.into(),
+        provider: Provider::Server,
+        auth: AuthKind::HttpTokenUser,
+        url: "https://bitbucket.example.com".into(),
+        username: Some("ana".into()),
+        user: Some("ana".into()),
+        repo: Some("WEB/api".into()),
+        last_check: None,
+    }
+}
+
+fn with_saved(names: &[&str]) -> Wizard {
+    let mut c = config();
+    c.saved = names.iter().map(|n| saved_row(n)).collect();
+    c.existing_names = names.iter().map(|n| n.to_string()).collect();
+    Wizard::new(c)
+}
+
+#[test]
+fn with_saved_connections_the_wizard_starts_on_their_list() {
+    assert_eq!(Wizard::new(config()).step, Step::Provider);
+    let mut w = with_saved(&["work", "ci"]);
+    assert_eq!(w.step, Step::Saved);
+    // "New connection" is the line after the last row; Esc from step 1 comes back.
+    update(&mut w, Msg::End);
+    assert!(w.saved.on_new());
+    update(&mut w, Msg::Confirm);
+    assert_eq!(w.step, Step::Provider);
+    update(&mut w, Msg::Back);
+    assert_eq!(w.step, Step::Saved);
+}
+
+#[test]
+fn a_saved_connection_is_checked_again_and_the_row_shows_it() {
+    let mut w = with_saved(&["work"]);
+    let effects = update(&mut w, Msg::Confirm);
+    let [Effect::CheckSaved { id, name }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(name, "work");
+    let id = *id;
+    assert!(w.busy());
+    let summary = saved::CheckSummary {
+        ok: false,
+        at: "2026-12-01T21:00:00Z".into(),
+        summary: "Credential: refused".into(),
+    };
+    update(
+        &mut w,
+        Msg::SavedChecked {
+            id: id + 7,
+            result: Ok(summary.clone()),
+        },
+    );
+    assert!(
+        w.saved.rows[0].last_check.is_none(),
+        "a stale reply is ignored"
+    );
+    update(
+        &mut w,
+        Msg::SavedChecked {
+            id,
+            result: Ok(summary.clone()),
+        },
+    );
+    assert_eq!(w.saved.rows[0].last_check, Some(summary));
+    assert!(!w.busy());
+}
+
+#[test]
+fn removing_a_saved_connection_asks_first() {
+    let mut w = with_saved(&["work", "ci"]);
+    assert!(update(&mut w, Msg::Remove).is_empty());
+    // Anything but yes keeps it.
+    assert!(update(&mut w, Msg::Back).is_empty());
+    assert_eq!(w.saved.action, saved::SavedAction::Idle);
+    update(&mut w, Msg::Remove);
+    let effects = update(&mut w, Msg::ConfirmRemove);
+    let [Effect::RemoveSaved { id, name }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(name, "work");
+    update(
+        &mut w,
+        Msg::SavedRemoved {
+            id: *id,
+            result: Ok(()),
+        },
+    );
+    assert_eq!(w.saved.rows.len(), 1);
+    assert!(!w.config.existing_names.contains(&"work".to_string()));
+}
+
+#[test]
+fn editing_prefills_the_form_and_keeps_the_secret_for_its_host_only() {
+    let mut w = with_saved(&["work"]);
+    let effects = update(&mut w, Msg::EditForm);
+    assert_eq!(w.step, Step::Form);
+    assert!(matches!(effects.as_slice(), [Effect::LoadSavedSecret { name }] if name == "work"));
+    assert_eq!(w.provider, Provider::Server);
+    assert_eq!(w.auth, AuthKind::HttpTokenUser);
+    assert_eq!(w.form.name.value(), "work");
+    assert_eq!(w.form.url.value(), "https://bitbucket.example.com");
+    assert_eq!(w.form.username.value(), "ana");
+    update(
+        &mut w,
+        Msg::SavedSecret {
+            name: "work".into(),
+            secret: Ok(SecretString::from(SECRET.to_string())),
+        },
+    );
+    // Submitting unchanged: checked with the kept secret, saved as a replacement.
+    w.form.focus = form::fields(w.auth).len() - 1;
+    let effects = update(&mut w, Msg::Confirm);
+    let [Effect::CheckCredentials { creds, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(creds.secret.expose_secret(), SECRET);
+    // Pointed at another host, the kept secret is dropped, never sent there.
+    update(&mut w, Msg::Back);
+    w.form.focus = 1;
+    clear(&mut w);
+    typed(&mut w, "https://elsewhere.example.com");
+    w.form.focus = form::fields(w.auth).len() - 1;
+    let effects = update(&mut w, Msg::Confirm);
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(w.form.secret.is_empty());
+}
+
+#[test]
+fn a_taken_name_offers_to_replace_it() {
+    let mut w = to_form_cloud();
+    typed(&mut w, "taken");
+    w.form.focus = form::fields(w.auth).len() - 1;
+    update(&mut w, Msg::Confirm);
+    let notice = w.notice.clone().unwrap_or_default();
+    assert!(notice.contains("Ctrl-R replaces it"), "{notice}");
+    update(&mut w, Msg::Replace);
+    assert!(w.replacing.as_ref().is_some_and(|r| r.name == "taken"));
+    assert_eq!(
+        w.form
+            .first_invalid(w.auth, &w.config.existing_names)
+            .map(|i| form::fields(w.auth)[i]),
+        Some(form::FieldId::Email)
+    );
+}
+
+#[test]
+fn saving_a_replacement_replaces() {
+    let mut w = to_form_cloud();
+    typed(&mut w, "taken");
+    update(&mut w, Msg::Replace);
+    update(&mut w, Msg::NextField);
+    update(&mut w, Msg::NextField);
+    typed(&mut w, "ana@example.com");
+    update(&mut w, Msg::NextField);
+    typed(&mut w, SECRET);
+    let effects = update(&mut w, Msg::Confirm);
+    let [Effect::CheckCredentials { id, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    update(
+        &mut w,
+        Msg::CheckDone {
+            id: *id,
+            report: report(true),
+        },
+    );
+    let effects = update(&mut w, Msg::Confirm);
+    let Some(Effect::LoadRepos { id, .. }) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    update(
+        &mut w,
+        Msg::ReposDone {
+            id: *id,
+            result: Ok(()),
+        },
+    );
+    let effects = update(&mut w, Msg::Confirm); // no repository: straight to saving
+    assert!(
+        matches!(effects.as_slice(), [Effect::Save { replace: true, .. }]),
+        "{effects:?}"
+    );
+}

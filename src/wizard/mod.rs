@@ -8,6 +8,7 @@ pub mod msg;
 pub mod oauth;
 pub mod repo_row;
 pub mod repos;
+pub mod saved;
 pub mod secret_input;
 pub mod validate;
 pub mod webhook;
@@ -44,10 +45,14 @@ pub struct WizardConfig {
     pub oauth_key: Option<String>,
     /// Prefill of the OAuth consumer secret (`BBCONNECT_OAUTH_SECRET`).
     pub oauth_secret: Option<SecretString>,
+    /// The saved connections: when there are any, the wizard starts on their list.
+    pub saved: Vec<saved::SavedRow>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
+    /// The saved connections (the first screen when there are any).
+    Saved,
     Provider,
     AuthType,
     Form,
@@ -62,6 +67,8 @@ impl Step {
     /// (number, title) for the header.
     pub fn title(self) -> (usize, &'static str) {
         match self {
+            // Not one of the seven steps of a new connection: shown without a number.
+            Step::Saved => (0, "Saved connections"),
             Step::Provider => (1, "Provider"),
             Step::AuthType => (2, "Authentication"),
             Step::Form => (3, "Details"),
@@ -131,6 +138,10 @@ pub struct Wizard {
     pub check_scroll: usize,
     /// Spinner frame counter, advanced by `Msg::Tick`.
     pub spinner: usize,
+    /// The list of saved connections (the first screen when there are any).
+    pub saved: saved::SavedList,
+    /// The saved connection this session edits or replaces: saving replaces it.
+    pub replacing: Option<saved::Replacing>,
     /// "Quit without saving?" is on screen: the next quit key quits, any other key stays.
     pub confirm_quit: bool,
     /// The session ended on Ctrl-C or a signal rather than `q` (the app exits 130).
@@ -152,9 +163,19 @@ impl Wizard {
                 form.oauth_secret.handle(EditKey::Char(c));
             }
         }
+        let saved = saved::SavedList {
+            rows: config.saved.clone(),
+            ..saved::SavedList::default()
+        };
         Wizard {
+            step: if config.saved.is_empty() {
+                Step::Provider
+            } else {
+                Step::Saved
+            },
+            saved,
+            replacing: None,
             config,
-            step: Step::Provider,
             history: Vec::new(),
             provider_cursor: 0,
             provider: Provider::Cloud,
@@ -208,6 +229,7 @@ impl Wizard {
             || self.repos.loading_id().is_some()
             || matches!(self.save, SaveState::Saving { .. })
             || self.webhook.busy()
+            || self.saved.busy()
     }
 
     /// Whether a filter is being computed a slice per loop turn (`Msg::Work`).
@@ -245,7 +267,7 @@ impl Wizard {
         form::token_page(self.auth, self.form.url.value(), self.form.repo.value())
     }
 
-    fn fresh_id(&mut self) -> RequestId {
+    pub(crate) fn fresh_id(&mut self) -> RequestId {
         let id = self.next_id;
         self.next_id += 1;
         id
@@ -330,6 +352,18 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             return Vec::new();
         }
         Msg::OAuthDone { id, result } => return oauth::on_done(w, id, result),
+        Msg::SavedChecked { id, result } => {
+            saved::on_checked(w, id, result);
+            return Vec::new();
+        }
+        Msg::SavedRemoved { id, result } => {
+            saved::on_removed(w, id, result);
+            return Vec::new();
+        }
+        Msg::SavedSecret { name, secret } => {
+            saved::on_secret(w, &name, secret);
+            return Vec::new();
+        }
         Msg::WebhookSecret { secret } => {
             w.webhook.set_generated_secret(&secret);
             // A hook made with the old secret would be saved with the wrong one.
@@ -373,6 +407,7 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
     w.notice = None;
     w.confirm_quit = false;
     match w.step {
+        Step::Saved => saved::step(w, msg),
         Step::Provider => provider_step(w, msg),
         Step::AuthType => auth_step(w, msg),
         Step::Form => form_step(w, msg),
@@ -417,7 +452,7 @@ fn cursor_move(cursor: &mut usize, len: usize, msg: &Msg) {
 }
 
 /// Show another screen, remembering this one for Back, and run its on-enter effects.
-fn go(w: &mut Wizard, to: Step) -> Vec<Effect> {
+pub(crate) fn go(w: &mut Wizard, to: Step) -> Vec<Effect> {
     w.history.push(w.step);
     w.step = to;
     w.show_help = false;
@@ -530,6 +565,10 @@ fn start_save(w: &mut Wizard) -> Vec<Effect> {
     };
     let id = w.fresh_id();
     w.save = SaveState::Saving { id };
+    let replace = w
+        .replacing
+        .as_ref()
+        .is_some_and(|r| r.name == creds.spec.name);
     let identity_username = w
         .check_report()
         .and_then(|r| r.identity.as_ref())
@@ -545,7 +584,50 @@ fn start_save(w: &mut Wizard) -> Vec<Effect> {
             .filter(|_| w.auth == AuthKind::OAuth)
             .cloned(),
         webhook: saved_hook(w),
+        replace,
     }]
+}
+
+/// The form filled from a saved connection (editing it). The secret comes separately.
+pub(crate) fn prefill_form(w: &mut Wizard, row: &saved::SavedRow) {
+    w.form.name = row.name.as_str().into();
+    w.form.url = row.url.as_str().into();
+    let who = row.username.as_deref().unwrap_or_default();
+    match row.auth {
+        AuthKind::ApiToken => w.form.email = who.into(),
+        AuthKind::OAuth => w.form.oauth_key = who.into(),
+        _ => w.form.username = who.into(),
+    }
+    w.form.repo = row.repo.as_deref().unwrap_or_default().into();
+    w.form.focus = 0;
+    // Its own name is not "taken": saving replaces it.
+    w.config.existing_names.retain(|n| n != &row.name);
+}
+
+/// The kept secret in the (masked) secret field.
+pub(crate) fn fill_secret(w: &mut Wizard, secret: &SecretString) {
+    w.form.secret = secret_input::SecretInput::default();
+    for c in secret.expose_secret().chars() {
+        w.form.secret.handle(EditKey::Char(c));
+    }
+}
+
+/// A kept secret belongs to the (provider, auth type, URL) it was saved for: when the form now
+/// points elsewhere it is dropped, never sent to another host.
+fn drop_kept_secret_if_moved(w: &mut Wizard) -> bool {
+    let Some(r) = &mut w.replacing else {
+        return false;
+    };
+    let Some(bound) = &r.secret_for else {
+        return false;
+    };
+    let now = (w.provider, w.auth, w.form.url.value().trim().to_string());
+    if *bound == now {
+        return false;
+    }
+    r.secret_for = None;
+    w.form.secret = secret_input::SecretInput::default();
+    true
 }
 
 fn provider_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
@@ -567,6 +649,8 @@ fn provider_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             }
             go(w, Step::AuthType)
         }
+        // Back to the list of saved connections, when the wizard started there.
+        Msg::Back if !w.history.is_empty() => back(w),
         _ => Vec::new(),
     }
 }
@@ -606,7 +690,32 @@ fn form_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
     let http_warned = std::mem::take(&mut w.form.http_warned);
     match msg {
         Msg::Edit(key) => {
+            // A kept secret that is edited is the user's own from now on.
+            if fields(auth).get(w.form.focus) == Some(&form::FieldId::Secret)
+                && let Some(r) = &mut w.replacing
+            {
+                r.secret_for = None;
+            }
             w.form.edit(auth, key);
+            Vec::new()
+        }
+        // A taken name: replace that connection instead of a dead end.
+        Msg::Replace => {
+            let name = w.form.name.value().trim().to_string();
+            if w.config
+                .existing_names
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(&name))
+            {
+                w.config
+                    .existing_names
+                    .retain(|n| !n.eq_ignore_ascii_case(&name));
+                w.replacing = Some(saved::Replacing {
+                    name: name.clone(),
+                    secret_for: None,
+                });
+                w.notice = Some(format!("Saving will replace the connection `{name}`."));
+            }
             Vec::new()
         }
         Msg::NextField | Msg::Down => {
@@ -631,11 +740,37 @@ fn form_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
                 }
                 return Vec::new();
             }
+            if drop_kept_secret_if_moved(w) {
+                if let Some(i) = fields(auth)
+                    .iter()
+                    .position(|f| *f == form::FieldId::Secret)
+                {
+                    w.form.focus = i;
+                }
+                w.notice = Some(
+                    "The saved secret belongs to the saved address and type: type the secret \
+                     for this one."
+                        .into(),
+                );
+                return Vec::new();
+            }
             match w.form.first_invalid(auth, &w.config.existing_names) {
                 Some(bad) => {
                     w.form.show_all_errors = true;
                     w.form.focus = bad;
-                    w.notice = Some("Fix the fields marked ✗, then press Enter again.".into());
+                    let name = w.form.name.value().trim().to_string();
+                    let taken = fields(auth).get(bad) == Some(&form::FieldId::Name)
+                        && w.config
+                            .existing_names
+                            .iter()
+                            .any(|n| n.eq_ignore_ascii_case(&name));
+                    w.notice = Some(if taken {
+                        format!(
+                            "A connection named `{name}` exists: Ctrl-R replaces it, or type another name."
+                        )
+                    } else {
+                        "Fix the fields marked ✗, then press Enter again.".into()
+                    });
                     Vec::new()
                 }
                 None if validate::is_plain_http_remote(w.form.url.value()) && !http_warned => {

@@ -34,6 +34,30 @@ pub enum Msg {
     Terminate,
     /// "Quit without saving?" answered no (any key but the quit keys).
     Stay,
+    // --- the list of saved connections
+    /// Start a new connection from the first step.
+    NewConnection,
+    /// Start a new connection that replaces the selected (or the taken) name.
+    Replace,
+    /// Ask to remove the selected connection.
+    Remove,
+    /// "Remove NAME?" answered yes.
+    ConfirmRemove,
+    /// `CheckSaved` answered.
+    SavedChecked {
+        id: RequestId,
+        result: Result<crate::wizard::saved::CheckSummary, Problem>,
+    },
+    /// `RemoveSaved` answered.
+    SavedRemoved {
+        id: RequestId,
+        result: Result<(), Problem>,
+    },
+    /// `LoadSavedSecret` answered: the saved secret of `name`, kept in the edit form.
+    SavedSecret {
+        name: String,
+        secret: Result<SecretString, Problem>,
+    },
     // --- text entry (form fields, filter)
     NextField,
     PrevField,
@@ -163,6 +187,22 @@ pub enum Effect {
         oauth: Option<OAuthGrant>,
         /// The hook created on the webhook step, saved with the connection.
         webhook: Option<SavedHook>,
+        /// Replace the saved connection of the same name (edit, replace).
+        replace: bool,
+    },
+    /// Run the checks of saved connection `name` and record the outcome with it.
+    CheckSaved {
+        id: RequestId,
+        name: String,
+    },
+    /// Remove saved connection `name` and its secret.
+    RemoveSaved {
+        id: RequestId,
+        name: String,
+    },
+    /// Answer with `Msg::SavedSecret`: the secret of `name`, to keep it in the edit form.
+    LoadSavedSecret {
+        name: String,
     },
     /// Create (or keep, or update) the webhook on `repo` (`WS/SLUG` or `KEY/SLUG`).
     EnsureWebhook {
