@@ -1145,3 +1145,43 @@ fn saved_connections_list() {
     let s = screen(&w);
     assert!(s.contains("Remove `cloud-ci` and its secret?"), "{s}");
 }
+
+/// Issue 14, defect 3: at 80x24 nothing that carries meaning is cut: a long progress note
+/// wraps, and the plain-http warning fits.
+#[test]
+fn long_lines_wrap_at_80_columns() {
+    let (mut w, id) = checking();
+    update(
+        &mut w,
+        Msg::CheckProgress {
+            id,
+            note: "bitbucket.example.com answered 503 Service Unavailable: retrying in 340 ms… (retry 1 of 4)".into(),
+        },
+    );
+    let s = screen(&w);
+    assert!(s.contains("(retry 1 of 4)"), "{s}");
+
+    let mut w = cloud_form(false);
+    typed(&mut w, "work");
+    update(&mut w, Msg::NextField);
+    update(&mut w, Msg::Edit(EditKey::End));
+    update(&mut w, Msg::Edit(EditKey::ClearLine));
+    typed(&mut w, "http://bitbucket.example.com");
+    update(&mut w, Msg::NextField);
+    typed(&mut w, "ana@example.com");
+    update(&mut w, Msg::NextField);
+    typed(&mut w, "test-token-abc");
+    update(&mut w, Msg::Confirm);
+    let s = screen(&w);
+    assert!(s.contains("unencrypted"), "{s}");
+    assert!(s.contains("anyway"), "the warning ends on screen: {s}");
+}
+
+/// Issue 14, defect 3: at 40x12 the help box says there is more than it shows.
+#[test]
+fn a_cut_help_box_says_there_is_more() {
+    let mut w = loaded_repos();
+    update(&mut w, Msg::ToggleHelp);
+    let s = text(&buffer(&w, 40, 12));
+    assert!(s.contains("more"), "{s}");
+}

@@ -48,11 +48,25 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
                 Span::styled(" Checking the connection…", theme.text),
             ]));
             // The newest notes matter most ("retrying in 2 s…"): keep the tail that fits.
+            // Each note wrapped, so the end of a long one ("(retry 1 of 4)") is never cut.
             let room = (area.height as usize).saturating_sub(head.len());
-            let skip = notes.len().saturating_sub(room);
-            for note in &notes[skip..] {
-                body.push(Line::styled(format!("  · {}", clean(note)), theme.dim));
+            let mut wrapped: Vec<Line> = Vec::new();
+            for note in notes {
+                for (i, chunk) in wrap_indented(&clean(note), width, 4)
+                    .into_iter()
+                    .enumerate()
+                {
+                    // "  · " on the first line, aligned continuation lines under it.
+                    let text = if i == 0 {
+                        format!("  · {}", chunk.trim_start())
+                    } else {
+                        chunk
+                    };
+                    wrapped.push(Line::styled(text, theme.dim));
+                }
             }
+            let skip = wrapped.len().saturating_sub(room);
+            body.extend(wrapped.into_iter().skip(skip));
         }
         CheckState::Finished { report, .. } => {
             verdict_lines(&mut head, report, width, theme);

@@ -123,6 +123,16 @@ fn draw_help(frame: &mut Frame, body: Rect, w: &Wizard, theme: &Theme) {
         ));
     }
     lines.push(Line::styled(" Esc, ? or F1 closes this help.", theme.dim));
+    // A terminal too small for the box: say that rows are missing rather than cut silently.
+    let room = usize::from(body.height.saturating_sub(2));
+    if lines.len() > room && room > 0 {
+        let hidden = lines.len() - room + 1;
+        lines.truncate(room - 1);
+        lines.push(Line::styled(
+            format!(" … {hidden} more lines: enlarge the terminal"),
+            theme.warn,
+        ));
+    }
     let height = (lines.len() as u16 + 2).min(body.height);
     let width = 56.min(body.width);
     let area = Rect {

@@ -776,8 +776,8 @@ fn form_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
                 None if validate::is_plain_http_remote(w.form.url.value()) && !http_warned => {
                     w.form.http_warned = true;
                     w.notice = Some(
-                        "⚠ http:// sends the token unencrypted. Enter again to send it anyway, \
-                         or use https://."
+                        // One line at 80 columns: a cut warning loses its point.
+                        "⚠ http:// sends the token unencrypted: Enter again to send it anyway."
                             .into(),
                     );
                     Vec::new()
