@@ -95,18 +95,6 @@ pub fn rfc3339_utc(secs: u64) -> String {
     format!("{year:04}-{month:02}-{d:02}T{h:02}:{m:02}:{s:02}Z")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_known_instants() {
-        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339_utc(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(rfc3339_utc(1_795_926_896), "2026-11-29T04:34:56Z");
-    }
-}
-
 /// The one-line record of a check kept with the connection (`status`, the wizard's re-check).
 pub fn last_check_of(report: &crate::bitbucket::model::CheckReport, at: String) -> LastCheck {
     use crate::bitbucket::model::CheckStatus;
@@ -129,5 +117,17 @@ pub fn last_check_of(report: &crate::bitbucket::model::CheckReport, at: String) 
         ok: report.passed(),
         at,
         summary,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_known_instants() {
+        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339_utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339_utc(1_795_926_896), "2026-11-29T04:34:56Z");
     }
 }
