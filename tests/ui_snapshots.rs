@@ -1185,3 +1185,27 @@ fn a_cut_help_box_says_there_is_more() {
     let s = text(&buffer(&w, 40, 12));
     assert!(s.contains("more"), "{s}");
 }
+
+/// Issue 14, defect 3: at 40x12 the Saved summary and the webhook step say there is more
+/// than fits, instead of cutting it without a hint.
+#[test]
+fn cut_screens_at_40x12_say_there_is_more() {
+    let (mut w, id) = saving();
+    update(
+        &mut w,
+        Msg::Saved {
+            id,
+            result: Ok(SavedInfo {
+                name: "work".into(),
+                config_file: "/home/ana/.config/bbconnect/connections.toml".into(),
+                secret_location: "file /home/ana/.config/bbconnect/secrets/work (mode 0600)".into(),
+                clone_https: Some("https://bitbucket.org/acme/api-gateway.git".into()),
+            }),
+        },
+    );
+    let s = text(&buffer(&w, 40, 12));
+    assert!(s.contains("more"), "{s}");
+    let w = webhook_step();
+    let s = text(&buffer(&w, 40, 12));
+    assert!(s.contains("more"), "{s}");
+}

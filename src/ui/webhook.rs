@@ -167,6 +167,8 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
             ));
         }
     }
+    // Only when the screen is too short; the cursor rows below are computed before the cut.
+    let lines = super::widgets::with_more_mark(lines, u16::MAX, area.height, theme.warn);
     frame.render_widget(Paragraph::new(lines), area);
 
     let cursor = match hook.focus {

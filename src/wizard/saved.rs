@@ -210,7 +210,8 @@ pub fn on_secret(w: &mut Wizard, name: &str, secret: Result<SecretString, Proble
             }
             w.notice = Some("The saved secret is kept (masked); retype it to change it.".into());
         }
-        Err(p) => w.notice = Some(format!("{} Type the secret again.", p.what)),
+        // One line on the form (the store's own words do not fit there).
+        Err(_) => w.notice = Some("The saved secret could not be read: type it again.".into()),
     }
 }
 
