@@ -1209,3 +1209,13 @@ fn cut_screens_at_40x12_say_there_is_more() {
     let s = text(&buffer(&w, 40, 12));
     assert!(s.contains("more"), "{s}");
 }
+
+/// Issue 14, defect 3: at 40x12 the demo's first screen says where the credentials are.
+#[test]
+fn demo_credentials_too_big_for_the_screen_are_pointed_to() {
+    let w = Wizard::new(config(true));
+    let s = text(&buffer(&w, 40, 12));
+    assert!(s.contains("demo credentials"), "{s}");
+    let big = text(&buffer(&w, 100, 40));
+    assert!(!big.contains("enlarge the terminal"), "{big}");
+}
