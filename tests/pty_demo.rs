@@ -335,3 +335,75 @@ fn the_saved_list_removes_a_connection_after_asking() {
     let left = std::fs::read_to_string(home.path().join("connections.toml")).unwrap();
     assert!(!left.contains("work"), "{left}");
 }
+
+/// Issue 14: Enter on a saved connection checks it again through the worker against a
+/// running simulator, and the result is shown on its row and kept with the connection.
+#[test]
+fn the_saved_list_checks_a_connection_again() {
+    use std::io::BufRead;
+    let home = tempfile::tempdir().unwrap();
+    /// The simulator process ends with the test, even a failing one.
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut sim = Killed(
+        std::process::Command::new(BIN)
+            .args(["sim", "--port", "0"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut out = std::io::BufReader::new(sim.0.stdout.take().unwrap());
+    let mut url = String::new();
+    for _ in 0..10 {
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        if let Some(u) = line.trim().strip_prefix("Server/DC:") {
+            url = u.trim().to_string();
+            break;
+        }
+    }
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let saved = std::process::Command::new(BIN)
+        .args([
+            "connect",
+            "--provider",
+            "server",
+            "--auth",
+            "http-token-user",
+            "--name",
+            "work",
+            "--url",
+            &url,
+            "--username",
+            "alice",
+        ])
+        .env("BBCONNECT_CONFIG_DIR", home.path())
+        .env("BBCONNECT_SECRET_STORE", "file")
+        .env("BBCONNECT_TOKEN", "test-token-alice")
+        .output()
+        .unwrap();
+    assert_eq!(saved.status.code(), Some(0), "{saved:?}");
+    // Written on save already: clear it to see the re-check write it again.
+    let file = home.path().join("connections.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let cut = text
+        .find("[connection.last_check]")
+        .expect("last check on save");
+    std::fs::write(&file, &text[..cut]).unwrap();
+    let mut s = Session::start(&[], home.path());
+    s.wait_for("Your saved connections");
+    s.wait_for("not checked yet");
+    s.send(ENTER);
+    s.wait_for("all checks passed");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    drop(sim);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("[connection.last_check]"), "{text}");
+    assert!(text.contains("ok = true"), "{text}");
+}
