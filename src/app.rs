@@ -26,7 +26,10 @@ const SPINNER_TICK: Duration = Duration::from_millis(100);
 /// What the interactive session ended with, printed by `main` after the terminal is restored.
 pub enum Outcome {
     Saved(SavedInfo),
-    Quit,
+    /// Left before saving; `interrupted` on Ctrl-C or a signal (the process exits 130).
+    Quit {
+        interrupted: bool,
+    },
 }
 
 /// Runs the wizard until it quits. The terminal is restored on every path out of here,
@@ -92,12 +95,12 @@ async fn event_loop(
                 Some(Ok(Event::Resize(_, rows))) => Some(Msg::Viewport { list_rows: ui::list_rows(rows) }),
                 Some(Ok(_)) => None,
                 Some(Err(e)) => return Err(e),
-                None => Some(Msg::Quit),
+                None => Some(Msg::Terminate),
             },
             Some(reply) = replies.recv() => Some(reply),
             _ = spinner_tick.tick(), if wizard.busy() => Some(Msg::Tick),
             _ = frame_tick.tick() => None,
-            _ = signals.recv() => Some(Msg::Quit),
+            _ = signals.recv() => Some(Msg::Terminate),
             () = std::future::ready(()), if wizard.has_work() => Some(Msg::Work { rows: budget.rows() }),
         };
         let Some(msg) = msg else { continue };
@@ -126,7 +129,9 @@ async fn event_loop(
             worker.shutdown();
             return Ok(match wizard.outcome() {
                 Some(saved) => Outcome::Saved(saved.clone()),
-                None => Outcome::Quit,
+                None => Outcome::Quit {
+                    interrupted: wizard.interrupted(),
+                },
             });
         }
     }

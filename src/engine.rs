@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::bitbucket::model::{CheckItem, CheckReport, ConnectionSpec, Credentials, Problem, Repo};
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
-use crate::store::SavedConnection;
+use crate::store::{LastCheck, SavedConnection};
 
 /// A report with one failed row, for failures that happen before any check can run
 /// (an invalid URL, a TLS setup error).
@@ -59,6 +59,12 @@ pub fn saved_connection(
         webhook_id: None,
         webhook_url: None,
         secret_store: String::new(),
+        // Saved right after its checks passed.
+        last_check: Some(LastCheck {
+            ok: true,
+            at: saved_at.clone(),
+            summary: "all checks passed".into(),
+        }),
         saved_at,
         tls: None,
     }
@@ -118,6 +124,31 @@ pub fn rfc3339_utc(secs: u64) -> String {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
     format!("{year:04}-{month:02}-{d:02}T{h:02}:{m:02}:{s:02}Z")
+}
+
+/// The one-line record of a check kept with the connection (`status`, the wizard's re-check).
+pub fn last_check_of(report: &crate::bitbucket::model::CheckReport, at: String) -> LastCheck {
+    use crate::bitbucket::model::CheckStatus;
+    let summary = match report
+        .items
+        .iter()
+        .find(|i| i.status == CheckStatus::Failed)
+    {
+        Some(item) => format!("{}: {}", item.title, item.detail),
+        None if report
+            .items
+            .iter()
+            .any(|i| i.status == CheckStatus::Warning) =>
+        {
+            "passed, with warnings".into()
+        }
+        None => "all checks passed".into(),
+    };
+    LastCheck {
+        ok: report.passed(),
+        at,
+        summary,
+    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use crate::bitbucket::model::Provider;
 use crate::wizard::msg::{EditKey, Msg};
 use crate::wizard::repos::LoadState;
 use crate::wizard::{CheckState, SaveState, Step, Wizard};
@@ -72,7 +73,28 @@ pub fn table(w: &Wizard) -> Vec<Binding> {
 }
 
 fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
-    let ctrl_c = hidden(CTRL_C, "Ctrl-C", "quit at any time", Msg::Quit);
+    let ctrl_c = hidden(CTRL_C, "Ctrl-C", "quit at any time", Msg::Interrupt);
+    if w.confirm_quit {
+        // "Quit without saving?": any key not listed here stays (see `map`).
+        return vec![
+            bind(
+                &[Key::Char('y'), Key::Char('q')],
+                "y",
+                "quit without saving",
+                Msg::Quit,
+            ),
+            Binding {
+                footer: false,
+                ..ctrl_c
+            },
+            bind(
+                &[Key::Char('n'), Key::Code(KeyCode::Esc)],
+                "n",
+                "stay",
+                Msg::Stay,
+            ),
+        ];
+    }
     if help_open {
         return vec![
             bind(
@@ -91,16 +113,21 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
     let help = bind(HELP, "?", "help", Msg::ToggleHelp);
     let quit = bind(QUIT, "q", "quit", Msg::Quit);
     let back = bind(ESC, "Esc", "back", Msg::Back);
-    let up = hidden(UP, "↑/k", "move up", Msg::Up);
-    let down = hidden(DOWN, "↓/j", "move down", Msg::Down);
     let mut t = match w.step {
-        Step::Provider => vec![
-            hidden(UP, "↑", "move up", Msg::Up),
-            bind(DOWN, "↑↓", "move", Msg::Down),
-            bind(ENTER, "Enter", "choose", Msg::Confirm),
-            help,
-            quit,
-        ],
+        Step::Saved => saved_table(w, help, quit),
+        Step::Provider => {
+            let mut t = vec![
+                hidden(UP, "↑", "move up", Msg::Up),
+                bind(DOWN, "↑↓", "move", Msg::Down),
+                bind(ENTER, "Enter", "choose", Msg::Confirm),
+            ];
+            // Started from the list of saved connections: Esc goes back to it.
+            if !w.history.is_empty() {
+                t.push(back.clone());
+            }
+            t.extend([help, quit]);
+            t
+        }
         Step::AuthType => vec![
             hidden(UP, "↑", "move up", Msg::Up),
             bind(DOWN, "↑↓", "move", Msg::Down),
@@ -122,6 +149,12 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
                 hidden(&[Key::Code(KeyCode::Up)], "↑", "previous field", Msg::Up),
                 bind(ENTER, "Enter", "next/check", Msg::Confirm),
             ];
+            t.push(hidden(
+                &[Key::Ctrl('r')],
+                "Ctrl-R",
+                "replace the saved connection of that name",
+                Msg::Replace,
+            ));
             if w.token_page().is_some() {
                 t.push(bind(
                     &[Key::Ctrl('o')],
@@ -218,10 +251,12 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
                 ..ctrl_c.clone()
             },
         ],
+        // Letters start the filter here (see `map`): no letter is a command, so `q` cannot
+        // quit with a passed check on screen, and moving is on the arrows.
         Step::Repos => {
             let mut t = vec![
-                up,
-                down,
+                hidden(&[Key::Code(KeyCode::Up)], "↑", "move up", Msg::Up),
+                hidden(&[Key::Code(KeyCode::Down)], "↓", "move down", Msg::Down),
                 hidden(
                     &[Key::Code(KeyCode::PageUp)],
                     "PgUp",
@@ -238,12 +273,27 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
                 hidden(&[Key::Code(KeyCode::End)], "End", "last", Msg::End),
                 bind(ENTER, "Enter", "select", Msg::Confirm),
                 bind(&[Key::Char('/')], "/", "filter", Msg::FocusFilter),
-                bind(&[Key::Char('s')], "s", "sort", Msg::ToggleSort),
             ];
-            if matches!(w.repos.load, LoadState::Failed(_)) {
-                t.push(bind(&[Key::Char('r')], "r", "retry", Msg::Retry));
+            // Data Center gives no update time: no second order to offer there.
+            if w.provider == Provider::Cloud {
+                // Hidden while Ctrl-R is shown, so the footer fits in 80 columns.
+                t.push(Binding {
+                    footer: !matches!(w.repos.load, LoadState::Failed(_)),
+                    ..bind(&[Key::Ctrl('s')], "Ctrl-S", "sort", Msg::ToggleSort)
+                });
             }
-            t.extend([back, help, quit]);
+            if matches!(w.repos.load, LoadState::Failed(_)) {
+                t.push(bind(&[Key::Ctrl('r')], "Ctrl-R", "retry", Msg::Retry));
+            }
+            t.extend([
+                back,
+                help,
+                Binding {
+                    footer: true,
+                    label: "quit",
+                    ..ctrl_c.clone()
+                },
+            ]);
             t
         }
         Step::Webhook => webhook_table(w, back, help, quit, &ctrl_c),
@@ -268,6 +318,36 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
         t.push(ctrl_c);
     }
     t
+}
+
+/// The list of saved connections; Enter checks the selected one again, or starts a new
+/// connection on the "new connection" line.
+fn saved_table(w: &Wizard, help: Binding, quit: Binding) -> Vec<Binding> {
+    use crate::wizard::saved::SavedAction;
+    if let SavedAction::ConfirmRemove { .. } = w.saved.action {
+        return vec![
+            bind(&[Key::Char('y')], "y", "remove", Msg::ConfirmRemove),
+            bind(
+                &[Key::Char('n'), Key::Code(KeyCode::Esc)],
+                "n",
+                "keep it",
+                Msg::Back,
+            ),
+        ];
+    }
+    let enter = if w.saved.on_new() { "new" } else { "re-check" };
+    vec![
+        hidden(&[Key::Code(KeyCode::Up)], "↑", "move up", Msg::Up),
+        bind(&[Key::Code(KeyCode::Down)], "↑↓", "move", Msg::Down),
+        bind(ENTER, "Enter", enter, Msg::Confirm),
+        hidden(&[Key::Char('c')], "c", "check again", Msg::Retry),
+        bind(&[Key::Char('n')], "n", "new", Msg::NewConnection),
+        bind(&[Key::Char('e')], "e", "edit", Msg::EditForm),
+        bind(&[Key::Char('r')], "r", "replace", Msg::Replace),
+        bind(&[Key::Char('d')], "d", "remove", Msg::Remove),
+        help,
+        quit,
+    ]
 }
 
 /// The webhook step: in its text fields letters are letters, so skip and regenerate also
@@ -317,6 +397,12 @@ fn webhook_table(
                 Msg::RegenerateSecret,
             )
         });
+        t.push(hidden(
+            &[Key::Ctrl('r')],
+            "Ctrl-R",
+            "show/hide the secret",
+            Msg::RevealSecret,
+        ));
         t.push(back);
         t.push(Binding {
             footer: !on_secret,
@@ -339,6 +425,12 @@ fn webhook_table(
             "g",
             "new secret",
             Msg::RegenerateSecret,
+        ));
+        t.push(hidden(
+            &[Key::Char('r'), Key::Ctrl('r')],
+            "r",
+            "show/hide the secret",
+            Msg::RevealSecret,
         ));
         t.extend([back, help, quit]);
     }
@@ -387,8 +479,18 @@ pub fn map(w: &Wizard, key: KeyEvent) -> Option<Msg> {
     {
         return Some(b.msg);
     }
+    if w.confirm_quit {
+        return Some(Msg::Stay);
+    }
     if w.typing() && !w.show_help {
         return edit_key(&key).map(Msg::Edit);
+    }
+    // On the repository list a printable character starts the filter.
+    if w.step == Step::Repos && !w.show_help {
+        return match edit_key(&key) {
+            Some(k @ EditKey::Char(_)) => Some(Msg::Edit(k)),
+            _ => None,
+        };
     }
     None
 }
@@ -405,8 +507,11 @@ pub fn hints(w: &Wizard) -> Vec<(&'static str, &'static str)> {
 /// Every row of the step's table, for the help overlay (drawn over the step, so it lists the
 /// step's keys rather than the overlay's own).
 pub fn help(w: &Wizard) -> Vec<(&'static str, &'static str)> {
-    table_for(w, false)
-        .into_iter()
+    let rows = table_for(w, false);
+    // "↑↓ move" already says what ↑ does: its own row would list the arrow twice.
+    let paired = rows.iter().any(|b| b.hint == "↑↓");
+    rows.into_iter()
+        .filter(|b| !(paired && b.hint == "↑" && matches!(b.msg, Msg::Up)))
         .map(|b| (b.hint, b.label))
         .collect()
 }
@@ -582,6 +687,22 @@ mod tests {
         let mut help = clone_state(&w);
         update(&mut help, Msg::ToggleHelp);
         states.push(("help", help));
+        let mut saved = Wizard::new(WizardConfig {
+            saved: vec![crate::wizard::saved::SavedRow {
+                name: "work".into(),
+                provider: crate::bitbucket::model::Provider::Cloud,
+                auth: crate::bitbucket::model::AuthKind::ApiToken,
+                url: "https://bitbucket.org".into(),
+                username: None,
+                user: None,
+                repo: None,
+                last_check: None,
+            }],
+            ..WizardConfig::default()
+        });
+        states.push(("saved", Wizard::new(saved.config.clone())));
+        update(&mut saved, Msg::Remove);
+        states.push(("saved remove?", saved));
         states
     }
 
@@ -611,7 +732,7 @@ mod tests {
     #[test]
     fn footer_hints_dispatch_what_they_say() {
         let states = every_state();
-        assert_eq!(states.len(), 15);
+        assert_eq!(states.len(), 17);
         for (name, w) in &states {
             let rows = table(w);
             let footer: Vec<_> = rows.iter().filter(|b| b.footer).collect();
@@ -628,7 +749,8 @@ mod tests {
                 }
             }
             assert!(
-                rows.iter().any(|b| matches!(b.msg, Msg::Quit)),
+                rows.iter()
+                    .any(|b| matches!(b.msg, Msg::Quit | Msg::Interrupt)),
                 "{name}: no way to quit"
             );
         }
@@ -654,7 +776,7 @@ mod tests {
         assert!(!hints(&w).contains(&("q", "quit")));
         assert!(matches!(
             map(&w, KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
-            Some(Msg::Quit)
+            Some(Msg::Interrupt)
         ));
         assert!(matches!(
             map(&w, press(KeyCode::F(1))),
@@ -667,7 +789,7 @@ mod tests {
         let mut w = wizard();
         update(&mut w, Msg::ToggleHelp);
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        assert!(matches!(map(&w, ctrl_c), Some(Msg::Quit)));
+        assert!(matches!(map(&w, ctrl_c), Some(Msg::Interrupt)));
         assert!(matches!(
             map(&w, press(KeyCode::Esc)),
             Some(Msg::ToggleHelp)
@@ -704,6 +826,52 @@ mod tests {
             ..press(KeyCode::Char('a'))
         };
         assert!(map(&w, release).is_none());
+    }
+
+    /// Issue 14, defect 1: on the repository list a letter is the start of a filter, not a
+    /// command (`q` used to quit at once, `s` re-sorted, `j`/`k` moved).
+    #[test]
+    fn letters_on_the_repository_list_type_into_the_filter() {
+        let (_, w) = every_state()
+            .into_iter()
+            .find(|(name, _)| *name == "repos")
+            .unwrap();
+        for c in ['q', 's', 'j', 'k', 'a'] {
+            let got = map(&w, press(KeyCode::Char(c)));
+            assert!(
+                matches!(got, Some(Msg::Edit(EditKey::Char(x))) if x == c),
+                "{c}: {got:?}"
+            );
+        }
+    }
+
+    /// Issue 14, defect 2: Data Center gives no update time: no sort key is offered there.
+    #[test]
+    fn no_sort_key_on_data_center_lists() {
+        let (_, mut w) = every_state()
+            .into_iter()
+            .find(|(name, _)| *name == "repos")
+            .unwrap();
+        assert!(help(&w).iter().any(|(_, label)| *label == "sort"));
+        w.provider = crate::bitbucket::model::Provider::Server;
+        assert!(
+            !help(&w).iter().any(|(_, label)| *label == "sort"),
+            "{:?}",
+            help(&w)
+        );
+    }
+
+    /// Issue 14, defect 10: the help lists one row per action: step 1 said both "↑ move up"
+    /// and "↑↓ move".
+    #[test]
+    fn help_has_no_row_twice_for_the_same_arrows() {
+        for (name, w) in every_state() {
+            let rows = help(&w);
+            let hints: Vec<&str> = rows.iter().map(|(h, _)| *h).collect();
+            if hints.contains(&"↑↓") {
+                assert!(!hints.contains(&"↑"), "{name}: {rows:?}");
+            }
+        }
     }
 
     #[test]

@@ -3,7 +3,6 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::Parser;
 use secrecy::SecretString;
 use tokio::sync::mpsc;
 
@@ -14,6 +13,7 @@ use bbconnect::logging;
 use bbconnect::sanitize::clean;
 use bbconnect::sim::{self, SimConfig};
 use bbconnect::store::{SecretStoreMode, Store};
+use bbconnect::wizard::saved::{CheckSummary, SavedRow};
 use bbconnect::wizard::{Wizard, WizardConfig};
 use bbconnect::worker::{self, WorkerContext};
 
@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     // Before anything can panic and before ratatui::init, which chains to this hook after
     // restoring the terminal.
     bbconnect::crash::install();
-    let cli = Cli::parse();
+    let cli = cli::parse();
     let _log_guard = logging::init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -49,7 +49,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         None => {
             let store = open_store()?;
-            interactive(store, endpoints, Vec::new(), None).await
+            interactive(store, endpoints, Vec::new(), None).await.map(|_| ())
         }
         Some(Command::Demo) => demo().await,
         Some(Command::Sim(args)) => sim::run_cli(args.config()).await.map_err(|e| Failure {
@@ -60,7 +60,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::List { json }) => cli::list(&open_store()?, json),
         Some(Command::Check { names, json }) => cli::check(&open_store()?, &endpoints, names, json).await,
         Some(Command::Repos { name, filter, json, concurrency }) => {
-            cli::repos(&open_store()?, &endpoints, &name, filter.as_deref(), json, usize::from(concurrency)).await
+            cli::repos(&open_store()?, &endpoints, name.as_deref(), filter.as_deref(), json, usize::from(concurrency)).await
         }
         Some(Command::GitCredential { op }) => cli::git_credential::git_credential(&open_store()?, op).await,
         Some(Command::SetupGit { names, local, remove }) => cli::setup_git::setup_git(&open_store()?, &names, local, remove),
@@ -68,7 +68,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Token { name }) => cli::token::token(&open_store()?, name.as_deref()).await,
         Some(Command::Env { name, format, with_token }) => cli::env::env(&open_store()?, &endpoints, &name, format, with_token).await,
         Some(Command::WebhookSecret { name }) => cli::webhook_secret::webhook_secret(&open_store()?, &name),
-        Some(Command::Remove { name, delete_webhook }) => cli::remove(&open_store()?, &endpoints, &name, delete_webhook).await,
+        Some(Command::Remove { name, delete_webhook, json }) => {
+            cli::remove(&open_store()?, &endpoints, &name, delete_webhook, json).await
+        }
+        Some(Command::Status(args)) => cli::status::run(&open_store()?, &endpoints, &args).await,
+        Some(Command::Completions(args)) => cli::completions::completions(&args),
+        Some(Command::Man) => cli::completions::man(),
     }
 }
 
@@ -110,13 +115,14 @@ async fn demo() -> Result<(), Failure> {
     }
     let result = interactive(store, endpoints, notes, Some(sim.server_url())).await;
     sim.shutdown().await;
-    if result.is_ok() {
+    // Only a saved connection was kept there; a quit before saving already said so.
+    if let Ok(true) = result {
         println!(
             "The demo connection was kept in a temporary directory, now removed: {}",
             dir.path().display()
         );
     }
-    result
+    result.map(|_| ())
 }
 
 async fn interactive(
@@ -124,23 +130,39 @@ async fn interactive(
     endpoints: Endpoints,
     demo_notes: Vec<String>,
     server_url: Option<String>,
-) -> Result<(), Failure> {
+) -> Result<bool, Failure> {
     if !cli::stdin_is_tty() {
         return Err(Failure {
             message: "the wizard needs a terminal.\n  fix: run it in a terminal, or use `bbconnect connect` in scripts (see --help).".into(),
             code: 2,
         });
     }
-    let existing_names = store
+    let saved_conns = store
         .list()
-        .map_err(|e| Failure::from(bbconnect::bitbucket::model::Problem::from(e)))?
+        .map_err(|e| Failure::from(bbconnect::bitbucket::model::Problem::from(e)))?;
+    let existing_names = saved_conns.iter().map(|c| c.name.clone()).collect();
+    let saved = saved_conns
         .into_iter()
-        .map(|c| c.name)
+        .map(|c| SavedRow {
+            name: c.name,
+            provider: c.provider,
+            auth: c.auth,
+            url: c.url,
+            username: c.username,
+            user: c.user,
+            repo: c.repo,
+            last_check: c.last_check.map(|l| CheckSummary {
+                ok: l.ok,
+                at: l.at,
+                summary: l.summary,
+            }),
+        })
         .collect();
     let config = WizardConfig {
         cloud_web_url: endpoints.cloud_web.clone(),
         server_url,
         existing_names,
+        saved,
         demo_notes,
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         // Read here so the wizard stays pure; the secret never leaves a SecretString.
@@ -170,8 +192,18 @@ async fn interactive(
                 "Use it: bbconnect check {0} | bbconnect repos {0} | bbconnect list",
                 clean(&saved.name)
             );
+            Ok(true)
         }
-        Outcome::Quit => {}
+        Outcome::Quit { interrupted } => {
+            eprintln!("bbconnect: nothing was saved.");
+            if interrupted {
+                // The shell's convention for a command ended by Ctrl-C (128 + SIGINT).
+                return Err(Failure {
+                    message: String::new(),
+                    code: 130,
+                });
+            }
+            Ok(false)
+        }
     }
-    Ok(())
 }

@@ -16,6 +16,7 @@ use crate::engine;
 use crate::oauth_flow::{self, Opener};
 use crate::store::Store;
 use crate::wizard::msg::{Effect, Msg, RequestId, SavedHook};
+use crate::wizard::saved::CheckSummary;
 
 /// What the worker needs to do its job.
 pub struct WorkerContext {
@@ -184,6 +185,7 @@ async fn run(
                 identity_username,
                 oauth,
                 webhook,
+                replace,
             } => {
                 let ctx = ctx.clone();
                 let replies = replies.clone();
@@ -199,6 +201,7 @@ async fn run(
                             identity_username,
                             oauth.as_ref(),
                             webhook.as_ref(),
+                            replace,
                         )
                     })
                     .await
@@ -282,6 +285,39 @@ async fn run(
                     let result =
                         crate::git_jobs::clone(&ctx.store, id, &name, &dir, &replies).await;
                     let _ = replies.send(Msg::GitDone { id, result });
+                });
+            }
+            Effect::CheckSaved { id, name } => {
+                let ctx = ctx.clone();
+                let replies = replies.clone();
+                tokio::spawn(async move {
+                    let result = check_saved(&ctx, &name).await;
+                    let _ = replies.send(Msg::SavedChecked { id, result });
+                });
+            }
+            Effect::RemoveSaved { id, name } => {
+                let ctx = ctx.clone();
+                let replies = replies.clone();
+                tokio::spawn(async move {
+                    let store = ctx.store.clone();
+                    let result = tokio::task::spawn_blocking(move || store.remove(&name))
+                        .await
+                        .map_err(|_| stopped("Removing the connection"))
+                        .and_then(|r| r.map_err(Problem::from));
+                    let _ = replies.send(Msg::SavedRemoved { id, result });
+                });
+            }
+            Effect::LoadSavedSecret { name } => {
+                let ctx = ctx.clone();
+                let replies = replies.clone();
+                tokio::spawn(async move {
+                    let store = ctx.store.clone();
+                    let key = name.clone();
+                    let secret = tokio::task::spawn_blocking(move || store.secret(&key))
+                        .await
+                        .map_err(|_| stopped("Reading the saved secret"))
+                        .and_then(|r| r.map_err(Problem::from));
+                    let _ = replies.send(Msg::SavedSecret { name, secret });
                 });
             }
             Effect::Quit => break,
@@ -444,6 +480,7 @@ fn save(
     user: Option<String>,
     oauth: Option<&OAuthGrant>,
     webhook: Option<&SavedHook>,
+    replace: bool,
 ) -> Result<crate::bitbucket::model::SavedInfo, Problem> {
     let mut conn = engine::saved_connection(&creds.spec, user, repo, engine::now_rfc3339());
     if !trust.is_empty() {
@@ -458,7 +495,7 @@ fn save(
         Some(grant) => grant.to_stored(),
         None => creds.secret.clone(),
     };
-    let mut info = store.save(conn, &secret, false).map_err(Problem::from)?;
+    let mut info = store.save(conn, &secret, replace).map_err(Problem::from)?;
     // The PEM is for people to inspect; the pin (saved above) is what is enforced, so a
     // failure to write it is logged, not fatal.
     if let Some(der) = der
@@ -479,6 +516,75 @@ fn save(
         info.secret_location = format!("{}; webhook secret: {location}", info.secret_location);
     }
     Ok(info)
+}
+
+fn stopped(what: &str) -> Problem {
+    Problem::new(
+        FailureClass::Other,
+        format!("{what} stopped unexpectedly."),
+        "Try again; if it keeps failing, run with RUST_LOG=debug and read the log.",
+    )
+}
+
+/// Re-checks a saved connection (refreshing an expired OAuth token, as `check` does) and
+/// records the outcome with it.
+async fn check_saved(ctx: &WorkerContext, name: &str) -> Result<CheckSummary, Problem> {
+    let store = ctx.store.clone();
+    let key = name.to_string();
+    let (conn, secret) = tokio::task::spawn_blocking(move || {
+        let conn = store.get(&key)?;
+        let secret = store.secret(&key)?;
+        Ok::<_, crate::store::StoreError>((conn, secret))
+    })
+    .await
+    .map_err(|_| stopped("Reading the connection"))?
+    .map_err(Problem::from)?;
+    let Some(conn) = conn else {
+        return Err(Problem::new(
+            FailureClass::Input,
+            format!(
+                "The connection `{}` is no longer saved.",
+                crate::sanitize::clean(name)
+            ),
+            "Another bbconnect removed it: choose another, or make a new one.",
+        ));
+    };
+    let creds = Credentials {
+        spec: crate::bitbucket::model::ConnectionSpec {
+            name: conn.name.clone(),
+            provider: conn.provider,
+            auth: conn.auth,
+            url: conn.url.clone(),
+            username: conn.username.clone(),
+            repo: conn.repo.clone(),
+        },
+        secret,
+    };
+    let options = ctx.options(false);
+    let (creds, renewed) =
+        crate::oauth_flow::usable_credentials(creds, &options, crate::oauth_flow::now_secs())
+            .await?;
+    let store = ctx.store.clone();
+    if let Some(grant) = renewed {
+        let conn = conn.clone();
+        let _ =
+            tokio::task::spawn_blocking(move || store.save(conn, &grant.to_stored(), true)).await;
+    }
+    let report = engine::check(creds, &ctx.endpoints, options, None).await;
+    let last = engine::last_check_of(&report, engine::now_rfc3339());
+    let store = ctx.store.clone();
+    let key = name.to_string();
+    let record = last.clone();
+    // The list shows the result even if it could not be written down.
+    if let Ok(Err(e)) = tokio::task::spawn_blocking(move || store.record_check(&key, record)).await
+    {
+        tracing::warn!(connection = %name, error = %e, "last check not recorded");
+    }
+    Ok(CheckSummary {
+        ok: last.ok,
+        at: last.at,
+        summary: last.summary,
+    })
 }
 
 #[cfg(test)]

@@ -197,8 +197,9 @@ async fn dc_create_idempotent_check_and_delete() {
     assert!(status.is_success(), "{status}");
     let out = run(&sim, dir.path(), &["check", "ci"], None).await;
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    // The report is `check`'s output: stdout (issue 14).
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("gone"),
+        String::from_utf8_lossy(&out.stdout).contains("gone"),
         "{}",
         text(&out)
     );

@@ -436,6 +436,7 @@ fn save_oauth(w: &World, name: &str, repo: &str, grant: &OAuthGrant) {
         webhook_url: None,
         secret_store: String::new(),
         tls: None,
+        last_check: None,
         saved_at: "2026-12-01T00:00:00Z".into(),
     };
     w.store()

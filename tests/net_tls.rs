@@ -1246,6 +1246,7 @@ mod screen {
             identity_username: Some("alice".into()),
             oauth: None,
             webhook: None,
+            replace: false,
         });
         let Msg::Saved { result, .. } = next_done().await else {
             panic!("no save reply")

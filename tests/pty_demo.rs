@@ -229,6 +229,11 @@ fn signal_restores_the_terminal(signal: &str) {
         .unwrap();
     assert!(status.success());
     s.wait_exit();
+    // The reader thread may still be copying the last bytes out of the pty under load.
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while !s.raw_text().contains(LEAVE_ALT_SCREEN) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     assert!(
         s.raw_text().contains(LEAVE_ALT_SCREEN),
         "terminal restored after SIG{signal}"
@@ -262,8 +267,15 @@ fn quit_key_restores_the_terminal_from_the_form() {
     s.wait_for("API Token");
     s.send("\x03"); // Ctrl-C
     let code = s.wait_exit();
-    assert_eq!(code, 0);
-    assert!(s.raw_text().contains(LEAVE_ALT_SCREEN));
+    assert_eq!(
+        code, 130,
+        "Ctrl-C ends as interrupted, the shell's 128 + SIGINT"
+    );
+    let raw = s.raw_text();
+    assert!(raw.contains(LEAVE_ALT_SCREEN));
+    assert!(raw.contains("nothing was saved"), "{raw}");
+    // The demo kept nothing: it must not say it kept a connection.
+    assert!(!raw.contains("demo connection was kept"), "{raw}");
 }
 
 #[test]
@@ -648,4 +660,143 @@ fn ctrl_o_without_a_display_says_no_browser_opened() {
     );
     s.send("\x03");
     s.wait_exit();
+}
+
+#[test]
+fn q_before_saving_says_nothing_was_saved() {
+    let home = tempfile::tempdir().unwrap();
+    let mut s = Session::start(&["demo"], home.path());
+    s.wait_for("Where does your Bitbucket live?");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    let raw = s.raw_text();
+    assert!(raw.contains("nothing was saved"), "{raw}");
+    assert!(!raw.contains("demo connection was kept"), "{raw}");
+}
+
+/// Issue 14, defect 1: after a passed check, `q` on the repository list is the start of a
+/// filter, and Ctrl-C asks before throwing the check away.
+#[test]
+fn letters_on_the_repository_list_filter_and_quitting_asks() {
+    let home = tempfile::tempdir().unwrap();
+    let mut s = Session::start(&["demo"], home.path());
+    s.wait_for("Where does your Bitbucket live?");
+    s.send(DOWN);
+    s.send(ENTER);
+    s.wait_for("HTTP Access Token – User");
+    s.send(ENTER);
+    s.wait_for("Connection name");
+    s.type_text("dc-demo");
+    s.send(TAB);
+    s.send(TAB);
+    s.type_text("alice");
+    s.send(TAB);
+    s.type_text("test-token-alice");
+    s.send(ENTER);
+    s.wait_for("All checks passed");
+    s.send(ENTER);
+    s.wait_for("repositories");
+    s.type_text("qzx");
+    s.wait_for("qzx");
+    assert!(s.child.try_wait().unwrap().is_none(), "q did not quit");
+    s.send("\x03");
+    s.wait_for("Quit without saving?");
+    s.send("\x03");
+    assert_eq!(s.wait_exit(), 130);
+    assert!(s.raw_text().contains("nothing was saved"));
+}
+
+/// Issue 14: with a saved connection the wizard opens on the list; `d` then `y` removes it
+/// through the worker and the store, for real.
+#[test]
+fn the_saved_list_removes_a_connection_after_asking() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("connections.toml"),
+        "version = 1\n\n[[connection]]\nname = \"work\"\nprovider = \"server\"\nauth = \"http-token-user\"\nurl = \"https://bitbucket.example.com\"\nusername = \"ana\"\nsecret_store = \"file\"\nsaved_at = \"2026-12-01T21:00:05Z\"\n",
+    )
+    .unwrap();
+    let mut s = Session::start(&[], home.path());
+    s.wait_for("Your saved connections");
+    s.wait_for("bitbucket.example.com");
+    s.send("d");
+    s.wait_for("Remove `work` and its secret?");
+    s.send("y");
+    s.wait_for("Removed `work`");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    let left = std::fs::read_to_string(home.path().join("connections.toml")).unwrap();
+    assert!(!left.contains("work"), "{left}");
+}
+
+/// Issue 14: Enter on a saved connection checks it again through the worker against a
+/// running simulator, and the result is shown on its row and kept with the connection.
+#[test]
+fn the_saved_list_checks_a_connection_again() {
+    use std::io::BufRead;
+    let home = tempfile::tempdir().unwrap();
+    /// The simulator process ends with the test, even a failing one.
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut sim = Killed(
+        std::process::Command::new(BIN)
+            .args(["sim", "--port", "0"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut out = std::io::BufReader::new(sim.0.stdout.take().unwrap());
+    let mut url = String::new();
+    for _ in 0..10 {
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        if let Some(u) = line.trim().strip_prefix("Server/DC:") {
+            url = u.trim().to_string();
+            break;
+        }
+    }
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let saved = std::process::Command::new(BIN)
+        .args([
+            "connect",
+            "--provider",
+            "server",
+            "--auth",
+            "http-token-user",
+            "--name",
+            "work",
+            "--url",
+            &url,
+            "--username",
+            "alice",
+        ])
+        .env("BBCONNECT_CONFIG_DIR", home.path())
+        .env("BBCONNECT_SECRET_STORE", "file")
+        .env("BBCONNECT_TOKEN", "test-token-alice")
+        .output()
+        .unwrap();
+    assert_eq!(saved.status.code(), Some(0), "{saved:?}");
+    // Written on save already: clear it to see the re-check write it again.
+    let file = home.path().join("connections.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let cut = text
+        .find("[connection.last_check]")
+        .expect("last check on save");
+    std::fs::write(&file, &text[..cut]).unwrap();
+    let mut s = Session::start(&[], home.path());
+    s.wait_for("Your saved connections");
+    s.wait_for("not checked yet");
+    s.send(ENTER);
+    s.wait_for("all checks passed");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    drop(sim);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("[connection.last_check]"), "{text}");
+    assert!(text.contains("ok = true"), "{text}");
 }

@@ -79,6 +79,7 @@ fn store_and_saved_info_debug_hide_the_secret() {
             secret_store: String::new(),
             saved_at: "2026-11-29T06:00:00Z".into(),
             tls: None,
+            last_check: None,
         };
         let info = store
             .save(conn, &SecretString::from(CANARY), false)

@@ -30,6 +30,7 @@ fn conn(name: &str) -> SavedConnection {
         secret_store: "caller-does-not-know".into(),
         saved_at: "2026-11-29T06:00:00Z".into(),
         tls: None,
+        last_check: None,
     }
 }
 

@@ -33,6 +33,7 @@ fn conn(name: &str) -> SavedConnection {
         secret_store: String::new(),
         saved_at: "2026-11-29T06:00:00Z".into(),
         tls: None,
+        last_check: None,
     }
 }
 

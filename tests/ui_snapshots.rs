@@ -457,7 +457,7 @@ fn repos_load_failed() {
         },
     );
     let s = screen(&w);
-    assert!(s.contains("r retry"));
+    assert!(s.contains("Ctrl-R retry"));
     insta::assert_snapshot!(s);
 }
 
@@ -679,7 +679,8 @@ fn repos_highlighted_matches_sorted_by_update() {
     update(&mut w, Msg::Confirm);
     let s = marked(&buffer(&w, 100, 20));
     assert!(s.contains("[p][a][y]ments-core"), "{s}");
-    assert!(s.contains("sorted by recently updated"));
+    // Filtered: ranked by match, the chosen order breaking ties (issue 14).
+    assert!(s.contains("ranked by match, then recently updated"), "{s}");
     insta::assert_snapshot!(s);
 }
 
@@ -732,7 +733,7 @@ fn long_check_report_scrolls_under_a_fixed_verdict() {
     );
     let top = screen(&w);
     assert!(
-        top.contains("check(s) failed"),
+        top.contains("failed. r: retry"),
         "the verdict is always on screen"
     );
     assert!(top.contains("Reach the server"));
@@ -743,7 +744,7 @@ fn long_check_report_scrolls_under_a_fixed_verdict() {
         update(&mut w, Msg::PageDown);
     }
     let bottom = screen(&w);
-    assert!(bottom.contains("check(s) failed"));
+    assert!(bottom.contains("failed. r: retry"));
     assert!(bottom.contains("Extra check 11"), "{bottom}");
     assert!(!bottom.contains("Reach the server"));
     assert!(!bottom.contains("more lines"));
@@ -862,11 +863,12 @@ fn webhook_empty() {
 #[test]
 fn webhook_invalid_url_and_events_focus() {
     let mut w = webhook_step();
-    typed(&mut w, "http://ci.example.com/hook");
+    // Plain http is a warning now (issue 14); another scheme is still an error.
+    typed(&mut w, "ftp://ci.example.com/hook");
     update(&mut w, Msg::NextField);
     update(&mut w, Msg::ToggleEvent);
     let s = screen(&w);
-    assert!(s.contains("Use https://"), "{s}");
+    assert!(s.contains("Start with https://"), "{s}");
     assert!(s.contains("[ ] repo:push"), "{s}");
     assert!(s.contains("Space toggle"), "{s}");
     insta::assert_snapshot!(s);
@@ -1042,4 +1044,242 @@ fn done_git_setup_plan_and_clone_progress() {
     assert!(s.contains("Receiving objects:  42%"), "{s}");
     assert!(!s.contains('\u{1b}'), "{s}");
     insta::assert_snapshot!("done_git_cloning", s);
+}
+
+/// Issue 14: `r` shows the secret, to hand to whoever configures the CI; `r` again hides it.
+#[test]
+fn webhook_secret_revealed_on_request() {
+    let mut w = webhook_step();
+    update(&mut w, Msg::NextField); // the event list, where `r` is a key
+    let s = screen(&w);
+    assert!(!s.contains("test-token-hook-secret"), "masked: {s}");
+    update(&mut w, Msg::RevealSecret);
+    let s = screen(&w);
+    assert!(s.contains("test-token-hook-secret-0123456789"), "{s}");
+    insta::assert_snapshot!(s);
+    update(&mut w, Msg::RevealSecret);
+    assert!(!screen(&w).contains("test-token-hook-secret"));
+}
+
+/// Issue 14: a plain http:// URL to an internal CI server: warned, then created on a second Enter.
+#[test]
+fn webhook_plain_http_is_warned_about() {
+    let mut w = webhook_step();
+    typed(&mut w, "http://ci.internal.example/hook");
+    assert!(update(&mut w, Msg::Confirm).is_empty());
+    let s = screen(&w);
+    assert!(s.contains("unencrypted"), "{s}");
+    assert!(!s.contains("✗"), "not an error: {s}");
+    insta::assert_snapshot!(s);
+}
+
+/// Issue 14, defect 8: counts read as English: "1 check failed", "1 warning", "1 repository".
+#[test]
+fn counts_are_proper_plurals() {
+    let (mut w, id) = checking();
+    let mut report = failed_report();
+    report
+        .items
+        .retain(|i| i.status != bbconnect::bitbucket::model::CheckStatus::Failed);
+    report.items.push(CheckItem::failed(
+        "credential",
+        "Credential",
+        FailureClass::Rejected,
+        "refused",
+        "make a new one",
+    ));
+    update(&mut w, Msg::CheckDone { id, report });
+    let s = screen(&w);
+    assert!(s.contains("1 check failed"), "{s}");
+    assert!(!s.contains("check(s)"), "{s}");
+    let (mut w, id) = in_repos();
+    update(
+        &mut w,
+        Msg::ReposPage {
+            id,
+            page: RepoPage {
+                repos: vec![repo("acme", "only-one", "2024-01-01T00:00:00Z")],
+                total_hint: None,
+            },
+        },
+    );
+    update(&mut w, Msg::ReposDone { id, result: Ok(()) });
+    let s = screen(&w);
+    assert!(s.contains("1 repository"), "{s}");
+    assert!(!s.contains("1 repositories"), "{s}");
+}
+
+/// Issue 14, defect 2: End fills the pane (the last page is not a lone row), and a position
+/// indicator says where the cursor is.
+#[test]
+fn repos_end_fills_the_pane_and_shows_the_position() {
+    let mut w = loaded_repos();
+    update(&mut w, Msg::End);
+    let s = text(&buffer(&w, 80, 12));
+    // Six rows fit: the last six repositories, not the last two.
+    assert!(s.contains("docs"), "{s}");
+    assert!(s.contains("web-shop"), "{s}");
+    assert!(s.contains("8/8"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+/// Issue 14, defect 2: a row that matched on its workspace shows which letters matched, and
+/// a filtered list says it is ranked by match, not sorted by name.
+#[test]
+fn repos_matched_on_the_workspace_are_highlighted_and_ranked() {
+    let mut w = loaded_repos();
+    w.config.no_color = true;
+    update(&mut w, Msg::FocusFilter);
+    typed(&mut w, "glbx");
+    update(&mut w, Msg::Confirm);
+    let s = marked(&buffer(&w, 100, 20));
+    assert!(s.contains("[g][l]o[b]e[x]"), "{s}");
+    assert!(s.contains("ranked by match"), "{s}");
+    assert!(!s.contains("sorted by name"), "{s}");
+}
+
+/// Issue 14, defect 10: on the Saved screen Esc exits, so the help must not say it goes back.
+#[test]
+fn help_on_the_last_step_does_not_say_esc_goes_back() {
+    let (mut w, id) = saving();
+    update(
+        &mut w,
+        Msg::Saved {
+            id,
+            result: Ok(SavedInfo {
+                name: "work".into(),
+                config_file: "/home/ana/.config/bbconnect/connections.toml".into(),
+                secret_location: "OS keychain".into(),
+                clone_https: None,
+            }),
+        },
+    );
+    assert_eq!(w.step, Step::Done);
+    update(&mut w, Msg::ToggleHelp);
+    let s = text(&buffer(&w, 80, 24));
+    assert!(s.contains("Esc"), "{s}");
+    assert!(!s.contains("goes back one step"), "{s}");
+}
+
+/// Issue 14: with connections saved, the wizard opens on their list.
+#[test]
+fn saved_connections_list() {
+    use bbconnect::bitbucket::model::{AuthKind, Provider};
+    use bbconnect::wizard::saved::{CheckSummary, SavedRow};
+    let mut c = config(false);
+    c.saved = vec![
+        SavedRow {
+            name: "work".into(),
+            provider: Provider::Server,
+            auth: AuthKind::HttpTokenUser,
+            url: "https://bitbucket.example.com".into(),
+            username: Some("ana".into()),
+            user: Some("ana".into()),
+            repo: Some("WEB/api-adapter".into()),
+            last_check: Some(CheckSummary {
+                ok: true,
+                at: "2026-12-01T21:00:05Z".into(),
+                summary: "all checks passed".into(),
+            }),
+        },
+        SavedRow {
+            name: "cloud-ci".into(),
+            provider: Provider::Cloud,
+            auth: AuthKind::ApiToken,
+            url: "https://bitbucket.org".into(),
+            username: Some("ana@example.com".into()),
+            user: None,
+            repo: None,
+            last_check: Some(CheckSummary {
+                ok: false,
+                at: "2026-11-30T08:15:00Z".into(),
+                summary: "Credential accepted: Bitbucket refused the token (HTTP 401).".into(),
+            }),
+        },
+    ];
+    let mut w = Wizard::new(c);
+    let s = screen(&w);
+    assert!(s.contains("Saved connections"), "{s}");
+    assert!(s.contains("WEB/api-adapter"), "{s}");
+    assert!(s.contains("+ New connection"), "{s}");
+    assert!(s.contains("r replace"), "{s}");
+    insta::assert_snapshot!(s);
+    update(&mut w, Msg::Down);
+    update(&mut w, Msg::Remove);
+    let s = screen(&w);
+    assert!(s.contains("Remove `cloud-ci` and its secret?"), "{s}");
+}
+
+/// Issue 14, defect 3: at 80x24 nothing that carries meaning is cut: a long progress note
+/// wraps, and the plain-http warning fits.
+#[test]
+fn long_lines_wrap_at_80_columns() {
+    let (mut w, id) = checking();
+    update(
+        &mut w,
+        Msg::CheckProgress {
+            id,
+            note: "bitbucket.example.com answered 503 Service Unavailable: retrying in 340 ms… (retry 1 of 4)".into(),
+        },
+    );
+    let s = screen(&w);
+    assert!(s.contains("(retry 1 of 4)"), "{s}");
+
+    let mut w = cloud_form(false);
+    typed(&mut w, "work");
+    update(&mut w, Msg::NextField);
+    update(&mut w, Msg::Edit(EditKey::End));
+    update(&mut w, Msg::Edit(EditKey::ClearLine));
+    typed(&mut w, "http://bitbucket.example.com");
+    update(&mut w, Msg::NextField);
+    typed(&mut w, "ana@example.com");
+    update(&mut w, Msg::NextField);
+    typed(&mut w, "test-token-abc");
+    update(&mut w, Msg::Confirm);
+    let s = screen(&w);
+    assert!(s.contains("unencrypted"), "{s}");
+    assert!(s.contains("anyway"), "the warning ends on screen: {s}");
+}
+
+/// Issue 14, defect 3: at 40x12 the help box says there is more than it shows.
+#[test]
+fn a_cut_help_box_says_there_is_more() {
+    let mut w = loaded_repos();
+    update(&mut w, Msg::ToggleHelp);
+    let s = text(&buffer(&w, 40, 12));
+    assert!(s.contains("more"), "{s}");
+}
+
+/// Issue 14, defect 3: at 40x12 the Saved summary and the webhook step say there is more
+/// than fits, instead of cutting it without a hint.
+#[test]
+fn cut_screens_at_40x12_say_there_is_more() {
+    let (mut w, id) = saving();
+    update(
+        &mut w,
+        Msg::Saved {
+            id,
+            result: Ok(SavedInfo {
+                name: "work".into(),
+                config_file: "/home/ana/.config/bbconnect/connections.toml".into(),
+                secret_location: "file /home/ana/.config/bbconnect/secrets/work (mode 0600)".into(),
+                clone_https: Some("https://bitbucket.org/acme/api-gateway.git".into()),
+            }),
+        },
+    );
+    let s = text(&buffer(&w, 40, 12));
+    assert!(s.contains("more"), "{s}");
+    let w = webhook_step();
+    let s = text(&buffer(&w, 40, 12));
+    assert!(s.contains("more"), "{s}");
+}
+
+/// Issue 14, defect 3: at 40x12 the demo's first screen says where the credentials are.
+#[test]
+fn demo_credentials_too_big_for_the_screen_are_pointed_to() {
+    let w = Wizard::new(config(true));
+    let s = text(&buffer(&w, 40, 12));
+    assert!(s.contains("demo credentials"), "{s}");
+    let big = text(&buffer(&w, 100, 40));
+    assert!(!big.contains("enlarge the terminal"), "{big}");
 }

@@ -149,6 +149,7 @@ async fn worker_generates_creates_refuses_and_saves_the_hook() {
             url: hook.url.clone(),
             secret: Some(secret.clone()),
         }),
+        replace: false,
     });
     match next(&mut rx).await {
         Msg::Saved {

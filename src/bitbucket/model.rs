@@ -70,6 +70,57 @@ impl Provider {
         names.iter().map(|s| s.to_string()).collect()
     }
 
+    /// Every repository webhook event the product accepts (Cloud: `GET /2.0/hook_events/
+    /// repository`; Data Center: its webhook event reference), to refuse a typo locally.
+    pub fn webhook_events(self) -> &'static [&'static str] {
+        match self {
+            Provider::Cloud => &[
+                "repo:push",
+                "repo:fork",
+                "repo:updated",
+                "repo:commit_comment_created",
+                "repo:commit_status_created",
+                "repo:commit_status_updated",
+                "issue:created",
+                "issue:updated",
+                "issue:comment_created",
+                "pullrequest:created",
+                "pullrequest:updated",
+                "pullrequest:changes_request_created",
+                "pullrequest:changes_request_removed",
+                "pullrequest:approved",
+                "pullrequest:unapproved",
+                "pullrequest:fulfilled",
+                "pullrequest:rejected",
+                "pullrequest:comment_created",
+                "pullrequest:comment_updated",
+                "pullrequest:comment_deleted",
+            ],
+            Provider::Server => &[
+                "repo:refs_changed",
+                "repo:modified",
+                "repo:forked",
+                "repo:comment:added",
+                "repo:comment:edited",
+                "repo:comment:deleted",
+                "pr:opened",
+                "pr:from_ref_updated",
+                "pr:to_ref_updated",
+                "pr:modified",
+                "pr:merged",
+                "pr:declined",
+                "pr:deleted",
+                "pr:reviewer:approved",
+                "pr:reviewer:unapproved",
+                "pr:reviewer:needs_work",
+                "pr:reviewer:updated",
+                "pr:comment:added",
+                "pr:comment:edited",
+                "pr:comment:deleted",
+            ],
+        }
+    }
+
     pub fn auth_kinds(self) -> &'static [AuthKind] {
         match self {
             Provider::Cloud => &[

@@ -163,6 +163,7 @@ mod tests {
             webhook_url: None,
             secret_store: "file".into(),
             tls: None,
+            last_check: None,
             saved_at: String::new(),
         }
     }

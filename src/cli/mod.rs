@@ -5,7 +5,10 @@
 
 mod trust;
 
-use std::io::{IsTerminal, Read};
+use std::io::{IsTerminal, Read, Write};
+
+pub mod completions;
+pub mod status;
 
 pub mod clone;
 pub mod env;
@@ -57,7 +60,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Re-run every check on saved connections.
+    /// Re-run every check on saved connections (all of them when no NAME is given).
     Check {
         names: Vec<String>,
         #[arg(long)]
@@ -65,7 +68,8 @@ pub enum Command {
     },
     /// List the repositories a saved connection can see.
     Repos {
-        name: String,
+        /// May be left out when only one connection is saved.
+        name: Option<String>,
         #[arg(long)]
         filter: Option<String>,
         #[arg(long)]
@@ -81,7 +85,16 @@ pub enum Command {
         /// Also delete the webhook bbconnect created.
         #[arg(long)]
         delete_webhook: bool,
+        #[arg(long)]
+        json: bool,
     },
+    /// One line per saved connection with the result of a fast check (who, and whether the
+    /// credential still has what it needs); exits non-zero when any fails.
+    Status(status::StatusArgs),
+    /// Print a shell completion script: bash, zsh, fish or powershell.
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff): `bbconnect man > bbconnect.1`.
+    Man,
     /// The wizard against the built-in simulator: no account, no network.
     Demo,
     /// Run the built-in simulator alone, for trying and testing.
@@ -166,6 +179,10 @@ pub struct ConnectArgs {
     pub webhook_secret_env: Option<String>,
     #[arg(long, value_delimiter = ',', requires = "webhook_url")]
     pub webhook_events: Vec<String>,
+    /// Allow a plain http:// webhook URL to a host that is not loopback (internal CI servers);
+    /// deliveries and their signature then travel unencrypted.
+    #[arg(long, requires = "webhook_url")]
+    pub allow_http_webhook: bool,
     /// Read the secret from standard input (otherwise from BBCONNECT_TOKEN).
     #[arg(long)]
     pub token_stdin: bool,
@@ -227,6 +244,42 @@ impl SimArgs {
             ..SimConfig::default()
         }
     }
+}
+
+/// The clap definition with what is only known at run time: the simulator's demo
+/// credentials in `sim --help`. `main`, the completions and the man page all use this one.
+pub fn command() -> clap::Command {
+    command_with_sim_help(true)
+}
+
+/// [`command`], with the demo credentials only when asked: listing them generates the
+/// simulator's data set, which no other command should pay for.
+fn command_with_sim_help(sim_help: bool) -> clap::Command {
+    use clap::CommandFactory;
+    if !sim_help {
+        return Cli::command();
+    }
+    let mut creds = String::from("Credentials the simulator accepts (all fake):\n");
+    for c in crate::sim::demo_credentials() {
+        let who = if c.username.is_empty() {
+            String::new()
+        } else {
+            format!("user {}, ", c.username)
+        };
+        creds.push_str(&format!(
+            "  {} {}: {who}secret {}\n      {}\n",
+            c.product, c.auth, c.secret, c.note
+        ));
+    }
+    Cli::command().mut_subcommand("sim", |sim| sim.after_help(creds))
+}
+
+/// Parses the process's arguments against [`command`].
+pub fn parse() -> Cli {
+    use clap::FromArgMatches;
+    let sim = std::env::args_os().skip(1).any(|a| a == "sim");
+    let matches = command_with_sim_help(sim).get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 /// A headless command's failure: the message for stderr and the exit code.
@@ -353,7 +406,13 @@ pub fn spec_from_args(
         });
     }
     let url = match (&args.url, provider) {
-        (Some(u), _) => u.trim().to_string(),
+        (Some(u), _) => match validate::assume_https(u) {
+            Some(with_scheme) => {
+                eprintln!("bbconnect: note: no scheme in --url: using {with_scheme}.");
+                with_scheme
+            }
+            None => u.trim().to_string(),
+        },
         (None, Provider::Cloud) => endpoints.cloud_web.clone(),
         (None, Provider::Server) => {
             return Err(usage(
@@ -405,18 +464,30 @@ fn spec_errors(spec: &ConnectionSpec) -> Vec<(&'static str, String)> {
         .collect()
 }
 
-fn print_report(report: &CheckReport, name: &str) {
-    eprintln!("Checks for {}:", clean(name));
+/// The check report for people. `check` writes it to stdout (it is that command's output);
+/// `connect` to stderr, as progress before its own result.
+fn print_report(out: &mut dyn Write, report: &CheckReport, name: &str) {
+    // A closed pipe (`check | head`) is not worth a panic or an error of its own.
+    let _ = write_report(out, report, name);
+}
+
+fn write_report(out: &mut dyn Write, report: &CheckReport, name: &str) -> std::io::Result<()> {
+    writeln!(out, "Checks for {}:", clean(name))?;
     for item in &report.items {
         let mark = match item.status {
             CheckStatus::Passed => "ok  ",
             CheckStatus::Warning => "warn",
             CheckStatus::Failed => "FAIL",
         };
-        eprintln!("  [{mark}] {}: {}", clean(&item.title), clean(&item.detail));
+        writeln!(
+            out,
+            "  [{mark}] {}: {}",
+            clean(&item.title),
+            clean(&item.detail)
+        )?;
         if let Some(peer) = &item.cert {
             for line in trust::chain_lines(peer) {
-                eprintln!("         {line}");
+                writeln!(out, "         {line}")?;
             }
         }
         // A passed row may still carry advice (least privilege): shown as a tip.
@@ -426,9 +497,10 @@ fn print_report(report: &CheckReport, name: &str) {
             } else {
                 "fix"
             };
-            eprintln!("         {label}: {}", clean(fix));
+            writeln!(out, "         {label}: {}", clean(fix))?;
         }
     }
+    Ok(())
 }
 
 fn report_json(report: &CheckReport) -> serde_json::Value {
@@ -490,7 +562,7 @@ pub async fn connect(
     let client = Client::new(creds.clone(), endpoints, options)?;
     let report = client.check(None).await;
     if !args.json {
-        print_report(&report, &spec.name);
+        print_report(&mut std::io::stderr(), &report, &spec.name);
     }
     if !report.passed() {
         if args.json {
@@ -571,11 +643,12 @@ pub async fn connect(
         ),
         _ => None,
     };
-    if saved.secret_location.contains("no usable OS keychain") {
-        // Scripts read stdout; the one-line notice goes to stderr even with --json.
+    if split_fallback(&saved.secret_location).1 {
+        // Scripts read stdout; the one-line notice goes to stderr even with --json. The
+        // keychain's own error (D-Bus details) is for the log, not for people.
         eprintln!(
-            "bbconnect: warning: the secret went to a file, not the OS keychain: {}",
-            saved.secret_location
+            "bbconnect: note: no OS keychain is available here, so the secret is in a file only \
+             you can read (RUST_LOG=debug logs why)."
         );
     }
     if args.json {
@@ -655,9 +728,18 @@ pub fn print_saved(saved: &crate::bitbucket::model::SavedInfo) {
         clean(&saved.name),
         saved.config_file
     );
-    println!("Secret: {}", saved.secret_location);
+    println!("Secret: {}", split_fallback(&saved.secret_location).0);
     if let Some(url) = &saved.clone_https {
         println!("Clone: git clone {}", clean(url));
+    }
+}
+
+/// The secret's location without the keychain's failure appended by the store, and whether
+/// there was one (the fallback is said once, in words, by the caller).
+fn split_fallback(location: &str) -> (&str, bool) {
+    match location.split_once(": no usable OS keychain") {
+        Some((place, _)) => (place, true),
+        None => (location, false),
     }
 }
 
@@ -793,11 +875,19 @@ fn webhook_spec_from_args(
     let Some(url) = &args.webhook_url else {
         return Ok(None);
     };
-    if let Err(msg) = hook_rules::validate_url(url) {
-        return Err(usage(
-            format!("--webhook-url: {msg}"),
-            "Correct --webhook-url and run again.",
-        ));
+    if let Err(msg) = hook_rules::validate_url_allowing_http(url, args.allow_http_webhook) {
+        let fix = if hook_rules::is_plain_http_remote(url) {
+            "Use https://, or pass --allow-http-webhook for an internal CI server you trust."
+        } else {
+            "Correct --webhook-url and run again."
+        };
+        return Err(usage(format!("--webhook-url: {msg}"), fix));
+    }
+    if hook_rules::is_plain_http_remote(url) {
+        eprintln!(
+            "bbconnect: warning: {} is plain http: deliveries and their signature travel unencrypted.",
+            clean(url.trim())
+        );
     }
     if spec.repo.is_none() {
         return Err(usage(
@@ -816,7 +906,7 @@ fn webhook_spec_from_args(
             .map(|e| e.trim().to_string())
             .collect()
     };
-    if let Err(msg) = hook_rules::validate_events(&events) {
+    if let Err(msg) = hook_rules::validate_events_for(spec.provider, &events) {
         return Err(usage(
             format!("--webhook-events: {msg}"),
             match spec.provider {
@@ -890,20 +980,97 @@ pub fn list(store: &Store, as_json: bool) -> Result<(), Failure> {
         );
         return Ok(());
     }
-    for c in &conns {
-        println!(
-            "{}  {} {}  {}  user={}  repo={}  secret={}{}",
-            clean(&c.name),
-            c.provider.cli_name(),
-            c.auth.cli_name(),
-            clean(&c.url),
-            clean(c.user.as_deref().or(c.username.as_deref()).unwrap_or("-")),
-            clean(c.repo.as_deref().unwrap_or("-")),
-            c.secret_store,
-            trust::list_suffix(c)
-        );
-    }
+    let rows: Vec<Vec<String>> = conns
+        .iter()
+        .map(|c| {
+            vec![
+                clean(&c.name),
+                c.provider.cli_name().to_string(),
+                c.auth.cli_name().to_string(),
+                clean(&c.url),
+                clean(c.user.as_deref().or(c.username.as_deref()).unwrap_or("-")),
+                clean(c.repo.as_deref().unwrap_or("-")),
+                c.secret_store.to_string(),
+                match trust::list_suffix(c).trim() {
+                    "" => "-".to_string(),
+                    t => t.to_string(),
+                },
+            ]
+        })
+        .collect();
+    let header = [
+        "NAME",
+        "PRODUCT",
+        "AUTH",
+        "URL",
+        "USER",
+        "REPOSITORY",
+        "SECRET",
+        "TRUST",
+    ];
+    print!("{}", table(&header, &rows));
     Ok(())
+}
+
+/// Rows under a header, each column as wide as its widest cell (two spaces between).
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut text = String::new();
+        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
+            if i + 1 == cells.len() {
+                text.push_str(cell);
+            } else {
+                text.push_str(&format!("{cell:<w$}  "));
+            }
+        }
+        text.trim_end().to_string() + "\n"
+    };
+    let mut out = line(header.to_vec());
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+/// The connection a command is about: the one named, or the only one saved.
+pub fn the_one_name(store: &Store, name: Option<&str>, command: &str) -> Result<String, Failure> {
+    if let Some(n) = name {
+        return Ok(n.to_string());
+    }
+    let names: Vec<String> = store
+        .list()
+        .map_err(Problem::from)?
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    match names.as_slice() {
+        [only] => Ok(only.clone()),
+        [] => Err(usage(
+            "No saved connections.",
+            "Add one with `bbconnect` or `bbconnect connect`.",
+        )),
+        several => Err(usage(
+            format!(
+                "Which connection? {} are saved: {}.",
+                several.len(),
+                several
+                    .iter()
+                    .map(|n| clean(n))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            format!(
+                "Name one, e.g. `bbconnect {command} {}`.",
+                clean(&several[0])
+            ),
+        )),
+    }
 }
 
 pub(crate) fn credentials_of(
@@ -952,10 +1119,15 @@ pub async fn check(
             "Add one with `bbconnect` or `bbconnect connect`.",
         ));
     }
+    // Every name is looked up before any check runs: a typo is reported at once, not after
+    // minutes of checking the others.
+    let mut found = Vec::new();
+    for name in &names {
+        found.push(credentials_of(store, name)?);
+    }
     let mut worst = 0;
     let mut out = Vec::new();
-    for name in &names {
-        let (conn, creds) = credentials_of(store, name)?;
+    for (name, (conn, creds)) in names.iter().zip(found) {
         let options = engine::options_for(&conn);
         let creds = match fresh_credentials(store, conn.clone(), creds, &options).await {
             Ok(creds) => creds,
@@ -966,7 +1138,7 @@ pub async fn check(
                 if as_json {
                     out.push(json!({"name": name, "ok": false, "exit_code": code, "checks": report_json(&report)}));
                 } else {
-                    print_report(&report, name);
+                    print_report(&mut std::io::stdout(), &report, name);
                 }
                 continue;
             }
@@ -990,7 +1162,7 @@ pub async fn check(
         if as_json {
             out.push(json!({"name": name, "ok": report.passed(), "exit_code": code, "checks": report_json(&report)}));
         } else {
-            print_report(&report, name);
+            print_report(&mut std::io::stdout(), &report, name);
         }
     }
     if as_json {
@@ -1010,12 +1182,13 @@ pub async fn check(
 pub async fn repos(
     store: &Store,
     endpoints: &Endpoints,
-    name: &str,
+    name: Option<&str>,
     filter: Option<&str>,
     as_json: bool,
     concurrency: usize,
 ) -> Result<(), Failure> {
-    let (conn, creds) = credentials_of(store, name)?;
+    let name = the_one_name(store, name, "repos")?;
+    let (conn, creds) = credentials_of(store, &name)?;
     let options = ClientOptions {
         max_concurrency: concurrency,
         ..engine::options_for(&conn)
@@ -1028,6 +1201,10 @@ pub async fn repos(
     // in the wizard; best match first.
     if let Some(f) = filter {
         repos = crate::wizard::repos::filter_ranked(repos, f);
+        if repos.is_empty() {
+            // An empty stdout alone looks like a connection that sees nothing.
+            eprintln!("bbconnect: no repository matches `{}`.", clean(f));
+        }
     }
     if as_json {
         let rows: Vec<_> = repos
@@ -1060,7 +1237,15 @@ pub async fn remove(
     endpoints: &Endpoints,
     name: &str,
     delete_webhook: bool,
+    as_json: bool,
 ) -> Result<(), Failure> {
+    // With --json the one document on stdout says everything; the sentences are for people.
+    let say = |line: String| {
+        if !as_json {
+            println!("{line}");
+        }
+    };
+    let mut webhook = serde_json::Value::Null;
     if delete_webhook {
         let (conn, creds) = credentials_of(store, name)?;
         match (&conn.webhook_id, &conn.repo) {
@@ -1075,22 +1260,37 @@ pub async fn remove(
                     ),
                     code: p.class.exit_code(),
                 })?;
+                webhook =
+                    json!({"id": id, "repo": repo, "deleted": deleted, "already_gone": !deleted});
                 if deleted {
-                    println!("Deleted webhook {} on {}.", clean(id), clean(repo));
+                    say(format!("Deleted webhook {} on {}.", clean(id), clean(repo)));
                 } else {
-                    println!("Webhook {} on {} was already gone.", clean(id), clean(repo));
+                    say(format!(
+                        "Webhook {} on {} was already gone.",
+                        clean(id),
+                        clean(repo)
+                    ));
                 }
             }
-            _ => println!(
+            _ => say(format!(
                 "Connection `{}` has no saved webhook: nothing to delete.",
                 clean(name)
-            ),
+            )),
         }
     }
     store.remove(name).map_err(Problem::from)?;
     // A connection removed and made again later must not inherit the old pin's PEM.
     let _ = std::fs::remove_file(engine::cert_file(store, name));
-    println!("Removed connection `{}` and its secret.", clean(name));
+    say(format!(
+        "Removed connection `{}` and its secret.",
+        clean(name)
+    ));
+    if as_json {
+        println!(
+            "{}",
+            json!({"ok": true, "name": name, "removed": true, "webhook": webhook})
+        );
+    }
     Ok(())
 }
 

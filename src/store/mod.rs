@@ -110,6 +110,20 @@ pub struct SavedConnection {
     /// The CA file and the pinned certificate this connection trusts (issue 13).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<crate::bitbucket::tls::TlsTrust>,
+    /// The outcome of the last check (`status`, the wizard's re-check); absent in files
+    /// written before it existed, and until a connection is checked again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_check: Option<LastCheck>,
+}
+
+/// What the last check of a saved connection found, for the list of saved connections.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastCheck {
+    pub ok: bool,
+    /// RFC 3339 UTC.
+    pub at: String,
+    /// One line: "all checks passed" or the first failed check and what it found.
+    pub summary: String,
 }
 
 /// The saved connections of one config directory.
@@ -400,6 +414,21 @@ impl Store {
             }
             last_key = Some(slot.key);
         }
+    }
+
+    /// Records a check's outcome on connection `name`, leaving everything else as it is.
+    pub fn record_check(&self, name: &str, check: LastCheck) -> Result<(), StoreError> {
+        fsutil::ensure_dir(&self.dir, Kind::ConfigFolder)?;
+        let _lock = lock::acquire(&self.lock_file(), self.lock_wait)?;
+        let mut all = self.load()?;
+        let Some(entry) = all.iter_mut().find(|e| e.name() == name) else {
+            return Err(StoreError::NotFound {
+                name: name.to_string(),
+                file: self.config_file(),
+            });
+        };
+        entry.conn.last_check = Some(check);
+        fsutil::atomic_write_through_symlink(&self.config_file(), format::render(&all)?.as_bytes())
     }
 
     /// Removes connection `name` and every generation of its secrets. The file is rewritten

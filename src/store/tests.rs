@@ -25,6 +25,7 @@ fn conn(name: &str) -> SavedConnection {
         secret_store: "file".into(),
         saved_at: "2026-01-02T03:04:05Z".into(),
         tls: None,
+        last_check: None,
     }
 }
 

@@ -48,11 +48,25 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
                 Span::styled(" Checking the connection…", theme.text),
             ]));
             // The newest notes matter most ("retrying in 2 s…"): keep the tail that fits.
+            // Each note wrapped, so the end of a long one ("(retry 1 of 4)") is never cut.
             let room = (area.height as usize).saturating_sub(head.len());
-            let skip = notes.len().saturating_sub(room);
-            for note in &notes[skip..] {
-                body.push(Line::styled(format!("  · {}", clean(note)), theme.dim));
+            let mut wrapped: Vec<Line> = Vec::new();
+            for note in notes {
+                for (i, chunk) in wrap_indented(&clean(note), width, 4)
+                    .into_iter()
+                    .enumerate()
+                {
+                    // "  · " on the first line, aligned continuation lines under it.
+                    let text = if i == 0 {
+                        format!("  · {}", chunk.trim_start())
+                    } else {
+                        chunk
+                    };
+                    wrapped.push(Line::styled(text, theme.dim));
+                }
             }
+            let skip = wrapped.len().saturating_sub(room);
+            body.extend(wrapped.into_iter().skip(skip));
         }
         CheckState::Finished { report, .. } => {
             verdict_lines(&mut head, report, width, theme);
@@ -120,11 +134,17 @@ fn verdict_lines(
             theme.ok,
         ),
         (0, n) => (
-            format!("! Passed with {n} warning(s) below. Enter: choose a repository."),
+            format!(
+                "! Passed with {n} {} below. Enter: choose a repository.",
+                plural(n, "warning", "warnings")
+            ),
             theme.warn,
         ),
         (n, _) => (
-            format!("✗ {n} check(s) failed. r: retry · e: edit the form (values kept)."),
+            format!(
+                "✗ {n} {} failed. r: retry · e: edit the form (values kept).",
+                plural(n, "check", "checks")
+            ),
             theme.error,
         ),
     };
@@ -236,4 +256,9 @@ fn chain_lines(
             theme.key,
         );
     }
+}
+
+/// `one` for 1, `many` otherwise ("1 check failed", "2 checks failed").
+pub fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
 }

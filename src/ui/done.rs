@@ -30,6 +30,7 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
         ],
         SaveState::Saved(info) => summary(w, info, theme),
     };
+    let lines = super::widgets::with_more_mark(lines, area.width, area.height, theme.warn);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
 

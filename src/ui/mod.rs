@@ -9,6 +9,7 @@ pub mod oauth;
 mod provider;
 mod repos;
 pub use repos::list_rows;
+mod saved;
 pub mod theme;
 mod webhook;
 mod widgets;
@@ -60,6 +61,7 @@ pub fn draw(frame: &mut Frame, w: &Wizard) {
     draw_header(frame, header, w, &theme);
     let inner = inner(body);
     match w.step {
+        Step::Saved => saved::draw(frame, inner, w, &theme),
         Step::Provider => provider::draw(frame, inner, w, &theme),
         Step::AuthType => auth::draw(frame, inner, w, &theme),
         Step::Form => form::draw(frame, inner, w, &theme),
@@ -76,9 +78,14 @@ pub fn draw(frame: &mut Frame, w: &Wizard) {
 
 fn draw_header(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     let (n, title) = w.step.title();
+    let step = if n == 0 {
+        format!(" {title}")
+    } else {
+        format!(" Step {n}/{STEP_COUNT} · {title}")
+    };
     let mut spans = vec![
         Span::styled(" bbconnect ", theme.title),
-        Span::styled(format!(" Step {n}/{STEP_COUNT} · {title}"), theme.text),
+        Span::styled(step, theme.text),
     ];
     if w.step as usize > Step::Provider as usize {
         let mut chosen = match w.provider {
@@ -96,6 +103,9 @@ fn draw_header(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
 
 fn draw_footer(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     let mut spans = vec![Span::raw(" ")];
+    if w.confirm_quit {
+        spans.push(Span::styled("Quit without saving? ", theme.warn));
+    }
     for (i, (key, label)) in keys::hints(w).into_iter().enumerate() {
         if i > 0 {
             spans.push(Span::styled("  ", theme.dim));
@@ -123,11 +133,27 @@ fn draw_help(frame: &mut Frame, body: Rect, w: &Wizard, theme: &Theme) {
         })
         .collect();
     lines.push(Line::raw(""));
-    lines.push(Line::styled(
-        " Esc goes back one step; what you typed is kept.",
-        theme.dim,
-    ));
+    // Only where Esc does go back (on the first and the last screen it does not).
+    if rows
+        .iter()
+        .any(|(k, label)| *k == "Esc" && *label == "back")
+    {
+        lines.push(Line::styled(
+            " Esc goes back one step; what you typed is kept.",
+            theme.dim,
+        ));
+    }
     lines.push(Line::styled(" Esc, ? or F1 closes this help.", theme.dim));
+    // A terminal too small for the box: say that rows are missing rather than cut silently.
+    let room = usize::from(body.height.saturating_sub(2));
+    if lines.len() > room && room > 0 {
+        let hidden = lines.len() - room + 1;
+        lines.truncate(room - 1);
+        lines.push(Line::styled(
+            format!(" … {hidden} more lines: enlarge the terminal"),
+            theme.warn,
+        ));
+    }
     let height = (lines.len() as u16 + 2).min(body.height);
     let width = 56.min(body.width);
     let area = Rect {

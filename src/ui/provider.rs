@@ -41,5 +41,20 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
             ..area
         };
         super::form::draw_demo(frame, demo_area, &w.config.demo_notes, theme);
+    } else if !w.config.demo_notes.is_empty() && area.height > 0 {
+        // Too small for the box: say where the credentials are rather than hide them.
+        let last = Rect {
+            y: area.y + area.height - 1,
+            height: 1,
+            ..area
+        };
+        frame.render_widget(ratatui::widgets::Clear, last);
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                "… demo credentials: enlarge the terminal, or `bbconnect sim --help`",
+                theme.warn,
+            )),
+            last,
+        );
     }
 }

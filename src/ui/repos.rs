@@ -12,7 +12,7 @@ use crate::bitbucket::model::Repo;
 use crate::sanitize::clean;
 use crate::wizard::Wizard;
 use crate::wizard::repo_row::PackedRepo;
-use crate::wizard::repos::{LoadState, RepoList, highlights};
+use crate::wizard::repos::{LoadState, RepoList, SortOrder, highlights};
 
 /// Rows of repositories on a terminal `height` rows tall: the screen's header and footer,
 /// the filter and status lines and the list's borders take six.
@@ -50,7 +50,7 @@ fn draw_top(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     let scroll = list.filter.visual_scroll(width);
     let text = visible_slice(list.filter.value(), scroll, width);
     let shown = if text.is_empty() && !focused {
-        Span::styled(format!("{:<width$}", "press / to filter"), theme.dim)
+        Span::styled(format!("{:<width$}", "type to filter"), theme.dim)
     } else {
         Span::styled(
             format!("{text:<width$}"),
@@ -86,7 +86,11 @@ fn draw_top(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
             ]
         }
         LoadState::Done => vec![Span::styled(
-            format!("{} repositories", count(loaded)),
+            format!(
+                "{} {}",
+                count(loaded),
+                super::check::plural(loaded, "repository", "repositories")
+            ),
             theme.text,
         )],
         LoadState::Failed(p) => vec![Span::styled(
@@ -103,18 +107,33 @@ fn draw_top(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
             theme.dim,
         ));
     }
-    spans.push(Span::styled(
-        format!(" · sorted by {}", list.sort.label()),
-        theme.dim,
-    ));
+    // A filtered list is ranked by how well each row matches; the sort order only breaks ties.
+    let order = if list.query().trim().is_empty() {
+        format!(" · sorted by {}", list.sort.label())
+    } else if list.sort == SortOrder::Name {
+        " · ranked by match".to_string()
+    } else {
+        format!(" · ranked by match, then {}", list.sort.label())
+    };
+    spans.push(Span::styled(order, theme.dim));
     frame.render_widget(Paragraph::new(Line::from(spans)), status_row);
 }
 
 fn draw_list(frame: &mut Frame, area: Rect, list: &RepoList, theme: &Theme) {
-    let block = Block::default()
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
         .title(Span::styled(" Repositories ", theme.title));
+    if !list.visible.is_empty() {
+        // Where the cursor is in the list: the pane shows only a window of it.
+        block = block.title_bottom(
+            Line::styled(
+                format!(" {}/{} ", count(list.cursor + 1), count(list.visible.len())),
+                theme.dim,
+            )
+            .right_aligned(),
+        );
+    }
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let height = inner.height as usize;
@@ -137,8 +156,9 @@ fn draw_list(frame: &mut Frame, area: Rect, list: &RepoList, theme: &Theme) {
         );
         return;
     }
-    // Page-aligned scrolling: stable without remembering an offset between frames.
-    let offset = (list.cursor / height) * height;
+    // Page-aligned scrolling: stable without remembering an offset between frames. The last
+    // page ends at the last row, so End or PgDn never leave the pane mostly empty.
+    let offset = ((list.cursor / height) * height).min(list.visible.len().saturating_sub(height));
     let mut matcher = Matcher::new(Config::DEFAULT);
     let query = list.query();
     let width = inner.width as usize;
@@ -166,7 +186,19 @@ fn row_line(
     let owner = clean(repo.workspace().or(repo.project_key()).unwrap_or(""));
     let name_width = width.saturating_sub(2).min(name.chars().count());
     let name = fit(&name, name_width.max(1));
-    let hits = highlights(query, &name, matcher);
+    // Matched on what the row shows: a row found by its workspace or project highlights the
+    // letters there (the name alone would show none).
+    let shown = format!("{name} {owner}");
+    let name_len = name.chars().count();
+    let mut hits = highlights(query, &shown, matcher);
+    if hits.is_empty() {
+        hits = highlights(query, &name, matcher);
+    }
+    let owner_hits: Vec<usize> = hits
+        .iter()
+        .filter(|&&i| i > name_len)
+        .map(|&i| i - name_len - 1)
+        .collect();
     let base = if selected { theme.selected } else { theme.text };
     let mut spans = vec![Span::styled(
         if selected { "▸ " } else { "  " },
@@ -187,7 +219,15 @@ fn row_line(
         if repo.archived() {
             tag = fit(&format!("{owner} · archived"), room);
         }
-        spans.push(Span::styled(format!("  {tag}"), theme.dim));
+        spans.push(Span::styled("  ", theme.dim));
+        for (i, c) in tag.chars().enumerate() {
+            let style = if owner_hits.contains(&i) {
+                theme.dim.patch(theme.matched)
+            } else {
+                theme.dim
+            };
+            spans.push(Span::styled(c.to_string(), style));
+        }
     }
     Line::from(spans)
 }

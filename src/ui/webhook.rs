@@ -101,7 +101,12 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     // Secret: one mask character per character, never the value.
     let secret_focused = hook.focus == HookFocus::Secret;
     let mut spans = label("Secret", secret_focused);
-    let mask = "•".repeat(hook.secret.len_chars().min(width.min(32)));
+    // Shown in clear only on request (`r`), for handing it to whoever configures the CI.
+    let mask = if hook.reveal_secret {
+        clean(hook.secret.expose())
+    } else {
+        "•".repeat(hook.secret.len_chars().min(width.min(32)))
+    };
     let style = if secret_focused {
         theme.selected
     } else {
@@ -120,7 +125,7 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     let secret_cursor = hook.secret.cursor().min(width.min(32));
     lines.push(Line::from(spans));
     lines.push(Line::styled(
-        "  Give your CI the same secret: it checks each delivery's signature with it.",
+        "  Give your CI this secret (Ctrl-R shows it): it signs every delivery.",
         theme.dim,
     ));
     lines.push(Line::raw(""));
@@ -162,6 +167,8 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
             ));
         }
     }
+    // Only when the screen is too short; the cursor rows below are computed before the cut.
+    let lines = super::widgets::with_more_mark(lines, u16::MAX, area.height, theme.warn);
     frame.render_widget(Paragraph::new(lines), area);
 
     let cursor = match hook.focus {

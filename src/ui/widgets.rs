@@ -114,6 +114,41 @@ pub fn wrap_indented(text: &str, width: usize, indent: usize) -> Vec<String> {
     lines
 }
 
+/// `lines` cut to what fits `width` x `height` (rows estimated as a wrapped paragraph takes
+/// them), with a last line saying how much is missing: a small terminal must not hide the end
+/// of a screen without a hint.
+pub fn with_more_mark(
+    mut lines: Vec<ratatui::text::Line<'static>>,
+    width: u16,
+    height: u16,
+    style: ratatui::style::Style,
+) -> Vec<ratatui::text::Line<'static>> {
+    let width = usize::from(width.max(1));
+    // Word wrapping can need a little more than the plain division: keep a column of slack.
+    let rows = |l: &ratatui::text::Line| l.width().max(1).div_ceil(width.saturating_sub(2).max(1));
+    let total: usize = lines.iter().map(rows).sum();
+    let height = usize::from(height);
+    if total <= height || height == 0 {
+        return lines;
+    }
+    let mut used = 0;
+    let mut keep = 0;
+    for l in &lines {
+        if used + rows(l) > height - 1 {
+            break;
+        }
+        used += rows(l);
+        keep += 1;
+    }
+    let hidden: usize = lines[keep..].iter().map(rows).sum();
+    lines.truncate(keep);
+    lines.push(ratatui::text::Line::styled(
+        format!("… {hidden} more lines: enlarge the terminal"),
+        style,
+    ));
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

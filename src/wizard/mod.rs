@@ -9,6 +9,7 @@ pub mod msg;
 pub mod oauth;
 pub mod repo_row;
 pub mod repos;
+pub mod saved;
 pub mod secret_input;
 pub mod validate;
 pub mod webhook;
@@ -19,10 +20,10 @@ mod auth_tests;
 mod tests;
 
 use crate::bitbucket::model::{
-    AuthKind, CheckReport, Credentials, Problem, Provider, Repo, SavedInfo,
+    AuthKind, CheckReport, CheckStatus, Credentials, Problem, Provider, Repo, SavedInfo,
 };
 use form::{Form, fields};
-use msg::{Effect, Msg, RequestId};
+use msg::{EditKey, Effect, Msg, RequestId};
 use oauth::OAuthState;
 use repos::{LoadState, PAGE, RepoList};
 use secrecy::{ExposeSecret, SecretString};
@@ -45,10 +46,14 @@ pub struct WizardConfig {
     pub oauth_key: Option<String>,
     /// Prefill of the OAuth consumer secret (`BBCONNECT_OAUTH_SECRET`).
     pub oauth_secret: Option<SecretString>,
+    /// The saved connections: when there are any, the wizard starts on their list.
+    pub saved: Vec<saved::SavedRow>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
+    /// The saved connections (the first screen when there are any).
+    Saved,
     Provider,
     AuthType,
     Form,
@@ -63,6 +68,8 @@ impl Step {
     /// (number, title) for the header.
     pub fn title(self) -> (usize, &'static str) {
         match self {
+            // Not one of the seven steps of a new connection: shown without a number.
+            Step::Saved => (0, "Saved connections"),
             Step::Provider => (1, "Provider"),
             Step::AuthType => (2, "Authentication"),
             Step::Form => (3, "Details"),
@@ -142,6 +149,14 @@ pub struct Wizard {
     pub check_scroll: usize,
     /// Spinner frame counter, advanced by `Msg::Tick`.
     pub spinner: usize,
+    /// The list of saved connections (the first screen when there are any).
+    pub saved: saved::SavedList,
+    /// The saved connection this session edits or replaces: saving replaces it.
+    pub replacing: Option<saved::Replacing>,
+    /// "Quit without saving?" is on screen: the next quit key quits, any other key stays.
+    pub confirm_quit: bool,
+    /// The session ended on Ctrl-C or a signal rather than `q` (the app exits 130).
+    interrupted: bool,
     quit: bool,
     next_id: RequestId,
 }
@@ -154,9 +169,19 @@ impl Wizard {
             config.oauth_key.as_deref(),
             config.oauth_secret.as_ref().map(|s| s.expose_secret()),
         );
+        let saved = saved::SavedList {
+            rows: config.saved.clone(),
+            ..saved::SavedList::default()
+        };
         Wizard {
+            step: if config.saved.is_empty() {
+                Step::Provider
+            } else {
+                Step::Saved
+            },
+            saved,
+            replacing: None,
             config,
-            step: Step::Provider,
             history: Vec::new(),
             provider_cursor: 0,
             provider: Provider::Cloud,
@@ -181,6 +206,8 @@ impl Wizard {
             trusted_cert: None,
             check_scroll: 0,
             spinner: 0,
+            confirm_quit: false,
+            interrupted: false,
             quit: false,
             next_id: 1,
         }
@@ -188,6 +215,16 @@ impl Wizard {
 
     pub fn should_quit(&self) -> bool {
         self.quit
+    }
+
+    /// Whether the session ended on Ctrl-C or a signal.
+    pub fn interrupted(&self) -> bool {
+        self.interrupted
+    }
+
+    /// Leaving now would throw away work: a check passed and nothing is saved yet.
+    fn unsaved_work(&self) -> bool {
+        self.check_passed() && self.outcome().is_none()
     }
 
     pub fn outcome(&self) -> Option<&SavedInfo> {
@@ -203,6 +240,7 @@ impl Wizard {
             || self.repos.loading_id().is_some()
             || matches!(self.save, SaveState::Saving { .. })
             || self.webhook.busy()
+            || self.saved.busy()
     }
 
     /// Whether a filter is being computed a slice per loop turn (`Msg::Work`).
@@ -268,7 +306,19 @@ impl Wizard {
 /// The only place state changes.
 pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
     match msg {
+        Msg::Quit | Msg::Interrupt if w.unsaved_work() && !w.confirm_quit => {
+            w.confirm_quit = true;
+            return Vec::new();
+        }
         Msg::Quit => return quit(w),
+        Msg::Interrupt | Msg::Terminate => {
+            w.interrupted = true;
+            return quit(w);
+        }
+        Msg::Stay => {
+            w.confirm_quit = false;
+            return Vec::new();
+        }
         Msg::ToggleHelp => {
             w.show_help = !w.show_help;
             return Vec::new();
@@ -356,6 +406,18 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             }
             return Vec::new();
         }
+        Msg::SavedChecked { id, result } => {
+            saved::on_checked(w, id, result);
+            return Vec::new();
+        }
+        Msg::SavedRemoved { id, result } => {
+            saved::on_removed(w, id, result);
+            return Vec::new();
+        }
+        Msg::SavedSecret { name, secret } => {
+            saved::on_secret(w, &name, secret);
+            return Vec::new();
+        }
         Msg::WebhookSecret { secret } => {
             w.webhook.set_generated_secret(&secret);
             // A hook made with the old secret would be saved with the wrong one.
@@ -405,7 +467,9 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
         _ => {}
     }
     w.notice = None;
+    w.confirm_quit = false;
     match w.step {
+        Step::Saved => saved::step(w, msg),
         Step::Provider => provider_step(w, msg),
         Step::AuthType => auth_step(w, msg),
         Step::Form => form_step(w, msg),
@@ -452,7 +516,7 @@ fn cursor_move(cursor: &mut usize, len: usize, msg: &Msg) {
 }
 
 /// Show another screen, remembering this one for Back, and run its on-enter effects.
-fn go(w: &mut Wizard, to: Step) -> Vec<Effect> {
+pub(crate) fn go(w: &mut Wizard, to: Step) -> Vec<Effect> {
     w.history.push(w.step);
     w.step = to;
     w.show_help = false;
@@ -565,6 +629,10 @@ fn start_save(w: &mut Wizard) -> Vec<Effect> {
     };
     let id = w.fresh_id();
     w.save = SaveState::Saving { id };
+    let replace = w
+        .replacing
+        .as_ref()
+        .is_some_and(|r| r.name == creds.spec.name);
     let identity_username = w
         .check_report()
         .and_then(|r| r.identity.as_ref())
@@ -580,7 +648,50 @@ fn start_save(w: &mut Wizard) -> Vec<Effect> {
             .filter(|_| w.auth == AuthKind::OAuth)
             .cloned(),
         webhook: saved_hook(w),
+        replace,
     }]
+}
+
+/// The form filled from a saved connection (editing it). The secret comes separately.
+pub(crate) fn prefill_form(w: &mut Wizard, row: &saved::SavedRow) {
+    w.form.name = row.name.as_str().into();
+    w.form.url = row.url.as_str().into();
+    let who = row.username.as_deref().unwrap_or_default();
+    match row.auth {
+        AuthKind::ApiToken => w.form.email = who.into(),
+        AuthKind::OAuth => w.form.oauth_key = who.into(),
+        _ => w.form.username = who.into(),
+    }
+    w.form.repo = row.repo.as_deref().unwrap_or_default().into();
+    w.form.focus = 0;
+    // Its own name is not "taken": saving replaces it.
+    w.config.existing_names.retain(|n| n != &row.name);
+}
+
+/// The kept secret in the (masked) secret field.
+pub(crate) fn fill_secret(w: &mut Wizard, secret: &SecretString) {
+    w.form.secret = secret_input::SecretInput::default();
+    for c in secret.expose_secret().chars() {
+        w.form.secret.handle(EditKey::Char(c));
+    }
+}
+
+/// A kept secret belongs to the (provider, auth type, URL) it was saved for: when the form now
+/// points elsewhere it is dropped, never sent to another host.
+fn drop_kept_secret_if_moved(w: &mut Wizard) -> bool {
+    let Some(r) = &mut w.replacing else {
+        return false;
+    };
+    let Some(bound) = &r.secret_for else {
+        return false;
+    };
+    let now = (w.provider, w.auth, w.form.url.value().trim().to_string());
+    if *bound == now {
+        return false;
+    }
+    r.secret_for = None;
+    w.form.secret = secret_input::SecretInput::default();
+    true
 }
 
 fn provider_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
@@ -603,6 +714,8 @@ fn provider_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             }
             go(w, Step::AuthType)
         }
+        // Back to the list of saved connections, when the wizard started there.
+        Msg::Back if !w.history.is_empty() => back(w),
         _ => Vec::new(),
     }
 }
@@ -651,7 +764,32 @@ fn form_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
     let http_warned = std::mem::take(&mut w.form.http_warned);
     match msg {
         Msg::Edit(key) => {
+            // A kept secret that is edited is the user's own from now on.
+            if fields(auth).get(w.form.focus) == Some(&form::FieldId::Secret)
+                && let Some(r) = &mut w.replacing
+            {
+                r.secret_for = None;
+            }
             w.form.edit(auth, key);
+            Vec::new()
+        }
+        // A taken name: replace that connection instead of a dead end.
+        Msg::Replace => {
+            let name = w.form.name.value().trim().to_string();
+            if w.config
+                .existing_names
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(&name))
+            {
+                w.config
+                    .existing_names
+                    .retain(|n| !n.eq_ignore_ascii_case(&name));
+                w.replacing = Some(saved::Replacing {
+                    name: name.clone(),
+                    secret_for: None,
+                });
+                w.notice = Some(format!("Saving will replace the connection `{name}`."));
+            }
             Vec::new()
         }
         Msg::NextField | Msg::Down => {
@@ -663,23 +801,57 @@ fn form_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Confirm => {
+            // A bare host is taken as https, and said so (people type addresses that way).
+            let assumed = validate::assume_https(w.form.url.value());
+            if let Some(with_scheme) = &assumed {
+                w.form.url = with_scheme.as_str().into();
+            }
             let last = fields(auth).len() - 1;
             if w.form.focus < last {
                 w.form.move_focus(auth, true);
+                if let Some(u) = assumed {
+                    w.notice = Some(format!("No scheme typed: using {u}."));
+                }
+                return Vec::new();
+            }
+            if drop_kept_secret_if_moved(w) {
+                if let Some(i) = fields(auth)
+                    .iter()
+                    .position(|f| *f == form::FieldId::Secret)
+                {
+                    w.form.focus = i;
+                }
+                w.notice = Some(
+                    "The saved secret belongs to the saved address and type: type the secret \
+                     for this one."
+                        .into(),
+                );
                 return Vec::new();
             }
             match w.form.first_invalid(auth, &w.config.existing_names) {
                 Some(bad) => {
                     w.form.show_all_errors = true;
                     w.form.focus = bad;
-                    w.notice = Some("Fix the fields marked ✗, then press Enter again.".into());
+                    let name = w.form.name.value().trim().to_string();
+                    let taken = fields(auth).get(bad) == Some(&form::FieldId::Name)
+                        && w.config
+                            .existing_names
+                            .iter()
+                            .any(|n| n.eq_ignore_ascii_case(&name));
+                    w.notice = Some(if taken {
+                        format!(
+                            "A connection named `{name}` exists: Ctrl-R replaces it, or type another name."
+                        )
+                    } else {
+                        "Fix the fields marked ✗, then press Enter again.".into()
+                    });
                     Vec::new()
                 }
                 None if validate::is_plain_http_remote(w.form.url.value()) && !http_warned => {
                     w.form.http_warned = true;
                     w.notice = Some(
-                        "⚠ http:// sends the token unencrypted. Enter again to send it anyway, \
-                         or use https://."
+                        // One line at 80 columns: a cut warning loses its point.
+                        "⚠ http:// sends the token unencrypted: Enter again to send it anyway."
                             .into(),
                     );
                     Vec::new()
@@ -746,10 +918,32 @@ fn check_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             }
             _ => Vec::new(),
         },
-        Msg::EditForm if !matches!(w.check, CheckState::Running { .. }) => back(w),
+        Msg::EditForm if !matches!(w.check, CheckState::Running { .. }) => {
+            let about = w
+                .check_report()
+                .and_then(|r| r.items.iter().find(|i| i.status == CheckStatus::Failed))
+                .and_then(|item| field_of_check(&item.id, w.auth));
+            let effects = back(w);
+            if let Some(i) = about.and_then(|f| fields(w.auth).iter().position(|x| *x == f)) {
+                w.form.focus = i;
+            }
+            effects
+        }
         Msg::Confirm if w.check_passed() => go(w, Step::Repos),
         Msg::Back => back(w),
         _ => Vec::new(),
+    }
+}
+
+/// The form field a failed check is about, so `e` puts the cursor where the fix is typed.
+fn field_of_check(check_id: &str, auth: AuthKind) -> Option<form::FieldId> {
+    use form::FieldId;
+    match check_id {
+        "setup" | "reach" | "reach_count" | "tls" | "http" | "version" | "html_login"
+        | "localhost_links" => Some(FieldId::Url),
+        "credential" | "permissions" if auth == AuthKind::OAuth => Some(FieldId::OAuthKey),
+        "credential" | "permissions" => Some(FieldId::Secret),
+        _ => None,
     }
 }
 
@@ -776,7 +970,13 @@ fn repos_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
         Msg::Home => list.home(),
         Msg::End => list.end(),
         Msg::FocusFilter => list.filter_focused = true,
-        Msg::ToggleSort => list.toggle_sort(),
+        // A letter typed on the list is the start of a filter (it used to be a command).
+        Msg::Edit(key) => {
+            list.filter_focused = true;
+            list.edit_filter(key);
+        }
+        // Data Center gives no update time: sorting by it would change nothing.
+        Msg::ToggleSort if w.provider == Provider::Cloud => list.toggle_sort(),
         Msg::Retry if matches!(list.load, LoadState::Failed(_)) => return start_repos(w),
         Msg::Confirm => {
             if let Some(repo) = list.selected() {
@@ -791,6 +991,11 @@ fn repos_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
                 w.chosen_repo = None;
                 return go(w, Step::Save);
             }
+        }
+        // Esc with a filter clears it first; with none it goes back.
+        Msg::Back if !list.query().is_empty() => {
+            list.edit_filter(EditKey::End);
+            list.edit_filter(EditKey::ClearLine);
         }
         Msg::Back => return back(w),
         _ => {}
@@ -866,6 +1071,7 @@ fn webhook_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::RegenerateSecret => return vec![Effect::GenerateWebhookSecret],
+        Msg::RevealSecret => hook.reveal_secret = !hook.reveal_secret,
         Msg::Skip => {
             // Skipping forgets a hook made here earlier: the connection is saved without one.
             hook.state = HookState::Idle;
@@ -884,6 +1090,15 @@ fn webhook_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
                 w.notice = Some("Fix what is marked ✗, then press Enter again.".into());
                 return Vec::new();
             };
+            if webhook::is_plain_http_remote(&spec.url) && !w.webhook.http_warned {
+                w.webhook.http_warned = true;
+                w.notice = Some(
+                    "⚠ http:// sends deliveries and their signature unencrypted. Enter again \
+                     to create the hook anyway, or use https://."
+                        .into(),
+                );
+                return Vec::new();
+            }
             let id = w.fresh_id();
             w.webhook.state = HookState::Creating { id };
             return vec![Effect::EnsureWebhook {

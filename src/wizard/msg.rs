@@ -27,7 +27,38 @@ pub enum Msg {
     Confirm,
     Back,
     ToggleHelp,
+    /// `q`: asks first when leaving would throw away a passed check.
     Quit,
+    /// Ctrl-C typed: like `Quit` (it asks too), but the session ends as interrupted (exit 130).
+    Interrupt,
+    /// A signal or the end of the key stream: ends at once, as interrupted.
+    Terminate,
+    /// "Quit without saving?" answered no (any key but the quit keys).
+    Stay,
+    // --- the list of saved connections
+    /// Start a new connection from the first step.
+    NewConnection,
+    /// Start a new connection that replaces the selected (or the taken) name.
+    Replace,
+    /// Ask to remove the selected connection.
+    Remove,
+    /// "Remove NAME?" answered yes.
+    ConfirmRemove,
+    /// `CheckSaved` answered.
+    SavedChecked {
+        id: RequestId,
+        result: Result<crate::wizard::saved::CheckSummary, Problem>,
+    },
+    /// `RemoveSaved` answered.
+    SavedRemoved {
+        id: RequestId,
+        result: Result<(), Problem>,
+    },
+    /// `LoadSavedSecret` answered: the saved secret of `name`, kept in the edit form.
+    SavedSecret {
+        name: String,
+        secret: Result<SecretString, Problem>,
+    },
     // --- text entry (form fields, filter)
     NextField,
     PrevField,
@@ -127,6 +158,8 @@ pub enum Msg {
     ToggleEvent,
     /// On the webhook screen: replace the secret with a freshly generated one.
     RegenerateSecret,
+    /// On the webhook screen: show the secret in clear, or mask it again.
+    RevealSecret,
     /// A generated webhook secret (randomness is the worker's: `update` stays pure).
     WebhookSecret {
         secret: SecretString,
@@ -207,6 +240,22 @@ pub enum Effect {
         oauth: Option<OAuthGrant>,
         /// The hook created on the webhook step, saved with the connection.
         webhook: Option<SavedHook>,
+        /// Replace the saved connection of the same name (edit, replace).
+        replace: bool,
+    },
+    /// Run the checks of saved connection `name` and record the outcome with it.
+    CheckSaved {
+        id: RequestId,
+        name: String,
+    },
+    /// Remove saved connection `name` and its secret.
+    RemoveSaved {
+        id: RequestId,
+        name: String,
+    },
+    /// Answer with `Msg::SavedSecret`: the secret of `name`, to keep it in the edit form.
+    LoadSavedSecret {
+        name: String,
     },
     /// Create (or keep, or update) the webhook on `repo` (`WS/SLUG` or `KEY/SLUG`).
     EnsureWebhook {

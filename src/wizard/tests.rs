@@ -634,6 +634,8 @@ fn back_from_a_failed_save_reloads_a_cancelled_list() {
 fn quit_cancels_loading() {
     let mut w = to_form_cloud();
     to_repos(&mut w);
+    // After a passed check the first `q` asks (issue 14); the second quits.
+    assert!(update(&mut w, Msg::Quit).is_empty());
     let effects = update(&mut w, Msg::Quit);
     assert!(w.should_quit());
     assert!(matches!(
@@ -752,3 +754,7 @@ fn a_filter_matching_nothing_does_not_save() {
     assert!(update(&mut w, Msg::Confirm).is_empty());
     assert_eq!(w.step, Step::Repos);
 }
+
+// Issue 14: what a new user meets. A child module, so it shares the helpers above.
+#[path = "first_use_tests.rs"]
+mod first_use;

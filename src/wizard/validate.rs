@@ -35,6 +35,37 @@ pub fn connection_name(name: &str, existing: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// `https://` + `text` when `text` is a bare host (`bitbucket.example.com`, `host:7990/bb`):
+/// people type addresses the way a browser accepts them. `None` when it has a scheme already
+/// or is not a plausible host.
+pub fn assume_https(text: &str) -> Option<String> {
+    let text = text.trim();
+    let host = text.split(['/', ':']).next().unwrap_or_default();
+    let plausible = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        && !text.contains(char::is_whitespace);
+    (!text.contains("://") && plausible).then(|| format!("https://{text}"))
+}
+
+/// A URL parser's error in the words of someone typing an address (not "relative URL without
+/// a base"); `example` shows the expected shape.
+pub fn url_problem(e: url::ParseError, example: &str) -> String {
+    use url::ParseError as E;
+    match e {
+        E::EmptyHost => format!("The address has no host name: e.g. {example}."),
+        E::InvalidPort => "The port is not a number from 1 to 65535.".into(),
+        E::InvalidIpv4Address | E::InvalidIpv6Address => {
+            "The host is not a valid IP address.".into()
+        }
+        E::IdnaError | E::InvalidDomainCharacter => {
+            "The host name has characters a host name cannot have (spaces, '%', '<'...).".into()
+        }
+        _ => format!("This is not a web address: expected one like {example}."),
+    }
+}
+
 /// An http(s) URL with a host; nothing after the base path that would confuse the client.
 pub fn server_url(text: &str) -> Result<(), String> {
     let text = text.trim();
@@ -44,8 +75,8 @@ pub fn server_url(text: &str) -> Result<(), String> {
     if !(text.starts_with("https://") || text.starts_with("http://")) {
         return Err("Start with https:// (or http:// for a local test server).".into());
     }
-    let parsed = url::Url::parse(text)
-        .map_err(|e| format!("Not a valid URL ({e}): check the host name and port."))?;
+    let parsed =
+        url::Url::parse(text).map_err(|e| url_problem(e, "https://bitbucket.example.com"))?;
     match parsed.host_str() {
         None | Some("") => return Err("The URL has no host name: add one after https://.".into()),
         Some(host) if host.contains('_') => {

@@ -56,11 +56,26 @@ pub struct WebhookStep {
     pub focus: HookFocus,
     /// The URL's error is shown once the user typed in it or tried to create.
     pub show_errors: bool,
+    /// The secret is shown in clear (`r`), to hand it to whoever configures the CI.
+    pub reveal_secret: bool,
+    /// A plain http:// URL to another host was warned about once: the next Enter creates.
+    pub http_warned: bool,
     pub state: HookState,
 }
 
 /// The hook's endpoint: https, or plain http only to this machine (a tunnel, a local CI).
 pub fn validate_url(text: &str) -> Result<(), String> {
+    validate_url_allowing_http(text, false)
+}
+
+/// Whether `text` is a plain http:// address of another machine (allowed only when the user
+/// says so: `--allow-http-webhook`, or a second Enter in the wizard).
+pub fn is_plain_http_remote(text: &str) -> bool {
+    validate_url(text).is_err() && validate_url_allowing_http(text, true).is_ok()
+}
+
+/// `validate_url`, with plain http to any host allowed when `allow_http`.
+pub fn validate_url_allowing_http(text: &str, allow_http: bool) -> Result<(), String> {
     let text = text.trim();
     if text.is_empty() {
         return Err("Required: the address your CI receives webhooks on, \
@@ -68,7 +83,7 @@ pub fn validate_url(text: &str) -> Result<(), String> {
             .into());
     }
     let parsed = url::Url::parse(text)
-        .map_err(|e| format!("Not a valid URL ({e}): expected https://host/path."))?;
+        .map_err(|e| super::validate::url_problem(e, "https://ci.example.com/hook"))?;
     let loopback = match parsed.host() {
         None => return Err("The URL has no host name: add one after https://.".into()),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
@@ -77,7 +92,7 @@ pub fn validate_url(text: &str) -> Result<(), String> {
     };
     match parsed.scheme() {
         "https" => {}
-        "http" if loopback => {}
+        "http" if loopback || allow_http => {}
         "http" => {
             return Err(
                 "Use https://: over plain http deliveries and their signature travel unencrypted \
@@ -114,6 +129,22 @@ pub fn validate_events(events: &[String]) -> Result<(), String> {
     }
 }
 
+/// `validate_events`, and each event one the product knows: a misspelt event is caught here,
+/// with the valid ones listed, rather than reported by the server as its own fault.
+pub fn validate_events_for(provider: Provider, events: &[String]) -> Result<(), String> {
+    validate_events(events)?;
+    let known = provider.webhook_events();
+    match events.iter().find(|e| !known.contains(&e.as_str())) {
+        Some(bad) => Err(format!(
+            "`{}` is not a {} webhook event. Valid events: {}.",
+            crate::sanitize::clean(bad),
+            provider.label(),
+            known.join(", ")
+        )),
+        None => Ok(()),
+    }
+}
+
 impl WebhookStep {
     /// Called on entering the step: the events follow the product, chosen once per product so
     /// a user's own selection survives going back and forth.
@@ -142,8 +173,10 @@ impl WebhookStep {
             .collect()
     }
 
+    /// Plain http to another host is not an error here: internal CI servers use it, and the
+    /// step warns and asks for a second Enter instead (`http_warned`).
     pub fn url_error(&self) -> Option<String> {
-        validate_url(self.url.value()).err()
+        validate_url_allowing_http(self.url.value(), true).err()
     }
 
     /// The message shown under the URL (only once the user had a go at it).
@@ -186,6 +219,7 @@ impl WebhookStep {
         match self.focus {
             HookFocus::Url => {
                 self.show_errors = true;
+                self.http_warned = false;
                 edit_input(&mut self.url, key);
             }
             HookFocus::Secret => {

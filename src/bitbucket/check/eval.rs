@@ -137,11 +137,13 @@ pub fn eval_reach(
         Err(HttpError::Status { status, .. })
             if *status != 404 || auth.provider() == Provider::Cloud =>
         {
-            CheckItem::passed(
-                "reach",
-                "Reach the server",
-                format!("{host} answered (HTTP {status})."),
-            )
+            // A refusal of the anonymous probe is the expected answer: say what it means.
+            let detail = if matches!(status, 401 | 403) {
+                format!("{host} is there; it asks for credentials (HTTP {status}).")
+            } else {
+                format!("{host} answered (HTTP {status}).")
+            };
+            CheckItem::passed("reach", "Reach the server", detail)
         }
         Err(HttpError::Status { status: 404, .. }) => CheckItem::failed(
             "reach",
@@ -477,6 +479,20 @@ mod tests {
             eval_transport("http://bb.corp", true).status,
             CheckStatus::Warning
         );
+    }
+
+    /// Issue 14, defect 8: a ✓ beside "answered (HTTP 401)" reads as a failure; the row says
+    /// why a refusal of an anonymous request means the server is there.
+    #[test]
+    fn a_401_on_the_anonymous_probe_reads_as_reached() {
+        let r = eval_reach(
+            &Err(status(401)),
+            "https://bb.corp",
+            AuthKind::HttpTokenUser,
+        );
+        assert_eq!(r.status, CheckStatus::Passed);
+        assert!(!r.detail.contains("answered (HTTP 401)"), "{}", r.detail);
+        assert!(r.detail.contains("bb.corp is there"), "{}", r.detail);
     }
 
     #[test]

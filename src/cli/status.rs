@@ -1,0 +1,173 @@
+//! `bbconnect status`: every saved connection in one line each, with a fast check (who the
+//! credential signs in as, and whether it still has the permissions the connection needs),
+//! like `gh auth status`. Exits with the worst check's code, so scripts can gate on it.
+
+use clap::Args;
+use serde_json::json;
+
+use super::{Failure, credentials_of, fresh_credentials, report_json, table};
+use crate::bitbucket::model::{CheckReport, CheckStatus, Problem};
+use crate::bitbucket::{ClientOptions, Endpoints};
+use crate::engine;
+use crate::sanitize::clean;
+use crate::store::{SavedConnection, Store};
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One connection's result.
+struct Row {
+    conn: SavedConnection,
+    report: CheckReport,
+}
+
+pub async fn run(store: &Store, endpoints: &Endpoints, args: &StatusArgs) -> Result<(), Failure> {
+    let conns = store.list().map_err(Problem::from)?;
+    if conns.is_empty() {
+        if args.json {
+            println!("[]");
+        } else {
+            println!(
+                "No saved connections in {}. Run `bbconnect` to add one.",
+                store.config_file().display()
+            );
+        }
+        return Ok(());
+    }
+    // The connections are checked at once: status is the quick look, not a queue.
+    let rows = futures::future::join_all(
+        conns
+            .into_iter()
+            .map(|conn| check_one(store, endpoints, conn)),
+    )
+    .await;
+    let worst = rows.iter().map(|r| r.report.exit_code()).max().unwrap_or(0);
+    if args.json {
+        let out: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                json!({
+                    "name": r.conn.name,
+                    "provider": r.conn.provider.cli_name(),
+                    "auth": r.conn.auth.cli_name(),
+                    "url": r.conn.url,
+                    "user": r.report.identity.as_ref().map(|i| i.username.clone()).or_else(|| r.conn.user.clone()),
+                    "repo": r.conn.repo,
+                    "ok": r.report.passed(),
+                    "exit_code": r.report.exit_code(),
+                    "checks": report_json(&r.report),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(out));
+    } else {
+        let cells: Vec<Vec<String>> = rows.iter().map(line).collect();
+        print!(
+            "{}",
+            table(
+                &[
+                    "",
+                    "NAME",
+                    "PRODUCT",
+                    "USER",
+                    "HOST",
+                    "REPOSITORY",
+                    "RESULT"
+                ],
+                &cells
+            )
+            .lines()
+            .skip(1)
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+        );
+    }
+    if worst == 0 {
+        Ok(())
+    } else {
+        Err(Failure {
+            message:
+                "Some connections failed their check: `bbconnect check NAME` shows the details."
+                    .into(),
+            code: worst,
+        })
+    }
+}
+
+async fn check_one(store: &Store, endpoints: &Endpoints, conn: SavedConnection) -> Row {
+    let options = ClientOptions::default();
+    let report = match credentials_of(store, &conn.name) {
+        Err(failure) => engine::report_from_problem(&Problem::new(
+            crate::bitbucket::model::FailureClass::Other,
+            failure.message,
+            "Run `bbconnect connect --replace` to save the secret again.",
+        )),
+        Ok((saved, creds)) => match fresh_credentials(store, saved, creds, &options).await {
+            Ok(creds) => {
+                let report = engine::check(creds, endpoints, options, None).await;
+                // Kept with the connection for the wizard's list; a failure to write it down
+                // does not change what status reports.
+                let last = engine::last_check_of(&report, engine::now_rfc3339());
+                if let Err(e) = store.record_check(&conn.name, last) {
+                    tracing::warn!(connection = %conn.name, error = %e, "last check not recorded");
+                }
+                report
+            }
+            Err(problem) => engine::report_from_problem(&problem),
+        },
+    };
+    Row { conn, report }
+}
+
+/// `✓ dc  server  alice  bitbucket.example.com  WEB/api  ok` in the table's columns.
+fn line(r: &Row) -> Vec<String> {
+    let user = r
+        .report
+        .identity
+        .as_ref()
+        .map(|i| i.username.clone())
+        .or_else(|| r.conn.user.clone())
+        .unwrap_or_else(|| "-".into());
+    let host = url::Url::parse(&r.conn.url)
+        .ok()
+        .and_then(|u| {
+            u.host_str()
+                .map(|h| u.port().map_or(h.to_string(), |p| format!("{h}:{p}")))
+        })
+        .unwrap_or_else(|| r.conn.url.clone());
+    let failed = r
+        .report
+        .items
+        .iter()
+        .find(|i| i.status == CheckStatus::Failed);
+    let (mark, result) = match failed {
+        Some(item) => (
+            "✗",
+            format!("{}: {}", clean(&item.title), clean(&item.detail)),
+        ),
+        None if r
+            .report
+            .items
+            .iter()
+            .any(|i| i.status == CheckStatus::Warning) =>
+        {
+            (
+                "!",
+                "ok, with a warning (`bbconnect check` for details)".to_string(),
+            )
+        }
+        None => ("✓", "ok".to_string()),
+    };
+    vec![
+        mark.to_string(),
+        clean(&r.conn.name),
+        r.conn.provider.cli_name().to_string(),
+        clean(&user),
+        clean(&host),
+        clean(r.conn.repo.as_deref().unwrap_or("-")),
+        result,
+    ]
+}

@@ -1,0 +1,265 @@
+//! The first screen when connections are saved already: the list of them, with re-check,
+//! edit (the form prefilled, the secret kept unless retyped), replace, remove (confirmed) and
+//! "new connection". Pure like the rest of the wizard: the store is the worker's.
+
+use secrecy::SecretString;
+
+use super::msg::{Effect, Msg, RequestId};
+use super::{Step, Wizard, go};
+use crate::bitbucket::model::{AuthKind, Problem, Provider};
+
+/// A saved connection as the list shows it (no secret: that stays in the store).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedRow {
+    pub name: String,
+    pub provider: Provider,
+    pub auth: AuthKind,
+    pub url: String,
+    /// The username or email that was typed.
+    pub username: Option<String>,
+    /// The identity the server reported.
+    pub user: Option<String>,
+    pub repo: Option<String>,
+    pub last_check: Option<CheckSummary>,
+}
+
+/// The last check of a saved connection.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckSummary {
+    pub ok: bool,
+    /// RFC 3339 UTC.
+    pub at: String,
+    pub summary: String,
+}
+
+/// What the list is doing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum SavedAction {
+    #[default]
+    Idle,
+    Checking {
+        id: RequestId,
+        name: String,
+    },
+    /// "Remove NAME? y/n" is on screen.
+    ConfirmRemove {
+        name: String,
+    },
+    Removing {
+        id: RequestId,
+        name: String,
+    },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SavedList {
+    pub rows: Vec<SavedRow>,
+    /// On a row, or on the "new connection" line after the last row.
+    pub cursor: usize,
+    pub action: SavedAction,
+    /// The outcome of the last action, one line (e.g. "Removed `work`.").
+    pub message: Option<Result<String, String>>,
+}
+
+impl SavedList {
+    pub fn selected(&self) -> Option<&SavedRow> {
+        self.rows.get(self.cursor)
+    }
+
+    /// Whether the cursor is on "new connection".
+    pub fn on_new(&self) -> bool {
+        self.cursor >= self.rows.len()
+    }
+
+    pub fn busy(&self) -> bool {
+        matches!(
+            self.action,
+            SavedAction::Checking { .. } | SavedAction::Removing { .. }
+        )
+    }
+}
+
+/// The connection being edited or replaced: saving it replaces the saved one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replacing {
+    pub name: String,
+    /// The (provider, auth type, URL) the kept secret belongs to: it is never sent elsewhere.
+    pub secret_for: Option<(Provider, AuthKind, String)>,
+}
+
+/// Keys on the list.
+pub fn step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
+    let list = &mut w.saved;
+    if let SavedAction::ConfirmRemove { name } = &list.action {
+        let name = name.clone();
+        return match msg {
+            Msg::ConfirmRemove => {
+                let id = w.fresh_id();
+                w.saved.action = SavedAction::Removing {
+                    id,
+                    name: name.clone(),
+                };
+                vec![Effect::RemoveSaved { id, name }]
+            }
+            _ => {
+                w.saved.action = SavedAction::Idle;
+                Vec::new()
+            }
+        };
+    }
+    let last = list.rows.len(); // the "new connection" line
+    match msg {
+        Msg::Up => list.cursor = list.cursor.saturating_sub(1),
+        Msg::Down => list.cursor = (list.cursor + 1).min(last),
+        Msg::Home | Msg::PageUp => list.cursor = 0,
+        Msg::End | Msg::PageDown => list.cursor = last,
+        Msg::NewConnection => return new_connection(w, None),
+        Msg::Confirm if list.on_new() => return new_connection(w, None),
+        Msg::Confirm | Msg::Retry if !list.busy() => {
+            let Some(row) = list.selected() else {
+                return Vec::new();
+            };
+            let name = row.name.clone();
+            let id = w.fresh_id();
+            w.saved.message = None;
+            w.saved.action = SavedAction::Checking {
+                id,
+                name: name.clone(),
+            };
+            return vec![Effect::CheckSaved { id, name }];
+        }
+        Msg::Remove if !list.busy() => {
+            if let Some(name) = list.selected().map(|r| r.name.clone()) {
+                list.message = None;
+                list.action = SavedAction::ConfirmRemove { name };
+            }
+        }
+        Msg::Replace if !list.busy() => {
+            if let Some(name) = list.selected().map(|r| r.name.clone()) {
+                return new_connection(w, Some(name));
+            }
+        }
+        Msg::EditForm if !list.busy() => {
+            if let Some(row) = list.selected().cloned() {
+                return edit(w, row);
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// The wizard from its first step; `replace` names the connection the result replaces.
+fn new_connection(w: &mut Wizard, replace: Option<String>) -> Vec<Effect> {
+    w.saved.message = None;
+    w.replacing = replace.map(|name| {
+        w.form.name = name.as_str().into();
+        Replacing {
+            name,
+            secret_for: None,
+        }
+    });
+    go(w, Step::Provider)
+}
+
+/// The form prefilled with the saved values; the worker sends the saved secret
+/// (`Msg::SavedSecret`) for it to be kept unless retyped. OAuth signs in again instead.
+fn edit(w: &mut Wizard, row: SavedRow) -> Vec<Effect> {
+    w.saved.message = None;
+    w.provider = row.provider;
+    w.provider_cursor = Provider::ALL
+        .iter()
+        .position(|p| *p == row.provider)
+        .unwrap_or(0);
+    w.auth = row.auth;
+    w.auth_cursor = row
+        .provider
+        .auth_kinds()
+        .iter()
+        .position(|k| *k == row.auth)
+        .unwrap_or(0);
+    super::prefill_form(w, &row);
+    // The prefill belongs to this (provider, auth type): Back and the same type keeps it,
+    // another type clears it like anything typed.
+    w.form_for = Some((row.provider, row.auth));
+    let keeps_secret = row.auth != AuthKind::OAuth;
+    w.replacing = Some(Replacing {
+        name: row.name.clone(),
+        secret_for: None,
+    });
+    let mut effects = go(w, Step::Form);
+    if keeps_secret {
+        effects.push(Effect::LoadSavedSecret {
+            name: row.name.clone(),
+        });
+    }
+    effects
+}
+
+/// The worker's answer to `LoadSavedSecret`: the secret goes in the (masked) field, bound to
+/// the saved (provider, auth type, URL).
+pub fn on_secret(w: &mut Wizard, name: &str, secret: Result<SecretString, Problem>) {
+    let Some(replacing) = &mut w.replacing else {
+        return;
+    };
+    if replacing.name != name || w.step != Step::Form {
+        return;
+    }
+    match secret {
+        Ok(secret) => {
+            super::fill_secret(w, &secret);
+            if let Some(r) = &mut w.replacing {
+                r.secret_for = Some((w.provider, w.auth, w.form.url.value().trim().to_string()));
+            }
+            w.notice = Some("The saved secret is kept (masked); retype it to change it.".into());
+        }
+        // One line on the form (the store's own words do not fit there).
+        Err(_) => w.notice = Some("The saved secret could not be read: type it again.".into()),
+    }
+}
+
+/// `CheckSaved` answered: the row shows the result.
+pub fn on_checked(w: &mut Wizard, id: RequestId, result: Result<CheckSummary, Problem>) {
+    let SavedAction::Checking { id: current, name } = &w.saved.action else {
+        return;
+    };
+    if *current != id {
+        return;
+    }
+    let name = name.clone();
+    w.saved.action = SavedAction::Idle;
+    match result {
+        Ok(summary) => {
+            w.saved.message = Some(if summary.ok {
+                Ok(format!("`{name}`: {}.", summary.summary))
+            } else {
+                Err(format!("`{name}`: {}", summary.summary))
+            });
+            if let Some(row) = w.saved.rows.iter_mut().find(|r| r.name == name) {
+                row.last_check = Some(summary);
+            }
+        }
+        Err(p) => w.saved.message = Some(Err(format!("`{name}`: {} {}", p.what, p.fix))),
+    }
+}
+
+/// `RemoveSaved` answered.
+pub fn on_removed(w: &mut Wizard, id: RequestId, result: Result<(), Problem>) {
+    let SavedAction::Removing { id: current, name } = &w.saved.action else {
+        return;
+    };
+    if *current != id {
+        return;
+    }
+    let name = name.clone();
+    w.saved.action = SavedAction::Idle;
+    match result {
+        Ok(()) => {
+            w.saved.rows.retain(|r| r.name != name);
+            w.config.existing_names.retain(|n| n != &name);
+            w.saved.cursor = w.saved.cursor.min(w.saved.rows.len());
+            w.saved.message = Some(Ok(format!("Removed `{name}` and its secret.")));
+        }
+        Err(p) => w.saved.message = Some(Err(format!("{} {}", p.what, p.fix))),
+    }
+}
