@@ -8,11 +8,11 @@ use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use super::Client;
 use super::http::{HttpError, JsonResponse};
 use super::loose::{KeyName, Link, List, Loose, Obj, parse_body};
 use super::model::{Identity, Repo, RepoPage};
 use super::urls;
+use super::{Budget, Client};
 use crate::sanitize::clean;
 
 /// The oldest Server/DC release bbconnect supports.
@@ -382,15 +382,23 @@ fn follow(client: &Client, start: u64, page: &RepoPageRead) -> Result<Option<u64
     }
 }
 
-/// Sends a page on; `false` when nobody listens any more (the user went back).
-async fn deliver(tx: &mpsc::Sender<RepoPage>, repos: Vec<Repo>, sent: &mut usize) -> bool {
+/// Sends a page on, counted against the listing's caps; `Ok(false)` when nobody listens any
+/// more (the user went back).
+async fn deliver(
+    tx: &mpsc::Sender<RepoPage>,
+    repos: Vec<Repo>,
+    budget: &mut Budget,
+    sent: &mut usize,
+) -> Result<bool, HttpError> {
+    budget.page(repos.len())?;
     *sent += repos.len();
-    tx.send(RepoPage {
-        repos,
-        total_hint: None,
-    })
-    .await
-    .is_ok()
+    Ok(tx
+        .send(RepoPage {
+            repos,
+            total_hint: None,
+        })
+        .await
+        .is_ok())
 }
 
 /// A page fetch running on its own task (pages parse in parallel); dropping it aborts it,
@@ -445,6 +453,7 @@ async fn fetch_ahead(
     progress: Option<&mpsc::UnboundedSender<String>>,
     from: u64,
     stride: u64,
+    budget: &mut Budget,
     sent: &mut usize,
 ) -> Result<Ahead, HttpError> {
     let width = client.inner().options.max_concurrency.max(1);
@@ -464,7 +473,7 @@ async fn fetch_ahead(
         let page = fetch.page(client).await?;
         let linear = linear_stride(start, &page) == Some(stride);
         let after = follow(client, start, &page);
-        if !deliver(tx, page.repos, sent).await {
+        if !deliver(tx, page.repos, budget, sent).await? {
             return Ok(Ahead::Done);
         }
         match after? {
@@ -484,13 +493,14 @@ pub(crate) async fn list_all(
     progress: Option<&mpsc::UnboundedSender<String>>,
 ) -> Result<usize, HttpError> {
     let mut sent = 0usize;
+    let mut budget = Budget::new(client);
     let mut start: u64 = 0;
     let mut ahead = true;
     loop {
         let page = fetch_repo_page(client, start, progress).await?;
         let stride = linear_stride(start, &page).filter(|_| ahead);
         let after = follow(client, start, &page);
-        if !deliver(tx, page.repos, &mut sent).await {
+        if !deliver(tx, page.repos, &mut budget, &mut sent).await? {
             return Ok(sent);
         }
         let Some(next) = after? else {
@@ -498,7 +508,7 @@ pub(crate) async fn list_all(
         };
         start = next;
         if let Some(stride) = stride {
-            match fetch_ahead(client, tx, progress, next, stride, &mut sent).await? {
+            match fetch_ahead(client, tx, progress, next, stride, &mut budget, &mut sent).await? {
                 Ahead::Done => return Ok(sent),
                 // Once broken, the offsets are not trusted again for this listing.
                 Ahead::Broken(from) => {

@@ -3,6 +3,9 @@
 //! Secrets never come from arguments (they would show in `ps` and shell history): only from
 //! standard input (`--token-stdin`) or `BBCONNECT_TOKEN`.
 
+pub mod listing;
+pub mod output;
+
 use std::io::{IsTerminal, Read};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -11,10 +14,13 @@ use serde_json::json;
 
 use crate::bitbucket::model::{
     AuthKind, CheckReport, CheckStatus, ConnectionSpec, Credentials, FailureClass, OAuthGrant,
-    Problem, Provider, Repo, Webhook, WebhookChange, WebhookSpec,
+    Problem, Provider, Webhook, WebhookChange, WebhookSpec,
 };
 use crate::bitbucket::oauth::OAuthConsumer;
-use crate::bitbucket::{Client, ClientOptions, Endpoints};
+use crate::bitbucket::{
+    Client, ClientOptions, DEFAULT_MAX_PAGES, DEFAULT_MAX_REPOS, Endpoints, ListLimits,
+    MAX_PAGES_ENV, MAX_REPOS_ENV,
+};
 use crate::engine;
 use crate::oauth_flow;
 use crate::sanitize::clean;
@@ -22,6 +28,7 @@ use crate::sim::{Scenario, SimConfig};
 use crate::store::{SavedConnection, Store};
 use crate::wizard::validate;
 use crate::wizard::webhook as hook_rules;
+use crate::{errln, outln};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -63,6 +70,14 @@ pub enum Command {
         #[arg(long, env = CONCURRENCY_ENV, default_value_t = DEFAULT_CONCURRENCY,
               value_parser = clap::value_parser!(u16).range(1..=MAX_CONCURRENCY))]
         concurrency: u16,
+        /// Stop with an error past this many repositories (a server whose pages never end).
+        #[arg(long, env = MAX_REPOS_ENV, default_value_t = DEFAULT_MAX_REPOS,
+              value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+        max_repos: usize,
+        /// Stop with an error past this many pages.
+        #[arg(long, env = MAX_PAGES_ENV, default_value_t = DEFAULT_MAX_PAGES,
+              value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+        max_pages: usize,
     },
     /// Remove a saved connection and its secret.
     Remove {
@@ -207,6 +222,27 @@ pub fn concurrency_from_env() -> Result<usize, Failure> {
     }
 }
 
+/// `BBCONNECT_MAX_REPOS` and `BBCONNECT_MAX_PAGES` for `connect`, `check` and the wizard (the
+/// `repos` command reads them through clap, with its flags).
+pub fn limits_from_env() -> Result<ListLimits, Failure> {
+    let read = |key: &str, default: usize| -> Result<usize, Failure> {
+        let Some(raw) = env_value(key) else {
+            return Ok(default);
+        };
+        match raw.parse::<u64>() {
+            Ok(n) if n >= 1 => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
+            _ => Err(usage(
+                format!("{key} is {:?}, not a positive whole number.", clean(&raw)),
+                format!("set it to a number such as {default}, or unset it for {default}."),
+            )),
+        }
+    };
+    Ok(ListLimits {
+        max_repos: read(MAX_REPOS_ENV, DEFAULT_MAX_REPOS)?,
+        max_pages: read(MAX_PAGES_ENV, DEFAULT_MAX_PAGES)?,
+    })
+}
+
 fn usage(what: impl Into<String>, fix: impl Into<String>) -> Failure {
     Problem::new(FailureClass::Input, what, fix).into()
 }
@@ -343,14 +379,14 @@ fn spec_errors(spec: &ConnectionSpec) -> Vec<(&'static str, String)> {
 }
 
 fn print_report(report: &CheckReport, name: &str) {
-    eprintln!("Checks for {}:", clean(name));
+    errln!("Checks for {}:", clean(name));
     for item in &report.items {
         let mark = match item.status {
             CheckStatus::Passed => "ok  ",
             CheckStatus::Warning => "warn",
             CheckStatus::Failed => "FAIL",
         };
-        eprintln!("  [{mark}] {}: {}", clean(&item.title), clean(&item.detail));
+        errln!("  [{mark}] {}: {}", clean(&item.title), clean(&item.detail));
         // A passed row may still carry advice (least privilege): shown as a tip.
         if let Some(fix) = &item.fix {
             let label = if item.status == CheckStatus::Passed {
@@ -358,19 +394,13 @@ fn print_report(report: &CheckReport, name: &str) {
             } else {
                 "fix"
             };
-            eprintln!("         {label}: {}", clean(fix));
+            errln!("         {label}: {}", clean(fix));
         }
     }
 }
 
 fn report_json(report: &CheckReport) -> serde_json::Value {
     serde_json::to_value(report).unwrap_or(serde_json::Value::Null)
-}
-
-fn find_repo<'a>(repos: &'a [Repo], wanted: &str) -> Option<&'a Repo> {
-    repos
-        .iter()
-        .find(|r| r.full_name.eq_ignore_ascii_case(wanted))
 }
 
 /// `bbconnect connect`.
@@ -389,6 +419,7 @@ pub async fn connect(
     let hook_spec = webhook_spec_from_args(&args, &spec)?;
     let options = ClientOptions {
         allow_http: args.allow_http,
+        limits: limits_from_env()?,
         ..ClientOptions::default()
     };
     let (creds, oauth) = if spec.auth == AuthKind::OAuth {
@@ -413,7 +444,7 @@ pub async fn connect(
     }
     if !report.passed() {
         if args.json {
-            println!(
+            outln!(
                 "{}",
                 json!({"ok": false, "name": spec.name, "checks": report_json(&report)})
             );
@@ -427,13 +458,14 @@ pub async fn connect(
     let repo = match &spec.repo {
         None => None,
         Some(wanted) => {
-            let repos = client.list_all_repos().await?;
-            match find_repo(&repos, wanted) {
-                Some(r) => Some(r.clone()),
+            // Looked up while the pages stream by: the listing is not kept.
+            let (found, seen) = client.find_repo(wanted).await?;
+            match found {
+                Some(r) => Some(r),
                 None => {
                     return Err(Problem::new(
                         FailureClass::Permission,
-                        format!("Repository `{}` is not visible to this credential ({} repositories are).", clean(wanted), repos.len()),
+                        format!("Repository `{}` is not visible to this credential ({} repositories are).", clean(wanted), seen),
                         "Check the spelling (WORKSPACE/SLUG on Cloud, KEY/SLUG on Server), or grant the credential read access to it.",
                     )
                     .into());
@@ -446,7 +478,7 @@ pub async fn connect(
             Ok(done) => Some(done),
             Err(p) => {
                 if args.json {
-                    println!(
+                    outln!(
                         "{}",
                         json!({"ok": false, "name": spec.name, "webhook_error": p, "checks": report_json(&report)})
                     );
@@ -487,13 +519,13 @@ pub async fn connect(
     };
     if saved.secret_location.contains("no usable OS keychain") {
         // Scripts read stdout; the one-line notice goes to stderr even with --json.
-        eprintln!(
+        errln!(
             "bbconnect: warning: the secret went to a file, not the OS keychain: {}",
             saved.secret_location
         );
     }
     if args.json {
-        println!(
+        outln!(
             "{}",
             json!({
                 "ok": true,
@@ -516,9 +548,9 @@ pub async fn connect(
     } else {
         print_saved(&saved);
         if let (Some((h, change)), Some(r)) = (&hook, &repo) {
-            println!("{}", hook_summary(h, *change, &r.full_name));
+            outln!("{}", hook_summary(h, *change, &r.full_name));
             if let Some(loc) = &hook_secret_location {
-                println!("Webhook secret: {loc}");
+                outln!("Webhook secret: {loc}");
             }
         }
     }
@@ -527,14 +559,14 @@ pub async fn connect(
 
 /// What was saved and where, for people (both faces print it).
 pub fn print_saved(saved: &crate::bitbucket::model::SavedInfo) {
-    println!(
+    outln!(
         "Saved connection `{}` in {}.",
         clean(&saved.name),
         saved.config_file
     );
-    println!("Secret: {}", saved.secret_location);
+    outln!("Secret: {}", saved.secret_location);
     if let Some(url) = &saved.clone_https {
-        println!("Clone: git clone {}", clean(url));
+        outln!("Clone: git clone {}", clean(url));
     }
 }
 
@@ -574,18 +606,18 @@ async fn oauth_sign_in(
     let callback = format!("http://127.0.0.1:{}/callback", args.callback_port);
     let pending =
         oauth_flow::start_sign_in(&spec.url, consumer, &callback, options.clone()).await?;
-    eprintln!(
+    errln!(
         "Sign in to Bitbucket: open this address in a browser (the consumer's callback must be {callback}):"
     );
-    eprintln!("  {}", pending.url);
-    eprintln!(
+    errln!("  {}", pending.url);
+    errln!(
         "Waiting up to {} s for the browser to come back...",
         args.oauth_timeout
     );
     let grant = pending
         .finish(std::time::Duration::from_secs(args.oauth_timeout))
         .await?;
-    eprintln!("Signed in; checking the connection.");
+    errln!("Signed in; checking the connection.");
     Ok(grant)
 }
 
@@ -709,21 +741,21 @@ fn connection_json(c: &SavedConnection) -> serde_json::Value {
 pub fn list(store: &Store, as_json: bool) -> Result<(), Failure> {
     let conns = store.list().map_err(Problem::from)?;
     if as_json {
-        println!(
+        outln!(
             "{}",
             serde_json::Value::Array(conns.iter().map(connection_json).collect())
         );
         return Ok(());
     }
     if conns.is_empty() {
-        println!(
+        outln!(
             "No saved connections in {}. Run `bbconnect` to add one.",
             store.config_file().display()
         );
         return Ok(());
     }
     for c in &conns {
-        println!(
+        outln!(
             "{}  {} {}  {}  user={}  repo={}  secret={}",
             clean(&c.name),
             c.provider.cli_name(),
@@ -781,9 +813,12 @@ pub async fn check(
     }
     let mut worst = 0;
     let mut out = Vec::new();
+    let options = ClientOptions {
+        limits: limits_from_env()?,
+        ..ClientOptions::default()
+    };
     for name in &names {
         let (conn, creds) = credentials_of(store, name)?;
-        let options = ClientOptions::default();
         let creds = match fresh_credentials(store, conn.clone(), creds, &options).await {
             Ok(creds) => creds,
             Err(problem) => {
@@ -798,11 +833,10 @@ pub async fn check(
                 continue;
             }
         };
-        let mut report =
-            engine::check(creds.clone(), endpoints, ClientOptions::default(), None).await;
+        let mut report = engine::check(creds.clone(), endpoints, options.clone(), None).await;
         // A hook deleted or switched off behind our back means CI silently stops building.
         if let (Some(id), Some(repo)) = (&conn.webhook_id, &conn.repo)
-            && let Ok(client) = Client::new(creds, endpoints, ClientOptions::default())
+            && let Ok(client) = Client::new(creds, endpoints, options.clone())
         {
             report.items.push(client.webhook_row(repo, id).await);
         }
@@ -817,7 +851,7 @@ pub async fn check(
         }
     }
     if as_json {
-        println!("{}", serde_json::Value::Array(out));
+        outln!("{}", serde_json::Value::Array(out));
     }
     if worst == 0 {
         Ok(())
@@ -837,43 +871,22 @@ pub async fn repos(
     filter: Option<&str>,
     as_json: bool,
     concurrency: usize,
+    limits: ListLimits,
 ) -> Result<(), Failure> {
     let (conn, creds) = credentials_of(store, name)?;
     let options = ClientOptions {
         max_concurrency: concurrency,
+        limits,
         ..ClientOptions::default()
     };
     let creds = fresh_credentials(store, conn, creds, &options).await?;
     let client = Client::new(creds, endpoints, options)?;
-    let mut repos = client.list_all_repos().await?;
-    repos.sort_by(|a, b| a.full_name.cmp(&b.full_name));
-    // The screen's fuzzy filter, so that a query finds on the command line what it finds
-    // in the wizard; best match first.
-    if let Some(f) = filter {
-        repos = crate::wizard::repos::filter_ranked(repos, f);
-    }
-    if as_json {
-        let rows: Vec<_> = repos
-            .iter()
-            .map(|r| {
-                json!({
-                    "full_name": r.full_name, "name": r.name, "slug": r.slug,
-                    "project": r.project_key, "workspace": r.workspace, "private": r.private,
-                    "archived": r.archived, "clone_https": r.clone_https, "clone_ssh": r.clone_ssh,
-                    "default_branch": r.default_branch, "updated_on": r.updated_on,
-                })
-            })
-            .collect();
-        println!("{}", serde_json::Value::Array(rows));
-    } else {
-        for r in &repos {
-            println!(
-                "{}\t{}",
-                clean(&r.full_name),
-                clean(r.clone_https.as_deref().unwrap_or(""))
-            );
-        }
-    }
+    // Each page becomes its output rows as it arrives and is dropped (see `listing`); the
+    // sort (by name, or the screen's fuzzy filter best match first) needs every row, so
+    // nothing prints before the listing is complete and a failed listing prints nothing.
+    let mut rows = listing::rows(filter, as_json);
+    client.for_each_page(|page| rows.add(&page.repos)).await?;
+    rows.print();
     Ok(())
 }
 
@@ -899,19 +912,19 @@ pub async fn remove(
                     code: p.class.exit_code(),
                 })?;
                 if deleted {
-                    println!("Deleted webhook {} on {}.", clean(id), clean(repo));
+                    outln!("Deleted webhook {} on {}.", clean(id), clean(repo));
                 } else {
-                    println!("Webhook {} on {} was already gone.", clean(id), clean(repo));
+                    outln!("Webhook {} on {} was already gone.", clean(id), clean(repo));
                 }
             }
-            _ => println!(
+            _ => outln!(
                 "Connection `{}` has no saved webhook: nothing to delete.",
                 clean(name)
             ),
         }
     }
     store.remove(name).map_err(Problem::from)?;
-    println!("Removed connection `{}` and its secret.", clean(name));
+    outln!("Removed connection `{}` and its secret.", clean(name));
     Ok(())
 }
 

@@ -221,7 +221,19 @@ fn list_repos(
             page(state, q, &matching, true, |i| repo_json(state, i)),
         )
     } else {
-        let (window, slice) = window(state, q, &matching);
+        let (mut window, slice) = window(state, q, &matching);
+        let endless: Vec<usize>;
+        let slice = if state.config.scenario == Scenario::NeverLastPage && !matching.is_empty() {
+            // A full page from `start` on, wrapping round the data set: the list never ends.
+            endless = (0..window.limit)
+                .map(|k| matching[window.start.wrapping_add(k) % matching.len()])
+                .collect();
+            window.end = window.start.saturating_add(window.limit);
+            window.last = false;
+            &endless[..]
+        } else {
+            slice
+        };
         let body = envelope(state, &window, slice.len(), true, Vec::new());
         let fragments = &state.render.dc;
         let items = slice

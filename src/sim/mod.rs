@@ -99,6 +99,10 @@ pub enum Scenario {
     HugeBody,
     /// Hostile: DC `nextPageStart` never advances and Cloud `next` always points at page 2.
     EndlessPaging,
+    /// Hostile: every listing page is full and says more follow, forever (DC `nextPageStart`
+    /// is `start + limit`, the repositories repeating; Cloud `next` is the following page,
+    /// with no `size`). Only a cap on the listing stops a client.
+    NeverLastPage,
     /// Hostile: repository listings redirect to each other forever.
     RedirectLoop,
     /// Hostile: repository listings arrive one byte every 200 ms.
@@ -276,7 +280,13 @@ async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
 pub async fn run_cli(config: SimConfig) -> std::io::Result<()> {
     let scenario = config.scenario;
     let sim = start(config).await?;
-    print!("{}", banner(&sim, scenario));
+    // An error, not print!'s panic, when stdout is a closed pipe: the caller ends quietly.
+    {
+        use std::io::Write;
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(banner(&sim, scenario).as_bytes())?;
+        stdout.flush()?;
+    }
     tokio::signal::ctrl_c().await?;
     sim.shutdown().await;
     Ok(())
@@ -472,6 +482,7 @@ mod tests {
             "wrong-types",
             "huge-body",
             "endless-paging",
+            "never-last-page",
             "redirect-loop",
             "slow-drip",
             "html-error",
