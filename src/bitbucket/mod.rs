@@ -504,6 +504,81 @@ mod tests {
     }
 
     #[test]
+    fn a_listing_may_reach_its_caps_but_not_pass_them() {
+        let mut options = ClientOptions::default();
+        options.limits = ListLimits {
+            max_repos: 2_000,
+            max_pages: 3,
+        };
+        let c = Client::new(
+            creds(
+                AuthKind::HttpTokenUser,
+                "https://bb.example.com",
+                None,
+                None,
+            ),
+            &Endpoints::default(),
+            options,
+        )
+        .unwrap();
+        let mut b = Budget::new(&c);
+        assert!(
+            b.page(1_000).is_ok() && b.page(1_000).is_ok(),
+            "exactly the cap"
+        );
+        let e = b.page(1).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                HttpError::Capped {
+                    cap: Cap::Repos(2_000),
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string()
+                .contains("2,000 repositories (BBCONNECT_MAX_REPOS)"),
+            "{e}"
+        );
+        let mut b = Budget::new(&c);
+        for _ in 0..3 {
+            b.page(0).unwrap();
+        }
+        assert!(matches!(
+            b.page(0),
+            Err(HttpError::Capped {
+                cap: Cap::Pages(3),
+                ..
+            })
+        ));
+        let mut b = Budget::new(&c);
+        assert!(b.claim_size(1_500, 2).is_ok());
+        assert!(
+            b.claim_size(600, 1).is_err(),
+            "claims add up across workspaces"
+        );
+        let p = c.problem(&b.capped(Cap::Pages(3)));
+        assert_eq!(p.class, FailureClass::Other);
+        assert!(p.fix.contains("BBCONNECT_MAX_PAGES") && p.fix.contains("--max-pages"));
+    }
+
+    #[test]
+    fn a_secret_with_a_control_character_is_refused_before_any_request() {
+        let mut c = creds(
+            AuthKind::HttpTokenUser,
+            "https://bb.example.com",
+            None,
+            None,
+        );
+        c.secret = SecretString::from("test-token-\u{1}x");
+        let p = Client::new(c, &Endpoints::default(), ClientOptions::default()).unwrap_err();
+        assert_eq!(p.class, FailureClass::Input);
+        assert!(p.what.contains("control character") && !p.what.contains("test-token"));
+    }
+
+    #[test]
     fn debug_never_prints_the_secret() {
         let c = Client::new(
             creds(

@@ -52,6 +52,12 @@ pub struct SimConfig {
     /// filters by permission after paging does), so `nextPageStart` stops being
     /// `start + limit`: pages still chain without gaps, but offsets are no longer linear.
     pub dc_short_pages_from: Option<usize>,
+    /// DC pages hold this many items whatever `limit` asks (and echo it as the applied
+    /// `limit`): a server that ignores the parameter, for one huge page (memory tests).
+    pub dc_page_len: Option<usize>,
+    /// DC repositories carry only slug, project key and `public` (about 64 bytes
+    /// each), so that one page under the client's 16 MiB cap holds 200,000 of them.
+    pub dc_small_repos: bool,
 }
 
 impl Default for SimConfig {
@@ -66,6 +72,8 @@ impl Default for SimConfig {
             oauth_expires_in: 7200,
             cloud_workspaces: None,
             dc_short_pages_from: None,
+            dc_page_len: None,
+            dc_small_repos: false,
         }
     }
 }
