@@ -185,6 +185,18 @@ async fn every_printing_command_ends_quietly_on_a_closed_pipe() {
     stderr.read_to_string(&mut err).await.unwrap();
     let status = child.wait().await.unwrap();
     assert_quiet_pipe_end("connect --replace", (status.code(), err));
+    // `remove` says what it removed, after removing it.
+    assert_quiet_pipe_end(
+        "remove",
+        run_closed(&sim, d, &["remove", "dc"], Closed::Stdout).await,
+    );
+    let left = run(&sim, d, &["list", "--json"], None).await;
+    assert_eq!(
+        String::from_utf8_lossy(&left.stdout).trim(),
+        "[]",
+        "{}",
+        text(&left)
+    );
     sim.shutdown().await;
 }
 

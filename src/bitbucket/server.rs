@@ -414,18 +414,32 @@ pub(crate) async fn user(client: &Client, slug: &str) -> Result<JsonResponse, Ht
 
 /// Whether the token holds REPO_ADMIN anywhere (webhooks need it).
 pub(crate) async fn admin_probe(client: &Client) -> Result<bool, HttpError> {
+    let url = rest(
+        client,
+        &["repos"],
+        &[("permission", "REPO_ADMIN"), ("limit", "1")],
+    );
+    // Read from the bytes, not as a `Value`: a server that ignores `limit` answers with every
+    // repository it has, and 12.8 MB of them as a `Value` tree took over 500 MB.
     let r = client
-        .get(
-            &rest(
-                client,
-                &["repos"],
-                &[("permission", "REPO_ADMIN"), ("limit", "1")],
-            ),
-            true,
-            None,
-        )
+        .inner()
+        .http
+        .get_bytes(&url, &client.auth(), None)
         .await?;
-    Ok(!parse_page(&r.body).values.is_empty())
+    has_values(&r.body).map_err(|detail| r.bad_json(detail))
+}
+
+/// Whether a DC page's `values` holds anything, without reading what it holds.
+pub fn has_values(body: &[u8]) -> Result<bool, String> {
+    #[derive(Default, Deserialize)]
+    #[serde(default)]
+    struct Values<'a> {
+        #[serde(borrow)]
+        values: List<&'a serde_json::value::RawValue>,
+    }
+    Ok(parse_body::<Values>(body)?
+        .0
+        .is_some_and(|v| !v.values.items().is_empty()))
 }
 
 pub(crate) async fn repo(
