@@ -133,7 +133,7 @@ async fn run_server(client: &Client, progress: Progress<'_>, run: &mut Run) {
     };
     run.push(eval_webhooks(admin));
     let mut links = reach.links;
-    links.add(&localhost_links(&hrefs, &[base]));
+    links.add_first(&localhost_links(&hrefs, &[base]));
     run.push(eval_localhost_count(links.count(), links.first()));
 }
 
@@ -381,7 +381,7 @@ async fn run_cloud_user(client: &Client, progress: Progress<'_>, run: &mut Run) 
     say(progress, "Checking webhook rights…");
     run.push(eval_webhooks(cloud_admin(client, &reach.spaces).await));
     let mut links = reach.links;
-    links.add(&localhost_links(&hrefs, &[api, web]));
+    links.add_first(&localhost_links(&hrefs, &[api, web]));
     run.push(eval_localhost_count(links.count(), links.first()));
 }
 
@@ -542,6 +542,15 @@ impl LinkTally {
             if self.seen.insert(self.keys.hash_one(h)) && self.first.is_none() {
                 self.first = Some(h.clone());
             }
+        }
+    }
+
+    /// Links met before the listing (the server's own answers): shown first, as they come
+    /// first in the report's reading order.
+    fn add_first(&mut self, bad: &[String]) {
+        self.add(bad);
+        if let Some(f) = bad.first() {
+            self.first = Some(f.clone());
         }
     }
 
