@@ -400,7 +400,7 @@ async fn repositories_past_the_cap_stop_the_listing() {
         report
             .items
             .iter()
-            .any(|i| i.detail.contains("2,500 repositories")),
+            .any(|i| i.id == "reach_count" && i.detail.contains("2,500 repositories")),
         "{report:?}"
     );
     sim.shutdown().await;
@@ -445,7 +445,8 @@ async fn the_binary_stops_an_endless_listing_with_exit_1_naming_the_cap() {
     })
     .await
     .expect("the same port again");
-    let runs: [(&[&str], &[(&str, &str)], &str); 5] = [
+    type Run<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let runs: [Run; 5] = [
         (&["repos", "dc", "--max-pages", "5"], &[], "5 pages"),
         (
             &["repos", "dc", "--json"],

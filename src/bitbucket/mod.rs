@@ -505,10 +505,12 @@ mod tests {
 
     #[test]
     fn a_listing_may_reach_its_caps_but_not_pass_them() {
-        let mut options = ClientOptions::default();
-        options.limits = ListLimits {
-            max_repos: 2_000,
-            max_pages: 3,
+        let options = ClientOptions {
+            limits: ListLimits {
+                max_repos: 2_000,
+                max_pages: 3,
+            },
+            ..ClientOptions::default()
         };
         let c = Client::new(
             creds(

@@ -188,13 +188,8 @@ async fn server_user_credential(
     {
         Ok(r) => r,
         Err(e) => {
-            run.push(eval_failure(
-                "permissions",
-                "Permissions",
-                &e,
-                AuthKind::HttpTokenUser,
-                base,
-            ));
+            let (id, title) = listing_row(&e);
+            run.push(eval_failure(id, title, &e, AuthKind::HttpTokenUser, base));
             return None;
         }
     };
@@ -369,7 +364,8 @@ async fn run_cloud_user(client: &Client, progress: Progress<'_>, run: &mut Run) 
             None
         }
         Err(e) => {
-            run.push(eval_failure("permissions", "Permissions", &e, auth, web));
+            let (id, title) = listing_row(&e);
+            run.push(eval_failure(id, title, &e, auth, web));
             return;
         }
     };
@@ -485,6 +481,15 @@ async fn run_cloud_repo(client: &Client, progress: Progress<'_>, run: &mut Run) 
 
 type ListFuture =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<usize, HttpError>> + Send>>;
+
+/// The row a failed listing is reported on: a listing stopped at its cap says nothing about
+/// permissions (every page was readable), only that it reached too far.
+fn listing_row(e: &HttpError) -> (&'static str, &'static str) {
+    match e {
+        HttpError::Capped { .. } => ("reach_count", "What the credential reaches"),
+        _ => ("permissions", "Permissions"),
+    }
+}
 
 /// Workspaces the Cloud admin probe asks about, at most.
 const ADMIN_PROBE_SPACES: usize = 5;
