@@ -538,3 +538,53 @@ async fn a_header_that_cannot_be_built_is_input_never_retried_never_sent() {
     assert_eq!(sim.request_count(), 0, "nothing reached the server");
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_wizard_listing_stops_at_the_cap_too() {
+    use bbconnect::store::{SecretStoreMode, Store};
+    use bbconnect::wizard::msg::{Effect, Msg};
+    use bbconnect::worker::{self, WorkerContext};
+    let sim = sim_with(Scenario::NeverLastPage).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File).unwrap();
+    let limits = ListLimits {
+        max_pages: 4,
+        ..ListLimits::default()
+    };
+    let ep = Endpoints {
+        cloud_api: sim.cloud_api_url(),
+        cloud_web: sim.cloud_web_url(),
+    };
+    let (tx, mut replies) = tokio::sync::mpsc::unbounded_channel();
+    let handle = worker::spawn(
+        WorkerContext::new(ep, std::sync::Arc::new(store), capped(limits)),
+        tx,
+    );
+    let creds = client_for(&sim, Provider::Server, capped(limits))
+        .spec()
+        .clone();
+    handle.send(Effect::LoadRepos {
+        id: 7,
+        creds: Credentials {
+            spec: creds,
+            secret: SecretString::from("test-token-alice".to_string()),
+        },
+        allow_http: false,
+    });
+    let mut rows = 0;
+    let result = loop {
+        let msg = tokio::time::timeout(Duration::from_secs(60), replies.recv())
+            .await
+            .expect("the capped listing ends")
+            .expect("worker alive");
+        match msg {
+            Msg::ReposPage { id: 7, page } => rows += page.repos.len(),
+            Msg::ReposDone { id: 7, result } => break result,
+            _ => {}
+        }
+    };
+    let p = result.expect_err("the wizard's listing is capped as well");
+    assert!(p.what.contains("4 pages"), "{}", p.what);
+    assert!(rows <= 4_000, "{rows} rows past a cap of 4 pages of 1,000");
+    sim.shutdown().await;
+}

@@ -182,13 +182,23 @@ async fn get_repo_page(client: &Client, url: &str) -> Result<RepoPageRead, HttpE
 
 /// Page numbers still to fetch after page 1, when the server told the size.
 pub fn remaining_pages(size: u64, pagelen: u64) -> std::ops::RangeInclusive<u64> {
+    remaining_pages_within(size, pagelen, MAX_PAGES)
+}
+
+/// [`remaining_pages`], at most `max_pages` in all. The listing checks the claimed size
+/// against its caps first (an error, not a shorter list), so this bound only guards.
+pub fn remaining_pages_within(
+    size: u64,
+    pagelen: u64,
+    max_pages: usize,
+) -> std::ops::RangeInclusive<u64> {
     let pages = if pagelen == 0 {
         1
     } else {
         size.div_ceil(pagelen).max(1)
     };
     // A hostile `size` (u64::MAX with pagelen 1) must not spawn a task per claimed page.
-    2..=pages.min(MAX_PAGES as u64)
+    2..=pages.min(max_pages as u64)
 }
 
 /// `/2.0/user` into an identity; the nickname is what Bitbucket shows people.
@@ -467,7 +477,8 @@ fn spawn_rest(
         (Some(size), Some(pagelen)) if pagelen > 0 => {
             // A size past the caps is refused before any of its pages is asked for.
             budget.claim_size(size, size.div_ceil(pagelen))?;
-            for n in remaining_pages(size, pagelen) {
+            let max_pages = client.inner().options.limits.max_pages;
+            for n in remaining_pages_within(size, pagelen, max_pages) {
                 let c = client.clone();
                 let itx = itx.clone();
                 let page_url = urls::with_query(url, "page", &n.to_string());
