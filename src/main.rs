@@ -108,11 +108,11 @@ async fn demo() -> Result<(), Failure> {
     }
     let result = interactive(store, endpoints, notes, Some(sim.server_url())).await;
     sim.shutdown().await;
+    // Removed before printing: a closed stdout ends the process without running destructors.
+    let kept_in = dir.path().display().to_string();
+    drop(dir);
     if result.is_ok() {
-        outln!(
-            "The demo connection was kept in a temporary directory, now removed: {}",
-            dir.path().display()
-        );
+        outln!("The demo connection was kept in a temporary directory, now removed: {kept_in}");
     }
     result
 }
