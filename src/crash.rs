@@ -2,6 +2,7 @@
 //! terminal (ratatui chains to the hook installed here). The panic message itself is left out
 //! unless RUST_BACKTRACE asks for details: it may quote server text or, through a bug, a secret.
 
+use std::io::Write;
 use std::panic::PanicHookInfo;
 
 /// The report for a panic at `location` (`file:line`).
@@ -26,6 +27,7 @@ pub fn install() {
         let location = info
             .location()
             .map(|l| format!("{}:{}", l.file(), l.line()));
-        eprintln!("{}", report(location.as_deref()));
+        // Not eprintln!: with stderr a closed pipe it would panic inside the hook and abort.
+        let _ = writeln!(std::io::stderr(), "{}", report(location.as_deref()));
     }));
 }

@@ -16,6 +16,7 @@ use bbconnect::store::{SecretStoreMode, Store};
 use bbconnect::wizard::saved::{CheckSummary, SavedRow};
 use bbconnect::wizard::{Wizard, WizardConfig};
 use bbconnect::worker::{self, WorkerContext};
+use bbconnect::{errln, outln};
 
 fn main() -> ExitCode {
     // Before anything can panic and before ratatui::init, which chains to this hook after
@@ -29,7 +30,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("bbconnect: could not start the async runtime: {e}");
+            errln!("bbconnect: could not start the async runtime: {e}");
             return ExitCode::from(1);
         }
     };
@@ -37,7 +38,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             if !failure.message.is_empty() {
-                eprintln!("bbconnect: {}", failure.message);
+                errln!("bbconnect: {}", failure.message);
             }
             ExitCode::from(u8::try_from(failure.code).unwrap_or(1))
         }
@@ -52,15 +53,18 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             interactive(store, endpoints, Vec::new(), None).await.map(|_| ())
         }
         Some(Command::Demo) => demo().await,
-        Some(Command::Sim(args)) => sim::run_cli(args.config()).await.map_err(|e| Failure {
+        Some(Command::Sim(args)) => sim::run_cli(args.config()).await.map_err(|e| if e.kind() == std::io::ErrorKind::BrokenPipe {
+            cli::output::fail(&e)
+        } else { Failure {
             message: format!("the simulator could not start: {e}\n  fix: pick another port with --port, or --port 0 for any free one."),
             code: 1,
-        }),
+        }}),
         Some(Command::Connect(args)) => cli::connect(args, &open_store()?, &endpoints).await,
         Some(Command::List { json }) => cli::list(&open_store()?, json),
         Some(Command::Check { names, json }) => cli::check(&open_store()?, &endpoints, names, json).await,
-        Some(Command::Repos { name, filter, json, concurrency }) => {
-            cli::repos(&open_store()?, &endpoints, name.as_deref(), filter.as_deref(), json, usize::from(concurrency)).await
+        Some(Command::Repos { name, filter, json, concurrency, max_repos, max_pages }) => {
+            let limits = bbconnect::bitbucket::ListLimits { max_repos, max_pages };
+            cli::repos(&open_store()?, &endpoints, name.as_deref(), filter.as_deref(), json, usize::from(concurrency), limits).await
         }
         Some(Command::GitCredential { op }) => cli::git_credential::git_credential(&open_store()?, op).await,
         Some(Command::SetupGit { names, local, remove }) => cli::setup_git::setup_git(&open_store()?, &names, local, remove),
@@ -116,11 +120,11 @@ async fn demo() -> Result<(), Failure> {
     let result = interactive(store, endpoints, notes, Some(sim.server_url())).await;
     sim.shutdown().await;
     // Only a saved connection was kept there; a quit before saving already said so.
+    // Removed before printing: a closed stdout ends the process without running destructors.
+    let kept_in = dir.path().display().to_string();
+    drop(dir);
     if let Ok(true) = result {
-        println!(
-            "The demo connection was kept in a temporary directory, now removed: {}",
-            dir.path().display()
-        );
+        outln!("The demo connection was kept in a temporary directory, now removed: {kept_in}");
     }
     result.map(|_| ())
 }
@@ -176,6 +180,7 @@ async fn interactive(
             Arc::new(store),
             ClientOptions {
                 max_concurrency: cli::concurrency_from_env()?,
+                limits: cli::limits_from_env()?,
                 ..ClientOptions::default()
             },
         ),
@@ -188,14 +193,14 @@ async fn interactive(
     match outcome {
         Outcome::Saved(saved) => {
             cli::print_saved(&saved);
-            println!(
+            outln!(
                 "Use it: bbconnect check {0} | bbconnect repos {0} | bbconnect list",
                 clean(&saved.name)
             );
             Ok(true)
         }
         Outcome::Quit { interrupted } => {
-            eprintln!("bbconnect: nothing was saved.");
+            errln!("bbconnect: nothing was saved.");
             if interrupted {
                 // The shell's convention for a command ended by Ctrl-C (128 + SIGINT).
                 return Err(Failure {

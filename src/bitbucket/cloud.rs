@@ -8,11 +8,11 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use super::Client;
 use super::http::{HttpError, JsonResponse};
 use super::loose::{KeyName, Link, List, Loose, Obj, parse_body};
 use super::model::{Identity, Repo, RepoPage};
 use super::urls;
+use super::{Budget, Client};
 use crate::sanitize::clean;
 
 /// More pages than any real workspace has (a million repositories at 100 a page).
@@ -182,13 +182,23 @@ async fn get_repo_page(client: &Client, url: &str) -> Result<RepoPageRead, HttpE
 
 /// Page numbers still to fetch after page 1, when the server told the size.
 pub fn remaining_pages(size: u64, pagelen: u64) -> std::ops::RangeInclusive<u64> {
+    remaining_pages_within(size, pagelen, MAX_PAGES)
+}
+
+/// [`remaining_pages`], at most `max_pages` in all. The listing checks the claimed size
+/// against its caps first (an error, not a shorter list), so this bound only guards.
+pub fn remaining_pages_within(
+    size: u64,
+    pagelen: u64,
+    max_pages: usize,
+) -> std::ops::RangeInclusive<u64> {
     let pages = if pagelen == 0 {
         1
     } else {
         size.div_ceil(pagelen).max(1)
     };
     // A hostile `size` (u64::MAX with pagelen 1) must not spawn a task per claimed page.
-    2..=pages.min(MAX_PAGES as u64)
+    2..=pages.min(max_pages as u64)
 }
 
 /// `/2.0/user` into an identity; the nickname is what Bitbucket shows people.
@@ -320,6 +330,8 @@ pub(crate) async fn workspaces(
     client: &Client,
     progress: Option<&mpsc::UnboundedSender<String>>,
 ) -> Result<Vec<Workspace>, HttpError> {
+    // Workspace pages count against the listing's page cap: their `next` can be endless too.
+    let mut budget = Budget::new(client);
     let mut url = api(
         client,
         &["user", "workspaces"],
@@ -330,6 +342,7 @@ pub(crate) async fn workspaces(
     loop {
         let resp = client.get(&url, true, progress).await?;
         let page = parse_page(&resp.body);
+        budget.page(0)?;
         for w in page.values.iter().filter_map(map_workspace) {
             if seen.insert(w.slug.clone()) {
                 out.push(w);
@@ -405,6 +418,7 @@ pub(crate) async fn list_all(
     }
     let (itx, mut irx) = mpsc::unbounded_channel::<Result<Vec<Repo>, HttpError>>();
     let mut rest = JoinSet::new();
+    let mut budget = Budget::new(client);
     let mut sizes: Vec<Option<u64>> = vec![None; spaces.len()];
     let mut first_batches: Vec<Vec<Repo>> = vec![Vec::new(); spaces.len()];
     while let Some(joined) = firsts.join_next().await {
@@ -412,7 +426,7 @@ pub(crate) async fn list_all(
         let page = result?;
         // The rest of this workspace starts now, not when every first page is in: with more
         // workspaces than requests in flight, waiting would leave a round half empty.
-        spawn_rest(client, &url, &page, &itx, &mut rest)?;
+        spawn_rest(client, &url, &page, &itx, &mut rest, &mut budget)?;
         sizes[i] = page.size;
         first_batches[i] = page.repos;
     }
@@ -422,11 +436,12 @@ pub(crate) async fn list_all(
         .try_fold(0u64, |acc, s| s.map(|s| acc.saturating_add(s)))
         .map(|n| usize::try_from(n).unwrap_or(usize::MAX));
 
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut seen = Seen::default();
     let mut sent = 0usize;
     drop(itx);
     for batch in first_batches {
         let repos = fresh(batch, &mut seen);
+        budget.page(repos.len())?;
         sent += repos.len();
         if tx.send(RepoPage { repos, total_hint }).await.is_err() {
             return Ok(sent);
@@ -435,6 +450,7 @@ pub(crate) async fn list_all(
     while let Some(result) = irx.recv().await {
         // Dropping the JoinSet on return aborts the other fetches.
         let repos = fresh(result?, &mut seen);
+        budget.page(repos.len())?;
         sent += repos.len();
         if tx.send(RepoPage { repos, total_hint }).await.is_err() {
             return Ok(sent);
@@ -455,10 +471,14 @@ fn spawn_rest(
     page: &RepoPageRead,
     itx: &mpsc::UnboundedSender<Result<Vec<Repo>, HttpError>>,
     rest: &mut JoinSet<()>,
+    budget: &mut Budget,
 ) -> Result<(), HttpError> {
     match (page.size, page.pagelen) {
         (Some(size), Some(pagelen)) if pagelen > 0 => {
-            for n in remaining_pages(size, pagelen) {
+            // A size past the caps is refused before any of its pages is asked for.
+            budget.claim_size(size, size.div_ceil(pagelen))?;
+            let max_pages = client.inner().options.limits.max_pages;
+            for n in remaining_pages_within(size, pagelen, max_pages) {
                 let c = client.clone();
                 let itx = itx.clone();
                 let page_url = urls::with_query(url, "page", &n.to_string());
@@ -493,8 +513,10 @@ async fn follow_next(
     mut url: String,
     itx: mpsc::UnboundedSender<Result<Vec<Repo>, HttpError>>,
 ) {
-    // A server whose `next` never ends must not keep us forever.
-    for _ in 0..MAX_PAGES {
+    // A server whose `next` never ends must not keep us forever; the listing's page cap
+    // normally stops it first, where the pages are counted.
+    let max_pages = client.inner().options.limits.max_pages;
+    for _ in 0..max_pages {
         match get_repo_page(&client, &url).await {
             Ok(page) => {
                 if itx.send(Ok(page.repos)).is_err() {
@@ -519,14 +541,23 @@ async fn follow_next(
     }
     let _ = itx.send(Err(super::http::bad_shape(
         &url,
-        format!("more than {MAX_PAGES} pages: the `next` links do not end"),
+        format!("more than {max_pages} pages: the `next` links do not end"),
     )));
+}
+
+/// The names a listing has sent, as 64-bit hashes keyed at random for each listing (so a
+/// server cannot aim for a collision): a million names as Strings would be tens of MB.
+#[derive(Default)]
+pub(crate) struct Seen {
+    keys: std::hash::RandomState,
+    hashes: HashSet<u64>,
 }
 
 /// Repositories of `values` not sent before: page-number fetches can overlap when
 /// repositories are created while we list.
-fn fresh(mut repos: Vec<Repo>, seen: &mut HashSet<String>) -> Vec<Repo> {
-    repos.retain(|r| seen.insert(r.full_name.clone()));
+fn fresh(mut repos: Vec<Repo>, seen: &mut Seen) -> Vec<Repo> {
+    use std::hash::BuildHasher;
+    repos.retain(|r| seen.hashes.insert(seen.keys.hash_one(&r.full_name)));
     repos
 }
 
@@ -654,7 +685,7 @@ mod tests {
 
     #[test]
     fn duplicates_across_pages_are_dropped() {
-        let mut seen = HashSet::new();
+        let mut seen = Seen::default();
         let repos = |names: &[&str]| -> Vec<Repo> {
             names
                 .iter()

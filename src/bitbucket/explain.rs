@@ -245,6 +245,12 @@ pub fn problem(err: &HttpError, auth: AuthKind, base: &str) -> Problem {
             format!("Use the address it redirects to ({location}) as the URL, if you trust it."),
         ),
         HttpError::BadUrl { .. } => Problem::new(FailureClass::Input, what, "Check the URL."),
+        HttpError::BadRequest { .. } => Problem::new(
+            FailureClass::Input,
+            what,
+            "A value sent in a header has a character HTTP cannot carry (a control character in the secret or username?): enter it again.",
+        ),
+        HttpError::Capped { cap, .. } => Problem::new(FailureClass::Other, what, cap.fix()),
         HttpError::TooLarge { .. } | HttpError::BadJson { .. } => Problem::new(
             FailureClass::Other,
             what,

@@ -169,6 +169,13 @@ pub enum HttpError {
     },
     #[error("{host} sent more than {} MiB for {path}", BODY_CAP / (1024 * 1024))]
     TooLarge { host: String, path: String },
+    /// The request could not be built (a header value with a control byte): our input, never
+    /// the network's, so never retried.
+    #[error("could not build the request to {host}: {cause}")]
+    BadRequest { host: String, cause: String },
+    /// A listing went past its cap (`ListLimits`): a server whose pages never end.
+    #[error("{host} kept sending pages: the listing stopped at the cap of {}", cap.describe())]
+    Capped { host: String, cap: super::Cap },
     #[error("{host} sent unreadable JSON for {path}: {detail}")]
     BadJson {
         host: String,
@@ -622,6 +629,18 @@ impl Http {
     }
 
     async fn net_error(&self, url: &url::Url, host: &str, e: &reqwest::Error) -> HttpError {
+        if e.is_builder() {
+            // Nothing was sent: retrying cannot help and "unreachable" would send the user
+            // looking at the network. reqwest's text names the problem, not the value.
+            let mut cause = e.to_string();
+            if let Some(src) = std::error::Error::source(e) {
+                cause = format!("{cause}: {src}");
+            }
+            return HttpError::BadRequest {
+                host: host.into(),
+                cause: quote(&cause),
+            };
+        }
         let proxy = self.proxies.proxy_for(url);
         let shown = proxy.as_deref().map(strip_userinfo);
         let unreachable = |kind, cause: String, peer| HttpError::Unreachable {

@@ -64,6 +64,116 @@ impl Endpoints {
     }
 }
 
+/// Where a listing stops when a server's pages never end: without it, a server answering every
+/// page with "more follow" kept bbconnect fetching (7,247 pages, 2.7 GB) until killed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListLimits {
+    pub max_repos: usize,
+    pub max_pages: usize,
+}
+
+pub const MAX_REPOS_ENV: &str = "BBCONNECT_MAX_REPOS";
+pub const MAX_PAGES_ENV: &str = "BBCONNECT_MAX_PAGES";
+/// Far above any real account, small enough to stop a runaway listing in seconds.
+pub const DEFAULT_MAX_REPOS: usize = 1_000_000;
+pub const DEFAULT_MAX_PAGES: usize = 100_000;
+
+impl Default for ListLimits {
+    fn default() -> Self {
+        ListLimits {
+            max_repos: DEFAULT_MAX_REPOS,
+            max_pages: DEFAULT_MAX_PAGES,
+        }
+    }
+}
+
+/// Which cap a listing reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cap {
+    Repos(usize),
+    Pages(usize),
+}
+
+impl Cap {
+    pub fn describe(&self) -> String {
+        match self {
+            Cap::Repos(n) => format!("{} repositories ({MAX_REPOS_ENV})", check::thousands(*n)),
+            Cap::Pages(n) => format!("{} pages ({MAX_PAGES_ENV})", check::thousands(*n)),
+        }
+    }
+
+    pub fn fix(&self) -> String {
+        let (env, flag) = match self {
+            Cap::Repos(_) => (MAX_REPOS_ENV, "--max-repos"),
+            Cap::Pages(_) => (MAX_PAGES_ENV, "--max-pages"),
+        };
+        format!(
+            "If the account really reaches more, raise the cap: set {env} to a larger number (`bbconnect repos` also takes {flag}); otherwise the server's paging is broken (its pages never say they are the last)."
+        )
+    }
+}
+
+/// Counts a listing's pages and repositories against its [`ListLimits`].
+#[derive(Debug)]
+pub(crate) struct Budget {
+    limits: ListLimits,
+    host: String,
+    pages: usize,
+    repos: usize,
+    claimed_repos: u64,
+    claimed_pages: u64,
+}
+
+impl Budget {
+    pub(crate) fn new(client: &Client) -> Budget {
+        let host = url::Url::parse(&client.inner.api)
+            .map(|u| http::host_label(&u))
+            .unwrap_or_else(|_| client.inner.api.clone());
+        Budget {
+            limits: client.inner.options.limits,
+            host,
+            pages: 0,
+            repos: 0,
+            claimed_repos: 0,
+            claimed_pages: 0,
+        }
+    }
+
+    /// One more page of `repos` repositories; an error once either cap is passed.
+    pub(crate) fn page(&mut self, repos: usize) -> Result<(), HttpError> {
+        self.pages += 1;
+        self.repos = self.repos.saturating_add(repos);
+        if self.pages > self.limits.max_pages {
+            return Err(self.capped(Cap::Pages(self.limits.max_pages)));
+        }
+        if self.repos > self.limits.max_repos {
+            return Err(self.capped(Cap::Repos(self.limits.max_repos)));
+        }
+        Ok(())
+    }
+
+    /// A workspace whose first page claims `size` repositories in `pages` pages: refused at
+    /// once when the claims of the listing so far pass a cap.
+    pub(crate) fn claim_size(&mut self, size: u64, pages: u64) -> Result<(), HttpError> {
+        self.claimed_repos = self.claimed_repos.saturating_add(size);
+        self.claimed_pages = self.claimed_pages.saturating_add(pages);
+        if self.claimed_repos > self.limits.max_repos as u64 {
+            return Err(self.capped(Cap::Repos(self.limits.max_repos)));
+        }
+        if self.claimed_pages > self.limits.max_pages as u64 {
+            return Err(self.capped(Cap::Pages(self.limits.max_pages)));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn capped(&self, cap: Cap) -> HttpError {
+        HttpError::Capped {
+            host: self.host.clone(),
+            cap,
+        }
+    }
+}
+
 /// Transport knobs. `Default` is what the product uses.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
@@ -85,6 +195,8 @@ pub struct ClientOptions {
     pub resolve: Vec<(String, std::net::SocketAddr)>,
     /// The proxy variables; `None` reads them from the environment when the client is built.
     pub proxies: Option<proxy::ProxyEnv>,
+    /// Where a listing stops (both products, both faces, the check's count too).
+    pub limits: ListLimits,
 }
 
 impl Default for ClientOptions {
@@ -99,6 +211,7 @@ impl Default for ClientOptions {
             tls: tls::TlsTrust::default(),
             resolve: Vec::new(),
             proxies: None,
+            limits: ListLimits::default(),
         }
     }
 }
@@ -169,6 +282,15 @@ impl Client {
                 FailureClass::Input,
                 "The secret is empty.",
                 "Paste the token (it is never shown).",
+            ));
+        }
+        // A saved or refreshed secret is not typed through the form's rules: refuse here too
+        // what no header can carry, before anything is sent.
+        if creds.secret.expose_secret().contains(char::is_control) {
+            return Err(Problem::new(
+                FailureClass::Input,
+                "The secret contains a control character (such as NUL, ESC or DEL), which no Bitbucket secret has.",
+                "Enter the token again (bbconnect connect --replace, or the wizard).",
             ));
         }
         let typed = urls::parse_base(&spec.url)?;
@@ -248,6 +370,42 @@ impl Client {
             }
         };
         result.map_err(|e| self.problem(&e))
+    }
+
+    /// Runs the listing, handing each page to `each` as it arrives and keeping nothing.
+    pub async fn for_each_page(&self, mut each: impl FnMut(RepoPage)) -> Result<usize, Problem> {
+        let (tx, mut rx) = mpsc::channel::<RepoPage>(16);
+        let this = self.clone();
+        let producer = tokio::spawn(async move { this.list_repos(tx).await });
+        while let Some(page) = rx.recv().await {
+            each(page);
+        }
+        match producer.await {
+            Ok(result) => result,
+            Err(e) => Err(Problem::new(
+                FailureClass::Other,
+                format!("The listing task stopped unexpectedly: {e}"),
+                "Retry; report a bug if it happens again.",
+            )),
+        }
+    }
+
+    /// The repository named `wanted` (case-insensitive full name), looked up while the pages
+    /// stream by, and how many repositories the listing held.
+    pub async fn find_repo(&self, wanted: &str) -> Result<(Option<Repo>, usize), Problem> {
+        let mut found = None;
+        let mut seen = 0usize;
+        self.for_each_page(|page| {
+            seen += page.repos.len();
+            if found.is_none() {
+                found = page
+                    .repos
+                    .into_iter()
+                    .find(|r| r.full_name.eq_ignore_ascii_case(wanted));
+            }
+        })
+        .await?;
+        Ok((found, seen))
     }
 
     pub async fn list_all_repos(&self) -> Result<Vec<Repo>, Problem> {
@@ -366,6 +524,83 @@ mod tests {
             },
             secret: SecretString::from("test-token-unit"),
         }
+    }
+
+    #[test]
+    fn a_listing_may_reach_its_caps_but_not_pass_them() {
+        let options = ClientOptions {
+            limits: ListLimits {
+                max_repos: 2_000,
+                max_pages: 3,
+            },
+            ..ClientOptions::default()
+        };
+        let c = Client::new(
+            creds(
+                AuthKind::HttpTokenUser,
+                "https://bb.example.com",
+                None,
+                None,
+            ),
+            &Endpoints::default(),
+            options,
+        )
+        .unwrap();
+        let mut b = Budget::new(&c);
+        assert!(
+            b.page(1_000).is_ok() && b.page(1_000).is_ok(),
+            "exactly the cap"
+        );
+        let e = b.page(1).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                HttpError::Capped {
+                    cap: Cap::Repos(2_000),
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string()
+                .contains("2,000 repositories (BBCONNECT_MAX_REPOS)"),
+            "{e}"
+        );
+        let mut b = Budget::new(&c);
+        for _ in 0..3 {
+            b.page(0).unwrap();
+        }
+        assert!(matches!(
+            b.page(0),
+            Err(HttpError::Capped {
+                cap: Cap::Pages(3),
+                ..
+            })
+        ));
+        let mut b = Budget::new(&c);
+        assert!(b.claim_size(1_500, 2).is_ok());
+        assert!(
+            b.claim_size(600, 1).is_err(),
+            "claims add up across workspaces"
+        );
+        let p = c.problem(&b.capped(Cap::Pages(3)));
+        assert_eq!(p.class, FailureClass::Other);
+        assert!(p.fix.contains("BBCONNECT_MAX_PAGES") && p.fix.contains("--max-pages"));
+    }
+
+    #[test]
+    fn a_secret_with_a_control_character_is_refused_before_any_request() {
+        let mut c = creds(
+            AuthKind::HttpTokenUser,
+            "https://bb.example.com",
+            None,
+            None,
+        );
+        c.secret = SecretString::from("test-token-\u{1}x");
+        let p = Client::new(c, &Endpoints::default(), ClientOptions::default()).unwrap_err();
+        assert_eq!(p.class, FailureClass::Input);
+        assert!(p.what.contains("control character") && !p.what.contains("test-token"));
     }
 
     #[test]

@@ -8,11 +8,11 @@ use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use super::Client;
 use super::http::{HttpError, JsonResponse};
 use super::loose::{KeyName, Link, List, Loose, Obj, parse_body};
 use super::model::{Identity, Repo, RepoPage};
 use super::urls;
+use super::{Budget, Client};
 use crate::sanitize::clean;
 
 /// The oldest Server/DC release bbconnect supports.
@@ -189,6 +189,141 @@ fn check_page(raw: Option<RawPage<'_>>) -> Result<RepoPageRead, String> {
     })
 }
 
+/// Repositories handed on at once from one page: a page of 200,000 goes out in pieces, each
+/// mapped to `Repo`s only when its turn comes.
+pub const DELIVERY_CHUNK: usize = 1000;
+
+/// A repository page as it arrived, kept as its body and where each repository object lies in
+/// it. It was read in full when it came (a page we cannot read is an error before any of it is
+/// delivered) but is mapped to `Repo`s a chunk at a time, so a 12.8 MB page of 200,000
+/// repositories is never 200,000 `Repo`s and their parsed objects at once (issue 10).
+#[derive(Debug)]
+pub struct LazyPage {
+    body: Vec<u8>,
+    spans: Vec<(u32, u32)>,
+    pub is_last: bool,
+    pub next_start: Option<u64>,
+    pub limit: Option<u64>,
+    pub start: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct LazyRaw<'a> {
+    #[serde(borrow)]
+    values: List<&'a serde_json::value::RawValue>,
+    #[serde(borrow, rename = "isLastPage")]
+    is_last_page: Loose<'a>,
+    #[serde(borrow, rename = "nextPageStart")]
+    next_page_start: Loose<'a>,
+    #[serde(borrow)]
+    limit: Loose<'a>,
+    #[serde(borrow)]
+    start: Loose<'a>,
+}
+
+/// Reads a page's shape and checks every repository object with the rules of
+/// [`read_repo_page`], keeping only where each object lies in the body.
+pub fn read_lazy_page(body: Vec<u8>) -> Result<LazyPage, String> {
+    let (spans, is_last, next_start, limit, start) = {
+        let Some(raw) = parse_body::<LazyRaw>(&body)?.0 else {
+            return Err("the page has no `values` array".into());
+        };
+        let Some(values) = raw.values.0.as_ref() else {
+            return Err("the page has no `values` array".into());
+        };
+        if !matches!(raw.is_last_page, Loose::Absent | Loose::Bool(_)) {
+            return Err("`isLastPage` is not a boolean".into());
+        }
+        if !(raw.next_page_start.is_missing() || raw.next_page_start.as_u64().is_some()) {
+            return Err("`nextPageStart` is not a number".into());
+        }
+        let base = body.as_ptr() as usize;
+        let mut spans = Vec::with_capacity(values.len());
+        let mut unreadable = 0usize;
+        for v in values {
+            let text = v.get();
+            let readable = serde_json::from_str::<Obj<RawRepo>>(text)
+                .ok()
+                .and_then(|o| o.0)
+                .is_some_and(|r| {
+                    r.slug.as_str().is_some()
+                        && r.project.get().and_then(|p| p.key.as_str()).is_some()
+                });
+            if !readable {
+                unreadable += 1;
+            }
+            // The body is at most BODY_CAP (16 MiB), so offsets fit in u32.
+            let from = text.as_ptr() as usize - base;
+            spans.push((from as u32, text.len() as u32));
+        }
+        if unreadable > 0 {
+            return Err(format!(
+                "{unreadable} repository objects lack a readable slug or project key"
+            ));
+        }
+        (
+            spans,
+            // A page that does not say is treated as last: looping on a guess is worse.
+            raw.is_last_page.as_bool().unwrap_or(true),
+            raw.next_page_start.as_u64(),
+            raw.limit.as_u64(),
+            raw.start.as_u64(),
+        )
+    };
+    Ok(LazyPage {
+        body,
+        spans,
+        is_last,
+        next_start,
+        limit,
+        start,
+    })
+}
+
+impl LazyPage {
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// The repositories of the page, `n` at a time, mapped as each chunk is asked for.
+    pub fn chunks(&self, n: usize) -> impl Iterator<Item = Vec<Repo>> + '_ {
+        self.spans.chunks(n.max(1)).map(|chunk| {
+            chunk
+                .iter()
+                .filter_map(|&(from, len)| {
+                    let bytes = self.body.get(from as usize..(from + len) as usize)?;
+                    let obj = serde_json::from_slice::<Obj<RawRepo>>(bytes).ok()?;
+                    obj.0.as_ref().and_then(map_raw)
+                })
+                .collect()
+        })
+    }
+
+    fn meta(&self) -> PageMeta {
+        PageMeta {
+            len: self.len(),
+            is_last: self.is_last,
+            next_start: self.next_start,
+            limit: self.limit,
+            start: self.start,
+        }
+    }
+}
+
+/// What paging decisions read from a page.
+struct PageMeta {
+    len: usize,
+    is_last: bool,
+    next_start: Option<u64>,
+    limit: Option<u64>,
+    start: Option<u64>,
+}
+
 /// Checks a repository page has the documented shape, so that a page we cannot read is an
 /// error rather than a silently shorter list. The same rules as [`read_repo_page`].
 pub fn page_shape_problem(body: &Value) -> Option<String> {
@@ -279,18 +414,32 @@ pub(crate) async fn user(client: &Client, slug: &str) -> Result<JsonResponse, Ht
 
 /// Whether the token holds REPO_ADMIN anywhere (webhooks need it).
 pub(crate) async fn admin_probe(client: &Client) -> Result<bool, HttpError> {
+    let url = rest(
+        client,
+        &["repos"],
+        &[("permission", "REPO_ADMIN"), ("limit", "1")],
+    );
+    // Read from the bytes, not as a `Value`: a server that ignores `limit` answers with every
+    // repository it has, and 12.8 MB of them as a `Value` tree took over 500 MB.
     let r = client
-        .get(
-            &rest(
-                client,
-                &["repos"],
-                &[("permission", "REPO_ADMIN"), ("limit", "1")],
-            ),
-            true,
-            None,
-        )
+        .inner()
+        .http
+        .get_bytes(&url, &client.auth(), None)
         .await?;
-    Ok(!parse_page(&r.body).values.is_empty())
+    has_values(&r.body).map_err(|detail| r.bad_json(detail))
+}
+
+/// Whether a DC page's `values` holds anything, without reading what it holds.
+pub fn has_values(body: &[u8]) -> Result<bool, String> {
+    #[derive(Default, Deserialize)]
+    #[serde(default)]
+    struct Values<'a> {
+        #[serde(borrow)]
+        values: List<&'a serde_json::value::RawValue>,
+    }
+    Ok(parse_body::<Values>(body)?
+        .0
+        .is_some_and(|v| !v.values.items().is_empty()))
 }
 
 pub(crate) async fn repo(
@@ -341,22 +490,36 @@ async fn fetch_repo_page(
     client: &Client,
     start: u64,
     progress: Option<&mpsc::UnboundedSender<String>>,
-) -> Result<RepoPageRead, HttpError> {
+) -> Result<LazyPage, HttpError> {
     let url = repos_url(client, start);
-    let resp = client
+    let mut resp = client
         .inner()
         .http
         .get_bytes(&url, &client.auth(), progress)
         .await?;
-    read_repo_page(&resp.body).map_err(|detail| resp.bad_json(detail))
+    let body = std::mem::take(&mut resp.body);
+    read_lazy_page(body).map_err(|detail| resp.bad_json(detail))
 }
 
 /// The page stride when the page at `start` proves the offsets linear: the server applied
 /// `limit`, the page is full, and `nextPageStart` is `start + limit`. Only then can later
 /// pages be asked for before the previous ones answer.
 pub fn linear_stride(start: u64, page: &RepoPageRead) -> Option<u64> {
+    stride_of(
+        start,
+        &PageMeta {
+            len: page.repos.len(),
+            is_last: page.is_last,
+            next_start: page.next_start,
+            limit: page.limit,
+            start: page.start,
+        },
+    )
+}
+
+fn stride_of(start: u64, page: &PageMeta) -> Option<u64> {
     let limit = page.limit.filter(|&l| l > 0)?;
-    let full = u64::try_from(page.repos.len()).ok() == Some(limit);
+    let full = u64::try_from(page.len).ok() == Some(limit);
     let starts_here = page.start.is_none_or(|s| s == start);
     (!page.is_last && full && starts_here && page.next_start == start.checked_add(limit))
         .then_some(limit)
@@ -364,7 +527,7 @@ pub fn linear_stride(start: u64, page: &RepoPageRead) -> Option<u64> {
 
 /// Where paging goes after the page at `start`: `None` when it was the last, else its
 /// `nextPageStart`, which must advance (a stuck one would loop forever).
-fn follow(client: &Client, start: u64, page: &RepoPageRead) -> Result<Option<u64>, HttpError> {
+fn follow(client: &Client, start: u64, page: &PageMeta) -> Result<Option<u64>, HttpError> {
     if page.is_last {
         return Ok(None);
     }
@@ -382,20 +545,34 @@ fn follow(client: &Client, start: u64, page: &RepoPageRead) -> Result<Option<u64
     }
 }
 
-/// Sends a page on; `false` when nobody listens any more (the user went back).
-async fn deliver(tx: &mpsc::Sender<RepoPage>, repos: Vec<Repo>, sent: &mut usize) -> bool {
-    *sent += repos.len();
-    tx.send(RepoPage {
-        repos,
-        total_hint: None,
-    })
-    .await
-    .is_ok()
+/// Sends a page on in chunks, counted against the listing's caps; `Ok(false)` when nobody
+/// listens any more (the user went back). The page goes when the last chunk is out.
+async fn deliver(
+    tx: &mpsc::Sender<RepoPage>,
+    page: LazyPage,
+    budget: &mut Budget,
+    sent: &mut usize,
+) -> Result<bool, HttpError> {
+    budget.page(page.len())?;
+    if page.is_empty() {
+        return Ok(!tx.is_closed());
+    }
+    for repos in page.chunks(DELIVERY_CHUNK) {
+        *sent += repos.len();
+        let chunk = RepoPage {
+            repos,
+            total_hint: None,
+        };
+        if tx.send(chunk).await.is_err() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// A page fetch running on its own task (pages parse in parallel); dropping it aborts it,
 /// so a cancelled or finished listing leaves nothing in flight.
-struct Fetch(tokio::task::JoinHandle<Result<RepoPageRead, HttpError>>);
+struct Fetch(tokio::task::JoinHandle<Result<LazyPage, HttpError>>);
 
 impl Drop for Fetch {
     fn drop(&mut self) {
@@ -416,7 +593,7 @@ impl Fetch {
         }))
     }
 
-    async fn page(mut self, client: &Client) -> Result<RepoPageRead, HttpError> {
+    async fn page(mut self, client: &Client) -> Result<LazyPage, HttpError> {
         (&mut self.0).await.map_err(|e| {
             super::http::bad_shape(
                 &client.inner().api,
@@ -445,6 +622,7 @@ async fn fetch_ahead(
     progress: Option<&mpsc::UnboundedSender<String>>,
     from: u64,
     stride: u64,
+    budget: &mut Budget,
     sent: &mut usize,
 ) -> Result<Ahead, HttpError> {
     let width = client.inner().options.max_concurrency.max(1);
@@ -462,9 +640,10 @@ async fn fetch_ahead(
             return Ok(Ahead::Broken(expected));
         };
         let page = fetch.page(client).await?;
-        let linear = linear_stride(start, &page) == Some(stride);
-        let after = follow(client, start, &page);
-        if !deliver(tx, page.repos, sent).await {
+        let meta = page.meta();
+        let linear = stride_of(start, &meta) == Some(stride);
+        let after = follow(client, start, &meta);
+        if !deliver(tx, page, budget, sent).await? {
             return Ok(Ahead::Done);
         }
         match after? {
@@ -484,13 +663,15 @@ pub(crate) async fn list_all(
     progress: Option<&mpsc::UnboundedSender<String>>,
 ) -> Result<usize, HttpError> {
     let mut sent = 0usize;
+    let mut budget = Budget::new(client);
     let mut start: u64 = 0;
     let mut ahead = true;
     loop {
         let page = fetch_repo_page(client, start, progress).await?;
-        let stride = linear_stride(start, &page).filter(|_| ahead);
-        let after = follow(client, start, &page);
-        if !deliver(tx, page.repos, &mut sent).await {
+        let meta = page.meta();
+        let stride = stride_of(start, &meta).filter(|_| ahead);
+        let after = follow(client, start, &meta);
+        if !deliver(tx, page, &mut budget, &mut sent).await? {
             return Ok(sent);
         }
         let Some(next) = after? else {
@@ -498,7 +679,7 @@ pub(crate) async fn list_all(
         };
         start = next;
         if let Some(stride) = stride {
-            match fetch_ahead(client, tx, progress, next, stride, &mut sent).await? {
+            match fetch_ahead(client, tx, progress, next, stride, &mut budget, &mut sent).await? {
                 Ahead::Done => return Ok(sent),
                 // Once broken, the offsets are not trusted again for this listing.
                 Ahead::Broken(from) => {
@@ -641,6 +822,37 @@ mod tests {
             err(br#"{"values":[{"slug":"a""#).contains("EOF"),
             "truncated"
         );
+    }
+
+    #[test]
+    fn lazy_pages_read_the_same_repositories_in_chunks_with_the_same_rules() {
+        let values: Vec<serde_json::Value> = (0..2500)
+            .map(|i| json!({"slug": format!("r{i}"), "name": "\u{1b}]0;x\u{7}", "project": {"key": "K"},
+                "links": {"clone": [{"name": "http", "href": format!("https://u@bb/scm/k/r{i}.git")}]}}))
+            .collect();
+        let body = json!({"values": values, "isLastPage": false, "nextPageStart": 2500, "limit": 2500, "start": 0})
+            .to_string()
+            .into_bytes();
+        let whole = read_repo_page(&body).unwrap();
+        let lazy = read_lazy_page(body).unwrap();
+        assert_eq!(lazy.len(), 2500);
+        assert_eq!(
+            (lazy.is_last, lazy.next_start, lazy.limit, lazy.start),
+            (false, Some(2500), Some(2500), Some(0))
+        );
+        let chunks: Vec<Vec<Repo>> = lazy.chunks(1000).collect();
+        assert_eq!(
+            chunks.iter().map(Vec::len).collect::<Vec<_>>(),
+            [1000, 1000, 500]
+        );
+        assert_eq!(chunks.concat(), whole.repos);
+        let err = |b: &[u8]| read_lazy_page(b.to_vec()).unwrap_err();
+        assert!(err(b"").contains("no `values` array"));
+        assert!(err(br#"{"values":{}}"#).contains("no `values` array"));
+        assert!(err(br#"{"values":[],"isLastPage":null}"#).contains("isLastPage"));
+        assert!(err(br#"{"values":[],"nextPageStart":"9"}"#).contains("nextPageStart"));
+        assert!(err(br#"{"values":[{"slug":"a"},3]}"#).starts_with("2 repository objects"));
+        assert!(err(br#"{"values":[{"slug":"a""#).contains("EOF"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! no userinfo and the token is in no argument, file or environment git sees: git asks the
 //! helper, which reads the store.
 
+use crate::{errln, outln};
 use std::path::PathBuf;
 
 use super::token::only_or_named;
@@ -121,12 +122,12 @@ pub fn clone(store: &Store, args: &[String]) -> Result<(), Failure> {
     };
     let dir = PathBuf::from(rest.get(1).cloned().unwrap_or_else(|| default_dir(&url)));
     let helper = crate::git_setup::helper_value()?;
-    eprintln!("Cloning {} into {}", clean(&url), dir.display());
+    errln!("Cloning {} into {}", clean(&url), dir.display());
     let status = git_clone_command(&helper, &conn.name, &url, &dir)
         .status()
         .map_err(|e| Failure::from(crate::git_setup::git_missing(&e)))?;
     if status.success() {
-        println!("Cloned {} into {}.", clean(&url), dir.display());
+        outln!("Cloned {} into {}.", clean(&url), dir.display());
         Ok(())
     } else {
         Err(Problem::new(

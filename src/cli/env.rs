@@ -154,10 +154,10 @@ pub async fn env(
         None
     };
     let conn = store.get(name).map_err(Problem::from)?.unwrap_or(conn);
-    print!(
+    crate::cli::output::out(format_args!(
         "{}",
         render(&variables(&conn, endpoints, token.as_deref()), format)
-    );
+    ));
     Ok(())
 }
 

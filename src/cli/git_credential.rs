@@ -5,6 +5,7 @@
 //! connection is deleted only by `bbconnect remove` (the next `bbconnect check` says what is
 //! wrong).
 
+use crate::{errln};
 use std::io::{Read, Write};
 
 use clap::ValueEnum;
@@ -48,7 +49,7 @@ pub async fn git_credential(store: &Store, op: HelperOp) -> Result<(), Failure> 
         Pick::One(name) => name,
         Pick::None => return Ok(()),
         Pick::Ambiguous(names) => {
-            eprintln!(
+            errln!(
                 "bbconnect: several connections use this host ({}) and git did not say which repository it wants.\n  fix: run `bbconnect setup-git`, which sets credential.useHttpPath for this host.",
                 names
                     .iter()
@@ -61,14 +62,14 @@ pub async fn git_credential(store: &Store, op: HelperOp) -> Result<(), Failure> 
     };
     let (conn, creds) = credentials_of(store, &name)?;
     let Some(how) = git::git_auth(conn.auth, conn.username.as_deref(), conn.user.as_deref()) else {
-        eprintln!(
+        errln!(
             "bbconnect: connection `{}` has no saved username, which git needs for this credential type.\n  fix: connect again with --username and --replace.",
             clean(&name)
         );
         return Ok(());
     };
     if how == GitAuth::Bearer && !request.can_authtype() {
-        eprintln!(
+        errln!(
             "{}",
             git::bearer_needs_newer_git(&clean(&name), conn.provider)
         );
@@ -86,7 +87,7 @@ pub async fn git_credential(store: &Store, op: HelperOp) -> Result<(), Failure> 
         GitAuth::Bearer => Answer::Bearer { credential: secret },
     };
     let Ok(text) = git::render_answer(&answer) else {
-        eprintln!(
+        errln!(
             "bbconnect: the saved secret or username of `{}` holds a line break, which git's helper protocol cannot carry.\n  fix: connect again with the correct token (--replace).",
             clean(&name)
         );

@@ -7,6 +7,9 @@ mod trust;
 
 use std::io::{IsTerminal, Read, Write};
 
+pub mod listing;
+pub mod output;
+
 pub mod completions;
 pub mod status;
 
@@ -23,10 +26,13 @@ use serde_json::json;
 
 use crate::bitbucket::model::{
     AuthKind, CheckReport, CheckStatus, ConnectionSpec, Credentials, FailureClass, OAuthGrant,
-    Problem, Provider, Repo, Webhook, WebhookChange, WebhookSpec,
+    Problem, Provider, Webhook, WebhookChange, WebhookSpec,
 };
 use crate::bitbucket::oauth::OAuthConsumer;
-use crate::bitbucket::{Client, ClientOptions, Endpoints};
+use crate::bitbucket::{
+    Client, ClientOptions, DEFAULT_MAX_PAGES, DEFAULT_MAX_REPOS, Endpoints, ListLimits,
+    MAX_PAGES_ENV, MAX_REPOS_ENV,
+};
 use crate::engine;
 use crate::oauth_flow;
 use crate::sanitize::clean;
@@ -34,6 +40,7 @@ use crate::sim::{Scenario, SimConfig};
 use crate::store::{SavedConnection, Store};
 use crate::wizard::validate;
 use crate::wizard::webhook as hook_rules;
+use crate::{errln, outln};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -78,6 +85,14 @@ pub enum Command {
         #[arg(long, env = CONCURRENCY_ENV, default_value_t = DEFAULT_CONCURRENCY,
               value_parser = clap::value_parser!(u16).range(1..=MAX_CONCURRENCY))]
         concurrency: u16,
+        /// Stop with an error past this many repositories (a server whose pages never end).
+        #[arg(long, env = MAX_REPOS_ENV, default_value_t = DEFAULT_MAX_REPOS,
+              value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+        max_repos: usize,
+        /// Stop with an error past this many pages.
+        #[arg(long, env = MAX_PAGES_ENV, default_value_t = DEFAULT_MAX_PAGES,
+              value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+        max_pages: usize,
     },
     /// Remove a saved connection and its secret.
     Remove {
@@ -323,6 +338,27 @@ pub fn concurrency_from_env() -> Result<usize, Failure> {
     }
 }
 
+/// `BBCONNECT_MAX_REPOS` and `BBCONNECT_MAX_PAGES` for `connect`, `check` and the wizard (the
+/// `repos` command reads them through clap, with its flags).
+pub fn limits_from_env() -> Result<ListLimits, Failure> {
+    let read = |key: &str, default: usize| -> Result<usize, Failure> {
+        let Some(raw) = env_value(key) else {
+            return Ok(default);
+        };
+        match raw.parse::<u64>() {
+            Ok(n) if n >= 1 => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
+            _ => Err(usage(
+                format!("{key} is {:?}, not a positive whole number.", clean(&raw)),
+                format!("set it to a number such as {default}, or unset it for {default}."),
+            )),
+        }
+    };
+    Ok(ListLimits {
+        max_repos: read(MAX_REPOS_ENV, DEFAULT_MAX_REPOS)?,
+        max_pages: read(MAX_PAGES_ENV, DEFAULT_MAX_PAGES)?,
+    })
+}
+
 fn usage(what: impl Into<String>, fix: impl Into<String>) -> Failure {
     Problem::new(FailureClass::Input, what, fix).into()
 }
@@ -408,7 +444,7 @@ pub fn spec_from_args(
     let url = match (&args.url, provider) {
         (Some(u), _) => match validate::assume_https(u) {
             Some(with_scheme) => {
-                eprintln!("bbconnect: note: no scheme in --url: using {with_scheme}.");
+                errln!("bbconnect: note: no scheme in --url: using {with_scheme}.");
                 with_scheme
             }
             None => u.trim().to_string(),
@@ -467,8 +503,10 @@ fn spec_errors(spec: &ConnectionSpec) -> Vec<(&'static str, String)> {
 /// The check report for people. `check` writes it to stdout (it is that command's output);
 /// `connect` to stderr, as progress before its own result.
 fn print_report(out: &mut dyn Write, report: &CheckReport, name: &str) {
-    // A closed pipe (`check | head`) is not worth a panic or an error of its own.
-    let _ = write_report(out, report, name);
+    // A closed pipe (`check | head`) ends the command quietly, as every printer does.
+    if let Err(e) = write_report(out, report, name) {
+        output::fail(&e);
+    }
 }
 
 fn write_report(out: &mut dyn Write, report: &CheckReport, name: &str) -> std::io::Result<()> {
@@ -507,12 +545,6 @@ fn report_json(report: &CheckReport) -> serde_json::Value {
     serde_json::to_value(report).unwrap_or(serde_json::Value::Null)
 }
 
-fn find_repo<'a>(repos: &'a [Repo], wanted: &str) -> Option<&'a Repo> {
-    repos
-        .iter()
-        .find(|r| r.full_name.eq_ignore_ascii_case(wanted))
-}
-
 /// `bbconnect connect`.
 pub async fn connect(
     args: ConnectArgs,
@@ -542,6 +574,7 @@ pub async fn connect(
     let options = ClientOptions {
         allow_http: args.allow_http,
         tls: trust::trust_from_args(args.trust_cert.as_deref(), args.ca_file.as_deref())?,
+        limits: limits_from_env()?,
         ..ClientOptions::default()
     };
     let (creds, oauth) = if spec.auth == AuthKind::OAuth {
@@ -566,7 +599,7 @@ pub async fn connect(
     }
     if !report.passed() {
         if args.json {
-            println!(
+            outln!(
                 "{}",
                 json!({"ok": false, "name": spec.name, "checks": report_json(&report)})
             );
@@ -580,13 +613,14 @@ pub async fn connect(
     let repo = match &spec.repo {
         None => None,
         Some(wanted) => {
-            let repos = client.list_all_repos().await?;
-            match find_repo(&repos, wanted) {
-                Some(r) => Some(r.clone()),
+            // Looked up while the pages stream by: the listing is not kept.
+            let (found, seen) = client.find_repo(wanted).await?;
+            match found {
+                Some(r) => Some(r),
                 None => {
                     return Err(Problem::new(
                         FailureClass::Permission,
-                        format!("Repository `{}` is not visible to this credential ({} repositories are).", clean(wanted), repos.len()),
+                        format!("Repository `{}` is not visible to this credential ({} repositories are).", clean(wanted), seen),
                         "Check the spelling (WORKSPACE/SLUG on Cloud, KEY/SLUG on Server), or grant the credential read access to it.",
                     )
                     .into());
@@ -599,7 +633,7 @@ pub async fn connect(
             Ok(done) => Some(done),
             Err(p) => {
                 if args.json {
-                    println!(
+                    outln!(
                         "{}",
                         json!({"ok": false, "name": spec.name, "webhook_error": p, "checks": report_json(&report)})
                     );
@@ -646,13 +680,13 @@ pub async fn connect(
     if split_fallback(&saved.secret_location).1 {
         // Scripts read stdout; the one-line notice goes to stderr even with --json. The
         // keychain's own error (D-Bus details) is for the log, not for people.
-        eprintln!(
+        errln!(
             "bbconnect: note: no OS keychain is available here, so the secret is in a file only \
              you can read (RUST_LOG=debug logs why)."
         );
     }
     if args.json {
-        println!(
+        outln!(
             "{}",
             json!({
                 "ok": true,
@@ -675,12 +709,12 @@ pub async fn connect(
     } else {
         print_saved(&saved);
         if let Some(path) = &cert_file {
-            println!("Trusted certificate: {}", path.display());
+            outln!("Trusted certificate: {}", path.display());
         }
         if let (Some((h, change)), Some(r)) = (&hook, &repo) {
-            println!("{}", hook_summary(h, *change, &r.full_name));
+            outln!("{}", hook_summary(h, *change, &r.full_name));
             if let Some(loc) = &hook_secret_location {
-                println!("Webhook secret: {loc}");
+                outln!("Webhook secret: {loc}");
             }
         }
     }
@@ -688,11 +722,11 @@ pub async fn connect(
         let row = client.delivery_row(&r.full_name, Some(&h.id), &h.url).await;
         if args.json {
             // Scripts read one JSON document on stdout; the delivery goes to stderr.
-            eprintln!("{}", json!({"webhook_delivery": row}));
+            errln!("{}", json!({"webhook_delivery": row}));
         } else {
-            println!("Webhook delivery test: {}", clean(&row.detail));
+            outln!("Webhook delivery test: {}", clean(&row.detail));
             if let (Some(fix), false) = (&row.fix, row.status == CheckStatus::Passed) {
-                println!("  fix: {}", clean(fix));
+                outln!("  fix: {}", clean(fix));
             }
         }
     }
@@ -723,14 +757,14 @@ async fn ensure_hook(
 
 /// What was saved and where, for people (both faces print it).
 pub fn print_saved(saved: &crate::bitbucket::model::SavedInfo) {
-    println!(
+    outln!(
         "Saved connection `{}` in {}.",
         clean(&saved.name),
         saved.config_file
     );
-    println!("Secret: {}", split_fallback(&saved.secret_location).0);
+    outln!("Secret: {}", split_fallback(&saved.secret_location).0);
     if let Some(url) = &saved.clone_https {
-        println!("Clone: git clone {}", clean(url));
+        outln!("Clone: git clone {}", clean(url));
     }
 }
 
@@ -786,14 +820,14 @@ async fn oauth_sign_in(
     let callback = format!("http://127.0.0.1:{}/callback", args.callback_port);
     let pending =
         oauth_flow::start_sign_in(&spec.url, consumer, &callback, options.clone()).await?;
-    eprintln!(
+    errln!(
         "Sign in to Bitbucket: open this address in a browser (the consumer's callback must be {callback}):"
     );
-    eprintln!("  {}", pending.url);
+    errln!("  {}", pending.url);
     let port = args.callback_port;
     let (paste_tx, pasted) = tokio::sync::mpsc::unbounded_channel();
     if args.no_browser {
-        eprintln!(
+        errln!(
             "On another machine, either forward the port first (ssh -L {port}:127.0.0.1:{port} HOST, HOST being this machine), or paste here the address the browser ends on (http://127.0.0.1:{port}/callback?code=...) and press Enter:"
         );
         // A plain thread: a tokio stdin read would keep the runtime from ending when the
@@ -812,14 +846,14 @@ async fn oauth_sign_in(
             .unwrap_or_else(|_| {
                 crate::browser::BrowserOutcome::Failed("the opener stopped unexpectedly".into())
             });
-        eprintln!("{}", outcome.message());
+        errln!("{}", outcome.message());
         if !outcome.opened() {
-            eprintln!(
+            errln!(
                 "Open it on any machine; from another one, forward the port first (ssh -L {port}:127.0.0.1:{port} HOST), or run again with --no-browser to paste the address the browser ends on."
             );
         }
     }
-    eprintln!(
+    errln!(
         "Waiting up to {} s for the browser to come back...",
         args.oauth_timeout
     );
@@ -830,7 +864,7 @@ async fn oauth_sign_in(
             Err,
         )
         .await?;
-    eprintln!("Signed in; checking the connection.");
+    errln!("Signed in; checking the connection.");
     Ok(grant)
 }
 
@@ -884,7 +918,7 @@ fn webhook_spec_from_args(
         return Err(usage(format!("--webhook-url: {msg}"), fix));
     }
     if hook_rules::is_plain_http_remote(url) {
-        eprintln!(
+        errln!(
             "bbconnect: warning: {} is plain http: deliveries and their signature travel unencrypted.",
             clean(url.trim())
         );
@@ -967,14 +1001,14 @@ fn connection_json(c: &SavedConnection) -> serde_json::Value {
 pub fn list(store: &Store, as_json: bool) -> Result<(), Failure> {
     let conns = store.list().map_err(Problem::from)?;
     if as_json {
-        println!(
+        outln!(
             "{}",
             serde_json::Value::Array(conns.iter().map(connection_json).collect())
         );
         return Ok(());
     }
     if conns.is_empty() {
-        println!(
+        outln!(
             "No saved connections in {}. Run `bbconnect` to add one.",
             store.config_file().display()
         );
@@ -1008,7 +1042,7 @@ pub fn list(store: &Store, as_json: bool) -> Result<(), Failure> {
         "SECRET",
         "TRUST",
     ];
-    print!("{}", table(&header, &rows));
+    outln!("{}", table(&header, &rows).trim_end_matches('\n'));
     Ok(())
 }
 
@@ -1127,8 +1161,12 @@ pub async fn check(
     }
     let mut worst = 0;
     let mut out = Vec::new();
+    let limits = limits_from_env()?;
     for (name, (conn, creds)) in names.iter().zip(found) {
-        let options = engine::options_for(&conn);
+        let options = ClientOptions {
+            limits: limits.clone(),
+            ..engine::options_for(&conn)
+        };
         let creds = match fresh_credentials(store, conn.clone(), creds, &options).await {
             Ok(creds) => creds,
             Err(problem) => {
@@ -1146,7 +1184,7 @@ pub async fn check(
         let mut report = engine::check(creds.clone(), endpoints, options.clone(), None).await;
         // A hook deleted or switched off behind our back means CI silently stops building.
         if let (Some(id), Some(repo)) = (&conn.webhook_id, &conn.repo)
-            && let Ok(client) = Client::new(creds, endpoints, options)
+            && let Ok(client) = Client::new(creds, endpoints, options.clone())
         {
             report.items.push(client.webhook_row(repo, id).await);
             if let Some(url) = &conn.webhook_url {
@@ -1166,7 +1204,7 @@ pub async fn check(
         }
     }
     if as_json {
-        println!("{}", serde_json::Value::Array(out));
+        outln!("{}", serde_json::Value::Array(out));
     }
     if worst == 0 {
         Ok(())
@@ -1186,48 +1224,29 @@ pub async fn repos(
     filter: Option<&str>,
     as_json: bool,
     concurrency: usize,
+    limits: ListLimits,
 ) -> Result<(), Failure> {
     let name = the_one_name(store, name, "repos")?;
     let (conn, creds) = credentials_of(store, &name)?;
     let options = ClientOptions {
         max_concurrency: concurrency,
+        limits,
         ..engine::options_for(&conn)
     };
     let creds = fresh_credentials(store, conn, creds, &options).await?;
     let client = Client::new(creds, endpoints, options)?;
-    let mut repos = client.list_all_repos().await?;
-    repos.sort_by(|a, b| a.full_name.cmp(&b.full_name));
-    // The screen's fuzzy filter, so that a query finds on the command line what it finds
-    // in the wizard; best match first.
-    if let Some(f) = filter {
-        repos = crate::wizard::repos::filter_ranked(repos, f);
-        if repos.is_empty() {
-            // An empty stdout alone looks like a connection that sees nothing.
-            eprintln!("bbconnect: no repository matches `{}`.", clean(f));
-        }
+    // Each page becomes its output rows as it arrives and is dropped (see `listing`); the
+    // sort (by name, or the screen's fuzzy filter best match first) needs every row, so
+    // nothing prints before the listing is complete and a failed listing prints nothing.
+    let mut rows = listing::rows(filter, as_json);
+    client.for_each_page(|page| rows.add(&page.repos)).await?;
+    if let Some(f) = filter
+        && rows.is_empty()
+    {
+        // An empty stdout alone looks like a connection that sees nothing.
+        errln!("bbconnect: no repository matches `{}`.", clean(f));
     }
-    if as_json {
-        let rows: Vec<_> = repos
-            .iter()
-            .map(|r| {
-                json!({
-                    "full_name": r.full_name, "name": r.name, "slug": r.slug,
-                    "project": r.project_key, "workspace": r.workspace, "private": r.private,
-                    "archived": r.archived, "clone_https": r.clone_https, "clone_ssh": r.clone_ssh,
-                    "default_branch": r.default_branch, "updated_on": r.updated_on,
-                })
-            })
-            .collect();
-        println!("{}", serde_json::Value::Array(rows));
-    } else {
-        for r in &repos {
-            println!(
-                "{}\t{}",
-                clean(&r.full_name),
-                clean(r.clone_https.as_deref().unwrap_or(""))
-            );
-        }
-    }
+    rows.print();
     Ok(())
 }
 
@@ -1242,7 +1261,7 @@ pub async fn remove(
     // With --json the one document on stdout says everything; the sentences are for people.
     let say = |line: String| {
         if !as_json {
-            println!("{line}");
+            outln!("{line}");
         }
     };
     let mut webhook = serde_json::Value::Null;
@@ -1286,7 +1305,7 @@ pub async fn remove(
         clean(name)
     ));
     if as_json {
-        println!(
+        outln!(
             "{}",
             json!({"ok": true, "name": name, "removed": true, "webhook": webhook})
         );

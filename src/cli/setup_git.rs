@@ -1,6 +1,7 @@
 //! `bbconnect setup-git [NAME...] [--local] [--remove]`: git asks bbconnect for the
 //! credential of each saved connection's host (see `crate::git_setup`).
 
+use crate::{outln};
 use super::{Failure, usage};
 use crate::bitbucket::model::Problem;
 use crate::git_setup::{self, Scope};
@@ -43,7 +44,7 @@ pub fn setup_git(
     let entries = git_setup::read_entries(scope, None)?;
     let changes = git_setup::plan(&entries, &hosts, &helper, remove);
     if changes.is_empty() {
-        println!(
+        outln!(
             "git is already {} for {}: nothing to change.",
             if remove {
                 "without bbconnect"
@@ -59,12 +60,12 @@ pub fn setup_git(
         return Ok(());
     }
     git_setup::apply(&changes, scope, None)?;
-    println!("Changed git's config:");
+    outln!("Changed git's config:");
     for c in &changes {
-        println!("  {}", clean(&c.describe(scope)));
+        outln!("  {}", clean(&c.describe(scope)));
     }
     if !remove {
-        println!(
+        outln!(
             "git now asks bbconnect for these hosts; undo with `bbconnect setup-git --remove`."
         );
     }

@@ -2,6 +2,7 @@
 //! credential signs in as, and whether it still has the permissions the connection needs),
 //! like `gh auth status`. Exits with the worst check's code, so scripts can gate on it.
 
+use crate::{outln};
 use clap::Args;
 use serde_json::json;
 
@@ -28,9 +29,9 @@ pub async fn run(store: &Store, endpoints: &Endpoints, args: &StatusArgs) -> Res
     let conns = store.list().map_err(Problem::from)?;
     if conns.is_empty() {
         if args.json {
-            println!("[]");
+            outln!("[]");
         } else {
-            println!(
+            outln!(
                 "No saved connections in {}. Run `bbconnect` to add one.",
                 store.config_file().display()
             );
@@ -62,10 +63,10 @@ pub async fn run(store: &Store, endpoints: &Endpoints, args: &StatusArgs) -> Res
                 })
             })
             .collect();
-        println!("{}", serde_json::Value::Array(out));
+        outln!("{}", serde_json::Value::Array(out));
     } else {
         let cells: Vec<Vec<String>> = rows.iter().map(line).collect();
-        print!(
+        crate::cli::output::out(format_args!(
             "{}",
             table(
                 &[
@@ -83,7 +84,7 @@ pub async fn run(store: &Store, endpoints: &Endpoints, args: &StatusArgs) -> Res
             .skip(1)
             .map(|l| format!("{l}\n"))
             .collect::<String>()
-        );
+        ));
     }
     if worst == 0 {
         Ok(())

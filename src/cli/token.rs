@@ -1,6 +1,7 @@
 //! `bbconnect token [NAME]`: the secret on stdout, one line, for `$(bbconnect token ci)`.
 //! For OAuth a fresh access token (refreshed and saved first when expired).
 
+use crate::{errln};
 use std::io::{IsTerminal, Write};
 
 use secrecy::ExposeSecret;
@@ -38,7 +39,7 @@ pub async fn token(store: &Store, name: Option<&str>) -> Result<(), Failure> {
     let creds = fresh_credentials(store, conn, creds, &options).await?;
     let stdout = std::io::stdout();
     if stdout.is_terminal() {
-        eprintln!(
+        errln!(
             "bbconnect: this is a secret, printed for scripts (`$(bbconnect token NAME)`); clear your screen if others can see it."
         );
     }

@@ -1,6 +1,7 @@
 //! `bbconnect webhook-secret NAME`: the secret the connection's webhook signs deliveries
 //! with, for the CI's configuration. Shown only when asked for: `connect` never prints it.
 
+use crate::{errln};
 use std::io::{IsTerminal, Write};
 
 use secrecy::ExposeSecret;
@@ -25,7 +26,7 @@ pub fn webhook_secret(store: &Store, name: &str) -> Result<(), Failure> {
     };
     let stdout = std::io::stdout();
     if stdout.is_terminal() {
-        eprintln!("bbconnect: this is a secret; give it to your CI and clear your screen.");
+        errln!("bbconnect: this is a secret; give it to your CI and clear your screen.");
     }
     let mut out = stdout.lock();
     writeln!(out, "{}", secret.expose_secret())

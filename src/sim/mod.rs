@@ -54,6 +54,12 @@ pub struct SimConfig {
     /// filters by permission after paging does), so `nextPageStart` stops being
     /// `start + limit`: pages still chain without gaps, but offsets are no longer linear.
     pub dc_short_pages_from: Option<usize>,
+    /// DC pages hold this many items whatever `limit` asks (and echo it as the applied
+    /// `limit`): a server that ignores the parameter, for one huge page (memory tests).
+    pub dc_page_len: Option<usize>,
+    /// DC repositories carry only slug, project key and `public` (about 64 bytes
+    /// each), so that one page under the client's 16 MiB cap holds 200,000 of them.
+    pub dc_small_repos: bool,
 }
 
 impl Default for SimConfig {
@@ -68,6 +74,8 @@ impl Default for SimConfig {
             oauth_expires_in: 7200,
             cloud_workspaces: None,
             dc_short_pages_from: None,
+            dc_page_len: None,
+            dc_small_repos: false,
         }
     }
 }
@@ -101,6 +109,10 @@ pub enum Scenario {
     HugeBody,
     /// Hostile: DC `nextPageStart` never advances and Cloud `next` always points at page 2.
     EndlessPaging,
+    /// Hostile: every listing page is full and says more follow, forever (DC `nextPageStart`
+    /// is `start + limit`, the repositories repeating; Cloud `next` is the following page,
+    /// with no `size`). Only a cap on the listing stops a client.
+    NeverLastPage,
     /// Hostile: repository listings redirect to each other forever.
     RedirectLoop,
     /// Hostile: repository listings arrive one byte every 200 ms.
@@ -307,7 +319,13 @@ async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
 pub async fn run_cli(config: SimConfig) -> std::io::Result<()> {
     let scenario = config.scenario;
     let sim = start(config).await?;
-    print!("{}", banner(&sim, scenario));
+    // An error, not print!'s panic, when stdout is a closed pipe: the caller ends quietly.
+    {
+        use std::io::Write;
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(banner(&sim, scenario).as_bytes())?;
+        stdout.flush()?;
+    }
     tokio::signal::ctrl_c().await?;
     sim.shutdown().await;
     Ok(())
@@ -503,6 +521,7 @@ mod tests {
             "wrong-types",
             "huge-body",
             "endless-paging",
+            "never-last-page",
             "redirect-loop",
             "slow-drip",
             "html-error",

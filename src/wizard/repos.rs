@@ -548,24 +548,30 @@ impl RepoList {
 /// The headless `repos --filter`: the screen's matcher over the screen's haystack (name,
 /// full path, project, workspace), best match first, ties by full path.
 pub fn filter_ranked(repos: Vec<Repo>, query: &str) -> Vec<Repo> {
-    if blank(query) {
+    let Some(mut score_of) = scorer(query) else {
         return repos;
-    }
-    let pattern = pattern(query);
-    let mut matcher = Matcher::new(Config::DEFAULT);
-    let mut chars = Vec::new();
+    };
     let mut hits: Vec<(u32, Repo)> = repos
         .into_iter()
-        .filter_map(|r| {
-            let s = score(&pattern, &PackedRepo::new(&r), &mut matcher, &mut chars)?;
-            Some((s, r))
-        })
+        .filter_map(|r| Some((score_of(&r)?, r)))
         .collect();
     hits.sort_by(|a, b| {
         b.0.cmp(&a.0)
             .then_with(|| a.1.full_name.cmp(&b.1.full_name))
     });
     hits.into_iter().map(|(_, r)| r).collect()
+}
+
+/// The score [`filter_ranked`] ranks by, one repository at a time, so that `repos` can keep
+/// only the matches of each page as it arrives; `None` for a blank query (everything matches).
+pub fn scorer(query: &str) -> Option<impl FnMut(&Repo) -> Option<u32> + use<>> {
+    if blank(query) {
+        return None;
+    }
+    let pattern = pattern(query);
+    let mut matcher = Matcher::new(Config::DEFAULT);
+    let mut chars = Vec::new();
+    Some(move |r: &Repo| score(&pattern, &PackedRepo::new(r), &mut matcher, &mut chars))
 }
 
 /// `(score, row)` pairs already in sort order, best score first and stable within a score:

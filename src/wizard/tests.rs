@@ -285,6 +285,39 @@ fn validation_as_you_type() {
 }
 
 #[test]
+fn a_secret_with_a_control_character_says_so_as_you_type_and_runs_nothing() {
+    let mut w = to_form_cloud();
+    typed(&mut w, "work");
+    update(&mut w, Msg::NextField);
+    update(&mut w, Msg::NextField);
+    typed(&mut w, "ana@example.com");
+    update(&mut w, Msg::NextField);
+    let err = |w: &Wizard| {
+        w.form
+            .shown_error(form::FieldId::Secret, w.auth, &w.config.existing_names)
+    };
+    for bad in [
+        "test-token-\u{1}x",
+        "test-token-\u{0}x",
+        "test-token-\u{7f}x",
+    ] {
+        clear(&mut w);
+        typed(&mut w, bad);
+        let msg = err(&w).unwrap_or_default();
+        assert!(msg.contains("control character"), "{bad:?}: {msg}");
+        assert!(
+            !msg.contains("test-token"),
+            "the message never quotes the secret: {msg}"
+        );
+        assert!(
+            update(&mut w, Msg::Confirm).is_empty(),
+            "no check is started"
+        );
+        assert_eq!(w.step, Step::Form);
+    }
+}
+
+#[test]
 fn open_token_page_emits_the_url() {
     let mut w = to_form_cloud();
     let effects = update(&mut w, Msg::OpenTokenPage);

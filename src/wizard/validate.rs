@@ -139,6 +139,13 @@ pub fn secret(text: &str, what: &str) -> Result<(), String> {
             "The {what} contains spaces or line breaks: paste it again without them."
         ));
     }
+    // NUL, ESC, DEL...: no token has one, and none can travel in an HTTP header; said here,
+    // not found out as a "network" failure after seconds of retries. The text is never quoted.
+    if text.contains(char::is_control) {
+        return Err(format!(
+            "The {what} contains a control character (such as NUL, ESC or DEL), which no Bitbucket secret has: paste it again."
+        ));
+    }
     Ok(())
 }
 
@@ -365,6 +372,16 @@ mod tests {
         assert!(empty.contains("paste the token"));
         let broken = secret("abc\n", "token").unwrap_err();
         assert!(broken.contains("line breaks"));
+        for bad in [
+            "test-token-\u{1}",
+            "\u{0}test-token",
+            "test-\u{7f}token",
+            "a\u{1b}[0m",
+        ] {
+            let msg = secret(bad, "token").unwrap_err();
+            assert!(msg.contains("control character"), "{bad:?}: {msg}");
+            assert!(!msg.contains("test"), "never quotes the secret: {msg}");
+        }
     }
 
     fn cli_spec(auth: AuthKind, user: Option<&str>, repo: Option<&str>) -> ConnectionSpec {

@@ -275,19 +275,30 @@ pub fn eval_scopes(
 
 /// "This token can read 1,200 repositories in 7 projects", with least-privilege advice.
 pub fn eval_reach_count(repos: &[Repo], provider: Provider, user_level: bool) -> CheckItem {
+    let groups: HashSet<&str> = repos.iter().filter_map(|r| group_of(r, provider)).collect();
+    eval_reach_figures(repos.len(), groups.len(), provider, user_level)
+}
+
+/// The project (Server) or workspace (Cloud) a repository is counted in.
+pub fn group_of(repo: &Repo, provider: Provider) -> Option<&str> {
+    match provider {
+        Provider::Server => repo.project_key.as_deref(),
+        Provider::Cloud => repo.workspace.as_deref(),
+    }
+}
+
+/// [`eval_reach_count`] from the figures alone: the listing counts them page by page.
+pub fn eval_reach_figures(
+    n: usize,
+    groups: usize,
+    provider: Provider,
+    user_level: bool,
+) -> CheckItem {
     let title = "What the credential reaches";
-    let groups: HashSet<&str> = repos
-        .iter()
-        .filter_map(|r| match provider {
-            Provider::Server => r.project_key.as_deref(),
-            Provider::Cloud => r.workspace.as_deref(),
-        })
-        .collect();
     let unit = match provider {
         Provider::Server => "project",
         Provider::Cloud => "workspace",
     };
-    let n = repos.len();
     if n == 0 {
         return CheckItem::warning(
             "reach_count",
@@ -308,9 +319,9 @@ pub fn eval_reach_count(repos: &[Repo], provider: Provider, user_level: bool) ->
         if user_level { "token" } else { "credential" },
         thousands(n),
         if n == 1 { "repository" } else { "repositories" },
-        thousands(groups.len()),
+        thousands(groups),
         unit,
-        if groups.len() == 1 { "" } else { "s" },
+        if groups == 1 { "" } else { "s" },
     );
     let mut item = CheckItem::passed("reach_count", title, detail);
     if user_level && n > 1 {
@@ -403,8 +414,13 @@ pub fn localhost_links(hrefs: &[String], connected: &[&str]) -> Vec<String> {
 }
 
 pub fn eval_localhost(bad: &[String]) -> CheckItem {
+    eval_localhost_count(bad.len(), bad.first().map(String::as_str))
+}
+
+/// [`eval_localhost`] from how many distinct links point at localhost and the first one.
+pub fn eval_localhost_count(count: usize, first: Option<&str>) -> CheckItem {
     let title = "Server links use its real address";
-    match bad.first() {
+    match first.filter(|_| count > 0) {
         None => CheckItem::passed("localhost_links", title, "No link points at localhost."),
         Some(first) => CheckItem::failed(
             "localhost_links",
@@ -412,9 +428,9 @@ pub fn eval_localhost(bad: &[String]) -> CheckItem {
             FailureClass::Other,
             format!(
                 "{} link{} point{} at localhost (e.g. {}): the server's base URL is misconfigured.",
-                bad.len(),
-                if bad.len() == 1 { "" } else { "s" },
-                if bad.len() == 1 { "s" } else { "" },
+                thousands(count),
+                if count == 1 { "" } else { "s" },
+                if count == 1 { "s" } else { "" },
                 crate::sanitize::clean(first)
             ),
             "Ask the Bitbucket admin to set the base URL (Administration > Server settings) to the address users reach.",

@@ -4,7 +4,7 @@
 
 mod eval;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -101,7 +101,7 @@ async fn run_server(client: &Client, progress: Progress<'_>, run: &mut Run) {
     let mut hrefs = Vec::new();
     collect_hrefs(&props.body, &mut hrefs);
     say(progress, "Checking the credential…");
-    let repos = if auth == AuthKind::HttpTokenRepo {
+    let reach = if auth == AuthKind::HttpTokenRepo {
         match server_repo_credential(client, run, &mut hrefs).await {
             Some(r) => r,
             None => return,
@@ -112,7 +112,6 @@ async fn run_server(client: &Client, progress: Progress<'_>, run: &mut Run) {
             None => return,
         }
     };
-    repo_hrefs(&repos, &mut hrefs);
     say(progress, "Checking webhook rights…");
     let admin = if auth == AuthKind::HttpTokenRepo {
         match urls::split_repo(inner.creds.spec.repo.as_deref()) {
@@ -133,7 +132,9 @@ async fn run_server(client: &Client, progress: Progress<'_>, run: &mut Run) {
         }
     };
     run.push(eval_webhooks(admin));
-    run.push(eval_localhost(&localhost_links(&hrefs, &[base])));
+    let mut links = reach.links;
+    links.add_first(&localhost_links(&hrefs, &[base]));
+    run.push(eval_localhost_count(links.count(), links.first()));
 }
 
 /// DC user token: owner from `X-AUSERNAME`, profile, then what it can read.
@@ -142,7 +143,7 @@ async fn server_user_credential(
     progress: Progress<'_>,
     run: &mut Run,
     hrefs: &mut Vec<String>,
-) -> Option<Vec<Repo>> {
+) -> Option<Reach> {
     let inner = client.inner();
     let base = inner.api.as_str();
     let authed = match server::app_properties(client, true, progress).await {
@@ -180,20 +181,15 @@ async fn server_user_credential(
         return None;
     }
     say(progress, "Counting what the token can read…");
-    let repos = match collect(client, |c, tx| {
+    let reach = match tally(client, Provider::Server, &[base], |c, tx| {
         Box::pin(async move { server::list_all(&c, &tx, None).await })
     })
     .await
     {
         Ok(r) => r,
         Err(e) => {
-            run.push(eval_failure(
-                "permissions",
-                "Permissions",
-                &e,
-                AuthKind::HttpTokenUser,
-                base,
-            ));
+            let (id, title) = listing_row(&e);
+            run.push(eval_failure(id, title, &e, AuthKind::HttpTokenUser, base));
             return None;
         }
     };
@@ -202,8 +198,8 @@ async fn server_user_credential(
         "Permissions",
         "The token may list repositories (REPO_READ or more where it has access).",
     ));
-    run.push(eval_reach_count(&repos, Provider::Server, true));
-    Some(repos)
+    run.push(reach.item(Provider::Server, true));
+    Some(reach)
 }
 
 /// DC repository token: it must read its own repository, with Bearer.
@@ -211,7 +207,7 @@ async fn server_repo_credential(
     client: &Client,
     run: &mut Run,
     hrefs: &mut Vec<String>,
-) -> Option<Vec<Repo>> {
+) -> Option<Reach> {
     let inner = client.inner();
     let base = inner.api.as_str();
     let (key, slug) = urls::split_repo(inner.creds.spec.repo.as_deref())?;
@@ -244,8 +240,10 @@ async fn server_repo_credential(
                 "Permissions",
                 format!("Can read {key}/{slug}."),
             ));
-            run.push(eval_reach_count(&repos, Provider::Server, false));
-            Some(repos)
+            let mut reach = Reach::default();
+            reach.add(&repos, Provider::Server, &[base]);
+            run.push(reach.item(Provider::Server, false));
+            Some(reach)
         }
         Err(HttpError::Status { status: 404, .. }) => {
             run.push(CheckItem::failed(
@@ -343,7 +341,7 @@ async fn run_cloud_user(client: &Client, progress: Progress<'_>, run: &mut Run) 
         }
     }
     say(progress, "Listing workspaces and repositories…");
-    let listing = collect(client, |c, tx| {
+    let listing = tally(client, Provider::Cloud, &[api, web], |c, tx| {
         Box::pin(async move { cloud::list_all(&c, &tx, None).await })
     })
     .await;
@@ -366,33 +364,27 @@ async fn run_cloud_user(client: &Client, progress: Progress<'_>, run: &mut Run) 
             None
         }
         Err(e) => {
-            run.push(eval_failure("permissions", "Permissions", &e, auth, web));
+            let (id, title) = listing_row(&e);
+            run.push(eval_failure(id, title, &e, auth, web));
             return;
         }
     };
     if !run.push(eval_scopes(auth, &missing, granted.as_deref())) {
         return;
     }
-    let Some(repos) = repos else { return };
-    run.push(eval_reach_count(&repos, Provider::Cloud, true));
-    repo_hrefs(&repos, &mut hrefs);
+    let Some(reach) = repos else { return };
+    run.push(reach.item(Provider::Cloud, true));
     say(progress, "Checking webhook rights…");
-    run.push(eval_webhooks(cloud_admin(client, &repos).await));
-    run.push(eval_localhost(&localhost_links(&hrefs, &[api, web])));
+    run.push(eval_webhooks(cloud_admin(client, &reach.spaces).await));
+    let mut links = reach.links;
+    links.add_first(&localhost_links(&hrefs, &[api, web]));
+    run.push(eval_localhost_count(links.count(), links.first()));
 }
 
 /// Cloud admin rights: a repository listed with `role=admin`, and its hooks readable.
-async fn cloud_admin(client: &Client, repos: &[Repo]) -> Result<Option<String>, Problem> {
-    let mut spaces: Vec<&str> = Vec::new();
-    for r in repos {
-        if let Some(w) = r.workspace.as_deref()
-            && !spaces.contains(&w)
-        {
-            spaces.push(w);
-        }
-    }
+async fn cloud_admin(client: &Client, spaces: &[String]) -> Result<Option<String>, Problem> {
     // A few workspaces are enough to answer; thousands of calls are not worth it.
-    for ws in spaces.into_iter().take(5) {
+    for ws in spaces.iter().take(ADMIN_PROBE_SPACES) {
         let found = cloud::first_admin_repo(client, ws)
             .await
             .map_err(|e| client.problem(&e))?;
@@ -490,19 +482,110 @@ async fn run_cloud_repo(client: &Client, progress: Progress<'_>, run: &mut Run) 
 type ListFuture =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<usize, HttpError>> + Send>>;
 
-/// Runs a listing function to completion and keeps its repositories, with the raw error.
-async fn collect<F>(client: &Client, list: F) -> Result<Vec<Repo>, HttpError>
+/// The row a failed listing is reported on: a listing stopped at its cap says nothing about
+/// permissions (every page was readable), only that it reached too far.
+fn listing_row(e: &HttpError) -> (&'static str, &'static str) {
+    match e {
+        HttpError::Capped { .. } => ("reach_count", "What the credential reaches"),
+        _ => ("permissions", "Permissions"),
+    }
+}
+
+/// Workspaces the Cloud admin probe asks about, at most.
+const ADMIN_PROBE_SPACES: usize = 5;
+
+/// What a listing reached, counted page by page without keeping the repositories: an
+/// account of 200,000 repositories must not be held in memory to say how many there are.
+#[derive(Default)]
+pub(crate) struct Reach {
+    count: usize,
+    groups: HashSet<String>,
+    /// The first workspaces met, in order, for the admin probe.
+    spaces: Vec<String>,
+    links: LinkTally,
+}
+
+impl Reach {
+    fn add(&mut self, repos: &[Repo], provider: Provider, ours: &[&str]) {
+        self.count += repos.len();
+        for r in repos {
+            if let Some(g) = group_of(r, provider)
+                && !self.groups.contains(g)
+            {
+                self.groups.insert(g.to_string());
+            }
+            if let Some(w) = r.workspace.as_deref()
+                && self.spaces.len() < ADMIN_PROBE_SPACES
+                && !self.spaces.iter().any(|s| s == w)
+            {
+                self.spaces.push(w.to_string());
+            }
+        }
+        let mut hrefs = Vec::new();
+        repo_hrefs(repos, &mut hrefs);
+        self.links.add(&localhost_links(&hrefs, ours));
+    }
+
+    fn item(&self, provider: Provider, user_level: bool) -> CheckItem {
+        eval_reach_figures(self.count, self.groups.len(), provider, user_level)
+    }
+}
+
+/// Distinct links pointing at localhost: counted by keyed hash, the first one kept to show.
+/// A server with a misconfigured base URL sends three per repository.
+#[derive(Default)]
+pub(crate) struct LinkTally {
+    keys: std::hash::RandomState,
+    seen: HashSet<u64>,
+    first: Option<String>,
+}
+
+impl LinkTally {
+    fn add(&mut self, bad: &[String]) {
+        use std::hash::BuildHasher;
+        for h in bad {
+            if self.seen.insert(self.keys.hash_one(h)) && self.first.is_none() {
+                self.first = Some(h.clone());
+            }
+        }
+    }
+
+    /// Links met before the listing (the server's own answers): shown first, as they come
+    /// first in the report's reading order.
+    fn add_first(&mut self, bad: &[String]) {
+        self.add(bad);
+        if let Some(f) = bad.first() {
+            self.first = Some(f.clone());
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.seen.len()
+    }
+
+    fn first(&self) -> Option<&str> {
+        self.first.as_deref()
+    }
+}
+
+/// Runs a listing function to completion, counting what it reaches, with the raw error.
+async fn tally<F>(
+    client: &Client,
+    provider: Provider,
+    ours: &[&str],
+    list: F,
+) -> Result<Reach, HttpError>
 where
     F: FnOnce(Client, tokio::sync::mpsc::Sender<super::model::RepoPage>) -> ListFuture,
 {
     let (tx, mut rx) = tokio::sync::mpsc::channel(16);
     let producer = tokio::spawn(list(client.clone(), tx));
-    let mut all = Vec::new();
+    let mut reach = Reach::default();
     while let Some(page) = rx.recv().await {
-        all.extend(page.repos);
+        reach.add(&page.repos, provider, ours);
     }
     match producer.await {
-        Ok(Ok(_)) => Ok(all),
+        Ok(Ok(_)) => Ok(reach),
         Ok(Err(e)) => Err(e),
         Err(e) => Err(HttpError::BadJson {
             host: host_of(&client.inner().api),

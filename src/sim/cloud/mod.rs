@@ -292,6 +292,12 @@ fn cloud_envelope(
     let start = (page - 1).saturating_mul(pagelen).min(total);
     let end = start.saturating_add(pagelen).min(total);
     let mut body = json!({"pagelen": pagelen, "values": []});
+    if hostile && state.config.scenario == Scenario::NeverLastPage && total > 0 {
+        // Each page is the next one, round and round the data set, with no `size` to stop at.
+        let start = (page - 1).wrapping_mul(pagelen) % total;
+        body["next"] = json!(page_url(state, uri, page.saturating_add(1)));
+        return Ok((start..start.saturating_add(pagelen).min(total), body));
+    }
     if hostile && state.config.scenario == Scenario::EndlessPaging {
         body["next"] = json!(page_url(state, uri, 2));
         return Ok((start..end, body));

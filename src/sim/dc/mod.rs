@@ -230,7 +230,19 @@ fn list_repos(
             page(state, q, &matching, true, |i| repo_json(state, i)),
         )
     } else {
-        let (window, slice) = window(state, q, &matching);
+        let (mut window, slice) = window(state, q, &matching);
+        let endless: Vec<usize>;
+        let slice = if state.config.scenario == Scenario::NeverLastPage && !matching.is_empty() {
+            // A full page from `start` on, wrapping round the data set: the list never ends.
+            endless = (0..window.limit)
+                .map(|k| matching[window.start.wrapping_add(k) % matching.len()])
+                .collect();
+            window.end = window.start.saturating_add(window.limit);
+            window.last = false;
+            &endless[..]
+        } else {
+            slice
+        };
         let body = envelope(state, &window, slice.len(), true, Vec::new());
         let fragments = &state.render.dc;
         let items = slice
@@ -256,7 +268,10 @@ fn window<'a>(
 ) -> (Window, &'a [usize]) {
     let start: usize = q.get("start").and_then(|s| s.parse().ok()).unwrap_or(0);
     let asked: usize = q.get("limit").and_then(|s| s.parse().ok()).unwrap_or(25);
-    let limit = asked.clamp(1, state.config.dc_limit_cap.max(1));
+    let limit = match state.config.dc_page_len {
+        Some(n) => n.max(1),
+        None => asked.clamp(1, state.config.dc_limit_cap.max(1)),
+    };
     let take = match state.config.dc_short_pages_from {
         Some(from) if start >= from => (limit / 2).max(1),
         _ => limit,
@@ -355,6 +370,9 @@ fn project_json(state: &SimState, index: usize) -> Value {
 pub(crate) fn repo_json(state: &SimState, index: usize) -> Value {
     let r = &state.data.dc_repos[index];
     let p = &state.data.spec.dc.projects[r.project];
+    if state.config.dc_small_repos {
+        return json!({"slug": r.slug, "project": {"key": p.key}, "public": r.public});
+    }
     let base = state.link_base();
     let host = state.link_host().split(':').next().unwrap_or("localhost");
     let scm_path = p.key.to_lowercase();
