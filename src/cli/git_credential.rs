@@ -5,7 +5,7 @@
 //! connection is deleted only by `bbconnect remove` (the next `bbconnect check` says what is
 //! wrong).
 
-use crate::{errln};
+use crate::errln;
 use std::io::{Read, Write};
 
 use clap::ValueEnum;

@@ -1164,7 +1164,7 @@ pub async fn check(
     let limits = limits_from_env()?;
     for (name, (conn, creds)) in names.iter().zip(found) {
         let options = ClientOptions {
-            limits: limits.clone(),
+            limits,
             ..engine::options_for(&conn)
         };
         let creds = match fresh_credentials(store, conn.clone(), creds, &options).await {

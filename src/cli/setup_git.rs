@@ -1,10 +1,10 @@
 //! `bbconnect setup-git [NAME...] [--local] [--remove]`: git asks bbconnect for the
 //! credential of each saved connection's host (see `crate::git_setup`).
 
-use crate::{outln};
 use super::{Failure, usage};
 use crate::bitbucket::model::Problem;
 use crate::git_setup::{self, Scope};
+use crate::outln;
 use crate::sanitize::clean;
 use crate::store::Store;
 
@@ -65,9 +65,7 @@ pub fn setup_git(
         outln!("  {}", clean(&c.describe(scope)));
     }
     if !remove {
-        outln!(
-            "git now asks bbconnect for these hosts; undo with `bbconnect setup-git --remove`."
-        );
+        outln!("git now asks bbconnect for these hosts; undo with `bbconnect setup-git --remove`.");
     }
     Ok(())
 }

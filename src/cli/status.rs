@@ -2,7 +2,7 @@
 //! credential signs in as, and whether it still has the permissions the connection needs),
 //! like `gh auth status`. Exits with the worst check's code, so scripts can gate on it.
 
-use crate::{outln};
+use crate::outln;
 use clap::Args;
 use serde_json::json;
 

@@ -1,7 +1,7 @@
 //! `bbconnect token [NAME]`: the secret on stdout, one line, for `$(bbconnect token ci)`.
 //! For OAuth a fresh access token (refreshed and saved first when expired).
 
-use crate::{errln};
+use crate::errln;
 use std::io::{IsTerminal, Write};
 
 use secrecy::ExposeSecret;

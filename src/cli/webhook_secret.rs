@@ -1,7 +1,7 @@
 //! `bbconnect webhook-secret NAME`: the secret the connection's webhook signs deliveries
 //! with, for the CI's configuration. Shown only when asked for: `connect` never prints it.
 
-use crate::{errln};
+use crate::errln;
 use std::io::{IsTerminal, Write};
 
 use secrecy::ExposeSecret;
