@@ -148,13 +148,17 @@ async fn every_printing_command_ends_quietly_on_a_closed_pipe() {
         run_closed(&sim, d, &["list"], Closed::Stdout).await,
     );
     saved_dc(&sim, d).await;
-    let cases: [(&[&str], Closed); 9] = [
+    let cases: [(&[&str], Closed); 12] = [
         (&["repos", "dc"], Closed::Stdout),
         (&["repos", "dc", "--json"], Closed::Stdout),
         (&["repos", "dc", "--filter", "api"], Closed::Stdout),
         (&["list"], Closed::Stdout),
         (&["list", "--json"], Closed::Stdout),
-        (&["check", "dc"], Closed::Stderr),
+        // The report is check's output (stdout); errors and progress go to stderr.
+        (&["check", "dc"], Closed::Stdout),
+        (&["status"], Closed::Stdout),
+        (&["env", "dc"], Closed::Stdout),
+        (&["token", "dc"], Closed::Stdout),
         (&["check", "dc", "--json"], Closed::Stdout),
         (&["sim", "--port", "0"], Closed::Stdout),
         (&["--help"], Closed::Stdout),

@@ -198,8 +198,16 @@ async fn status_is_one_line_per_connection_and_fails_when_one_does() {
         text(&out)
     );
     // A secret that no longer works: status says which and exits with the check's code.
-    let secret = dir.path().join("secrets").join("other");
-    assert!(secret.exists());
+    // Secrets live under a fresh key per save (`NAME#<id>`).
+    let secret = std::fs::read_dir(dir.path().join("secrets"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("other#") && !n.starts_with("other#webhook"))
+        })
+        .expect("the secret file of `other`");
     std::fs::write(&secret, "test-token-revoked").unwrap();
     let out = run(&sim, dir.path(), &["status", "--json"], None).await;
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));

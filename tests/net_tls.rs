@@ -851,7 +851,7 @@ async fn trusting_a_certificate_end_to_end() {
     let new_fp = sha256(&other.chain[0]);
     let out = run(dir.path(), &["check", "dc"], &[]).await;
     assert_eq!(out.status.code(), Some(5), "{}", text(&out));
-    let err = stderr(&out);
+    let err = text(&out);
     assert!(
         err.contains(&format!(
             "the server's certificate changed: it presents {new_fp}, the trusted one is {fp}"

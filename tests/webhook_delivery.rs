@@ -145,8 +145,9 @@ async fn dc_connect_tests_the_hook_and_the_signed_delivery_verifies() {
     // `check` tests it again and says so.
     let check = run(&sim, dir.path(), &["check", "dc"], None).await;
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    // The report is check's output: stdout.
     assert!(
-        String::from_utf8_lossy(&check.stderr)
+        String::from_utf8_lossy(&check.stdout)
             .contains("Webhook reaches the CI: Bitbucket sent a test request"),
         "{}",
         text(&check)

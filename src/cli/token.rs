@@ -46,8 +46,6 @@ pub async fn token(store: &Store, name: Option<&str>) -> Result<(), Failure> {
     let mut out = stdout.lock();
     writeln!(out, "{}", creds.secret.expose_secret())
         .and_then(|()| out.flush())
-        .map_err(|e| Failure {
-            message: format!("could not write the token: {e}"),
-            code: 1,
-        })
+        // A closed pipe ends quietly (141) as every printer does; a full disk says so.
+        .or_else(|e| crate::cli::output::fail(&e))
 }

@@ -31,8 +31,6 @@ pub fn webhook_secret(store: &Store, name: &str) -> Result<(), Failure> {
     let mut out = stdout.lock();
     writeln!(out, "{}", secret.expose_secret())
         .and_then(|()| out.flush())
-        .map_err(|e| Failure {
-            message: format!("could not write the secret: {e}"),
-            code: 1,
-        })
+        // A closed pipe ends quietly (141) as every printer does; a full disk says so.
+        .or_else(|e| crate::cli::output::fail(&e))
 }
