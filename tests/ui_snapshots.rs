@@ -1283,3 +1283,68 @@ fn demo_credentials_too_big_for_the_screen_are_pointed_to() {
     let big = text(&buffer(&w, 100, 40));
     assert!(!big.contains("enlarge the terminal"), "{big}");
 }
+
+/// Issue 14, defect 3: at 80x24 with the demo box beside it, the checklist's REPO_ADMIN line
+/// wraps inside its box instead of losing "to create webhooks".
+#[test]
+fn form_checklist_lines_wrap_in_a_half_width_box() {
+    let mut w = Wizard::new(config(true));
+    update(&mut w, Msg::Down);
+    update(&mut w, Msg::Confirm);
+    update(&mut w, Msg::Confirm);
+    assert_eq!(w.auth, bbconnect::bitbucket::model::AuthKind::HttpTokenUser);
+    let s = screen(&w);
+    assert!(s.contains("REPO_ADMIN"), "{s}");
+    assert!(s.contains("create webhooks"), "{s}");
+    assert!(
+        s.contains("test-token-demo-server"),
+        "demo box still there: {s}"
+    );
+}
+
+/// Issue 14, defect 3: a repository-token page longer than the line is shown whole, on lines
+/// of its own with nothing inserted between its pieces, so it can still be copied.
+#[test]
+fn long_token_page_url_is_shown_whole() {
+    let mut w = Wizard::new(config(true));
+    update(&mut w, Msg::Confirm);
+    update(&mut w, Msg::Down);
+    update(&mut w, Msg::Confirm);
+    assert_eq!(w.auth, bbconnect::bitbucket::model::AuthKind::RepoToken);
+    typed(&mut w, "work");
+    update(&mut w, Msg::NextField);
+    update(&mut w, Msg::NextField);
+    typed(
+        &mut w,
+        "acme-platform/reports-scheduler-proxy-with-a-long-name",
+    );
+    let url = w.token_page().expect("a token page");
+    assert!(url.len() > 80, "{url}");
+    let s = screen(&w);
+    let joined: String = s.lines().map(str::trim).collect();
+    assert!(joined.contains(&url), "{s}");
+    // The URL starts a line of its own: a label before it would break a triple-click copy.
+    assert!(
+        s.lines()
+            .any(|l| l.trim_start().starts_with("https://bitbucket.org/acme")),
+        "{s}"
+    );
+    assert!(
+        s.contains("Permissions the token needs"),
+        "checklist still there: {s}"
+    );
+}
+
+/// Issue 14, defect 3: a notice longer than one line wraps instead of losing its end.
+#[test]
+fn long_form_notice_wraps() {
+    let mut w = cloud_form(false);
+    w.notice = Some(
+        "The saved secret belongs to the saved address and type: type the secret for this \
+         one, then press Enter to check it again."
+            .into(),
+    );
+    let s = screen(&w);
+    assert!(s.contains("check it again."), "{s}");
+    assert!(s.contains("Token page:"), "{s}");
+}
