@@ -1269,6 +1269,24 @@ fn cut_screens_at_40x12_say_there_is_more() {
     );
     let s = text(&buffer(&w, 40, 12));
     assert!(s.contains("more"), "{s}");
+    assert!(!s.contains("bbconnect list"), "{s}");
+    // PgDn scrolls the summary until its end is in view; the mark goes with the last line.
+    let m = bbconnect::keys::map(&w, key(crossterm::event::KeyCode::PageDown));
+    assert!(matches!(m, Some(Msg::PageDown)), "{m:?}");
+    update(&mut w, Msg::PageDown);
+    let scrolled = text(&buffer(&w, 40, 12));
+    assert_ne!(scrolled, s);
+    for _ in 0..10 {
+        update(&mut w, Msg::PageDown);
+        settle(&mut w, 40, 12);
+    }
+    let end = text(&buffer(&w, 40, 12));
+    assert!(end.contains("bbconnect list"), "{end}");
+    assert!(!end.contains("more lines"), "{end}");
+    // Overscrolled, one press back already shows the mark again.
+    update(&mut w, Msg::Up);
+    let back = text(&buffer(&w, 40, 12));
+    assert!(back.contains("more lines"), "{back} {}", w.text_scroll);
     let w = webhook_step();
     let s = text(&buffer(&w, 40, 12));
     assert!(s.contains("more"), "{s}");
@@ -1347,4 +1365,38 @@ fn long_form_notice_wraps() {
     let s = screen(&w);
     assert!(s.contains("check it again."), "{s}");
     assert!(s.contains("Token page:"), "{s}");
+}
+
+/// Issue 14, defect 3: at 40x12 the help box scrolls to its last line with ↓/PgDn.
+#[test]
+fn help_box_scrolls_at_40x12() {
+    let mut w = filled_cloud(false);
+    update(&mut w, Msg::ToggleHelp);
+    let top = text(&buffer(&w, 40, 12));
+    assert!(top.contains("more lines: ↓/PgDn scroll"), "{top}");
+    assert!(!top.contains("closes this help"), "{top}");
+    let m = bbconnect::keys::map(&w, key(crossterm::event::KeyCode::Down));
+    assert!(matches!(m, Some(Msg::Down)), "{m:?}");
+    for _ in 0..10 {
+        update(&mut w, Msg::PageDown);
+        settle(&mut w, 40, 12);
+    }
+    let end = text(&buffer(&w, 40, 12));
+    assert!(end.contains("closes this help."), "{end}");
+    assert!(!end.contains("more lines"), "{end}");
+    assert!(w.show_help, "scrolling keeps the help open");
+    update(&mut w, Msg::Up);
+    assert!(text(&buffer(&w, 40, 12)).contains("more lines"));
+}
+
+/// What the app does before each frame: an offset past the end of a cut box comes back to it.
+fn settle(w: &mut Wizard, width: u16, height: u16) {
+    let area = ratatui::layout::Rect::new(0, 0, width, height);
+    if let Some(max) = ui::text_scroll_limit(area, w) {
+        update(w, Msg::TextScrollLimit { max });
+    }
+}
+
+fn key(code: crossterm::event::KeyCode) -> crossterm::event::KeyEvent {
+    crossterm::event::KeyEvent::new(code, crossterm::event::KeyModifiers::NONE)
 }
