@@ -83,6 +83,15 @@ async fn event_loop(
 
     loop {
         if dirty {
+            // Past the end of a cut box (keys held down): back to its end before drawing.
+            if let Ok(size) = terminal.size() {
+                let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+                if let Some(max) = ui::text_scroll_limit(area, &wizard)
+                    && wizard.text_scroll > max
+                {
+                    wizard::update(&mut wizard, Msg::TextScrollLimit { max });
+                }
+            }
             terminal.draw(|frame| ui::draw(frame, &wizard))?;
             dirty = false;
             rewrite_url(terminal, &wizard, &mut url_written)?;

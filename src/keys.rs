@@ -108,7 +108,10 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
                 Msg::ToggleHelp,
             ),
             ctrl_c,
-        ];
+        ]
+        .into_iter()
+        .chain(text_scroll_keys())
+        .collect();
     }
     let help = bind(HELP, "?", "help", Msg::ToggleHelp);
     let quit = bind(QUIT, "q", "quit", Msg::Quit);
@@ -312,12 +315,35 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
             hidden(ESC, "Esc", "exit", Msg::Back),
             help,
             quit,
-        ],
+        ]
+        .into_iter()
+        .chain(text_scroll_keys())
+        .collect(),
     };
     if !t.iter().any(|b| b.keys == CTRL_C) {
         t.push(ctrl_c);
     }
     t
+}
+
+/// Scrolling a box cut by a small terminal (its "more lines" mark names the keys).
+fn text_scroll_keys() -> [Binding; 4] {
+    [
+        hidden(UP, "↑/k", "scroll up", Msg::Up),
+        hidden(DOWN, "↓/j", "scroll down", Msg::Down),
+        hidden(
+            &[Key::Code(KeyCode::PageUp)],
+            "PgUp",
+            "page up",
+            Msg::PageUp,
+        ),
+        hidden(
+            &[Key::Code(KeyCode::PageDown)],
+            "PgDn",
+            "page down",
+            Msg::PageDown,
+        ),
+    ]
 }
 
 /// The list of saved connections; Enter checks the selected one again, or starts a new

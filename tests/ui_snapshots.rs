@@ -1269,6 +1269,24 @@ fn cut_screens_at_40x12_say_there_is_more() {
     );
     let s = text(&buffer(&w, 40, 12));
     assert!(s.contains("more"), "{s}");
+    assert!(!s.contains("bbconnect list"), "{s}");
+    // PgDn scrolls the summary until its end is in view; the mark goes with the last line.
+    let m = bbconnect::keys::map(&w, key(crossterm::event::KeyCode::PageDown));
+    assert!(matches!(m, Some(Msg::PageDown)), "{m:?}");
+    update(&mut w, Msg::PageDown);
+    let scrolled = text(&buffer(&w, 40, 12));
+    assert_ne!(scrolled, s);
+    for _ in 0..10 {
+        update(&mut w, Msg::PageDown);
+        settle(&mut w, 40, 12);
+    }
+    let end = text(&buffer(&w, 40, 12));
+    assert!(end.contains("bbconnect list"), "{end}");
+    assert!(!end.contains("more lines"), "{end}");
+    // Overscrolled, one press back already shows the mark again.
+    update(&mut w, Msg::Up);
+    let back = text(&buffer(&w, 40, 12));
+    assert!(back.contains("more lines"), "{back} {}", w.text_scroll);
     let w = webhook_step();
     let s = text(&buffer(&w, 40, 12));
     assert!(s.contains("more"), "{s}");
@@ -1282,4 +1300,103 @@ fn demo_credentials_too_big_for_the_screen_are_pointed_to() {
     assert!(s.contains("demo credentials"), "{s}");
     let big = text(&buffer(&w, 100, 40));
     assert!(!big.contains("enlarge the terminal"), "{big}");
+}
+
+/// Issue 14, defect 3: at 80x24 with the demo box beside it, the checklist's REPO_ADMIN line
+/// wraps inside its box instead of losing "to create webhooks".
+#[test]
+fn form_checklist_lines_wrap_in_a_half_width_box() {
+    let mut w = Wizard::new(config(true));
+    update(&mut w, Msg::Down);
+    update(&mut w, Msg::Confirm);
+    update(&mut w, Msg::Confirm);
+    assert_eq!(w.auth, bbconnect::bitbucket::model::AuthKind::HttpTokenUser);
+    let s = screen(&w);
+    assert!(s.contains("REPO_ADMIN"), "{s}");
+    assert!(s.contains("create webhooks"), "{s}");
+    assert!(
+        s.contains("test-token-demo-server"),
+        "demo box still there: {s}"
+    );
+}
+
+/// Issue 14, defect 3: a repository-token page longer than the line is shown whole, on lines
+/// of its own with nothing inserted between its pieces, so it can still be copied.
+#[test]
+fn long_token_page_url_is_shown_whole() {
+    let mut w = Wizard::new(config(true));
+    update(&mut w, Msg::Confirm);
+    update(&mut w, Msg::Down);
+    update(&mut w, Msg::Confirm);
+    assert_eq!(w.auth, bbconnect::bitbucket::model::AuthKind::RepoToken);
+    typed(&mut w, "work");
+    update(&mut w, Msg::NextField);
+    update(&mut w, Msg::NextField);
+    typed(
+        &mut w,
+        "acme-platform/reports-scheduler-proxy-with-a-long-name",
+    );
+    let url = w.token_page().expect("a token page");
+    assert!(url.len() > 80, "{url}");
+    let s = screen(&w);
+    let joined: String = s.lines().map(str::trim).collect();
+    assert!(joined.contains(&url), "{s}");
+    // The URL starts a line of its own: a label before it would break a triple-click copy.
+    assert!(
+        s.lines()
+            .any(|l| l.trim_start().starts_with("https://bitbucket.org/acme")),
+        "{s}"
+    );
+    assert!(
+        s.contains("Permissions the token needs"),
+        "checklist still there: {s}"
+    );
+}
+
+/// Issue 14, defect 3: a notice longer than one line wraps instead of losing its end.
+#[test]
+fn long_form_notice_wraps() {
+    let mut w = cloud_form(false);
+    w.notice = Some(
+        "The saved secret belongs to the saved address and type: type the secret for this \
+         one, then press Enter to check it again."
+            .into(),
+    );
+    let s = screen(&w);
+    assert!(s.contains("check it again."), "{s}");
+    assert!(s.contains("Token page:"), "{s}");
+}
+
+/// Issue 14, defect 3: at 40x12 the help box scrolls to its last line with ↓/PgDn.
+#[test]
+fn help_box_scrolls_at_40x12() {
+    let mut w = filled_cloud(false);
+    update(&mut w, Msg::ToggleHelp);
+    let top = text(&buffer(&w, 40, 12));
+    assert!(top.contains("more lines: ↓/PgDn scroll"), "{top}");
+    assert!(!top.contains("closes this help"), "{top}");
+    let m = bbconnect::keys::map(&w, key(crossterm::event::KeyCode::Down));
+    assert!(matches!(m, Some(Msg::Down)), "{m:?}");
+    for _ in 0..10 {
+        update(&mut w, Msg::PageDown);
+        settle(&mut w, 40, 12);
+    }
+    let end = text(&buffer(&w, 40, 12));
+    assert!(end.contains("closes this help."), "{end}");
+    assert!(!end.contains("more lines"), "{end}");
+    assert!(w.show_help, "scrolling keeps the help open");
+    update(&mut w, Msg::Up);
+    assert!(text(&buffer(&w, 40, 12)).contains("more lines"));
+}
+
+/// What the app does before each frame: an offset past the end of a cut box comes back to it.
+fn settle(w: &mut Wizard, width: u16, height: u16) {
+    let area = ratatui::layout::Rect::new(0, 0, width, height);
+    if let Some(max) = ui::text_scroll_limit(area, w) {
+        update(w, Msg::TextScrollLimit { max });
+    }
+}
+
+fn key(code: crossterm::event::KeyCode) -> crossterm::event::KeyEvent {
+    crossterm::event::KeyEvent::new(code, crossterm::event::KeyModifiers::NONE)
 }

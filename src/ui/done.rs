@@ -12,7 +12,20 @@ use crate::wizard::git::{self, GitPanel};
 use crate::wizard::{SaveState, Wizard};
 
 pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
-    let lines = match &w.save {
+    let lines = lines(w, theme);
+    let lines = super::widgets::with_more_mark(
+        lines,
+        area.width,
+        area.height,
+        Some(w.text_scroll),
+        theme.warn,
+    );
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
+
+/// Everything the step shows, before it is fitted to the screen.
+pub(super) fn lines(w: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
+    match &w.save {
         SaveState::Idle => vec![],
         SaveState::Saving { .. } => vec![
             Line::raw(""),
@@ -29,9 +42,7 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
             Line::styled("r: retry · Esc: back to the webhook step.", theme.dim),
         ],
         SaveState::Saved(info) => summary(w, info, theme),
-    };
-    let lines = super::widgets::with_more_mark(lines, area.width, area.height, theme.warn);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    }
 }
 
 fn summary(

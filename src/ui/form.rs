@@ -3,7 +3,8 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::Theme;
 use super::widgets::{visible_slice, wrap_indented};
@@ -28,9 +29,10 @@ fn label_width(auth: AuthKind) -> u16 {
 pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     let list = form::fields(w.auth);
     let fields_height = list.len() as u16 * 2;
+    let notice = notice_lines(w, area.width, theme);
     let [fields_area, notice_area, info_area] = Layout::vertical([
         Constraint::Length(fields_height + 1),
-        Constraint::Length(1),
+        Constraint::Length(notice.len().max(1) as u16),
         Constraint::Min(0),
     ])
     .areas(area);
@@ -50,20 +52,50 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
         draw_field(frame, row, msg_row, w, *field, *field == focused, theme);
     }
 
-    let notice = match (&w.notice, w.auth) {
-        (Some(n), _) => Line::styled(n.clone(), theme.warn),
-        (None, AuthKind::AppPassword) => Line::styled(
-            "⚠ Deprecated: not created since 2025-09-09, gone 2026-07-28. Use an API token.",
-            theme.warn,
-        ),
-        (None, AuthKind::ApiToken) => Line::styled(
-            "REST signs in with your Atlassian email; git uses your Bitbucket username.",
-            theme.dim,
-        ),
-        _ => Line::raw(""),
-    };
     frame.render_widget(Paragraph::new(notice), notice_area);
     draw_info(frame, info_area, w, theme);
+}
+
+/// The line under the fields, wrapped: a notice cut at the edge loses what to do next.
+fn notice_lines(w: &Wizard, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+    let (text, style) = match (&w.notice, w.auth) {
+        (Some(n), _) => (clean(n), theme.warn),
+        (None, AuthKind::AppPassword) => (
+            "⚠ Deprecated: not created since 2025-09-09, gone 2026-07-28. Use an API token.".into(),
+            theme.warn,
+        ),
+        (None, AuthKind::ApiToken) => (
+            "REST signs in with your Atlassian email; git uses your Bitbucket username.".into(),
+            theme.dim,
+        ),
+        _ => return Vec::new(),
+    };
+    wrap_indented(&text, width as usize, 0)
+        .into_iter()
+        .map(|l| Line::styled(l, style))
+        .collect()
+}
+
+/// `text` cut into pieces of `width` columns with nothing added between them, so the pieces
+/// put back together are the URL again (word wrapping would move or split it at a `-`).
+fn hard_wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut used = 0;
+    for ch in text.chars() {
+        let cw = ch.width().unwrap_or(0);
+        if used + cw > width && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+            used = 0;
+        }
+        cur.push(ch);
+        used += cw;
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
 }
 
 fn draw_field(
@@ -141,28 +173,45 @@ fn draw_info(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     if area.height < 2 {
         return;
     }
-    // The token page gets a full-width line of its own: over SSH it is copied, not clicked,
-    // and a wrapped URL cannot be copied in one go.
-    let page = match (w.token_page(), form::token_hint(w.auth)) {
-        (Some(url), _) => Line::from(vec![
-            Span::styled("Token page: ", theme.text),
-            Span::styled(url, theme.focus),
-        ]),
-        (None, Some(hint)) => Line::styled(hint, theme.text),
-        (None, None) if w.provider == Provider::Server => Line::styled(
+    // The token page gets full-width lines of its own: over SSH it is copied, not clicked.
+    // Too long for the line, it starts a line of its own after the label and is cut only at
+    // the edge, so a selection of its lines is the URL.
+    let width = area.width as usize;
+    let page: Vec<Line> = match (w.token_page(), form::token_hint(w.auth)) {
+        (Some(url), _) => {
+            let label = "Token page: ";
+            if label.len() + url.width() <= width {
+                vec![Line::from(vec![
+                    Span::styled(label, theme.text),
+                    Span::styled(url, theme.focus),
+                ])]
+            } else {
+                std::iter::once(Line::styled(label.trim_end(), theme.text))
+                    .chain(
+                        hard_wrap(&url, width)
+                            .into_iter()
+                            .map(|l| Line::styled(l, theme.focus)),
+                    )
+                    .collect()
+            }
+        }
+        (None, Some(hint)) => wrap_indented(hint, width, 0)
+            .into_iter()
+            .map(|l| Line::styled(l, theme.text))
+            .collect(),
+        (None, None) if w.provider == Provider::Server => wrap_indented(
             "Type the Server URL to see where the token is created.",
-            theme.dim,
-        ),
-        (None, None) => Line::raw(""),
-    };
-    let page_height = if page.width() > area.width as usize {
-        2
-    } else {
-        1
+            width,
+            0,
+        )
+        .into_iter()
+        .map(|l| Line::styled(l, theme.dim))
+        .collect(),
+        (None, None) => vec![Line::raw("")],
     };
     let [page_row, boxes] =
-        Layout::vertical([Constraint::Length(page_height), Constraint::Min(0)]).areas(area);
-    frame.render_widget(Paragraph::new(page).wrap(Wrap { trim: false }), page_row);
+        Layout::vertical([Constraint::Length(page.len() as u16), Constraint::Min(0)]).areas(area);
+    frame.render_widget(Paragraph::new(page), page_row);
     if boxes.height < 3 {
         return;
     }
@@ -175,9 +224,27 @@ fn draw_info(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
             .areas(boxes);
         (l, Some(r))
     };
+    // Pre-wrapped under their box (hanging indent past the ☐) so the box is as tall as its
+    // text: in a half-width box "REPO_ADMIN, to create webhooks" is two lines.
+    let inner_width = perm_area.width.saturating_sub(2) as usize;
     let perms: Vec<Line> = form::permissions(w.auth)
         .iter()
-        .map(|p| Line::from(vec![Span::styled("☐ ", theme.dim), Span::raw(*p)]))
+        .flat_map(|p| {
+            wrap_indented(p, inner_width, 2)
+                .into_iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    if i == 0 {
+                        Line::from(vec![
+                            Span::styled("☐ ", theme.dim),
+                            Span::raw(l.trim_start().to_string()),
+                        ])
+                    } else {
+                        Line::raw(l)
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
         .collect();
     let title = match (w.auth, w.provider) {
         (AuthKind::OAuth, _) => " Permissions the consumer needs ",
@@ -187,7 +254,7 @@ fn draw_info(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     };
     let perm_height = (perms.len() as u16 + 2).min(perm_area.height);
     frame.render_widget(
-        Paragraph::new(perms).wrap(Wrap { trim: true }).block(
+        Paragraph::new(perms).block(
             Block::default()
                 .borders(Borders::ALL)
                 .border_style(theme.border)

@@ -116,43 +116,37 @@ fn draw_footer(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn draw_help(frame: &mut Frame, body: Rect, w: &Wizard, theme: &Theme) {
-    let rows = keys::help(w);
-    let key_width = rows
-        .iter()
-        .map(|(k, _)| k.chars().count())
-        .max()
-        .unwrap_or(0);
-    let mut lines: Vec<Line> = rows
-        .iter()
-        .map(|(k, label)| {
-            Line::from(vec![
-                Span::styled(format!(" {k:<key_width$}  "), theme.key),
-                Span::styled(*label, theme.text),
-            ])
-        })
-        .collect();
-    lines.push(Line::raw(""));
-    // Only where Esc does go back (on the first and the last screen it does not).
-    if rows
-        .iter()
-        .any(|(k, label)| *k == "Esc" && *label == "back")
-    {
-        lines.push(Line::styled(
-            " Esc goes back one step; what you typed is kept.",
-            theme.dim,
-        ));
+/// The furthest a cut box on screen can scroll (`None`: nothing on screen scrolls that way).
+/// The app clamps the wizard's offset to it, as only the view knows the box's length.
+pub fn text_scroll_limit(area: Rect, w: &Wizard) -> Option<usize> {
+    let theme = Theme::new(w.config.no_color);
+    let [_, body, _] = chrome(area);
+    if w.show_help {
+        let room = usize::from(body.height.saturating_sub(2));
+        return Some(help_lines(body, w, &theme).len().saturating_sub(room));
     }
-    lines.push(Line::styled(" Esc, ? or F1 closes this help.", theme.dim));
-    // A terminal too small for the box: say that rows are missing rather than cut silently.
+    let inner = inner(body);
+    (w.step == Step::Done)
+        .then(|| widgets::last_start(&done::lines(w, &theme), inner.width, inner.height))
+}
+
+fn draw_help(frame: &mut Frame, body: Rect, w: &Wizard, theme: &Theme) {
+    let mut lines = help_lines(body, w, theme);
+    // A terminal too small for the box: it scrolls, and says that rows are missing rather
+    // than cut them silently.
     let room = usize::from(body.height.saturating_sub(2));
     if lines.len() > room && room > 0 {
-        let hidden = lines.len() - room + 1;
-        lines.truncate(room - 1);
-        lines.push(Line::styled(
-            format!(" … {hidden} more lines: enlarge the terminal"),
-            theme.warn,
-        ));
+        let last_start = lines.len() - room;
+        let skip = w.text_scroll.min(last_start);
+        lines.drain(..skip);
+        if skip < last_start {
+            let hidden = lines.len() - room + 1;
+            lines.truncate(room - 1);
+            lines.push(Line::styled(
+                format!(" … {hidden} more lines: ↓/PgDn scroll"),
+                theme.warn,
+            ));
+        }
     }
     let height = (lines.len() as u16 + 2).min(body.height);
     let width = 56.min(body.width);
@@ -176,4 +170,38 @@ fn draw_help(frame: &mut Frame, body: Rect, w: &Wizard, theme: &Theme) {
         ),
         area,
     );
+}
+
+fn help_lines(body: Rect, w: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
+    let rows = keys::help(w);
+    let key_width = rows
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut lines: Vec<Line<'static>> = rows
+        .iter()
+        .map(|(k, label)| {
+            Line::from(vec![
+                Span::styled(format!(" {k:<key_width$}  "), theme.key),
+                Span::styled(*label, theme.text),
+            ])
+        })
+        .collect();
+    lines.push(Line::raw(""));
+    let inner_width = usize::from(56.min(body.width).saturating_sub(2));
+    let mut prose = |text: &str| {
+        for l in widgets::wrap_indented(text, inner_width, 1) {
+            lines.push(Line::styled(l, theme.dim));
+        }
+    };
+    // Only where Esc does go back (on the first and the last screen it does not).
+    if rows
+        .iter()
+        .any(|(k, label)| *k == "Esc" && *label == "back")
+    {
+        prose("Esc goes back one step; what you typed is kept.");
+    }
+    prose("Esc, ? or F1 closes this help.");
+    lines
 }

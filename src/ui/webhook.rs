@@ -168,7 +168,7 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
         }
     }
     // Only when the screen is too short; the cursor rows below are computed before the cut.
-    let lines = super::widgets::with_more_mark(lines, u16::MAX, area.height, theme.warn);
+    let lines = super::widgets::with_more_mark(lines, u16::MAX, area.height, None, theme.warn);
     frame.render_widget(Paragraph::new(lines), area);
 
     let cursor = match hook.focus {

@@ -114,21 +114,44 @@ pub fn wrap_indented(text: &str, width: usize, indent: usize) -> Vec<String> {
     lines
 }
 
+/// Rows a line takes in a wrapped paragraph `width` wide, counted by the same word wrapper
+/// that draws it (an estimate was off by a row wherever a long path moves to the next line).
+fn est_rows(l: &ratatui::text::Line, width: u16) -> usize {
+    ratatui::widgets::Paragraph::new(l.clone())
+        .wrap(ratatui::widgets::Wrap { trim: false })
+        .line_count(width.max(1))
+        .max(1)
+}
+
+/// The furthest first line of `lines` that still fills `width` x `height`: scrolling stops
+/// with the end in view.
+pub fn last_start(lines: &[ratatui::text::Line], width: u16, height: u16) -> usize {
+    let height = usize::from(height);
+    (0..lines.len())
+        .find(|&i| lines[i..].iter().map(|l| est_rows(l, width)).sum::<usize>() <= height)
+        .unwrap_or(lines.len())
+}
+
 /// `lines` cut to what fits `width` x `height` (rows estimated as a wrapped paragraph takes
 /// them), with a last line saying how much is missing: a small terminal must not hide the end
-/// of a screen without a hint.
+/// of a screen without a hint. With `scroll` (the first line wanted, clamped here as only the
+/// view knows the height) the box scrolls and the mark names the keys.
 pub fn with_more_mark(
-    mut lines: Vec<ratatui::text::Line<'static>>,
+    lines: Vec<ratatui::text::Line<'static>>,
     width: u16,
     height: u16,
+    scroll: Option<usize>,
     style: ratatui::style::Style,
 ) -> Vec<ratatui::text::Line<'static>> {
-    let width = usize::from(width.max(1));
-    // Word wrapping can need a little more than the plain division: keep a column of slack.
-    let rows = |l: &ratatui::text::Line| l.width().max(1).div_ceil(width.saturating_sub(2).max(1));
-    let total: usize = lines.iter().map(rows).sum();
+    let rows = |l: &ratatui::text::Line| est_rows(l, width);
     let height = usize::from(height);
-    if total <= height || height == 0 {
+    if height == 0 || lines.iter().map(rows).sum::<usize>() <= height {
+        return lines;
+    }
+    let last_start = last_start(&lines, width, height as u16);
+    let skip = scroll.unwrap_or(0).min(last_start);
+    let mut lines: Vec<_> = lines.into_iter().skip(skip).collect();
+    if skip == last_start && scroll.is_some() {
         return lines;
     }
     let mut used = 0;
@@ -142,8 +165,13 @@ pub fn with_more_mark(
     }
     let hidden: usize = lines[keep..].iter().map(rows).sum();
     lines.truncate(keep);
+    let hint = if scroll.is_some() {
+        "↓/PgDn scroll"
+    } else {
+        "enlarge the terminal"
+    };
     lines.push(ratatui::text::Line::styled(
-        format!("… {hidden} more lines: enlarge the terminal"),
+        format!("… {hidden} more lines: {hint}"),
         style,
     ));
     lines

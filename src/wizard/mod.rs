@@ -147,6 +147,9 @@ pub struct Wizard {
     pub trusted_cert: Option<String>,
     /// First line of the check report on screen (the view clamps it to the report).
     pub check_scroll: usize,
+    /// First line shown of a box taller than the terminal (the help overlay, the Saved
+    /// summary); the view clamps it, as it alone knows the height.
+    pub text_scroll: usize,
     /// Spinner frame counter, advanced by `Msg::Tick`.
     pub spinner: usize,
     /// The list of saved connections (the first screen when there are any).
@@ -205,6 +208,7 @@ impl Wizard {
             allow_http: false,
             trusted_cert: None,
             check_scroll: 0,
+            text_scroll: 0,
             spinner: 0,
             confirm_quit: false,
             interrupted: false,
@@ -321,6 +325,15 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
         }
         Msg::ToggleHelp => {
             w.show_help = !w.show_help;
+            w.text_scroll = 0;
+            return Vec::new();
+        }
+        Msg::TextScrollLimit { max } => {
+            w.text_scroll = w.text_scroll.min(max);
+            return Vec::new();
+        }
+        Msg::Up | Msg::Down | Msg::PageUp | Msg::PageDown if w.show_help => {
+            scroll_text(w, &msg);
             return Vec::new();
         }
         Msg::Tick => {
@@ -458,6 +471,7 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
                         w.save = SaveState::Saved(info);
                         w.history.push(w.step);
                         w.step = Step::Done;
+                        w.text_scroll = 0;
                     }
                     Err(problem) => w.save = SaveState::Failed(problem),
                 }
@@ -481,9 +495,30 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             Msg::Confirm | Msg::Back => quit(w),
             Msg::GitSetup => git::on_setup(w),
             Msg::GitClone => git::on_clone(w),
+            Msg::Up | Msg::Down | Msg::PageUp | Msg::PageDown => {
+                scroll_text(w, &msg);
+                Vec::new()
+            }
             _ => Vec::new(),
         },
     }
+}
+
+/// Lines moved by PgUp/PgDn in a cut box: the smallest screen (40x12) shows about this many.
+const TEXT_PAGE: usize = 5;
+/// Past the longest box (a Saved summary with its git panel is about 30 lines), so the end
+/// is always reachable while a key held down at the end costs few presses back.
+const TEXT_MAX: usize = 40;
+
+fn scroll_text(w: &mut Wizard, msg: &Msg) {
+    w.text_scroll = match msg {
+        Msg::Up => w.text_scroll.saturating_sub(1),
+        Msg::PageUp => w.text_scroll.saturating_sub(TEXT_PAGE),
+        // Bounded loosely here; the view clamps to the real length.
+        Msg::Down => (w.text_scroll + 1).min(TEXT_MAX),
+        Msg::PageDown => (w.text_scroll + TEXT_PAGE).min(TEXT_MAX),
+        _ => w.text_scroll,
+    };
 }
 
 fn quit(w: &mut Wizard) -> Vec<Effect> {

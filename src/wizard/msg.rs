@@ -170,6 +170,11 @@ pub enum Msg {
     },
     /// Animation tick for spinners (the app sends it only while something is in flight).
     Tick,
+    /// The furthest the cut box on screen (help, Saved summary) scrolls, from the view: the
+    /// app sends it when the offset went past, so ↑/PgUp move at once after overscrolling.
+    TextScrollLimit {
+        max: usize,
+    },
     /// The terminal's size changed: rows the repository list shows (PgUp/PgDn move a page).
     Viewport {
         list_rows: usize,

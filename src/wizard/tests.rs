@@ -791,3 +791,30 @@ fn a_filter_matching_nothing_does_not_save() {
 // Issue 14: what a new user meets. A child module, so it shares the helpers above.
 #[path = "first_use_tests.rs"]
 mod first_use;
+
+/// Issue 14, defect 3: a box cut by a small terminal scrolls; opening the help or reaching
+/// the summary starts at the top.
+#[test]
+fn cut_boxes_scroll_and_start_at_the_top() {
+    let mut w = to_form_cloud();
+    update(&mut w, Msg::ToggleHelp);
+    update(&mut w, Msg::PageDown);
+    update(&mut w, Msg::Down);
+    assert_eq!(w.text_scroll, TEXT_PAGE + 1);
+    update(&mut w, Msg::Up);
+    assert_eq!(w.text_scroll, TEXT_PAGE);
+    // Scrolling the help moved nothing on the form.
+    assert_eq!(w.form.focused(w.auth), form::FieldId::Name);
+    for _ in 0..100 {
+        update(&mut w, Msg::PageDown);
+    }
+    assert_eq!(w.text_scroll, TEXT_MAX, "bounded");
+    update(&mut w, Msg::ToggleHelp);
+    assert_eq!(w.text_scroll, 0);
+    w.step = Step::Done;
+    update(&mut w, Msg::PageDown);
+    update(&mut w, Msg::PageUp);
+    update(&mut w, Msg::Down);
+    assert_eq!(w.text_scroll, 1);
+    assert!(!w.quit);
+}
