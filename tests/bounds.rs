@@ -148,7 +148,7 @@ async fn every_printing_command_ends_quietly_on_a_closed_pipe() {
         run_closed(&sim, d, &["list"], Closed::Stdout).await,
     );
     saved_dc(&sim, d).await;
-    let cases: [(&[&str], Closed); 12] = [
+    let cases: [(&[&str], Closed); 13] = [
         (&["repos", "dc"], Closed::Stdout),
         (&["repos", "dc", "--json"], Closed::Stdout),
         (&["repos", "dc", "--filter", "api"], Closed::Stdout),
@@ -159,6 +159,8 @@ async fn every_printing_command_ends_quietly_on_a_closed_pipe() {
         (&["status"], Closed::Stdout),
         (&["env", "dc"], Closed::Stdout),
         (&["token", "dc"], Closed::Stdout),
+        // An error has only stderr to go to.
+        (&["check", "nosuch"], Closed::Stderr),
         (&["check", "dc", "--json"], Closed::Stdout),
         (&["sim", "--port", "0"], Closed::Stdout),
         (&["--help"], Closed::Stdout),
