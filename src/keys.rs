@@ -405,6 +405,19 @@ fn webhook_table(
         ),
         hidden(&[Key::Code(KeyCode::Up)], "↑", "up", Msg::Up),
         hidden(&[Key::Code(KeyCode::Down)], "↓", "down", Msg::Down),
+        // A screen too short for the step (40x12) scrolls; the arrows keep moving the focus.
+        hidden(
+            &[Key::Code(KeyCode::PageUp)],
+            "PgUp",
+            "scroll up",
+            Msg::PageUp,
+        ),
+        hidden(
+            &[Key::Code(KeyCode::PageDown)],
+            "PgDn",
+            "scroll down",
+            Msg::PageDown,
+        ),
     ];
     if hook.focus == HookFocus::Events {
         t.push(bind(&[Key::Char(' ')], "Space", "toggle", Msg::ToggleEvent));

@@ -1287,9 +1287,28 @@ fn cut_screens_at_40x12_say_there_is_more() {
     update(&mut w, Msg::Up);
     let back = text(&buffer(&w, 40, 12));
     assert!(back.contains("more lines"), "{back} {}", w.text_scroll);
-    let w = webhook_step();
+    let mut w = webhook_step();
     let s = text(&buffer(&w, 40, 12));
     assert!(s.contains("more"), "{s}");
+    assert!(s.contains("PgDn scroll"), "{s}");
+    // The webhook step's arrows move between fields; PgDn scrolls it (issue 14, defect 3).
+    let m = bbconnect::keys::map(&w, key(crossterm::event::KeyCode::PageDown));
+    assert!(matches!(m, Some(Msg::PageDown)), "{m:?}");
+    let focus = w.webhook.focus;
+    for _ in 0..10 {
+        update(&mut w, Msg::PageDown);
+    }
+    assert_eq!(
+        w.webhook.focus, focus,
+        "scrolling leaves the focus where it was"
+    );
+    let end = text(&buffer(&w, 40, 12));
+    assert_ne!(end, s, "{end}");
+    assert!(!end.contains("more lines"), "{end}");
+    for _ in 0..10 {
+        update(&mut w, Msg::PageUp);
+    }
+    assert_eq!(text(&buffer(&w, 40, 12)), s, "PgUp comes back to the top");
 }
 
 /// Issue 14, defect 3: at 40x12 the demo's first screen says where the credentials are.

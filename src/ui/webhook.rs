@@ -167,8 +167,27 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
             ));
         }
     }
-    // Only when the screen is too short; the cursor rows below are computed before the cut.
-    let lines = super::widgets::with_more_mark(lines, u16::MAX, area.height, None, theme.warn);
+    // Only when the screen is too short: PgUp/PgDn scroll (the arrows move between fields),
+    // and the cursor rows, computed before the cut, move up with the text.
+    let skip = if lines.len() > usize::from(area.height) {
+        w.text_scroll
+            .min(super::widgets::last_start(&lines, u16::MAX, area.height))
+    } else {
+        0
+    };
+    let lines = super::widgets::with_more_mark_saying(
+        lines,
+        u16::MAX,
+        area.height,
+        Some(w.text_scroll),
+        "PgDn scroll",
+        theme.warn,
+    );
+    let skip = u16::try_from(skip).unwrap_or(u16::MAX);
+    let (url_row, secret_row) = (
+        url_row.checked_sub(skip).unwrap_or(u16::MAX),
+        secret_row.checked_sub(skip).unwrap_or(u16::MAX),
+    );
     frame.render_widget(Paragraph::new(lines), area);
 
     let cursor = match hook.focus {

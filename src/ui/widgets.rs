@@ -143,6 +143,19 @@ pub fn with_more_mark(
     scroll: Option<usize>,
     style: ratatui::style::Style,
 ) -> Vec<ratatui::text::Line<'static>> {
+    with_more_mark_saying(lines, width, height, scroll, "↓/PgDn scroll", style)
+}
+
+/// [`with_more_mark`] for a screen whose arrows move between fields: the mark names the keys
+/// that scroll there (`hint`).
+pub fn with_more_mark_saying(
+    lines: Vec<ratatui::text::Line<'static>>,
+    width: u16,
+    height: u16,
+    scroll: Option<usize>,
+    scroll_hint: &str,
+    style: ratatui::style::Style,
+) -> Vec<ratatui::text::Line<'static>> {
     let rows = |l: &ratatui::text::Line| est_rows(l, width);
     let height = usize::from(height);
     if height == 0 || lines.iter().map(rows).sum::<usize>() <= height {
@@ -166,7 +179,7 @@ pub fn with_more_mark(
     let hidden: usize = lines[keep..].iter().map(rows).sum();
     lines.truncate(keep);
     let hint = if scroll.is_some() {
-        "↓/PgDn scroll"
+        scroll_hint
     } else {
         "enlarge the terminal"
     };

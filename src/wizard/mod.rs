@@ -489,7 +489,13 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
         Step::Form => form_step(w, msg),
         Step::Check => check_step(w, msg),
         Step::Repos => repos_step(w, msg),
-        Step::Webhook => webhook_step(w, msg),
+        Step::Webhook => match msg {
+            Msg::PageUp | Msg::PageDown => {
+                scroll_text(w, &msg);
+                Vec::new()
+            }
+            _ => webhook_step(w, msg),
+        },
         Step::Save => save_step(w, msg),
         Step::Done => match msg {
             Msg::Confirm | Msg::Back => quit(w),
@@ -555,6 +561,8 @@ pub(crate) fn go(w: &mut Wizard, to: Step) -> Vec<Effect> {
     w.history.push(w.step);
     w.step = to;
     w.show_help = false;
+    // A cut screen starts at its top.
+    w.text_scroll = 0;
     on_enter(w)
 }
 
