@@ -123,6 +123,19 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
                 hidden(UP, "↑", "move up", Msg::Up),
                 bind(DOWN, "↑↓", "move", Msg::Down),
                 bind(ENTER, "Enter", "choose", Msg::Confirm),
+                // A terminal too short for the demo credentials scrolls down to them.
+                hidden(
+                    &[Key::Code(KeyCode::PageUp)],
+                    "PgUp",
+                    "scroll up",
+                    Msg::PageUp,
+                ),
+                hidden(
+                    &[Key::Code(KeyCode::PageDown)],
+                    "PgDn",
+                    "scroll down",
+                    Msg::PageDown,
+                ),
             ];
             // Started from the list of saved connections: Esc goes back to it.
             if !w.history.is_empty() {

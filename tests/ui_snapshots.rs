@@ -1314,11 +1314,31 @@ fn cut_screens_at_40x12_say_there_is_more() {
 /// Issue 14, defect 3: at 40x12 the demo's first screen says where the credentials are.
 #[test]
 fn demo_credentials_too_big_for_the_screen_are_pointed_to() {
-    let w = Wizard::new(config(true));
+    let mut w = Wizard::new(config(true));
     let s = text(&buffer(&w, 40, 12));
-    assert!(s.contains("demo credentials"), "{s}");
+    assert!(s.contains("more lines: PgDn scroll"), "{s}");
     let big = text(&buffer(&w, 100, 40));
-    assert!(!big.contains("enlarge the terminal"), "{big}");
+    assert!(!big.contains("more lines"), "{big}");
+    // The last credential's secret (its line wraps at 40 columns).
+    let last = w
+        .config
+        .demo_notes
+        .last()
+        .and_then(|n| n.split_whitespace().find(|t| t.starts_with("test-")))
+        .expect("a demo secret")
+        .to_string();
+    assert!(!s.contains(&last), "{s}");
+    // PgDn scrolls down to the credentials; the cursor stays on its product.
+    let m = bbconnect::keys::map(&w, key(crossterm::event::KeyCode::PageDown));
+    assert!(matches!(m, Some(Msg::PageDown)), "{m:?}");
+    let cursor = w.provider_cursor;
+    for _ in 0..10 {
+        update(&mut w, Msg::PageDown);
+    }
+    assert_eq!(w.provider_cursor, cursor);
+    let end = text(&buffer(&w, 40, 12));
+    assert!(end.contains(&last), "{end}");
+    assert!(!end.contains("more lines"), "{end}");
 }
 
 /// Issue 14, defect 3: at 80x24 with the demo box beside it, the checklist's REPO_ADMIN line

@@ -10,6 +10,45 @@ use crate::bitbucket::model::Provider;
 use crate::wizard::Wizard;
 
 pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
+    let lines = choice_lines(w, theme);
+    let used = lines.len() as u16 + 2;
+    if w.config.demo_notes.is_empty() {
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    } else if area.height > used + 3 {
+        // In demo mode the credentials to type are shown from the first screen on.
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+        let demo_area = Rect {
+            y: area.y + used,
+            height: area.height - used,
+            ..area
+        };
+        super::form::draw_demo(frame, demo_area, &w.config.demo_notes, theme);
+    } else if area.height > 0 {
+        // Too small for the box: the credentials follow the text and the screen scrolls to
+        // them (PgDn), with a mark saying how much is below rather than hiding it.
+        let mut all = lines;
+        all.push(Line::raw(""));
+        all.push(Line::styled("Demo credentials (all fake):", theme.title));
+        all.extend(
+            w.config
+                .demo_notes
+                .iter()
+                .map(|n| Line::styled(n.clone(), theme.text)),
+        );
+        let all = super::widgets::with_more_mark_saying(
+            all,
+            area.width,
+            area.height,
+            Some(w.text_scroll),
+            "PgDn scroll",
+            theme.warn,
+        );
+        frame.render_widget(Paragraph::new(all).wrap(Wrap { trim: false }), area);
+    }
+}
+
+/// The question and the two products, with the cursor.
+fn choice_lines(w: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = vec![
         Line::raw(""),
         Line::styled("Where does your Bitbucket live?", theme.title),
@@ -31,30 +70,5 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
          for scripts (bbconnect check / repos / list).",
         theme.dim,
     ));
-    let used = lines.len() as u16 + 2;
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
-    // In demo mode the credentials to type are shown from the first screen on.
-    if !w.config.demo_notes.is_empty() && area.height > used + 3 {
-        let demo_area = Rect {
-            y: area.y + used,
-            height: area.height - used,
-            ..area
-        };
-        super::form::draw_demo(frame, demo_area, &w.config.demo_notes, theme);
-    } else if !w.config.demo_notes.is_empty() && area.height > 0 {
-        // Too small for the box: say where the credentials are rather than hide them.
-        let last = Rect {
-            y: area.y + area.height - 1,
-            height: 1,
-            ..area
-        };
-        frame.render_widget(ratatui::widgets::Clear, last);
-        frame.render_widget(
-            Paragraph::new(Line::styled(
-                "… demo credentials: enlarge the terminal, or `bbconnect sim --help`",
-                theme.warn,
-            )),
-            last,
-        );
-    }
+    lines
 }

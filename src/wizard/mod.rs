@@ -739,7 +739,13 @@ fn drop_kept_secret_if_moved(w: &mut Wizard) -> bool {
 
 fn provider_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
     match msg {
-        Msg::Up | Msg::Down | Msg::Home | Msg::End | Msg::PageUp | Msg::PageDown => {
+        // Two choices need no paging: PgUp/PgDn scroll a screen too short for the demo
+        // credentials instead.
+        Msg::PageUp | Msg::PageDown => {
+            scroll_text(w, &msg);
+            Vec::new()
+        }
+        Msg::Up | Msg::Down | Msg::Home | Msg::End => {
             cursor_move(&mut w.provider_cursor, Provider::ALL.len(), &msg);
             Vec::new()
         }
