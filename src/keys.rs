@@ -123,20 +123,9 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
                 hidden(UP, "↑", "move up", Msg::Up),
                 bind(DOWN, "↑↓", "move", Msg::Down),
                 bind(ENTER, "Enter", "choose", Msg::Confirm),
-                // A terminal too short for the demo credentials scrolls down to them.
-                hidden(
-                    &[Key::Code(KeyCode::PageUp)],
-                    "PgUp",
-                    "scroll up",
-                    Msg::PageUp,
-                ),
-                hidden(
-                    &[Key::Code(KeyCode::PageDown)],
-                    "PgDn",
-                    "scroll down",
-                    Msg::PageDown,
-                ),
             ];
+            // A terminal too short for the demo credentials scrolls down to them.
+            t.extend(page_scroll_keys());
             // Started from the list of saved connections: Esc goes back to it.
             if !w.history.is_empty() {
                 t.push(back.clone());
@@ -341,9 +330,18 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
 
 /// Scrolling a box cut by a small terminal (its "more lines" mark names the keys).
 fn text_scroll_keys() -> [Binding; 4] {
+    let [up, down] = page_scroll_keys();
     [
         hidden(UP, "↑/k", "scroll up", Msg::Up),
         hidden(DOWN, "↓/j", "scroll down", Msg::Down),
+        up,
+        down,
+    ]
+}
+
+/// PgUp/PgDn scrolling a cut screen by a page.
+fn page_scroll_keys() -> [Binding; 2] {
+    [
         hidden(
             &[Key::Code(KeyCode::PageUp)],
             "PgUp",
@@ -418,20 +416,9 @@ fn webhook_table(
         ),
         hidden(&[Key::Code(KeyCode::Up)], "↑", "up", Msg::Up),
         hidden(&[Key::Code(KeyCode::Down)], "↓", "down", Msg::Down),
-        // A screen too short for the step (40x12) scrolls; the arrows keep moving the focus.
-        hidden(
-            &[Key::Code(KeyCode::PageUp)],
-            "PgUp",
-            "scroll up",
-            Msg::PageUp,
-        ),
-        hidden(
-            &[Key::Code(KeyCode::PageDown)],
-            "PgDn",
-            "scroll down",
-            Msg::PageDown,
-        ),
     ];
+    // A screen too short for the step (40x12) scrolls; the arrows keep moving the focus.
+    t.extend(page_scroll_keys());
     if hook.focus == HookFocus::Events {
         t.push(bind(&[Key::Char(' ')], "Space", "toggle", Msg::ToggleEvent));
     }
