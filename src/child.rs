@@ -26,11 +26,10 @@ pub fn is_secret_var(name: &OsStr) -> bool {
             .any(|w| upper.contains(w))
 }
 
-/// Removes from `cmd`'s environment every secret variable of ours, and the extra names given
-/// (for instance the variable `--webhook-secret-env` named).
-pub fn scrub(cmd: &mut Command, extra: &[&str]) {
+/// Removes from `cmd`'s environment every secret variable of ours.
+pub fn scrub(cmd: &mut Command) {
     for (name, _) in std::env::vars_os() {
-        if is_secret_var(&name) || extra.iter().any(|e| OsStr::new(e) == name) {
+        if is_secret_var(&name) {
             cmd.env_remove(&name);
         }
     }
@@ -39,7 +38,7 @@ pub fn scrub(cmd: &mut Command, extra: &[&str]) {
 /// A command for `program` whose environment holds none of our secrets.
 pub fn command(program: impl AsRef<OsStr>) -> Command {
     let mut cmd = Command::new(program);
-    scrub(&mut cmd, &[]);
+    scrub(&mut cmd);
     cmd
 }
 
@@ -59,7 +58,7 @@ const OPENER_WAIT: Duration = Duration::from_secs(5);
 pub fn open_url(url: &str) -> Result<(), String> {
     let mut last = String::from("no way to open a browser is known on this system");
     for mut cmd in open::commands(url) {
-        scrub(&mut cmd, &[]);
+        scrub(&mut cmd);
         cmd.stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
