@@ -106,17 +106,41 @@ async fn user_has_the_vendor_fields() {
 #[tokio::test]
 async fn api_token_rules_email_only_and_basic_only() {
     let sim = sim_with(SimConfig::default()).await;
-    // The username instead of the email, Bearer instead of Basic, a wrong secret, an app
-    // password sent with the email: all the same 401.
+    // A known API token in the wrong shape (the username instead of the email, Bearer
+    // instead of Basic): the JSON envelope naming the token.
     for auth in [
         Auth::Basic("alice", "test-token-alice"),
         Auth::Bearer("test-token-alice"),
+    ] {
+        let r = get(&sim, "/user", auth).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(error_message(&json(r).await), INVALID);
+    }
+    // Basic credentials that match nothing (a wrong secret, an app password sent with the
+    // email): Bitbucket's plain-text login failure, still with the realm.
+    for auth in [
         Auth::Basic("alice@example.com", "test-token-wrong"),
         Auth::Basic("alice@example.com", "test-token-app-password"),
     ] {
         let r = get(&sim, "/user", auth).await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-        assert_eq!(error_message(&json(r).await), INVALID);
+        assert_eq!(
+            r.headers()["www-authenticate"],
+            "Basic realm=\"Bitbucket.org HTTP\""
+        );
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .is_ok_and(|t| t.starts_with("text/plain")),
+            "{:?}",
+            r.headers()
+        );
+        let text = r.text().await.expect("a body");
+        assert!(text.starts_with("Login failed"), "{text}");
+        assert!(
+            serde_json::from_str::<Value>(&text).is_err(),
+            "not JSON: {text}"
+        );
     }
     sim.shutdown().await;
 }

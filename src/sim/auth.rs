@@ -222,8 +222,14 @@ pub(crate) enum CloudWho {
 /// Why a Cloud credential was refused: the 401 message to send.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum CloudRefusal {
+    /// A token Bitbucket knows of in the wrong shape (an API token with the username instead
+    /// of the email, a bearer token it does not know): the JSON error envelope.
     Invalid,
     Expired,
+    /// Basic credentials that match nothing: Bitbucket answers with a plain-text page, not
+    /// the JSON envelope (as seen by public clients' bug reports), so clients must not
+    /// assume every error body is JSON.
+    LoginFailed,
 }
 
 impl CloudRefusal {
@@ -234,6 +240,35 @@ impl CloudRefusal {
             }
             CloudRefusal::Expired => {
                 "Access token expired. Use your refresh token to obtain a new access token."
+            }
+            CloudRefusal::LoginFailed => {
+                "Login failed: the credentials or the login method are wrong.\n\
+                 Bitbucket Cloud APIs take an API token with the Atlassian account email, \
+                 an app password with the username, or an OAuth or access token as a bearer token.\n"
+            }
+        }
+    }
+
+    /// The whole 401, in the shape Bitbucket Cloud gives each kind of refusal.
+    pub fn response(&self) -> axum::response::Response {
+        use axum::http::{HeaderValue, StatusCode, header};
+        use axum::response::IntoResponse;
+        match self {
+            CloudRefusal::Invalid | CloudRefusal::Expired => {
+                super::reply::cloud_error(StatusCode::UNAUTHORIZED, self.message())
+            }
+            CloudRefusal::LoginFailed => {
+                let mut r = (StatusCode::UNAUTHORIZED, self.message()).into_response();
+                let headers = r.headers_mut();
+                headers.insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/plain; charset=utf-8"),
+                );
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(super::reply::CLOUD_REALM),
+                );
+                r
             }
         }
     }
@@ -271,7 +306,12 @@ pub(crate) fn cloud_who(state: &SimState, headers: &HeaderMap) -> Result<CloudWh
                     accepted: &[],
                 });
             }
-            Err(CloudRefusal::Invalid)
+            // A known API token sent with something other than its email is the one Basic
+            // refusal Bitbucket words as a token problem.
+            if cloud.api_tokens.iter().any(|t| t.secret == secret) {
+                return Err(CloudRefusal::Invalid);
+            }
+            Err(CloudRefusal::LoginFailed)
         }
         Presented::Bearer(token) => {
             if let Some(t) = cloud.repo_tokens.iter().find(|t| t.secret == token) {

@@ -66,8 +66,7 @@ pub(crate) fn authorize(
     headers: &HeaderMap,
     need: &Need,
 ) -> Result<CloudWho, Response> {
-    let mut who = cloud_who(state, headers)
-        .map_err(|e| cloud_error(StatusCode::UNAUTHORIZED, e.message()))?;
+    let mut who = cloud_who(state, headers).map_err(|e| e.response())?;
     let (kind, scopes) = match &who {
         CloudWho::Anonymous => return Ok(who),
         CloudWho::User { kind, scopes, .. } => (*kind, scopes),
