@@ -5,6 +5,7 @@ mod architecture;
 pub mod bitbucket;
 pub mod browser;
 pub mod child;
+pub mod core;
 pub mod cli;
 pub mod crash;
 pub mod engine;
@@ -12,7 +13,6 @@ pub mod git_jobs;
 pub mod git_setup;
 pub mod logging;
 pub mod oauth_flow;
-pub mod sanitize;
 pub mod sim;
 pub mod store;
 pub mod tui;
@@ -20,3 +20,5 @@ pub mod tui;
 // The old paths of the interactive face, kept while the other branches of issue 12 still name
 // them (`crate::wizard::...`, `bbconnect::ui::...` in tests/); removed in the final sweep.
 pub use tui::{app, keys, ui, wizard, worker};
+// Old paths of what moved to core (issue 12), for the same reason.
+pub use crate::core::sanitize;

@@ -9,7 +9,8 @@ pub mod git;
 pub mod hook_delivery;
 pub mod http;
 pub mod loose;
-pub mod model;
+// The domain types moved to core; this path stays until every branch names core.
+pub use crate::core::model;
 pub mod oauth;
 pub mod proxy;
 pub mod server;

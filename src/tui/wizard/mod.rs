@@ -7,11 +7,11 @@ pub mod form;
 pub mod git;
 pub mod msg;
 pub mod oauth;
-pub mod repo_row;
+pub use crate::core::repo_row;
 pub mod repos;
 pub mod saved;
 pub mod secret_input;
-pub mod validate;
+pub use crate::core::validate;
 pub mod webhook;
 
 #[cfg(test)]

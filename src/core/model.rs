@@ -402,7 +402,7 @@ pub struct CheckItem {
     pub class: Option<FailureClass>,
     /// The chain the server presented, on a row failed by its certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cert: Option<Box<crate::bitbucket::tls::PeerChain>>,
+    pub cert: Option<Box<super::cert::PeerChain>>,
 }
 
 impl CheckItem {

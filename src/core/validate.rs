@@ -3,8 +3,8 @@
 //! The messages say what is wrong *and* what to type instead, because they are drawn right
 //! under the field and are the only help a person gets while typing.
 
-use super::form::{self, FieldId};
-use crate::bitbucket::model::{ConnectionSpec, Provider};
+use super::fields::{self, FieldId};
+use super::model::{ConnectionSpec, Provider};
 
 /// A connection name becomes a file name and a keychain entry, so it is kept to a safe set.
 pub fn connection_name(name: &str, existing: &[String]) -> Result<(), String> {
@@ -153,7 +153,7 @@ pub fn secret(text: &str, what: &str) -> Result<(), String> {
 /// with the same rules as the wizard's form. Name uniqueness is the store's to check.
 pub fn spec(spec: &ConnectionSpec) -> Vec<(&'static str, String)> {
     let auth = spec.auth;
-    let fields = form::fields(auth);
+    let fields = fields::fields(auth);
     let mut problems = Vec::new();
     let mut check = |field: &'static str, result: Result<(), String>| {
         if let Err(msg) = result {
@@ -243,7 +243,7 @@ pub fn is_plain_http_remote(text: &str) -> bool {
 /// The OAuth callback: bbconnect listens on this machine, so it must be plain http to a
 /// loopback address with an explicit port and the `/callback` path it answers on.
 pub fn callback_url(text: &str) -> Result<(), String> {
-    let example = super::form::DEFAULT_CALLBACK;
+    let example = fields::DEFAULT_CALLBACK;
     let parsed =
         url::Url::parse(text.trim()).map_err(|_| format!("Not a URL: expected e.g. {example}."))?;
     let loopback = match parsed.host() {
@@ -286,7 +286,7 @@ fn shown_char(c: char) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bitbucket::model::AuthKind;
+    use crate::core::model::AuthKind;
 
     #[test]
     fn name_rules() {
