@@ -7,9 +7,9 @@ use reqwest::Method;
 use serde_json::Value;
 
 use super::Client;
-use super::model::{CheckItem, Problem, Provider};
+use crate::core::model::{CheckItem, Problem, Provider};
 use super::urls;
-use crate::sanitize::clean;
+use crate::core::sanitize::clean;
 
 /// What Bitbucket saw when it sent the test request.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,7 +14,7 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 
-use crate::sanitize::clean;
+use crate::core::sanitize::clean;
 
 // Plain data of certificates, shared with the store and the faces, lives in core.
 pub use crate::core::cert::{CertSummary, PeerChain, TlsTrust};

@@ -7,11 +7,11 @@ use serde_json::{Value, json};
 
 use super::Client;
 use super::http::HttpError;
-use super::model::{
+use crate::core::model::{
     CheckItem, FailureClass, Problem, Provider, Webhook, WebhookChange, WebhookSpec,
 };
 use super::urls;
-use crate::sanitize::clean;
+use crate::core::sanitize::clean;
 
 /// Events a CI needs: pushes and pull-request changes. The list is plain data in `model`, so
 /// the wizard can offer it without depending on the client.
@@ -385,7 +385,7 @@ mod tests {
 
     #[test]
     fn saved_hook_rows() {
-        use crate::bitbucket::model::CheckStatus;
+        use crate::core::model::CheckStatus;
         let h = Webhook {
             id: "7".into(),
             url: "https://ci/h".into(),

@@ -3,6 +3,8 @@
 
 pub mod cert;
 pub mod fields;
+pub mod fuzzy;
+pub mod hook_rules;
 pub mod model;
 pub mod repo_row;
 pub mod sanitize;

@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::bitbucket::cloud::NEEDED_SCOPES;
 use crate::bitbucket::explain;
 use crate::bitbucket::http::{HttpError, JsonResponse, host_label};
-use crate::bitbucket::model::{
+use crate::core::model::{
     AuthKind, CheckItem, FailureClass, Identity, Problem, Provider, Repo,
 };
 use crate::bitbucket::server;
@@ -170,7 +170,7 @@ pub fn eval_version(body: &Value) -> (CheckItem, Option<String>) {
             None,
         );
     };
-    let shown = crate::sanitize::clean(text);
+    let shown = crate::core::sanitize::clean(text);
     let item = match server::parse_version(text) {
         Some(parts) if server::version_supported(&parts) => CheckItem::passed(
             "version",
@@ -431,7 +431,7 @@ pub fn eval_localhost_count(count: usize, first: Option<&str>) -> CheckItem {
                 thousands(count),
                 if count == 1 { "" } else { "s" },
                 if count == 1 { "s" } else { "" },
-                crate::sanitize::clean(first)
+                crate::core::sanitize::clean(first)
             ),
             "Ask the Bitbucket admin to set the base URL (Administration > Server settings) to the address users reach.",
         ),
@@ -462,7 +462,7 @@ pub fn thousands(n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bitbucket::model::CheckStatus;
+    use crate::core::model::CheckStatus;
 
     fn status(code: u16) -> HttpError {
         HttpError::Status {
