@@ -271,7 +271,14 @@ fn the_rule_reader_sees_paths_and_skips_comments_and_lookalikes() {
         r#"let u = "http://x"; "#
     );
     // The rooms are where the rules say: a renamed folder must not empty a rule silently.
-    for room in ["sim", "tui/wizard", "tui/ui", "bitbucket", "store", "engine"] {
+    for room in [
+        "sim",
+        "tui/wizard",
+        "tui/ui",
+        "bitbucket",
+        "store",
+        "engine",
+    ] {
         assert!(!files_of(room).is_empty(), "no files found for room {room}");
     }
 }

@@ -10,9 +10,9 @@ use tokio::task::JoinSet;
 
 use super::http::{HttpError, JsonResponse};
 use super::loose::{KeyName, Link, List, Loose, Obj, parse_body};
-use crate::core::model::{Identity, Repo, RepoPage};
 use super::urls;
 use super::{Budget, Client};
+use crate::core::model::{Identity, Repo, RepoPage};
 use crate::core::sanitize::clean;
 
 /// More pages than any real workspace has (a million repositories at 100 a page).

@@ -10,9 +10,9 @@ use tokio::sync::mpsc;
 
 use super::http::{HttpError, JsonResponse};
 use super::loose::{KeyName, Link, List, Loose, Obj, parse_body};
-use crate::core::model::{Identity, Repo, RepoPage};
 use super::urls;
 use super::{Budget, Client};
+use crate::core::model::{Identity, Repo, RepoPage};
 use crate::core::sanitize::clean;
 
 /// The oldest Server/DC release bbconnect supports.

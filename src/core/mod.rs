@@ -2,6 +2,7 @@
 //! every room uses. core imports no other room of the crate and no IO crate (architecture.md).
 
 pub mod cert;
+pub mod check_id;
 pub mod fields;
 pub mod fuzzy;
 pub mod hook_rules;

@@ -202,7 +202,10 @@ pub fn for_client(connection: &ConnectionSpec) -> Result<(), Problem> {
         "username" => connection.auth == AuthKind::AppPassword,
         _ => false,
     };
-    match spec(connection).into_iter().find(|(field, _)| needed(field)) {
+    match spec(connection)
+        .into_iter()
+        .find(|(field, _)| needed(field))
+    {
         None => Ok(()),
         Some((field, msg)) => Err(Problem::new(
             FailureClass::Input,

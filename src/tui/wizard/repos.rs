@@ -16,8 +16,8 @@ use super::msg::{EditKey, RequestId};
 use super::repo_row::{PackedRepo, cmp_names, cmp_recent};
 use crate::core::fuzzy::{blank, score};
 // The filter is core's (the CLI ranks with it too); named here as before.
-pub use crate::core::fuzzy::{filter_ranked, highlights, pattern, scorer};
 use crate::bitbucket::model::{Problem, Repo};
+pub use crate::core::fuzzy::{filter_ranked, highlights, pattern, scorer};
 
 /// Rows moved by PgUp/PgDn until the app reports the list's height (`Msg::Viewport`).
 pub const PAGE: usize = 10;
