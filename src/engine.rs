@@ -4,7 +4,9 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::bitbucket::model::{CheckItem, CheckReport, ConnectionSpec, Credentials, Problem, Repo};
+use crate::bitbucket::model::{
+    CheckId, CheckItem, CheckReport, ConnectionSpec, Credentials, Problem, Repo,
+};
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
 use crate::store::{LastCheck, SavedConnection};
 
@@ -13,8 +15,7 @@ use crate::store::{LastCheck, SavedConnection};
 pub fn report_from_problem(problem: &Problem) -> CheckReport {
     CheckReport {
         items: vec![CheckItem::failed(
-            "setup",
-            "Prepare the connection",
+            CheckId::Setup,
             problem.class,
             problem.what.clone(),
             problem.fix.clone(),

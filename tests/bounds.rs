@@ -295,6 +295,7 @@ use bbconnect::bitbucket::model::{
     AuthKind, ConnectionSpec, Credentials, FailureClass, Problem, Provider,
 };
 use bbconnect::bitbucket::{Client, ClientOptions, Endpoints, ListLimits};
+use bbconnect::core::model::CheckId;
 use secrecy::SecretString;
 
 fn capped(limits: ListLimits) -> ClientOptions {
@@ -401,7 +402,7 @@ async fn repositories_past_the_cap_stop_the_listing() {
         report
             .items
             .iter()
-            .any(|i| i.id == "reach_count" && i.detail.contains("2,500 repositories")),
+            .any(|i| i.id == CheckId::ReachCount && i.detail.contains("2,500 repositories")),
         "{report:?}"
     );
     sim.shutdown().await;

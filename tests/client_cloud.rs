@@ -9,6 +9,7 @@ use bbconnect::bitbucket::model::{
     Provider, Repo, RepoPage,
 };
 use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
+use bbconnect::core::model::CheckId;
 use bbconnect::sim::{self, SimConfig, SimHandle};
 use secrecy::SecretString;
 
@@ -48,7 +49,7 @@ fn cloud(
     Client::new(creds, &endpoints(sim), options).expect("valid credentials")
 }
 
-fn row<'a>(report: &'a CheckReport, id: &str) -> &'a CheckItem {
+fn row<'a>(report: &'a CheckReport, id: CheckId) -> &'a CheckItem {
     report
         .items
         .iter()
@@ -94,17 +95,26 @@ async fn api_token_checks_clean_and_names_the_user() {
     let id = report.identity.clone().expect("identity");
     assert_eq!(id.username, "alice");
     assert_eq!(id.display_name.as_deref(), Some("Alice Example"));
-    assert_eq!(row(&report, "credential").status, CheckStatus::Passed);
-    assert_eq!(row(&report, "permissions").status, CheckStatus::Passed);
-    let count = row(&report, "reach_count");
+    assert_eq!(
+        row(&report, CheckId::Credential).status,
+        CheckStatus::Passed
+    );
+    assert_eq!(
+        row(&report, CheckId::Permissions).status,
+        CheckStatus::Passed
+    );
+    let count = row(&report, CheckId::ReachCount);
     assert!(count.detail.contains("workspace"), "{}", count.detail);
     assert_eq!(
-        row(&report, "webhooks").status,
+        row(&report, CheckId::Webhooks).status,
         CheckStatus::Passed,
         "{:?}",
-        row(&report, "webhooks")
+        row(&report, CheckId::Webhooks)
     );
-    assert_eq!(row(&report, "localhost_links").status, CheckStatus::Passed);
+    assert_eq!(
+        row(&report, CheckId::LocalhostLinks).status,
+        CheckStatus::Passed
+    );
     sim.shutdown().await;
 }
 
@@ -191,7 +201,7 @@ async fn missing_scope_is_named_and_exit_code_is_4() {
     )
     .check(None)
     .await;
-    let perms = row(&report, "permissions");
+    let perms = row(&report, CheckId::Permissions);
     assert_eq!(perms.status, CheckStatus::Failed, "{:#?}", report.items);
     assert!(
         perms.detail.contains("read:user:bitbucket"),
@@ -212,7 +222,7 @@ async fn missing_scope_is_named_and_exit_code_is_4() {
     );
     assert_eq!(report.exit_code(), 4);
     assert_eq!(
-        row(&report, "credential").status,
+        row(&report, CheckId::Credential).status,
         CheckStatus::Passed,
         "a 403 means the token itself was accepted"
     );
@@ -235,11 +245,11 @@ async fn wrong_token_is_rejected_with_the_email_hint() {
     )
     .check(None)
     .await;
-    let cred = row(&report, "credential");
+    let cred = row(&report, CheckId::Credential);
     assert_eq!(cred.class, Some(FailureClass::Rejected));
     assert!(cred.fix.as_deref().unwrap().contains("email"));
     assert_eq!(report.exit_code(), 3);
-    assert!(report.items.iter().all(|i| i.id != "reach_count"));
+    assert!(report.items.iter().all(|i| i.id != CheckId::ReachCount));
     let err = cloud(
         &sim,
         AuthKind::ApiToken,
@@ -271,7 +281,7 @@ async fn app_password_works_with_a_loud_warning() {
     );
     let report = client.check(None).await;
     assert!(report.passed(), "{:#?}", report.items);
-    let cred = row(&report, "credential");
+    let cred = row(&report, CheckId::Credential);
     assert_eq!(cred.status, CheckStatus::Warning);
     assert!(cred.detail.contains("2026-07-28"), "{}", cred.detail);
     assert!(!client.list_all_repos().await.unwrap().is_empty());
@@ -296,7 +306,7 @@ async fn repository_token_validates_its_repository() {
     let report = client.check(None).await;
     assert!(report.passed(), "{:#?}", report.items);
     assert!(report.identity.is_none(), "a repository token has no user");
-    assert!(row(&report, "credential").detail.contains(&repo));
+    assert!(row(&report, CheckId::Credential).detail.contains(&repo));
     assert_eq!(
         sorted_names(&client.list_all_repos().await.unwrap()),
         vec![repo.clone()]
@@ -312,7 +322,7 @@ async fn repository_token_validates_its_repository() {
     .check(None)
     .await;
     assert_eq!(
-        row(&other, "credential").status,
+        row(&other, CheckId::Credential).status,
         CheckStatus::Failed,
         "{:#?}",
         other.items

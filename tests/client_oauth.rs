@@ -4,6 +4,7 @@
 use bbconnect::bitbucket::model::{AuthKind, ConnectionSpec, Credentials, FailureClass, Provider};
 use bbconnect::bitbucket::oauth::{self, OAuthConsumer, OAuthTokens};
 use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
+use bbconnect::core::model::CheckId;
 use bbconnect::sim::{self, SimConfig, SimHandle};
 use secrecy::SecretString;
 
@@ -148,7 +149,11 @@ async fn expired_access_token_is_rejected_with_sign_in_again() {
     .unwrap();
     let report = oauth_client(&sim, &tokens).check(None).await;
     assert_eq!(report.exit_code(), 3, "{:#?}", report.items);
-    let cred = report.items.iter().find(|i| i.id == "credential").unwrap();
+    let cred = report
+        .items
+        .iter()
+        .find(|i| i.id == CheckId::Credential)
+        .unwrap();
     assert!(
         cred.fix.as_deref().unwrap().contains("Sign in again"),
         "{cred:?}"

@@ -8,6 +8,7 @@ use bbconnect::bitbucket::model::{
     Provider,
 };
 use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
+use bbconnect::core::model::CheckId;
 use bbconnect::sim::{self, Scenario, SimConfig, SimHandle};
 use secrecy::SecretString;
 
@@ -63,7 +64,7 @@ fn cloud_client(sim: &SimHandle, options: ClientOptions) -> Client {
     Client::new(creds, &ep, options).expect("valid")
 }
 
-fn row<'a>(report: &'a CheckReport, id: &str) -> &'a CheckItem {
+fn row<'a>(report: &'a CheckReport, id: CheckId) -> &'a CheckItem {
     report
         .items
         .iter()
@@ -143,7 +144,7 @@ async fn slow_server_times_out_as_unreachable() {
     };
     let started = Instant::now();
     let report = dc_client(&sim, opts).check(None).await;
-    let reach = row(&report, "reach");
+    let reach = row(&report, CheckId::Reach);
     assert_eq!(reach.class, Some(FailureClass::Unreachable), "{reach:?}");
     assert!(
         reach.detail.contains("did not answer in time"),
@@ -165,7 +166,7 @@ async fn html_login_page_gets_its_own_row_on_both_products() {
         dc_client(&sim, options()).check(None).await,
         cloud_client(&sim, options()).check(None).await,
     ] {
-        let r = row(&report, "html_login");
+        let r = row(&report, CheckId::HtmlLogin);
         assert_eq!(r.status, CheckStatus::Failed);
         assert!(r.detail.contains("HTML"), "{}", r.detail);
         assert!(r.fix.as_deref().unwrap().contains("SSO"));
@@ -177,7 +178,7 @@ async fn html_login_page_gets_its_own_row_on_both_products() {
 async fn gone_endpoints_are_named_retired() {
     let sim = sim_in(Scenario::Gone).await;
     let report = cloud_client(&sim, options()).check(None).await;
-    let r = row(&report, "gone");
+    let r = row(&report, CheckId::Gone);
     assert_eq!(r.status, CheckStatus::Failed);
     assert!(r.detail.contains("retired"), "{}", r.detail);
     sim.shutdown().await;
@@ -218,7 +219,7 @@ async fn localhost_links_on_cloud_fail() {
         .check(None)
         .await;
     assert_eq!(
-        row(&report, "localhost_links").status,
+        row(&report, CheckId::LocalhostLinks).status,
         CheckStatus::Failed,
         "{:#?}",
         report.items

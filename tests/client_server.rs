@@ -8,6 +8,7 @@ use bbconnect::bitbucket::model::{
     AuthKind, CheckReport, CheckStatus, ConnectionSpec, Credentials, FailureClass, Provider, Repo,
 };
 use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
+use bbconnect::core::model::CheckId;
 use bbconnect::sim::{self, Scenario, SimConfig, SimHandle};
 use secrecy::SecretString;
 
@@ -47,7 +48,7 @@ fn client(creds: Credentials) -> Client {
     Client::new(creds, &Endpoints::default(), fast()).expect("valid credentials")
 }
 
-fn row<'a>(report: &'a CheckReport, id: &str) -> &'a bbconnect::bitbucket::model::CheckItem {
+fn row<'a>(report: &'a CheckReport, id: CheckId) -> &'a bbconnect::bitbucket::model::CheckItem {
     report
         .items
         .iter()
@@ -85,23 +86,23 @@ async fn alice_checks_clean_with_identity_version_and_reach() {
     assert_eq!(id.email.as_deref(), Some("alice@example.com"));
     assert!(report.server_version.is_some());
     for wanted in [
-        "http",
-        "reach",
-        "version",
-        "credential",
-        "permissions",
-        "reach_count",
-        "webhooks",
-        "localhost_links",
+        CheckId::Http,
+        CheckId::Reach,
+        CheckId::Version,
+        CheckId::Credential,
+        CheckId::Permissions,
+        CheckId::ReachCount,
+        CheckId::Webhooks,
+        CheckId::LocalhostLinks,
     ] {
         assert_ne!(row(&report, wanted).status, CheckStatus::Failed, "{wanted}");
     }
     assert_eq!(
-        row(&report, "webhooks").status,
+        row(&report, CheckId::Webhooks).status,
         CheckStatus::Passed,
         "alice has REPO_ADMIN"
     );
-    let count = row(&report, "reach_count");
+    let count = row(&report, CheckId::ReachCount);
     assert!(
         count.detail.starts_with("This token can read "),
         "{}",
@@ -133,12 +134,12 @@ async fn typed_username_differing_from_owner_warns() {
     ))
     .check(None)
     .await;
-    let cred = row(&report, "credential");
+    let cred = row(&report, CheckId::Credential);
     assert_eq!(cred.status, CheckStatus::Warning, "{cred:?}");
     assert!(cred.detail.contains("bob"), "{}", cred.detail);
     assert_eq!(report.identity.clone().unwrap().username, "bob");
     // bob has REPO_READ only: webhooks cannot be created automatically.
-    assert_eq!(row(&report, "webhooks").status, CheckStatus::Warning);
+    assert_eq!(row(&report, CheckId::Webhooks).status, CheckStatus::Warning);
     sim.shutdown().await;
 }
 
@@ -154,7 +155,7 @@ async fn wrong_token_is_rejected_and_later_checks_are_skipped() {
     ))
     .check(None)
     .await;
-    let cred = row(&report, "credential");
+    let cred = row(&report, CheckId::Credential);
     assert_eq!(cred.status, CheckStatus::Failed);
     assert_eq!(cred.class, Some(FailureClass::Rejected));
     assert_eq!(report.exit_code(), 3);
@@ -162,7 +163,7 @@ async fn wrong_token_is_rejected_and_later_checks_are_skipped() {
         report
             .items
             .iter()
-            .all(|i| i.id != "reach_count" && i.id != "webhooks"),
+            .all(|i| i.id != CheckId::ReachCount && i.id != CheckId::Webhooks),
         "{:#?}",
         report.items
     );
@@ -301,7 +302,11 @@ async fn repository_token_reaches_its_repository_only() {
     ));
     let report = c.check(None).await;
     assert!(report.passed(), "{:#?}", report.items);
-    assert!(row(&report, "reach_count").detail.contains("1 repository"));
+    assert!(
+        row(&report, CheckId::ReachCount)
+            .detail
+            .contains("1 repository")
+    );
     let repos = c.list_all_repos().await.unwrap();
     assert_eq!(names(&repos), vec![repo.clone()]);
 
@@ -314,7 +319,7 @@ async fn repository_token_reaches_its_repository_only() {
     ))
     .check(None)
     .await;
-    assert_eq!(row(&wrong, "credential").status, CheckStatus::Failed);
+    assert_eq!(row(&wrong, CheckId::Credential).status, CheckStatus::Failed);
     sim.shutdown().await;
 }
 
@@ -334,7 +339,7 @@ async fn old_version_fails_with_class_permission() {
     ))
     .check(None)
     .await;
-    let v = row(&report, "version");
+    let v = row(&report, CheckId::Version);
     assert_eq!(v.status, CheckStatus::Failed);
     assert!(
         v.detail.contains("7.9") && v.detail.contains("7.14"),
@@ -343,7 +348,7 @@ async fn old_version_fails_with_class_permission() {
     );
     assert_eq!(report.exit_code(), 4);
     assert!(
-        report.items.iter().all(|i| i.id != "credential"),
+        report.items.iter().all(|i| i.id != CheckId::Credential),
         "credential is skipped"
     );
     sim.shutdown().await;
@@ -381,7 +386,7 @@ async fn localhost_links_fail_with_base_url_advice() {
         .expect("valid credentials")
         .check(None)
         .await;
-    let l = row(&report, "localhost_links");
+    let l = row(&report, CheckId::LocalhostLinks);
     assert_eq!(l.status, CheckStatus::Failed, "{l:?}");
     assert!(l.detail.contains("localhost:7990"), "{}", l.detail);
     assert!(l.fix.as_deref().unwrap().contains("base URL"));
@@ -407,7 +412,7 @@ async fn unreachable_server_is_class_unreachable() {
         secret: SecretString::from("test-token-alice".to_string()),
     };
     let report = client(creds).check(None).await;
-    let reach = row(&report, "reach");
+    let reach = row(&report, CheckId::Reach);
     assert_eq!(reach.class, Some(FailureClass::Unreachable), "{reach:?}");
     assert_eq!(report.exit_code(), 5);
 }

@@ -15,6 +15,7 @@ use bbconnect::bitbucket::model::{
 };
 use bbconnect::bitbucket::urls;
 use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
+use bbconnect::core::model::CheckId;
 use secrecy::SecretString;
 
 const CANARY: &str = "test-token-canary-7f3a9c";
@@ -281,7 +282,7 @@ async fn plain_http_to_a_remote_host_is_refused_before_any_request() {
     let tls = report
         .items
         .iter()
-        .find(|i| i.id == "tls" || i.id == "http")
+        .find(|i| i.id == CheckId::Tls || i.id == CheckId::Http)
         .unwrap_or_else(|| panic!("a transport row: {report:?}"));
     assert_eq!(tls.status, CheckStatus::Failed, "{report:?}");
     // Only the transport row and rows that never sent the credential may appear.
@@ -289,7 +290,7 @@ async fn plain_http_to_a_remote_host_is_refused_before_any_request() {
         !report
             .items
             .iter()
-            .any(|i| i.id == "credential" && i.status == CheckStatus::Passed),
+            .any(|i| i.id == CheckId::Credential && i.status == CheckStatus::Passed),
         "{report:?}"
     );
 }

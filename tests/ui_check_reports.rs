@@ -9,6 +9,7 @@ use bbconnect::bitbucket::model::{
 };
 use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
 use bbconnect::browser::{BrowserOutcome, NoBrowser};
+use bbconnect::core::model::CheckId;
 use bbconnect::sim::{self, Scenario, SimConfig, SimHandle};
 use bbconnect::ui;
 use bbconnect::wizard::msg::{Effect, Msg};
@@ -128,7 +129,7 @@ fn on_check_at(spec: &ConnectionSpec, report: CheckReport, shown: &str) -> Wizar
     w
 }
 
-fn status_of(report: &CheckReport, id: &str) -> CheckStatus {
+fn status_of(report: &CheckReport, id: CheckId) -> CheckStatus {
     report
         .items
         .iter()
@@ -155,7 +156,7 @@ async fn check_screen_warnings_app_password() {
     let s = spec(AuthKind::AppPassword, SHOWN_BASE, Some("alice"), None);
     let r = report(&sim, &s, "test-token-app-password").await;
     assert!(r.passed(), "{:#?}", r.items);
-    assert_eq!(status_of(&r, "credential"), CheckStatus::Warning);
+    assert_eq!(status_of(&r, CheckId::Credential), CheckStatus::Warning);
     let shown = screen(&on_check(&s, r), 100, 30);
     assert!(shown.contains("2026-07-28"), "{shown}");
     insta::assert_snapshot!(shown);

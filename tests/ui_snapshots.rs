@@ -5,6 +5,7 @@ use bbconnect::bitbucket::model::{
     CheckItem, CheckReport, FailureClass, Identity, Problem, Repo, RepoPage, SavedInfo, Webhook,
     WebhookChange,
 };
+use bbconnect::core::model::CheckId;
 use bbconnect::ui;
 use bbconnect::wizard::msg::{EditKey, Effect, Msg, RequestId};
 use bbconnect::wizard::{Step, Wizard, WizardConfig, update};
@@ -105,22 +106,20 @@ fn passed_report() -> CheckReport {
     CheckReport {
         items: vec![
             CheckItem::passed(
-                "reach",
-                "Reach the server",
+                CheckId::Reach,
                 "https://api.bitbucket.org answered over TLS",
             ),
-            CheckItem::passed(
-                "credential",
-                "Credential accepted",
-                "API token of ana@example.com",
-            ),
-            CheckItem::passed("scopes", "Permissions", "all 8 scopes granted"),
-            CheckItem::warning(
-                "reach-scope",
-                "Token reach",
-                "this token can read 2,000 repositories in 3 workspaces",
-                "Prefer a bot user or a repository token for one repository.",
-            ),
+            CheckItem::passed(CheckId::Credential, "API token of ana@example.com"),
+            CheckItem::passed(CheckId::Permissions, "all 8 scopes granted"),
+            CheckItem {
+                // A title of its own, as the snapshots were taken with it.
+                title: "Token reach".into(),
+                ..CheckItem::warning(
+                    CheckId::ReachCount,
+                    "this token can read 2,000 repositories in 3 workspaces",
+                    "Prefer a bot user or a repository token for one repository.",
+                )
+            },
         ],
         identity: Some(Identity {
             username: "ana".into(),
@@ -135,13 +134,11 @@ fn failed_report() -> CheckReport {
     CheckReport {
         items: vec![
             CheckItem::passed(
-                "reach",
-                "Reach the server",
+                CheckId::Reach,
                 "https://api.bitbucket.org answered over TLS",
             ),
             CheckItem::failed(
-                "credential",
-                "Credential accepted",
+                CheckId::Credential,
                 FailureClass::Rejected,
                 "401: Token is invalid, expired, or not supported for this endpoint.",
                 "Sign in with the Atlassian email (not the username), or create a new token.",
@@ -711,12 +708,10 @@ fn forms_of_every_auth_type() {
 fn long_report() -> CheckReport {
     let mut report = failed_report();
     for i in 0..12 {
-        report.items.push(CheckItem::warning(
-            &format!("extra{i}"),
-            &format!("Extra check {i}"),
-            "something to look at",
-            "a fix for it",
-        ));
+        report.items.push(CheckItem {
+            title: format!("Extra check {i}"),
+            ..CheckItem::warning(CheckId::Webhooks, "something to look at", "a fix for it")
+        });
     }
     report
 }
@@ -736,7 +731,7 @@ fn long_check_report_scrolls_under_a_fixed_verdict() {
         top.contains("failed. r: retry"),
         "the verdict is always on screen"
     );
-    assert!(top.contains("Reach the server"));
+    assert!(top.contains(CheckId::Reach.title()));
     assert!(top.contains("more lines (↑↓ scroll)"));
     assert!(!top.contains("Extra check 11"));
     insta::assert_snapshot!("check_long_top", top.clone());
@@ -746,7 +741,7 @@ fn long_check_report_scrolls_under_a_fixed_verdict() {
     let bottom = screen(&w);
     assert!(bottom.contains("failed. r: retry"));
     assert!(bottom.contains("Extra check 11"), "{bottom}");
-    assert!(!bottom.contains("Reach the server"));
+    assert!(!bottom.contains(CheckId::Reach.title()));
     assert!(!bottom.contains("more lines"));
     // Scrolling past the end stops at the last line.
     update(&mut w, Msg::PageDown);
@@ -759,11 +754,10 @@ fn long_check_report_scrolls_under_a_fixed_verdict() {
 fn long_titles_get_their_own_line() {
     let (mut w, id) = checking();
     let mut report = passed_report();
-    report.items.push(CheckItem::passed(
-        "links",
-        "Server links use its real address, really, every one",
-        "No link points at localhost.",
-    ));
+    report.items.push(CheckItem {
+        title: "Server links use its real address, really, every one".into(),
+        ..CheckItem::passed(CheckId::LocalhostLinks, "No link points at localhost.")
+    });
     update(&mut w, Msg::CheckDone { id, report });
     let s = screen(&w);
     let title_row = s
@@ -1082,8 +1076,7 @@ fn counts_are_proper_plurals() {
         .items
         .retain(|i| i.status != bbconnect::bitbucket::model::CheckStatus::Failed);
     report.items.push(CheckItem::failed(
-        "credential",
-        "Credential",
+        CheckId::Credential,
         FailureClass::Rejected,
         "refused",
         "make a new one",

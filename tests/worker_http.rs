@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use bbconnect::bitbucket::model::{AuthKind, CheckStatus, ConnectionSpec, Credentials, Provider};
 use bbconnect::bitbucket::{ClientOptions, Endpoints};
+use bbconnect::core::model::CheckId;
 use bbconnect::sim::{self, SimConfig};
 use bbconnect::store::{SecretStoreMode, Store};
 use bbconnect::wizard::msg::{Effect, Msg};
@@ -93,16 +94,16 @@ async fn the_check_sends_over_plain_http_only_when_confirmed() {
     let sent = check(&worker, &mut replies, 2, remote, true).await;
     // The simulator's links name its loopback address, which the check rightly flags for a
     // server reached by another name; every other row must pass.
-    let status = |id: &str| {
+    let status = |id: CheckId| {
         sent.items
             .iter()
             .find(|i| i.id == id)
             .map(|i| i.status)
             .unwrap_or_else(|| panic!("no {id} row: {:#?}", sent.items))
     };
-    assert_eq!(status("credential"), CheckStatus::Passed);
-    assert_eq!(status("reach"), CheckStatus::Passed);
-    assert_eq!(status("http"), CheckStatus::Warning);
+    assert_eq!(status(CheckId::Credential), CheckStatus::Passed);
+    assert_eq!(status(CheckId::Reach), CheckStatus::Passed);
+    assert_eq!(status(CheckId::Http), CheckStatus::Warning);
     assert_eq!(sent.identity.as_ref().unwrap().username, "alice");
     assert!(sim.request_count() > before, "the requests went out");
     worker.shutdown();

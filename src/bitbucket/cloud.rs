@@ -10,10 +10,10 @@ use tokio::task::JoinSet;
 
 use super::http::{HttpError, JsonResponse};
 use super::loose::{KeyName, Link, List, Loose, Obj, parse_body};
-use super::model::{Identity, Repo, RepoPage};
 use super::urls;
 use super::{Budget, Client};
-use crate::sanitize::clean;
+use crate::core::model::{Identity, Repo, RepoPage};
+use crate::core::sanitize::clean;
 
 /// More pages than any real workspace has (a million repositories at 100 a page).
 const MAX_PAGES: usize = 10_000;
@@ -23,7 +23,7 @@ pub const PAGELEN: u32 = 100;
 pub const REPO_FIELDS: &str = "next,size,page,pagelen,values.full_name,values.name,values.slug,values.is_private,values.updated_on,values.description,values.mainbranch.name,values.project.key,values.project.name,values.workspace.slug,values.links.html.href,values.links.clone";
 
 /// Every scope bbconnect's calls need from an API token.
-pub const NEEDED_SCOPES: [&str; 8] = super::model::CLOUD_API_TOKEN_SCOPES;
+pub const NEEDED_SCOPES: [&str; 8] = crate::core::model::CLOUD_API_TOKEN_SCOPES;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Workspace {

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::sanitize::clean;
+use crate::core::sanitize::clean;
 
 /// Longest server text we quote: an error page must not flood a one-line detail.
 const MAX_QUOTE: usize = 200;

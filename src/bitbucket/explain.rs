@@ -2,8 +2,8 @@
 //! worded for the credential type in use. Pure.
 
 use super::http::{HttpError, NetKind};
-use super::tls::PeerChain;
-use crate::bitbucket::model::{AuthKind, FailureClass, Problem, Provider};
+use crate::core::cert::PeerChain;
+use crate::core::model::{AuthKind, FailureClass, Problem, Provider};
 
 /// Where the user creates a new credential of this kind; `base` is the Server base URL.
 pub fn token_page(auth: AuthKind, base: &str) -> String {

@@ -2,7 +2,7 @@
 //! type (bitbucket-api.md section 4), the credential-helper protocol (gitcredentials(7),
 //! git-credential(1)), and which saved connection answers which request. Pure: no IO.
 
-use crate::bitbucket::model::{AuthKind, Provider};
+use crate::core::model::{AuthKind, Provider};
 
 /// The fixed git username Atlassian documents for Cloud API tokens. The Bitbucket username
 /// works too, but the email the REST API wants does not, and the username is not always known.

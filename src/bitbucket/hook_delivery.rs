@@ -7,9 +7,9 @@ use reqwest::Method;
 use serde_json::Value;
 
 use super::Client;
-use super::model::{CheckItem, Problem, Provider};
 use super::urls;
-use crate::sanitize::clean;
+use crate::core::model::{CheckId, CheckItem, Problem, Provider};
+use crate::core::sanitize::clean;
 
 /// What Bitbucket saw when it sent the test request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,25 +103,21 @@ impl Client {
 }
 
 pub fn delivery_row_from(url: &str, result: Result<Delivery, Problem>) -> CheckItem {
-    let title = "Webhook reaches the CI";
     let url = clean(url);
     match result {
         Ok(Delivery::Answered(s)) if (200..300).contains(&s) => CheckItem::passed(
-            "webhook-delivery",
-            title,
+            CheckId::WebhookDelivery,
             format!("Bitbucket sent a test request to {url}: it answered HTTP {s}."),
         ),
         Ok(Delivery::Answered(s)) => CheckItem::warning(
-            "webhook-delivery",
-            title,
+            CheckId::WebhookDelivery,
             format!(
                 "Bitbucket reached {url}, but it answered HTTP {s}: the CI may not start builds."
             ),
             "Check the webhook URL's path and that the CI accepts Bitbucket's requests (and the webhook secret).",
         ),
         Ok(Delivery::Unreachable(why)) => CheckItem::warning(
-            "webhook-delivery",
-            title,
+            CheckId::WebhookDelivery,
             format!(
                 "Bitbucket could not reach {url}: {}. The CI hears of no push.",
                 clean(why.trim_end_matches('.'))
@@ -129,16 +125,14 @@ pub fn delivery_row_from(url: &str, result: Result<Delivery, Problem>) -> CheckI
             "Make the URL reachable from the Bitbucket server itself (DNS, firewall, TLS certificate), then run `bbconnect check`.",
         ),
         Ok(Delivery::NotTestable { log_page }) => CheckItem::passed(
-            "webhook-delivery",
-            title,
+            CheckId::WebhookDelivery,
             format!(
                 "Bitbucket Cloud has no API to test a webhook: after a push, its request log is at {}",
                 clean(&log_page)
             ),
         ),
         Err(p) => CheckItem::warning(
-            "webhook-delivery",
-            title,
+            CheckId::WebhookDelivery,
             format!("The delivery test could not run: {}", p.what),
             p.fix,
         ),

@@ -1070,8 +1070,8 @@ mod tests {
         assert_eq!(retry_limit(&timeout, 4), 4);
     }
 
-    fn leaf(fp: &str, self_signed: bool) -> super::super::tls::CertSummary {
-        super::super::tls::CertSummary {
+    fn leaf(fp: &str, self_signed: bool) -> crate::core::cert::CertSummary {
+        crate::core::cert::CertSummary {
             subject: "CN=bb.corp".into(),
             issuer: if self_signed {
                 "CN=bb.corp"

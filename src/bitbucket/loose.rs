@@ -10,7 +10,7 @@ use std::marker::PhantomData;
 
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::sanitize::clean;
+use crate::core::sanitize::clean;
 
 /// One JSON value read leniently: scalars are kept, arrays and objects are skipped (`Other`),
 /// and a missing field is `Absent` (fields use `#[serde(default)]`), distinct from `null`.

@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 use super::ClientOptions;
 use super::errors::quote;
 use super::http::{Auth, Http, HttpError, RetryPolicy};
-use super::model::{FailureClass, Problem};
+use crate::core::model::{FailureClass, Problem};
 
 /// The consumer (key + secret) the user created in workspace settings > OAuth consumers.
 #[derive(Clone)]
@@ -112,7 +112,7 @@ fn token_problem(err: &HttpError, body_hint: &str) -> Problem {
             ),
             "Check the consumer key and secret, and that its callback URL matches; then sign in again.",
         ),
-        other => super::explain::problem(other, super::model::AuthKind::OAuth, ""),
+        other => super::explain::problem(other, crate::core::model::AuthKind::OAuth, ""),
     }
 }
 

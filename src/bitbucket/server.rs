@@ -10,10 +10,10 @@ use tokio::sync::mpsc;
 
 use super::http::{HttpError, JsonResponse};
 use super::loose::{KeyName, Link, List, Loose, Obj, parse_body};
-use super::model::{Identity, Repo, RepoPage};
 use super::urls;
 use super::{Budget, Client};
-use crate::sanitize::clean;
+use crate::core::model::{Identity, Repo, RepoPage};
+use crate::core::sanitize::clean;
 
 /// The oldest Server/DC release bbconnect supports.
 pub const MIN_VERSION: [u64; 2] = [7, 14];

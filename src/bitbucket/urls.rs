@@ -4,7 +4,7 @@ use url::Url;
 
 use super::Endpoints;
 use super::errors::quote;
-use super::model::{FailureClass, Problem};
+use crate::core::model::{FailureClass, Problem};
 
 /// Validates a typed base URL and returns it without trailing `/`.
 pub fn parse_base(raw: &str) -> Result<String, Problem> {

@@ -7,11 +7,11 @@ use serde_json::{Value, json};
 
 use super::Client;
 use super::http::HttpError;
-use super::model::{
-    CheckItem, FailureClass, Problem, Provider, Webhook, WebhookChange, WebhookSpec,
-};
 use super::urls;
-use crate::sanitize::clean;
+use crate::core::model::{
+    CheckId, CheckItem, FailureClass, Problem, Provider, Webhook, WebhookChange, WebhookSpec,
+};
+use crate::core::sanitize::clean;
 
 /// Events a CI needs: pushes and pull-request changes. The list is plain data in `model`, so
 /// the wizard can offer it without depending on the client.
@@ -93,16 +93,13 @@ pub fn already_as_asked(hook: &Webhook, spec: &WebhookSpec) -> bool {
 
 /// The row for a saved hook, from what the server said. Pure.
 pub fn webhook_row_from(id: &str, found: Result<Option<Webhook>, Problem>) -> CheckItem {
-    let title = "Saved webhook in place";
     match found {
         Ok(Some(h)) if h.active => CheckItem::passed(
-            "webhook",
-            title,
+            CheckId::Webhook,
             format!("Webhook {} is active ({}).", h.id, h.url),
         ),
         Ok(Some(h)) => CheckItem::warning(
-            "webhook",
-            title,
+            CheckId::Webhook,
             format!(
                 "Webhook {} exists but is switched off: CI hears of no push.",
                 h.id
@@ -110,8 +107,7 @@ pub fn webhook_row_from(id: &str, found: Result<Option<Webhook>, Problem>) -> Ch
             "Enable it in the repository's webhook settings, or run connect again with --webhook-url.",
         ),
         Ok(None) => CheckItem::failed(
-            "webhook",
-            title,
+            CheckId::Webhook,
             FailureClass::Other,
             format!(
                 "Webhook {} is gone from the repository: CI hears of no push.",
@@ -122,15 +118,14 @@ pub fn webhook_row_from(id: &str, found: Result<Option<Webhook>, Problem>) -> Ch
         // After the hook is made the token may rightly be lowered to read access, and then it
         // can no longer see hooks: say so rather than repeat the creation wording.
         Err(p) if p.class == FailureClass::Permission => CheckItem::warning(
-            "webhook",
-            title,
+            CheckId::Webhook,
             format!(
                 "Webhook {} could not be verified: reading webhooks needs repository admin rights, which this credential no longer has.",
                 clean(id)
             ),
             "Fine if the token was lowered to read access on purpose; check the hook in the repository's webhook settings.",
         ),
-        Err(p) => CheckItem::warning("webhook", title, p.what, p.fix),
+        Err(p) => CheckItem::warning(CheckId::Webhook, p.what, p.fix),
     }
 }
 
@@ -385,7 +380,7 @@ mod tests {
 
     #[test]
     fn saved_hook_rows() {
-        use crate::bitbucket::model::CheckStatus;
+        use crate::core::model::CheckStatus;
         let h = Webhook {
             id: "7".into(),
             url: "https://ci/h".into(),

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::bitbucket::model::{FailureClass, Problem};
+use crate::core::model::{FailureClass, Problem};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -248,5 +248,5 @@ impl From<StoreError> for Problem {
 /// Names and env values come from the user or a hand-edited file: keep their control characters
 /// off the terminal.
 fn shown(text: &str) -> String {
-    crate::sanitize::clean(text)
+    crate::core::sanitize::clean(text)
 }

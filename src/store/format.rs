@@ -146,7 +146,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Vec<Entry>, StoreError> {
         if c.secret_store != STORE_KEYRING && c.secret_store != STORE_FILE {
             return Err(corrupt(format!(
                 "{at}: secret_store must be `keyring` or `file`, not `{}`",
-                crate::sanitize::clean(&c.secret_store)
+                crate::core::sanitize::clean(&c.secret_store)
             )));
         }
         // Keys become file names: only the exact shape this build writes, for this name.
@@ -159,7 +159,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Vec<Entry>, StoreError> {
             {
                 return Err(corrupt(format!(
                     "{at}: {field} `{}` is not a key of `{}`",
-                    crate::sanitize::clean(key),
+                    crate::core::sanitize::clean(key),
                     c.name
                 )));
             }
@@ -197,7 +197,7 @@ fn one_line(e: &toml::de::Error) -> String {
 pub(crate) mod cli_names {
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
 
-    use crate::bitbucket::model::{AuthKind, Provider};
+    use crate::core::model::{AuthKind, Provider};
 
     pub fn ser_provider<S: Serializer>(p: &Provider, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(p.cli_name())

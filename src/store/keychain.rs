@@ -135,7 +135,7 @@ fn reason_of(e: &keyring::Error) -> String {
 }
 
 fn one_line(text: &str) -> String {
-    crate::sanitize::clean(text.trim())
+    crate::core::sanitize::clean(text.trim())
 }
 
 /// Outcome of a call run under [`bounded`].

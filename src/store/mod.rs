@@ -31,7 +31,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use crate::bitbucket::model::{AuthKind, Provider, SavedInfo};
+use crate::core::model::{AuthKind, Provider, SavedInfo};
 
 pub use error::StoreError;
 pub use format::{FORMAT_VERSION, validate_name};
@@ -109,7 +109,7 @@ pub struct SavedConnection {
     pub saved_at: String,
     /// The CA file and the pinned certificate this connection trusts (issue 13).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tls: Option<crate::bitbucket::tls::TlsTrust>,
+    pub tls: Option<crate::core::cert::TlsTrust>,
     /// The outcome of the last check (`status`, the wizard's re-check); absent in files
     /// written before it existed, and until a connection is checked again.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -103,7 +103,7 @@ pub(crate) fn check_if_present(path: &Path, kind: Kind) -> Result<(), StoreError
 
 /// A path as the user would type it in a shell (quoted when it needs to be).
 fn shell_quoted(path: &Path) -> String {
-    let text = crate::sanitize::clean(&path.display().to_string());
+    let text = crate::core::sanitize::clean(&path.display().to_string());
     if text
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "/._-+=:@,#".contains(c))

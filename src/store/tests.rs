@@ -7,7 +7,7 @@ use std::sync::Arc;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::*;
-use crate::bitbucket::model::{FailureClass, Problem};
+use crate::core::model::{FailureClass, Problem};
 
 fn conn(name: &str) -> SavedConnection {
     SavedConnection {

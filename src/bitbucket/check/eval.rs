@@ -7,11 +7,11 @@ use serde_json::Value;
 use crate::bitbucket::cloud::NEEDED_SCOPES;
 use crate::bitbucket::explain;
 use crate::bitbucket::http::{HttpError, JsonResponse, host_label};
-use crate::bitbucket::model::{
-    AuthKind, CheckItem, FailureClass, Identity, Problem, Provider, Repo,
-};
 use crate::bitbucket::server;
 use crate::bitbucket::urls;
+use crate::core::model::{
+    AuthKind, CheckId, CheckItem, FailureClass, Identity, Problem, Provider, Repo,
+};
 
 pub(crate) fn host_of(base: &str) -> String {
     url::Url::parse(base)
@@ -35,49 +35,36 @@ pub fn http_refusal_problem(api: &str) -> Problem {
 pub fn eval_transport(api: &str, allow_http: bool) -> CheckItem {
     let host = host_of(api);
     if api.to_ascii_lowercase().starts_with("https://") {
-        return CheckItem::passed("tls", "Encrypted connection", format!("https to {host}"));
+        return CheckItem::passed(CheckId::Tls, format!("https to {host}"));
     }
     if !urls::is_insecure(api) {
         return CheckItem::passed(
-            "http",
-            "Encrypted connection",
+            CheckId::Http,
             format!("Plain http to the loopback address {host}: nothing crosses the network."),
         );
     }
     let p = http_refusal_problem(api);
     if allow_http {
         CheckItem::warning(
-            "http",
-            "Encrypted connection",
+            CheckId::Http,
             p.what,
             "Use the https:// address when the server offers it.",
         )
     } else {
-        CheckItem::failed("http", "Encrypted connection", p.class, p.what, p.fix)
+        CheckItem::failed(CheckId::Http, p.class, p.what, p.fix)
     }
 }
 
 /// The row for a failed request: an HTML page and a retired endpoint get their own rows.
-pub fn eval_failure(
-    id: &str,
-    title: &str,
-    err: &HttpError,
-    auth: AuthKind,
-    base: &str,
-) -> CheckItem {
+pub fn eval_failure(id: CheckId, err: &HttpError, auth: AuthKind, base: &str) -> CheckItem {
     let p = explain::problem(err, auth, base);
     match err {
-        HttpError::Html { .. } => CheckItem::failed(
-            "html_login",
-            "JSON API, not a login page",
-            FailureClass::Other,
-            p.what,
-            p.fix,
-        ),
+        HttpError::Html { .. } => {
+            CheckItem::failed(CheckId::HtmlLogin, FailureClass::Other, p.what, p.fix)
+        }
         // An SSO gateway answers API calls by sending the browser to its login page.
         HttpError::Redirect { location, .. } if looks_like_login(location) => CheckItem::failed(
-            "html_login",
-            "JSON API, not a login page",
+            CheckId::HtmlLogin,
             FailureClass::Other,
             format!(
                 "{} (a login page: an SSO proxy is in front of the API)",
@@ -85,24 +72,20 @@ pub fn eval_failure(
             ),
             "Use the server's direct URL, or ask the admin to exempt the REST API from the SSO login.",
         ),
-        HttpError::Status { status: 410, .. } => CheckItem::failed(
-            "gone",
-            "Endpoint still exists",
-            FailureClass::Other,
-            p.what,
-            p.fix,
-        ),
+        HttpError::Status { status: 410, .. } => {
+            CheckItem::failed(CheckId::Gone, FailureClass::Other, p.what, p.fix)
+        }
         // A refused certificate carries the chain, for the screen to show and to trust.
         HttpError::Unreachable {
             kind,
             peer: Some(peer),
             ..
         } if kind.is_certificate() => {
-            let mut item = CheckItem::failed(id, title, p.class, p.what, p.fix);
+            let mut item = CheckItem::failed(id, p.class, p.what, p.fix);
             item.cert = Some(peer.clone());
             item
         }
-        _ => CheckItem::failed(id, title, p.class, p.what, p.fix),
+        _ => CheckItem::failed(id, p.class, p.what, p.fix),
     }
 }
 
@@ -130,8 +113,7 @@ pub fn eval_reach(
     let host = host_of(base);
     match result {
         Ok(r) => CheckItem::passed(
-            "reach",
-            "Reach the server",
+            CheckId::Reach,
             format!("{host} answered (HTTP {}).", r.status),
         ),
         Err(HttpError::Status { status, .. })
@@ -143,16 +125,15 @@ pub fn eval_reach(
             } else {
                 format!("{host} answered (HTTP {status}).")
             };
-            CheckItem::passed("reach", "Reach the server", detail)
+            CheckItem::passed(CheckId::Reach, detail)
         }
         Err(HttpError::Status { status: 404, .. }) => CheckItem::failed(
-            "reach",
-            "Reach the server",
+            CheckId::Reach,
             FailureClass::Input,
             format!("{host} answered, but no Bitbucket REST API is at {base}/rest (HTTP 404)."),
             "Check the base URL, including any context path (e.g. https://host/bitbucket).",
         ),
-        Err(e) => eval_failure("reach", "Reach the server", e, auth, base),
+        Err(e) => eval_failure(CheckId::Reach, e, auth, base),
     }
 }
 
@@ -161,8 +142,7 @@ pub fn eval_version(body: &Value) -> (CheckItem, Option<String>) {
     let Some(text) = body.get("version").and_then(Value::as_str) else {
         return (
             CheckItem::failed(
-                "version",
-                "Server version 7.14+",
+                CheckId::Version,
                 FailureClass::Input,
                 "application-properties carries no version: this does not look like Bitbucket Server / Data Center.",
                 "Check the URL points at Bitbucket (not Jira or a proxy page).",
@@ -170,23 +150,19 @@ pub fn eval_version(body: &Value) -> (CheckItem, Option<String>) {
             None,
         );
     };
-    let shown = crate::sanitize::clean(text);
+    let shown = crate::core::sanitize::clean(text);
     let item = match server::parse_version(text) {
-        Some(parts) if server::version_supported(&parts) => CheckItem::passed(
-            "version",
-            "Server version 7.14+",
-            format!("Bitbucket {shown}"),
-        ),
+        Some(parts) if server::version_supported(&parts) => {
+            CheckItem::passed(CheckId::Version, format!("Bitbucket {shown}"))
+        }
         Some(_) => CheckItem::failed(
-            "version",
-            "Server version 7.14+",
+            CheckId::Version,
             FailureClass::Permission,
             format!("Bitbucket {shown} is older than 7.14, the oldest version bbconnect supports."),
             "Ask the administrator to upgrade to 7.14 or later (HTTP access tokens need it).",
         ),
         None => CheckItem::failed(
-            "version",
-            "Server version 7.14+",
+            CheckId::Version,
             FailureClass::Other,
             format!("Unreadable version `{shown}`."),
             "Check the URL points at Bitbucket Server / Data Center.",
@@ -204,8 +180,7 @@ pub fn eval_dc_owner(
 ) -> CheckItem {
     let Some(owner) = owner else {
         return CheckItem::failed(
-            "credential",
-            "Credential accepted",
+            CheckId::Credential,
             FailureClass::Rejected,
             "The server treated the request as anonymous: the token was not accepted.",
             explain::rejected_fix(AuthKind::HttpTokenUser, base),
@@ -217,16 +192,11 @@ pub fn eval_dc_owner(
     };
     match typed.map(str::trim).filter(|t| !t.is_empty()) {
         Some(t) if !t.eq_ignore_ascii_case(owner) => CheckItem::warning(
-            "credential",
-            "Credential accepted",
+            CheckId::Credential,
             format!("Accepted, but the token belongs to {who}, not {t}."),
             format!("Enter {owner} as the username, or use a token of {t}."),
         ),
-        _ => CheckItem::passed(
-            "credential",
-            "Credential accepted",
-            format!("Token of {who}."),
-        ),
+        _ => CheckItem::passed(CheckId::Credential, format!("Token of {who}.")),
     }
 }
 
@@ -258,8 +228,7 @@ pub fn eval_scopes(
             _ => format!("Use a credential that has {list}."),
         };
         return CheckItem::failed(
-            "permissions",
-            "Permissions",
+            CheckId::Permissions,
             FailureClass::Permission,
             format!("Missing: {list}."),
             fix,
@@ -270,7 +239,7 @@ pub fn eval_scopes(
         (AuthKind::ApiToken, None) => "Reading the user, workspaces and repositories works; the webhook scopes are confirmed when the webhook is created.".to_string(),
         _ => "Reading the user, workspaces and repositories works.".to_string(),
     };
-    CheckItem::passed("permissions", "Permissions", detail)
+    CheckItem::passed(CheckId::Permissions, detail)
 }
 
 /// "This token can read 1,200 repositories in 7 projects", with least-privilege advice.
@@ -294,15 +263,13 @@ pub fn eval_reach_figures(
     provider: Provider,
     user_level: bool,
 ) -> CheckItem {
-    let title = "What the credential reaches";
     let unit = match provider {
         Provider::Server => "project",
         Provider::Cloud => "workspace",
     };
     if n == 0 {
         return CheckItem::warning(
-            "reach_count",
-            title,
+            CheckId::ReachCount,
             "This credential can read no repository.",
             match provider {
                 Provider::Server => {
@@ -323,7 +290,7 @@ pub fn eval_reach_figures(
         unit,
         if groups == 1 { "" } else { "s" },
     );
-    let mut item = CheckItem::passed("reach_count", title, detail);
+    let mut item = CheckItem::passed(CheckId::ReachCount, detail);
     if user_level && n > 1 {
         // Passed, with advice: Bitbucket cannot narrow a user token to one repository.
         item.fix = Some(
@@ -336,25 +303,21 @@ pub fn eval_reach_figures(
 
 /// Webhooks need admin rights: say whether bbconnect can create one, and what it costs if not.
 pub fn eval_webhooks(admin: Result<Option<String>, Problem>) -> CheckItem {
-    let title = "Create webhooks automatically";
     let cost = "without a webhook, CI is not told about pushes and pull requests";
     match admin {
         Ok(Some(where_)) => CheckItem::passed(
-            "webhooks",
-            title,
+            CheckId::Webhooks,
             format!("Admin rights found ({where_}): bbconnect can create the webhook."),
         ),
         Ok(None) => CheckItem::warning(
-            "webhooks",
-            title,
+            CheckId::Webhooks,
             format!(
                 "No repository admin rights: the webhook cannot be created automatically, and {cost}."
             ),
             "Use a credential with repository admin rights (DC: REPO_ADMIN), or ask a repository admin to add the webhook by hand.",
         ),
         Err(p) => CheckItem::warning(
-            "webhooks",
-            title,
+            CheckId::Webhooks,
             format!(
                 "Cannot tell whether webhooks can be created: {} ({cost}).",
                 p.what
@@ -419,19 +382,17 @@ pub fn eval_localhost(bad: &[String]) -> CheckItem {
 
 /// [`eval_localhost`] from how many distinct links point at localhost and the first one.
 pub fn eval_localhost_count(count: usize, first: Option<&str>) -> CheckItem {
-    let title = "Server links use its real address";
     match first.filter(|_| count > 0) {
-        None => CheckItem::passed("localhost_links", title, "No link points at localhost."),
+        None => CheckItem::passed(CheckId::LocalhostLinks, "No link points at localhost."),
         Some(first) => CheckItem::failed(
-            "localhost_links",
-            title,
+            CheckId::LocalhostLinks,
             FailureClass::Other,
             format!(
                 "{} link{} point{} at localhost (e.g. {}): the server's base URL is misconfigured.",
                 thousands(count),
                 if count == 1 { "" } else { "s" },
                 if count == 1 { "s" } else { "" },
-                crate::sanitize::clean(first)
+                crate::core::sanitize::clean(first)
             ),
             "Ask the Bitbucket admin to set the base URL (Administration > Server settings) to the address users reach.",
         ),
@@ -462,7 +423,7 @@ pub fn thousands(n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bitbucket::model::CheckStatus;
+    use crate::core::model::CheckStatus;
 
     fn status(code: u16) -> HttpError {
         HttpError::Status {
@@ -487,8 +448,8 @@ mod tests {
         );
         let refused = eval_transport("http://bb.corp", false);
         assert_eq!(
-            (refused.id.as_str(), refused.status),
-            ("http", CheckStatus::Failed)
+            (refused.id, refused.status),
+            (CheckId::Http, CheckStatus::Failed)
         );
         assert_eq!(refused.class, Some(FailureClass::Input));
         assert_eq!(
@@ -531,7 +492,7 @@ mod tests {
             path: "/rest".into(),
         };
         let r = eval_reach(&Err(html), "https://bb.corp", AuthKind::HttpTokenUser);
-        assert_eq!(r.id, "html_login");
+        assert_eq!(r.id, CheckId::HtmlLogin);
         let down = HttpError::Unreachable {
             host: "h".into(),
             kind: crate::bitbucket::http::NetKind::Tcp,
@@ -551,25 +512,25 @@ mod tests {
             location: "https://sso.corp/saml/login?next=x".into(),
         };
         assert_eq!(
-            eval_failure("reach", "x", &sso, AuthKind::HttpTokenUser, "").id,
-            "html_login"
+            eval_failure(CheckId::Reach, &sso, AuthKind::HttpTokenUser, "").id,
+            CheckId::HtmlLogin
         );
         let moved = HttpError::Redirect {
             host: "h".into(),
             path: "/".into(),
             location: "https://bb.corp/".into(),
         };
-        let row = eval_failure("reach", "x", &moved, AuthKind::HttpTokenUser, "");
+        let row = eval_failure(CheckId::Reach, &moved, AuthKind::HttpTokenUser, "");
         assert_eq!(
-            (row.id.as_str(), row.class),
-            ("reach", Some(FailureClass::Input))
+            (row.id, row.class),
+            (CheckId::Reach, Some(FailureClass::Input))
         );
     }
 
     #[test]
     fn gone_gets_its_own_row() {
-        let r = eval_failure("credential", "x", &status(410), AuthKind::ApiToken, "");
-        assert_eq!(r.id, "gone");
+        let r = eval_failure(CheckId::Credential, &status(410), AuthKind::ApiToken, "");
+        assert_eq!(r.id, CheckId::Gone);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use super::cloud;
 use super::explain;
 use super::http::{HttpError, ScopeHeaders};
 use super::model::{
-    AuthKind, CheckItem, CheckReport, CheckStatus, FailureClass, Problem, Provider, Repo,
+    AuthKind, CheckId, CheckItem, CheckReport, CheckStatus, FailureClass, Problem, Provider, Repo,
 };
 use super::server;
 use super::urls;
@@ -74,7 +74,6 @@ async fn run_server(client: &Client, progress: Progress<'_>, run: &mut Run) {
     if !run.push(eval_reach(&props, base, auth)) {
         return;
     }
-    let title = "Server version 7.14+";
     let props = match props {
         Ok(p) => p,
         // Some servers refuse anonymous access even here: ask again with the credential.
@@ -83,13 +82,13 @@ async fn run_server(client: &Client, progress: Progress<'_>, run: &mut Run) {
         }) if may_send => match server::app_properties(client, true, progress).await {
             Ok(p) => p,
             Err(e) => {
-                run.push(eval_failure("version", title, &e, auth, base));
+                run.push(eval_failure(CheckId::Version, &e, auth, base));
                 return;
             }
         },
         Err(e) => {
             // Reached, but no version could be read: the report must not end as passed.
-            run.push(eval_failure("version", title, &e, auth, base));
+            run.push(eval_failure(CheckId::Version, &e, auth, base));
             return;
         }
     };
@@ -150,8 +149,7 @@ async fn server_user_credential(
         Ok(r) => r,
         Err(e) => {
             run.push(eval_failure(
-                "credential",
-                "Credential accepted",
+                CheckId::Credential,
                 &e,
                 AuthKind::HttpTokenUser,
                 base,
@@ -188,14 +186,17 @@ async fn server_user_credential(
     {
         Ok(r) => r,
         Err(e) => {
-            let (id, title) = listing_row(&e);
-            run.push(eval_failure(id, title, &e, AuthKind::HttpTokenUser, base));
+            run.push(eval_failure(
+                listing_row(&e),
+                &e,
+                AuthKind::HttpTokenUser,
+                base,
+            ));
             return None;
         }
     };
     run.push(CheckItem::passed(
-        "permissions",
-        "Permissions",
+        CheckId::Permissions,
         "The token may list repositories (REPO_READ or more where it has access).",
     ));
     run.push(reach.item(Provider::Server, true));
@@ -220,9 +221,7 @@ async fn server_repo_credential(
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v.eq_ignore_ascii_case("anonymous"));
             if anonymous {
-                run.push(CheckItem::failed(
-                    "credential",
-                    "Credential accepted",
+                run.push(CheckItem::failed(CheckId::Credential,
                     FailureClass::Rejected,
                     format!("{key}/{slug} answered anonymously (a public repository): the token was not accepted."),
                     explain::rejected_fix(AuthKind::HttpTokenRepo, base),
@@ -230,14 +229,12 @@ async fn server_repo_credential(
                 return None;
             }
             run.push(CheckItem::passed(
-                "credential",
-                "Credential accepted",
+                CheckId::Credential,
                 format!("Repository token for {key}/{slug}."),
             ));
             let repos: Vec<Repo> = server::map_repo(&resp.body).into_iter().collect();
             run.push(CheckItem::passed(
-                "permissions",
-                "Permissions",
+                CheckId::Permissions,
                 format!("Can read {key}/{slug}."),
             ));
             let mut reach = Reach::default();
@@ -247,8 +244,7 @@ async fn server_repo_credential(
         }
         Err(HttpError::Status { status: 404, .. }) => {
             run.push(CheckItem::failed(
-                "credential",
-                "Credential accepted",
+                CheckId::Credential,
                 FailureClass::Permission,
                 format!("{key}/{slug} is not visible to this token (HTTP 404)."),
                 "Check PROJECTKEY/SLUG: a repository token works for its own repository only.",
@@ -257,8 +253,7 @@ async fn server_repo_credential(
         }
         Err(e) => {
             run.push(eval_failure(
-                "credential",
-                "Credential accepted",
+                CheckId::Credential,
                 &e,
                 AuthKind::HttpTokenRepo,
                 base,
@@ -294,19 +289,14 @@ async fn run_cloud_user(client: &Client, progress: Progress<'_>, run: &mut Run) 
             };
             let item = if auth == AuthKind::AppPassword {
                 CheckItem::warning(
-                    "credential",
-                    "Credential accepted",
+                    CheckId::Credential,
                     format!(
                         "App password of {who}; app passwords were removed by Atlassian on 2026-07-28."
                     ),
                     "Switch to an API token with scopes (https://id.atlassian.com/manage-profile/security/api-tokens).",
                 )
             } else {
-                CheckItem::passed(
-                    "credential",
-                    "Credential accepted",
-                    format!("Signed in as {who}."),
-                )
+                CheckItem::passed(CheckId::Credential, format!("Signed in as {who}."))
             };
             run.report.identity = Some(identity);
             run.push(item);
@@ -324,19 +314,12 @@ async fn run_cloud_user(client: &Client, progress: Progress<'_>, run: &mut Run) 
             }
             granted = headers.granted.clone();
             run.push(CheckItem::passed(
-                "credential",
-                "Credential accepted",
+                CheckId::Credential,
                 "Accepted, but who it belongs to cannot be read (see permissions).",
             ));
         }
         Err(e) => {
-            run.push(eval_failure(
-                "credential",
-                "Credential accepted",
-                &e,
-                auth,
-                web,
-            ));
+            run.push(eval_failure(CheckId::Credential, &e, auth, web));
             return;
         }
     }
@@ -364,8 +347,7 @@ async fn run_cloud_user(client: &Client, progress: Progress<'_>, run: &mut Run) 
             None
         }
         Err(e) => {
-            let (id, title) = listing_row(&e);
-            run.push(eval_failure(id, title, &e, auth, web));
+            run.push(eval_failure(listing_row(&e), &e, auth, web));
             return;
         }
     };
@@ -440,9 +422,7 @@ async fn run_cloud_repo(client: &Client, progress: Progress<'_>, run: &mut Run) 
         Err(HttpError::Status {
             status: 403 | 404, ..
         }) => {
-            run.push(CheckItem::failed(
-                "credential",
-                "Credential accepted",
+            run.push(CheckItem::failed(CheckId::Credential,
                 FailureClass::Permission,
                 format!("{ws}/{slug} is not readable with this token."),
                 "Check WORKSPACE/SLUG: a repository access token works for its own repository only.",
@@ -451,8 +431,7 @@ async fn run_cloud_repo(client: &Client, progress: Progress<'_>, run: &mut Run) 
         }
         Err(e) => {
             run.push(eval_failure(
-                "credential",
-                "Credential accepted",
+                CheckId::Credential,
                 &e,
                 AuthKind::RepoToken,
                 web,
@@ -462,8 +441,7 @@ async fn run_cloud_repo(client: &Client, progress: Progress<'_>, run: &mut Run) 
     };
     let kind = ScopeHeaders::from_headers(&resp.headers).credential_type;
     run.push(CheckItem::passed(
-        "credential",
-        "Credential accepted",
+        CheckId::Credential,
         match kind {
             Some(k) => format!("Repository access token for {ws}/{slug} ({k})."),
             None => format!("Repository access token for {ws}/{slug}."),
@@ -484,10 +462,10 @@ type ListFuture =
 
 /// The row a failed listing is reported on: a listing stopped at its cap says nothing about
 /// permissions (every page was readable), only that it reached too far.
-fn listing_row(e: &HttpError) -> (&'static str, &'static str) {
+fn listing_row(e: &HttpError) -> CheckId {
     match e {
-        HttpError::Capped { .. } => ("reach_count", "What the credential reaches"),
-        _ => ("permissions", "Permissions"),
+        HttpError::Capped { .. } => CheckId::ReachCount,
+        _ => CheckId::Permissions,
     }
 }
 

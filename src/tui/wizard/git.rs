@@ -259,7 +259,10 @@ mod tests {
         use crate::wizard::msg::Msg;
         use crate::wizard::update;
         let mut w = saved();
-        let row = crate::bitbucket::model::CheckItem::passed("webhook-delivery", "t", "HTTP 200");
+        let row = crate::bitbucket::model::CheckItem::passed(
+            crate::bitbucket::model::CheckId::WebhookDelivery,
+            "HTTP 200",
+        );
         w.hook_delivery_for = Some(7);
         update(
             &mut w,

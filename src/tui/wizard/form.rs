@@ -7,24 +7,8 @@ use super::msg::EditKey;
 use super::secret_input::SecretInput;
 use super::validate;
 use crate::bitbucket::model::{AuthKind, ConnectionSpec, Credentials, Provider};
-
-/// Every field any auth type can ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FieldId {
-    Name,
-    Url,
-    Username,
-    Email,
-    Secret,
-    Repo,
-    OAuthKey,
-    OAuthSecret,
-    /// The loopback callback registered on the OAuth consumer.
-    Callback,
-}
-
-/// The callback bbconnect listens on unless the user registered another port.
-pub const DEFAULT_CALLBACK: &str = "http://127.0.0.1:8976/callback";
+// The field list is core's (the CLI checks a spec with the same list); named here as before.
+pub use crate::core::fields::{DEFAULT_CALLBACK, FieldId, fields};
 
 /// All form values. They belong to one (provider, auth type) at a time: choosing another
 /// clears them (`reset_credentials`), so a token typed for one host is never offered to
@@ -48,19 +32,6 @@ pub struct Form {
     pub show_all_errors: bool,
     /// The user was warned that the URL is plain http; the next Enter sends anyway.
     pub http_warned: bool,
-}
-
-/// The fields of an auth type, in screen order.
-pub fn fields(auth: AuthKind) -> &'static [FieldId] {
-    use FieldId::*;
-    match auth {
-        AuthKind::OAuth => &[Name, Url, OAuthKey, OAuthSecret, Callback],
-        AuthKind::ApiToken => &[Name, Url, Email, Secret],
-        AuthKind::RepoToken => &[Name, Url, Repo, Secret],
-        AuthKind::AppPassword => &[Name, Url, Username, Secret],
-        AuthKind::HttpTokenUser => &[Name, Url, Username, Secret],
-        AuthKind::HttpTokenRepo => &[Name, Url, Repo, Secret],
-    }
 }
 
 pub fn label(field: FieldId, auth: AuthKind) -> &'static str {

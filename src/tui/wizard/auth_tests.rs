@@ -58,11 +58,7 @@ fn grant() -> OAuthGrant {
 
 fn passed() -> CheckReport {
     CheckReport {
-        items: vec![CheckItem::passed(
-            "credential",
-            "Credential accepted",
-            "alice",
-        )],
+        items: vec![CheckItem::passed(CheckId::Credential, "alice")],
         ..CheckReport::default()
     }
 }
@@ -365,13 +361,7 @@ fn a_failed_sign_in_offers_retry_and_edit() {
 #[test]
 fn retry_after_a_rejected_token_signs_in_again_but_other_failures_reuse_it() {
     let failed = |class: FailureClass| CheckReport {
-        items: vec![CheckItem::failed(
-            "credential",
-            "Credential",
-            class,
-            "x",
-            "y",
-        )],
+        items: vec![CheckItem::failed(CheckId::Credential, class, "x", "y")],
         ..CheckReport::default()
     };
     for (class, signs_in_again) in [

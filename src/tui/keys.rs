@@ -604,7 +604,7 @@ mod tests {
     /// The wizard in every state that has its own key table.
     fn every_state() -> Vec<(&'static str, Wizard)> {
         use crate::bitbucket::model::{
-            CheckItem, CheckReport, FailureClass, Problem, Repo, RepoPage, SavedInfo,
+            CheckId, CheckItem, CheckReport, FailureClass, Problem, Repo, RepoPage, SavedInfo,
         };
         use crate::wizard::msg::Effect;
         let mut states = Vec::new();
@@ -632,8 +632,7 @@ mod tests {
         states.push(("check running", clone_state(&w)));
         let failed = CheckReport {
             items: vec![CheckItem::failed(
-                "c",
-                "C",
+                CheckId::Credential,
                 FailureClass::Rejected,
                 "no",
                 "fix",

@@ -3,8 +3,8 @@
 //! The messages say what is wrong *and* what to type instead, because they are drawn right
 //! under the field and are the only help a person gets while typing.
 
-use super::form::{self, FieldId};
-use crate::bitbucket::model::{ConnectionSpec, Provider};
+use super::fields::{self, FieldId};
+use super::model::{AuthKind, ConnectionSpec, FailureClass, Problem, Provider};
 
 /// A connection name becomes a file name and a keychain entry, so it is kept to a safe set.
 pub fn connection_name(name: &str, existing: &[String]) -> Result<(), String> {
@@ -153,7 +153,7 @@ pub fn secret(text: &str, what: &str) -> Result<(), String> {
 /// with the same rules as the wizard's form. Name uniqueness is the store's to check.
 pub fn spec(spec: &ConnectionSpec) -> Vec<(&'static str, String)> {
     let auth = spec.auth;
-    let fields = form::fields(auth);
+    let fields = fields::fields(auth);
     let mut problems = Vec::new();
     let mut check = |field: &'static str, result: Result<(), String>| {
         if let Err(msg) = result {
@@ -190,6 +190,29 @@ pub fn spec(spec: &ConnectionSpec) -> Vec<(&'static str, String)> {
         None => {}
     }
     problems
+}
+
+/// What the client refuses before it sends anything: the problems of [`spec`] (the same rules
+/// and words as the form and the CLI) in the fields a request cannot do without. The name is
+/// the store's, the URL is parsed by the client itself, a Bearer token needs no username and
+/// an OAuth consumer key is only needed to refresh.
+pub fn for_client(connection: &ConnectionSpec) -> Result<(), Problem> {
+    let needed = |field: &str| match field {
+        "auth" | "email" | "repo" => true,
+        "username" => connection.auth == AuthKind::AppPassword,
+        _ => false,
+    };
+    match spec(connection)
+        .into_iter()
+        .find(|(field, _)| needed(field))
+    {
+        None => Ok(()),
+        Some((field, msg)) => Err(Problem::new(
+            FailureClass::Input,
+            format!("The connection's {field} is not usable: {msg}."),
+            "Correct it (bbconnect connect --replace, or the wizard).",
+        )),
+    }
 }
 
 /// The CLI frames messages in its own sentence.
@@ -243,7 +266,7 @@ pub fn is_plain_http_remote(text: &str) -> bool {
 /// The OAuth callback: bbconnect listens on this machine, so it must be plain http to a
 /// loopback address with an explicit port and the `/callback` path it answers on.
 pub fn callback_url(text: &str) -> Result<(), String> {
-    let example = super::form::DEFAULT_CALLBACK;
+    let example = fields::DEFAULT_CALLBACK;
     let parsed =
         url::Url::parse(text.trim()).map_err(|_| format!("Not a URL: expected e.g. {example}."))?;
     let loopback = match parsed.host() {
@@ -286,7 +309,6 @@ fn shown_char(c: char) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bitbucket::model::AuthKind;
 
     #[test]
     fn name_rules() {
@@ -479,5 +501,38 @@ mod tests {
                 .contains("consumer key")
         );
         assert!(required("k", "the consumer key").is_ok());
+    }
+
+    fn client_spec(auth: AuthKind, user: Option<&str>, repo: Option<&str>) -> ConnectionSpec {
+        ConnectionSpec {
+            name: "t".into(),
+            provider: auth.provider(),
+            auth,
+            url: "https://bitbucket.example.com".into(),
+            username: user.map(Into::into),
+            repo: repo.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn the_client_refuses_with_the_forms_rules_only_what_a_request_needs() {
+        // The client's message is the form's and the CLI's message for the same field.
+        let p = for_client(&client_spec(AuthKind::RepoToken, None, Some("no-slash"))).unwrap_err();
+        assert_eq!(p.class, FailureClass::Input);
+        let rule = repo_path("no-slash", Provider::Cloud).unwrap_err();
+        assert!(p.what.contains(rule.trim_end_matches('.')), "{p}");
+        let p = for_client(&client_spec(AuthKind::ApiToken, Some("alice"), None)).unwrap_err();
+        assert!(p.what.contains("email"), "{p}");
+        assert!(for_client(&client_spec(AuthKind::AppPassword, None, None)).is_err());
+        let mut mixed = client_spec(AuthKind::HttpTokenUser, Some("bot"), None);
+        mixed.provider = Provider::Cloud;
+        assert!(for_client(&mixed).is_err());
+        // A Bearer token needs no username, an OAuth key matters only to refresh, and the
+        // name is the store's business.
+        assert!(for_client(&client_spec(AuthKind::HttpTokenUser, None, None)).is_ok());
+        assert!(for_client(&client_spec(AuthKind::OAuth, None, None)).is_ok());
+        let mut odd = client_spec(AuthKind::ApiToken, Some("alice@example.com"), None);
+        odd.name = "not a file name".into();
+        assert!(for_client(&odd).is_ok());
     }
 }

@@ -4,7 +4,7 @@
 //! A list row keeps the texts in one `Box<str>` with end offsets, and the searchable fields
 //! come first, so the filter's haystack is a slice of that text rather than a second copy.
 
-use crate::bitbucket::model::Repo;
+use super::model::Repo;
 
 /// The fields, in their order in the packed text. The searchable ones come first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

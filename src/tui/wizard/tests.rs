@@ -66,17 +66,12 @@ fn submit_cloud(w: &mut Wizard) -> RequestId {
 }
 
 fn report(ok: bool) -> CheckReport {
-    let mut items = vec![CheckItem::passed(
-        "reach",
-        "Reach the server",
-        "HTTPS answered",
-    )];
+    let mut items = vec![CheckItem::passed(CheckId::Reach, "HTTPS answered")];
     if ok {
-        items.push(CheckItem::passed("credential", "Credential", "accepted"));
+        items.push(CheckItem::passed(CheckId::Credential, "accepted"));
     } else {
         items.push(CheckItem::failed(
-            "credential",
-            "Credential",
+            CheckId::Credential,
             FailureClass::Rejected,
             "401 Token is invalid",
             "Create a new token",

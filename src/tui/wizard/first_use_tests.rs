@@ -70,7 +70,7 @@ fn a_plain_http_webhook_url_is_allowed_after_a_warning() {
 /// about: the URL when the server could not be reached, the token when it was refused.
 #[test]
 fn edit_after_a_failed_check_focuses_the_field_it_is_about() {
-    use crate::bitbucket::model::{CheckItem, CheckReport, FailureClass};
+    use crate::bitbucket::model::{CheckId, CheckItem, CheckReport, FailureClass};
     let url_field = form::fields(AuthKind::ApiToken)
         .iter()
         .position(|f| *f == form::FieldId::Url)
@@ -79,13 +79,15 @@ fn edit_after_a_failed_check_focuses_the_field_it_is_about() {
         .iter()
         .position(|f| *f == form::FieldId::Secret)
         .unwrap();
-    for (id, field) in [("reach", url_field), ("credential", secret_field)] {
+    for (id, field) in [
+        (CheckId::Reach, url_field),
+        (CheckId::Credential, secret_field),
+    ] {
         let mut w = to_form_cloud();
         let check = submit_cloud(&mut w);
         let report = CheckReport {
             items: vec![CheckItem::failed(
                 id,
-                "Reach the server",
                 FailureClass::Unreachable,
                 "no answer",
                 "check the URL",

@@ -9,6 +9,11 @@ use super::form::edit_input;
 use super::msg::{EditKey, RequestId};
 use super::secret_input::SecretInput;
 use crate::bitbucket::model::{Problem, Provider, Webhook, WebhookChange, WebhookSpec};
+// The hook's input rules are core's (the CLI applies them too); named here as before.
+pub use crate::core::hook_rules::{
+    hook_name, is_plain_http_remote, validate_events, validate_events_for, validate_url,
+    validate_url_allowing_http,
+};
 
 /// Which part of the step has the keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -61,88 +66,6 @@ pub struct WebhookStep {
     /// A plain http:// URL to another host was warned about once: the next Enter creates.
     pub http_warned: bool,
     pub state: HookState,
-}
-
-/// The hook's endpoint: https, or plain http only to this machine (a tunnel, a local CI).
-pub fn validate_url(text: &str) -> Result<(), String> {
-    validate_url_allowing_http(text, false)
-}
-
-/// Whether `text` is a plain http:// address of another machine (allowed only when the user
-/// says so: `--allow-http-webhook`, or a second Enter in the wizard).
-pub fn is_plain_http_remote(text: &str) -> bool {
-    validate_url(text).is_err() && validate_url_allowing_http(text, true).is_ok()
-}
-
-/// `validate_url`, with plain http to any host allowed when `allow_http`.
-pub fn validate_url_allowing_http(text: &str, allow_http: bool) -> Result<(), String> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err("Required: the address your CI receives webhooks on, \
-                    e.g. https://ci.example.com/bitbucket/hook."
-            .into());
-    }
-    let parsed = url::Url::parse(text)
-        .map_err(|e| super::validate::url_problem(e, "https://ci.example.com/hook"))?;
-    let loopback = match parsed.host() {
-        None => return Err("The URL has no host name: add one after https://.".into()),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-    };
-    match parsed.scheme() {
-        "https" => {}
-        "http" if loopback || allow_http => {}
-        "http" => {
-            return Err(
-                "Use https://: over plain http deliveries and their signature travel unencrypted \
-                 (http is only allowed to localhost)."
-                    .into(),
-            );
-        }
-        _ => return Err("Start with https:// (or http:// to localhost).".into()),
-    }
-    if parsed.username() != "" || parsed.password().is_some() {
-        return Err(
-            "Remove the user name and password from the URL: the secret signs deliveries.".into(),
-        );
-    }
-    Ok(())
-}
-
-/// Event names as the products spell them (`repo:push`, `pr:from_ref_updated`).
-pub fn validate_events(events: &[String]) -> Result<(), String> {
-    if events.is_empty() {
-        return Err("Choose at least one event: without one the hook never fires.".into());
-    }
-    let well_formed = |e: &str| {
-        e.contains(':')
-            && e.chars()
-                .all(|c| c.is_ascii_lowercase() || matches!(c, ':' | '_' | '-'))
-    };
-    match events.iter().find(|e| !well_formed(e)) {
-        Some(bad) => Err(format!(
-            "`{}` is not an event name: expected names like repo:push or pr:opened.",
-            crate::sanitize::clean(bad)
-        )),
-        None => Ok(()),
-    }
-}
-
-/// `validate_events`, and each event one the product knows: a misspelt event is caught here,
-/// with the valid ones listed, rather than reported by the server as its own fault.
-pub fn validate_events_for(provider: Provider, events: &[String]) -> Result<(), String> {
-    validate_events(events)?;
-    let known = provider.webhook_events();
-    match events.iter().find(|e| !known.contains(&e.as_str())) {
-        Some(bad) => Err(format!(
-            "`{}` is not a {} webhook event. Valid events: {}.",
-            crate::sanitize::clean(bad),
-            provider.label(),
-            known.join(", ")
-        )),
-        None => Ok(()),
-    }
 }
 
 impl WebhookStep {
@@ -279,11 +202,6 @@ impl WebhookStep {
             secret: (!self.secret.is_empty()).then(|| self.secret.to_secret()),
         })
     }
-}
-
-/// The name shown in the repository's webhook settings, so people know where it came from.
-pub fn hook_name(connection_name: &str) -> String {
-    format!("bbconnect {connection_name}")
 }
 
 #[cfg(test)]

@@ -7,11 +7,11 @@ pub mod form;
 pub mod git;
 pub mod msg;
 pub mod oauth;
-pub mod repo_row;
+pub use crate::core::repo_row;
 pub mod repos;
 pub mod saved;
 pub mod secret_input;
-pub mod validate;
+pub use crate::core::validate;
 pub mod webhook;
 
 #[cfg(test)]
@@ -20,7 +20,7 @@ mod auth_tests;
 mod tests;
 
 use crate::bitbucket::model::{
-    AuthKind, CheckReport, CheckStatus, Credentials, Problem, Provider, Repo, SavedInfo,
+    AuthKind, CheckId, CheckReport, CheckStatus, Credentials, Problem, Provider, Repo, SavedInfo,
 };
 use form::{Form, fields};
 use msg::{EditKey, Effect, Msg, RequestId};
@@ -971,7 +971,7 @@ fn check_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             let about = w
                 .check_report()
                 .and_then(|r| r.items.iter().find(|i| i.status == CheckStatus::Failed))
-                .and_then(|item| field_of_check(&item.id, w.auth));
+                .and_then(|item| field_of_check(item.id, w.auth));
             let effects = back(w);
             if let Some(i) = about.and_then(|f| fields(w.auth).iter().position(|x| *x == f)) {
                 w.form.focus = i;
@@ -985,14 +985,24 @@ fn check_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
 }
 
 /// The form field a failed check is about, so `e` puts the cursor where the fix is typed.
-fn field_of_check(check_id: &str, auth: AuthKind) -> Option<form::FieldId> {
+fn field_of_check(check_id: CheckId, auth: AuthKind) -> Option<form::FieldId> {
     use form::FieldId;
     match check_id {
-        "setup" | "reach" | "reach_count" | "tls" | "http" | "version" | "html_login"
-        | "localhost_links" => Some(FieldId::Url),
-        "credential" | "permissions" if auth == AuthKind::OAuth => Some(FieldId::OAuthKey),
-        "credential" | "permissions" => Some(FieldId::Secret),
-        _ => None,
+        CheckId::Setup
+        | CheckId::Reach
+        | CheckId::ReachCount
+        | CheckId::Tls
+        | CheckId::Http
+        | CheckId::Version
+        | CheckId::HtmlLogin
+        | CheckId::Gone
+        | CheckId::LocalhostLinks => Some(FieldId::Url),
+        CheckId::Credential | CheckId::Permissions if auth == AuthKind::OAuth => {
+            Some(FieldId::OAuthKey)
+        }
+        CheckId::Credential | CheckId::Permissions => Some(FieldId::Secret),
+        // The webhook rows come after the form is done with: nothing there to edit.
+        CheckId::Webhooks | CheckId::Webhook | CheckId::WebhookDelivery => None,
     }
 }
 

@@ -6,6 +6,8 @@
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
+pub use super::check_id::CheckId;
+
 /// Every scope bbconnect's calls need from a Cloud API token (bitbucket-api.md). One list for
 /// the form's checklist and the check engine, so what we ask for is what we verify.
 pub const CLOUD_API_TOKEN_SCOPES: [&str; 8] = [
@@ -390,8 +392,9 @@ impl FailureClass {
 /// One row of the check report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckItem {
-    /// Stable machine name (`reach`, `version`, `credential`, ...).
-    pub id: String,
+    /// Which check: its stable machine name in JSON (`reach`, `version`, `credential`, ...).
+    pub id: CheckId,
+    /// `id.title()` as made; kept in the row so JSON reports carry it.
     pub title: String,
     pub status: CheckStatus,
     /// What was found, one line.
@@ -402,14 +405,14 @@ pub struct CheckItem {
     pub class: Option<FailureClass>,
     /// The chain the server presented, on a row failed by its certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cert: Option<Box<crate::bitbucket::tls::PeerChain>>,
+    pub cert: Option<Box<super::cert::PeerChain>>,
 }
 
 impl CheckItem {
-    pub fn passed(id: &str, title: &str, detail: impl Into<String>) -> Self {
+    pub fn passed(id: CheckId, detail: impl Into<String>) -> Self {
         CheckItem {
-            id: id.into(),
-            title: title.into(),
+            id,
+            title: id.title().into(),
             status: CheckStatus::Passed,
             detail: detail.into(),
             fix: None,
@@ -418,15 +421,10 @@ impl CheckItem {
         }
     }
 
-    pub fn warning(
-        id: &str,
-        title: &str,
-        detail: impl Into<String>,
-        fix: impl Into<String>,
-    ) -> Self {
+    pub fn warning(id: CheckId, detail: impl Into<String>, fix: impl Into<String>) -> Self {
         CheckItem {
-            id: id.into(),
-            title: title.into(),
+            id,
+            title: id.title().into(),
             status: CheckStatus::Warning,
             detail: detail.into(),
             fix: Some(fix.into()),
@@ -436,15 +434,14 @@ impl CheckItem {
     }
 
     pub fn failed(
-        id: &str,
-        title: &str,
+        id: CheckId,
         class: FailureClass,
         detail: impl Into<String>,
         fix: impl Into<String>,
     ) -> Self {
         CheckItem {
-            id: id.into(),
-            title: title.into(),
+            id,
+            title: id.title().into(),
             status: CheckStatus::Failed,
             detail: detail.into(),
             fix: Some(fix.into()),
