@@ -153,7 +153,7 @@ mod tests {
 
     #[test]
     fn base_urls_normalise_in_one_pass() {
-        // Found by tests/prop_parsers.rs: slashes and spaces mixed at the end.
+        // Found by tests/security/prop_parsers.rs: slashes and spaces mixed at the end.
         assert_eq!(parse_base("http://a/b/ /").unwrap(), "http://a/b");
         assert_eq!(parse_base("https://h/x/\t/ ").unwrap(), "https://h/x");
     }

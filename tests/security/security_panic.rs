@@ -2,16 +2,14 @@
 //! carry a secret or server text). The test re-runs itself as a child that installs the hook
 //! and panics, so the real hook and the real stderr are observed.
 
-use std::process::Command;
+use crate::common::child;
 
 const CANARY: &str = "test-token-canary-7f3a9c";
 const CHILD: &str = "BBCONNECT_TEST_PANIC_CHILD";
 
 fn child_output(backtrace: Option<&str>) -> String {
-    let exe = std::env::current_exe().expect("test binary path");
-    let mut cmd = Command::new(exe);
-    cmd.args(["--exact", "panic_child", "--nocapture", "--test-threads=1"])
-        .env(CHILD, "1")
+    let mut cmd = child::this_test(module_path!(), "panic_child");
+    cmd.env(CHILD, "1")
         .env_remove("RUST_BACKTRACE");
     if let Some(b) = backtrace {
         cmd.env("RUST_BACKTRACE", b);

@@ -11,6 +11,8 @@ use bbconnect::bitbucket::model::{AuthKind, FailureClass, Problem, Provider};
 use bbconnect::store::{NoKeychain, SavedConnection, SecretStoreMode, Store, StoreError};
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::common::child;
+
 const CANARY: &str = "test-token-canary-7f3a9c";
 
 fn conn(name: &str) -> SavedConnection {
@@ -547,15 +549,8 @@ fn a_writer_killed_mid_write_leaves_a_readable_file() {
             .save(c, &secret("test-token-first"), false)
             .expect("seed");
     }
-    let exe = std::env::current_exe().expect("current_exe");
     for round in 0..6u64 {
-        let mut child = std::process::Command::new(&exe)
-            .args([
-                "--exact",
-                "killed_writer_child",
-                "--nocapture",
-                "--test-threads=1",
-            ])
+        let mut child = child::this_test(module_path!(), "killed_writer_child")
             .env("BBCONNECT_TEST_KILLED_WRITER_DIR", dir.path())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -585,10 +580,15 @@ fn a_writer_killed_mid_write_leaves_a_readable_file() {
     }
 }
 
+/// Sets process-wide variables, so it runs alone in a child process.
 #[test]
 fn open_none_reads_bbconnect_config_dir() {
+    if !child::is_alone() {
+        child::run_alone(module_path!(), "open_none_reads_bbconnect_config_dir");
+        return;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
-    // SAFETY: this is the only test in this binary that reads or writes these variables.
+    // SAFETY: this process runs this one test (`run_alone`): no other thread reads them.
     unsafe {
         std::env::set_var("BBCONNECT_CONFIG_DIR", dir.path());
         std::env::set_var("BBCONNECT_SECRET_STORE", "file");

@@ -4,7 +4,7 @@
 //! ```sh
 //! dbus-run-session -- sh -c '
 //!   printf test-keyring-pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-//!   cargo test --test store_keychain -- --nocapture'
+//!   cargo test --test store store_keychain -- --nocapture'
 //! ```
 //!
 //! The no-keychain case needs no setup: a child process is started with an unusable D-Bus
@@ -16,6 +16,8 @@ use std::process::Command;
 use bbconnect::bitbucket::model::{AuthKind, Provider};
 use bbconnect::store::{Keychain, OsKeychain, SavedConnection, SecretStoreMode, Store};
 use secrecy::{ExposeSecret, SecretString};
+
+use crate::common::child;
 
 fn conn(name: &str) -> SavedConnection {
     SavedConnection {
@@ -256,9 +258,7 @@ fn no_bus_child() {
 fn without_a_session_bus_auto_falls_back_and_keyring_refuses() {
     let dir = tempfile::tempdir().expect("tempdir");
     let runtime = tempfile::tempdir().expect("tempdir");
-    let exe = std::env::current_exe().expect("current_exe");
-    let out = Command::new(exe)
-        .args(["--exact", "no_bus_child", "--nocapture", "--test-threads=1"])
+    let out = child::this_test(module_path!(), "no_bus_child")
         .env("BBCONNECT_TEST_NO_BUS_DIR", dir.path())
         .env(
             "DBUS_SESSION_BUS_ADDRESS",

@@ -1,7 +1,7 @@
 //! The wizard's plain-http confirmation reaches the client through the worker. The server
 //! is a non-loopback name (`bitbucket.example.test`) reached through an http proxy that is
 //! the simulator itself, so the request really leaves as plain http to a remote host.
-//! Its own test binary: it sets the proxy variables for the whole process.
+//! It sets the proxy variables for the whole process, so it runs alone in a child process.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,6 +15,8 @@ use bbconnect::wizard::msg::{Effect, Msg};
 use bbconnect::worker::{self, WorkerContext};
 use secrecy::SecretString;
 use tokio::sync::mpsc;
+
+use crate::common::child;
 
 fn creds(url: &str) -> Credentials {
     Credentials {
@@ -56,13 +58,20 @@ async fn check(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_check_sends_over_plain_http_only_when_confirmed() {
+    if !child::is_alone() {
+        child::run_alone(
+            module_path!(),
+            "the_check_sends_over_plain_http_only_when_confirmed",
+        );
+        return;
+    }
     let sim = sim::start(SimConfig {
         repos: Some(20),
         ..SimConfig::default()
     })
     .await
     .unwrap();
-    // SAFETY: set before any client exists, and this binary has no other test running.
+    // SAFETY: set before any client exists, and this process runs this one test (`run_alone`).
     unsafe {
         std::env::set_var("HTTP_PROXY", sim.base_url());
         std::env::set_var("http_proxy", sim.base_url());

@@ -1,0 +1,33 @@
+//! The built-in simulator, started in-process on a loopback port chosen by the OS.
+
+use bbconnect::sim::{self, Scenario, SimConfig, SimHandle};
+
+/// The simulator with `config` (its default port 0 lets the OS pick a free one).
+pub async fn start(config: SimConfig) -> SimHandle {
+    sim::start(config)
+        .await
+        .expect("simulator starts on loopback")
+}
+
+/// The default data set: the demo credentials' repositories are named from it.
+pub async fn default() -> SimHandle {
+    start(SimConfig::default()).await
+}
+
+/// The default data set behaving as `scenario`.
+pub async fn with_scenario(scenario: Scenario) -> SimHandle {
+    start(SimConfig {
+        scenario,
+        ..SimConfig::default()
+    })
+    .await
+}
+
+/// A small data set of `repos` repositories per owner: quick to list in full.
+pub async fn with_repos(repos: usize) -> SimHandle {
+    start(SimConfig {
+        repos: Some(repos),
+        ..SimConfig::default()
+    })
+    .await
+}
