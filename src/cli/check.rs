@@ -3,7 +3,8 @@
 use serde_json::json;
 
 use super::{
-    Failure, credentials_of, fresh_credentials, limits_from_env, print_report, report_json, usage,
+    Failure, Io, credentials_of, fresh_credentials, limits_from_env, print_report, report_json,
+    usage,
 };
 use crate::bitbucket::model::Problem;
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
@@ -13,6 +14,7 @@ use crate::store::Store;
 
 /// `bbconnect check`: exits with the code of the worst result.
 pub async fn check(
+    io: &mut Io,
     store: &Store,
     endpoints: &Endpoints,
     names: Vec<String>,
@@ -57,7 +59,7 @@ pub async fn check(
                 if as_json {
                     out.push(json!({"name": name, "ok": false, "exit_code": code, "checks": report_json(&report)}));
                 } else {
-                    print_report(&mut std::io::stdout(), &report, name);
+                    print_report(&mut *io.out, &report, name);
                 }
                 continue;
             }
@@ -81,11 +83,11 @@ pub async fn check(
         if as_json {
             out.push(json!({"name": name, "ok": report.passed(), "exit_code": code, "checks": report_json(&report)}));
         } else {
-            print_report(&mut std::io::stdout(), &report, name);
+            print_report(&mut *io.out, &report, name);
         }
     }
     if as_json {
-        outln!("{}", serde_json::Value::Array(out));
+        outln!(io, "{}", serde_json::Value::Array(out));
     }
     if worst == 0 {
         Ok(())

@@ -6,7 +6,7 @@ use secrecy::SecretString;
 use serde_json::json;
 
 use super::{
-    ConnectArgs, Failure, env_value, limits_from_env, print_report, print_saved, report_json,
+    ConnectArgs, Failure, Io, env_value, limits_from_env, print_report, print_saved, report_json,
     split_fallback, trust, usage,
 };
 use crate::bitbucket::model::{
@@ -57,6 +57,7 @@ fn read_secret(token_stdin: bool) -> Result<SecretString, Failure> {
 
 /// Builds the connection spec from the flags, with the same validation as the wizard's form.
 pub fn spec_from_args(
+    io: &mut Io,
     args: &ConnectArgs,
     endpoints: &Endpoints,
 ) -> Result<ConnectionSpec, Failure> {
@@ -104,7 +105,10 @@ pub fn spec_from_args(
     let url = match (&args.url, provider) {
         (Some(u), _) => match validate::assume_https(u) {
             Some(with_scheme) => {
-                errln!("bbconnect: note: no scheme in --url: using {with_scheme}.");
+                errln!(
+                    io,
+                    "bbconnect: note: no scheme in --url: using {with_scheme}."
+                );
                 with_scheme
             }
             None => u.trim().to_string(),
@@ -162,18 +166,19 @@ fn spec_errors(spec: &ConnectionSpec) -> Vec<(&'static str, String)> {
 
 /// `bbconnect connect`.
 pub async fn connect(
+    io: &mut Io,
     args: ConnectArgs,
     store: &Store,
     endpoints: &Endpoints,
 ) -> Result<(), Failure> {
-    let spec = spec_from_args(&args, endpoints)?;
+    let spec = spec_from_args(io, &args, endpoints)?;
     if !args.replace && store.get(&spec.name).map_err(Problem::from)?.is_some() {
         return Err(usage(
             format!("A connection named `{}` already exists.", spec.name),
             "Choose another --name, pass --replace, or `bbconnect remove` it first.",
         ));
     }
-    let mut hook_spec = webhook_spec_from_args(&args, &spec)?;
+    let mut hook_spec = webhook_spec_from_args(io, &args, &spec)?;
     // Connecting again keeps the generated secret the CI was given, rather than a new one:
     // the hook is first ensured without touching its secret (so an unchanged hook is kept),
     // and given the stored secret again only when it had to be created or updated.
@@ -193,7 +198,7 @@ pub async fn connect(
         ..ClientOptions::default()
     };
     let (creds, oauth) = if spec.auth == AuthKind::OAuth {
-        let grant = oauth_sign_in(&args, &spec, &options).await?;
+        let grant = oauth_sign_in(io, &args, &spec, &options).await?;
         let creds = Credentials {
             spec: spec.clone(),
             secret: grant.access_token.clone(),
@@ -210,11 +215,12 @@ pub async fn connect(
     let client = Client::new(creds.clone(), endpoints, options)?;
     let report = client.check(None).await;
     if !args.json {
-        print_report(&mut std::io::stderr(), &report, &spec.name);
+        print_report(&mut *io.err, &report, &spec.name);
     }
     if !report.passed() {
         if args.json {
             outln!(
+                io,
                 "{}",
                 json!({"ok": false, "name": spec.name, "checks": report_json(&report)})
             );
@@ -249,6 +255,7 @@ pub async fn connect(
             Err(p) => {
                 if args.json {
                     outln!(
+                        io,
                         "{}",
                         json!({"ok": false, "name": spec.name, "webhook_error": p, "checks": report_json(&report)})
                     );
@@ -296,12 +303,14 @@ pub async fn connect(
         // Scripts read stdout; the one-line notice goes to stderr even with --json. The
         // keychain's own error (D-Bus details) is for the log, not for people.
         errln!(
+            io,
             "bbconnect: note: no OS keychain is available here, so the secret is in a file only \
              you can read (RUST_LOG=debug logs why)."
         );
     }
     if args.json {
         outln!(
+            io,
             "{}",
             json!({
                 "ok": true,
@@ -322,14 +331,14 @@ pub async fn connect(
             })
         );
     } else {
-        print_saved(&saved);
+        print_saved(io, &saved);
         if let Some(path) = &cert_file {
-            outln!("Trusted certificate: {}", path.display());
+            outln!(io, "Trusted certificate: {}", path.display());
         }
         if let (Some((h, change)), Some(r)) = (&hook, &repo) {
-            outln!("{}", hook_summary(h, *change, &r.full_name));
+            outln!(io, "{}", hook_summary(h, *change, &r.full_name));
             if let Some(loc) = &hook_secret_location {
-                outln!("Webhook secret: {loc}");
+                outln!(io, "Webhook secret: {loc}");
             }
         }
     }
@@ -337,11 +346,11 @@ pub async fn connect(
         let row = client.delivery_row(&r.full_name, Some(&h.id), &h.url).await;
         if args.json {
             // Scripts read one JSON document on stdout; the delivery goes to stderr.
-            errln!("{}", json!({"webhook_delivery": row}));
+            errln!(io, "{}", json!({"webhook_delivery": row}));
         } else {
-            outln!("Webhook delivery test: {}", clean(&row.detail));
+            outln!(io, "Webhook delivery test: {}", clean(&row.detail));
             if let (Some(fix), false) = (&row.fix, row.status == CheckStatus::Passed) {
-                outln!("  fix: {}", clean(fix));
+                outln!(io, "  fix: {}", clean(fix));
             }
         }
     }
@@ -388,6 +397,7 @@ fn consumer_secret(token_stdin: bool) -> Result<SecretString, Failure> {
 /// where this session has one (or, with --no-browser, read the address the browser ended on
 /// from stdin: the sign-in then happens on any machine), wait, exchange.
 async fn oauth_sign_in(
+    io: &mut Io,
     args: &ConnectArgs,
     spec: &ConnectionSpec,
     options: &ClientOptions,
@@ -406,13 +416,15 @@ async fn oauth_sign_in(
     let pending =
         oauth_flow::start_sign_in(&spec.url, consumer, &callback, options.clone()).await?;
     errln!(
+        io,
         "Sign in to Bitbucket: open this address in a browser (the consumer's callback must be {callback}):"
     );
-    errln!("  {}", pending.url);
+    errln!(io, "  {}", pending.url);
     let port = args.callback_port;
     let (paste_tx, pasted) = tokio::sync::mpsc::unbounded_channel();
     if args.no_browser {
         errln!(
+            io,
             "On another machine, either forward the port first (ssh -L {port}:127.0.0.1:{port} HOST, HOST being this machine), or paste here the address the browser ends on (http://127.0.0.1:{port}/callback?code=...) and press Enter:"
         );
         // A plain thread: a tokio stdin read would keep the runtime from ending when the
@@ -431,14 +443,16 @@ async fn oauth_sign_in(
             .unwrap_or_else(|_| {
                 crate::browser::BrowserOutcome::Failed("the opener stopped unexpectedly".into())
             });
-        errln!("{}", outcome.message());
+        errln!(io, "{}", outcome.message());
         if !outcome.opened() {
             errln!(
+                io,
                 "Open it on any machine; from another one, forward the port first (ssh -L {port}:127.0.0.1:{port} HOST), or run again with --no-browser to paste the address the browser ends on."
             );
         }
     }
     errln!(
+        io,
         "Waiting up to {} s for the browser to come back...",
         args.oauth_timeout
     );
@@ -449,7 +463,7 @@ async fn oauth_sign_in(
             Err,
         )
         .await?;
-    errln!("Signed in; checking the connection.");
+    errln!(io, "Signed in; checking the connection.");
     Ok(grant)
 }
 
@@ -470,6 +484,7 @@ fn hook_summary(h: &Webhook, change: WebhookChange, repo: &str) -> String {
 /// The hook asked for by `--webhook-*`, validated by the wizard's rules before any network
 /// call or secret is read.
 fn webhook_spec_from_args(
+    io: &mut Io,
     args: &ConnectArgs,
     spec: &ConnectionSpec,
 ) -> Result<Option<WebhookSpec>, Failure> {
@@ -486,6 +501,7 @@ fn webhook_spec_from_args(
     }
     if hook_rules::is_plain_http_remote(url) {
         errln!(
+            io,
             "bbconnect: warning: {} is plain http: deliveries and their signature travel unencrypted.",
             clean(url.trim())
         );

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::{Failure, table, trust};
+use super::{Failure, Io, table, trust};
 use crate::bitbucket::model::Problem;
 use crate::outln;
 use crate::sanitize::clean;
@@ -28,10 +28,11 @@ fn connection_json(c: &SavedConnection) -> serde_json::Value {
 }
 
 /// `bbconnect list`.
-pub fn list(store: &Store, as_json: bool) -> Result<(), Failure> {
+pub fn list(io: &mut Io, store: &Store, as_json: bool) -> Result<(), Failure> {
     let conns = store.list().map_err(Problem::from)?;
     if as_json {
         outln!(
+            io,
             "{}",
             serde_json::Value::Array(conns.iter().map(connection_json).collect())
         );
@@ -39,6 +40,7 @@ pub fn list(store: &Store, as_json: bool) -> Result<(), Failure> {
     }
     if conns.is_empty() {
         outln!(
+            io,
             "No saved connections in {}. Run `bbconnect` to add one.",
             store.config_file().display()
         );
@@ -72,6 +74,6 @@ pub fn list(store: &Store, as_json: bool) -> Result<(), Failure> {
         "SECRET",
         "TRUST",
     ];
-    outln!("{}", table(&header, &rows).trim_end_matches('\n'));
+    outln!(io, "{}", table(&header, &rows).trim_end_matches('\n'));
     Ok(())
 }

@@ -42,6 +42,7 @@ use crate::store::{SavedConnection, Store};
 pub use check::check;
 pub use connect::{connect, spec_from_args};
 pub use list::list;
+pub use output::Io;
 pub use remove::remove;
 pub use repos::repos;
 
@@ -412,15 +413,16 @@ fn report_json(report: &CheckReport) -> serde_json::Value {
 }
 
 /// What was saved and where, for people (both faces print it).
-pub fn print_saved(saved: &crate::bitbucket::model::SavedInfo) {
+pub fn print_saved(io: &mut Io, saved: &crate::bitbucket::model::SavedInfo) {
     outln!(
+        io,
         "Saved connection `{}` in {}.",
         clean(&saved.name),
         saved.config_file
     );
-    outln!("Secret: {}", split_fallback(&saved.secret_location).0);
+    outln!(io, "Secret: {}", split_fallback(&saved.secret_location).0);
     if let Some(url) = &saved.clone_https {
-        outln!("Clone: git clone {}", clean(url));
+        outln!(io, "Clone: git clone {}", clean(url));
     }
 }
 

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::{Failure, credentials_of};
+use super::{Failure, Io, credentials_of};
 use crate::bitbucket::model::Problem;
 use crate::bitbucket::{Client, Endpoints};
 use crate::engine;
@@ -12,6 +12,7 @@ use crate::store::Store;
 
 /// `bbconnect remove`.
 pub async fn remove(
+    io: &mut Io,
     store: &Store,
     endpoints: &Endpoints,
     name: &str,
@@ -19,9 +20,9 @@ pub async fn remove(
     as_json: bool,
 ) -> Result<(), Failure> {
     // With --json the one document on stdout says everything; the sentences are for people.
-    let say = |line: String| {
+    let say = |io: &mut Io, line: String| {
         if !as_json {
-            outln!("{line}");
+            outln!(io, "{line}");
         }
     };
     let mut webhook = serde_json::Value::Null;
@@ -42,30 +43,36 @@ pub async fn remove(
                 webhook =
                     json!({"id": id, "repo": repo, "deleted": deleted, "already_gone": !deleted});
                 if deleted {
-                    say(format!("Deleted webhook {} on {}.", clean(id), clean(repo)));
+                    say(
+                        io,
+                        format!("Deleted webhook {} on {}.", clean(id), clean(repo)),
+                    );
                 } else {
-                    say(format!(
-                        "Webhook {} on {} was already gone.",
-                        clean(id),
-                        clean(repo)
-                    ));
+                    say(
+                        io,
+                        format!("Webhook {} on {} was already gone.", clean(id), clean(repo)),
+                    );
                 }
             }
-            _ => say(format!(
-                "Connection `{}` has no saved webhook: nothing to delete.",
-                clean(name)
-            )),
+            _ => say(
+                io,
+                format!(
+                    "Connection `{}` has no saved webhook: nothing to delete.",
+                    clean(name)
+                ),
+            ),
         }
     }
     store.remove(name).map_err(Problem::from)?;
     // A connection removed and made again later must not inherit the old pin's PEM.
     let _ = std::fs::remove_file(engine::cert_file(store, name));
-    say(format!(
-        "Removed connection `{}` and its secret.",
-        clean(name)
-    ));
+    say(
+        io,
+        format!("Removed connection `{}` and its secret.", clean(name)),
+    );
     if as_json {
         outln!(
+            io,
             "{}",
             json!({"ok": true, "name": name, "removed": true, "webhook": webhook})
         );

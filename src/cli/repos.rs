@@ -1,22 +1,36 @@
 //! `bbconnect repos`: the repositories a saved connection can see.
 
-use super::{Failure, credentials_of, fresh_credentials, listing, the_one_name};
+use super::{Failure, Io, credentials_of, fresh_credentials, listing, the_one_name};
 use crate::bitbucket::{Client, ClientOptions, Endpoints, ListLimits};
 use crate::engine;
 use crate::errln;
 use crate::sanitize::clean;
 use crate::store::Store;
 
+/// What `repos` was asked for (its flags).
+#[derive(Debug, Clone, Copy)]
+pub struct ReposOptions<'a> {
+    pub name: Option<&'a str>,
+    pub filter: Option<&'a str>,
+    pub json: bool,
+    pub concurrency: usize,
+    pub limits: ListLimits,
+}
+
 /// `bbconnect repos`.
 pub async fn repos(
+    io: &mut Io,
     store: &Store,
     endpoints: &Endpoints,
-    name: Option<&str>,
-    filter: Option<&str>,
-    as_json: bool,
-    concurrency: usize,
-    limits: ListLimits,
+    opts: ReposOptions<'_>,
 ) -> Result<(), Failure> {
+    let ReposOptions {
+        name,
+        filter,
+        json: as_json,
+        concurrency,
+        limits,
+    } = opts;
     let name = the_one_name(store, name, "repos")?;
     let (conn, creds) = credentials_of(store, &name)?;
     let options = ClientOptions {
@@ -35,8 +49,8 @@ pub async fn repos(
         && rows.is_empty()
     {
         // An empty stdout alone looks like a connection that sees nothing.
-        errln!("bbconnect: no repository matches `{}`.", clean(f));
+        errln!(io, "bbconnect: no repository matches `{}`.", clean(f));
     }
-    rows.print();
+    rows.print(&mut *io.out);
     Ok(())
 }
