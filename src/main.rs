@@ -8,7 +8,7 @@ use tokio::sync::mpsc;
 
 use bbconnect::app::{self, Outcome};
 use bbconnect::bitbucket::{ClientOptions, Endpoints};
-use bbconnect::cli::{self, Cli, Command, Failure};
+use bbconnect::cli::{self, Cli, Command, Failure, Io};
 use bbconnect::logging;
 use bbconnect::sanitize::clean;
 use bbconnect::sim::{self, SimConfig};
@@ -47,37 +47,39 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), Failure> {
     let endpoints = Endpoints::from_env();
+    let io = &mut Io::process();
     match cli.command {
         None => {
             let store = open_store()?;
-            interactive(store, endpoints, Vec::new(), None).await.map(|_| ())
+            interactive(io, store, endpoints, Vec::new(), None).await.map(|_| ())
         }
-        Some(Command::Demo) => demo().await,
+        Some(Command::Demo) => demo(io).await,
         Some(Command::Sim(args)) => sim::run_cli(args.config()).await.map_err(|e| if e.kind() == std::io::ErrorKind::BrokenPipe {
             cli::output::fail(&e)
         } else { Failure {
             message: format!("the simulator could not start: {e}\n  fix: pick another port with --port, or --port 0 for any free one."),
             code: 1,
         }}),
-        Some(Command::Connect(args)) => cli::connect(args, &open_store()?, &endpoints).await,
-        Some(Command::List { json }) => cli::list(&open_store()?, json),
-        Some(Command::Check { names, json }) => cli::check(&open_store()?, &endpoints, names, json).await,
+        Some(Command::Connect(args)) => cli::connect(io, args, &open_store()?, &endpoints).await,
+        Some(Command::List { json }) => cli::list(io, &open_store()?, json),
+        Some(Command::Check { names, json }) => cli::check(io, &open_store()?, &endpoints, names, json).await,
         Some(Command::Repos { name, filter, json, concurrency, max_repos, max_pages }) => {
             let limits = bbconnect::bitbucket::ListLimits { max_repos, max_pages };
-            cli::repos(&open_store()?, &endpoints, name.as_deref(), filter.as_deref(), json, usize::from(concurrency), limits).await
+            let opts = cli::repos::ReposOptions { name: name.as_deref(), filter: filter.as_deref(), json, concurrency: usize::from(concurrency), limits };
+            cli::repos(io, &open_store()?, &endpoints, opts).await
         }
-        Some(Command::GitCredential { op }) => cli::git_credential::git_credential(&open_store()?, op).await,
-        Some(Command::SetupGit { names, local, remove }) => cli::setup_git::setup_git(&open_store()?, &names, local, remove),
-        Some(Command::Clone { args }) => cli::clone::clone(&open_store()?, &args),
-        Some(Command::Token { name }) => cli::token::token(&open_store()?, name.as_deref()).await,
-        Some(Command::Env { name, format, with_token }) => cli::env::env(&open_store()?, &endpoints, &name, format, with_token).await,
-        Some(Command::WebhookSecret { name }) => cli::webhook_secret::webhook_secret(&open_store()?, &name),
+        Some(Command::GitCredential { op }) => cli::git_credential::git_credential(io, &open_store()?, op).await,
+        Some(Command::SetupGit { names, local, remove }) => cli::setup_git::setup_git(io, &open_store()?, &names, local, remove),
+        Some(Command::Clone { args }) => cli::clone::clone(io, &open_store()?, &args),
+        Some(Command::Token { name }) => cli::token::token(io, &open_store()?, name.as_deref()).await,
+        Some(Command::Env { name, format, with_token }) => cli::env::env(io, &open_store()?, &endpoints, &name, format, with_token).await,
+        Some(Command::WebhookSecret { name }) => cli::webhook_secret::webhook_secret(io, &open_store()?, &name),
         Some(Command::Remove { name, delete_webhook, json }) => {
-            cli::remove(&open_store()?, &endpoints, &name, delete_webhook, json).await
+            cli::remove(io, &open_store()?, &endpoints, &name, delete_webhook, json).await
         }
-        Some(Command::Status(args)) => cli::status::run(&open_store()?, &endpoints, &args).await,
-        Some(Command::Completions(args)) => cli::completions::completions(&args),
-        Some(Command::Man) => cli::completions::man(),
+        Some(Command::Status(args)) => cli::status::run(io, &open_store()?, &endpoints, &args).await,
+        Some(Command::Completions(args)) => cli::completions::completions(io, &args),
+        Some(Command::Man) => cli::completions::man(io),
     }
 }
 
@@ -87,7 +89,7 @@ fn open_store() -> Result<Store, Failure> {
 
 /// The wizard against the built-in simulator, with connections kept in a temporary directory
 /// that disappears afterwards: a demo never touches the user's real configuration.
-async fn demo() -> Result<(), Failure> {
+async fn demo(io: &mut Io) -> Result<(), Failure> {
     let sim = sim::start(SimConfig { port: 0, ..SimConfig::default() }).await.map_err(|e| Failure {
         message: format!("the built-in simulator could not start on 127.0.0.1: {e}\n  fix: check that loopback networking works on this machine."),
         code: 1,
@@ -117,19 +119,23 @@ async fn demo() -> Result<(), Failure> {
         }
         notes.push(line);
     }
-    let result = interactive(store, endpoints, notes, Some(sim.server_url())).await;
+    let result = interactive(io, store, endpoints, notes, Some(sim.server_url())).await;
     sim.shutdown().await;
     // Only a saved connection was kept there; a quit before saving already said so.
     // Removed before printing: a closed stdout ends the process without running destructors.
     let kept_in = dir.path().display().to_string();
     drop(dir);
     if let Ok(true) = result {
-        outln!("The demo connection was kept in a temporary directory, now removed: {kept_in}");
+        outln!(
+            io,
+            "The demo connection was kept in a temporary directory, now removed: {kept_in}"
+        );
     }
     result.map(|_| ())
 }
 
 async fn interactive(
+    io: &mut Io,
     store: Store,
     endpoints: Endpoints,
     demo_notes: Vec<String>,
@@ -192,15 +198,16 @@ async fn interactive(
     })?;
     match outcome {
         Outcome::Saved(saved) => {
-            cli::print_saved(&saved);
+            cli::print_saved(io, &saved);
             outln!(
+                io,
                 "Use it: bbconnect check {0} | bbconnect repos {0} | bbconnect list",
                 clean(&saved.name)
             );
             Ok(true)
         }
         Outcome::Quit { interrupted } => {
-            errln!("bbconnect: nothing was saved.");
+            errln!(io, "bbconnect: nothing was saved.");
             if interrupted {
                 // The shell's convention for a command ended by Ctrl-C (128 + SIGINT).
                 return Err(Failure {

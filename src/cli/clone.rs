@@ -7,7 +7,7 @@ use crate::{errln, outln};
 use std::path::PathBuf;
 
 use super::token::only_or_named;
-use super::{Failure, usage};
+use super::{Failure, Io, usage};
 use crate::bitbucket::model::{FailureClass, Problem, Provider};
 use crate::sanitize::clean;
 use crate::store::{SavedConnection, Store};
@@ -87,7 +87,7 @@ pub fn git_clone_command(
     cmd
 }
 
-pub fn clone(store: &Store, args: &[String]) -> Result<(), Failure> {
+pub fn clone(io: &mut Io, store: &Store, args: &[String]) -> Result<(), Failure> {
     let all = store.list().map_err(Problem::from)?;
     // NAME may be left out when exactly one connection is saved: then the first argument
     // is the repository, unless it is that connection's name.
@@ -122,12 +122,12 @@ pub fn clone(store: &Store, args: &[String]) -> Result<(), Failure> {
     };
     let dir = PathBuf::from(rest.get(1).cloned().unwrap_or_else(|| default_dir(&url)));
     let helper = crate::git_setup::helper_value()?;
-    errln!("Cloning {} into {}", clean(&url), dir.display());
+    errln!(io, "Cloning {} into {}", clean(&url), dir.display());
     let status = git_clone_command(&helper, &conn.name, &url, &dir)
         .status()
         .map_err(|e| Failure::from(crate::git_setup::git_missing(&e)))?;
     if status.success() {
-        outln!("Cloned {} into {}.", clean(&url), dir.display());
+        outln!(io, "Cloned {} into {}.", clean(&url), dir.display());
         Ok(())
     } else {
         Err(Problem::new(

@@ -4,7 +4,7 @@
 use clap::{Args, ValueEnum};
 use clap_complete::Shell;
 
-use super::Failure;
+use super::{Failure, Io};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ShellArg {
@@ -22,7 +22,7 @@ pub struct CompletionsArgs {
 }
 
 /// Prints the completion script on stdout (see the README for where each shell loads it).
-pub fn completions(args: &CompletionsArgs) -> Result<(), Failure> {
+pub fn completions(io: &mut Io, args: &CompletionsArgs) -> Result<(), Failure> {
     let shell = match args.shell {
         ShellArg::Bash => Shell::Bash,
         ShellArg::Zsh => Shell::Zsh,
@@ -30,14 +30,14 @@ pub fn completions(args: &CompletionsArgs) -> Result<(), Failure> {
         ShellArg::Powershell => Shell::PowerShell,
     };
     let mut cmd = super::command();
-    clap_complete::generate(shell, &mut cmd, "bbconnect", &mut std::io::stdout());
+    clap_complete::generate(shell, &mut cmd, "bbconnect", &mut io.out);
     Ok(())
 }
 
 /// Prints the man page (roff) on stdout: `bbconnect man > bbconnect.1`.
-pub fn man() -> Result<(), Failure> {
+pub fn man(io: &mut Io) -> Result<(), Failure> {
     let page = clap_mangen::Man::new(super::command());
-    page.render(&mut std::io::stdout()).map_err(|e| Failure {
+    page.render(&mut io.out).map_err(|e| Failure {
         message: format!("could not write the man page: {e}\n  fix: redirect it to a writable file, e.g. `bbconnect man > bbconnect.1`."),
         code: 1,
     })

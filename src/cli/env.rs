@@ -5,7 +5,7 @@
 use clap::ValueEnum;
 use secrecy::ExposeSecret;
 
-use super::{Failure, credentials_of, fresh_credentials};
+use super::{Failure, Io, credentials_of, fresh_credentials};
 use crate::bitbucket::Endpoints;
 use crate::bitbucket::git;
 use crate::bitbucket::model::{AuthKind, Problem, Provider};
@@ -133,6 +133,7 @@ pub fn render(vars: &[(&'static str, String)], format: Format) -> String {
 }
 
 pub async fn env(
+    io: &mut Io,
     store: &Store,
     endpoints: &Endpoints,
     name: &str,
@@ -154,7 +155,7 @@ pub async fn env(
         None
     };
     let conn = store.get(name).map_err(Problem::from)?.unwrap_or(conn);
-    crate::cli::output::out(format_args!(
+    io.out_fmt(format_args!(
         "{}",
         render(&variables(&conn, endpoints, token.as_deref()), format)
     ));

@@ -11,7 +11,7 @@ use std::io::{Read, Write};
 use clap::ValueEnum;
 use secrecy::ExposeSecret;
 
-use super::{Failure, credentials_of, fresh_credentials};
+use super::{Failure, Io, credentials_of, fresh_credentials};
 use crate::bitbucket::git::{self, Answer, GitAuth, Pick};
 use crate::bitbucket::model::Problem;
 use crate::sanitize::clean;
@@ -27,7 +27,7 @@ pub enum HelperOp {
 /// Input larger than this is not from git.
 const MAX_INPUT: u64 = 64 * 1024;
 
-pub async fn git_credential(store: &Store, op: HelperOp) -> Result<(), Failure> {
+pub async fn git_credential(io: &mut Io, store: &Store, op: HelperOp) -> Result<(), Failure> {
     let mut input = String::new();
     // Read everything git sends, so it never sees a closed pipe, whatever the operation.
     let _ = std::io::stdin().take(MAX_INPUT).read_to_string(&mut input);
@@ -50,6 +50,7 @@ pub async fn git_credential(store: &Store, op: HelperOp) -> Result<(), Failure> 
         Pick::None => return Ok(()),
         Pick::Ambiguous(names) => {
             errln!(
+                io,
                 "bbconnect: several connections use this host ({}) and git did not say which repository it wants.\n  fix: run `bbconnect setup-git`, which sets credential.useHttpPath for this host.",
                 names
                     .iter()
@@ -63,6 +64,7 @@ pub async fn git_credential(store: &Store, op: HelperOp) -> Result<(), Failure> 
     let (conn, creds) = credentials_of(store, &name)?;
     let Some(how) = git::git_auth(conn.auth, conn.username.as_deref(), conn.user.as_deref()) else {
         errln!(
+            io,
             "bbconnect: connection `{}` has no saved username, which git needs for this credential type.\n  fix: connect again with --username and --replace.",
             clean(&name)
         );
@@ -70,6 +72,7 @@ pub async fn git_credential(store: &Store, op: HelperOp) -> Result<(), Failure> 
     };
     if how == GitAuth::Bearer && !request.can_authtype() {
         errln!(
+            io,
             "{}",
             git::bearer_needs_newer_git(&clean(&name), conn.provider)
         );
@@ -88,12 +91,13 @@ pub async fn git_credential(store: &Store, op: HelperOp) -> Result<(), Failure> 
     };
     let Ok(text) = git::render_answer(&answer) else {
         errln!(
+            io,
             "bbconnect: the saved secret or username of `{}` holds a line break, which git's helper protocol cannot carry.\n  fix: connect again with the correct token (--replace).",
             clean(&name)
         );
         return Ok(());
     };
-    let mut out = std::io::stdout().lock();
+    let out = &mut io.out;
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
         .map_err(|e| Failure {

@@ -60,10 +60,10 @@ impl<S: FnMut(&Repo) -> Option<u32>> Rows<S> {
 
     /// Prints every row: one JSON array (the same document `Vec` of rows gave before), or one
     /// tab-separated line per repository.
-    pub fn print(mut self) {
+    pub fn print(mut self, out: &mut dyn Write) {
         self.rows
             .sort_unstable_by(|a, b| b.score.cmp(&a.score).then_with(|| a.key.cmp(&b.key)));
-        let mut out = BufWriter::new(std::io::stdout().lock());
+        let mut out = BufWriter::new(out);
         if let Err(e) = write_rows(&mut out, &self.rows, self.json).and_then(|()| out.flush()) {
             super::output::fail(&e);
         }

@@ -1,7 +1,7 @@
 //! `bbconnect setup-git [NAME...] [--local] [--remove]`: git asks bbconnect for the
 //! credential of each saved connection's host (see `crate::git_setup`).
 
-use super::{Failure, usage};
+use super::{Failure, Io, usage};
 use crate::bitbucket::model::Problem;
 use crate::git_setup::{self, Scope};
 use crate::outln;
@@ -9,6 +9,7 @@ use crate::sanitize::clean;
 use crate::store::Store;
 
 pub fn setup_git(
+    io: &mut Io,
     store: &Store,
     names: &[String],
     local: bool,
@@ -45,6 +46,7 @@ pub fn setup_git(
     let changes = git_setup::plan(&entries, &hosts, &helper, remove);
     if changes.is_empty() {
         outln!(
+            io,
             "git is already {} for {}: nothing to change.",
             if remove {
                 "without bbconnect"
@@ -60,12 +62,15 @@ pub fn setup_git(
         return Ok(());
     }
     git_setup::apply(&changes, scope, None)?;
-    outln!("Changed git's config:");
+    outln!(io, "Changed git's config:");
     for c in &changes {
-        outln!("  {}", clean(&c.describe(scope)));
+        outln!(io, "  {}", clean(&c.describe(scope)));
     }
     if !remove {
-        outln!("git now asks bbconnect for these hosts; undo with `bbconnect setup-git --remove`.");
+        outln!(
+            io,
+            "git now asks bbconnect for these hosts; undo with `bbconnect setup-git --remove`."
+        );
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use crate::outln;
 use clap::Args;
 use serde_json::json;
 
-use super::{Failure, credentials_of, fresh_credentials, report_json, table};
+use super::{Failure, Io, credentials_of, fresh_credentials, report_json, table};
 use crate::bitbucket::model::{CheckReport, CheckStatus, Problem};
 use crate::bitbucket::{ClientOptions, Endpoints};
 use crate::engine;
@@ -25,13 +25,19 @@ struct Row {
     report: CheckReport,
 }
 
-pub async fn run(store: &Store, endpoints: &Endpoints, args: &StatusArgs) -> Result<(), Failure> {
+pub async fn run(
+    io: &mut Io,
+    store: &Store,
+    endpoints: &Endpoints,
+    args: &StatusArgs,
+) -> Result<(), Failure> {
     let conns = store.list().map_err(Problem::from)?;
     if conns.is_empty() {
         if args.json {
-            outln!("[]");
+            outln!(io, "[]");
         } else {
             outln!(
+                io,
                 "No saved connections in {}. Run `bbconnect` to add one.",
                 store.config_file().display()
             );
@@ -63,10 +69,10 @@ pub async fn run(store: &Store, endpoints: &Endpoints, args: &StatusArgs) -> Res
                 })
             })
             .collect();
-        outln!("{}", serde_json::Value::Array(out));
+        outln!(io, "{}", serde_json::Value::Array(out));
     } else {
         let cells: Vec<Vec<String>> = rows.iter().map(line).collect();
-        crate::cli::output::out(format_args!(
+        io.out_fmt(format_args!(
             "{}",
             table(
                 &[

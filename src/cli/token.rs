@@ -2,11 +2,11 @@
 //! For OAuth a fresh access token (refreshed and saved first when expired).
 
 use crate::errln;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 use secrecy::ExposeSecret;
 
-use super::{Failure, credentials_of, fresh_credentials, usage};
+use super::{Failure, Io, credentials_of, fresh_credentials, usage};
 use crate::bitbucket::model::Problem;
 use crate::store::{SavedConnection, Store};
 
@@ -32,18 +32,18 @@ pub fn only_or_named(store: &Store, name: Option<&str>) -> Result<SavedConnectio
     }
 }
 
-pub async fn token(store: &Store, name: Option<&str>) -> Result<(), Failure> {
+pub async fn token(io: &mut Io, store: &Store, name: Option<&str>) -> Result<(), Failure> {
     let conn = only_or_named(store, name)?;
     let (conn, creds) = credentials_of(store, &conn.name)?;
     let options = crate::engine::options_for(&conn);
     let creds = fresh_credentials(store, conn, creds, &options).await?;
-    let stdout = std::io::stdout();
-    if stdout.is_terminal() {
+    if io.out_is_terminal {
         errln!(
+            io,
             "bbconnect: this is a secret, printed for scripts (`$(bbconnect token NAME)`); clear your screen if others can see it."
         );
     }
-    let mut out = stdout.lock();
+    let out = &mut io.out;
     writeln!(out, "{}", creds.secret.expose_secret())
         .and_then(|()| out.flush())
         // A closed pipe ends quietly (141) as every printer does; a full disk says so.

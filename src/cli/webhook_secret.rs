@@ -2,16 +2,16 @@
 //! with, for the CI's configuration. Shown only when asked for: `connect` never prints it.
 
 use crate::errln;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 use secrecy::ExposeSecret;
 
-use super::{Failure, usage};
+use super::{Failure, Io, usage};
 use crate::bitbucket::model::Problem;
 use crate::sanitize::clean;
 use crate::store::Store;
 
-pub fn webhook_secret(store: &Store, name: &str) -> Result<(), Failure> {
+pub fn webhook_secret(io: &mut Io, store: &Store, name: &str) -> Result<(), Failure> {
     if store.get(name).map_err(Problem::from)?.is_none() {
         return Err(usage(
             format!("No saved connection named `{}`.", clean(name)),
@@ -24,11 +24,13 @@ pub fn webhook_secret(store: &Store, name: &str) -> Result<(), Failure> {
             "Connect again with --webhook-url (a secret is generated) or --webhook-secret-env VAR, and --replace.",
         ));
     };
-    let stdout = std::io::stdout();
-    if stdout.is_terminal() {
-        errln!("bbconnect: this is a secret; give it to your CI and clear your screen.");
+    if io.out_is_terminal {
+        errln!(
+            io,
+            "bbconnect: this is a secret; give it to your CI and clear your screen."
+        );
     }
-    let mut out = stdout.lock();
+    let out = &mut io.out;
     writeln!(out, "{}", secret.expose_secret())
         .and_then(|()| out.flush())
         // A closed pipe ends quietly (141) as every printer does; a full disk says so.
