@@ -32,9 +32,21 @@ const RULES: &[Rule] = &[
             "crate::tui",
             "crate::sim",
             "crate::app",
+            "crate::keys",
             "crate::wizard",
             "crate::ui",
             "crate::worker",
+            "crate::oauth_flow",
+            "crate::git_setup",
+            "crate::git_jobs",
+            "crate::browser",
+            "crate::child",
+            "crate::logging",
+            "crate::crash",
+            // Core's own copy lives at `crate::core::sanitize`; the old path is a re-export.
+            "crate::sanitize",
+            // From `src/core/x.rs`, `super::super::` is the crate root: any room at all.
+            "super::super::",
             "tokio::",
             "reqwest::",
             "crossterm::",
@@ -49,6 +61,9 @@ const RULES: &[Rule] = &[
             "crate::engine",
             "crate::store",
             "crate::cli",
+            "crate::tui",
+            "crate::app",
+            "crate::keys",
             "crate::wizard",
             "crate::ui",
             "crate::worker",
@@ -62,6 +77,17 @@ const RULES: &[Rule] = &[
             "crate::ui",
             "crate::app",
             "crate::worker",
+            "crate::tui::ui",
+            "crate::tui::app",
+            "crate::tui::worker",
+            // From `tui/wizard/mod.rs`, `super::` is `tui`; from its children, `super::super::`.
+            "super::ui",
+            "super::app",
+            "super::worker",
+            "super::super::ui",
+            "super::super::app",
+            "super::super::worker",
+            "crate::git_jobs",
             "crate::store",
             "crate::engine",
             "crate::cli",
@@ -83,6 +109,12 @@ const RULES: &[Rule] = &[
         banned: &[
             "crate::worker",
             "crate::app",
+            "crate::tui::worker",
+            "crate::tui::app",
+            "super::worker",
+            "super::app",
+            "super::super::worker",
+            "super::super::app",
             "crate::store",
             "crate::engine",
             "crate::cli",
@@ -102,9 +134,19 @@ const RULES: &[Rule] = &[
         why: "the client knows nothing of the faces",
     },
     Rule {
+        room: "bitbucket",
+        banned: &["crate::store"],
+        why: "the client depends on core, not on the store's types",
+    },
+    Rule {
         room: "store",
         banned: FACES_AND_LOOP,
         why: "the store knows nothing of the faces",
+    },
+    Rule {
+        room: "store",
+        banned: &["crate::bitbucket"],
+        why: "the store depends on core, not on the client's types",
     },
     Rule {
         room: "engine",
@@ -168,21 +210,39 @@ fn code_of(line: &str) -> &str {
 }
 
 /// Whether `code` names `banned`: `crate::x` as a path (not `crate::xy`), or an extern
-/// crate at the start of a path (`tokio::`, not `my_tokio::`).
+/// crate at the start of a path (`tokio::`, not `my_tokio::`). A group is read as the paths
+/// it stands for: `use crate::{bitbucket::model, sanitize};` names `crate::bitbucket`, and
+/// `use super::{ui, Theme};` names `super::ui`.
 fn names(code: &str, banned: &str) -> bool {
-    // `use crate::{bitbucket::model, sanitize};` names each room in its braces.
-    if let Some(room) = banned.strip_prefix("crate::")
-        && let Some(open) = code.find("crate::{")
-    {
-        let group = &code[open + "crate::{".len()..];
+    expand_groups(code)
+        .iter()
+        .any(|path| names_plainly(path, banned))
+}
+
+/// `code`, then each member of each `path::{a, b}` group as `path::a`, `path::b` (one level).
+fn expand_groups(code: &str) -> Vec<String> {
+    let mut out = vec![code.to_string()];
+    let mut from = 0;
+    while let Some(i) = code[from..].find("::{") {
+        let at = from + i;
+        let start = code[..at]
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+            .map_or(0, |s| s + 1);
+        let path = &code[start..at];
+        let group = &code[at + 3..];
         let group = group.split('}').next().unwrap_or(group);
-        if group
-            .split(',')
-            .any(|part| part.trim().split("::").next() == Some(room))
-        {
-            return true;
+        for part in group.split(',') {
+            let part = part.trim().trim_start_matches('{');
+            if !part.is_empty() {
+                out.push(format!("{path}::{part}"));
+            }
         }
+        from = at + 3;
     }
+    out
+}
+
+fn names_plainly(code: &str, banned: &str) -> bool {
     let mut from = 0;
     while let Some(i) = code[from..].find(banned) {
         let at = from + i;
@@ -203,6 +263,128 @@ fn names(code: &str, banned: &str) -> bool {
         from = end;
     }
     false
+}
+
+/// The `.rs` files of `src/` and `tests/`, for rules that hold everywhere.
+fn every_file() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out = Vec::new();
+    let mut stack = vec![root.join("src"), root.join("tests")];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+/// The enums whose `match`es must list every variant: a new credential type or product is
+/// then a compile error wherever a decision depends on it, not a silent fall into `_`.
+const NO_WILDCARD_ON: &[&str] = &["AuthKind::", "Provider::"];
+
+/// One open `{`: whether it opens a `match`, and what its arms were seen to be.
+#[derive(Default)]
+struct Block {
+    is_match: bool,
+    /// Open `(`/`[` inside this block: a line that starts inside them is not an arm.
+    parens: i32,
+    names_enum: bool,
+    wildcards: Vec<usize>,
+}
+
+/// Lines (1-based) of `_ =>` arms in `match`es whose other arms name `AuthKind::` or
+/// `Provider::`. Read line by line with brace and paren depth, strings skipped: enough for
+/// rustfmt-formatted code.
+fn wildcard_arms(text: &str) -> Vec<usize> {
+    let mut found = Vec::new();
+    let mut stack: Vec<Block> = vec![Block::default()];
+    for (n, line) in text.lines().enumerate() {
+        let code = code_of(line);
+        let trimmed = code.trim_start();
+        if let Some(top) = stack.last_mut()
+            && top.is_match
+            && top.parens == 0
+        {
+            // The pattern, without its guard: `Msg::X if w.provider == Provider::Cloud`
+            // is a match on `Msg`.
+            let pattern = trimmed.split("=>").next().unwrap_or(trimmed);
+            let pattern = pattern.split(" if ").next().unwrap_or(pattern);
+            if NO_WILDCARD_ON.iter().any(|e| pattern.contains(e)) {
+                top.names_enum = true;
+            }
+            if trimmed.starts_with("_ =>") || trimmed.starts_with("_ if ") {
+                top.wildcards.push(n + 1);
+            }
+        }
+        let mut chars = code.char_indices().peekable();
+        let mut in_str = false;
+        while let Some((i, c)) = chars.next() {
+            if in_str {
+                match c {
+                    '\\' => {
+                        chars.next();
+                    }
+                    '"' => in_str = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match c {
+                '"' => in_str = true,
+                // A char literal such as '{' or '"' is not a brace or a string.
+                '\'' if chars.clone().nth(1).is_some_and(|(_, c)| c == '\'') => {
+                    chars.next();
+                    chars.next();
+                }
+                '{' => {
+                    let before = &code[..i];
+                    let head = before
+                        .rsplit([';', '{', '}'])
+                        .next()
+                        .unwrap_or(before)
+                        .rsplit("=>")
+                        .next()
+                        .unwrap_or(before);
+                    let is_match = head
+                        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .any(|w| w == "match");
+                    stack.push(Block {
+                        is_match,
+                        ..Block::default()
+                    });
+                }
+                '}' => {
+                    if stack.len() > 1
+                        && let Some(block) = stack.pop()
+                        && block.is_match
+                        && block.names_enum
+                    {
+                        found.extend(block.wildcards);
+                    }
+                }
+                '(' | '[' => {
+                    if let Some(top) = stack.last_mut() {
+                        top.parens += 1;
+                    }
+                }
+                ')' | ']' => {
+                    if let Some(top) = stack.last_mut() {
+                        top.parens -= 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    found
 }
 
 fn violations() -> Vec<String> {
@@ -245,6 +427,106 @@ fn no_room_breaks_a_never_of_the_architecture() {
         "architecture.md is broken:\n{}",
         found.join("\n")
     );
+}
+
+#[test]
+fn no_match_on_auth_kind_or_provider_has_a_wildcard_arm() {
+    let mut found = Vec::new();
+    for path in every_file() {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        for n in wildcard_arms(&text) {
+            found.push(format!("{}:{n}", path.display()));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "a `_ =>` arm on AuthKind or Provider hides the next credential type or product: name the variants\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_wildcard_reader_sees_arms_of_the_match_they_belong_to() {
+    let bad = "fn f(a: AuthKind) -> u8 {\n    match a {\n        AuthKind::OAuth => 1,\n        _ => 2,\n    }\n}\n";
+    assert_eq!(wildcard_arms(bad), vec![4]);
+    let tuple = "let x = match (f, p) {\n    (F::Url, Provider::Cloud) => 1,\n    _ => 0,\n};\n";
+    assert_eq!(wildcard_arms(tuple), vec![3]);
+    // A wildcard on another enum, with AuthKind only in a body or a nested call, is fine.
+    let other = "match e {\n    E::A => g(\n        AuthKind::OAuth,\n    ),\n    other => h(other, AuthKind::OAuth),\n    _ => {}\n}\n";
+    assert!(
+        wildcard_arms(other).is_empty(),
+        "{:?}",
+        wildcard_arms(other)
+    );
+    // Arms of a match nested in an arm's body belong to the inner match.
+    let nested = "match a {\n    AuthKind::OAuth => match e {\n        E::A => 1,\n        _ => 2,\n    },\n    AuthKind::ApiToken => 3,\n}\n";
+    assert!(
+        wildcard_arms(nested).is_empty(),
+        "{:?}",
+        wildcard_arms(nested)
+    );
+    let guarded = "match m {\n    Msg::A if p == Provider::Cloud => 1,\n    _ => 2,\n}\n";
+    assert!(
+        wildcard_arms(guarded).is_empty(),
+        "{:?}",
+        wildcard_arms(guarded)
+    );
+    let strings = "match a {\n    AuthKind::OAuth => \"{\",\n    _ => '}',\n}\n";
+    assert_eq!(wildcard_arms(strings), vec![3]);
+}
+
+/// The rooms' rules on one line of one room, as `violations` applies them.
+fn broken_by(room: &str, line: &str) -> Vec<&'static str> {
+    RULES
+        .iter()
+        .filter(|r| r.room == room)
+        .flat_map(|r| r.banned.iter().copied())
+        .filter(|b| names(code_of(line), b))
+        .collect()
+}
+
+#[test]
+fn each_new_rule_catches_an_import_that_breaks_it() {
+    // core imports no other room, no IO crate, and not the crate root through `super`.
+    assert!(!broken_by("core", "use crate::store::Store;").is_empty());
+    assert!(!broken_by("core", "use crate::tui::wizard::Msg;").is_empty());
+    assert!(!broken_by("core", "use crate::{sanitize, core::model};").is_empty());
+    assert!(!broken_by("core", "use super::super::bitbucket::Client;").is_empty());
+    assert!(!broken_by("core", "    let rt = tokio::runtime::Runtime::new();").is_empty());
+    assert!(!broken_by("core", "use reqwest::Client;").is_empty());
+    assert!(!broken_by("core", "use crossterm::event::KeyCode;").is_empty());
+    assert!(!broken_by("core", "use ratatui::text::Line;").is_empty());
+    assert!(broken_by("core", "use super::model::Repo;").is_empty());
+    assert!(broken_by("core", "use crate::core::sanitize::clean;").is_empty());
+    // The wizard reaches no view, loop or worker by any path, nor the store or engine.
+    for line in [
+        "use crate::tui::ui::draw;",
+        "use crate::tui::{ui, keys};",
+        "use super::ui::Theme;",
+        "use super::{worker, Step};",
+        "use super::super::app::run;",
+        "use crate::store::Store;",
+        "use crate::engine::connect;",
+        "use tokio::sync::mpsc;",
+        "use reqwest::Client;",
+    ] {
+        assert!(!broken_by("tui/wizard", line).is_empty(), "{line}");
+    }
+    assert!(broken_by("tui/wizard", "use super::{form, msg::Msg};").is_empty());
+    // The engine, the client and the store serve both faces and import neither.
+    for room in ["engine", "bitbucket", "store"] {
+        assert!(!broken_by(room, "use crate::cli::Io;").is_empty(), "{room}");
+        assert!(
+            !broken_by(room, "use crate::tui::wizard::Msg;").is_empty(),
+            "{room}"
+        );
+    }
+    // The store and the client share core's types, not each other's.
+    assert!(!broken_by("store", "use crate::bitbucket::model::Repo;").is_empty());
+    assert!(!broken_by("bitbucket", "use crate::store::SavedConnection;").is_empty());
+    assert!(broken_by("store", "use crate::core::model::Repo;").is_empty());
 }
 
 #[test]

@@ -49,7 +49,10 @@ pub fn variables(
         AuthKind::ApiToken | AuthKind::AppPassword => {
             ("basic", conn.username.clone().unwrap_or_default())
         }
-        _ => ("bearer", String::new()),
+        AuthKind::OAuth
+        | AuthKind::RepoToken
+        | AuthKind::HttpTokenUser
+        | AuthKind::HttpTokenRepo => ("bearer", String::new()),
     };
     let git_user = git::git_username(conn.auth, conn.username.as_deref(), conn.user.as_deref());
     let git_auth = if git_user.is_some() {

@@ -234,7 +234,13 @@ impl AuthKind {
 
     /// Whether the credential belongs to a user (and so reaches every repository the user can).
     pub fn is_user_level(self) -> bool {
-        !matches!(self, AuthKind::RepoToken | AuthKind::HttpTokenRepo)
+        match self {
+            AuthKind::OAuth
+            | AuthKind::ApiToken
+            | AuthKind::AppPassword
+            | AuthKind::HttpTokenUser => true,
+            AuthKind::RepoToken | AuthKind::HttpTokenRepo => false,
+        }
     }
 }
 

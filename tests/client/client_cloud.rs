@@ -49,7 +49,7 @@ fn cloud(
     Client::new(creds, &endpoints(sim), options).expect("valid credentials")
 }
 
-fn row<'a>(report: &'a CheckReport, id: CheckId) -> &'a CheckItem {
+fn row(report: &CheckReport, id: CheckId) -> &CheckItem {
     report
         .items
         .iter()

@@ -64,7 +64,7 @@ fn cloud_client(sim: &SimHandle, options: ClientOptions) -> Client {
     Client::new(creds, &ep, options).expect("valid")
 }
 
-fn row<'a>(report: &'a CheckReport, id: CheckId) -> &'a CheckItem {
+fn row(report: &CheckReport, id: CheckId) -> &CheckItem {
     report
         .items
         .iter()

@@ -48,7 +48,7 @@ fn client(creds: Credentials) -> Client {
     Client::new(creds, &Endpoints::default(), fast()).expect("valid credentials")
 }
 
-fn row<'a>(report: &'a CheckReport, id: CheckId) -> &'a bbconnect::bitbucket::model::CheckItem {
+fn row(report: &CheckReport, id: CheckId) -> &bbconnect::bitbucket::model::CheckItem {
     report
         .items
         .iter()

@@ -225,7 +225,10 @@ pub fn eval_scopes(
             AuthKind::OAuth => {
                 format!("Add {list} to the OAuth consumer's permissions, then sign in again.")
             }
-            _ => format!("Use a credential that has {list}."),
+            AuthKind::RepoToken
+            | AuthKind::AppPassword
+            | AuthKind::HttpTokenUser
+            | AuthKind::HttpTokenRepo => format!("Use a credential that has {list}."),
         };
         return CheckItem::failed(
             CheckId::Permissions,
@@ -237,7 +240,14 @@ pub fn eval_scopes(
     let detail = match (auth, granted) {
         (AuthKind::ApiToken, Some(_)) => format!("All {} scopes granted.", NEEDED_SCOPES.len()),
         (AuthKind::ApiToken, None) => "Reading the user, workspaces and repositories works; the webhook scopes are confirmed when the webhook is created.".to_string(),
-        _ => "Reading the user, workspaces and repositories works.".to_string(),
+        (
+            AuthKind::OAuth
+            | AuthKind::RepoToken
+            | AuthKind::AppPassword
+            | AuthKind::HttpTokenUser
+            | AuthKind::HttpTokenRepo,
+            _,
+        ) => "Reading the user, workspaces and repositories works.".to_string(),
     };
     CheckItem::passed(CheckId::Permissions, detail)
 }

@@ -68,7 +68,13 @@ fn notice_lines(w: &Wizard, width: u16, theme: &Theme) -> Vec<Line<'static>> {
             "REST signs in with your Atlassian email; git uses your Bitbucket username.".into(),
             theme.dim,
         ),
-        _ => return Vec::new(),
+        (
+            None,
+            AuthKind::OAuth
+            | AuthKind::RepoToken
+            | AuthKind::HttpTokenUser
+            | AuthKind::HttpTokenRepo,
+        ) => return Vec::new(),
     };
     wrap_indented(&text, width as usize, 0)
         .into_iter()
@@ -250,7 +256,9 @@ fn draw_info(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
         (AuthKind::OAuth, _) => " Permissions the consumer needs ",
         (AuthKind::ApiToken, _) => " Scopes the token needs ",
         (AuthKind::AppPassword, _) => " Permissions the app password needs ",
-        _ => " Permissions the token needs ",
+        (AuthKind::RepoToken | AuthKind::HttpTokenUser | AuthKind::HttpTokenRepo, _) => {
+            " Permissions the token needs "
+        }
     };
     let perm_height = (perms.len() as u16 + 2).min(perm_area.height);
     frame.render_widget(

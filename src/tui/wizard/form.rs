@@ -46,7 +46,10 @@ pub fn label(field: FieldId, auth: AuthKind) -> &'static str {
         FieldId::Secret => match auth {
             AuthKind::AppPassword => "App password",
             AuthKind::ApiToken => "API token",
-            _ => "Access token",
+            AuthKind::OAuth
+            | AuthKind::RepoToken
+            | AuthKind::HttpTokenUser
+            | AuthKind::HttpTokenRepo => "Access token",
         },
         FieldId::Repo => match auth.provider() {
             Provider::Cloud => "Workspace / repository",
@@ -225,7 +228,10 @@ fn secret_noun(auth: AuthKind) -> &'static str {
     match auth {
         AuthKind::AppPassword => "app password",
         AuthKind::ApiToken => "API token",
-        _ => "access token",
+        AuthKind::OAuth
+        | AuthKind::RepoToken
+        | AuthKind::HttpTokenUser
+        | AuthKind::HttpTokenRepo => "access token",
     }
 }
 
@@ -300,7 +306,15 @@ pub fn placeholder(field: FieldId, auth: AuthKind) -> Option<&'static str> {
         (FieldId::Email, _) => Some("name@example.com"),
         (FieldId::Repo, Provider::Cloud) => Some("workspace/repo-slug"),
         (FieldId::Repo, Provider::Server) => Some("PROJECT/repo-slug"),
-        _ => None,
+        (FieldId::Url, Provider::Cloud)
+        | (
+            FieldId::Username
+            | FieldId::Secret
+            | FieldId::OAuthKey
+            | FieldId::OAuthSecret
+            | FieldId::Callback,
+            _,
+        ) => None,
     }
 }
 

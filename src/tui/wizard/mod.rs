@@ -703,7 +703,10 @@ pub(crate) fn prefill_form(w: &mut Wizard, row: &saved::SavedRow) {
     match row.auth {
         AuthKind::ApiToken => w.form.email = who.into(),
         AuthKind::OAuth => w.form.oauth_key = who.into(),
-        _ => w.form.username = who.into(),
+        AuthKind::AppPassword
+        | AuthKind::HttpTokenUser
+        | AuthKind::RepoToken
+        | AuthKind::HttpTokenRepo => w.form.username = who.into(),
     }
     w.form.repo = row.repo.as_deref().unwrap_or_default().into();
     w.form.focus = 0;
