@@ -11,6 +11,8 @@ use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
 use bbconnect::sim::{self, Scenario, SimConfig, SimHandle};
 use secrecy::SecretString;
 
+use crate::common::creds;
+
 async fn sim_in(scenario: Scenario) -> SimHandle {
     sim::start(SimConfig {
         scenario,
@@ -30,18 +32,7 @@ fn options() -> ClientOptions {
 }
 
 fn dc_client(sim: &SimHandle, options: ClientOptions) -> Client {
-    let creds = Credentials {
-        spec: ConnectionSpec {
-            name: "dc".into(),
-            provider: Provider::Server,
-            auth: AuthKind::HttpTokenUser,
-            url: sim.server_url(),
-            username: Some("alice".into()),
-            repo: None,
-        },
-        secret: SecretString::from("test-token-alice".to_string()),
-    };
-    Client::new(creds, &Endpoints::default(), options).expect("valid")
+    Client::new(creds::dc_alice(sim), &Endpoints::default(), options).expect("valid")
 }
 
 fn cloud_client(sim: &SimHandle, options: ClientOptions) -> Client {
