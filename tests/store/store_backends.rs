@@ -12,6 +12,8 @@ use bbconnect::store::{
 };
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::common::creds::secret;
+
 fn conn(name: &str) -> SavedConnection {
     SavedConnection {
         name: name.into(),
@@ -30,10 +32,6 @@ fn conn(name: &str) -> SavedConnection {
         tls: None,
         last_check: None,
     }
-}
-
-fn secret(s: &str) -> SecretString {
-    SecretString::from(s.to_string())
 }
 
 /// Whether the keychain holds a secret of connection `name` (any generation).
