@@ -11,7 +11,7 @@ use bbconnect::wizard::msg::{EditKey, Effect, Msg};
 use bbconnect::wizard::{Step, Wizard, WizardConfig, update};
 use secrecy::{ExposeSecret, SecretString};
 
-const CANARY: &str = "test-token-canary-7f3a9c";
+use crate::common::creds::CANARY;
 
 fn assert_clean(what: &str, text: &str) {
     assert!(!text.contains(CANARY), "{what} printed the secret: {text}");
