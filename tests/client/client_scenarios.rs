@@ -36,22 +36,7 @@ fn dc_client(sim: &SimHandle, options: ClientOptions) -> Client {
 }
 
 fn cloud_client(sim: &SimHandle, options: ClientOptions) -> Client {
-    let creds = Credentials {
-        spec: ConnectionSpec {
-            name: "cloud".into(),
-            provider: Provider::Cloud,
-            auth: AuthKind::ApiToken,
-            url: sim.cloud_web_url(),
-            username: Some("alice@example.com".into()),
-            repo: None,
-        },
-        secret: SecretString::from("test-token-alice".to_string()),
-    };
-    let ep = Endpoints {
-        cloud_api: sim.cloud_api_url(),
-        cloud_web: sim.cloud_web_url(),
-    };
-    Client::new(creds, &ep, options).expect("valid")
+    Client::new(creds::cloud_alice(sim), &creds::endpoints(sim), options).expect("valid")
 }
 
 fn row<'a>(report: &'a CheckReport, id: &str) -> &'a CheckItem {
