@@ -2,67 +2,13 @@
 //! nothing is half-written when a connection fails.
 
 use std::path::Path;
-use std::process::Output;
 
-use bbconnect::sim::{self, Scenario, SimConfig, SimHandle};
+use bbconnect::sim::{Scenario, SimHandle};
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_bbconnect");
-
-async fn sim_with(scenario: Scenario) -> SimHandle {
-    sim::start(SimConfig {
-        port: 0,
-        scenario,
-        ..SimConfig::default()
-    })
-    .await
-    .expect("simulator starts on loopback")
-}
-
-/// Runs bbconnect with a private config dir and Cloud pointed at the simulator.
-async fn run(sim: &SimHandle, config: &Path, args: &[&str], token: Option<&str>) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", config)
-        .env("BBCONNECT_CONFIG_DIR", config)
-        .env("BBCONNECT_SECRET_STORE", "file")
-        .env("BBCONNECT_CLOUD_API_URL", sim.cloud_api_url())
-        .env("BBCONNECT_CLOUD_WEB_URL", sim.cloud_web_url())
-        .stdin(std::process::Stdio::null());
-    if let Some(t) = token {
-        cmd.env("BBCONNECT_TOKEN", t);
-    }
-    cmd.output().await.expect("binary runs")
-}
-
-/// `connect` for the Data Center user token `dc` as alice at `url`: the flags most tests share.
-fn dc_user_connect(url: &str) -> [&str; 11] {
-    [
-        "connect",
-        "--provider",
-        "server",
-        "--auth",
-        "http-token-user",
-        "--name",
-        "dc",
-        "--url",
-        url,
-        "--username",
-        "alice",
-    ]
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "status={:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+use crate::common::bin::{BIN, dc_user_connect, run, text};
+use crate::common::sim::with_scenario as sim_with;
 
 fn files_under(dir: &Path) -> Vec<String> {
     let mut found = Vec::new();

@@ -8,32 +8,18 @@ use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use bbconnect::bitbucket::model::OAuthGrant;
-use bbconnect::sim::{self, SimConfig, SimHandle};
+use bbconnect::sim::SimHandle;
 use bbconnect::store::{SecretStoreMode, Store};
 use secrecy::ExposeSecret;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_bbconnect");
-
-async fn sim_default() -> SimHandle {
-    // The default data set: the demo credentials' repositories are named from it.
-    sim::start(SimConfig::default())
-        .await
-        .expect("simulator starts")
-}
+use crate::common::bin::{self, json as listed, text};
+use crate::common::sim::{default as sim_default, demo_repo};
+use crate::common::wait::free_port;
 
 fn command(sim: &SimHandle, config: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", config)
-        .env("BBCONNECT_CONFIG_DIR", config)
-        .env("BBCONNECT_SECRET_STORE", "file")
-        .env("BBCONNECT_CLOUD_API_URL", sim.cloud_api_url())
-        .env("BBCONNECT_CLOUD_WEB_URL", sim.cloud_web_url())
-        .stdin(Stdio::null());
+    let mut cmd = bin::against(sim, config, args, None);
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -45,27 +31,6 @@ async fn run(sim: &SimHandle, config: &Path, args: &[&str], env: &[(&str, &str)]
         .output()
         .await
         .expect("binary runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "status={:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn demo_repo(product: &str, auth: &str) -> String {
-    sim::demo_credentials()
-        .into_iter()
-        .find(|c| c.product == product && c.auth == auth)
-        .and_then(|c| c.repo)
-        .unwrap_or_else(|| panic!("the data set has a {product} {auth} credential"))
-}
-
-fn listed(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(out)))
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -215,14 +180,6 @@ async fn server_repository_token_connects_with_bearer_and_no_username() {
     let check = run(&sim, dir.path(), &["check", "dr", "--json"], &[]).await;
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
     sim.shutdown().await;
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Runs `connect --auth oauth`, plays the browser with the URL it prints, waits for the end.

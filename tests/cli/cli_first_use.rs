@@ -2,56 +2,12 @@
 //! that may be left out, `status`, webhook flags checked before any call, shell completions.
 
 use std::path::Path;
-use std::process::Output;
 
-use bbconnect::sim::{self, Scenario, SimConfig, SimHandle};
+use bbconnect::sim::SimHandle;
 use tokio::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_bbconnect");
-
-async fn start() -> SimHandle {
-    sim::start(SimConfig {
-        port: 0,
-        scenario: Scenario::Normal,
-        ..SimConfig::default()
-    })
-    .await
-    .expect("simulator starts on loopback")
-}
-
-async fn run(sim: &SimHandle, config: &Path, args: &[&str], token: Option<&str>) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", config)
-        .env("BBCONNECT_CONFIG_DIR", config)
-        .env("BBCONNECT_SECRET_STORE", "file")
-        .env("BBCONNECT_CLOUD_API_URL", sim.cloud_api_url())
-        .env("BBCONNECT_CLOUD_WEB_URL", sim.cloud_web_url())
-        .stdin(std::process::Stdio::null());
-    if let Some(t) = token {
-        cmd.env("BBCONNECT_TOKEN", t);
-    }
-    cmd.output().await.expect("binary runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "status={:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use crate::common::bin::{BIN, run, stderr, stdout, text};
+use crate::common::sim::default as start;
 
 /// Saves the DC user-token connection `name` as alice.
 async fn connect_dc(sim: &SimHandle, dir: &Path, name: &str) {

@@ -6,53 +6,24 @@
 use std::path::Path;
 use std::process::Output;
 
-use bbconnect::sim::{self, SimConfig, SimHandle};
+use bbconnect::sim::SimHandle;
 use serde_json::Value;
-use tokio::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_bbconnect");
+use crate::common::bin::{self, json, text};
+
+async fn start() -> SimHandle {
+    crate::common::sim::with_repos(60).await
+}
+
 const HOOK_URL: &str = "https://ci.example.com/bitbucket/hook";
 const HOOK_SECRET: &str = "test-token-hook-signing-secret";
 
-async fn start() -> SimHandle {
-    sim::start(SimConfig {
-        port: 0,
-        repos: Some(60),
-        ..SimConfig::default()
-    })
-    .await
-    .expect("simulator starts on loopback")
-}
-
 async fn run(sim: &SimHandle, config: &Path, args: &[&str], token: Option<&str>) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", config)
-        .env("BBCONNECT_CONFIG_DIR", config)
-        .env("BBCONNECT_SECRET_STORE", "file")
-        .env("BBCONNECT_CLOUD_API_URL", sim.cloud_api_url())
-        .env("BBCONNECT_CLOUD_WEB_URL", sim.cloud_web_url())
+    bin::against(sim, config, args, token)
         .env("HOOK_SECRET", HOOK_SECRET)
-        .stdin(std::process::Stdio::null());
-    if let Some(t) = token {
-        cmd.env("BBCONNECT_TOKEN", t);
-    }
-    cmd.output().await.expect("binary runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "status={:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(out)))
+        .output()
+        .await
+        .expect("binary runs")
 }
 
 /// The first repository of a DC project, from the simulator's REST API.

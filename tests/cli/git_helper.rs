@@ -14,7 +14,17 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_bbconnect");
+use crate::common::bin::{BIN, text};
+
+/// The repository of the data set's demo credential of type `auth` (each type is one product's).
+fn demo_repo(auth: &str) -> String {
+    let product = if auth.starts_with("http-token") {
+        "server"
+    } else {
+        "cloud"
+    };
+    crate::common::sim::demo_repo(product, auth)
+}
 
 /// One test's world: a simulator, an empty HOME, a config dir.
 struct World {
@@ -115,25 +125,8 @@ impl World {
     }
 }
 
-fn text(out: &Output) -> String {
-    format!(
-        "status={:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
 fn ok(out: &Output) {
     assert_eq!(out.status.code(), Some(0), "{}", text(out));
-}
-
-fn demo_repo(auth: &str) -> String {
-    sim::demo_credentials()
-        .into_iter()
-        .find(|c| c.auth == auth)
-        .and_then(|c| c.repo)
-        .expect("a demo repository")
 }
 
 /// A private Cloud repository in alice's workspace, so git cannot read it without the helper.

@@ -5,16 +5,15 @@
 //! secret, revealed only by `webhook-secret`.
 
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Output;
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use bbconnect::sim::{self, SimConfig, SimHandle};
 use hmac::{Hmac, KeyInit, Mac};
-use tokio::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_bbconnect");
+use crate::common::bin::{run, text};
 
 type Seen = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
 
@@ -38,32 +37,6 @@ async fn receiver() -> (String, Seen) {
         let _ = axum::serve(listener, app).await;
     });
     (format!("http://{addr}/hook"), seen)
-}
-
-async fn run(sim: &SimHandle, config: &Path, args: &[&str], token: Option<&str>) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", config)
-        .env("BBCONNECT_CONFIG_DIR", config)
-        .env("BBCONNECT_SECRET_STORE", "file")
-        .env("BBCONNECT_CLOUD_API_URL", sim.cloud_api_url())
-        .env("BBCONNECT_CLOUD_WEB_URL", sim.cloud_web_url())
-        .stdin(Stdio::null());
-    if let Some(t) = token {
-        cmd.env("BBCONNECT_TOKEN", t);
-    }
-    cmd.output().await.expect("binary runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "status={:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 fn dc_repo() -> String {

@@ -8,21 +8,13 @@ use bbconnect::bitbucket::model::{
     AuthKind, CheckItem, CheckReport, CheckStatus, ConnectionSpec, Credentials, FailureClass,
     Provider, Repo, RepoPage,
 };
-use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
+use bbconnect::bitbucket::{Client, ClientOptions};
 use bbconnect::core::model::CheckId;
 use bbconnect::sim::{self, SimConfig, SimHandle};
 use secrecy::SecretString;
 
-async fn sim_with(config: SimConfig) -> SimHandle {
-    sim::start(config).await.expect("simulator starts")
-}
-
-fn endpoints(sim: &SimHandle) -> Endpoints {
-    Endpoints {
-        cloud_api: sim.cloud_api_url(),
-        cloud_web: sim.cloud_web_url(),
-    }
-}
+use crate::common::creds::{self, endpoints};
+use crate::common::sim::start as sim_with;
 
 fn cloud(
     sim: &SimHandle,
@@ -31,17 +23,10 @@ fn cloud(
     secret: &str,
     repo: Option<&str>,
 ) -> Client {
-    let creds = Credentials {
-        spec: ConnectionSpec {
-            name: "cloud".into(),
-            provider: Provider::Cloud,
-            auth,
-            url: sim.cloud_web_url(),
-            username: user.map(Into::into),
-            repo: repo.map(Into::into),
-        },
-        secret: SecretString::from(secret.to_string()),
-    };
+    let creds = creds::with_secret(
+        creds::spec("cloud", auth, &sim.cloud_web_url(), user, repo),
+        secret,
+    );
     let options = ClientOptions {
         retry_base: Duration::from_millis(10),
         ..ClientOptions::default()

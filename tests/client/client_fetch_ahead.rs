@@ -7,27 +7,18 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use bbconnect::bitbucket::model::{AuthKind, ConnectionSpec, Credentials, Provider, Repo};
+use bbconnect::bitbucket::model::Repo;
 use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
-use bbconnect::sim::{self, Scenario, SimConfig, SimHandle};
-use secrecy::SecretString;
+use bbconnect::sim::{Scenario, SimConfig, SimHandle};
 use serde_json::Value;
+
+use crate::common::creds;
 
 const TOKEN: &str = "test-token-alice";
 const CONCURRENCY: usize = 8;
 
 fn dc_client(sim: &SimHandle, max_concurrency: usize) -> Client {
-    let creds = Credentials {
-        spec: ConnectionSpec {
-            name: "dc".into(),
-            provider: Provider::Server,
-            auth: AuthKind::HttpTokenUser,
-            url: sim.server_url(),
-            username: Some("alice".into()),
-            repo: None,
-        },
-        secret: SecretString::from(TOKEN.to_string()),
-    };
+    let creds = creds::dc_alice(sim);
     let options = ClientOptions {
         max_concurrency,
         retry_base: Duration::from_millis(10),
@@ -44,7 +35,7 @@ async fn dc_sim(repos: usize, cap: usize, tweak: impl FnOnce(&mut SimConfig)) ->
         ..SimConfig::default()
     };
     tweak(&mut config);
-    sim::start(config).await.expect("simulator starts")
+    crate::common::sim::start(config).await
 }
 
 /// What a plain one-page-at-a-time client following `nextPageStart` gets: the full names in

@@ -3,10 +3,12 @@
 
 use bbconnect::bitbucket::model::{AuthKind, ConnectionSpec, Credentials, FailureClass, Provider};
 use bbconnect::bitbucket::oauth::{self, OAuthConsumer, OAuthTokens};
-use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
+use bbconnect::bitbucket::{Client, ClientOptions};
 use bbconnect::core::model::CheckId;
 use bbconnect::sim::{self, SimConfig, SimHandle};
 use secrecy::SecretString;
+
+use crate::common::creds::endpoints;
 
 const CALLBACK: &str = "http://127.0.0.1:8976/callback";
 
@@ -50,11 +52,7 @@ fn oauth_client(sim: &SimHandle, tokens: &OAuthTokens) -> Client {
         },
         secret: tokens.access_token.clone(),
     };
-    let ep = Endpoints {
-        cloud_api: sim.cloud_api_url(),
-        cloud_web: sim.cloud_web_url(),
-    };
-    Client::new(creds, &ep, ClientOptions::default()).unwrap()
+    Client::new(creds, &endpoints(sim), ClientOptions::default()).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]

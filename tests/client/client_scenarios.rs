@@ -12,6 +12,8 @@ use bbconnect::core::model::CheckId;
 use bbconnect::sim::{self, Scenario, SimConfig, SimHandle};
 use secrecy::SecretString;
 
+use crate::common::creds;
+
 async fn sim_in(scenario: Scenario) -> SimHandle {
     sim::start(SimConfig {
         scenario,
@@ -31,37 +33,11 @@ fn options() -> ClientOptions {
 }
 
 fn dc_client(sim: &SimHandle, options: ClientOptions) -> Client {
-    let creds = Credentials {
-        spec: ConnectionSpec {
-            name: "dc".into(),
-            provider: Provider::Server,
-            auth: AuthKind::HttpTokenUser,
-            url: sim.server_url(),
-            username: Some("alice".into()),
-            repo: None,
-        },
-        secret: SecretString::from("test-token-alice".to_string()),
-    };
-    Client::new(creds, &Endpoints::default(), options).expect("valid")
+    Client::new(creds::dc_alice(sim), &Endpoints::default(), options).expect("valid")
 }
 
 fn cloud_client(sim: &SimHandle, options: ClientOptions) -> Client {
-    let creds = Credentials {
-        spec: ConnectionSpec {
-            name: "cloud".into(),
-            provider: Provider::Cloud,
-            auth: AuthKind::ApiToken,
-            url: sim.cloud_web_url(),
-            username: Some("alice@example.com".into()),
-            repo: None,
-        },
-        secret: SecretString::from("test-token-alice".to_string()),
-    };
-    let ep = Endpoints {
-        cloud_api: sim.cloud_api_url(),
-        cloud_web: sim.cloud_web_url(),
-    };
-    Client::new(creds, &ep, options).expect("valid")
+    Client::new(creds::cloud_alice(sim), &creds::endpoints(sim), options).expect("valid")
 }
 
 fn row(report: &CheckReport, id: CheckId) -> &CheckItem {

@@ -2,7 +2,6 @@
 //! capped limit, rejected and under-privileged tokens, the check report.
 
 use std::collections::HashSet;
-use std::time::Duration;
 
 use bbconnect::bitbucket::model::{
     AuthKind, CheckReport, CheckStatus, ConnectionSpec, Credentials, FailureClass, Provider, Repo,
@@ -12,9 +11,8 @@ use bbconnect::core::model::CheckId;
 use bbconnect::sim::{self, Scenario, SimConfig, SimHandle};
 use secrecy::SecretString;
 
-async fn sim_with(config: SimConfig) -> SimHandle {
-    sim::start(config).await.expect("simulator starts")
-}
+use crate::common::creds::{self, fast};
+use crate::common::sim::start as sim_with;
 
 fn dc(
     sim: &SimHandle,
@@ -23,25 +21,9 @@ fn dc(
     secret: &str,
     repo: Option<&str>,
 ) -> Credentials {
-    Credentials {
-        spec: ConnectionSpec {
-            name: "dc".into(),
-            provider: Provider::Server,
-            auth,
-            url: format!("{}/", sim.server_url()),
-            username: user.map(Into::into),
-            repo: repo.map(Into::into),
-        },
-        secret: SecretString::from(secret.to_string()),
-    }
-}
-
-fn fast() -> ClientOptions {
-    ClientOptions {
-        retry_base: Duration::from_millis(10),
-        timeout: Duration::from_secs(10),
-        ..ClientOptions::default()
-    }
+    // The trailing slash a user may type: the client must not double it.
+    let url = format!("{}/", sim.server_url());
+    creds::with_secret(creds::spec("dc", auth, &url, user, repo), secret)
 }
 
 fn client(creds: Credentials) -> Client {

@@ -5,9 +5,11 @@ use bbconnect::bitbucket::model::{
     AuthKind, CheckStatus, ConnectionSpec, Credentials, FailureClass, Provider, WebhookChange,
     WebhookSpec,
 };
-use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
+use bbconnect::bitbucket::{Client, ClientOptions};
 use bbconnect::sim::{self, SimConfig, SimHandle};
 use secrecy::SecretString;
+
+use crate::common::creds::endpoints;
 
 fn client(
     sim: &SimHandle,
@@ -31,11 +33,7 @@ fn client(
         },
         secret: SecretString::from(secret.to_string()),
     };
-    let ep = Endpoints {
-        cloud_api: sim.cloud_api_url(),
-        cloud_web: sim.cloud_web_url(),
-    };
-    Client::new(creds, &ep, ClientOptions::default()).expect("valid")
+    Client::new(creds, &endpoints(sim), ClientOptions::default()).expect("valid")
 }
 
 fn hook(c: &Client, secret: Option<&str>) -> WebhookSpec {

@@ -11,16 +11,15 @@ use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use bbconnect::sim::{self, SimConfig, SimHandle};
+use bbconnect::sim::SimHandle;
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, date_time_ymd,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_bbconnect");
+use crate::common::bin::{self, stderr, text};
 
 // ---------------------------------------------------------------- certificates
 
@@ -280,13 +279,7 @@ async fn proxy(mode: ProxyMode) -> (String, Arc<Mutex<Vec<String>>>) {
 }
 
 async fn simulator() -> SimHandle {
-    sim::start(SimConfig {
-        port: 0,
-        repos: Some(30),
-        ..SimConfig::default()
-    })
-    .await
-    .expect("simulator starts on loopback")
+    crate::common::sim::with_repos(30).await
 }
 
 fn sim_addr(sim: &SimHandle) -> SocketAddr {
@@ -299,17 +292,10 @@ fn sim_addr(sim: &SimHandle) -> SocketAddr {
 // ---------------------------------------------------------------- the binary
 
 async fn run(config: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", config)
-        .env("BBCONNECT_CONFIG_DIR", config)
-        .env("BBCONNECT_SECRET_STORE", "file")
-        .env("BBCONNECT_TOKEN", "test-token-alice")
+    let mut cmd = bin::bbconnect(config, args);
+    cmd.env("BBCONNECT_TOKEN", "test-token-alice")
         // No platform root may vouch for a test certificate; each test adds its own trust.
-        .env("SSL_CERT_FILE", config.join("no-roots.pem"))
-        .stdin(std::process::Stdio::null());
+        .env("SSL_CERT_FILE", config.join("no-roots.pem"));
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -332,19 +318,6 @@ fn connect_args<'a>(url: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     ];
     v.extend_from_slice(extra);
     v
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "status={:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).to_string()
 }
 
 /// The reach row's message and fix, as `connect` prints them.
@@ -911,38 +884,15 @@ mod screen {
     use bbconnect::bitbucket::proxy::ProxyEnv;
     use bbconnect::bitbucket::tls::TlsTrust;
     use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
-    use bbconnect::ui;
+
     use bbconnect::wizard::msg::{Effect, Msg};
     use bbconnect::wizard::{CheckState, Step, Wizard, WizardConfig, update};
-    use ratatui::Terminal;
-    use ratatui::backend::TestBackend;
+
     use secrecy::SecretString;
-    use unicode_width::UnicodeWidthStr;
+
+    use crate::common::screen::draw;
 
     const SHOWN: &str = "https://localhost:8443";
-
-    fn draw(w: &Wizard, width: u16, height: u16) -> String {
-        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-        terminal.draw(|f| ui::draw(f, w)).unwrap();
-        let buf = terminal.backend().buffer().clone();
-        let mut out = String::new();
-        for y in 0..buf.area.height {
-            let mut line = String::new();
-            let mut skip = 0;
-            for x in 0..buf.area.width {
-                if skip > 0 {
-                    skip -= 1;
-                    continue;
-                }
-                let sym = buf[(x, y)].symbol();
-                skip = sym.width().saturating_sub(1);
-                line.push_str(sym);
-            }
-            out.push_str(line.trim_end());
-            out.push('\n');
-        }
-        out
-    }
 
     fn creds(url: &str) -> Credentials {
         Credentials {

@@ -11,55 +11,21 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use bbconnect::bitbucket::http::{Auth, Http, RetryPolicy};
-use bbconnect::bitbucket::model::{
-    AuthKind, ConnectionSpec, Credentials, Provider, Repo, RepoPage,
-};
-use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
+use bbconnect::bitbucket::model::{Repo, RepoPage};
+use bbconnect::bitbucket::{Client, Endpoints};
 use bbconnect::sim::{self, Scenario, SimConfig, SimHandle};
-use secrecy::SecretString;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-fn options() -> ClientOptions {
-    ClientOptions {
-        retry_base: Duration::from_millis(10),
-        timeout: Duration::from_secs(10),
-        ..ClientOptions::default()
-    }
-}
+use crate::common::creds::{self, fast as options};
 
 fn dc_client(sim: &SimHandle) -> Client {
-    let creds = Credentials {
-        spec: ConnectionSpec {
-            name: "dc".into(),
-            provider: Provider::Server,
-            auth: AuthKind::HttpTokenUser,
-            url: sim.server_url(),
-            username: Some("alice".into()),
-            repo: None,
-        },
-        secret: SecretString::from("test-token-alice".to_string()),
-    };
-    Client::new(creds, &Endpoints::default(), options()).expect("valid credentials")
+    Client::new(creds::dc_alice(sim), &Endpoints::default(), options()).expect("valid credentials")
 }
 
 fn cloud_client(sim: &SimHandle) -> Client {
-    let creds = Credentials {
-        spec: ConnectionSpec {
-            name: "cloud".into(),
-            provider: Provider::Cloud,
-            auth: AuthKind::ApiToken,
-            url: sim.cloud_web_url(),
-            username: Some("alice@example.com".into()),
-            repo: None,
-        },
-        secret: SecretString::from("test-token-alice".to_string()),
-    };
-    let ep = Endpoints {
-        cloud_api: sim.cloud_api_url(),
-        cloud_web: sim.cloud_web_url(),
-    };
-    Client::new(creds, &ep, options()).expect("valid credentials")
+    Client::new(creds::cloud_alice(sim), &creds::endpoints(sim), options())
+        .expect("valid credentials")
 }
 
 /// Every repository exactly once: no duplicate full name, and `expected` in all.

@@ -18,7 +18,7 @@ use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
 use bbconnect::core::model::CheckId;
 use secrecy::SecretString;
 
-const CANARY: &str = "test-token-canary-7f3a9c";
+use crate::common::creds::CANARY;
 
 /// What reached a server: path and whether an Authorization header came with it.
 #[derive(Debug, Clone)]

@@ -15,6 +15,8 @@ use bbconnect::worker::{self, WorkerContext};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::mpsc;
 
+use crate::common::wait;
+
 fn creds(sim: &SimHandle, user: &str) -> Credentials {
     Credentials {
         spec: ConnectionSpec {
@@ -30,10 +32,7 @@ fn creds(sim: &SimHandle, user: &str) -> Credentials {
 }
 
 async fn next(rx: &mut mpsc::UnboundedReceiver<Msg>) -> Msg {
-    tokio::time::timeout(Duration::from_secs(20), rx.recv())
-        .await
-        .expect("the worker answers")
-        .expect("channel open")
+    wait::next(rx, Duration::from_secs(20)).await
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -64,3 +64,21 @@ pub fn stderr(out: &Output) -> String {
 pub fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(out)))
 }
+
+/// `connect` of the Data Center user token `dc` as alice at `url`: the flags many tests share
+/// (the token goes in through BBCONNECT_TOKEN).
+pub fn dc_user_connect(url: &str) -> Vec<&str> {
+    vec![
+        "connect",
+        "--provider",
+        "server",
+        "--auth",
+        "http-token-user",
+        "--name",
+        "dc",
+        "--url",
+        url,
+        "--username",
+        "alice",
+    ]
+}

@@ -47,7 +47,10 @@ pub fn run_alone(module: &str, test: &str) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.status.success(), "alone in a child, it failed:\n{shown}");
+    assert!(
+        out.status.success(),
+        "alone in a child, it failed:\n{shown}"
+    );
     assert!(
         shown.contains("test result: ok. 1 passed"),
         "the child ran no test named {}:\n{shown}",

@@ -3,9 +3,10 @@
 
 use std::time::Duration;
 
-use bbconnect::bitbucket::model::{AuthKind, ConnectionSpec, Credentials};
+use bbconnect::bitbucket::model::{AuthKind, ConnectionSpec, Credentials, Provider};
 use bbconnect::bitbucket::{ClientOptions, Endpoints};
 use bbconnect::sim::SimHandle;
+use bbconnect::store::SavedConnection;
 use secrecy::SecretString;
 
 /// Accepted by the simulator for `alice` (DC) and `alice@example.com` (Cloud).
@@ -54,6 +55,42 @@ pub fn dc_alice(sim: &SimHandle) -> Credentials {
         ),
         ALICE,
     )
+}
+
+/// Cloud connection `cloud`: alice's API token (with her Atlassian email) on the simulator.
+pub fn cloud_alice(sim: &SimHandle) -> Credentials {
+    with_secret(
+        spec(
+            "cloud",
+            AuthKind::ApiToken,
+            &sim.cloud_web_url(),
+            Some("alice@example.com"),
+            None,
+        ),
+        ALICE,
+    )
+}
+
+/// A saved Data Center connection `name` for alice at git.example.com, with no repository,
+/// webhook or check recorded: what the store tests save and read back.
+pub fn saved(name: &str) -> SavedConnection {
+    SavedConnection {
+        name: name.into(),
+        provider: Provider::Server,
+        auth: AuthKind::HttpTokenUser,
+        url: "https://git.example.com".into(),
+        username: Some("alice".into()),
+        user: Some("alice".into()),
+        repo: None,
+        clone_https: None,
+        clone_ssh: None,
+        webhook_id: None,
+        webhook_url: None,
+        secret_store: String::new(),
+        saved_at: "2026-11-29T06:00:00Z".into(),
+        tls: None,
+        last_check: None,
+    }
 }
 
 /// Where the client finds Cloud: the simulator's API and web addresses.

@@ -9,5 +9,7 @@
 pub mod bin;
 pub mod child;
 pub mod creds;
+pub mod http;
+pub mod screen;
 pub mod sim;
 pub mod wait;

@@ -31,3 +31,13 @@ pub async fn with_repos(repos: usize) -> SimHandle {
     })
     .await
 }
+
+/// The repository the data set's demo credential of `product` (`cloud`, `server`) and `auth`
+/// is limited to or listed with.
+pub fn demo_repo(product: &str, auth: &str) -> String {
+    sim::demo_credentials()
+        .into_iter()
+        .find(|c| c.product == product && c.auth == auth)
+        .and_then(|c| c.repo)
+        .unwrap_or_else(|| panic!("the data set has a {product} {auth} credential"))
+}

@@ -10,34 +10,10 @@ use bbconnect::sim::{self, Scenario, SimConfig, SimHandle};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_bbconnect");
-
-async fn sim_with(scenario: Scenario) -> SimHandle {
-    sim::start(SimConfig {
-        port: 0,
-        scenario,
-        ..SimConfig::default()
-    })
-    .await
-    .expect("simulator starts on loopback")
-}
-
 /// bbconnect with a private config dir, Cloud pointed at the simulator, stdin closed.
 fn command(sim: &SimHandle, config: &Path, args: &[&str], token: Option<&str>) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", config)
-        .env("BBCONNECT_CONFIG_DIR", config)
-        .env("BBCONNECT_SECRET_STORE", "file")
-        .env("BBCONNECT_CLOUD_API_URL", sim.cloud_api_url())
-        .env("BBCONNECT_CLOUD_WEB_URL", sim.cloud_web_url())
-        .stdin(Stdio::null())
-        .kill_on_drop(true);
-    if let Some(t) = token {
-        cmd.env("BBCONNECT_TOKEN", t);
-    }
+    let mut cmd = bin::against(sim, config, args, token);
+    cmd.kill_on_drop(true);
     cmd
 }
 
@@ -46,31 +22,6 @@ async fn run(sim: &SimHandle, config: &Path, args: &[&str], token: Option<&str>)
         .output()
         .await
         .expect("binary runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "status={:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn dc_connect(url: &str) -> Vec<&str> {
-    vec![
-        "connect",
-        "--provider",
-        "server",
-        "--auth",
-        "http-token-user",
-        "--name",
-        "dc",
-        "--url",
-        url,
-        "--username",
-        "alice",
-    ]
 }
 
 /// A saved Data Center connection `dc` (alice) to `sim`.
@@ -297,6 +248,9 @@ use bbconnect::bitbucket::model::{
 use bbconnect::bitbucket::{Client, ClientOptions, Endpoints, ListLimits};
 use bbconnect::core::model::CheckId;
 use secrecy::SecretString;
+
+use crate::common::bin::{self, dc_user_connect as dc_connect, text};
+use crate::common::sim::with_scenario as sim_with;
 
 fn capped(limits: ListLimits) -> ClientOptions {
     ClientOptions {

@@ -10,11 +10,11 @@ use bbconnect::sim::{self, SimConfig, SimHandle};
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_bbconnect");
+use crate::common::bin::BIN;
+use crate::common::creds::CANARY;
+
 /// Accepted by the simulator for `alice` (DC) and `alice@example.com` (Cloud).
 const GOOD: &str = "test-token-alice";
-/// Refused everywhere.
-const CANARY: &str = "test-token-canary-7f3a9c";
 
 /// Every form in which a secret could leak: raw, and inside a Basic header.
 fn needles() -> Vec<String> {

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use bbconnect::bitbucket::model::{AuthKind, ConnectionSpec, Credentials, Provider};
 use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
 use bbconnect::sim::{self, SimConfig};
-use bbconnect::store::{MemoryKeychain, SavedConnection, SecretStoreMode, Store};
+use bbconnect::store::{MemoryKeychain, SecretStoreMode, Store};
 use bbconnect::wizard::msg::{EditKey, Effect, Msg};
 use bbconnect::wizard::{Step, Wizard, WizardConfig, update};
 use secrecy::{ExposeSecret, SecretString};
 
-const CANARY: &str = "test-token-canary-7f3a9c";
+use crate::common::creds::{self, CANARY};
 
 fn assert_clean(what: &str, text: &str) {
     assert!(!text.contains(CANARY), "{what} printed the secret: {text}");
@@ -64,23 +64,7 @@ fn store_and_saved_info_debug_hide_the_secret() {
                 "k"
             }
         );
-        let conn = SavedConnection {
-            name: name.clone(),
-            provider: Provider::Server,
-            auth: AuthKind::HttpTokenUser,
-            url: "https://git.example.com".into(),
-            username: Some("alice".into()),
-            user: Some("alice".into()),
-            repo: None,
-            clone_https: None,
-            clone_ssh: None,
-            webhook_id: None,
-            webhook_url: None,
-            secret_store: String::new(),
-            saved_at: "2026-11-29T06:00:00Z".into(),
-            tls: None,
-            last_check: None,
-        };
+        let conn = creds::saved(&name);
         let info = store
             .save(conn, &SecretString::from(CANARY), false)
             .expect("save works");

@@ -3,14 +3,13 @@
 //! and panics, so the real hook and the real stderr are observed.
 
 use crate::common::child;
+use crate::common::creds::CANARY;
 
-const CANARY: &str = "test-token-canary-7f3a9c";
 const CHILD: &str = "BBCONNECT_TEST_PANIC_CHILD";
 
 fn child_output(backtrace: Option<&str>) -> String {
     let mut cmd = child::this_test(module_path!(), "panic_child");
-    cmd.env(CHILD, "1")
-        .env_remove("RUST_BACKTRACE");
+    cmd.env(CHILD, "1").env_remove("RUST_BACKTRACE");
     if let Some(b) = backtrace {
         cmd.env("RUST_BACKTRACE", b);
     }

@@ -4,37 +4,17 @@
 use std::collections::HashSet;
 
 use bbconnect::sim::{self, SimConfig, SimHandle};
-use reqwest::{Client, Response, StatusCode};
+use reqwest::{Response, StatusCode};
 use serde_json::Value;
 
-#[derive(Clone, Copy)]
-enum Auth {
-    None,
-    Bearer(&'static str),
-    Basic(&'static str, &'static str),
-}
+use crate::common::http::{Auth, get as get_url};
+use crate::common::sim::start as sim_with;
 
 const ALICE: Auth = Auth::Basic("alice@example.com", "test-token-alice");
 const CAROL: Auth = Auth::Basic("carol@example.com", "test-token-noscope");
 const APP_PASSWORD: Auth = Auth::Basic("alice", "test-token-app-password");
 const REPO_TOKEN: Auth = Auth::Bearer("test-token-cloud-repo");
 const INVALID: &str = "Token is invalid, expired, or not supported for this endpoint.";
-
-async fn sim_with(config: SimConfig) -> SimHandle {
-    sim::start(config)
-        .await
-        .expect("simulator starts on loopback")
-}
-
-async fn get_url(url: &str, auth: Auth) -> Response {
-    let req = Client::new().get(url);
-    let req = match auth {
-        Auth::None => req,
-        Auth::Bearer(t) => req.bearer_auth(t),
-        Auth::Basic(u, p) => req.basic_auth(u, Some(p)),
-    };
-    req.send().await.expect("request reaches the simulator")
-}
 
 async fn get(sim: &SimHandle, path: &str, auth: Auth) -> Response {
     get_url(&format!("{}{path}", sim.cloud_api_url()), auth).await

@@ -7,35 +7,15 @@ use bbconnect::sim::{self, SimConfig, SimHandle};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::Value;
 
-async fn sim_with(config: SimConfig) -> SimHandle {
-    sim::start(config)
-        .await
-        .expect("simulator starts on loopback")
-}
-
-async fn normal() -> SimHandle {
-    sim_with(SimConfig::default()).await
-}
+use crate::common::http::{self, Auth};
+use crate::common::sim::{default as normal, start as sim_with};
 
 fn api(sim: &SimHandle, path: &str) -> String {
     format!("{}/rest/api/1.0{path}", sim.server_url())
 }
 
 async fn get(sim: &SimHandle, path: &str, auth: Auth) -> Response {
-    let req = Client::new().get(api(sim, path));
-    let req = match auth {
-        Auth::None => req,
-        Auth::Bearer(t) => req.bearer_auth(t),
-        Auth::Basic(u, p) => req.basic_auth(u, Some(p)),
-    };
-    req.send().await.expect("request reaches the simulator")
-}
-
-#[derive(Clone, Copy)]
-enum Auth {
-    None,
-    Bearer(&'static str),
-    Basic(&'static str, &'static str),
+    http::get(&api(sim, path), auth).await
 }
 
 const ALICE: Auth = Auth::Bearer("test-token-alice");

@@ -1,21 +1,11 @@
 //! OAuth (authorize redirect, code and refresh grants, expiry) and webhooks on both products.
 
-use bbconnect::sim::{self, SimConfig, SimHandle};
+use bbconnect::sim::{SimConfig, SimHandle};
 use reqwest::{Client, StatusCode, header};
 use serde_json::{Value, json};
 
-async fn sim_with(config: SimConfig) -> SimHandle {
-    sim::start(config)
-        .await
-        .expect("simulator starts on loopback")
-}
-
-fn no_redirects() -> Client {
-    Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
+use crate::common::http::no_redirects;
+use crate::common::sim::start as sim_with;
 
 /// Plays the browser: asks to authorize and reads the code off the redirect.
 async fn authorize(sim: &SimHandle, redirect_uri: &str) -> (String, url::Url) {

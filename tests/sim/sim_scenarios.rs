@@ -6,21 +6,8 @@ use bbconnect::sim::{self, Scenario, SimConfig, SimHandle};
 use reqwest::{Client, StatusCode, header};
 use serde_json::Value;
 
-async fn sim_with(scenario: Scenario) -> SimHandle {
-    sim::start(SimConfig {
-        scenario,
-        ..SimConfig::default()
-    })
-    .await
-    .expect("simulator starts on loopback")
-}
-
-fn no_redirects() -> Client {
-    Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
+use crate::common::http::no_redirects;
+use crate::common::sim::with_scenario as sim_with;
 
 async fn dc(sim: &SimHandle, path: &str) -> reqwest::Response {
     no_redirects()

@@ -12,28 +12,17 @@ use bbconnect::store::{
 };
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::common::creds::{self, secret};
+
 fn conn(name: &str) -> SavedConnection {
     SavedConnection {
-        name: name.into(),
         provider: Provider::Cloud,
         auth: AuthKind::ApiToken,
         url: "https://bitbucket.org".into(),
         username: Some("dev@example.com".into()),
         user: Some("dev".into()),
-        repo: None,
-        clone_https: None,
-        clone_ssh: None,
-        webhook_id: None,
-        webhook_url: None,
-        secret_store: String::new(),
-        saved_at: "2026-11-29T06:00:00Z".into(),
-        tls: None,
-        last_check: None,
+        ..creds::saved(name)
     }
-}
-
-fn secret(s: &str) -> SecretString {
-    SecretString::from(s.to_string())
 }
 
 /// Whether the keychain holds a secret of connection `name` (any generation).

@@ -9,11 +9,10 @@ use std::time::{Duration, Instant};
 
 use bbconnect::bitbucket::model::{AuthKind, FailureClass, Problem, Provider};
 use bbconnect::store::{NoKeychain, SavedConnection, SecretStoreMode, Store, StoreError};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 
 use crate::common::child;
-
-const CANARY: &str = "test-token-canary-7f3a9c";
+use crate::common::creds::{CANARY, secret};
 
 fn conn(name: &str) -> SavedConnection {
     SavedConnection {
@@ -34,10 +33,6 @@ fn conn(name: &str) -> SavedConnection {
         tls: None,
         last_check: None,
     }
-}
-
-fn secret(s: &str) -> SecretString {
-    SecretString::from(s.to_string())
 }
 
 /// A file-mode store in a fresh temp dir (never the user's real config dir).

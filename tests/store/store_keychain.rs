@@ -13,31 +13,11 @@
 use std::path::Path;
 use std::process::Command;
 
-use bbconnect::bitbucket::model::{AuthKind, Provider};
-use bbconnect::store::{Keychain, OsKeychain, SavedConnection, SecretStoreMode, Store};
+use bbconnect::store::{Keychain, OsKeychain, SecretStoreMode, Store};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::common::child;
-
-fn conn(name: &str) -> SavedConnection {
-    SavedConnection {
-        name: name.into(),
-        provider: Provider::Server,
-        auth: AuthKind::HttpTokenUser,
-        url: "https://git.example.com".into(),
-        username: Some("alice".into()),
-        user: Some("alice".into()),
-        repo: None,
-        clone_https: None,
-        clone_ssh: None,
-        webhook_id: None,
-        webhook_url: None,
-        secret_store: String::new(),
-        saved_at: "2026-11-29T06:00:00Z".into(),
-        tls: None,
-        last_check: None,
-    }
-}
+use crate::common::creds::saved as conn;
 
 /// A name no real connection has, so the user's own keychain entries are never touched.
 fn unique_name(tag: &str) -> String {

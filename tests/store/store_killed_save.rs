@@ -15,7 +15,8 @@ use base64::Engine;
 use bbconnect::sim::{self, SimConfig, SimHandle};
 use tokio::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_bbconnect");
+use crate::common::bin;
+
 /// Killed runs; every tenth round is left to finish, to measure the save window again and to
 /// be the "later run" that must sweep what the kills left.
 // 150 rather than 100: on a loaded machine nearly half the runs finish before their kill, and
@@ -62,15 +63,8 @@ fn is_own(h: &Host, authorization: &str) -> bool {
 }
 
 fn command(dir: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", dir)
-        .env("BBCONNECT_CONFIG_DIR", dir)
-        .env("BBCONNECT_SECRET_STORE", "file")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
+    let mut cmd = bin::bbconnect(dir, args);
+    cmd.stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true);
     cmd

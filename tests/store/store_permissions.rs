@@ -9,20 +9,13 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use bbconnect::sim::{self, SimConfig, SimHandle};
-use tokio::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_bbconnect");
+use crate::common::bin::{self, text};
 
 async fn run(home: &Path, args: &[&str], token: Option<&str>, log: bool) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("BBCONNECT_CONFIG_DIR", home.join("config"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("BBCONNECT_SECRET_STORE", "file")
-        .stdin(std::process::Stdio::null());
+    let mut cmd = bin::bbconnect(&home.join("config"), args);
+    cmd.env("HOME", home)
+        .env("XDG_STATE_HOME", home.join("state"));
     if let Some(t) = token {
         cmd.env("BBCONNECT_TOKEN", t);
     }
@@ -30,15 +23,6 @@ async fn run(home: &Path, args: &[&str], token: Option<&str>, log: bool) -> Outp
         cmd.env("RUST_LOG", "debug");
     }
     cmd.output().await.expect("binary runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "status={:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 fn chmod(path: &Path, mode: u32) {

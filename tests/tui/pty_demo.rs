@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
-const BIN: &str = env!("CARGO_BIN_EXE_bbconnect");
+use crate::common::bin::BIN;
+use crate::common::wait::free_port;
+
 const ROWS: u16 = 30;
 const COLS: u16 = 100;
 
@@ -474,14 +476,6 @@ fn the_token_page_opener_gets_no_secret_from_our_environment() {
     assert!(args.contains("id.atlassian.com"), "{args}");
     s.send("\x03");
     s.wait_exit();
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A browser elsewhere signing in: GET the authorize URL from the simulator without

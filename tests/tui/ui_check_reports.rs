@@ -17,32 +17,10 @@ use bbconnect::wizard::{CheckState, Step, Wizard, WizardConfig, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use secrecy::SecretString;
-use unicode_width::UnicodeWidthStr;
+
+use crate::common::screen::draw as screen;
 
 const SHOWN_BASE: &str = "http://127.0.0.1:7990";
-
-fn screen(w: &Wizard, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| ui::draw(f, w)).unwrap();
-    let buf = terminal.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let mut line = String::new();
-        let mut skip = 0;
-        for x in 0..buf.area.width {
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            let sym = buf[(x, y)].symbol();
-            skip = sym.width().saturating_sub(1);
-            line.push_str(sym);
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
 
 async fn start(scenario: Scenario) -> SimHandle {
     sim::start(SimConfig {

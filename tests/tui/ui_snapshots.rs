@@ -13,7 +13,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Modifier;
-use unicode_width::UnicodeWidthStr;
+
+use crate::common::screen::{buffer, text};
 
 const SECRET: &str = "test-token-s3cr3t-value";
 
@@ -35,33 +36,6 @@ fn config(demo: bool) -> WizardConfig {
         no_color: false,
         ..WizardConfig::default()
     }
-}
-
-fn buffer(w: &Wizard, width: u16, height: u16) -> Buffer {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
-    terminal.draw(|f| ui::draw(f, w)).expect("draw");
-    terminal.backend().buffer().clone()
-}
-
-/// The buffer as plain text, one line per row, trailing blanks trimmed.
-fn text(buf: &Buffer) -> String {
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let mut line = String::new();
-        let mut skip = 0;
-        for x in 0..buf.area.width {
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            let sym = buf[(x, y)].symbol();
-            skip = sym.width().saturating_sub(1);
-            line.push_str(sym);
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 fn screen(w: &Wizard) -> String {

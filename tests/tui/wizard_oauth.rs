@@ -18,6 +18,8 @@ use bbconnect::worker::{self, WorkerContext};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::mpsc;
 
+use crate::common::wait::free_port;
+
 /// What the stand-in browser saw: the last page it landed on.
 type Pages = Arc<Mutex<Vec<String>>>;
 
@@ -57,14 +59,6 @@ async fn sign_in_elsewhere(authorize_url: &str) -> String {
     let resp = browser.get(authorize_url).send().await.unwrap();
     assert!(resp.status().is_redirection(), "{}", resp.status());
     resp.headers()["location"].to_str().unwrap().to_string()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 struct Rig {

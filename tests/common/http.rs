@@ -1,0 +1,38 @@
+//! Plain reqwest against the simulator, never the crate's client: what a client nobody here
+//! wrote would see.
+
+use reqwest::{Client, RequestBuilder, Response};
+
+/// How a plain request authenticates.
+#[derive(Clone, Copy)]
+pub enum Auth {
+    None,
+    Bearer(&'static str),
+    Basic(&'static str, &'static str),
+}
+
+impl Auth {
+    pub fn apply(self, req: RequestBuilder) -> RequestBuilder {
+        match self {
+            Auth::None => req,
+            Auth::Bearer(t) => req.bearer_auth(t),
+            Auth::Basic(u, p) => req.basic_auth(u, Some(p)),
+        }
+    }
+}
+
+/// GET `url` with `auth`.
+pub async fn get(url: &str, auth: Auth) -> Response {
+    auth.apply(Client::new().get(url))
+        .send()
+        .await
+        .expect("request reaches the simulator")
+}
+
+/// A client that shows a redirect instead of following it.
+pub fn no_redirects() -> Client {
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
