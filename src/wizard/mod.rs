@@ -75,25 +75,46 @@ pub enum Step {
     Done,
 }
 
+/// The steps of a new connection in the order they are walked: a screen's number in the
+/// header is its place here, the total is the length, so adding a step renumbers the rest.
+/// Saving and its outcome are one step (product.md's 7, "Saved"). Every credential type walks
+/// the same steps: OAuth2's sign-in is drawn on the check step before the check runs, and a
+/// repository token's listing holds its one repository. The saved connections' list, before
+/// a new connection starts, is not a step of it.
+const FLOW: [&[Step]; 7] = [
+    &[Step::Provider],
+    &[Step::AuthType],
+    &[Step::Form],
+    &[Step::Check],
+    &[Step::Repos],
+    &[Step::Webhook],
+    &[Step::Save, Step::Done],
+];
+
 impl Step {
-    /// (number, title) for the header.
-    pub fn title(self) -> (usize, &'static str) {
+    /// The header's name for the screen.
+    pub fn title(self) -> &'static str {
         match self {
-            // Not one of the seven steps of a new connection: shown without a number.
-            Step::Saved => (0, "Saved connections"),
-            Step::Provider => (1, "Provider"),
-            Step::AuthType => (2, "Authentication"),
-            Step::Form => (3, "Details"),
-            Step::Check => (4, "Check"),
-            Step::Repos => (5, "Repository"),
-            Step::Webhook => (6, "Webhook"),
-            Step::Save => (7, "Saving"),
-            Step::Done => (7, "Saved"),
+            Step::Saved => "Saved connections",
+            Step::Provider => "Provider",
+            Step::AuthType => "Authentication",
+            Step::Form => "Details",
+            Step::Check => "Check",
+            Step::Repos => "Repository",
+            Step::Webhook => "Webhook",
+            Step::Save => "Saving",
+            Step::Done => "Saved",
         }
     }
-}
 
-pub const STEP_COUNT: usize = 7;
+    /// (number from 1, total) of the screen among the steps of a new connection, for the
+    /// header's "Step N/M"; `None` for a screen that is not one of them.
+    pub fn number(self) -> Option<(usize, usize)> {
+        FLOW.iter()
+            .position(|steps| steps.contains(&self))
+            .map(|i| (i + 1, FLOW.len()))
+    }
+}
 
 #[derive(Debug)]
 pub struct Wizard {

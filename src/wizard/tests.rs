@@ -758,6 +758,7 @@ fn loopback_http_is_sent_without_asking() {
     }
 }
 
+mod steps;
 mod webhook;
 
 #[test]
