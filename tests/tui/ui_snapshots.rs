@@ -1177,6 +1177,40 @@ fn saved_connections_list() {
     assert!(s.contains("Remove `cloud-ci` and its secret?"), "{s}");
 }
 
+/// The list of saved connections is not a step of a new connection: its header has no number,
+/// and neither has its help box (it said "step 0").
+#[test]
+fn help_on_the_saved_list_has_no_step_number() {
+    use bbconnect::bitbucket::model::{AuthKind, Provider};
+    use bbconnect::wizard::saved::SavedRow;
+    let mut c = config(false);
+    c.saved = vec![SavedRow {
+        name: "work".into(),
+        provider: Provider::Cloud,
+        auth: AuthKind::ApiToken,
+        url: "https://bitbucket.org".into(),
+        username: Some("ana@example.com".into()),
+        user: None,
+        repo: None,
+        last_check: None,
+    }];
+    let mut w = Wizard::new(c);
+    assert_eq!(w.step, Step::Saved);
+    update(&mut w, Msg::ToggleHelp);
+    let s = screen(&w);
+    assert!(s.contains(" bbconnect  Saved connections\n"), "{s}");
+    assert!(s.contains("Keys · Saved connections"), "{s}");
+    assert!(!s.contains("step 0"), "{s}");
+    // A numbered step keeps its number in the help box, the header's number.
+    update(&mut w, Msg::ToggleHelp);
+    update(&mut w, Msg::NewConnection);
+    assert_eq!(w.step, Step::Provider);
+    update(&mut w, Msg::ToggleHelp);
+    let s = screen(&w);
+    assert!(s.contains("Step 1/7 · Provider"), "{s}");
+    assert!(s.contains("Keys · step 1: Provider"), "{s}");
+}
+
 /// Issue 14, defect 3: at 80x24 nothing that carries meaning is cut: a long progress note
 /// wraps, and the plain-http warning fits.
 #[test]

@@ -1,4 +1,4 @@
-//! Step 2: which kind of credential, with a line on when to choose each.
+//! The auth type step: which kind of credential, with a line on when to choose each.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;

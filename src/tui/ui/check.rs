@@ -1,4 +1,4 @@
-//! Step 4: the check running (spinner, progress notes) and its report.
+//! The check step: the check running (spinner, progress notes) and its report.
 //!
 //! The verdict and the identity come first, the rows after: a long report scrolls, and what
 //! to do next must stay on screen.

@@ -1,4 +1,4 @@
-//! Step 7: saving (spinner or inline error with Retry) and the summary once saved.
+//! The last step: saving (spinner or inline error with Retry) and the summary once saved.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;

@@ -1,4 +1,4 @@
-//! Step 3: the fields, their messages, what the token needs and where to make it.
+//! The form step: the fields, their messages, what the token needs and where to make it.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};

@@ -21,7 +21,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::bitbucket::model::Provider;
 use crate::keys;
-use crate::wizard::{STEP_COUNT, Step, Wizard};
+use crate::wizard::{Step, Wizard};
 pub use theme::Theme;
 
 /// Header, body and footer rows of the screen.
@@ -77,23 +77,29 @@ pub fn draw(frame: &mut Frame, w: &Wizard) {
 }
 
 fn draw_header(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
-    let (n, title) = w.step.title();
-    let step = if n == 0 {
-        format!(" {title}")
-    } else {
-        format!(" Step {n}/{STEP_COUNT} · {title}")
+    let title = w.step.title();
+    let step = match w.step.number() {
+        Some((n, total)) => format!(" Step {n}/{total} · {title}"),
+        None => format!(" {title}"),
     };
     let mut spans = vec![
         Span::styled(" bbconnect ", theme.title),
         Span::styled(step, theme.text),
     ];
-    if w.step as usize > Step::Provider as usize {
+    // What was chosen on the steps before this one.
+    let past = |step: Step| {
+        w.step
+            .number()
+            .zip(step.number())
+            .is_some_and(|((now, _), (then, _))| now > then)
+    };
+    if past(Step::Provider) {
         let mut chosen = match w.provider {
             Provider::Cloud => "Cloud",
             Provider::Server => "Server/DC",
         }
         .to_string();
-        if w.step as usize > Step::AuthType as usize {
+        if past(Step::AuthType) {
             chosen = format!("{chosen} · {}", w.auth.label());
         }
         spans.push(Span::styled(format!("  [{chosen}]"), theme.dim));
@@ -157,16 +163,16 @@ fn draw_help(frame: &mut Frame, body: Rect, w: &Wizard, theme: &Theme) {
         height,
     };
     frame.render_widget(Clear, area);
-    let (n, title) = w.step.title();
+    let title = match w.step.number() {
+        Some((n, _)) => format!(" Keys · step {n}: {} ", w.step.title()),
+        None => format!(" Keys · {} ", w.step.title()),
+    };
     frame.render_widget(
         Paragraph::new(lines).block(
             Block::default()
                 .borders(Borders::ALL)
                 .border_style(theme.border)
-                .title(Span::styled(
-                    format!(" Keys · step {n}: {title} "),
-                    theme.title,
-                )),
+                .title(Span::styled(title, theme.title)),
         ),
         area,
     );

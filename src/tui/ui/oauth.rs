@@ -1,4 +1,4 @@
-//! Step 4 before the check, for OAuth2: waiting for the browser, or why the sign-in failed.
+//! The check step before the check, for OAuth2: waiting for the browser, or why the sign-in failed.
 //!
 //! Our users are often on a remote machine over SSH, where no browser opens and the one they
 //! use cannot reach our loopback callback. So the screen says whether a browser opened, shows

@@ -1,4 +1,4 @@
-//! Step 1: which product.
+//! The provider step: which product.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;

@@ -1,4 +1,4 @@
-//! Step 5: the repository browser. Only the rows on screen are built.
+//! The repository step: the repository browser. Only the rows on screen are built.
 
 use nucleo_matcher::{Config, Matcher};
 use ratatui::Frame;

@@ -1,4 +1,4 @@
-//! Step 6: the optional webhook: URL, events (multi-select), secret (masked), and what
+//! The webhook step (optional): URL, events (multi-select), secret (masked), and what
 //! creating it did (created / already there / updated, or why it was refused).
 
 use ratatui::Frame;

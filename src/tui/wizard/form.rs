@@ -338,6 +338,180 @@ pub fn token_hint(auth: AuthKind) -> Option<&'static str> {
     }
 }
 
+// --- The form step's transitions. Imported here, apart from the field rules above, which
+// are to move to `core`.
+
+use secrecy::{ExposeSecret, SecretString};
+
+use super::msg::{Effect, Msg};
+use super::{Step, Wizard, back, go, saved};
+use crate::browser::BrowserOutcome;
+
+pub(super) fn step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
+    let auth = w.auth;
+    // The http warning holds for the very next key only: any other key withdraws it.
+    let http_warned = std::mem::take(&mut w.form.http_warned);
+    match msg {
+        Msg::Edit(key) => {
+            // A kept secret that is edited is the user's own from now on.
+            if fields(auth).get(w.form.focus) == Some(&FieldId::Secret)
+                && let Some(r) = &mut w.replacing
+            {
+                r.secret_for = None;
+            }
+            w.form.edit(auth, key);
+            Vec::new()
+        }
+        // A taken name: replace that connection instead of a dead end.
+        Msg::Replace => {
+            let name = w.form.name.value().trim().to_string();
+            if w.config
+                .existing_names
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(&name))
+            {
+                w.config
+                    .existing_names
+                    .retain(|n| !n.eq_ignore_ascii_case(&name));
+                w.replacing = Some(super::saved::Replacing {
+                    name: name.clone(),
+                    secret_for: None,
+                });
+                w.notice = Some(format!("Saving will replace the connection `{name}`."));
+            }
+            Vec::new()
+        }
+        Msg::NextField | Msg::Down => {
+            w.form.move_focus(auth, true);
+            Vec::new()
+        }
+        Msg::PrevField | Msg::Up => {
+            w.form.move_focus(auth, false);
+            Vec::new()
+        }
+        Msg::Confirm => {
+            // A bare host is taken as https, and said so (people type addresses that way).
+            let assumed = validate::assume_https(w.form.url.value());
+            if let Some(with_scheme) = &assumed {
+                w.form.url = with_scheme.as_str().into();
+            }
+            let last = fields(auth).len() - 1;
+            if w.form.focus < last {
+                w.form.move_focus(auth, true);
+                if let Some(u) = assumed {
+                    w.notice = Some(format!("No scheme typed: using {u}."));
+                }
+                return Vec::new();
+            }
+            if drop_kept_secret_if_moved(w) {
+                if let Some(i) = fields(auth).iter().position(|f| *f == FieldId::Secret) {
+                    w.form.focus = i;
+                }
+                w.notice = Some(
+                    "The saved secret belongs to the saved address and type: type the secret \
+                     for this one."
+                        .into(),
+                );
+                return Vec::new();
+            }
+            match w.form.first_invalid(auth, &w.config.existing_names) {
+                Some(bad) => {
+                    w.form.show_all_errors = true;
+                    w.form.focus = bad;
+                    let name = w.form.name.value().trim().to_string();
+                    let taken = fields(auth).get(bad) == Some(&FieldId::Name)
+                        && w.config
+                            .existing_names
+                            .iter()
+                            .any(|n| n.eq_ignore_ascii_case(&name));
+                    w.notice = Some(if taken {
+                        format!(
+                            "A connection named `{name}` exists: Ctrl-R replaces it, or type another name."
+                        )
+                    } else {
+                        "Fix the fields marked ✗, then press Enter again.".into()
+                    });
+                    Vec::new()
+                }
+                None if validate::is_plain_http_remote(w.form.url.value()) && !http_warned => {
+                    w.form.http_warned = true;
+                    w.notice = Some(
+                        // One line at 80 columns: a cut warning loses its point.
+                        "⚠ http:// sends the token unencrypted: Enter again to send it anyway."
+                            .into(),
+                    );
+                    Vec::new()
+                }
+                None => {
+                    // Reaching here with a plain-http remote URL means the user confirmed it.
+                    w.allow_http = validate::is_plain_http_remote(w.form.url.value());
+                    go(w, Step::Check)
+                }
+            }
+        }
+        Msg::OpenTokenPage => w.token_page().map(Effect::OpenUrl).into_iter().collect(),
+        Msg::Back => back(w),
+        _ => Vec::new(),
+    }
+}
+
+/// The token page's opening, said where it was asked for; elsewhere the user has moved on.
+pub(super) fn on_opened(w: &mut Wizard, url: &str, outcome: &BrowserOutcome) {
+    if w.step == Step::Form && w.token_page().as_deref() == Some(url) {
+        // One line at 80 columns: the short form of what happened.
+        w.notice = Some(if outcome.opened() {
+            "The token page was opened in a browser.".into()
+        } else {
+            format!("{} Open the token page below yourself.", outcome.short())
+        });
+    }
+}
+
+/// The form filled from a saved connection (editing it). The secret comes separately.
+pub(crate) fn prefill_form(w: &mut Wizard, row: &saved::SavedRow) {
+    w.form.name = row.name.as_str().into();
+    w.form.url = row.url.as_str().into();
+    let who = row.username.as_deref().unwrap_or_default();
+    match row.auth {
+        AuthKind::ApiToken => w.form.email = who.into(),
+        AuthKind::OAuth => w.form.oauth_key = who.into(),
+        AuthKind::AppPassword
+        | AuthKind::HttpTokenUser
+        | AuthKind::RepoToken
+        | AuthKind::HttpTokenRepo => w.form.username = who.into(),
+    }
+    w.form.repo = row.repo.as_deref().unwrap_or_default().into();
+    w.form.focus = 0;
+    // Its own name is not "taken": saving replaces it.
+    w.config.existing_names.retain(|n| n != &row.name);
+}
+
+/// The kept secret in the (masked) secret field.
+pub(crate) fn fill_secret(w: &mut Wizard, secret: &SecretString) {
+    w.form.secret = SecretInput::default();
+    for c in secret.expose_secret().chars() {
+        w.form.secret.handle(EditKey::Char(c));
+    }
+}
+
+/// A kept secret belongs to the (provider, auth type, URL) it was saved for: when the form now
+/// points elsewhere it is dropped, never sent to another host.
+fn drop_kept_secret_if_moved(w: &mut Wizard) -> bool {
+    let Some(r) = &mut w.replacing else {
+        return false;
+    };
+    let Some(bound) = &r.secret_for else {
+        return false;
+    };
+    let now = (w.provider, w.auth, w.form.url.value().trim().to_string());
+    if *bound == now {
+        return false;
+    }
+    r.secret_for = None;
+    w.form.secret = SecretInput::default();
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

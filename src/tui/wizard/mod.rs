@@ -2,11 +2,20 @@
 //!
 //! All values live on `Wizard` for the whole session, and `step` only says which screen is
 //! shown: going back (a pop of `history`) therefore keeps everything that was typed.
+//!
+//! Each step's state and transitions are in its own file (`provider`, `auth`, `form`,
+//! `check` with `oauth`, `repos`, `webhook`, `done`, `saved`); here are what they share: the
+//! `Wizard`, the `Step` order, `update`'s dispatch, and moving between steps (`go`, `back`,
+//! and `on_enter`, the one place a step's on-enter effects start).
 
+mod auth;
+mod check;
+mod done;
 pub mod form;
 pub mod git;
 pub mod msg;
 pub mod oauth;
+mod provider;
 pub use crate::core::repo_row;
 pub mod repos;
 pub mod saved;
@@ -19,15 +28,17 @@ mod auth_tests;
 #[cfg(test)]
 mod tests;
 
-use crate::bitbucket::model::{
-    AuthKind, CheckId, CheckReport, CheckStatus, Credentials, Problem, Provider, Repo, SavedInfo,
-};
-use form::{Form, fields};
-use msg::{EditKey, Effect, Msg, RequestId};
+use crate::bitbucket::model::{AuthKind, Credentials, Provider, Repo};
+pub use check::CheckState;
+use check::start_check;
+pub use done::SaveState;
+use done::start_save;
+use form::Form;
+use msg::{Effect, Msg, RequestId};
 use oauth::OAuthState;
-use repos::{LoadState, PAGE, RepoList};
+use repos::{LoadState, RepoList, leave_repos, start_repos};
 use secrecy::{ExposeSecret, SecretString};
-use webhook::{HookFocus, HookState, WebhookStep};
+use webhook::{HookState, WebhookStep, enter_webhook};
 
 /// What the app knows before the wizard starts.
 #[derive(Debug, Clone, Default)]
@@ -64,49 +75,45 @@ pub enum Step {
     Done,
 }
 
+/// The steps of a new connection in the order they are walked: a screen's number in the
+/// header is its place here, the total is the length, so adding a step renumbers the rest.
+/// Saving and its outcome are one step (product.md's 7, "Saved"). Every credential type walks
+/// the same steps: OAuth2's sign-in is drawn on the check step before the check runs, and a
+/// repository token's listing holds its one repository. The saved connections' list, before
+/// a new connection starts, is not a step of it.
+const FLOW: [&[Step]; 7] = [
+    &[Step::Provider],
+    &[Step::AuthType],
+    &[Step::Form],
+    &[Step::Check],
+    &[Step::Repos],
+    &[Step::Webhook],
+    &[Step::Save, Step::Done],
+];
+
 impl Step {
-    /// (number, title) for the header.
-    pub fn title(self) -> (usize, &'static str) {
+    /// The header's name for the screen.
+    pub fn title(self) -> &'static str {
         match self {
-            // Not one of the seven steps of a new connection: shown without a number.
-            Step::Saved => (0, "Saved connections"),
-            Step::Provider => (1, "Provider"),
-            Step::AuthType => (2, "Authentication"),
-            Step::Form => (3, "Details"),
-            Step::Check => (4, "Check"),
-            Step::Repos => (5, "Repository"),
-            Step::Webhook => (6, "Webhook"),
-            Step::Save => (7, "Saving"),
-            Step::Done => (7, "Saved"),
+            Step::Saved => "Saved connections",
+            Step::Provider => "Provider",
+            Step::AuthType => "Authentication",
+            Step::Form => "Details",
+            Step::Check => "Check",
+            Step::Repos => "Repository",
+            Step::Webhook => "Webhook",
+            Step::Save => "Saving",
+            Step::Done => "Saved",
         }
     }
-}
 
-pub const STEP_COUNT: usize = 7;
-
-#[derive(Debug, Clone, Default)]
-pub enum CheckState {
-    #[default]
-    Idle,
-    Running {
-        id: RequestId,
-        notes: Vec<String>,
-    },
-    Finished {
-        id: RequestId,
-        report: CheckReport,
-    },
-}
-
-#[derive(Debug, Clone, Default)]
-pub enum SaveState {
-    #[default]
-    Idle,
-    Saving {
-        id: RequestId,
-    },
-    Failed(Problem),
-    Saved(SavedInfo),
+    /// (number from 1, total) of the screen among the steps of a new connection, for the
+    /// header's "Step N/M"; `None` for a screen that is not one of them.
+    pub fn number(self) -> Option<(usize, usize)> {
+        FLOW.iter()
+            .position(|steps| steps.contains(&self))
+            .map(|i| (i + 1, FLOW.len()))
+    }
 }
 
 #[derive(Debug)]
@@ -188,7 +195,7 @@ impl Wizard {
             history: Vec::new(),
             provider_cursor: 0,
             provider: Provider::Cloud,
-            auth_cursor: first_available(Provider::Cloud),
+            auth_cursor: provider::first_available(Provider::Cloud),
             auth: AuthKind::ApiToken,
             notice: None,
             form,
@@ -231,13 +238,6 @@ impl Wizard {
         self.check_passed() && self.outcome().is_none()
     }
 
-    pub fn outcome(&self) -> Option<&SavedInfo> {
-        match &self.save {
-            SaveState::Saved(info) => Some(info),
-            _ => None,
-        }
-    }
-
     pub fn busy(&self) -> bool {
         matches!(self.check, CheckState::Running { .. })
             || self.oauth.waiting()
@@ -262,30 +262,6 @@ impl Wizard {
             Step::Webhook => self.webhook.typing(),
             _ => false,
         }
-    }
-
-    pub fn check_report(&self) -> Option<&CheckReport> {
-        match &self.check {
-            CheckState::Finished { report, .. } => Some(report),
-            _ => None,
-        }
-    }
-
-    pub fn check_passed(&self) -> bool {
-        self.check_report().is_some_and(CheckReport::passed)
-    }
-
-    pub fn check_failed(&self) -> bool {
-        self.check_report().is_some_and(|r| !r.passed())
-    }
-
-    /// The chain of a certificate the finished check refused, which `t` may trust.
-    pub fn refused_cert(&self) -> Option<&crate::bitbucket::tls::PeerChain> {
-        self.check_report()?
-            .items
-            .iter()
-            .find_map(|i| i.cert.as_deref())
-            .filter(|c| c.leaf().is_some())
     }
 
     /// The page where the chosen credential is created, if it has a fixed address.
@@ -363,35 +339,19 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             return Vec::new();
         }
         Msg::CheckProgress { id, note } => {
-            if let CheckState::Running { id: current, notes } = &mut w.check
-                && *current == id
-            {
-                notes.push(note);
-            }
+            check::on_progress(w, id, note);
             return Vec::new();
         }
         Msg::CheckDone { id, report } => {
-            if matches!(w.check, CheckState::Running { id: current, .. } if current == id) {
-                w.check = CheckState::Finished { id, report };
-            }
+            check::on_done(w, id, report);
             return Vec::new();
         }
         Msg::ReposPage { id, page } => {
-            if w.repos.loading_id() == Some(id) {
-                if page.total_hint.is_some() {
-                    w.repos.total_hint = page.total_hint;
-                }
-                w.repos.push(page.repos);
-            }
+            repos::on_page(w, id, page);
             return Vec::new();
         }
         Msg::ReposDone { id, result } => {
-            if w.repos.loading_id() == Some(id) {
-                w.repos.load = match result {
-                    Ok(()) => LoadState::Done,
-                    Err(problem) => LoadState::Failed(problem),
-                };
-            }
+            repos::on_done(w, id, result);
             return Vec::new();
         }
         Msg::OAuthUrl { id, url } => {
@@ -408,15 +368,7 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             return Vec::new();
         }
         Msg::Opened { url, outcome } => {
-            // Said where the page was asked for; elsewhere the user has moved on.
-            if w.step == Step::Form && w.token_page().as_deref() == Some(url.as_str()) {
-                // One line at 80 columns: the short form of what happened.
-                w.notice = Some(if outcome.opened() {
-                    "The token page was opened in a browser.".into()
-                } else {
-                    format!("{} Open the token page below yourself.", outcome.short())
-                });
-            }
+            form::on_opened(w, &url, &outcome);
             return Vec::new();
         }
         Msg::SavedChecked { id, result } => {
@@ -432,50 +384,19 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             return Vec::new();
         }
         Msg::WebhookSecret { secret } => {
-            w.webhook.set_generated_secret(&secret);
-            // A hook made with the old secret would be saved with the wrong one.
-            if w.webhook.done().is_some() {
-                w.webhook.state = HookState::Idle;
-            }
+            webhook::on_secret(w, &secret);
             return Vec::new();
         }
         Msg::WebhookDelivery { id, row } => {
-            if w.hook_delivery_for == Some(id) {
-                w.hook_delivery = Some(row);
-            }
+            webhook::on_delivery(w, id, row);
             return Vec::new();
         }
         Msg::WebhookDone { id, result } => {
-            if matches!(w.webhook.state, HookState::Creating { id: current } if current == id) {
-                w.hook_delivery_for = result.is_ok().then_some(id);
-                w.hook_delivery = None;
-                w.webhook.state = match result {
-                    Ok((hook, change)) => HookState::Done {
-                        hook,
-                        change,
-                        repo: w
-                            .chosen_repo
-                            .as_ref()
-                            .map(|r| r.full_name.clone())
-                            .unwrap_or_default(),
-                    },
-                    Err(problem) => HookState::Failed(problem),
-                };
-            }
+            webhook::on_done(w, id, result);
             return Vec::new();
         }
         Msg::Saved { id, result } => {
-            if matches!(w.save, SaveState::Saving { id: current } if current == id) {
-                match result {
-                    Ok(info) => {
-                        w.save = SaveState::Saved(info);
-                        w.history.push(w.step);
-                        w.step = Step::Done;
-                        w.text_scroll = 0;
-                    }
-                    Err(problem) => w.save = SaveState::Failed(problem),
-                }
-            }
+            done::on_saved(w, id, result);
             return Vec::new();
         }
         _ => {}
@@ -484,29 +405,14 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
     w.confirm_quit = false;
     match w.step {
         Step::Saved => saved::step(w, msg),
-        Step::Provider => provider_step(w, msg),
-        Step::AuthType => auth_step(w, msg),
-        Step::Form => form_step(w, msg),
-        Step::Check => check_step(w, msg),
-        Step::Repos => repos_step(w, msg),
-        Step::Webhook => match msg {
-            Msg::PageUp | Msg::PageDown => {
-                scroll_text(w, &msg);
-                Vec::new()
-            }
-            _ => webhook_step(w, msg),
-        },
-        Step::Save => save_step(w, msg),
-        Step::Done => match msg {
-            Msg::Confirm | Msg::Back => quit(w),
-            Msg::GitSetup => git::on_setup(w),
-            Msg::GitClone => git::on_clone(w),
-            Msg::Up | Msg::Down | Msg::PageUp | Msg::PageDown => {
-                scroll_text(w, &msg);
-                Vec::new()
-            }
-            _ => Vec::new(),
-        },
+        Step::Provider => provider::step(w, msg),
+        Step::AuthType => auth::step(w, msg),
+        Step::Form => form::step(w, msg),
+        Step::Check => check::step(w, msg),
+        Step::Repos => repos::step(w, msg),
+        Step::Webhook => webhook::step(w, msg),
+        Step::Save => done::save_step(w, msg),
+        Step::Done => done::done_step(w, msg),
     }
 }
 
@@ -533,16 +439,6 @@ fn quit(w: &mut Wizard) -> Vec<Effect> {
     effects.extend(oauth::leave(w));
     effects.push(Effect::Quit);
     effects
-}
-
-/// The cursor starts on the recommended type (or the first this build can complete).
-fn first_available(provider: Provider) -> usize {
-    let kinds = provider.auth_kinds();
-    kinds
-        .iter()
-        .position(|k| *k == AuthKind::recommended(provider) && k.available())
-        .or_else(|| kinds.iter().position(|k| k.available()))
-        .unwrap_or(0)
 }
 
 fn cursor_move(cursor: &mut usize, len: usize, msg: &Msg) {
@@ -599,16 +495,6 @@ fn back(w: &mut Wizard) -> Vec<Effect> {
     effects
 }
 
-fn leave_repos(w: &mut Wizard) -> Vec<Effect> {
-    if w.repos.loading_id().is_some() {
-        // Partially loaded: the next visit loads again from the start.
-        w.repos.load = LoadState::Idle;
-        vec![Effect::CancelRepos]
-    } else {
-        Vec::new()
-    }
-}
-
 fn on_enter(w: &mut Wizard) -> Vec<Effect> {
     match w.step {
         Step::Check => start_check(w),
@@ -624,555 +510,4 @@ fn on_enter(w: &mut Wizard) -> Vec<Effect> {
         Step::Save => start_save(w),
         _ => Vec::new(),
     }
-}
-
-fn start_check(w: &mut Wizard) -> Vec<Effect> {
-    if oauth::needs_sign_in(w) {
-        return oauth::begin(w);
-    }
-    let id = w.fresh_id();
-    w.check_scroll = 0;
-    let mut creds = w.form.credentials(w.auth);
-    if let Some(grant) = w.oauth.grant().filter(|_| w.auth == AuthKind::OAuth) {
-        // Bitbucket is called with the access token; the consumer secret stays for refreshes.
-        creds.secret = grant.access_token.clone();
-    }
-    w.checked = Some(creds.clone());
-    w.check = CheckState::Running {
-        id,
-        notes: Vec::new(),
-    };
-    vec![Effect::CheckCredentials {
-        id,
-        creds,
-        allow_http: w.allow_http,
-    }]
-}
-
-fn start_repos(w: &mut Wizard) -> Vec<Effect> {
-    let Some(creds) = w.checked.clone() else {
-        return Vec::new();
-    };
-    let id = w.fresh_id();
-    w.repos_for = match w.check {
-        CheckState::Finished { id, .. } => Some(id),
-        _ => None,
-    };
-    w.repos.restart(id);
-    vec![Effect::LoadRepos {
-        id,
-        creds,
-        allow_http: w.allow_http,
-    }]
-}
-
-fn start_save(w: &mut Wizard) -> Vec<Effect> {
-    let Some(creds) = w.checked.clone() else {
-        return Vec::new();
-    };
-    let id = w.fresh_id();
-    w.save = SaveState::Saving { id };
-    let replace = w
-        .replacing
-        .as_ref()
-        .is_some_and(|r| r.name == creds.spec.name);
-    let identity_username = w
-        .check_report()
-        .and_then(|r| r.identity.as_ref())
-        .map(|i| i.username.clone());
-    vec![Effect::Save {
-        id,
-        creds,
-        repo: w.chosen_repo.clone(),
-        identity_username,
-        oauth: w
-            .oauth
-            .grant()
-            .filter(|_| w.auth == AuthKind::OAuth)
-            .cloned(),
-        webhook: saved_hook(w),
-        replace,
-    }]
-}
-
-/// The form filled from a saved connection (editing it). The secret comes separately.
-pub(crate) fn prefill_form(w: &mut Wizard, row: &saved::SavedRow) {
-    w.form.name = row.name.as_str().into();
-    w.form.url = row.url.as_str().into();
-    let who = row.username.as_deref().unwrap_or_default();
-    match row.auth {
-        AuthKind::ApiToken => w.form.email = who.into(),
-        AuthKind::OAuth => w.form.oauth_key = who.into(),
-        AuthKind::AppPassword
-        | AuthKind::HttpTokenUser
-        | AuthKind::RepoToken
-        | AuthKind::HttpTokenRepo => w.form.username = who.into(),
-    }
-    w.form.repo = row.repo.as_deref().unwrap_or_default().into();
-    w.form.focus = 0;
-    // Its own name is not "taken": saving replaces it.
-    w.config.existing_names.retain(|n| n != &row.name);
-}
-
-/// The kept secret in the (masked) secret field.
-pub(crate) fn fill_secret(w: &mut Wizard, secret: &SecretString) {
-    w.form.secret = secret_input::SecretInput::default();
-    for c in secret.expose_secret().chars() {
-        w.form.secret.handle(EditKey::Char(c));
-    }
-}
-
-/// A kept secret belongs to the (provider, auth type, URL) it was saved for: when the form now
-/// points elsewhere it is dropped, never sent to another host.
-fn drop_kept_secret_if_moved(w: &mut Wizard) -> bool {
-    let Some(r) = &mut w.replacing else {
-        return false;
-    };
-    let Some(bound) = &r.secret_for else {
-        return false;
-    };
-    let now = (w.provider, w.auth, w.form.url.value().trim().to_string());
-    if *bound == now {
-        return false;
-    }
-    r.secret_for = None;
-    w.form.secret = secret_input::SecretInput::default();
-    true
-}
-
-fn provider_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
-    match msg {
-        // Two choices need no paging: PgUp/PgDn scroll a screen too short for the demo
-        // credentials instead.
-        Msg::PageUp | Msg::PageDown => {
-            scroll_text(w, &msg);
-            Vec::new()
-        }
-        Msg::Up | Msg::Down | Msg::Home | Msg::End => {
-            cursor_move(&mut w.provider_cursor, Provider::ALL.len(), &msg);
-            Vec::new()
-        }
-        Msg::Confirm => {
-            let chosen = Provider::ALL[w.provider_cursor.min(Provider::ALL.len() - 1)];
-            if chosen != w.provider {
-                // A default URL follows the product at once; anything typed is cleared (or
-                // kept) only when a type is chosen, in `auth_step`.
-                let url = w.form.url.value();
-                if url.is_empty() || url == w.default_url(w.provider) {
-                    w.form.url = w.default_url(chosen).as_str().into();
-                }
-                w.provider = chosen;
-                w.auth_cursor = first_available(chosen);
-            }
-            go(w, Step::AuthType)
-        }
-        // Back to the list of saved connections, when the wizard started there.
-        Msg::Back if !w.history.is_empty() => back(w),
-        _ => Vec::new(),
-    }
-}
-
-fn auth_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
-    let kinds = w.provider.auth_kinds();
-    match msg {
-        Msg::Up | Msg::Down | Msg::Home | Msg::End | Msg::PageUp | Msg::PageDown => {
-            cursor_move(&mut w.auth_cursor, kinds.len(), &msg);
-            Vec::new()
-        }
-        Msg::Confirm => {
-            let Some(&kind) = kinds.get(w.auth_cursor) else {
-                return Vec::new();
-            };
-            if !kind.available() {
-                w.notice = Some(format!(
-                    "{} is coming soon: choose another type for now.",
-                    kind.label()
-                ));
-                return Vec::new();
-            }
-            w.auth = kind;
-            let pair = (w.provider, kind);
-            if w.form_for != Some(pair) {
-                // Typed for another host or another kind of credential: never offered here.
-                let url = w.default_url(w.provider);
-                w.form.reset_credentials(
-                    &url,
-                    w.config.oauth_key.as_deref(),
-                    w.config.oauth_secret.as_ref().map(|s| s.expose_secret()),
-                );
-                w.allow_http = false;
-                w.form_for = Some(pair);
-            }
-            go(w, Step::Form)
-        }
-        Msg::Back => back(w),
-        _ => Vec::new(),
-    }
-}
-
-fn form_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
-    let auth = w.auth;
-    // The http warning holds for the very next key only: any other key withdraws it.
-    let http_warned = std::mem::take(&mut w.form.http_warned);
-    match msg {
-        Msg::Edit(key) => {
-            // A kept secret that is edited is the user's own from now on.
-            if fields(auth).get(w.form.focus) == Some(&form::FieldId::Secret)
-                && let Some(r) = &mut w.replacing
-            {
-                r.secret_for = None;
-            }
-            w.form.edit(auth, key);
-            Vec::new()
-        }
-        // A taken name: replace that connection instead of a dead end.
-        Msg::Replace => {
-            let name = w.form.name.value().trim().to_string();
-            if w.config
-                .existing_names
-                .iter()
-                .any(|n| n.eq_ignore_ascii_case(&name))
-            {
-                w.config
-                    .existing_names
-                    .retain(|n| !n.eq_ignore_ascii_case(&name));
-                w.replacing = Some(saved::Replacing {
-                    name: name.clone(),
-                    secret_for: None,
-                });
-                w.notice = Some(format!("Saving will replace the connection `{name}`."));
-            }
-            Vec::new()
-        }
-        Msg::NextField | Msg::Down => {
-            w.form.move_focus(auth, true);
-            Vec::new()
-        }
-        Msg::PrevField | Msg::Up => {
-            w.form.move_focus(auth, false);
-            Vec::new()
-        }
-        Msg::Confirm => {
-            // A bare host is taken as https, and said so (people type addresses that way).
-            let assumed = validate::assume_https(w.form.url.value());
-            if let Some(with_scheme) = &assumed {
-                w.form.url = with_scheme.as_str().into();
-            }
-            let last = fields(auth).len() - 1;
-            if w.form.focus < last {
-                w.form.move_focus(auth, true);
-                if let Some(u) = assumed {
-                    w.notice = Some(format!("No scheme typed: using {u}."));
-                }
-                return Vec::new();
-            }
-            if drop_kept_secret_if_moved(w) {
-                if let Some(i) = fields(auth)
-                    .iter()
-                    .position(|f| *f == form::FieldId::Secret)
-                {
-                    w.form.focus = i;
-                }
-                w.notice = Some(
-                    "The saved secret belongs to the saved address and type: type the secret \
-                     for this one."
-                        .into(),
-                );
-                return Vec::new();
-            }
-            match w.form.first_invalid(auth, &w.config.existing_names) {
-                Some(bad) => {
-                    w.form.show_all_errors = true;
-                    w.form.focus = bad;
-                    let name = w.form.name.value().trim().to_string();
-                    let taken = fields(auth).get(bad) == Some(&form::FieldId::Name)
-                        && w.config
-                            .existing_names
-                            .iter()
-                            .any(|n| n.eq_ignore_ascii_case(&name));
-                    w.notice = Some(if taken {
-                        format!(
-                            "A connection named `{name}` exists: Ctrl-R replaces it, or type another name."
-                        )
-                    } else {
-                        "Fix the fields marked ✗, then press Enter again.".into()
-                    });
-                    Vec::new()
-                }
-                None if validate::is_plain_http_remote(w.form.url.value()) && !http_warned => {
-                    w.form.http_warned = true;
-                    w.notice = Some(
-                        // One line at 80 columns: a cut warning loses its point.
-                        "⚠ http:// sends the token unencrypted: Enter again to send it anyway."
-                            .into(),
-                    );
-                    Vec::new()
-                }
-                None => {
-                    // Reaching here with a plain-http remote URL means the user confirmed it.
-                    w.allow_http = validate::is_plain_http_remote(w.form.url.value());
-                    go(w, Step::Check)
-                }
-            }
-        }
-        Msg::OpenTokenPage => w.token_page().map(Effect::OpenUrl).into_iter().collect(),
-        Msg::Back => back(w),
-        _ => Vec::new(),
-    }
-}
-
-fn check_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
-    if w.oauth.pasting() {
-        return match msg {
-            Msg::Edit(key) => {
-                oauth::edit_paste(w, key);
-                Vec::new()
-            }
-            Msg::Confirm => oauth::submit_paste(w),
-            Msg::CopyUrl => oauth::copy_url(w),
-            Msg::Back => back(w),
-            _ => Vec::new(),
-        };
-    }
-    match msg {
-        Msg::Up | Msg::PageUp | Msg::Home => {
-            let by = if matches!(msg, Msg::Up) { 1 } else { PAGE };
-            w.check_scroll = if matches!(msg, Msg::Home) {
-                0
-            } else {
-                w.check_scroll.saturating_sub(by)
-            };
-            Vec::new()
-        }
-        Msg::Down | Msg::PageDown => {
-            // Bounded loosely here; the view clamps to the real report length.
-            let by = if matches!(msg, Msg::Down) { 1 } else { PAGE };
-            w.check_scroll = (w.check_scroll + by).min(200);
-            Vec::new()
-        }
-        Msg::Retry if w.check_failed() || w.oauth.failed().is_some() => {
-            oauth::forget_rejected(w);
-            start_check(w)
-        }
-        // Trusting is the user's act after comparing the fingerprint on screen: exactly the
-        // end-entity shown is pinned, and the check runs again with it.
-        Msg::TrustCert => match w.refused_cert() {
-            Some(chain) if chain.leaf().is_some() => {
-                let fingerprint = chain
-                    .leaf()
-                    .map(|l| l.fingerprint.clone())
-                    .unwrap_or_default();
-                let der = chain.ders.first().cloned();
-                w.trusted_cert = Some(fingerprint.clone());
-                let mut effects = vec![Effect::TrustCert { fingerprint, der }];
-                effects.extend(start_check(w));
-                effects
-            }
-            _ => Vec::new(),
-        },
-        Msg::EditForm if !matches!(w.check, CheckState::Running { .. }) => {
-            let about = w
-                .check_report()
-                .and_then(|r| r.items.iter().find(|i| i.status == CheckStatus::Failed))
-                .and_then(|item| field_of_check(item.id, w.auth));
-            let effects = back(w);
-            if let Some(i) = about.and_then(|f| fields(w.auth).iter().position(|x| *x == f)) {
-                w.form.focus = i;
-            }
-            effects
-        }
-        Msg::Confirm if w.check_passed() => go(w, Step::Repos),
-        Msg::Back => back(w),
-        _ => Vec::new(),
-    }
-}
-
-/// The form field a failed check is about, so `e` puts the cursor where the fix is typed.
-fn field_of_check(check_id: CheckId, auth: AuthKind) -> Option<form::FieldId> {
-    use form::FieldId;
-    match check_id {
-        CheckId::Setup
-        | CheckId::Reach
-        | CheckId::ReachCount
-        | CheckId::Tls
-        | CheckId::Http
-        | CheckId::Version
-        | CheckId::HtmlLogin
-        | CheckId::Gone
-        | CheckId::LocalhostLinks => Some(FieldId::Url),
-        CheckId::Credential | CheckId::Permissions if auth == AuthKind::OAuth => {
-            Some(FieldId::OAuthKey)
-        }
-        CheckId::Credential | CheckId::Permissions => Some(FieldId::Secret),
-        // The webhook rows come after the form is done with: nothing there to edit.
-        CheckId::Webhooks | CheckId::Webhook | CheckId::WebhookDelivery => None,
-    }
-}
-
-fn repos_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
-    let list = &mut w.repos;
-    if list.filter_focused {
-        match msg {
-            Msg::Edit(key) => list.edit_filter(key),
-            // Enter and Esc both leave the filter with its text kept: Esc twice goes back.
-            Msg::Confirm | Msg::Back => list.filter_focused = false,
-            Msg::Up => list.move_by(-1),
-            Msg::Down => list.move_by(1),
-            Msg::PageUp => list.move_by(-(list.page_rows as isize)),
-            Msg::PageDown => list.move_by(list.page_rows as isize),
-            _ => {}
-        }
-        return Vec::new();
-    }
-    match msg {
-        Msg::Up => list.move_by(-1),
-        Msg::Down => list.move_by(1),
-        Msg::PageUp => list.move_by(-(list.page_rows as isize)),
-        Msg::PageDown => list.move_by(list.page_rows as isize),
-        Msg::Home => list.home(),
-        Msg::End => list.end(),
-        Msg::FocusFilter => list.filter_focused = true,
-        // A letter typed on the list is the start of a filter (it used to be a command).
-        Msg::Edit(key) => {
-            list.filter_focused = true;
-            list.edit_filter(key);
-        }
-        // Data Center gives no update time: sorting by it would change nothing.
-        Msg::ToggleSort if w.provider == Provider::Cloud => list.toggle_sort(),
-        Msg::Retry if matches!(list.load, LoadState::Failed(_)) => return start_repos(w),
-        Msg::Confirm => {
-            if let Some(repo) = list.selected() {
-                w.chosen_repo = Some(repo);
-                let mut effects = leave_repos(w);
-                effects.extend(go(w, Step::Webhook));
-                return effects;
-            }
-            // A credential that sees no repository at all (a fresh bot user) is still worth
-            // saving: the connection works, a repository can be granted later.
-            if list.is_empty() && list.load == LoadState::Done {
-                w.chosen_repo = None;
-                return go(w, Step::Save);
-            }
-        }
-        // Esc with a filter clears it first; with none it goes back.
-        Msg::Back if !list.query().is_empty() => {
-            list.edit_filter(EditKey::End);
-            list.edit_filter(EditKey::ClearLine);
-        }
-        Msg::Back => return back(w),
-        _ => {}
-    }
-    Vec::new()
-}
-
-fn save_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
-    match msg {
-        Msg::Retry if matches!(w.save, SaveState::Failed(_)) => start_save(w),
-        Msg::Back => back(w),
-        _ => Vec::new(),
-    }
-}
-
-fn enter_webhook(w: &mut Wizard) -> Vec<Effect> {
-    let repo = w
-        .chosen_repo
-        .as_ref()
-        .map(|r| r.full_name.clone())
-        .unwrap_or_default();
-    w.webhook.prepare(w.provider, &repo);
-    if w.webhook.secret.is_empty() {
-        vec![Effect::GenerateWebhookSecret]
-    } else {
-        Vec::new()
-    }
-}
-
-/// The hook to save with the connection: only one that was created (or found) on the chosen
-/// repository in this session; skipping the step saves none.
-fn saved_hook(w: &Wizard) -> Option<msg::SavedHook> {
-    let HookState::Done { hook, repo, .. } = &w.webhook.state else {
-        return None;
-    };
-    if w.chosen_repo.as_ref().map(|r| &r.full_name) != Some(repo) {
-        return None;
-    }
-    Some(msg::SavedHook {
-        id: hook.id.clone(),
-        url: hook.url.clone(),
-        secret: (!w.webhook.secret.is_empty()).then(|| w.webhook.secret.to_secret()),
-    })
-}
-
-fn webhook_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
-    let hook = &mut w.webhook;
-    if hook.busy() {
-        return match msg {
-            Msg::Back => back(w),
-            _ => Vec::new(),
-        };
-    }
-    match msg {
-        Msg::Edit(key) => {
-            hook.edit(key);
-            // What is on screen no longer is what the server holds (or refused).
-            if !matches!(hook.state, HookState::Idle) && hook.focus != HookFocus::Events {
-                hook.state = HookState::Idle;
-            }
-        }
-        Msg::NextField => hook.next_focus(true),
-        Msg::PrevField => hook.next_focus(false),
-        Msg::Up if hook.focus == HookFocus::Events => hook.move_event(-1),
-        Msg::Down if hook.focus == HookFocus::Events => hook.move_event(1),
-        Msg::Up => hook.next_focus(false),
-        Msg::Down => hook.next_focus(true),
-        Msg::ToggleEvent if hook.focus == HookFocus::Events => {
-            hook.toggle_event();
-            // The hook on the server no longer matches what is on screen.
-            if hook.done().is_some() {
-                hook.state = HookState::Idle;
-            }
-        }
-        Msg::RegenerateSecret => return vec![Effect::GenerateWebhookSecret],
-        Msg::RevealSecret => hook.reveal_secret = !hook.reveal_secret,
-        Msg::Skip => {
-            // Skipping forgets a hook made here earlier: the connection is saved without one.
-            hook.state = HookState::Idle;
-            return go(w, Step::Save);
-        }
-        Msg::Confirm if hook.done().is_some() => return go(w, Step::Save),
-        Msg::Confirm => {
-            let Some(creds) = w.checked.clone() else {
-                return Vec::new();
-            };
-            let Some(repo) = w.chosen_repo.as_ref().map(|r| r.full_name.clone()) else {
-                return Vec::new();
-            };
-            let name = creds.spec.name.clone();
-            let Some(spec) = w.webhook.spec(&name) else {
-                w.notice = Some("Fix what is marked ✗, then press Enter again.".into());
-                return Vec::new();
-            };
-            if webhook::is_plain_http_remote(&spec.url) && !w.webhook.http_warned {
-                w.webhook.http_warned = true;
-                w.notice = Some(
-                    "⚠ http:// sends deliveries and their signature unencrypted. Enter again \
-                     to create the hook anyway, or use https://."
-                        .into(),
-                );
-                return Vec::new();
-            }
-            let id = w.fresh_id();
-            w.webhook.state = HookState::Creating { id };
-            return vec![Effect::EnsureWebhook {
-                id,
-                creds,
-                repo,
-                spec,
-                allow_http: w.allow_http,
-            }];
-        }
-        Msg::Back => return back(w),
-        _ => {}
-    }
-    Vec::new()
 }

@@ -211,7 +211,7 @@ pub(super) fn on_done(
         Ok(grant) => {
             w.oauth = OAuthState::Granted(grant);
             if w.step == Step::Check {
-                return super::start_check(w);
+                return super::check::start_check(w);
             }
         }
         Err(problem) => w.oauth = OAuthState::Failed(problem),

@@ -561,6 +561,114 @@ fn insert_sorted(into: &mut Vec<u32>, new: &[u32], cmp: impl Fn(u32, u32) -> Ord
     }
 }
 
+// --- The repository step's transitions. Imported here, apart from the fuzzy filter above,
+// which is to move to `core`.
+
+use super::msg::{Effect, Msg};
+use super::{CheckState, Step, Wizard, back, go};
+use crate::bitbucket::model::{Provider, RepoPage};
+
+pub(super) fn step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
+    let list = &mut w.repos;
+    if list.filter_focused {
+        match msg {
+            Msg::Edit(key) => list.edit_filter(key),
+            // Enter and Esc both leave the filter with its text kept: Esc twice goes back.
+            Msg::Confirm | Msg::Back => list.filter_focused = false,
+            Msg::Up => list.move_by(-1),
+            Msg::Down => list.move_by(1),
+            Msg::PageUp => list.move_by(-(list.page_rows as isize)),
+            Msg::PageDown => list.move_by(list.page_rows as isize),
+            _ => {}
+        }
+        return Vec::new();
+    }
+    match msg {
+        Msg::Up => list.move_by(-1),
+        Msg::Down => list.move_by(1),
+        Msg::PageUp => list.move_by(-(list.page_rows as isize)),
+        Msg::PageDown => list.move_by(list.page_rows as isize),
+        Msg::Home => list.home(),
+        Msg::End => list.end(),
+        Msg::FocusFilter => list.filter_focused = true,
+        // A letter typed on the list is the start of a filter (it used to be a command).
+        Msg::Edit(key) => {
+            list.filter_focused = true;
+            list.edit_filter(key);
+        }
+        // Data Center gives no update time: sorting by it would change nothing.
+        Msg::ToggleSort if w.provider == Provider::Cloud => list.toggle_sort(),
+        Msg::Retry if matches!(list.load, LoadState::Failed(_)) => return start_repos(w),
+        Msg::Confirm => {
+            if let Some(repo) = list.selected() {
+                w.chosen_repo = Some(repo);
+                let mut effects = leave_repos(w);
+                effects.extend(go(w, Step::Webhook));
+                return effects;
+            }
+            // A credential that sees no repository at all (a fresh bot user) is still worth
+            // saving: the connection works, a repository can be granted later.
+            if list.is_empty() && list.load == LoadState::Done {
+                w.chosen_repo = None;
+                return go(w, Step::Save);
+            }
+        }
+        // Esc with a filter clears it first; with none it goes back.
+        Msg::Back if !list.query().is_empty() => {
+            list.edit_filter(EditKey::End);
+            list.edit_filter(EditKey::ClearLine);
+        }
+        Msg::Back => return back(w),
+        _ => {}
+    }
+    Vec::new()
+}
+
+pub(super) fn leave_repos(w: &mut Wizard) -> Vec<Effect> {
+    if w.repos.loading_id().is_some() {
+        // Partially loaded: the next visit loads again from the start.
+        w.repos.load = LoadState::Idle;
+        vec![Effect::CancelRepos]
+    } else {
+        Vec::new()
+    }
+}
+
+pub(super) fn start_repos(w: &mut Wizard) -> Vec<Effect> {
+    let Some(creds) = w.checked.clone() else {
+        return Vec::new();
+    };
+    let id = w.fresh_id();
+    w.repos_for = match w.check {
+        CheckState::Finished { id, .. } => Some(id),
+        _ => None,
+    };
+    w.repos.restart(id);
+    vec![Effect::LoadRepos {
+        id,
+        creds,
+        allow_http: w.allow_http,
+    }]
+}
+
+pub(super) fn on_page(w: &mut Wizard, id: RequestId, page: RepoPage) {
+    if w.repos.loading_id() == Some(id) {
+        if page.total_hint.is_some() {
+            w.repos.total_hint = page.total_hint;
+        }
+        w.repos.push(page.repos);
+    }
+}
+
+pub(super) fn on_done(w: &mut Wizard, id: RequestId, result: Result<(), Problem>) {
+    if w.repos.loading_id() == Some(id) {
+        w.repos.load = match result {
+            Ok(()) => LoadState::Done,
+            Err(problem) => LoadState::Failed(problem),
+        };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -178,7 +178,7 @@ fn edit(w: &mut Wizard, row: SavedRow) -> Vec<Effect> {
         .iter()
         .position(|k| *k == row.auth)
         .unwrap_or(0);
-    super::prefill_form(w, &row);
+    super::form::prefill_form(w, &row);
     // The prefill belongs to this (provider, auth type): Back and the same type keeps it,
     // another type clears it like anything typed.
     w.form_for = Some((row.provider, row.auth));
@@ -207,7 +207,7 @@ pub fn on_secret(w: &mut Wizard, name: &str, secret: Result<SecretString, Proble
     }
     match secret {
         Ok(secret) => {
-            super::fill_secret(w, &secret);
+            super::form::fill_secret(w, &secret);
             if let Some(r) = &mut w.replacing {
                 r.secret_for = Some((w.provider, w.auth, w.form.url.value().trim().to_string()));
             }

@@ -753,6 +753,7 @@ fn loopback_http_is_sent_without_asking() {
     }
 }
 
+mod steps;
 mod webhook;
 
 #[test]

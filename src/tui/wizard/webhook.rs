@@ -204,6 +204,159 @@ impl WebhookStep {
     }
 }
 
+// --- The webhook step's transitions. Imported here, apart from the URL and events rules
+// above, which are to move to `core`.
+
+use super::msg::{Effect, Msg, SavedHook};
+use super::{Step, Wizard, back, go, scroll_text};
+use crate::bitbucket::model::CheckItem;
+
+pub(super) fn step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
+    // A screen too short for the step scrolls with PgUp/PgDn; the arrows move the focus.
+    if matches!(msg, Msg::PageUp | Msg::PageDown) {
+        scroll_text(w, &msg);
+        return Vec::new();
+    }
+    let hook = &mut w.webhook;
+    if hook.busy() {
+        return match msg {
+            Msg::Back => back(w),
+            _ => Vec::new(),
+        };
+    }
+    match msg {
+        Msg::Edit(key) => {
+            hook.edit(key);
+            // What is on screen no longer is what the server holds (or refused).
+            if !matches!(hook.state, HookState::Idle) && hook.focus != HookFocus::Events {
+                hook.state = HookState::Idle;
+            }
+        }
+        Msg::NextField => hook.next_focus(true),
+        Msg::PrevField => hook.next_focus(false),
+        Msg::Up if hook.focus == HookFocus::Events => hook.move_event(-1),
+        Msg::Down if hook.focus == HookFocus::Events => hook.move_event(1),
+        Msg::Up => hook.next_focus(false),
+        Msg::Down => hook.next_focus(true),
+        Msg::ToggleEvent if hook.focus == HookFocus::Events => {
+            hook.toggle_event();
+            // The hook on the server no longer matches what is on screen.
+            if hook.done().is_some() {
+                hook.state = HookState::Idle;
+            }
+        }
+        Msg::RegenerateSecret => return vec![Effect::GenerateWebhookSecret],
+        Msg::RevealSecret => hook.reveal_secret = !hook.reveal_secret,
+        Msg::Skip => {
+            // Skipping forgets a hook made here earlier: the connection is saved without one.
+            hook.state = HookState::Idle;
+            return go(w, Step::Save);
+        }
+        Msg::Confirm if hook.done().is_some() => return go(w, Step::Save),
+        Msg::Confirm => {
+            let Some(creds) = w.checked.clone() else {
+                return Vec::new();
+            };
+            let Some(repo) = w.chosen_repo.as_ref().map(|r| r.full_name.clone()) else {
+                return Vec::new();
+            };
+            let name = creds.spec.name.clone();
+            let Some(spec) = w.webhook.spec(&name) else {
+                w.notice = Some("Fix what is marked ✗, then press Enter again.".into());
+                return Vec::new();
+            };
+            if is_plain_http_remote(&spec.url) && !w.webhook.http_warned {
+                w.webhook.http_warned = true;
+                w.notice = Some(
+                    "⚠ http:// sends deliveries and their signature unencrypted. Enter again \
+                     to create the hook anyway, or use https://."
+                        .into(),
+                );
+                return Vec::new();
+            }
+            let id = w.fresh_id();
+            w.webhook.state = HookState::Creating { id };
+            return vec![Effect::EnsureWebhook {
+                id,
+                creds,
+                repo,
+                spec,
+                allow_http: w.allow_http,
+            }];
+        }
+        Msg::Back => return back(w),
+        _ => {}
+    }
+    Vec::new()
+}
+
+pub(super) fn enter_webhook(w: &mut Wizard) -> Vec<Effect> {
+    let repo = w
+        .chosen_repo
+        .as_ref()
+        .map(|r| r.full_name.clone())
+        .unwrap_or_default();
+    w.webhook.prepare(w.provider, &repo);
+    if w.webhook.secret.is_empty() {
+        vec![Effect::GenerateWebhookSecret]
+    } else {
+        Vec::new()
+    }
+}
+
+/// The hook to save with the connection: only one that was created (or found) on the chosen
+/// repository in this session; skipping the step saves none.
+pub(super) fn saved_hook(w: &Wizard) -> Option<SavedHook> {
+    let HookState::Done { hook, repo, .. } = &w.webhook.state else {
+        return None;
+    };
+    if w.chosen_repo.as_ref().map(|r| &r.full_name) != Some(repo) {
+        return None;
+    }
+    Some(SavedHook {
+        id: hook.id.clone(),
+        url: hook.url.clone(),
+        secret: (!w.webhook.secret.is_empty()).then(|| w.webhook.secret.to_secret()),
+    })
+}
+
+pub(super) fn on_secret(w: &mut Wizard, secret: &SecretString) {
+    w.webhook.set_generated_secret(secret);
+    // A hook made with the old secret would be saved with the wrong one.
+    if w.webhook.done().is_some() {
+        w.webhook.state = HookState::Idle;
+    }
+}
+
+pub(super) fn on_delivery(w: &mut Wizard, id: RequestId, row: CheckItem) {
+    if w.hook_delivery_for == Some(id) {
+        w.hook_delivery = Some(row);
+    }
+}
+
+pub(super) fn on_done(
+    w: &mut Wizard,
+    id: RequestId,
+    result: Result<(Webhook, WebhookChange), Problem>,
+) {
+    if matches!(w.webhook.state, HookState::Creating { id: current } if current == id) {
+        w.hook_delivery_for = result.is_ok().then_some(id);
+        w.hook_delivery = None;
+        w.webhook.state = match result {
+            Ok((hook, change)) => HookState::Done {
+                hook,
+                change,
+                repo: w
+                    .chosen_repo
+                    .as_ref()
+                    .map(|r| r.full_name.clone())
+                    .unwrap_or_default(),
+            },
+            Err(problem) => HookState::Failed(problem),
+        };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

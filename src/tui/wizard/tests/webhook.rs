@@ -54,11 +54,11 @@ fn create(w: &mut Wizard) -> RequestId {
 
 #[test]
 fn step_numbers_count_the_webhook_step() {
-    assert_eq!(STEP_COUNT, 7);
-    assert_eq!(Step::Repos.title().0, 5);
-    assert_eq!(Step::Webhook.title(), (6, "Webhook"));
-    assert_eq!(Step::Save.title().0, 7);
-    assert_eq!(Step::Done.title().0, 7);
+    assert_eq!(Step::Repos.number(), Some((5, 7)));
+    assert_eq!(Step::Webhook.number(), Some((6, 7)));
+    assert_eq!(Step::Webhook.title(), "Webhook");
+    assert_eq!(Step::Save.number(), Some((7, 7)));
+    assert_eq!(Step::Done.number(), Some((7, 7)));
 }
 
 #[test]
