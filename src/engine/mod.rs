@@ -2,6 +2,8 @@
 //! and the headless commands build clients, turn setup failures into reports and shape saved
 //! connections through these functions only.
 
+pub mod oauth;
+
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::bitbucket::model::{CheckItem, CheckReport, ConnectionSpec, Credentials, Problem, Repo};
