@@ -10,7 +10,6 @@ pub mod cli;
 pub mod crash;
 pub mod engine;
 pub mod git_jobs;
-pub mod git_setup;
 pub mod keys;
 pub mod logging;
 pub mod sanitize;
@@ -22,4 +21,5 @@ pub mod worker;
 
 // The old paths of what moved into the engine (issue 12), so code written against them still
 // builds; new code names `crate::engine::...`.
+pub use engine::git_setup;
 pub use engine::oauth as oauth_flow;
