@@ -8,14 +8,14 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::bitbucket::model::{Credentials, FailureClass, OAuthGrant, Problem, Repo, RepoPage};
+use crate::bitbucket::model::{Credentials, FailureClass, Problem, RepoPage};
 use crate::bitbucket::oauth::OAuthConsumer;
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
 use crate::browser::BrowserOutcome;
 use crate::engine;
 use crate::oauth_flow::{self, Opener};
 use crate::store::Store;
-use crate::wizard::msg::{Effect, Msg, RequestId, SavedHook};
+use crate::wizard::msg::{Effect, Msg, RequestId};
 use crate::wizard::saved::CheckSummary;
 
 /// What the worker needs to do its job.
@@ -193,16 +193,22 @@ async fn run(
                     let result = tokio::task::spawn_blocking(move || {
                         let trust = ctx.options(false).tls;
                         let der = ctx.trusted_der();
-                        save(
-                            &ctx.store,
-                            (&trust, der.as_deref()),
-                            &creds,
-                            repo.as_ref(),
-                            identity_username,
-                            oauth.as_ref(),
-                            webhook.as_ref(),
+                        let request = engine::save::SaveRequest {
+                            spec: &creds.spec,
+                            secret: &creds.secret,
+                            oauth: oauth.as_ref(),
+                            user: identity_username.as_deref(),
+                            repo: repo.as_ref(),
+                            trust: &trust,
+                            cert_der: der.as_deref(),
+                            webhook: webhook.as_ref().map(|h| engine::save::HookToSave {
+                                id: &h.id,
+                                url: &h.url,
+                                secret: h.secret.as_ref(),
+                            }),
                             replace,
-                        )
+                        };
+                        engine::save::save(&ctx.store, &request).map(saved_summary)
                     })
                     .await
                     .unwrap_or_else(|_| {
@@ -472,53 +478,13 @@ async fn run_listing(
     let _ = replies.send(Msg::ReposDone { id, result });
 }
 
-// Every part of a saved connection, as the wizard holds them; the one save path both faces
-// share (issue 12) will take these as one value.
-#[allow(clippy::too_many_arguments)]
-fn save(
-    store: &Store,
-    (trust, der): (&crate::bitbucket::tls::TlsTrust, Option<&[u8]>),
-    creds: &Credentials,
-    repo: Option<&Repo>,
-    user: Option<String>,
-    oauth: Option<&OAuthGrant>,
-    webhook: Option<&SavedHook>,
-    replace: bool,
-) -> Result<crate::bitbucket::model::SavedInfo, Problem> {
-    let mut conn = engine::saved_connection(&creds.spec, user, repo, engine::now_rfc3339());
-    if !trust.is_empty() {
-        conn.tls = Some(trust.clone());
-    }
-    if let Some(hook) = webhook {
-        conn.webhook_id = Some(hook.id.clone());
-        conn.webhook_url = Some(hook.url.clone());
-    }
-    // OAuth keeps its tokens and consumer secret as the one secret, so `check` can refresh.
-    let secret = match oauth {
-        Some(grant) => grant.to_stored(),
-        None => creds.secret.clone(),
-    };
-    let mut info = store.save(conn, &secret, replace).map_err(Problem::from)?;
-    // The PEM is for people to inspect; the pin (saved above) is what is enforced, so a
-    // failure to write it is logged, not fatal.
-    if let Some(der) = der
-        && let Err(e) = engine::save_cert_pem(store, &info.name, der)
-    {
-        tracing::warn!(
-            "the trusted certificate's PEM was not written: {}",
-            e.what()
-        );
-    }
-    if let Some(secret) = webhook.and_then(|h| h.secret.as_ref()) {
-        // The connection is saved already: a failure here must not make a retry hit "already
-        // exists", so it is reported on the summary instead.
-        let location = match store.save_webhook_secret(&info.name, secret) {
-            Ok(location) => location,
-            Err(e) => format!("NOT stored ({}): keep it in your CI's settings", e.what()),
-        };
+/// The Done screen's summary: the webhook secret's place follows the connection secret's.
+fn saved_summary(saved: engine::save::Saved) -> crate::bitbucket::model::SavedInfo {
+    let mut info = saved.info;
+    if let Some(location) = saved.webhook_secret_location {
         info.secret_location = format!("{}; webhook secret: {location}", info.secret_location);
     }
-    Ok(info)
+    info
 }
 
 fn stopped(what: &str) -> Problem {
