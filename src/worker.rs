@@ -18,6 +18,9 @@ use crate::store::Store;
 use crate::wizard::msg::{Effect, Msg, RequestId};
 use crate::wizard::saved::CheckSummary;
 
+/// Where the CLI has always found it; the engine owns it now.
+pub use crate::engine::connect::generate_webhook_secret;
+
 /// What the worker needs to do its job.
 pub struct WorkerContext {
     pub endpoints: Endpoints,
@@ -235,14 +238,16 @@ async fn run(
                     let options = ctx.options(allow_http);
                     let client = Client::new(creds, &ctx.endpoints, options);
                     let result = match &client {
-                        Ok(client) => client.ensure_webhook(&repo, &spec).await,
+                        Ok(client) => {
+                            engine::connect::ensure_webhook(client, &repo, &spec, None).await
+                        }
                         Err(problem) => Err(problem.clone()),
                     };
                     let made = result.as_ref().ok().map(|(h, _)| h.clone());
                     let _ = replies.send(Msg::WebhookDone { id, result });
                     // Then prove it reaches the CI (DC sends a test request; Cloud cannot).
                     if let (Ok(client), Some(hook)) = (&client, made) {
-                        let row = client.delivery_row(&repo, Some(&hook.id), &hook.url).await;
+                        let row = engine::connect::delivery(client, &repo, &hook).await;
                         let _ = replies.send(Msg::WebhookDelivery { id, row });
                     }
                 }));
@@ -346,18 +351,6 @@ async fn blocking<T: Send + 'static>(
             "Try again; if it keeps failing, run with RUST_LOG=debug and read the log.",
         ))
     })
-}
-
-/// A webhook signing secret: 32 bytes from the OS, hex (any CI's config accepts it).
-pub fn generate_webhook_secret() -> Result<secrecy::SecretString, getrandom::Error> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes)?;
-    let mut hex = String::with_capacity(64);
-    for b in bytes {
-        hex.push_str(&format!("{b:02x}"));
-    }
-    bytes.fill(0);
-    Ok(secrecy::SecretString::from(hex))
 }
 
 fn abort(job: &mut Option<JoinHandle<()>>) {
@@ -554,19 +547,4 @@ async fn check_saved(ctx: &WorkerContext, name: &str) -> Result<CheckSummary, Pr
         at: last.at,
         summary: last.summary,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use secrecy::ExposeSecret;
-
-    #[test]
-    fn generated_webhook_secrets_are_long_random_hex() {
-        let a = super::generate_webhook_secret().expect("OS randomness");
-        let b = super::generate_webhook_secret().expect("OS randomness");
-        assert_eq!(a.expose_secret().len(), 64);
-        assert!(a.expose_secret().chars().all(|c| c.is_ascii_hexdigit()));
-        assert_ne!(a.expose_secret(), b.expose_secret());
-        assert!(!format!("{a:?}").contains(a.expose_secret()));
-    }
 }

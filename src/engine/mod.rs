@@ -2,6 +2,7 @@
 //! and the headless commands build clients, turn setup failures into reports and shape saved
 //! connections through these functions only.
 
+pub mod connect;
 pub mod git_setup;
 pub mod oauth;
 pub mod save;
