@@ -383,37 +383,28 @@ async fn run_sign_in(
     replies: mpsc::UnboundedSender<Msg>,
 ) {
     let id = sign_in.id;
-    let result = async {
-        let pending = oauth_flow::start_sign_in(
-            &sign_in.web_url,
-            sign_in.consumer,
-            &sign_in.callback,
-            sign_in.options,
-        )
-        .await?;
-        let _ = replies.send(Msg::OAuthUrl {
-            id,
-            url: pending.url.clone(),
-        });
-        // The listener waits while the opener runs: a quick browser must not find it closed.
-        {
-            let ctx = ctx.clone();
-            let replies = replies.clone();
-            let url = pending.url.clone();
-            tokio::spawn(async move {
-                let outcome = open_off_thread(&ctx, url).await;
-                let _ = replies.send(Msg::OAuthBrowser { id, outcome });
+    let events: oauth_flow::SignInEvents = {
+        let replies = replies.clone();
+        Arc::new(move |event| {
+            let _ = replies.send(match event {
+                oauth_flow::SignInEvent::Url(url) => Msg::OAuthUrl { id, url },
+                oauth_flow::SignInEvent::Browser(outcome) => Msg::OAuthBrowser { id, outcome },
             });
-        }
-        let refused = |problem| {
-            let _ = replies.send(Msg::PasteRefused { id, problem });
-            Ok(())
-        };
-        pending
-            .finish_or_pasted(ctx.oauth_wait, pasted, refused)
-            .await
-    }
-    .await;
+        })
+    };
+    let request = oauth_flow::SignInRequest {
+        web_url: sign_in.web_url,
+        consumer: sign_in.consumer,
+        callback: sign_in.callback,
+        options: sign_in.options,
+        opener: Some(ctx.opener.clone()),
+        wait: ctx.oauth_wait,
+    };
+    let refused = |problem| {
+        let _ = replies.send(Msg::PasteRefused { id, problem });
+        Ok(())
+    };
+    let result = oauth_flow::sign_in(request, pasted, events, refused).await;
     let _ = replies.send(Msg::OAuthDone { id, result });
 }
 

@@ -1,6 +1,7 @@
 //! `bbconnect connect`: check credentials given by flags and save the connection.
 
 use std::io::Read;
+use std::sync::Arc;
 
 use secrecy::SecretString;
 use serde_json::json;
@@ -364,18 +365,37 @@ async fn oauth_sign_in(
         secret: consumer_secret(args.token_stdin)?,
     };
     let callback = format!("http://127.0.0.1:{}/callback", args.callback_port);
-    let pending =
-        oauth_flow::start_sign_in(&spec.url, consumer, &callback, options.clone()).await?;
-    errln!(
-        "Sign in to Bitbucket: open this address in a browser (the consumer's callback must be {callback}):"
-    );
-    errln!("  {}", pending.url);
     let port = args.callback_port;
+    let (no_browser, timeout) = (args.no_browser, args.oauth_timeout);
+    let waiting = move || errln!("Waiting up to {timeout} s for the browser to come back...");
+    let events: oauth_flow::SignInEvents = {
+        let callback = callback.clone();
+        Arc::new(move |event| match event {
+            oauth_flow::SignInEvent::Url(url) => {
+                errln!(
+                    "Sign in to Bitbucket: open this address in a browser (the consumer's callback must be {callback}):"
+                );
+                errln!("  {url}");
+                if no_browser {
+                    errln!(
+                        "On another machine, either forward the port first (ssh -L {port}:127.0.0.1:{port} HOST, HOST being this machine), or paste here the address the browser ends on (http://127.0.0.1:{port}/callback?code=...) and press Enter:"
+                    );
+                    waiting();
+                }
+            }
+            oauth_flow::SignInEvent::Browser(outcome) => {
+                errln!("{}", outcome.message());
+                if !outcome.opened() {
+                    errln!(
+                        "Open it on any machine; from another one, forward the port first (ssh -L {port}:127.0.0.1:{port} HOST), or run again with --no-browser to paste the address the browser ends on."
+                    );
+                }
+                waiting();
+            }
+        })
+    };
     let (paste_tx, pasted) = tokio::sync::mpsc::unbounded_channel();
     if args.no_browser {
-        errln!(
-            "On another machine, either forward the port first (ssh -L {port}:127.0.0.1:{port} HOST, HOST being this machine), or paste here the address the browser ends on (http://127.0.0.1:{port}/callback?code=...) and press Enter:"
-        );
         // A plain thread: a tokio stdin read would keep the runtime from ending when the
         // listener wins first.
         std::thread::spawn(move || {
@@ -386,30 +406,16 @@ async fn oauth_sign_in(
         });
     } else {
         drop(paste_tx);
-        let url = pending.url.clone();
-        let outcome = tokio::task::spawn_blocking(move || crate::browser::open(&url))
-            .await
-            .unwrap_or_else(|_| {
-                crate::browser::BrowserOutcome::Failed("the opener stopped unexpectedly".into())
-            });
-        errln!("{}", outcome.message());
-        if !outcome.opened() {
-            errln!(
-                "Open it on any machine; from another one, forward the port first (ssh -L {port}:127.0.0.1:{port} HOST), or run again with --no-browser to paste the address the browser ends on."
-            );
-        }
     }
-    errln!(
-        "Waiting up to {} s for the browser to come back...",
-        args.oauth_timeout
-    );
-    let grant = pending
-        .finish_or_pasted(
-            std::time::Duration::from_secs(args.oauth_timeout),
-            pasted,
-            Err,
-        )
-        .await?;
+    let request = oauth_flow::SignInRequest {
+        web_url: spec.url.clone(),
+        consumer,
+        callback,
+        options: options.clone(),
+        opener: (!args.no_browser).then(oauth_flow::browser_opener),
+        wait: std::time::Duration::from_secs(args.oauth_timeout),
+    };
+    let grant = oauth_flow::sign_in(request, pasted, events, Err).await?;
     errln!("Signed in; checking the connection.");
     Ok(grant)
 }
@@ -479,7 +485,7 @@ fn webhook_spec_from_args(
     }
     let secret = match &args.webhook_secret_env {
         // As the wizard does: a hook without a secret lets anyone trigger builds.
-        None => Some(crate::worker::generate_webhook_secret().map_err(|e| Failure {
+        None => Some(engine::connect::generate_webhook_secret().map_err(|e| Failure {
             message: format!("could not generate a webhook secret: the OS gave no random bytes ({e}).\n  fix: pass your own with --webhook-secret-env VAR."),
             code: 1,
         })?),
