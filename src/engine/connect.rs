@@ -80,7 +80,7 @@ pub async fn connect(
 ) -> Result<Connected, ConnectError> {
     let client = Client::new(req.creds.clone(), req.endpoints, req.options.clone())
         .map_err(ConnectError::Setup)?;
-    let report = check(&client).await;
+    let report = check(&client, None).await;
     on(Event::Checked(&report));
     if !report.passed() {
         return Err(ConnectError::ChecksFailed(report));
@@ -153,9 +153,13 @@ pub async fn connect(
     Ok(done)
 }
 
-/// Step 1: every check, for these credentials.
-pub async fn check(client: &Client) -> CheckReport {
-    client.check(None).await
+/// Step 1: every check, for these credentials; `progress` hears a note as each runs (the
+/// wizard's check screen).
+pub async fn check(
+    client: &Client,
+    progress: Option<tokio::sync::mpsc::UnboundedSender<String>>,
+) -> CheckReport {
+    client.check(progress).await
 }
 
 /// Step 2, `--repo`: the repository named, among those the credential sees (looked up while

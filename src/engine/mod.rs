@@ -1,6 +1,8 @@
 //! The decisions both faces share (architecture.md: one engine, two faces). The wizard's worker
 //! and the headless commands build clients, turn setup failures into reports and shape saved
-//! connections through these functions only.
+//! connections through these functions only: `connect` (check -> repository -> webhook -> save,
+//! with progress events), `save` (the one save path), `oauth` (sign-in and token upkeep),
+//! `git_setup` (git's credential helper config).
 
 pub mod connect;
 pub mod git_setup;
@@ -29,7 +31,8 @@ pub fn report_from_problem(problem: &Problem) -> CheckReport {
     }
 }
 
-/// Runs the whole check engine for these credentials.
+/// Runs the whole check engine for these credentials (the connect flow's first step), a
+/// client that cannot be made reported as a failed row.
 pub async fn check(
     creds: Credentials,
     endpoints: &Endpoints,
@@ -37,7 +40,7 @@ pub async fn check(
     progress: Option<tokio::sync::mpsc::UnboundedSender<String>>,
 ) -> CheckReport {
     match Client::new(creds, endpoints, options) {
-        Ok(client) => client.check(progress).await,
+        Ok(client) => connect::check(&client, progress).await,
         Err(problem) => report_from_problem(&problem),
     }
 }
