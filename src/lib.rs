@@ -10,9 +10,7 @@ pub mod core;
 pub mod crash;
 pub mod engine;
 pub mod git_jobs;
-pub mod git_setup;
 pub mod logging;
-pub mod oauth_flow;
 pub mod sim;
 pub mod store;
 pub mod tui;
@@ -22,3 +20,7 @@ pub mod tui;
 pub use tui::{app, keys, ui, wizard, worker};
 // Old paths of what moved to core (issue 12), for the same reason.
 pub use crate::core::sanitize;
+// The old paths of what moved into the engine (issue 12), so code written against them still
+// builds; new code names `crate::engine::...`.
+pub use engine::git_setup;
+pub use engine::oauth as oauth_flow;

@@ -1,6 +1,7 @@
 //! `bbconnect connect`: check credentials given by flags and save the connection.
 
 use std::io::Read;
+use std::sync::Arc;
 
 use secrecy::SecretString;
 use serde_json::json;
@@ -10,12 +11,13 @@ use super::{
     split_fallback, trust, usage,
 };
 use crate::bitbucket::model::{
-    AuthKind, CheckStatus, ConnectionSpec, Credentials, FailureClass, OAuthGrant, Problem,
-    Provider, Webhook, WebhookChange, WebhookSpec,
+    AuthKind, CheckItem, CheckStatus, ConnectionSpec, Credentials, OAuthGrant, Problem, Provider,
+    Webhook, WebhookChange, WebhookSpec,
 };
 use crate::bitbucket::oauth::OAuthConsumer;
-use crate::bitbucket::{Client, ClientOptions, Endpoints};
+use crate::bitbucket::{ClientOptions, Endpoints};
 use crate::engine;
+use crate::engine::connect::{ConnectError, Connected, Event};
 use crate::oauth_flow;
 use crate::sanitize::clean;
 use crate::store::Store;
@@ -105,10 +107,7 @@ pub fn spec_from_args(
     let url = match (&args.url, provider) {
         (Some(u), _) => match validate::assume_https(u) {
             Some(with_scheme) => {
-                errln!(
-                    io,
-                    "bbconnect: note: no scheme in --url: using {with_scheme}."
-                );
+                errln!(io, "bbconnect: note: no scheme in --url: using {with_scheme}.");
                 with_scheme
             }
             None => u.trim().to_string(),
@@ -198,7 +197,7 @@ pub async fn connect(
         ..ClientOptions::default()
     };
     let (creds, oauth) = if spec.auth == AuthKind::OAuth {
-        let grant = oauth_sign_in(io, &args, &spec, &options).await?;
+        let grant = oauth_sign_in(&args, &spec, &options).await?;
         let creds = Credentials {
             spec: spec.clone(),
             secret: grant.access_token.clone(),
@@ -212,93 +211,75 @@ pub async fn connect(
         };
         (creds, None)
     };
-    let client = Client::new(creds.clone(), endpoints, options)?;
-    let report = client.check(None).await;
-    if !args.json {
-        print_report(&mut *io.err, &report, &spec.name);
-    }
-    if !report.passed() {
-        if args.json {
-            outln!(
-                io,
-                "{}",
-                json!({"ok": false, "name": spec.name, "checks": report_json(&report)})
-            );
-        }
-        return Err(Failure {
-            message: "The connection was not saved: fix the failed checks above and run again."
-                .into(),
-            code: report.exit_code(),
-        });
-    }
-    let repo = match &spec.repo {
-        None => None,
-        Some(wanted) => {
-            // Looked up while the pages stream by: the listing is not kept.
-            let (found, seen) = client.find_repo(wanted).await?;
-            match found {
-                Some(r) => Some(r),
-                None => {
-                    return Err(Problem::new(
-                        FailureClass::Permission,
-                        format!("Repository `{}` is not visible to this credential ({} repositories are).", clean(wanted), seen),
-                        "Check the spelling (WORKSPACE/SLUG on Cloud, KEY/SLUG on Server), or grant the credential read access to it.",
-                    )
-                    .into());
-                }
-            }
-        }
+    let request = engine::connect::ConnectRequest {
+        creds,
+        oauth,
+        endpoints,
+        options,
+        webhook: hook_spec,
+        reused_webhook_secret: reused_secret,
+        replace: args.replace,
     };
-    let hook = match (&hook_spec, &repo) {
-        (Some(hs), Some(r)) => match ensure_hook(&client, &r.full_name, hs, &reused_secret).await {
-            Ok(done) => Some(done),
-            Err(p) => {
-                if args.json {
-                    outln!(
-                        io,
-                        "{}",
-                        json!({"ok": false, "name": spec.name, "webhook_error": p, "checks": report_json(&report)})
-                    );
-                }
-                return Err(Failure {
-                    message: format!(
-                        "{}\n  fix: {}\nThe connection was not saved (run again without --webhook-url to save it without a webhook).",
-                        p.what, p.fix
-                    ),
-                    code: p.class.exit_code(),
-                });
-            }
-        },
-        _ => None,
+    let as_json = args.json;
+    let mut print = |event: Event<'_>| match event {
+        Event::Checked(report) if !as_json => {
+            print_report(&mut *io.err, report, &spec.name)
+        }
+        Event::Saved(done) => print_connected(io, done, &spec, as_json),
+        Event::Delivery(row) => print_delivery(io, row, as_json),
+        _ => {}
     };
+    match engine::connect::connect(request, store, &mut print).await {
+        Ok(_) => Ok(()),
+        Err(ConnectError::Setup(p) | ConnectError::Repo(p)) => Err(p.into()),
+        Err(ConnectError::ChecksFailed(report)) => {
+            if args.json {
+                outln!(
+                    io,
+                    "{}",
+                    json!({"ok": false, "name": spec.name, "checks": report_json(&report)})
+                );
+            }
+            Err(Failure {
+                message: "The connection was not saved: fix the failed checks above and run again."
+                    .into(),
+                code: report.exit_code(),
+            })
+        }
+        Err(ConnectError::Webhook { problem: p, report }) => {
+            if args.json {
+                outln!(
+                    io,
+                    "{}",
+                    json!({"ok": false, "name": spec.name, "webhook_error": p, "checks": report_json(&report)})
+                );
+            }
+            Err(Failure {
+                message: format!(
+                    "{}\n  fix: {}\nThe connection was not saved (run again without --webhook-url to save it without a webhook).",
+                    p.what, p.fix
+                ),
+                code: p.class.exit_code(),
+            })
+        }
+        // The connection and its webhook secret are one commit: neither was kept, so the
+        // same command can simply run again.
+        Err(ConnectError::Save(p)) => Err(Failure {
+            message: format!(
+                "{}\n  fix: {}\nThe connection was not saved.",
+                p.what, p.fix
+            ),
+            code: p.class.exit_code(),
+        }),
+    }
+}
+
+/// What was saved, on stdout: one JSON document, or lines for people.
+fn print_connected(io: &mut Io, done: &Connected, spec: &ConnectionSpec, as_json: bool) {
+    let saved = &done.saved.info;
+    let (repo, hook, report) = (&done.repo, &done.hook, &done.report);
+    let hook_secret_location = &done.saved.webhook_secret_location;
     let user = report.identity.as_ref().map(|i| i.username.clone());
-    let mut conn =
-        engine::saved_connection(&spec, user.clone(), repo.as_ref(), engine::now_rfc3339());
-    if let Some((h, _)) = &hook {
-        conn.webhook_id = Some(h.id.clone());
-        conn.webhook_url = Some(h.url.clone());
-    }
-    let cert_file = trust::keep_trust(store, &client, &mut conn)?;
-    // OAuth keeps its tokens and consumer secret as the one secret, so `check` can refresh.
-    let secret = match &oauth {
-        Some(grant) => grant.to_stored(),
-        None => creds.secret.clone(),
-    };
-    let saved = store
-        .save(conn, &secret, args.replace)
-        .map_err(Problem::from)?;
-    let hook_secret = hook_spec
-        .as_ref()
-        .and_then(|h| h.secret.as_ref())
-        .or(reused_secret.as_ref());
-    let hook_secret_location = match hook_secret {
-        Some(hs) if hook.is_some() => Some(
-            store
-                .save_webhook_secret(&saved.name, hs)
-                .map_err(Problem::from)?,
-        ),
-        _ => None,
-    };
     if split_fallback(&saved.secret_location).1 {
         // Scripts read stdout; the one-line notice goes to stderr even with --json. The
         // keychain's own error (D-Bus details) is for the log, not for people.
@@ -308,7 +289,7 @@ pub async fn connect(
              you can read (RUST_LOG=debug logs why)."
         );
     }
-    if args.json {
+    if as_json {
         outln!(
             io,
             "{}",
@@ -327,55 +308,33 @@ pub async fn connect(
                     "id": h.id, "url": h.url, "events": h.events, "change": change,
                     "secret_location": hook_secret_location,
                 })),
-                "checks": report_json(&report),
+                "checks": report_json(report),
             })
         );
     } else {
-        print_saved(io, &saved);
-        if let Some(path) = &cert_file {
+        print_saved(io, saved);
+        if let Some(path) = &done.saved.cert_file {
             outln!(io, "Trusted certificate: {}", path.display());
         }
-        if let (Some((h, change)), Some(r)) = (&hook, &repo) {
+        if let (Some((h, change)), Some(r)) = (hook, repo) {
             outln!(io, "{}", hook_summary(h, *change, &r.full_name));
-            if let Some(loc) = &hook_secret_location {
+            if let Some(loc) = hook_secret_location {
                 outln!(io, "Webhook secret: {loc}");
             }
         }
     }
-    if let (Some((h, _)), Some(r)) = (&hook, &repo) {
-        let row = client.delivery_row(&r.full_name, Some(&h.id), &h.url).await;
-        if args.json {
-            // Scripts read one JSON document on stdout; the delivery goes to stderr.
-            errln!(io, "{}", json!({"webhook_delivery": row}));
-        } else {
-            outln!(io, "Webhook delivery test: {}", clean(&row.detail));
-            if let (Some(fix), false) = (&row.fix, row.status == CheckStatus::Passed) {
-                outln!(io, "  fix: {}", clean(fix));
-            }
-        }
-    }
-    Ok(())
 }
 
-/// `ensure_webhook`, then, when a stored secret is being reused and the hook had to be
-/// created or updated, once more with that secret so the hook signs with it.
-async fn ensure_hook(
-    client: &Client,
-    repo: &str,
-    spec: &WebhookSpec,
-    reused: &Option<SecretString>,
-) -> Result<(Webhook, WebhookChange), Problem> {
-    let (hook, change) = client.ensure_webhook(repo, spec).await?;
-    match reused {
-        Some(secret) if change != WebhookChange::Kept => {
-            let with_secret = WebhookSpec {
-                secret: Some(secret.clone()),
-                ..spec.clone()
-            };
-            let (hook, _) = client.ensure_webhook(repo, &with_secret).await?;
-            Ok((hook, change))
+/// The webhook's test delivery, after the save.
+fn print_delivery(io: &mut Io, row: &CheckItem, as_json: bool) {
+    if as_json {
+        // Scripts read one JSON document on stdout; the delivery goes to stderr.
+        errln!(io, "{}", json!({"webhook_delivery": row}));
+    } else {
+        outln!(io, "Webhook delivery test: {}", clean(&row.detail));
+        if let (Some(fix), false) = (&row.fix, row.status == CheckStatus::Passed) {
+            outln!(io, "  fix: {}", clean(fix));
         }
-        _ => Ok((hook, change)),
     }
 }
 
@@ -397,7 +356,6 @@ fn consumer_secret(token_stdin: bool) -> Result<SecretString, Failure> {
 /// where this session has one (or, with --no-browser, read the address the browser ended on
 /// from stdin: the sign-in then happens on any machine), wait, exchange.
 async fn oauth_sign_in(
-    io: &mut Io,
     args: &ConnectArgs,
     spec: &ConnectionSpec,
     options: &ClientOptions,
@@ -413,20 +371,37 @@ async fn oauth_sign_in(
         secret: consumer_secret(args.token_stdin)?,
     };
     let callback = format!("http://127.0.0.1:{}/callback", args.callback_port);
-    let pending =
-        oauth_flow::start_sign_in(&spec.url, consumer, &callback, options.clone()).await?;
-    errln!(
-        io,
-        "Sign in to Bitbucket: open this address in a browser (the consumer's callback must be {callback}):"
-    );
-    errln!(io, "  {}", pending.url);
     let port = args.callback_port;
+    let (no_browser, timeout) = (args.no_browser, args.oauth_timeout);
+    let waiting = move || errln!("Waiting up to {timeout} s for the browser to come back...");
+    let events: oauth_flow::SignInEvents = {
+        let callback = callback.clone();
+        Arc::new(move |event| match event {
+            oauth_flow::SignInEvent::Url(url) => {
+                errln!(
+                    "Sign in to Bitbucket: open this address in a browser (the consumer's callback must be {callback}):"
+                );
+                errln!("  {url}");
+                if no_browser {
+                    errln!(
+                        "On another machine, either forward the port first (ssh -L {port}:127.0.0.1:{port} HOST, HOST being this machine), or paste here the address the browser ends on (http://127.0.0.1:{port}/callback?code=...) and press Enter:"
+                    );
+                    waiting();
+                }
+            }
+            oauth_flow::SignInEvent::Browser(outcome) => {
+                errln!("{}", outcome.message());
+                if !outcome.opened() {
+                    errln!(
+                        "Open it on any machine; from another one, forward the port first (ssh -L {port}:127.0.0.1:{port} HOST), or run again with --no-browser to paste the address the browser ends on."
+                    );
+                }
+                waiting();
+            }
+        })
+    };
     let (paste_tx, pasted) = tokio::sync::mpsc::unbounded_channel();
     if args.no_browser {
-        errln!(
-            io,
-            "On another machine, either forward the port first (ssh -L {port}:127.0.0.1:{port} HOST, HOST being this machine), or paste here the address the browser ends on (http://127.0.0.1:{port}/callback?code=...) and press Enter:"
-        );
         // A plain thread: a tokio stdin read would keep the runtime from ending when the
         // listener wins first.
         std::thread::spawn(move || {
@@ -437,33 +412,17 @@ async fn oauth_sign_in(
         });
     } else {
         drop(paste_tx);
-        let url = pending.url.clone();
-        let outcome = tokio::task::spawn_blocking(move || crate::browser::open(&url))
-            .await
-            .unwrap_or_else(|_| {
-                crate::browser::BrowserOutcome::Failed("the opener stopped unexpectedly".into())
-            });
-        errln!(io, "{}", outcome.message());
-        if !outcome.opened() {
-            errln!(
-                io,
-                "Open it on any machine; from another one, forward the port first (ssh -L {port}:127.0.0.1:{port} HOST), or run again with --no-browser to paste the address the browser ends on."
-            );
-        }
     }
-    errln!(
-        io,
-        "Waiting up to {} s for the browser to come back...",
-        args.oauth_timeout
-    );
-    let grant = pending
-        .finish_or_pasted(
-            std::time::Duration::from_secs(args.oauth_timeout),
-            pasted,
-            Err,
-        )
-        .await?;
-    errln!(io, "Signed in; checking the connection.");
+    let request = oauth_flow::SignInRequest {
+        web_url: spec.url.clone(),
+        consumer,
+        callback,
+        options: options.clone(),
+        opener: (!args.no_browser).then(oauth_flow::browser_opener),
+        wait: std::time::Duration::from_secs(args.oauth_timeout),
+    };
+    let grant = oauth_flow::sign_in(request, pasted, events, Err).await?;
+    errln!("Signed in; checking the connection.");
     Ok(grant)
 }
 
@@ -534,7 +493,7 @@ fn webhook_spec_from_args(
     }
     let secret = match &args.webhook_secret_env {
         // As the wizard does: a hook without a secret lets anyone trigger builds.
-        None => Some(crate::worker::generate_webhook_secret().map_err(|e| Failure {
+        None => Some(engine::connect::generate_webhook_secret().map_err(|e| Failure {
             message: format!("could not generate a webhook secret: the OS gave no random bytes ({e}).\n  fix: pass your own with --webhook-secret-env VAR."),
             code: 1,
         })?),

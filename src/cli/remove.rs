@@ -64,8 +64,6 @@ pub async fn remove(
         }
     }
     store.remove(name).map_err(Problem::from)?;
-    // A connection removed and made again later must not inherit the old pin's PEM.
-    let _ = std::fs::remove_file(engine::cert_file(store, name));
     say(
         io,
         format!("Removed connection `{}` and its secret.", clean(name)),

@@ -1,6 +1,13 @@
 //! The decisions both faces share (architecture.md: one engine, two faces). The wizard's worker
 //! and the headless commands build clients, turn setup failures into reports and shape saved
-//! connections through these functions only.
+//! connections through these functions only: `connect` (check -> repository -> webhook -> save,
+//! with progress events), `save` (the one save path), `oauth` (sign-in and token upkeep),
+//! `git_setup` (git's credential helper config).
+
+pub mod connect;
+pub mod git_setup;
+pub mod oauth;
+pub mod save;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -25,7 +32,8 @@ pub fn report_from_problem(problem: &Problem) -> CheckReport {
     }
 }
 
-/// Runs the whole check engine for these credentials.
+/// Runs the whole check engine for these credentials (the connect flow's first step), a
+/// client that cannot be made reported as a failed row.
 pub async fn check(
     creds: Credentials,
     endpoints: &Endpoints,
@@ -33,7 +41,7 @@ pub async fn check(
     progress: Option<tokio::sync::mpsc::UnboundedSender<String>>,
 ) -> CheckReport {
     match Client::new(creds, endpoints, options) {
-        Ok(client) => client.check(progress).await,
+        Ok(client) => connect::check(&client, progress).await,
         Err(problem) => report_from_problem(&problem),
     }
 }
@@ -83,7 +91,7 @@ pub fn options_for(conn: &SavedConnection) -> ClientOptions {
 
 /// Where the PEM of a connection's trusted certificate is kept, beside its config.
 pub fn cert_file(store: &crate::store::Store, name: &str) -> std::path::PathBuf {
-    store.dir().join("certs").join(format!("{name}.pem"))
+    store.cert_file(name)
 }
 
 /// Writes the trusted certificate's PEM (for the user to inspect; the pin itself is the
@@ -93,12 +101,7 @@ pub fn save_cert_pem(
     name: &str,
     der: &[u8],
 ) -> Result<std::path::PathBuf, crate::store::StoreError> {
-    let path = cert_file(store, name);
-    if let Some(dir) = path.parent() {
-        crate::store::fsutil::ensure_private_dir(dir)?;
-    }
-    crate::store::fsutil::atomic_write(&path, crate::bitbucket::tls::to_pem(der).as_bytes())?;
-    Ok(path)
+    store.save_cert_pem(name, &crate::bitbucket::tls::to_pem(der))
 }
 
 /// Now, as RFC 3339 UTC with seconds (no time-zone crate needed for UTC).

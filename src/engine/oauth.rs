@@ -94,6 +94,60 @@ pub async fn start_sign_in(
     })
 }
 
+/// One sign-in as a face asks for it.
+pub struct SignInRequest {
+    pub web_url: String,
+    pub consumer: OAuthConsumer,
+    /// The loopback callback registered on the consumer.
+    pub callback: String,
+    pub options: ClientOptions,
+    /// The browser to show the authorize URL in; `None` when the user opens it themselves
+    /// (`--no-browser`: the sign-in happens on another machine).
+    pub opener: Option<Opener>,
+    /// How long to wait for the browser to come back.
+    pub wait: Duration,
+}
+
+/// What a sign-in has to show, as it happens.
+pub enum SignInEvent {
+    /// The listener is up: the address to sign in at (shown even when a browser opens it:
+    /// over SSH there is often none).
+    Url(String),
+    /// What the opener did. May come after the sign-in ended (a quick browser).
+    Browser(BrowserOutcome),
+}
+
+/// Where a face takes [`SignInEvent`]s; called from the opener's task too.
+pub type SignInEvents = Arc<dyn Fn(SignInEvent) + Send + Sync>;
+
+/// The whole sign-in both faces run: listen on the callback, announce the URL, open a
+/// browser (if asked), wait for the callback or a pasted address, exchange the code. A
+/// refused paste goes to `refused`, which says whether to keep waiting (`Ok`) or stop.
+pub async fn sign_in(
+    req: SignInRequest,
+    pasted: mpsc::UnboundedReceiver<String>,
+    events: SignInEvents,
+    refused: impl FnMut(Problem) -> Result<(), Problem>,
+) -> Result<OAuthGrant, Problem> {
+    let pending = start_sign_in(&req.web_url, req.consumer, &req.callback, req.options).await?;
+    events(SignInEvent::Url(pending.url.clone()));
+    // The listener waits while the opener runs: a quick browser must not find it closed,
+    // and an opener that blocks (xdg-open and the like) does not hold up the sign-in.
+    if let Some(opener) = req.opener {
+        let url = pending.url.clone();
+        let events = events.clone();
+        tokio::spawn(async move {
+            let outcome = tokio::task::spawn_blocking(move || opener(&url))
+                .await
+                .unwrap_or_else(|_| {
+                    BrowserOutcome::Failed("the opener stopped unexpectedly".into())
+                });
+            events(SignInEvent::Browser(outcome));
+        });
+    }
+    pending.finish_or_pasted(req.wait, pasted, refused).await
+}
+
 impl PendingSignIn {
     /// The callback URL the consumer must have registered.
     pub fn callback(&self) -> &str {
@@ -264,6 +318,129 @@ pub async fn usable_credentials(
 mod tests {
     use super::*;
     use crate::bitbucket::model::{ConnectionSpec, Provider};
+
+    fn sign_in_request(sim: &crate::sim::SimHandle, opener: Option<Opener>) -> SignInRequest {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        SignInRequest {
+            web_url: sim.cloud_web_url(),
+            consumer: OAuthConsumer {
+                key: "test-oauth-key".into(),
+                secret: SecretString::from("test-oauth-secret"),
+            },
+            callback: format!("http://127.0.0.1:{port}/callback"),
+            options: ClientOptions::default(),
+            opener,
+            wait: Duration::from_secs(20),
+        }
+    }
+
+    fn recorder() -> (SignInEvents, Arc<std::sync::Mutex<Vec<String>>>) {
+        let seen: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+        let log = seen.clone();
+        let events: SignInEvents = Arc::new(move |event| {
+            let line = match event {
+                SignInEvent::Url(url) => format!("url {url}"),
+                SignInEvent::Browser(outcome) => format!("browser {}", outcome.opened()),
+            };
+            log.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+        });
+        (events, seen)
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn sign_in_announces_the_url_opens_the_browser_and_exchanges_the_code() {
+        let sim = crate::sim::start(crate::sim::SimConfig::default())
+            .await
+            .expect("sim");
+        // A stand-in browser: follows the authorize URL's redirect to our callback.
+        let opener: Opener = Arc::new(|url: &str| {
+            let url = url.to_string();
+            tokio::spawn(async move { reqwest::get(&url).await.map(|_| ()) });
+            BrowserOutcome::Opened
+        });
+        let (events, seen) = recorder();
+        let (_keep_open, pasted) = mpsc::unbounded_channel();
+        let grant = sign_in(sign_in_request(&sim, Some(opener)), pasted, events, Err)
+            .await
+            .expect("signed in");
+        assert!(
+            grant
+                .access_token
+                .expose_secret()
+                .starts_with("test-token-oauth-access-")
+        );
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while seen.lock().unwrap_or_else(|e| e.into_inner()).len() < 2
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let seen = seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        assert_eq!(seen.len(), 2, "{seen:?}");
+        assert!(
+            seen[0].starts_with("url ") && seen[0].contains("/site/oauth2/authorize"),
+            "{seen:?}"
+        );
+        assert_eq!(seen[1], "browser true");
+        sim.shutdown().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn without_a_browser_a_pasted_address_signs_in() {
+        let sim = crate::sim::start(crate::sim::SimConfig::default())
+            .await
+            .expect("sim");
+        let (events, seen) = recorder();
+        let (paste, pasted) = mpsc::unbounded_channel();
+        let request = sign_in_request(&sim, None);
+        let sign = tokio::spawn(sign_in(request, pasted, events, Err));
+        // The browser is elsewhere: it signs in and lands on an address it cannot load.
+        let url = loop {
+            if let Some(url) = seen
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .first()
+                .cloned()
+            {
+                break url;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        };
+        let authorize = url.strip_prefix("url ").expect("the URL first").to_string();
+        let landed = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+            .get(&authorize)
+            .send()
+            .await
+            .expect("the simulator answers");
+        let address = landed.headers()["location"]
+            .to_str()
+            .expect("text")
+            .to_string();
+        paste.send(address).expect("the sign-in listens");
+        let grant = tokio::time::timeout(Duration::from_secs(20), sign)
+            .await
+            .expect("finished")
+            .expect("joined")
+            .expect("signed in with the pasted address");
+        assert!(
+            grant
+                .access_token
+                .expose_secret()
+                .starts_with("test-token-oauth-access-")
+        );
+        assert_eq!(
+            seen.lock().unwrap_or_else(|e| e.into_inner()).len(),
+            1,
+            "no browser event"
+        );
+        sim.shutdown().await;
+    }
 
     fn creds(auth: AuthKind, secret: SecretString) -> Credentials {
         Credentials {
