@@ -28,6 +28,7 @@ use crate::bitbucket::model::{
     AuthKind, CheckReport, CheckStatus, ConnectionSpec, Credentials, FailureClass, OAuthGrant,
     Problem, Provider, Webhook, WebhookChange, WebhookSpec,
 };
+use crate::bitbucket::check::RepoSeen;
 use crate::bitbucket::oauth::OAuthConsumer;
 use crate::bitbucket::{
     Client, ClientOptions, DEFAULT_MAX_PAGES, DEFAULT_MAX_REPOS, Endpoints, ListLimits,
@@ -338,6 +339,14 @@ pub fn concurrency_from_env() -> Result<usize, Failure> {
     }
 }
 
+/// Set (to anything but `0` or `false`), `connect` and `check` ask the check's probes one
+/// after another, as before issue 12: for the round-trip bench's comparison.
+pub const SEQUENTIAL_CHECK_ENV: &str = "BBCONNECT_SEQUENTIAL_CHECK";
+
+pub fn sequential_check_from_env() -> bool {
+    env_value(SEQUENTIAL_CHECK_ENV).is_some_and(|v| v != "0" && !v.eq_ignore_ascii_case("false"))
+}
+
 /// `BBCONNECT_MAX_REPOS` and `BBCONNECT_MAX_PAGES` for `connect`, `check` and the wizard (the
 /// `repos` command reads them through clap, with its flags).
 pub fn limits_from_env() -> Result<ListLimits, Failure> {
@@ -575,6 +584,7 @@ pub async fn connect(
         allow_http: args.allow_http,
         tls: trust::trust_from_args(args.trust_cert.as_deref(), args.ca_file.as_deref())?,
         limits: limits_from_env()?,
+        sequential_check: sequential_check_from_env(),
         ..ClientOptions::default()
     };
     let (creds, oauth) = if spec.auth == AuthKind::OAuth {
@@ -593,7 +603,8 @@ pub async fn connect(
         (creds, None)
     };
     let client = Client::new(creds.clone(), endpoints, options)?;
-    let report = client.check(None).await;
+    let checked = client.check_finding(None, spec.repo.as_deref()).await;
+    let report = checked.report;
     if !args.json {
         print_report(&mut std::io::stderr(), &report, &spec.name);
     }
@@ -613,8 +624,12 @@ pub async fn connect(
     let repo = match &spec.repo {
         None => None,
         Some(wanted) => {
-            // Looked up while the pages stream by: the listing is not kept.
-            let (found, seen) = client.find_repo(wanted).await?;
+            // Found in the check's listing; listed again only if the check did not list.
+            let (found, seen) = match checked.repo {
+                RepoSeen::Found(r) => (Some(r), 1),
+                RepoSeen::Absent { seen } => (None, seen),
+                RepoSeen::NotListed => client.find_repo(wanted).await?,
+            };
             match found {
                 Some(r) => Some(r),
                 None => {
@@ -1165,6 +1180,7 @@ pub async fn check(
     for (name, (conn, creds)) in names.iter().zip(found) {
         let options = ClientOptions {
             limits,
+            sequential_check: sequential_check_from_env(),
             ..engine::options_for(&conn)
         };
         let creds = match fresh_credentials(store, conn.clone(), creds, &options).await {
