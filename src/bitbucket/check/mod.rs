@@ -121,7 +121,8 @@ where
     T: Send + 'static,
     F: std::future::Future<Output = T> + Send + 'static,
 {
-    Probe::new(at_once, ask(client.clone(), progress.cloned()))
+    let client = client.clone();
+    Probe::new(at_once, progress, move |lines| ask(client, lines))
 }
 
 /// The DC user token's credential answer (application properties, authenticated) and, when
@@ -192,7 +193,7 @@ async fn run_server(client: &Client, progress: Progress<'_>, run: &mut Run) {
     };
     let admin = probe_of(send, client, progress, |c, _| server_admin(c));
     say(progress, format!("Reaching {}…", host_of(base)));
-    let props = props.answer().await;
+    let props = props.answer(progress).await;
     if !run.push(eval_reach(&props, base, auth)) {
         return;
     }
@@ -224,7 +225,7 @@ async fn run_server(client: &Client, progress: Progress<'_>, run: &mut Run) {
     collect_hrefs(&props.body, &mut hrefs);
     say(progress, "Checking the credential…");
     let reach = if auth == AuthKind::HttpTokenRepo {
-        match server_repo_credential(client, run, &mut hrefs, repo).await {
+        match server_repo_credential(client, progress, run, &mut hrefs, repo).await {
             Some(r) => r,
             None => return,
         }
@@ -236,7 +237,7 @@ async fn run_server(client: &Client, progress: Progress<'_>, run: &mut Run) {
         }
     };
     say(progress, "Checking webhook rights…");
-    run.push(eval_webhooks(admin.answer().await));
+    run.push(eval_webhooks(admin.answer(progress).await));
     let mut links = reach.links;
     links.add_first(&localhost_links(&hrefs, &[base]));
     run.push(eval_localhost_count(links.count(), links.first()));
@@ -253,7 +254,7 @@ async fn server_user_credential(
 ) -> Option<Reach> {
     let inner = client.inner();
     let base = inner.api.as_str();
-    let (authed, profile) = credential.answer().await;
+    let (authed, profile) = credential.answer(progress).await;
     let authed = match authed {
         Ok(r) => r,
         Err(e) => {
@@ -288,7 +289,7 @@ async fn server_user_credential(
         return None;
     }
     say(progress, "Counting what the token can read…");
-    let mut reach = match listing.answer().await {
+    let mut reach = match listing.answer(progress).await {
         Ok(r) => r,
         Err(e) => {
             let (id, title) = listing_row(&e);
@@ -309,6 +310,7 @@ async fn server_user_credential(
 /// DC repository token: it must read its own repository, with Bearer.
 async fn server_repo_credential(
     client: &Client,
+    progress: Progress<'_>,
     run: &mut Run,
     hrefs: &mut Vec<String>,
     repo: Probe<Option<Answer>>,
@@ -316,7 +318,7 @@ async fn server_repo_credential(
     let inner = client.inner();
     let base = inner.api.as_str();
     let (key, slug) = urls::split_repo(inner.creds.spec.repo.as_deref())?;
-    match repo.answer().await? {
+    match repo.answer(progress).await? {
         Ok(resp) => {
             collect_hrefs(&resp.body, hrefs);
             let anonymous = resp
@@ -466,7 +468,7 @@ async fn run_cloud_user(client: &Client, progress: Progress<'_>, run: &mut Run) 
     });
     let listing = cloud_listing(client, progress, run, send);
     say(progress, format!("Reaching {}…", host_of(api)));
-    let probe = probe.answer().await;
+    let probe = probe.answer(progress).await;
     if !run.push(eval_reach(&probe, api, auth)) || !may_send {
         return;
     }
@@ -474,7 +476,7 @@ async fn run_cloud_user(client: &Client, progress: Progress<'_>, run: &mut Run) 
     let mut missing: BTreeSet<String> = BTreeSet::new();
     let granted: Option<Vec<String>>;
     let mut hrefs = Vec::new();
-    match user.answer().await {
+    match user.answer(progress).await {
         Ok(resp) => {
             collect_hrefs(&resp.body, &mut hrefs);
             granted = ScopeHeaders::from_headers(&resp.headers).granted;
@@ -532,7 +534,7 @@ async fn run_cloud_user(client: &Client, progress: Progress<'_>, run: &mut Run) 
         }
     }
     say(progress, "Listing workspaces and repositories…");
-    let (listing, early) = listing.answer().await;
+    let (listing, early) = listing.answer(progress).await;
     let repos = match listing {
         Ok(mut r) => {
             run.repo = r.seen();
@@ -651,7 +653,7 @@ async fn run_cloud_repo(client: &Client, progress: Progress<'_>, run: &mut Run) 
         (repo, hooks)
     };
     say(progress, format!("Reaching {}…", host_of(api)));
-    let probe = probe.answer().await;
+    let probe = probe.answer(progress).await;
     if !run.push(eval_reach(&probe, api, AuthKind::RepoToken)) || !may_send {
         return;
     }
@@ -659,7 +661,7 @@ async fn run_cloud_repo(client: &Client, progress: Progress<'_>, run: &mut Run) 
         return;
     };
     say(progress, "Checking the credential…");
-    let Some(resp) = repo.answer().await else {
+    let Some(resp) = repo.answer(progress).await else {
         return;
     };
     let resp = match resp {
@@ -703,7 +705,7 @@ async fn run_cloud_repo(client: &Client, progress: Progress<'_>, run: &mut Run) 
     run.push(eval_reach_count(&repos, Provider::Cloud, false));
     let mut hrefs = Vec::new();
     collect_hrefs(&resp.body, &mut hrefs);
-    run.push(eval_webhooks(hooks.answer().await));
+    run.push(eval_webhooks(hooks.answer(progress).await));
     run.push(eval_localhost(&localhost_links(&hrefs, &[api, web])));
 }
 
