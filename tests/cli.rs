@@ -741,3 +741,49 @@ async fn cloud_connect_repo_and_check_take_four_round_trips_and_list_once() {
     assert!(sequential >= 7, "sequential check: {sequential} round trips");
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connect_to_a_repository_not_listed_says_how_many_are_without_listing_again() {
+    let sim = sim_with(Scenario::Normal).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = sim.server_url();
+    let mut args = dc_user_connect(&url).to_vec();
+    args.extend(["--repo", "NOPE/not-there"]);
+    sim.clear_request_log();
+    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let listed = sim
+        .request_log()
+        .iter()
+        .filter(|s| s.listing && !s.target.contains("permission="))
+        .count();
+    assert!(listed >= 2, "the check listed: {}", log_text(&sim));
+    let twice = listing_pages_fetched_twice(&sim);
+    assert!(twice.is_empty(), "{twice:?}\n{}", log_text(&sim));
+    // The count is the check's own: the repositories it reached.
+    let mut total = 0;
+    let mut start = Some(0);
+    while let Some(at) = start {
+        let v: serde_json::Value = reqwest::Client::new()
+            .get(format!("{url}/rest/api/1.0/repos?limit=1000&start={at}"))
+            .bearer_auth("test-token-alice")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        total += v["values"].as_array().map_or(0, Vec::len);
+        start = (v["isLastPage"] == false).then(|| v["nextPageStart"].as_u64().unwrap());
+    }
+    assert!(total > 1_000, "{total}");
+    assert!(
+        err.contains(&format!(
+            "Repository `NOPE/not-there` is not visible to this credential ({total} repositories are)."
+        )),
+        "{err}"
+    );
+    assert!(!dir.path().join("connections.toml").exists());
+    sim.shutdown().await;
+}
