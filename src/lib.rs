@@ -10,13 +10,16 @@ pub mod cli;
 pub mod crash;
 pub mod engine;
 pub mod git_jobs;
-pub mod git_setup;
 pub mod keys;
 pub mod logging;
-pub mod oauth_flow;
 pub mod sanitize;
 pub mod sim;
 pub mod store;
 pub mod ui;
 pub mod wizard;
 pub mod worker;
+
+// The old paths of what moved into the engine (issue 12), so code written against them still
+// builds; new code names `crate::engine::...`.
+pub use engine::git_setup;
+pub use engine::oauth as oauth_flow;

@@ -8,15 +8,18 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::bitbucket::model::{Credentials, FailureClass, OAuthGrant, Problem, Repo, RepoPage};
+use crate::bitbucket::model::{Credentials, FailureClass, Problem, RepoPage};
 use crate::bitbucket::oauth::OAuthConsumer;
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
 use crate::browser::BrowserOutcome;
 use crate::engine;
 use crate::oauth_flow::{self, Opener};
 use crate::store::Store;
-use crate::wizard::msg::{Effect, Msg, RequestId, SavedHook};
+use crate::wizard::msg::{Effect, Msg, RequestId};
 use crate::wizard::saved::CheckSummary;
+
+/// Where the CLI has always found it; the engine owns it now.
+pub use crate::engine::connect::generate_webhook_secret;
 
 /// What the worker needs to do its job.
 pub struct WorkerContext {
@@ -193,16 +196,22 @@ async fn run(
                     let result = tokio::task::spawn_blocking(move || {
                         let trust = ctx.options(false).tls;
                         let der = ctx.trusted_der();
-                        save(
-                            &ctx.store,
-                            (&trust, der.as_deref()),
-                            &creds,
-                            repo.as_ref(),
-                            identity_username,
-                            oauth.as_ref(),
-                            webhook.as_ref(),
+                        let request = engine::save::SaveRequest {
+                            spec: &creds.spec,
+                            secret: &creds.secret,
+                            oauth: oauth.as_ref(),
+                            user: identity_username.as_deref(),
+                            repo: repo.as_ref(),
+                            trust: &trust,
+                            cert_der: der.as_deref(),
+                            webhook: webhook.as_ref().map(|h| engine::save::HookToSave {
+                                id: &h.id,
+                                url: &h.url,
+                                secret: h.secret.as_ref(),
+                            }),
                             replace,
-                        )
+                        };
+                        engine::save::save(&ctx.store, &request).map(saved_summary)
                     })
                     .await
                     .unwrap_or_else(|_| {
@@ -229,14 +238,16 @@ async fn run(
                     let options = ctx.options(allow_http);
                     let client = Client::new(creds, &ctx.endpoints, options);
                     let result = match &client {
-                        Ok(client) => client.ensure_webhook(&repo, &spec).await,
+                        Ok(client) => {
+                            engine::connect::ensure_webhook(client, &repo, &spec, None).await
+                        }
                         Err(problem) => Err(problem.clone()),
                     };
                     let made = result.as_ref().ok().map(|(h, _)| h.clone());
                     let _ = replies.send(Msg::WebhookDone { id, result });
                     // Then prove it reaches the CI (DC sends a test request; Cloud cannot).
                     if let (Ok(client), Some(hook)) = (&client, made) {
-                        let row = client.delivery_row(&repo, Some(&hook.id), &hook.url).await;
+                        let row = engine::connect::delivery(client, &repo, &hook).await;
                         let _ = replies.send(Msg::WebhookDelivery { id, row });
                     }
                 }));
@@ -340,18 +351,6 @@ async fn blocking<T: Send + 'static>(
             "Try again; if it keeps failing, run with RUST_LOG=debug and read the log.",
         ))
     })
-}
-
-/// A webhook signing secret: 32 bytes from the OS, hex (any CI's config accepts it).
-pub fn generate_webhook_secret() -> Result<secrecy::SecretString, getrandom::Error> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes)?;
-    let mut hex = String::with_capacity(64);
-    for b in bytes {
-        hex.push_str(&format!("{b:02x}"));
-    }
-    bytes.fill(0);
-    Ok(secrecy::SecretString::from(hex))
 }
 
 fn abort(job: &mut Option<JoinHandle<()>>) {
@@ -472,53 +471,13 @@ async fn run_listing(
     let _ = replies.send(Msg::ReposDone { id, result });
 }
 
-// Every part of a saved connection, as the wizard holds them; the one save path both faces
-// share (issue 12) will take these as one value.
-#[allow(clippy::too_many_arguments)]
-fn save(
-    store: &Store,
-    (trust, der): (&crate::bitbucket::tls::TlsTrust, Option<&[u8]>),
-    creds: &Credentials,
-    repo: Option<&Repo>,
-    user: Option<String>,
-    oauth: Option<&OAuthGrant>,
-    webhook: Option<&SavedHook>,
-    replace: bool,
-) -> Result<crate::bitbucket::model::SavedInfo, Problem> {
-    let mut conn = engine::saved_connection(&creds.spec, user, repo, engine::now_rfc3339());
-    if !trust.is_empty() {
-        conn.tls = Some(trust.clone());
-    }
-    if let Some(hook) = webhook {
-        conn.webhook_id = Some(hook.id.clone());
-        conn.webhook_url = Some(hook.url.clone());
-    }
-    // OAuth keeps its tokens and consumer secret as the one secret, so `check` can refresh.
-    let secret = match oauth {
-        Some(grant) => grant.to_stored(),
-        None => creds.secret.clone(),
-    };
-    let mut info = store.save(conn, &secret, replace).map_err(Problem::from)?;
-    // The PEM is for people to inspect; the pin (saved above) is what is enforced, so a
-    // failure to write it is logged, not fatal.
-    if let Some(der) = der
-        && let Err(e) = engine::save_cert_pem(store, &info.name, der)
-    {
-        tracing::warn!(
-            "the trusted certificate's PEM was not written: {}",
-            e.what()
-        );
-    }
-    if let Some(secret) = webhook.and_then(|h| h.secret.as_ref()) {
-        // The connection is saved already: a failure here must not make a retry hit "already
-        // exists", so it is reported on the summary instead.
-        let location = match store.save_webhook_secret(&info.name, secret) {
-            Ok(location) => location,
-            Err(e) => format!("NOT stored ({}): keep it in your CI's settings", e.what()),
-        };
+/// The Done screen's summary: the webhook secret's place follows the connection secret's.
+fn saved_summary(saved: engine::save::Saved) -> crate::bitbucket::model::SavedInfo {
+    let mut info = saved.info;
+    if let Some(location) = saved.webhook_secret_location {
         info.secret_location = format!("{}; webhook secret: {location}", info.secret_location);
     }
-    Ok(info)
+    info
 }
 
 fn stopped(what: &str) -> Problem {
@@ -588,19 +547,4 @@ async fn check_saved(ctx: &WorkerContext, name: &str) -> Result<CheckSummary, Pr
         at: last.at,
         summary: last.summary,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use secrecy::ExposeSecret;
-
-    #[test]
-    fn generated_webhook_secrets_are_long_random_hex() {
-        let a = super::generate_webhook_secret().expect("OS randomness");
-        let b = super::generate_webhook_secret().expect("OS randomness");
-        assert_eq!(a.expose_secret().len(), 64);
-        assert!(a.expose_secret().chars().all(|c| c.is_ascii_hexdigit()));
-        assert_ne!(a.expose_secret(), b.expose_secret());
-        assert!(!format!("{a:?}").contains(a.expose_secret()));
-    }
 }

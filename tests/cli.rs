@@ -565,7 +565,9 @@ async fn sim_with_latency(repos: Option<usize>) -> SimHandle {
 fn listing_pages_fetched_twice(sim: &SimHandle) -> Vec<String> {
     let mut seen = std::collections::BTreeMap::<String, usize>::new();
     for s in sim.request_log().into_iter().filter(|s| s.listing) {
-        *seen.entry(format!("{} {}", s.method, s.target)).or_default() += 1;
+        *seen
+            .entry(format!("{} {}", s.method, s.target))
+            .or_default() += 1;
     }
     seen.into_iter()
         .filter(|(_, n)| *n > 1)
@@ -621,7 +623,11 @@ async fn last_cloud_repo(sim: &SimHandle) -> String {
             .await
             .unwrap()
     };
-    let spaces = get(format!("{}/user/workspaces?pagelen=100", sim.cloud_api_url())).await;
+    let spaces = get(format!(
+        "{}/user/workspaces?pagelen=100",
+        sim.cloud_api_url()
+    ))
+    .await;
     let values = spaces["values"].as_array().unwrap();
     let ws = values[values.len() - 1]["workspace"]["slug"]
         .as_str()
@@ -632,7 +638,10 @@ async fn last_cloud_repo(sim: &SimHandle) -> String {
         sim.cloud_api_url()
     ))
     .await;
-    repos["values"][0]["full_name"].as_str().unwrap().to_string()
+    repos["values"][0]["full_name"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 /// Runs one command with the request log cleared first; its output and critical path.
@@ -700,7 +709,10 @@ async fn dc_connect_repo_and_check_take_three_round_trips_and_list_once() {
     let (trips, sequential) = check_both_orders(&sim, dir.path(), "dc").await;
     assert!(trips <= 3, "check: {trips} round trips");
     // Anonymous and authenticated properties, profile, two listing waves, admin probe.
-    assert!(sequential >= 6, "sequential check: {sequential} round trips");
+    assert!(
+        sequential >= 6,
+        "sequential check: {sequential} round trips"
+    );
     sim.shutdown().await;
 }
 
@@ -738,7 +750,10 @@ async fn cloud_connect_repo_and_check_take_four_round_trips_and_list_once() {
     let (trips, sequential) = check_both_orders(&sim, dir.path(), "cloud").await;
     assert!(trips <= 4, "check: {trips} round trips");
     // Probe, user, workspaces, first pages, the rest, admin probe, hooks.
-    assert!(sequential >= 7, "sequential check: {sequential} round trips");
+    assert!(
+        sequential >= 7,
+        "sequential check: {sequential} round trips"
+    );
     sim.shutdown().await;
 }
 

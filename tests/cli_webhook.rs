@@ -374,3 +374,38 @@ async fn cloud_create_with_chosen_events_then_kept() {
     assert_eq!(events, vec!["pullrequest:created", "repo:push"]);
     sim.shutdown().await;
 }
+
+/// Issue 12: a webhook secret that cannot be stored must not leave the connection saved
+/// without it (the old CLI saved the connection, then stopped, so the re-run hit "already
+/// exists"). The secret's folder is blocked by a plain file, the first run fails with nothing
+/// saved, and once it is unblocked the same command (no --replace) succeeds.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_webhook_secret_that_cannot_be_stored_saves_nothing_and_the_rerun_works() {
+    let sim = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = sim.server_url();
+    let repo = dc_repo(&sim, "WEB").await;
+    let blocker = dir.path().join("webhook");
+    std::fs::write(&blocker, "not a folder").unwrap();
+    let mut args = dc_connect_args(&url, "ci", &repo, "alice");
+    args.extend(["--webhook-secret-env", "HOOK_SECRET"]);
+
+    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+    let listed = run(&sim, dir.path(), &["list", "--json"], None).await;
+    assert_eq!(json(&listed), serde_json::json!([]), "nothing half-saved");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not saved"), "{}", text(&out));
+    assert!(
+        !err.contains(HOOK_SECRET) && !String::from_utf8_lossy(&out.stdout).contains(HOOK_SECRET)
+    );
+
+    std::fs::remove_file(&blocker).unwrap();
+    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    assert_eq!(out.status.code(), Some(0), "the re-run: {}", text(&out));
+    let stored =
+        std::fs::read_to_string(hook_secret_file(dir.path(), "ci").expect("stored")).unwrap();
+    assert_eq!(stored, HOOK_SECRET);
+    assert_eq!(dc_hooks(&sim, &repo).await.len(), 1, "never a duplicate");
+    sim.shutdown().await;
+}

@@ -177,3 +177,82 @@ async fn worker_generates_creates_refuses_and_saves_the_hook() {
     handle.shutdown();
     sim.shutdown().await;
 }
+
+/// Issue 12: the wizard saves through the engine's one save path, so a webhook secret that
+/// cannot be stored fails the save with nothing half-saved (it used to save the connection
+/// and say "NOT stored" on the summary), and Retry then saves without "already exists".
+#[tokio::test(flavor = "multi_thread")]
+async fn a_webhook_secret_that_cannot_be_stored_fails_the_save_and_retry_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(
+        Store::open_with_keychain(
+            Some(dir.path().to_path_buf()),
+            SecretStoreMode::File,
+            Arc::new(NoKeychain),
+        )
+        .unwrap(),
+    );
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let endpoints = Endpoints {
+        cloud_api: "http://127.0.0.1:9/2.0".into(),
+        cloud_web: "http://127.0.0.1:9".into(),
+    };
+    let handle = worker::spawn(
+        WorkerContext::new(endpoints, store.clone(), ClientOptions::default()),
+        tx,
+    );
+    let blocker = dir.path().join("webhook");
+    std::fs::write(&blocker, "in the way").unwrap();
+    let hook_secret = SecretString::from("test-token-hook-secret".to_string());
+    let save = |id| Effect::Save {
+        id,
+        creds: Credentials {
+            spec: ConnectionSpec {
+                name: "w-alice".into(),
+                provider: Provider::Server,
+                auth: AuthKind::HttpTokenUser,
+                url: "https://bitbucket.example.com".into(),
+                username: Some("alice".into()),
+                repo: None,
+            },
+            secret: SecretString::from("test-token-alice".to_string()),
+        },
+        repo: None,
+        identity_username: Some("alice".into()),
+        oauth: None,
+        webhook: Some(SavedHook {
+            id: "5".into(),
+            url: "https://ci.example.com/worker-hook".into(),
+            secret: Some(hook_secret.clone()),
+        }),
+        replace: false,
+    };
+
+    handle.send(save(1));
+    match next(&mut rx).await {
+        Msg::Saved {
+            id: 1,
+            result: Err(p),
+        } => assert!(!p.what.contains("test-token"), "{p:?}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(store.list().unwrap().is_empty(), "nothing half-saved");
+
+    std::fs::remove_file(&blocker).unwrap();
+    handle.send(save(2));
+    match next(&mut rx).await {
+        Msg::Saved {
+            id: 2,
+            result: Ok(info),
+        } => assert!(info.secret_location.contains("webhook secret"), "{info:?}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        store
+            .webhook_secret("w-alice")
+            .unwrap()
+            .map(|s| s.expose_secret().to_string()),
+        Some(hook_secret.expose_secret().to_string())
+    );
+    handle.shutdown();
+}

@@ -1,15 +1,10 @@
 //! `connect --trust-cert / --ca-file`: what a connection trusts beyond the platform's roots,
-//! how it is saved, and how a refused certificate is printed for the user to compare.
-
-use std::path::PathBuf;
+//! and how a refused certificate is printed for the user to compare (`engine::save` saves it).
 
 use super::{Failure, usage};
-use crate::bitbucket::Client;
-use crate::bitbucket::model::Problem;
-use crate::bitbucket::tls::{PeerChain, TlsTrust, fingerprint, parse_fingerprint};
-use crate::engine;
+use crate::bitbucket::tls::{PeerChain, TlsTrust, parse_fingerprint};
 use crate::sanitize::clean;
-use crate::store::{SavedConnection, Store};
+use crate::store::SavedConnection;
 
 /// The trust the flags ask for, checked before anything is sent.
 pub fn trust_from_args(
@@ -44,36 +39,6 @@ pub fn trust_from_args(
         ),
     };
     Ok(TlsTrust { ca_file, pinned })
-}
-
-/// Puts the client's trust on the connection about to be saved, and writes the pinned
-/// certificate's PEM beside the config (from the chain the server just presented).
-pub fn keep_trust(
-    store: &Store,
-    client: &Client,
-    conn: &mut SavedConnection,
-) -> Result<Option<PathBuf>, Failure> {
-    let trust = client.inner().options.tls.clone();
-    if trust.is_empty() {
-        return Ok(None);
-    }
-    let mut written = None;
-    if let Some(pin) = &trust.pinned {
-        let host = url::Url::parse(&client.inner().api)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string))
-            .unwrap_or_default();
-        if let Some(der) = client
-            .inner()
-            .http
-            .presented_chain(&host)
-            .and_then(|chain| chain.into_iter().find(|d| fingerprint(d) == *pin))
-        {
-            written = Some(engine::save_cert_pem(store, &conn.name, &der).map_err(Problem::from)?);
-        }
-    }
-    conn.tls = Some(trust);
-    Ok(written)
 }
 
 /// The presented chain, one fact a line, for the user to compare before trusting.

@@ -50,11 +50,7 @@ impl Timeline {
 
     /// In the order the requests started.
     pub(crate) fn spans(&self) -> Vec<RequestSpan> {
-        let mut spans = self
-            .spans
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let mut spans = self.spans.lock().unwrap_or_else(|p| p.into_inner()).clone();
         spans.sort_by_key(|s| s.start);
         spans
     }
@@ -104,10 +100,7 @@ mod tests {
         assert_eq!(critical_path(&[]), 0);
         assert_eq!(critical_path(&[span(0, 50)]), 1);
         // One wave of three.
-        assert_eq!(
-            critical_path(&[span(0, 50), span(1, 51), span(2, 52)]),
-            1
-        );
+        assert_eq!(critical_path(&[span(0, 50), span(1, 51), span(2, 52)]), 1);
         // Three in a row, whatever order they are given in.
         assert_eq!(
             critical_path(&[span(120, 170), span(0, 50), span(60, 110)]),

@@ -13,6 +13,7 @@
 //! Calls block (file IO, keychain calls of up to [`keychain::DEFAULT_TIMEOUT`] each): from async
 //! code, run them in `tokio::task::spawn_blocking`.
 
+mod cert;
 mod error;
 mod format;
 pub(crate) mod fsutil;
@@ -291,15 +292,43 @@ impl Store {
         })
     }
 
+    /// [`Store::save`] with the webhook's signing secret in the same commit: both are written
+    /// under fresh keys before the one rename, so a failure to store either leaves the previous
+    /// state (or nothing) and a re-run starts clean. `Some` replaces the hook secret; `None`
+    /// keeps the previous one as [`Store::save`] does. Returns where the new hook secret went.
+    pub fn save_with_webhook_secret(
+        &self,
+        conn: SavedConnection,
+        secret: &SecretString,
+        webhook_secret: Option<&SecretString>,
+        replace: bool,
+    ) -> Result<(SavedInfo, Option<String>), StoreError> {
+        self.commit_with(conn, secret, webhook_secret, replace, &|path, bytes| {
+            fsutil::atomic_write_through_symlink(path, bytes)
+        })
+    }
+
     /// `save` with the config file writer passed in, so tests can make it fail after the
     /// secret is written.
     fn save_with(
         &self,
-        mut conn: SavedConnection,
+        conn: SavedConnection,
         secret: &SecretString,
         replace: bool,
         write_config: &ConfigWriter,
     ) -> Result<SavedInfo, StoreError> {
+        self.commit_with(conn, secret, None, replace, write_config)
+            .map(|(info, _)| info)
+    }
+
+    fn commit_with(
+        &self,
+        mut conn: SavedConnection,
+        secret: &SecretString,
+        new_hook_secret: Option<&SecretString>,
+        replace: bool,
+        write_config: &ConfigWriter,
+    ) -> Result<(SavedInfo, Option<String>), StoreError> {
         validate_name(&conn.name)?;
         fsutil::ensure_dir(&self.dir, Kind::ConfigFolder)?;
         let _lock = lock::acquire(&self.lock_file(), self.lock_wait)?;
@@ -317,6 +346,7 @@ impl Store {
         // Read before anything is written: a hook secret that cannot be read fails the save
         // rather than vanish.
         let hook_secret = match &before {
+            _ if new_hook_secret.is_some() => new_hook_secret.cloned(),
             Some(b)
                 if b.conn.provider == conn.provider
                     && b.conn.auth == conn.auth
@@ -346,14 +376,14 @@ impl Store {
                     return Err(e);
                 }
                 written.push(slot.clone());
-                Some(slot.key)
+                Some(slot)
             }
         };
         conn.secret_store = placed.slot.store.to_string();
         let entry = Entry {
             conn,
             secret_key: Some(placed.slot.key.clone()),
-            webhook_secret_key: hook_key,
+            webhook_secret_key: hook_key.as_ref().map(|slot| slot.key.clone()),
         };
         match existing {
             Some(i) => all[i] = entry.clone(),
@@ -378,12 +408,16 @@ impl Store {
             Some(reason) => format!("{location}: no usable OS keychain ({reason})"),
             None => location,
         };
-        Ok(SavedInfo {
+        let hook_location = hook_key
+            .filter(|_| new_hook_secret.is_some())
+            .map(|slot| self.location(&slot));
+        let info = SavedInfo {
             name: entry.conn.name,
             config_file: self.config_file().display().to_string(),
             secret_location,
             clone_https: entry.conn.clone_https,
-        })
+        };
+        Ok((info, hook_location))
     }
 
     /// The secret of connection `name`, from wherever the file says it lives.
@@ -453,6 +487,7 @@ impl Store {
             &self.config_file(),
             format::render(&all)?.as_bytes(),
         )?;
+        self.remove_cert_pem(name);
         let left = self.sweep_orphans(&all);
         match left
             .into_iter()

@@ -129,7 +129,10 @@ where
 /// it names its owner, the owner's profile: a chain of two, judged as one row.
 type Credential = (Answer, Option<JsonResponse>);
 
-async fn server_credential(client: Client, progress: Option<UnboundedSender<String>>) -> Credential {
+async fn server_credential(
+    client: Client,
+    progress: Option<UnboundedSender<String>>,
+) -> Credential {
     let authed = server::app_properties(&client, true, progress.as_ref()).await;
     let profile = match authed
         .as_ref()
@@ -230,8 +233,7 @@ async fn run_server(client: &Client, progress: Progress<'_>, run: &mut Run) {
             None => return,
         }
     } else {
-        match server_user_credential(client, progress, run, &mut hrefs, credential, listing).await
-        {
+        match server_user_credential(client, progress, run, &mut hrefs, credential, listing).await {
             Some(r) => r,
             None => return,
         }
@@ -568,7 +570,9 @@ async fn run_cloud_user(client: &Client, progress: Progress<'_>, run: &mut Run) 
     let Some(reach) = repos else { return };
     run.push(reach.item(Provider::Cloud, true));
     say(progress, "Checking webhook rights…");
-    run.push(eval_webhooks(cloud_admin(client, &reach.spaces, early).await));
+    run.push(eval_webhooks(
+        cloud_admin(client, &reach.spaces, early).await,
+    ));
     let mut links = reach.links;
     links.add_first(&localhost_links(&hrefs, &[api, web]));
     run.push(eval_localhost_count(links.count(), links.first()));

@@ -121,12 +121,20 @@ mod tests {
             }
             tokio::time::sleep(std::time::Duration::from_millis(1)).await;
         }
-        assert_eq!(ran.load(Ordering::SeqCst), 1, "started without being awaited");
+        assert_eq!(
+            ran.load(Ordering::SeqCst),
+            1,
+            "started without being awaited"
+        );
         assert_eq!(at_once.answer(None).await, 7);
 
         let later = Probe::new(false, None, count(&ran));
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        assert_eq!(ran.load(Ordering::SeqCst), 1, "not sent before it is wanted");
+        assert_eq!(
+            ran.load(Ordering::SeqCst),
+            1,
+            "not sent before it is wanted"
+        );
         assert_eq!(later.answer(None).await, 7);
         assert_eq!(ran.load(Ordering::SeqCst), 2);
         drop(Probe::new(false, None, count(&ran)));
@@ -138,18 +146,25 @@ mod tests {
     async fn lines_of_a_probe_asked_at_once_wait_until_it_is_judged() {
         let (out, mut shown) = tokio::sync::mpsc::unbounded_channel();
         let (go, gate) = tokio::sync::oneshot::channel::<()>();
-        let probe = Probe::new(true, Some(&out), |tx: Option<UnboundedSender<String>>| async move {
-            if let Some(tx) = &tx {
-                let _ = tx.send("early".to_string());
-            }
-            let _ = gate.await;
-            if let Some(tx) = &tx {
-                let _ = tx.send("late".to_string());
-            }
-            1
-        });
+        let probe = Probe::new(
+            true,
+            Some(&out),
+            |tx: Option<UnboundedSender<String>>| async move {
+                if let Some(tx) = &tx {
+                    let _ = tx.send("early".to_string());
+                }
+                let _ = gate.await;
+                if let Some(tx) = &tx {
+                    let _ = tx.send("late".to_string());
+                }
+                1
+            },
+        );
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        assert!(shown.try_recv().is_err(), "held while the rows before it are judged");
+        assert!(
+            shown.try_recv().is_err(),
+            "held while the rows before it are judged"
+        );
         let _ = go.send(());
         assert_eq!(probe.answer(Some(&out)).await, 1);
         assert_eq!(shown.try_recv().ok().as_deref(), Some("early"));

@@ -2,6 +2,11 @@
 //! and the headless commands build clients, turn setup failures into reports and shape saved
 //! connections through these functions only.
 
+pub mod connect;
+pub mod git_setup;
+pub mod oauth;
+pub mod save;
+
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::bitbucket::model::{CheckItem, CheckReport, ConnectionSpec, Credentials, Problem, Repo};
@@ -82,7 +87,7 @@ pub fn options_for(conn: &SavedConnection) -> ClientOptions {
 
 /// Where the PEM of a connection's trusted certificate is kept, beside its config.
 pub fn cert_file(store: &crate::store::Store, name: &str) -> std::path::PathBuf {
-    store.dir().join("certs").join(format!("{name}.pem"))
+    store.cert_file(name)
 }
 
 /// Writes the trusted certificate's PEM (for the user to inspect; the pin itself is the
@@ -92,12 +97,7 @@ pub fn save_cert_pem(
     name: &str,
     der: &[u8],
 ) -> Result<std::path::PathBuf, crate::store::StoreError> {
-    let path = cert_file(store, name);
-    if let Some(dir) = path.parent() {
-        crate::store::fsutil::ensure_private_dir(dir)?;
-    }
-    crate::store::fsutil::atomic_write(&path, crate::bitbucket::tls::to_pem(der).as_bytes())?;
-    Ok(path)
+    store.save_cert_pem(name, &crate::bitbucket::tls::to_pem(der))
 }
 
 /// Now, as RFC 3339 UTC with seconds (no time-zone crate needed for UTC).

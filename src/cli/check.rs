@@ -1,0 +1,100 @@
+//! `bbconnect check`: every check again on saved connections.
+
+use serde_json::json;
+
+use super::{
+    Failure, credentials_of, fresh_credentials, limits_from_env, print_report, report_json,
+    sequential_check_from_env, usage,
+};
+use crate::bitbucket::model::Problem;
+use crate::bitbucket::{Client, ClientOptions, Endpoints};
+use crate::engine;
+use crate::outln;
+use crate::store::Store;
+
+/// `bbconnect check`: exits with the code of the worst result.
+pub async fn check(
+    store: &Store,
+    endpoints: &Endpoints,
+    names: Vec<String>,
+    as_json: bool,
+) -> Result<(), Failure> {
+    let names = if names.is_empty() {
+        store
+            .list()
+            .map_err(Problem::from)?
+            .into_iter()
+            .map(|c| c.name)
+            .collect()
+    } else {
+        names
+    };
+    if names.is_empty() {
+        return Err(usage(
+            "No saved connections to check.",
+            "Add one with `bbconnect` or `bbconnect connect`.",
+        ));
+    }
+    // Every name is looked up before any check runs: a typo is reported at once, not after
+    // minutes of checking the others.
+    let mut found = Vec::new();
+    for name in &names {
+        found.push(credentials_of(store, name)?);
+    }
+    let mut worst = 0;
+    let mut out = Vec::new();
+    let limits = limits_from_env()?;
+    for (name, (conn, creds)) in names.iter().zip(found) {
+        let options = ClientOptions {
+            limits,
+            sequential_check: sequential_check_from_env(),
+            ..engine::options_for(&conn)
+        };
+        let creds = match fresh_credentials(store, conn.clone(), creds, &options).await {
+            Ok(creds) => creds,
+            Err(problem) => {
+                let report = engine::report_from_problem(&problem);
+                let code = report.exit_code();
+                worst = worst.max(code);
+                if as_json {
+                    out.push(json!({"name": name, "ok": false, "exit_code": code, "checks": report_json(&report)}));
+                } else {
+                    print_report(&mut std::io::stdout(), &report, name);
+                }
+                continue;
+            }
+        };
+        let mut report = engine::check(creds.clone(), endpoints, options.clone(), None).await;
+        // A hook deleted or switched off behind our back means CI silently stops building.
+        if let (Some(id), Some(repo)) = (&conn.webhook_id, &conn.repo)
+            && let Ok(client) = Client::new(creds, endpoints, options.clone())
+        {
+            report.items.push(client.webhook_row(repo, id).await);
+            if let Some(url) = &conn.webhook_url {
+                report
+                    .items
+                    .push(client.delivery_row(repo, Some(id), url).await);
+            }
+        }
+        let code = report.exit_code();
+        // Exit codes are not ordered by severity, but any failure must win over success and
+        // the result must not depend on the order of names: take the highest.
+        worst = worst.max(code);
+        if as_json {
+            out.push(json!({"name": name, "ok": report.passed(), "exit_code": code, "checks": report_json(&report)}));
+        } else {
+            print_report(&mut std::io::stdout(), &report, name);
+        }
+    }
+    if as_json {
+        outln!("{}", serde_json::Value::Array(out));
+    }
+    if worst == 0 {
+        Ok(())
+    } else {
+        Err(Failure {
+            message: "Some checks failed.".into(),
+            code: worst,
+        })
+    }
+}

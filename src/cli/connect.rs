@@ -1,0 +1,508 @@
+//! `bbconnect connect`: check credentials given by flags and save the connection.
+
+use std::io::Read;
+
+use secrecy::SecretString;
+use serde_json::json;
+
+use super::{
+    ConnectArgs, Failure, env_value, limits_from_env, print_report, print_saved, report_json,
+    sequential_check_from_env, split_fallback, trust, usage,
+};
+use crate::bitbucket::model::{
+    AuthKind, CheckItem, CheckStatus, ConnectionSpec, Credentials, OAuthGrant, Problem, Provider,
+    Webhook, WebhookChange, WebhookSpec,
+};
+use crate::bitbucket::oauth::OAuthConsumer;
+use crate::bitbucket::{ClientOptions, Endpoints};
+use crate::engine;
+use crate::engine::connect::{ConnectError, Connected, Event};
+use crate::oauth_flow;
+use crate::sanitize::clean;
+use crate::store::Store;
+use crate::wizard::validate;
+use crate::wizard::webhook as hook_rules;
+use crate::{errln, outln};
+
+/// Reads the secret for `connect`: stdin with --token-stdin, else BBCONNECT_TOKEN.
+fn read_secret(token_stdin: bool) -> Result<SecretString, Failure> {
+    let raw = if token_stdin {
+        let mut buf = String::new();
+        std::io::stdin().read_to_string(&mut buf).map_err(|e| {
+            usage(
+                format!("Could not read the secret from standard input: {e}."),
+                "Pipe the token in, e.g. `printenv MY_TOKEN | bbconnect connect ... --token-stdin`.",
+            )
+        })?;
+        buf
+    } else {
+        match std::env::var("BBCONNECT_TOKEN") {
+            Ok(v) => v,
+            Err(_) => {
+                return Err(usage(
+                    "No secret given.",
+                    "Set BBCONNECT_TOKEN or pipe it with --token-stdin (never as an argument).",
+                ));
+            }
+        }
+    };
+    let trimmed = raw.trim_end_matches(['\n', '\r']).to_string();
+    if let Err(msg) = validate::secret(&trimmed, "token") {
+        return Err(usage(
+            format!("The secret is not usable. {msg}"),
+            "Pass the token exactly as Bitbucket showed it.",
+        ));
+    }
+    Ok(SecretString::from(trimmed))
+}
+
+/// Builds the connection spec from the flags, with the same validation as the wizard's form.
+pub fn spec_from_args(
+    args: &ConnectArgs,
+    endpoints: &Endpoints,
+) -> Result<ConnectionSpec, Failure> {
+    let provider = Provider::from(args.provider);
+    let auth = AuthKind::from_cli_name(&args.auth).ok_or_else(|| {
+        usage(
+            format!("Unknown auth type `{}`.", clean(&args.auth)),
+            "Use one of: oauth, api-token, repo-token, app-password (cloud); http-token-user, http-token-repo (server).",
+        )
+    })?;
+    if auth.provider() != provider {
+        return Err(usage(
+            format!(
+                "`{}` is not a {} credential type.",
+                auth.cli_name(),
+                provider.label()
+            ),
+            format!(
+                "For {} use one of: {}.",
+                provider.cli_name(),
+                provider
+                    .auth_kinds()
+                    .iter()
+                    .map(|k| k.cli_name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    if !auth.available() {
+        return Err(Failure {
+            message: format!(
+                "`{}` is not available yet in this version of bbconnect.\n  fix: use {} for now.",
+                auth.cli_name(),
+                AuthKind::ALL
+                    .iter()
+                    .filter(|k| k.available() && k.provider() == provider)
+                    .map(|k| k.cli_name())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
+            code: 1,
+        });
+    }
+    let url = match (&args.url, provider) {
+        (Some(u), _) => match validate::assume_https(u) {
+            Some(with_scheme) => {
+                errln!("bbconnect: note: no scheme in --url: using {with_scheme}.");
+                with_scheme
+            }
+            None => u.trim().to_string(),
+        },
+        (None, Provider::Cloud) => endpoints.cloud_web.clone(),
+        (None, Provider::Server) => {
+            return Err(usage(
+                "--url is required for Bitbucket Server / Data Center.",
+                "Pass the server's base URL, e.g. --url https://bitbucket.example.com.",
+            ));
+        }
+    };
+    let username = if auth == AuthKind::OAuth {
+        // The consumer key plays the username's part (the form does the same).
+        env_value("BBCONNECT_OAUTH_KEY").or_else(|| args.username.clone())
+    } else {
+        args.email.clone().or_else(|| args.username.clone())
+    };
+    let spec = ConnectionSpec {
+        name: args.name.clone(),
+        provider,
+        auth,
+        url,
+        username,
+        repo: args.repo.clone(),
+    };
+    if let Some((flag, msg)) = spec_errors(&spec).into_iter().next() {
+        return Err(usage(
+            format!("{flag}: {msg}"),
+            format!("Correct {flag} and run again."),
+        ));
+    }
+    Ok(spec)
+}
+
+/// The wizard form's field rules (`validate::spec`), named by the flag that sets each field.
+fn spec_errors(spec: &ConnectionSpec) -> Vec<(&'static str, String)> {
+    validate::spec(spec)
+        .into_iter()
+        .map(|(field, msg)| {
+            let flag = match field {
+                "name" => "--name",
+                "url" => "--url",
+                "email" => "--email",
+                "username" => "--username",
+                "repo" => "--repo",
+                "auth" => "--auth",
+                "oauth key" => "BBCONNECT_OAUTH_KEY (or --username)",
+                other => other,
+            };
+            (flag, msg)
+        })
+        .collect()
+}
+
+/// `bbconnect connect`.
+pub async fn connect(
+    args: ConnectArgs,
+    store: &Store,
+    endpoints: &Endpoints,
+) -> Result<(), Failure> {
+    let spec = spec_from_args(&args, endpoints)?;
+    if !args.replace && store.get(&spec.name).map_err(Problem::from)?.is_some() {
+        return Err(usage(
+            format!("A connection named `{}` already exists.", spec.name),
+            "Choose another --name, pass --replace, or `bbconnect remove` it first.",
+        ));
+    }
+    let mut hook_spec = webhook_spec_from_args(&args, &spec)?;
+    // Connecting again keeps the generated secret the CI was given, rather than a new one:
+    // the hook is first ensured without touching its secret (so an unchanged hook is kept),
+    // and given the stored secret again only when it had to be created or updated.
+    let mut reused_secret = None;
+    if args.replace
+        && args.webhook_secret_env.is_none()
+        && let Some(hs) = hook_spec.as_mut()
+        && let Ok(Some(previous)) = store.webhook_secret(&spec.name)
+    {
+        hs.secret = None;
+        reused_secret = Some(previous);
+    }
+    let options = ClientOptions {
+        allow_http: args.allow_http,
+        tls: trust::trust_from_args(args.trust_cert.as_deref(), args.ca_file.as_deref())?,
+        limits: limits_from_env()?,
+        sequential_check: sequential_check_from_env(),
+        ..ClientOptions::default()
+    };
+    let (creds, oauth) = if spec.auth == AuthKind::OAuth {
+        let grant = oauth_sign_in(&args, &spec, &options).await?;
+        let creds = Credentials {
+            spec: spec.clone(),
+            secret: grant.access_token.clone(),
+        };
+        (creds, Some(grant))
+    } else {
+        let secret = read_secret(args.token_stdin)?;
+        let creds = Credentials {
+            spec: spec.clone(),
+            secret,
+        };
+        (creds, None)
+    };
+    let request = engine::connect::ConnectRequest {
+        creds,
+        oauth,
+        endpoints,
+        options,
+        webhook: hook_spec,
+        reused_webhook_secret: reused_secret,
+        replace: args.replace,
+    };
+    let as_json = args.json;
+    let mut print = |event: Event<'_>| match event {
+        Event::Checked(report) if !as_json => {
+            print_report(&mut std::io::stderr(), report, &spec.name)
+        }
+        Event::Saved(done) => print_connected(done, &spec, as_json),
+        Event::Delivery(row) => print_delivery(row, as_json),
+        _ => {}
+    };
+    match engine::connect::connect(request, store, &mut print).await {
+        Ok(_) => Ok(()),
+        Err(ConnectError::Setup(p) | ConnectError::Repo(p)) => Err(p.into()),
+        Err(ConnectError::ChecksFailed(report)) => {
+            if args.json {
+                outln!(
+                    "{}",
+                    json!({"ok": false, "name": spec.name, "checks": report_json(&report)})
+                );
+            }
+            Err(Failure {
+                message: "The connection was not saved: fix the failed checks above and run again."
+                    .into(),
+                code: report.exit_code(),
+            })
+        }
+        Err(ConnectError::Webhook { problem: p, report }) => {
+            if args.json {
+                outln!(
+                    "{}",
+                    json!({"ok": false, "name": spec.name, "webhook_error": p, "checks": report_json(&report)})
+                );
+            }
+            Err(Failure {
+                message: format!(
+                    "{}\n  fix: {}\nThe connection was not saved (run again without --webhook-url to save it without a webhook).",
+                    p.what, p.fix
+                ),
+                code: p.class.exit_code(),
+            })
+        }
+        // The connection and its webhook secret are one commit: neither was kept, so the
+        // same command can simply run again.
+        Err(ConnectError::Save(p)) => Err(Failure {
+            message: format!(
+                "{}\n  fix: {}\nThe connection was not saved.",
+                p.what, p.fix
+            ),
+            code: p.class.exit_code(),
+        }),
+    }
+}
+
+/// What was saved, on stdout: one JSON document, or lines for people.
+fn print_connected(done: &Connected, spec: &ConnectionSpec, as_json: bool) {
+    let saved = &done.saved.info;
+    let (repo, hook, report) = (&done.repo, &done.hook, &done.report);
+    let hook_secret_location = &done.saved.webhook_secret_location;
+    let user = report.identity.as_ref().map(|i| i.username.clone());
+    if split_fallback(&saved.secret_location).1 {
+        // Scripts read stdout; the one-line notice goes to stderr even with --json. The
+        // keychain's own error (D-Bus details) is for the log, not for people.
+        errln!(
+            "bbconnect: note: no OS keychain is available here, so the secret is in a file only \
+             you can read (RUST_LOG=debug logs why)."
+        );
+    }
+    if as_json {
+        outln!(
+            "{}",
+            json!({
+                "ok": true,
+                "name": saved.name,
+                "provider": spec.provider.cli_name(),
+                "auth": spec.auth.cli_name(),
+                "url": spec.url,
+                "user": user,
+                "repo": repo.as_ref().map(|r| r.full_name.clone()),
+                "clone_https": saved.clone_https,
+                "config_file": saved.config_file,
+                "secret_location": saved.secret_location,
+                "webhook": hook.as_ref().map(|(h, change)| json!({
+                    "id": h.id, "url": h.url, "events": h.events, "change": change,
+                    "secret_location": hook_secret_location,
+                })),
+                "checks": report_json(report),
+            })
+        );
+    } else {
+        print_saved(saved);
+        if let Some(path) = &done.saved.cert_file {
+            outln!("Trusted certificate: {}", path.display());
+        }
+        if let (Some((h, change)), Some(r)) = (hook, repo) {
+            outln!("{}", hook_summary(h, *change, &r.full_name));
+            if let Some(loc) = hook_secret_location {
+                outln!("Webhook secret: {loc}");
+            }
+        }
+    }
+}
+
+/// The webhook's test delivery, after the save.
+fn print_delivery(row: &CheckItem, as_json: bool) {
+    if as_json {
+        // Scripts read one JSON document on stdout; the delivery goes to stderr.
+        errln!("{}", json!({"webhook_delivery": row}));
+    } else {
+        outln!("Webhook delivery test: {}", clean(&row.detail));
+        if let (Some(fix), false) = (&row.fix, row.status == CheckStatus::Passed) {
+            outln!("  fix: {}", clean(fix));
+        }
+    }
+}
+
+/// The OAuth consumer secret: stdin with --token-stdin, else BBCONNECT_OAUTH_SECRET.
+fn consumer_secret(token_stdin: bool) -> Result<SecretString, Failure> {
+    if token_stdin {
+        return read_secret(true);
+    }
+    let secret = env_value("BBCONNECT_OAUTH_SECRET").ok_or_else(|| {
+        usage(
+            "No OAuth consumer secret given.",
+            "Set BBCONNECT_OAUTH_SECRET or pipe it with --token-stdin (never as an argument).",
+        )
+    })?;
+    Ok(SecretString::from(secret))
+}
+
+/// `connect --auth oauth`: listen on the callback, print the authorize URL, open a browser
+/// where this session has one (or, with --no-browser, read the address the browser ended on
+/// from stdin: the sign-in then happens on any machine), wait, exchange.
+async fn oauth_sign_in(
+    args: &ConnectArgs,
+    spec: &ConnectionSpec,
+    options: &ClientOptions,
+) -> Result<OAuthGrant, Failure> {
+    if args.no_browser && args.token_stdin {
+        return Err(usage(
+            "--no-browser reads the address the browser ended on from standard input, so the consumer secret cannot come from it too.",
+            "Set BBCONNECT_OAUTH_SECRET and leave out --token-stdin.",
+        ));
+    }
+    let consumer = OAuthConsumer {
+        key: spec.username.clone().unwrap_or_default(),
+        secret: consumer_secret(args.token_stdin)?,
+    };
+    let callback = format!("http://127.0.0.1:{}/callback", args.callback_port);
+    let pending =
+        oauth_flow::start_sign_in(&spec.url, consumer, &callback, options.clone()).await?;
+    errln!(
+        "Sign in to Bitbucket: open this address in a browser (the consumer's callback must be {callback}):"
+    );
+    errln!("  {}", pending.url);
+    let port = args.callback_port;
+    let (paste_tx, pasted) = tokio::sync::mpsc::unbounded_channel();
+    if args.no_browser {
+        errln!(
+            "On another machine, either forward the port first (ssh -L {port}:127.0.0.1:{port} HOST, HOST being this machine), or paste here the address the browser ends on (http://127.0.0.1:{port}/callback?code=...) and press Enter:"
+        );
+        // A plain thread: a tokio stdin read would keep the runtime from ending when the
+        // listener wins first.
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            if std::io::stdin().read_line(&mut line).is_ok_and(|n| n > 0) {
+                let _ = paste_tx.send(line);
+            }
+        });
+    } else {
+        drop(paste_tx);
+        let url = pending.url.clone();
+        let outcome = tokio::task::spawn_blocking(move || crate::browser::open(&url))
+            .await
+            .unwrap_or_else(|_| {
+                crate::browser::BrowserOutcome::Failed("the opener stopped unexpectedly".into())
+            });
+        errln!("{}", outcome.message());
+        if !outcome.opened() {
+            errln!(
+                "Open it on any machine; from another one, forward the port first (ssh -L {port}:127.0.0.1:{port} HOST), or run again with --no-browser to paste the address the browser ends on."
+            );
+        }
+    }
+    errln!(
+        "Waiting up to {} s for the browser to come back...",
+        args.oauth_timeout
+    );
+    let grant = pending
+        .finish_or_pasted(
+            std::time::Duration::from_secs(args.oauth_timeout),
+            pasted,
+            Err,
+        )
+        .await?;
+    errln!("Signed in; checking the connection.");
+    Ok(grant)
+}
+
+fn hook_summary(h: &Webhook, change: WebhookChange, repo: &str) -> String {
+    let what = match change {
+        WebhookChange::Created => "created",
+        WebhookChange::Updated => "already there: updated",
+        WebhookChange::Kept => "already there as asked: kept",
+    };
+    format!(
+        "Webhook {} on {} ({}): {what}.",
+        clean(&h.id),
+        clean(repo),
+        clean(&h.url)
+    )
+}
+
+/// The hook asked for by `--webhook-*`, validated by the wizard's rules before any network
+/// call or secret is read.
+fn webhook_spec_from_args(
+    args: &ConnectArgs,
+    spec: &ConnectionSpec,
+) -> Result<Option<WebhookSpec>, Failure> {
+    let Some(url) = &args.webhook_url else {
+        return Ok(None);
+    };
+    if let Err(msg) = hook_rules::validate_url_allowing_http(url, args.allow_http_webhook) {
+        let fix = if hook_rules::is_plain_http_remote(url) {
+            "Use https://, or pass --allow-http-webhook for an internal CI server you trust."
+        } else {
+            "Correct --webhook-url and run again."
+        };
+        return Err(usage(format!("--webhook-url: {msg}"), fix));
+    }
+    if hook_rules::is_plain_http_remote(url) {
+        errln!(
+            "bbconnect: warning: {} is plain http: deliveries and their signature travel unencrypted.",
+            clean(url.trim())
+        );
+    }
+    if spec.repo.is_none() {
+        return Err(usage(
+            "--webhook-url needs the repository to put the hook on.",
+            match spec.provider {
+                Provider::Cloud => "Add --repo WORKSPACE/SLUG.",
+                Provider::Server => "Add --repo PROJECTKEY/SLUG.",
+            },
+        ));
+    }
+    let events = if args.webhook_events.is_empty() {
+        crate::bitbucket::webhooks::default_events(spec.provider)
+    } else {
+        args.webhook_events
+            .iter()
+            .map(|e| e.trim().to_string())
+            .collect()
+    };
+    if let Err(msg) = hook_rules::validate_events_for(spec.provider, &events) {
+        return Err(usage(
+            format!("--webhook-events: {msg}"),
+            match spec.provider {
+                Provider::Cloud => "For example --webhook-events repo:push,pullrequest:created.",
+                Provider::Server => "For example --webhook-events repo:refs_changed,pr:opened.",
+            },
+        ));
+    }
+    let secret = match &args.webhook_secret_env {
+        // As the wizard does: a hook without a secret lets anyone trigger builds.
+        None => Some(crate::worker::generate_webhook_secret().map_err(|e| Failure {
+            message: format!("could not generate a webhook secret: the OS gave no random bytes ({e}).\n  fix: pass your own with --webhook-secret-env VAR."),
+            code: 1,
+        })?),
+        Some(var) => {
+            let value = std::env::var(var).unwrap_or_default();
+            let value = value.trim_end_matches(['\n', '\r']);
+            if let Err(msg) = validate::secret(value, "webhook secret") {
+                return Err(usage(
+                    format!("--webhook-secret-env {}: {msg}", clean(var)),
+                    format!(
+                        "Set the environment variable {} to the secret your CI checks deliveries with.",
+                        clean(var)
+                    ),
+                ));
+            }
+            Some(SecretString::from(value.to_string()))
+        }
+    };
+    Ok(Some(WebhookSpec {
+        name: hook_rules::hook_name(&spec.name),
+        url: url.trim().to_string(),
+        events,
+        secret,
+    }))
+}

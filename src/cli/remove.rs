@@ -1,0 +1,72 @@
+//! `bbconnect remove`: a saved connection and its secret, and optionally its webhook.
+
+use serde_json::json;
+
+use super::{Failure, credentials_of};
+use crate::bitbucket::model::Problem;
+use crate::bitbucket::{Client, Endpoints};
+use crate::engine;
+use crate::outln;
+use crate::sanitize::clean;
+use crate::store::Store;
+
+/// `bbconnect remove`.
+pub async fn remove(
+    store: &Store,
+    endpoints: &Endpoints,
+    name: &str,
+    delete_webhook: bool,
+    as_json: bool,
+) -> Result<(), Failure> {
+    // With --json the one document on stdout says everything; the sentences are for people.
+    let say = |line: String| {
+        if !as_json {
+            outln!("{line}");
+        }
+    };
+    let mut webhook = serde_json::Value::Null;
+    if delete_webhook {
+        let (conn, creds) = credentials_of(store, name)?;
+        match (&conn.webhook_id, &conn.repo) {
+            (Some(id), Some(repo)) => {
+                let client = Client::new(creds, endpoints, engine::options_for(&conn))?;
+                // The connection is kept when the hook cannot be deleted: it is the only
+                // record of which hook to delete on the next try.
+                let deleted = client.delete_webhook(repo, id).await.map_err(|p| Failure {
+                    message: format!(
+                        "{}\n  fix: {}\nThe connection was kept, so you can try again.",
+                        p.what, p.fix
+                    ),
+                    code: p.class.exit_code(),
+                })?;
+                webhook =
+                    json!({"id": id, "repo": repo, "deleted": deleted, "already_gone": !deleted});
+                if deleted {
+                    say(format!("Deleted webhook {} on {}.", clean(id), clean(repo)));
+                } else {
+                    say(format!(
+                        "Webhook {} on {} was already gone.",
+                        clean(id),
+                        clean(repo)
+                    ));
+                }
+            }
+            _ => say(format!(
+                "Connection `{}` has no saved webhook: nothing to delete.",
+                clean(name)
+            )),
+        }
+    }
+    store.remove(name).map_err(Problem::from)?;
+    say(format!(
+        "Removed connection `{}` and its secret.",
+        clean(name)
+    ));
+    if as_json {
+        outln!(
+            "{}",
+            json!({"ok": true, "name": name, "removed": true, "webhook": webhook})
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,248 @@
+//! The one save path both faces use (issue 12): the connection, what it trusts (the pin and the
+//! certificate's PEM), its secret (an OAuth grant as the stored secret) and its webhook's
+//! signing secret. The connection and the webhook secret go in one store commit, so a failure
+//! to store either leaves nothing half-saved and running the same command again starts clean.
+
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+
+use crate::bitbucket::model::{ConnectionSpec, OAuthGrant, Problem, Repo, SavedInfo};
+use crate::bitbucket::tls::TlsTrust;
+use crate::store::Store;
+
+/// The webhook a connection keeps: the hook made on the repository, and the secret it signs
+/// deliveries with (none: keep the one stored before, if any).
+#[derive(Debug, Clone, Copy)]
+pub struct HookToSave<'a> {
+    pub id: &'a str,
+    pub url: &'a str,
+    pub secret: Option<&'a SecretString>,
+}
+
+/// Everything a verified connection saves, as both faces hold it.
+#[derive(Debug, Clone, Copy)]
+pub struct SaveRequest<'a> {
+    pub spec: &'a ConnectionSpec,
+    /// The credential the checks passed with; replaced by the grant for OAuth.
+    pub secret: &'a SecretString,
+    /// OAuth keeps its tokens and consumer secret as the one secret, so `check` can refresh.
+    pub oauth: Option<&'a OAuthGrant>,
+    /// The identity the server reported.
+    pub user: Option<&'a str>,
+    pub repo: Option<&'a Repo>,
+    /// The CA file and pin the checks trusted; saved when not empty.
+    pub trust: &'a TlsTrust,
+    /// The pinned certificate itself, when it is at hand: written as PEM for people to read.
+    pub cert_der: Option<&'a [u8]>,
+    pub webhook: Option<HookToSave<'a>>,
+    pub replace: bool,
+}
+
+/// What was saved and where.
+#[derive(Debug, Clone)]
+pub struct Saved {
+    pub info: SavedInfo,
+    /// The PEM of the pinned certificate, when it was written.
+    pub cert_file: Option<PathBuf>,
+    /// Where the webhook secret given in the request went.
+    pub webhook_secret_location: Option<String>,
+}
+
+/// Saves a verified connection. Blocks (file IO, keychain): from async code, run it in
+/// `spawn_blocking`.
+pub fn save(store: &Store, req: &SaveRequest<'_>) -> Result<Saved, Problem> {
+    let mut conn = super::saved_connection(
+        req.spec,
+        req.user.map(str::to_string),
+        req.repo,
+        super::now_rfc3339(),
+    );
+    if !req.trust.is_empty() {
+        conn.tls = Some(req.trust.clone());
+    }
+    if let Some(hook) = &req.webhook {
+        conn.webhook_id = Some(hook.id.to_string());
+        conn.webhook_url = Some(hook.url.to_string());
+    }
+    let secret = match req.oauth {
+        Some(grant) => grant.to_stored(),
+        None => req.secret.clone(),
+    };
+    let hook_secret = req.webhook.and_then(|h| h.secret);
+    let (info, webhook_secret_location) = store
+        .save_with_webhook_secret(conn, &secret, hook_secret, req.replace)
+        .map_err(Problem::from)?;
+    // The PEM is for people to inspect; the pin (saved above) is what is enforced, so a
+    // failure to write it is logged, not fatal.
+    let cert_file = match req.cert_der {
+        None => None,
+        Some(der) => match super::save_cert_pem(store, &info.name, der) {
+            Ok(path) => Some(path),
+            Err(e) => {
+                tracing::warn!(
+                    "the trusted certificate's PEM was not written: {}",
+                    e.what()
+                );
+                None
+            }
+        },
+    };
+    Ok(Saved {
+        info,
+        cert_file,
+        webhook_secret_location,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use secrecy::ExposeSecret;
+
+    use super::*;
+    use crate::bitbucket::model::{AuthKind, Provider};
+    use crate::store::{NoKeychain, SecretStoreMode};
+
+    fn file_store(dir: &std::path::Path) -> Store {
+        Store::open_with_keychain(
+            Some(dir.into()),
+            SecretStoreMode::File,
+            Arc::new(NoKeychain),
+        )
+        .expect("open")
+    }
+
+    fn spec() -> ConnectionSpec {
+        ConnectionSpec {
+            name: "ci".into(),
+            provider: Provider::Server,
+            auth: AuthKind::HttpTokenUser,
+            url: "https://bitbucket.example.com".into(),
+            username: Some("alice".into()),
+            repo: Some("WEB/site".into()),
+        }
+    }
+
+    fn request<'a>(
+        spec: &'a ConnectionSpec,
+        secret: &'a SecretString,
+        trust: &'a TlsTrust,
+        hook_secret: Option<&'a SecretString>,
+        replace: bool,
+    ) -> SaveRequest<'a> {
+        SaveRequest {
+            spec,
+            secret,
+            oauth: None,
+            user: Some("alice"),
+            repo: None,
+            trust,
+            cert_der: None,
+            webhook: Some(HookToSave {
+                id: "7",
+                url: "https://ci.example.com/hook",
+                secret: hook_secret,
+            }),
+            replace,
+        }
+    }
+
+    #[test]
+    fn a_webhook_secret_that_cannot_be_stored_saves_nothing_and_a_retry_works() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = file_store(dir.path());
+        // A plain file where the webhook secrets' folder goes: that write fails.
+        std::fs::write(dir.path().join("webhook"), "in the way").expect("blocker");
+        let (spec, trust) = (spec(), TlsTrust::default());
+        let token = SecretString::from("test-token-alice".to_string());
+        let hook = SecretString::from("test-token-hook".to_string());
+
+        let problem = save(&store, &request(&spec, &token, &trust, Some(&hook), false))
+            .expect_err("the hook secret cannot be stored");
+        assert!(problem.what.contains("webhook"), "{problem:?}");
+        assert!(store.list().expect("list").is_empty(), "nothing half-saved");
+        let secrets = std::fs::read_dir(dir.path().join("secrets"))
+            .map(|d| d.count())
+            .unwrap_or(0);
+        assert_eq!(
+            secrets, 0,
+            "the connection's secret of the failed save is gone"
+        );
+
+        std::fs::remove_file(dir.path().join("webhook")).expect("unblock");
+        let saved = save(&store, &request(&spec, &token, &trust, Some(&hook), false))
+            .expect("the retry is not refused as a duplicate");
+        assert!(
+            saved
+                .webhook_secret_location
+                .as_deref()
+                .is_some_and(|l| l.contains("webhook")),
+            "{saved:?}"
+        );
+        let conn = store.get("ci").expect("get").expect("saved");
+        assert_eq!(conn.webhook_id.as_deref(), Some("7"));
+        assert_eq!(conn.user.as_deref(), Some("alice"));
+        assert_eq!(
+            store
+                .webhook_secret("ci")
+                .expect("read")
+                .expect("stored")
+                .expose_secret(),
+            "test-token-hook"
+        );
+        assert_eq!(
+            store.secret("ci").expect("read").expose_secret(),
+            "test-token-alice"
+        );
+    }
+
+    #[test]
+    fn without_a_new_hook_secret_a_replace_keeps_the_stored_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = file_store(dir.path());
+        let (spec, trust) = (spec(), TlsTrust::default());
+        let token = SecretString::from("test-token-alice".to_string());
+        let hook = SecretString::from("test-token-hook".to_string());
+        save(&store, &request(&spec, &token, &trust, Some(&hook), false)).expect("first");
+        let again = save(&store, &request(&spec, &token, &trust, None, true)).expect("replace");
+        assert_eq!(again.webhook_secret_location, None);
+        assert_eq!(
+            store
+                .webhook_secret("ci")
+                .expect("read")
+                .expect("kept")
+                .expose_secret(),
+            "test-token-hook"
+        );
+    }
+
+    #[test]
+    fn the_pin_is_saved_and_its_pem_written_beside_the_config() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = file_store(dir.path());
+        let spec = spec();
+        let trust = TlsTrust {
+            ca_file: None,
+            pinned: Some(format!("SHA256:{}", "ab".repeat(32))),
+        };
+        let token = SecretString::from("test-token-alice".to_string());
+        let mut req = request(&spec, &token, &trust, None, false);
+        req.cert_der = Some(b"not really DER");
+        let saved = save(&store, &req).expect("save");
+        let pem = saved.cert_file.expect("written");
+        assert_eq!(pem, store.cert_file("ci"));
+        assert!(
+            std::fs::read_to_string(&pem)
+                .expect("read")
+                .contains("BEGIN CERTIFICATE")
+        );
+        assert_eq!(
+            store.get("ci").expect("get").expect("saved").tls,
+            Some(trust)
+        );
+        store.remove("ci").expect("remove");
+        assert!(!pem.exists(), "removing the connection removes its PEM");
+    }
+}
