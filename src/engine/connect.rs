@@ -166,7 +166,7 @@ pub async fn check(client: &Client, wanted: Option<&str>) -> Checked {
 /// pages stream by, the listing not kept) only if the check did not list.
 pub async fn select_repo(client: &Client, wanted: &str, seen: RepoSeen) -> Result<Repo, Problem> {
     let (found, seen) = match seen {
-        RepoSeen::Found(repo) => (Some(repo), 1),
+        RepoSeen::Found(repo) => (Some(*repo), 1),
         RepoSeen::Absent { seen } => (None, seen),
         RepoSeen::NotListed => client.find_repo(wanted).await?,
     };

@@ -80,8 +80,8 @@ async fn answer(state: &Arc<SimState>, req: Request, next: Next) -> Response {
         }
         Scenario::Gone => gone(cloud),
         Scenario::HtmlLogin => html(StatusCode::OK, LOGIN_PAGE),
-        Scenario::RateLimited if hits(&state, &key) <= 1 => rate_limited(cloud),
-        Scenario::ServerErrors => match hits(&state, &key) {
+        Scenario::RateLimited if hits(state, &key) <= 1 => rate_limited(cloud),
+        Scenario::ServerErrors => match hits(state, &key) {
             1 => html(StatusCode::BAD_GATEWAY, BAD_GATEWAY_PAGE),
             2 => unavailable(cloud),
             _ => next.run(req).await,

@@ -36,7 +36,7 @@ fn say(progress: Progress<'_>, line: impl Into<String>) {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum RepoSeen {
     /// In the check's listing, or the repository token's own repository.
-    Found(Repo),
+    Found(Box<Repo>),
     /// Not among the `seen` repositories of a complete listing.
     Absent { seen: usize },
     /// The check did not list (no repository was asked for, or it stopped before).
@@ -754,7 +754,7 @@ impl Reach {
     fn seen(&mut self) -> RepoSeen {
         match (&self.wanted, self.found.take()) {
             (None, _) => RepoSeen::NotListed,
-            (Some(_), Some(repo)) => RepoSeen::Found(repo),
+            (Some(_), Some(repo)) => RepoSeen::Found(Box::new(repo)),
             (Some(_), None) => RepoSeen::Absent { seen: self.count },
         }
     }
