@@ -116,11 +116,7 @@ async fn measured(
     let out = cmd.output().await?;
     let wall = t.elapsed();
     if !out.status.success() {
-        return Err(format!(
-            "{args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-        .into());
+        return Err(format!("{args:?} failed: {}", String::from_utf8_lossy(&out.stderr)).into());
     }
     Ok(Figures {
         trips: sim.critical_path(),
@@ -221,7 +217,10 @@ async fn run() -> BenchResult<()> {
 
 fn main() {
     // `cargo bench` passes `--bench`; nothing here takes arguments.
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("round_trips: no runtime: {e}");
