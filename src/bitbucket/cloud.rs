@@ -409,6 +409,16 @@ pub(crate) async fn list_all(
     progress: Option<&mpsc::UnboundedSender<String>>,
 ) -> Result<usize, HttpError> {
     let spaces = workspaces(client, progress).await?;
+    list_spaces(client, tx, &spaces).await
+}
+
+/// Every repository of these workspaces, streamed as pages arrive. Apart from [`list_all`] so
+/// the check can ask for the workspaces once and probe their admin rights meanwhile.
+pub(crate) async fn list_spaces(
+    client: &Client,
+    tx: &mpsc::Sender<RepoPage>,
+    spaces: &[Workspace],
+) -> Result<usize, HttpError> {
     // First pages of all workspaces together: their sizes give the total before the rest.
     let mut firsts = JoinSet::new();
     for (i, w) in spaces.iter().enumerate() {

@@ -198,6 +198,9 @@ pub struct ClientOptions {
     pub proxies: Option<proxy::ProxyEnv>,
     /// Where a listing stops (both products, both faces, the check's count too).
     pub limits: ListLimits,
+    /// The check asks its probes one after another, in the report's order, instead of the
+    /// independent ones at once: the order before issue 12, kept to compare round trips.
+    pub sequential_check: bool,
 }
 
 impl Default for ClientOptions {
@@ -213,6 +216,7 @@ impl Default for ClientOptions {
             resolve: Vec::new(),
             proxies: None,
             limits: ListLimits::default(),
+            sequential_check: false,
         }
     }
 }
@@ -313,6 +317,16 @@ impl Client {
     /// The check engine: every check of this credential type, in order.
     pub async fn check(&self, progress: Option<mpsc::UnboundedSender<String>>) -> CheckReport {
         check::run(self, progress.as_ref()).await
+    }
+
+    /// The check, keeping what its listing saw of the repository `wanted` (case-insensitive
+    /// full name), so connecting to it needs no second listing.
+    pub async fn check_finding(
+        &self,
+        progress: Option<mpsc::UnboundedSender<String>>,
+        wanted: Option<&str>,
+    ) -> check::Checked {
+        check::run_finding(self, progress.as_ref(), wanted).await
     }
 
     /// Streams repository pages as they arrive; returns how many repositories were sent.

@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::{
     Failure, Io, credentials_of, fresh_credentials, limits_from_env, print_report, report_json,
-    usage,
+    sequential_check_from_env, usage,
 };
 use crate::bitbucket::model::Problem;
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
@@ -48,6 +48,7 @@ pub async fn check(
     for (name, (conn, creds)) in names.iter().zip(found) {
         let options = ClientOptions {
             limits,
+            sequential_check: sequential_check_from_env(),
             ..engine::options_for(&conn)
         };
         let creds = match fresh_credentials(store, conn.clone(), creds, &options).await {

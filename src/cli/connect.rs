@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::{
     ConnectArgs, Failure, Io, env_value, limits_from_env, print_report, print_saved, report_json,
-    split_fallback, trust, usage,
+    sequential_check_from_env, split_fallback, trust, usage,
 };
 use crate::bitbucket::model::{
     AuthKind, CheckItem, CheckStatus, ConnectionSpec, Credentials, OAuthGrant, Problem, Provider,
@@ -194,6 +194,7 @@ pub async fn connect(
         allow_http: args.allow_http,
         tls: trust::trust_from_args(args.trust_cert.as_deref(), args.ca_file.as_deref())?,
         limits: limits_from_env()?,
+        sequential_check: sequential_check_from_env(),
         ..ClientOptions::default()
     };
     let (creds, oauth) = if spec.auth == AuthKind::OAuth {

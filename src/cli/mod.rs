@@ -342,6 +342,14 @@ pub fn concurrency_from_env() -> Result<usize, Failure> {
     }
 }
 
+/// Set (to anything but `0` or `false`), `connect` and `check` ask the check's probes one
+/// after another, as before issue 12: for the round-trip bench's comparison.
+pub const SEQUENTIAL_CHECK_ENV: &str = "BBCONNECT_SEQUENTIAL_CHECK";
+
+pub fn sequential_check_from_env() -> bool {
+    env_value(SEQUENTIAL_CHECK_ENV).is_some_and(|v| v != "0" && !v.eq_ignore_ascii_case("false"))
+}
+
 /// `BBCONNECT_MAX_REPOS` and `BBCONNECT_MAX_PAGES` for `connect`, `check` and the wizard (the
 /// `repos` command reads them through clap, with its flags).
 pub fn limits_from_env() -> Result<ListLimits, Failure> {

@@ -5,6 +5,7 @@
 
 use secrecy::SecretString;
 
+use crate::bitbucket::check::{Checked, RepoSeen};
 use crate::bitbucket::model::{
     CheckItem, CheckReport, Credentials, FailureClass, OAuthGrant, Problem, Repo, Webhook,
     WebhookChange, WebhookSpec,
@@ -80,7 +81,8 @@ pub async fn connect(
 ) -> Result<Connected, ConnectError> {
     let client = Client::new(req.creds.clone(), req.endpoints, req.options.clone())
         .map_err(ConnectError::Setup)?;
-    let report = check(&client, None).await;
+    let checked = check(&client, None, req.creds.spec.repo.as_deref()).await;
+    let report = checked.report;
     on(Event::Checked(&report));
     if !report.passed() {
         return Err(ConnectError::ChecksFailed(report));
@@ -88,7 +90,7 @@ pub async fn connect(
     let repo = match &req.creds.spec.repo {
         None => None,
         Some(wanted) => Some(
-            select_repo(&client, wanted)
+            select_repo(&client, wanted, checked.repo)
                 .await
                 .map_err(ConnectError::Repo)?,
         ),
@@ -153,19 +155,25 @@ pub async fn connect(
     Ok(done)
 }
 
-/// Step 1: every check, for these credentials; `progress` hears a note as each runs (the
-/// wizard's check screen).
+/// Step 1: every check, for these credentials, looking for the repository `wanted` among
+/// those its listing sees; `progress` hears a note as each runs (the wizard's check screen).
 pub async fn check(
     client: &Client,
     progress: Option<tokio::sync::mpsc::UnboundedSender<String>>,
-) -> CheckReport {
-    client.check(progress).await
+    wanted: Option<&str>,
+) -> Checked {
+    client.check_finding(progress, wanted).await
 }
 
-/// Step 2, `--repo`: the repository named, among those the credential sees (looked up while
-/// the pages stream by: the listing is not kept).
-pub async fn select_repo(client: &Client, wanted: &str) -> Result<Repo, Problem> {
-    let (found, seen) = client.find_repo(wanted).await?;
+/// Step 2, `--repo`: the repository named, among those the credential sees: as the check's
+/// listing saw it, so every repository is fetched once. Listed again (looked up while the
+/// pages stream by, the listing not kept) only if the check did not list.
+pub async fn select_repo(client: &Client, wanted: &str, seen: RepoSeen) -> Result<Repo, Problem> {
+    let (found, seen) = match seen {
+        RepoSeen::Found(repo) => (Some(*repo), 1),
+        RepoSeen::Absent { seen } => (None, seen),
+        RepoSeen::NotListed => client.find_repo(wanted).await?,
+    };
     found.ok_or_else(|| not_visible(wanted, seen))
 }
 

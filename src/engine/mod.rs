@@ -41,7 +41,7 @@ pub async fn check(
     progress: Option<tokio::sync::mpsc::UnboundedSender<String>>,
 ) -> CheckReport {
     match Client::new(creds, endpoints, options) {
-        Ok(client) => connect::check(&client, progress).await,
+        Ok(client) => connect::check(&client, progress, None).await.report,
         Err(problem) => report_from_problem(&problem),
     }
 }

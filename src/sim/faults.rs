@@ -14,7 +14,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::reply::{cloud_error, dc_error, html};
-use super::{Scenario, SimState};
+use super::{RequestSpan, Scenario, SimState};
 
 /// More than the 16 MiB a careful client accepts.
 pub(crate) const HUGE_BODY_BYTES: usize = 17 * 1024 * 1024;
@@ -33,6 +33,27 @@ pub(crate) async fn layer(
     req: Request,
     next: Next,
 ) -> Response {
+    let started = state.timeline.now();
+    let method = req.method().to_string();
+    let target = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
+    let response = answer(&state, req, next).await;
+    // Recorded before the answer leaves: a request the client sends after reading it
+    // always starts later than this end.
+    state.timeline.record(RequestSpan {
+        listing: is_listing(target.split('?').next().unwrap_or("")),
+        method,
+        target,
+        start: started,
+        end: state.timeline.now(),
+    });
+    response
+}
+
+async fn answer(state: &Arc<SimState>, req: Request, next: Next) -> Response {
     state.requests.fetch_add(1, Ordering::SeqCst);
     if let Some(value) = req.headers().get(header::AUTHORIZATION)
         && let Ok(mut seen) = state.authorizations.lock()
@@ -59,8 +80,8 @@ pub(crate) async fn layer(
         }
         Scenario::Gone => gone(cloud),
         Scenario::HtmlLogin => html(StatusCode::OK, LOGIN_PAGE),
-        Scenario::RateLimited if hits(&state, &key) <= 1 => rate_limited(cloud),
-        Scenario::ServerErrors => match hits(&state, &key) {
+        Scenario::RateLimited if hits(state, &key) <= 1 => rate_limited(cloud),
+        Scenario::ServerErrors => match hits(state, &key) {
             1 => html(StatusCode::BAD_GATEWAY, BAD_GATEWAY_PAGE),
             2 => unavailable(cloud),
             _ => next.run(req).await,

@@ -19,6 +19,7 @@ mod oauth;
 mod query;
 mod render;
 mod reply;
+mod timeline;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -28,6 +29,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use axum::Router;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+pub use timeline::RequestSpan;
 
 /// How the simulator behaves. `..SimConfig::default()` keeps callers stable as fields are added.
 #[derive(Debug, Clone)]
@@ -130,6 +133,8 @@ pub(crate) struct SimState {
     pub base_url: String,
     pub data: data::Data,
     pub requests: AtomicUsize,
+    /// When each request started and ended, to count round trips on the critical path.
+    pub timeline: timeline::Timeline,
     /// How often each `Authorization` value was presented, so a test can tell which secret
     /// reached which simulator (a store test kills saves and checks where tokens went).
     pub authorizations: Mutex<std::collections::BTreeMap<String, usize>>,
@@ -199,6 +204,21 @@ impl SimHandle {
     pub fn request_count(&self) -> usize {
         self.state.requests.load(Ordering::SeqCst)
     }
+    /// The requests recorded since the start (or the last [`Self::clear_request_log`]), in
+    /// the order they started.
+    pub fn request_log(&self) -> Vec<RequestSpan> {
+        self.state.timeline.spans()
+    }
+    /// Forgets the recorded requests, so the next command is measured alone.
+    pub fn clear_request_log(&self) {
+        self.state.timeline.clear()
+    }
+    /// Round trips on the critical path of the recorded requests: the longest chain in which
+    /// each request started after the previous one had been answered. Requests in flight
+    /// together count once, so this is what latency multiplies.
+    pub fn critical_path(&self) -> usize {
+        timeline::critical_path(&self.request_log())
+    }
     /// Each `Authorization` header value presented since the last call, with how many
     /// requests carried it; the record is emptied.
     pub fn take_authorizations(&self) -> std::collections::BTreeMap<String, usize> {
@@ -240,6 +260,7 @@ pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
         base_url: format!("http://{addr}"),
         data,
         requests: AtomicUsize::new(0),
+        timeline: timeline::Timeline::default(),
         authorizations: Mutex::new(Default::default()),
         fault_hits: Mutex::new(Default::default()),
         oauth: Mutex::new(Default::default()),

@@ -490,3 +490,261 @@ async fn repos_concurrency_is_configurable_and_checked() {
     }
     sim.shutdown().await;
 }
+
+// Round trips (issue 12): latency makes requests sent together overlap for sure, so the
+// simulator's timeline tells waves from chains. Round trips are counted, never timed.
+
+const LATENCY_MS: u64 = 50;
+
+async fn sim_with_latency(repos: Option<usize>) -> SimHandle {
+    sim::start(SimConfig {
+        repos,
+        latency_ms: LATENCY_MS,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulator starts on loopback")
+}
+
+/// Listing pages (method and path with query) asked for more than once since the log was
+/// last cleared.
+fn listing_pages_fetched_twice(sim: &SimHandle) -> Vec<String> {
+    let mut seen = std::collections::BTreeMap::<String, usize>::new();
+    for s in sim.request_log().into_iter().filter(|s| s.listing) {
+        *seen
+            .entry(format!("{} {}", s.method, s.target))
+            .or_default() += 1;
+    }
+    seen.into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(t, n)| format!("{t} x{n}"))
+        .collect()
+}
+
+fn log_text(sim: &SimHandle) -> String {
+    sim.request_log()
+        .iter()
+        .map(|s| {
+            format!(
+                "{:>5}..{:>5} ms {} {}",
+                s.start.as_millis(),
+                s.end.as_millis(),
+                s.method,
+                s.target
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `KEY/slug` of the first repository alice's DC token reads, asked of the simulator itself.
+async fn first_dc_repo(sim: &SimHandle) -> String {
+    let v: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/rest/api/1.0/repos?limit=1", sim.server_url()))
+        .bearer_auth("test-token-alice")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let r = &v["values"][0];
+    format!(
+        "{}/{}",
+        r["project"]["key"].as_str().unwrap(),
+        r["slug"].as_str().unwrap()
+    )
+}
+
+/// `WS/slug` of a repository in alice's last Cloud workspace.
+async fn last_cloud_repo(sim: &SimHandle) -> String {
+    let get = |url: String| async move {
+        reqwest::Client::new()
+            .get(url)
+            .basic_auth("alice@example.com", Some("test-token-alice"))
+            .send()
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap()
+    };
+    let spaces = get(format!(
+        "{}/user/workspaces?pagelen=100",
+        sim.cloud_api_url()
+    ))
+    .await;
+    let values = spaces["values"].as_array().unwrap();
+    let ws = values[values.len() - 1]["workspace"]["slug"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let repos = get(format!(
+        "{}/repositories/{ws}?role=member&pagelen=10",
+        sim.cloud_api_url()
+    ))
+    .await;
+    repos["values"][0]["full_name"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Runs one command with the request log cleared first; its output and critical path.
+async fn measured(
+    sim: &SimHandle,
+    dir: &Path,
+    args: &[&str],
+    token: Option<&str>,
+) -> (Output, usize) {
+    sim.clear_request_log();
+    let out = run(sim, dir, args, token).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    (out, sim.critical_path())
+}
+
+/// `check NAME --json` in today's concurrent order and in the sequential one: the same
+/// report, row for row and word for word, and more round trips when sequential.
+async fn check_both_orders(sim: &SimHandle, dir: &Path, name: &str) -> (usize, usize) {
+    let args = ["check", name, "--json"];
+    let (out, at_once) = measured(sim, dir, &args, None).await;
+    let twice = listing_pages_fetched_twice(sim);
+    assert!(twice.is_empty(), "{twice:?}\n{}", log_text(sim));
+    sim.clear_request_log();
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("BBCONNECT_CONFIG_DIR", dir)
+        .env("BBCONNECT_SECRET_STORE", "file")
+        .env("BBCONNECT_CLOUD_API_URL", sim.cloud_api_url())
+        .env("BBCONNECT_CLOUD_WEB_URL", sim.cloud_web_url())
+        .env("BBCONNECT_SEQUENTIAL_CHECK", "1")
+        .stdin(std::process::Stdio::null());
+    let seq = cmd.output().await.expect("binary runs");
+    assert_eq!(seq.status.code(), Some(0), "{}", text(&seq));
+    let sequential = sim.critical_path();
+    let report = |o: &Output| -> serde_json::Value {
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()[0]["checks"].clone()
+    };
+    assert_eq!(report(&out), report(&seq), "the order changes no row");
+    (at_once, sequential)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dc_connect_repo_and_check_take_three_round_trips_and_list_once() {
+    // 2,000 repositories: a first page of 1,000, then the rest in one wave.
+    let sim = sim_with_latency(None).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = sim.server_url();
+    let repo = first_dc_repo(&sim).await;
+    let mut args = dc_user_connect(&url).to_vec();
+    args.extend(["--repo", &repo, "--json"]);
+    let (out, trips) = measured(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["repo"].as_str(), Some(repo.as_str()), "{v}");
+    assert!(
+        trips <= 3,
+        "connect --repo: {trips} round trips\n{}",
+        log_text(&sim)
+    );
+    let twice = listing_pages_fetched_twice(&sim);
+    assert!(twice.is_empty(), "{twice:?}\n{}", log_text(&sim));
+
+    let (trips, sequential) = check_both_orders(&sim, dir.path(), "dc").await;
+    assert!(trips <= 3, "check: {trips} round trips");
+    // Anonymous and authenticated properties, profile, two listing waves, admin probe.
+    assert!(
+        sequential >= 6,
+        "sequential check: {sequential} round trips"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cloud_connect_repo_and_check_take_four_round_trips_and_list_once() {
+    // 300 repositories in three workspaces: the pages after the first ones fit in one wave.
+    let sim = sim_with_latency(Some(300)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let repo = last_cloud_repo(&sim).await;
+    let args = [
+        "connect",
+        "--provider",
+        "cloud",
+        "--auth",
+        "api-token",
+        "--name",
+        "cloud",
+        "--email",
+        "alice@example.com",
+        "--repo",
+        &repo,
+        "--json",
+    ];
+    let (out, trips) = measured(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["repo"].as_str(), Some(repo.as_str()), "{v}");
+    assert!(
+        trips <= 4,
+        "connect --repo: {trips} round trips\n{}",
+        log_text(&sim)
+    );
+    let twice = listing_pages_fetched_twice(&sim);
+    assert!(twice.is_empty(), "{twice:?}\n{}", log_text(&sim));
+
+    let (trips, sequential) = check_both_orders(&sim, dir.path(), "cloud").await;
+    assert!(trips <= 4, "check: {trips} round trips");
+    // Probe, user, workspaces, first pages, the rest, admin probe, hooks.
+    assert!(
+        sequential >= 7,
+        "sequential check: {sequential} round trips"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connect_to_a_repository_not_listed_says_how_many_are_without_listing_again() {
+    let sim = sim_with(Scenario::Normal).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = sim.server_url();
+    let mut args = dc_user_connect(&url).to_vec();
+    args.extend(["--repo", "NOPE/not-there"]);
+    sim.clear_request_log();
+    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let listed = sim
+        .request_log()
+        .iter()
+        .filter(|s| s.listing && !s.target.contains("permission="))
+        .count();
+    assert!(listed >= 2, "the check listed: {}", log_text(&sim));
+    let twice = listing_pages_fetched_twice(&sim);
+    assert!(twice.is_empty(), "{twice:?}\n{}", log_text(&sim));
+    // The count is the check's own: the repositories it reached.
+    let mut total = 0;
+    let mut start = Some(0);
+    while let Some(at) = start {
+        let v: serde_json::Value = reqwest::Client::new()
+            .get(format!("{url}/rest/api/1.0/repos?limit=1000&start={at}"))
+            .bearer_auth("test-token-alice")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        total += v["values"].as_array().map_or(0, Vec::len);
+        start = (v["isLastPage"] == false).then(|| v["nextPageStart"].as_u64().unwrap());
+    }
+    assert!(total > 1_000, "{total}");
+    assert!(
+        err.contains(&format!(
+            "Repository `NOPE/not-there` is not visible to this credential ({total} repositories are)."
+        )),
+        "{err}"
+    );
+    assert!(!dir.path().join("connections.toml").exists());
+    sim.shutdown().await;
+}

@@ -355,12 +355,14 @@ async fn retries_stop_after_the_configured_number() {
         "one try and three retries"
     );
 
-    // The progress channel gets one line per wait.
+    // The progress channel gets one line per wait. Asked one after another, the check stops
+    // at its first probe: exactly its try and two retries reach the server.
     let before = hits.load(std::sync::atomic::Ordering::SeqCst);
     let report = dc_at(
         &url,
         ClientOptions {
             max_retries: 2,
+            sequential_check: true,
             ..options()
         },
     )
@@ -377,6 +379,32 @@ async fn retries_stop_after_the_configured_number() {
         "{lines:?}"
     );
     assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst) - before, 3);
+
+    // Asked at once (the default), the probes that go out beside the first one retry within
+    // the same budget, and only the judged probe's waits are shown: the report reads the same.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let before = hits.load(std::sync::atomic::Ordering::SeqCst);
+    let at_once = dc_at(
+        &url,
+        ClientOptions {
+            max_retries: 2,
+            ..options()
+        },
+    )
+    .check(Some(tx))
+    .await;
+    assert_eq!(at_once, report);
+    let mut lines = Vec::new();
+    while let Ok(l) = rx.try_recv() {
+        lines.push(l);
+    }
+    assert_eq!(
+        lines.iter().filter(|l| l.contains("retrying in")).count(),
+        2,
+        "{lines:?}"
+    );
+    // Four probes (properties, credential, listing, admin), three tries each at most.
+    assert!(hits.load(std::sync::atomic::Ordering::SeqCst) - before <= 4 * 3);
 }
 
 #[tokio::test(flavor = "multi_thread")]

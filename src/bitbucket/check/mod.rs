@@ -1,18 +1,22 @@
 //! The check engine. `eval_*` functions turn answers into report rows and are pure; the
-//! `run_*` functions fetch, in order, and stop where later checks cannot run (a check that
-//! did not run is left out, never shown as passed).
+//! `run_*` functions fetch and judge in the report's order, and stop where later checks
+//! cannot run (a check that did not run is left out, never shown as passed). The independent
+//! probes are asked at once when the check starts (see [`probe`]), so the check costs a few
+//! round trips; judging still reads their answers one row after another.
 
 mod eval;
+mod probe;
 
 use std::collections::{BTreeSet, HashSet};
 
 use tokio::sync::mpsc::UnboundedSender;
 
 pub use self::eval::*;
+use self::probe::Probe;
 use super::Client;
 use super::cloud;
 use super::explain;
-use super::http::{HttpError, ScopeHeaders};
+use super::http::{HttpError, JsonResponse, ScopeHeaders};
 use super::model::{
     AuthKind, CheckId, CheckItem, CheckReport, CheckStatus, FailureClass, Problem, Provider, Repo,
 };
@@ -27,8 +31,33 @@ fn say(progress: Progress<'_>, line: impl Into<String>) {
     }
 }
 
+/// What the check saw of the repository `connect --repo` names, so connecting does not list
+/// every repository a second time.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum RepoSeen {
+    /// In the check's listing, or the repository token's own repository.
+    Found(Box<Repo>),
+    /// Not among the `seen` repositories of a complete listing.
+    Absent { seen: usize },
+    /// The check did not list (no repository was asked for, or it stopped before).
+    #[default]
+    NotListed,
+}
+
+/// A check's report, and what it saw of the repository asked for.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub report: CheckReport,
+    pub repo: RepoSeen,
+}
+
 struct Run {
     report: CheckReport,
+    /// Ask the independent probes at once (false: each when its row is judged).
+    at_once: bool,
+    /// The repository to look for in the listing (case-insensitive full name).
+    wanted: Option<String>,
+    repo: RepoSeen,
 }
 
 impl Run {
@@ -41,8 +70,20 @@ impl Run {
 }
 
 pub(crate) async fn run(client: &Client, progress: Progress<'_>) -> CheckReport {
+    run_finding(client, progress, None).await.report
+}
+
+/// The check, looking for `wanted` among the repositories it lists.
+pub(crate) async fn run_finding(
+    client: &Client,
+    progress: Progress<'_>,
+    wanted: Option<&str>,
+) -> Checked {
     let mut run = Run {
         report: CheckReport::default(),
+        at_once: !client.inner().options.sequential_check,
+        wanted: wanted.map(str::to_string),
+        repo: RepoSeen::NotListed,
     };
     match client.spec().auth {
         AuthKind::HttpTokenUser | AuthKind::HttpTokenRepo => {
@@ -53,7 +94,10 @@ pub(crate) async fn run(client: &Client, progress: Progress<'_>) -> CheckReport 
             run_cloud_user(client, progress, &mut run).await
         }
     }
-    run.report
+    Checked {
+        report: run.report,
+        repo: run.repo,
+    }
 }
 
 /// The transport row; returns whether the credential may be sent at all.
@@ -64,13 +108,95 @@ fn transport_allows(client: &Client, run: &mut Run) -> bool {
     ))
 }
 
+type Answer = Result<JsonResponse, HttpError>;
+
+/// The same GET as a probe: the client and progress are owned, so it may run on its own task.
+fn probe_of<T, F>(
+    at_once: bool,
+    client: &Client,
+    progress: Progress<'_>,
+    ask: impl FnOnce(Client, Option<UnboundedSender<String>>) -> F,
+) -> Probe<T>
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = T> + Send + 'static,
+{
+    let client = client.clone();
+    Probe::new(at_once, progress, move |lines| ask(client, lines))
+}
+
+/// The DC user token's credential answer (application properties, authenticated) and, when
+/// it names its owner, the owner's profile: a chain of two, judged as one row.
+type Credential = (Answer, Option<JsonResponse>);
+
+async fn server_credential(
+    client: Client,
+    progress: Option<UnboundedSender<String>>,
+) -> Credential {
+    let authed = server::app_properties(&client, true, progress.as_ref()).await;
+    let profile = match authed
+        .as_ref()
+        .ok()
+        .and_then(|r| server::owner_from_headers(&r.headers))
+    {
+        Some(owner) => server::user(&client, &owner).await.ok(),
+        None => None,
+    };
+    (authed, profile)
+}
+
+/// Webhook rights on DC: REPO_ADMIN on the token's repository, or anywhere for a user token.
+async fn server_admin(client: Client) -> Result<Option<String>, Problem> {
+    if client.spec().auth == AuthKind::HttpTokenRepo {
+        match urls::split_repo(client.spec().repo.as_deref()) {
+            Some((key, slug)) => match server::webhooks(&client, &key, &slug).await {
+                Ok(_) => Ok(Some(format!("REPO_ADMIN on {key}/{slug}"))),
+                Err(HttpError::Status {
+                    status: 401 | 403, ..
+                }) => Ok(None),
+                Err(e) => Err(client.problem(&e)),
+            },
+            None => Ok(None),
+        }
+    } else {
+        match server::admin_probe(&client).await {
+            Ok(true) => Ok(Some("REPO_ADMIN on at least one repository".into())),
+            Ok(false) => Ok(None),
+            Err(e) => Err(client.problem(&e)),
+        }
+    }
+}
+
 async fn run_server(client: &Client, progress: Progress<'_>, run: &mut Run) {
     let inner = client.inner();
     let base = inner.api.as_str();
     let auth = inner.creds.spec.auth;
     let may_send = transport_allows(client, run);
+    // Everything below that does not need an earlier answer goes out now, together.
+    let send = run.at_once && may_send;
+    let user_token = auth == AuthKind::HttpTokenUser;
+    let props = probe_of(run.at_once, client, progress, |c, p| async move {
+        server::app_properties(&c, false, p.as_ref()).await
+    });
+    let credential = probe_of(send && user_token, client, progress, server_credential);
+    let repo = probe_of(send && !user_token, client, progress, |c, _| async move {
+        match urls::split_repo(c.spec().repo.as_deref()) {
+            Some((key, slug)) => Some(server::repo(&c, &key, &slug).await),
+            None => None,
+        }
+    });
+    let listing = {
+        let (ours, wanted) = (base.to_string(), run.wanted.clone());
+        probe_of(send && user_token, client, progress, |c, _| async move {
+            tally(&c, Provider::Server, &[ours.as_str()], wanted, |c, tx| {
+                Box::pin(async move { server::list_all(&c, &tx, None).await })
+            })
+            .await
+        })
+    };
+    let admin = probe_of(send, client, progress, |c, _| server_admin(c));
     say(progress, format!("Reaching {}…", host_of(base)));
-    let props = server::app_properties(client, false, progress).await;
+    let props = props.answer(progress).await;
     if !run.push(eval_reach(&props, base, auth)) {
         return;
     }
@@ -101,36 +227,18 @@ async fn run_server(client: &Client, progress: Progress<'_>, run: &mut Run) {
     collect_hrefs(&props.body, &mut hrefs);
     say(progress, "Checking the credential…");
     let reach = if auth == AuthKind::HttpTokenRepo {
-        match server_repo_credential(client, run, &mut hrefs).await {
+        match server_repo_credential(client, progress, run, &mut hrefs, repo).await {
             Some(r) => r,
             None => return,
         }
     } else {
-        match server_user_credential(client, progress, run, &mut hrefs).await {
+        match server_user_credential(client, progress, run, &mut hrefs, credential, listing).await {
             Some(r) => r,
             None => return,
         }
     };
     say(progress, "Checking webhook rights…");
-    let admin = if auth == AuthKind::HttpTokenRepo {
-        match urls::split_repo(inner.creds.spec.repo.as_deref()) {
-            Some((key, slug)) => match server::webhooks(client, &key, &slug).await {
-                Ok(_) => Ok(Some(format!("REPO_ADMIN on {key}/{slug}"))),
-                Err(HttpError::Status {
-                    status: 401 | 403, ..
-                }) => Ok(None),
-                Err(e) => Err(client.problem(&e)),
-            },
-            None => Ok(None),
-        }
-    } else {
-        match server::admin_probe(client).await {
-            Ok(true) => Ok(Some("REPO_ADMIN on at least one repository".into())),
-            Ok(false) => Ok(None),
-            Err(e) => Err(client.problem(&e)),
-        }
-    };
-    run.push(eval_webhooks(admin));
+    run.push(eval_webhooks(admin.answer(progress).await));
     let mut links = reach.links;
     links.add_first(&localhost_links(&hrefs, &[base]));
     run.push(eval_localhost_count(links.count(), links.first()));
@@ -142,10 +250,13 @@ async fn server_user_credential(
     progress: Progress<'_>,
     run: &mut Run,
     hrefs: &mut Vec<String>,
+    credential: Probe<Credential>,
+    listing: Probe<Result<Reach, HttpError>>,
 ) -> Option<Reach> {
     let inner = client.inner();
     let base = inner.api.as_str();
-    let authed = match server::app_properties(client, true, progress).await {
+    let (authed, profile) = credential.answer(progress).await;
+    let authed = match authed {
         Ok(r) => r,
         Err(e) => {
             run.push(eval_failure(
@@ -160,7 +271,6 @@ async fn server_user_credential(
     let owner = server::owner_from_headers(&authed.headers);
     let identity = match &owner {
         Some(o) => {
-            let profile = server::user(client, o).await.ok();
             if let Some(p) = &profile {
                 collect_hrefs(&p.body, hrefs);
             }
@@ -179,11 +289,7 @@ async fn server_user_credential(
         return None;
     }
     say(progress, "Counting what the token can read…");
-    let reach = match tally(client, Provider::Server, &[base], |c, tx| {
-        Box::pin(async move { server::list_all(&c, &tx, None).await })
-    })
-    .await
-    {
+    let mut reach = match listing.answer(progress).await {
         Ok(r) => r,
         Err(e) => {
             run.push(eval_failure(
@@ -195,6 +301,7 @@ async fn server_user_credential(
             return None;
         }
     };
+    run.repo = reach.seen();
     run.push(CheckItem::passed(
         CheckId::Permissions,
         "The token may list repositories (REPO_READ or more where it has access).",
@@ -206,13 +313,15 @@ async fn server_user_credential(
 /// DC repository token: it must read its own repository, with Bearer.
 async fn server_repo_credential(
     client: &Client,
+    progress: Progress<'_>,
     run: &mut Run,
     hrefs: &mut Vec<String>,
+    repo: Probe<Option<Answer>>,
 ) -> Option<Reach> {
     let inner = client.inner();
     let base = inner.api.as_str();
     let (key, slug) = urls::split_repo(inner.creds.spec.repo.as_deref())?;
-    match server::repo(client, &key, &slug).await {
+    match repo.answer(progress).await? {
         Ok(resp) => {
             collect_hrefs(&resp.body, hrefs);
             let anonymous = resp
@@ -237,8 +346,9 @@ async fn server_repo_credential(
                 CheckId::Permissions,
                 format!("Can read {key}/{slug}."),
             ));
-            let mut reach = Reach::default();
+            let mut reach = Reach::looking_for(run.wanted.clone());
             reach.add(&repos, Provider::Server, &[base]);
+            run.repo = reach.seen();
             run.push(reach.item(Provider::Server, false));
             Some(reach)
         }
@@ -263,14 +373,99 @@ async fn server_repo_credential(
     }
 }
 
+/// What the Cloud admin probe learnt while the listing ran: each of the first workspaces'
+/// first administered repository, and whether the hooks of the first one found are
+/// readable. Empty in the sequential order, where [`cloud_admin`] asks as it judges.
+#[derive(Default)]
+struct AdminEarly {
+    repos: Vec<(String, Result<Option<Repo>, Problem>)>,
+    hooks: Option<(String, Result<Option<String>, Problem>)>,
+}
+
+impl AdminEarly {
+    async fn ask(client: &Client, spaces: &[String]) -> AdminEarly {
+        let firsts =
+            futures::future::join_all(spaces.iter().map(|ws| cloud::first_admin_repo(client, ws)))
+                .await;
+        let mut early = AdminEarly::default();
+        let mut first_found = None;
+        for (ws, found) in spaces.iter().zip(firsts) {
+            let found = found.map_err(|e| client.problem(&e));
+            if first_found.is_none()
+                && let Ok(Some(repo)) = &found
+            {
+                first_found = Some(repo.full_name.clone());
+            }
+            early.repos.push((ws.clone(), found));
+        }
+        if let Some(name) = first_found {
+            let hooks = hooks_readable(client, &name).await;
+            early.hooks = Some((name, hooks));
+        }
+        early
+    }
+
+    fn take_repo(&mut self, ws: &str) -> Option<Result<Option<Repo>, Problem>> {
+        let at = self.repos.iter().position(|(w, _)| w == ws)?;
+        Some(self.repos.swap_remove(at).1)
+    }
+}
+
+/// Cloud's listing, and (asked at once) the admin probe of its first workspaces meanwhile:
+/// both start from the one workspace listing.
+fn cloud_listing(
+    client: &Client,
+    progress: Progress<'_>,
+    run: &Run,
+    at_once: bool,
+) -> Probe<(Result<Reach, HttpError>, AdminEarly)> {
+    let inner = client.inner();
+    let (api, web) = (inner.api.clone(), inner.web.clone());
+    let wanted = run.wanted.clone();
+    let sequential = !run.at_once;
+    probe_of(at_once, client, progress, move |c, _| async move {
+        let ours = [api.as_str(), web.as_str()];
+        if sequential {
+            let listing = tally(&c, Provider::Cloud, &ours, wanted, |c, tx| {
+                Box::pin(async move { cloud::list_all(&c, &tx, None).await })
+            })
+            .await;
+            return (listing, AdminEarly::default());
+        }
+        let spaces = match cloud::workspaces(&c, None).await {
+            Ok(s) => s,
+            Err(e) => return (Err(e), AdminEarly::default()),
+        };
+        let first: Vec<String> = spaces
+            .iter()
+            .take(ADMIN_PROBE_SPACES)
+            .map(|w| w.slug.clone())
+            .collect();
+        tokio::join!(
+            tally(&c, Provider::Cloud, &ours, wanted, move |c, tx| {
+                Box::pin(async move { cloud::list_spaces(&c, &tx, &spaces).await })
+            }),
+            AdminEarly::ask(&c, &first),
+        )
+    })
+}
+
 async fn run_cloud_user(client: &Client, progress: Progress<'_>, run: &mut Run) {
     let inner = client.inner();
     let api = inner.api.as_str();
     let web = inner.web.as_str();
     let auth = inner.creds.spec.auth;
     let may_send = transport_allows(client, run);
+    let send = run.at_once && may_send;
+    let probe = probe_of(run.at_once, client, progress, |c, p| async move {
+        cloud::probe(&c, p.as_ref()).await
+    });
+    let user = probe_of(send, client, progress, |c, p| async move {
+        cloud::user(&c, p.as_ref()).await
+    });
+    let listing = cloud_listing(client, progress, run, send);
     say(progress, format!("Reaching {}…", host_of(api)));
-    let probe = cloud::probe(client, progress).await;
+    let probe = probe.answer(progress).await;
     if !run.push(eval_reach(&probe, api, auth)) || !may_send {
         return;
     }
@@ -278,7 +473,7 @@ async fn run_cloud_user(client: &Client, progress: Progress<'_>, run: &mut Run) 
     let mut missing: BTreeSet<String> = BTreeSet::new();
     let granted: Option<Vec<String>>;
     let mut hrefs = Vec::new();
-    match cloud::user(client, progress).await {
+    match user.answer(progress).await {
         Ok(resp) => {
             collect_hrefs(&resp.body, &mut hrefs);
             granted = ScopeHeaders::from_headers(&resp.headers).granted;
@@ -324,12 +519,12 @@ async fn run_cloud_user(client: &Client, progress: Progress<'_>, run: &mut Run) 
         }
     }
     say(progress, "Listing workspaces and repositories…");
-    let listing = tally(client, Provider::Cloud, &[api, web], |c, tx| {
-        Box::pin(async move { cloud::list_all(&c, &tx, None).await })
-    })
-    .await;
+    let (listing, early) = listing.answer(progress).await;
     let repos = match listing {
-        Ok(r) => Some(r),
+        Ok(mut r) => {
+            run.repo = r.seen();
+            Some(r)
+        }
         Err(HttpError::Status {
             status: 403,
             body,
@@ -357,21 +552,34 @@ async fn run_cloud_user(client: &Client, progress: Progress<'_>, run: &mut Run) 
     let Some(reach) = repos else { return };
     run.push(reach.item(Provider::Cloud, true));
     say(progress, "Checking webhook rights…");
-    run.push(eval_webhooks(cloud_admin(client, &reach.spaces).await));
+    run.push(eval_webhooks(
+        cloud_admin(client, &reach.spaces, early).await,
+    ));
     let mut links = reach.links;
     links.add_first(&localhost_links(&hrefs, &[api, web]));
     run.push(eval_localhost_count(links.count(), links.first()));
 }
 
-/// Cloud admin rights: a repository listed with `role=admin`, and its hooks readable.
-async fn cloud_admin(client: &Client, spaces: &[String]) -> Result<Option<String>, Problem> {
+/// Cloud admin rights: a repository listed with `role=admin`, and its hooks readable. The
+/// workspaces are judged in the listing's order, with what was learnt early where it was.
+async fn cloud_admin(
+    client: &Client,
+    spaces: &[String],
+    mut early: AdminEarly,
+) -> Result<Option<String>, Problem> {
     // A few workspaces are enough to answer; thousands of calls are not worth it.
     for ws in spaces.iter().take(ADMIN_PROBE_SPACES) {
-        let found = cloud::first_admin_repo(client, ws)
-            .await
-            .map_err(|e| client.problem(&e))?;
+        let found = match early.take_repo(ws) {
+            Some(found) => found?,
+            None => cloud::first_admin_repo(client, ws)
+                .await
+                .map_err(|e| client.problem(&e))?,
+        };
         if let Some(repo) = found {
-            return hooks_readable(client, &repo.full_name).await;
+            return match early.hooks.take() {
+                Some((name, hooks)) if name == repo.full_name => hooks,
+                _ => hooks_readable(client, &repo.full_name).await,
+            };
         }
     }
     Ok(None)
@@ -408,16 +616,41 @@ async fn run_cloud_repo(client: &Client, progress: Progress<'_>, run: &mut Run) 
     let api = inner.api.as_str();
     let web = inner.web.as_str();
     let may_send = transport_allows(client, run);
+    let send = run.at_once && may_send;
+    let probe = probe_of(run.at_once, client, progress, |c, p| async move {
+        cloud::probe(&c, p.as_ref()).await
+    });
+    let named = urls::split_repo(inner.creds.spec.repo.as_deref());
+    let (repo, hooks) = {
+        let full_name = named
+            .as_ref()
+            .map(|(ws, slug)| format!("{ws}/{slug}"))
+            .unwrap_or_default();
+        let named = named.clone();
+        let repo = probe_of(send, client, progress, |c, _| async move {
+            match named {
+                Some((ws, slug)) => Some(cloud::repo(&c, &ws, &slug).await),
+                None => None,
+            }
+        });
+        let hooks = probe_of(send, client, progress, |c, _| async move {
+            hooks_readable(&c, &full_name).await
+        });
+        (repo, hooks)
+    };
     say(progress, format!("Reaching {}…", host_of(api)));
-    let probe = cloud::probe(client, progress).await;
+    let probe = probe.answer(progress).await;
     if !run.push(eval_reach(&probe, api, AuthKind::RepoToken)) || !may_send {
         return;
     }
-    let Some((ws, slug)) = urls::split_repo(inner.creds.spec.repo.as_deref()) else {
+    let Some((ws, slug)) = named else {
         return;
     };
     say(progress, "Checking the credential…");
-    let resp = match cloud::repo(client, &ws, &slug).await {
+    let Some(resp) = repo.answer(progress).await else {
+        return;
+    };
+    let resp = match resp {
         Ok(r) => r,
         Err(HttpError::Status {
             status: 403 | 404, ..
@@ -448,12 +681,13 @@ async fn run_cloud_repo(client: &Client, progress: Progress<'_>, run: &mut Run) 
         },
     ));
     let repos: Vec<Repo> = cloud::map_repo(&resp.body).into_iter().collect();
+    let mut seen = Reach::looking_for(run.wanted.clone());
+    seen.add(&repos, Provider::Cloud, &[]);
+    run.repo = seen.seen();
     run.push(eval_reach_count(&repos, Provider::Cloud, false));
     let mut hrefs = Vec::new();
     collect_hrefs(&resp.body, &mut hrefs);
-    run.push(eval_webhooks(
-        hooks_readable(client, &format!("{ws}/{slug}")).await,
-    ));
+    run.push(eval_webhooks(hooks.answer(progress).await));
     run.push(eval_localhost(&localhost_links(&hrefs, &[api, web])));
 }
 
@@ -481,11 +715,38 @@ pub(crate) struct Reach {
     /// The first workspaces met, in order, for the admin probe.
     spaces: Vec<String>,
     links: LinkTally,
+    /// The one repository kept, if asked for: what `connect --repo` names.
+    wanted: Option<String>,
+    found: Option<Repo>,
 }
 
 impl Reach {
+    fn looking_for(wanted: Option<String>) -> Reach {
+        Reach {
+            wanted,
+            ..Reach::default()
+        }
+    }
+
+    /// What the listing saw of the wanted repository, once it is complete.
+    fn seen(&mut self) -> RepoSeen {
+        match (&self.wanted, self.found.take()) {
+            (None, _) => RepoSeen::NotListed,
+            (Some(_), Some(repo)) => RepoSeen::Found(Box::new(repo)),
+            (Some(_), None) => RepoSeen::Absent { seen: self.count },
+        }
+    }
+
     fn add(&mut self, repos: &[Repo], provider: Provider, ours: &[&str]) {
         self.count += repos.len();
+        if self.found.is_none()
+            && let Some(wanted) = &self.wanted
+        {
+            self.found = repos
+                .iter()
+                .find(|r| r.full_name.eq_ignore_ascii_case(wanted))
+                .cloned();
+        }
         for r in repos {
             if let Some(g) = group_of(r, provider)
                 && !self.groups.contains(g)
@@ -551,6 +812,7 @@ async fn tally<F>(
     client: &Client,
     provider: Provider,
     ours: &[&str],
+    wanted: Option<String>,
     list: F,
 ) -> Result<Reach, HttpError>
 where
@@ -558,7 +820,7 @@ where
 {
     let (tx, mut rx) = tokio::sync::mpsc::channel(16);
     let producer = tokio::spawn(list(client.clone(), tx));
-    let mut reach = Reach::default();
+    let mut reach = Reach::looking_for(wanted);
     while let Some(page) = rx.recv().await {
         reach.add(&page.repos, provider, ours);
     }
