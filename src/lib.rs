@@ -15,6 +15,7 @@ pub mod keys;
 pub mod logging;
 pub mod oauth_flow;
 pub mod sanitize;
+pub mod settings;
 pub mod sim;
 pub mod store;
 pub mod ui;

@@ -584,27 +584,3 @@ fn a_writer_killed_mid_write_leaves_a_readable_file() {
         }
     }
 }
-
-#[test]
-fn open_none_reads_bbconnect_config_dir() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    // SAFETY: this is the only test in this binary that reads or writes these variables.
-    unsafe {
-        std::env::set_var("BBCONNECT_CONFIG_DIR", dir.path());
-        std::env::set_var("BBCONNECT_SECRET_STORE", "file");
-    }
-    let store = Store::from_env().expect("from_env");
-    assert_eq!(store.dir(), dir.path());
-    assert_eq!(store.mode(), SecretStoreMode::File);
-    assert_eq!(store.config_file(), dir.path().join("connections.toml"));
-    let opened = Store::open(None, SecretStoreMode::Auto).expect("open");
-    assert_eq!(opened.dir(), dir.path());
-
-    unsafe { std::env::set_var("BBCONNECT_SECRET_STORE", "vault") };
-    let err = Store::from_env().expect_err("bad mode");
-    assert_eq!(Problem::from(err).class, FailureClass::Input);
-    unsafe {
-        std::env::remove_var("BBCONNECT_SECRET_STORE");
-        std::env::remove_var("BBCONNECT_CONFIG_DIR");
-    }
-}

@@ -3,18 +3,20 @@
 use serde_json::json;
 
 use super::{
-    Failure, Io, credentials_of, fresh_credentials, limits_from_env, print_report, report_json,
+    Failure, Io, credentials_of, fresh_credentials, limits_setting, print_report, report_json,
     usage,
 };
 use crate::bitbucket::model::Problem;
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
 use crate::engine;
 use crate::outln;
+use crate::settings::Settings;
 use crate::store::Store;
 
 /// `bbconnect check`: exits with the code of the worst result.
 pub async fn check(
     io: &mut Io,
+    settings: &Settings,
     store: &Store,
     endpoints: &Endpoints,
     names: Vec<String>,
@@ -44,7 +46,7 @@ pub async fn check(
     }
     let mut worst = 0;
     let mut out = Vec::new();
-    let limits = limits_from_env()?;
+    let limits = limits_setting(settings)?;
     for (name, (conn, creds)) in names.iter().zip(found) {
         let options = ClientOptions {
             limits,
