@@ -11,6 +11,7 @@ pub mod crash;
 pub mod engine;
 pub mod git_jobs;
 pub mod logging;
+pub mod settings;
 pub mod sim;
 pub mod store;
 pub mod tui;

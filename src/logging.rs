@@ -45,10 +45,10 @@ fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
     Ok(file)
 }
 
-/// Starts file logging when RUST_LOG is set. Keep the guard alive until exit so the last lines
-/// are flushed.
-pub fn init() -> Option<WorkerGuard> {
-    let filter = std::env::var("RUST_LOG").ok().filter(|v| !v.is_empty())?;
+/// Starts file logging when RUST_LOG is set (`filter`, from `Settings`). Keep the guard alive
+/// until exit so the last lines are flushed.
+pub fn init(filter: Option<&str>) -> Option<WorkerGuard> {
+    let filter = filter.filter(|v| !v.is_empty())?;
     let dir = log_dir()?;
     let file = open_private(&dir.join(LOG_FILE)).ok()?;
     let (writer, guard) = tracing_appender::non_blocking(file);

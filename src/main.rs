@@ -3,14 +3,15 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use secrecy::SecretString;
 use tokio::sync::mpsc;
 
 use bbconnect::app::{self, Outcome};
+use bbconnect::bitbucket::http::ProcessNetwork;
 use bbconnect::bitbucket::{ClientOptions, Endpoints};
 use bbconnect::cli::{self, Cli, Command, Failure, Io};
 use bbconnect::logging;
 use bbconnect::sanitize::clean;
+use bbconnect::settings::Settings;
 use bbconnect::sim::{self, SimConfig};
 use bbconnect::store::{SecretStoreMode, Store};
 use bbconnect::wizard::saved::{CheckSummary, SavedRow};
@@ -22,8 +23,14 @@ fn main() -> ExitCode {
     // Before anything can panic and before ratatui::init, which chains to this hook after
     // restoring the terminal.
     bbconnect::crash::install();
+    // Every variable of ours, read here once and handed down.
+    let settings = Settings::from_env();
+    bbconnect::bitbucket::http::install_process_network(ProcessNetwork {
+        proxies: settings.proxies.clone(),
+        ca_file: settings.ca_file.clone(),
+    });
     let cli = cli::parse();
-    let _log_guard = logging::init();
+    let _log_guard = logging::init(settings.rust_log.as_deref());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -34,7 +41,7 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, &settings)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             if !failure.message.is_empty() {
@@ -45,30 +52,31 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> Result<(), Failure> {
-    let endpoints = Endpoints::from_env();
+async fn run(cli: Cli, settings: &Settings) -> Result<(), Failure> {
+    let endpoints = settings.endpoints.clone();
+    let open_store = || open_store(settings);
     let io = &mut Io::process();
     match cli.command {
         None => {
             let store = open_store()?;
-            interactive(io, store, endpoints, Vec::new(), None).await.map(|_| ())
+            interactive(io, settings, store, endpoints, Vec::new(), None).await.map(|_| ())
         }
-        Some(Command::Demo) => demo(io).await,
+        Some(Command::Demo) => demo(io, settings).await,
         Some(Command::Sim(args)) => sim::run_cli(args.config()).await.map_err(|e| if e.kind() == std::io::ErrorKind::BrokenPipe {
             cli::output::fail(&e)
         } else { Failure {
             message: format!("the simulator could not start: {e}\n  fix: pick another port with --port, or --port 0 for any free one."),
             code: 1,
         }}),
-        Some(Command::Connect(args)) => cli::connect(io, args, &open_store()?, &endpoints).await,
+        Some(Command::Connect(args)) => cli::connect(io, settings, args, &open_store()?, &endpoints).await,
         Some(Command::List { json }) => cli::list(io, &open_store()?, json),
-        Some(Command::Check { names, json }) => cli::check(io, &open_store()?, &endpoints, names, json).await,
+        Some(Command::Check { names, json }) => cli::check(io, settings, &open_store()?, &endpoints, names, json).await,
         Some(Command::Repos { name, filter, json, concurrency, max_repos, max_pages }) => {
             let limits = bbconnect::bitbucket::ListLimits { max_repos, max_pages };
             let opts = cli::repos::ReposOptions { name: name.as_deref(), filter: filter.as_deref(), json, concurrency: usize::from(concurrency), limits };
             cli::repos(io, &open_store()?, &endpoints, opts).await
         }
-        Some(Command::GitCredential { op }) => cli::git_credential::git_credential(io, &open_store()?, op).await,
+        Some(Command::GitCredential { op }) => cli::git_credential::git_credential(io, settings, &open_store()?, op).await,
         Some(Command::SetupGit { names, local, remove }) => cli::setup_git::setup_git(io, &open_store()?, &names, local, remove),
         Some(Command::Clone { args }) => cli::clone::clone(io, &open_store()?, &args),
         Some(Command::Token { name }) => cli::token::token(io, &open_store()?, name.as_deref()).await,
@@ -83,13 +91,15 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
-fn open_store() -> Result<Store, Failure> {
-    Store::from_env().map_err(|e| Failure::from(bbconnect::bitbucket::model::Problem::from(e)))
+fn open_store(settings: &Settings) -> Result<Store, Failure> {
+    settings
+        .open_store()
+        .map_err(|e| Failure::from(bbconnect::bitbucket::model::Problem::from(e)))
 }
 
 /// The wizard against the built-in simulator, with connections kept in a temporary directory
 /// that disappears afterwards: a demo never touches the user's real configuration.
-async fn demo(io: &mut Io) -> Result<(), Failure> {
+async fn demo(io: &mut Io, settings: &Settings) -> Result<(), Failure> {
     let sim = sim::start(SimConfig { port: 0, ..SimConfig::default() }).await.map_err(|e| Failure {
         message: format!("the built-in simulator could not start on 127.0.0.1: {e}\n  fix: check that loopback networking works on this machine."),
         code: 1,
@@ -119,7 +129,15 @@ async fn demo(io: &mut Io) -> Result<(), Failure> {
         }
         notes.push(line);
     }
-    let result = interactive(io, store, endpoints, notes, Some(sim.server_url())).await;
+    let result = interactive(
+        io,
+        settings,
+        store,
+        endpoints,
+        notes,
+        Some(sim.server_url()),
+    )
+    .await;
     sim.shutdown().await;
     // Only a saved connection was kept there; a quit before saving already said so.
     // Removed before printing: a closed stdout ends the process without running destructors.
@@ -136,6 +154,7 @@ async fn demo(io: &mut Io) -> Result<(), Failure> {
 
 async fn interactive(
     io: &mut Io,
+    settings: &Settings,
     store: Store,
     endpoints: Endpoints,
     demo_notes: Vec<String>,
@@ -174,10 +193,10 @@ async fn interactive(
         existing_names,
         saved,
         demo_notes,
-        no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        no_color: settings.no_color,
         // Read here so the wizard stays pure; the secret never leaves a SecretString.
-        oauth_key: cli::env_value("BBCONNECT_OAUTH_KEY"),
-        oauth_secret: cli::env_value("BBCONNECT_OAUTH_SECRET").map(SecretString::from),
+        oauth_key: settings.oauth_key.clone(),
+        oauth_secret: settings.oauth_secret.clone(),
     };
     let (reply_tx, reply_rx) = mpsc::unbounded_channel();
     let handle = worker::spawn(
@@ -185,8 +204,8 @@ async fn interactive(
             endpoints,
             Arc::new(store),
             ClientOptions {
-                max_concurrency: cli::concurrency_from_env()?,
-                limits: cli::limits_from_env()?,
+                max_concurrency: cli::concurrency_setting(settings)?,
+                limits: cli::limits_setting(settings)?,
                 ..ClientOptions::default()
             },
         ),

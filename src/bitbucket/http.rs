@@ -1,7 +1,7 @@
 //! The HTTP layer: one reqwest client with timeouts, the auth header, a body cap, HTML
 //! detection, no credential-carrying redirects, and bounded retries with backoff.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
@@ -14,6 +14,26 @@ use super::throttle::Throttle;
 use super::tls::{PeerChain, SeenChains, TlsFailure};
 
 use super::errors::{ErrorBody, parse_error_bytes, quote};
+
+/// What every client of this process uses unless its options say otherwise: the proxy
+/// variables and `BBCONNECT_CA_FILE`, installed once by `main` from its `Settings`. A program
+/// (or test) that installs nothing gets no proxy and no extra CA.
+#[derive(Debug, Clone, Default)]
+pub struct ProcessNetwork {
+    pub proxies: ProxyEnv,
+    pub ca_file: Option<String>,
+}
+
+static PROCESS_NETWORK: OnceLock<ProcessNetwork> = OnceLock::new();
+
+/// Sets [`ProcessNetwork`]; only the first call counts (main calls it before any client).
+pub fn install_process_network(network: ProcessNetwork) {
+    let _ = PROCESS_NETWORK.set(network);
+}
+
+fn process_network() -> &'static ProcessNetwork {
+    PROCESS_NETWORK.get_or_init(ProcessNetwork::default)
+}
 
 /// Bodies larger than this are refused: no listing page comes near it, an attack could.
 pub const BODY_CAP: usize = 16 * 1024 * 1024;
@@ -366,8 +386,14 @@ impl Http {
     ) -> Result<Http, SetupError> {
         let (timeout, connect_timeout) = (options.timeout, options.connect_timeout);
         let trust = &options.tls;
-        let tls = super::tls::build(trust)?;
-        let proxies = Arc::new(options.proxies.clone().unwrap_or_else(ProxyEnv::from_env));
+        let process = process_network();
+        let tls = super::tls::build(trust, process.ca_file.as_deref())?;
+        let proxies = Arc::new(
+            options
+                .proxies
+                .clone()
+                .unwrap_or_else(|| process.proxies.clone()),
+        );
         let chooser = proxies.clone();
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!("bbconnect/", env!("CARGO_PKG_VERSION")))

@@ -49,22 +49,6 @@ impl Default for Endpoints {
     }
 }
 
-impl Endpoints {
-    pub fn from_env() -> Endpoints {
-        let pick = |key: &str, default: &str| {
-            std::env::var(key)
-                .ok()
-                .map(|v| v.trim().trim_end_matches('/').to_string())
-                .filter(|v| !v.is_empty())
-                .unwrap_or_else(|| default.to_string())
-        };
-        Endpoints {
-            cloud_api: pick("BBCONNECT_CLOUD_API_URL", DEFAULT_CLOUD_API),
-            cloud_web: pick("BBCONNECT_CLOUD_WEB_URL", DEFAULT_CLOUD_WEB),
-        }
-    }
-}
-
 /// Where a listing stops when a server's pages never end: without it, a server answering every
 /// page with "more follow" kept bbconnect fetching (7,247 pages, 2.7 GB) until killed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -194,7 +178,7 @@ pub struct ClientOptions {
     /// Host names answered without DNS (as curl's `--resolve`): lets tests reach the
     /// simulator under a name that is not loopback.
     pub resolve: Vec<(String, std::net::SocketAddr)>,
-    /// The proxy variables; `None` reads them from the environment when the client is built.
+    /// The proxy variables; `None` takes the process's (`http::install_process_network`).
     pub proxies: Option<proxy::ProxyEnv>,
     /// Where a listing stops (both products, both faces, the check's count too).
     pub limits: ListLimits,

@@ -31,10 +31,6 @@ impl std::fmt::Debug for ProxyEnv {
 }
 
 impl ProxyEnv {
-    pub fn from_env() -> ProxyEnv {
-        ProxyEnv::from_lookup(|k| std::env::var(k).ok())
-    }
-
     /// Upper case first, then lower case, as curl and reqwest do.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> ProxyEnv {
         let pick = |upper: &str, lower: &str| {

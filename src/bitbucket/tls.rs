@@ -269,19 +269,19 @@ pub struct BuiltTls {
 }
 
 /// Builds the client TLS configuration: platform roots (rustls-native-certs reads
-/// `SSL_CERT_FILE` and `SSL_CERT_DIR` when set), `BBCONNECT_CA_FILE`, the connection's own
-/// CA file, and its pin.
-pub fn build(trust: &TlsTrust) -> Result<BuiltTls, TlsSetupError> {
+/// `SSL_CERT_FILE` and `SSL_CERT_DIR` when set), `BBCONNECT_CA_FILE` (`process_ca_file`), the
+/// connection's own CA file, and its pin.
+pub fn build(trust: &TlsTrust, process_ca_file: Option<&str>) -> Result<BuiltTls, TlsSetupError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = RootCertStore::empty();
     let native = rustls_native_certs::load_native_certs();
     roots.add_parsable_certificates(native.certs);
     let mut exact = Vec::new();
     let mut files: Vec<(String, &'static str)> = Vec::new();
-    if let Ok(p) = std::env::var("BBCONNECT_CA_FILE")
+    if let Some(p) = process_ca_file
         && !p.trim().is_empty()
     {
-        files.push((p, "BBCONNECT_CA_FILE"));
+        files.push((p.to_string(), "BBCONNECT_CA_FILE"));
     }
     if let Some(p) = &trust.ca_file {
         files.push((p.clone(), "--ca-file"));

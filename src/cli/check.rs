@@ -3,18 +3,20 @@
 use serde_json::json;
 
 use super::{
-    Failure, Io, credentials_of, fresh_credentials, limits_from_env, print_report, report_json,
-    sequential_check_from_env, usage,
+    Failure, Io, credentials_of, fresh_credentials, limits_setting, print_report, report_json,
+    sequential_check_setting, usage,
 };
 use crate::bitbucket::model::Problem;
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
 use crate::engine;
 use crate::outln;
+use crate::settings::Settings;
 use crate::store::Store;
 
 /// `bbconnect check`: exits with the code of the worst result.
 pub async fn check(
     io: &mut Io,
+    settings: &Settings,
     store: &Store,
     endpoints: &Endpoints,
     names: Vec<String>,
@@ -44,11 +46,11 @@ pub async fn check(
     }
     let mut worst = 0;
     let mut out = Vec::new();
-    let limits = limits_from_env()?;
+    let limits = limits_setting(settings)?;
     for (name, (conn, creds)) in names.iter().zip(found) {
         let options = ClientOptions {
             limits,
-            sequential_check: sequential_check_from_env(),
+            sequential_check: sequential_check_setting(settings),
             ..engine::options_for(&conn)
         };
         let creds = match fresh_credentials(store, conn.clone(), creds, &options).await {

@@ -15,7 +15,7 @@ use crate::store::{SavedConnection, Store};
 /// Set for the helper git starts, so it answers for this connection whatever the path
 /// (a global `useHttpPath` would otherwise limit it to the saved repository). A name, not a
 /// secret.
-pub const CONNECTION_VAR: &str = "BBCONNECT_GIT_CONNECTION";
+pub const CONNECTION_VAR: &str = crate::settings::GIT_CONNECTION;
 
 /// The https URL to clone `repo` (`WS/SLUG`, `KEY/SLUG`) of `conn`, without userinfo.
 pub fn clone_url(conn: &SavedConnection, repo: Option<&str>) -> Option<String> {

@@ -3,12 +3,12 @@
 use std::io::Read;
 use std::sync::Arc;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
 use super::{
-    ConnectArgs, Failure, Io, env_value, limits_from_env, print_report, print_saved, report_json,
-    sequential_check_from_env, split_fallback, trust, usage,
+    ConnectArgs, Failure, Io, limits_setting, print_report, print_saved, report_json,
+    sequential_check_setting, split_fallback, trust, usage,
 };
 use crate::bitbucket::model::{
     AuthKind, CheckItem, CheckStatus, ConnectionSpec, Credentials, OAuthGrant, Problem, Provider,
@@ -20,13 +20,14 @@ use crate::engine;
 use crate::engine::connect::{ConnectError, Connected, Event};
 use crate::oauth_flow;
 use crate::sanitize::clean;
+use crate::settings::Settings;
 use crate::store::Store;
 use crate::wizard::validate;
 use crate::wizard::webhook as hook_rules;
 use crate::{errln, outln};
 
 /// Reads the secret for `connect`: stdin with --token-stdin, else BBCONNECT_TOKEN.
-fn read_secret(token_stdin: bool) -> Result<SecretString, Failure> {
+fn read_secret(settings: &Settings, token_stdin: bool) -> Result<SecretString, Failure> {
     let raw = if token_stdin {
         let mut buf = String::new();
         std::io::stdin().read_to_string(&mut buf).map_err(|e| {
@@ -37,9 +38,9 @@ fn read_secret(token_stdin: bool) -> Result<SecretString, Failure> {
         })?;
         buf
     } else {
-        match std::env::var("BBCONNECT_TOKEN") {
-            Ok(v) => v,
-            Err(_) => {
+        match &settings.token {
+            Some(v) => v.expose_secret().to_string(),
+            None => {
                 return Err(usage(
                     "No secret given.",
                     "Set BBCONNECT_TOKEN or pipe it with --token-stdin (never as an argument).",
@@ -60,6 +61,7 @@ fn read_secret(token_stdin: bool) -> Result<SecretString, Failure> {
 /// Builds the connection spec from the flags, with the same validation as the wizard's form.
 pub fn spec_from_args(
     io: &mut Io,
+    settings: &Settings,
     args: &ConnectArgs,
     endpoints: &Endpoints,
 ) -> Result<ConnectionSpec, Failure> {
@@ -122,7 +124,7 @@ pub fn spec_from_args(
     };
     let username = if auth == AuthKind::OAuth {
         // The consumer key plays the username's part (the form does the same).
-        env_value("BBCONNECT_OAUTH_KEY").or_else(|| args.username.clone())
+        settings.oauth_key.clone().or_else(|| args.username.clone())
     } else {
         args.email.clone().or_else(|| args.username.clone())
     };
@@ -166,11 +168,12 @@ fn spec_errors(spec: &ConnectionSpec) -> Vec<(&'static str, String)> {
 /// `bbconnect connect`.
 pub async fn connect(
     io: &mut Io,
+    settings: &Settings,
     args: ConnectArgs,
     store: &Store,
     endpoints: &Endpoints,
 ) -> Result<(), Failure> {
-    let spec = spec_from_args(io, &args, endpoints)?;
+    let spec = spec_from_args(io, settings, &args, endpoints)?;
     if !args.replace && store.get(&spec.name).map_err(Problem::from)?.is_some() {
         return Err(usage(
             format!("A connection named `{}` already exists.", spec.name),
@@ -193,19 +196,19 @@ pub async fn connect(
     let options = ClientOptions {
         allow_http: args.allow_http,
         tls: trust::trust_from_args(args.trust_cert.as_deref(), args.ca_file.as_deref())?,
-        limits: limits_from_env()?,
-        sequential_check: sequential_check_from_env(),
+        limits: limits_setting(settings)?,
+        sequential_check: sequential_check_setting(settings),
         ..ClientOptions::default()
     };
     let (creds, oauth) = if spec.auth == AuthKind::OAuth {
-        let grant = oauth_sign_in(&args, &spec, &options).await?;
+        let grant = oauth_sign_in(io, settings, &args, &spec, &options).await?;
         let creds = Credentials {
             spec: spec.clone(),
             secret: grant.access_token.clone(),
         };
         (creds, Some(grant))
     } else {
-        let secret = read_secret(args.token_stdin)?;
+        let secret = read_secret(settings, args.token_stdin)?;
         let creds = Credentials {
             spec: spec.clone(),
             secret,
@@ -340,23 +343,24 @@ fn print_delivery(io: &mut Io, row: &CheckItem, as_json: bool) {
 }
 
 /// The OAuth consumer secret: stdin with --token-stdin, else BBCONNECT_OAUTH_SECRET.
-fn consumer_secret(token_stdin: bool) -> Result<SecretString, Failure> {
+fn consumer_secret(settings: &Settings, token_stdin: bool) -> Result<SecretString, Failure> {
     if token_stdin {
-        return read_secret(true);
+        return read_secret(settings, true);
     }
-    let secret = env_value("BBCONNECT_OAUTH_SECRET").ok_or_else(|| {
+    settings.oauth_secret.clone().ok_or_else(|| {
         usage(
             "No OAuth consumer secret given.",
             "Set BBCONNECT_OAUTH_SECRET or pipe it with --token-stdin (never as an argument).",
         )
-    })?;
-    Ok(SecretString::from(secret))
+    })
 }
 
 /// `connect --auth oauth`: listen on the callback, print the authorize URL, open a browser
 /// where this session has one (or, with --no-browser, read the address the browser ended on
 /// from stdin: the sign-in then happens on any machine), wait, exchange.
 async fn oauth_sign_in(
+    _io: &mut Io,
+    settings: &Settings,
     args: &ConnectArgs,
     spec: &ConnectionSpec,
     options: &ClientOptions,
@@ -369,7 +373,7 @@ async fn oauth_sign_in(
     }
     let consumer = OAuthConsumer {
         key: spec.username.clone().unwrap_or_default(),
-        secret: consumer_secret(args.token_stdin)?,
+        secret: consumer_secret(settings, args.token_stdin)?,
     };
     let callback = format!("http://127.0.0.1:{}/callback", args.callback_port);
     let port = args.callback_port;

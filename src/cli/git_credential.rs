@@ -15,6 +15,7 @@ use super::{Failure, Io, credentials_of, fresh_credentials};
 use crate::bitbucket::git::{self, Answer, GitAuth, Pick};
 use crate::bitbucket::model::Problem;
 use crate::sanitize::clean;
+use crate::settings::Settings;
 use crate::store::Store;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -27,7 +28,12 @@ pub enum HelperOp {
 /// Input larger than this is not from git.
 const MAX_INPUT: u64 = 64 * 1024;
 
-pub async fn git_credential(io: &mut Io, store: &Store, op: HelperOp) -> Result<(), Failure> {
+pub async fn git_credential(
+    io: &mut Io,
+    settings: &Settings,
+    store: &Store,
+    op: HelperOp,
+) -> Result<(), Failure> {
     let mut input = String::new();
     // Read everything git sends, so it never sees a closed pipe, whatever the operation.
     let _ = std::io::stdin().take(MAX_INPUT).read_to_string(&mut input);
@@ -41,8 +47,8 @@ pub async fn git_credential(io: &mut Io, store: &Store, op: HelperOp) -> Result<
         .filter_map(|c| git::target_of(&c.name, &c.url, c.clone_https.as_deref()))
         .collect();
     // `bbconnect clone` names its connection: any repository of it on its host, then.
-    if let Some(only) = super::env_value(super::clone::CONNECTION_VAR) {
-        targets.retain(|t| t.name == only);
+    if let Some(only) = &settings.git_connection {
+        targets.retain(|t| &t.name == only);
         request.path = None;
     }
     let name = match git::pick(&targets, &request) {

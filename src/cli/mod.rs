@@ -36,6 +36,7 @@ use crate::bitbucket::{
 use crate::oauth_flow;
 use crate::outln;
 use crate::sanitize::clean;
+use crate::settings::Settings;
 use crate::sim::{Scenario, SimConfig};
 use crate::store::{SavedConnection, Store};
 
@@ -319,13 +320,13 @@ impl From<Problem> for Failure {
 
 /// Requests a listing keeps in flight: the issue's default, and a ceiling that stays polite
 /// to a shared server.
-pub const CONCURRENCY_ENV: &str = "BBCONNECT_CONCURRENCY";
+pub const CONCURRENCY_ENV: &str = crate::settings::CONCURRENCY;
 pub const DEFAULT_CONCURRENCY: u16 = 8;
 pub const MAX_CONCURRENCY: i64 = 32;
 
 /// `BBCONNECT_CONCURRENCY` for the wizard (the `repos` command reads it through clap).
-pub fn concurrency_from_env() -> Result<usize, Failure> {
-    let Some(raw) = env_value(CONCURRENCY_ENV) else {
+pub fn concurrency_setting(settings: &Settings) -> Result<usize, Failure> {
+    let Some(raw) = settings.concurrency.as_deref() else {
         return Ok(usize::from(DEFAULT_CONCURRENCY));
     };
     match raw.trim().parse::<i64>() {
@@ -333,7 +334,7 @@ pub fn concurrency_from_env() -> Result<usize, Failure> {
         _ => Err(usage(
             format!(
                 "{CONCURRENCY_ENV} is {:?}, not a number of requests.",
-                clean(&raw)
+                clean(raw)
             ),
             format!(
                 "set it to a number from 1 to {MAX_CONCURRENCY}, or unset it for {DEFAULT_CONCURRENCY}."
@@ -346,28 +347,36 @@ pub fn concurrency_from_env() -> Result<usize, Failure> {
 /// after another, as before issue 12: for the round-trip bench's comparison.
 pub const SEQUENTIAL_CHECK_ENV: &str = "BBCONNECT_SEQUENTIAL_CHECK";
 
-pub fn sequential_check_from_env() -> bool {
-    env_value(SEQUENTIAL_CHECK_ENV).is_some_and(|v| v != "0" && !v.eq_ignore_ascii_case("false"))
+pub fn sequential_check_setting(settings: &Settings) -> bool {
+    settings.sequential_check
 }
 
 /// `BBCONNECT_MAX_REPOS` and `BBCONNECT_MAX_PAGES` for `connect`, `check` and the wizard (the
 /// `repos` command reads them through clap, with its flags).
-pub fn limits_from_env() -> Result<ListLimits, Failure> {
-    let read = |key: &str, default: usize| -> Result<usize, Failure> {
-        let Some(raw) = env_value(key) else {
+pub fn limits_setting(settings: &Settings) -> Result<ListLimits, Failure> {
+    let read = |key: &str, raw: Option<&str>, default: usize| -> Result<usize, Failure> {
+        let Some(raw) = raw else {
             return Ok(default);
         };
         match raw.parse::<u64>() {
             Ok(n) if n >= 1 => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
             _ => Err(usage(
-                format!("{key} is {:?}, not a positive whole number.", clean(&raw)),
+                format!("{key} is {:?}, not a positive whole number.", clean(raw)),
                 format!("set it to a number such as {default}, or unset it for {default}."),
             )),
         }
     };
     Ok(ListLimits {
-        max_repos: read(MAX_REPOS_ENV, DEFAULT_MAX_REPOS)?,
-        max_pages: read(MAX_PAGES_ENV, DEFAULT_MAX_PAGES)?,
+        max_repos: read(
+            MAX_REPOS_ENV,
+            settings.max_repos.as_deref(),
+            DEFAULT_MAX_REPOS,
+        )?,
+        max_pages: read(
+            MAX_PAGES_ENV,
+            settings.max_pages.as_deref(),
+            DEFAULT_MAX_PAGES,
+        )?,
     })
 }
 
@@ -441,14 +450,6 @@ fn split_fallback(location: &str) -> (&str, bool) {
         Some((place, _)) => (place, true),
         None => (location, false),
     }
-}
-
-/// A set, non-empty environment variable, trimmed.
-pub fn env_value(key: &str) -> Option<String> {
-    std::env::var(key)
-        .ok()
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
 }
 
 /// The credentials a saved connection calls Bitbucket with. An expired OAuth access token is
@@ -557,3 +558,6 @@ pub(crate) fn credentials_of(
 pub fn stdin_is_tty() -> bool {
     std::io::stdin().is_terminal()
 }
+
+#[cfg(test)]
+mod tests;

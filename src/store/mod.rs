@@ -206,21 +206,6 @@ impl Store {
         })
     }
 
-    /// The store of `BBCONNECT_CONFIG_DIR` (or the default dir) in the mode of
-    /// `BBCONNECT_SECRET_STORE`.
-    pub fn from_env() -> Result<Store, StoreError> {
-        let mode = match std::env::var("BBCONNECT_SECRET_STORE") {
-            Ok(v) => SecretStoreMode::parse(&v)?,
-            Err(std::env::VarError::NotPresent) => SecretStoreMode::Auto,
-            Err(std::env::VarError::NotUnicode(v)) => {
-                return Err(StoreError::BadSecretStoreMode {
-                    value: v.to_string_lossy().into_owned(),
-                });
-            }
-        };
-        Self::open(None, mode)
-    }
-
     /// How long each keychain call may take (default 3 s).
     pub fn with_keychain_timeout(mut self, timeout: Duration) -> Store {
         self.keychain_timeout = timeout;
@@ -935,11 +920,9 @@ pub fn parse_connections(text: &str) -> Result<Vec<SavedConnection>, StoreError>
         .map(|v| v.into_iter().map(|e| e.conn).collect())
 }
 
-/// `BBCONNECT_CONFIG_DIR` when set and not empty, else the platform's config dir.
+/// The platform's config dir (`BBCONNECT_CONFIG_DIR` is given to [`Store::open`] by `main`'s
+/// `Settings`).
 fn default_dir() -> Result<PathBuf, StoreError> {
-    if let Some(d) = std::env::var_os("BBCONNECT_CONFIG_DIR").filter(|d| !d.is_empty()) {
-        return Ok(PathBuf::from(d));
-    }
     directories::ProjectDirs::from("", "", "bbconnect")
         .map(|p| p.config_dir().to_path_buf())
         .ok_or(StoreError::NoConfigDir)

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bbconnect::bitbucket::model::{AuthKind, CheckStatus, ConnectionSpec, Credentials, Provider};
+use bbconnect::bitbucket::proxy::ProxyEnv;
 use bbconnect::bitbucket::{ClientOptions, Endpoints};
 use bbconnect::core::model::CheckId;
 use bbconnect::sim::{self, SimConfig};
@@ -71,13 +72,11 @@ async fn the_check_sends_over_plain_http_only_when_confirmed() {
     })
     .await
     .unwrap();
-    // SAFETY: set before any client exists, and this process runs this one test (`run_alone`).
-    unsafe {
-        std::env::set_var("HTTP_PROXY", sim.base_url());
-        std::env::set_var("http_proxy", sim.base_url());
-        std::env::remove_var("NO_PROXY");
-        std::env::remove_var("no_proxy");
-    }
+    // The proxy as main hands it down from `Settings` (HTTP_PROXY) to every client.
+    let proxies = ProxyEnv {
+        http: Some(sim.base_url()),
+        ..ProxyEnv::default()
+    };
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File).unwrap();
     let (tx, mut replies) = mpsc::unbounded_channel();
@@ -85,7 +84,10 @@ async fn the_check_sends_over_plain_http_only_when_confirmed() {
         WorkerContext::new(
             Endpoints::default(),
             Arc::new(store),
-            ClientOptions::default(),
+            ClientOptions {
+                proxies: Some(proxies),
+                ..ClientOptions::default()
+            },
         ),
         tx,
     );

@@ -574,32 +574,3 @@ fn a_writer_killed_mid_write_leaves_a_readable_file() {
         }
     }
 }
-
-/// Sets process-wide variables, so it runs alone in a child process.
-#[test]
-fn open_none_reads_bbconnect_config_dir() {
-    if !child::is_alone() {
-        child::run_alone(module_path!(), "open_none_reads_bbconnect_config_dir");
-        return;
-    }
-    let dir = tempfile::tempdir().expect("tempdir");
-    // SAFETY: this process runs this one test (`run_alone`): no other thread reads them.
-    unsafe {
-        std::env::set_var("BBCONNECT_CONFIG_DIR", dir.path());
-        std::env::set_var("BBCONNECT_SECRET_STORE", "file");
-    }
-    let store = Store::from_env().expect("from_env");
-    assert_eq!(store.dir(), dir.path());
-    assert_eq!(store.mode(), SecretStoreMode::File);
-    assert_eq!(store.config_file(), dir.path().join("connections.toml"));
-    let opened = Store::open(None, SecretStoreMode::Auto).expect("open");
-    assert_eq!(opened.dir(), dir.path());
-
-    unsafe { std::env::set_var("BBCONNECT_SECRET_STORE", "vault") };
-    let err = Store::from_env().expect_err("bad mode");
-    assert_eq!(Problem::from(err).class, FailureClass::Input);
-    unsafe {
-        std::env::remove_var("BBCONNECT_SECRET_STORE");
-        std::env::remove_var("BBCONNECT_CONFIG_DIR");
-    }
-}

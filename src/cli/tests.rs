@@ -1,0 +1,290 @@
+//! The commands run in-process through an [`Io`] of buffers, against the simulator on
+//! loopback: what each prints, where, and its exit code, without spawning the binary.
+
+use clap::Parser;
+use secrecy::SecretString;
+
+use super::repos::ReposOptions;
+use super::*;
+use crate::bitbucket::Endpoints;
+use crate::settings::Settings;
+use crate::sim::{self, SimConfig, SimHandle};
+use crate::store::{SecretStoreMode, Store};
+
+struct Env {
+    sim: SimHandle,
+    _dir: tempfile::TempDir,
+    store: Store,
+    endpoints: Endpoints,
+}
+
+async fn env() -> Env {
+    let sim = sim::start(SimConfig {
+        port: 0,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulator starts on loopback");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File).expect("store");
+    let endpoints = Endpoints {
+        cloud_api: sim.cloud_api_url(),
+        cloud_web: sim.cloud_web_url(),
+    };
+    Env {
+        sim,
+        _dir: dir,
+        store,
+        endpoints,
+    }
+}
+
+fn with_token(token: &str) -> Settings {
+    Settings {
+        token: Some(SecretString::from(token.to_string())),
+        ..Settings::default()
+    }
+}
+
+fn connect_args(url: &str, extra: &[&str]) -> ConnectArgs {
+    let mut argv = vec![
+        "bbconnect",
+        "connect",
+        "--provider",
+        "server",
+        "--auth",
+        "http-token-user",
+        "--name",
+        "dc",
+        "--url",
+        url,
+        "--username",
+        "alice",
+    ];
+    argv.extend_from_slice(extra);
+    match Cli::try_parse_from(argv).expect("flags parse").command {
+        Some(Command::Connect(args)) => args,
+        other => panic!("not connect: {other:?}"),
+    }
+}
+
+/// Saves `dc` (alice's Data Center user token) and returns what connect printed.
+async fn connect_dc(e: &Env) -> Captured {
+    let (mut io, seen) = Io::memory();
+    let args = connect_args(&e.sim.server_url(), &[]);
+    connect(
+        &mut io,
+        &with_token("test-token-alice"),
+        args,
+        &e.store,
+        &e.endpoints,
+    )
+    .await
+    .unwrap_or_else(|f| panic!("connect failed: {}\n{}", f.message, seen.err()));
+    seen
+}
+
+use super::output::Captured;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connect_prints_the_checks_on_err_and_the_saved_connection_on_out() {
+    let e = env().await;
+    let seen = connect_dc(&e).await;
+    assert!(seen.err().contains("Checks for dc:"), "{}", seen.err());
+    assert!(seen.err().contains("[ok  ]"), "{}", seen.err());
+    assert!(
+        seen.out().starts_with("Saved connection `dc` in "),
+        "{}",
+        seen.out()
+    );
+    assert!(!seen.out().contains("Checks for"), "{}", seen.out());
+    assert!(!seen.out().contains("test-token-alice"));
+    assert!(e.store.get("dc").expect("reads").is_some());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connect_with_a_rejected_token_exits_3_prints_json_and_saves_nothing() {
+    let e = env().await;
+    let (mut io, seen) = Io::memory();
+    let args = connect_args(&e.sim.server_url(), &["--json"]);
+    let failure = connect(
+        &mut io,
+        &with_token("test-token-wrong"),
+        args,
+        &e.store,
+        &e.endpoints,
+    )
+    .await
+    .expect_err("rejected");
+    assert_eq!(failure.code, 3, "{}", failure.message);
+    let doc: serde_json::Value = serde_json::from_str(seen.out().trim()).expect("one JSON");
+    assert_eq!(doc["ok"], false);
+    assert_eq!(doc["name"], "dc");
+    assert!(e.store.get("dc").expect("reads").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connect_without_a_secret_in_the_settings_exits_2() {
+    let e = env().await;
+    let (mut io, seen) = Io::memory();
+    let args = connect_args(&e.sim.server_url(), &[]);
+    let failure = connect(&mut io, &Settings::default(), args, &e.store, &e.endpoints)
+        .await
+        .expect_err("no secret");
+    assert_eq!(failure.code, 2);
+    assert!(
+        failure.message.contains("BBCONNECT_TOKEN"),
+        "{}",
+        failure.message
+    );
+    assert_eq!(seen.out(), "");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_says_where_nothing_is_saved_then_shows_the_table() {
+    let e = env().await;
+    let (mut io, seen) = Io::memory();
+    list(&mut io, &e.store, false).expect("lists");
+    assert!(
+        seen.out().starts_with("No saved connections in "),
+        "{}",
+        seen.out()
+    );
+    connect_dc(&e).await;
+    let (mut io, seen) = Io::memory();
+    list(&mut io, &e.store, false).expect("lists");
+    let out = seen.out();
+    let mut lines = out.lines();
+    assert!(lines.next().unwrap_or("").starts_with("NAME"), "{out}");
+    let row = lines.next().unwrap_or("");
+    assert!(
+        row.starts_with("dc ") && row.contains("http-token-user"),
+        "{out}"
+    );
+    assert_eq!(seen.err(), "");
+    let (mut io, seen) = Io::memory();
+    list(&mut io, &e.store, true).expect("lists");
+    let doc: serde_json::Value = serde_json::from_str(seen.out().trim()).expect("JSON");
+    assert_eq!(doc[0]["name"], "dc");
+    assert_eq!(doc[0]["auth"], "http-token-user");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_prints_its_report_on_out_and_an_unknown_name_exits_2() {
+    let e = env().await;
+    connect_dc(&e).await;
+    let (mut io, seen) = Io::memory();
+    check(
+        &mut io,
+        &Settings::default(),
+        &e.store,
+        &e.endpoints,
+        Vec::new(),
+        false,
+    )
+    .await
+    .unwrap_or_else(|f| panic!("{}", f.message));
+    assert!(seen.out().starts_with("Checks for dc:"), "{}", seen.out());
+    assert!(!seen.out().contains("[FAIL]"), "{}", seen.out());
+
+    let (mut io, seen) = Io::memory();
+    let failure = check(
+        &mut io,
+        &Settings::default(),
+        &e.store,
+        &e.endpoints,
+        vec!["nope".into()],
+        false,
+    )
+    .await
+    .expect_err("unknown");
+    assert_eq!(failure.code, 2);
+    assert!(failure.message.contains("`nope`"), "{}", failure.message);
+    assert_eq!(seen.out(), "");
+
+    // A bad limit in the settings is the user's input error, said before any request.
+    let bad = Settings {
+        max_repos: Some("lots".into()),
+        ..Settings::default()
+    };
+    let (mut io, _) = Io::memory();
+    let failure = check(&mut io, &bad, &e.store, &e.endpoints, Vec::new(), false)
+        .await
+        .expect_err("bad limit");
+    assert_eq!(failure.code, 2);
+    assert!(
+        failure.message.contains("BBCONNECT_MAX_REPOS"),
+        "{}",
+        failure.message
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn repos_prints_one_line_per_repository_and_says_when_nothing_matches() {
+    let e = env().await;
+    connect_dc(&e).await;
+    let opts = ReposOptions {
+        name: None,
+        filter: None,
+        json: false,
+        concurrency: 4,
+        limits: crate::bitbucket::ListLimits::default(),
+    };
+    let (mut io, seen) = Io::memory();
+    repos(&mut io, &e.store, &e.endpoints, opts)
+        .await
+        .unwrap_or_else(|f| panic!("{}", f.message));
+    let out = seen.out();
+    assert!(out.lines().count() > 1, "{out}");
+    assert!(
+        out.lines()
+            .all(|l| l.split('\t').count() == 2 && l.contains('/')),
+        "{out}"
+    );
+    let (mut io, seen) = Io::memory();
+    let none = ReposOptions {
+        filter: Some("zzzzqqqq-no-such"),
+        ..opts
+    };
+    repos(&mut io, &e.store, &e.endpoints, none)
+        .await
+        .unwrap_or_else(|f| panic!("{}", f.message));
+    assert_eq!(seen.out(), "");
+    assert!(
+        seen.err()
+            .contains("no repository matches `zzzzqqqq-no-such`"),
+        "{}",
+        seen.err()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn remove_says_what_it_removed_or_prints_one_json_document() {
+    let e = env().await;
+    connect_dc(&e).await;
+    let (mut io, seen) = Io::memory();
+    remove(&mut io, &e.store, &e.endpoints, "dc", false, true)
+        .await
+        .unwrap_or_else(|f| panic!("{}", f.message));
+    let doc: serde_json::Value = serde_json::from_str(seen.out().trim()).expect("one JSON");
+    assert_eq!(doc["removed"], true);
+    assert_eq!(doc["name"], "dc");
+    assert!(e.store.get("dc").expect("reads").is_none());
+
+    connect_dc(&e).await;
+    let (mut io, seen) = Io::memory();
+    remove(&mut io, &e.store, &e.endpoints, "dc", true, false)
+        .await
+        .unwrap_or_else(|f| panic!("{}", f.message));
+    assert_eq!(
+        seen.out(),
+        "Connection `dc` has no saved webhook: nothing to delete.\n\
+         Removed connection `dc` and its secret.\n"
+    );
+
+    let (mut io, _) = Io::memory();
+    let failure = remove(&mut io, &e.store, &e.endpoints, "dc", true, false)
+        .await
+        .expect_err("gone");
+    assert_eq!(failure.code, 2, "{}", failure.message);
+}
