@@ -1,6 +1,7 @@
 //! `update` tests of issue 3's parts of the wizard: every credential type's form, the OAuth
 //! sign-in state, and the plain-http confirmation reaching the effects.
 
+use crate::core::model::CheckId;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::form::{DEFAULT_CALLBACK, FieldId, fields, label};

@@ -1,5 +1,6 @@
 //! `update` tests: every transition, Back keeping values, stale replies ignored.
 
+use crate::core::model::CheckId;
 use secrecy::ExposeSecret;
 
 use super::msg::{EditKey, Effect, Msg, RequestId};
