@@ -109,7 +109,10 @@ pub fn spec_from_args(
     let url = match (&args.url, provider) {
         (Some(u), _) => match validate::assume_https(u) {
             Some(with_scheme) => {
-                errln!(io, "bbconnect: note: no scheme in --url: using {with_scheme}.");
+                errln!(
+                    io,
+                    "bbconnect: note: no scheme in --url: using {with_scheme}."
+                );
                 with_scheme
             }
             None => u.trim().to_string(),
@@ -226,9 +229,7 @@ pub async fn connect(
     };
     let as_json = args.json;
     let mut print = |event: Event<'_>| match event {
-        Event::Checked(report) if !as_json => {
-            print_report(&mut *io.err, report, &spec.name)
-        }
+        Event::Checked(report) if !as_json => print_report(&mut *io.err, report, &spec.name),
         Event::Saved(done) => print_connected(io, done, &spec, as_json),
         Event::Delivery(row) => print_delivery(io, row, as_json),
         _ => {}

@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use bbconnect::sim::{Scenario, SimHandle};
+use std::process::Output;
+
+use bbconnect::sim::{self as sim, Scenario, SimConfig, SimHandle};
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
