@@ -7,9 +7,9 @@ mod common;
 
 use std::time::Duration;
 
-use bbconnect::ui;
-use bbconnect::wizard::msg::EditKey;
-use bbconnect::wizard::{Step, Wizard, WizardConfig};
+use bbconnect::tui::ui;
+use bbconnect::tui::wizard::msg::EditKey;
+use bbconnect::tui::wizard::{Step, Wizard, WizardConfig};
 use criterion::{Criterion, criterion_group};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

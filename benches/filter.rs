@@ -17,8 +17,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use bbconnect::wizard::msg::EditKey;
-use bbconnect::wizard::repos::{RepoList, SliceBudget};
+use bbconnect::tui::wizard::msg::EditKey;
+use bbconnect::tui::wizard::repos::{RepoList, SliceBudget};
 use criterion::{Criterion, criterion_group};
 
 /// Loaded as the wizard does: pages of 100 merged in as they arrive.

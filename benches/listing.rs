@@ -11,8 +11,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use bbconnect::bitbucket::model::{AuthKind, ConnectionSpec, Credentials, Provider};
 use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
+use bbconnect::core::model::{AuthKind, ConnectionSpec, Credentials, Provider};
 use bbconnect::sim::{self, SimConfig, SimHandle};
 use secrecy::SecretString;
 use serde_json::Value;

@@ -11,12 +11,12 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 
-use bbconnect::bitbucket::model::{AuthKind, ConnectionSpec, Credentials, Provider, RepoPage};
 use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
+use bbconnect::core::model::{AuthKind, ConnectionSpec, Credentials, Provider, RepoPage};
 use bbconnect::sim::{self, SimConfig};
-use bbconnect::ui;
-use bbconnect::wizard::msg::EditKey;
-use bbconnect::wizard::{Step, Wizard, WizardConfig};
+use bbconnect::tui::ui;
+use bbconnect::tui::wizard::msg::EditKey;
+use bbconnect::tui::wizard::{Step, Wizard, WizardConfig};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use secrecy::SecretString;

@@ -110,7 +110,7 @@ impl BrowserOutcome {
             BrowserOutcome::Failed(why) => {
                 format!(
                     "No browser could be opened ({}).",
-                    crate::sanitize::clean(why)
+                    crate::core::sanitize::clean(why)
                 )
             }
         }

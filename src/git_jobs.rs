@@ -7,11 +7,11 @@ use std::process::Stdio;
 use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc;
 
-use crate::bitbucket::model::{FailureClass, Problem};
-use crate::git_setup::{self, Scope};
-use crate::sanitize::clean;
+use crate::core::model::{FailureClass, Problem};
+use crate::core::sanitize::clean;
+use crate::engine::git_setup::{self, Scope};
 use crate::store::{SecretStoreMode, Store};
-use crate::wizard::msg::{Msg, RequestId};
+use crate::tui::wizard::msg::{Msg, RequestId};
 
 fn plan_for(store: &Store, name: &str) -> Result<Vec<git_setup::Change>, Problem> {
     let all = store.list().map_err(Problem::from)?;

@@ -5,18 +5,18 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use bbconnect::app::{self, Outcome};
 use bbconnect::bitbucket::http::ProcessNetwork;
 use bbconnect::bitbucket::{ClientOptions, Endpoints};
 use bbconnect::cli::{self, Cli, Command, Failure, Io};
+use bbconnect::core::sanitize::clean;
 use bbconnect::logging;
-use bbconnect::sanitize::clean;
 use bbconnect::settings::Settings;
 use bbconnect::sim::{self, SimConfig};
 use bbconnect::store::{SecretStoreMode, Store};
-use bbconnect::wizard::saved::{CheckSummary, SavedRow};
-use bbconnect::wizard::{Wizard, WizardConfig};
-use bbconnect::worker::{self, WorkerContext};
+use bbconnect::tui::app::{self, Outcome};
+use bbconnect::tui::wizard::saved::{CheckSummary, SavedRow};
+use bbconnect::tui::wizard::{Wizard, WizardConfig};
+use bbconnect::tui::worker::{self, WorkerContext};
 use bbconnect::{errln, outln};
 
 fn main() -> ExitCode {
@@ -94,7 +94,7 @@ async fn run(cli: Cli, settings: &Settings) -> Result<(), Failure> {
 fn open_store(settings: &Settings) -> Result<Store, Failure> {
     settings
         .open_store()
-        .map_err(|e| Failure::from(bbconnect::bitbucket::model::Problem::from(e)))
+        .map_err(|e| Failure::from(bbconnect::core::model::Problem::from(e)))
 }
 
 /// The wizard against the built-in simulator, with connections kept in a temporary directory
@@ -109,7 +109,7 @@ async fn demo(io: &mut Io, settings: &Settings) -> Result<(), Failure> {
         code: 1,
     })?;
     let store = Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File)
-        .map_err(|e| Failure::from(bbconnect::bitbucket::model::Problem::from(e)))?;
+        .map_err(|e| Failure::from(bbconnect::core::model::Problem::from(e)))?;
     let endpoints = Endpoints {
         cloud_api: sim.cloud_api_url(),
         cloud_web: sim.cloud_web_url(),
@@ -168,7 +168,7 @@ async fn interactive(
     }
     let saved_conns = store
         .list()
-        .map_err(|e| Failure::from(bbconnect::bitbucket::model::Problem::from(e)))?;
+        .map_err(|e| Failure::from(bbconnect::core::model::Problem::from(e)))?;
     let existing_names = saved_conns.iter().map(|c| c.name.clone()).collect();
     let saved = saved_conns
         .into_iter()

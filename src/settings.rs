@@ -130,7 +130,7 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bitbucket::model::{FailureClass, Problem};
+    use crate::core::model::{FailureClass, Problem};
     use secrecy::ExposeSecret;
 
     fn from(vars: &[(&str, &str)]) -> Settings {

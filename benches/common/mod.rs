@@ -2,7 +2,7 @@
 
 #![allow(dead_code)]
 
-use bbconnect::bitbucket::model::Repo;
+use bbconnect::core::model::Repo;
 
 pub const ROWS: usize = 100_000;
 

@@ -9,8 +9,8 @@ pub mod git;
 pub mod hook_delivery;
 pub mod http;
 pub mod loose;
-// The domain types moved to core; this path stays until every branch names core.
-pub use crate::core::model;
+// The domain types live in core; named here as `model` for brevity.
+use crate::core::model;
 pub mod oauth;
 pub mod proxy;
 pub mod server;

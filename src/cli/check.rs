@@ -6,8 +6,8 @@ use super::{
     Failure, Io, credentials_of, fresh_credentials, limits_setting, print_report, report_json,
     sequential_check_setting, usage,
 };
-use crate::bitbucket::model::Problem;
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
+use crate::core::model::Problem;
 use crate::engine;
 use crate::outln;
 use crate::settings::Settings;

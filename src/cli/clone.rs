@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use super::token::only_or_named;
 use super::{Failure, Io, usage};
-use crate::bitbucket::model::{FailureClass, Problem, Provider};
-use crate::sanitize::clean;
+use crate::core::model::{FailureClass, Problem, Provider};
+use crate::core::sanitize::clean;
 use crate::store::{SavedConnection, Store};
 
 /// Set for the helper git starts, so it answers for this connection whatever the path
@@ -121,11 +121,11 @@ pub fn clone(io: &mut Io, store: &Store, args: &[String]) -> Result<(), Failure>
         ));
     };
     let dir = PathBuf::from(rest.get(1).cloned().unwrap_or_else(|| default_dir(&url)));
-    let helper = crate::git_setup::helper_value()?;
+    let helper = crate::engine::git_setup::helper_value()?;
     errln!(io, "Cloning {} into {}", clean(&url), dir.display());
     let status = git_clone_command(&helper, &conn.name, &url, &dir)
         .status()
-        .map_err(|e| Failure::from(crate::git_setup::git_missing(&e)))?;
+        .map_err(|e| Failure::from(crate::engine::git_setup::git_missing(&e)))?;
     if status.success() {
         outln!(io, "Cloned {} into {}.", clean(&url), dir.display());
         Ok(())
@@ -142,7 +142,7 @@ pub fn clone(io: &mut Io, store: &Store, args: &[String]) -> Result<(), Failure>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bitbucket::model::AuthKind;
+    use crate::core::model::AuthKind;
 
     fn conn(
         provider: Provider,

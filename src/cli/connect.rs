@@ -10,20 +10,20 @@ use super::{
     ConnectArgs, Failure, Io, limits_setting, print_report, print_saved, report_json,
     sequential_check_setting, split_fallback, trust, usage,
 };
-use crate::bitbucket::model::{
+use crate::bitbucket::oauth::OAuthConsumer;
+use crate::bitbucket::{ClientOptions, Endpoints};
+use crate::core::model::{
     AuthKind, CheckItem, CheckStatus, ConnectionSpec, Credentials, OAuthGrant, Problem, Provider,
     Webhook, WebhookChange, WebhookSpec,
 };
-use crate::bitbucket::oauth::OAuthConsumer;
-use crate::bitbucket::{ClientOptions, Endpoints};
+use crate::core::sanitize::clean;
 use crate::engine;
 use crate::engine::connect::{ConnectError, Connected, Event};
-use crate::oauth_flow;
-use crate::sanitize::clean;
+use crate::engine::oauth as oauth_flow;
 use crate::settings::Settings;
 use crate::store::Store;
-use crate::wizard::validate;
-use crate::wizard::webhook as hook_rules;
+use crate::tui::wizard::validate;
+use crate::tui::wizard::webhook as hook_rules;
 use crate::{errln, outln};
 
 /// Reads the secret for `connect`: stdin with --token-stdin, else BBCONNECT_TOKEN.

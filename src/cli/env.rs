@@ -8,7 +8,7 @@ use secrecy::ExposeSecret;
 use super::{Failure, Io, credentials_of, fresh_credentials};
 use crate::bitbucket::Endpoints;
 use crate::bitbucket::git;
-use crate::bitbucket::model::{AuthKind, Problem, Provider};
+use crate::core::model::{AuthKind, Problem, Provider};
 use crate::store::{SavedConnection, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

@@ -13,8 +13,8 @@ use secrecy::ExposeSecret;
 
 use super::{Failure, Io, credentials_of, fresh_credentials};
 use crate::bitbucket::git::{self, Answer, GitAuth, Pick};
-use crate::bitbucket::model::Problem;
-use crate::sanitize::clean;
+use crate::core::model::Problem;
+use crate::core::sanitize::clean;
 use crate::settings::Settings;
 use crate::store::Store;
 

@@ -3,9 +3,9 @@
 use serde_json::json;
 
 use super::{Failure, Io, table, trust};
-use crate::bitbucket::model::Problem;
+use crate::core::model::Problem;
+use crate::core::sanitize::clean;
 use crate::outln;
-use crate::sanitize::clean;
 use crate::store::{SavedConnection, Store};
 
 fn connection_json(c: &SavedConnection) -> serde_json::Value {

@@ -7,8 +7,8 @@ use std::io::{BufWriter, Write};
 
 use serde_json::json;
 
-use crate::bitbucket::model::Repo;
-use crate::sanitize::clean;
+use crate::core::model::Repo;
+use crate::core::sanitize::clean;
 
 /// One repository as printed, with what it is ordered by.
 struct Row {
@@ -29,7 +29,7 @@ pub struct Rows<S> {
 pub fn rows(query: Option<&str>, json: bool) -> Rows<impl FnMut(&Repo) -> Option<u32> + use<>> {
     Rows {
         json,
-        score_of: query.and_then(crate::wizard::repos::scorer),
+        score_of: query.and_then(crate::tui::wizard::repos::scorer),
         rows: Vec::new(),
     }
 }

@@ -27,15 +27,15 @@ pub mod webhook_secret;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::bitbucket::model::{
-    CheckReport, CheckStatus, ConnectionSpec, Credentials, FailureClass, Problem, Provider,
-};
 use crate::bitbucket::{
     ClientOptions, DEFAULT_MAX_PAGES, DEFAULT_MAX_REPOS, ListLimits, MAX_PAGES_ENV, MAX_REPOS_ENV,
 };
-use crate::oauth_flow;
+use crate::core::model::{
+    CheckReport, CheckStatus, ConnectionSpec, Credentials, FailureClass, Problem, Provider,
+};
+use crate::core::sanitize::clean;
+use crate::engine::oauth as oauth_flow;
 use crate::outln;
-use crate::sanitize::clean;
 use crate::settings::Settings;
 use crate::sim::{Scenario, SimConfig};
 use crate::store::{SavedConnection, Store};
@@ -430,7 +430,7 @@ fn report_json(report: &CheckReport) -> serde_json::Value {
 }
 
 /// What was saved and where, for people (both faces print it).
-pub fn print_saved(io: &mut Io, saved: &crate::bitbucket::model::SavedInfo) {
+pub fn print_saved(io: &mut Io, saved: &crate::core::model::SavedInfo) {
     outln!(
         io,
         "Saved connection `{}` in {}.",

@@ -3,11 +3,11 @@
 use serde_json::json;
 
 use super::{Failure, Io, credentials_of};
-use crate::bitbucket::model::Problem;
 use crate::bitbucket::{Client, Endpoints};
+use crate::core::model::Problem;
+use crate::core::sanitize::clean;
 use crate::engine;
 use crate::outln;
-use crate::sanitize::clean;
 use crate::store::Store;
 
 /// `bbconnect remove`.

@@ -2,9 +2,9 @@
 
 use super::{Failure, Io, credentials_of, fresh_credentials, listing, the_one_name};
 use crate::bitbucket::{Client, ClientOptions, Endpoints, ListLimits};
+use crate::core::sanitize::clean;
 use crate::engine;
 use crate::errln;
-use crate::sanitize::clean;
 use crate::store::Store;
 
 /// What `repos` was asked for (its flags).

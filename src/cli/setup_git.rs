@@ -1,11 +1,11 @@
 //! `bbconnect setup-git [NAME...] [--local] [--remove]`: git asks bbconnect for the
-//! credential of each saved connection's host (see `crate::git_setup`).
+//! credential of each saved connection's host (see `crate::engine::git_setup`).
 
 use super::{Failure, Io, usage};
-use crate::bitbucket::model::Problem;
-use crate::git_setup::{self, Scope};
+use crate::core::model::Problem;
+use crate::core::sanitize::clean;
+use crate::engine::git_setup::{self, Scope};
 use crate::outln;
-use crate::sanitize::clean;
 use crate::store::Store;
 
 pub fn setup_git(

@@ -7,10 +7,10 @@ use clap::Args;
 use serde_json::json;
 
 use super::{Failure, Io, credentials_of, fresh_credentials, report_json, table};
-use crate::bitbucket::model::{CheckReport, CheckStatus, Problem};
 use crate::bitbucket::{ClientOptions, Endpoints};
+use crate::core::model::{CheckReport, CheckStatus, Problem};
+use crate::core::sanitize::clean;
 use crate::engine;
-use crate::sanitize::clean;
 use crate::store::{SavedConnection, Store};
 
 #[derive(Debug, Args)]
@@ -108,7 +108,7 @@ async fn check_one(store: &Store, endpoints: &Endpoints, conn: SavedConnection) 
     let options = ClientOptions::default();
     let report = match credentials_of(store, &conn.name) {
         Err(failure) => engine::report_from_problem(&Problem::new(
-            crate::bitbucket::model::FailureClass::Other,
+            crate::core::model::FailureClass::Other,
             failure.message,
             "Run `bbconnect connect --replace` to save the secret again.",
         )),

@@ -7,7 +7,7 @@ use std::io::Write;
 use secrecy::ExposeSecret;
 
 use super::{Failure, Io, credentials_of, fresh_credentials, usage};
-use crate::bitbucket::model::Problem;
+use crate::core::model::Problem;
 use crate::store::{SavedConnection, Store};
 
 /// The connection a command names, or the only one saved when it names none.
@@ -16,7 +16,10 @@ pub fn only_or_named(store: &Store, name: Option<&str>) -> Result<SavedConnectio
     match name {
         Some(n) => all.into_iter().find(|c| c.name == n).ok_or_else(|| {
             usage(
-                format!("No saved connection named `{}`.", crate::sanitize::clean(n)),
+                format!(
+                    "No saved connection named `{}`.",
+                    crate::core::sanitize::clean(n)
+                ),
                 "Run `bbconnect list` to see the saved ones.",
             )
         }),

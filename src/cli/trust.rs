@@ -3,7 +3,7 @@
 
 use super::{Failure, usage};
 use crate::bitbucket::tls::{PeerChain, TlsTrust, parse_fingerprint};
-use crate::sanitize::clean;
+use crate::core::sanitize::clean;
 use crate::store::SavedConnection;
 
 /// The trust the flags ask for, checked before anything is sent.

@@ -7,8 +7,8 @@ use std::io::Write;
 use secrecy::ExposeSecret;
 
 use super::{Failure, Io, usage};
-use crate::bitbucket::model::Problem;
-use crate::sanitize::clean;
+use crate::core::model::Problem;
+use crate::core::sanitize::clean;
 use crate::store::Store;
 
 pub fn webhook_secret(io: &mut Io, store: &Store, name: &str) -> Result<(), Failure> {

@@ -6,13 +6,13 @@
 use secrecy::SecretString;
 
 use crate::bitbucket::check::{Checked, RepoSeen};
-use crate::bitbucket::model::{
+use crate::bitbucket::tls::fingerprint;
+use crate::bitbucket::{Client, ClientOptions, Endpoints};
+use crate::core::model::{
     CheckItem, CheckReport, Credentials, FailureClass, OAuthGrant, Problem, Repo, Webhook,
     WebhookChange, WebhookSpec,
 };
-use crate::bitbucket::tls::fingerprint;
-use crate::bitbucket::{Client, ClientOptions, Endpoints};
-use crate::sanitize::clean;
+use crate::core::sanitize::clean;
 use crate::store::Store;
 
 use super::save::{self, HookToSave, SaveRequest, Saved};
@@ -252,7 +252,7 @@ mod tests {
     use secrecy::ExposeSecret;
 
     use super::*;
-    use crate::bitbucket::model::{AuthKind, ConnectionSpec, Provider};
+    use crate::core::model::{AuthKind, ConnectionSpec, Provider};
     use crate::sim::{self, SimConfig, SimHandle};
     use crate::store::{NoKeychain, SecretStoreMode};
 

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 
 use crate::bitbucket::git::{self, GitHost, GitTarget};
-use crate::bitbucket::model::{FailureClass, Problem};
+use crate::core::model::{FailureClass, Problem};
 use crate::store::SavedConnection;
 
 /// Which git config file.
@@ -228,7 +228,7 @@ pub fn read_entries(scope: Scope, dir: Option<&PathBuf>) -> Result<Vec<(String, 
                 } else {
                     "global"
                 },
-                crate::sanitize::clean(err.trim())
+                crate::core::sanitize::clean(err.trim())
             ),
             if scope == Scope::Local {
                 "Run it inside a git repository, or drop --local to set up your global config."
@@ -266,7 +266,7 @@ pub fn apply(changes: &[Change], scope: Scope, dir: Option<&PathBuf>) -> Result<
                 format!(
                     "`{}` failed: {}",
                     c.describe(scope),
-                    crate::sanitize::clean(String::from_utf8_lossy(&out.stderr).trim())
+                    crate::core::sanitize::clean(String::from_utf8_lossy(&out.stderr).trim())
                 ),
                 "Check that the git config file is writable, then run again.",
             ));
@@ -427,8 +427,8 @@ mod tests {
     fn shared_hosts_are_judged_over_every_saved_connection() {
         let conn = |name: &str, clone: &str| SavedConnection {
             name: name.into(),
-            provider: crate::bitbucket::model::Provider::Server,
-            auth: crate::bitbucket::model::AuthKind::HttpTokenUser,
+            provider: crate::core::model::Provider::Server,
+            auth: crate::core::model::AuthKind::HttpTokenUser,
             url: "http://127.0.0.1:7990".into(),
             username: Some("alice".into()),
             user: None,

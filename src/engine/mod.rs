@@ -11,10 +11,10 @@ pub mod save;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::bitbucket::model::{
+use crate::bitbucket::{Client, ClientOptions, Endpoints};
+use crate::core::model::{
     CheckId, CheckItem, CheckReport, ConnectionSpec, Credentials, Problem, Repo,
 };
-use crate::bitbucket::{Client, ClientOptions, Endpoints};
 use crate::store::{LastCheck, SavedConnection};
 
 /// A report with one failed row, for failures that happen before any check can run
@@ -131,8 +131,8 @@ pub fn rfc3339_utc(secs: u64) -> String {
 }
 
 /// The one-line record of a check kept with the connection (`status`, the wizard's re-check).
-pub fn last_check_of(report: &crate::bitbucket::model::CheckReport, at: String) -> LastCheck {
-    use crate::bitbucket::model::CheckStatus;
+pub fn last_check_of(report: &crate::core::model::CheckReport, at: String) -> LastCheck {
+    use crate::core::model::CheckStatus;
     let summary = match report
         .items
         .iter()

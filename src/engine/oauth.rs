@@ -12,9 +12,9 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::mpsc;
 
 use crate::bitbucket::ClientOptions;
-use crate::bitbucket::model::{AuthKind, Credentials, FailureClass, OAuthGrant, Problem};
 use crate::bitbucket::oauth::{self, CallbackServer, OAuthConsumer, OAuthTokens};
 use crate::browser::BrowserOutcome;
+use crate::core::model::{AuthKind, Credentials, FailureClass, OAuthGrant, Problem};
 
 /// How a face shows a URL in a browser: the real one opens the system browser; tests pass
 /// a stand-in that follows the redirect itself. It blocks while an opener runs (the worker
@@ -66,7 +66,7 @@ fn callback_port(callback: &str) -> Result<u16, Problem> {
                 FailureClass::Input,
                 format!(
                     "The callback URL `{}` has no port to listen on.",
-                    crate::sanitize::clean(callback)
+                    crate::core::sanitize::clean(callback)
                 ),
                 "Use http://127.0.0.1:PORT/callback, the same as registered on the OAuth consumer.",
             )
@@ -293,7 +293,7 @@ pub async fn usable_credentials(
             FailureClass::Rejected,
             format!(
                 "The OAuth access token of `{}` expired and no refresh token was saved.",
-                crate::sanitize::clean(&creds.spec.name)
+                crate::core::sanitize::clean(&creds.spec.name)
             ),
             "Connect again with `bbconnect connect --auth oauth --replace`.",
         ));
@@ -317,7 +317,7 @@ pub async fn usable_credentials(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bitbucket::model::{ConnectionSpec, Provider};
+    use crate::core::model::{ConnectionSpec, Provider};
 
     fn sign_in_request(sim: &crate::sim::SimHandle, opener: Option<Opener>) -> SignInRequest {
         let port = std::net::TcpListener::bind("127.0.0.1:0")

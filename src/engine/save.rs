@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use secrecy::SecretString;
 
-use crate::bitbucket::model::{ConnectionSpec, OAuthGrant, Problem, Repo, SavedInfo};
 use crate::bitbucket::tls::TlsTrust;
+use crate::core::model::{ConnectionSpec, OAuthGrant, Problem, Repo, SavedInfo};
 use crate::store::Store;
 
 /// The webhook a connection keeps: the hook made on the repository, and the secret it signs
@@ -102,7 +102,7 @@ mod tests {
     use secrecy::ExposeSecret;
 
     use super::*;
-    use crate::bitbucket::model::{AuthKind, Provider};
+    use crate::core::model::{AuthKind, Provider};
     use crate::store::{NoKeychain, SecretStoreMode};
 
     fn file_store(dir: &std::path::Path) -> Store {

@@ -10,13 +10,13 @@ use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
-use crate::bitbucket::model::SavedInfo;
-use crate::keys;
-use crate::ui;
-use crate::wizard::msg::{Effect, Msg};
-use crate::wizard::repos::SliceBudget;
-use crate::wizard::{self, Wizard};
-use crate::worker::WorkerHandle;
+use crate::core::model::SavedInfo;
+use crate::tui::keys;
+use crate::tui::ui;
+use crate::tui::wizard::msg::{Effect, Msg};
+use crate::tui::wizard::repos::SliceBudget;
+use crate::tui::wizard::{self, Wizard};
+use crate::tui::worker::WorkerHandle;
 
 /// How often the screen may be redrawn (≈30 fps); a frame is drawn only when something changed.
 const FRAME: Duration = Duration::from_millis(33);

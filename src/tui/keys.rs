@@ -4,10 +4,10 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::bitbucket::model::Provider;
-use crate::wizard::msg::{EditKey, Msg};
-use crate::wizard::repos::LoadState;
-use crate::wizard::{CheckState, SaveState, Step, Wizard};
+use crate::core::model::Provider;
+use crate::tui::wizard::msg::{EditKey, Msg};
+use crate::tui::wizard::repos::LoadState;
+use crate::tui::wizard::{CheckState, SaveState, Step, Wizard};
 
 /// A key as the tables name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -360,7 +360,7 @@ fn page_scroll_keys() -> [Binding; 2] {
 /// The list of saved connections; Enter checks the selected one again, or starts a new
 /// connection on the "new connection" line.
 fn saved_table(w: &Wizard, help: Binding, quit: Binding) -> Vec<Binding> {
-    use crate::wizard::saved::SavedAction;
+    use crate::tui::wizard::saved::SavedAction;
     if let SavedAction::ConfirmRemove { .. } = w.saved.action {
         return vec![
             bind(&[Key::Char('y')], "y", "remove", Msg::ConfirmRemove),
@@ -396,7 +396,7 @@ fn webhook_table(
     quit: Binding,
     ctrl_c: &Binding,
 ) -> Vec<Binding> {
-    use crate::wizard::webhook::{HookFocus, HookState};
+    use crate::tui::wizard::webhook::{HookFocus, HookState};
     let hook = &w.webhook;
     if hook.busy() {
         return vec![back, help, quit];
@@ -480,7 +480,7 @@ fn webhook_table(
 /// arrives as typed keys), so `y` copies only while the field is empty; Ctrl-Y always does.
 fn oauth_table(w: &Wizard, back: Binding, ctrl_c: &Binding) -> Vec<Binding> {
     let empty = match &w.oauth {
-        crate::wizard::oauth::OAuthState::Waiting { paste, .. } => paste.value().is_empty(),
+        crate::tui::wizard::oauth::OAuthState::Waiting { paste, .. } => paste.value().is_empty(),
         _ => true,
     };
     let mut t = Vec::new();
@@ -574,7 +574,7 @@ fn edit_key(key: &KeyEvent) -> Option<EditKey> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wizard::{WizardConfig, update};
+    use crate::tui::wizard::{WizardConfig, update};
 
     fn press(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)
@@ -603,10 +603,10 @@ mod tests {
 
     /// The wizard in every state that has its own key table.
     fn every_state() -> Vec<(&'static str, Wizard)> {
-        use crate::bitbucket::model::{
+        use crate::core::model::{
             CheckId, CheckItem, CheckReport, FailureClass, Problem, Repo, RepoPage, SavedInfo,
         };
-        use crate::wizard::msg::Effect;
+        use crate::tui::wizard::msg::Effect;
         let mut states = Vec::new();
         let mut w = wizard();
         states.push(("provider", wizard()));
@@ -689,7 +689,7 @@ mod tests {
         update(&mut events, Msg::NextField);
         states.push(("webhook events", events));
         let mut refused = clone_state(&w);
-        refused.webhook.state = crate::wizard::webhook::HookState::Failed(Problem::new(
+        refused.webhook.state = crate::tui::wizard::webhook::HookState::Failed(Problem::new(
             FailureClass::Permission,
             "x",
             "y",
@@ -726,10 +726,10 @@ mod tests {
         update(&mut help, Msg::ToggleHelp);
         states.push(("help", help));
         let mut saved = Wizard::new(WizardConfig {
-            saved: vec![crate::wizard::saved::SavedRow {
+            saved: vec![crate::tui::wizard::saved::SavedRow {
                 name: "work".into(),
-                provider: crate::bitbucket::model::Provider::Cloud,
-                auth: crate::bitbucket::model::AuthKind::ApiToken,
+                provider: crate::core::model::Provider::Cloud,
+                auth: crate::core::model::AuthKind::ApiToken,
                 url: "https://bitbucket.org".into(),
                 username: None,
                 user: None,
@@ -891,7 +891,7 @@ mod tests {
             .find(|(name, _)| *name == "repos")
             .unwrap();
         assert!(help(&w).iter().any(|(_, label)| *label == "sort"));
-        w.provider = crate::bitbucket::model::Provider::Server;
+        w.provider = crate::core::model::Provider::Server;
         assert!(
             !help(&w).iter().any(|(_, label)| *label == "sort"),
             "{:?}",
@@ -922,7 +922,7 @@ mod tests {
 
     /// The OAuth sign-in screen with its URL shown (the paste field takes letters).
     fn oauth_waiting() -> Wizard {
-        use crate::wizard::msg::Effect;
+        use crate::tui::wizard::msg::Effect;
         let mut w = Wizard::new(WizardConfig {
             cloud_web_url: "https://bitbucket.org".into(),
             oauth_key: Some("k".into()),

@@ -8,15 +8,15 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::bitbucket::model::{Credentials, FailureClass, Problem, RepoPage};
 use crate::bitbucket::oauth::OAuthConsumer;
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
 use crate::browser::BrowserOutcome;
+use crate::core::model::{Credentials, FailureClass, Problem, RepoPage};
 use crate::engine;
-use crate::oauth_flow::{self, Opener};
+use crate::engine::oauth::{self as oauth_flow, Opener};
 use crate::store::Store;
-use crate::wizard::msg::{Effect, Msg, RequestId};
-use crate::wizard::saved::CheckSummary;
+use crate::tui::wizard::msg::{Effect, Msg, RequestId};
+use crate::tui::wizard::saved::CheckSummary;
 
 /// Where the CLI has always found it; the engine owns it now.
 pub use crate::engine::connect::generate_webhook_secret;
@@ -463,7 +463,7 @@ async fn run_listing(
 }
 
 /// The Done screen's summary: the webhook secret's place follows the connection secret's.
-fn saved_summary(saved: engine::save::Saved) -> crate::bitbucket::model::SavedInfo {
+fn saved_summary(saved: engine::save::Saved) -> crate::core::model::SavedInfo {
     let mut info = saved.info;
     if let Some(location) = saved.webhook_secret_location {
         info.secret_location = format!("{}; webhook secret: {location}", info.secret_location);
@@ -497,13 +497,13 @@ async fn check_saved(ctx: &WorkerContext, name: &str) -> Result<CheckSummary, Pr
             FailureClass::Input,
             format!(
                 "The connection `{}` is no longer saved.",
-                crate::sanitize::clean(name)
+                crate::core::sanitize::clean(name)
             ),
             "Another bbconnect removed it: choose another, or make a new one.",
         ));
     };
     let creds = Credentials {
-        spec: crate::bitbucket::model::ConnectionSpec {
+        spec: crate::core::model::ConnectionSpec {
             name: conn.name.clone(),
             provider: conn.provider,
             auth: conn.auth,
@@ -515,7 +515,7 @@ async fn check_saved(ctx: &WorkerContext, name: &str) -> Result<CheckSummary, Pr
     };
     let options = ctx.options(false);
     let (creds, renewed) =
-        crate::oauth_flow::usable_credentials(creds, &options, crate::oauth_flow::now_secs())
+        crate::engine::oauth::usable_credentials(creds, &options, crate::engine::oauth::now_secs())
             .await?;
     let store = ctx.store.clone();
     if let Some(grant) = renewed {

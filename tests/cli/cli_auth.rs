@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
-use bbconnect::bitbucket::model::OAuthGrant;
+use bbconnect::core::model::OAuthGrant;
 use bbconnect::sim::SimHandle;
 use bbconnect::store::{SecretStoreMode, Store};
 use secrecy::ExposeSecret;

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 
-use bbconnect::bitbucket::model::OAuthGrant;
+use bbconnect::core::model::OAuthGrant;
 use bbconnect::sim::{self, SimConfig, SimHandle};
 use bbconnect::store::{SavedConnection, SecretStoreMode, Store};
 use secrecy::{ExposeSecret, SecretString};
@@ -417,8 +417,8 @@ fn save_oauth(w: &World, name: &str, repo: &str, grant: &OAuthGrant) {
     let base = w.sim.base_url();
     let conn = SavedConnection {
         name: name.into(),
-        provider: bbconnect::bitbucket::model::Provider::Cloud,
-        auth: bbconnect::bitbucket::model::AuthKind::OAuth,
+        provider: bbconnect::core::model::Provider::Cloud,
+        auth: bbconnect::core::model::AuthKind::OAuth,
         url: base.clone(),
         username: Some("test-oauth-key".into()),
         user: Some("alice".into()),

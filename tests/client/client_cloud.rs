@@ -4,12 +4,12 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use bbconnect::bitbucket::model::{
+use bbconnect::bitbucket::{Client, ClientOptions};
+use bbconnect::core::model::CheckId;
+use bbconnect::core::model::{
     AuthKind, CheckItem, CheckReport, CheckStatus, ConnectionSpec, Credentials, FailureClass,
     Provider, Repo, RepoPage,
 };
-use bbconnect::bitbucket::{Client, ClientOptions};
-use bbconnect::core::model::CheckId;
 use bbconnect::sim::{self, SimConfig, SimHandle};
 use secrecy::SecretString;
 

@@ -7,8 +7,8 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use bbconnect::bitbucket::model::Repo;
 use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
+use bbconnect::core::model::Repo;
 use bbconnect::sim::{Scenario, SimConfig, SimHandle};
 use serde_json::Value;
 

@@ -1,10 +1,10 @@
 //! OAuth2 against the simulator: authorize, exchange the code, use the access token with the
 //! check engine, refresh, and refusals for a wrong consumer secret or a forged state.
 
-use bbconnect::bitbucket::model::{AuthKind, ConnectionSpec, Credentials, FailureClass, Provider};
 use bbconnect::bitbucket::oauth::{self, OAuthConsumer, OAuthTokens};
 use bbconnect::bitbucket::{Client, ClientOptions};
 use bbconnect::core::model::CheckId;
+use bbconnect::core::model::{AuthKind, ConnectionSpec, Credentials, FailureClass, Provider};
 use bbconnect::sim::{self, SimConfig, SimHandle};
 use secrecy::SecretString;
 

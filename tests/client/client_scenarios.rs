@@ -3,12 +3,12 @@
 
 use std::time::{Duration, Instant};
 
-use bbconnect::bitbucket::model::{
+use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
+use bbconnect::core::model::CheckId;
+use bbconnect::core::model::{
     AuthKind, CheckItem, CheckReport, CheckStatus, ConnectionSpec, Credentials, FailureClass,
     Provider,
 };
-use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
-use bbconnect::core::model::CheckId;
 use bbconnect::sim::{self, Scenario, SimConfig, SimHandle};
 use secrecy::SecretString;
 

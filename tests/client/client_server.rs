@@ -3,11 +3,11 @@
 
 use std::collections::HashSet;
 
-use bbconnect::bitbucket::model::{
-    AuthKind, CheckReport, CheckStatus, ConnectionSpec, Credentials, FailureClass, Provider, Repo,
-};
 use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
 use bbconnect::core::model::CheckId;
+use bbconnect::core::model::{
+    AuthKind, CheckReport, CheckStatus, ConnectionSpec, Credentials, FailureClass, Provider, Repo,
+};
 use bbconnect::sim::{self, Scenario, SimConfig, SimHandle};
 use secrecy::SecretString;
 
@@ -30,7 +30,7 @@ fn client(creds: Credentials) -> Client {
     Client::new(creds, &Endpoints::default(), fast()).expect("valid credentials")
 }
 
-fn row(report: &CheckReport, id: CheckId) -> &bbconnect::bitbucket::model::CheckItem {
+fn row(report: &CheckReport, id: CheckId) -> &bbconnect::core::model::CheckItem {
     report
         .items
         .iter()

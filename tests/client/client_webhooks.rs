@@ -1,11 +1,11 @@
 //! Webhooks against the simulator: created once, kept or updated after, found, deleted,
 //! and refused with the admin-rights wording when the credential is not an admin.
 
-use bbconnect::bitbucket::model::{
+use bbconnect::bitbucket::{Client, ClientOptions};
+use bbconnect::core::model::{
     AuthKind, CheckStatus, ConnectionSpec, Credentials, FailureClass, Provider, WebhookChange,
     WebhookSpec,
 };
-use bbconnect::bitbucket::{Client, ClientOptions};
 use bbconnect::sim::{self, SimConfig, SimHandle};
 use secrecy::SecretString;
 

@@ -878,15 +878,13 @@ async fn a_server_reached_at_localhost_whose_links_say_127_0_0_1_passes() {
 
 mod screen {
     use super::*;
-    use bbconnect::bitbucket::model::{
-        AuthKind, CheckReport, ConnectionSpec, Credentials, Provider,
-    };
     use bbconnect::bitbucket::proxy::ProxyEnv;
     use bbconnect::bitbucket::tls::TlsTrust;
     use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
+    use bbconnect::core::model::{AuthKind, CheckReport, ConnectionSpec, Credentials, Provider};
 
-    use bbconnect::wizard::msg::{Effect, Msg};
-    use bbconnect::wizard::{CheckState, Step, Wizard, WizardConfig, update};
+    use bbconnect::tui::wizard::msg::{Effect, Msg};
+    use bbconnect::tui::wizard::{CheckState, Step, Wizard, WizardConfig, update};
 
     use secrecy::SecretString;
 
@@ -951,7 +949,7 @@ mod screen {
         for c in "test-token-x".chars() {
             w.form
                 .secret
-                .handle(bbconnect::wizard::msg::EditKey::Char(c));
+                .handle(bbconnect::tui::wizard::msg::EditKey::Char(c));
         }
         w.form.focus = 3;
         let effects = update(&mut w, Msg::Confirm);
@@ -1100,7 +1098,7 @@ mod screen {
     #[tokio::test(flavor = "multi_thread")]
     async fn pressing_t_trusts_the_certificate_shown_and_the_check_passes() {
         use bbconnect::store::{NoKeychain, SecretStoreMode, Store};
-        use bbconnect::worker::{self, WorkerContext};
+        use bbconnect::tui::worker::{self, WorkerContext};
         let sim = simulator().await;
         let cert = self_signed(&["localhost"], true);
         let fp = sha256(&cert.chain[0]);

@@ -10,12 +10,12 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use bbconnect::bitbucket::model::{
-    AuthKind, CheckStatus, ConnectionSpec, Credentials, FailureClass, Provider,
-};
 use bbconnect::bitbucket::urls;
 use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
 use bbconnect::core::model::CheckId;
+use bbconnect::core::model::{
+    AuthKind, CheckStatus, ConnectionSpec, Credentials, FailureClass, Provider,
+};
 use secrecy::SecretString;
 
 use crate::common::creds::CANARY;

@@ -6,14 +6,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bbconnect::bitbucket::model::{AuthKind, CheckStatus, ConnectionSpec, Credentials, Provider};
 use bbconnect::bitbucket::proxy::ProxyEnv;
 use bbconnect::bitbucket::{ClientOptions, Endpoints};
 use bbconnect::core::model::CheckId;
+use bbconnect::core::model::{AuthKind, CheckStatus, ConnectionSpec, Credentials, Provider};
 use bbconnect::sim::{self, SimConfig};
 use bbconnect::store::{SecretStoreMode, Store};
-use bbconnect::wizard::msg::{Effect, Msg};
-use bbconnect::worker::{self, WorkerContext};
+use bbconnect::tui::wizard::msg::{Effect, Msg};
+use bbconnect::tui::worker::{self, WorkerContext};
 use secrecy::SecretString;
 use tokio::sync::mpsc;
 
@@ -39,7 +39,7 @@ async fn check(
     id: u64,
     url: &str,
     allow_http: bool,
-) -> bbconnect::bitbucket::model::CheckReport {
+) -> bbconnect::core::model::CheckReport {
     worker.send(Effect::CheckCredentials {
         id,
         creds: creds(url),

@@ -4,14 +4,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bbconnect::bitbucket::model::{
+use bbconnect::bitbucket::{ClientOptions, Endpoints};
+use bbconnect::core::model::{
     AuthKind, ConnectionSpec, Credentials, FailureClass, Provider, WebhookChange, WebhookSpec,
 };
-use bbconnect::bitbucket::{ClientOptions, Endpoints};
 use bbconnect::sim::{self, SimConfig, SimHandle};
 use bbconnect::store::{NoKeychain, SecretStoreMode, Store};
-use bbconnect::wizard::msg::{Effect, Msg, SavedHook};
-use bbconnect::worker::{self, WorkerContext};
+use bbconnect::tui::wizard::msg::{Effect, Msg, SavedHook};
+use bbconnect::tui::worker::{self, WorkerContext};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::mpsc;
 

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use bbconnect::bitbucket::model::{AuthKind, ConnectionSpec, Credentials, Provider};
 use bbconnect::bitbucket::{ClientOptions, Endpoints};
+use bbconnect::core::model::{AuthKind, ConnectionSpec, Credentials, Provider};
 use bbconnect::sim::SimHandle;
 use bbconnect::store::SavedConnection;
 use secrecy::SecretString;

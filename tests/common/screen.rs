@@ -1,8 +1,8 @@
 //! The wizard drawn into ratatui's `TestBackend`, and the buffer read back as the text a person
 //! sees: what snapshot and screen tests compare.
 
-use bbconnect::ui;
-use bbconnect::wizard::Wizard;
+use bbconnect::tui::ui;
+use bbconnect::tui::wizard::Wizard;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;

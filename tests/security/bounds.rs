@@ -242,11 +242,11 @@ async fn a_token_with_a_control_byte_is_invalid_input_refused_before_any_request
 
 // ---- A listing that never ends stops at its cap (item 5) ----
 
-use bbconnect::bitbucket::model::{
-    AuthKind, ConnectionSpec, Credentials, FailureClass, Problem, Provider,
-};
 use bbconnect::bitbucket::{Client, ClientOptions, Endpoints, ListLimits};
 use bbconnect::core::model::CheckId;
+use bbconnect::core::model::{
+    AuthKind, ConnectionSpec, Credentials, FailureClass, Problem, Provider,
+};
 use secrecy::SecretString;
 
 use crate::common::bin::{self, dc_user_connect as dc_connect, text};
@@ -498,8 +498,8 @@ async fn a_header_that_cannot_be_built_is_input_never_retried_never_sent() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_wizard_listing_stops_at_the_cap_too() {
     use bbconnect::store::{SecretStoreMode, Store};
-    use bbconnect::wizard::msg::{Effect, Msg};
-    use bbconnect::worker::{self, WorkerContext};
+    use bbconnect::tui::wizard::msg::{Effect, Msg};
+    use bbconnect::tui::worker::{self, WorkerContext};
     let sim = sim_with(Scenario::NeverLastPage).await;
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File).unwrap();

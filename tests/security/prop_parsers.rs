@@ -1,9 +1,9 @@
 //! Issue 5, properties: version comparison, URL normalisation, sanitising, and every parser of
 //! server text over generated input. Each property states what a user relies on.
 
-use bbconnect::bitbucket::model::Repo;
 use bbconnect::bitbucket::{Endpoints, cloud, errors, server, urls};
-use bbconnect::sanitize::clean;
+use bbconnect::core::model::Repo;
+use bbconnect::core::sanitize::clean;
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 

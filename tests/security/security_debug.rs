@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use bbconnect::bitbucket::model::{AuthKind, ConnectionSpec, Credentials, Provider};
 use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
+use bbconnect::core::model::{AuthKind, ConnectionSpec, Credentials, Provider};
 use bbconnect::sim::{self, SimConfig};
 use bbconnect::store::{MemoryKeychain, SecretStoreMode, Store};
-use bbconnect::wizard::msg::{EditKey, Effect, Msg};
-use bbconnect::wizard::{Step, Wizard, WizardConfig, update};
+use bbconnect::tui::wizard::msg::{EditKey, Effect, Msg};
+use bbconnect::tui::wizard::{Step, Wizard, WizardConfig, update};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::common::creds::{self, CANARY};

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bbconnect::bitbucket::model::{AuthKind, Provider};
+use bbconnect::core::model::{AuthKind, Provider};
 use bbconnect::store::{
     Keychain, KeychainFailure, MemoryKeychain, NoKeychain, SavedConnection, SecretStoreMode, Store,
     StoreError,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bbconnect::bitbucket::model::{AuthKind, FailureClass, Problem, Provider};
+use bbconnect::core::model::{AuthKind, FailureClass, Problem, Provider};
 use bbconnect::store::{NoKeychain, SavedConnection, SecretStoreMode, Store, StoreError};
 use secrecy::ExposeSecret;
 

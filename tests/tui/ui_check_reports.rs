@@ -3,17 +3,17 @@
 //! The simulator's random port is rewritten to 7990 in the report before drawing, so the
 //! snapshots are stable while every line is the engine's own.
 
-use bbconnect::bitbucket::model::{
-    AuthKind, CheckReport, CheckStatus, ConnectionSpec, Credentials, FailureClass, Problem,
-    Provider,
-};
 use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
 use bbconnect::browser::{BrowserOutcome, NoBrowser};
 use bbconnect::core::model::CheckId;
+use bbconnect::core::model::{
+    AuthKind, CheckReport, CheckStatus, ConnectionSpec, Credentials, FailureClass, Problem,
+    Provider,
+};
 use bbconnect::sim::{self, Scenario, SimConfig, SimHandle};
-use bbconnect::ui;
-use bbconnect::wizard::msg::{Effect, Msg};
-use bbconnect::wizard::{CheckState, Step, Wizard, WizardConfig, update};
+use bbconnect::tui::ui;
+use bbconnect::tui::wizard::msg::{Effect, Msg};
+use bbconnect::tui::wizard::{CheckState, Step, Wizard, WizardConfig, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use secrecy::SecretString;
@@ -91,7 +91,7 @@ fn on_check_at(spec: &ConnectionSpec, report: CheckReport, shown: &str) -> Wizar
     for c in "test-token-x".chars() {
         w.form
             .secret
-            .handle(bbconnect::wizard::msg::EditKey::Char(c));
+            .handle(bbconnect::tui::wizard::msg::EditKey::Char(c));
     }
     w.form.focus = 3;
     let mut effects = update(&mut w, Msg::Confirm);

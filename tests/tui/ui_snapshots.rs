@@ -1,14 +1,14 @@
 //! Render snapshots of every screen through ratatui's TestBackend, plus checks on what the
 //! buffer must never hold (secrets, control characters).
 
-use bbconnect::bitbucket::model::{
+use bbconnect::core::model::CheckId;
+use bbconnect::core::model::{
     CheckItem, CheckReport, FailureClass, Identity, Problem, Repo, RepoPage, SavedInfo, Webhook,
     WebhookChange,
 };
-use bbconnect::core::model::CheckId;
-use bbconnect::ui;
-use bbconnect::wizard::msg::{EditKey, Effect, Msg, RequestId};
-use bbconnect::wizard::{Step, Wizard, WizardConfig, update};
+use bbconnect::tui::ui;
+use bbconnect::tui::wizard::msg::{EditKey, Effect, Msg, RequestId};
+use bbconnect::tui::wizard::{Step, Wizard, WizardConfig, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -659,7 +659,7 @@ fn repos_highlighted_matches_sorted_by_update() {
 /// engineers who flip `available()` find their screens ready and reviewed.
 #[test]
 fn forms_of_every_auth_type() {
-    use bbconnect::bitbucket::model::{AuthKind, Provider};
+    use bbconnect::core::model::{AuthKind, Provider};
     for auth in [
         AuthKind::OAuth,
         AuthKind::RepoToken,
@@ -990,11 +990,11 @@ fn done_git_setup_plan_and_clone_progress() {
     );
     insta::assert_snapshot!("done_git_plan", s);
 
-    w.chosen_repo = Some(bbconnect::bitbucket::model::Repo {
+    w.chosen_repo = Some(bbconnect::core::model::Repo {
         clone_https: Some("https://bitbucket.org/acme/api-gateway.git".into()),
         ..Default::default()
     });
-    w.git = bbconnect::wizard::git::GitPanel::Idle;
+    w.git = bbconnect::tui::wizard::git::GitPanel::Idle;
     let effects = update(&mut w, Msg::GitClone);
     let Some(Effect::CloneRepo { id, dir, .. }) = effects.first().cloned() else {
         panic!("{effects:?}");
@@ -1048,7 +1048,7 @@ fn counts_are_proper_plurals() {
     let mut report = failed_report();
     report
         .items
-        .retain(|i| i.status != bbconnect::bitbucket::model::CheckStatus::Failed);
+        .retain(|i| i.status != bbconnect::core::model::CheckStatus::Failed);
     report.items.push(CheckItem::failed(
         CheckId::Credential,
         FailureClass::Rejected,
@@ -1131,8 +1131,8 @@ fn help_on_the_last_step_does_not_say_esc_goes_back() {
 /// Issue 14: with connections saved, the wizard opens on their list.
 #[test]
 fn saved_connections_list() {
-    use bbconnect::bitbucket::model::{AuthKind, Provider};
-    use bbconnect::wizard::saved::{CheckSummary, SavedRow};
+    use bbconnect::core::model::{AuthKind, Provider};
+    use bbconnect::tui::wizard::saved::{CheckSummary, SavedRow};
     let mut c = config(false);
     c.saved = vec![
         SavedRow {
@@ -1181,8 +1181,8 @@ fn saved_connections_list() {
 /// and neither has its help box (it said "step 0").
 #[test]
 fn help_on_the_saved_list_has_no_step_number() {
-    use bbconnect::bitbucket::model::{AuthKind, Provider};
-    use bbconnect::wizard::saved::SavedRow;
+    use bbconnect::core::model::{AuthKind, Provider};
+    use bbconnect::tui::wizard::saved::SavedRow;
     let mut c = config(false);
     c.saved = vec![SavedRow {
         name: "work".into(),
@@ -1272,7 +1272,7 @@ fn cut_screens_at_40x12_say_there_is_more() {
     assert!(s.contains("more"), "{s}");
     assert!(!s.contains("bbconnect list"), "{s}");
     // PgDn scrolls the summary until its end is in view; the mark goes with the last line.
-    let m = bbconnect::keys::map(&w, key(crossterm::event::KeyCode::PageDown));
+    let m = bbconnect::tui::keys::map(&w, key(crossterm::event::KeyCode::PageDown));
     assert!(matches!(m, Some(Msg::PageDown)), "{m:?}");
     update(&mut w, Msg::PageDown);
     let scrolled = text(&buffer(&w, 40, 12));
@@ -1293,7 +1293,7 @@ fn cut_screens_at_40x12_say_there_is_more() {
     assert!(s.contains("more"), "{s}");
     assert!(s.contains("PgDn scroll"), "{s}");
     // The webhook step's arrows move between fields; PgDn scrolls it (issue 14, defect 3).
-    let m = bbconnect::keys::map(&w, key(crossterm::event::KeyCode::PageDown));
+    let m = bbconnect::tui::keys::map(&w, key(crossterm::event::KeyCode::PageDown));
     assert!(matches!(m, Some(Msg::PageDown)), "{m:?}");
     let focus = w.webhook.focus;
     for _ in 0..10 {
@@ -1330,7 +1330,7 @@ fn demo_credentials_too_big_for_the_screen_are_pointed_to() {
         .to_string();
     assert!(!s.contains(&last), "{s}");
     // PgDn scrolls down to the credentials; the cursor stays on its product.
-    let m = bbconnect::keys::map(&w, key(crossterm::event::KeyCode::PageDown));
+    let m = bbconnect::tui::keys::map(&w, key(crossterm::event::KeyCode::PageDown));
     assert!(matches!(m, Some(Msg::PageDown)), "{m:?}");
     let cursor = w.provider_cursor;
     for _ in 0..10 {
@@ -1350,7 +1350,7 @@ fn form_checklist_lines_wrap_in_a_half_width_box() {
     update(&mut w, Msg::Down);
     update(&mut w, Msg::Confirm);
     update(&mut w, Msg::Confirm);
-    assert_eq!(w.auth, bbconnect::bitbucket::model::AuthKind::HttpTokenUser);
+    assert_eq!(w.auth, bbconnect::core::model::AuthKind::HttpTokenUser);
     let s = screen(&w);
     assert!(s.contains("REPO_ADMIN"), "{s}");
     assert!(s.contains("create webhooks"), "{s}");
@@ -1368,7 +1368,7 @@ fn long_token_page_url_is_shown_whole() {
     update(&mut w, Msg::Confirm);
     update(&mut w, Msg::Down);
     update(&mut w, Msg::Confirm);
-    assert_eq!(w.auth, bbconnect::bitbucket::model::AuthKind::RepoToken);
+    assert_eq!(w.auth, bbconnect::core::model::AuthKind::RepoToken);
     typed(&mut w, "work");
     update(&mut w, Msg::NextField);
     update(&mut w, Msg::NextField);
@@ -1415,7 +1415,7 @@ fn help_box_scrolls_at_40x12() {
     let top = text(&buffer(&w, 40, 12));
     assert!(top.contains("more lines: ↓/PgDn scroll"), "{top}");
     assert!(!top.contains("closes this help"), "{top}");
-    let m = bbconnect::keys::map(&w, key(crossterm::event::KeyCode::Down));
+    let m = bbconnect::tui::keys::map(&w, key(crossterm::event::KeyCode::Down));
     assert!(matches!(m, Some(Msg::Down)), "{m:?}");
     for _ in 0..10 {
         update(&mut w, Msg::PageDown);

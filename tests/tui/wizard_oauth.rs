@@ -6,15 +6,15 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bbconnect::bitbucket::model::OAuthGrant;
 use bbconnect::bitbucket::{ClientOptions, Endpoints};
 use bbconnect::browser::{BrowserOutcome, NoBrowser};
+use bbconnect::core::model::OAuthGrant;
 use bbconnect::sim::{self, SimConfig, SimHandle};
 use bbconnect::store::{SecretStoreMode, Store};
-use bbconnect::wizard::msg::{EditKey, Effect, Msg};
-use bbconnect::wizard::oauth::{OAuthState, PasteState};
-use bbconnect::wizard::{Step, Wizard, WizardConfig, update};
-use bbconnect::worker::{self, WorkerContext};
+use bbconnect::tui::wizard::msg::{EditKey, Effect, Msg};
+use bbconnect::tui::wizard::oauth::{OAuthState, PasteState};
+use bbconnect::tui::wizard::{Step, Wizard, WizardConfig, update};
+use bbconnect::tui::worker::{self, WorkerContext};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::mpsc;
 
@@ -23,7 +23,7 @@ use crate::common::wait::free_port;
 /// What the stand-in browser saw: the last page it landed on.
 type Pages = Arc<Mutex<Vec<String>>>;
 
-fn stand_in_browser(pages: Pages) -> bbconnect::oauth_flow::Opener {
+fn stand_in_browser(pages: Pages) -> bbconnect::engine::oauth::Opener {
     Arc::new(move |url: &str| {
         let url = url.to_string();
         let pages = pages.clone();
@@ -40,12 +40,12 @@ fn stand_in_browser(pages: Pages) -> bbconnect::oauth_flow::Opener {
 }
 
 /// A browser that never comes back (the user walked away).
-fn absent_browser() -> bbconnect::oauth_flow::Opener {
+fn absent_browser() -> bbconnect::engine::oauth::Opener {
     Arc::new(|_: &str| BrowserOutcome::Opened)
 }
 
 /// An SSH session: no browser is tried here.
-fn no_browser_here() -> bbconnect::oauth_flow::Opener {
+fn no_browser_here() -> bbconnect::engine::oauth::Opener {
     Arc::new(|_: &str| BrowserOutcome::NotTried(NoBrowser::Ssh))
 }
 
@@ -69,7 +69,7 @@ struct Rig {
     _dir: tempfile::TempDir,
 }
 
-fn rig(sim: &SimHandle, opener: bbconnect::oauth_flow::Opener, wait: Duration) -> Rig {
+fn rig(sim: &SimHandle, opener: bbconnect::engine::oauth::Opener, wait: Duration) -> Rig {
     let dir = tempfile::tempdir().unwrap();
     let store =
         Arc::new(Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File).unwrap());
@@ -168,7 +168,7 @@ async fn sign_in_check_list_and_save_keep_the_refresh_token() {
 
     rig.send(Msg::Confirm);
     rig.until("repositories", |w| {
-        w.repos.load == bbconnect::wizard::repos::LoadState::Done
+        w.repos.load == bbconnect::tui::wizard::repos::LoadState::Done
     })
     .await;
     rig.send(Msg::Confirm);
@@ -335,7 +335,7 @@ async fn over_ssh_the_pasted_redirect_signs_in_and_a_wrong_state_is_refused() {
     assert_eq!(report.identity.unwrap().username, "alice");
     rig.send(Msg::Confirm);
     rig.until("repositories", |w| {
-        w.repos.load == bbconnect::wizard::repos::LoadState::Done
+        w.repos.load == bbconnect::tui::wizard::repos::LoadState::Done
     })
     .await;
     rig.send(Msg::Confirm);

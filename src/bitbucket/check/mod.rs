@@ -17,11 +17,11 @@ use super::Client;
 use super::cloud;
 use super::explain;
 use super::http::{HttpError, JsonResponse, ScopeHeaders};
-use super::model::{
-    AuthKind, CheckId, CheckItem, CheckReport, CheckStatus, FailureClass, Problem, Provider, Repo,
-};
 use super::server;
 use super::urls;
+use crate::core::model::{
+    AuthKind, CheckId, CheckItem, CheckReport, CheckStatus, FailureClass, Problem, Provider, Repo,
+};
 
 type Progress<'a> = Option<&'a UnboundedSender<String>>;
 
@@ -816,7 +816,7 @@ async fn tally<F>(
     list: F,
 ) -> Result<Reach, HttpError>
 where
-    F: FnOnce(Client, tokio::sync::mpsc::Sender<super::model::RepoPage>) -> ListFuture,
+    F: FnOnce(Client, tokio::sync::mpsc::Sender<crate::core::model::RepoPage>) -> ListFuture,
 {
     let (tx, mut rx) = tokio::sync::mpsc::channel(16);
     let producer = tokio::spawn(list(client.clone(), tx));

@@ -7,8 +7,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::Theme;
 use super::widgets::wrap_indented;
-use crate::bitbucket::model::AuthKind;
-use crate::wizard::Wizard;
+use crate::core::model::AuthKind;
+use crate::tui::wizard::Wizard;
 
 pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     let mut lines = vec![

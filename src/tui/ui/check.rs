@@ -10,9 +10,9 @@ use ratatui::widgets::Paragraph;
 
 use super::Theme;
 use super::widgets::{spinner, status_mark, wrap_indented};
-use crate::bitbucket::model::{CheckReport, CheckStatus};
-use crate::sanitize::clean;
-use crate::wizard::{CheckState, Wizard};
+use crate::core::model::{CheckReport, CheckStatus};
+use crate::core::sanitize::clean;
+use crate::tui::wizard::{CheckState, Wizard};
 
 pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     // OAuth2 signs in before anything can be checked.
@@ -32,7 +32,7 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
         if let Some(user) = spec
             .username
             .as_ref()
-            .filter(|_| spec.auth != crate::bitbucket::model::AuthKind::OAuth)
+            .filter(|_| spec.auth != crate::core::model::AuthKind::OAuth)
         {
             who.push_str(&format!(" as {}", clean(user)));
         }

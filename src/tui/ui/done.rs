@@ -7,9 +7,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::Theme;
 use super::widgets::spinner;
-use crate::sanitize::clean;
-use crate::wizard::git::{self, GitPanel};
-use crate::wizard::{SaveState, Wizard};
+use crate::core::sanitize::clean;
+use crate::tui::wizard::git::{self, GitPanel};
+use crate::tui::wizard::{SaveState, Wizard};
 
 pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     let lines = lines(w, theme);
@@ -45,11 +45,7 @@ pub(super) fn lines(w: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
     }
 }
 
-fn summary(
-    w: &Wizard,
-    info: &crate::bitbucket::model::SavedInfo,
-    theme: &Theme,
-) -> Vec<Line<'static>> {
+fn summary(w: &Wizard, info: &crate::core::model::SavedInfo, theme: &Theme) -> Vec<Line<'static>> {
     let row = |label: &'static str, value: String| {
         Line::from(vec![
             Span::styled(format!("  {label:<14}"), theme.dim),
@@ -96,7 +92,7 @@ fn summary(
         ));
         if let Some(d) = &w.hook_delivery {
             let style = match d.status {
-                crate::bitbucket::model::CheckStatus::Passed => theme.ok,
+                crate::core::model::CheckStatus::Passed => theme.ok,
                 _ => theme.error,
             };
             lines.push(Line::from(vec![

@@ -8,10 +8,10 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::Theme;
 use super::widgets::{visible_slice, wrap_indented};
-use crate::bitbucket::model::{AuthKind, Provider};
-use crate::sanitize::clean;
-use crate::wizard::Wizard;
-use crate::wizard::form::{self, FieldId, Form};
+use crate::core::model::{AuthKind, Provider};
+use crate::core::sanitize::clean;
+use crate::tui::wizard::Wizard;
+use crate::tui::wizard::form::{self, FieldId, Form};
 
 const LABEL_WIDTH: u16 = 18;
 
@@ -320,7 +320,7 @@ pub(super) fn draw_demo(frame: &mut Frame, area: Rect, notes: &[String], theme: 
 #[cfg(test)]
 mod tests {
     use super::note_kind;
-    use crate::bitbucket::model::AuthKind;
+    use crate::core::model::AuthKind;
 
     #[test]
     fn demo_lines_are_matched_to_their_auth_type() {

@@ -19,9 +19,9 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use crate::bitbucket::model::Provider;
-use crate::keys;
-use crate::wizard::{Step, Wizard};
+use crate::core::model::Provider;
+use crate::tui::keys;
+use crate::tui::wizard::{Step, Wizard};
 pub use theme::Theme;
 
 /// Header, body and footer rows of the screen.

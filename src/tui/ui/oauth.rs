@@ -18,9 +18,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::Theme;
 use super::widgets::{spinner, visible_slice, wrap_indented};
 use crate::browser::BrowserOutcome;
-use crate::sanitize::clean;
-use crate::wizard::Wizard;
-use crate::wizard::oauth::{OAuthState, PasteState};
+use crate::core::sanitize::clean;
+use crate::tui::wizard::Wizard;
+use crate::tui::wizard::oauth::{OAuthState, PasteState};
 
 /// The authorize URL as the app must write it so that the terminal soft-wraps it: one string
 /// from (`x`, `y`), over rows exactly `width` wide (the same rows `draw` put in the buffer).

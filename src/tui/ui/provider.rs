@@ -6,8 +6,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::Theme;
-use crate::bitbucket::model::Provider;
-use crate::wizard::Wizard;
+use crate::core::model::Provider;
+use crate::tui::wizard::Wizard;
 
 pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     let lines = choice_lines(w, theme);

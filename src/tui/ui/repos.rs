@@ -8,11 +8,11 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::Theme;
 use super::widgets::{count, fit, spinner, visible_slice};
-use crate::bitbucket::model::Repo;
-use crate::sanitize::clean;
-use crate::wizard::Wizard;
-use crate::wizard::repo_row::PackedRepo;
-use crate::wizard::repos::{LoadState, RepoList, SortOrder, highlights};
+use crate::core::model::Repo;
+use crate::core::sanitize::clean;
+use crate::tui::wizard::Wizard;
+use crate::tui::wizard::repo_row::PackedRepo;
+use crate::tui::wizard::repos::{LoadState, RepoList, SortOrder, highlights};
 
 /// Rows of repositories on a terminal `height` rows tall: the screen's header and footer,
 /// the filter and status lines and the list's borders take six.

@@ -7,9 +7,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::Theme;
 use super::widgets::{fit, spinner};
-use crate::sanitize::clean;
-use crate::wizard::Wizard;
-use crate::wizard::saved::{SavedAction, SavedRow};
+use crate::core::sanitize::clean;
+use crate::tui::wizard::Wizard;
+use crate::tui::wizard::saved::{SavedAction, SavedRow};
 
 pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     let list = &w.saved;

@@ -8,10 +8,10 @@ use ratatui::widgets::Paragraph;
 
 use super::Theme;
 use super::widgets::{spinner, visible_slice, wrap_indented};
-use crate::bitbucket::model::WebhookChange;
-use crate::sanitize::clean;
-use crate::wizard::Wizard;
-use crate::wizard::webhook::{HookFocus, HookState};
+use crate::core::model::WebhookChange;
+use crate::core::sanitize::clean;
+use crate::tui::wizard::Wizard;
+use crate::tui::wizard::webhook::{HookFocus, HookState};
 
 const LABEL_WIDTH: usize = 12;
 

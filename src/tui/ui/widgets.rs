@@ -4,7 +4,7 @@ use ratatui::text::Span;
 use unicode_width::UnicodeWidthChar;
 
 use super::Theme;
-use crate::bitbucket::model::CheckStatus;
+use crate::core::model::CheckStatus;
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 

@@ -8,7 +8,7 @@ use super::form::{DEFAULT_CALLBACK, FieldId, fields, label};
 use super::msg::{EditKey, Effect, Msg, RequestId};
 use super::oauth::OAuthState;
 use super::*;
-use crate::bitbucket::model::{CheckItem, CheckReport, FailureClass, OAuthGrant, Problem};
+use crate::core::model::{CheckItem, CheckReport, FailureClass, OAuthGrant, Problem};
 
 fn config() -> WizardConfig {
     WizardConfig {
@@ -282,8 +282,8 @@ fn oauth_sign_in_then_check_with_the_access_token_then_save_the_grant() {
         &mut w,
         Msg::ReposPage {
             id: list_id,
-            page: crate::bitbucket::model::RepoPage {
-                repos: vec![crate::bitbucket::model::Repo {
+            page: crate::core::model::RepoPage {
+                repos: vec![crate::core::model::Repo {
                     full_name: "acme/api".into(),
                     ..Default::default()
                 }],
@@ -351,7 +351,10 @@ fn a_failed_sign_in_offers_retry_and_edit() {
     );
     assert!(w.oauth.failed().is_some());
     assert!(!w.busy());
-    let keys: Vec<_> = crate::keys::hints(&w).into_iter().map(|(k, _)| k).collect();
+    let keys: Vec<_> = crate::tui::keys::hints(&w)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
     assert!(keys.contains(&"r") && keys.contains(&"e"), "{keys:?}");
     let effects = update(&mut w, Msg::Retry);
     assert!(matches!(effects.as_slice(), [Effect::OAuthSignIn { id: again, .. }] if *again != id));
@@ -475,8 +478,8 @@ fn confirmed_plain_http_reaches_the_webhook_step_too() {
         &mut w,
         Msg::ReposPage {
             id: list,
-            page: crate::bitbucket::model::RepoPage {
-                repos: vec![crate::bitbucket::model::Repo {
+            page: crate::core::model::RepoPage {
+                repos: vec![crate::core::model::Repo {
                     full_name: "PLAT/api".into(),
                     ..Default::default()
                 }],

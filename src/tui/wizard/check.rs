@@ -5,7 +5,7 @@ use super::form::{self, fields};
 use super::msg::{Effect, Msg, RequestId};
 use super::repos::PAGE;
 use super::{Step, Wizard, back, go, oauth};
-use crate::bitbucket::model::{AuthKind, CheckId, CheckReport, CheckStatus};
+use crate::core::model::{AuthKind, CheckId, CheckReport, CheckStatus};
 
 #[derive(Debug, Clone, Default)]
 pub enum CheckState {

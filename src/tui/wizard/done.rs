@@ -3,7 +3,7 @@
 
 use super::msg::{Effect, Msg, RequestId};
 use super::{Step, Wizard, back, git, quit, scroll_text, webhook};
-use crate::bitbucket::model::{AuthKind, Problem, SavedInfo};
+use crate::core::model::{AuthKind, Problem, SavedInfo};
 
 #[derive(Debug, Clone, Default)]
 pub enum SaveState {

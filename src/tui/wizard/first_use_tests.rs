@@ -70,7 +70,7 @@ fn a_plain_http_webhook_url_is_allowed_after_a_warning() {
 /// about: the URL when the server could not be reached, the token when it was refused.
 #[test]
 fn edit_after_a_failed_check_focuses_the_field_it_is_about() {
-    use crate::bitbucket::model::{CheckId, CheckItem, CheckReport, FailureClass};
+    use crate::core::model::{CheckId, CheckItem, CheckReport, FailureClass};
     let url_field = form::fields(AuthKind::ApiToken)
         .iter()
         .position(|f| *f == form::FieldId::Url)
@@ -116,7 +116,7 @@ fn url_errors_are_in_plain_words() {
         );
         assert!(!e.contains("Not a valid URL ("), "{bad}: {e}");
     }
-    let e = crate::wizard::webhook::validate_url("https://ci.example.com:0x/h").unwrap_err();
+    let e = crate::tui::wizard::webhook::validate_url("https://ci.example.com:0x/h").unwrap_err();
     assert!(!e.contains("Not a valid URL ("), "{e}");
 }
 

@@ -6,7 +6,7 @@ use tui_input::{Input, InputRequest};
 use super::msg::EditKey;
 use super::secret_input::SecretInput;
 use super::validate;
-use crate::bitbucket::model::{AuthKind, ConnectionSpec, Credentials, Provider};
+use crate::core::model::{AuthKind, ConnectionSpec, Credentials, Provider};
 // The field list is core's (the CLI checks a spec with the same list); named here as before.
 pub use crate::core::fields::{DEFAULT_CALLBACK, FieldId, fields};
 
@@ -252,7 +252,7 @@ pub fn edit_input(input: &mut Input, key: EditKey) {
 /// What the token must be allowed to do, as the user will see it where the token is created.
 pub fn permissions(auth: AuthKind) -> &'static [&'static str] {
     match auth {
-        AuthKind::ApiToken => &crate::bitbucket::model::CLOUD_API_TOKEN_SCOPES,
+        AuthKind::ApiToken => &crate::core::model::CLOUD_API_TOKEN_SCOPES,
         AuthKind::AppPassword => &[
             "Account: Read",
             "Workspace membership: Read",

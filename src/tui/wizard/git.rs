@@ -5,7 +5,7 @@
 
 use super::msg::{Effect, RequestId};
 use super::{SaveState, Wizard};
-use crate::bitbucket::model::Problem;
+use crate::core::model::Problem;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum GitPanel {
@@ -166,8 +166,8 @@ pub fn on_done(w: &mut Wizard, id: RequestId, result: Result<String, Problem>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bitbucket::model::{FailureClass, SavedInfo};
-    use crate::wizard::{Step, WizardConfig};
+    use crate::core::model::{FailureClass, SavedInfo};
+    use crate::tui::wizard::{Step, WizardConfig};
 
     fn saved() -> Wizard {
         let mut w = Wizard::new(WizardConfig::default());
@@ -235,7 +235,7 @@ mod tests {
     #[test]
     fn c_clones_the_chosen_repository_into_its_slug_with_progress() {
         let mut w = saved();
-        w.chosen_repo = Some(crate::bitbucket::model::Repo {
+        w.chosen_repo = Some(crate::core::model::Repo {
             clone_https: Some("https://alice@h/ws/app.git".into()),
             ..Default::default()
         });
@@ -256,11 +256,11 @@ mod tests {
 
     #[test]
     fn the_delivery_test_of_the_hook_just_made_is_kept_and_stale_ones_dropped() {
-        use crate::wizard::msg::Msg;
-        use crate::wizard::update;
+        use crate::tui::wizard::msg::Msg;
+        use crate::tui::wizard::update;
         let mut w = saved();
-        let row = crate::bitbucket::model::CheckItem::passed(
-            crate::bitbucket::model::CheckId::WebhookDelivery,
+        let row = crate::core::model::CheckItem::passed(
+            crate::core::model::CheckId::WebhookDelivery,
             "HTTP 200",
         );
         w.hook_delivery_for = Some(7);

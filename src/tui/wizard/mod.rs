@@ -28,7 +28,7 @@ mod auth_tests;
 #[cfg(test)]
 mod tests;
 
-use crate::bitbucket::model::{AuthKind, Credentials, Provider, Repo};
+use crate::core::model::{AuthKind, Credentials, Provider, Repo};
 pub use check::CheckState;
 use check::start_check;
 pub use done::SaveState;
@@ -144,7 +144,7 @@ pub struct Wizard {
     pub git: git::GitPanel,
     /// The hook request whose delivery test may still arrive, and its result.
     pub hook_delivery_for: Option<RequestId>,
-    pub hook_delivery: Option<crate::bitbucket::model::CheckItem>,
+    pub hook_delivery: Option<crate::core::model::CheckItem>,
     pub show_help: bool,
     /// OAuth2 sign-in progress and, once signed in, the tokens.
     pub oauth: OAuthState,

@@ -5,11 +5,11 @@
 
 use secrecy::SecretString;
 
-use crate::bitbucket::model::{
+use crate::browser::BrowserOutcome;
+use crate::core::model::{
     CheckItem, CheckReport, Credentials, OAuthGrant, Problem, Repo, RepoPage, SavedInfo, Webhook,
     WebhookChange, WebhookSpec,
 };
-use crate::browser::BrowserOutcome;
 
 /// Identifies one effect and its replies.
 pub type RequestId = u64;
@@ -47,7 +47,7 @@ pub enum Msg {
     /// `CheckSaved` answered.
     SavedChecked {
         id: RequestId,
-        result: Result<crate::wizard::saved::CheckSummary, Problem>,
+        result: Result<crate::tui::wizard::saved::CheckSummary, Problem>,
     },
     /// `RemoveSaved` answered.
     SavedRemoved {

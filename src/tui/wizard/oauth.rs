@@ -11,8 +11,8 @@ use tui_input::Input;
 use super::form::edit_input;
 use super::msg::{EditKey, Effect, RequestId};
 use super::{CheckState, Step, Wizard};
-use crate::bitbucket::model::{AuthKind, FailureClass, OAuthGrant, Problem};
 use crate::browser::BrowserOutcome;
+use crate::core::model::{AuthKind, FailureClass, OAuthGrant, Problem};
 
 /// The pasted redirect's progress.
 #[derive(Debug, Clone, Default)]

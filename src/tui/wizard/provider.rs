@@ -2,7 +2,7 @@
 
 use super::msg::{Effect, Msg};
 use super::{Step, Wizard, back, cursor_move, go, scroll_text};
-use crate::bitbucket::model::{AuthKind, Provider};
+use crate::core::model::{AuthKind, Provider};
 
 pub(super) fn step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
     match msg {

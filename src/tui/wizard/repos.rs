@@ -16,8 +16,8 @@ use super::msg::{EditKey, RequestId};
 use super::repo_row::{PackedRepo, cmp_names, cmp_recent};
 use crate::core::fuzzy::{blank, score};
 // The filter is core's (the CLI ranks with it too); named here as before.
-use crate::bitbucket::model::{Problem, Repo};
 pub use crate::core::fuzzy::{filter_ranked, highlights, pattern, scorer};
+use crate::core::model::{Problem, Repo};
 
 /// Rows moved by PgUp/PgDn until the app reports the list's height (`Msg::Viewport`).
 pub const PAGE: usize = 10;
@@ -566,7 +566,7 @@ fn insert_sorted(into: &mut Vec<u32>, new: &[u32], cmp: impl Fn(u32, u32) -> Ord
 
 use super::msg::{Effect, Msg};
 use super::{CheckState, Step, Wizard, back, go};
-use crate::bitbucket::model::{Provider, RepoPage};
+use crate::core::model::{Provider, RepoPage};
 
 pub(super) fn step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
     let list = &mut w.repos;

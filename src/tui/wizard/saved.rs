@@ -6,7 +6,7 @@ use secrecy::SecretString;
 
 use super::msg::{Effect, Msg, RequestId};
 use super::{Step, Wizard, go};
-use crate::bitbucket::model::{AuthKind, Problem, Provider};
+use crate::core::model::{AuthKind, Problem, Provider};
 
 /// A saved connection as the list shows it (no secret: that stays in the store).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use secrecy::ExposeSecret;
 
 use super::msg::{EditKey, Effect, Msg, RequestId};
 use super::*;
-use crate::bitbucket::model::{
+use crate::core::model::{
     CheckItem, CheckReport, FailureClass, Identity, Problem, Repo, RepoPage, SavedInfo,
 };
 

@@ -8,7 +8,7 @@ use tui_input::Input;
 use super::form::edit_input;
 use super::msg::{EditKey, RequestId};
 use super::secret_input::SecretInput;
-use crate::bitbucket::model::{Problem, Provider, Webhook, WebhookChange, WebhookSpec};
+use crate::core::model::{Problem, Provider, Webhook, WebhookChange, WebhookSpec};
 // The hook's input rules are core's (the CLI applies them too); named here as before.
 pub use crate::core::hook_rules::{
     hook_name, is_plain_http_remote, validate_events, validate_events_for, validate_url,
@@ -209,7 +209,7 @@ impl WebhookStep {
 
 use super::msg::{Effect, Msg, SavedHook};
 use super::{Step, Wizard, back, go, scroll_text};
-use crate::bitbucket::model::CheckItem;
+use crate::core::model::CheckItem;
 
 pub(super) fn step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
     // A screen too short for the step scrolls with PgUp/PgDn; the arrows move the focus.

@@ -5,7 +5,7 @@
 use secrecy::SecretString;
 
 use super::*;
-use crate::bitbucket::model::OAuthGrant;
+use crate::core::model::OAuthGrant;
 use form::{FieldId, fields};
 
 /// Every screen, so a screen added to `Step` fails to compile here until it is placed.

@@ -4,8 +4,8 @@
 use secrecy::{ExposeSecret, SecretString};
 
 use super::*;
-use crate::bitbucket::model::{Webhook, WebhookChange};
-use crate::wizard::webhook::{HookFocus, HookState};
+use crate::core::model::{Webhook, WebhookChange};
+use crate::tui::wizard::webhook::{HookFocus, HookState};
 
 const HOOK_SECRET: &str = "test-token-generated-hook-secret";
 
