@@ -66,12 +66,7 @@ pub fn spec_from_args(
     endpoints: &Endpoints,
 ) -> Result<ConnectionSpec, Failure> {
     let provider = Provider::from(args.provider);
-    let auth = AuthKind::from_cli_name(&args.auth).ok_or_else(|| {
-        usage(
-            format!("Unknown auth type `{}`.", clean(&args.auth)),
-            "Use one of: oauth, api-token, repo-token, app-password (cloud); http-token-user, http-token-repo (server).",
-        )
-    })?;
+    let auth = AuthKind::from(args.auth);
     if auth.provider() != provider {
         return Err(usage(
             format!(

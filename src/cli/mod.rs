@@ -31,7 +31,8 @@ use crate::bitbucket::{
     ClientOptions, DEFAULT_MAX_PAGES, DEFAULT_MAX_REPOS, ListLimits, MAX_PAGES_ENV, MAX_REPOS_ENV,
 };
 use crate::core::model::{
-    CheckReport, CheckStatus, ConnectionSpec, Credentials, FailureClass, Problem, Provider,
+    AuthKind, CheckReport, CheckStatus, ConnectionSpec, Credentials, FailureClass, Problem,
+    Provider,
 };
 use crate::core::sanitize::clean;
 use crate::engine::oauth as oauth_flow;
@@ -158,6 +159,83 @@ pub enum Command {
     },
 }
 
+/// `--auth`: the credential types by the names the connections file and `list` use, so clap
+/// lists them on a wrong value and completions offer them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthArg {
+    #[value(name = "oauth")]
+    OAuth,
+    ApiToken,
+    RepoToken,
+    AppPassword,
+    HttpTokenUser,
+    HttpTokenRepo,
+}
+
+impl From<AuthArg> for AuthKind {
+    fn from(a: AuthArg) -> Self {
+        match a {
+            AuthArg::OAuth => AuthKind::OAuth,
+            AuthArg::ApiToken => AuthKind::ApiToken,
+            AuthArg::RepoToken => AuthKind::RepoToken,
+            AuthArg::AppPassword => AuthKind::AppPassword,
+            AuthArg::HttpTokenUser => AuthKind::HttpTokenUser,
+            AuthArg::HttpTokenRepo => AuthKind::HttpTokenRepo,
+        }
+    }
+}
+
+// The other direction too, so a credential type added to core without a flag value is a
+// compile error here rather than a type `connect` cannot be told.
+impl From<AuthKind> for AuthArg {
+    fn from(a: AuthKind) -> Self {
+        match a {
+            AuthKind::OAuth => AuthArg::OAuth,
+            AuthKind::ApiToken => AuthArg::ApiToken,
+            AuthKind::RepoToken => AuthArg::RepoToken,
+            AuthKind::AppPassword => AuthArg::AppPassword,
+            AuthKind::HttpTokenUser => AuthArg::HttpTokenUser,
+            AuthKind::HttpTokenRepo => AuthArg::HttpTokenRepo,
+        }
+    }
+}
+
+#[cfg(test)]
+mod auth_arg_tests {
+    use super::*;
+
+    #[test]
+    fn every_credential_type_is_an_auth_value_by_its_file_name() {
+        for kind in AuthKind::ALL {
+            let arg = AuthArg::from_str(kind.cli_name(), false)
+                .unwrap_or_else(|e| panic!("--auth {}: {e}", kind.cli_name()));
+            assert_eq!(AuthKind::from(arg), kind);
+            assert_eq!(AuthArg::from(kind), arg);
+        }
+        assert_eq!(AuthArg::value_variants().len(), AuthKind::ALL.len());
+    }
+
+    #[test]
+    fn a_wrong_auth_value_is_a_usage_error_listing_the_types() {
+        let err = Cli::try_parse_from([
+            "bbconnect",
+            "connect",
+            "--provider",
+            "cloud",
+            "--auth",
+            "password",
+            "--name",
+            "x",
+        ])
+        .expect_err("not a credential type");
+        assert_eq!(err.exit_code(), 2);
+        let text = err.to_string();
+        for kind in AuthKind::ALL {
+            assert!(text.contains(kind.cli_name()), "{text}");
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ProviderArg {
     Cloud,
@@ -178,8 +256,8 @@ pub struct ConnectArgs {
     #[arg(long, value_enum)]
     pub provider: ProviderArg,
     /// oauth, api-token, repo-token, app-password (Cloud); http-token-user, http-token-repo (Server/DC).
-    #[arg(long)]
-    pub auth: String,
+    #[arg(long, value_enum)]
+    pub auth: AuthArg,
     #[arg(long)]
     pub name: String,
     /// Server base URL; for Cloud defaults to https://bitbucket.org (or BBCONNECT_CLOUD_WEB_URL).
