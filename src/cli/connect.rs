@@ -355,7 +355,7 @@ fn consumer_secret(settings: &Settings, token_stdin: bool) -> Result<SecretStrin
 /// where this session has one (or, with --no-browser, read the address the browser ended on
 /// from stdin: the sign-in then happens on any machine), wait, exchange.
 async fn oauth_sign_in(
-    _io: &mut Io,
+    io: &mut Io,
     settings: &Settings,
     args: &ConnectArgs,
     spec: &ConnectionSpec,
@@ -374,32 +374,45 @@ async fn oauth_sign_in(
     let callback = format!("http://127.0.0.1:{}/callback", args.callback_port);
     let port = args.callback_port;
     let (no_browser, timeout) = (args.no_browser, args.oauth_timeout);
-    let waiting = move || errln!("Waiting up to {timeout} s for the browser to come back...");
-    let events: oauth_flow::SignInEvents = {
-        let callback = callback.clone();
-        Arc::new(move |event| match event {
+    // The engine calls back from its own tasks, which cannot borrow `io`: its events come
+    // over a channel and are printed here, through `io`, as they arrive.
+    let (event_tx, mut event_rx) = tokio::sync::mpsc::unbounded_channel();
+    let events: oauth_flow::SignInEvents = Arc::new(move |event| {
+        let _ = event_tx.send(event);
+    });
+    let say = |io: &mut Io, event: oauth_flow::SignInEvent| {
+        let waiting = |io: &mut Io| {
+            errln!(
+                io,
+                "Waiting up to {timeout} s for the browser to come back..."
+            )
+        };
+        match event {
             oauth_flow::SignInEvent::Url(url) => {
                 errln!(
+                    io,
                     "Sign in to Bitbucket: open this address in a browser (the consumer's callback must be {callback}):"
                 );
-                errln!("  {url}");
+                errln!(io, "  {url}");
                 if no_browser {
                     errln!(
+                        io,
                         "On another machine, either forward the port first (ssh -L {port}:127.0.0.1:{port} HOST, HOST being this machine), or paste here the address the browser ends on (http://127.0.0.1:{port}/callback?code=...) and press Enter:"
                     );
-                    waiting();
+                    waiting(io);
                 }
             }
             oauth_flow::SignInEvent::Browser(outcome) => {
-                errln!("{}", outcome.message());
+                errln!(io, "{}", outcome.message());
                 if !outcome.opened() {
                     errln!(
+                        io,
                         "Open it on any machine; from another one, forward the port first (ssh -L {port}:127.0.0.1:{port} HOST), or run again with --no-browser to paste the address the browser ends on."
                     );
                 }
-                waiting();
+                waiting(io);
             }
-        })
+        }
     };
     let (paste_tx, pasted) = tokio::sync::mpsc::unbounded_channel();
     if args.no_browser {
@@ -417,13 +430,26 @@ async fn oauth_sign_in(
     let request = oauth_flow::SignInRequest {
         web_url: spec.url.clone(),
         consumer,
-        callback,
+        callback: callback.clone(),
         options: options.clone(),
         opener: (!args.no_browser).then(oauth_flow::browser_opener),
         wait: std::time::Duration::from_secs(args.oauth_timeout),
     };
-    let grant = oauth_flow::sign_in(request, pasted, events, Err).await?;
-    errln!("Signed in; checking the connection.");
+    let signing = oauth_flow::sign_in(request, pasted, events, Err);
+    tokio::pin!(signing);
+    let grant = loop {
+        tokio::select! {
+            // Events first, so each line is out before the outcome it led to.
+            biased;
+            Some(event) = event_rx.recv() => say(io, event),
+            result = &mut signing => break result,
+        }
+    };
+    while let Ok(event) = event_rx.try_recv() {
+        say(io, event);
+    }
+    let grant = grant?;
+    errln!(io, "Signed in; checking the connection.");
     Ok(grant)
 }
 
