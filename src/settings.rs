@@ -30,6 +30,9 @@ pub const MAX_REPOS: &str = crate::bitbucket::MAX_REPOS_ENV;
 pub const MAX_PAGES: &str = crate::bitbucket::MAX_PAGES_ENV;
 pub const CA_FILE: &str = "BBCONNECT_CA_FILE";
 pub const GIT_CONNECTION: &str = "BBCONNECT_GIT_CONNECTION";
+/// Set (to anything but `0` or `false`), `connect` and `check` ask the check's probes one
+/// after another, as before issue 12: for the round-trip bench's comparison.
+pub const SEQUENTIAL_CHECK: &str = "BBCONNECT_SEQUENTIAL_CHECK";
 
 /// What the environment says, once. `Debug` is safe: the secrets are `SecretString`s and
 /// the proxies' `Debug` hides their credentials.
@@ -101,7 +104,7 @@ impl Settings {
             token: lookup(TOKEN)
                 .and_then(|v| v.into_string().ok())
                 .map(SecretString::from),
-            sequential_check: value("BBCONNECT_SEQUENTIAL_CHECK")
+            sequential_check: value(SEQUENTIAL_CHECK)
                 .is_some_and(|v| v != "0" && !v.eq_ignore_ascii_case("false")),
             oauth_key: value(OAUTH_KEY),
             oauth_secret: value(OAUTH_SECRET).map(SecretString::from),

@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::{
     Failure, Io, credentials_of, fresh_credentials, limits_setting, print_report, report_json,
-    sequential_check_setting, usage,
+    usage,
 };
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
 use crate::core::model::Problem;
@@ -50,7 +50,7 @@ pub async fn check(
     for (name, (conn, creds)) in names.iter().zip(found) {
         let options = ClientOptions {
             limits,
-            sequential_check: sequential_check_setting(settings),
+            sequential_check: settings.sequential_check,
             ..engine::options_for(&conn)
         };
         let creds = match fresh_credentials(store, conn.clone(), creds, &options).await {

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::{
     ConnectArgs, Failure, Io, limits_setting, print_report, print_saved, report_json,
-    sequential_check_setting, split_fallback, trust, usage,
+    split_fallback, trust, usage,
 };
 use crate::bitbucket::oauth::OAuthConsumer;
 use crate::bitbucket::{ClientOptions, Endpoints};
@@ -195,7 +195,7 @@ pub async fn connect(
         allow_http: args.allow_http,
         tls: trust::trust_from_args(args.trust_cert.as_deref(), args.ca_file.as_deref())?,
         limits: limits_setting(settings)?,
-        sequential_check: sequential_check_setting(settings),
+        sequential_check: settings.sequential_check,
         ..ClientOptions::default()
     };
     let (creds, oauth) = if spec.auth == AuthKind::OAuth {

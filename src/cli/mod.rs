@@ -421,14 +421,6 @@ pub fn concurrency_setting(settings: &Settings) -> Result<usize, Failure> {
     }
 }
 
-/// Set (to anything but `0` or `false`), `connect` and `check` ask the check's probes one
-/// after another, as before issue 12: for the round-trip bench's comparison.
-pub const SEQUENTIAL_CHECK_ENV: &str = "BBCONNECT_SEQUENTIAL_CHECK";
-
-pub fn sequential_check_setting(settings: &Settings) -> bool {
-    settings.sequential_check
-}
-
 /// `BBCONNECT_MAX_REPOS` and `BBCONNECT_MAX_PAGES` for `connect`, `check` and the wizard (the
 /// `repos` command reads them through clap, with its flags).
 pub fn limits_setting(settings: &Settings) -> Result<ListLimits, Failure> {
