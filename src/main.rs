@@ -7,7 +7,7 @@ use tokio::sync::mpsc;
 
 use bbconnect::bitbucket::http::ProcessNetwork;
 use bbconnect::bitbucket::{ClientOptions, Endpoints};
-use bbconnect::cli::{self, Cli, Command, Failure, Io};
+use bbconnect::cli::{self, Cli, Command, Ctx, Failure, Io};
 use bbconnect::core::sanitize::clean;
 use bbconnect::logging;
 use bbconnect::settings::Settings;
@@ -55,6 +55,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli, settings: &Settings) -> Result<(), Failure> {
     let endpoints = settings.endpoints.clone();
     let open_store = || open_store(settings);
+    let ctx = &mut Ctx::new(Io::process(), settings.clone());
     let io = &mut Io::process();
     match cli.command {
         None => {
@@ -69,7 +70,7 @@ async fn run(cli: Cli, settings: &Settings) -> Result<(), Failure> {
             code: 1,
         }}),
         Some(Command::Connect(args)) => cli::connect(io, settings, args, &open_store()?, &endpoints).await,
-        Some(Command::List { json }) => cli::list(io, &open_store()?, json),
+        Some(Command::List(args)) => cli::list::run(ctx, args).map_err(Failure::from),
         Some(Command::Check { names, json }) => cli::check(io, settings, &open_store()?, &endpoints, names, json).await,
         Some(Command::Repos { name, filter, json, concurrency, max_repos, max_pages }) => {
             let limits = bbconnect::bitbucket::ListLimits { max_repos, max_pages };

@@ -259,6 +259,7 @@ mod tests {
             webhook_url: None,
             secret_store: "file".into(),
             tls: None,
+            expires_on: None,
             last_check: None,
             saved_at: String::new(),
         };

@@ -2,11 +2,19 @@
 
 use serde_json::json;
 
-use super::{Failure, Io, table, trust};
+use clap::Args;
+
+use super::{Ctx, table, trust};
 use crate::core::model::Problem;
 use crate::core::sanitize::clean;
 use crate::outln;
-use crate::store::{SavedConnection, Store};
+use crate::store::SavedConnection;
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(long)]
+    pub json: bool,
+}
 
 fn connection_json(c: &SavedConnection) -> serde_json::Value {
     json!({
@@ -28,7 +36,10 @@ fn connection_json(c: &SavedConnection) -> serde_json::Value {
 }
 
 /// `bbconnect list`.
-pub fn list(io: &mut Io, store: &Store, as_json: bool) -> Result<(), Failure> {
+pub fn run(ctx: &mut Ctx, args: ListArgs) -> Result<(), Problem> {
+    let store = ctx.store.get()?;
+    let io = &mut ctx.io;
+    let as_json = args.json;
     let conns = store.list().map_err(Problem::from)?;
     if as_json {
         outln!(

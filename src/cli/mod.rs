@@ -5,6 +5,8 @@
 
 mod trust;
 
+pub mod ctx;
+
 use std::io::{IsTerminal, Write};
 
 pub mod listing;
@@ -43,7 +45,7 @@ use crate::store::{SavedConnection, Store};
 
 pub use check::check;
 pub use connect::{connect, spec_from_args};
-pub use list::list;
+pub use ctx::Ctx;
 pub use output::Io;
 pub use remove::remove;
 pub use repos::repos;
@@ -69,10 +71,7 @@ pub enum Command {
     /// Check credentials and save a connection without the wizard.
     Connect(ConnectArgs),
     /// List saved connections (never the secret).
-    List {
-        #[arg(long)]
-        json: bool,
-    },
+    List(list::ListArgs),
     /// Re-run every check on saved connections (all of them when no NAME is given).
     Check {
         names: Vec<String>,

@@ -39,6 +39,20 @@ async fn env() -> Env {
     }
 }
 
+impl Env {
+    /// A command context on this environment's store directory, printing into buffers.
+    fn ctx(&self) -> (Ctx, output::Captured) {
+        let (io, seen) = Io::memory();
+        let store = Store::open(Some(self.store.dir().to_path_buf()), SecretStoreMode::File)
+            .expect("store");
+        let settings = Settings {
+            endpoints: self.endpoints.clone(),
+            ..Settings::default()
+        };
+        (Ctx::with_store(io, settings, store), seen)
+    }
+}
+
 fn with_token(token: &str) -> Settings {
     Settings {
         token: Some(SecretString::from(token.to_string())),
@@ -143,16 +157,16 @@ async fn connect_without_a_secret_in_the_settings_exits_2() {
 #[tokio::test(flavor = "multi_thread")]
 async fn list_says_where_nothing_is_saved_then_shows_the_table() {
     let e = env().await;
-    let (mut io, seen) = Io::memory();
-    list(&mut io, &e.store, false).expect("lists");
+    let (mut ctx, seen) = e.ctx();
+    list::run(&mut ctx, list::ListArgs { json: false }).expect("lists");
     assert!(
         seen.out().starts_with("No saved connections in "),
         "{}",
         seen.out()
     );
     connect_dc(&e).await;
-    let (mut io, seen) = Io::memory();
-    list(&mut io, &e.store, false).expect("lists");
+    let (mut ctx, seen) = e.ctx();
+    list::run(&mut ctx, list::ListArgs { json: false }).expect("lists");
     let out = seen.out();
     let mut lines = out.lines();
     assert!(lines.next().unwrap_or("").starts_with("NAME"), "{out}");
@@ -162,8 +176,8 @@ async fn list_says_where_nothing_is_saved_then_shows_the_table() {
         "{out}"
     );
     assert_eq!(seen.err(), "");
-    let (mut io, seen) = Io::memory();
-    list(&mut io, &e.store, true).expect("lists");
+    let (mut ctx, seen) = e.ctx();
+    list::run(&mut ctx, list::ListArgs { json: true }).expect("lists");
     let doc: serde_json::Value = serde_json::from_str(seen.out().trim()).expect("JSON");
     assert_eq!(doc[0]["name"], "dc");
     assert_eq!(doc[0]["auth"], "http-token-user");

@@ -76,6 +76,7 @@ pub fn saved_connection(
         }),
         saved_at,
         tls: None,
+        expires_on: None,
     }
 }
 

@@ -46,6 +46,22 @@ use perms::Kind;
 /// How long a writer waits for another one before giving up with [`StoreError::Locked`].
 const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(10);
 
+/// How long a run waits for another run working on the same connection (a connect that lists
+/// thousands of repositories, an OAuth refresh) before giving up with [`StoreError::Locked`].
+const DEFAULT_CONNECTION_LOCK_WAIT: Duration = Duration::from_secs(300);
+
+/// The folder of the per-connection lock files.
+const CONNECTION_LOCKS: &str = "locks";
+
+/// One run at a time works on a connection (connect, `--replace`, rotate, an OAuth refresh):
+/// held while it lives, across processes; the OS releases it when its holder dies. Take it
+/// before reading what the connection holds, so the second run works on what the first left.
+/// Never take it while holding the store's own lock (the order is connection, then store).
+#[derive(Debug)]
+pub struct ConnectionLock {
+    _guard: lock::LockGuard,
+}
+
 /// Where secrets go, from `BBCONNECT_SECRET_STORE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SecretStoreMode {
@@ -111,6 +127,10 @@ pub struct SavedConnection {
     /// The CA file and the pinned certificate this connection trusts (issue 13).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<crate::core::cert::TlsTrust>,
+    /// The day the credential stops working, when known: typed (`--expires`, the form), or
+    /// read from the server (DC's token list). Absent means unknown, never guessed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_on: Option<jiff::civil::Date>,
     /// The outcome of the last check (`status`, the wizard's re-check); absent in files
     /// written before it existed, and until a connection is checked again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -134,6 +154,7 @@ pub struct Store {
     keychain: Arc<dyn Keychain>,
     keychain_timeout: Duration,
     lock_wait: Duration,
+    connection_lock_wait: Duration,
     /// Whether the keychain is usable, asked once: a probe may cost a D-Bus round trip.
     keychain_probe: OnceLock<Result<(), String>>,
 }
@@ -202,6 +223,7 @@ impl Store {
             keychain,
             keychain_timeout: keychain::DEFAULT_TIMEOUT,
             lock_wait: DEFAULT_LOCK_WAIT,
+            connection_lock_wait: DEFAULT_CONNECTION_LOCK_WAIT,
             keychain_probe: OnceLock::new(),
         })
     }
@@ -216,6 +238,23 @@ impl Store {
     pub fn with_lock_wait(mut self, wait: Duration) -> Store {
         self.lock_wait = wait;
         self
+    }
+
+    /// How long [`Store::lock_connection`] waits for another run (default 300 s).
+    pub fn with_connection_lock_wait(mut self, wait: Duration) -> Store {
+        self.connection_lock_wait = wait;
+        self
+    }
+
+    /// Takes connection `name`'s lock, waiting for another run that holds it. The name need
+    /// not be saved yet: two first-time connects of one name are serialised too.
+    pub fn lock_connection(&self, name: &str) -> Result<ConnectionLock, StoreError> {
+        validate_name(name)?;
+        fsutil::ensure_dir(&self.dir, Kind::ConfigFolder)?;
+        let dir = self.dir.join(CONNECTION_LOCKS);
+        fsutil::ensure_private_dir(&dir)?;
+        let guard = lock::acquire(&dir.join(format!("{name}.lock")), self.connection_lock_wait)?;
+        Ok(ConnectionLock { _guard: guard })
     }
 
     pub fn dir(&self) -> &Path {

@@ -25,6 +25,7 @@ fn conn(name: &str) -> SavedConnection {
         secret_store: "file".into(),
         saved_at: "2026-01-02T03:04:05Z".into(),
         tls: None,
+        expires_on: None,
         last_check: None,
     }
 }
@@ -659,4 +660,32 @@ mod generations {
             "test-token-ab"
         );
     }
+}
+
+#[test]
+fn a_connection_lock_is_held_until_dropped_and_names_are_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_with_keychain(
+        Some(dir.path().to_path_buf()),
+        SecretStoreMode::File,
+        Arc::new(NoKeychain),
+    )
+    .unwrap()
+    .with_connection_lock_wait(std::time::Duration::from_millis(100));
+    let held = store.lock_connection("ci").expect("first holder");
+    // A second open of the same lock file is refused while the first lives, in one process
+    // as across processes (flock belongs to the open file, not the process).
+    assert!(matches!(
+        store.lock_connection("ci"),
+        Err(StoreError::Locked { .. })
+    ));
+    // Another connection's lock is its own.
+    let _other = store.lock_connection("other").expect("another name");
+    drop(held);
+    store.lock_connection("ci").expect("free again");
+    // A name that could escape the folder is refused before any file is made.
+    assert!(matches!(
+        store.lock_connection("../x"),
+        Err(StoreError::InvalidName { .. })
+    ));
 }

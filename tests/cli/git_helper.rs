@@ -429,6 +429,7 @@ fn save_oauth(w: &World, name: &str, repo: &str, grant: &OAuthGrant) {
         webhook_url: None,
         secret_store: String::new(),
         tls: None,
+        expires_on: None,
         last_check: None,
         saved_at: "2026-12-01T00:00:00Z".into(),
     };

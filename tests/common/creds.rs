@@ -89,6 +89,7 @@ pub fn saved(name: &str) -> SavedConnection {
         secret_store: String::new(),
         saved_at: "2026-11-29T06:00:00Z".into(),
         tls: None,
+        expires_on: None,
         last_check: None,
     }
 }

@@ -31,6 +31,7 @@ fn conn(name: &str) -> SavedConnection {
         secret_store: "caller-does-not-know".into(),
         saved_at: "2026-11-29T06:00:00Z".into(),
         tls: None,
+        expires_on: None,
         last_check: None,
     }
 }
