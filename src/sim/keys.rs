@@ -141,7 +141,6 @@ impl KeyStore {
     }
 
     /// Whether any repository of either product holds this key blob.
-    #[allow(dead_code)]
     pub fn knows(&self, blob: &[u8]) -> bool {
         self.dc
             .values()
@@ -151,7 +150,6 @@ impl KeyStore {
     }
 
     /// The access `blob` has on a repository, noting the use.
-    #[allow(dead_code)]
     pub fn access(
         &mut self,
         which: Which,

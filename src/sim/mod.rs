@@ -190,8 +190,8 @@ pub struct SimHandle {
     state: Arc<SimState>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
-    /// Holds the SSH port from start until the SSH server takes it.
-    _ssh_listener: std::net::TcpListener,
+    /// The SSH server's accept loop.
+    ssh_task: JoinHandle<()>,
 }
 
 impl SimHandle {
@@ -295,6 +295,7 @@ impl SimHandle {
     /// Stops accepting and gives in-flight requests a moment to finish; a connection kept
     /// open by a hostile scenario (slow drip) must not hold the caller forever.
     pub async fn shutdown(mut self) {
+        self.ssh_task.abort();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -337,6 +338,7 @@ pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
         host_key,
         ssh_port,
     });
+    let ssh_task = ssh::serve(state.clone(), ssh_listener)?;
     let app = router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -352,7 +354,7 @@ pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
         state,
         stop: Some(stop),
         task,
-        _ssh_listener: ssh_listener,
+        ssh_task,
     })
 }
 
@@ -435,6 +437,12 @@ fn banner(sim: &SimHandle, scenario: Scenario) -> String {
     let _ = writeln!(out, "  Cloud API:   {}", sim.cloud_api_url());
     let _ = writeln!(out, "  Cloud web:   {}", sim.cloud_web_url());
     let _ = writeln!(out, "  Server/DC:   {}", sim.server_url());
+    let _ = writeln!(
+        out,
+        "  SSH (git):   ssh://git@127.0.0.1:{}  host key {}",
+        sim.ssh_port(),
+        sim.ssh_host_key_fingerprint()
+    );
     let _ = writeln!(out);
     let _ = writeln!(out, "Point bbconnect's Cloud at it with:");
     let _ = writeln!(
@@ -587,6 +595,8 @@ mod tests {
         assert!(text.contains("scenario: rate-limited"), "{text}");
         assert!(text.contains(&format!("Cloud API:   {}/2.0", sim.base_url())));
         assert!(text.contains(&format!("Server/DC:   {}", sim.base_url())));
+        assert!(text.contains(&format!("ssh://git@127.0.0.1:{}", sim.ssh_port())));
+        assert!(text.contains(&sim.ssh_host_key_fingerprint()));
         for c in demo_credentials() {
             assert!(text.contains(&c.secret), "{} missing", c.secret);
         }
