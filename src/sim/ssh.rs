@@ -100,8 +100,14 @@ pub(crate) fn serve(
     });
     Ok(tokio::spawn(async move {
         loop {
-            let Ok((socket, _)) = listener.accept().await else {
-                continue;
+            let socket = match listener.accept().await {
+                Ok((socket, _)) => socket,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off rather than spin.
+                    tracing::debug!("simulator ssh accept failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
             };
             let _ = socket.set_nodelay(true);
             let handler = Conn {
