@@ -8,7 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
 use super::{
-    Ctx, Io, limits_setting, print_report, print_saved, report_json, split_fallback, trust, usage,
+    Ctx, Io, limits_setting, print_report, print_saved, report_json, trust, usage,
 };
 use crate::bitbucket::oauth::OAuthConsumer;
 use crate::bitbucket::{ClientOptions, Endpoints};
@@ -429,7 +429,7 @@ fn print_connected(io: &mut Io, done: &Connected, spec: &ConnectionSpec, as_json
     let (repo, hook, report) = (&done.repo, &done.hook, &done.report);
     let hook_secret_location = &done.saved.webhook_secret_location;
     let user = report.identity.as_ref().map(|i| i.username.clone());
-    if split_fallback(&saved.secret_location).1 {
+    if saved.keychain_fallback.is_some() {
         // Scripts read stdout; the one-line notice goes to stderr even with --json. The
         // keychain's own error (D-Bus details) is for the log, not for people.
         errln!(
@@ -453,6 +453,7 @@ fn print_connected(io: &mut Io, done: &Connected, spec: &ConnectionSpec, as_json
                 "clone_https": saved.clone_https,
                 "config_file": saved.config_file,
                 "secret_location": saved.secret_location,
+                "keychain_fallback": saved.keychain_fallback,
                 "webhook": hook.as_ref().map(|(h, change)| json!({
                     "id": h.id, "url": h.url, "events": h.events, "change": change,
                     "secret_location": hook_secret_location,

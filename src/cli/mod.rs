@@ -248,18 +248,9 @@ pub fn print_saved(io: &mut Io, saved: &crate::core::model::SavedInfo) {
         clean(&saved.name),
         saved.config_file
     );
-    outln!(io, "Secret: {}", split_fallback(&saved.secret_location).0);
+    outln!(io, "Secret: {}", clean(&saved.secret_location));
     if let Some(url) = &saved.clone_https {
         outln!(io, "Clone: git clone {}", clean(url));
-    }
-}
-
-/// The secret's location without the keychain's failure appended by the store, and whether
-/// there was one (the fallback is said once, in words, by the caller).
-fn split_fallback(location: &str) -> (&str, bool) {
-    match location.split_once(": no usable OS keychain") {
-        Some((place, _)) => (place, true),
-        None => (location, false),
     }
 }
 

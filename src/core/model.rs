@@ -573,6 +573,10 @@ pub struct SavedInfo {
     pub config_file: String,
     /// Human description of where the secret lives ("file ~/.config/.../secrets/x (0600)").
     pub secret_location: String,
+    /// Why the OS keychain could not take the secret, when it was asked to and the secret
+    /// went to a file instead (the keychain's own words, for the log and for JSON).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keychain_fallback: Option<String>,
     pub clone_https: Option<String>,
 }
 
