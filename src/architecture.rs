@@ -153,6 +153,23 @@ const RULES: &[Rule] = &[
         banned: FACES_AND_LOOP,
         why: "the engine serves both faces and depends on neither",
     },
+    Rule {
+        room: "cli",
+        banned: &[
+            "crate::tui",
+            "crate::app",
+            "crate::keys",
+            "crate::wizard",
+            "crate::ui",
+            "crate::worker",
+        ],
+        why: "the faces are siblings: what both need lives in core or engine, and main hands the command line the wizard's entry point",
+    },
+    Rule {
+        room: "tui",
+        banned: &["crate::cli"],
+        why: "the faces are siblings: what both need lives in core or engine",
+    },
 ];
 
 fn src() -> PathBuf {
@@ -523,6 +540,18 @@ fn each_new_rule_catches_an_import_that_breaks_it() {
             "{room}"
         );
     }
+    // Neither face imports the other, core's types included (no path through tui's names).
+    for line in [
+        "use crate::tui::wizard::validate;",
+        "use crate::tui::{app, launch};",
+        "    let s = crate::tui::wizard::repos::scorer(q);",
+    ] {
+        assert!(!broken_by("cli", line).is_empty(), "{line}");
+    }
+    assert!(broken_by("cli", "use crate::core::validate;").is_empty());
+    assert!(broken_by("cli", "use super::wizard::{Launch, start};").is_empty());
+    assert!(!broken_by("tui", "use crate::cli::Io;").is_empty());
+    assert!(!broken_by("tui", "use crate::{cli::print_saved, core::model};").is_empty());
     // The store and the client share core's types, not each other's.
     assert!(!broken_by("store", "use crate::bitbucket::model::Repo;").is_empty());
     assert!(!broken_by("bitbucket", "use crate::store::SavedConnection;").is_empty());
@@ -560,6 +589,8 @@ fn the_rule_reader_sees_paths_and_skips_comments_and_lookalikes() {
         "bitbucket",
         "store",
         "engine",
+        "cli",
+        "tui",
     ] {
         assert!(!files_of(room).is_empty(), "no files found for room {room}");
     }

@@ -7,22 +7,20 @@ use clap::{Args, ValueEnum};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
-use super::{
-    Ctx, Io, limits_setting, print_report, print_saved, report_json, trust, usage,
-};
+use super::{Ctx, Io, limits_setting, print_report, print_saved, report_json, trust, usage};
 use crate::bitbucket::oauth::OAuthConsumer;
 use crate::bitbucket::{ClientOptions, Endpoints};
+use crate::core::hook_rules;
 use crate::core::model::{
     AuthKind, CheckItem, CheckStatus, ConnectionSpec, Credentials, OAuthGrant, Problem, Provider,
     Webhook, WebhookChange, WebhookSpec,
 };
 use crate::core::sanitize::clean;
+use crate::core::validate;
 use crate::engine;
 use crate::engine::connect::{ConnectError, Connected, Event};
 use crate::engine::oauth as oauth_flow;
 use crate::settings::Settings;
-use crate::tui::wizard::validate;
-use crate::tui::wizard::webhook as hook_rules;
 use crate::{errln, outln};
 
 /// `--auth`: the credential types by the names the connections file and `list` use, so clap

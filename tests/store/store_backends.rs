@@ -146,7 +146,11 @@ fn auto_falls_back_to_the_file_without_a_keychain_and_says_so() {
         .expect("save");
     assert!(in_file(&store, "work"));
     // The reason is its own field: the location stays a place, for both faces to show.
-    assert!(info.secret_location.starts_with("file "), "{}", info.secret_location);
+    assert!(
+        info.secret_location.starts_with("file "),
+        "{}",
+        info.secret_location
+    );
     assert!(
         info.keychain_fallback
             .as_deref()
