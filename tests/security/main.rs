@@ -6,6 +6,7 @@
 mod common;
 
 mod bounds;
+mod child_env;
 mod prop_parsers;
 mod security_canary;
 mod security_debug;
