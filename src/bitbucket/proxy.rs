@@ -303,7 +303,10 @@ mod tests {
     async fn the_probe_percent_decodes_the_proxy_password() {
         // `+` is a plus in a URL's userinfo (it is a space only in form data).
         assert_eq!(password_the_proxy_sees("bob:a+b").await, "a+b");
-        assert_eq!(password_the_proxy_sees("bob:a%2Bb%20c%40d").await, "a+b c@d");
+        assert_eq!(
+            password_the_proxy_sees("bob:a%2Bb%20c%40d").await,
+            "a+b c@d"
+        );
     }
 
     #[test]

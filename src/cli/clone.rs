@@ -4,12 +4,15 @@
 //! helper, which reads the store.
 
 use crate::{errln, outln};
+use std::io::{Read, Write};
 use std::path::PathBuf;
+use std::process::Stdio;
 
 use super::token::only_or_named;
 use super::{Failure, Io, usage};
-use crate::core::model::{FailureClass, Problem, Provider};
+use crate::core::model::{Problem, Provider};
 use crate::core::sanitize::clean;
+use crate::engine::git_trust;
 use crate::store::{SavedConnection, Store};
 
 /// Set for the helper git starts, so it answers for this connection whatever the path
@@ -67,18 +70,26 @@ pub fn default_dir(url: &str) -> String {
     last.strip_suffix(".git").unwrap_or(last).to_string()
 }
 
-/// The git command (not yet run) that clones `url` into `dir` through our helper.
+/// The git command (not yet run) that clones `url` into `dir` through our helper, trusting
+/// `ca_info` (the connection's certificates, `engine::git_trust::ca_info`) for its server.
 pub fn git_clone_command(
     helper: &str,
     connection: &str,
     url: &str,
     dir: &std::path::Path,
+    ca_info: Option<&std::path::Path>,
 ) -> std::process::Command {
     let mut cmd = crate::child::command("git");
+    let trust = git_trust::ca_info_args(url, ca_info);
+    if !trust.is_empty() {
+        // It would override the per-URL setting for this run.
+        cmd.env_remove(git_trust::GIT_CA_VAR);
+    }
     cmd.arg("-c")
         .arg("credential.helper=")
         .arg("-c")
         .arg(format!("credential.helper={helper}"))
+        .args(trust)
         .arg("clone")
         .arg("--progress")
         .arg(url)
@@ -122,27 +133,97 @@ pub fn clone(io: &mut Io, store: &Store, args: &[String]) -> Result<(), Failure>
     };
     let dir = PathBuf::from(rest.get(1).cloned().unwrap_or_else(|| default_dir(&url)));
     let helper = crate::engine::git_setup::helper_value()?;
+    let ca_info = git_trust::ca_info(store, &conn);
     errln!(io, "Cloning {} into {}", clean(&url), dir.display());
-    let status = git_clone_command(&helper, &conn.name, &url, &dir)
-        .status()
+    let mut child = git_clone_command(&helper, &conn.name, &url, &dir, ca_info.as_deref())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Failure::from(crate::engine::git_setup::git_missing(&e)))?;
+    let told = child
+        .stderr
+        .take()
+        .map(|err| relay(err, &mut *io.err))
+        .unwrap_or_default();
+    let status = child
+        .wait()
         .map_err(|e| Failure::from(crate::engine::git_setup::git_missing(&e)))?;
     if status.success() {
         outln!(io, "Cloned {} into {}.", clean(&url), dir.display());
         Ok(())
     } else {
-        Err(Problem::new(
-            FailureClass::Other,
-            format!("git clone failed ({status}); git's message is above."),
-            "If git says authentication failed, run `bbconnect check` on the connection.",
-        )
-        .into())
+        Err(git_trust::git_failure(&told, &conn.name, ca_info.is_some()).into())
     }
+}
+
+/// How much of git's stderr is kept to read its failure: the end, where git says it.
+const TOLD_KEPT: usize = 64 * 1024;
+
+/// Copies git's stderr to ours as it comes (progress included) and returns its end.
+fn relay(mut from: impl Read, to: &mut dyn Write) -> String {
+    let mut told = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = from.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        let _ = to.write_all(&buf[..n]);
+        let _ = to.flush();
+        told.extend_from_slice(&buf[..n]);
+        if told.len() > TOLD_KEPT {
+            told.drain(..told.len() - TOLD_KEPT);
+        }
+    }
+    String::from_utf8_lossy(&told).into_owned()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::core::model::AuthKind;
+
+    #[test]
+    fn the_clone_trusts_the_connections_certificates_for_its_server() {
+        let cmd = git_clone_command(
+            "/bin/bbconnect git-credential",
+            "dc",
+            "https://bb.corp:8443/scm/plat/api.git",
+            std::path::Path::new("api"),
+            Some(std::path::Path::new("/cfg/certs/dc.pem")),
+        );
+        let args: Vec<String> = cmd
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        let at = args
+            .iter()
+            .position(|a| a == "http.https://bb.corp:8443.sslCAInfo=/cfg/certs/dc.pem")
+            .expect("the per-URL CA file");
+        assert_eq!(args[at - 1], "-c");
+        assert!(at < args.iter().position(|a| a == "clone").expect("clone"));
+        let removed: Vec<_> = cmd
+            .get_envs()
+            .filter(|(_, v)| v.is_none())
+            .map(|(k, _)| k.to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            removed.contains(&git_trust::GIT_CA_VAR.to_string()),
+            "{removed:?}"
+        );
+    }
+
+    #[test]
+    fn gits_stderr_is_relayed_as_it_comes_and_its_end_kept() {
+        let mut shown = Vec::new();
+        let told = relay(
+            &b"Cloning into 'a'...\nfatal: server certificate verification failed\n"[..],
+            &mut shown,
+        );
+        assert_eq!(told.as_bytes(), &shown[..]);
+        let long = "x".repeat(TOLD_KEPT * 2) + "fatal: end";
+        let told = relay(long.as_bytes(), &mut Vec::new());
+        assert_eq!(told.len(), TOLD_KEPT);
+        assert!(told.ends_with("fatal: end"));
+    }
 
     fn conn(
         provider: Provider,
@@ -208,6 +289,7 @@ mod tests {
             "n",
             "https://h/ws/app.git",
             std::path::Path::new("app"),
+            None,
         );
         let args: Vec<String> = cmd
             .get_args()

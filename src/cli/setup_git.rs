@@ -5,6 +5,7 @@ use super::{Failure, Io, usage};
 use crate::core::model::Problem;
 use crate::core::sanitize::clean;
 use crate::engine::git_setup::{self, Scope};
+use crate::engine::git_trust;
 use crate::outln;
 use crate::store::Store;
 
@@ -40,7 +41,7 @@ pub fn setup_git(
         ));
     }
     let scope = if local { Scope::Local } else { Scope::Global };
-    let hosts = git_setup::hosts_for(&all, &chosen);
+    let hosts = git_setup::hosts_for(&all, &chosen, |c| git_trust::ca_info(store, c));
     let helper = git_setup::helper_value()?;
     let entries = git_setup::read_entries(scope, None)?;
     let changes = git_setup::plan(&entries, &hosts, &helper, remove);
@@ -71,6 +72,13 @@ pub fn setup_git(
             io,
             "git now asks bbconnect for these hosts; undo with `bbconnect setup-git --remove`."
         );
+        if changes.iter().any(git_setup::Change::sets_ca_info) {
+            outln!(
+                io,
+                "git trusts the certificates these connections trust for their hosts (unless {} is set: git takes it over any per-host setting).",
+                git_trust::GIT_CA_VAR
+            );
+        }
     }
     Ok(())
 }

@@ -6,6 +6,7 @@
 
 pub mod connect;
 pub mod git_setup;
+pub mod git_trust;
 pub mod oauth;
 pub mod save;
 

@@ -3,7 +3,7 @@
 //! signing secret. The connection and the webhook secret go in one store commit, so a failure
 //! to store either leaves nothing half-saved and running the same command again starts clean.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use secrecy::SecretString;
 
@@ -58,8 +58,15 @@ pub fn save(store: &Store, req: &SaveRequest<'_>) -> Result<Saved, Problem> {
         req.repo,
         super::now_rfc3339(),
     );
+    let mut ca_file = None;
     if !req.trust.is_empty() {
-        conn.tls = Some(req.trust.clone());
+        let mut trust = req.trust.clone();
+        if let Some(given) = &trust.ca_file {
+            let kept = keep_ca_copy(store, &req.spec.name, given);
+            ca_file = Some(PathBuf::from(&kept));
+            trust.ca_file = Some(kept);
+        }
+        conn.tls = Some(trust);
     }
     if let Some(hook) = &req.webhook {
         conn.webhook_id = Some(hook.id.to_string());
@@ -88,11 +95,54 @@ pub fn save(store: &Store, req: &SaveRequest<'_>) -> Result<Saved, Problem> {
             }
         },
     };
+    if let (Some(pinned), Some(ca)) = (&cert_file, &ca_file) {
+        write_bundle(store, &info.name, pinned, &ca);
+    }
     Ok(Saved {
         info,
         cert_file,
         webhook_secret_location,
     })
+}
+
+/// Copies the CA file `given` into the store, so the path saved stays valid when the
+/// original moves (and git, told the path by `setup-git`, keeps working). The path to save:
+/// the copy, or `given` itself when the copy could not be made (what bbconnect enforces is
+/// the same either way, so that is logged, not fatal).
+fn keep_ca_copy(store: &Store, name: &str, given: &str) -> String {
+    if Path::new(given) == store.ca_copy_file(name) {
+        return given.to_string();
+    }
+    let copied = std::fs::read_to_string(given)
+        .map_err(|e| e.to_string())
+        .and_then(|pem| {
+            store
+                .save_ca_copy(name, &pem)
+                .map_err(|e| e.what().to_string())
+        });
+    match copied {
+        Ok(path) => path.display().to_string(),
+        Err(e) => {
+            tracing::warn!("the CA file was not copied beside the config: {e}");
+            given.to_string()
+        }
+    }
+}
+
+/// The pinned certificate and the CA file as one PEM, for git (one CA file per URL).
+fn write_bundle(store: &Store, name: &str, pinned: &Path, ca: &Path) {
+    let bundle = std::fs::read_to_string(pinned).and_then(|p| {
+        let c = std::fs::read_to_string(ca)?;
+        Ok(format!("{}\n{}", p.trim_end(), c))
+    });
+    let written = bundle.map_err(|e| e.to_string()).and_then(|pem| {
+        store
+            .save_cert_bundle(name, &pem)
+            .map_err(|e| e.what().to_string())
+    });
+    if let Err(e) = written {
+        tracing::warn!("the certificates for git were not written together: {e}");
+    }
 }
 
 #[cfg(test)]

@@ -87,7 +87,10 @@ async fn the_webhook_secret_variable_is_kept_from_the_browser() {
     }
     let env = std::fs::read_to_string(openers.path().join("env"))
         .unwrap_or_else(|e| panic!("no opener ran ({e}):\n{stderr}"));
-    assert!(env.contains("DISPLAY=:99"), "the opener's env was recorded: {env}");
+    assert!(
+        env.contains("DISPLAY=:99"),
+        "the opener's env was recorded: {env}"
+    );
     assert!(!env.contains("CI_HOOK_SIGNING"), "{env}");
     assert!(!env.contains("test-token-hook-signing"), "{env}");
     assert!(!env.contains("test-token-consumer-env"), "{env}");
