@@ -269,6 +269,62 @@ mod tests {
     }
 
     #[test]
+    fn the_ca_file_is_copied_into_the_store_and_the_copy_is_what_is_saved() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = file_store(&dir.path().join("config"));
+        let given = dir.path().join("corp-ca.pem");
+        std::fs::write(
+            &given,
+            "-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n",
+        )
+        .expect("write");
+        let spec = spec();
+        let trust = TlsTrust {
+            ca_file: Some(given.display().to_string()),
+            pinned: Some(format!("SHA256:{}", "ab".repeat(32))),
+        };
+        let token = SecretString::from("test-token-alice".to_string());
+        let mut req = request(&spec, &token, &trust, None, false);
+        req.cert_der = Some(b"not really DER");
+        save(&store, &req).expect("save");
+        std::fs::remove_file(&given).expect("the original goes");
+
+        let saved = store.get("ci").expect("get").expect("saved");
+        let copy = store.ca_copy_file("ci");
+        assert_eq!(
+            saved.tls.and_then(|t| t.ca_file).as_deref(),
+            Some(&*copy.to_string_lossy())
+        );
+        assert!(
+            std::fs::read_to_string(&copy)
+                .expect("copy")
+                .contains("Q0E=")
+        );
+        // Pinned and CA together, in the one file git reads for the host.
+        let bundle = std::fs::read_to_string(store.cert_bundle_file("ci")).expect("bundle");
+        assert_eq!(bundle.matches("BEGIN CERTIFICATE").count(), 2, "{bundle}");
+        assert_eq!(
+            crate::engine::git_trust::ca_info(&store, &store.get("ci").unwrap().unwrap()),
+            Some(store.cert_bundle_file("ci"))
+        );
+
+        // Saving again from the copy keeps it.
+        let again = TlsTrust {
+            ca_file: Some(copy.display().to_string()),
+            pinned: None,
+        };
+        save(&store, &request(&spec, &token, &again, None, true)).expect("replace");
+        assert!(
+            std::fs::read_to_string(&copy)
+                .expect("kept")
+                .contains("Q0E=")
+        );
+
+        store.remove("ci").expect("remove");
+        assert!(!copy.exists() && !store.cert_bundle_file("ci").exists());
+    }
+
+    #[test]
     fn the_pin_is_saved_and_its_pem_written_beside_the_config() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = file_store(dir.path());
