@@ -96,7 +96,7 @@ pub fn save(store: &Store, req: &SaveRequest<'_>) -> Result<Saved, Problem> {
         },
     };
     if let (Some(pinned), Some(ca)) = (&cert_file, &ca_file) {
-        write_bundle(store, &info.name, pinned, &ca);
+        write_bundle(store, &info.name, pinned, ca);
     }
     Ok(Saved {
         info,
