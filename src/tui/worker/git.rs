@@ -90,7 +90,7 @@ pub async fn clone(
             "Connect again.",
         )
     })?;
-    let url = crate::cli::clone::clone_url(&conn, None).ok_or_else(|| {
+    let url = crate::engine::clone::clone_url(&conn, None).ok_or_else(|| {
         Problem::new(
             FailureClass::Input,
             "This connection has no repository with an https clone URL.",
@@ -99,7 +99,7 @@ pub async fn clone(
     })?;
     let helper = git_setup::helper_value()?;
     let ca_info = git_trust::ca_info(store, &conn);
-    let mut cmd = crate::cli::clone::git_clone_command(
+    let mut cmd = crate::engine::clone::git_clone_command(
         &helper,
         name,
         &url,
