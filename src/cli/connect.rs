@@ -675,6 +675,9 @@ fn webhook_spec_from_args(
             )
         })?),
         Some(var) => {
+            // Before anything starts a child (the OAuth browser, git): the secret is ours,
+            // not theirs.
+            crate::os::child::keep_from_children(var);
             let value = std::env::var(var).unwrap_or_default();
             let value = value.trim_end_matches(['\n', '\r']);
             if let Err(msg) = validate::secret(value, "webhook secret") {

@@ -10,4 +10,5 @@ mod cli_auth;
 mod cli_first_use;
 mod cli_webhook;
 mod git_helper;
+mod git_https;
 mod webhook_delivery;
