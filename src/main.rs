@@ -71,6 +71,7 @@ async fn run(cli: Cli, settings: &Settings) -> Result<(), Failure> {
         }}),
         Some(Command::Connect(args)) => cli::connect(io, settings, args, &open_store()?, &endpoints).await,
         Some(Command::List(args)) => cli::list::run(ctx, args).map_err(Failure::from),
+        Some(Command::Rotate(args)) => cli::rotate::run(ctx, args).await.map_err(Failure::from),
         Some(Command::Check { names, json }) => cli::check(io, settings, &open_store()?, &endpoints, names, json).await,
         Some(Command::Repos { name, filter, json, concurrency, max_repos, max_pages }) => {
             let limits = bbconnect::bitbucket::ListLimits { max_repos, max_pages };

@@ -91,6 +91,26 @@ pub fn already_as_asked(hook: &Webhook, spec: &WebhookSpec) -> bool {
     hook.active && have == want && spec.secret.is_none()
 }
 
+/// Which existing hook a request updates: the one with the asked URL, else ours (moved to
+/// the new URL), else none (one is created). Pure.
+pub fn pick_hook(existing: Vec<Webhook>, spec: &WebhookSpec, ours: Option<&str>) -> Option<Webhook> {
+    let mut by_id = None;
+    for hook in existing {
+        if same_url(&hook.url, &spec.url) {
+            return Some(hook);
+        }
+        if ours.is_some_and(|id| id == hook.id) {
+            by_id = Some(hook);
+        }
+    }
+    by_id
+}
+
+/// Whether an existing hook already is what was asked, its URL included.
+fn as_asked_at(hook: &Webhook, spec: &WebhookSpec) -> bool {
+    same_url(&hook.url, &spec.url) && already_as_asked(hook, spec)
+}
+
 /// The row for a saved hook, from what the server said. Pure.
 pub fn webhook_row_from(id: &str, found: Result<Option<Webhook>, Problem>) -> CheckItem {
     match found {
@@ -237,6 +257,18 @@ impl Client {
         repo: &str,
         spec: &WebhookSpec,
     ) -> Result<(Webhook, WebhookChange), Problem> {
+        self.ensure_webhook_for(repo, spec, None).await
+    }
+
+    /// [`Client::ensure_webhook`] for a connection that already made hook `ours`: when no
+    /// hook has the asked URL, that one is updated to it (a new CI address moves our hook)
+    /// rather than a second hook created beside it.
+    pub async fn ensure_webhook_for(
+        &self,
+        repo: &str,
+        spec: &WebhookSpec,
+        ours: Option<&str>,
+    ) -> Result<(Webhook, WebhookChange), Problem> {
         self.guard_transport()?;
         let (owner, slug) = split(self, repo)?;
         let provider = self.spec().provider;
@@ -244,8 +276,8 @@ impl Client {
             .await
             .map_err(|e| hook_problem(self, &e))?;
         let body = body(provider, spec);
-        if let Some(hook) = existing.into_iter().find(|h| same_url(&h.url, &spec.url)) {
-            if already_as_asked(&hook, spec) {
+        if let Some(hook) = pick_hook(existing, spec, ours) {
+            if as_asked_at(&hook, spec) {
                 return Ok((hook, WebhookChange::Kept));
             }
             let url = hooks_url(self, &owner, &slug, Some(&hook.id));
@@ -254,6 +286,7 @@ impl Client {
                 .await
                 .map_err(|e| hook_problem(self, &e))?;
             let updated = parse_hook(provider, &resp.body).unwrap_or(Webhook {
+                url: spec.url.clone(),
                 events: spec.events.clone(),
                 active: true,
                 ..hook

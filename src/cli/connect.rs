@@ -167,29 +167,62 @@ fn spec_errors(spec: &ConnectionSpec) -> Vec<(&'static str, String)> {
 pub async fn connect(
     io: &mut Io,
     settings: &Settings,
-    args: ConnectArgs,
+    mut args: ConnectArgs,
     store: &Store,
     endpoints: &Endpoints,
 ) -> Result<(), Failure> {
-    let spec = spec_from_args(io, settings, &args, endpoints)?;
-    if !args.replace && store.get(&spec.name).map_err(Problem::from)?.is_some() {
+    // One run at a time per name, held from before the saved state is read until the save:
+    // a concurrent connect of the same name waits, then works on what this one left (its
+    // hook and the secret the server has).
+    let _lock = store.lock_connection(&args.name).map_err(Problem::from)?;
+    let previous = store.get(&args.name).map_err(Problem::from)?;
+    if !args.replace && previous.is_some() {
         return Err(usage(
-            format!("A connection named `{}` already exists.", spec.name),
+            format!("A connection named `{}` already exists.", args.name),
             "Choose another --name, pass --replace, or `bbconnect remove` it first.",
         ));
     }
+    // A replace keeps the saved repository unless it names another one.
+    let repo_given = args.repo.is_some();
+    if let Some(prev) = &previous
+        && !repo_given
+        && prev.provider == Provider::from(args.provider)
+    {
+        args.repo = prev.repo.clone();
+    }
+    let mut spec = spec_from_args(io, settings, &args, endpoints)?;
+    let previous = previous.filter(|p| {
+        p.provider == spec.provider && crate::bitbucket::webhooks::same_url(&p.url, &spec.url)
+    });
+    if previous.is_none() && !repo_given {
+        spec.repo = None;
+    }
+    let previous_webhook = previous.as_ref().and_then(|p| {
+        Some(engine::connect::KeptHook {
+            id: p.webhook_id.clone()?,
+            url: p.webhook_url.clone()?,
+            same_repo: match (&p.repo, &spec.repo) {
+                (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+                _ => false,
+            },
+        })
+    });
     let mut hook_spec = webhook_spec_from_args(io, &args, &spec)?;
     // Connecting again keeps the generated secret the CI was given, rather than a new one:
     // the hook is first ensured without touching its secret (so an unchanged hook is kept),
-    // and given the stored secret again only when it had to be created or updated.
+    // and given the stored secret again only when it had to be created or updated. A kept
+    // hook keeps it too; one that cannot be read fails the run rather than vanish.
     let mut reused_secret = None;
-    if args.replace
-        && args.webhook_secret_env.is_none()
-        && let Some(hs) = hook_spec.as_mut()
-        && let Ok(Some(previous)) = store.webhook_secret(&spec.name)
-    {
-        hs.secret = None;
-        reused_secret = Some(previous);
+    if let Some(hs) = hook_spec.as_mut() {
+        if args.replace
+            && args.webhook_secret_env.is_none()
+            && let Ok(Some(previous)) = store.webhook_secret(&spec.name)
+        {
+            hs.secret = None;
+            reused_secret = Some(previous);
+        }
+    } else if previous_webhook.as_ref().is_some_and(|k| k.same_repo) {
+        reused_secret = store.webhook_secret(&spec.name).map_err(Problem::from)?;
     }
     let options = ClientOptions {
         allow_http: args.allow_http,
@@ -220,6 +253,7 @@ pub async fn connect(
         options,
         webhook: hook_spec,
         reused_webhook_secret: reused_secret,
+        previous_webhook,
         replace: args.replace,
     };
     let as_json = args.json;
@@ -280,6 +314,10 @@ fn print_connected(io: &mut Io, done: &Connected, spec: &ConnectionSpec, as_json
     let (repo, hook, report) = (&done.repo, &done.hook, &done.report);
     let hook_secret_location = &done.saved.webhook_secret_location;
     let user = report.identity.as_ref().map(|i| i.username.clone());
+    // Ensuring the hook took admin rights; past that, read access is all a CI needs.
+    let lower_to_read = hook
+        .as_ref()
+        .map(|_| engine::rotate::lower_after_webhook(spec.provider, &spec.name));
     if split_fallback(&saved.secret_location).1 {
         // Scripts read stdout; the one-line notice goes to stderr even with --json. The
         // keychain's own error (D-Bus details) is for the log, not for people.
@@ -304,10 +342,17 @@ fn print_connected(io: &mut Io, done: &Connected, spec: &ConnectionSpec, as_json
                 "clone_https": saved.clone_https,
                 "config_file": saved.config_file,
                 "secret_location": saved.secret_location,
-                "webhook": hook.as_ref().map(|(h, change)| json!({
-                    "id": h.id, "url": h.url, "events": h.events, "change": change,
-                    "secret_location": hook_secret_location,
-                })),
+                "webhook": match (hook, &done.kept_hook) {
+                    (Some((h, change)), _) => json!({
+                        "id": h.id, "url": h.url, "events": h.events, "change": change,
+                        "secret_location": hook_secret_location,
+                    }),
+                    (None, Some(k)) => json!({
+                        "id": k.id, "url": k.url, "change": "kept-as-saved",
+                    }),
+                    (None, None) => serde_json::Value::Null,
+                },
+                "lower_to_read": lower_to_read,
                 "checks": report_json(report),
             })
         );
@@ -321,6 +366,17 @@ fn print_connected(io: &mut Io, done: &Connected, spec: &ConnectionSpec, as_json
             if let Some(loc) = hook_secret_location {
                 outln!(io, "Webhook secret: {loc}");
             }
+        }
+        if let (None, Some(k)) = (hook, &done.kept_hook) {
+            outln!(
+                io,
+                "Webhook {} ({}): kept as saved, with its secret.",
+                clean(&k.id),
+                clean(&k.url)
+            );
+        }
+        if let Some(note) = &lower_to_read {
+            outln!(io, "{note}");
         }
     }
 }

@@ -23,6 +23,7 @@ pub mod git_credential;
 pub mod list;
 pub mod remove;
 pub mod repos;
+pub mod rotate;
 pub mod setup_git;
 pub mod token;
 pub mod webhook_secret;
@@ -99,6 +100,10 @@ pub enum Command {
               value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         max_pages: usize,
     },
+    /// Put a new secret on a saved connection, keeping its repository, webhook and trust: the
+    /// new credential must be the same user (or repository) on the same host. The secret comes
+    /// from BBCONNECT_TOKEN or --token-stdin.
+    Rotate(rotate::RotateArgs),
     /// Remove a saved connection and its secret.
     Remove {
         name: String,

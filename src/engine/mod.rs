@@ -7,6 +7,7 @@
 pub mod connect;
 pub mod git_setup;
 pub mod oauth;
+pub mod rotate;
 pub mod save;
 
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -239,7 +239,7 @@ async fn run(
                     let client = Client::new(creds, &ctx.endpoints, options);
                     let result = match &client {
                         Ok(client) => {
-                            engine::connect::ensure_webhook(client, &repo, &spec, None).await
+                            engine::connect::ensure_webhook(client, &repo, &spec, None, None).await
                         }
                         Err(problem) => Err(problem.clone()),
                     };
