@@ -113,6 +113,35 @@ fn as_asked_at(hook: &Webhook, spec: &WebhookSpec) -> bool {
 
 /// The row for a saved hook, from what the server said. Pure.
 pub fn webhook_row_from(id: &str, found: Result<Option<Webhook>, Problem>) -> CheckItem {
+    webhook_row_seen(id, found, None)
+}
+
+/// [`webhook_row_from`], knowing when bbconnect last saw the hook (RFC 3339; the save that
+/// made or kept it): a credential lowered to read access cannot read hooks, and then the row
+/// says when the hook was last seen, as a warning, never a failure. Pure.
+pub fn webhook_row_seen(
+    id: &str,
+    found: Result<Option<Webhook>, Problem>,
+    last_seen: Option<&str>,
+) -> CheckItem {
+    match found {
+        Err(p) if p.class == FailureClass::Permission => CheckItem::warning(
+            CheckId::Webhook,
+            format!(
+                "Webhook {} cannot be verified with read access: reading webhooks needs repository admin rights, which this credential does not have.{}",
+                clean(id),
+                match last_seen {
+                    Some(at) => format!(" It was last seen on {}.", clean(at)),
+                    None => String::new(),
+                }
+            ),
+            "Fine if the credential was lowered to read access on purpose; check the hook in the repository's webhook settings.",
+        ),
+        found => webhook_row_unseen(id, found),
+    }
+}
+
+fn webhook_row_unseen(id: &str, found: Result<Option<Webhook>, Problem>) -> CheckItem {
     match found {
         Ok(Some(h)) if h.active => CheckItem::passed(
             CheckId::Webhook,
@@ -328,6 +357,11 @@ impl Client {
         webhook_row_from(id, self.find_webhook(repo, id).await)
     }
 
+    /// [`Client::webhook_row`], saying when the hook was last seen if it cannot be read.
+    pub async fn webhook_row_seen(&self, repo: &str, id: &str, last_seen: Option<&str>) -> CheckItem {
+        webhook_row_seen(id, self.find_webhook(repo, id).await, last_seen)
+    }
+
     /// Deletes the hook; `Ok(false)` when it was already gone.
     pub async fn delete_webhook(&self, repo: &str, id: &str) -> Result<bool, Problem> {
         self.guard_transport()?;
@@ -435,6 +469,14 @@ mod tests {
         );
         assert_eq!(unverifiable.status, CheckStatus::Warning);
         assert!(unverifiable.detail.contains("could not be verified"));
+        let read_only = webhook_row_seen(
+            "7",
+            Err(Problem::new(FailureClass::Permission, "needs admin", "x")),
+            Some("2026-11-29T04:34:56Z"),
+        );
+        assert_eq!(read_only.status, CheckStatus::Warning);
+        assert!(read_only.detail.contains("cannot be verified with read access"));
+        assert!(read_only.detail.contains("last seen on 2026-11-29T04:34:56Z"));
         let gone = webhook_row_from("7", Ok(None));
         assert_eq!(gone.status, CheckStatus::Failed);
         assert!(gone.detail.contains("gone"));
