@@ -306,6 +306,30 @@ async fn run(
                     let _ = replies.send(Msg::SavedChecked { id, result });
                 });
             }
+            Effect::RotateSaved { id, name, secret } => {
+                let ctx = ctx.clone();
+                let replies = replies.clone();
+                tokio::spawn(async move {
+                    let request = engine::rotate::RotateRequest {
+                        name: &name,
+                        secret,
+                        auth: None,
+                        username: None,
+                        expires_on: None,
+                        endpoints: &ctx.endpoints,
+                        options: ctx.options.clone(),
+                    };
+                    let result = engine::rotate::rotate(request, &ctx.store)
+                        .await
+                        .map(|done| crate::tui::wizard::saved::RotatedRow {
+                            auth: done.after.auth,
+                            user: done.after.user,
+                            revoke_old: done.revoke_old,
+                        })
+                        .map_err(|e| e.problem());
+                    let _ = replies.send(Msg::SavedRotated { id, result });
+                });
+            }
             Effect::RemoveSaved { id, name } => {
                 let ctx = ctx.clone();
                 let replies = replies.clone();
