@@ -93,7 +93,11 @@ pub fn already_as_asked(hook: &Webhook, spec: &WebhookSpec) -> bool {
 
 /// Which existing hook a request updates: the one with the asked URL, else ours (moved to
 /// the new URL), else none (one is created). Pure.
-pub fn pick_hook(existing: Vec<Webhook>, spec: &WebhookSpec, ours: Option<&str>) -> Option<Webhook> {
+pub fn pick_hook(
+    existing: Vec<Webhook>,
+    spec: &WebhookSpec,
+    ours: Option<&str>,
+) -> Option<Webhook> {
     let mut by_id = None;
     for hook in existing {
         if same_url(&hook.url, &spec.url) {
@@ -358,7 +362,12 @@ impl Client {
     }
 
     /// [`Client::webhook_row`], saying when the hook was last seen if it cannot be read.
-    pub async fn webhook_row_seen(&self, repo: &str, id: &str, last_seen: Option<&str>) -> CheckItem {
+    pub async fn webhook_row_seen(
+        &self,
+        repo: &str,
+        id: &str,
+        last_seen: Option<&str>,
+    ) -> CheckItem {
         webhook_row_seen(id, self.find_webhook(repo, id).await, last_seen)
     }
 
@@ -475,8 +484,16 @@ mod tests {
             Some("2026-11-29T04:34:56Z"),
         );
         assert_eq!(read_only.status, CheckStatus::Warning);
-        assert!(read_only.detail.contains("cannot be verified with read access"));
-        assert!(read_only.detail.contains("last seen on 2026-11-29T04:34:56Z"));
+        assert!(
+            read_only
+                .detail
+                .contains("cannot be verified with read access")
+        );
+        assert!(
+            read_only
+                .detail
+                .contains("last seen on 2026-11-29T04:34:56Z")
+        );
         let gone = webhook_row_from("7", Ok(None));
         assert_eq!(gone.status, CheckStatus::Failed);
         assert!(gone.detail.contains("gone"));

@@ -73,9 +73,11 @@ pub async fn check(
             && let Ok(client) = Client::new(creds, endpoints, options.clone())
         {
             // Saved when connect made or kept the hook: the last time bbconnect surely saw it.
-            report
-                .items
-                .push(client.webhook_row_seen(repo, id, Some(&conn.saved_at)).await);
+            report.items.push(
+                client
+                    .webhook_row_seen(repo, id, Some(&conn.saved_at))
+                    .await,
+            );
             if let Some(url) = &conn.webhook_url {
                 report
                     .items

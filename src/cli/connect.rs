@@ -317,7 +317,7 @@ fn print_connected(io: &mut Io, done: &Connected, spec: &ConnectionSpec, as_json
     // Ensuring the hook took admin rights; past that, read access is all a CI needs.
     let lower_to_read = hook
         .as_ref()
-        .map(|_| engine::rotate::lower_after_webhook(spec.provider, &spec.name));
+        .map(|_| crate::core::hook_rules::lower_to_read_note(spec.provider, &spec.name));
     if split_fallback(&saved.secret_location).1 {
         // Scripts read stdout; the one-line notice goes to stderr even with --json. The
         // keychain's own error (D-Bus details) is for the log, not for people.

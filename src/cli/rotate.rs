@@ -68,7 +68,10 @@ fn new_secret(settings: &Settings, token_stdin: bool) -> Result<SecretString, Pr
             )
         })?
     };
-    let trimmed = raw.expose_secret().trim_end_matches(['\n', '\r']).to_string();
+    let trimmed = raw
+        .expose_secret()
+        .trim_end_matches(['\n', '\r'])
+        .to_string();
     validate::secret(&trimmed, "token").map_err(|msg| {
         input(
             format!("The new secret is not usable. {msg}"),
@@ -150,17 +153,15 @@ pub async fn run(ctx: &mut Ctx, args: RotateArgs) -> Result<(), Problem> {
                 if let Some(date) = done.after.expires_on {
                     outln!(io, "The new credential expires on {date}.");
                 }
-                outln!(
-                    io,
-                    "Revoke the old secret now: {}",
-                    clean(&done.revoke_old)
-                );
+                outln!(io, "Revoke the old secret now: {}", clean(&done.revoke_old));
             }
             Ok(())
         }
         Err(err) => {
-            if let (true, RotateError::ChecksFailed(report) | RotateError::OtherIdentity { report, .. }) =
-                (args.json, &err)
+            if let (
+                true,
+                RotateError::ChecksFailed(report) | RotateError::OtherIdentity { report, .. },
+            ) = (args.json, &err)
             {
                 outln!(
                     io,

@@ -12,8 +12,7 @@ use crate::bitbucket::check::RepoSeen;
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
 use crate::core::fields::{self, FieldId};
 use crate::core::model::{
-    AuthKind, CheckReport, ConnectionSpec, Credentials, FailureClass, Problem, Provider,
-    SavedInfo,
+    AuthKind, CheckReport, ConnectionSpec, Credentials, FailureClass, Problem, SavedInfo,
 };
 use crate::core::sanitize::clean;
 use crate::core::validate;
@@ -56,7 +55,10 @@ pub enum RotateError {
     /// The new credential failed a check: the report says which.
     ChecksFailed(CheckReport),
     /// The new credential works but is somebody (or something) else.
-    OtherIdentity { problem: Problem, report: CheckReport },
+    OtherIdentity {
+        problem: Problem,
+        report: CheckReport,
+    },
 }
 
 impl RotateError {
@@ -236,10 +238,13 @@ fn same_identity(
     repo: &RepoSeen,
 ) -> Result<(), Problem> {
     if spec.auth.is_user_level() {
-        let saved = before.user.as_deref().or(match before.auth.is_user_level() {
-            true => before.username.as_deref(),
-            false => None,
-        });
+        let saved = before
+            .user
+            .as_deref()
+            .or(match before.auth.is_user_level() {
+                true => before.username.as_deref(),
+                false => None,
+            });
         let (Some(saved), Some(id)) = (saved, report.identity.as_ref()) else {
             return Ok(());
         };
@@ -290,10 +295,7 @@ fn same_identity(
                     clean(saved),
                     clean(&before.name)
                 ),
-                format!(
-                    "Make the token in the settings of `{}`.",
-                    clean(saved)
-                ),
+                format!("Make the token in the settings of `{}`.", clean(saved)),
             ))
         }
     }
@@ -326,20 +328,6 @@ pub fn revoke_page(conn: &SavedConnection) -> String {
             ),
             None => "the repository's settings > HTTP access tokens".to_string(),
         },
-    }
-}
-
-/// After a webhook was made with an admin-capable credential: that it can now be lowered to
-/// read access, and how, for each product. The seed (connecting-to-bitbucket.md) says so too.
-pub fn lower_after_webhook(provider: Provider, name: &str) -> String {
-    let name = clean(name);
-    match provider {
-        Provider::Server => format!(
-            "The webhook exists, so this credential can now be lowered to read access: edit the token's permission to Repository read on its page (the secret stays the same), or make a read token and run `bbconnect rotate {name}` (a token cannot make tokens)."
-        ),
-        Provider::Cloud => format!(
-            "The webhook exists, so this credential can now be lowered to read access: make a token with read scopes only and run `bbconnect rotate {name}`."
-        ),
     }
 }
 
@@ -432,6 +420,9 @@ mod tests {
         let p = same_identity(&before, &spec, &report, &RepoSeen::NotListed)
             .expect_err("bob is not alice");
         assert_eq!(p.class.exit_code(), 3);
-        assert!(p.what.contains("`bob`") && p.what.contains("`alice`"), "{p:?}");
+        assert!(
+            p.what.contains("`bob`") && p.what.contains("`alice`"),
+            "{p:?}"
+        );
     }
 }

@@ -741,7 +741,10 @@ mod rotate {
         assert_eq!(after.webhook_url, before.webhook_url);
         assert_eq!(after.tls, before.tls);
         assert_eq!(after.user, before.user);
-        assert_eq!(store.secret("ci").expect("new").expose_secret(), "test-token-new");
+        assert_eq!(
+            store.secret("ci").expect("new").expose_secret(),
+            "test-token-new"
+        );
         assert_eq!(
             store
                 .webhook_secret("ci")
@@ -764,12 +767,19 @@ mod rotate {
         rotate_and_check(&store);
         let mut contents = Vec::new();
         for sub in ["secrets", "webhook/secrets"] {
-            for e in std::fs::read_dir(dir.path().join(sub)).expect("dir").flatten() {
+            for e in std::fs::read_dir(dir.path().join(sub))
+                .expect("dir")
+                .flatten()
+            {
                 contents.push(std::fs::read_to_string(e.path()).expect("read"));
             }
         }
         contents.sort();
-        assert_eq!(contents, ["test-token-hook", "test-token-new"], "nothing else");
+        assert_eq!(
+            contents,
+            ["test-token-hook", "test-token-new"],
+            "nothing else"
+        );
     }
 
     #[test]
@@ -784,9 +794,16 @@ mod rotate {
         .expect("open");
         rotate_and_check(&store);
         let accounts = keychain.accounts();
-        assert_eq!(accounts.len(), 2, "the new secret and the hook's: {accounts:?}");
+        assert_eq!(
+            accounts.len(),
+            2,
+            "the new secret and the hook's: {accounts:?}"
+        );
         for account in &accounts {
-            assert!(store.dir().join("keychain").join(account).exists(), "{account}");
+            assert!(
+                store.dir().join("keychain").join(account).exists(),
+                "{account}"
+            );
         }
     }
 
@@ -803,6 +820,12 @@ mod rotate {
             .rotate_secret("nope", |_| {}, &secret("test-token-new"))
             .expect_err("not saved");
         assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
-        assert!(!dir.path().join("secrets").exists() || std::fs::read_dir(dir.path().join("secrets")).expect("dir").count() == 0);
+        assert!(
+            !dir.path().join("secrets").exists()
+                || std::fs::read_dir(dir.path().join("secrets"))
+                    .expect("dir")
+                    .count()
+                    == 0
+        );
     }
 }

@@ -377,12 +377,7 @@ fn saved_table(w: &Wizard, help: Binding, quit: Binding) -> Vec<Binding> {
             bind(ENTER, "Enter", "check and save", Msg::Confirm),
             bind(&[Key::Code(KeyCode::Esc)], "Esc", "cancel", Msg::Back),
             // `?` and `q` are letters of a secret: help lives on F1 here.
-            bind(
-                &[Key::Code(KeyCode::F(1))],
-                "F1",
-                "help",
-                Msg::ToggleHelp,
-            ),
+            bind(&[Key::Code(KeyCode::F(1))], "F1", "help", Msg::ToggleHelp),
         ];
     }
     let enter = if w.saved.on_new() { "new" } else { "re-check" };

@@ -139,7 +139,11 @@ async fn dc_rotate_to_a_repository_token_keeps_every_field_and_drops_the_old_sec
     let out = run(&sim, dir.path(), &["rotate", "ci"], Some("test-token-bob")).await;
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     let err = bin::stderr(&out);
-    assert!(err.contains("`bob`") && err.contains("`alice`"), "{}", text(&out));
+    assert!(
+        err.contains("`bob`") && err.contains("`alice`"),
+        "{}",
+        text(&out)
+    );
     assert_eq!(
         std::fs::read_to_string(dir.path().join("connections.toml")).unwrap(),
         toml_before
@@ -150,7 +154,15 @@ async fn dc_rotate_to_a_repository_token_keeps_every_field_and_drops_the_old_sec
     let out = run(
         &sim,
         dir.path(),
-        &["rotate", "ci", "--auth", "http-token-repo", "--expires", "2027-03-01", "--json"],
+        &[
+            "rotate",
+            "ci",
+            "--auth",
+            "http-token-repo",
+            "--expires",
+            "2027-03-01",
+            "--json",
+        ],
         Some("test-token-repo"),
     )
     .await;
@@ -164,7 +176,14 @@ async fn dc_rotate_to_a_repository_token_keeps_every_field_and_drops_the_old_sec
         "{v}"
     );
     let after = saved(&sim, dir.path(), "ci").await;
-    for field in ["repo", "webhook_id", "webhook_url", "url", "tls", "clone_https"] {
+    for field in [
+        "repo",
+        "webhook_id",
+        "webhook_url",
+        "url",
+        "tls",
+        "clone_https",
+    ] {
         assert_eq!(after[field], before[field], "{field}: {after}");
     }
     assert_eq!(after["auth"], "http-token-repo");
@@ -175,7 +194,10 @@ async fn dc_rotate_to_a_repository_token_keeps_every_field_and_drops_the_old_sec
         ["test-token-hook-a", "test-token-repo"],
         "the old token is gone, the hook secret kept"
     );
-    assert_eq!(webhook_secret(&sim, dir.path(), "ci").await, "test-token-hook-a");
+    assert_eq!(
+        webhook_secret(&sim, dir.path(), "ci").await,
+        "test-token-hook-a"
+    );
     let hooks = sim.dc_hooks(&repo);
     assert_eq!(hooks.len(), 1, "{hooks:?}");
     assert_eq!(hooks[0].secret.as_deref(), Some("test-token-hook-a"));
@@ -227,14 +249,24 @@ async fn an_app_password_connection_migrates_to_an_api_token() {
     let out = run(
         &sim,
         dir.path(),
-        &["rotate", "cloud", "--auth", "api-token", "--email", "alice@example.com"],
+        &[
+            "rotate",
+            "cloud",
+            "--auth",
+            "api-token",
+            "--email",
+            "alice@example.com",
+        ],
         Some("test-token-alice"),
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let said = bin::stdout(&out);
     assert!(said.contains("app-password -> api-token"), "{said}");
-    assert!(said.contains("App passwords"), "names where the old one is revoked: {said}");
+    assert!(
+        said.contains("App passwords"),
+        "names where the old one is revoked: {said}"
+    );
     let after = saved(&sim, dir.path(), "cloud").await;
     assert_eq!(after["auth"], "api-token");
     assert_eq!(after["username"], "alice@example.com");
@@ -260,7 +292,13 @@ async fn replace_keeps_the_repository_and_webhook_it_does_not_name_and_moves_the
     let dir = tempfile::tempdir().expect("tempdir");
     let url = sim.server_url();
     let repo = dc_repo(&sim, "WEB").await;
-    let out = run(&sim, dir.path(), &dc_connect(&url, "ci", &repo), Some("test-token-alice")).await;
+    let out = run(
+        &sim,
+        dir.path(),
+        &dc_connect(&url, "ci", &repo),
+        Some("test-token-alice"),
+    )
+    .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let before = saved(&sim, dir.path(), "ci").await;
     let secret = webhook_secret(&sim, dir.path(), "ci").await;

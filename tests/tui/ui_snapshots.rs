@@ -1503,3 +1503,43 @@ fn rotate_secret_on_the_saved_list() {
     assert!(update(&mut w, Msg::Back).is_empty());
     assert!(!w.saved.typing());
 }
+
+/// After the wizard made the webhook, the Saved screen says the credential can now be lowered
+/// to read access, and how.
+#[test]
+fn done_after_a_webhook_says_the_credential_can_be_lowered() {
+    let mut w = webhook_step();
+    typed(&mut w, "https://ci.example.com/bitbucket/hook");
+    webhook_reply(
+        &mut w,
+        Ok((
+            Webhook {
+                id: "{4f9c1d2e-hook}".into(),
+                url: "https://ci.example.com/bitbucket/hook".into(),
+                events: vec!["repo:push".into()],
+                active: true,
+            },
+            WebhookChange::Created,
+        )),
+    );
+    let effects = update(&mut w, Msg::Confirm);
+    let Some(Effect::Save { id, .. }) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    let id = *id;
+    update(
+        &mut w,
+        Msg::Saved {
+            id,
+            result: Ok(SavedInfo {
+                name: "work".into(),
+                config_file: "/config/bbconnect/connections.toml".into(),
+                secret_location: "file /config/bbconnect/secrets/work (mode 0600)".into(),
+                clone_https: None,
+            }),
+        },
+    );
+    let s = text(&buffer(&w, 120, 40));
+    assert!(s.contains("lowered to read access"), "{s}");
+    assert!(s.contains("bbconnect rotate work"), "{s}");
+}
