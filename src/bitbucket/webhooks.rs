@@ -168,16 +168,6 @@ fn webhook_row_unseen(id: &str, found: Result<Option<Webhook>, Problem>) -> Chec
             ),
             "Run connect again with --webhook-url to recreate it.",
         ),
-        // After the hook is made the token may rightly be lowered to read access, and then it
-        // can no longer see hooks: say so rather than repeat the creation wording.
-        Err(p) if p.class == FailureClass::Permission => CheckItem::warning(
-            CheckId::Webhook,
-            format!(
-                "Webhook {} could not be verified: reading webhooks needs repository admin rights, which this credential no longer has.",
-                clean(id)
-            ),
-            "Fine if the token was lowered to read access on purpose; check the hook in the repository's webhook settings.",
-        ),
         Err(p) => CheckItem::warning(CheckId::Webhook, p.what, p.fix),
     }
 }
@@ -477,7 +467,7 @@ mod tests {
             Err(Problem::new(FailureClass::Permission, "needs admin", "x")),
         );
         assert_eq!(unverifiable.status, CheckStatus::Warning);
-        assert!(unverifiable.detail.contains("could not be verified"));
+        assert!(unverifiable.detail.contains("cannot be verified with read access"));
         let read_only = webhook_row_seen(
             "7",
             Err(Problem::new(FailureClass::Permission, "needs admin", "x")),
