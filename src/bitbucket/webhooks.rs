@@ -467,7 +467,11 @@ mod tests {
             Err(Problem::new(FailureClass::Permission, "needs admin", "x")),
         );
         assert_eq!(unverifiable.status, CheckStatus::Warning);
-        assert!(unverifiable.detail.contains("cannot be verified with read access"));
+        assert!(
+            unverifiable
+                .detail
+                .contains("cannot be verified with read access")
+        );
         let read_only = webhook_row_seen(
             "7",
             Err(Problem::new(FailureClass::Permission, "needs admin", "x")),

@@ -53,11 +53,11 @@ pub enum RotateError {
     /// email), or the store failed.
     Problem(Problem),
     /// The new credential failed a check: the report says which.
-    ChecksFailed(CheckReport),
+    ChecksFailed(Box<CheckReport>),
     /// The new credential works but is somebody (or something) else.
     OtherIdentity {
         problem: Problem,
-        report: CheckReport,
+        report: Box<CheckReport>,
     },
 }
 
@@ -121,10 +121,13 @@ pub async fn rotate(req: RotateRequest<'_>, store: &Store) -> Result<Rotated, Ro
     let checked = super::connect::check(&client, None, before.repo.as_deref()).await;
     let report = checked.report;
     if !report.passed() {
-        return Err(RotateError::ChecksFailed(report));
+        return Err(RotateError::ChecksFailed(Box::new(report)));
     }
     if let Err(problem) = same_identity(&before, &spec, &report, &checked.repo) {
-        return Err(RotateError::OtherIdentity { problem, report });
+        return Err(RotateError::OtherIdentity {
+            problem,
+            report: Box::new(report),
+        });
     }
     let identity = report.identity.as_ref().map(|i| i.username.clone());
     let check = super::last_check_of(&report, super::now_rfc3339());
