@@ -284,7 +284,11 @@ async fn worker_rotates_a_saved_secret_only_for_the_same_user() {
         "2026-12-01T00:00:00Z".into(),
     );
     store
-        .save(conn, &SecretString::from("test-token-old".to_string()), false)
+        .save(
+            conn,
+            &SecretString::from("test-token-old".to_string()),
+            false,
+        )
         .unwrap();
     let (tx, mut rx) = mpsc::unbounded_channel();
     let handle = worker::spawn(
@@ -309,8 +313,14 @@ async fn worker_rotates_a_saved_secret_only_for_the_same_user() {
     };
     let problem = result.expect_err("bob is not alice");
     assert_eq!(problem.class, FailureClass::Rejected);
-    assert!(problem.what.contains("`bob`") && problem.what.contains("`alice`"), "{problem:?}");
-    assert_eq!(store.secret("w-alice").unwrap().expose_secret(), "test-token-old");
+    assert!(
+        problem.what.contains("`bob`") && problem.what.contains("`alice`"),
+        "{problem:?}"
+    );
+    assert_eq!(
+        store.secret("w-alice").unwrap().expose_secret(),
+        "test-token-old"
+    );
 
     handle.send(Effect::RotateSaved {
         id: 2,
@@ -321,7 +331,14 @@ async fn worker_rotates_a_saved_secret_only_for_the_same_user() {
         panic!("expected the rotation's answer")
     };
     let done = result.expect("rotated");
-    assert!(done.revoke_old.ends_with("/plugins/servlet/access-tokens/manage"), "{done:?}");
-    assert_eq!(store.secret("w-alice").unwrap().expose_secret(), "test-token-alice");
+    assert!(
+        done.revoke_old
+            .ends_with("/plugins/servlet/access-tokens/manage"),
+        "{done:?}"
+    );
+    assert_eq!(
+        store.secret("w-alice").unwrap().expose_secret(),
+        "test-token-alice"
+    );
     sim.shutdown().await;
 }

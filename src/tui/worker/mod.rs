@@ -212,6 +212,12 @@ async fn run(
                             }),
                             replace,
                         };
+                        // Not between a concurrent `connect` or `rotate` of the same name's
+                        // read and its save (they hold this lock for their whole run).
+                        let _lock = ctx
+                            .store
+                            .lock_connection(&creds.spec.name)
+                            .map_err(Problem::from)?;
                         engine::save::save(&ctx.store, &request).map(saved_summary)
                     })
                     .await
