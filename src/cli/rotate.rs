@@ -6,7 +6,8 @@ use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
-use super::{AuthArg, Ctx, limits_setting, print_report, report_json};
+use super::connect::AuthArg;
+use super::{Ctx, limits_setting, print_report, report_json};
 use crate::bitbucket::ClientOptions;
 use crate::core::model::{AuthKind, FailureClass, Problem};
 use crate::core::sanitize::clean;
@@ -94,7 +95,7 @@ pub async fn run(ctx: &mut Ctx, args: RotateArgs) -> Result<(), Problem> {
         ));
     }
     let secret = new_secret(&ctx.settings, args.token_stdin)?;
-    let limits = limits_setting(&ctx.settings).map_err(|f| input(f.message, "Correct it."))?;
+    let limits = limits_setting(&ctx.settings)?;
     let options = ClientOptions {
         limits,
         sequential_check: ctx.settings.sequential_check,
