@@ -10,6 +10,7 @@ pub mod connect;
 pub mod git_setup;
 pub mod git_trust;
 pub mod oauth;
+pub mod rotate;
 pub mod save;
 
 use std::time::{SystemTime, UNIX_EPOCH};
