@@ -14,7 +14,7 @@ use bbconnect::settings::Settings;
 use bbconnect::sim::{self, SimConfig};
 use bbconnect::store::{SecretStoreMode, Store};
 use bbconnect::tui::app::{self, Outcome};
-use bbconnect::tui::wizard::saved::{CheckSummary, SavedRow};
+use bbconnect::tui::wizard::saved::SavedRow;
 use bbconnect::tui::wizard::{Wizard, WizardConfig};
 use bbconnect::tui::worker::{self, WorkerContext};
 use bbconnect::{errln, outln};
@@ -71,7 +71,7 @@ async fn run(cli: Cli, settings: &Settings) -> Result<(), Failure> {
         }}),
         Some(Command::Connect(args)) => cli::connect(io, settings, args, &open_store()?, &endpoints).await,
         Some(Command::List(args)) => cli::list::run(ctx, args).map_err(Failure::from),
-        Some(Command::Check { names, json }) => cli::check(io, settings, &open_store()?, &endpoints, names, json).await,
+        Some(Command::Check(args)) => cli::check::run(ctx, args).await.map_err(Failure::from),
         Some(Command::Repos { name, filter, json, concurrency, max_repos, max_pages }) => {
             let limits = bbconnect::bitbucket::ListLimits { max_repos, max_pages };
             let opts = cli::repos::ReposOptions { name: name.as_deref(), filter: filter.as_deref(), json, concurrency: usize::from(concurrency), limits };
@@ -86,7 +86,7 @@ async fn run(cli: Cli, settings: &Settings) -> Result<(), Failure> {
         Some(Command::Remove { name, delete_webhook, json }) => {
             cli::remove(io, &open_store()?, &endpoints, &name, delete_webhook, json).await
         }
-        Some(Command::Status(args)) => cli::status::run(io, &open_store()?, &endpoints, &args).await,
+        Some(Command::Status(args)) => cli::status::run(ctx, args).await.map_err(Failure::from),
         Some(Command::Completions(args)) => cli::completions::completions(io, &args),
         Some(Command::Man) => cli::completions::man(io),
     }
@@ -181,11 +181,7 @@ async fn interactive(
             username: c.username,
             user: c.user,
             repo: c.repo,
-            last_check: c.last_check.map(|l| CheckSummary {
-                ok: l.ok,
-                at: l.at,
-                summary: l.summary,
-            }),
+            last_check: c.last_check,
         })
         .collect();
     let config = WizardConfig {

@@ -1,28 +1,29 @@
-//! `bbconnect check`: every check again on saved connections.
+//! `bbconnect check`: every check again on saved connections, through the one re-check
+//! (`engine::recheck`) that `status` and the wizard run too, with the delivery test.
 
+use clap::Args;
 use serde_json::json;
 
-use super::{
-    Failure, Io, credentials_of, fresh_credentials, limits_setting, print_report, report_json,
-    usage,
-};
-use crate::bitbucket::{Client, ClientOptions, Endpoints};
-use crate::core::model::Problem;
+use super::{Ctx, limits_setting, print_report, report_json};
+use crate::bitbucket::ClientOptions;
+use crate::core::model::{FailureClass, Problem};
+use crate::core::sanitize::clean;
 use crate::engine;
+use crate::engine::recheck::Recheck;
 use crate::outln;
-use crate::settings::Settings;
-use crate::store::Store;
 
-/// `bbconnect check`: exits with the code of the worst result.
-pub async fn check(
-    io: &mut Io,
-    settings: &Settings,
-    store: &Store,
-    endpoints: &Endpoints,
-    names: Vec<String>,
-    as_json: bool,
-) -> Result<(), Failure> {
-    let names = if names.is_empty() {
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The connections to check; all of them when none is named.
+    pub names: Vec<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `bbconnect check`: fails with the class (and so the exit code) of the worst result.
+pub async fn run(ctx: &mut Ctx, args: CheckArgs) -> Result<(), Problem> {
+    let store = ctx.store.get()?;
+    let names = if args.names.is_empty() {
         store
             .list()
             .map_err(Problem::from)?
@@ -30,74 +31,76 @@ pub async fn check(
             .map(|c| c.name)
             .collect()
     } else {
-        names
+        args.names
     };
     if names.is_empty() {
-        return Err(usage(
+        return Err(Problem::new(
+            FailureClass::Input,
             "No saved connections to check.",
             "Add one with `bbconnect` or `bbconnect connect`.",
         ));
     }
     // Every name is looked up before any check runs: a typo is reported at once, not after
     // minutes of checking the others.
-    let mut found = Vec::new();
     for name in &names {
-        found.push(credentials_of(store, name)?);
-    }
-    let mut worst = 0;
-    let mut out = Vec::new();
-    let limits = limits_setting(settings)?;
-    for (name, (conn, creds)) in names.iter().zip(found) {
-        let options = ClientOptions {
-            limits,
-            sequential_check: settings.sequential_check,
-            ..engine::options_for(&conn)
-        };
-        let creds = match fresh_credentials(store, conn.clone(), creds, &options).await {
-            Ok(creds) => creds,
-            Err(problem) => {
-                let report = engine::report_from_problem(&problem);
-                let code = report.exit_code();
-                worst = worst.max(code);
-                if as_json {
-                    out.push(json!({"name": name, "ok": false, "exit_code": code, "checks": report_json(&report)}));
-                } else {
-                    print_report(&mut *io.out, &report, name);
-                }
-                continue;
-            }
-        };
-        let mut report = engine::check(creds.clone(), endpoints, options.clone(), None).await;
-        // A hook deleted or switched off behind our back means CI silently stops building.
-        if let (Some(id), Some(repo)) = (&conn.webhook_id, &conn.repo)
-            && let Ok(client) = Client::new(creds, endpoints, options.clone())
-        {
-            report.items.push(client.webhook_row(repo, id).await);
-            if let Some(url) = &conn.webhook_url {
-                report
-                    .items
-                    .push(client.delivery_row(repo, Some(id), url).await);
-            }
+        if store.get(name).map_err(Problem::from)?.is_none() {
+            return Err(Problem::new(
+                FailureClass::Input,
+                format!("No saved connection named `{}`.", clean(name)),
+                "Run `bbconnect list` to see the saved ones.",
+            ));
         }
-        let code = report.exit_code();
-        // Exit codes are not ordered by severity, but any failure must win over success and
-        // the result must not depend on the order of names: take the highest.
-        worst = worst.max(code);
-        if as_json {
-            out.push(json!({"name": name, "ok": report.passed(), "exit_code": code, "checks": report_json(&report)}));
+    }
+    let limits = limits_setting(&ctx.settings).map_err(|f| {
+        Problem::new(
+            FailureClass::Input,
+            f.message,
+            "Unset the variable or give it a number.",
+        )
+    })?;
+    let how = Recheck::at_system_time(
+        ClientOptions {
+            limits,
+            sequential_check: ctx.settings.sequential_check,
+            ..ClientOptions::default()
+        },
+        true,
+    );
+    let io = &mut ctx.io;
+    let mut worst: Option<FailureClass> = None;
+    let mut out = Vec::new();
+    for name in &names {
+        let report =
+            match engine::recheck::recheck(store, &ctx.settings.endpoints, name, &how).await {
+                Ok(done) => done.report,
+                Err(problem) => engine::report_from_problem(&problem),
+            };
+        worst = worse(worst, engine::recheck::failure_class(&report));
+        if args.json {
+            out.push(json!({"name": name, "ok": report.passed(), "exit_code": report.exit_code(), "checks": report_json(&report)}));
         } else {
             print_report(&mut *io.out, &report, name);
         }
     }
-    if as_json {
+    if args.json {
         outln!(io, "{}", serde_json::Value::Array(out));
     }
-    if worst == 0 {
-        Ok(())
-    } else {
-        Err(Failure {
-            message: "Some checks failed.".into(),
-            code: worst,
-        })
+    match worst {
+        None => Ok(()),
+        Some(class) => Err(Problem::new(
+            class,
+            "Some checks failed.",
+            "Do what each failed check says, then run `bbconnect check` again.",
+        )),
+    }
+}
+
+/// The worse of two results. Exit codes are not ordered by severity, but any failure must win
+/// over success and the result must not depend on the order of names: the highest code wins.
+pub(crate) fn worse(a: Option<FailureClass>, b: Option<FailureClass>) -> Option<FailureClass> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(if y.exit_code() > x.exit_code() { y } else { x }),
+        (x, None) => x,
+        (None, y) => y,
     }
 }

@@ -1,9 +1,9 @@
 //! `bbconnect git-credential get|store|erase`: a git credential helper (gitcredentials(7)).
 //! `get` answers only for a saved connection whose protocol, host, port (and, with
 //! `credential.useHttpPath`, repository) match; otherwise it prints nothing so git asks the
-//! next helper. `store` and `erase` do nothing: git calls `erase` after any 401, and a saved
-//! connection is deleted only by `bbconnect remove` (the next `bbconnect check` says what is
-//! wrong).
+//! next helper. `store` does nothing, and `erase` deletes nothing: git calls `erase` after any
+//! 401, and a saved connection is deleted only by `bbconnect remove`. `erase` only says why an
+//! app password was refused (Bitbucket Cloud turned them off); `bbconnect check` says the rest.
 
 use crate::errln;
 use std::io::{Read, Write};
@@ -13,8 +13,9 @@ use secrecy::ExposeSecret;
 
 use super::{Failure, Io, credentials_of, fresh_credentials};
 use crate::bitbucket::git::{self, Answer, GitAuth, Pick};
-use crate::core::model::Problem;
+use crate::core::model::{AuthKind, Problem};
 use crate::core::sanitize::clean;
+use crate::engine::recheck;
 use crate::settings::Settings;
 use crate::store::Store;
 
@@ -37,36 +38,27 @@ pub async fn git_credential(
     let mut input = String::new();
     // Read everything git sends, so it never sees a closed pipe, whatever the operation.
     let _ = std::io::stdin().take(MAX_INPUT).read_to_string(&mut input);
-    if op != HelperOp::Get {
+    if op == HelperOp::Store {
         return Ok(());
     }
-    let mut request = git::parse_request(&input);
-    let conns = store.list().map_err(Problem::from)?;
-    let mut targets: Vec<_> = conns
-        .iter()
-        .filter_map(|c| git::target_of(&c.name, &c.url, c.clone_https.as_deref()))
-        .collect();
-    // `bbconnect clone` names its connection: any repository of it on its host, then.
-    if let Some(only) = &settings.git_connection {
-        targets.retain(|t| &t.name == only);
-        request.path = None;
-    }
-    let name = match git::pick(&targets, &request) {
-        Pick::One(name) => name,
-        Pick::None => return Ok(()),
-        Pick::Ambiguous(names) => {
+    let (request, Some(name)) = pick_connection(io, settings, store, &input)? else {
+        return Ok(());
+    };
+    // git erases a credential the server refused. An app password is refused since Bitbucket
+    // Cloud turned them off: say so where the user sees git fail, with the way off it.
+    if op == HelperOp::Erase {
+        if let Some(conn) = store.get(&name).map_err(Problem::from)?
+            && conn.auth == AuthKind::AppPassword
+        {
             errln!(
                 io,
-                "bbconnect: several connections use this host ({}) and git did not say which repository it wants.\n  fix: run `bbconnect setup-git`, which sets credential.useHttpPath for this host.",
-                names
-                    .iter()
-                    .map(|n| clean(n))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "bbconnect: {}\n  fix: {}",
+                recheck::app_password_off(&conn),
+                recheck::migrate_line(&conn)
             );
-            return Ok(());
         }
-    };
+        return Ok(());
+    }
     let (conn, creds) = credentials_of(store, &name)?;
     let Some(how) = git::git_auth(conn.auth, conn.username.as_deref(), conn.user.as_deref()) else {
         errln!(
@@ -110,4 +102,41 @@ pub async fn git_credential(
             message: format!("could not answer git: {e}"),
             code: 1,
         })
+}
+
+/// The saved connection git's request is for, `None` when none is (git asks the next helper).
+fn pick_connection(
+    io: &mut Io,
+    settings: &Settings,
+    store: &Store,
+    input: &str,
+) -> Result<(git::CredentialRequest, Option<String>), Failure> {
+    let mut request = git::parse_request(input);
+    let conns = store.list().map_err(Problem::from)?;
+    let mut targets: Vec<_> = conns
+        .iter()
+        .filter_map(|c| git::target_of(&c.name, &c.url, c.clone_https.as_deref()))
+        .collect();
+    // `bbconnect clone` names its connection: any repository of it on its host, then.
+    if let Some(only) = &settings.git_connection {
+        targets.retain(|t| &t.name == only);
+        request.path = None;
+    }
+    let name = match git::pick(&targets, &request) {
+        Pick::One(name) => Some(name),
+        Pick::None => None,
+        Pick::Ambiguous(names) => {
+            errln!(
+                io,
+                "bbconnect: several connections use this host ({}) and git did not say which repository it wants.\n  fix: run `bbconnect setup-git`, which sets credential.useHttpPath for this host.",
+                names
+                    .iter()
+                    .map(|n| clean(n))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            None
+        }
+    };
+    Ok((request, name))
 }

@@ -33,8 +33,7 @@ use crate::bitbucket::{
     ClientOptions, DEFAULT_MAX_PAGES, DEFAULT_MAX_REPOS, ListLimits, MAX_PAGES_ENV, MAX_REPOS_ENV,
 };
 use crate::core::model::{
-    AuthKind, CheckReport, CheckStatus, ConnectionSpec, Credentials, FailureClass, Problem,
-    Provider,
+    AuthKind, CheckReport, CheckStatus, Credentials, FailureClass, Problem, Provider,
 };
 use crate::core::sanitize::clean;
 use crate::engine::oauth as oauth_flow;
@@ -43,7 +42,6 @@ use crate::settings::Settings;
 use crate::sim::{Scenario, SimConfig};
 use crate::store::{SavedConnection, Store};
 
-pub use check::check;
 pub use connect::{connect, spec_from_args};
 pub use ctx::Ctx;
 pub use output::Io;
@@ -73,11 +71,7 @@ pub enum Command {
     /// List saved connections (never the secret).
     List(list::ListArgs),
     /// Re-run every check on saved connections (all of them when no NAME is given).
-    Check {
-        names: Vec<String>,
-        #[arg(long)]
-        json: bool,
-    },
+    Check(check::CheckArgs),
     /// List the repositories a saved connection can see.
     Repos {
         /// May be left out when only one connection is saved.
@@ -108,8 +102,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// One line per saved connection with the result of a fast check (who, and whether the
-    /// credential still has what it needs); exits non-zero when any fails.
+    /// One line per saved connection, checked as `check` does (without the delivery test);
+    /// exits with the worst check's code, so cron can alert on it.
     Status(status::StatusArgs),
     /// Print a shell completion script: bash, zsh, fish or powershell.
     Completions(completions::CompletionsArgs),
@@ -612,14 +606,7 @@ pub(crate) fn credentials_of(
     }
     // One read of the file for both: the secret is the one saved beside this URL and user.
     let (conn, secret) = store.connection_with_secret(name).map_err(Problem::from)?;
-    let spec = ConnectionSpec {
-        name: conn.name.clone(),
-        provider: conn.provider,
-        auth: conn.auth,
-        url: conn.url.clone(),
-        username: conn.username.clone(),
-        repo: conn.repo.clone(),
-    };
+    let spec = conn.spec();
     Ok((conn, Credentials { spec, secret }))
 }
 

@@ -187,49 +187,33 @@ async fn list_says_where_nothing_is_saved_then_shows_the_table() {
 async fn check_prints_its_report_on_out_and_an_unknown_name_exits_2() {
     let e = env().await;
     connect_dc(&e).await;
-    let (mut io, seen) = Io::memory();
-    check(
-        &mut io,
-        &Settings::default(),
-        &e.store,
-        &e.endpoints,
-        Vec::new(),
-        false,
-    )
-    .await
-    .unwrap_or_else(|f| panic!("{}", f.message));
+    let args = |names: Vec<String>| check::CheckArgs { names, json: false };
+    let (mut ctx, seen) = e.ctx();
+    check::run(&mut ctx, args(Vec::new()))
+        .await
+        .unwrap_or_else(|p| panic!("{}", p.what));
     assert!(seen.out().starts_with("Checks for dc:"), "{}", seen.out());
     assert!(!seen.out().contains("[FAIL]"), "{}", seen.out());
 
-    let (mut io, seen) = Io::memory();
-    let failure = check(
-        &mut io,
-        &Settings::default(),
-        &e.store,
-        &e.endpoints,
-        vec!["nope".into()],
-        false,
-    )
-    .await
-    .expect_err("unknown");
-    assert_eq!(failure.code, 2);
-    assert!(failure.message.contains("`nope`"), "{}", failure.message);
+    let (mut ctx, seen) = e.ctx();
+    let problem = check::run(&mut ctx, args(vec!["nope".into()]))
+        .await
+        .expect_err("unknown");
+    assert_eq!(problem.class.exit_code(), 2);
+    assert!(problem.what.contains("`nope`"), "{}", problem.what);
     assert_eq!(seen.out(), "");
 
     // A bad limit in the settings is the user's input error, said before any request.
-    let bad = Settings {
-        max_repos: Some("lots".into()),
-        ..Settings::default()
-    };
-    let (mut io, _) = Io::memory();
-    let failure = check(&mut io, &bad, &e.store, &e.endpoints, Vec::new(), false)
+    let (mut ctx, _) = e.ctx();
+    ctx.settings.max_repos = Some("lots".into());
+    let problem = check::run(&mut ctx, args(Vec::new()))
         .await
         .expect_err("bad limit");
-    assert_eq!(failure.code, 2);
+    assert_eq!(problem.class.exit_code(), 2);
     assert!(
-        failure.message.contains("BBCONNECT_MAX_REPOS"),
+        problem.what.contains("BBCONNECT_MAX_REPOS"),
         "{}",
-        failure.message
+        problem.what
     );
 }
 

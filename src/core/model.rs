@@ -488,6 +488,44 @@ impl CheckReport {
     }
 }
 
+/// What the last check of a saved connection found: kept with the connection (the store),
+/// shown on the wizard's list of saved connections, and read by the next re-check to tell a
+/// credential that stopped working from one that never did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastCheck {
+    pub ok: bool,
+    /// RFC 3339 UTC.
+    pub at: String,
+    /// One line: "all checks passed" or the first failed check and what it found.
+    pub summary: String,
+}
+
+impl LastCheck {
+    /// The record of `report`, made at `at` (RFC 3339 UTC).
+    pub fn of(report: &CheckReport, at: String) -> LastCheck {
+        let summary = match report
+            .items
+            .iter()
+            .find(|i| i.status == CheckStatus::Failed)
+        {
+            Some(item) => format!("{}: {}", item.title, item.detail),
+            None if report
+                .items
+                .iter()
+                .any(|i| i.status == CheckStatus::Warning) =>
+            {
+                "passed, with warnings".into()
+            }
+            None => "all checks passed".into(),
+        };
+        LastCheck {
+            ok: report.passed(),
+            at,
+            summary,
+        }
+    }
+}
+
 /// A failure a user can meet, as plain data: what happened and what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {

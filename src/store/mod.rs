@@ -32,7 +32,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use crate::core::model::{AuthKind, Provider, SavedInfo};
+use crate::core::model::{AuthKind, LastCheck, Provider, SavedInfo};
 
 pub use error::StoreError;
 pub use format::{FORMAT_VERSION, validate_name};
@@ -137,14 +137,18 @@ pub struct SavedConnection {
     pub last_check: Option<LastCheck>,
 }
 
-/// What the last check of a saved connection found, for the list of saved connections.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LastCheck {
-    pub ok: bool,
-    /// RFC 3339 UTC.
-    pub at: String,
-    /// One line: "all checks passed" or the first failed check and what it found.
-    pub summary: String,
+impl SavedConnection {
+    /// What the client is told about this connection: the one conversion every face uses.
+    pub fn spec(&self) -> crate::core::model::ConnectionSpec {
+        crate::core::model::ConnectionSpec {
+            name: self.name.clone(),
+            provider: self.provider,
+            auth: self.auth,
+            url: self.url.clone(),
+            username: self.username.clone(),
+            repo: self.repo.clone(),
+        }
+    }
 }
 
 /// The saved connections of one config directory.
