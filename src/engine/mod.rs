@@ -74,6 +74,7 @@ pub fn saved_connection(
             ok: true,
             at: saved_at.clone(),
             summary: "all checks passed".into(),
+            accepted_at: Some(saved_at.clone()),
         }),
         saved_at,
         tls: None,

@@ -79,7 +79,11 @@ pub async fn recheck(
     // The expiry row (core::expiry) goes here, from `conn.expires_on` and `how.today`.
     let _ = how.today;
     reword_rejection(&conn, &mut report);
-    let last = LastCheck::of(&report, super::rfc3339_utc(how.now));
+    let last = LastCheck::after(
+        &report,
+        super::rfc3339_utc(how.now),
+        conn.last_check.as_ref(),
+    );
     // The outcome is shown even when it cannot be written down.
     if let Err(e) = store.record_check(name, last.clone()) {
         tracing::warn!(connection = %name, error = %e, "last check not recorded");
@@ -251,7 +255,11 @@ pub fn reword_rejection(conn: &SavedConnection, report: &mut CheckReport) {
     if conn.auth == AuthKind::AppPassword {
         item.detail = app_password_off(conn);
         item.fix = Some(migrate_line(conn));
-    } else if conn.last_check.as_ref().is_some_and(|l| l.ok) {
+    } else if conn
+        .last_check
+        .as_ref()
+        .is_some_and(|l| l.accepted_since().is_some())
+    {
         item.detail = format!(
             "The credential of `{}` passed its last check and is now refused: it was revoked or has expired.",
             clean(&conn.name)
@@ -310,8 +318,13 @@ mod tests {
                 ok,
                 at: "2026-12-01T00:00:00Z".into(),
                 summary: String::new(),
+                accepted_at: None,
             }),
         }
+    }
+
+    fn c_last(ok: bool) -> Option<LastCheck> {
+        conn(AuthKind::ApiToken, Some(ok)).last_check
     }
 
     fn rejected() -> CheckReport {
@@ -406,6 +419,14 @@ mod tests {
         let fix = r.items[0].fix.clone().unwrap_or_default();
         assert!(fix.contains("bbconnect rotate work"), "{fix}");
         assert!(!fix.contains("email"), "{fix}");
+
+        // Refused again: still revoked, not wrong, since it was accepted before.
+        let first = LastCheck::after(&r, "2026-12-02T00:00:00Z".into(), c_last(true).as_ref());
+        let mut c = conn(AuthKind::ApiToken, None);
+        c.last_check = Some(first);
+        let mut again = rejected();
+        reword_rejection(&c, &mut again);
+        assert!(again.items[0].detail.contains("revoked or has expired"));
 
         // Never checked, or failing before: the day-one advice stays.
         for last in [None, Some(false)] {

@@ -10,4 +10,5 @@ mod cli_auth;
 mod cli_first_use;
 mod cli_webhook;
 mod git_helper;
+mod recheck;
 mod webhook_delivery;

@@ -1148,6 +1148,7 @@ fn saved_connections_list() {
                 ok: true,
                 at: "2026-12-01T21:00:05Z".into(),
                 summary: "all checks passed".into(),
+                accepted_at: None,
             }),
         },
         SavedRow {
@@ -1162,6 +1163,7 @@ fn saved_connections_list() {
                 ok: false,
                 at: "2026-11-30T08:15:00Z".into(),
                 summary: "Credential accepted: Bitbucket refused the token (HTTP 401).".into(),
+                accepted_at: None,
             }),
         },
     ];
