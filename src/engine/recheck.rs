@@ -11,7 +11,7 @@ use crate::core::model::{
 use crate::core::sanitize::clean;
 use crate::store::{SavedConnection, Store};
 
-/// The day Bitbucket Cloud turned app passwords off (docs/bitbucket.md, credential lifetime).
+/// The day Bitbucket Cloud turned app passwords off (docs/bitbucket.md, "Credential lifetimes").
 pub const APP_PASSWORDS_OFF: &str = "2026-07-28";
 
 /// How one re-check runs.
@@ -68,16 +68,22 @@ pub async fn recheck(
     let mut report = match refreshed(store, &conn, creds, &options, how.now).await {
         Ok(creds) => match Client::new(creds, endpoints, options) {
             Ok(client) => {
-                let mut report = super::connect::check(&client, None, None).await.report;
-                drift_rows(&client, &conn, how.delivery_test, &mut report).await;
+                // The saved repository and hook are read while the check runs: they need no
+                // answer of it, and a cron job's re-check costs no extra round trip.
+                let (checked, found) = tokio::join!(
+                    super::connect::check(&client, None, None),
+                    saved_parts(&client, &conn)
+                );
+                let mut report = checked.report;
+                drift_rows(&client, &conn, found, how.delivery_test, &mut report).await;
                 report
             }
             Err(problem) => super::report_from_problem(&problem),
         },
         Err(problem) => super::report_from_problem(&problem),
     };
-    // The expiry row (core::expiry) goes here, from `conn.expires_on` and `how.today`.
-    let _ = how.today;
+    // The Expiry row joins here: from `conn.expires_on` and `how.today`, so that check,
+    // status and the wizard warn of the same date.
     reword_rejection(&conn, &mut report);
     let last = LastCheck::after(
         &report,
@@ -118,36 +124,59 @@ async fn refreshed(
     Ok(creds)
 }
 
+/// What the server says of the saved repository and hook, each `None` when not saved.
+struct Found {
+    repo: Option<Result<Option<String>, Problem>>,
+    hook: Option<Result<Option<Webhook>, Problem>>,
+}
+
+async fn saved_parts(client: &Client, conn: &SavedConnection) -> Found {
+    let Some(repo) = &conn.repo else {
+        return Found {
+            repo: None,
+            hook: None,
+        };
+    };
+    let hook = async {
+        match &conn.webhook_id {
+            Some(id) => Some(client.find_webhook(repo, id).await),
+            None => None,
+        }
+    };
+    let (repo, hook) = tokio::join!(client.saved_repo(repo), hook);
+    Found {
+        repo: Some(repo),
+        hook,
+    }
+}
+
 /// The rows of what may have changed on the server since the connection was saved: its
 /// repository, then our webhook on it, then (when asked) a test delivery to the saved URL.
-/// Nothing is asked when the credential itself failed: every answer would be a 401.
+/// None when the credential itself failed: every answer would have been a refusal.
 async fn drift_rows(
     client: &Client,
     conn: &SavedConnection,
+    found: Found,
     delivery_test: bool,
     report: &mut CheckReport,
 ) {
     if !report.passed() {
         return;
     }
-    let Some(repo) = &conn.repo else {
+    let (Some(repo), Some(repo_found)) = (&conn.repo, found.repo) else {
         return;
     };
-    let row = repository_row(conn, repo, client.saved_repo(repo).await);
+    let row = repository_row(conn, repo, repo_found);
     let repo_in_place = row.status == CheckStatus::Passed;
     report.items.push(row);
     // A hook cannot be on a repository that is gone: its absence says nothing more.
     if !repo_in_place {
         return;
     }
-    let Some(id) = &conn.webhook_id else {
+    let (Some(id), Some(hook_found)) = (&conn.webhook_id, found.hook) else {
         return;
     };
-    let row = webhook_row(
-        id,
-        conn.webhook_url.as_deref(),
-        client.find_webhook(repo, id).await,
-    );
+    let row = webhook_row(id, conn.webhook_url.as_deref(), hook_found);
     let hook_in_place = row.status == CheckStatus::Passed;
     report.items.push(row);
     // A test of the saved URL says nothing when the hook now points elsewhere or is off.
