@@ -34,8 +34,7 @@ pub async fn run(ctx: &mut Ctx, args: CheckArgs) -> Result<(), Problem> {
         args.names
     };
     if names.is_empty() {
-        return Err(Problem::new(
-            FailureClass::Input,
+        return Err(Problem::input(
             "No saved connections to check.",
             "Add one with `bbconnect` or `bbconnect connect`.",
         ));
@@ -44,20 +43,13 @@ pub async fn run(ctx: &mut Ctx, args: CheckArgs) -> Result<(), Problem> {
     // minutes of checking the others.
     for name in &names {
         if store.get(name).map_err(Problem::from)?.is_none() {
-            return Err(Problem::new(
-                FailureClass::Input,
+            return Err(Problem::input(
                 format!("No saved connection named `{}`.", clean(name)),
                 "Run `bbconnect list` to see the saved ones.",
             ));
         }
     }
-    let limits = limits_setting(&ctx.settings).map_err(|f| {
-        Problem::new(
-            FailureClass::Input,
-            f.message,
-            "Unset the variable or give it a number.",
-        )
-    })?;
+    let limits = limits_setting(&ctx.settings)?;
     let how = Recheck::at_system_time(
         ClientOptions {
             limits,
@@ -75,7 +67,7 @@ pub async fn run(ctx: &mut Ctx, args: CheckArgs) -> Result<(), Problem> {
                 Ok(done) => done.report,
                 Err(problem) => engine::report_from_problem(&problem),
             };
-        worst = worse(worst, engine::recheck::failure_class(&report));
+        worst = FailureClass::worse(worst, report.failure_class());
         if args.json {
             out.push(json!({"name": name, "ok": report.passed(), "exit_code": report.exit_code(), "checks": report_json(&report)}));
         } else {
@@ -92,15 +84,5 @@ pub async fn run(ctx: &mut Ctx, args: CheckArgs) -> Result<(), Problem> {
             "Some checks failed.",
             "Do what each failed check says, then run `bbconnect check` again.",
         )),
-    }
-}
-
-/// The worse of two results. Exit codes are not ordered by severity, but any failure must win
-/// over success and the result must not depend on the order of names: the highest code wins.
-pub(crate) fn worse(a: Option<FailureClass>, b: Option<FailureClass>) -> Option<FailureClass> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(if y.exit_code() > x.exit_code() { y } else { x }),
-        (x, None) => x,
-        (None, y) => y,
     }
 }

@@ -8,10 +8,9 @@ use crate::outln;
 use clap::Args;
 use serde_json::json;
 
-use super::check::worse;
 use super::{Ctx, report_json, table};
 use crate::bitbucket::ClientOptions;
-use crate::core::model::{AuthKind, CheckReport, CheckStatus, Problem};
+use crate::core::model::{AuthKind, CheckReport, CheckStatus, FailureClass, Problem};
 use crate::core::sanitize::clean;
 use crate::engine;
 use crate::engine::recheck::Recheck;
@@ -60,7 +59,7 @@ pub async fn run(ctx: &mut Ctx, args: StatusArgs) -> Result<(), Problem> {
     }))
     .await;
     let worst = rows.iter().fold(None, |w, r| {
-        worse(w, engine::recheck::failure_class(&r.report))
+        FailureClass::worse(w, r.report.failure_class())
     });
     if args.json {
         let out: Vec<_> = rows

@@ -97,15 +97,6 @@ pub async fn recheck(
     Ok(Rechecked { conn, report, last })
 }
 
-/// The class of the failure that decides a report's exit code (the first failed row), if any.
-pub fn failure_class(report: &CheckReport) -> Option<FailureClass> {
-    report
-        .items
-        .iter()
-        .find(|i| i.status == CheckStatus::Failed)
-        .map(|i| i.class.unwrap_or(FailureClass::Other))
-}
-
 /// The credentials to call with: an expired OAuth access token is refreshed and the new
 /// tokens saved at once (the old refresh token no longer works).
 async fn refreshed(

@@ -229,7 +229,11 @@ fn empty_form_submit_shows_all_errors_and_runs_nothing() {
     let mut w = to_form_cloud();
     assert!(
         w.form
-            .shown_error(form::FieldId::Name, w.auth, &w.config.existing_names)
+            .shown_error(
+                crate::core::fields::FieldId::Name,
+                w.auth,
+                &w.config.existing_names
+            )
             .is_none(),
         "no error before the user had a go"
     );
@@ -243,11 +247,23 @@ fn empty_form_submit_shows_all_errors_and_runs_nothing() {
     assert!(w.form.show_all_errors);
     assert_eq!(w.form.focus, 0, "focus goes to the first invalid field");
     let err = |w: &Wizard, f| w.form.shown_error(f, w.auth, &w.config.existing_names);
-    assert!(err(&w, form::FieldId::Name).unwrap().contains("Required"));
-    assert!(err(&w, form::FieldId::Email).unwrap().contains("email"));
-    assert!(err(&w, form::FieldId::Secret).unwrap().contains("paste"));
     assert!(
-        err(&w, form::FieldId::Url).is_none(),
+        err(&w, crate::core::fields::FieldId::Name)
+            .unwrap()
+            .contains("Required")
+    );
+    assert!(
+        err(&w, crate::core::fields::FieldId::Email)
+            .unwrap()
+            .contains("email")
+    );
+    assert!(
+        err(&w, crate::core::fields::FieldId::Secret)
+            .unwrap()
+            .contains("paste")
+    );
+    assert!(
+        err(&w, crate::core::fields::FieldId::Url).is_none(),
         "default URL is valid"
     );
 }
@@ -258,26 +274,30 @@ fn validation_as_you_type() {
     typed(&mut w, "taken");
     let err = |w: &Wizard, f| w.form.shown_error(f, w.auth, &w.config.existing_names);
     assert!(
-        err(&w, form::FieldId::Name)
+        err(&w, crate::core::fields::FieldId::Name)
             .unwrap()
             .contains("already exists")
     );
     typed(&mut w, "2");
-    assert!(err(&w, form::FieldId::Name).is_none());
+    assert!(err(&w, crate::core::fields::FieldId::Name).is_none());
     update(&mut w, Msg::NextField);
     update(&mut w, Msg::NextField);
     typed(&mut w, "ana");
     assert!(
-        err(&w, form::FieldId::Email)
+        err(&w, crate::core::fields::FieldId::Email)
             .unwrap()
             .contains("REST needs the email")
     );
     typed(&mut w, "@example.com");
-    assert!(err(&w, form::FieldId::Email).is_none());
+    assert!(err(&w, crate::core::fields::FieldId::Email).is_none());
     update(&mut w, Msg::PrevField);
     clear(&mut w);
     typed(&mut w, "bitbucket.org");
-    assert!(err(&w, form::FieldId::Url).unwrap().contains("https://"));
+    assert!(
+        err(&w, crate::core::fields::FieldId::Url)
+            .unwrap()
+            .contains("https://")
+    );
 }
 
 #[test]
@@ -289,8 +309,11 @@ fn a_secret_with_a_control_character_says_so_as_you_type_and_runs_nothing() {
     typed(&mut w, "ana@example.com");
     update(&mut w, Msg::NextField);
     let err = |w: &Wizard| {
-        w.form
-            .shown_error(form::FieldId::Secret, w.auth, &w.config.existing_names)
+        w.form.shown_error(
+            crate::core::fields::FieldId::Secret,
+            w.auth,
+            &w.config.existing_names,
+        )
     };
     for bad in [
         "test-token-\u{1}x",
@@ -516,9 +539,36 @@ fn repository_filter_and_sort() {
     update(&mut w, Msg::ToggleSort);
     assert_eq!(w.repos.sort, repos::SortOrder::RecentlyUpdated);
     update(&mut w, Msg::FocusFilter);
-    update(&mut w, Msg::Back); // Esc leaves the filter first
+    update(&mut w, Msg::Back);
     assert_eq!(w.step, Step::Repos);
     assert!(!w.repos.filter_focused);
+}
+
+#[test]
+fn one_esc_while_filtering_clears_the_filter_and_enter_keeps_it() {
+    let mut w = to_form_cloud();
+    let id = to_repos(&mut w);
+    update(
+        &mut w,
+        page(id, &["api-gateway", "web-shop", "billing-api"], None),
+    );
+    typed(&mut w, "api");
+    assert!(w.repos.filter_focused);
+    assert_eq!(w.repos.visible.len(), 2);
+    update(&mut w, Msg::Back);
+    assert_eq!(w.repos.query(), "", "one Esc clears the filter");
+    assert!(!w.repos.filter_focused);
+    assert_eq!(w.step, Step::Repos, "and stays on the list");
+    update(&mut w, Msg::Work { rows: 100 });
+    assert_eq!(w.repos.visible.len(), 3);
+    typed(&mut w, "web");
+    update(&mut w, Msg::Confirm);
+    assert_eq!(w.repos.query(), "web", "Enter keeps it");
+    assert!(!w.repos.filter_focused);
+    update(&mut w, Msg::Back);
+    assert_eq!(w.repos.query(), "", "Esc on the list clears a kept filter");
+    update(&mut w, Msg::Back);
+    assert_eq!(w.step, Step::Check, "with no filter Esc goes back");
 }
 
 #[test]
@@ -572,6 +622,7 @@ fn saved() -> SavedInfo {
         name: "work".into(),
         config_file: "/cfg/connections.toml".into(),
         secret_location: "file /cfg/secrets/work (0600)".into(),
+        keychain_fallback: None,
         clone_https: Some("https://bitbucket.org/acme/a-repo.git".into()),
     }
 }
@@ -801,7 +852,7 @@ fn cut_boxes_scroll_and_start_at_the_top() {
     update(&mut w, Msg::Up);
     assert_eq!(w.text_scroll, TEXT_PAGE);
     // Scrolling the help moved nothing on the form.
-    assert_eq!(w.form.focused(w.auth), form::FieldId::Name);
+    assert_eq!(w.form.focused(w.auth), crate::core::fields::FieldId::Name);
     for _ in 0..100 {
         update(&mut w, Msg::PageDown);
     }
