@@ -13,6 +13,7 @@ pub mod loose;
 use crate::core::model;
 pub mod oauth;
 pub mod proxy;
+pub mod saved;
 pub mod server;
 pub mod throttle;
 pub mod tls;

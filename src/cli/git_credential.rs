@@ -1,9 +1,9 @@
 //! `bbconnect git-credential get|store|erase`: a git credential helper (gitcredentials(7)).
 //! `get` answers only for a saved connection whose protocol, host, port (and, with
 //! `credential.useHttpPath`, repository) match; otherwise it prints nothing so git asks the
-//! next helper. `store` and `erase` do nothing: git calls `erase` after any 401, and a saved
-//! connection is deleted only by `bbconnect remove` (the next `bbconnect check` says what is
-//! wrong).
+//! next helper. `store` does nothing, and `erase` deletes nothing: git calls `erase` after any
+//! 401, and a saved connection is deleted only by `bbconnect remove`. `erase` only says why an
+//! app password was refused (Bitbucket Cloud turned them off); `bbconnect check` says the rest.
 
 use crate::errln;
 use std::io::{Read, Write};
@@ -13,8 +13,9 @@ use secrecy::ExposeSecret;
 
 use super::{Ctx, credentials_of, fresh_credentials};
 use crate::bitbucket::git::{self, Answer, GitAuth, Pick};
-use crate::core::model::Problem;
+use crate::core::model::{AuthKind, FailureClass, Problem};
 use crate::core::sanitize::clean;
+use crate::engine::recheck;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum HelperOp {
@@ -39,7 +40,7 @@ pub async fn run(ctx: &mut Ctx, args: GitCredentialArgs) -> Result<(), Problem> 
     let mut input = String::new();
     // Read everything git sends, so it never sees a closed pipe, whatever the operation.
     let _ = std::io::stdin().take(MAX_INPUT).read_to_string(&mut input);
-    if op != HelperOp::Get {
+    if op == HelperOp::Store {
         return Ok(());
     }
     let store = ctx.store.get()?;
@@ -74,6 +75,21 @@ pub async fn run(ctx: &mut Ctx, args: GitCredentialArgs) -> Result<(), Problem> 
             return Ok(());
         }
     };
+    // git erases a credential the server refused. An app password is refused since Bitbucket
+    // Cloud turned them off: say so where the user sees git fail, with the way off it.
+    if op == HelperOp::Erase {
+        if let Some(conn) = store.get(&name).map_err(Problem::from)?
+            && conn.auth == AuthKind::AppPassword
+        {
+            let problem = Problem::new(
+                FailureClass::Rejected,
+                recheck::app_password_off(&conn),
+                recheck::migrate_line(&conn),
+            );
+            say(io, &problem);
+        }
+        return Ok(());
+    }
     let (conn, creds) = credentials_of(store, &name)?;
     let Some(how) = git::git_auth(conn.auth, conn.username.as_deref(), conn.user.as_deref()) else {
         let problem = Problem::other(

@@ -78,8 +78,8 @@ pub enum Command {
     Rotate(rotate::RotateArgs),
     /// Remove a saved connection and its secret.
     Remove(remove::RemoveArgs),
-    /// One line per saved connection with the result of a fast check (who, and whether the
-    /// credential still has what it needs); exits non-zero when any fails.
+    /// One line per saved connection, checked as `check` does (without the delivery test);
+    /// exits with the worst check's code, so cron can alert on it.
     Status(status::StatusArgs),
     /// Print a shell completion script: bash, zsh, fish or powershell.
     Completions(completions::CompletionsArgs),

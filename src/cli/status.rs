@@ -1,17 +1,20 @@
-//! `bbconnect status`: every saved connection in one line each, with a fast check (who the
-//! credential signs in as, and whether it still has the permissions the connection needs),
-//! like `gh auth status`. Exits with the worst check's code, so scripts can gate on it.
+//! `bbconnect status`: every saved connection in one line each, checked through the one
+//! re-check (`engine::recheck`) that `check` and the wizard run: the same trust, rows,
+//! repository and webhook checks, so a cron job sees what `check` sees. Only the delivery test
+//! is left out: a job run every few minutes must not fire test requests at the CI. Exits with
+//! the worst check's code, so scripts and cron can alert on it.
 
 use crate::outln;
 use clap::Args;
 use serde_json::json;
 
-use super::{Ctx, Io, credentials_of, fresh_credentials, report_json, table};
-use crate::bitbucket::{ClientOptions, Endpoints};
-use crate::core::model::{CheckReport, CheckStatus, FailureClass, Problem};
+use super::{Ctx, report_json, table};
+use crate::bitbucket::ClientOptions;
+use crate::core::model::{AuthKind, CheckReport, CheckStatus, FailureClass, Problem};
 use crate::core::sanitize::clean;
 use crate::engine;
-use crate::store::{SavedConnection, Store};
+use crate::engine::recheck::Recheck;
+use crate::store::SavedConnection;
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -25,18 +28,9 @@ struct Row {
     report: CheckReport,
 }
 
-/// `bbconnect status`.
 pub async fn run(ctx: &mut Ctx, args: StatusArgs) -> Result<(), Problem> {
     let store = ctx.store.get()?;
-    status(&mut ctx.io, store, &ctx.settings.endpoints, &args).await
-}
-
-async fn status(
-    io: &mut Io,
-    store: &Store,
-    endpoints: &Endpoints,
-    args: &StatusArgs,
-) -> Result<(), Problem> {
+    let io = &mut ctx.io;
     let conns = store.list().map_err(Problem::from)?;
     if conns.is_empty() {
         if args.json {
@@ -50,12 +44,19 @@ async fn status(
         }
         return Ok(());
     }
+    let how = Recheck::at_system_time(ClientOptions::default(), false);
+    let endpoints = &ctx.settings.endpoints;
     // The connections are checked at once: status is the quick look, not a queue.
-    let rows = futures::future::join_all(
-        conns
-            .into_iter()
-            .map(|conn| check_one(store, endpoints, conn)),
-    )
+    let rows = futures::future::join_all(conns.into_iter().map(|conn| {
+        let how = &how;
+        async move {
+            let report = match engine::recheck::recheck(store, endpoints, &conn.name, how).await {
+                Ok(done) => done.report,
+                Err(problem) => engine::report_from_problem(&problem),
+            };
+            Row { conn, report }
+        }
+    }))
     .await;
     let worst = rows.iter().fold(None, |w, r| {
         FailureClass::worse(w, r.report.failure_class())
@@ -73,6 +74,7 @@ async fn status(
                     "repo": r.conn.repo,
                     "ok": r.report.passed(),
                     "exit_code": r.report.exit_code(),
+                    "app_password_off": r.conn.auth == AuthKind::AppPassword,
                     "checks": report_json(&r.report),
                 })
             })
@@ -99,40 +101,38 @@ async fn status(
             .map(|l| format!("{l}\n"))
             .collect::<String>()
         ));
+        // What to do, under the table: the line a cron mail needs.
+        for r in &rows {
+            for fix in advice(r) {
+                outln!(io, "  {}: {}", clean(&r.conn.name), clean(&fix));
+            }
+        }
     }
     match worst {
         None => Ok(()),
         Some(class) => Err(Problem::new(
             class,
             "Some connections failed their check.",
-            "`bbconnect check NAME` shows the details and what to do.",
+            "`bbconnect check NAME` shows the details.",
         )),
     }
 }
 
-async fn check_one(store: &Store, endpoints: &Endpoints, conn: SavedConnection) -> Row {
-    let options = ClientOptions::default();
-    let report = match credentials_of(store, &conn.name) {
-        Err(problem) => engine::report_from_problem(&Problem::new(
-            FailureClass::Other,
-            format!("{} {}", problem.what, problem.fix),
-            "Run `bbconnect connect --replace` to save the secret again.",
-        )),
-        Ok((saved, creds)) => match fresh_credentials(store, saved, creds, &options).await {
-            Ok(creds) => {
-                let report = engine::check(creds, endpoints, options, None).await;
-                // Kept with the connection for the wizard's list; a failure to write it down
-                // does not change what status reports.
-                let last = engine::last_check_of(&report, engine::now_rfc3339());
-                if let Err(e) = store.record_check(&conn.name, last) {
-                    tracing::warn!(connection = %conn.name, error = %e, "last check not recorded");
-                }
-                report
-            }
-            Err(problem) => engine::report_from_problem(&problem),
-        },
-    };
-    Row { conn, report }
+/// The fix of the row that failed, and for every app-password connection the way off it.
+fn advice(r: &Row) -> Vec<String> {
+    let mut out: Vec<String> = r
+        .report
+        .items
+        .iter()
+        .filter(|i| i.status == CheckStatus::Failed)
+        .filter_map(|i| i.fix.clone())
+        .take(1)
+        .collect();
+    let migrate = engine::recheck::migrate_line(&r.conn);
+    if r.conn.auth == AuthKind::AppPassword && !out.contains(&migrate) {
+        out.push(migrate);
+    }
+    out
 }
 
 /// `✓ dc  server  alice  bitbucket.example.com  WEB/api  ok` in the table's columns.
@@ -160,6 +160,14 @@ fn line(r: &Row) -> Vec<String> {
         Some(item) => (
             "✗",
             format!("{}: {}", clean(&item.title), clean(&item.detail)),
+        ),
+        // Marked even while an old mirror still accepts it: bitbucket.org no longer does.
+        None if r.conn.auth == AuthKind::AppPassword => (
+            "!",
+            format!(
+                "ok, but app passwords were turned off on bitbucket.org on {}",
+                engine::recheck::APP_PASSWORDS_OFF
+            ),
         ),
         None if r
             .report

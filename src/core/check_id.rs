@@ -30,6 +30,8 @@ pub enum CheckId {
     Webhooks,
     #[serde(rename = "localhost_links")]
     LocalhostLinks,
+    /// The saved repository is still there under its saved name.
+    Repository,
     /// The saved webhook is still on the repository.
     Webhook,
     /// Bitbucket's test delivery reached the CI.
@@ -37,7 +39,7 @@ pub enum CheckId {
 }
 
 impl CheckId {
-    pub const ALL: [CheckId; 14] = [
+    pub const ALL: [CheckId; 15] = [
         CheckId::Setup,
         CheckId::Tls,
         CheckId::Http,
@@ -50,6 +52,7 @@ impl CheckId {
         CheckId::ReachCount,
         CheckId::Webhooks,
         CheckId::LocalhostLinks,
+        CheckId::Repository,
         CheckId::Webhook,
         CheckId::WebhookDelivery,
     ];
@@ -68,6 +71,7 @@ impl CheckId {
             CheckId::ReachCount => "What the credential reaches",
             CheckId::Webhooks => "Create webhooks automatically",
             CheckId::LocalhostLinks => "Server links use its real address",
+            CheckId::Repository => "Saved repository in place",
             CheckId::Webhook => "Saved webhook in place",
             CheckId::WebhookDelivery => "Webhook reaches the CI",
         }
@@ -88,6 +92,7 @@ impl CheckId {
             CheckId::ReachCount => "reach_count",
             CheckId::Webhooks => "webhooks",
             CheckId::LocalhostLinks => "localhost_links",
+            CheckId::Repository => "repository",
             CheckId::Webhook => "webhook",
             CheckId::WebhookDelivery => "webhook-delivery",
         }
@@ -119,6 +124,7 @@ mod tests {
             "reach_count",
             "webhooks",
             "localhost_links",
+            "repository",
             "webhook",
             "webhook-delivery",
         ];

@@ -506,6 +506,79 @@ impl CheckReport {
     }
 }
 
+/// What the last check of a saved connection found: kept with the connection (the store),
+/// shown on the wizard's list of saved connections, and read by the next re-check to tell a
+/// credential that stopped working from one that never did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastCheck {
+    pub ok: bool,
+    /// RFC 3339 UTC.
+    pub at: String,
+    /// One line: "all checks passed" or the first failed check and what it found.
+    pub summary: String,
+    /// When the credential was last accepted (RFC 3339 UTC), carried over by checks that
+    /// could not tell: a refusal after this is a revocation or an expiry, not a typo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted_at: Option<String>,
+}
+
+impl LastCheck {
+    /// When the credential was last known to be accepted: the recorded time, or for records
+    /// older than that field, the time of a check that passed.
+    pub fn accepted_since(&self) -> Option<&str> {
+        self.accepted_at
+            .as_deref()
+            .or(self.ok.then_some(self.at.as_str()))
+    }
+
+    /// The record of `report`, made at `at` (RFC 3339 UTC), after `before`: the credential's
+    /// acceptance is now when the report's credential row did not fail, else carried over.
+    pub fn after(report: &CheckReport, at: String, before: Option<&LastCheck>) -> LastCheck {
+        let credential_failed = report.items.iter().any(|i| {
+            i.status == CheckStatus::Failed
+                && (i.id == CheckId::Credential || i.class == Some(FailureClass::Rejected))
+        });
+        let credential_seen = report
+            .items
+            .iter()
+            .any(|i| i.id == CheckId::Credential && i.status != CheckStatus::Failed);
+        let accepted_at = if credential_seen && !credential_failed {
+            Some(at.clone())
+        } else {
+            before.and_then(|b| b.accepted_since().map(str::to_string))
+        };
+        LastCheck {
+            accepted_at,
+            ..LastCheck::of(report, at)
+        }
+    }
+
+    /// The record of `report`, made at `at` (RFC 3339 UTC).
+    pub fn of(report: &CheckReport, at: String) -> LastCheck {
+        let summary = match report
+            .items
+            .iter()
+            .find(|i| i.status == CheckStatus::Failed)
+        {
+            Some(item) => format!("{}: {}", item.title, item.detail),
+            None if report
+                .items
+                .iter()
+                .any(|i| i.status == CheckStatus::Warning) =>
+            {
+                "passed, with warnings".into()
+            }
+            None => "all checks passed".into(),
+        };
+        LastCheck {
+            ok: report.passed(),
+            at,
+            summary,
+            accepted_at: None,
+        }
+    }
+}
+
 /// A failure a user can meet, as plain data: what happened and what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {

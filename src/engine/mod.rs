@@ -10,6 +10,7 @@ pub mod connect;
 pub mod git_setup;
 pub mod git_trust;
 pub mod oauth;
+pub mod recheck;
 pub mod rotate;
 pub mod save;
 
@@ -17,9 +18,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
 use crate::core::model::{
-    CheckId, CheckItem, CheckReport, ConnectionSpec, Credentials, Problem, Repo,
+    CheckId, CheckItem, CheckReport, ConnectionSpec, Credentials, LastCheck, Problem, Repo,
 };
-use crate::store::{LastCheck, SavedConnection};
+use crate::store::SavedConnection;
 
 /// A report with one failed row, for failures that happen before any check can run
 /// (an invalid URL, a TLS setup error).
@@ -77,6 +78,7 @@ pub fn saved_connection(
             ok: true,
             at: saved_at.clone(),
             summary: "all checks passed".into(),
+            accepted_at: Some(saved_at.clone()),
         }),
         saved_at,
         tls: None,
@@ -88,9 +90,15 @@ pub fn saved_connection(
 /// pinned certificate. `check`, `repos`, `remove` and the wizard's later steps go through
 /// here, so a trusted certificate is trusted everywhere.
 pub fn options_for(conn: &SavedConnection) -> ClientOptions {
+    options_with(conn, &ClientOptions::default())
+}
+
+/// A face's client options (limits, concurrency) with the connection's own trust: its CA
+/// file and pinned certificate replace the face's.
+pub fn options_with(conn: &SavedConnection, base: &ClientOptions) -> ClientOptions {
     ClientOptions {
-        tls: conn.tls.clone().unwrap_or_default(),
-        ..ClientOptions::default()
+        tls: conn.tls.clone().unwrap_or_else(|| base.tls.clone()),
+        ..base.clone()
     }
 }
 
@@ -133,31 +141,6 @@ pub fn rfc3339_utc(secs: u64) -> String {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
     format!("{year:04}-{month:02}-{d:02}T{h:02}:{m:02}:{s:02}Z")
-}
-
-/// The one-line record of a check kept with the connection (`status`, the wizard's re-check).
-pub fn last_check_of(report: &crate::core::model::CheckReport, at: String) -> LastCheck {
-    use crate::core::model::CheckStatus;
-    let summary = match report
-        .items
-        .iter()
-        .find(|i| i.status == CheckStatus::Failed)
-    {
-        Some(item) => format!("{}: {}", item.title, item.detail),
-        None if report
-            .items
-            .iter()
-            .any(|i| i.status == CheckStatus::Warning) =>
-        {
-            "passed, with warnings".into()
-        }
-        None => "all checks passed".into(),
-    };
-    LastCheck {
-        ok: report.passed(),
-        at,
-        summary,
-    }
 }
 
 #[cfg(test)]

@@ -130,7 +130,7 @@ pub async fn rotate(req: RotateRequest<'_>, store: &Store) -> Result<Rotated, Ro
         });
     }
     let identity = report.identity.as_ref().map(|i| i.username.clone());
-    let check = super::last_check_of(&report, super::now_rfc3339());
+    let check = crate::core::model::LastCheck::of(&report, super::now_rfc3339());
     let expires_on = req.expires_on;
     let info = store
         .rotate_secret(

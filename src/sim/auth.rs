@@ -127,8 +127,19 @@ impl DcWho {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct BadCredentials;
 
+/// Whether the secret presented was revoked on the server (a test's drift).
+pub(crate) fn is_revoked(state: &SimState, presented: &Presented) -> bool {
+    match presented {
+        Presented::Bearer(secret) | Presented::Basic(_, secret) => state.is_revoked(secret),
+        Presented::None | Presented::Malformed => false,
+    }
+}
+
 pub(crate) fn dc_who(state: &SimState, headers: &HeaderMap) -> Result<DcWho, BadCredentials> {
     let dc = &state.data.spec.dc;
+    if is_revoked(state, &presented(headers)) {
+        return Err(BadCredentials);
+    }
     let user_token = |user: Option<&str>, secret: &str| {
         dc.user_tokens
             .iter()
@@ -276,7 +287,14 @@ impl CloudRefusal {
 
 pub(crate) fn cloud_who(state: &SimState, headers: &HeaderMap) -> Result<CloudWho, CloudRefusal> {
     let cloud = &state.data.spec.cloud;
-    match presented(headers) {
+    let presented = presented(headers);
+    if is_revoked(state, &presented) {
+        return Err(match presented {
+            Presented::Basic(..) => CloudRefusal::LoginFailed,
+            _ => CloudRefusal::Invalid,
+        });
+    }
+    match presented {
         Presented::None => Ok(CloudWho::Anonymous),
         Presented::Malformed => Err(CloudRefusal::Invalid),
         Presented::Basic(user, secret) => {
@@ -294,9 +312,12 @@ pub(crate) fn cloud_who(state: &SimState, headers: &HeaderMap) -> Result<CloudWh
                     accepted: &[],
                 });
             }
+            // Turned off on 2026-07-28: refused like any unknown Basic pair, unless this
+            // simulator plays an old mirror.
             if let Some(p) = cloud
                 .app_passwords
                 .iter()
+                .filter(|_| state.config.app_passwords_accepted)
                 .find(|p| p.secret == secret && p.username == user)
             {
                 return Ok(CloudWho::User {

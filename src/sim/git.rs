@@ -21,7 +21,9 @@ use futures::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::SimState;
-use super::auth::{DcPerm, DcWho, Presented, ScopeKind, dc_who, oauth_implies, presented};
+use super::auth::{
+    DcPerm, DcWho, Presented, ScopeKind, dc_who, is_revoked, oauth_implies, presented,
+};
 
 /// The realm Bitbucket names in its 401, so git asks its credential helpers.
 pub(crate) const REALM: &str = "Basic realm=\"Atlassian Bitbucket\"";
@@ -176,7 +178,8 @@ async fn serve(state: Arc<SimState>, target: GitTarget, req: Request) -> Respons
 /// `(index, directory under the root, default branch)` of a Cloud repository.
 pub(crate) fn cloud_repo(state: &SimState, t: &GitTarget) -> Option<(usize, PathBuf, String)> {
     let ws = state.data.workspace_index(&t.owner)?;
-    let index = state.data.cloud_repo_index(ws, &t.slug)?;
+    let live = state.live_slug(&t.owner, &t.slug)?;
+    let index = state.data.cloud_repo_index(ws, &live)?;
     let r = &state.data.cloud_repos[index];
     let ws_slug = &state.data.spec.cloud.workspaces[ws].slug;
     let dir = PathBuf::from("cloud")
@@ -194,7 +197,8 @@ pub(crate) fn dc_repo(state: &SimState, t: &GitTarget) -> Option<(usize, PathBuf
         .projects
         .iter()
         .position(|p| p.key.eq_ignore_ascii_case(&t.owner))?;
-    let index = state.data.dc_repo_index(project, &t.slug)?;
+    let live = state.live_slug(&t.owner, &t.slug)?;
+    let index = state.data.dc_repo_index(project, &live)?;
     let r = &state.data.dc_repos[index];
     let key = &state.data.spec.dc.projects[project].key;
     let dir = PathBuf::from("dc")
@@ -238,7 +242,11 @@ fn cloud_token(state: &SimState, token: &str) -> Option<CloudGitWho> {
 
 fn cloud_git_who(state: &SimState, headers: &HeaderMap) -> Result<Option<CloudGitWho>, ()> {
     let cloud = &state.data.spec.cloud;
-    match presented(headers) {
+    let presented = presented(headers);
+    if is_revoked(state, &presented) {
+        return Err(());
+    }
+    match presented {
         Presented::None => Ok(None),
         Presented::Malformed => Err(()),
         Presented::Bearer(token) => cloud_token(state, &token).map(Some).ok_or(()),
@@ -261,6 +269,7 @@ fn cloud_git_who(state: &SimState, headers: &HeaderMap) -> Result<Option<CloudGi
             if let Some(p) = cloud
                 .app_passwords
                 .iter()
+                .filter(|_| state.config.app_passwords_accepted)
                 .find(|p| p.secret == secret && p.username == user)
             {
                 return Ok(Some(CloudGitWho::User {

@@ -186,6 +186,34 @@ pub(crate) fn routes() -> Router<Arc<SimState>> {
         .nest("/rest/api/latest", dc)
 }
 
+/// Applies `change` to every hook of repository `owner/slug` (a Cloud workspace's, else a DC
+/// project's), as someone in the repository's settings would. Returns how many changed.
+pub(crate) fn change_all(state: &SimState, repo: &str, change: &super::HookChange) -> usize {
+    let Some((owner, slug)) = repo.split_once('/') else {
+        return 0;
+    };
+    let data = &state.data;
+    let cloud = data
+        .workspace_index(owner)
+        .and_then(|ws| data.cloud_repo_index(ws, slug));
+    let dc = data
+        .dc_project_index(owner)
+        .and_then(|p| data.dc_repo_index(p, slug));
+    let mut hooks = store(state);
+    let list = match (cloud, dc) {
+        (Some(i), _) => hooks.cloud.entry(i).or_default(),
+        (None, Some(i)) => hooks.dc.entry(i).or_default(),
+        (None, None) => return 0,
+    };
+    let changed = list.len();
+    match change {
+        super::HookChange::Delete => list.clear(),
+        super::HookChange::SwitchOff => list.iter_mut().for_each(|h| h.active = false),
+        super::HookChange::Repoint(url) => list.iter_mut().for_each(|h| h.url = url.clone()),
+    }
+    changed
+}
+
 fn store(state: &SimState) -> MutexGuard<'_, HookStore> {
     match state.hooks.lock() {
         Ok(g) => g,

@@ -11,6 +11,7 @@ mod auth;
 mod cloud;
 mod data;
 mod dc;
+mod drift;
 mod faults;
 mod git;
 mod hook_test;
@@ -33,6 +34,7 @@ use axum::Router;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use drift::HookChange;
 pub use keys::SimSshKey;
 pub use timeline::RequestSpan;
 
@@ -67,6 +69,9 @@ pub struct SimConfig {
     /// DC repositories carry only slug, project key and `public` (about 64 bytes
     /// each), so that one page under the client's 16 MiB cap holds 200,000 of them.
     pub dc_small_repos: bool,
+    /// Cloud still takes app passwords, as an old mirror would. Bitbucket Cloud turned them off
+    /// on 2026-07-28 and answers every one with a 401, so by default the simulator does too.
+    pub app_passwords_accepted: bool,
 }
 
 impl Default for SimConfig {
@@ -83,6 +88,7 @@ impl Default for SimConfig {
             dc_short_pages_from: None,
             dc_page_len: None,
             dc_small_repos: false,
+            app_passwords_accepted: false,
         }
     }
 }
@@ -150,6 +156,8 @@ pub(crate) struct SimState {
     pub render: render::RenderCache,
     /// Bare repositories served over smart HTTP and SSH, created on first use.
     pub git: git::GitRepos,
+    /// What tests changed on the server after a connection was saved.
+    pub drift: Mutex<drift::Drift>,
     /// SSH keys registered on repositories (DC access keys, Cloud deploy keys).
     pub keys: Mutex<keys::KeyStore>,
     /// The SSH server's host key, made at start.
@@ -302,6 +310,29 @@ impl SimHandle {
     pub fn cloud_hooks(&self, repo: &str) -> Vec<HookSeen> {
         hooks::hooks_of(&self.state, false, repo)
     }
+    /// Renames repository `owner/slug` (a Cloud workspace or a DC project key) to `new_slug`:
+    /// the old name answers 404 from then on, for the API and git alike.
+    pub fn rename_repo(&self, repo: &str, new_slug: &str) {
+        if let Some((owner, slug)) = repo.split_once('/') {
+            self.state.change_drift(|d| d.rename(owner, slug, new_slug));
+        }
+    }
+    /// Deletes repository `owner/slug`: it answers 404 from then on.
+    pub fn delete_repo(&self, repo: &str) {
+        if let Some((owner, slug)) = repo.split_once('/') {
+            self.state.change_drift(|d| d.delete(owner, slug));
+        }
+    }
+    /// Revokes a token, API token, app password or access token: refused with a 401 from then
+    /// on, as Bitbucket refuses a revoked one.
+    pub fn revoke_token(&self, secret: &str) {
+        self.state.change_drift(|d| d.revoke(secret));
+    }
+    /// Changes every webhook on repository `owner/slug` behind the client's back (someone in
+    /// the repository's settings). Returns how many hooks were changed.
+    pub fn change_hooks(&self, repo: &str, change: HookChange) -> usize {
+        hooks::change_all(&self.state, repo, &change)
+    }
     /// Stops accepting and gives in-flight requests a moment to finish; a connection kept
     /// open by a hostile scenario (slow drip) must not hold the caller forever.
     pub async fn shutdown(mut self) {
@@ -353,6 +384,7 @@ pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
         oauth: Mutex::new(Default::default()),
         hooks: Mutex::new(Default::default()),
         git: Default::default(),
+        drift: Default::default(),
         keys: Mutex::new(Default::default()),
         host_key,
         ssh_port,

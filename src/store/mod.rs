@@ -32,7 +32,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use crate::core::model::{AuthKind, ConnectionSpec, Provider, SavedInfo};
+use crate::core::model::{AuthKind, ConnectionSpec, LastCheck, Provider, SavedInfo};
 
 pub use error::StoreError;
 pub use format::{FORMAT_VERSION, validate_name};
@@ -149,16 +149,6 @@ impl SavedConnection {
             repo: self.repo.clone(),
         }
     }
-}
-
-/// What the last check of a saved connection found, for the list of saved connections.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LastCheck {
-    pub ok: bool,
-    /// RFC 3339 UTC.
-    pub at: String,
-    /// One line: "all checks passed" or the first failed check and what it found.
-    pub summary: String,
 }
 
 /// The saved connections of one config directory.

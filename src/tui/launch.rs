@@ -7,7 +7,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 use super::app::{self, Outcome};
-use super::wizard::saved::{CheckSummary, SavedRow};
+use super::wizard::saved::SavedRow;
 use super::wizard::{Wizard, WizardConfig};
 use super::worker::{self, WorkerContext};
 use crate::bitbucket::{ClientOptions, Endpoints};
@@ -37,11 +37,7 @@ pub async fn run(
             username: c.username,
             user: c.user,
             repo: c.repo,
-            last_check: c.last_check.map(|l| CheckSummary {
-                ok: l.ok,
-                at: l.at,
-                summary: l.summary,
-            }),
+            last_check: c.last_check,
         })
         .collect();
     let config = WizardConfig {

@@ -96,7 +96,7 @@ async fn cloud_repository_token_connects_to_its_repository() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn app_password_connects_with_the_deprecation_warning() {
-    let sim = sim_default().await;
+    let sim = crate::common::sim::old_mirror().await;
     let dir = tempfile::tempdir().unwrap();
     let args = [
         "connect",

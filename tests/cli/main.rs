@@ -12,4 +12,5 @@ mod cli_rotate;
 mod cli_webhook;
 mod git_helper;
 mod git_https;
+mod recheck;
 mod webhook_delivery;

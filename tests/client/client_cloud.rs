@@ -254,6 +254,7 @@ async fn wrong_token_is_rejected_with_the_email_hint() {
 async fn app_password_works_with_a_loud_warning() {
     let sim = sim_with(SimConfig {
         repos: Some(40),
+        app_passwords_accepted: true,
         ..SimConfig::default()
     })
     .await;

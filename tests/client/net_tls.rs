@@ -1226,3 +1226,63 @@ mod screen {
         assert_eq!(pem.trim(), cert.leaf_pem.trim());
     }
 }
+
+// ---------------------------------------------------------------- one re-check for every face
+
+/// `check`, `status` and the wizard's re-check of a connection saved with `--trust-cert` all
+/// trust the pinned certificate: one re-check path, one trust.
+#[tokio::test(flavor = "multi_thread")]
+async fn check_status_and_the_wizard_recheck_agree_on_a_pinned_certificate() {
+    use bbconnect::store::{NoKeychain, SecretStoreMode, Store};
+    use bbconnect::tui::wizard::msg::{Effect, Msg};
+    use bbconnect::tui::worker::{self, WorkerContext};
+
+    let sim = simulator().await;
+    let cert = self_signed(&["localhost"], true);
+    let front = TlsFront::start(&cert, sim_addr(&sim)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let fp = sha256(&cert.chain[0]);
+    let out = run(
+        dir.path(),
+        &connect_args(&front.url(), &["--trust-cert", &fp]),
+        &[],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    let check = run(dir.path(), &["check", "dc"], &[]).await;
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    let status = run(dir.path(), &["status"], &[]).await;
+    assert_eq!(status.status.code(), Some(0), "{}", text(&status));
+    assert!(!text(&status).contains("self-signed"), "{}", text(&status));
+
+    let store = Store::open_with_keychain(
+        Some(dir.path().to_path_buf()),
+        SecretStoreMode::File,
+        std::sync::Arc::new(NoKeychain),
+    )
+    .unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let handle = worker::spawn(
+        WorkerContext::new(
+            bbconnect::bitbucket::Endpoints {
+                cloud_api: sim.cloud_api_url(),
+                cloud_web: sim.cloud_web_url(),
+            },
+            std::sync::Arc::new(store),
+            bbconnect::bitbucket::ClientOptions::default(),
+        ),
+        tx,
+    );
+    handle.send(Effect::CheckSaved {
+        id: 1,
+        name: "dc".into(),
+    });
+    match crate::common::wait::next(&mut rx, std::time::Duration::from_secs(30)).await {
+        Msg::SavedChecked { id: 1, result } => {
+            let last = result.expect("the re-check runs");
+            assert!(last.ok, "{last:?}");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}

@@ -23,6 +23,15 @@ pub async fn with_scenario(scenario: Scenario) -> SimHandle {
     .await
 }
 
+/// An old mirror that still takes Cloud app passwords (bitbucket.org turned them off).
+pub async fn old_mirror() -> SimHandle {
+    start(SimConfig {
+        app_passwords_accepted: true,
+        ..SimConfig::default()
+    })
+    .await
+}
+
 /// A small data set of `repos` repositories per owner: quick to list in full.
 pub async fn with_repos(repos: usize) -> SimHandle {
     start(SimConfig {

@@ -57,7 +57,7 @@ async fn workspaces(sim: &SimHandle, auth: Auth) -> Vec<Value> {
 
 #[tokio::test]
 async fn user_has_the_vendor_fields() {
-    let sim = sim_with(SimConfig::default()).await;
+    let sim = crate::common::sim::old_mirror().await;
     for auth in [ALICE, APP_PASSWORD] {
         let r = get(&sim, "/user", auth).await;
         assert_eq!(r.status(), StatusCode::OK);
@@ -701,7 +701,7 @@ async fn workspace_projects_members_and_branches_have_the_vendor_shapes() {
 
 #[tokio::test]
 async fn a_401_names_the_realm_and_successes_name_the_accepted_scopes() {
-    let sim = sim_with(SimConfig::default()).await;
+    let sim = crate::common::sim::old_mirror().await;
     let r = get(
         &sim,
         "/user",
@@ -742,5 +742,61 @@ async fn hook_events_root_lists_the_subject_types() {
         .expect("repository events link");
     let r = get_url(events, Auth::None).await;
     assert_eq!(r.status(), StatusCode::OK);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn app_passwords_are_refused_unless_the_simulator_plays_an_old_mirror() {
+    let sim = sim_with(SimConfig::default()).await;
+    let r = get(&sim, "/user", APP_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    sim.shutdown().await;
+    let sim = crate::common::sim::old_mirror().await;
+    let r = get(&sim, "/user", APP_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_revoked_token_is_refused_and_a_renamed_or_deleted_repository_answers_404() {
+    let sim = sim_with(SimConfig::default()).await;
+    let repos = get(&sim, "/repositories/acme-platform?pagelen=2", ALICE).await;
+    let v = json(repos).await;
+    let first = v["values"][0]["full_name"]
+        .as_str()
+        .expect("a repository")
+        .to_string();
+    let second = v["values"][1]["full_name"]
+        .as_str()
+        .expect("two")
+        .to_string();
+    let path = |full: &str| format!("/repositories/{full}");
+    assert_eq!(
+        get(&sim, &path(&first), ALICE).await.status(),
+        StatusCode::OK
+    );
+
+    sim.rename_repo(&first, "renamed-one");
+    assert_eq!(
+        get(&sim, &path(&first), ALICE).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&sim, "/repositories/acme-platform/renamed-one", ALICE)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    sim.delete_repo(&second);
+    assert_eq!(
+        get(&sim, &path(&second), ALICE).await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    sim.revoke_token("test-token-alice");
+    assert_eq!(
+        get(&sim, "/user", ALICE).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     sim.shutdown().await;
 }

@@ -130,7 +130,13 @@ async fn check_screen_all_passed_server_user_token() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn check_screen_warnings_app_password() {
-    let sim = start(Scenario::Normal).await;
+    let sim = sim::start(SimConfig {
+        repos: Some(120),
+        app_passwords_accepted: true,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
     let s = spec(AuthKind::AppPassword, SHOWN_BASE, Some("alice"), None);
     let r = report(&sim, &s, "test-token-app-password").await;
     assert!(r.passed(), "{:#?}", r.items);

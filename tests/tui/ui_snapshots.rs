@@ -1134,8 +1134,9 @@ fn help_on_the_last_step_does_not_say_esc_goes_back() {
 /// Issue 14: with connections saved, the wizard opens on their list.
 #[test]
 fn saved_connections_list() {
+    use bbconnect::core::model::LastCheck;
     use bbconnect::core::model::{AuthKind, Provider};
-    use bbconnect::tui::wizard::saved::{CheckSummary, SavedRow};
+    use bbconnect::tui::wizard::saved::SavedRow;
     let mut c = config(false);
     c.saved = vec![
         SavedRow {
@@ -1146,10 +1147,11 @@ fn saved_connections_list() {
             username: Some("ana".into()),
             user: Some("ana".into()),
             repo: Some("WEB/api-adapter".into()),
-            last_check: Some(CheckSummary {
+            last_check: Some(LastCheck {
                 ok: true,
                 at: "2026-12-01T21:00:05Z".into(),
                 summary: "all checks passed".into(),
+                accepted_at: None,
             }),
         },
         SavedRow {
@@ -1160,10 +1162,11 @@ fn saved_connections_list() {
             username: Some("ana@example.com".into()),
             user: None,
             repo: None,
-            last_check: Some(CheckSummary {
+            last_check: Some(LastCheck {
                 ok: false,
                 at: "2026-11-30T08:15:00Z".into(),
                 summary: "Credential accepted: Bitbucket refused the token (HTTP 401).".into(),
+                accepted_at: None,
             }),
         },
     ];

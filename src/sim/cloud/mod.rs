@@ -519,9 +519,10 @@ pub(crate) fn find_repo(
         .data
         .workspace_index(ws)
         .ok_or_else(|| no_workspace(ws))?;
+    let live = state.live_slug(ws, slug).ok_or_else(not_found)?;
     let index = state
         .data
-        .cloud_repo_index(wi, slug)
+        .cloud_repo_index(wi, &live)
         .ok_or_else(not_found)?;
     if can_see(state, who, wi, index) {
         Ok(index)

@@ -428,13 +428,16 @@ pub(crate) fn find_repo(
         .data
         .dc_project_index(key)
         .ok_or_else(|| no_such_project(key))?;
-    let index = state.data.dc_repo_index(project, slug).ok_or_else(|| {
-        dc_error(
-            StatusCode::NOT_FOUND,
-            &format!("Repository {key}/{slug} does not exist."),
-            "com.atlassian.bitbucket.repository.NoSuchRepositoryException",
-        )
-    })?;
+    let index = state
+        .live_slug(key, slug)
+        .and_then(|live| state.data.dc_repo_index(project, &live))
+        .ok_or_else(|| {
+            dc_error(
+                StatusCode::NOT_FOUND,
+                &format!("Repository {key}/{slug} does not exist."),
+                "com.atlassian.bitbucket.repository.NoSuchRepositoryException",
+            )
+        })?;
     match who.perm_on(state, index) {
         Some(p) if p >= need => Ok(index),
         _ => Err(dc_not_permitted()),

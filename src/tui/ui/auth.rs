@@ -46,8 +46,8 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     lines.push(Line::raw(""));
     if kinds.get(w.auth_cursor) == Some(&AuthKind::AppPassword) {
         lines.push(Line::styled(
-            "⚠ App passwords are deprecated: Atlassian stopped creating them on 2025-09-09 and \
-             removes them on 2026-07-28. Choose API Token – User for anything new.",
+            "⚠ App passwords no longer work on bitbucket.org: Atlassian turned them off on \
+             2026-07-28. Kept for old mirrors only; choose API Token – User.",
             theme.warn,
         ));
     }

@@ -62,7 +62,7 @@ fn notice_lines(w: &Wizard, width: u16, theme: &Theme) -> Vec<Line<'static>> {
     let (text, style) = match (&w.notice, w.auth) {
         (Some(n), _) => (clean(n), theme.warn),
         (None, AuthKind::AppPassword) => (
-            "⚠ Deprecated: not created since 2025-09-09, gone 2026-07-28. Use an API token.".into(),
+            "⚠ No longer works on bitbucket.org (turned off 2026-07-28). Use an API token.".into(),
             theme.warn,
         ),
         (None, AuthKind::ApiToken) => (

@@ -208,10 +208,11 @@ fn a_saved_connection_is_checked_again_and_the_row_shows_it() {
     assert_eq!(name, "work");
     let id = *id;
     assert!(w.busy());
-    let summary = saved::CheckSummary {
+    let summary = crate::core::model::LastCheck {
         ok: false,
         at: "2026-12-01T21:00:00Z".into(),
         summary: "Credential: refused".into(),
+        accepted_at: None,
     };
     update(
         &mut w,

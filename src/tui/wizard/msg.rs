@@ -54,7 +54,7 @@ pub enum Msg {
     /// `CheckSaved` answered.
     SavedChecked {
         id: RequestId,
-        result: Result<crate::tui::wizard::saved::CheckSummary, Problem>,
+        result: Result<crate::core::model::LastCheck, Problem>,
     },
     /// `RemoveSaved` answered.
     SavedRemoved {

@@ -7,7 +7,7 @@ use secrecy::SecretString;
 use super::msg::{Effect, Msg, RequestId};
 use super::secret_input::SecretInput;
 use super::{Step, Wizard, go};
-use crate::core::model::{AuthKind, Problem, Provider};
+use crate::core::model::{AuthKind, LastCheck, Problem, Provider};
 
 /// A saved connection as the list shows it (no secret: that stays in the store).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,16 +21,7 @@ pub struct SavedRow {
     /// The identity the server reported.
     pub user: Option<String>,
     pub repo: Option<String>,
-    pub last_check: Option<CheckSummary>,
-}
-
-/// The last check of a saved connection.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CheckSummary {
-    pub ok: bool,
-    /// RFC 3339 UTC.
-    pub at: String,
-    pub summary: String,
+    pub last_check: Option<LastCheck>,
 }
 
 /// What the list is doing.
@@ -322,7 +313,7 @@ pub fn on_secret(w: &mut Wizard, name: &str, secret: Result<SecretString, Proble
 }
 
 /// `CheckSaved` answered: the row shows the result.
-pub fn on_checked(w: &mut Wizard, id: RequestId, result: Result<CheckSummary, Problem>) {
+pub fn on_checked(w: &mut Wizard, id: RequestId, result: Result<LastCheck, Problem>) {
     let SavedAction::Checking { id: current, name } = &w.saved.action else {
         return;
     };

@@ -13,12 +13,11 @@ use tokio::task::JoinHandle;
 use crate::bitbucket::oauth::OAuthConsumer;
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
 use crate::core::browser::BrowserOutcome;
-use crate::core::model::{Credentials, FailureClass, Problem, RepoPage};
+use crate::core::model::{Credentials, FailureClass, LastCheck, Problem, RepoPage};
 use crate::engine;
 use crate::engine::oauth::{self as oauth_flow, Opener};
 use crate::store::Store;
 use crate::tui::wizard::msg::{Effect, Msg, RequestId};
-use crate::tui::wizard::saved::CheckSummary;
 
 use crate::engine::connect::generate_webhook_secret;
 
@@ -508,56 +507,12 @@ fn stopped(what: &str) -> Problem {
     )
 }
 
-/// Re-checks a saved connection (refreshing an expired OAuth token, as `check` does) and
-/// records the outcome with it.
-async fn check_saved(ctx: &WorkerContext, name: &str) -> Result<CheckSummary, Problem> {
-    let store = ctx.store.clone();
-    let key = name.to_string();
-    let (conn, secret) = tokio::task::spawn_blocking(move || {
-        let conn = store.get(&key)?;
-        let secret = store.secret(&key)?;
-        Ok::<_, crate::store::StoreError>((conn, secret))
-    })
-    .await
-    .map_err(|_| stopped("Reading the connection"))?
-    .map_err(Problem::from)?;
-    let Some(conn) = conn else {
-        return Err(Problem::new(
-            FailureClass::Input,
-            format!(
-                "The connection `{}` is no longer saved.",
-                crate::core::sanitize::clean(name)
-            ),
-            "Another bbconnect removed it: choose another, or make a new one.",
-        ));
-    };
-    let creds = Credentials {
-        spec: conn.spec(),
-        secret,
-    };
-    let options = ctx.options(false);
-    let (creds, renewed) =
-        crate::engine::oauth::usable_credentials(creds, &options, crate::engine::oauth::now_secs())
-            .await?;
-    let store = ctx.store.clone();
-    if let Some(grant) = renewed {
-        let conn = conn.clone();
-        let _ =
-            tokio::task::spawn_blocking(move || store.save(conn, &grant.to_stored(), true)).await;
-    }
-    let report = engine::check(creds, &ctx.endpoints, options, None).await;
-    let last = engine::last_check_of(&report, engine::now_rfc3339());
-    let store = ctx.store.clone();
-    let key = name.to_string();
-    let record = last.clone();
-    // The list shows the result even if it could not be written down.
-    if let Ok(Err(e)) = tokio::task::spawn_blocking(move || store.record_check(&key, record)).await
-    {
-        tracing::warn!(connection = %name, error = %e, "last check not recorded");
-    }
-    Ok(CheckSummary {
-        ok: last.ok,
-        at: last.at,
-        summary: last.summary,
-    })
+/// Re-checks a saved connection through the one re-check `check` and `status` run (its own
+/// trust, an expired OAuth token refreshed, drift of its repository and webhook), recorded
+/// with it. The delivery test is left out: the list shows the saved state, not the CI's.
+async fn check_saved(ctx: &WorkerContext, name: &str) -> Result<LastCheck, Problem> {
+    let how = engine::recheck::Recheck::at_system_time(ctx.options(false), false);
+    engine::recheck::recheck(&ctx.store, &ctx.endpoints, name, &how)
+        .await
+        .map(|done| done.last)
 }

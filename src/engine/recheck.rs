@@ -1,0 +1,458 @@
+//! The one re-check of a saved connection, run by `check`, `status` and the wizard's re-check
+//! alike: the connection's own trust, the credential refreshed when it is OAuth, the same rows,
+//! then what may have drifted since it was saved (the repository, our webhook), and the outcome
+//! recorded with the connection. Time comes in as a parameter; the verdicts are pure.
+
+use crate::bitbucket::{Client, ClientOptions, Endpoints};
+use crate::core::model::{
+    AuthKind, CheckId, CheckItem, CheckReport, CheckStatus, Credentials, FailureClass, LastCheck,
+    Problem, Provider, Webhook,
+};
+use crate::core::sanitize::clean;
+use crate::store::{SavedConnection, Store};
+
+/// The day Bitbucket Cloud turned app passwords off (docs/bitbucket.md, "Credential lifetimes").
+pub const APP_PASSWORDS_OFF: &str = "2026-07-28";
+
+/// How one re-check runs.
+#[derive(Debug, Clone)]
+pub struct Recheck {
+    /// The client options of the face (limits, concurrency); the connection's trust is added.
+    pub base: ClientOptions,
+    /// Ask the server to send a test request to the saved webhook URL (DC). `check` does;
+    /// `status` does not: a cron job run every few minutes must not fire requests at the CI.
+    pub delivery_test: bool,
+    /// Today, for the dates a connection carries (its expiry).
+    pub today: jiff::civil::Date,
+    /// Now, in seconds since the epoch: OAuth expiry and the time recorded with the check.
+    pub now: u64,
+}
+
+impl Recheck {
+    /// A re-check at the system clock's time.
+    pub fn at_system_time(base: ClientOptions, delivery_test: bool) -> Recheck {
+        let now = jiff::Timestamp::now();
+        Recheck {
+            base,
+            delivery_test,
+            today: now.to_zoned(jiff::tz::TimeZone::UTC).date(),
+            now: u64::try_from(now.as_second()).unwrap_or(0),
+        }
+    }
+}
+
+/// What a re-check found.
+#[derive(Debug, Clone)]
+pub struct Rechecked {
+    /// The connection as it was read before the check.
+    pub conn: SavedConnection,
+    pub report: CheckReport,
+    /// What was recorded with the connection.
+    pub last: LastCheck,
+}
+
+/// Re-checks saved connection `name`. `Err` only when it cannot be read (gone, or its secret
+/// missing); everything the server says is a row of the report.
+pub async fn recheck(
+    store: &Store,
+    endpoints: &Endpoints,
+    name: &str,
+    how: &Recheck,
+) -> Result<Rechecked, Problem> {
+    let (conn, secret) = store.connection_with_secret(name).map_err(Problem::from)?;
+    let creds = Credentials {
+        spec: conn.spec(),
+        secret,
+    };
+    let options = super::options_with(&conn, &how.base);
+    let mut report = match refreshed(store, &conn, creds, &options, how.now).await {
+        Ok(creds) => match Client::new(creds, endpoints, options) {
+            Ok(client) => {
+                // The saved repository and hook are read while the check runs: they need no
+                // answer of it, and a cron job's re-check costs no extra round trip.
+                let (checked, found) = tokio::join!(
+                    super::connect::check(&client, None, None),
+                    saved_parts(&client, &conn)
+                );
+                let mut report = checked.report;
+                drift_rows(&client, &conn, found, how.delivery_test, &mut report).await;
+                report
+            }
+            Err(problem) => super::report_from_problem(&problem),
+        },
+        Err(problem) => super::report_from_problem(&problem),
+    };
+    // The Expiry row joins here: from `conn.expires_on` and `how.today`, so that check,
+    // status and the wizard warn of the same date.
+    reword_rejection(&conn, &mut report);
+    let last = LastCheck::after(
+        &report,
+        super::rfc3339_utc(how.now),
+        conn.last_check.as_ref(),
+    );
+    // The outcome is shown even when it cannot be written down.
+    if let Err(e) = store.record_check(name, last.clone()) {
+        tracing::warn!(connection = %name, error = %e, "last check not recorded");
+    }
+    Ok(Rechecked { conn, report, last })
+}
+
+/// The credentials to call with: an expired OAuth access token is refreshed and the new
+/// tokens saved at once (the old refresh token no longer works).
+async fn refreshed(
+    store: &Store,
+    conn: &SavedConnection,
+    creds: Credentials,
+    options: &ClientOptions,
+    now: u64,
+) -> Result<Credentials, Problem> {
+    let (creds, renewed) = super::oauth::usable_credentials(creds, options, now).await?;
+    if let Some(grant) = renewed {
+        store
+            .save(conn.clone(), &grant.to_stored(), true)
+            .map_err(Problem::from)?;
+    }
+    Ok(creds)
+}
+
+/// What the server says of the saved repository and hook, each `None` when not saved.
+struct Found {
+    repo: Option<Result<Option<String>, Problem>>,
+    hook: Option<Result<Option<Webhook>, Problem>>,
+}
+
+async fn saved_parts(client: &Client, conn: &SavedConnection) -> Found {
+    let Some(repo) = &conn.repo else {
+        return Found {
+            repo: None,
+            hook: None,
+        };
+    };
+    let hook = async {
+        match &conn.webhook_id {
+            Some(id) => Some(client.find_webhook(repo, id).await),
+            None => None,
+        }
+    };
+    let (repo, hook) = tokio::join!(client.saved_repo(repo), hook);
+    Found {
+        repo: Some(repo),
+        hook,
+    }
+}
+
+/// The rows of what may have changed on the server since the connection was saved: its
+/// repository, then our webhook on it, then (when asked) a test delivery to the saved URL.
+/// None when the credential itself failed: every answer would have been a refusal.
+async fn drift_rows(
+    client: &Client,
+    conn: &SavedConnection,
+    found: Found,
+    delivery_test: bool,
+    report: &mut CheckReport,
+) {
+    if !report.passed() {
+        return;
+    }
+    let (Some(repo), Some(repo_found)) = (&conn.repo, found.repo) else {
+        return;
+    };
+    let row = repository_row(conn, repo, repo_found);
+    let repo_in_place = row.status == CheckStatus::Passed;
+    report.items.push(row);
+    // A hook cannot be on a repository that is gone: its absence says nothing more.
+    if !repo_in_place {
+        return;
+    }
+    let (Some(id), Some(hook_found)) = (&conn.webhook_id, found.hook) else {
+        return;
+    };
+    let row = webhook_row(id, conn.webhook_url.as_deref(), hook_found);
+    let hook_in_place = row.status == CheckStatus::Passed;
+    report.items.push(row);
+    // A test of the saved URL says nothing when the hook now points elsewhere or is off.
+    if let (true, true, Some(url)) = (delivery_test, hook_in_place, &conn.webhook_url) {
+        report
+            .items
+            .push(client.delivery_row(repo, Some(id), url).await);
+    }
+}
+
+/// The row for the saved repository, from what the server said about its saved name. Pure.
+pub fn repository_row(
+    conn: &SavedConnection,
+    saved: &str,
+    found: Result<Option<String>, Problem>,
+) -> CheckItem {
+    let pick_again = format!(
+        "Pick it again: `bbconnect connect {} --replace --repo {}` with its new name, or the wizard's saved list.",
+        clean(&conn.name),
+        match conn.provider {
+            Provider::Cloud => "WORKSPACE/SLUG",
+            Provider::Server => "PROJECTKEY/SLUG",
+        }
+    );
+    match found {
+        Ok(Some(now)) if now.eq_ignore_ascii_case(saved) => CheckItem::passed(
+            CheckId::Repository,
+            format!("Repository {} is in place.", clean(saved)),
+        ),
+        // A server that follows a rename to the new name says so.
+        Ok(Some(now)) => CheckItem::failed(
+            CheckId::Repository,
+            FailureClass::Permission,
+            format!(
+                "Repository {} was renamed or moved: it is now {}; clones and the webhook still use the old name.",
+                clean(saved),
+                clean(&now)
+            ),
+            pick_again,
+        ),
+        Ok(None) => CheckItem::failed(
+            CheckId::Repository,
+            FailureClass::Permission,
+            format!(
+                "Repository {} is no longer there: it was renamed, moved or deleted, or this credential lost access to it.",
+                clean(saved)
+            ),
+            pick_again,
+        ),
+        Err(p) => CheckItem::warning(CheckId::Repository, p.what, p.fix),
+    }
+}
+
+/// The row for our saved webhook: any change that means the CI no longer hears of pushes is a
+/// failure, and a hook pointing elsewhere names where, since someone else may be receiving
+/// the pushes. Pure.
+pub fn webhook_row(
+    id: &str,
+    saved_url: Option<&str>,
+    found: Result<Option<Webhook>, Problem>,
+) -> CheckItem {
+    let fix = "Run `bbconnect connect NAME --replace --webhook-url URL` to put the hook back as saved, or fix it in the repository's webhook settings.";
+    match found {
+        Ok(Some(h))
+            if saved_url.is_some_and(|u| !crate::bitbucket::webhooks::same_url(u, &h.url)) =>
+        {
+            CheckItem::failed(
+                CheckId::Webhook,
+                FailureClass::Other,
+                format!(
+                    "Webhook {} now points at {}, not at the saved {}: pushes go there, and the CI hears of none.",
+                    clean(&h.id),
+                    clean(&h.url),
+                    clean(saved_url.unwrap_or_default())
+                ),
+                fix,
+            )
+        }
+        Ok(Some(h)) if !h.active => CheckItem::failed(
+            CheckId::Webhook,
+            FailureClass::Other,
+            format!(
+                "Webhook {} is switched off ({}): the CI hears of no push.",
+                clean(&h.id),
+                clean(&h.url)
+            ),
+            "Switch it on in the repository's webhook settings, or run `bbconnect connect NAME --replace --webhook-url URL`.",
+        ),
+        other => crate::bitbucket::webhooks::webhook_row_from(id, other),
+    }
+}
+
+/// A rejected credential of a connection that worked is told for what it is: app passwords
+/// were turned off; a credential that passed its last check was revoked or expired. Either
+/// way the fix is `rotate`, not the day-one advice about which username or email to use.
+/// Pure.
+pub fn reword_rejection(conn: &SavedConnection, report: &mut CheckReport) {
+    let Some(item) = report
+        .items
+        .iter_mut()
+        .find(|i| i.status == CheckStatus::Failed && i.class == Some(FailureClass::Rejected))
+    else {
+        return;
+    };
+    if conn.auth == AuthKind::AppPassword {
+        item.detail = app_password_off(conn);
+        item.fix = Some(migrate_line(conn));
+    } else if conn
+        .last_check
+        .as_ref()
+        .is_some_and(|l| l.accepted_since().is_some())
+    {
+        item.detail = format!(
+            "The credential of `{}` passed its last check and is now refused: it was revoked or has expired.",
+            clean(&conn.name)
+        );
+        item.fix = Some(format!(
+            "Make a new one and put it in with `bbconnect rotate {}` (the secret on stdin or in BBCONNECT_TOKEN).",
+            clean(&conn.name)
+        ));
+    }
+}
+
+/// Why an app-password connection no longer signs in.
+pub fn app_password_off(conn: &SavedConnection) -> String {
+    format!(
+        "`{}` uses an app password, and Bitbucket Cloud turned app passwords off on {APP_PASSWORDS_OFF}.",
+        clean(&conn.name)
+    )
+}
+
+/// The command that moves an app-password connection to an API token.
+pub fn migrate_line(conn: &SavedConnection) -> String {
+    let email = conn
+        .username
+        .as_deref()
+        .filter(|u| u.contains('@'))
+        .map(clean)
+        .unwrap_or_else(|| "EMAIL".into());
+    format!(
+        "Make an API token at https://id.atlassian.com/manage-profile/security/api-tokens, then run `bbconnect rotate {} --auth api-token --email {email}` (EMAIL: your Atlassian account email; the token on stdin or in BBCONNECT_TOKEN).",
+        clean(&conn.name)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conn(auth: AuthKind, last_ok: Option<bool>) -> SavedConnection {
+        SavedConnection {
+            name: "work".into(),
+            provider: Provider::Cloud,
+            auth,
+            url: "https://bitbucket.org".into(),
+            username: Some("alice".into()),
+            user: Some("alice".into()),
+            repo: Some("acme/api".into()),
+            clone_https: None,
+            clone_ssh: None,
+            webhook_id: Some("{h}".into()),
+            webhook_url: Some("https://ci.example/hook".into()),
+            secret_store: "file".into(),
+            saved_at: "2026-12-01T00:00:00Z".into(),
+            tls: None,
+            expires_on: None,
+            last_check: last_ok.map(|ok| LastCheck {
+                ok,
+                at: "2026-12-01T00:00:00Z".into(),
+                summary: String::new(),
+                accepted_at: None,
+            }),
+        }
+    }
+
+    fn c_last(ok: bool) -> Option<LastCheck> {
+        conn(AuthKind::ApiToken, Some(ok)).last_check
+    }
+
+    fn rejected() -> CheckReport {
+        CheckReport {
+            items: vec![CheckItem::failed(
+                CheckId::Credential,
+                FailureClass::Rejected,
+                "Bitbucket refused the credential.",
+                "Use the Atlassian account email with an API token.",
+            )],
+            ..CheckReport::default()
+        }
+    }
+
+    fn hook(url: &str, active: bool) -> Webhook {
+        Webhook {
+            id: "{h}".into(),
+            url: url.into(),
+            events: vec!["repo:push".into()],
+            active,
+        }
+    }
+
+    #[test]
+    fn a_renamed_or_deleted_repository_fails_with_exit_4_and_how_to_pick_it_again() {
+        let c = conn(AuthKind::ApiToken, Some(true));
+        let gone = repository_row(&c, "acme/api", Ok(None));
+        assert_eq!(gone.status, CheckStatus::Failed);
+        assert_eq!(gone.class.map(FailureClass::exit_code), Some(4));
+        assert!(gone.detail.contains("acme/api"), "{}", gone.detail);
+        let fix = gone.fix.unwrap_or_default();
+        assert!(
+            fix.contains("bbconnect connect work --replace --repo"),
+            "{fix}"
+        );
+        let moved = repository_row(&c, "acme/api", Ok(Some("acme/api-v2".into())));
+        assert_eq!(moved.status, CheckStatus::Failed);
+        assert!(moved.detail.contains("acme/api-v2"), "{}", moved.detail);
+        let same = repository_row(&c, "acme/api", Ok(Some("ACME/api".into())));
+        assert_eq!(same.status, CheckStatus::Passed);
+    }
+
+    #[test]
+    fn a_hook_switched_off_or_pointing_elsewhere_fails_naming_the_url() {
+        let saved = Some("https://ci.example/hook");
+        let ok = webhook_row(
+            "{h}",
+            saved,
+            Ok(Some(hook("https://ci.example/hook/", true))),
+        );
+        assert_eq!(ok.status, CheckStatus::Passed);
+        let off = webhook_row(
+            "{h}",
+            saved,
+            Ok(Some(hook("https://ci.example/hook", false))),
+        );
+        assert_eq!(off.status, CheckStatus::Failed);
+        let elsewhere = webhook_row("{h}", saved, Ok(Some(hook("https://evil.example/x", true))));
+        assert_eq!(elsewhere.status, CheckStatus::Failed);
+        assert!(
+            elsewhere.detail.contains("https://evil.example/x"),
+            "{}",
+            elsewhere.detail
+        );
+        let gone = webhook_row("{h}", saved, Ok(None));
+        assert_eq!(gone.status, CheckStatus::Failed);
+    }
+
+    #[test]
+    fn a_rejected_app_password_is_told_the_date_and_the_migration_line() {
+        let c = conn(AuthKind::AppPassword, Some(true));
+        let mut r = rejected();
+        reword_rejection(&c, &mut r);
+        assert!(
+            r.items[0]
+                .detail
+                .contains("turned app passwords off on 2026-07-28")
+        );
+        let fix = r.items[0].fix.clone().unwrap_or_default();
+        assert!(
+            fix.contains("bbconnect rotate work --auth api-token --email EMAIL"),
+            "{fix}"
+        );
+        assert_eq!(r.exit_code(), 3);
+    }
+
+    #[test]
+    fn a_credential_that_passed_before_is_revoked_not_wrong() {
+        let mut r = rejected();
+        reword_rejection(&conn(AuthKind::ApiToken, Some(true)), &mut r);
+        assert!(r.items[0].detail.contains("revoked or has expired"));
+        let fix = r.items[0].fix.clone().unwrap_or_default();
+        assert!(fix.contains("bbconnect rotate work"), "{fix}");
+        assert!(!fix.contains("email"), "{fix}");
+
+        // Refused again: still revoked, not wrong, since it was accepted before.
+        let first = LastCheck::after(&r, "2026-12-02T00:00:00Z".into(), c_last(true).as_ref());
+        let mut c = conn(AuthKind::ApiToken, None);
+        c.last_check = Some(first);
+        let mut again = rejected();
+        reword_rejection(&c, &mut again);
+        assert!(again.items[0].detail.contains("revoked or has expired"));
+
+        // Never checked, or failing before: the day-one advice stays.
+        for last in [None, Some(false)] {
+            let mut r = rejected();
+            reword_rejection(&conn(AuthKind::ApiToken, last), &mut r);
+            assert_eq!(r, rejected());
+        }
+    }
+}
