@@ -3,8 +3,7 @@
 use serde_json::json;
 
 use super::{
-    Failure, Io, credentials_of, fresh_credentials, limits_setting, print_report, report_json,
-    usage,
+    Failure, Io, credentials_of, limits_setting, print_report, report_json, usage,
 };
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
 use crate::core::model::Problem;
@@ -47,13 +46,18 @@ pub async fn check(
     let mut worst = 0;
     let mut out = Vec::new();
     let limits = limits_setting(settings)?;
-    for (name, (conn, creds)) in names.iter().zip(found) {
+    for (name, (conn, _)) in names.iter().zip(found) {
         let options = ClientOptions {
             limits,
             sequential_check: settings.sequential_check,
             ..engine::options_for(&conn)
         };
-        let creds = match fresh_credentials(store, conn.clone(), creds, &options).await {
+        let fresh =
+            engine::oauth::fresh_credentials(store, name, &options, engine::oauth::now_secs())
+                .await;
+        // A token the server ends before its recorded expiry is renewed once, mid-check.
+        let options = engine::oauth::renewing(options, store, name);
+        let creds = match fresh {
             Ok(creds) => creds,
             Err(problem) => {
                 let report = engine::report_from_problem(&problem);

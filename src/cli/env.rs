@@ -5,7 +5,7 @@
 use clap::ValueEnum;
 use secrecy::ExposeSecret;
 
-use super::{Failure, Io, credentials_of, fresh_credentials};
+use super::{Failure, Io, credentials_of};
 use crate::bitbucket::Endpoints;
 use crate::bitbucket::git;
 use crate::core::model::{AuthKind, Problem, Provider};
@@ -143,13 +143,13 @@ pub async fn env(
     format: Format,
     with_token: bool,
 ) -> Result<(), Failure> {
-    let (conn, creds) = credentials_of(store, name)?;
+    let (conn, _) = credentials_of(store, name)?;
     let token = if with_token {
-        let creds = fresh_credentials(
+        let creds = crate::engine::oauth::fresh_credentials(
             store,
-            conn.clone(),
-            creds,
+            name,
             &crate::engine::options_for(&conn),
+            crate::engine::oauth::now_secs(),
         )
         .await
         .map_err(Failure::from)?;

@@ -1,19 +1,22 @@
 //! `bbconnect git-credential get|store|erase`: a git credential helper (gitcredentials(7)).
 //! `get` answers only for a saved connection whose protocol, host, port (and, with
 //! `credential.useHttpPath`, repository) match; otherwise it prints nothing so git asks the
-//! next helper. `store` and `erase` do nothing: git calls `erase` after any 401, and a saved
-//! connection is deleted only by `bbconnect remove` (the next `bbconnect check` says what is
-//! wrong).
+//! next helper. `store` does nothing: the secret is bbconnect's to save. `erase`, which git
+//! sends after a 401, is about OAuth: an access token the server ended early is saved as
+//! expired, so the next `get` refreshes instead of handing out the same token. For every other
+//! type it does nothing: only a person can make a new token, a saved connection is deleted
+//! only by `bbconnect remove`, and the next `bbconnect check` says what is wrong.
 
 use crate::errln;
 use std::io::{Read, Write};
 
 use clap::ValueEnum;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 
-use super::{Failure, Io, credentials_of, fresh_credentials};
+use super::{Failure, Io, credentials_of};
 use crate::bitbucket::git::{self, Answer, GitAuth, Pick};
 use crate::core::model::Problem;
+use crate::engine::oauth;
 use crate::core::sanitize::clean;
 use crate::settings::Settings;
 use crate::store::Store;
@@ -37,36 +40,15 @@ pub async fn git_credential(
     let mut input = String::new();
     // Read everything git sends, so it never sees a closed pipe, whatever the operation.
     let _ = std::io::stdin().take(MAX_INPUT).read_to_string(&mut input);
-    if op != HelperOp::Get {
+    match op {
+        HelperOp::Get => {}
+        HelperOp::Store => return Ok(()),
+        HelperOp::Erase => return erase(io, settings, store, &input),
+    }
+    let Some(name) = picked(io, settings, store, &input)? else {
         return Ok(());
-    }
-    let mut request = git::parse_request(&input);
-    let conns = store.list().map_err(Problem::from)?;
-    let mut targets: Vec<_> = conns
-        .iter()
-        .filter_map(|c| git::target_of(&c.name, &c.url, c.clone_https.as_deref()))
-        .collect();
-    // `bbconnect clone` names its connection: any repository of it on its host, then.
-    if let Some(only) = &settings.git_connection {
-        targets.retain(|t| &t.name == only);
-        request.path = None;
-    }
-    let name = match git::pick(&targets, &request) {
-        Pick::One(name) => name,
-        Pick::None => return Ok(()),
-        Pick::Ambiguous(names) => {
-            errln!(
-                io,
-                "bbconnect: several connections use this host ({}) and git did not say which repository it wants.\n  fix: run `bbconnect setup-git`, which sets credential.useHttpPath for this host.",
-                names
-                    .iter()
-                    .map(|n| clean(n))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            return Ok(());
-        }
     };
+    let request = git::parse_request(&input);
     let (conn, creds) = credentials_of(store, &name)?;
     let Some(how) = git::git_auth(conn.auth, conn.username.as_deref(), conn.user.as_deref()) else {
         errln!(
@@ -86,7 +68,8 @@ pub async fn git_credential(
     }
     // An expired OAuth access token is refreshed and the new tokens saved before answering.
     let options = crate::engine::options_for(&conn);
-    let creds = fresh_credentials(store, conn, creds, &options).await?;
+    drop(creds);
+    let creds = oauth::fresh_credentials(store, &name, &options, oauth::now_secs()).await?;
     let secret = creds.secret.expose_secret().to_string();
     let answer = match how {
         GitAuth::Basic { username } => Answer::Basic {
@@ -110,4 +93,77 @@ pub async fn git_credential(
             message: format!("could not answer git: {e}"),
             code: 1,
         })
+}
+
+/// The saved connection git's request is for, if any. Several matching, with nothing to
+/// choose between them, is said on stderr.
+fn picked(
+    io: &mut Io,
+    settings: &Settings,
+    store: &Store,
+    input: &str,
+) -> Result<Option<String>, Failure> {
+    let mut request = git::parse_request(input);
+    let conns = store.list().map_err(Problem::from)?;
+    let mut targets: Vec<_> = conns
+        .iter()
+        .filter_map(|c| git::target_of(&c.name, &c.url, c.clone_https.as_deref()))
+        .collect();
+    // `bbconnect clone` names its connection: any repository of it on its host, then.
+    if let Some(only) = &settings.git_connection {
+        targets.retain(|t| &t.name == only);
+        request.path = None;
+    }
+    match git::pick(&targets, &request) {
+        Pick::One(name) => Ok(Some(name)),
+        Pick::None => Ok(None),
+        Pick::Ambiguous(names) => {
+            errln!(
+                io,
+                "bbconnect: several connections use this host ({}) and git did not say which repository it wants.\n  fix: run `bbconnect setup-git`, which sets credential.useHttpPath for this host.",
+                names
+                    .iter()
+                    .map(|n| clean(n))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// The secret git says was refused: `password` (Basic) or `credential` (Bearer, git 2.46+).
+fn rejected_secret(input: &str) -> Option<SecretString> {
+    input
+        .lines()
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .take_while(|l| !l.is_empty())
+        .find_map(|l| {
+            l.strip_prefix("password=")
+                .or_else(|| l.strip_prefix("credential="))
+        })
+        .filter(|v| !v.is_empty())
+        .map(|v| SecretString::from(v.to_string()))
+}
+
+/// git's `erase` after a 401: see the module's documentation.
+fn erase(io: &mut Io, settings: &Settings, store: &Store, input: &str) -> Result<(), Failure> {
+    let Some(rejected) = rejected_secret(input) else {
+        return Ok(());
+    };
+    let Some(name) = picked(io, settings, store, input)? else {
+        return Ok(());
+    };
+    if let Err(problem) =
+        crate::engine::oauth::forget_access_token(store, &name, rejected.expose_secret())
+    {
+        errln!(
+            io,
+            "bbconnect: could not mark the refused OAuth token of `{}` for renewal: {}\n  fix: {}",
+            clean(&name),
+            problem.what,
+            problem.fix
+        );
+    }
+    Ok(())
 }

@@ -30,14 +30,13 @@ pub mod webhook_secret;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::bitbucket::{
-    ClientOptions, DEFAULT_MAX_PAGES, DEFAULT_MAX_REPOS, ListLimits, MAX_PAGES_ENV, MAX_REPOS_ENV,
+    DEFAULT_MAX_PAGES, DEFAULT_MAX_REPOS, ListLimits, MAX_PAGES_ENV, MAX_REPOS_ENV,
 };
 use crate::core::model::{
     AuthKind, CheckReport, CheckStatus, ConnectionSpec, Credentials, FailureClass, Problem,
     Provider,
 };
 use crate::core::sanitize::clean;
-use crate::engine::oauth as oauth_flow;
 use crate::outln;
 use crate::settings::Settings;
 use crate::sim::{Scenario, SimConfig};
@@ -519,24 +518,6 @@ fn split_fallback(location: &str) -> (&str, bool) {
         Some((place, _)) => (place, true),
         None => (location, false),
     }
-}
-
-/// The credentials a saved connection calls Bitbucket with. An expired OAuth access token is
-/// refreshed here and the newest tokens saved at once: the old refresh token no longer works.
-pub(crate) async fn fresh_credentials(
-    store: &Store,
-    conn: SavedConnection,
-    creds: Credentials,
-    options: &ClientOptions,
-) -> Result<Credentials, Problem> {
-    let (creds, renewed) =
-        oauth_flow::usable_credentials(creds, options, oauth_flow::now_secs()).await?;
-    if let Some(grant) = renewed {
-        store
-            .save(conn, &grant.to_stored(), true)
-            .map_err(Problem::from)?;
-    }
-    Ok(creds)
 }
 
 /// Rows under a header, each column as wide as its widest cell (two spaces between).

@@ -1,6 +1,6 @@
 //! `bbconnect repos`: the repositories a saved connection can see.
 
-use super::{Failure, Io, credentials_of, fresh_credentials, listing, the_one_name};
+use super::{Failure, Io, credentials_of, listing, the_one_name};
 use crate::bitbucket::{Client, ClientOptions, Endpoints, ListLimits};
 use crate::core::sanitize::clean;
 use crate::engine;
@@ -32,13 +32,15 @@ pub async fn repos(
         limits,
     } = opts;
     let name = the_one_name(store, name, "repos")?;
-    let (conn, creds) = credentials_of(store, &name)?;
+    let (conn, _) = credentials_of(store, &name)?;
     let options = ClientOptions {
         max_concurrency: concurrency,
         limits,
         ..engine::options_for(&conn)
     };
-    let creds = fresh_credentials(store, conn, creds, &options).await?;
+    let creds =
+        engine::oauth::fresh_credentials(store, &name, &options, engine::oauth::now_secs()).await?;
+    let options = engine::oauth::renewing(options, store, &name);
     let client = Client::new(creds, endpoints, options)?;
     // Each page becomes its output rows as it arrives and is dropped (see `listing`); the
     // sort (by name, or the screen's fuzzy filter best match first) needs every row, so

@@ -6,7 +6,7 @@ use crate::outln;
 use clap::Args;
 use serde_json::json;
 
-use super::{Failure, Io, credentials_of, fresh_credentials, report_json, table};
+use super::{Failure, Io, credentials_of, report_json, table};
 use crate::bitbucket::{ClientOptions, Endpoints};
 use crate::core::model::{CheckReport, CheckStatus, Problem};
 use crate::core::sanitize::clean;
@@ -112,8 +112,16 @@ async fn check_one(store: &Store, endpoints: &Endpoints, conn: SavedConnection) 
             failure.message,
             "Run `bbconnect connect --replace` to save the secret again.",
         )),
-        Ok((saved, creds)) => match fresh_credentials(store, saved, creds, &options).await {
+        Ok(_) => match engine::oauth::fresh_credentials(
+            store,
+            &conn.name,
+            &options,
+            engine::oauth::now_secs(),
+        )
+        .await
+        {
             Ok(creds) => {
+                let options = engine::oauth::renewing(options, store, &conn.name);
                 let report = engine::check(creds, endpoints, options, None).await;
                 // Kept with the connection for the wizard's list; a failure to write it down
                 // does not change what status reports.

@@ -6,7 +6,7 @@ use std::io::Write;
 
 use secrecy::ExposeSecret;
 
-use super::{Failure, Io, credentials_of, fresh_credentials, usage};
+use super::{Failure, Io, credentials_of, usage};
 use crate::core::model::Problem;
 use crate::store::{SavedConnection, Store};
 
@@ -37,9 +37,15 @@ pub fn only_or_named(store: &Store, name: Option<&str>) -> Result<SavedConnectio
 
 pub async fn token(io: &mut Io, store: &Store, name: Option<&str>) -> Result<(), Failure> {
     let conn = only_or_named(store, name)?;
-    let (conn, creds) = credentials_of(store, &conn.name)?;
+    let (conn, _) = credentials_of(store, &conn.name)?;
     let options = crate::engine::options_for(&conn);
-    let creds = fresh_credentials(store, conn, creds, &options).await?;
+    let creds = crate::engine::oauth::fresh_credentials(
+        store,
+        &conn.name,
+        &options,
+        crate::engine::oauth::now_secs(),
+    )
+    .await?;
     if io.out_is_terminal {
         errln!(
             io,

@@ -482,47 +482,26 @@ fn stopped(what: &str) -> Problem {
 /// Re-checks a saved connection (refreshing an expired OAuth token, as `check` does) and
 /// records the outcome with it.
 async fn check_saved(ctx: &WorkerContext, name: &str) -> Result<CheckSummary, Problem> {
-    let store = ctx.store.clone();
-    let key = name.to_string();
-    let (conn, secret) = tokio::task::spawn_blocking(move || {
-        let conn = store.get(&key)?;
-        let secret = store.secret(&key)?;
-        Ok::<_, crate::store::StoreError>((conn, secret))
-    })
+    let options = ctx.options(false);
+    let creds = crate::engine::oauth::fresh_credentials(
+        &ctx.store,
+        name,
+        &options,
+        crate::engine::oauth::now_secs(),
+    )
     .await
-    .map_err(|_| stopped("Reading the connection"))?
-    .map_err(Problem::from)?;
-    let Some(conn) = conn else {
-        return Err(Problem::new(
+    .map_err(|problem| match ctx.store.get(name) {
+        Ok(None) => Problem::new(
             FailureClass::Input,
             format!(
                 "The connection `{}` is no longer saved.",
                 crate::core::sanitize::clean(name)
             ),
             "Another bbconnect removed it: choose another, or make a new one.",
-        ));
-    };
-    let creds = Credentials {
-        spec: crate::core::model::ConnectionSpec {
-            name: conn.name.clone(),
-            provider: conn.provider,
-            auth: conn.auth,
-            url: conn.url.clone(),
-            username: conn.username.clone(),
-            repo: conn.repo.clone(),
-        },
-        secret,
-    };
-    let options = ctx.options(false);
-    let (creds, renewed) =
-        crate::engine::oauth::usable_credentials(creds, &options, crate::engine::oauth::now_secs())
-            .await?;
-    let store = ctx.store.clone();
-    if let Some(grant) = renewed {
-        let conn = conn.clone();
-        let _ =
-            tokio::task::spawn_blocking(move || store.save(conn, &grant.to_stored(), true)).await;
-    }
+        ),
+        _ => problem,
+    })?;
+    let options = crate::engine::oauth::renewing(options, &ctx.store, name);
     let report = engine::check(creds, &ctx.endpoints, options, None).await;
     let last = engine::last_check_of(&report, engine::now_rfc3339());
     let store = ctx.store.clone();

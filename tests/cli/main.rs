@@ -11,3 +11,4 @@ mod cli_first_use;
 mod cli_webhook;
 mod git_helper;
 mod webhook_delivery;
+mod oauth_lifecycle;
