@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 
 use crate::bitbucket::oauth::{self, CallbackServer, OAuthConsumer, OAuthTokens};
 use crate::bitbucket::{ClientOptions, Renewal};
-use crate::browser::BrowserOutcome;
+use crate::core::browser::BrowserOutcome;
 use crate::core::model::{
     AuthKind, ConnectionSpec, Credentials, FailureClass, OAuthGrant, Problem,
 };
@@ -31,7 +31,7 @@ pub const DEFAULT_WAIT: Duration = Duration::from_secs(300);
 /// variables. Failing to open one is normal over SSH: the URL is on screen too.
 pub fn browser_opener() -> Opener {
     Arc::new(|url: &str| {
-        let outcome = crate::browser::open(url);
+        let outcome = crate::os::browser::open(url);
         if !outcome.opened() {
             tracing::info!("no browser: {outcome:?}");
         }
