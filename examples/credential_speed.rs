@@ -157,7 +157,9 @@ fn main() -> Res<()> {
     let (their_min, their_median) = summary(&mut theirs);
     println!("{runs} runs each, alternating, wall time per process:");
     println!("  bbconnect git-credential get  min {our_min:6.2} ms  median {our_median:6.2} ms");
-    println!("  git credential-store get      min {their_min:6.2} ms  median {their_median:6.2} ms");
+    println!(
+        "  git credential-store get      min {their_min:6.2} ms  median {their_median:6.2} ms"
+    );
     println!(
         "  ratio of medians {:.2} (target at most 1.5)",
         our_median / their_median

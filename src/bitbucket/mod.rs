@@ -472,8 +472,7 @@ impl Client {
             if self.secret().expose_secret() == used.expose_secret() {
                 match (renewal.0)(used).await {
                     Ok(fresh) => {
-                        *self.inner.renewed.lock().unwrap_or_else(|e| e.into_inner()) =
-                            Some(fresh);
+                        *self.inner.renewed.lock().unwrap_or_else(|e| e.into_inner()) = Some(fresh);
                     }
                     Err(problem) => return Err(HttpError::Renewal(Box::new(problem))),
                 }

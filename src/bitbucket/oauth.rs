@@ -136,7 +136,10 @@ fn token_problem(err: &HttpError, grant: Grant<'_>, consumer_key: &str) -> Probl
                  refresh token (invalid_grant{said}).",
                 crate::core::sanitize::clean(connection)
             ),
-            format!("Nothing is wrong with the consumer: {}", sign_in_again(connection)),
+            format!(
+                "Nothing is wrong with the consumer: {}",
+                sign_in_again(connection)
+            ),
         ),
         (Some("invalid_grant"), Grant::Code) => Problem::new(
             FailureClass::Rejected,
@@ -452,7 +455,8 @@ mod tests {
 
     #[test]
     fn invalid_grant_on_refresh_says_the_sign_in_ended_and_names_rotate() {
-        let e = refused(json!({"error":"invalid_grant","error_description":"Invalid refresh_token"}));
+        let e =
+            refused(json!({"error":"invalid_grant","error_description":"Invalid refresh_token"}));
         let p = token_problem(&e, Grant::Refresh { connection: "ci" }, "test-oauth-key");
         assert_eq!(p.class, FailureClass::Rejected);
         assert_eq!(p.class.exit_code(), 3);
@@ -465,12 +469,17 @@ mod tests {
 
     #[test]
     fn invalid_client_says_the_consumer_changed_and_where_to_fix_it() {
-        let e = refused(json!({"error":"invalid_client","error_description":"Invalid OAuth client credentials"}));
+        let e = refused(
+            json!({"error":"invalid_client","error_description":"Invalid OAuth client credentials"}),
+        );
         let p = token_problem(&e, Grant::Refresh { connection: "ci" }, "test-oauth-key");
         assert_eq!(p.class.exit_code(), 3);
         assert!(p.what.contains("changed, or it was deleted"), "{p}");
         assert!(p.what.contains("test-oauth-key"), "{p}");
-        assert!(p.fix.contains("workspace settings > OAuth consumers"), "{p}");
+        assert!(
+            p.fix.contains("workspace settings > OAuth consumers"),
+            "{p}"
+        );
         assert!(p.fix.contains("bbconnect rotate ci"), "{p}");
         assert!(!p.what.contains("revoked"), "{p}");
         let p = token_problem(&e, Grant::Code, "test-oauth-key");

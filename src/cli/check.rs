@@ -2,9 +2,7 @@
 
 use serde_json::json;
 
-use super::{
-    Failure, Io, credentials_of, limits_setting, print_report, report_json, usage,
-};
+use super::{Failure, Io, credentials_of, limits_setting, print_report, report_json, usage};
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
 use crate::core::model::Problem;
 use crate::engine;

@@ -13,13 +13,13 @@ use std::io::{Read, Write};
 use clap::ValueEnum;
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{Failure, Io, credentials_of};
+use super::{Failure, Io};
 use crate::bitbucket::git::{self, Answer, GitAuth, Pick};
 use crate::core::model::Problem;
-use crate::engine::oauth;
 use crate::core::sanitize::clean;
+use crate::engine::oauth;
 use crate::settings::Settings;
-use crate::store::Store;
+use crate::store::{SavedConnection, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum HelperOp {
@@ -45,11 +45,11 @@ pub async fn git_credential(
         HelperOp::Store => return Ok(()),
         HelperOp::Erase => return erase(io, settings, store, &input),
     }
-    let Some(name) = picked(io, settings, store, &input)? else {
+    let Some(conn) = picked(io, settings, store, &input)? else {
         return Ok(());
     };
+    let name = conn.name.clone();
     let request = git::parse_request(&input);
-    let (conn, creds) = credentials_of(store, &name)?;
     let Some(how) = git::git_auth(conn.auth, conn.username.as_deref(), conn.user.as_deref()) else {
         errln!(
             io,
@@ -68,7 +68,6 @@ pub async fn git_credential(
     }
     // An expired OAuth access token is refreshed and the new tokens saved before answering.
     let options = crate::engine::options_for(&conn);
-    drop(creds);
     let creds = oauth::fresh_credentials(store, &name, &options, oauth::now_secs()).await?;
     let secret = creds.secret.expose_secret().to_string();
     let answer = match how {
@@ -102,7 +101,7 @@ fn picked(
     settings: &Settings,
     store: &Store,
     input: &str,
-) -> Result<Option<String>, Failure> {
+) -> Result<Option<SavedConnection>, Failure> {
     let mut request = git::parse_request(input);
     let conns = store.list().map_err(Problem::from)?;
     let mut targets: Vec<_> = conns
@@ -115,7 +114,7 @@ fn picked(
         request.path = None;
     }
     match git::pick(&targets, &request) {
-        Pick::One(name) => Ok(Some(name)),
+        Pick::One(name) => Ok(conns.into_iter().find(|c| c.name == name)),
         Pick::None => Ok(None),
         Pick::Ambiguous(names) => {
             errln!(
@@ -151,9 +150,10 @@ fn erase(io: &mut Io, settings: &Settings, store: &Store, input: &str) -> Result
     let Some(rejected) = rejected_secret(input) else {
         return Ok(());
     };
-    let Some(name) = picked(io, settings, store, input)? else {
+    let Some(conn) = picked(io, settings, store, input)? else {
         return Ok(());
     };
+    let name = conn.name;
     if let Err(problem) =
         crate::engine::oauth::forget_access_token(store, &name, rejected.expose_secret())
     {

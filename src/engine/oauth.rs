@@ -356,7 +356,9 @@ pub fn renewing(options: ClientOptions, store: &Store, name: &str) -> ClientOpti
     ClientOptions {
         renewal: Some(Renewal::new(move |rejected: SecretString| {
             let (store, name, plain) = (store.clone(), name.clone(), plain.clone());
-            Box::pin(async move { renew_rejected(&store, &name, &rejected, &plain, now_secs()).await })
+            Box::pin(
+                async move { renew_rejected(&store, &name, &rejected, &plain, now_secs()).await },
+            )
         })),
         ..options
     }
@@ -432,7 +434,8 @@ async fn refresh_locked(
     let Some(grant) = OAuthGrant::from_stored(creds.secret.expose_secret()) else {
         return Ok(creds);
     };
-    let replaced = rejected.is_some_and(|r| r.expose_secret() != grant.access_token.expose_secret());
+    let replaced =
+        rejected.is_some_and(|r| r.expose_secret() != grant.access_token.expose_secret());
     if !grant.expired(now) && (rejected.is_none() || replaced) {
         // Another run refreshed while this one waited for the lock.
         return Ok(with_access(creds, &grant));
@@ -454,7 +457,10 @@ async fn refresh_locked(
     let tokens = oauth::refresh(&creds.spec.url, &consumer, &refresh_token, options, name).await?;
     let renewed = grant_from(tokens, Some(&refresh_token), &grant.consumer_secret, now);
     let stored = renewed.to_stored();
-    let saved = blocking(store, move |store| store.save(conn, &stored, true).map(|_| ())).await;
+    let saved = blocking(store, move |store| {
+        store.save(conn, &stored, true).map(|_| ())
+    })
+    .await;
     drop(lock);
     if let Err(why) = saved {
         return Err(Problem::new(

@@ -10,5 +10,5 @@ mod cli_auth;
 mod cli_first_use;
 mod cli_webhook;
 mod git_helper;
-mod webhook_delivery;
 mod oauth_lifecycle;
+mod webhook_delivery;

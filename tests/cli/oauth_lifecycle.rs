@@ -328,9 +328,8 @@ async fn erase_of_another_password_changes_nothing() {
     let w = World::new().await;
     let first = w.connected(now() + 7200).await;
     let host = w.sim.base_url().trim_start_matches("http://").to_string();
-    let erase = format!(
-        "protocol=http\nhost={host}\nusername=alice\npassword=test-token-not-ours\n\n"
-    );
+    let erase =
+        format!("protocol=http\nhost={host}\nusername=alice\npassword=test-token-not-ours\n\n");
     ok(&w.helper("erase", &erase).await);
     let saved = w.grant();
     assert!(!saved.expired(now()));
@@ -350,7 +349,10 @@ async fn a_spent_refresh_token_says_the_sign_in_ended_and_names_rotate() {
         .basic_auth("test-oauth-key", Some("test-oauth-secret"))
         .form(&[
             ("grant_type", "refresh_token"),
-            ("refresh_token", grant.refresh_token.expect("rt").expose_secret()),
+            (
+                "refresh_token",
+                grant.refresh_token.expect("rt").expose_secret(),
+            ),
         ])
         .send()
         .await
