@@ -381,6 +381,8 @@ pub enum FailureClass {
     Input,
     /// Anything else: exit 1.
     Other,
+    /// The user pressed Ctrl-C: exit 130 (128 + SIGINT, as a shell shows it), nothing printed.
+    Interrupted,
 }
 
 impl FailureClass {
@@ -391,6 +393,18 @@ impl FailureClass {
             FailureClass::Permission => 4,
             FailureClass::Input => 2,
             FailureClass::Other => 1,
+            FailureClass::Interrupted => 130,
+        }
+    }
+
+    /// The class whose exit code is higher. Exit codes are not ordered by severity, but any
+    /// failure must win over none, and the result must not depend on the order things were
+    /// checked in.
+    pub fn worse(a: Option<FailureClass>, b: Option<FailureClass>) -> Option<FailureClass> {
+        match (a, b) {
+            (Some(x), Some(y)) => Some(if y.exit_code() > x.exit_code() { y } else { x }),
+            (x, None) => x,
+            (None, y) => y,
         }
     }
 }
@@ -478,13 +492,17 @@ impl CheckReport {
         self.worst() != CheckStatus::Failed
     }
 
-    /// The exit code of product.md for this report: the first failure decides.
-    pub fn exit_code(&self) -> i32 {
+    /// The class of the first failed row, which decides the exit code; None when none failed.
+    pub fn failure_class(&self) -> Option<FailureClass> {
         self.items
             .iter()
             .find(|i| i.status == CheckStatus::Failed)
-            .map(|i| i.class.unwrap_or(FailureClass::Other).exit_code())
-            .unwrap_or(0)
+            .map(|i| i.class.unwrap_or(FailureClass::Other))
+    }
+
+    /// The exit code of product.md for this report: the first failure decides.
+    pub fn exit_code(&self) -> i32 {
+        self.failure_class().map_or(0, FailureClass::exit_code)
     }
 }
 
@@ -503,6 +521,34 @@ impl Problem {
             fix: fix.into(),
             class,
         }
+    }
+
+    /// Input the user must correct (exit 2).
+    pub fn input(what: impl Into<String>, fix: impl Into<String>) -> Self {
+        Problem::new(FailureClass::Input, what, fix)
+    }
+
+    /// Anything else (exit 1).
+    pub fn other(what: impl Into<String>, fix: impl Into<String>) -> Self {
+        Problem::new(FailureClass::Other, what, fix)
+    }
+
+    /// The user pressed Ctrl-C: the process ends with 130 and says nothing more.
+    pub fn interrupted() -> Self {
+        Problem::new(FailureClass::Interrupted, "", "")
+    }
+
+    /// The same problem with a sentence added to what to do.
+    pub fn with_note(mut self, more: &str) -> Self {
+        self.fix = format!("{} {more}", self.fix);
+        self
+    }
+
+    /// What a person reads on stderr: the problem, then what to do on a line of its own.
+    /// Nothing for an interrupt, which the user caused and already knows about.
+    pub fn message(&self) -> Option<String> {
+        (self.class != FailureClass::Interrupted)
+            .then(|| format!("bbconnect: {}\n  fix: {}", self.what, self.fix))
     }
 }
 
@@ -527,6 +573,10 @@ pub struct SavedInfo {
     pub config_file: String,
     /// Human description of where the secret lives ("file ~/.config/.../secrets/x (0600)").
     pub secret_location: String,
+    /// Why the OS keychain could not take the secret, when it was asked to and the secret
+    /// went to a file instead (the keychain's own words, for the log and for JSON).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keychain_fallback: Option<String>,
     pub clone_https: Option<String>,
 }
 
@@ -609,5 +659,92 @@ mod tests {
             AuthKind::recommended(Provider::Server),
             AuthKind::HttpTokenUser
         );
+    }
+}
+
+#[cfg(test)]
+mod problem_tests {
+    use super::*;
+
+    const EVERY_CLASS: [FailureClass; 6] = [
+        FailureClass::Unreachable,
+        FailureClass::Rejected,
+        FailureClass::Permission,
+        FailureClass::Input,
+        FailureClass::Other,
+        FailureClass::Interrupted,
+    ];
+
+    #[test]
+    fn each_class_has_its_exit_code() {
+        let codes: Vec<i32> = EVERY_CLASS.iter().map(|c| c.exit_code()).collect();
+        assert_eq!(codes, [5, 3, 4, 2, 1, 130]);
+    }
+
+    #[test]
+    fn a_problem_reads_as_what_then_one_fix_line_and_an_interrupt_as_nothing() {
+        for class in EVERY_CLASS {
+            let p = Problem::new(class, "The server said no.", "Ask its admin.");
+            match p.message() {
+                None => assert_eq!(class, FailureClass::Interrupted),
+                Some(text) => {
+                    let lines: Vec<&str> = text.lines().collect();
+                    assert_eq!(
+                        lines,
+                        ["bbconnect: The server said no.", "  fix: Ask its admin."]
+                    );
+                }
+            }
+        }
+        assert_eq!(Problem::interrupted().message(), None);
+        assert_eq!(Problem::interrupted().class.exit_code(), 130);
+    }
+
+    #[test]
+    fn a_note_joins_the_fix_line() {
+        let p = Problem::input("Bad.", "Do this.").with_note("Nothing was saved.");
+        let text = p.message().unwrap_or_default();
+        assert_eq!(
+            text.lines().collect::<Vec<_>>(),
+            ["bbconnect: Bad.", "  fix: Do this. Nothing was saved."]
+        );
+        assert_eq!(p.class, FailureClass::Input);
+    }
+
+    #[test]
+    fn the_worse_class_has_the_higher_exit_code_in_either_order() {
+        use FailureClass::*;
+        assert_eq!(FailureClass::worse(None, None), None);
+        assert_eq!(FailureClass::worse(Some(Input), None), Some(Input));
+        assert_eq!(FailureClass::worse(None, Some(Rejected)), Some(Rejected));
+        assert_eq!(
+            FailureClass::worse(Some(Rejected), Some(Unreachable)),
+            Some(Unreachable)
+        );
+        assert_eq!(
+            FailureClass::worse(Some(Unreachable), Some(Rejected)),
+            Some(Unreachable)
+        );
+        assert_eq!(FailureClass::worse(Some(Other), Some(Input)), Some(Input));
+    }
+
+    #[test]
+    fn a_report_fails_with_its_first_failed_rows_class() {
+        let id = CheckId::Credential;
+        let mut report = CheckReport::default();
+        report.items.push(CheckItem::passed(id, "ok"));
+        assert_eq!(report.failure_class(), None);
+        assert_eq!(report.exit_code(), 0);
+        report
+            .items
+            .push(CheckItem::failed(id, FailureClass::Rejected, "no", "fix"));
+        report.items.push(CheckItem::failed(
+            id,
+            FailureClass::Unreachable,
+            "no",
+            "fix",
+        ));
+        assert_eq!(report.failure_class(), Some(FailureClass::Rejected));
+        assert_eq!(report.exit_code(), 3);
     }
 }

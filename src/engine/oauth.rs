@@ -14,9 +14,7 @@ use tokio::sync::mpsc;
 use crate::bitbucket::oauth::{self, CallbackServer, OAuthConsumer, OAuthTokens};
 use crate::bitbucket::{ClientOptions, Renewal};
 use crate::core::browser::BrowserOutcome;
-use crate::core::model::{
-    AuthKind, ConnectionSpec, Credentials, FailureClass, OAuthGrant, Problem,
-};
+use crate::core::model::{AuthKind, Credentials, FailureClass, OAuthGrant, Problem};
 use crate::store::{SavedConnection, Store, StoreError};
 
 /// How a face shows a URL in a browser: the real one opens the system browser; tests pass
@@ -269,14 +267,7 @@ fn grant_from(
 /// The connection's spec and secret as the client takes them.
 fn credentials_of(conn: &SavedConnection, secret: SecretString) -> Credentials {
     Credentials {
-        spec: ConnectionSpec {
-            name: conn.name.clone(),
-            provider: conn.provider,
-            auth: conn.auth,
-            url: conn.url.clone(),
-            username: conn.username.clone(),
-            repo: conn.repo.clone(),
-        },
+        spec: conn.spec(),
         secret,
     }
 }

@@ -32,7 +32,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use crate::core::model::{AuthKind, Provider, SavedInfo};
+use crate::core::model::{AuthKind, ConnectionSpec, Provider, SavedInfo};
 
 pub use error::StoreError;
 pub use format::{FORMAT_VERSION, validate_name};
@@ -135,6 +135,20 @@ pub struct SavedConnection {
     /// written before it existed, and until a connection is checked again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_check: Option<LastCheck>,
+}
+
+impl SavedConnection {
+    /// What a client needs to call Bitbucket as this connection (with its secret).
+    pub fn spec(&self) -> ConnectionSpec {
+        ConnectionSpec {
+            name: self.name.clone(),
+            provider: self.provider,
+            auth: self.auth,
+            url: self.url.clone(),
+            username: self.username.clone(),
+            repo: self.repo.clone(),
+        }
+    }
 }
 
 /// What the last check of a saved connection found, for the list of saved connections.
@@ -429,11 +443,7 @@ impl Store {
         // The previous generation, and anything else no entry points at.
         self.sweep_orphans(&all);
 
-        let location = self.location(&placed.slot);
-        let secret_location = match placed.fallback_reason.as_deref() {
-            Some(reason) => format!("{location}: no usable OS keychain ({reason})"),
-            None => location,
-        };
+        let secret_location = self.location(&placed.slot);
         let hook_location = hook_key
             .filter(|_| new_hook_secret.is_some())
             .map(|slot| self.location(&slot));
@@ -441,6 +451,7 @@ impl Store {
             name: entry.conn.name,
             config_file: self.config_file().display().to_string(),
             secret_location,
+            keychain_fallback: placed.fallback_reason,
             clone_https: entry.conn.clone_https,
         };
         Ok((info, hook_location))
