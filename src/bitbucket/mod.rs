@@ -14,6 +14,7 @@ use crate::core::model;
 pub mod oauth;
 pub mod proxy;
 pub mod server;
+pub mod ssh_keys;
 pub mod throttle;
 pub mod tls;
 pub mod urls;

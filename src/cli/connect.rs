@@ -178,6 +178,9 @@ pub async fn connect(
             "Choose another --name, pass --replace, or `bbconnect remove` it first.",
         ));
     }
+    if args.git_protocol == super::GitProtocolArg::Ssh && spec.repo.is_none() {
+        return Err(engine::connect::ssh_needs_repo(spec.provider).into());
+    }
     let mut hook_spec = webhook_spec_from_args(io, &args, &spec)?;
     // Connecting again keeps the generated secret the CI was given, rather than a new one:
     // the hook is first ensured without touching its secret (so an unchanged hook is kept),
@@ -221,6 +224,7 @@ pub async fn connect(
         webhook: hook_spec,
         reused_webhook_secret: reused_secret,
         replace: args.replace,
+        git_protocol: args.git_protocol.into(),
     };
     let as_json = args.json;
     let mut print = |event: Event<'_>| match event {
@@ -262,6 +266,22 @@ pub async fn connect(
                 code: p.class.exit_code(),
             })
         }
+        Err(ConnectError::Ssh { problem: p, report }) => {
+            if args.json {
+                outln!(
+                    io,
+                    "{}",
+                    json!({"ok": false, "name": spec.name, "ssh_error": p, "checks": report_json(&report)})
+                );
+            }
+            Err(Failure {
+                message: format!(
+                    "{}\n  fix: {}\nThe connection was not saved.",
+                    p.what, p.fix
+                ),
+                code: p.class.exit_code(),
+            })
+        }
         // The connection and its webhook secret are one commit: neither was kept, so the
         // same command can simply run again.
         Err(ConnectError::Save(p)) => Err(Failure {
@@ -280,6 +300,15 @@ fn print_connected(io: &mut Io, done: &Connected, spec: &ConnectionSpec, as_json
     let (repo, hook, report) = (&done.repo, &done.hook, &done.report);
     let hook_secret_location = &done.saved.webhook_secret_location;
     let user = report.identity.as_ref().map(|i| i.username.clone());
+    for note in done
+        .ssh
+        .as_ref()
+        .and_then(|p| p.note.as_ref())
+        .into_iter()
+        .chain(done.ssh_warning.as_ref())
+    {
+        errln!(io, "bbconnect: note: {}", clean(note));
+    }
     if split_fallback(&saved.secret_location).1 {
         // Scripts read stdout; the one-line notice goes to stderr even with --json. The
         // keychain's own error (D-Bus details) is for the log, not for people.
@@ -302,6 +331,14 @@ fn print_connected(io: &mut Io, done: &Connected, spec: &ConnectionSpec, as_json
                 "user": user,
                 "repo": repo.as_ref().map(|r| r.full_name.clone()),
                 "clone_https": saved.clone_https,
+                "ssh": done.ssh.as_ref().map(|p| json!({
+                    "clone_url": p.route.clone_url,
+                    "key_id": p.route.key_id,
+                    "host": p.route.host,
+                    "port": p.route.port,
+                    "host_key_fingerprint": p.route.host_key_fingerprint,
+                    "public_key": p.public_key,
+                })),
                 "config_file": saved.config_file,
                 "secret_location": saved.secret_location,
                 "webhook": hook.as_ref().map(|(h, change)| json!({
@@ -315,6 +352,15 @@ fn print_connected(io: &mut Io, done: &Connected, spec: &ConnectionSpec, as_json
         print_saved(io, saved);
         if let Some(path) = &done.saved.cert_file {
             outln!(io, "Trusted certificate: {}", path.display());
+        }
+        if let Some(p) = &done.ssh {
+            outln!(
+                io,
+                "SSH key: registered read-only (id {}), host key pinned ({}), proven with git ls-remote.",
+                clean(&p.route.key_id),
+                p.route.host_key_fingerprint
+            );
+            outln!(io, "Clone over SSH: {}", clean(&p.route.clone_url));
         }
         if let (Some((h, change)), Some(r)) = (hook, repo) {
             outln!(io, "{}", hook_summary(h, *change, &r.full_name));

@@ -311,8 +311,27 @@ pub struct ConnectArgs {
     /// --token-stdin).
     #[arg(long)]
     pub no_browser: bool,
+    /// How git reaches the repository: https with the credential, or ssh with a read-only
+    /// key of this connection's own, registered on --repo and proven before saving.
+    #[arg(long, value_enum, default_value = "https")]
+    pub git_protocol: GitProtocolArg,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GitProtocolArg {
+    Https,
+    Ssh,
+}
+
+impl From<GitProtocolArg> for crate::core::ssh::GitProtocol {
+    fn from(p: GitProtocolArg) -> Self {
+        match p {
+            GitProtocolArg::Https => crate::core::ssh::GitProtocol::Https,
+            GitProtocolArg::Ssh => crate::core::ssh::GitProtocol::Ssh,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

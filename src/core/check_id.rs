@@ -34,10 +34,14 @@ pub enum CheckId {
     Webhook,
     /// Bitbucket's test delivery reached the CI.
     WebhookDelivery,
+    #[serde(rename = "ssh_key")]
+    SshKey,
+    #[serde(rename = "ssh_host_key")]
+    SshHostKey,
 }
 
 impl CheckId {
-    pub const ALL: [CheckId; 14] = [
+    pub const ALL: [CheckId; 16] = [
         CheckId::Setup,
         CheckId::Tls,
         CheckId::Http,
@@ -52,6 +56,8 @@ impl CheckId {
         CheckId::LocalhostLinks,
         CheckId::Webhook,
         CheckId::WebhookDelivery,
+        CheckId::SshKey,
+        CheckId::SshHostKey,
     ];
 
     /// The row's title as the report shows it.
@@ -70,6 +76,8 @@ impl CheckId {
             CheckId::LocalhostLinks => "Server links use its real address",
             CheckId::Webhook => "Saved webhook in place",
             CheckId::WebhookDelivery => "Webhook reaches the CI",
+            CheckId::SshKey => "SSH key still registered",
+            CheckId::SshHostKey => "SSH host key unchanged",
         }
     }
 
@@ -90,6 +98,8 @@ impl CheckId {
             CheckId::LocalhostLinks => "localhost_links",
             CheckId::Webhook => "webhook",
             CheckId::WebhookDelivery => "webhook-delivery",
+            CheckId::SshKey => "ssh_key",
+            CheckId::SshHostKey => "ssh_host_key",
         }
     }
 }
@@ -121,6 +131,8 @@ mod tests {
             "localhost_links",
             "webhook",
             "webhook-delivery",
+            "ssh_key",
+            "ssh_host_key",
         ];
         for (id, name) in CheckId::ALL.into_iter().zip(today) {
             assert_eq!(serde_json::to_value(id).unwrap(), name);

@@ -9,4 +9,5 @@ pub mod hook_rules;
 pub mod model;
 pub mod repo_row;
 pub mod sanitize;
+pub mod ssh;
 pub mod validate;

@@ -8,6 +8,7 @@ pub mod connect;
 pub mod git_setup;
 pub mod oauth;
 pub mod save;
+pub mod ssh;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -77,6 +78,7 @@ pub fn saved_connection(
         saved_at,
         tls: None,
         expires_on: None,
+        ssh: None,
     }
 }
 

@@ -210,6 +210,7 @@ async fn run(
                                 secret: h.secret.as_ref(),
                             }),
                             replace,
+                            ssh: None,
                         };
                         engine::save::save(&ctx.store, &request).map(saved_summary)
                     })

@@ -131,7 +131,11 @@ fn field_of_check(check_id: CheckId, auth: AuthKind) -> Option<form::FieldId> {
         }
         CheckId::Credential | CheckId::Permissions => Some(FieldId::Secret),
         // The webhook rows come after the form is done with: nothing there to edit.
-        CheckId::Webhooks | CheckId::Webhook | CheckId::WebhookDelivery => None,
+        CheckId::Webhooks
+        | CheckId::Webhook
+        | CheckId::WebhookDelivery
+        | CheckId::SshKey
+        | CheckId::SshHostKey => None,
     }
 }
 
