@@ -80,11 +80,12 @@ async fn run(cli: Cli, settings: &Settings) -> Result<(), Failure> {
         Some(Command::GitCredential { op }) => cli::git_credential::git_credential(io, settings, &open_store()?, op).await,
         Some(Command::SetupGit { names, local, remove }) => cli::setup_git::setup_git(io, &open_store()?, &names, local, remove),
         Some(Command::Clone { args }) => cli::clone::clone(io, &open_store()?, &args),
+        Some(Command::SshKey(args)) => cli::ssh_key::run(ctx, args).map_err(Failure::from),
         Some(Command::Token { name }) => cli::token::token(io, &open_store()?, name.as_deref()).await,
         Some(Command::Env { name, format, with_token }) => cli::env::env(io, &open_store()?, &endpoints, &name, format, with_token).await,
         Some(Command::WebhookSecret { name }) => cli::webhook_secret::webhook_secret(io, &open_store()?, &name),
-        Some(Command::Remove { name, delete_webhook, json }) => {
-            cli::remove(io, &open_store()?, &endpoints, &name, delete_webhook, json).await
+        Some(Command::Remove { name, delete_webhook, delete_key, json }) => {
+            cli::remove(io, &open_store()?, &endpoints, &name, delete_webhook, delete_key, json).await
         }
         Some(Command::Status(args)) => cli::status::run(io, &open_store()?, &endpoints, &args).await,
         Some(Command::Completions(args)) => cli::completions::completions(io, &args),

@@ -70,7 +70,7 @@ pub async fn check(
         let mut report = engine::check(creds.clone(), endpoints, options.clone(), None).await;
         // A hook deleted or switched off behind our back means CI silently stops building.
         if let (Some(id), Some(repo)) = (&conn.webhook_id, &conn.repo)
-            && let Ok(client) = Client::new(creds, endpoints, options.clone())
+            && let Ok(client) = Client::new(creds.clone(), endpoints, options.clone())
         {
             report.items.push(client.webhook_row(repo, id).await);
             if let Some(url) = &conn.webhook_url {
@@ -78,6 +78,14 @@ pub async fn check(
                     .items
                     .push(client.delivery_row(repo, Some(id), url).await);
             }
+        }
+        // A key deleted behind our back, or a host key that changed, stops git over SSH.
+        if conn.ssh.is_some()
+            && let Ok(client) = Client::new(creds.clone(), endpoints, options.clone())
+        {
+            report
+                .items
+                .extend(engine::ssh::check_rows(&client, &conn).await);
         }
         let code = report.exit_code();
         // Exit codes are not ordered by severity, but any failure must win over success and

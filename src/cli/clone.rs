@@ -87,6 +87,72 @@ pub fn git_clone_command(
     cmd
 }
 
+/// The SSH route to clone over: a connection saved with one, for its own repository.
+pub fn ssh_route_for<'a>(
+    conn: &'a SavedConnection,
+    repo: Option<&str>,
+) -> Option<&'a crate::core::ssh::SshRoute> {
+    let route = conn.ssh.as_ref()?;
+    match repo {
+        None => Some(route),
+        Some(r)
+            if conn
+                .repo
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case(r)) =>
+        {
+            Some(route)
+        }
+        Some(_) => None,
+    }
+}
+
+/// `git clone` over SSH with the connection's key and pinned host key only; the clone keeps
+/// the same `core.sshCommand`, so its later fetches use them too.
+pub fn git_ssh_clone_command(
+    ssh_command: &str,
+    url: &str,
+    dir: &std::path::Path,
+) -> std::process::Command {
+    let mut cmd = crate::child::command("git");
+    cmd.arg("clone")
+        .arg("--progress")
+        .arg("--config")
+        .arg(format!("core.sshCommand={ssh_command}"))
+        .arg("--")
+        .arg(url)
+        .arg(dir)
+        .env("GIT_SSH_COMMAND", ssh_command);
+    cmd
+}
+
+fn clone_over_ssh(
+    io: &mut Io,
+    store: &Store,
+    conn: &SavedConnection,
+    route: &crate::core::ssh::SshRoute,
+    dir: Option<String>,
+) -> Result<(), Failure> {
+    let url = &route.clone_url;
+    let dir = PathBuf::from(dir.unwrap_or_else(|| default_dir(url)));
+    let ssh = crate::engine::ssh::ssh_command_for(store, &conn.name);
+    errln!(io, "Cloning {} over SSH into {}", clean(url), dir.display());
+    let status = git_ssh_clone_command(&ssh, url, &dir)
+        .status()
+        .map_err(|e| Failure::from(crate::engine::git_setup::git_missing(&e)))?;
+    if status.success() {
+        outln!(io, "Cloned {} into {}.", clean(url), dir.display());
+        Ok(())
+    } else {
+        Err(Problem::new(
+            FailureClass::Other,
+            format!("git clone over SSH failed ({status}); git's message is above."),
+            "Run `bbconnect check` on the connection: it says whether the key is still registered and the host key unchanged.",
+        )
+        .into())
+    }
+}
+
 pub fn clone(io: &mut Io, store: &Store, args: &[String]) -> Result<(), Failure> {
     let all = store.list().map_err(Problem::from)?;
     // NAME may be left out when exactly one connection is saved: then the first argument
@@ -103,6 +169,10 @@ pub fn clone(io: &mut Io, store: &Store, args: &[String]) -> Result<(), Failure>
     }
     let conn = only_or_named(store, name)?;
     let repo = rest.first().map(String::as_str);
+    if let Some(route) = ssh_route_for(&conn, repo) {
+        let dir = rest.get(1).cloned();
+        return clone_over_ssh(io, store, &conn, route, dir);
+    }
     let Some(url) = clone_url(&conn, repo) else {
         return Err(usage(
             match repo {

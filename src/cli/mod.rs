@@ -24,6 +24,7 @@ pub mod list;
 pub mod remove;
 pub mod repos;
 pub mod setup_git;
+pub mod ssh_key;
 pub mod token;
 pub mod webhook_secret;
 
@@ -105,6 +106,9 @@ pub enum Command {
         /// Also delete the webhook bbconnect created.
         #[arg(long)]
         delete_webhook: bool,
+        /// Also delete the connection's SSH key from the repository (--git-protocol ssh).
+        #[arg(long)]
+        delete_key: bool,
         #[arg(long)]
         json: bool,
     },
@@ -145,6 +149,10 @@ pub enum Command {
     /// Reveal the webhook secret stored for a connection (for the CI's configuration).
     #[command(name = "webhook-secret")]
     WebhookSecret { name: String },
+    /// Print the public key of a connection's SSH route (--private: its private key, for a
+    /// CI secret store).
+    #[command(name = "ssh-key")]
+    SshKey(ssh_key::SshKeyArgs),
     /// Print a connection's token on stdout (OAuth: a fresh access token), for scripts.
     Token { name: Option<String> },
     /// What a CI script needs: URLs, auth scheme, git username, clone URLs.

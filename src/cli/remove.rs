@@ -17,6 +17,7 @@ pub async fn remove(
     endpoints: &Endpoints,
     name: &str,
     delete_webhook: bool,
+    delete_key: bool,
     as_json: bool,
 ) -> Result<(), Failure> {
     // With --json the one document on stdout says everything; the sentences are for people.
@@ -63,6 +64,43 @@ pub async fn remove(
             ),
         }
     }
+    let mut key = serde_json::Value::Null;
+    if delete_key {
+        let (conn, creds) = credentials_of(store, name)?;
+        match (&conn.ssh, &conn.repo) {
+            (Some(route), Some(repo)) => {
+                let client = Client::new(creds, endpoints, engine::options_for(&conn))?;
+                // Kept on failure, as for the webhook: it records which key to delete.
+                let deleted = client
+                    .delete_ssh_key(repo, &route.key_id)
+                    .await
+                    .map_err(|p| Failure {
+                        message: format!(
+                            "{}\n  fix: {}\nThe connection was kept, so you can try again.",
+                            p.what, p.fix
+                        ),
+                        code: p.class.exit_code(),
+                    })?;
+                let id = &route.key_id;
+                key = json!({"id": id, "repo": repo, "deleted": deleted, "already_gone": !deleted});
+                say(
+                    io,
+                    if deleted {
+                        format!("Deleted SSH key {} on {}.", clean(id), clean(repo))
+                    } else {
+                        format!("SSH key {} on {} was already gone.", clean(id), clean(repo))
+                    },
+                );
+            }
+            _ => say(
+                io,
+                format!(
+                    "Connection `{}` has no SSH key: nothing to delete.",
+                    clean(name)
+                ),
+            ),
+        }
+    }
     store.remove(name).map_err(Problem::from)?;
     say(
         io,
@@ -72,7 +110,7 @@ pub async fn remove(
         outln!(
             io,
             "{}",
-            json!({"ok": true, "name": name, "removed": true, "webhook": webhook})
+            json!({"ok": true, "name": name, "removed": true, "webhook": webhook, "ssh_key": key})
         );
     }
     Ok(())

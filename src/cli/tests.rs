@@ -277,7 +277,7 @@ async fn remove_says_what_it_removed_or_prints_one_json_document() {
     let e = env().await;
     connect_dc(&e).await;
     let (mut io, seen) = Io::memory();
-    remove(&mut io, &e.store, &e.endpoints, "dc", false, true)
+    remove(&mut io, &e.store, &e.endpoints, "dc", false, false, true)
         .await
         .unwrap_or_else(|f| panic!("{}", f.message));
     let doc: serde_json::Value = serde_json::from_str(seen.out().trim()).expect("one JSON");
@@ -287,7 +287,7 @@ async fn remove_says_what_it_removed_or_prints_one_json_document() {
 
     connect_dc(&e).await;
     let (mut io, seen) = Io::memory();
-    remove(&mut io, &e.store, &e.endpoints, "dc", true, false)
+    remove(&mut io, &e.store, &e.endpoints, "dc", true, false, false)
         .await
         .unwrap_or_else(|f| panic!("{}", f.message));
     assert_eq!(
@@ -297,7 +297,7 @@ async fn remove_says_what_it_removed_or_prints_one_json_document() {
     );
 
     let (mut io, _) = Io::memory();
-    let failure = remove(&mut io, &e.store, &e.endpoints, "dc", true, false)
+    let failure = remove(&mut io, &e.store, &e.endpoints, "dc", true, false, false)
         .await
         .expect_err("gone");
     assert_eq!(failure.code, 2, "{}", failure.message);

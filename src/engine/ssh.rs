@@ -3,6 +3,7 @@
 //! a known_hosts file of the connection's own, and a real `git ls-remote` over SSH proving both
 //! before anything is saved (docs/bitbucket-api.md section 7). Also the route's check rows.
 
+use std::path::Path;
 use std::time::Duration;
 
 use secrecy::SecretString;
@@ -467,6 +468,71 @@ pub fn host_row(route: &SshRoute, scanned: Result<Vec<HostKey>, Problem>) -> Che
 /// `GIT_SSH_COMMAND` for a saved connection's key (for `env`, `clone`, `setup-git`).
 pub fn ssh_command_for(store: &Store, name: &str) -> String {
     command_for(&store.ssh_files(name))
+}
+
+/// The saved connection whose SSH route the clone in `dir` (the current directory when
+/// `None`) uses: the one whose clone URL is the `origin` remote, else the only one with a
+/// route among `chosen`.
+pub fn route_for_clone<'a>(
+    chosen: &'a [SavedConnection],
+    dir: Option<&Path>,
+) -> Option<&'a SavedConnection> {
+    let with_route: Vec<&SavedConnection> = chosen.iter().filter(|c| c.ssh.is_some()).collect();
+    let mut cmd = crate::child::command("git");
+    if let Some(d) = dir {
+        cmd.arg("-C").arg(d);
+    }
+    let origin = cmd
+        .args(["remote", "get-url", "origin"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    if let Some(url) = origin
+        && let Some(c) = with_route
+            .iter()
+            .find(|c| c.ssh.as_ref().is_some_and(|r| r.clone_url == url))
+    {
+        return Some(c);
+    }
+    match with_route.as_slice() {
+        [only] => Some(only),
+        _ => None,
+    }
+}
+
+/// Sets (or with `None` unsets) `core.sshCommand` in one clone's config; `Ok(false)` when
+/// there was nothing to change.
+pub fn set_local_ssh_command(dir: Option<&Path>, command: Option<&str>) -> Result<bool, Problem> {
+    let git = |args: &[&str]| {
+        let mut cmd = crate::child::command("git");
+        if let Some(d) = dir {
+            cmd.arg("-C").arg(d);
+        }
+        cmd.args(args)
+            .output()
+            .map_err(|e| super::git_setup::git_missing(&e))
+    };
+    let now = git(&["config", "--local", "--get", "core.sshCommand"])?;
+    let current = String::from_utf8_lossy(&now.stdout).trim().to_string();
+    let out = match command {
+        Some(c) if current == c => return Ok(false),
+        None if current.is_empty() => return Ok(false),
+        Some(c) => git(&["config", "--local", "core.sshCommand", c])?,
+        None => git(&["config", "--local", "--unset", "core.sshCommand"])?,
+    };
+    if out.status.success() {
+        Ok(true)
+    } else {
+        Err(Problem::new(
+            FailureClass::Other,
+            format!(
+                "git config core.sshCommand failed: {}",
+                clean(String::from_utf8_lossy(&out.stderr).trim())
+            ),
+            "Run it inside the clone (setup-git --local writes that clone's config).",
+        ))
+    }
 }
 
 #[cfg(test)]
