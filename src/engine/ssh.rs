@@ -118,7 +118,7 @@ pub fn host_key_mismatch(host: &str, port: u16, expected: &str, presented: &[Hos
 
 /// Asks the SSH server for its host keys (ssh-keyscan: no login, no config, no agent).
 pub async fn scan_host_keys(host: &str, port: u16) -> Result<Vec<HostKey>, Problem> {
-    let mut cmd = crate::child::tokio_command("ssh-keyscan");
+    let mut cmd = crate::os::child::tokio_command("ssh-keyscan");
     cmd.args(["-T", "10", "-p", &port.to_string(), "--", host])
         .stdin(std::process::Stdio::null())
         .kill_on_drop(true);
@@ -238,7 +238,7 @@ pub fn command_for(files: &SshFiles) -> String {
 
 /// `git ls-remote` over SSH with only these files: the route works end to end.
 pub async fn prove(clone_url: &str, files: &SshFiles) -> Result<(), Problem> {
-    let mut cmd = crate::child::tokio_command("git");
+    let mut cmd = crate::os::child::tokio_command("git");
     cmd.args(["ls-remote", "--heads", "--", clone_url])
         .env(
             "GIT_SSH_COMMAND",
@@ -478,7 +478,7 @@ pub fn route_for_clone<'a>(
     dir: Option<&Path>,
 ) -> Option<&'a SavedConnection> {
     let with_route: Vec<&SavedConnection> = chosen.iter().filter(|c| c.ssh.is_some()).collect();
-    let mut cmd = crate::child::command("git");
+    let mut cmd = crate::os::child::command("git");
     if let Some(d) = dir {
         cmd.arg("-C").arg(d);
     }
@@ -505,7 +505,7 @@ pub fn route_for_clone<'a>(
 /// there was nothing to change.
 pub fn set_local_ssh_command(dir: Option<&Path>, command: Option<&str>) -> Result<bool, Problem> {
     let git = |args: &[&str]| {
-        let mut cmd = crate::child::command("git");
+        let mut cmd = crate::os::child::command("git");
         if let Some(d) = dir {
             cmd.arg("-C").arg(d);
         }
