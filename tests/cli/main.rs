@@ -8,6 +8,7 @@ mod common;
 mod cli;
 mod cli_auth;
 mod cli_first_use;
+mod cli_ssh;
 mod cli_webhook;
 mod git_helper;
 mod webhook_delivery;
