@@ -6,9 +6,11 @@
 use crate::{errln, outln};
 use std::path::PathBuf;
 
+use clap::Args;
+
 use super::token::only_or_named;
-use super::{Failure, Io, usage};
-use crate::core::model::{FailureClass, Problem, Provider};
+use super::{Ctx, usage};
+use crate::core::model::{Problem, Provider};
 use crate::core::sanitize::clean;
 use crate::core::ssh::SshRoute;
 use crate::engine::clone::{
@@ -16,34 +18,43 @@ use crate::engine::clone::{
 };
 use crate::store::{SavedConnection, Store};
 
+#[derive(Debug, Args)]
+pub struct CloneArgs {
+    /// [NAME] [REPO] [DIR]; NAME may be left out when one connection is saved.
+    #[arg(num_args = 0..=3)]
+    pub args: Vec<String>,
+}
+
 fn clone_over_ssh(
-    io: &mut Io,
+    io: &mut super::Io,
     store: &Store,
     conn: &SavedConnection,
     route: &SshRoute,
     dir: Option<String>,
-) -> Result<(), Failure> {
+) -> Result<(), Problem> {
     let url = &route.clone_url;
     let dir = PathBuf::from(dir.unwrap_or_else(|| default_dir(url)));
     let ssh = crate::engine::ssh::ssh_command_for(store, &conn.name);
     errln!(io, "Cloning {} over SSH into {}", clean(url), dir.display());
     let status = git_ssh_clone_command(&ssh, url, &dir)
         .status()
-        .map_err(|e| Failure::from(crate::engine::git_setup::git_missing(&e)))?;
+        .map_err(|e| crate::engine::git_setup::git_missing(&e))?;
     if status.success() {
         outln!(io, "Cloned {} into {}.", clean(url), dir.display());
         Ok(())
     } else {
-        Err(Problem::new(
-            FailureClass::Other,
+        Err(Problem::other(
             format!("git clone over SSH failed ({status}); git's message is above."),
             "Run `bbconnect check` on the connection: it says whether the key is still registered and the host key unchanged.",
-        )
-        .into())
+        ))
     }
 }
 
-pub fn clone(io: &mut Io, store: &Store, args: &[String]) -> Result<(), Failure> {
+/// `bbconnect clone`.
+pub fn run(ctx: &mut Ctx, args: CloneArgs) -> Result<(), Problem> {
+    let store = ctx.store.get()?;
+    let io = &mut ctx.io;
+    let args = args.args.as_slice();
     let all = store.list().map_err(Problem::from)?;
     // NAME may be left out when exactly one connection is saved: then the first argument
     // is the repository, unless it is that connection's name.
@@ -85,16 +96,14 @@ pub fn clone(io: &mut Io, store: &Store, args: &[String]) -> Result<(), Failure>
     errln!(io, "Cloning {} into {}", clean(&url), dir.display());
     let status = git_clone_command(&helper, &conn.name, &url, &dir)
         .status()
-        .map_err(|e| Failure::from(crate::engine::git_setup::git_missing(&e)))?;
+        .map_err(|e| crate::engine::git_setup::git_missing(&e))?;
     if status.success() {
         outln!(io, "Cloned {} into {}.", clean(&url), dir.display());
         Ok(())
     } else {
-        Err(Problem::new(
-            FailureClass::Other,
+        Err(Problem::other(
             format!("git clone failed ({status}); git's message is above."),
             "If git says authentication failed, run `bbconnect check` on the connection.",
-        )
-        .into())
+        ))
     }
 }
