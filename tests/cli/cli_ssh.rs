@@ -243,7 +243,7 @@ async fn dc_connect_over_ssh_clones_replaces_its_one_key_checks_and_deletes_it()
     let out = run(
         &sim,
         dir.path(),
-        &["clone", "dc", target.to_str().expect("utf-8")],
+        &["clone", "dc", &repo, target.to_str().expect("utf-8")],
         None,
     )
     .await;
@@ -333,7 +333,7 @@ async fn cloud_connect_over_ssh_registers_a_deploy_key_and_clones_with_it() {
     let out = run(
         &sim,
         dir.path(),
-        &["clone", "cl", target.to_str().expect("utf-8")],
+        &["clone", "cl", &repo, target.to_str().expect("utf-8")],
         None,
     )
     .await;
