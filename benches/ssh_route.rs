@@ -1,6 +1,6 @@
 //! What `connect --git-protocol ssh` adds to `connect --repo`: the built binary against the
 //! in-process simulator (100 ms per HTTP request, its SSH server on loopback), Data Center and
-//! Cloud, each connect in a fresh config directory. For each: HTTP round trips on the critical
+//! Cloud (the default data set), each connect in a fresh config directory. For each: HTTP round trips on the critical
 //! path (`SimHandle::critical_path`), HTTP requests, and wall time (median of a few runs,
 //! process start included). The SSH work (ssh-keyscan for DC, the proving `git ls-remote`)
 //! is not HTTP: it shows in the wall time only.
@@ -43,8 +43,7 @@ async fn get(url: String, product: Product) -> BenchResult<Value> {
     Ok(req.send().await?.error_for_status()?.json().await?)
 }
 
-/// A repository alice reads, asked of the simulator itself: DC's first, Cloud's in the last
-/// workspace (so the whole listing is needed to see it).
+/// A repository alice administers: DC's first, Cloud's of the data set's repository token.
 async fn a_repo(sim: &SimHandle, product: Product) -> BenchResult<String> {
     match product {
         Product::Dc => {
@@ -60,30 +59,12 @@ async fn a_repo(sim: &SimHandle, product: Product) -> BenchResult<String> {
                 r["slug"].as_str().ok_or("no slug")?
             ))
         }
-        Product::Cloud => {
-            let spaces = get(
-                format!("{}/user/workspaces?pagelen=100", sim.cloud_api_url()),
-                product,
-            )
-            .await?;
-            let last = spaces["values"]
-                .as_array()
-                .and_then(|v| v.last())
-                .ok_or("no workspace")?;
-            let ws = last["workspace"]["slug"].as_str().ok_or("no slug")?;
-            let repos = get(
-                format!(
-                    "{}/repositories/{ws}?role=member&pagelen=10",
-                    sim.cloud_api_url()
-                ),
-                product,
-            )
-            .await?;
-            Ok(repos["values"][0]["full_name"]
-                .as_str()
-                .ok_or("no repository")?
-                .to_string())
-        }
+        // A repository alice administers (deploy keys need repository admin).
+        Product::Cloud => sim::demo_credentials()
+            .into_iter()
+            .find(|c| c.product == "cloud" && c.auth == "repo-token")
+            .and_then(|c| c.repo)
+            .ok_or_else(|| "no Cloud repository token in the data set".into()),
     }
 }
 
@@ -179,10 +160,7 @@ async fn run() -> BenchResult<()> {
         "{:<6} {:<22} {:>11} {:>9} {:>11}",
         "", "connect --repo", "round trips", "requests", "wall"
     );
-    for (product, name, repos) in [
-        (Product::Dc, "DC", None),
-        (Product::Cloud, "Cloud", Some(300)),
-    ] {
+    for (product, name, repos) in [(Product::Dc, "DC", None), (Product::Cloud, "Cloud", None)] {
         let sim = sim::start(SimConfig {
             repos,
             latency_ms: LATENCY_MS,

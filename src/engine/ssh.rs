@@ -287,7 +287,7 @@ pub struct Prepared {
     pub note: Option<String>,
 }
 
-/// Generates, pins, writes, registers and proves the route for `repo`. On failure nothing is
+/// Generates, pins and registers (at once), writes and proves the route for `repo`. On failure nothing is
 /// left behind: the new files are deleted, and the key too if it was registered.
 pub async fn prepare(client: &Client, store: &Store, repo: &Repo) -> Result<Prepared, Problem> {
     let name = client.spec().name.clone();
@@ -308,22 +308,29 @@ pub async fn prepare(client: &Client, store: &Store, repo: &Repo) -> Result<Prep
             "Use --git-protocol https; report the link to the server's admin.",
         )
     })?;
-    let pinned = pin_host(client, &host, port).await?;
     let key = generate_key(&name)?;
-    let files = store
-        .write_next_ssh_files(
-            &name,
-            &key.private,
-            &key.public,
-            &known_hosts_text(&host, port, &pinned.keys),
-        )
-        .map_err(Problem::from)?;
-    let registered = match client
-        .register_ssh_key(&repo.full_name, &key.public, &key_label(&name))
-        .await
-    {
-        Ok(k) => k,
+    let label = key_label(&name);
+    // Pinning and registering need nothing of each other: one round trip instead of two.
+    let (pinned, registered) = tokio::join!(
+        pin_host(client, &host, port),
+        client.register_ssh_key(&repo.full_name, &key.public, &label)
+    );
+    let registered = registered?;
+    let written = pinned.and_then(|pinned| {
+        store
+            .write_next_ssh_files(
+                &name,
+                &key.private,
+                &key.public,
+                &known_hosts_text(&host, port, &pinned.keys),
+            )
+            .map(|files| (pinned, files))
+            .map_err(Problem::from)
+    });
+    let (pinned, files) = match written {
+        Ok(done) => done,
         Err(p) => {
+            let _ = client.delete_ssh_key(&repo.full_name, &registered.id).await;
             store.discard_next_ssh_files(&name);
             return Err(p);
         }

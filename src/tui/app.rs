@@ -4,7 +4,6 @@
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
-
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures::StreamExt;
 use tokio::sync::mpsc;
@@ -220,4 +219,3 @@ impl Signals {
         let _ = tokio::signal::ctrl_c().await;
     }
 }
-
