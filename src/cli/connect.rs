@@ -353,7 +353,7 @@ pub async fn run(ctx: &mut Ctx, args: ConnectArgs) -> Result<(), Problem> {
         ));
     }
     if args.git_protocol == GitProtocolArg::Ssh && spec.repo.is_none() {
-        return Err(engine::connect::ssh_needs_repo(spec.provider).into());
+        return Err(engine::connect::ssh_needs_repo(spec.provider));
     }
     let mut hook_spec = webhook_spec_from_args(io, &args, &spec)?;
     // Connecting again keeps the generated secret the CI was given, rather than a new one:
