@@ -331,7 +331,8 @@ async fn pipe_git(
         while let Some(msg) = read.wait().await {
             match msg {
                 ChannelMsg::Data { data } => {
-                    if stdin.write_all(&data).await.is_err() {
+                    let written = stdin.write_all(&data).await;
+                    if written.is_err() {
                         break;
                     }
                 }

@@ -360,3 +360,72 @@ async fn clone_links_name_the_ssh_server() {
     );
     sim.shutdown().await;
 }
+
+/// The vendor's DC OpenAPI spec, kept beside the repository in `shared/specs`.
+fn dc_spec() -> Value {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let found = ["../shared/specs", "../../shared/specs"]
+        .iter()
+        .map(|d| root.join(d).join("bitbucket-dc-9.4-openapi.json"))
+        .find(|p| p.is_file())
+        .expect("the vendor specs in shared/specs beside the repository");
+    let text = std::fs::read_to_string(found).expect("spec readable");
+    serde_json::from_str(&text).expect("spec is JSON")
+}
+
+fn assert_declared(what: &str, got: &Value, schema: &Value) {
+    let props = schema["properties"]
+        .as_object()
+        .unwrap_or_else(|| panic!("{what}: schema without properties"));
+    for field in got.as_object().expect("an object").keys() {
+        assert!(
+            props.contains_key(field),
+            "{what}.{field} is not in the vendor's schema"
+        );
+    }
+}
+
+#[tokio::test]
+async fn dc_answers_use_only_fields_the_vendor_spec_declares() {
+    let spec = dc_spec();
+    let paths = &spec["paths"];
+    let keys = &paths["/keys/latest/projects/{projectKey}/repos/{repositorySlug}/ssh"];
+    assert!(
+        keys["post"]["responses"]["201"].is_object(),
+        "created answers 201"
+    );
+    assert!(keys["get"].is_object());
+    let one = &paths["/keys/latest/projects/{projectKey}/repos/{repositorySlug}/ssh/{keyId}"];
+    assert!(one["delete"]["responses"]["204"].is_object());
+    assert!(paths["/ssh/latest/settings"]["get"].is_object());
+    let schemas = &spec["components"]["schemas"];
+
+    let sim = sim_default().await;
+    let repo = demo_repo("server", "http-token-repo");
+    let (status, created) = post(
+        &dc_keys_url(&sim, &repo),
+        DC_ADMIN,
+        json!({"key": {"text": ed25519(9, "c"), "label": "l", "expiryDays": 30}, "permission": "REPO_READ"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let access_key = &schemas["RestSshAccessKey"];
+    assert_declared("RestSshAccessKey", &created, access_key);
+    assert_declared(
+        "RestSshAccessKey.key",
+        &created["key"],
+        &access_key["properties"]["key"],
+    );
+    let (_, settings) = get_json(
+        &format!("{}/rest/ssh/latest/settings", sim.server_url()),
+        DC_ADMIN,
+    )
+    .await;
+    assert_declared("RestSshSettings", &settings, &schemas["RestSshSettings"]);
+    assert_declared(
+        "RestSshSettings.fingerprint",
+        &settings["fingerprint"],
+        &schemas["SimpleSshKeyFingerprint"],
+    );
+    sim.shutdown().await;
+}
