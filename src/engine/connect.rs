@@ -153,7 +153,7 @@ pub async fn connect(
             .get(&req.creds.spec.name)
             .ok()
             .flatten()
-            .and_then(|c| c.ssh)
+            .and_then(|c| Some((c.repo?, c.ssh?)))
     } else {
         None
     };
@@ -190,17 +190,16 @@ pub async fn connect(
             return Err(ConnectError::Save(p));
         }
     };
-    let ssh_warning = match (&ssh, &repo) {
-        (Some(prepared), Some(r)) => super::ssh::commit(
-            &client,
-            store,
-            &r.full_name,
-            &prepared.route,
-            previous_ssh.as_ref(),
-        )
-        .await
-        .map_err(ConnectError::Save)?,
-        _ => None,
+    let previous = previous_ssh.as_ref().map(|(r, route)| (r.as_str(), route));
+    let ssh_warning = match &ssh {
+        Some(prepared) => super::ssh::commit(&client, store, &prepared.route, previous)
+            .await
+            .map_err(ConnectError::Save)?,
+        // Connected again over https: the key of the SSH route it replaces goes too.
+        None => match previous {
+            Some((old_repo, old)) => super::ssh::retire(&client, store, old_repo, old).await,
+            None => None,
+        },
     };
     let done = Connected {
         report,

@@ -354,29 +354,39 @@ pub async fn prepare(client: &Client, store: &Store, repo: &Repo) -> Result<Prep
 }
 
 /// After the save: the new key files become the ones in use, and the key an earlier connect of
-/// this name registered is deleted (one key of ours per connection on the repository).
+/// this name registered (on its repository) is deleted: one key of ours per connection.
 /// Returns a warning to show when the old key could not be deleted.
 pub async fn commit(
     client: &Client,
     store: &Store,
-    repo: &str,
     route: &SshRoute,
-    previous: Option<&SshRoute>,
+    previous: Option<(&str, &SshRoute)>,
 ) -> Result<Option<String>, Problem> {
     store
         .promote_next_ssh_files(&client.spec().name)
         .map_err(Problem::from)?;
-    let Some(old) = previous.filter(|old| old.key_id != route.key_id) else {
-        return Ok(None);
-    };
+    match previous {
+        Some((repo, old)) if old.key_id != route.key_id => Ok(delete_old(client, repo, old).await),
+        _ => Ok(None),
+    }
+}
+
+/// A connection saved again without its SSH route: its key leaves the repository and its
+/// files the store. A warning when the key could not be deleted.
+pub async fn retire(client: &Client, store: &Store, repo: &str, old: &SshRoute) -> Option<String> {
+    store.remove_ssh_files(&client.spec().name);
+    delete_old(client, repo, old).await
+}
+
+async fn delete_old(client: &Client, repo: &str, old: &SshRoute) -> Option<String> {
     match client.delete_ssh_key(repo, &old.key_id).await {
-        Ok(_) => Ok(None),
-        Err(p) => Ok(Some(format!(
+        Ok(_) => None,
+        Err(p) => Some(format!(
             "The previous SSH key (id {}) could not be deleted from {}: {} Delete it in the repository's access keys.",
             clean(&old.key_id),
             clean(repo),
             p.what
-        ))),
+        )),
     }
 }
 

@@ -138,8 +138,8 @@ impl Store {
         Ok(Some(SecretString::from(text)))
     }
 
-    /// Deletes every SSH file of connection `name` (removing the connection).
-    pub(super) fn remove_ssh_files(&self, name: &str) {
+    /// Deletes every SSH file of connection `name` (removing it, or its SSH route).
+    pub fn remove_ssh_files(&self, name: &str) {
         let dir = self.ssh_dir(name);
         if let Err(e) = fs::remove_dir_all(&dir)
             && e.kind() != std::io::ErrorKind::NotFound

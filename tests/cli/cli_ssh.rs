@@ -375,3 +375,31 @@ async fn a_credential_without_repository_admin_is_told_the_key_and_the_page() {
         "nothing saved"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connecting_again_over_https_takes_the_ssh_key_off_the_repository() {
+    let sim = sim_default().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = sim.server_url();
+    let repo = first_web_repo(&sim).await;
+    let out = run(
+        &sim,
+        dir.path(),
+        &dc_ssh_connect(&url, &repo),
+        Some("test-token-alice"),
+    )
+    .await;
+    ok(&out);
+    assert_eq!(sim.dc_access_keys(&repo).len(), 1);
+    let https: Vec<&str> = dc_ssh_connect(&url, &repo)
+        .into_iter()
+        .filter(|a| *a != "--git-protocol" && *a != "ssh")
+        .chain(["--replace"])
+        .collect();
+    let out = run(&sim, dir.path(), &https, Some("test-token-alice")).await;
+    ok(&out);
+    assert!(sim.dc_access_keys(&repo).is_empty(), "{}", text(&out));
+    let store = Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File).expect("store");
+    assert!(store.get("dc").expect("read").expect("saved").ssh.is_none());
+    assert!(!store.ssh_files("dc").key.exists());
+}
