@@ -50,6 +50,7 @@ async fn run(ctx: &mut Ctx, cli: Cli) -> Result<(), Problem> {
         Some(Command::Sim(args)) => cli::sim::run(ctx, args).await,
         Some(Command::Connect(args)) => cli::connect::run(ctx, args).await,
         Some(Command::List(args)) => cli::list::run(ctx, args),
+        Some(Command::Rotate(args)) => cli::rotate::run(ctx, args).await,
         Some(Command::Check(args)) => cli::check::run(ctx, args).await,
         Some(Command::Repos(args)) => cli::repos::run(ctx, args).await,
         Some(Command::GitCredential(args)) => cli::git_credential::run(ctx, args).await,

@@ -182,11 +182,11 @@ pub async fn probe_connect(proxy: &str, target: &str) -> Option<ProxyAnswer> {
         .flatten()
 }
 
+/// A URL's userinfo is percent-encoded: `+` stays a plus (form decoding would make it a space).
 fn percent_decode(s: &str) -> String {
-    url::form_urlencoded::parse(format!("x={s}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]
@@ -260,6 +260,53 @@ mod tests {
         let shown = format!("{e:?}");
         assert!(!shown.contains("test-token-pw"), "{shown}");
         assert!(shown.contains("proxy.corp:3128"), "{shown}");
+    }
+
+    /// The password as the proxy receives it in `Proxy-Authorization`, decoded.
+    async fn password_the_proxy_sees(proxy_userinfo: &str) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut buf = vec![0u8; 2048];
+            let mut got = 0;
+            while !buf[..got].windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = s.read(&mut buf[got..]).await.unwrap();
+                assert!(n > 0, "the probe closed before its request ended");
+                got += n;
+            }
+            s.write_all(b"HTTP/1.1 407 Proxy Authentication Required\r\n\r\n")
+                .await
+                .unwrap();
+            String::from_utf8_lossy(&buf[..got]).into_owned()
+        });
+        let answer = probe_connect(
+            &format!("http://{proxy_userinfo}@{addr}"),
+            "bitbucket.example.com:443",
+        )
+        .await;
+        assert_eq!(answer, Some(ProxyAnswer::Status(407)));
+        let request = seen.await.unwrap();
+        let basic = request
+            .lines()
+            .find_map(|l| l.strip_prefix("Proxy-Authorization: Basic "))
+            .expect("credentials sent");
+        use base64::Engine;
+        let pair = base64::engine::general_purpose::STANDARD
+            .decode(basic.trim())
+            .unwrap();
+        let pair = String::from_utf8(pair).unwrap();
+        pair.split_once(':').unwrap().1.to_string()
+    }
+
+    #[tokio::test]
+    async fn the_probe_percent_decodes_the_proxy_password() {
+        // `+` is a plus in a URL's userinfo (it is a space only in form data).
+        assert_eq!(password_the_proxy_sees("bob:a+b").await, "a+b");
+        assert_eq!(
+            password_the_proxy_sees("bob:a%2Bb%20c%40d").await,
+            "a+b c@d"
+        );
     }
 
     #[test]

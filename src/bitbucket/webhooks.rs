@@ -91,8 +91,61 @@ pub fn already_as_asked(hook: &Webhook, spec: &WebhookSpec) -> bool {
     hook.active && have == want && spec.secret.is_none()
 }
 
+/// Which existing hook a request updates: the one with the asked URL, else ours (moved to
+/// the new URL), else none (one is created). Pure.
+pub fn pick_hook(
+    existing: Vec<Webhook>,
+    spec: &WebhookSpec,
+    ours: Option<&str>,
+) -> Option<Webhook> {
+    let mut by_id = None;
+    for hook in existing {
+        if same_url(&hook.url, &spec.url) {
+            return Some(hook);
+        }
+        if ours.is_some_and(|id| id == hook.id) {
+            by_id = Some(hook);
+        }
+    }
+    by_id
+}
+
+/// Whether an existing hook already is what was asked, its URL included.
+fn as_asked_at(hook: &Webhook, spec: &WebhookSpec) -> bool {
+    same_url(&hook.url, &spec.url) && already_as_asked(hook, spec)
+}
+
 /// The row for a saved hook, from what the server said. Pure.
 pub fn webhook_row_from(id: &str, found: Result<Option<Webhook>, Problem>) -> CheckItem {
+    webhook_row_seen(id, found, None)
+}
+
+/// [`webhook_row_from`], knowing when bbconnect last saw the hook (RFC 3339; the save that
+/// made or kept it): a credential lowered to read access cannot read hooks, and then the row
+/// says when the hook was last seen, as a warning, never a failure. Pure.
+pub fn webhook_row_seen(
+    id: &str,
+    found: Result<Option<Webhook>, Problem>,
+    last_seen: Option<&str>,
+) -> CheckItem {
+    match found {
+        Err(p) if p.class == FailureClass::Permission => CheckItem::warning(
+            CheckId::Webhook,
+            format!(
+                "Webhook {} cannot be verified with read access: reading webhooks needs repository admin rights, which this credential does not have.{}",
+                clean(id),
+                match last_seen {
+                    Some(at) => format!(" It was last seen on {}.", clean(at)),
+                    None => String::new(),
+                }
+            ),
+            "Fine if the credential was lowered to read access on purpose; check the hook in the repository's webhook settings.",
+        ),
+        found => webhook_row_unseen(id, found),
+    }
+}
+
+fn webhook_row_unseen(id: &str, found: Result<Option<Webhook>, Problem>) -> CheckItem {
     match found {
         Ok(Some(h)) if h.active => CheckItem::passed(
             CheckId::Webhook,
@@ -114,16 +167,6 @@ pub fn webhook_row_from(id: &str, found: Result<Option<Webhook>, Problem>) -> Ch
                 clean(id)
             ),
             "Run connect again with --webhook-url to recreate it.",
-        ),
-        // After the hook is made the token may rightly be lowered to read access, and then it
-        // can no longer see hooks: say so rather than repeat the creation wording.
-        Err(p) if p.class == FailureClass::Permission => CheckItem::warning(
-            CheckId::Webhook,
-            format!(
-                "Webhook {} could not be verified: reading webhooks needs repository admin rights, which this credential no longer has.",
-                clean(id)
-            ),
-            "Fine if the token was lowered to read access on purpose; check the hook in the repository's webhook settings.",
         ),
         Err(p) => CheckItem::warning(CheckId::Webhook, p.what, p.fix),
     }
@@ -237,6 +280,18 @@ impl Client {
         repo: &str,
         spec: &WebhookSpec,
     ) -> Result<(Webhook, WebhookChange), Problem> {
+        self.ensure_webhook_for(repo, spec, None).await
+    }
+
+    /// [`Client::ensure_webhook`] for a connection that already made hook `ours`: when no
+    /// hook has the asked URL, that one is updated to it (a new CI address moves our hook)
+    /// rather than a second hook created beside it.
+    pub async fn ensure_webhook_for(
+        &self,
+        repo: &str,
+        spec: &WebhookSpec,
+        ours: Option<&str>,
+    ) -> Result<(Webhook, WebhookChange), Problem> {
         self.guard_transport()?;
         let (owner, slug) = split(self, repo)?;
         let provider = self.spec().provider;
@@ -244,8 +299,8 @@ impl Client {
             .await
             .map_err(|e| hook_problem(self, &e))?;
         let body = body(provider, spec);
-        if let Some(hook) = existing.into_iter().find(|h| same_url(&h.url, &spec.url)) {
-            if already_as_asked(&hook, spec) {
+        if let Some(hook) = pick_hook(existing, spec, ours) {
+            if as_asked_at(&hook, spec) {
                 return Ok((hook, WebhookChange::Kept));
             }
             let url = hooks_url(self, &owner, &slug, Some(&hook.id));
@@ -254,6 +309,7 @@ impl Client {
                 .await
                 .map_err(|e| hook_problem(self, &e))?;
             let updated = parse_hook(provider, &resp.body).unwrap_or(Webhook {
+                url: spec.url.clone(),
                 events: spec.events.clone(),
                 active: true,
                 ..hook
@@ -293,6 +349,16 @@ impl Client {
     /// behind our back, and then CI silently stops hearing about pushes.
     pub async fn webhook_row(&self, repo: &str, id: &str) -> CheckItem {
         webhook_row_from(id, self.find_webhook(repo, id).await)
+    }
+
+    /// [`Client::webhook_row`], saying when the hook was last seen if it cannot be read.
+    pub async fn webhook_row_seen(
+        &self,
+        repo: &str,
+        id: &str,
+        last_seen: Option<&str>,
+    ) -> CheckItem {
+        webhook_row_seen(id, self.find_webhook(repo, id).await, last_seen)
     }
 
     /// Deletes the hook; `Ok(false)` when it was already gone.
@@ -401,7 +467,27 @@ mod tests {
             Err(Problem::new(FailureClass::Permission, "needs admin", "x")),
         );
         assert_eq!(unverifiable.status, CheckStatus::Warning);
-        assert!(unverifiable.detail.contains("could not be verified"));
+        assert!(
+            unverifiable
+                .detail
+                .contains("cannot be verified with read access")
+        );
+        let read_only = webhook_row_seen(
+            "7",
+            Err(Problem::new(FailureClass::Permission, "needs admin", "x")),
+            Some("2026-11-29T04:34:56Z"),
+        );
+        assert_eq!(read_only.status, CheckStatus::Warning);
+        assert!(
+            read_only
+                .detail
+                .contains("cannot be verified with read access")
+        );
+        assert!(
+            read_only
+                .detail
+                .contains("last seen on 2026-11-29T04:34:56Z")
+        );
         let gone = webhook_row_from("7", Ok(None));
         assert_eq!(gone.status, CheckStatus::Failed);
         assert!(gone.detail.contains("gone"));

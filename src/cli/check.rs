@@ -94,7 +94,12 @@ pub async fn check(
         if let (Some(id), Some(repo)) = (&conn.webhook_id, &conn.repo)
             && let Ok(client) = Client::new(creds.clone(), endpoints, options.clone())
         {
-            report.items.push(client.webhook_row(repo, id).await);
+            // Saved when connect made or kept the hook: the last time bbconnect surely saw it.
+            report.items.push(
+                client
+                    .webhook_row_seen(repo, id, Some(&conn.saved_at))
+                    .await,
+            );
             if let Some(url) = &conn.webhook_url {
                 report
                     .items

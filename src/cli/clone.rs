@@ -4,7 +4,9 @@
 //! helper, which reads the store.
 
 use crate::{errln, outln};
+use std::io::{Read, Write};
 use std::path::PathBuf;
+use std::process::Stdio;
 
 use clap::Args;
 
@@ -16,6 +18,7 @@ use crate::core::ssh::SshRoute;
 use crate::engine::clone::{
     clone_url, default_dir, git_clone_command, git_ssh_clone_command, ssh_route_for,
 };
+use crate::engine::git_trust;
 use crate::store::{SavedConnection, Store};
 
 #[derive(Debug, Args)]
@@ -93,17 +96,64 @@ pub fn run(ctx: &mut Ctx, args: CloneArgs) -> Result<(), Problem> {
     };
     let dir = PathBuf::from(rest.get(1).cloned().unwrap_or_else(|| default_dir(&url)));
     let helper = crate::engine::git_setup::helper_value()?;
+    let ca_info = git_trust::ca_info(store, &conn);
     errln!(io, "Cloning {} into {}", clean(&url), dir.display());
-    let status = git_clone_command(&helper, &conn.name, &url, &dir)
-        .status()
+    let mut child = git_clone_command(&helper, &conn.name, &url, &dir, ca_info.as_deref())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| crate::engine::git_setup::git_missing(&e))?;
+    let told = child
+        .stderr
+        .take()
+        .map(|err| relay(err, &mut *io.err))
+        .unwrap_or_default();
+    let status = child
+        .wait()
         .map_err(|e| crate::engine::git_setup::git_missing(&e))?;
     if status.success() {
         outln!(io, "Cloned {} into {}.", clean(&url), dir.display());
         Ok(())
     } else {
-        Err(Problem::other(
-            format!("git clone failed ({status}); git's message is above."),
-            "If git says authentication failed, run `bbconnect check` on the connection.",
-        ))
+        Err(git_trust::git_failure(&told, &conn.name, ca_info.is_some()))
+    }
+}
+
+/// How much of git's stderr is kept to read its failure: the end, where git says it.
+const TOLD_KEPT: usize = 64 * 1024;
+
+/// Copies git's stderr to ours as it comes (progress included) and returns its end.
+fn relay(mut from: impl Read, to: &mut dyn Write) -> String {
+    let mut told = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = from.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        let _ = to.write_all(&buf[..n]);
+        let _ = to.flush();
+        told.extend_from_slice(&buf[..n]);
+        if told.len() > TOLD_KEPT {
+            told.drain(..told.len() - TOLD_KEPT);
+        }
+    }
+    String::from_utf8_lossy(&told).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gits_stderr_is_relayed_as_it_comes_and_its_end_kept() {
+        let mut shown = Vec::new();
+        let told = relay(
+            &b"Cloning into 'a'...\nfatal: server certificate verification failed\n"[..],
+            &mut shown,
+        );
+        assert_eq!(told.as_bytes(), &shown[..]);
+        let long = "x".repeat(TOLD_KEPT * 2) + "fatal: end";
+        let told = relay(long.as_bytes(), &mut Vec::new());
+        assert_eq!(told.len(), TOLD_KEPT);
+        assert!(told.ends_with("fatal: end"));
     }
 }

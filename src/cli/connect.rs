@@ -341,32 +341,65 @@ fn spec_errors(spec: &ConnectionSpec) -> Vec<(&'static str, String)> {
 }
 
 /// `bbconnect connect`.
-pub async fn run(ctx: &mut Ctx, args: ConnectArgs) -> Result<(), Problem> {
+pub async fn run(ctx: &mut Ctx, mut args: ConnectArgs) -> Result<(), Problem> {
     let store = ctx.store.get()?;
     let (io, settings) = (&mut ctx.io, &ctx.settings);
     let endpoints = &settings.endpoints;
-    let spec = spec_from_args(io, settings, &args, endpoints)?;
-    if !args.replace && store.get(&spec.name).map_err(Problem::from)?.is_some() {
+    // One run at a time per name, held from before the saved state is read until the save:
+    // a concurrent connect of the same name waits, then works on what this one left (its
+    // hook and the secret the server has).
+    let _lock = store.lock_connection(&args.name).map_err(Problem::from)?;
+    let previous = store.get(&args.name).map_err(Problem::from)?;
+    if !args.replace && previous.is_some() {
         return Err(usage(
-            format!("A connection named `{}` already exists.", spec.name),
+            format!("A connection named `{}` already exists.", args.name),
             "Choose another --name, pass --replace, or `bbconnect remove` it first.",
         ));
     }
+    // A replace keeps the saved repository unless it names another one.
+    let repo_given = args.repo.is_some();
+    if let Some(prev) = &previous
+        && !repo_given
+        && prev.provider == Provider::from(args.provider)
+    {
+        args.repo = prev.repo.clone();
+    }
+    let mut spec = spec_from_args(io, settings, &args, endpoints)?;
+    let previous = previous.filter(|p| {
+        p.provider == spec.provider && crate::bitbucket::webhooks::same_url(&p.url, &spec.url)
+    });
+    if previous.is_none() && !repo_given {
+        spec.repo = None;
+    }
+    let previous_webhook = previous.as_ref().and_then(|p| {
+        Some(engine::connect::KeptHook {
+            id: p.webhook_id.clone()?,
+            url: p.webhook_url.clone()?,
+            same_repo: match (&p.repo, &spec.repo) {
+                (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+                _ => false,
+            },
+        })
+    });
     if args.git_protocol == GitProtocolArg::Ssh && spec.repo.is_none() {
         return Err(engine::connect::ssh_needs_repo(spec.provider));
     }
     let mut hook_spec = webhook_spec_from_args(io, &args, &spec)?;
     // Connecting again keeps the generated secret the CI was given, rather than a new one:
     // the hook is first ensured without touching its secret (so an unchanged hook is kept),
-    // and given the stored secret again only when it had to be created or updated.
+    // and given the stored secret again only when it had to be created or updated. A kept
+    // hook keeps it too; one that cannot be read fails the run rather than vanish.
     let mut reused_secret = None;
-    if args.replace
-        && args.webhook_secret_env.is_none()
-        && let Some(hs) = hook_spec.as_mut()
-        && let Ok(Some(previous)) = store.webhook_secret(&spec.name)
-    {
-        hs.secret = None;
-        reused_secret = Some(previous);
+    if let Some(hs) = hook_spec.as_mut() {
+        if args.replace
+            && args.webhook_secret_env.is_none()
+            && let Ok(Some(previous)) = store.webhook_secret(&spec.name)
+        {
+            hs.secret = None;
+            reused_secret = Some(previous);
+        }
+    } else if previous_webhook.as_ref().is_some_and(|k| k.same_repo) {
+        reused_secret = store.webhook_secret(&spec.name).map_err(Problem::from)?;
     }
     let options = ClientOptions {
         allow_http: args.allow_http,
@@ -397,6 +430,7 @@ pub async fn run(ctx: &mut Ctx, args: ConnectArgs) -> Result<(), Problem> {
         options,
         webhook: hook_spec,
         reused_webhook_secret: reused_secret,
+        previous_webhook,
         replace: args.replace,
         git_protocol: args.git_protocol.into(),
     };
@@ -469,6 +503,10 @@ fn print_connected(io: &mut Io, done: &Connected, spec: &ConnectionSpec, as_json
     {
         errln!(io, "bbconnect: note: {}", clean(note));
     }
+    // Ensuring the hook took admin rights; past that, read access is all a CI needs.
+    let lower_to_read = hook
+        .as_ref()
+        .map(|_| crate::core::hook_rules::lower_to_read_note(spec.provider, &spec.name));
     if saved.keychain_fallback.is_some() {
         // Scripts read stdout; the one-line notice goes to stderr even with --json. The
         // keychain's own error (D-Bus details) is for the log, not for people.
@@ -501,11 +539,18 @@ fn print_connected(io: &mut Io, done: &Connected, spec: &ConnectionSpec, as_json
                 })),
                 "config_file": saved.config_file,
                 "secret_location": saved.secret_location,
+                "webhook": match (hook, &done.kept_hook) {
+                    (Some((h, change)), _) => json!({
+                        "id": h.id, "url": h.url, "events": h.events, "change": change,
+                        "secret_location": hook_secret_location,
+                    }),
+                    (None, Some(k)) => json!({
+                        "id": k.id, "url": k.url, "change": "kept-as-saved",
+                    }),
+                    (None, None) => serde_json::Value::Null,
+                },
+                "lower_to_read": lower_to_read,
                 "keychain_fallback": saved.keychain_fallback,
-                "webhook": hook.as_ref().map(|(h, change)| json!({
-                    "id": h.id, "url": h.url, "events": h.events, "change": change,
-                    "secret_location": hook_secret_location,
-                })),
                 "checks": report_json(report),
             })
         );
@@ -528,6 +573,17 @@ fn print_connected(io: &mut Io, done: &Connected, spec: &ConnectionSpec, as_json
             if let Some(loc) = hook_secret_location {
                 outln!(io, "Webhook secret: {loc}");
             }
+        }
+        if let (None, Some(k)) = (hook, &done.kept_hook) {
+            outln!(
+                io,
+                "Webhook {} ({}): kept as saved, with its secret.",
+                clean(&k.id),
+                clean(&k.url)
+            );
+        }
+        if let Some(note) = &lower_to_read {
+            outln!(io, "{note}");
         }
     }
 }
@@ -734,6 +790,9 @@ fn webhook_spec_from_args(
             )
         })?),
         Some(var) => {
+            // Before anything starts a child (the OAuth browser, git): the secret is ours,
+            // not theirs.
+            crate::os::child::keep_from_children(var);
             let value = std::env::var(var).unwrap_or_default();
             let value = value.trim_end_matches(['\n', '\r']);
             if let Err(msg) = validate::secret(value, "webhook secret") {

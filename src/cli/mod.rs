@@ -23,6 +23,7 @@ pub mod list;
 pub mod man;
 pub mod remove;
 pub mod repos;
+pub mod rotate;
 pub mod setup_git;
 pub mod sim;
 pub mod ssh_key;
@@ -72,6 +73,10 @@ pub enum Command {
     Check(check::CheckArgs),
     /// List the repositories a saved connection can see.
     Repos(repos::ReposArgs),
+    /// Put a new secret on a saved connection, keeping its repository, webhook and trust: the
+    /// new credential must be the same user (or repository) on the same host. The secret comes
+    /// from BBCONNECT_TOKEN or --token-stdin.
+    Rotate(rotate::RotateArgs),
     /// Remove a saved connection and its secret.
     Remove(remove::RemoveArgs),
     /// One line per saved connection with the result of a fast check (who, and whether the

@@ -7,6 +7,7 @@ use super::{Ctx, usage};
 use crate::core::model::Problem;
 use crate::core::sanitize::clean;
 use crate::engine::git_setup::{self, Scope};
+use crate::engine::git_trust;
 use crate::outln;
 
 #[derive(Debug, Args)]
@@ -54,7 +55,7 @@ pub fn run(ctx: &mut Ctx, args: SetupGitArgs) -> Result<(), Problem> {
         ));
     }
     let scope = if local { Scope::Local } else { Scope::Global };
-    let hosts = git_setup::hosts_for(&all, &chosen);
+    let hosts = git_setup::hosts_for(&all, &chosen, |c| git_trust::ca_info(store, c));
     let helper = git_setup::helper_value()?;
     let entries = git_setup::read_entries(scope, None)?;
     let changes = git_setup::plan(&entries, &hosts, &helper, remove);
@@ -88,6 +89,13 @@ pub fn run(ctx: &mut Ctx, args: SetupGitArgs) -> Result<(), Problem> {
             io,
             "git now asks bbconnect for these hosts; undo with `bbconnect setup-git --remove`."
         );
+        if changes.iter().any(git_setup::Change::sets_ca_info) {
+            outln!(
+                io,
+                "git trusts the certificates these connections trust for their hosts (unless {} is set: git takes it over any per-host setting).",
+                git_trust::GIT_CA_VAR
+            );
+        }
     }
     Ok(())
 }

@@ -89,3 +89,17 @@ pub fn validate_events_for(provider: Provider, events: &[String]) -> Result<(), 
 pub fn hook_name(connection_name: &str) -> String {
     format!("bbconnect {connection_name}")
 }
+
+/// After a webhook was made with an admin-capable credential: that it can now be lowered to
+/// read access, and how, for each product. The seed (connecting-to-bitbucket.md) says so too.
+pub fn lower_to_read_note(provider: crate::core::model::Provider, name: &str) -> String {
+    let name = crate::core::sanitize::clean(name);
+    match provider {
+        crate::core::model::Provider::Server => format!(
+            "The webhook exists, so this credential can now be lowered to read access: edit the token's permission to Repository read on its page (the secret stays the same), or make a read token and run `bbconnect rotate {name}` (a token cannot make tokens)."
+        ),
+        crate::core::model::Provider::Cloud => format!(
+            "The webhook exists, so this credential can now be lowered to read access: make a token with read scopes only and run `bbconnect rotate {name}`."
+        ),
+    }
+}

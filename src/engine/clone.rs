@@ -4,6 +4,7 @@
 
 use crate::core::model::Provider;
 use crate::core::urls::strip_userinfo;
+use crate::engine::git_trust;
 use crate::store::SavedConnection;
 
 /// Set for the helper git starts, so it answers for this connection whatever the path
@@ -50,18 +51,26 @@ pub fn default_dir(url: &str) -> String {
     last.strip_suffix(".git").unwrap_or(last).to_string()
 }
 
-/// The git command (not yet run) that clones `url` into `dir` through our helper.
+/// The git command (not yet run) that clones `url` into `dir` through our helper, trusting
+/// `ca_info` (the connection's certificates, `engine::git_trust::ca_info`) for its server.
 pub fn git_clone_command(
     helper: &str,
     connection: &str,
     url: &str,
     dir: &std::path::Path,
+    ca_info: Option<&std::path::Path>,
 ) -> std::process::Command {
     let mut cmd = crate::os::child::command("git");
+    let trust = git_trust::ca_info_args(url, ca_info);
+    if !trust.is_empty() {
+        // It would override the per-URL setting for this run.
+        cmd.env_remove(git_trust::GIT_CA_VAR);
+    }
     cmd.arg("-c")
         .arg("credential.helper=")
         .arg("-c")
         .arg(format!("credential.helper={helper}"))
+        .args(trust)
         .arg("clone")
         .arg("--progress")
         .arg(url)
@@ -173,12 +182,43 @@ mod tests {
     }
 
     #[test]
+    fn the_clone_trusts_the_connections_certificates_for_its_server() {
+        let cmd = git_clone_command(
+            "/bin/bbconnect git-credential",
+            "dc",
+            "https://bb.corp:8443/scm/plat/api.git",
+            std::path::Path::new("api"),
+            Some(std::path::Path::new("/cfg/certs/dc.pem")),
+        );
+        let args: Vec<String> = cmd
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        let at = args
+            .iter()
+            .position(|a| a == "http.https://bb.corp:8443.sslCAInfo=/cfg/certs/dc.pem")
+            .expect("the per-URL CA file");
+        assert_eq!(args[at - 1], "-c");
+        assert!(at < args.iter().position(|a| a == "clone").expect("clone"));
+        let removed: Vec<_> = cmd
+            .get_envs()
+            .filter(|(_, v)| v.is_none())
+            .map(|(k, _)| k.to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            removed.contains(&git_trust::GIT_CA_VAR.to_string()),
+            "{removed:?}"
+        );
+    }
+
+    #[test]
     fn the_clone_command_holds_no_secret_and_scrubs_ours() {
         let cmd = git_clone_command(
             "/bin/bbconnect git-credential",
             "n",
             "https://h/ws/app.git",
             std::path::Path::new("app"),
+            None,
         );
         let args: Vec<String> = cmd
             .get_args()

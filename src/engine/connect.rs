@@ -29,9 +29,22 @@ pub struct ConnectRequest<'a> {
     /// The webhook secret stored by an earlier connect of this name, given to the hook again
     /// when it has to be created or updated (`webhook.secret` is then `None`).
     pub reused_webhook_secret: Option<SecretString>,
+    /// The hook an earlier connect of this name made: a new webhook URL moves it rather than
+    /// add a second hook; with no webhook asked, it is kept as saved (see [`KeptHook`]).
+    pub previous_webhook: Option<KeptHook>,
     pub replace: bool,
     /// `Ssh`: a read-only key of the connection's own, proven before the save.
     pub git_protocol: GitProtocol,
+}
+
+/// A webhook saved with the connection being replaced: kept when the replace names no new
+/// webhook, its stored secret with it (the hook on the server still signs with that one).
+#[derive(Debug, Clone)]
+pub struct KeptHook {
+    pub id: String,
+    pub url: String,
+    /// Whether the replace keeps the same repository (the hook lives on it).
+    pub same_repo: bool,
 }
 
 /// What a finished connect made.
@@ -40,6 +53,8 @@ pub struct Connected {
     pub report: CheckReport,
     pub repo: Option<Repo>,
     pub hook: Option<(Webhook, WebhookChange)>,
+    /// The saved webhook kept as it was (a replace that named no webhook).
+    pub kept_hook: Option<KeptHook>,
     pub saved: Saved,
     /// The SSH route saved with the connection, and what to tell about it.
     pub ssh: Option<super::ssh::Prepared>,
@@ -114,11 +129,17 @@ pub async fn connect(
     }
     let hook = match (&req.webhook, &repo) {
         (Some(spec), Some(r)) => {
+            let ours = req
+                .previous_webhook
+                .as_ref()
+                .filter(|k| k.same_repo)
+                .map(|k| k.id.as_str());
             match ensure_webhook(
                 &client,
                 &r.full_name,
                 spec,
                 req.reused_webhook_secret.as_ref(),
+                ours,
             )
             .await
             {
@@ -157,6 +178,12 @@ pub async fn connect(
     } else {
         None
     };
+    // No webhook asked for on the same repository: the saved one stays, untouched on the
+    // server, and so does its secret.
+    let kept = match (&req.webhook, &req.previous_webhook) {
+        (None, Some(k)) if k.same_repo => Some(k),
+        _ => None,
+    };
     let trust = client.inner().options.tls.clone();
     let der = pinned_der(&client);
     let hook_secret = req
@@ -172,11 +199,19 @@ pub async fn connect(
         repo: repo.as_ref(),
         trust: &trust,
         cert_der: der.as_deref(),
-        webhook: hook.as_ref().map(|(h, _)| HookToSave {
-            id: &h.id,
-            url: &h.url,
-            secret: hook_secret,
-        }),
+        webhook: match (&hook, kept) {
+            (Some((h, _)), _) => Some(HookToSave {
+                id: &h.id,
+                url: &h.url,
+                secret: hook_secret,
+            }),
+            (None, Some(k)) => Some(HookToSave {
+                id: &k.id,
+                url: &k.url,
+                secret: hook_secret,
+            }),
+            (None, None) => None,
+        },
         replace: req.replace,
         ssh: ssh.as_ref().map(|p| &p.route),
     };
@@ -201,10 +236,12 @@ pub async fn connect(
             None => None,
         },
     };
+    let kept_hook = kept.cloned();
     let done = Connected {
         report,
         repo,
         hook,
+        kept_hook,
         saved,
         ssh,
         ssh_warning,
@@ -272,15 +309,18 @@ pub async fn ensure_webhook(
     repo: &str,
     spec: &WebhookSpec,
     reused: Option<&SecretString>,
+    ours: Option<&str>,
 ) -> Result<(Webhook, WebhookChange), Problem> {
-    let (hook, change) = client.ensure_webhook(repo, spec).await?;
+    let (hook, change) = client.ensure_webhook_for(repo, spec, ours).await?;
     match reused {
         Some(secret) if change != WebhookChange::Kept => {
             let with_secret = WebhookSpec {
                 secret: Some(secret.clone()),
                 ..spec.clone()
             };
-            let (hook, _) = client.ensure_webhook(repo, &with_secret).await?;
+            let (hook, _) = client
+                .ensure_webhook_for(repo, &with_secret, Some(&hook.id))
+                .await?;
             Ok((hook, change))
         }
         _ => Ok((hook, change)),
@@ -415,6 +455,7 @@ mod tests {
                 options: ClientOptions::default(),
                 webhook: Some(hook("test-token-hook")),
                 reused_webhook_secret: None,
+                previous_webhook: None,
                 replace: false,
                 git_protocol: GitProtocol::Https,
             },
@@ -470,6 +511,7 @@ mod tests {
             options: ClientOptions::default(),
             webhook: None,
             reused_webhook_secret: None,
+            previous_webhook: None,
             replace: false,
             git_protocol: GitProtocol::Https,
         };

@@ -46,6 +46,14 @@ impl Change {
         }
     }
 
+    /// Whether this change points git at a CA file.
+    pub fn sets_ca_info(&self) -> bool {
+        match self {
+            Change::Add(k, _) | Change::Set(k, _) => k.to_ascii_lowercase().ends_with(".sslcainfo"),
+            Change::UnsetAll(_) | Change::RemoveSection(_) => false,
+        }
+    }
+
     /// The command a person could type to make this change.
     pub fn describe(&self, scope: Scope) -> String {
         let mut out = format!("git config {}", scope.flag());
@@ -98,14 +106,30 @@ fn strip_ours(values: &[String], helper: &str) -> Vec<String> {
 pub struct HostPlan {
     pub host: GitHost,
     pub shared: bool,
+    /// The PEM git is to trust for this https host: the certificates the connection trusts
+    /// (`engine::git_trust::ca_info`). `None`: git's own trust is left as it is.
+    pub ca_info: Option<String>,
+    /// Every such PEM of the saved connections on this host: an `sslCAInfo` naming one of
+    /// them is ours to take out again.
+    pub ours_ca: Vec<String>,
 }
 
 /// The hosts of the `chosen` connections, `shared` being judged over `all` of them: two
-/// connections on one host need `useHttpPath` even when only one is named.
-pub fn hosts_for(all: &[SavedConnection], chosen: &[SavedConnection]) -> Vec<HostPlan> {
-    let targets = |cs: &[SavedConnection]| -> Vec<GitTarget> {
+/// connections on one host need `useHttpPath` even when only one is named. `ca_info` gives
+/// the PEM git should trust for a connection, if any.
+pub fn hosts_for(
+    all: &[SavedConnection],
+    chosen: &[SavedConnection],
+    ca_info: impl Fn(&SavedConnection) -> Option<PathBuf>,
+) -> Vec<HostPlan> {
+    let target = |c: &SavedConnection| git::target_of(&c.name, &c.url, c.clone_https.as_deref());
+    let targets =
+        |cs: &[SavedConnection]| -> Vec<GitTarget> { cs.iter().filter_map(target).collect() };
+    // The PEM of each connection on an https host, in the order given.
+    let pems = |cs: &[SavedConnection], host: &GitHost| -> Vec<String> {
         cs.iter()
-            .filter_map(|c| git::target_of(&c.name, &c.url, c.clone_https.as_deref()))
+            .filter(|c| host.scheme == "https" && target(c).is_some_and(|t| t.host == *host))
+            .filter_map(|c| ca_info(c).map(|p| p.to_string_lossy().into_owned()))
             .collect()
     };
     let everywhere = git::hosts(&targets(all));
@@ -113,9 +137,61 @@ pub fn hosts_for(all: &[SavedConnection], chosen: &[SavedConnection]) -> Vec<Hos
         .into_iter()
         .map(|(host, _)| {
             let shared = everywhere.iter().any(|(h, s)| *h == host && *s);
-            HostPlan { host, shared }
+            let ca_info = pems(chosen, &host).into_iter().next();
+            let mut ours_ca = pems(all, &host);
+            if let Some(c) = ca_info.as_ref().filter(|c| !ours_ca.contains(c)) {
+                ours_ca.push(c.clone());
+            }
+            HostPlan {
+                host,
+                shared,
+                ca_info,
+                ours_ca,
+            }
         })
         .collect()
+}
+
+/// The changes to git's `http.<url>.sslCAInfo` for host `h`: set to the connection's PEM, or
+/// with `remove`, taken out when it names one of ours (the section with it when nothing else
+/// is in it, so the file is as it was).
+fn plan_ca_info(entries: &[(String, String)], h: &HostPlan, remove: bool) -> Vec<Change> {
+    let section = format!("http.{}", h.host.config_url());
+    let prefix = format!("{section}.");
+    let in_section: Vec<(String, &str)> = entries
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix(&prefix)
+                .map(|var| (var.to_ascii_lowercase(), v.as_str()))
+        })
+        .collect();
+    let current: Vec<&str> = in_section
+        .iter()
+        .filter(|(var, _)| var == "sslcainfo")
+        .map(|(_, v)| *v)
+        .collect();
+    let key = format!("{section}.sslCAInfo");
+    if remove {
+        // git uses the last value; that one decides whether the setting is ours.
+        let ours = current
+            .last()
+            .is_some_and(|v| h.ours_ca.iter().any(|o| o == v));
+        return match (ours, in_section.len() == current.len()) {
+            (false, _) => vec![],
+            (true, true) => vec![Change::RemoveSection(section)],
+            (true, false) => vec![Change::UnsetAll(key)],
+        };
+    }
+    match &h.ca_info {
+        None => vec![],
+        Some(want) if current == [want.as_str()] => vec![],
+        // `git config KEY VALUE` refuses to replace several values with one.
+        Some(want) if current.len() > 1 => vec![
+            Change::UnsetAll(key.clone()),
+            Change::Add(key, want.clone()),
+        ],
+        Some(want) => vec![Change::Set(key, want.clone())],
+    }
 }
 
 /// The changes that set up (or with `remove`, undo) `hosts`, given the config's current
@@ -184,6 +260,9 @@ pub fn plan(
         if !remove && h.shared && !use_path {
             changes.push(Change::Set(format!("{section}.useHttpPath"), "true".into()));
         }
+    }
+    for h in hosts {
+        changes.extend(plan_ca_info(entries, h, remove));
     }
     changes
 }
@@ -297,7 +376,69 @@ mod tests {
 
     fn host(url: &str, shared: bool) -> HostPlan {
         let (host, _) = git::parse_remote(url).expect("url");
-        HostPlan { host, shared }
+        HostPlan {
+            host,
+            shared,
+            ca_info: None,
+            ours_ca: vec![],
+        }
+    }
+
+    const PEM: &str = "/home/a/.config/bbconnect/certs/dc.pem";
+
+    fn trusting(url: &str) -> HostPlan {
+        HostPlan {
+            ca_info: Some(PEM.into()),
+            ours_ca: vec![PEM.into()],
+            ..host(url, false)
+        }
+    }
+
+    #[test]
+    fn git_trusts_the_connections_pem_for_its_host_and_remove_takes_it_out() {
+        let hosts = [trusting("https://bb.corp:8443")];
+        let before = vec![e("user.name", "A")];
+        let changes = plan(&before, &hosts, HELPER, false);
+        let key = "http.https://bb.corp:8443.sslCAInfo";
+        assert!(
+            changes.contains(&Change::Set(key.into(), PEM.into())),
+            "{changes:?}"
+        );
+        assert_eq!(
+            changes.last().expect("some").describe(Scope::Global),
+            format!("git config --global {key} {PEM}")
+        );
+        let after = run(before.clone(), &changes);
+        assert!(after.contains(&e("http.https://bb.corp:8443.sslcainfo", PEM)));
+        assert_eq!(plan(&after, &hosts, HELPER, false), vec![]);
+        let undo = plan(&after, &hosts, HELPER, true);
+        assert!(undo.contains(&Change::RemoveSection("http.https://bb.corp:8443".into())));
+        assert_eq!(run(after, &undo), before);
+    }
+
+    #[test]
+    fn the_users_own_http_settings_stay() {
+        let hosts = [trusting("https://bb.corp")];
+        let section = "http.https://bb.corp";
+        let users = e(&format!("{section}.proxy"), "http://proxy:3128");
+        let theirs = vec![e(&format!("{section}.sslcainfo"), "/etc/corp.pem")];
+        // A CA file of the user's own is not ours to take out.
+        assert_eq!(plan(&theirs, &hosts, HELPER, true), vec![]);
+        let before = vec![users.clone()];
+        let after = run(before.clone(), &plan(&before, &hosts, HELPER, false));
+        let undo = plan(&after, &hosts, HELPER, true);
+        assert!(
+            undo.contains(&Change::UnsetAll(format!("{section}.sslCAInfo"))),
+            "{undo:?}"
+        );
+        assert_eq!(run(after, &undo), before);
+        // A connection trusting nothing of its own leaves git's trust alone.
+        let plain = [host("https://bitbucket.org", false)];
+        assert!(
+            plan(&[], &plain, HELPER, false)
+                .iter()
+                .all(|c| !c.describe(Scope::Global).contains("http."))
+        );
     }
 
     fn e(k: &str, v: &str) -> (String, String) {
@@ -449,10 +590,15 @@ mod tests {
             conn("b", "http://127.0.0.1:7990/scm/p/b.git"),
             conn("c", "https://other.example/scm/p/c.git"),
         ];
-        let plans = hosts_for(&all, &all[..1]);
+        let pem = |c: &SavedConnection| Some(PathBuf::from(format!("/certs/{}.pem", c.name)));
+        let plans = hosts_for(&all, &all[..1], pem);
         assert_eq!(plans.len(), 1);
         assert!(plans[0].shared);
-        let plans = hosts_for(&all, &all[2..]);
+        // git's trust is for https hosts only.
+        assert_eq!(plans[0].ca_info, None);
+        let plans = hosts_for(&all, &all[2..], pem);
         assert!(!plans[0].shared);
+        assert_eq!(plans[0].ca_info.as_deref(), Some("/certs/c.pem"));
+        assert_eq!(plans[0].ours_ca, ["/certs/c.pem"]);
     }
 }

@@ -2,12 +2,15 @@
 //! and the headless commands build clients, turn setup failures into reports and shape saved
 //! connections through these functions only: `connect` (check -> repository -> webhook -> save,
 //! with progress events), `save` (the one save path), `oauth` (sign-in and token upkeep),
-//! `git_setup` (git's credential helper config).
+//! `git_setup` (git's credential helper config), `git_trust` (the certificates git is given for
+//! a connection, and how git's failures read), `clone` (the one clone command).
 
 pub mod clone;
 pub mod connect;
 pub mod git_setup;
+pub mod git_trust;
 pub mod oauth;
+pub mod rotate;
 pub mod save;
 pub mod ssh;
 

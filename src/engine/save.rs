@@ -3,7 +3,7 @@
 //! signing secret. The connection and the webhook secret go in one store commit, so a failure
 //! to store either leaves nothing half-saved and running the same command again starts clean.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use secrecy::SecretString;
 
@@ -60,8 +60,15 @@ pub fn save(store: &Store, req: &SaveRequest<'_>) -> Result<Saved, Problem> {
         req.repo,
         super::now_rfc3339(),
     );
+    let mut ca_file = None;
     if !req.trust.is_empty() {
-        conn.tls = Some(req.trust.clone());
+        let mut trust = req.trust.clone();
+        if let Some(given) = &trust.ca_file {
+            let kept = keep_ca_copy(store, &req.spec.name, given);
+            ca_file = Some(PathBuf::from(&kept));
+            trust.ca_file = Some(kept);
+        }
+        conn.tls = Some(trust);
     }
     conn.ssh = req.ssh.cloned();
     if let Some(hook) = &req.webhook {
@@ -91,11 +98,54 @@ pub fn save(store: &Store, req: &SaveRequest<'_>) -> Result<Saved, Problem> {
             }
         },
     };
+    if let (Some(pinned), Some(ca)) = (&cert_file, &ca_file) {
+        write_bundle(store, &info.name, pinned, ca);
+    }
     Ok(Saved {
         info,
         cert_file,
         webhook_secret_location,
     })
+}
+
+/// Copies the CA file `given` into the store, so the path saved stays valid when the
+/// original moves (and git, told the path by `setup-git`, keeps working). The path to save:
+/// the copy, or `given` itself when the copy could not be made (what bbconnect enforces is
+/// the same either way, so that is logged, not fatal).
+fn keep_ca_copy(store: &Store, name: &str, given: &str) -> String {
+    if Path::new(given) == store.ca_copy_file(name) {
+        return given.to_string();
+    }
+    let copied = std::fs::read_to_string(given)
+        .map_err(|e| e.to_string())
+        .and_then(|pem| {
+            store
+                .save_ca_copy(name, &pem)
+                .map_err(|e| e.what().to_string())
+        });
+    match copied {
+        Ok(path) => path.display().to_string(),
+        Err(e) => {
+            tracing::warn!("the CA file was not copied beside the config: {e}");
+            given.to_string()
+        }
+    }
+}
+
+/// The pinned certificate and the CA file as one PEM, for git (one CA file per URL).
+fn write_bundle(store: &Store, name: &str, pinned: &Path, ca: &Path) {
+    let bundle = std::fs::read_to_string(pinned).and_then(|p| {
+        let c = std::fs::read_to_string(ca)?;
+        Ok(format!("{}\n{}", p.trim_end(), c))
+    });
+    let written = bundle.map_err(|e| e.to_string()).and_then(|pem| {
+        store
+            .save_cert_bundle(name, &pem)
+            .map_err(|e| e.what().to_string())
+    });
+    if let Err(e) = written {
+        tracing::warn!("the certificates for git were not written together: {e}");
+    }
 }
 
 #[cfg(test)]
@@ -220,6 +270,62 @@ mod tests {
                 .expose_secret(),
             "test-token-hook"
         );
+    }
+
+    #[test]
+    fn the_ca_file_is_copied_into_the_store_and_the_copy_is_what_is_saved() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = file_store(&dir.path().join("config"));
+        let given = dir.path().join("corp-ca.pem");
+        std::fs::write(
+            &given,
+            "-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n",
+        )
+        .expect("write");
+        let spec = spec();
+        let trust = TlsTrust {
+            ca_file: Some(given.display().to_string()),
+            pinned: Some(format!("SHA256:{}", "ab".repeat(32))),
+        };
+        let token = SecretString::from("test-token-alice".to_string());
+        let mut req = request(&spec, &token, &trust, None, false);
+        req.cert_der = Some(b"not really DER");
+        save(&store, &req).expect("save");
+        std::fs::remove_file(&given).expect("the original goes");
+
+        let saved = store.get("ci").expect("get").expect("saved");
+        let copy = store.ca_copy_file("ci");
+        assert_eq!(
+            saved.tls.and_then(|t| t.ca_file).as_deref(),
+            Some(&*copy.to_string_lossy())
+        );
+        assert!(
+            std::fs::read_to_string(&copy)
+                .expect("copy")
+                .contains("Q0E=")
+        );
+        // Pinned and CA together, in the one file git reads for the host.
+        let bundle = std::fs::read_to_string(store.cert_bundle_file("ci")).expect("bundle");
+        assert_eq!(bundle.matches("BEGIN CERTIFICATE").count(), 2, "{bundle}");
+        assert_eq!(
+            crate::engine::git_trust::ca_info(&store, &store.get("ci").unwrap().unwrap()),
+            Some(store.cert_bundle_file("ci"))
+        );
+
+        // Saving again from the copy keeps it.
+        let again = TlsTrust {
+            ca_file: Some(copy.display().to_string()),
+            pinned: None,
+        };
+        save(&store, &request(&spec, &token, &again, None, true)).expect("replace");
+        assert!(
+            std::fs::read_to_string(&copy)
+                .expect("kept")
+                .contains("Q0E=")
+        );
+
+        store.remove("ci").expect("remove");
+        assert!(!copy.exists() && !store.cert_bundle_file("ci").exists());
     }
 
     #[test]

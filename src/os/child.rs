@@ -2,7 +2,7 @@
 //! inherits a secret from our environment. A browser helper or a git hook is someone else's
 //! code: `BBCONNECT_TOKEN` in its environment would be a secret handed to whatever it runs.
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -26,10 +26,38 @@ pub fn is_secret_var(name: &OsStr) -> bool {
             .any(|w| upper.contains(w))
 }
 
+/// Variables named at run time as holding a secret (`connect --webhook-secret-env VAR`):
+/// any name the user picks, so no naming rule can find them.
+static NAMED_SECRETS: std::sync::RwLock<Vec<OsString>> = std::sync::RwLock::new(Vec::new());
+
+/// Keeps variable `name` out of every child this process starts from now on.
+pub fn keep_from_children(name: &str) {
+    let mut named = NAMED_SECRETS
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !named.iter().any(|n| n == name) {
+        named.push(OsString::from(name));
+    }
+}
+
+/// Whether `name` was named at run time as holding a secret.
+fn is_named_secret(name: &OsStr) -> bool {
+    NAMED_SECRETS
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .iter()
+        .any(|n| n == name)
+}
+
 /// Removes from `cmd`'s environment every secret variable of ours.
 pub fn scrub(cmd: &mut Command) {
-    for (name, _) in std::env::vars_os() {
-        if is_secret_var(&name) {
+    scrub_from(cmd, std::env::vars_os().map(|(name, _)| name));
+}
+
+/// [`scrub`], for the variables `present` in the environment the child would inherit.
+fn scrub_from(cmd: &mut Command, present: impl Iterator<Item = OsString>) {
+    for name in present {
+        if is_secret_var(&name) || is_named_secret(&name) {
             cmd.env_remove(&name);
         }
     }
@@ -97,6 +125,36 @@ pub fn open_url(url: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_variable_named_at_run_time_is_kept_from_children() {
+        let present = || {
+            [
+                "CHILD_TEST_HOOK_SECRET",
+                "CHILD_TEST_OTHER",
+                "BBCONNECT_TOKEN",
+            ]
+            .into_iter()
+            .map(OsString::from)
+        };
+        let removed = |cmd: &Command| -> Vec<String> {
+            cmd.get_envs()
+                .filter(|(_, v)| v.is_none())
+                .map(|(k, _)| k.to_string_lossy().into_owned())
+                .collect()
+        };
+        let mut before = Command::new("true");
+        scrub_from(&mut before, present());
+        assert_eq!(removed(&before), ["BBCONNECT_TOKEN"]);
+
+        keep_from_children("CHILD_TEST_HOOK_SECRET");
+        keep_from_children("CHILD_TEST_HOOK_SECRET");
+        let mut after = Command::new("true");
+        scrub_from(&mut after, present());
+        let mut gone = removed(&after);
+        gone.sort();
+        assert_eq!(gone, ["BBCONNECT_TOKEN", "CHILD_TEST_HOOK_SECRET"]);
+    }
 
     #[test]
     fn secret_names_are_recognised_and_settings_are_kept() {

@@ -734,3 +734,49 @@ async fn dc_delete(
     };
     with_user(r, user.as_deref())
 }
+
+/// One hook as the simulator keeps it, for tests that compare it with what a client saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookSeen {
+    pub id: String,
+    pub url: String,
+    pub active: bool,
+    /// The signing secret the hook holds (fake values only).
+    pub secret: Option<String>,
+}
+
+/// The hooks of repository `repo` (`KEY/slug` on DC when `dc`, `workspace/slug` on Cloud).
+pub(crate) fn hooks_of(state: &SimState, dc: bool, repo: &str) -> Vec<HookSeen> {
+    let Some((owner, slug)) = repo.split_once('/') else {
+        return Vec::new();
+    };
+    let data = &state.data;
+    let index = if dc {
+        data.dc_project_index(owner)
+            .and_then(|p| data.dc_repo_index(p, slug))
+    } else {
+        data.workspace_index(owner)
+            .and_then(|w| data.cloud_repo_index(w, slug))
+    };
+    let Some(index) = index else {
+        return Vec::new();
+    };
+    let hooks = store(state);
+    let list = if dc { &hooks.dc } else { &hooks.cloud };
+    list.get(&index)
+        .map(|l| {
+            l.iter()
+                .map(|h| HookSeen {
+                    id: if dc {
+                        h.id.to_string()
+                    } else {
+                        cloud_uuid(h.id)
+                    },
+                    url: h.url.clone(),
+                    active: h.active,
+                    secret: h.secret.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -16,6 +16,7 @@ mod git;
 mod hook_test;
 mod hooks;
 mod keys;
+pub use hooks::HookSeen;
 mod oauth;
 mod query;
 mod render;
@@ -292,6 +293,14 @@ impl SimHandle {
             .lock()
             .map(|mut m| std::mem::take(&mut *m))
             .unwrap_or_default()
+    }
+    /// The hooks on a Data Center repository (`KEY/slug`), secrets included.
+    pub fn dc_hooks(&self, repo: &str) -> Vec<HookSeen> {
+        hooks::hooks_of(&self.state, true, repo)
+    }
+    /// The hooks on a Cloud repository (`workspace/slug`), secrets included.
+    pub fn cloud_hooks(&self, repo: &str) -> Vec<HookSeen> {
+        hooks::hooks_of(&self.state, false, repo)
     }
     /// Stops accepting and gives in-flight requests a moment to finish; a connection kept
     /// open by a hostile scenario (slow drip) must not hold the caller forever.

@@ -461,6 +461,94 @@ impl Store {
         Ok((info, hook_location))
     }
 
+    /// Puts a new secret on saved connection `name` and keeps everything else it holds: one
+    /// commit swaps the secret, applies `update` to the entry (a new credential type, user or
+    /// expiry) and carries the webhook secret over whatever the credential type becomes (the
+    /// hook on the server still signs with it). The old secret then leaves its keychain or
+    /// file. Call it holding [`Store::lock_connection`], having checked the new secret.
+    pub fn rotate_secret(
+        &self,
+        name: &str,
+        update: impl FnOnce(&mut SavedConnection),
+        secret: &SecretString,
+    ) -> Result<SavedInfo, StoreError> {
+        validate_name(name)?;
+        fsutil::ensure_dir(&self.dir, Kind::ConfigFolder)?;
+        let _lock = lock::acquire(&self.lock_file(), self.lock_wait)?;
+        self.sweep_temp_files();
+        let mut all = self.load()?;
+        self.sweep_orphans(&all);
+        let Some(i) = all.iter().position(|e| e.name() == name) else {
+            return Err(StoreError::NotFound {
+                name: name.to_string(),
+                file: self.config_file(),
+            });
+        };
+        let before = all[i].clone();
+        // Read before anything is written: a hook secret that cannot be read fails the
+        // rotation rather than vanish.
+        let hook_secret = match self.webhook_slot(&before) {
+            Some(slot) => self.read_slot(&slot)?,
+            None => None,
+        };
+        let mut conn = before.conn.clone();
+        update(&mut conn);
+        conn.name = before.conn.name.clone();
+
+        let placed = self.place_secret(name, secret)?;
+        let mut written = vec![placed.slot.clone()];
+        // Rewritten under a fresh key beside the new secret: the backend may have changed
+        // (keychain then file), and an entry's two secrets live in one backend.
+        let hook_key = match &hook_secret {
+            None => None,
+            Some(hook) => {
+                let slot = Slot {
+                    store: placed.slot.store,
+                    role: Role::Webhook,
+                    key: generation::new_key(name, Role::Webhook)?,
+                };
+                if let Err(e) = self.write_slot(&slot, hook) {
+                    self.discard(&written);
+                    return Err(e);
+                }
+                written.push(slot.clone());
+                Some(slot.key)
+            }
+        };
+        conn.secret_store = placed.slot.store.to_string();
+        let entry = Entry {
+            conn,
+            secret_key: Some(placed.slot.key.clone()),
+            webhook_secret_key: hook_key,
+        };
+        all[i] = entry.clone();
+        let committed = self
+            .index_keychain_slots(&before)
+            .and_then(|()| format::render(&all))
+            .and_then(|text| {
+                fsutil::atomic_write_through_symlink(&self.config_file(), text.as_bytes())
+            });
+        if let Err(e) = committed {
+            self.discard(&written);
+            return Err(e);
+        }
+        // The old secret and the old copy of the hook secret: nothing points at them now.
+        let left = self.sweep_orphans(&all);
+        if let Some(l) = left
+            .into_iter()
+            .find(|l| generation::owner_of(&l.slot.key) == Some(name))
+        {
+            tracing::warn!(key = %l.slot.key, reason = %l.reason, "the old secret is left for the next run to delete");
+        }
+        Ok(SavedInfo {
+            name: entry.conn.name,
+            config_file: self.config_file().display().to_string(),
+            secret_location: self.location(&placed.slot),
+            keychain_fallback: placed.fallback_reason,
+            clone_https: entry.conn.clone_https,
+        })
+    }
+
     /// The secret of connection `name`, from wherever the file says it lives.
     pub fn secret(&self, name: &str) -> Result<SecretString, StoreError> {
         self.connection_with_secret(name).map(|(_, s)| s)

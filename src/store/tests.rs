@@ -704,3 +704,143 @@ fn a_saved_connection_calls_bitbucket_as_what_was_saved() {
     assert_eq!(spec.username.as_deref(), Some("dev@example.com"));
     assert_eq!(spec.repo.as_deref(), Some("ws/app"));
 }
+
+mod rotate {
+    use super::*;
+
+    fn hooked(name: &str) -> SavedConnection {
+        SavedConnection {
+            auth: AuthKind::AppPassword,
+            username: Some("alice".into()),
+            user: Some("alice".into()),
+            webhook_id: Some("{hook-1}".into()),
+            webhook_url: Some("https://ci.example.com/hook".into()),
+            tls: Some(crate::core::cert::TlsTrust {
+                ca_file: None,
+                pinned: Some(format!("SHA256:{}", "ab".repeat(32))),
+            }),
+            ..conn(name)
+        }
+    }
+
+    fn secret(s: &str) -> SecretString {
+        SecretString::from(s.to_string())
+    }
+
+    /// Rotates `ci` to an API token and checks what every backend must hold afterwards.
+    fn rotate_and_check(store: &Store) {
+        let before = hooked("ci");
+        store
+            .save_with_webhook_secret(
+                before.clone(),
+                &secret("test-token-old"),
+                Some(&secret("test-token-hook")),
+                false,
+            )
+            .expect("first save");
+        store
+            .rotate_secret(
+                "ci",
+                |c| {
+                    c.auth = AuthKind::ApiToken;
+                    c.username = Some("alice@example.com".into());
+                },
+                &secret("test-token-new"),
+            )
+            .expect("rotated");
+        let after = store.get("ci").expect("get").expect("kept");
+        assert_eq!(after.auth, AuthKind::ApiToken);
+        assert_eq!(after.username.as_deref(), Some("alice@example.com"));
+        assert_eq!(after.repo, before.repo);
+        assert_eq!(after.webhook_id, before.webhook_id);
+        assert_eq!(after.webhook_url, before.webhook_url);
+        assert_eq!(after.tls, before.tls);
+        assert_eq!(after.user, before.user);
+        assert_eq!(
+            store.secret("ci").expect("new").expose_secret(),
+            "test-token-new"
+        );
+        assert_eq!(
+            store
+                .webhook_secret("ci")
+                .expect("read")
+                .expect("the hook secret survives a change of credential type")
+                .expose_secret(),
+            "test-token-hook"
+        );
+    }
+
+    #[test]
+    fn the_old_secret_leaves_the_file_store_and_the_rest_is_kept() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open_with_keychain(
+            Some(dir.path().into()),
+            SecretStoreMode::File,
+            Arc::new(NoKeychain),
+        )
+        .expect("open");
+        rotate_and_check(&store);
+        let mut contents = Vec::new();
+        for sub in ["secrets", "webhook/secrets"] {
+            for e in std::fs::read_dir(dir.path().join(sub))
+                .expect("dir")
+                .flatten()
+            {
+                contents.push(std::fs::read_to_string(e.path()).expect("read"));
+            }
+        }
+        contents.sort();
+        assert_eq!(
+            contents,
+            ["test-token-hook", "test-token-new"],
+            "nothing else"
+        );
+    }
+
+    #[test]
+    fn the_old_secret_leaves_the_keychain() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let keychain = MemoryKeychain::new();
+        let store = Store::open_with_keychain(
+            Some(dir.path().into()),
+            SecretStoreMode::Keyring,
+            Arc::new(keychain.clone()),
+        )
+        .expect("open");
+        rotate_and_check(&store);
+        let accounts = keychain.accounts();
+        assert_eq!(
+            accounts.len(),
+            2,
+            "the new secret and the hook's: {accounts:?}"
+        );
+        for account in &accounts {
+            assert!(
+                store.dir().join("keychain").join(account).exists(),
+                "{account}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_name_changes_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open_with_keychain(
+            Some(dir.path().into()),
+            SecretStoreMode::File,
+            Arc::new(NoKeychain),
+        )
+        .expect("open");
+        let err = store
+            .rotate_secret("nope", |_| {}, &secret("test-token-new"))
+            .expect_err("not saved");
+        assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+        assert!(
+            !dir.path().join("secrets").exists()
+                || std::fs::read_dir(dir.path().join("secrets"))
+                    .expect("dir")
+                    .count()
+                    == 0
+        );
+    }
+}

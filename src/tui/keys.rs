@@ -368,6 +368,14 @@ fn saved_table(w: &Wizard, help: Binding, quit: Binding) -> Vec<Binding> {
             ),
         ];
     }
+    if let SavedAction::EnterSecret { .. } = w.saved.action {
+        return vec![
+            bind(ENTER, "Enter", "check and save", Msg::Confirm),
+            bind(&[Key::Code(KeyCode::Esc)], "Esc", "cancel", Msg::Back),
+            // `?` and `q` are letters of a secret: help lives on F1 here.
+            bind(&[Key::Code(KeyCode::F(1))], "F1", "help", Msg::ToggleHelp),
+        ];
+    }
     let enter = if w.saved.on_new() { "new" } else { "re-check" };
     vec![
         hidden(&[Key::Code(KeyCode::Up)], "↑", "move up", Msg::Up),
@@ -378,6 +386,7 @@ fn saved_table(w: &Wizard, help: Binding, quit: Binding) -> Vec<Binding> {
         bind(&[Key::Char('e')], "e", "edit", Msg::EditForm),
         bind(&[Key::Char('r')], "r", "replace", Msg::Replace),
         bind(&[Key::Char('d')], "d", "remove", Msg::Remove),
+        hidden(&[Key::Char('t')], "t", "rotate secret", Msg::Rotate),
         help,
         quit,
     ]

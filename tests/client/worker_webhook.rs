@@ -255,3 +255,90 @@ async fn a_webhook_secret_that_cannot_be_stored_fails_the_save_and_retry_works()
     );
     handle.shutdown();
 }
+
+/// The wizard's "Rotate secret": the worker runs the engine's rotation, so another user's token
+/// is refused (exit class 3, nothing changed) and the same user's is swapped in.
+#[tokio::test(flavor = "multi_thread")]
+async fn worker_rotates_a_saved_secret_only_for_the_same_user() {
+    let sim = sim::start(SimConfig {
+        port: 0,
+        repos: Some(60),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(
+        Store::open_with_keychain(
+            Some(dir.path().to_path_buf()),
+            SecretStoreMode::File,
+            Arc::new(NoKeychain),
+        )
+        .unwrap(),
+    );
+    let alice = creds(&sim, "alice");
+    let conn = bbconnect::engine::saved_connection(
+        &alice.spec,
+        Some("alice".into()),
+        None,
+        "2026-12-01T00:00:00Z".into(),
+    );
+    store
+        .save(
+            conn,
+            &SecretString::from("test-token-old".to_string()),
+            false,
+        )
+        .unwrap();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let handle = worker::spawn(
+        WorkerContext::new(
+            Endpoints {
+                cloud_api: sim.cloud_api_url(),
+                cloud_web: sim.cloud_web_url(),
+            },
+            store.clone(),
+            ClientOptions::default(),
+        ),
+        tx,
+    );
+
+    handle.send(Effect::RotateSaved {
+        id: 1,
+        name: "w-alice".into(),
+        secret: SecretString::from("test-token-bob".to_string()),
+    });
+    let Msg::SavedRotated { id: 1, result } = next(&mut rx).await else {
+        panic!("expected the rotation's answer")
+    };
+    let problem = result.expect_err("bob is not alice");
+    assert_eq!(problem.class, FailureClass::Rejected);
+    assert!(
+        problem.what.contains("`bob`") && problem.what.contains("`alice`"),
+        "{problem:?}"
+    );
+    assert_eq!(
+        store.secret("w-alice").unwrap().expose_secret(),
+        "test-token-old"
+    );
+
+    handle.send(Effect::RotateSaved {
+        id: 2,
+        name: "w-alice".into(),
+        secret: SecretString::from("test-token-alice".to_string()),
+    });
+    let Msg::SavedRotated { id: 2, result } = next(&mut rx).await else {
+        panic!("expected the rotation's answer")
+    };
+    let done = result.expect("rotated");
+    assert!(
+        done.revoke_old
+            .ends_with("/plugins/servlet/access-tokens/manage"),
+        "{done:?}"
+    );
+    assert_eq!(
+        store.secret("w-alice").unwrap().expose_secret(),
+        "test-token-alice"
+    );
+    sim.shutdown().await;
+}

@@ -12,4 +12,5 @@ pub mod creds;
 pub mod http;
 pub mod screen;
 pub mod sim;
+pub mod tls;
 pub mod wait;

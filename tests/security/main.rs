@@ -6,6 +6,8 @@
 mod common;
 
 mod bounds;
+mod child_env;
+mod git_verify;
 mod prop_parsers;
 mod security_canary;
 mod security_debug;

@@ -246,9 +246,11 @@ fn a_hung_keychain_is_given_up_on_in_time() {
         start.elapsed()
     );
     assert!(
-        info.secret_location.contains("did not answer"),
-        "{}",
-        info.secret_location
+        info.keychain_fallback
+            .as_deref()
+            .is_some_and(|r| r.contains("did not answer")),
+        "{:?}",
+        info.keychain_fallback
     );
     assert_eq!(
         store.secret("work").expect("secret").expose_secret(),
@@ -292,9 +294,11 @@ fn a_refusing_keychain_fails_keyring_mode_and_falls_back_in_auto() {
         .save(conn("work"), &secret("test-token-r"), false)
         .expect("fallback");
     assert!(
-        info.secret_location.contains("the collection is locked"),
-        "{}",
-        info.secret_location
+        info.keychain_fallback
+            .as_deref()
+            .is_some_and(|r| r.contains("the collection is locked")),
+        "{:?}",
+        info.keychain_fallback
     );
 }
 

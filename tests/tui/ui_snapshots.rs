@@ -1444,3 +1444,107 @@ fn settle(w: &mut Wizard, width: u16, height: u16) {
 fn key(code: crossterm::event::KeyCode) -> crossterm::event::KeyEvent {
     crossterm::event::KeyEvent::new(code, crossterm::event::KeyModifiers::NONE)
 }
+
+/// "Rotate secret" on the saved list: a masked field, the request to the worker, and the
+/// outcome inline with the page where the old secret is revoked.
+#[test]
+fn rotate_secret_on_the_saved_list() {
+    use bbconnect::core::model::{AuthKind, Provider};
+    use bbconnect::tui::wizard::saved::{RotatedRow, SavedRow};
+    use secrecy::ExposeSecret;
+    let mut c = config(false);
+    c.saved = vec![SavedRow {
+        name: "work".into(),
+        provider: Provider::Server,
+        auth: AuthKind::HttpTokenUser,
+        url: "https://bitbucket.example.com".into(),
+        username: Some("ana".into()),
+        user: Some("ana".into()),
+        repo: Some("WEB/api-adapter".into()),
+        last_check: None,
+    }];
+    let mut w = Wizard::new(c);
+    update(&mut w, Msg::Rotate);
+    for ch in "test-token-new?q".chars() {
+        update(&mut w, Msg::Edit(EditKey::Char(ch)));
+    }
+    let s = screen(&w);
+    assert!(s.contains("New secret for `work`"), "{s}");
+    assert!(!s.contains("test-token-new"), "the secret is masked: {s}");
+    assert!(s.contains("••••"), "{s}");
+    insta::assert_snapshot!(s);
+
+    let effects = update(&mut w, Msg::Confirm);
+    let id = match effects.as_slice() {
+        [Effect::RotateSaved { id, name, secret }] => {
+            assert_eq!(name, "work");
+            assert_eq!(secret.expose_secret(), "test-token-new?q");
+            *id
+        }
+        other => panic!("{other:?}"),
+    };
+    assert!(screen(&w).contains("Checking the new secret for `work`"));
+    update(
+        &mut w,
+        Msg::SavedRotated {
+            id,
+            result: Ok(RotatedRow {
+                auth: AuthKind::HttpTokenRepo,
+                user: None,
+                revoke_old: "https://bitbucket.example.com/plugins/servlet/access-tokens/manage"
+                    .into(),
+            }),
+        },
+    );
+    let s = screen(&w);
+    assert!(s.contains("Rotated the secret of `work`"), "{s}");
+    assert!(s.contains("access-tokens/manage"), "{s}");
+    assert_eq!(w.saved.rows[0].auth, AuthKind::HttpTokenRepo);
+
+    // Esc leaves the field without sending anything.
+    update(&mut w, Msg::Rotate);
+    update(&mut w, Msg::Edit(EditKey::Char('x')));
+    assert!(update(&mut w, Msg::Back).is_empty());
+    assert!(!w.saved.typing());
+}
+
+/// After the wizard made the webhook, the Saved screen says the credential can now be lowered
+/// to read access, and how.
+#[test]
+fn done_after_a_webhook_says_the_credential_can_be_lowered() {
+    let mut w = webhook_step();
+    typed(&mut w, "https://ci.example.com/bitbucket/hook");
+    webhook_reply(
+        &mut w,
+        Ok((
+            Webhook {
+                id: "{4f9c1d2e-hook}".into(),
+                url: "https://ci.example.com/bitbucket/hook".into(),
+                events: vec!["repo:push".into()],
+                active: true,
+            },
+            WebhookChange::Created,
+        )),
+    );
+    let effects = update(&mut w, Msg::Confirm);
+    let Some(Effect::Save { id, .. }) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    let id = *id;
+    update(
+        &mut w,
+        Msg::Saved {
+            id,
+            result: Ok(SavedInfo {
+                name: "work".into(),
+                config_file: "/config/bbconnect/connections.toml".into(),
+                secret_location: "file /config/bbconnect/secrets/work (mode 0600)".into(),
+                keychain_fallback: None,
+                clone_https: None,
+            }),
+        },
+    );
+    let s = text(&buffer(&w, 120, 40));
+    assert!(s.contains("lowered to read access"), "{s}");
+    assert!(s.contains("bbconnect rotate work"), "{s}");
+}

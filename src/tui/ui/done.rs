@@ -100,6 +100,11 @@ fn summary(w: &Wizard, info: &crate::core::model::SavedInfo, theme: &Theme) -> V
                 Span::styled(clean(&d.detail), style),
             ]));
         }
+        // Making the hook took admin rights; from here on a CI needs read access only.
+        lines.push(Line::styled(
+            crate::core::hook_rules::lower_to_read_note(w.provider, &info.name),
+            theme.warn,
+        ));
     }
     lines.push(row("Config", clean(&info.config_file)));
     let secret = match &info.keychain_fallback {

@@ -75,6 +75,35 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
             Span::styled(spinner(w.spinner), theme.focus),
             Span::styled(format!(" Removing `{}`…", clean(name)), theme.text),
         ])),
+        SavedAction::EnterSecret { name } => {
+            lines.push(Line::styled(
+                format!(
+                    "New secret for `{}` (the same user, or the same repository for a repository token):",
+                    clean(name)
+                ),
+                theme.text,
+            ));
+            // One mask character per typed character, never the value.
+            let mask = "•".repeat(list.new_secret.len_chars().min(width.saturating_sub(4)));
+            lines.push(Line::from(vec![
+                Span::styled("  › ", theme.focus),
+                Span::styled(mask, theme.selected),
+            ]));
+            lines.push(Line::styled(
+                "Enter checks it against the saved host and saves it; the repository, webhook and trust are kept. Esc cancels.",
+                theme.dim,
+            ));
+            if let Some(Err(m)) = &list.message {
+                lines.push(Line::styled(format!("✗ {}", clean(m)), theme.error));
+            }
+        }
+        SavedAction::Rotating { name, .. } => lines.push(Line::from(vec![
+            Span::styled(spinner(w.spinner), theme.focus),
+            Span::styled(
+                format!(" Checking the new secret for `{}`…", clean(name)),
+                theme.text,
+            ),
+        ])),
         SavedAction::ConfirmRemove { name } => lines.push(Line::styled(
             format!(
                 "Remove `{}` and its secret? y: remove · n: keep it",

@@ -258,6 +258,7 @@ impl Wizard {
             Step::Check => self.oauth.pasting(),
             Step::Repos => self.repos.filter_focused,
             Step::Webhook => self.webhook.typing(),
+            Step::Saved => self.saved.typing(),
             _ => false,
         }
     }
@@ -375,6 +376,10 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
         }
         Msg::SavedRemoved { id, result } => {
             saved::on_removed(w, id, result);
+            return Vec::new();
+        }
+        Msg::SavedRotated { id, result } => {
+            saved::on_rotated(w, id, result);
             return Vec::new();
         }
         Msg::SavedSecret { name, secret } => {

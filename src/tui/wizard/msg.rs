@@ -44,6 +44,13 @@ pub enum Msg {
     Remove,
     /// "Remove NAME?" answered yes.
     ConfirmRemove,
+    /// Put a new secret on the selected connection (asks for it, masked).
+    Rotate,
+    /// `RotateSaved` answered: what to show on the list, one line.
+    SavedRotated {
+        id: RequestId,
+        result: Result<crate::tui::wizard::saved::RotatedRow, Problem>,
+    },
     /// `CheckSaved` answered.
     SavedChecked {
         id: RequestId,
@@ -252,6 +259,13 @@ pub enum Effect {
     CheckSaved {
         id: RequestId,
         name: String,
+    },
+    /// Check `secret` as connection `name`'s new credential (same host, same identity) and
+    /// swap it in, keeping everything else (`engine::rotate`).
+    RotateSaved {
+        id: RequestId,
+        name: String,
+        secret: SecretString,
     },
     /// Remove saved connection `name` and its secret.
     RemoveSaved {

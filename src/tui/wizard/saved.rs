@@ -5,6 +5,7 @@
 use secrecy::SecretString;
 
 use super::msg::{Effect, Msg, RequestId};
+use super::secret_input::SecretInput;
 use super::{Step, Wizard, go};
 use crate::core::model::{AuthKind, Problem, Provider};
 
@@ -49,6 +50,24 @@ pub enum SavedAction {
         id: RequestId,
         name: String,
     },
+    /// The masked "new secret for NAME" field is on screen (`SavedList::new_secret`).
+    EnterSecret {
+        name: String,
+    },
+    /// The new secret is being checked and, if it is the same identity, saved.
+    Rotating {
+        id: RequestId,
+        name: String,
+    },
+}
+
+/// A finished rotation, as the list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RotatedRow {
+    pub auth: AuthKind,
+    pub user: Option<String>,
+    /// Where the old secret is revoked.
+    pub revoke_old: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -59,6 +78,8 @@ pub struct SavedList {
     pub action: SavedAction,
     /// The outcome of the last action, one line (e.g. "Removed `work`.").
     pub message: Option<Result<String, String>>,
+    /// The new secret typed for a rotation; emptied once sent or cancelled.
+    pub new_secret: SecretInput,
 }
 
 impl SavedList {
@@ -74,8 +95,15 @@ impl SavedList {
     pub fn busy(&self) -> bool {
         matches!(
             self.action,
-            SavedAction::Checking { .. } | SavedAction::Removing { .. }
+            SavedAction::Checking { .. }
+                | SavedAction::Removing { .. }
+                | SavedAction::Rotating { .. }
         )
+    }
+
+    /// Whether keys type into the new-secret field.
+    pub fn typing(&self) -> bool {
+        matches!(self.action, SavedAction::EnterSecret { .. })
     }
 }
 
@@ -89,6 +117,10 @@ pub struct Replacing {
 
 /// Keys on the list.
 pub fn step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
+    if let SavedAction::EnterSecret { name } = &w.saved.action {
+        let name = name.clone();
+        return enter_secret(w, name, msg);
+    }
     let list = &mut w.saved;
     if let SavedAction::ConfirmRemove { name } = &list.action {
         let name = name.clone();
@@ -139,6 +171,20 @@ pub fn step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
                 return new_connection(w, Some(name));
             }
         }
+        Msg::Rotate if !list.busy() => {
+            if let Some(row) = list.selected().cloned() {
+                if row.auth == AuthKind::OAuth {
+                    list.message = Some(Err(format!(
+                        "`{}` signs in with OAuth: choose e (edit) to sign in again; the repository and webhook are kept.",
+                        row.name
+                    )));
+                } else {
+                    list.message = None;
+                    list.new_secret = SecretInput::default();
+                    list.action = SavedAction::EnterSecret { name: row.name };
+                }
+            }
+        }
         Msg::EditForm if !list.busy() => {
             if let Some(row) = list.selected().cloned() {
                 return edit(w, row);
@@ -147,6 +193,63 @@ pub fn step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+/// Keys while the new secret is typed: Enter sends it to be checked and saved, Esc cancels.
+fn enter_secret(w: &mut Wizard, name: String, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Edit(key) => w.saved.new_secret.handle(key),
+        Msg::Confirm => {
+            if let Err(e) = crate::core::validate::secret(w.saved.new_secret.expose(), "secret") {
+                w.saved.message = Some(Err(e));
+                return Vec::new();
+            }
+            let secret = w.saved.new_secret.to_secret();
+            w.saved.new_secret = SecretInput::default();
+            let id = w.fresh_id();
+            w.saved.message = None;
+            w.saved.action = SavedAction::Rotating {
+                id,
+                name: name.clone(),
+            };
+            return vec![Effect::RotateSaved { id, name, secret }];
+        }
+        Msg::Back => {
+            w.saved.new_secret = SecretInput::default();
+            w.saved.message = None;
+            w.saved.action = SavedAction::Idle;
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// `RotateSaved` answered: the row takes the new type and user, the line says where the old
+/// secret is revoked (or why nothing changed).
+pub fn on_rotated(w: &mut Wizard, id: RequestId, result: Result<RotatedRow, Problem>) {
+    let SavedAction::Rotating { id: current, name } = &w.saved.action else {
+        return;
+    };
+    if *current != id {
+        return;
+    }
+    let name = name.clone();
+    w.saved.action = SavedAction::Idle;
+    match result {
+        Ok(done) => {
+            w.saved.message = Some(Ok(format!(
+                "Rotated the secret of `{name}`; repository and webhook kept. Revoke the old one: {}",
+                done.revoke_old
+            )));
+            if let Some(row) = w.saved.rows.iter_mut().find(|r| r.name == name) {
+                row.auth = done.auth;
+                if done.user.is_some() {
+                    row.user = done.user;
+                }
+            }
+        }
+        Err(p) => w.saved.message = Some(Err(format!("`{name}`: {} {}", p.what, p.fix))),
+    }
 }
 
 /// The wizard from its first step; `replace` names the connection the result replaces.

@@ -10,13 +10,14 @@ use tokio::sync::mpsc;
 use crate::core::model::{FailureClass, Problem};
 use crate::core::sanitize::clean;
 use crate::engine::git_setup::{self, Scope};
+use crate::engine::git_trust;
 use crate::store::{SecretStoreMode, Store};
 use crate::tui::wizard::msg::{Msg, RequestId};
 
 fn plan_for(store: &Store, name: &str) -> Result<Vec<git_setup::Change>, Problem> {
     let all = store.list().map_err(Problem::from)?;
     let chosen: Vec<_> = all.iter().filter(|c| c.name == name).cloned().collect();
-    let hosts = git_setup::hosts_for(&all, &chosen);
+    let hosts = git_setup::hosts_for(&all, &chosen, |c| git_trust::ca_info(store, c));
     if hosts.is_empty() {
         return Err(Problem::new(
             FailureClass::Input,
@@ -97,8 +98,14 @@ pub async fn clone(
         )
     })?;
     let helper = git_setup::helper_value()?;
-    let mut cmd =
-        crate::engine::clone::git_clone_command(&helper, name, &url, std::path::Path::new(dir));
+    let ca_info = git_trust::ca_info(store, &conn);
+    let mut cmd = crate::engine::clone::git_clone_command(
+        &helper,
+        name,
+        &url,
+        std::path::Path::new(dir),
+        ca_info.as_deref(),
+    );
     // The helper git starts must read this store (the demo's is a temporary directory).
     cmd.env("BBCONNECT_CONFIG_DIR", store.dir())
         .env("BBCONNECT_SECRET_STORE", mode_name(store.mode()))
@@ -130,10 +137,12 @@ pub async fn clone(
     if status.success() {
         Ok(format!("Cloned {} into ./{}", clean(&url), clean(dir)))
     } else {
+        // git's own words are the message (the wizard shows no terminal), read for the fix.
+        let read = git_trust::git_failure(&all, name, ca_info.is_some());
         Err(Problem::new(
-            FailureClass::Other,
+            read.class,
             clean(&git_message(&all)),
-            "If git says authentication failed, run `bbconnect check` on this connection.",
+            read.fix,
         ))
     }
 }

@@ -213,6 +213,12 @@ async fn run(
                             replace,
                             ssh: None,
                         };
+                        // Not between a concurrent `connect` or `rotate` of the same name's
+                        // read and its save (they hold this lock for their whole run).
+                        let _lock = ctx
+                            .store
+                            .lock_connection(&creds.spec.name)
+                            .map_err(Problem::from)?;
                         engine::save::save(&ctx.store, &request).map(saved_summary)
                     })
                     .await
@@ -241,7 +247,7 @@ async fn run(
                     let client = Client::new(creds, &ctx.endpoints, options);
                     let result = match &client {
                         Ok(client) => {
-                            engine::connect::ensure_webhook(client, &repo, &spec, None).await
+                            engine::connect::ensure_webhook(client, &repo, &spec, None, None).await
                         }
                         Err(problem) => Err(problem.clone()),
                     };
@@ -304,6 +310,30 @@ async fn run(
                 tokio::spawn(async move {
                     let result = check_saved(&ctx, &name).await;
                     let _ = replies.send(Msg::SavedChecked { id, result });
+                });
+            }
+            Effect::RotateSaved { id, name, secret } => {
+                let ctx = ctx.clone();
+                let replies = replies.clone();
+                tokio::spawn(async move {
+                    let request = engine::rotate::RotateRequest {
+                        name: &name,
+                        secret,
+                        auth: None,
+                        username: None,
+                        expires_on: None,
+                        endpoints: &ctx.endpoints,
+                        options: ctx.options.clone(),
+                    };
+                    let result = engine::rotate::rotate(request, &ctx.store)
+                        .await
+                        .map(|done| crate::tui::wizard::saved::RotatedRow {
+                            auth: done.after.auth,
+                            user: done.after.user,
+                            revoke_old: done.revoke_old,
+                        })
+                        .map_err(|e| e.problem());
+                    let _ = replies.send(Msg::SavedRotated { id, result });
                 });
             }
             Effect::RemoveSaved { id, name } => {

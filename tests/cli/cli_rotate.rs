@@ -1,0 +1,378 @@
+//! `rotate` and the one-writer-per-connection rules of `connect`, through the real binary
+//! against the simulator: a rotation keeps every saved field and the webhook secret, the old
+//! secret leaves the store, another identity is refused with nothing changed, an app password
+//! becomes an API token, `--replace` keeps what it does not name, and concurrent `--replace`
+//! runs leave one hook whose secret is the stored one.
+
+use std::path::Path;
+use std::process::Output;
+
+use bbconnect::sim::SimHandle;
+use serde_json::Value;
+
+use crate::common::bin::{self, json, text};
+
+const HOOK_URL: &str = "https://ci.example.com/bitbucket/hook";
+const OTHER_HOOK_URL: &str = "https://ci2.example.com/bitbucket/hook";
+
+async fn run(sim: &SimHandle, config: &Path, args: &[&str], token: Option<&str>) -> Output {
+    bin::against(sim, config, args, token)
+        .env("HOOK_A", "test-token-hook-a")
+        .env("HOOK_B", "test-token-hook-b")
+        .output()
+        .await
+        .expect("binary runs")
+}
+
+/// The `n`-th repository of a DC project, from the simulator's REST API.
+async fn dc_repo(sim: &SimHandle, project: &str) -> String {
+    let v: Value = reqwest::Client::new()
+        .get(format!(
+            "{}/rest/api/1.0/projects/{project}/repos?limit=1",
+            sim.server_url()
+        ))
+        .bearer_auth("test-token-alice")
+        .send()
+        .await
+        .expect("listing")
+        .json()
+        .await
+        .expect("json");
+    let slug = v["values"][0]["slug"].as_str().expect("a repository");
+    format!("{project}/{slug}")
+}
+
+/// The first repository of acme-platform (the Cloud repository token's own).
+async fn cloud_repo(sim: &SimHandle) -> String {
+    let v: Value = reqwest::Client::new()
+        .get(format!(
+            "{}/repositories/acme-platform?pagelen=1",
+            sim.cloud_api_url()
+        ))
+        .basic_auth("alice@example.com", Some("test-token-alice"))
+        .send()
+        .await
+        .expect("listing")
+        .json()
+        .await
+        .expect("json");
+    v["values"][0]["full_name"]
+        .as_str()
+        .expect("a repository")
+        .to_string()
+}
+
+fn dc_connect<'a>(sim_url: &'a str, name: &'a str, repo: &'a str) -> Vec<&'a str> {
+    vec![
+        "connect",
+        "--provider",
+        "server",
+        "--auth",
+        "http-token-user",
+        "--name",
+        name,
+        "--url",
+        sim_url,
+        "--username",
+        "alice",
+        "--repo",
+        repo,
+        "--webhook-url",
+        HOOK_URL,
+        "--json",
+    ]
+}
+
+/// Every secret file's content under the config dir (connection and webhook secrets).
+fn stored_secrets(config: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for sub in ["secrets", "webhook/secrets"] {
+        if let Ok(dir) = std::fs::read_dir(config.join(sub)) {
+            for e in dir.flatten() {
+                if e.file_type().is_ok_and(|t| t.is_file()) {
+                    out.push(std::fs::read_to_string(e.path()).expect("secret file"));
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+async fn webhook_secret(sim: &SimHandle, config: &Path, name: &str) -> String {
+    let out = run(sim, config, &["webhook-secret", name], None).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    bin::stdout(&out).trim().to_string()
+}
+
+async fn saved(sim: &SimHandle, config: &Path, name: &str) -> Value {
+    let out = run(sim, config, &["list", "--json"], None).await;
+    json(&out)
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["name"] == name).cloned())
+        .unwrap_or(Value::Null)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dc_rotate_to_a_repository_token_keeps_every_field_and_drops_the_old_secret() {
+    let sim = crate::common::sim::with_repos(60).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = sim.server_url();
+    // The simulator's repository token belongs to the first repository of PLAT.
+    let repo = dc_repo(&sim, "PLAT").await;
+    let mut args = dc_connect(&url, "ci", &repo);
+    args.extend(["--webhook-secret-env", "HOOK_A"]);
+    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        json(&out)["lower_to_read"]
+            .as_str()
+            .is_some_and(|s| s.contains("read") && s.contains("bbconnect rotate ci")),
+        "{}",
+        text(&out)
+    );
+    let before = saved(&sim, dir.path(), "ci").await;
+
+    // Another user: refused, naming both, and nothing changes.
+    let toml_before = std::fs::read_to_string(dir.path().join("connections.toml")).unwrap();
+    let secrets_before = stored_secrets(dir.path());
+    let out = run(&sim, dir.path(), &["rotate", "ci"], Some("test-token-bob")).await;
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let err = bin::stderr(&out);
+    assert!(
+        err.contains("`bob`") && err.contains("`alice`"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("connections.toml")).unwrap(),
+        toml_before
+    );
+    assert_eq!(stored_secrets(dir.path()), secrets_before);
+
+    // The user token becomes the repository's own token.
+    let out = run(
+        &sim,
+        dir.path(),
+        &[
+            "rotate",
+            "ci",
+            "--auth",
+            "http-token-repo",
+            "--expires",
+            "2027-03-01",
+            "--json",
+        ],
+        Some("test-token-repo"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v = json(&out);
+    assert_eq!(v["auth"], "http-token-repo", "{v}");
+    assert!(
+        v["revoke_old_at"]
+            .as_str()
+            .is_some_and(|s| s.ends_with("/plugins/servlet/access-tokens/manage")),
+        "{v}"
+    );
+    let after = saved(&sim, dir.path(), "ci").await;
+    for field in [
+        "repo",
+        "webhook_id",
+        "webhook_url",
+        "url",
+        "tls",
+        "clone_https",
+    ] {
+        assert_eq!(after[field], before[field], "{field}: {after}");
+    }
+    assert_eq!(after["auth"], "http-token-repo");
+    let toml = std::fs::read_to_string(dir.path().join("connections.toml")).unwrap();
+    assert!(toml.contains("2027-03-01"), "{toml}");
+    assert_eq!(
+        stored_secrets(dir.path()),
+        ["test-token-hook-a", "test-token-repo"],
+        "the old token is gone, the hook secret kept"
+    );
+    assert_eq!(
+        webhook_secret(&sim, dir.path(), "ci").await,
+        "test-token-hook-a"
+    );
+    let hooks = sim.dc_hooks(&repo);
+    assert_eq!(hooks.len(), 1, "{hooks:?}");
+    assert_eq!(hooks[0].secret.as_deref(), Some("test-token-hook-a"));
+
+    // The new secret works for the next command.
+    let out = run(&sim, dir.path(), &["check", "ci"], None).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_app_password_connection_migrates_to_an_api_token() {
+    let sim = crate::common::sim::with_repos(60).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = cloud_repo(&sim).await;
+    let args = [
+        "connect",
+        "--provider",
+        "cloud",
+        "--auth",
+        "app-password",
+        "--name",
+        "cloud",
+        "--username",
+        "alice",
+        "--repo",
+        repo.as_str(),
+        "--webhook-url",
+        HOOK_URL,
+        "--webhook-secret-env",
+        "HOOK_A",
+        "--json",
+    ];
+    let out = run(&sim, dir.path(), &args, Some("test-token-app-password")).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let before = saved(&sim, dir.path(), "cloud").await;
+
+    // An API token needs the email: a usage error, nothing changed.
+    let out = run(
+        &sim,
+        dir.path(),
+        &["rotate", "cloud", "--auth", "api-token"],
+        Some("test-token-alice"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(bin::stderr(&out).contains("email"), "{}", text(&out));
+
+    let out = run(
+        &sim,
+        dir.path(),
+        &[
+            "rotate",
+            "cloud",
+            "--auth",
+            "api-token",
+            "--email",
+            "alice@example.com",
+        ],
+        Some("test-token-alice"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let said = bin::stdout(&out);
+    assert!(said.contains("app-password -> api-token"), "{said}");
+    assert!(
+        said.contains("App passwords"),
+        "names where the old one is revoked: {said}"
+    );
+    let after = saved(&sim, dir.path(), "cloud").await;
+    assert_eq!(after["auth"], "api-token");
+    assert_eq!(after["username"], "alice@example.com");
+    for field in ["repo", "webhook_id", "webhook_url", "url", "user"] {
+        assert_eq!(after[field], before[field], "{field}: {after}");
+    }
+    assert_eq!(
+        stored_secrets(dir.path()),
+        ["test-token-alice", "test-token-hook-a"],
+        "the app password is gone"
+    );
+    let hooks = sim.cloud_hooks(&repo);
+    assert_eq!(hooks.len(), 1, "{hooks:?}");
+    assert_eq!(hooks[0].secret.as_deref(), Some("test-token-hook-a"));
+    let out = run(&sim, dir.path(), &["check", "cloud"], None).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replace_keeps_the_repository_and_webhook_it_does_not_name_and_moves_the_hook() {
+    let sim = crate::common::sim::with_repos(60).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = sim.server_url();
+    let repo = dc_repo(&sim, "WEB").await;
+    let out = run(
+        &sim,
+        dir.path(),
+        &dc_connect(&url, "ci", &repo),
+        Some("test-token-alice"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let before = saved(&sim, dir.path(), "ci").await;
+    let secret = webhook_secret(&sim, dir.path(), "ci").await;
+
+    // No --repo, no --webhook-url: both kept, the hook secret too.
+    let mut args = bin::dc_user_connect(&url);
+    args[6] = "ci";
+    args.extend(["--replace", "--json"]);
+    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let after = saved(&sim, dir.path(), "ci").await;
+    for field in ["repo", "webhook_id", "webhook_url"] {
+        assert!(!after[field].is_null(), "{field}: {after}");
+        assert_eq!(after[field], before[field], "{field}: {after}");
+    }
+    assert_eq!(webhook_secret(&sim, dir.path(), "ci").await, secret);
+
+    // A new URL moves our hook: still one hook, the same id, the same secret.
+    let mut args = bin::dc_user_connect(&url);
+    args[6] = "ci";
+    args.extend(["--replace", "--webhook-url", OTHER_HOOK_URL, "--json"]);
+    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let hooks = sim.dc_hooks(&repo);
+    assert_eq!(hooks.len(), 1, "no second hook: {hooks:?}");
+    assert_eq!(hooks[0].url, OTHER_HOOK_URL);
+    assert_eq!(Value::String(hooks[0].id.clone()), before["webhook_id"]);
+    assert_eq!(hooks[0].secret.as_deref(), Some(secret.as_str()));
+    let after = saved(&sim, dir.path(), "ci").await;
+    assert_eq!(after["webhook_url"], OTHER_HOOK_URL);
+    assert_eq!(after["repo"], before["repo"]);
+    assert_eq!(webhook_secret(&sim, dir.path(), "ci").await, secret);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_replace_runs_leave_one_hook_signing_with_the_stored_secret() {
+    let sim = crate::common::sim::with_repos(60).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = sim.server_url();
+    let repo = dc_repo(&sim, "WEB").await;
+
+    // Two first-time connects at once: one saves, the other is told the name is taken.
+    let first = dc_connect(&url, "ci", &repo);
+    let (a, b) = tokio::join!(
+        run(&sim, dir.path(), &first, Some("test-token-alice")),
+        run(&sim, dir.path(), &first, Some("test-token-alice")),
+    );
+    let mut codes = [a.status.code(), b.status.code()];
+    codes.sort();
+    assert_eq!(codes, [Some(0), Some(2)], "{}\n{}", text(&a), text(&b));
+    assert_eq!(sim.dc_hooks(&repo).len(), 1);
+
+    for round in 0..4 {
+        let mut with_a = dc_connect(&url, "ci", &repo);
+        with_a.extend(["--replace", "--webhook-secret-env", "HOOK_A"]);
+        let mut with_b = dc_connect(&url, "ci", &repo);
+        with_b.extend(["--replace", "--webhook-secret-env", "HOOK_B"]);
+        let (a, b) = tokio::join!(
+            run(&sim, dir.path(), &with_a, Some("test-token-alice")),
+            run(&sim, dir.path(), &with_b, Some("test-token-alice")),
+        );
+        assert_eq!(a.status.code(), Some(0), "round {round}: {}", text(&a));
+        assert_eq!(b.status.code(), Some(0), "round {round}: {}", text(&b));
+        let hooks = sim.dc_hooks(&repo);
+        assert_eq!(hooks.len(), 1, "round {round}: {hooks:?}");
+        let stored = webhook_secret(&sim, dir.path(), "ci").await;
+        assert_eq!(
+            hooks[0].secret.as_deref(),
+            Some(stored.as_str()),
+            "round {round}: the stored secret is the server's"
+        );
+        let after = saved(&sim, dir.path(), "ci").await;
+        assert_eq!(after["webhook_id"], Value::String(hooks[0].id.clone()));
+    }
+    sim.shutdown().await;
+}

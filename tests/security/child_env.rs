@@ -1,0 +1,98 @@
+//! A secret handed to bbconnect in a variable whose name the user picks
+//! (`connect --webhook-secret-env VAR`) reaches no child: the browser opened for the OAuth
+//! sign-in records its environment, and neither the variable nor its value is in it.
+
+use crate::common::bin;
+use crate::common::sim::default as sim_default;
+use crate::common::wait::free_port;
+
+/// Stand-ins for every program `open` may try on Linux: each records its environment
+/// (written last: its presence means the run is complete) and succeeds.
+#[cfg(unix)]
+fn stand_in_openers() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().display();
+    let script = format!(
+        "#!/bin/sh\nenv > \"{out}/env.tmp.$$\"\nmv \"{out}/env.tmp.$$\" \"{out}/env\"\nexit 0\n"
+    );
+    for name in [
+        "xdg-open",
+        "gio",
+        "gnome-open",
+        "kde-open",
+        "kde-open5",
+        "kde-open6",
+        "wslview",
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, &script).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    dir
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn the_webhook_secret_variable_is_kept_from_the_browser() {
+    let sim = sim_default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let openers = stand_in_openers();
+    let path = format!(
+        "{}:{}",
+        openers.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut stderr = String::new();
+    for _ in 0..5 {
+        let port = free_port().to_string();
+        let out = bin::against(
+            &sim,
+            dir.path(),
+            &[
+                "connect",
+                "--provider",
+                "cloud",
+                "--auth",
+                "oauth",
+                "--name",
+                "oa",
+                "--repo",
+                "acme-platform/api",
+                "--webhook-url",
+                "https://ci.example.com/hook",
+                "--webhook-secret-env",
+                "CI_HOOK_SIGNING",
+                "--callback-port",
+                &port,
+                "--oauth-timeout",
+                "1",
+            ],
+            None,
+        )
+        .env("BBCONNECT_OAUTH_KEY", "test-oauth-key")
+        .env("BBCONNECT_OAUTH_SECRET", "test-token-consumer-env")
+        .env("CI_HOOK_SIGNING", "test-token-hook-signing")
+        .env("PATH", &path)
+        .env("DISPLAY", ":99")
+        .output()
+        .await
+        .expect("binary runs");
+        assert_ne!(out.status.code(), Some(0), "{}", bin::text(&out));
+        stderr = bin::stderr(&out);
+        // Another test may take the callback port between the pick and the bind.
+        if !stderr.contains("Address already in use") {
+            break;
+        }
+    }
+    let env = std::fs::read_to_string(openers.path().join("env"))
+        .unwrap_or_else(|e| panic!("no opener ran ({e}):\n{stderr}"));
+    assert!(
+        env.contains("DISPLAY=:99"),
+        "the opener's env was recorded: {env}"
+    );
+    assert!(!env.contains("CI_HOOK_SIGNING"), "{env}");
+    assert!(!env.contains("test-token-hook-signing"), "{env}");
+    assert!(!env.contains("test-token-consumer-env"), "{env}");
+    sim.shutdown().await;
+}
