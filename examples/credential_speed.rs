@@ -62,6 +62,7 @@ fn save_connection(config: &Path) -> Res<()> {
         secret_store: String::new(),
         tls: None,
         expires_on: None,
+        ssh: None,
         last_check: None,
         saved_at: "2026-12-01T00:00:00Z".into(),
     };

@@ -57,6 +57,7 @@ async fn run(ctx: &mut Ctx, cli: Cli) -> Result<(), Problem> {
         Some(Command::SetupGit(args)) => cli::setup_git::run(ctx, args),
         Some(Command::Clone(args)) => cli::clone::run(ctx, args),
         Some(Command::Token(args)) => cli::token::run(ctx, args).await,
+        Some(Command::SshKey(args)) => cli::ssh_key::run(ctx, args),
         Some(Command::Env(args)) => cli::env::run(ctx, args).await,
         Some(Command::WebhookSecret(args)) => cli::webhook_secret::run(ctx, args),
         Some(Command::Remove(args)) => cli::remove::run(ctx, args).await,

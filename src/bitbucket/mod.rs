@@ -15,6 +15,7 @@ pub mod oauth;
 pub mod proxy;
 pub mod saved;
 pub mod server;
+pub mod ssh_keys;
 pub mod throttle;
 pub mod tls;
 pub mod urls;

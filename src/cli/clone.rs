@@ -14,14 +14,43 @@ use super::token::only_or_named;
 use super::{Ctx, usage};
 use crate::core::model::{Problem, Provider};
 use crate::core::sanitize::clean;
-use crate::engine::clone::{clone_url, default_dir, git_clone_command};
+use crate::core::ssh::SshRoute;
+use crate::engine::clone::{
+    clone_url, default_dir, git_clone_command, git_ssh_clone_command, ssh_route_for,
+};
 use crate::engine::git_trust;
+use crate::store::{SavedConnection, Store};
 
 #[derive(Debug, Args)]
 pub struct CloneArgs {
     /// [NAME] [REPO] [DIR]; NAME may be left out when one connection is saved.
     #[arg(num_args = 0..=3)]
     pub args: Vec<String>,
+}
+
+fn clone_over_ssh(
+    io: &mut super::Io,
+    store: &Store,
+    conn: &SavedConnection,
+    route: &SshRoute,
+    dir: Option<String>,
+) -> Result<(), Problem> {
+    let url = &route.clone_url;
+    let dir = PathBuf::from(dir.unwrap_or_else(|| default_dir(url)));
+    let ssh = crate::engine::ssh::ssh_command_for(store, &conn.name);
+    errln!(io, "Cloning {} over SSH into {}", clean(url), dir.display());
+    let status = git_ssh_clone_command(&ssh, url, &dir)
+        .status()
+        .map_err(|e| crate::engine::git_setup::git_missing(&e))?;
+    if status.success() {
+        outln!(io, "Cloned {} into {}.", clean(url), dir.display());
+        Ok(())
+    } else {
+        Err(Problem::other(
+            format!("git clone over SSH failed ({status}); git's message is above."),
+            "Run `bbconnect check` on the connection: it says whether the key is still registered and the host key unchanged.",
+        ))
+    }
 }
 
 /// `bbconnect clone`.
@@ -44,6 +73,10 @@ pub fn run(ctx: &mut Ctx, args: CloneArgs) -> Result<(), Problem> {
     }
     let conn = only_or_named(store, name)?;
     let repo = rest.first().map(String::as_str);
+    if let Some(route) = ssh_route_for(&conn, repo) {
+        let dir = rest.get(1).cloned();
+        return clone_over_ssh(io, store, &conn, route, dir);
+    }
     let Some(url) = clone_url(&conn, repo) else {
         return Err(usage(
             match repo {

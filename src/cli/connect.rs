@@ -178,6 +178,10 @@ pub struct ConnectArgs {
     /// --token-stdin).
     #[arg(long)]
     pub no_browser: bool,
+    /// How git reaches the repository: https with the credential, or ssh with a read-only
+    /// key of this connection's own, registered on --repo and proven before saving.
+    #[arg(long, value_enum, default_value = "https")]
+    pub git_protocol: GitProtocolArg,
     #[arg(long)]
     pub json: bool,
 }
@@ -301,6 +305,21 @@ pub fn spec_from_args(
     Ok(spec)
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GitProtocolArg {
+    Https,
+    Ssh,
+}
+
+impl From<GitProtocolArg> for crate::core::ssh::GitProtocol {
+    fn from(p: GitProtocolArg) -> Self {
+        match p {
+            GitProtocolArg::Https => crate::core::ssh::GitProtocol::Https,
+            GitProtocolArg::Ssh => crate::core::ssh::GitProtocol::Ssh,
+        }
+    }
+}
+
 /// The wizard form's field rules (`validate::spec`), named by the flag that sets each field.
 fn spec_errors(spec: &ConnectionSpec) -> Vec<(&'static str, String)> {
     validate::spec(spec)
@@ -362,6 +381,9 @@ pub async fn run(ctx: &mut Ctx, mut args: ConnectArgs) -> Result<(), Problem> {
             },
         })
     });
+    if args.git_protocol == GitProtocolArg::Ssh && spec.repo.is_none() {
+        return Err(engine::connect::ssh_needs_repo(spec.provider));
+    }
     let mut hook_spec = webhook_spec_from_args(io, &args, &spec)?;
     // Connecting again keeps the generated secret the CI was given, rather than a new one:
     // the hook is first ensured without touching its secret (so an unchanged hook is kept),
@@ -410,6 +432,7 @@ pub async fn run(ctx: &mut Ctx, mut args: ConnectArgs) -> Result<(), Problem> {
         reused_webhook_secret: reused_secret,
         previous_webhook,
         replace: args.replace,
+        git_protocol: args.git_protocol.into(),
     };
     let as_json = args.json;
     let mut print = |event: Event<'_>| match event {
@@ -449,6 +472,16 @@ pub async fn run(ctx: &mut Ctx, mut args: ConnectArgs) -> Result<(), Problem> {
                 "The connection was not saved (run again without --webhook-url to save it without a webhook).",
             ))
         }
+        Err(ConnectError::Ssh { problem: p, report }) => {
+            if args.json {
+                outln!(
+                    io,
+                    "{}",
+                    json!({"ok": false, "name": spec.name, "ssh_error": p, "checks": report_json(&report)})
+                );
+            }
+            Err(p.with_note("The connection was not saved."))
+        }
         // The connection and its webhook secret are one commit: neither was kept, so the
         // same command can simply run again.
         Err(ConnectError::Save(p)) => Err(p.with_note("The connection was not saved.")),
@@ -461,6 +494,15 @@ fn print_connected(io: &mut Io, done: &Connected, spec: &ConnectionSpec, as_json
     let (repo, hook, report) = (&done.repo, &done.hook, &done.report);
     let hook_secret_location = &done.saved.webhook_secret_location;
     let user = report.identity.as_ref().map(|i| i.username.clone());
+    for note in done
+        .ssh
+        .as_ref()
+        .and_then(|p| p.note.as_ref())
+        .into_iter()
+        .chain(done.ssh_warning.as_ref())
+    {
+        errln!(io, "bbconnect: note: {}", clean(note));
+    }
     // Ensuring the hook took admin rights; past that, read access is all a CI needs.
     let lower_to_read = hook
         .as_ref()
@@ -487,6 +529,14 @@ fn print_connected(io: &mut Io, done: &Connected, spec: &ConnectionSpec, as_json
                 "user": user,
                 "repo": repo.as_ref().map(|r| r.full_name.clone()),
                 "clone_https": saved.clone_https,
+                "ssh": done.ssh.as_ref().map(|p| json!({
+                    "clone_url": p.route.clone_url,
+                    "key_id": p.route.key_id,
+                    "host": p.route.host,
+                    "port": p.route.port,
+                    "host_key_fingerprint": p.route.host_key_fingerprint,
+                    "public_key": p.public_key,
+                })),
                 "config_file": saved.config_file,
                 "secret_location": saved.secret_location,
                 "webhook": match (hook, &done.kept_hook) {
@@ -508,6 +558,15 @@ fn print_connected(io: &mut Io, done: &Connected, spec: &ConnectionSpec, as_json
         print_saved(io, saved);
         if let Some(path) = &done.saved.cert_file {
             outln!(io, "Trusted certificate: {}", path.display());
+        }
+        if let Some(p) = &done.ssh {
+            outln!(
+                io,
+                "SSH key: registered read-only (id {}), host key pinned ({}), proven with git ls-remote.",
+                clean(&p.route.key_id),
+                p.route.host_key_fingerprint
+            );
+            outln!(io, "Clone over SSH: {}", clean(&p.route.clone_url));
         }
         if let (Some((h, change)), Some(r)) = (hook, repo) {
             outln!(io, "{}", hook_summary(h, *change, &r.full_name));

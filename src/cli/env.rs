@@ -97,6 +97,26 @@ pub fn variables(
     vars
 }
 
+/// A connection with an SSH route: git clones with its key and pinned host key only, so a
+/// script that sources the output clones with `git clone "$BITBUCKET_CLONE_SSH"`.
+pub fn with_ssh_route(
+    mut vars: Vec<(&'static str, String)>,
+    conn: &SavedConnection,
+    ssh_command: &str,
+) -> Vec<(&'static str, String)> {
+    let Some(route) = &conn.ssh else {
+        return vars;
+    };
+    for (k, v) in vars.iter_mut() {
+        if *k == "BITBUCKET_CLONE_SSH" {
+            *v = route.clone_url.clone();
+        }
+    }
+    vars.push(("BITBUCKET_GIT_PROTOCOL", "ssh".into()));
+    vars.push(("GIT_SSH_COMMAND", ssh_command.to_string()));
+    vars
+}
+
 /// POSIX shell: inside single quotes nothing is special; a `'` is closed, escaped, reopened.
 pub fn sh_quote(v: &str) -> String {
     format!("'{}'", v.replace('\'', "'\\''"))
@@ -166,7 +186,14 @@ pub async fn run(ctx: &mut Ctx, args: EnvArgs) -> Result<(), Problem> {
     let conn = store.get(name).map_err(Problem::from)?.unwrap_or(conn);
     io.out_fmt(format_args!(
         "{}",
-        render(&variables(&conn, endpoints, token.as_deref()), format)
+        render(
+            &with_ssh_route(
+                variables(&conn, endpoints, token.as_deref()),
+                &conn,
+                &crate::engine::ssh::ssh_command_for(store, &conn.name),
+            ),
+            format
+        )
     ));
     Ok(())
 }
@@ -266,6 +293,7 @@ mod tests {
             secret_store: "file".into(),
             tls: None,
             expires_on: None,
+            ssh: None,
             last_check: None,
             saved_at: String::new(),
         };

@@ -26,6 +26,7 @@ pub mod repos;
 pub mod rotate;
 pub mod setup_git;
 pub mod sim;
+pub mod ssh_key;
 pub mod status;
 pub mod token;
 pub mod webhook_secret;
@@ -101,6 +102,10 @@ pub enum Command {
     WebhookSecret(webhook_secret::WebhookSecretArgs),
     /// Print a connection's token on stdout (OAuth: a fresh access token), for scripts.
     Token(token::TokenArgs),
+    /// Print the public key of a connection's SSH route (--private: its private key, for a
+    /// CI secret store).
+    #[command(name = "ssh-key")]
+    SshKey(ssh_key::SshKeyArgs),
     /// What a CI script needs: URLs, auth scheme, git username, clone URLs.
     Env(env::EnvArgs),
 }

@@ -16,6 +16,9 @@ pub struct RemoveArgs {
     /// Also delete the webhook bbconnect created.
     #[arg(long)]
     pub delete_webhook: bool,
+    /// Also delete the connection's SSH key from the repository (--git-protocol ssh).
+    #[arg(long)]
+    pub delete_key: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -27,6 +30,7 @@ pub async fn run(ctx: &mut Ctx, args: RemoveArgs) -> Result<(), Problem> {
     let RemoveArgs {
         name,
         delete_webhook,
+        delete_key,
         json: as_json,
     } = args;
     let name = name.as_str();
@@ -71,6 +75,37 @@ pub async fn run(ctx: &mut Ctx, args: RemoveArgs) -> Result<(), Problem> {
             ),
         }
     }
+    let mut key = serde_json::Value::Null;
+    if delete_key {
+        let (conn, creds) = credentials_of(store, name)?;
+        match (&conn.ssh, &conn.repo) {
+            (Some(route), Some(repo)) => {
+                let client = Client::new(creds, endpoints, engine::options_for(&conn))?;
+                // Kept on failure, as for the webhook: it records which key to delete.
+                let deleted = client
+                    .delete_ssh_key(repo, &route.key_id)
+                    .await
+                    .map_err(|p| p.with_note("The connection was kept, so you can try again."))?;
+                let id = &route.key_id;
+                key = json!({"id": id, "repo": repo, "deleted": deleted, "already_gone": !deleted});
+                say(
+                    io,
+                    if deleted {
+                        format!("Deleted SSH key {} on {}.", clean(id), clean(repo))
+                    } else {
+                        format!("SSH key {} on {} was already gone.", clean(id), clean(repo))
+                    },
+                );
+            }
+            _ => say(
+                io,
+                format!(
+                    "Connection `{}` has no SSH key: nothing to delete.",
+                    clean(name)
+                ),
+            ),
+        }
+    }
     store.remove(name).map_err(Problem::from)?;
     say(
         io,
@@ -80,7 +115,7 @@ pub async fn run(ctx: &mut Ctx, args: RemoveArgs) -> Result<(), Problem> {
         outln!(
             io,
             "{}",
-            json!({"ok": true, "name": name, "removed": true, "webhook": webhook})
+            json!({"ok": true, "name": name, "removed": true, "webhook": webhook, "ssh_key": key})
         );
     }
     Ok(())

@@ -59,6 +59,9 @@ pub fn run(ctx: &mut Ctx, args: SetupGitArgs) -> Result<(), Problem> {
     let helper = git_setup::helper_value()?;
     let entries = git_setup::read_entries(scope, None)?;
     let changes = git_setup::plan(&entries, &hosts, &helper, remove);
+    if local {
+        ssh_command_for_clone(io, store, &chosen, remove)?;
+    }
     if changes.is_empty() {
         outln!(
             io,
@@ -91,6 +94,34 @@ pub fn run(ctx: &mut Ctx, args: SetupGitArgs) -> Result<(), Problem> {
                 io,
                 "git trusts the certificates these connections trust for their hosts (unless {} is set: git takes it over any per-host setting).",
                 git_trust::GIT_CA_VAR
+            );
+        }
+    }
+    Ok(())
+}
+
+/// In a clone (`--local`), the SSH route of the connection it was cloned with: git then
+/// fetches with that key and pinned host key only (`core.sshCommand`).
+fn ssh_command_for_clone(
+    io: &mut super::Io,
+    store: &crate::store::Store,
+    chosen: &[crate::store::SavedConnection],
+    remove: bool,
+) -> Result<(), Problem> {
+    let Some(conn) = crate::engine::ssh::route_for_clone(chosen, None) else {
+        return Ok(());
+    };
+    let command = crate::engine::ssh::ssh_command_for(store, &conn.name);
+    let wanted = (!remove).then_some(command.as_str());
+    if crate::engine::ssh::set_local_ssh_command(None, wanted)? {
+        if remove {
+            outln!(io, "Removed core.sshCommand from this clone's config.");
+        } else {
+            outln!(
+                io,
+                "Set core.sshCommand in this clone's config: {} ({}'s key and pinned host key).",
+                clean(&command),
+                clean(&conn.name)
             );
         }
     }

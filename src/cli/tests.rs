@@ -252,6 +252,7 @@ async fn remove_says_what_it_removed_or_prints_one_json_document() {
     let remove_dc = |delete_webhook, json| remove::RemoveArgs {
         name: "dc".into(),
         delete_webhook,
+        delete_key: false,
         json,
     };
     let (mut ctx, seen) = e.ctx();

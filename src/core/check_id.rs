@@ -36,10 +36,14 @@ pub enum CheckId {
     Webhook,
     /// Bitbucket's test delivery reached the CI.
     WebhookDelivery,
+    #[serde(rename = "ssh_key")]
+    SshKey,
+    #[serde(rename = "ssh_host_key")]
+    SshHostKey,
 }
 
 impl CheckId {
-    pub const ALL: [CheckId; 15] = [
+    pub const ALL: [CheckId; 17] = [
         CheckId::Setup,
         CheckId::Tls,
         CheckId::Http,
@@ -55,6 +59,8 @@ impl CheckId {
         CheckId::Repository,
         CheckId::Webhook,
         CheckId::WebhookDelivery,
+        CheckId::SshKey,
+        CheckId::SshHostKey,
     ];
 
     /// The row's title as the report shows it.
@@ -74,6 +80,8 @@ impl CheckId {
             CheckId::Repository => "Saved repository in place",
             CheckId::Webhook => "Saved webhook in place",
             CheckId::WebhookDelivery => "Webhook reaches the CI",
+            CheckId::SshKey => "SSH key still registered",
+            CheckId::SshHostKey => "SSH host key unchanged",
         }
     }
 
@@ -95,6 +103,8 @@ impl CheckId {
             CheckId::Repository => "repository",
             CheckId::Webhook => "webhook",
             CheckId::WebhookDelivery => "webhook-delivery",
+            CheckId::SshKey => "ssh_key",
+            CheckId::SshHostKey => "ssh_host_key",
         }
     }
 }
@@ -127,6 +137,8 @@ mod tests {
             "repository",
             "webhook",
             "webhook-delivery",
+            "ssh_key",
+            "ssh_host_key",
         ];
         for (id, name) in CheckId::ALL.into_iter().zip(today) {
             assert_eq!(serde_json::to_value(id).unwrap(), name);

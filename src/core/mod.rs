@@ -11,5 +11,6 @@ pub mod model;
 pub mod name;
 pub mod repo_row;
 pub mod sanitize;
+pub mod ssh;
 pub mod urls;
 pub mod validate;

@@ -79,6 +79,45 @@ pub fn git_clone_command(
     cmd
 }
 
+/// The SSH route to clone over: a connection saved with one, for its own repository.
+pub fn ssh_route_for<'a>(
+    conn: &'a SavedConnection,
+    repo: Option<&str>,
+) -> Option<&'a crate::core::ssh::SshRoute> {
+    let route = conn.ssh.as_ref()?;
+    match repo {
+        None => Some(route),
+        Some(r)
+            if conn
+                .repo
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case(r)) =>
+        {
+            Some(route)
+        }
+        Some(_) => None,
+    }
+}
+
+/// `git clone` over SSH with the connection's key and pinned host key only; the clone keeps
+/// the same `core.sshCommand`, so its later fetches use them too.
+pub fn git_ssh_clone_command(
+    ssh_command: &str,
+    url: &str,
+    dir: &std::path::Path,
+) -> std::process::Command {
+    let mut cmd = crate::os::child::command("git");
+    cmd.arg("clone")
+        .arg("--progress")
+        .arg("--config")
+        .arg(format!("core.sshCommand={ssh_command}"))
+        .arg("--")
+        .arg(url)
+        .arg(dir)
+        .env("GIT_SSH_COMMAND", ssh_command);
+    cmd
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +144,7 @@ mod tests {
             secret_store: "file".into(),
             tls: None,
             expires_on: None,
+            ssh: None,
             last_check: None,
             saved_at: String::new(),
         }

@@ -13,6 +13,7 @@ use crate::core::model::{
     WebhookChange, WebhookSpec,
 };
 use crate::core::sanitize::clean;
+use crate::core::ssh::GitProtocol;
 use crate::store::Store;
 
 use super::save::{self, HookToSave, SaveRequest, Saved};
@@ -32,6 +33,8 @@ pub struct ConnectRequest<'a> {
     /// add a second hook; with no webhook asked, it is kept as saved (see [`KeptHook`]).
     pub previous_webhook: Option<KeptHook>,
     pub replace: bool,
+    /// `Ssh`: a read-only key of the connection's own, proven before the save.
+    pub git_protocol: GitProtocol,
 }
 
 /// A webhook saved with the connection being replaced: kept when the replace names no new
@@ -53,6 +56,10 @@ pub struct Connected {
     /// The saved webhook kept as it was (a replace that named no webhook).
     pub kept_hook: Option<KeptHook>,
     pub saved: Saved,
+    /// The SSH route saved with the connection, and what to tell about it.
+    pub ssh: Option<super::ssh::Prepared>,
+    /// The previous SSH key could not be deleted from the repository.
+    pub ssh_warning: Option<String>,
 }
 
 /// Each step's result as it happens, for the face to show.
@@ -63,6 +70,8 @@ pub enum Event<'a> {
     RepoSelected(&'a Repo),
     /// The webhook is on the repository.
     WebhookEnsured(&'a Webhook, WebhookChange),
+    /// The SSH key is registered read-only and `git ls-remote` over SSH worked with it.
+    SshProven(&'a super::ssh::Prepared),
     /// The connection and its secrets are saved.
     Saved(&'a Connected),
     /// The webhook's test delivery, after the save (DC sends one; Cloud cannot).
@@ -80,6 +89,11 @@ pub enum ConnectError {
     Repo(Problem),
     /// The webhook could not be created or updated.
     Webhook {
+        problem: Problem,
+        report: CheckReport,
+    },
+    /// The SSH route could not be made or proven.
+    Ssh {
         problem: Problem,
         report: CheckReport,
     },
@@ -138,6 +152,32 @@ pub async fn connect(
     if let Some((h, change)) = &hook {
         on(Event::WebhookEnsured(h, *change));
     }
+    let ssh = match (req.git_protocol, &repo) {
+        (GitProtocol::Https, _) => None,
+        (GitProtocol::Ssh, None) => {
+            return Err(ConnectError::Ssh {
+                problem: ssh_needs_repo(req.creds.spec.provider),
+                report,
+            });
+        }
+        (GitProtocol::Ssh, Some(r)) => match super::ssh::prepare(&client, store, r).await {
+            Ok(prepared) => Some(prepared),
+            Err(problem) => return Err(ConnectError::Ssh { problem, report }),
+        },
+    };
+    if let Some(prepared) = &ssh {
+        on(Event::SshProven(prepared));
+    }
+    // The key an earlier connect of this name registered, replaced once this one is saved.
+    let previous_ssh = if req.replace {
+        store
+            .get(&req.creds.spec.name)
+            .ok()
+            .flatten()
+            .and_then(|c| Some((c.repo?, c.ssh?)))
+    } else {
+        None
+    };
     // No webhook asked for on the same repository: the saved one stays, untouched on the
     // server, and so does its secret.
     let kept = match (&req.webhook, &req.previous_webhook) {
@@ -173,9 +213,29 @@ pub async fn connect(
             (None, None) => None,
         },
         replace: req.replace,
+        ssh: ssh.as_ref().map(|p| &p.route),
     };
     // Blocking on this task is fine: the headless connect runs nothing beside it.
-    let saved = save::save(store, &request).map_err(ConnectError::Save)?;
+    let saved = match save::save(store, &request) {
+        Ok(saved) => saved,
+        Err(p) => {
+            if let (Some(prepared), Some(r)) = (&ssh, &repo) {
+                super::ssh::abandon(&client, store, &r.full_name, prepared).await;
+            }
+            return Err(ConnectError::Save(p));
+        }
+    };
+    let previous = previous_ssh.as_ref().map(|(r, route)| (r.as_str(), route));
+    let ssh_warning = match &ssh {
+        Some(prepared) => super::ssh::commit(&client, store, &prepared.route, previous)
+            .await
+            .map_err(ConnectError::Save)?,
+        // Connected again over https: the key of the SSH route it replaces goes too.
+        None => match previous {
+            Some((old_repo, old)) => super::ssh::retire(&client, store, old_repo, old).await,
+            None => None,
+        },
+    };
     let kept_hook = kept.cloned();
     let done = Connected {
         report,
@@ -183,6 +243,8 @@ pub async fn connect(
         hook,
         kept_hook,
         saved,
+        ssh,
+        ssh_warning,
     };
     on(Event::Saved(&done));
     if let (Some((h, _)), Some(r)) = (&done.hook, &done.repo) {
@@ -212,6 +274,18 @@ pub async fn select_repo(client: &Client, wanted: &str, seen: RepoSeen) -> Resul
         RepoSeen::NotListed => client.find_repo(wanted).await?,
     };
     found.ok_or_else(|| not_visible(wanted, seen))
+}
+
+/// `--git-protocol ssh` registers the key on one repository: it needs `--repo`.
+pub fn ssh_needs_repo(provider: crate::core::model::Provider) -> Problem {
+    Problem::new(
+        FailureClass::Input,
+        "--git-protocol ssh needs the repository to register the key on.",
+        match provider {
+            crate::core::model::Provider::Cloud => "Add --repo WORKSPACE/SLUG.",
+            crate::core::model::Provider::Server => "Add --repo PROJECTKEY/SLUG.",
+        },
+    )
 }
 
 /// A repository the credential does not see, `seen` being how many it does.
@@ -383,6 +457,7 @@ mod tests {
                 reused_webhook_secret: None,
                 previous_webhook: None,
                 replace: false,
+                git_protocol: GitProtocol::Https,
             },
             &store,
             &mut |event| {
@@ -390,6 +465,7 @@ mod tests {
                     Event::Checked(report) => format!("checked {}", report.passed()),
                     Event::RepoSelected(r) => format!("repo {}", r.full_name),
                     Event::WebhookEnsured(_, change) => format!("hook {change:?}"),
+                    Event::SshProven(_) => "ssh".into(),
                     Event::Saved(done) => format!("saved {}", done.saved.info.name),
                     Event::Delivery(_) => "delivery".into(),
                 })
@@ -437,6 +513,7 @@ mod tests {
             reused_webhook_secret: None,
             previous_webhook: None,
             replace: false,
+            git_protocol: GitProtocol::Https,
         };
         let mut events = 0;
         let failed = connect(request("test-token-wrong", None), &store, &mut |_| {

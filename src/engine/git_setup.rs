@@ -581,6 +581,7 @@ mod tests {
             secret_store: "file".into(),
             tls: None,
             expires_on: None,
+            ssh: None,
             last_check: None,
             saved_at: String::new(),
         };

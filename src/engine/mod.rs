@@ -13,6 +13,7 @@ pub mod oauth;
 pub mod recheck;
 pub mod rotate;
 pub mod save;
+pub mod ssh;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -83,6 +84,7 @@ pub fn saved_connection(
         saved_at,
         tls: None,
         expires_on: None,
+        ssh: None,
     }
 }
 

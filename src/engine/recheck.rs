@@ -79,6 +79,10 @@ pub async fn recheck(
                 );
                 let mut report = checked.report;
                 drift_rows(&client, &conn, found, how.delivery_test, &mut report).await;
+                // A key deleted behind our back, or a host key that changed, stops git over SSH.
+                report
+                    .items
+                    .extend(super::ssh::check_rows(&client, &conn).await);
                 report
             }
             Err(problem) => super::report_from_problem(&problem),
@@ -329,6 +333,7 @@ mod tests {
             saved_at: "2026-12-01T00:00:00Z".into(),
             tls: None,
             expires_on: None,
+            ssh: None,
             last_check: last_ok.map(|ok| LastCheck {
                 ok,
                 at: "2026-12-01T00:00:00Z".into(),

@@ -355,6 +355,7 @@ mod tests {
             saved_at: "2026-01-02T03:04:05Z".into(),
             tls: None,
             expires_on: None,
+            ssh: None,
             last_check: None,
         }
     }

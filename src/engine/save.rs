@@ -37,6 +37,8 @@ pub struct SaveRequest<'a> {
     pub cert_der: Option<&'a [u8]>,
     pub webhook: Option<HookToSave<'a>>,
     pub replace: bool,
+    /// The SSH route made and proven for this connection.
+    pub ssh: Option<&'a crate::core::ssh::SshRoute>,
 }
 
 /// What was saved and where.
@@ -68,6 +70,7 @@ pub fn save(store: &Store, req: &SaveRequest<'_>) -> Result<Saved, Problem> {
         }
         conn.tls = Some(trust);
     }
+    conn.ssh = req.ssh.cloned();
     if let Some(hook) = &req.webhook {
         conn.webhook_id = Some(hook.id.to_string());
         conn.webhook_url = Some(hook.url.to_string());
@@ -196,6 +199,7 @@ mod tests {
                 secret: hook_secret,
             }),
             replace,
+            ssh: None,
         }
     }
 

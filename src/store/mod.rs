@@ -22,6 +22,7 @@ pub mod keychain;
 mod lock;
 mod perms;
 mod secret_file;
+mod ssh_key;
 mod webhook_secret;
 
 use std::collections::HashSet;
@@ -37,6 +38,7 @@ use crate::core::model::{AuthKind, ConnectionSpec, LastCheck, Provider, SavedInf
 pub use error::StoreError;
 pub use format::{FORMAT_VERSION, validate_name};
 pub use keychain::{Keychain, KeychainFailure, MemoryKeychain, NoKeychain, OsKeychain};
+pub use ssh_key::SshFiles;
 
 use format::{Entry, STORE_FILE, STORE_KEYRING};
 use generation::Role;
@@ -131,6 +133,10 @@ pub struct SavedConnection {
     /// read from the server (DC's token list). Absent means unknown, never guessed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_on: Option<jiff::civil::Date>,
+    /// The SSH route (`connect --git-protocol ssh`): git then clones with the connection's
+    /// own read-only key. Absent: git uses https with the credential.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh: Option<crate::core::ssh::SshRoute>,
     /// The outcome of the last check (`status`, the wizard's re-check); absent in files
     /// written before it existed, and until a connection is checked again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -603,6 +609,7 @@ impl Store {
             format::render(&all)?.as_bytes(),
         )?;
         self.remove_cert_pem(name);
+        self.remove_ssh_files(name);
         let left = self.sweep_orphans(&all);
         match left
             .into_iter()

@@ -437,6 +437,7 @@ fn save_oauth(w: &World, name: &str, repo: &str, grant: &OAuthGrant) {
         secret_store: String::new(),
         tls: None,
         expires_on: None,
+        ssh: None,
         last_check: None,
         saved_at: "2026-12-01T00:00:00Z".into(),
     };

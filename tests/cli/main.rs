@@ -9,6 +9,7 @@ mod cli;
 mod cli_auth;
 mod cli_first_use;
 mod cli_rotate;
+mod cli_ssh;
 mod cli_webhook;
 mod git_helper;
 mod git_https;

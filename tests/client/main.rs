@@ -14,5 +14,6 @@ mod client_webhooks;
 mod net_tls;
 mod perf_listing;
 mod security_redirect;
+mod ssh_spec;
 mod worker_http;
 mod worker_webhook;

@@ -90,6 +90,7 @@ pub fn saved(name: &str) -> SavedConnection {
         saved_at: "2026-11-29T06:00:00Z".into(),
         tls: None,
         expires_on: None,
+        ssh: None,
         last_check: None,
     }
 }

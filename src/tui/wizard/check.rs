@@ -130,11 +130,14 @@ fn field_of_check(check_id: CheckId, auth: AuthKind) -> Option<crate::core::fiel
             Some(FieldId::OAuthKey)
         }
         CheckId::Credential | CheckId::Permissions => Some(FieldId::Secret),
-        // The rows of a saved connection's repository and webhook come after the form is
-        // done with: nothing there to edit.
-        CheckId::Webhooks | CheckId::Repository | CheckId::Webhook | CheckId::WebhookDelivery => {
-            None
-        }
+        // The rows of a saved connection's repository, webhook and SSH route come after the
+        // form is done with: nothing there to edit.
+        CheckId::Webhooks
+        | CheckId::Repository
+        | CheckId::Webhook
+        | CheckId::WebhookDelivery
+        | CheckId::SshKey
+        | CheckId::SshHostKey => None,
     }
 }
 

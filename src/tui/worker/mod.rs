@@ -210,6 +210,7 @@ async fn run(
                                 secret: h.secret.as_ref(),
                             }),
                             replace,
+                            ssh: None,
                         };
                         // Not between a concurrent `connect` or `rotate` of the same name's
                         // read and its save (they hold this lock for their whole run).

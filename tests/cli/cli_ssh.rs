@@ -1,0 +1,405 @@
+//! The SSH route through the real binary: what `env` exports and `ssh-key` prints for a
+//! connection saved with one, and the key file's mode.
+
+use std::path::Path;
+
+use bbconnect::core::ssh::SshRoute;
+use bbconnect::engine::ssh::generate_key;
+use bbconnect::store::{SecretStoreMode, Store};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::common::bin::{bbconnect, stderr, stdout, text};
+use crate::common::creds::saved;
+
+/// Saves `dc` with an SSH route and a real key, as a finished `connect --git-protocol ssh`
+/// leaves it; returns the store and the public key.
+fn saved_with_route(config: &Path) -> (Store, String) {
+    let store = Store::open(Some(config.to_path_buf()), SecretStoreMode::File).expect("store");
+    let mut conn = saved("dc");
+    conn.repo = Some("WEB/site".into());
+    conn.clone_ssh = Some("ssh://git@git.example.com:7999/web/site.git".into());
+    conn.ssh = Some(SshRoute {
+        clone_url: "ssh://git@git.example.com:7999/web/site.git".into(),
+        key_id: "7".into(),
+        host: "git.example.com".into(),
+        port: 7999,
+        host_key_fingerprint: "SHA256:ybgmFkzwOSotHTHLJgHO0QN8L0xErw6vd0VhFA9m3SM".into(),
+    });
+    store
+        .save(conn, &SecretString::from("test-token-alice"), false)
+        .expect("save");
+    let key = generate_key("dc").expect("key");
+    store
+        .write_next_ssh_files(
+            "dc",
+            &key.private,
+            &key.public,
+            "[git.example.com]:7999 ssh-ed25519 AAAA\n",
+        )
+        .expect("write");
+    store.promote_next_ssh_files("dc").expect("promote");
+    (store, key.public)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn env_exports_the_ssh_command_of_exactly_this_key_and_host_and_the_ssh_clone_url() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (store, _) = saved_with_route(dir.path());
+    let files = store.ssh_files("dc");
+    let want = format!(
+        "ssh -F /dev/null -i {} -o IdentitiesOnly=yes -o UserKnownHostsFile={} -o StrictHostKeyChecking=yes",
+        files.key.display(),
+        files.known_hosts.display()
+    );
+    let out = bbconnect(dir.path(), &["env", "dc", "--format", "json"])
+        .output()
+        .await
+        .expect("runs");
+    assert!(out.status.success(), "{}", text(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["GIT_SSH_COMMAND"], want.as_str(), "{}", text(&out));
+    assert_eq!(
+        v["BITBUCKET_CLONE_SSH"],
+        "ssh://git@git.example.com:7999/web/site.git"
+    );
+    assert_eq!(v["BITBUCKET_GIT_PROTOCOL"], "ssh");
+    assert!(!stdout(&out).contains("test-token-alice"));
+
+    // Sourced by a real shell, the value is the command itself.
+    let out = bbconnect(dir.path(), &["env", "dc"])
+        .output()
+        .await
+        .expect("runs");
+    let script = format!("{}printf '%s' \"$GIT_SSH_COMMAND\"", stdout(&out));
+    let sourced = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .expect("sh");
+    assert_eq!(String::from_utf8_lossy(&sourced.stdout), want);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ssh_key_prints_the_public_key_and_the_private_one_only_with_a_warning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (store, public) = saved_with_route(dir.path());
+    let out = bbconnect(dir.path(), &["ssh-key", "dc"])
+        .output()
+        .await
+        .expect("runs");
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(stdout(&out), format!("{public}\n"));
+    assert!(public.starts_with("ssh-ed25519 ") && public.ends_with(" bbconnect dc"));
+    assert!(out.stderr.is_empty(), "{}", text(&out));
+
+    let out = bbconnect(dir.path(), &["ssh-key", "dc", "--private"])
+        .output()
+        .await
+        .expect("runs");
+    assert!(out.status.success(), "{}", text(&out));
+    let private = store.ssh_private_key("dc").expect("read").expect("present");
+    assert_eq!(
+        stdout(&out),
+        format!("{}\n", private.expose_secret().trim_end())
+    );
+    assert!(stdout(&out).starts_with("-----BEGIN OPENSSH PRIVATE KEY-----"));
+    assert!(stderr(&out).contains("secret"), "{}", text(&out));
+
+    // A connection without a route says so (usage), and prints no key.
+    let out = bbconnect(dir.path(), &["ssh-key", "nope"])
+        .output()
+        .await
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(out.stdout.is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn the_private_key_is_owner_only_and_refused_when_opened_up() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (store, _) = saved_with_route(dir.path());
+    let files = store.ssh_files("dc");
+    let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+    assert_eq!(mode(&files.key), 0o600);
+    assert_eq!(mode(files.key.parent().expect("dir")), 0o700);
+    std::fs::set_permissions(&files.key, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+    let err = store.ssh_private_key("dc").expect_err("refused");
+    assert!(err.to_string().contains("chmod 600"), "{err}");
+    store.remove("dc").expect("remove");
+    assert!(
+        !files.key.exists(),
+        "removing the connection removes its key"
+    );
+}
+
+// ---- End to end: real OpenSSH and real git against the simulator's SSH server ----
+
+use bbconnect::sim::SimHandle;
+
+use crate::common::bin::run;
+use crate::common::sim::{default as sim_default, demo_repo};
+
+fn dc_ssh_connect<'a>(url: &'a str, repo: &'a str) -> Vec<&'a str> {
+    vec![
+        "connect",
+        "--provider",
+        "server",
+        "--auth",
+        "http-token-user",
+        "--name",
+        "dc",
+        "--url",
+        url,
+        "--username",
+        "alice",
+        "--repo",
+        repo,
+        "--git-protocol",
+        "ssh",
+    ]
+}
+
+fn cloud_ssh_connect(repo: &str) -> Vec<&str> {
+    vec![
+        "connect",
+        "--provider",
+        "cloud",
+        "--auth",
+        "api-token",
+        "--name",
+        "cl",
+        "--email",
+        "alice@example.com",
+        "--repo",
+        repo,
+        "--git-protocol",
+        "ssh",
+    ]
+}
+
+/// The first repository of DC project WEB (alice is its admin).
+fn dc_repo() -> String {
+    "WEB/".to_string()
+}
+
+async fn first_web_repo(sim: &SimHandle) -> String {
+    let v: serde_json::Value = reqwest::Client::new()
+        .get(format!(
+            "{}/rest/api/1.0/projects/WEB/repos?limit=1",
+            sim.server_url()
+        ))
+        .bearer_auth("test-token-alice")
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    format!(
+        "{}{}",
+        dc_repo(),
+        v["values"][0]["slug"].as_str().expect("a repository")
+    )
+}
+
+fn ok(out: &std::process::Output) {
+    assert_eq!(out.status.code(), Some(0), "{}", text(out));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dc_connect_over_ssh_clones_replaces_its_one_key_checks_and_deletes_it() {
+    let sim = sim_default().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = sim.server_url();
+    let repo = first_web_repo(&sim).await;
+
+    let out = run(
+        &sim,
+        dir.path(),
+        &dc_ssh_connect(&url, &repo),
+        Some("test-token-alice"),
+    )
+    .await;
+    ok(&out);
+    assert!(
+        stdout(&out).contains("Clone over SSH: ssh://"),
+        "{}",
+        text(&out)
+    );
+    let keys = sim.dc_access_keys(&repo);
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert_eq!(keys[0].label, "bbconnect dc");
+    let store = Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File).expect("store");
+    let conn = store.get("dc").expect("read").expect("saved");
+    let route = conn.ssh.clone().expect("the route is saved");
+    assert_eq!(route.key_id, keys[0].id.to_string());
+    assert_eq!(route.host_key_fingerprint, sim.ssh_host_key_fingerprint());
+    assert_eq!(route.port, sim.ssh_port());
+
+    // bbconnect clone goes over SSH with that key, and the clone keeps fetching with it.
+    let target = dir.path().join("work");
+    let out = run(
+        &sim,
+        dir.path(),
+        &["clone", "dc", &repo, target.to_str().expect("utf-8")],
+        None,
+    )
+    .await;
+    ok(&out);
+    assert!(stderr(&out).contains("over SSH"), "{}", text(&out));
+    assert!(target.join(".git").is_dir(), "{}", text(&out));
+    let fetched = tokio::process::Command::new("git")
+        .args(["fetch", "--quiet"])
+        .current_dir(&target)
+        .env("HOME", dir.path())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .await
+        .expect("git");
+    assert!(fetched.status.success(), "{}", text(&fetched));
+
+    // --replace: a new key, and the old one is gone: one key of ours on the repository.
+    let out = run(
+        &sim,
+        dir.path(),
+        &[&dc_ssh_connect(&url, &repo)[..], &["--replace"]].concat(),
+        Some("test-token-alice"),
+    )
+    .await;
+    ok(&out);
+    let keys = sim.dc_access_keys(&repo);
+    assert_eq!(keys.len(), 1, "exactly one key after --replace: {keys:?}");
+    let replaced = store
+        .get("dc")
+        .expect("read")
+        .expect("saved")
+        .ssh
+        .expect("route");
+    assert_ne!(replaced.key_id, route.key_id);
+    assert_eq!(replaced.key_id, keys[0].id.to_string());
+
+    // check: the key is registered and the host key is the pinned one.
+    let out = run(&sim, dir.path(), &["check", "dc", "--json"], None).await;
+    ok(&out);
+    let rows = serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("json");
+    let rows = rows[0]["checks"].to_string();
+    assert!(
+        rows.contains("ssh_key") && rows.contains("ssh_host_key"),
+        "{rows}"
+    );
+
+    // A server presenting another host key than the pinned one fails, naming both.
+    let mut tampered = store.get("dc").expect("read").expect("saved");
+    let pinned = "SHA256:ybgmFkzwOSotHTHLJgHO0QN8L0xErw6vd0VhFA9m3SM";
+    if let Some(r) = tampered.ssh.as_mut() {
+        r.host_key_fingerprint = pinned.into();
+    }
+    let secret = store.secret("dc").expect("secret");
+    store.save(tampered, &secret, true).expect("save");
+    let out = run(&sim, dir.path(), &["check", "dc"], None).await;
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+    let said = stdout(&out);
+    assert!(
+        said.contains(pinned) && said.contains(&sim.ssh_host_key_fingerprint()),
+        "both fingerprints: {}",
+        text(&out)
+    );
+
+    // remove --delete-key takes our key off the repository.
+    let out = run(&sim, dir.path(), &["remove", "dc", "--delete-key"], None).await;
+    ok(&out);
+    assert!(sim.dc_access_keys(&repo).is_empty());
+    assert!(!store.ssh_files("dc").key.exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cloud_connect_over_ssh_registers_a_deploy_key_and_clones_with_it() {
+    let sim = sim_default().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = demo_repo("cloud", "repo-token");
+    let out = run(
+        &sim,
+        dir.path(),
+        &cloud_ssh_connect(&repo),
+        Some("test-token-alice"),
+    )
+    .await;
+    ok(&out);
+    let keys = sim.cloud_deploy_keys(&repo);
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let target = dir.path().join("work");
+    let out = run(
+        &sim,
+        dir.path(),
+        &["clone", "cl", &repo, target.to_str().expect("utf-8")],
+        None,
+    )
+    .await;
+    ok(&out);
+    assert!(target.join(".git").is_dir());
+    let out = run(
+        &sim,
+        dir.path(),
+        &["remove", "cl", "--delete-key", "--json"],
+        None,
+    )
+    .await;
+    ok(&out);
+    assert!(sim.cloud_deploy_keys(&repo).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_credential_without_repository_admin_is_told_the_key_and_the_page() {
+    let sim = sim_default().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = sim.server_url();
+    let repo = first_web_repo(&sim).await;
+    // bob reads WEB but administers nothing there.
+    let mut args = dc_ssh_connect(&url, &repo);
+    args[10] = "bob";
+    let out = run(&sim, dir.path(), &args, Some("test-token-bob")).await;
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    let said = stderr(&out);
+    assert!(said.contains("repository admin"), "{said}");
+    assert!(said.contains("/settings/access-keys"), "{said}");
+    assert!(said.contains("ssh-ed25519 AAAA"), "{said}");
+    assert!(sim.dc_access_keys(&repo).is_empty());
+    assert!(
+        Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File)
+            .expect("store")
+            .get("dc")
+            .expect("read")
+            .is_none(),
+        "nothing saved"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connecting_again_over_https_takes_the_ssh_key_off_the_repository() {
+    let sim = sim_default().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = sim.server_url();
+    let repo = first_web_repo(&sim).await;
+    let out = run(
+        &sim,
+        dir.path(),
+        &dc_ssh_connect(&url, &repo),
+        Some("test-token-alice"),
+    )
+    .await;
+    ok(&out);
+    assert_eq!(sim.dc_access_keys(&repo).len(), 1);
+    let https: Vec<&str> = dc_ssh_connect(&url, &repo)
+        .into_iter()
+        .filter(|a| *a != "--git-protocol" && *a != "ssh")
+        .chain(["--replace"])
+        .collect();
+    let out = run(&sim, dir.path(), &https, Some("test-token-alice")).await;
+    ok(&out);
+    assert!(sim.dc_access_keys(&repo).is_empty(), "{}", text(&out));
+    let store = Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File).expect("store");
+    assert!(store.get("dc").expect("read").expect("saved").ssh.is_none());
+    assert!(!store.ssh_files("dc").key.exists());
+}
