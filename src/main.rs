@@ -186,6 +186,7 @@ async fn interactive(
                 at: l.at,
                 summary: l.summary,
             }),
+            expires_on: c.expires_on,
         })
         .collect();
     let config = WizardConfig {
@@ -198,6 +199,7 @@ async fn interactive(
         // Read here so the wizard stays pure; the secret never leaves a SecretString.
         oauth_key: settings.oauth_key.clone(),
         oauth_secret: settings.oauth_secret.clone(),
+        today: bbconnect::engine::today(),
     };
     let (reply_tx, reply_rx) = mpsc::unbounded_channel();
     let handle = worker::spawn(

@@ -16,6 +16,7 @@ pub mod proxy;
 pub mod server;
 pub mod throttle;
 pub mod tls;
+pub mod token_expiry;
 pub mod urls;
 pub mod webhooks;
 

@@ -1,5 +1,6 @@
 //! `bbconnect check`: every check again on saved connections.
 
+use secrecy::ExposeSecret;
 use serde_json::json;
 
 use super::{
@@ -47,12 +48,16 @@ pub async fn check(
     let mut worst = 0;
     let mut out = Vec::new();
     let limits = limits_setting(settings)?;
+    let warn_days = settings.expiry_warn_days()?;
+    let today = engine::today();
     for (name, (conn, creds)) in names.iter().zip(found) {
         let options = ClientOptions {
             limits,
             sequential_check: settings.sequential_check,
             ..engine::options_for(&conn)
         };
+        // Read before a refresh replaces it: an OAuth grant tells when its access token ends.
+        let stored_secret = creds.secret.clone();
         let creds = match fresh_credentials(store, conn.clone(), creds, &options).await {
             Ok(creds) => creds,
             Err(problem) => {
@@ -67,10 +72,37 @@ pub async fn check(
                 continue;
             }
         };
-        let mut report = engine::check(creds.clone(), endpoints, options.clone(), None).await;
+        let client = Client::new(creds.clone(), endpoints, options.clone()).ok();
+        // An expiry nobody typed may be on DC's token list: asked beside the check (no round
+        // trip added), and kept once read.
+        let user = conn.user.as_deref().or(conn.username.as_deref());
+        let (mut report, read) = tokio::join!(
+            engine::check(creds.clone(), endpoints, options.clone(), None),
+            async {
+                match &client {
+                    Some(client) if conn.expires_on.is_none() => {
+                        engine::expiry::to_save(client, None, user).await
+                    }
+                    _ => None,
+                }
+            }
+        );
+        if let Some(day) = read
+            && report.passed()
+            && let Err(e) = store.record_expiry(name, day)
+        {
+            tracing::warn!(connection = %name, error = %e, "expiry read but not recorded");
+        }
+        report.items.push(engine::expiry::row(
+            &conn,
+            Some(stored_secret.expose_secret()),
+            read,
+            today,
+            warn_days,
+        ));
         // A hook deleted or switched off behind our back means CI silently stops building.
         if let (Some(id), Some(repo)) = (&conn.webhook_id, &conn.repo)
-            && let Ok(client) = Client::new(creds, endpoints, options.clone())
+            && let Some(client) = &client
         {
             report.items.push(client.webhook_row(repo, id).await);
             if let Some(url) = &conn.webhook_url {

@@ -178,6 +178,14 @@ pub async fn connect(
             "Choose another --name, pass --replace, or `bbconnect remove` it first.",
         ));
     }
+    let today = engine::today();
+    let expires_on = crate::core::expiry::parse_expires(args.expires.as_deref().unwrap_or(""), today)
+        .map_err(|what| {
+            usage(
+                format!("--expires: {what}."),
+                "Pass the day Bitbucket showed when the token was made, e.g. --expires 2027-01-10, or leave it out.",
+            )
+        })?;
     let mut hook_spec = webhook_spec_from_args(io, &args, &spec)?;
     // Connecting again keeps the generated secret the CI was given, rather than a new one:
     // the hook is first ensured without touching its secret (so an unchanged hook is kept),
@@ -221,11 +229,12 @@ pub async fn connect(
         webhook: hook_spec,
         reused_webhook_secret: reused_secret,
         replace: args.replace,
+        expires_on,
     };
     let as_json = args.json;
     let mut print = |event: Event<'_>| match event {
         Event::Checked(report) if !as_json => print_report(&mut *io.err, report, &spec.name),
-        Event::Saved(done) => print_connected(io, done, &spec, as_json),
+        Event::Saved(done) => print_connected(io, done, &spec, as_json, today),
         Event::Delivery(row) => print_delivery(io, row, as_json),
         _ => {}
     };
@@ -275,7 +284,13 @@ pub async fn connect(
 }
 
 /// What was saved, on stdout: one JSON document, or lines for people.
-fn print_connected(io: &mut Io, done: &Connected, spec: &ConnectionSpec, as_json: bool) {
+fn print_connected(
+    io: &mut Io,
+    done: &Connected,
+    spec: &ConnectionSpec,
+    as_json: bool,
+    today: jiff::civil::Date,
+) {
     let saved = &done.saved.info;
     let (repo, hook, report) = (&done.repo, &done.hook, &done.report);
     let hook_secret_location = &done.saved.webhook_secret_location;
@@ -304,6 +319,7 @@ fn print_connected(io: &mut Io, done: &Connected, spec: &ConnectionSpec, as_json
                 "clone_https": saved.clone_https,
                 "config_file": saved.config_file,
                 "secret_location": saved.secret_location,
+                "expires_at": done.expires_on.map(|d| d.to_string()),
                 "webhook": hook.as_ref().map(|(h, change)| json!({
                     "id": h.id, "url": h.url, "events": h.events, "change": change,
                     "secret_location": hook_secret_location,
@@ -313,6 +329,13 @@ fn print_connected(io: &mut Io, done: &Connected, spec: &ConnectionSpec, as_json
         );
     } else {
         print_saved(io, saved);
+        let standing = crate::core::expiry::standing(
+            today,
+            done.expires_on,
+            spec.auth,
+            crate::core::expiry::DEFAULT_WARN_DAYS,
+        );
+        outln!(io, "Expiry: {}", standing.text());
         if let Some(path) = &done.saved.cert_file {
             outln!(io, "Trusted certificate: {}", path.display());
         }

@@ -289,6 +289,12 @@ pub struct ConnectArgs {
     /// Replace a saved connection of the same name.
     #[arg(long)]
     pub replace: bool,
+    /// The day the credential stops working, as Bitbucket showed it when the token was made
+    /// (YYYY-MM-DD, after today). `check` warns 14 days ahead (BBCONNECT_EXPIRY_WARN_DAYS) and
+    /// fails from that day. Left out: read from Data Center's token list where the token may
+    /// read it, else unknown.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub expires: Option<String>,
     /// Trust exactly this server certificate (the fingerprint a refused check printed,
     /// compared with the server's admin first); saved with the connection.
     #[arg(long, value_name = "SHA256:FINGERPRINT")]

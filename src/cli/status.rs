@@ -52,6 +52,10 @@ pub async fn run(
     )
     .await;
     let worst = rows.iter().map(|r| r.report.exit_code()).max().unwrap_or(0);
+    let today = engine::today();
+    let expiry = |conn: &SavedConnection| {
+        engine::expiry::standing(conn, today, crate::core::expiry::DEFAULT_WARN_DAYS)
+    };
     if args.json {
         let out: Vec<_> = rows
             .iter()
@@ -63,6 +67,8 @@ pub async fn run(
                     "url": r.conn.url,
                     "user": r.report.identity.as_ref().map(|i| i.username.clone()).or_else(|| r.conn.user.clone()),
                     "repo": r.conn.repo,
+                    "expires_at": r.conn.expires_on.map(|d| d.to_string()),
+                    "days_left": expiry(&r.conn).days_left(),
                     "ok": r.report.passed(),
                     "exit_code": r.report.exit_code(),
                     "checks": report_json(&r.report),
@@ -71,7 +77,15 @@ pub async fn run(
             .collect();
         outln!(io, "{}", serde_json::Value::Array(out));
     } else {
-        let cells: Vec<Vec<String>> = rows.iter().map(line).collect();
+        let cells: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| {
+                let mut cells = line(r);
+                // Before RESULT, which may be long.
+                cells.insert(cells.len() - 1, expiry(&r.conn).text());
+                cells
+            })
+            .collect();
         io.out_fmt(format_args!(
             "{}",
             table(
@@ -82,6 +96,7 @@ pub async fn run(
                     "USER",
                     "HOST",
                     "REPOSITORY",
+                    "EXPIRES",
                     "RESULT"
                 ],
                 &cells

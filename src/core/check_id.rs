@@ -34,10 +34,12 @@ pub enum CheckId {
     Webhook,
     /// Bitbucket's test delivery reached the CI.
     WebhookDelivery,
+    /// When the saved credential stops working.
+    Expiry,
 }
 
 impl CheckId {
-    pub const ALL: [CheckId; 14] = [
+    pub const ALL: [CheckId; 15] = [
         CheckId::Setup,
         CheckId::Tls,
         CheckId::Http,
@@ -52,6 +54,7 @@ impl CheckId {
         CheckId::LocalhostLinks,
         CheckId::Webhook,
         CheckId::WebhookDelivery,
+        CheckId::Expiry,
     ];
 
     /// The row's title as the report shows it.
@@ -70,6 +73,7 @@ impl CheckId {
             CheckId::LocalhostLinks => "Server links use its real address",
             CheckId::Webhook => "Saved webhook in place",
             CheckId::WebhookDelivery => "Webhook reaches the CI",
+            CheckId::Expiry => "Credential expiry",
         }
     }
 
@@ -90,6 +94,7 @@ impl CheckId {
             CheckId::LocalhostLinks => "localhost_links",
             CheckId::Webhook => "webhook",
             CheckId::WebhookDelivery => "webhook-delivery",
+            CheckId::Expiry => "expiry",
         }
     }
 }
@@ -121,6 +126,7 @@ mod tests {
             "localhost_links",
             "webhook",
             "webhook-delivery",
+            "expiry",
         ];
         for (id, name) in CheckId::ALL.into_iter().zip(today) {
             assert_eq!(serde_json::to_value(id).unwrap(), name);

@@ -16,6 +16,8 @@ pub enum FieldId {
     OAuthSecret,
     /// The loopback callback registered on the OAuth consumer.
     Callback,
+    /// The day the credential stops working, optional (`YYYY-MM-DD`).
+    Expires,
 }
 
 /// The callback bbconnect listens on unless the user registered another port.
@@ -26,10 +28,11 @@ pub fn fields(auth: AuthKind) -> &'static [FieldId] {
     use FieldId::*;
     match auth {
         AuthKind::OAuth => &[Name, Url, OAuthKey, OAuthSecret, Callback],
-        AuthKind::ApiToken => &[Name, Url, Email, Secret],
-        AuthKind::RepoToken => &[Name, Url, Repo, Secret],
-        AuthKind::AppPassword => &[Name, Url, Username, Secret],
-        AuthKind::HttpTokenUser => &[Name, Url, Username, Secret],
-        AuthKind::HttpTokenRepo => &[Name, Url, Repo, Secret],
+        // The secret stays last: Enter on the last field starts the check.
+        AuthKind::ApiToken => &[Name, Url, Email, Expires, Secret],
+        AuthKind::RepoToken => &[Name, Url, Repo, Expires, Secret],
+        AuthKind::AppPassword => &[Name, Url, Username, Expires, Secret],
+        AuthKind::HttpTokenUser => &[Name, Url, Username, Expires, Secret],
+        AuthKind::HttpTokenRepo => &[Name, Url, Repo, Expires, Secret],
     }
 }

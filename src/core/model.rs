@@ -528,6 +528,8 @@ pub struct SavedInfo {
     /// Human description of where the secret lives ("file ~/.config/.../secrets/x (0600)").
     pub secret_location: String,
     pub clone_https: Option<String>,
+    /// The day the saved credential stops working, when known.
+    pub expires_on: Option<jiff::civil::Date>,
 }
 
 /// A webhook to put on a repository (the CI's endpoint). Added by the client room for the

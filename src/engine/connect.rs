@@ -29,6 +29,8 @@ pub struct ConnectRequest<'a> {
     /// when it has to be created or updated (`webhook.secret` is then `None`).
     pub reused_webhook_secret: Option<SecretString>,
     pub replace: bool,
+    /// The expiry typed (`--expires`); when absent, DC's token list is asked.
+    pub expires_on: Option<jiff::civil::Date>,
 }
 
 /// What a finished connect made.
@@ -38,6 +40,8 @@ pub struct Connected {
     pub repo: Option<Repo>,
     pub hook: Option<(Webhook, WebhookChange)>,
     pub saved: Saved,
+    /// The expiry saved: typed, read from the server, or unknown.
+    pub expires_on: Option<jiff::civil::Date>,
 }
 
 /// Each step's result as it happens, for the face to show.
@@ -81,7 +85,11 @@ pub async fn connect(
 ) -> Result<Connected, ConnectError> {
     let client = Client::new(req.creds.clone(), req.endpoints, req.options.clone())
         .map_err(ConnectError::Setup)?;
-    let checked = check(&client, None, req.creds.spec.repo.as_deref()).await;
+    // The token list is asked beside the check, not after it: no round trip is added.
+    let (checked, expires_on) = tokio::join!(
+        check(&client, None, req.creds.spec.repo.as_deref()),
+        super::expiry::to_save(&client, req.expires_on, req.creds.spec.username.as_deref()),
+    );
     let report = checked.report;
     on(Event::Checked(&report));
     if !report.passed() {
@@ -138,6 +146,7 @@ pub async fn connect(
             secret: hook_secret,
         }),
         replace: req.replace,
+        expires_on,
     };
     // Blocking on this task is fine: the headless connect runs nothing beside it.
     let saved = save::save(store, &request).map_err(ConnectError::Save)?;
@@ -146,6 +155,7 @@ pub async fn connect(
         repo,
         hook,
         saved,
+        expires_on,
     };
     on(Event::Saved(&done));
     if let (Some((h, _)), Some(r)) = (&done.hook, &done.repo) {

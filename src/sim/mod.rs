@@ -63,6 +63,9 @@ pub struct SimConfig {
     /// DC repositories carry only slug, project key and `public` (about 64 bytes
     /// each), so that one page under the client's 16 MiB cap holds 200,000 of them.
     pub dc_small_repos: bool,
+    /// DC's token list (`/rest/access-tokens/.../users/{slug}`) refuses every token with 401,
+    /// as a server may where a token cannot read the token list.
+    pub dc_token_list_refused: bool,
 }
 
 impl Default for SimConfig {
@@ -79,6 +82,7 @@ impl Default for SimConfig {
             dc_short_pages_from: None,
             dc_page_len: None,
             dc_small_repos: false,
+            dc_token_list_refused: false,
         }
     }
 }
@@ -146,6 +150,9 @@ pub(crate) struct SimState {
     pub render: render::RenderCache,
     /// Bare repositories served over smart HTTP, created on first use.
     pub git: git::GitRepos,
+    /// When the simulator started, in milliseconds since the epoch: token expiries count
+    /// from it.
+    pub started_ms: u64,
 }
 
 impl SimState {
@@ -266,6 +273,10 @@ pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
         oauth: Mutex::new(Default::default()),
         hooks: Mutex::new(Default::default()),
         git: Default::default(),
+        started_ms: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+            .unwrap_or(0),
     });
     let app = router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
@@ -432,7 +443,13 @@ pub fn demo_credentials() -> Vec<DemoCredential> {
             username: t.user.clone(),
             secret: t.secret.clone(),
             repo: None,
-            note: format!("Data Center user token, {} on {reach}", t.permission),
+            note: match t.expiry_days {
+                Some(days) => format!(
+                    "Data Center user token, {} on {reach}, expires {days} days after the simulator starts",
+                    t.permission
+                ),
+                None => format!("Data Center user token, {} on {reach}", t.permission),
+            },
         });
     }
     for t in &spec.cloud.api_tokens {

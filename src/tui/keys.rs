@@ -718,6 +718,7 @@ mod tests {
                     config_file: "c".into(),
                     secret_location: "s".into(),
                     clone_https: None,
+                    expires_on: None,
                 }),
             },
         );
@@ -735,6 +736,7 @@ mod tests {
                 user: None,
                 repo: None,
                 last_check: None,
+                expires_on: None,
             }],
             ..WizardConfig::default()
         });

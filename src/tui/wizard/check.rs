@@ -132,6 +132,7 @@ fn field_of_check(check_id: CheckId, auth: AuthKind) -> Option<form::FieldId> {
         CheckId::Credential | CheckId::Permissions => Some(FieldId::Secret),
         // The webhook rows come after the form is done with: nothing there to edit.
         CheckId::Webhooks | CheckId::Webhook | CheckId::WebhookDelivery => None,
+        CheckId::Expiry => Some(FieldId::Expires),
     }
 }
 

@@ -177,6 +177,7 @@ mod tests {
             config_file: "/c".into(),
             secret_location: "file".into(),
             clone_https: Some("https://h/ws/app.git".into()),
+            expires_on: None,
         });
         w
     }

@@ -21,6 +21,8 @@ pub struct SavedRow {
     pub user: Option<String>,
     pub repo: Option<String>,
     pub last_check: Option<CheckSummary>,
+    /// The day the credential stops working, when known.
+    pub expires_on: Option<jiff::civil::Date>,
 }
 
 /// The last check of a saved connection.

@@ -573,6 +573,7 @@ fn saved() -> SavedInfo {
         config_file: "/cfg/connections.toml".into(),
         secret_location: "file /cfg/secrets/work (0600)".into(),
         clone_https: Some("https://bitbucket.org/acme/a-repo.git".into()),
+        expires_on: None,
     }
 }
 
