@@ -20,6 +20,23 @@ pub enum FieldId {
     Expires,
 }
 
+/// Whether a field may be left empty. Enter on the last field that must be filled submits:
+/// the optional ones after it are there to Tab to, not to walk through.
+pub fn optional(field: FieldId) -> bool {
+    match field {
+        FieldId::Expires => true,
+        FieldId::Name
+        | FieldId::Url
+        | FieldId::Username
+        | FieldId::Email
+        | FieldId::Secret
+        | FieldId::Repo
+        | FieldId::OAuthKey
+        | FieldId::OAuthSecret
+        | FieldId::Callback => false,
+    }
+}
+
 /// The callback bbconnect listens on unless the user registered another port.
 pub const DEFAULT_CALLBACK: &str = "http://127.0.0.1:8976/callback";
 
@@ -28,11 +45,10 @@ pub fn fields(auth: AuthKind) -> &'static [FieldId] {
     use FieldId::*;
     match auth {
         AuthKind::OAuth => &[Name, Url, OAuthKey, OAuthSecret, Callback],
-        // The secret stays last: Enter on the last field starts the check.
-        AuthKind::ApiToken => &[Name, Url, Email, Expires, Secret],
-        AuthKind::RepoToken => &[Name, Url, Repo, Expires, Secret],
-        AuthKind::AppPassword => &[Name, Url, Username, Expires, Secret],
-        AuthKind::HttpTokenUser => &[Name, Url, Username, Expires, Secret],
-        AuthKind::HttpTokenRepo => &[Name, Url, Repo, Expires, Secret],
+        AuthKind::ApiToken => &[Name, Url, Email, Secret, Expires],
+        AuthKind::RepoToken => &[Name, Url, Repo, Secret, Expires],
+        AuthKind::AppPassword => &[Name, Url, Username, Secret, Expires],
+        AuthKind::HttpTokenUser => &[Name, Url, Username, Secret, Expires],
+        AuthKind::HttpTokenRepo => &[Name, Url, Repo, Secret, Expires],
     }
 }

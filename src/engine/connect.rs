@@ -352,6 +352,7 @@ mod tests {
                 webhook: Some(hook("test-token-hook")),
                 reused_webhook_secret: None,
                 replace: false,
+                expires_on: None,
             },
             &store,
             &mut |event| {
@@ -378,6 +379,12 @@ mod tests {
         );
         let conn = store.get("ci").expect("get").expect("saved");
         assert_eq!(conn.repo.as_deref(), Some(repo.as_str()));
+        // Nothing typed: alice's token list says (90 days from the simulator's start).
+        let in_90_days = crate::engine::today()
+            .checked_add(jiff::Span::new().days(90))
+            .expect("in range");
+        assert_eq!(conn.expires_on, Some(in_90_days));
+        assert_eq!(done.expires_on, Some(in_90_days));
         assert_eq!(conn.webhook_id, done.hook.map(|(h, _)| h.id));
         assert_eq!(
             store
@@ -405,6 +412,7 @@ mod tests {
             webhook: None,
             reused_webhook_secret: None,
             replace: false,
+            expires_on: None,
         };
         let mut events = 0;
         let failed = connect(request("test-token-wrong", None), &store, &mut |_| {

@@ -124,15 +124,15 @@ fn each_type_asks_its_own_fields() {
     use FieldId::*;
     assert_eq!(
         fields(AuthKind::RepoToken),
-        &[Name, Url, Repo, Expires, Secret]
+        &[Name, Url, Repo, Secret, Expires]
     );
     assert_eq!(
         fields(AuthKind::HttpTokenRepo),
-        &[Name, Url, Repo, Expires, Secret]
+        &[Name, Url, Repo, Secret, Expires]
     );
     assert_eq!(
         fields(AuthKind::AppPassword),
-        &[Name, Url, Username, Expires, Secret]
+        &[Name, Url, Username, Secret, Expires]
     );
     assert_eq!(
         fields(AuthKind::OAuth),

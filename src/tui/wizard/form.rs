@@ -414,7 +414,11 @@ pub(super) fn step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             if let Some(with_scheme) = &assumed {
                 w.form.url = with_scheme.as_str().into();
             }
-            let last = fields(auth).len() - 1;
+            let list = fields(auth);
+            let last = list
+                .iter()
+                .rposition(|f| !crate::core::fields::optional(*f))
+                .unwrap_or(list.len() - 1);
             if w.form.focus < last {
                 w.form.move_focus(auth, true);
                 if let Some(u) = assumed {
