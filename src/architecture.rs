@@ -11,15 +11,8 @@ struct Rule {
     why: &'static str,
 }
 
-const FACES_AND_LOOP: &[&str] = &[
-    "crate::cli",
-    "crate::app",
-    "crate::keys",
-    "crate::wizard",
-    "crate::ui",
-    "crate::worker",
-    "crate::tui",
-];
+/// The two faces: nothing below them names either.
+const FACES: &[&str] = &["crate::cli", "crate::tui"];
 
 const RULES: &[Rule] = &[
     Rule {
@@ -31,28 +24,22 @@ const RULES: &[Rule] = &[
             "crate::cli",
             "crate::tui",
             "crate::sim",
-            "crate::app",
-            "crate::keys",
-            "crate::wizard",
-            "crate::ui",
-            "crate::worker",
-            "crate::oauth_flow",
-            "crate::git_setup",
-            "crate::git_jobs",
-            "crate::browser",
-            "crate::child",
+            "crate::os",
+            "crate::settings",
             "crate::logging",
             "crate::crash",
-            // Core's own copy lives at `crate::core::sanitize`; the old path is a re-export.
-            "crate::sanitize",
             // From `src/core/x.rs`, `super::super::` is the crate root: any room at all.
             "super::super::",
             "tokio::",
             "reqwest::",
             "crossterm::",
             "ratatui::",
+            "std::fs",
+            "std::net",
+            "std::process",
+            "std::env",
         ],
-        why: "core is plain data and rules: it imports no other room and no IO crate",
+        why: "core is plain data and rules: it imports no other room and does no IO",
     },
     Rule {
         room: "sim",
@@ -62,21 +49,13 @@ const RULES: &[Rule] = &[
             "crate::store",
             "crate::cli",
             "crate::tui",
-            "crate::app",
-            "crate::keys",
-            "crate::wizard",
-            "crate::ui",
-            "crate::worker",
-            "crate::oauth_flow",
+            "crate::settings",
         ],
         why: "the simulator builds its JSON from its own types, so a client mistake cannot hide behind it",
     },
     Rule {
         room: "tui/wizard",
         banned: &[
-            "crate::ui",
-            "crate::app",
-            "crate::worker",
             "crate::tui::ui",
             "crate::tui::app",
             "crate::tui::worker",
@@ -87,18 +66,20 @@ const RULES: &[Rule] = &[
             "super::super::ui",
             "super::super::app",
             "super::super::worker",
-            "crate::git_jobs",
+            "crate::bitbucket",
             "crate::store",
             "crate::engine",
             "crate::cli",
-            "crate::oauth_flow",
+            "crate::os",
             "crate::sim",
+            "crate::settings",
             "tokio::",
             "reqwest::",
             "ratatui::",
             "std::fs",
             "std::net",
             "std::process",
+            "std::env",
             "std::time::SystemTime",
             "std::time::Instant",
         ],
@@ -107,18 +88,17 @@ const RULES: &[Rule] = &[
     Rule {
         room: "tui/ui",
         banned: &[
-            "crate::worker",
-            "crate::app",
             "crate::tui::worker",
             "crate::tui::app",
             "super::worker",
             "super::app",
             "super::super::worker",
             "super::super::app",
+            "crate::bitbucket",
             "crate::store",
             "crate::engine",
             "crate::cli",
-            "crate::oauth_flow",
+            "crate::os",
             "crate::sim",
             "tokio::",
             "reqwest::",
@@ -129,29 +109,82 @@ const RULES: &[Rule] = &[
         why: "views draw the wizard's state: no IO, no worker",
     },
     Rule {
-        room: "bitbucket",
-        banned: FACES_AND_LOOP,
-        why: "the client knows nothing of the faces",
+        room: "tui",
+        banned: &["crate::cli"],
+        why: "the two faces share the engine, not each other",
+    },
+    Rule {
+        room: "cli",
+        banned: &["crate::tui"],
+        why: "the two faces share the engine, not each other; core types come from core",
     },
     Rule {
         room: "bitbucket",
-        banned: &["crate::store"],
-        why: "the client depends on core, not on the store's types",
+        banned: &[
+            "crate::cli",
+            "crate::tui",
+            "crate::engine",
+            "crate::store",
+            "crate::sim",
+        ],
+        why: "the client serves the engine and knows only core",
     },
     Rule {
         room: "store",
-        banned: FACES_AND_LOOP,
-        why: "the store knows nothing of the faces",
-    },
-    Rule {
-        room: "store",
-        banned: &["crate::bitbucket"],
-        why: "the store depends on core, not on the client's types",
+        banned: &[
+            "crate::cli",
+            "crate::tui",
+            "crate::engine",
+            "crate::bitbucket",
+            "crate::sim",
+        ],
+        why: "the store serves the engine and knows only core",
     },
     Rule {
         room: "engine",
-        banned: FACES_AND_LOOP,
+        banned: FACES,
         why: "the engine serves both faces and depends on neither",
+    },
+    Rule {
+        room: "os",
+        banned: &[
+            "crate::cli",
+            "crate::tui",
+            "crate::engine",
+            "crate::bitbucket",
+            "crate::store",
+            "crate::sim",
+        ],
+        why: "the process's edges serve every room and know only core",
+    },
+    Rule {
+        room: "settings",
+        banned: &["crate::cli", "crate::tui", "crate::engine", "crate::sim"],
+        why: "the settings are read first and handed down: they name no face or flow",
+    },
+    Rule {
+        room: "logging",
+        banned: &[
+            "crate::cli",
+            "crate::tui",
+            "crate::engine",
+            "crate::bitbucket",
+            "crate::store",
+            "crate::sim",
+        ],
+        why: "a shared service that every room may use",
+    },
+    Rule {
+        room: "crash",
+        banned: &[
+            "crate::cli",
+            "crate::tui",
+            "crate::engine",
+            "crate::bitbucket",
+            "crate::store",
+            "crate::sim",
+        ],
+        why: "a shared service that every room may use",
     },
 ];
 
@@ -492,7 +525,7 @@ fn each_new_rule_catches_an_import_that_breaks_it() {
     // core imports no other room, no IO crate, and not the crate root through `super`.
     assert!(!broken_by("core", "use crate::store::Store;").is_empty());
     assert!(!broken_by("core", "use crate::tui::wizard::Msg;").is_empty());
-    assert!(!broken_by("core", "use crate::{sanitize, core::model};").is_empty());
+    assert!(!broken_by("core", "use crate::{os, core::model};").is_empty());
     assert!(!broken_by("core", "use super::super::bitbucket::Client;").is_empty());
     assert!(!broken_by("core", "    let rt = tokio::runtime::Runtime::new();").is_empty());
     assert!(!broken_by("core", "use reqwest::Client;").is_empty());
@@ -527,6 +560,56 @@ fn each_new_rule_catches_an_import_that_breaks_it() {
     assert!(!broken_by("store", "use crate::bitbucket::model::Repo;").is_empty());
     assert!(!broken_by("bitbucket", "use crate::store::SavedConnection;").is_empty());
     assert!(broken_by("store", "use crate::core::model::Repo;").is_empty());
+    // The faces share the engine, never each other.
+    assert!(!broken_by("cli", "use crate::tui::wizard::form::Form;").is_empty());
+    assert!(!broken_by("tui", "use crate::cli::clone::clone_url;").is_empty());
+    assert!(broken_by("cli", "use crate::core::validate;").is_empty());
+    // The root files and the process's edges.
+    assert!(!broken_by("settings", "use crate::cli::Ctx;").is_empty());
+    assert!(!broken_by("os", "use crate::engine::oauth;").is_empty());
+    assert!(!broken_by("logging", "use crate::store::Store;").is_empty());
+    assert!(!broken_by("crash", "use crate::tui::app;").is_empty());
+}
+
+#[test]
+fn every_rule_catches_each_path_it_bans_when_planted() {
+    for rule in RULES {
+        for banned in rule.banned {
+            let planted = if banned.ends_with("::") {
+                format!("    let x = {banned}planted();")
+            } else {
+                format!("use {banned}::planted;")
+            };
+            assert!(
+                broken_by(rule.room, &planted).contains(banned),
+                "{}: `{planted}` slipped through",
+                rule.room
+            );
+        }
+    }
+}
+
+#[test]
+fn every_room_and_banned_path_exists() {
+    // A rule about a path that no longer exists holds nothing: a move must update the rules.
+    for rule in RULES {
+        assert!(
+            !files_of(rule.room).is_empty(),
+            "no files for room {}",
+            rule.room
+        );
+        for banned in rule.banned {
+            let Some(path) = banned.strip_prefix("crate::") else {
+                continue;
+            };
+            let rel = path.replace("::", "/");
+            assert!(
+                src().join(format!("{rel}.rs")).is_file() || src().join(&rel).is_dir(),
+                "{}: bans `{banned}`, which is no module of src/",
+                rule.room
+            );
+        }
+    }
 }
 
 #[test]

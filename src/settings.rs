@@ -6,7 +6,7 @@
 //! command that uses it, so `bbconnect list` does not fail on a listing limit it never needs.
 //!
 //! Not here: `RUST_BACKTRACE` (the panic hook reads it when a panic happens), the display and
-//! SSH variables the browser opener looks at (`browser::BrowserEnv`), and the variable named
+//! SSH variables the browser opener looks at (`os::browser::env`), and the variable named
 //! by `connect --webhook-secret-env VAR` (a name the user picks at run time).
 
 use std::ffi::OsString;

@@ -278,7 +278,7 @@ fn map_raw(v: &RawRepo<'_>) -> Option<Repo> {
         let href = link.href.text();
         match link.name.as_str() {
             // Cloud embeds the caller's name (`https://alice@bitbucket.org/...`): strip it.
-            Some("https") => repo.clone_https = href.map(|h| super::http::strip_userinfo(&h)),
+            Some("https") => repo.clone_https = href.map(|h| crate::core::urls::strip_userinfo(&h)),
             Some("ssh") => repo.clone_ssh = href,
             _ => {}
         }

@@ -11,7 +11,8 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::proxy::{ProxyAnswer, ProxyEnv, probe_connect};
 use super::throttle::Throttle;
-use super::tls::{PeerChain, SeenChains, TlsFailure};
+use super::tls::{SeenChains, TlsFailure};
+use crate::core::cert::PeerChain;
 
 use super::errors::{ErrorBody, parse_error_bytes, quote};
 
@@ -668,7 +669,7 @@ impl Http {
             };
         }
         let proxy = self.proxies.proxy_for(url);
-        let shown = proxy.as_deref().map(strip_userinfo);
+        let shown = proxy.as_deref().map(shown_url);
         let unreachable = |kind, cause: String, peer| HttpError::Unreachable {
             host: host.into(),
             kind,
@@ -971,16 +972,9 @@ fn retry_line(err: &HttpError, wait: Duration, attempt: u32, max: u32) -> String
     format!("{why}: retrying in {shown}… (retry {attempt} of {max})")
 }
 
-/// Removes `user:pass@` from a URL; text that is not a URL is cut at its last `@`.
-pub fn strip_userinfo(raw: &str) -> String {
-    match url::Url::parse(raw) {
-        Ok(mut u) if u.has_host() => {
-            let _ = u.set_username("");
-            let _ = u.set_password(None);
-            quote(u.as_str().trim_end_matches('/'))
-        }
-        _ => quote(raw.rsplit('@').next().unwrap_or(raw)),
-    }
+/// A proxy or server URL as an error message may show it: no userinfo, terminal-safe.
+pub fn shown_url(raw: &str) -> String {
+    quote(&crate::core::urls::strip_userinfo(raw))
 }
 
 #[cfg(test)]
@@ -1038,10 +1032,10 @@ mod tests {
     #[test]
     fn proxy_names_lose_their_password() {
         assert_eq!(
-            strip_userinfo("http://user:test-token-pw@proxy.corp:3128"),
+            shown_url("http://user:test-token-pw@proxy.corp:3128"),
             "http://proxy.corp:3128"
         );
-        assert_eq!(strip_userinfo("u:p@proxy:8080"), "proxy:8080");
+        assert_eq!(shown_url("u:p@proxy:8080"), "proxy:8080");
     }
 
     #[test]

@@ -175,7 +175,7 @@ pub struct ClientOptions {
     /// First backoff step; doubles on each retry.
     pub retry_base: Duration,
     /// What this connection trusts beyond the platform's roots (CA file, pinned certificate).
-    pub tls: tls::TlsTrust,
+    pub tls: crate::core::cert::TlsTrust,
     /// Host names answered without DNS (as curl's `--resolve`): lets tests reach the
     /// simulator under a name that is not loopback.
     pub resolve: Vec<(String, std::net::SocketAddr)>,
@@ -197,7 +197,7 @@ impl Default for ClientOptions {
             connect_timeout: Duration::from_secs(10),
             max_retries: 4,
             retry_base: Duration::from_millis(500),
-            tls: tls::TlsTrust::default(),
+            tls: crate::core::cert::TlsTrust::default(),
             resolve: Vec::new(),
             proxies: None,
             limits: ListLimits::default(),

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::http::strip_userinfo;
+use super::http::shown_url;
 
 /// The proxy variables, read once when a client is built. Its `Debug` shows the proxies
 /// without their credentials.
@@ -20,7 +20,7 @@ pub struct ProxyEnv {
 
 impl std::fmt::Debug for ProxyEnv {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let shown = |v: &Option<String>| v.as_deref().map(strip_userinfo);
+        let shown = |v: &Option<String>| v.as_deref().map(shown_url);
         f.debug_struct("ProxyEnv")
             .field("https", &shown(&self.https))
             .field("http", &shown(&self.http))
@@ -68,7 +68,7 @@ impl ProxyEnv {
 
     /// The proxy as a message names it: without its credentials.
     pub fn shown_for(&self, url: &url::Url) -> Option<String> {
-        self.proxy_for(url).map(|p| strip_userinfo(&p))
+        self.proxy_for(url).map(|p| shown_url(&p))
     }
 
     /// `NO_PROXY`: `*`, exact hosts, domain suffixes (`.corp` or `corp`), IP addresses, and

@@ -373,7 +373,7 @@ fn map_raw(v: &RawRepo<'_>) -> Option<Repo> {
         match link.name.as_str() {
             // DC names its https clone link `http`.
             Some("http") | Some("https") => {
-                repo.clone_https = href.map(|h| super::http::strip_userinfo(&h))
+                repo.clone_https = href.map(|h| crate::core::urls::strip_userinfo(&h))
             }
             Some("ssh") => repo.clone_ssh = href,
             _ => {}

@@ -17,7 +17,7 @@ use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 use crate::core::sanitize::clean;
 
 // Plain data of certificates, shared with the store and the faces, lives in core.
-pub use crate::core::cert::{CertSummary, PeerChain, TlsTrust};
+use crate::core::cert::{CertSummary, TlsTrust};
 
 /// Why the TLS configuration could not be built.
 #[derive(Debug, Clone, thiserror::Error)]

@@ -12,18 +12,18 @@ use super::{
 };
 use crate::bitbucket::oauth::OAuthConsumer;
 use crate::bitbucket::{ClientOptions, Endpoints};
+use crate::core::hook_rules;
 use crate::core::model::{
     AuthKind, CheckItem, CheckStatus, ConnectionSpec, Credentials, OAuthGrant, Problem, Provider,
     Webhook, WebhookChange, WebhookSpec,
 };
 use crate::core::sanitize::clean;
+use crate::core::validate;
 use crate::engine;
 use crate::engine::connect::{ConnectError, Connected, Event};
 use crate::engine::oauth as oauth_flow;
 use crate::settings::Settings;
 use crate::store::Store;
-use crate::tui::wizard::validate;
-use crate::tui::wizard::webhook as hook_rules;
 use crate::{errln, outln};
 
 /// Reads the secret for `connect`: stdin with --token-stdin, else BBCONNECT_TOKEN.

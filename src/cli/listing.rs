@@ -29,7 +29,7 @@ pub struct Rows<S> {
 pub fn rows(query: Option<&str>, json: bool) -> Rows<impl FnMut(&Repo) -> Option<u32> + use<>> {
     Rows {
         json,
-        score_of: query.and_then(crate::tui::wizard::repos::scorer),
+        score_of: query.and_then(crate::core::fuzzy::scorer),
         rows: Vec::new(),
     }
 }

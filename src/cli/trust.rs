@@ -2,7 +2,8 @@
 //! and how a refused certificate is printed for the user to compare (`engine::save` saves it).
 
 use super::{Failure, usage};
-use crate::bitbucket::tls::{PeerChain, TlsTrust, parse_fingerprint};
+use crate::bitbucket::tls::parse_fingerprint;
+use crate::core::cert::{PeerChain, TlsTrust};
 use crate::core::sanitize::clean;
 use crate::store::SavedConnection;
 

@@ -5,7 +5,7 @@ use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
 use super::model::Repo;
-use super::repo_row::PackedRepo;
+use crate::core::repo_row::PackedRepo;
 
 /// The pattern for a query. Plain fuzzy atoms (no `!`/`^` syntax) so that a longer query
 /// always matches a subset of what the shorter one matched: incremental filtering relies on it.

@@ -23,7 +23,7 @@ pub fn validate_url_allowing_http(text: &str, allow_http: bool) -> Result<(), St
             .into());
     }
     let parsed = url::Url::parse(text)
-        .map_err(|e| super::validate::url_problem(e, "https://ci.example.com/hook"))?;
+        .map_err(|e| crate::core::validate::url_problem(e, "https://ci.example.com/hook"))?;
     let loopback = match parsed.host() {
         None => return Err("The URL has no host name: add one after https://.".into()),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),

@@ -1,6 +1,7 @@
 //! Plain data and rules, no IO: the domain types, the input rules and the fuzzy filter that
 //! every room uses. core imports no other room of the crate and no IO crate (architecture.md).
 
+pub mod browser;
 pub mod cert;
 pub mod check_id;
 pub mod expiry;
@@ -10,4 +11,5 @@ pub mod hook_rules;
 pub mod model;
 pub mod repo_row;
 pub mod sanitize;
+pub mod urls;
 pub mod validate;

@@ -190,7 +190,7 @@ pub fn plan(
 
 /// `git config` with our secrets kept out of its environment.
 fn git_config(scope: Scope, dir: Option<&PathBuf>) -> std::process::Command {
-    let mut cmd = crate::child::command("git");
+    let mut cmd = crate::os::child::command("git");
     cmd.arg("config").arg(scope.flag());
     if let Some(d) = dir {
         cmd.current_dir(d);

@@ -4,6 +4,7 @@
 //! with progress events), `save` (the one save path), `oauth` (sign-in and token upkeep),
 //! `git_setup` (git's credential helper config).
 
+pub mod clone;
 pub mod connect;
 pub mod expiry;
 pub mod git_setup;

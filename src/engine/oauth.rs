@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 
 use crate::bitbucket::ClientOptions;
 use crate::bitbucket::oauth::{self, CallbackServer, OAuthConsumer, OAuthTokens};
-use crate::browser::BrowserOutcome;
+use crate::core::browser::BrowserOutcome;
 use crate::core::model::{AuthKind, Credentials, FailureClass, OAuthGrant, Problem};
 
 /// How a face shows a URL in a browser: the real one opens the system browser; tests pass
@@ -28,7 +28,7 @@ pub const DEFAULT_WAIT: Duration = Duration::from_secs(300);
 /// variables. Failing to open one is normal over SSH: the URL is on screen too.
 pub fn browser_opener() -> Opener {
     Arc::new(|url: &str| {
-        let outcome = crate::browser::open(url);
+        let outcome = crate::os::browser::open(url);
         if !outcome.opened() {
             tracing::info!("no browser: {outcome:?}");
         }

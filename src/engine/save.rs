@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use secrecy::SecretString;
 
-use crate::bitbucket::tls::TlsTrust;
+use crate::core::cert::TlsTrust;
 use crate::core::model::{ConnectionSpec, OAuthGrant, Problem, Repo, SavedInfo};
 use crate::store::Store;
 

@@ -407,7 +407,7 @@ fn push_pkt(out: &mut Vec<u8>, data: &[u8]) {
 /// A git command whose environment holds nothing of the caller's git setup (a test's HOME,
 /// GIT_DIR) and none of our secrets.
 fn git(root: &Path) -> tokio::process::Command {
-    let mut cmd = crate::child::tokio_command("git");
+    let mut cmd = crate::os::child::tokio_command("git");
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("GIT_CONFIG_NOSYSTEM", "1")

@@ -181,8 +181,9 @@ impl SimState {
 
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// A running simulator. Dropping it without [`SimHandle::shutdown`] leaves the server running
-/// until the runtime ends.
+/// A running simulator. Dropping it stops the server (its port is free again at once); tests
+/// let it go out of scope instead of shutting it down by hand. [`SimHandle::shutdown`] also
+/// waits a moment for requests in flight.
 pub struct SimHandle {
     addr: SocketAddr,
     state: Arc<SimState>,
@@ -247,6 +248,15 @@ impl SimHandle {
         {
             self.task.abort();
         }
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.task.abort();
     }
 }
 

@@ -895,8 +895,8 @@ async fn a_server_reached_at_localhost_whose_links_say_127_0_0_1_passes() {
 mod screen {
     use super::*;
     use bbconnect::bitbucket::proxy::ProxyEnv;
-    use bbconnect::bitbucket::tls::TlsTrust;
     use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
+    use bbconnect::core::cert::TlsTrust;
     use bbconnect::core::model::{AuthKind, CheckReport, ConnectionSpec, Credentials, Provider};
 
     use bbconnect::tui::wizard::msg::{Effect, Msg};

@@ -4,7 +4,7 @@
 //! snapshots are stable while every line is the engine's own.
 
 use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
-use bbconnect::browser::{BrowserOutcome, NoBrowser};
+use bbconnect::core::browser::{BrowserOutcome, NoBrowser};
 use bbconnect::core::model::CheckId;
 use bbconnect::core::model::{
     AuthKind, CheckReport, CheckStatus, ConnectionSpec, Credentials, FailureClass, Problem,

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bbconnect::bitbucket::{ClientOptions, Endpoints};
-use bbconnect::browser::{BrowserOutcome, NoBrowser};
+use bbconnect::core::browser::{BrowserOutcome, NoBrowser};
 use bbconnect::core::model::OAuthGrant;
 use bbconnect::sim::{self, SimConfig, SimHandle};
 use bbconnect::store::{SecretStoreMode, Store};

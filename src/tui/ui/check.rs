@@ -209,7 +209,7 @@ fn report_lines(lines: &mut Vec<Line<'static>>, report: &CheckReport, width: usi
 /// The fingerprint gets a line of its own so it is never wrapped at 80 columns.
 fn chain_lines(
     lines: &mut Vec<Line<'static>>,
-    peer: &crate::bitbucket::tls::PeerChain,
+    peer: &crate::core::cert::PeerChain,
     width: usize,
     theme: &Theme,
 ) {

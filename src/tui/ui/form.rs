@@ -8,17 +8,18 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::Theme;
 use super::widgets::{visible_slice, wrap_indented};
+use crate::core::fields::FieldId;
 use crate::core::model::{AuthKind, Provider};
 use crate::core::sanitize::clean;
 use crate::tui::wizard::Wizard;
-use crate::tui::wizard::form::{self, FieldId, Form};
+use crate::tui::wizard::form::{self, Form};
 
 const LABEL_WIDTH: u16 = 18;
 
 /// Wide enough for the longest label of this form ("Project key / repository slug"), and
 /// never narrower than the usual column so the common forms keep their layout.
 fn label_width(auth: AuthKind) -> u16 {
-    let longest = form::fields(auth)
+    let longest = crate::core::fields::fields(auth)
         .iter()
         .map(|f| form::label(*f, auth).chars().count() as u16)
         .max()
@@ -27,7 +28,7 @@ fn label_width(auth: AuthKind) -> u16 {
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
-    let list = form::fields(w.auth);
+    let list = crate::core::fields::fields(w.auth);
     let fields_height = list.len() as u16 * 2;
     let notice = notice_lines(w, area.width, theme);
     let [fields_area, notice_area, info_area] = Layout::vertical([

@@ -17,7 +17,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::Theme;
 use super::widgets::{spinner, visible_slice, wrap_indented};
-use crate::browser::BrowserOutcome;
+use crate::core::browser::BrowserOutcome;
 use crate::core::sanitize::clean;
 use crate::tui::wizard::Wizard;
 use crate::tui::wizard::oauth::{OAuthState, PasteState};

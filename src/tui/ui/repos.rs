@@ -8,11 +8,12 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::Theme;
 use super::widgets::{count, fit, spinner, visible_slice};
+use crate::core::fuzzy::highlights;
 use crate::core::model::Repo;
+use crate::core::repo_row::PackedRepo;
 use crate::core::sanitize::clean;
 use crate::tui::wizard::Wizard;
-use crate::tui::wizard::repo_row::PackedRepo;
-use crate::tui::wizard::repos::{LoadState, RepoList, SortOrder, highlights};
+use crate::tui::wizard::repos::{LoadState, RepoList, SortOrder};
 
 /// Rows of repositories on a terminal `height` rows tall: the screen's header and footer,
 /// the filter and status lines and the list's borders take six.

@@ -4,10 +4,11 @@
 use crate::core::model::CheckId;
 use secrecy::{ExposeSecret, SecretString};
 
-use super::form::{DEFAULT_CALLBACK, FieldId, fields, label};
+use super::form::label;
 use super::msg::{EditKey, Effect, Msg, RequestId};
 use super::oauth::OAuthState;
 use super::*;
+use crate::core::fields::{DEFAULT_CALLBACK, FieldId, fields};
 use crate::core::model::{CheckItem, CheckReport, FailureClass, OAuthGrant, Problem};
 
 fn config() -> WizardConfig {
@@ -721,7 +722,7 @@ fn pasted(w: &Wizard) -> String {
 }
 
 use super::oauth::PasteState;
-use crate::browser::{BrowserOutcome, NoBrowser};
+use crate::core::browser::{BrowserOutcome, NoBrowser};
 
 #[test]
 fn the_pasted_address_is_typed_into_the_field_and_sent_with_the_sign_ins_id() {

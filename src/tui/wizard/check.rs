@@ -1,10 +1,10 @@
 //! The check step: its state, the keys on its report (retry, trust a certificate, edit),
 //! and the worker's progress and report. OAuth's sign-in before it is in `oauth.rs`.
 
-use super::form::{self, fields};
 use super::msg::{Effect, Msg, RequestId};
 use super::repos::PAGE;
 use super::{Step, Wizard, back, go, oauth};
+use crate::core::fields::fields;
 use crate::core::model::{AuthKind, CheckId, CheckReport, CheckStatus};
 
 #[derive(Debug, Clone, Default)]
@@ -38,7 +38,7 @@ impl Wizard {
     }
 
     /// The chain of a certificate the finished check refused, which `t` may trust.
-    pub fn refused_cert(&self) -> Option<&crate::bitbucket::tls::PeerChain> {
+    pub fn refused_cert(&self) -> Option<&crate::core::cert::PeerChain> {
         self.check_report()?
             .items
             .iter()
@@ -114,8 +114,8 @@ pub(super) fn step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
 }
 
 /// The form field a failed check is about, so `e` puts the cursor where the fix is typed.
-fn field_of_check(check_id: CheckId, auth: AuthKind) -> Option<form::FieldId> {
-    use form::FieldId;
+fn field_of_check(check_id: CheckId, auth: AuthKind) -> Option<crate::core::fields::FieldId> {
+    use crate::core::fields::FieldId;
     match check_id {
         CheckId::Setup
         | CheckId::Reach

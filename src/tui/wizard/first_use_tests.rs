@@ -71,13 +71,13 @@ fn a_plain_http_webhook_url_is_allowed_after_a_warning() {
 #[test]
 fn edit_after_a_failed_check_focuses_the_field_it_is_about() {
     use crate::core::model::{CheckId, CheckItem, CheckReport, FailureClass};
-    let url_field = form::fields(AuthKind::ApiToken)
+    let url_field = crate::core::fields::fields(AuthKind::ApiToken)
         .iter()
-        .position(|f| *f == form::FieldId::Url)
+        .position(|f| *f == crate::core::fields::FieldId::Url)
         .unwrap();
-    let secret_field = form::fields(AuthKind::ApiToken)
+    let secret_field = crate::core::fields::fields(AuthKind::ApiToken)
         .iter()
-        .position(|f| *f == form::FieldId::Secret)
+        .position(|f| *f == crate::core::fields::FieldId::Secret)
         .unwrap();
     for (id, field) in [
         (CheckId::Reach, url_field),
@@ -109,14 +109,14 @@ fn url_errors_are_in_plain_words() {
         "https://bb.example.com:99999",
         "https://bad host/",
     ] {
-        let e = validate::server_url(bad).unwrap_err();
+        let e = crate::core::validate::server_url(bad).unwrap_err();
         assert!(
             !e.contains("relative URL") && !e.contains("base"),
             "{bad}: {e}"
         );
         assert!(!e.contains("Not a valid URL ("), "{bad}: {e}");
     }
-    let e = crate::tui::wizard::webhook::validate_url("https://ci.example.com:0x/h").unwrap_err();
+    let e = crate::core::hook_rules::validate_url("https://ci.example.com:0x/h").unwrap_err();
     assert!(!e.contains("Not a valid URL ("), "{e}");
 }
 
@@ -279,7 +279,7 @@ fn editing_prefills_the_form_and_keeps_the_secret_for_its_host_only() {
         },
     );
     // Submitting unchanged: checked with the kept secret, saved as a replacement.
-    w.form.focus = form::fields(w.auth).len() - 1;
+    w.form.focus = crate::core::fields::fields(w.auth).len() - 1;
     let effects = update(&mut w, Msg::Confirm);
     let [Effect::CheckCredentials { creds, .. }] = effects.as_slice() else {
         panic!("{effects:?}")
@@ -290,7 +290,7 @@ fn editing_prefills_the_form_and_keeps_the_secret_for_its_host_only() {
     w.form.focus = 1;
     clear(&mut w);
     typed(&mut w, "https://elsewhere.example.com");
-    w.form.focus = form::fields(w.auth).len() - 1;
+    w.form.focus = crate::core::fields::fields(w.auth).len() - 1;
     let effects = update(&mut w, Msg::Confirm);
     assert!(effects.is_empty(), "{effects:?}");
     assert!(w.form.secret.is_empty());
@@ -300,7 +300,7 @@ fn editing_prefills_the_form_and_keeps_the_secret_for_its_host_only() {
 fn a_taken_name_offers_to_replace_it() {
     let mut w = to_form_cloud();
     typed(&mut w, "taken");
-    w.form.focus = form::fields(w.auth).len() - 1;
+    w.form.focus = crate::core::fields::fields(w.auth).len() - 1;
     update(&mut w, Msg::Confirm);
     let notice = w.notice.clone().unwrap_or_default();
     assert!(notice.contains("Ctrl-R replaces it"), "{notice}");
@@ -309,8 +309,8 @@ fn a_taken_name_offers_to_replace_it() {
     assert_eq!(
         w.form
             .first_invalid(w.auth, &w.config.existing_names)
-            .map(|i| form::fields(w.auth)[i]),
-        Some(form::FieldId::Email)
+            .map(|i| crate::core::fields::fields(w.auth)[i]),
+        Some(crate::core::fields::FieldId::Email)
     );
 }
 

@@ -5,10 +5,10 @@ use tui_input::{Input, InputRequest};
 
 use super::msg::EditKey;
 use super::secret_input::SecretInput;
-use super::validate;
 use crate::core::model::{AuthKind, ConnectionSpec, Credentials, Provider};
+use crate::core::validate;
 // The field list is core's (the CLI checks a spec with the same list); named here as before.
-pub use crate::core::fields::{DEFAULT_CALLBACK, FieldId, fields};
+use crate::core::fields::{DEFAULT_CALLBACK, FieldId, fields};
 
 /// All form values. They belong to one (provider, auth type) at a time: choosing another
 /// clears them (`reset_credentials`), so a token typed for one host is never offered to
@@ -364,7 +364,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::msg::{Effect, Msg};
 use super::{Step, Wizard, back, go, saved};
-use crate::browser::BrowserOutcome;
+use crate::core::browser::BrowserOutcome;
 
 pub(super) fn step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
     let auth = w.auth;

@@ -16,11 +16,9 @@ pub mod git;
 pub mod msg;
 pub mod oauth;
 mod provider;
-pub use crate::core::repo_row;
 pub mod repos;
 pub mod saved;
 pub mod secret_input;
-pub use crate::core::validate;
 pub mod webhook;
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 use secrecy::SecretString;
 
-use crate::browser::BrowserOutcome;
+use crate::core::browser::BrowserOutcome;
 use crate::core::model::{
     CheckItem, CheckReport, Credentials, OAuthGrant, Problem, Repo, RepoPage, SavedInfo, Webhook,
     WebhookChange, WebhookSpec,

@@ -11,7 +11,7 @@ use tui_input::Input;
 use super::form::edit_input;
 use super::msg::{EditKey, Effect, RequestId};
 use super::{CheckState, Step, Wizard};
-use crate::browser::BrowserOutcome;
+use crate::core::browser::BrowserOutcome;
 use crate::core::model::{AuthKind, FailureClass, OAuthGrant, Problem};
 
 /// The pasted redirect's progress.

@@ -13,10 +13,10 @@ use tui_input::Input;
 
 use super::form::edit_input;
 use super::msg::{EditKey, RequestId};
-use super::repo_row::{PackedRepo, cmp_names, cmp_recent};
 use crate::core::fuzzy::{blank, score};
+use crate::core::repo_row::{PackedRepo, cmp_names, cmp_recent};
 // The filter is core's (the CLI ranks with it too); named here as before.
-pub use crate::core::fuzzy::{filter_ranked, highlights, pattern, scorer};
+use crate::core::fuzzy::pattern;
 use crate::core::model::{Problem, Repo};
 
 /// Rows moved by PgUp/PgDn until the app reports the list's height (`Msg::Viewport`).
@@ -672,6 +672,7 @@ pub(super) fn on_done(w: &mut Wizard, id: RequestId, result: Result<(), Problem>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::fuzzy::{filter_ranked, highlights};
 
     fn repo(ws: &str, name: &str, updated: &str) -> Repo {
         Repo {

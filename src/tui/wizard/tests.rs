@@ -229,7 +229,11 @@ fn empty_form_submit_shows_all_errors_and_runs_nothing() {
     let mut w = to_form_cloud();
     assert!(
         w.form
-            .shown_error(form::FieldId::Name, w.auth, &w.config.existing_names)
+            .shown_error(
+                crate::core::fields::FieldId::Name,
+                w.auth,
+                &w.config.existing_names
+            )
             .is_none(),
         "no error before the user had a go"
     );
@@ -243,11 +247,23 @@ fn empty_form_submit_shows_all_errors_and_runs_nothing() {
     assert!(w.form.show_all_errors);
     assert_eq!(w.form.focus, 0, "focus goes to the first invalid field");
     let err = |w: &Wizard, f| w.form.shown_error(f, w.auth, &w.config.existing_names);
-    assert!(err(&w, form::FieldId::Name).unwrap().contains("Required"));
-    assert!(err(&w, form::FieldId::Email).unwrap().contains("email"));
-    assert!(err(&w, form::FieldId::Secret).unwrap().contains("paste"));
     assert!(
-        err(&w, form::FieldId::Url).is_none(),
+        err(&w, crate::core::fields::FieldId::Name)
+            .unwrap()
+            .contains("Required")
+    );
+    assert!(
+        err(&w, crate::core::fields::FieldId::Email)
+            .unwrap()
+            .contains("email")
+    );
+    assert!(
+        err(&w, crate::core::fields::FieldId::Secret)
+            .unwrap()
+            .contains("paste")
+    );
+    assert!(
+        err(&w, crate::core::fields::FieldId::Url).is_none(),
         "default URL is valid"
     );
 }
@@ -258,26 +274,30 @@ fn validation_as_you_type() {
     typed(&mut w, "taken");
     let err = |w: &Wizard, f| w.form.shown_error(f, w.auth, &w.config.existing_names);
     assert!(
-        err(&w, form::FieldId::Name)
+        err(&w, crate::core::fields::FieldId::Name)
             .unwrap()
             .contains("already exists")
     );
     typed(&mut w, "2");
-    assert!(err(&w, form::FieldId::Name).is_none());
+    assert!(err(&w, crate::core::fields::FieldId::Name).is_none());
     update(&mut w, Msg::NextField);
     update(&mut w, Msg::NextField);
     typed(&mut w, "ana");
     assert!(
-        err(&w, form::FieldId::Email)
+        err(&w, crate::core::fields::FieldId::Email)
             .unwrap()
             .contains("REST needs the email")
     );
     typed(&mut w, "@example.com");
-    assert!(err(&w, form::FieldId::Email).is_none());
+    assert!(err(&w, crate::core::fields::FieldId::Email).is_none());
     update(&mut w, Msg::PrevField);
     clear(&mut w);
     typed(&mut w, "bitbucket.org");
-    assert!(err(&w, form::FieldId::Url).unwrap().contains("https://"));
+    assert!(
+        err(&w, crate::core::fields::FieldId::Url)
+            .unwrap()
+            .contains("https://")
+    );
 }
 
 #[test]
@@ -289,8 +309,11 @@ fn a_secret_with_a_control_character_says_so_as_you_type_and_runs_nothing() {
     typed(&mut w, "ana@example.com");
     update(&mut w, Msg::NextField);
     let err = |w: &Wizard| {
-        w.form
-            .shown_error(form::FieldId::Secret, w.auth, &w.config.existing_names)
+        w.form.shown_error(
+            crate::core::fields::FieldId::Secret,
+            w.auth,
+            &w.config.existing_names,
+        )
     };
     for bad in [
         "test-token-\u{1}x",
@@ -851,7 +874,7 @@ fn cut_boxes_scroll_and_start_at_the_top() {
     update(&mut w, Msg::Up);
     assert_eq!(w.text_scroll, TEXT_PAGE);
     // Scrolling the help moved nothing on the form.
-    assert_eq!(w.form.focused(w.auth), form::FieldId::Name);
+    assert_eq!(w.form.focused(w.auth), crate::core::fields::FieldId::Name);
     for _ in 0..100 {
         update(&mut w, Msg::PageDown);
     }

@@ -8,12 +8,10 @@ use tui_input::Input;
 use super::form::edit_input;
 use super::msg::{EditKey, RequestId};
 use super::secret_input::SecretInput;
-use crate::core::model::{Problem, Provider, Webhook, WebhookChange, WebhookSpec};
-// The hook's input rules are core's (the CLI applies them too); named here as before.
-pub use crate::core::hook_rules::{
-    hook_name, is_plain_http_remote, validate_events, validate_events_for, validate_url,
-    validate_url_allowing_http,
+use crate::core::hook_rules::{
+    hook_name, is_plain_http_remote, validate_events, validate_url_allowing_http,
 };
+use crate::core::model::{Problem, Provider, Webhook, WebhookChange, WebhookSpec};
 
 /// Which part of the step has the keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -360,6 +358,7 @@ pub(super) fn on_done(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::hook_rules::validate_url;
 
     #[test]
     fn urls_https_anywhere_http_only_to_loopback() {

@@ -5,8 +5,8 @@
 use secrecy::SecretString;
 
 use super::*;
+use crate::core::fields::{FieldId, fields};
 use crate::core::model::OAuthGrant;
-use form::{FieldId, fields};
 
 /// Every screen, so a screen added to `Step` fails to compile here until it is placed.
 fn every_step() -> Vec<Step> {

@@ -89,7 +89,7 @@ pub async fn clone(
             "Connect again.",
         )
     })?;
-    let url = crate::cli::clone::clone_url(&conn, None).ok_or_else(|| {
+    let url = crate::engine::clone::clone_url(&conn, None).ok_or_else(|| {
         Problem::new(
             FailureClass::Input,
             "This connection has no repository with an https clone URL.",
@@ -98,7 +98,7 @@ pub async fn clone(
     })?;
     let helper = git_setup::helper_value()?;
     let mut cmd =
-        crate::cli::clone::git_clone_command(&helper, name, &url, std::path::Path::new(dir));
+        crate::engine::clone::git_clone_command(&helper, name, &url, std::path::Path::new(dir));
     // The helper git starts must read this store (the demo's is a temporary directory).
     cmd.env("BBCONNECT_CONFIG_DIR", store.dir())
         .env("BBCONNECT_SECRET_STORE", mode_name(store.mode()))

@@ -2,6 +2,8 @@
 //! carrying the effect's request id. At most one check and one listing run at a time: a new
 //! one aborts the one it supersedes (the wizard ignores stale ids anyway).
 
+mod git;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,7 +12,7 @@ use tokio::task::JoinHandle;
 
 use crate::bitbucket::oauth::OAuthConsumer;
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
-use crate::browser::BrowserOutcome;
+use crate::core::browser::BrowserOutcome;
 use crate::core::model::{Credentials, FailureClass, Problem, RepoPage};
 use crate::engine;
 use crate::engine::oauth::{self as oauth_flow, Opener};
@@ -18,8 +20,7 @@ use crate::store::Store;
 use crate::tui::wizard::msg::{Effect, Msg, RequestId};
 use crate::tui::wizard::saved::CheckSummary;
 
-/// Where the CLI has always found it; the engine owns it now.
-pub use crate::engine::connect::generate_webhook_secret;
+use crate::engine::connect::generate_webhook_secret;
 
 /// What the worker needs to do its job.
 pub struct WorkerContext {
@@ -294,23 +295,21 @@ async fn run(
             Effect::PlanGitSetup { id, name } => {
                 let (ctx, replies) = (ctx.clone(), replies.clone());
                 tokio::spawn(async move {
-                    let result =
-                        blocking(move || crate::git_jobs::plan_lines(&ctx.store, &name)).await;
+                    let result = blocking(move || git::plan_lines(&ctx.store, &name)).await;
                     let _ = replies.send(Msg::GitPlan { id, result });
                 });
             }
             Effect::ApplyGitSetup { id, name } => {
                 let (ctx, replies) = (ctx.clone(), replies.clone());
                 tokio::spawn(async move {
-                    let result = blocking(move || crate::git_jobs::apply(&ctx.store, &name)).await;
+                    let result = blocking(move || git::apply(&ctx.store, &name)).await;
                     let _ = replies.send(Msg::GitDone { id, result });
                 });
             }
             Effect::CloneRepo { id, name, dir } => {
                 let (ctx, replies) = (ctx.clone(), replies.clone());
                 tokio::spawn(async move {
-                    let result =
-                        crate::git_jobs::clone(&ctx.store, id, &name, &dir, &replies).await;
+                    let result = git::clone(&ctx.store, id, &name, &dir, &replies).await;
                     let _ = replies.send(Msg::GitDone { id, result });
                 });
             }

@@ -2,8 +2,8 @@
 //!
 //! Our users are often on a remote machine over SSH: there a browser either cannot start (no
 //! display) or would start on a screen nobody looks at. The decision is a pure function of a
-//! few environment facts and of what the opener said, so every case is unit-tested; only
-//! [`BrowserEnv::from_env`] and [`open`] touch the outside world.
+//! few environment facts and of what the opener said, so every case is unit-tested. Reading
+//! the environment and running the opener are `os::browser`'s.
 
 /// What the environment says about opening a browser here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -15,17 +15,6 @@ pub struct BrowserEnv {
     /// The platform opens browsers through an X11/Wayland display (Linux and the BSDs; not
     /// macOS or Windows, which have a desktop whenever someone is logged in).
     pub needs_display: bool,
-}
-
-impl BrowserEnv {
-    pub fn from_env() -> BrowserEnv {
-        let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
-        BrowserEnv {
-            display: set("DISPLAY") || set("WAYLAND_DISPLAY"),
-            ssh: set("SSH_CONNECTION") || set("SSH_CLIENT") || set("SSH_TTY"),
-            needs_display: cfg!(all(unix, not(target_os = "macos"))),
-        }
-    }
 }
 
 /// Why no browser was tried.
@@ -110,21 +99,11 @@ impl BrowserOutcome {
             BrowserOutcome::Failed(why) => {
                 format!(
                     "No browser could be opened ({}).",
-                    crate::core::sanitize::clean(why)
+                    super::sanitize::clean(why)
                 )
             }
         }
     }
-}
-
-/// Opens `url` in the system browser when this environment has one, through
-/// [`crate::child::open_url`] (no secret of ours reaches the browser's environment).
-/// Blocks for as long as the opener runs (a few seconds at most): call it off the async
-/// threads.
-pub fn open(url: &str) -> BrowserOutcome {
-    let env = BrowserEnv::from_env();
-    let tried = can_open(&env).ok().map(|()| crate::child::open_url(url));
-    verdict(&env, tried)
 }
 
 #[cfg(test)]

@@ -1,0 +1,161 @@
+//! One clone path for both faces: the URL of a connection's repository (never with
+//! userinfo) and the `git clone` command that asks this binary for the credential. `bbconnect
+//! clone` runs it in the foreground; the wizard's worker runs it with git's progress on screen.
+
+use crate::core::model::Provider;
+use crate::core::urls::strip_userinfo;
+use crate::store::SavedConnection;
+
+/// Set for the helper git starts, so it answers for this connection whatever the path
+/// (a global `useHttpPath` would otherwise limit it to the saved repository). A name, not a
+/// secret.
+pub const CONNECTION_VAR: &str = crate::settings::GIT_CONNECTION;
+
+/// The https URL to clone `repo` (`WS/SLUG`, `KEY/SLUG`) of `conn`, without userinfo.
+pub fn clone_url(conn: &SavedConnection, repo: Option<&str>) -> Option<String> {
+    let saved = conn.clone_https.as_deref().map(strip_userinfo);
+    let wanted = match repo {
+        None => return saved,
+        Some(r)
+            if conn
+                .repo
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case(r)) =>
+        {
+            if saved.is_some() {
+                return saved;
+            }
+            r
+        }
+        Some(r) => r,
+    };
+    let (owner, slug) = wanted.split_once('/')?;
+    if owner.is_empty() || slug.is_empty() || slug.contains('/') {
+        return None;
+    }
+    let base = conn.url.trim_end_matches('/');
+    Some(match conn.provider {
+        Provider::Cloud => format!("{base}/{owner}/{slug}.git"),
+        Provider::Server => format!("{base}/scm/{}/{slug}.git", owner.to_lowercase()),
+    })
+}
+
+/// The directory git would pick: the last path segment without `.git`.
+pub fn default_dir(url: &str) -> String {
+    let last = url
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("repo");
+    last.strip_suffix(".git").unwrap_or(last).to_string()
+}
+
+/// The git command (not yet run) that clones `url` into `dir` through our helper.
+pub fn git_clone_command(
+    helper: &str,
+    connection: &str,
+    url: &str,
+    dir: &std::path::Path,
+) -> std::process::Command {
+    let mut cmd = crate::os::child::command("git");
+    cmd.arg("-c")
+        .arg("credential.helper=")
+        .arg("-c")
+        .arg(format!("credential.helper={helper}"))
+        .arg("clone")
+        .arg("--progress")
+        .arg(url)
+        .arg(dir)
+        .env(CONNECTION_VAR, connection);
+    cmd
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::model::AuthKind;
+
+    fn conn(
+        provider: Provider,
+        url: &str,
+        repo: Option<&str>,
+        clone: Option<&str>,
+    ) -> SavedConnection {
+        SavedConnection {
+            name: "n".into(),
+            provider,
+            auth: AuthKind::HttpTokenUser,
+            url: url.into(),
+            username: None,
+            user: None,
+            repo: repo.map(str::to_string),
+            clone_https: clone.map(str::to_string),
+            clone_ssh: None,
+            webhook_id: None,
+            webhook_url: None,
+            secret_store: "file".into(),
+            tls: None,
+            expires_on: None,
+            last_check: None,
+            saved_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn clone_urls_never_carry_userinfo() {
+        let c = conn(
+            Provider::Cloud,
+            "https://bitbucket.org",
+            Some("ws/app"),
+            Some("https://alice@bitbucket.org/ws/app.git"),
+        );
+        assert_eq!(
+            clone_url(&c, None).unwrap(),
+            "https://bitbucket.org/ws/app.git"
+        );
+        assert_eq!(
+            clone_url(&c, Some("WS/APP")).unwrap(),
+            "https://bitbucket.org/ws/app.git"
+        );
+        assert_eq!(
+            clone_url(&c, Some("ws/other")).unwrap(),
+            "https://bitbucket.org/ws/other.git"
+        );
+        assert_eq!(clone_url(&c, Some("nonsense")), None);
+        assert_eq!(clone_url(&c, Some("a/b/c")), None);
+        let d = conn(Provider::Server, "https://dc.example/bb/", None, None);
+        assert_eq!(
+            clone_url(&d, Some("PLAT/api")).unwrap(),
+            "https://dc.example/bb/scm/plat/api.git"
+        );
+        assert_eq!(clone_url(&d, None), None);
+        assert_eq!(default_dir("https://h/scm/plat/api.git"), "api");
+    }
+
+    #[test]
+    fn the_clone_command_holds_no_secret_and_scrubs_ours() {
+        let cmd = git_clone_command(
+            "/bin/bbconnect git-credential",
+            "n",
+            "https://h/ws/app.git",
+            std::path::Path::new("app"),
+        );
+        let args: Vec<String> = cmd
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            args,
+            [
+                "-c",
+                "credential.helper=",
+                "-c",
+                "credential.helper=/bin/bbconnect git-credential",
+                "clone",
+                "--progress",
+                "https://h/ws/app.git",
+                "app"
+            ]
+        );
+    }
+}
