@@ -607,14 +607,17 @@ fn the_expiry_is_optional_checked_as_you_type_and_saved() {
     update(&mut w, Msg::Confirm); // Cloud
     update(&mut w, Msg::Confirm); // API token
     assert_eq!(
-        form::fields(w.auth).last(),
-        Some(&form::FieldId::Expires),
+        crate::core::fields::fields(w.auth).last(),
+        Some(&crate::core::fields::FieldId::Expires),
         "after the secret, optional"
     );
-    w.form.focus = form::fields(w.auth).len() - 1;
+    w.form.focus = crate::core::fields::fields(w.auth).len() - 1;
     let err = |w: &Wizard| {
-        w.form
-            .shown_error(form::FieldId::Expires, w.auth, &w.config.existing_names)
+        w.form.shown_error(
+            crate::core::fields::FieldId::Expires,
+            w.auth,
+            &w.config.existing_names,
+        )
     };
     assert_eq!(err(&w), None, "empty is unknown, not an error");
     typed(&mut w, "2027-02-30");
