@@ -34,6 +34,8 @@ fn config(demo: bool) -> WizardConfig {
             vec![]
         },
         no_color: false,
+        // A fixed day: expiry lines on screen do not move with the clock.
+        today: "2026-12-07".parse().expect("date"),
         ..WizardConfig::default()
     }
 }
@@ -282,6 +284,21 @@ fn form_filled_secret_masked_demo_notes() {
     insta::assert_snapshot!(s);
 }
 
+/// The optional "Expires on" field after the secret: its placeholder, and a day that is not
+/// one said as it is typed.
+#[test]
+fn form_expires_field() {
+    let mut w = filled_cloud(false);
+    w.form.focus = bbconnect::core::fields::fields(w.auth).len() - 1;
+    let s = screen(&w);
+    assert!(s.contains("Expires on"), "{s}");
+    assert!(s.contains("YYYY-MM-DD, optional"), "{s}");
+    typed(&mut w, "2027-02-30");
+    let s = screen(&w);
+    assert!(s.contains("2027-02-30 is not a day of the calendar"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
 #[test]
 fn form_server() {
     let mut w = Wizard::new(config(false));
@@ -462,6 +479,7 @@ fn done() {
                 config_file: "/config/bbconnect/connections.toml".into(),
                 secret_location: "file /config/bbconnect/secrets/work (mode 0600)".into(),
                 clone_https: Some("https://bitbucket.org/acme/api-gateway.git".into()),
+                expires_on: Some("2027-01-10".parse().expect("date")),
             }),
         },
     );
@@ -472,6 +490,7 @@ fn done() {
         "bbconnect list",
         "0600",
         "acme/api-gateway",
+        "expires 2027-01-10 (34 days)",
     ] {
         assert!(s.contains(needle), "{needle}");
     }
@@ -964,6 +983,7 @@ fn done_git_setup_plan_and_clone_progress() {
                 config_file: "/config/bbconnect/connections.toml".into(),
                 secret_location: "file /config/bbconnect/secrets/work (mode 0600)".into(),
                 clone_https: Some("https://bitbucket.org/acme/api-gateway.git".into()),
+                expires_on: None,
             }),
         },
     );
@@ -1118,6 +1138,7 @@ fn help_on_the_last_step_does_not_say_esc_goes_back() {
                 config_file: "/home/ana/.config/bbconnect/connections.toml".into(),
                 secret_location: "OS keychain".into(),
                 clone_https: None,
+                expires_on: None,
             }),
         },
     );
@@ -1148,6 +1169,7 @@ fn saved_connections_list() {
                 at: "2026-12-01T21:00:05Z".into(),
                 summary: "all checks passed".into(),
             }),
+            expires_on: Some("2027-01-10".parse().expect("date")),
         },
         SavedRow {
             name: "cloud-ci".into(),
@@ -1162,12 +1184,15 @@ fn saved_connections_list() {
                 at: "2026-11-30T08:15:00Z".into(),
                 summary: "Credential accepted: Bitbucket refused the token (HTTP 401).".into(),
             }),
+            expires_on: None,
         },
     ];
     let mut w = Wizard::new(c);
     let s = screen(&w);
     assert!(s.contains("Saved connections"), "{s}");
     assert!(s.contains("WEB/api-adapter"), "{s}");
+    assert!(s.contains("expires 2027-01-10 (34 days)"), "{s}");
+    assert!(s.contains("expiry unknown"), "{s}");
     assert!(s.contains("+ New connection"), "{s}");
     assert!(s.contains("r replace"), "{s}");
     insta::assert_snapshot!(s);
@@ -1193,6 +1218,7 @@ fn help_on_the_saved_list_has_no_step_number() {
         user: None,
         repo: None,
         last_check: None,
+        expires_on: None,
     }];
     let mut w = Wizard::new(c);
     assert_eq!(w.step, Step::Saved);
@@ -1265,6 +1291,7 @@ fn cut_screens_at_40x12_say_there_is_more() {
                 config_file: "/home/ana/.config/bbconnect/connections.toml".into(),
                 secret_location: "file /home/ana/.config/bbconnect/secrets/work (mode 0600)".into(),
                 clone_https: Some("https://bitbucket.org/acme/api-gateway.git".into()),
+                expires_on: None,
             }),
         },
     );

@@ -59,9 +59,10 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
             row.auth,
             crate::core::expiry::DEFAULT_WARN_DAYS,
         );
+        // First: a long check summary is cut at the edge, and the expiry must not be.
         let detail = match expiry {
-            Standing::Unknown => format!("{detail} · expiry unknown"),
-            _ => format!("{detail} · {}", expiry.text()),
+            Standing::Unknown => format!("expiry unknown · {detail}"),
+            _ => format!("{} · {detail}", expiry.text()),
         };
         lines.push(Line::from(vec![
             Span::styled(format!("    {mark} "), mark_style),
