@@ -2,7 +2,7 @@
 //! type (bitbucket-api.md section 4), the credential-helper protocol (gitcredentials(7),
 //! git-credential(1)), and which saved connection answers which request. Pure: no IO.
 
-use crate::core::model::{AuthKind, Provider};
+use crate::core::model::{AuthKind, FailureClass, Problem, Provider};
 
 /// The fixed git username Atlassian documents for Cloud API tokens. The Bitbucket username
 /// works too, but the email the REST API wants does not, and the username is not always known.
@@ -272,15 +272,18 @@ pub fn hosts(targets: &[GitTarget]) -> Vec<(GitHost, bool)> {
 }
 
 /// The message for a Bearer-only credential when git cannot take Bearer from a helper.
-pub fn bearer_needs_newer_git(name: &str, provider: Provider) -> String {
+pub fn bearer_needs_newer_git(name: &str, provider: Provider) -> Problem {
     let product = match provider {
         Provider::Server => "Bitbucket Data Center accepts this repository/project token",
         Provider::Cloud => "Bitbucket accepts this token",
     };
-    format!(
-        "bbconnect: connection `{name}`: {product} only as Bearer, and this git does not let a \
-         credential helper send Bearer (it did not announce capability[]=authtype).\n  fix: \
-         use git 2.46 or newer, or a personal HTTP access token (Basic works with any git)."
+    Problem::new(
+        FailureClass::Permission,
+        format!(
+            "connection `{name}`: {product} only as Bearer, and this git does not let a \
+             credential helper send Bearer (it did not announce capability[]=authtype)."
+        ),
+        "use git 2.46 or newer, or a personal HTTP access token (Basic works with any git).",
     )
 }
 

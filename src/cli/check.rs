@@ -1,18 +1,40 @@
 //! `bbconnect check`: every check again on saved connections.
 
+use clap::Args;
 use secrecy::ExposeSecret;
 use serde_json::json;
 
 use super::{
-    Failure, Io, credentials_of, fresh_credentials, limits_setting, print_report, report_json,
-    usage,
+    Ctx, Io, credentials_of, fresh_credentials, limits_setting, print_report, report_json, usage,
 };
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
-use crate::core::model::Problem;
+use crate::core::model::{FailureClass, Problem};
 use crate::engine;
 use crate::outln;
 use crate::settings::Settings;
 use crate::store::Store;
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    pub names: Vec<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `bbconnect check`.
+pub async fn run(ctx: &mut Ctx, args: CheckArgs) -> Result<(), Problem> {
+    let store = ctx.store.get()?;
+    let settings = &ctx.settings;
+    check(
+        &mut ctx.io,
+        settings,
+        store,
+        &settings.endpoints,
+        args.names,
+        args.json,
+    )
+    .await
+}
 
 /// `bbconnect check`: exits with the code of the worst result.
 pub async fn check(
@@ -22,7 +44,7 @@ pub async fn check(
     endpoints: &Endpoints,
     names: Vec<String>,
     as_json: bool,
-) -> Result<(), Failure> {
+) -> Result<(), Problem> {
     let names = if names.is_empty() {
         store
             .list()
@@ -45,7 +67,7 @@ pub async fn check(
     for name in &names {
         found.push(credentials_of(store, name)?);
     }
-    let mut worst = 0;
+    let mut worst: Option<FailureClass> = None;
     let mut out = Vec::new();
     let limits = limits_setting(settings)?;
     let warn_days = settings.expiry_warn_days()?;
@@ -63,7 +85,7 @@ pub async fn check(
             Err(problem) => {
                 let report = engine::report_from_problem(&problem);
                 let code = report.exit_code();
-                worst = worst.max(code);
+                worst = FailureClass::worse(worst, report.failure_class());
                 if as_json {
                     out.push(json!({"name": name, "ok": false, "exit_code": code, "checks": report_json(&report)}));
                 } else {
@@ -112,9 +134,7 @@ pub async fn check(
             }
         }
         let code = report.exit_code();
-        // Exit codes are not ordered by severity, but any failure must win over success and
-        // the result must not depend on the order of names: take the highest.
-        worst = worst.max(code);
+        worst = FailureClass::worse(worst, report.failure_class());
         if as_json {
             out.push(json!({"name": name, "ok": report.passed(), "exit_code": code, "checks": report_json(&report)}));
         } else {
@@ -124,12 +144,12 @@ pub async fn check(
     if as_json {
         outln!(io, "{}", serde_json::Value::Array(out));
     }
-    if worst == 0 {
-        Ok(())
-    } else {
-        Err(Failure {
-            message: "Some checks failed.".into(),
-            code: worst,
-        })
+    match worst {
+        None => Ok(()),
+        Some(class) => Err(Problem::new(
+            class,
+            "Some checks failed.",
+            "Do what each failed check says, then run `bbconnect check` again.",
+        )),
     }
 }

@@ -6,14 +6,26 @@
 use crate::{errln, outln};
 use std::path::PathBuf;
 
+use clap::Args;
+
 use super::token::only_or_named;
-use super::{Failure, Io, usage};
-use crate::core::model::{FailureClass, Problem, Provider};
+use super::{Ctx, usage};
+use crate::core::model::{Problem, Provider};
 use crate::core::sanitize::clean;
 use crate::engine::clone::{clone_url, default_dir, git_clone_command};
-use crate::store::Store;
 
-pub fn clone(io: &mut Io, store: &Store, args: &[String]) -> Result<(), Failure> {
+#[derive(Debug, Args)]
+pub struct CloneArgs {
+    /// [NAME] [REPO] [DIR]; NAME may be left out when one connection is saved.
+    #[arg(num_args = 0..=3)]
+    pub args: Vec<String>,
+}
+
+/// `bbconnect clone`.
+pub fn run(ctx: &mut Ctx, args: CloneArgs) -> Result<(), Problem> {
+    let store = ctx.store.get()?;
+    let io = &mut ctx.io;
+    let args = args.args.as_slice();
     let all = store.list().map_err(Problem::from)?;
     // NAME may be left out when exactly one connection is saved: then the first argument
     // is the repository, unless it is that connection's name.
@@ -51,16 +63,14 @@ pub fn clone(io: &mut Io, store: &Store, args: &[String]) -> Result<(), Failure>
     errln!(io, "Cloning {} into {}", clean(&url), dir.display());
     let status = git_clone_command(&helper, &conn.name, &url, &dir)
         .status()
-        .map_err(|e| Failure::from(crate::engine::git_setup::git_missing(&e)))?;
+        .map_err(|e| crate::engine::git_setup::git_missing(&e))?;
     if status.success() {
         outln!(io, "Cloned {} into {}.", clean(&url), dir.display());
         Ok(())
     } else {
-        Err(Problem::new(
-            FailureClass::Other,
+        Err(Problem::other(
             format!("git clone failed ({status}); git's message is above."),
             "If git says authentication failed, run `bbconnect check` on the connection.",
-        )
-        .into())
+        ))
     }
 }

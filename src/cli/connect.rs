@@ -3,13 +3,11 @@
 use std::io::Read;
 use std::sync::Arc;
 
+use clap::{Args, ValueEnum};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
-use super::{
-    ConnectArgs, Failure, Io, limits_setting, print_report, print_saved, report_json,
-    split_fallback, trust, usage,
-};
+use super::{Ctx, Io, limits_setting, print_report, print_saved, report_json, trust, usage};
 use crate::bitbucket::oauth::OAuthConsumer;
 use crate::bitbucket::{ClientOptions, Endpoints};
 use crate::core::hook_rules;
@@ -23,11 +21,175 @@ use crate::engine;
 use crate::engine::connect::{ConnectError, Connected, Event};
 use crate::engine::oauth as oauth_flow;
 use crate::settings::Settings;
-use crate::store::Store;
 use crate::{errln, outln};
 
+/// `--auth`: the credential types by the names the connections file and `list` use, so clap
+/// lists them on a wrong value and completions offer them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthArg {
+    #[value(name = "oauth")]
+    OAuth,
+    ApiToken,
+    RepoToken,
+    AppPassword,
+    HttpTokenUser,
+    HttpTokenRepo,
+}
+
+impl From<AuthArg> for AuthKind {
+    fn from(a: AuthArg) -> Self {
+        match a {
+            AuthArg::OAuth => AuthKind::OAuth,
+            AuthArg::ApiToken => AuthKind::ApiToken,
+            AuthArg::RepoToken => AuthKind::RepoToken,
+            AuthArg::AppPassword => AuthKind::AppPassword,
+            AuthArg::HttpTokenUser => AuthKind::HttpTokenUser,
+            AuthArg::HttpTokenRepo => AuthKind::HttpTokenRepo,
+        }
+    }
+}
+
+// The other direction too, so a credential type added to core without a flag value is a
+// compile error here rather than a type `connect` cannot be told.
+impl From<AuthKind> for AuthArg {
+    fn from(a: AuthKind) -> Self {
+        match a {
+            AuthKind::OAuth => AuthArg::OAuth,
+            AuthKind::ApiToken => AuthArg::ApiToken,
+            AuthKind::RepoToken => AuthArg::RepoToken,
+            AuthKind::AppPassword => AuthArg::AppPassword,
+            AuthKind::HttpTokenUser => AuthArg::HttpTokenUser,
+            AuthKind::HttpTokenRepo => AuthArg::HttpTokenRepo,
+        }
+    }
+}
+
+#[cfg(test)]
+mod auth_arg_tests {
+    use super::*;
+    use crate::cli::Cli;
+    use clap::{Parser, ValueEnum};
+
+    #[test]
+    fn every_credential_type_is_an_auth_value_by_its_file_name() {
+        for kind in AuthKind::ALL {
+            let arg = AuthArg::from_str(kind.cli_name(), false)
+                .unwrap_or_else(|e| panic!("--auth {}: {e}", kind.cli_name()));
+            assert_eq!(AuthKind::from(arg), kind);
+            assert_eq!(AuthArg::from(kind), arg);
+        }
+        assert_eq!(AuthArg::value_variants().len(), AuthKind::ALL.len());
+    }
+
+    #[test]
+    fn a_wrong_auth_value_is_a_usage_error_listing_the_types() {
+        let err = Cli::try_parse_from([
+            "bbconnect",
+            "connect",
+            "--provider",
+            "cloud",
+            "--auth",
+            "password",
+            "--name",
+            "x",
+        ])
+        .expect_err("not a credential type");
+        assert_eq!(err.exit_code(), 2);
+        let text = err.to_string();
+        for kind in AuthKind::ALL {
+            assert!(text.contains(kind.cli_name()), "{text}");
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ProviderArg {
+    Cloud,
+    Server,
+}
+
+impl From<ProviderArg> for Provider {
+    fn from(p: ProviderArg) -> Self {
+        match p {
+            ProviderArg::Cloud => Provider::Cloud,
+            ProviderArg::Server => Provider::Server,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    #[arg(long, value_enum)]
+    pub provider: ProviderArg,
+    /// oauth, api-token, repo-token, app-password (Cloud); http-token-user, http-token-repo (Server/DC).
+    #[arg(long, value_enum)]
+    pub auth: AuthArg,
+    #[arg(long)]
+    pub name: String,
+    /// Server base URL; for Cloud defaults to https://bitbucket.org (or BBCONNECT_CLOUD_WEB_URL).
+    #[arg(long)]
+    pub url: Option<String>,
+    #[arg(long, conflicts_with = "email")]
+    pub username: Option<String>,
+    /// The Atlassian account email (Cloud API tokens).
+    #[arg(long)]
+    pub email: Option<String>,
+    /// WORKSPACE/SLUG (Cloud) or KEY/SLUG (Server) to select.
+    #[arg(long)]
+    pub repo: Option<String>,
+    #[arg(long)]
+    pub webhook_url: Option<String>,
+    #[arg(long, requires = "webhook_url")]
+    pub webhook_secret_env: Option<String>,
+    #[arg(long, value_delimiter = ',', requires = "webhook_url")]
+    pub webhook_events: Vec<String>,
+    /// Allow a plain http:// webhook URL to a host that is not loopback (internal CI servers);
+    /// deliveries and their signature then travel unencrypted.
+    #[arg(long, requires = "webhook_url")]
+    pub allow_http_webhook: bool,
+    /// Read the secret from standard input (otherwise from BBCONNECT_TOKEN).
+    #[arg(long)]
+    pub token_stdin: bool,
+    /// Allow sending the secret over plain http to a host that is not loopback.
+    #[arg(long)]
+    pub allow_http: bool,
+    /// Replace a saved connection of the same name.
+    #[arg(long)]
+    pub replace: bool,
+    /// The day the credential stops working, as Bitbucket showed it when the token was made
+    /// (YYYY-MM-DD, after today). `check` warns 14 days ahead (BBCONNECT_EXPIRY_WARN_DAYS) and
+    /// fails from that day. Left out: read from Data Center's token list where the token may
+    /// read it, else unknown.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub expires: Option<String>,
+    /// Trust exactly this server certificate (the fingerprint a refused check printed,
+    /// compared with the server's admin first); saved with the connection.
+    #[arg(long, value_name = "SHA256:FINGERPRINT")]
+    pub trust_cert: Option<String>,
+    /// A PEM file of CA certificates (or the server's self-signed certificate) to trust for
+    /// this connection; saved with it.
+    #[arg(long, value_name = "PATH")]
+    pub ca_file: Option<String>,
+    /// OAuth: the port of the loopback callback registered on the consumer
+    /// (http://127.0.0.1:PORT/callback).
+    #[arg(long, default_value_t = 8976)]
+    pub callback_port: u16,
+    /// OAuth: seconds to wait for the browser to come back.
+    #[arg(long, default_value_t = 300)]
+    pub oauth_timeout: u64,
+    /// OAuth on a remote machine: open no browser; sign in with the printed address on any
+    /// machine, then paste the address the browser ends on
+    /// (http://127.0.0.1:PORT/callback?code=...) on standard input, one line. The consumer
+    /// secret then comes from BBCONNECT_OAUTH_SECRET (stdin holds the address, so not with
+    /// --token-stdin).
+    #[arg(long)]
+    pub no_browser: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// Reads the secret for `connect`: stdin with --token-stdin, else BBCONNECT_TOKEN.
-fn read_secret(settings: &Settings, token_stdin: bool) -> Result<SecretString, Failure> {
+fn read_secret(settings: &Settings, token_stdin: bool) -> Result<SecretString, Problem> {
     let raw = if token_stdin {
         let mut buf = String::new();
         std::io::stdin().read_to_string(&mut buf).map_err(|e| {
@@ -64,7 +226,7 @@ pub fn spec_from_args(
     settings: &Settings,
     args: &ConnectArgs,
     endpoints: &Endpoints,
-) -> Result<ConnectionSpec, Failure> {
+) -> Result<ConnectionSpec, Problem> {
     let provider = Provider::from(args.provider);
     let auth = AuthKind::from(args.auth);
     if auth.provider() != provider {
@@ -87,10 +249,13 @@ pub fn spec_from_args(
         ));
     }
     if !auth.available() {
-        return Err(Failure {
-            message: format!(
-                "`{}` is not available yet in this version of bbconnect.\n  fix: use {} for now.",
-                auth.cli_name(),
+        return Err(Problem::other(
+            format!(
+                "`{}` is not available yet in this version of bbconnect.",
+                auth.cli_name()
+            ),
+            format!(
+                "use {} for now.",
                 AuthKind::ALL
                     .iter()
                     .filter(|k| k.available() && k.provider() == provider)
@@ -98,8 +263,7 @@ pub fn spec_from_args(
                     .collect::<Vec<_>>()
                     .join(" or ")
             ),
-            code: 1,
-        });
+        ));
     }
     let url = match (&args.url, provider) {
         (Some(u), _) => match validate::assume_https(u) {
@@ -164,13 +328,10 @@ fn spec_errors(spec: &ConnectionSpec) -> Vec<(&'static str, String)> {
 }
 
 /// `bbconnect connect`.
-pub async fn connect(
-    io: &mut Io,
-    settings: &Settings,
-    args: ConnectArgs,
-    store: &Store,
-    endpoints: &Endpoints,
-) -> Result<(), Failure> {
+pub async fn run(ctx: &mut Ctx, args: ConnectArgs) -> Result<(), Problem> {
+    let store = ctx.store.get()?;
+    let (io, settings) = (&mut ctx.io, &ctx.settings);
+    let endpoints = &settings.endpoints;
     let spec = spec_from_args(io, settings, &args, endpoints)?;
     if !args.replace && store.get(&spec.name).map_err(Problem::from)?.is_some() {
         return Err(usage(
@@ -240,7 +401,7 @@ pub async fn connect(
     };
     match engine::connect::connect(request, store, &mut print).await {
         Ok(_) => Ok(()),
-        Err(ConnectError::Setup(p) | ConnectError::Repo(p)) => Err(p.into()),
+        Err(ConnectError::Setup(p) | ConnectError::Repo(p)) => Err(p),
         Err(ConnectError::ChecksFailed(report)) => {
             if args.json {
                 outln!(
@@ -249,11 +410,13 @@ pub async fn connect(
                     json!({"ok": false, "name": spec.name, "checks": report_json(&report)})
                 );
             }
-            Err(Failure {
-                message: "The connection was not saved: fix the failed checks above and run again."
-                    .into(),
-                code: report.exit_code(),
-            })
+            Err(Problem::new(
+                report
+                    .failure_class()
+                    .unwrap_or(crate::core::model::FailureClass::Other),
+                "The connection was not saved: some checks failed.",
+                "Do what the failed checks above say, then run again.",
+            ))
         }
         Err(ConnectError::Webhook { problem: p, report }) => {
             if args.json {
@@ -263,23 +426,13 @@ pub async fn connect(
                     json!({"ok": false, "name": spec.name, "webhook_error": p, "checks": report_json(&report)})
                 );
             }
-            Err(Failure {
-                message: format!(
-                    "{}\n  fix: {}\nThe connection was not saved (run again without --webhook-url to save it without a webhook).",
-                    p.what, p.fix
-                ),
-                code: p.class.exit_code(),
-            })
+            Err(p.with_note(
+                "The connection was not saved (run again without --webhook-url to save it without a webhook).",
+            ))
         }
         // The connection and its webhook secret are one commit: neither was kept, so the
         // same command can simply run again.
-        Err(ConnectError::Save(p)) => Err(Failure {
-            message: format!(
-                "{}\n  fix: {}\nThe connection was not saved.",
-                p.what, p.fix
-            ),
-            code: p.class.exit_code(),
-        }),
+        Err(ConnectError::Save(p)) => Err(p.with_note("The connection was not saved.")),
     }
 }
 
@@ -295,7 +448,7 @@ fn print_connected(
     let (repo, hook, report) = (&done.repo, &done.hook, &done.report);
     let hook_secret_location = &done.saved.webhook_secret_location;
     let user = report.identity.as_ref().map(|i| i.username.clone());
-    if split_fallback(&saved.secret_location).1 {
+    if saved.keychain_fallback.is_some() {
         // Scripts read stdout; the one-line notice goes to stderr even with --json. The
         // keychain's own error (D-Bus details) is for the log, not for people.
         errln!(
@@ -319,6 +472,7 @@ fn print_connected(
                 "clone_https": saved.clone_https,
                 "config_file": saved.config_file,
                 "secret_location": saved.secret_location,
+                "keychain_fallback": saved.keychain_fallback,
                 "expires_at": done.expires_on.map(|d| d.to_string()),
                 "webhook": hook.as_ref().map(|(h, change)| json!({
                     "id": h.id, "url": h.url, "events": h.events, "change": change,
@@ -362,7 +516,7 @@ fn print_delivery(io: &mut Io, row: &CheckItem, as_json: bool) {
 }
 
 /// The OAuth consumer secret: stdin with --token-stdin, else BBCONNECT_OAUTH_SECRET.
-fn consumer_secret(settings: &Settings, token_stdin: bool) -> Result<SecretString, Failure> {
+fn consumer_secret(settings: &Settings, token_stdin: bool) -> Result<SecretString, Problem> {
     if token_stdin {
         return read_secret(settings, true);
     }
@@ -383,7 +537,7 @@ async fn oauth_sign_in(
     args: &ConnectArgs,
     spec: &ConnectionSpec,
     options: &ClientOptions,
-) -> Result<OAuthGrant, Failure> {
+) -> Result<OAuthGrant, Problem> {
     if args.no_browser && args.token_stdin {
         return Err(usage(
             "--no-browser reads the address the browser ended on from standard input, so the consumer secret cannot come from it too.",
@@ -496,7 +650,7 @@ fn webhook_spec_from_args(
     io: &mut Io,
     args: &ConnectArgs,
     spec: &ConnectionSpec,
-) -> Result<Option<WebhookSpec>, Failure> {
+) -> Result<Option<WebhookSpec>, Problem> {
     let Some(url) = &args.webhook_url else {
         return Ok(None);
     };
@@ -543,9 +697,11 @@ fn webhook_spec_from_args(
     }
     let secret = match &args.webhook_secret_env {
         // As the wizard does: a hook without a secret lets anyone trigger builds.
-        None => Some(engine::connect::generate_webhook_secret().map_err(|e| Failure {
-            message: format!("could not generate a webhook secret: the OS gave no random bytes ({e}).\n  fix: pass your own with --webhook-secret-env VAR."),
-            code: 1,
+        None => Some(engine::connect::generate_webhook_secret().map_err(|e| {
+            Problem::other(
+                format!("could not generate a webhook secret: the OS gave no random bytes ({e})."),
+                "pass your own with --webhook-secret-env VAR.",
+            )
         })?),
         Some(var) => {
             let value = std::env::var(var).unwrap_or_default();

@@ -71,15 +71,28 @@ impl StoreCell {
 
     pub fn get(&self) -> Result<&Store, Problem> {
         self.cell
-            .get_or_init(|| match &self.settings {
-                Some(settings) => settings.open_store().map_err(Problem::from),
-                None => Err(Problem::new(
-                    crate::core::model::FailureClass::Other,
-                    "No store was given to this command.",
-                    "Report this as a bug in bbconnect.",
-                )),
-            })
+            .get_or_init(|| self.open())
             .as_ref()
             .map_err(Clone::clone)
+    }
+
+    /// The store itself, for a command that hands it on to a task that outlives the borrow
+    /// (the wizard's worker). Later `get`s open it again.
+    pub fn take(&mut self) -> Result<Store, Problem> {
+        match self.cell.take() {
+            Some(opened) => opened,
+            None => self.open(),
+        }
+    }
+
+    fn open(&self) -> Result<Store, Problem> {
+        match &self.settings {
+            Some(settings) => settings.open_store().map_err(Problem::from),
+            None => Err(Problem::new(
+                crate::core::model::FailureClass::Other,
+                "No store was given to this command.",
+                "Report this as a bug in bbconnect.",
+            )),
+        }
     }
 }

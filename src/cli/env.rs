@@ -2,14 +2,14 @@
 //! use a connection, quoted so that no value (a hostile repository name, a token) can run
 //! code or end the assignment early when the output is sourced or parsed.
 
-use clap::ValueEnum;
+use clap::{Args, ValueEnum};
 use secrecy::ExposeSecret;
 
-use super::{Failure, Io, credentials_of, fresh_credentials};
+use super::{Ctx, credentials_of, fresh_credentials};
 use crate::bitbucket::Endpoints;
 use crate::bitbucket::git;
 use crate::core::model::{AuthKind, Problem, Provider};
-use crate::store::{SavedConnection, Store};
+use crate::store::SavedConnection;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum Format {
@@ -19,6 +19,16 @@ pub enum Format {
     /// `KEY='value'` lines for .env files.
     Dotenv,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    pub name: String,
+    #[arg(long, value_enum, default_value = "sh")]
+    pub format: Format,
+    /// Include BITBUCKET_TOKEN.
+    #[arg(long)]
+    pub with_token: bool,
 }
 
 /// `url` without `user@`, which names whoever connected rather than whoever uses it.
@@ -135,14 +145,11 @@ pub fn render(vars: &[(&'static str, String)], format: Format) -> String {
     }
 }
 
-pub async fn env(
-    io: &mut Io,
-    store: &Store,
-    endpoints: &Endpoints,
-    name: &str,
-    format: Format,
-    with_token: bool,
-) -> Result<(), Failure> {
+/// `bbconnect env`.
+pub async fn run(ctx: &mut Ctx, args: EnvArgs) -> Result<(), Problem> {
+    let store = ctx.store.get()?;
+    let (io, endpoints) = (&mut ctx.io, &ctx.settings.endpoints);
+    let (name, format, with_token) = (args.name.as_str(), args.format, args.with_token);
     let (conn, creds) = credentials_of(store, name)?;
     let token = if with_token {
         let creds = fresh_credentials(
@@ -151,8 +158,7 @@ pub async fn env(
             creds,
             &crate::engine::options_for(&conn),
         )
-        .await
-        .map_err(Failure::from)?;
+        .await?;
         Some(creds.secret.expose_secret().to_string())
     } else {
         None

@@ -8,15 +8,13 @@
 use crate::errln;
 use std::io::{Read, Write};
 
-use clap::ValueEnum;
+use clap::{Args, ValueEnum};
 use secrecy::ExposeSecret;
 
-use super::{Failure, Io, credentials_of, fresh_credentials};
+use super::{Ctx, credentials_of, fresh_credentials};
 use crate::bitbucket::git::{self, Answer, GitAuth, Pick};
 use crate::core::model::Problem;
 use crate::core::sanitize::clean;
-use crate::settings::Settings;
-use crate::store::Store;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum HelperOp {
@@ -25,21 +23,27 @@ pub enum HelperOp {
     Erase,
 }
 
+#[derive(Debug, Args)]
+pub struct GitCredentialArgs {
+    #[arg(value_enum)]
+    pub op: HelperOp,
+}
+
 /// Input larger than this is not from git.
 const MAX_INPUT: u64 = 64 * 1024;
 
-pub async fn git_credential(
-    io: &mut Io,
-    settings: &Settings,
-    store: &Store,
-    op: HelperOp,
-) -> Result<(), Failure> {
+/// `bbconnect git-credential`. A connection this helper cannot answer for is said on stderr
+/// and answered with nothing, so git asks the next helper or the user instead of failing.
+pub async fn run(ctx: &mut Ctx, args: GitCredentialArgs) -> Result<(), Problem> {
+    let op = args.op;
     let mut input = String::new();
     // Read everything git sends, so it never sees a closed pipe, whatever the operation.
     let _ = std::io::stdin().take(MAX_INPUT).read_to_string(&mut input);
     if op != HelperOp::Get {
         return Ok(());
     }
+    let store = ctx.store.get()?;
+    let (io, settings) = (&mut ctx.io, &ctx.settings);
     let mut request = git::parse_request(&input);
     let conns = store.list().map_err(Problem::from)?;
     let mut targets: Vec<_> = conns
@@ -55,32 +59,37 @@ pub async fn git_credential(
         Pick::One(name) => name,
         Pick::None => return Ok(()),
         Pick::Ambiguous(names) => {
-            errln!(
-                io,
-                "bbconnect: several connections use this host ({}) and git did not say which repository it wants.\n  fix: run `bbconnect setup-git`, which sets credential.useHttpPath for this host.",
-                names
-                    .iter()
-                    .map(|n| clean(n))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+            let problem = Problem::other(
+                format!(
+                    "several connections use this host ({}) and git did not say which repository it wants.",
+                    names
+                        .iter()
+                        .map(|n| clean(n))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                "run `bbconnect setup-git`, which sets credential.useHttpPath for this host.",
             );
+            say(io, &problem);
             return Ok(());
         }
     };
     let (conn, creds) = credentials_of(store, &name)?;
     let Some(how) = git::git_auth(conn.auth, conn.username.as_deref(), conn.user.as_deref()) else {
-        errln!(
-            io,
-            "bbconnect: connection `{}` has no saved username, which git needs for this credential type.\n  fix: connect again with --username and --replace.",
-            clean(&name)
+        let problem = Problem::other(
+            format!(
+                "connection `{}` has no saved username, which git needs for this credential type.",
+                clean(&name)
+            ),
+            "connect again with --username and --replace.",
         );
+        say(io, &problem);
         return Ok(());
     };
     if how == GitAuth::Bearer && !request.can_authtype() {
-        errln!(
+        say(
             io,
-            "{}",
-            git::bearer_needs_newer_git(&clean(&name), conn.provider)
+            &git::bearer_needs_newer_git(&clean(&name), conn.provider),
         );
         return Ok(());
     }
@@ -96,18 +105,30 @@ pub async fn git_credential(
         GitAuth::Bearer => Answer::Bearer { credential: secret },
     };
     let Ok(text) = git::render_answer(&answer) else {
-        errln!(
-            io,
-            "bbconnect: the saved secret or username of `{}` holds a line break, which git's helper protocol cannot carry.\n  fix: connect again with the correct token (--replace).",
-            clean(&name)
+        let problem = Problem::other(
+            format!(
+                "the saved secret or username of `{}` holds a line break, which git's helper protocol cannot carry.",
+                clean(&name)
+            ),
+            "connect again with the correct token (--replace).",
         );
+        say(io, &problem);
         return Ok(());
     };
     let out = &mut io.out;
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
-        .map_err(|e| Failure {
-            message: format!("could not answer git: {e}"),
-            code: 1,
+        .map_err(|e| {
+            Problem::other(
+                format!("could not answer git: {e}"),
+                "run the git command again; if it keeps failing, run it with GIT_TRACE=1 to see why git stopped reading.",
+            )
         })
+}
+
+/// A problem said on stderr while the helper still exits 0 (see [`run`]).
+fn say(io: &mut super::Io, problem: &Problem) {
+    if let Some(message) = problem.message() {
+        errln!(io, "{message}");
+    }
 }

@@ -12,43 +12,38 @@ use std::io::{IsTerminal, Write};
 pub mod listing;
 pub mod output;
 
-pub mod completions;
-pub mod status;
-
 pub mod check;
 pub mod clone;
+pub mod completions;
 pub mod connect;
+pub mod demo;
 pub mod env;
 pub mod git_credential;
 pub mod list;
+pub mod man;
 pub mod remove;
 pub mod repos;
 pub mod setup_git;
+pub mod sim;
+pub mod status;
 pub mod token;
 pub mod webhook_secret;
+pub mod wizard;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
 use crate::bitbucket::{
     ClientOptions, DEFAULT_MAX_PAGES, DEFAULT_MAX_REPOS, ListLimits, MAX_PAGES_ENV, MAX_REPOS_ENV,
 };
-use crate::core::model::{
-    AuthKind, CheckReport, CheckStatus, ConnectionSpec, Credentials, FailureClass, Problem,
-    Provider,
-};
+use crate::core::model::{CheckReport, CheckStatus, ConnectionSpec, Credentials, Problem};
 use crate::core::sanitize::clean;
 use crate::engine::oauth as oauth_flow;
 use crate::outln;
 use crate::settings::Settings;
-use crate::sim::{Scenario, SimConfig};
 use crate::store::{SavedConnection, Store};
 
-pub use check::check;
-pub use connect::{connect, spec_from_args};
 pub use ctx::Ctx;
 pub use output::Io;
-pub use remove::remove;
-pub use repos::repos;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -69,284 +64,41 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check credentials and save a connection without the wizard.
-    Connect(ConnectArgs),
+    Connect(connect::ConnectArgs),
     /// List saved connections (never the secret).
     List(list::ListArgs),
     /// Re-run every check on saved connections (all of them when no NAME is given).
-    Check {
-        names: Vec<String>,
-        #[arg(long)]
-        json: bool,
-    },
+    Check(check::CheckArgs),
     /// List the repositories a saved connection can see.
-    Repos {
-        /// May be left out when only one connection is saved.
-        name: Option<String>,
-        #[arg(long)]
-        filter: Option<String>,
-        #[arg(long)]
-        json: bool,
-        /// Requests in flight at once while listing (fewer after a 429).
-        #[arg(long, env = CONCURRENCY_ENV, default_value_t = DEFAULT_CONCURRENCY,
-              value_parser = clap::value_parser!(u16).range(1..=MAX_CONCURRENCY))]
-        concurrency: u16,
-        /// Stop with an error past this many repositories (a server whose pages never end).
-        #[arg(long, env = MAX_REPOS_ENV, default_value_t = DEFAULT_MAX_REPOS,
-              value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
-        max_repos: usize,
-        /// Stop with an error past this many pages.
-        #[arg(long, env = MAX_PAGES_ENV, default_value_t = DEFAULT_MAX_PAGES,
-              value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
-        max_pages: usize,
-    },
+    Repos(repos::ReposArgs),
     /// Remove a saved connection and its secret.
-    Remove {
-        name: String,
-        /// Also delete the webhook bbconnect created.
-        #[arg(long)]
-        delete_webhook: bool,
-        #[arg(long)]
-        json: bool,
-    },
+    Remove(remove::RemoveArgs),
     /// One line per saved connection with the result of a fast check (who, and whether the
     /// credential still has what it needs); exits non-zero when any fails.
     Status(status::StatusArgs),
     /// Print a shell completion script: bash, zsh, fish or powershell.
     Completions(completions::CompletionsArgs),
     /// Print the man page (roff): `bbconnect man > bbconnect.1`.
-    Man,
+    Man(man::ManArgs),
     /// The wizard against the built-in simulator: no account, no network.
-    Demo,
+    Demo(demo::DemoArgs),
     /// Run the built-in simulator alone, for trying and testing.
-    Sim(SimArgs),
+    Sim(sim::SimArgs),
     /// Git credential helper: answers git with a saved connection's credential.
     #[command(name = "git-credential")]
-    GitCredential {
-        #[arg(value_enum)]
-        op: git_credential::HelperOp,
-    },
+    GitCredential(git_credential::GitCredentialArgs),
     /// Make git use saved connections for their hosts (credential.<url>.helper).
     #[command(name = "setup-git")]
-    SetupGit {
-        names: Vec<String>,
-        /// The current repository's config instead of the global one.
-        #[arg(long)]
-        local: bool,
-        /// Undo what setup-git set.
-        #[arg(long)]
-        remove: bool,
-    },
+    SetupGit(setup_git::SetupGitArgs),
     /// git clone a connection's repository over https, the helper given for that one command.
-    Clone {
-        /// [NAME] [REPO] [DIR]; NAME may be left out when one connection is saved.
-        #[arg(num_args = 0..=3)]
-        args: Vec<String>,
-    },
+    Clone(clone::CloneArgs),
     /// Reveal the webhook secret stored for a connection (for the CI's configuration).
     #[command(name = "webhook-secret")]
-    WebhookSecret { name: String },
+    WebhookSecret(webhook_secret::WebhookSecretArgs),
     /// Print a connection's token on stdout (OAuth: a fresh access token), for scripts.
-    Token { name: Option<String> },
+    Token(token::TokenArgs),
     /// What a CI script needs: URLs, auth scheme, git username, clone URLs.
-    Env {
-        name: String,
-        #[arg(long, value_enum, default_value = "sh")]
-        format: env::Format,
-        /// Include BITBUCKET_TOKEN.
-        #[arg(long)]
-        with_token: bool,
-    },
-}
-
-/// `--auth`: the credential types by the names the connections file and `list` use, so clap
-/// lists them on a wrong value and completions offer them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AuthArg {
-    #[value(name = "oauth")]
-    OAuth,
-    ApiToken,
-    RepoToken,
-    AppPassword,
-    HttpTokenUser,
-    HttpTokenRepo,
-}
-
-impl From<AuthArg> for AuthKind {
-    fn from(a: AuthArg) -> Self {
-        match a {
-            AuthArg::OAuth => AuthKind::OAuth,
-            AuthArg::ApiToken => AuthKind::ApiToken,
-            AuthArg::RepoToken => AuthKind::RepoToken,
-            AuthArg::AppPassword => AuthKind::AppPassword,
-            AuthArg::HttpTokenUser => AuthKind::HttpTokenUser,
-            AuthArg::HttpTokenRepo => AuthKind::HttpTokenRepo,
-        }
-    }
-}
-
-// The other direction too, so a credential type added to core without a flag value is a
-// compile error here rather than a type `connect` cannot be told.
-impl From<AuthKind> for AuthArg {
-    fn from(a: AuthKind) -> Self {
-        match a {
-            AuthKind::OAuth => AuthArg::OAuth,
-            AuthKind::ApiToken => AuthArg::ApiToken,
-            AuthKind::RepoToken => AuthArg::RepoToken,
-            AuthKind::AppPassword => AuthArg::AppPassword,
-            AuthKind::HttpTokenUser => AuthArg::HttpTokenUser,
-            AuthKind::HttpTokenRepo => AuthArg::HttpTokenRepo,
-        }
-    }
-}
-
-#[cfg(test)]
-mod auth_arg_tests {
-    use super::*;
-
-    #[test]
-    fn every_credential_type_is_an_auth_value_by_its_file_name() {
-        for kind in AuthKind::ALL {
-            let arg = AuthArg::from_str(kind.cli_name(), false)
-                .unwrap_or_else(|e| panic!("--auth {}: {e}", kind.cli_name()));
-            assert_eq!(AuthKind::from(arg), kind);
-            assert_eq!(AuthArg::from(kind), arg);
-        }
-        assert_eq!(AuthArg::value_variants().len(), AuthKind::ALL.len());
-    }
-
-    #[test]
-    fn a_wrong_auth_value_is_a_usage_error_listing_the_types() {
-        let err = Cli::try_parse_from([
-            "bbconnect",
-            "connect",
-            "--provider",
-            "cloud",
-            "--auth",
-            "password",
-            "--name",
-            "x",
-        ])
-        .expect_err("not a credential type");
-        assert_eq!(err.exit_code(), 2);
-        let text = err.to_string();
-        for kind in AuthKind::ALL {
-            assert!(text.contains(kind.cli_name()), "{text}");
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ProviderArg {
-    Cloud,
-    Server,
-}
-
-impl From<ProviderArg> for Provider {
-    fn from(p: ProviderArg) -> Self {
-        match p {
-            ProviderArg::Cloud => Provider::Cloud,
-            ProviderArg::Server => Provider::Server,
-        }
-    }
-}
-
-#[derive(Debug, Args)]
-pub struct ConnectArgs {
-    #[arg(long, value_enum)]
-    pub provider: ProviderArg,
-    /// oauth, api-token, repo-token, app-password (Cloud); http-token-user, http-token-repo (Server/DC).
-    #[arg(long, value_enum)]
-    pub auth: AuthArg,
-    #[arg(long)]
-    pub name: String,
-    /// Server base URL; for Cloud defaults to https://bitbucket.org (or BBCONNECT_CLOUD_WEB_URL).
-    #[arg(long)]
-    pub url: Option<String>,
-    #[arg(long, conflicts_with = "email")]
-    pub username: Option<String>,
-    /// The Atlassian account email (Cloud API tokens).
-    #[arg(long)]
-    pub email: Option<String>,
-    /// WORKSPACE/SLUG (Cloud) or KEY/SLUG (Server) to select.
-    #[arg(long)]
-    pub repo: Option<String>,
-    #[arg(long)]
-    pub webhook_url: Option<String>,
-    #[arg(long, requires = "webhook_url")]
-    pub webhook_secret_env: Option<String>,
-    #[arg(long, value_delimiter = ',', requires = "webhook_url")]
-    pub webhook_events: Vec<String>,
-    /// Allow a plain http:// webhook URL to a host that is not loopback (internal CI servers);
-    /// deliveries and their signature then travel unencrypted.
-    #[arg(long, requires = "webhook_url")]
-    pub allow_http_webhook: bool,
-    /// Read the secret from standard input (otherwise from BBCONNECT_TOKEN).
-    #[arg(long)]
-    pub token_stdin: bool,
-    /// Allow sending the secret over plain http to a host that is not loopback.
-    #[arg(long)]
-    pub allow_http: bool,
-    /// Replace a saved connection of the same name.
-    #[arg(long)]
-    pub replace: bool,
-    /// The day the credential stops working, as Bitbucket showed it when the token was made
-    /// (YYYY-MM-DD, after today). `check` warns 14 days ahead (BBCONNECT_EXPIRY_WARN_DAYS) and
-    /// fails from that day. Left out: read from Data Center's token list where the token may
-    /// read it, else unknown.
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub expires: Option<String>,
-    /// Trust exactly this server certificate (the fingerprint a refused check printed,
-    /// compared with the server's admin first); saved with the connection.
-    #[arg(long, value_name = "SHA256:FINGERPRINT")]
-    pub trust_cert: Option<String>,
-    /// A PEM file of CA certificates (or the server's self-signed certificate) to trust for
-    /// this connection; saved with it.
-    #[arg(long, value_name = "PATH")]
-    pub ca_file: Option<String>,
-    /// OAuth: the port of the loopback callback registered on the consumer
-    /// (http://127.0.0.1:PORT/callback).
-    #[arg(long, default_value_t = 8976)]
-    pub callback_port: u16,
-    /// OAuth: seconds to wait for the browser to come back.
-    #[arg(long, default_value_t = 300)]
-    pub oauth_timeout: u64,
-    /// OAuth on a remote machine: open no browser; sign in with the printed address on any
-    /// machine, then paste the address the browser ends on
-    /// (http://127.0.0.1:PORT/callback?code=...) on standard input, one line. The consumer
-    /// secret then comes from BBCONNECT_OAUTH_SECRET (stdin holds the address, so not with
-    /// --token-stdin).
-    #[arg(long)]
-    pub no_browser: bool,
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct SimArgs {
-    /// Port on 127.0.0.1 (0 picks a free one).
-    #[arg(long, default_value_t = 7990)]
-    pub port: u16,
-    /// A failure to reproduce.
-    #[arg(long, value_enum, default_value = "normal")]
-    pub scenario: Scenario,
-    /// Number of repositories per product.
-    #[arg(long)]
-    pub repos: Option<usize>,
-    /// Latency added to every request.
-    #[arg(long, default_value_t = 0)]
-    pub latency_ms: u64,
-}
-
-impl SimArgs {
-    pub fn config(&self) -> SimConfig {
-        SimConfig {
-            port: self.port,
-            scenario: self.scenario,
-            repos: self.repos,
-            latency_ms: self.latency_ms,
-            ..SimConfig::default()
-        }
-    }
+    Env(env::EnvArgs),
 }
 
 /// The clap definition with what is only known at run time: the simulator's demo
@@ -385,22 +137,6 @@ pub fn parse() -> Cli {
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
-/// A headless command's failure: the message for stderr and the exit code.
-#[derive(Debug)]
-pub struct Failure {
-    pub message: String,
-    pub code: i32,
-}
-
-impl From<Problem> for Failure {
-    fn from(p: Problem) -> Self {
-        Failure {
-            message: format!("{}\n  fix: {}", p.what, p.fix),
-            code: p.class.exit_code(),
-        }
-    }
-}
-
 /// Requests a listing keeps in flight: the default, and a ceiling that stays polite
 /// to a shared server.
 pub const CONCURRENCY_ENV: &str = crate::settings::CONCURRENCY;
@@ -408,7 +144,7 @@ pub const DEFAULT_CONCURRENCY: u16 = 8;
 pub const MAX_CONCURRENCY: i64 = 32;
 
 /// `BBCONNECT_CONCURRENCY` for the wizard (the `repos` command reads it through clap).
-pub fn concurrency_setting(settings: &Settings) -> Result<usize, Failure> {
+pub fn concurrency_setting(settings: &Settings) -> Result<usize, Problem> {
     let Some(raw) = settings.concurrency.as_deref() else {
         return Ok(usize::from(DEFAULT_CONCURRENCY));
     };
@@ -428,8 +164,8 @@ pub fn concurrency_setting(settings: &Settings) -> Result<usize, Failure> {
 
 /// `BBCONNECT_MAX_REPOS` and `BBCONNECT_MAX_PAGES` for `connect`, `check` and the wizard (the
 /// `repos` command reads them through clap, with its flags).
-pub fn limits_setting(settings: &Settings) -> Result<ListLimits, Failure> {
-    let read = |key: &str, raw: Option<&str>, default: usize| -> Result<usize, Failure> {
+pub fn limits_setting(settings: &Settings) -> Result<ListLimits, Problem> {
+    let read = |key: &str, raw: Option<&str>, default: usize| -> Result<usize, Problem> {
         let Some(raw) = raw else {
             return Ok(default);
         };
@@ -455,8 +191,8 @@ pub fn limits_setting(settings: &Settings) -> Result<ListLimits, Failure> {
     })
 }
 
-fn usage(what: impl Into<String>, fix: impl Into<String>) -> Failure {
-    Problem::new(FailureClass::Input, what, fix).into()
+fn usage(what: impl Into<String>, fix: impl Into<String>) -> Problem {
+    Problem::input(what, fix)
 }
 
 /// The check report for people. `check` writes it to stdout (it is that command's output);
@@ -512,18 +248,9 @@ pub fn print_saved(io: &mut Io, saved: &crate::core::model::SavedInfo) {
         clean(&saved.name),
         saved.config_file
     );
-    outln!(io, "Secret: {}", split_fallback(&saved.secret_location).0);
+    outln!(io, "Secret: {}", clean(&saved.secret_location));
     if let Some(url) = &saved.clone_https {
         outln!(io, "Clone: git clone {}", clean(url));
-    }
-}
-
-/// The secret's location without the keychain's failure appended by the store, and whether
-/// there was one (the fallback is said once, in words, by the caller).
-fn split_fallback(location: &str) -> (&str, bool) {
-    match location.split_once(": no usable OS keychain") {
-        Some((place, _)) => (place, true),
-        None => (location, false),
     }
 }
 
@@ -572,7 +299,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 }
 
 /// The connection a command is about: the one named, or the only one saved.
-pub fn the_one_name(store: &Store, name: Option<&str>, command: &str) -> Result<String, Failure> {
+pub fn the_one_name(store: &Store, name: Option<&str>, command: &str) -> Result<String, Problem> {
     if let Some(n) = name {
         return Ok(n.to_string());
     }
@@ -609,7 +336,7 @@ pub fn the_one_name(store: &Store, name: Option<&str>, command: &str) -> Result<
 pub(crate) fn credentials_of(
     store: &Store,
     name: &str,
-) -> Result<(SavedConnection, Credentials), Failure> {
+) -> Result<(SavedConnection, Credentials), Problem> {
     if store.get(name).map_err(Problem::from)?.is_none() {
         return Err(usage(
             format!("No saved connection named `{}`.", clean(name)),

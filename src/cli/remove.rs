@@ -1,24 +1,35 @@
 //! `bbconnect remove`: a saved connection and its secret, and optionally its webhook.
 
+use clap::Args;
 use serde_json::json;
 
-use super::{Failure, Io, credentials_of};
-use crate::bitbucket::{Client, Endpoints};
+use super::{Ctx, Io, credentials_of};
+use crate::bitbucket::Client;
 use crate::core::model::Problem;
 use crate::core::sanitize::clean;
 use crate::engine;
 use crate::outln;
-use crate::store::Store;
+
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    pub name: String,
+    /// Also delete the webhook bbconnect created.
+    #[arg(long)]
+    pub delete_webhook: bool,
+    #[arg(long)]
+    pub json: bool,
+}
 
 /// `bbconnect remove`.
-pub async fn remove(
-    io: &mut Io,
-    store: &Store,
-    endpoints: &Endpoints,
-    name: &str,
-    delete_webhook: bool,
-    as_json: bool,
-) -> Result<(), Failure> {
+pub async fn run(ctx: &mut Ctx, args: RemoveArgs) -> Result<(), Problem> {
+    let store = ctx.store.get()?;
+    let (io, endpoints) = (&mut ctx.io, &ctx.settings.endpoints);
+    let RemoveArgs {
+        name,
+        delete_webhook,
+        json: as_json,
+    } = args;
+    let name = name.as_str();
     // With --json the one document on stdout says everything; the sentences are for people.
     let say = |io: &mut Io, line: String| {
         if !as_json {
@@ -33,13 +44,10 @@ pub async fn remove(
                 let client = Client::new(creds, endpoints, engine::options_for(&conn))?;
                 // The connection is kept when the hook cannot be deleted: it is the only
                 // record of which hook to delete on the next try.
-                let deleted = client.delete_webhook(repo, id).await.map_err(|p| Failure {
-                    message: format!(
-                        "{}\n  fix: {}\nThe connection was kept, so you can try again.",
-                        p.what, p.fix
-                    ),
-                    code: p.class.exit_code(),
-                })?;
+                let deleted = client
+                    .delete_webhook(repo, id)
+                    .await
+                    .map_err(|p| p.with_note("The connection was kept, so you can try again."))?;
                 webhook =
                     json!({"id": id, "repo": repo, "deleted": deleted, "already_gone": !deleted});
                 if deleted {

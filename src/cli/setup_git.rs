@@ -1,26 +1,40 @@
 //! `bbconnect setup-git [NAME...] [--local] [--remove]`: git asks bbconnect for the
 //! credential of each saved connection's host (see `crate::engine::git_setup`).
 
-use super::{Failure, Io, usage};
+use clap::Args;
+
+use super::{Ctx, usage};
 use crate::core::model::Problem;
 use crate::core::sanitize::clean;
 use crate::engine::git_setup::{self, Scope};
 use crate::outln;
-use crate::store::Store;
 
-pub fn setup_git(
-    io: &mut Io,
-    store: &Store,
-    names: &[String],
-    local: bool,
-    remove: bool,
-) -> Result<(), Failure> {
+#[derive(Debug, Args)]
+pub struct SetupGitArgs {
+    pub names: Vec<String>,
+    /// The current repository's config instead of the global one.
+    #[arg(long)]
+    pub local: bool,
+    /// Undo what setup-git set.
+    #[arg(long)]
+    pub remove: bool,
+}
+
+/// `bbconnect setup-git`.
+pub fn run(ctx: &mut Ctx, args: SetupGitArgs) -> Result<(), Problem> {
+    let store = ctx.store.get()?;
+    let io = &mut ctx.io;
+    let SetupGitArgs {
+        names,
+        local,
+        remove,
+    } = args;
     let all = store.list().map_err(Problem::from)?;
     let chosen: Vec<_> = if names.is_empty() {
         all.clone()
     } else {
         let mut out = Vec::new();
-        for n in names {
+        for n in &names {
             match all.iter().find(|c| &c.name == n) {
                 Some(c) => out.push(c.clone()),
                 None => {

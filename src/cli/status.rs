@@ -6,9 +6,9 @@ use crate::outln;
 use clap::Args;
 use serde_json::json;
 
-use super::{Failure, Io, credentials_of, fresh_credentials, report_json, table};
+use super::{Ctx, Io, credentials_of, fresh_credentials, report_json, table};
 use crate::bitbucket::{ClientOptions, Endpoints};
-use crate::core::model::{CheckReport, CheckStatus, Problem};
+use crate::core::model::{CheckReport, CheckStatus, FailureClass, Problem};
 use crate::core::sanitize::clean;
 use crate::engine;
 use crate::store::{SavedConnection, Store};
@@ -25,12 +25,18 @@ struct Row {
     report: CheckReport,
 }
 
-pub async fn run(
+/// `bbconnect status`.
+pub async fn run(ctx: &mut Ctx, args: StatusArgs) -> Result<(), Problem> {
+    let store = ctx.store.get()?;
+    status(&mut ctx.io, store, &ctx.settings.endpoints, &args).await
+}
+
+async fn status(
     io: &mut Io,
     store: &Store,
     endpoints: &Endpoints,
     args: &StatusArgs,
-) -> Result<(), Failure> {
+) -> Result<(), Problem> {
     let conns = store.list().map_err(Problem::from)?;
     if conns.is_empty() {
         if args.json {
@@ -51,7 +57,9 @@ pub async fn run(
             .map(|conn| check_one(store, endpoints, conn)),
     )
     .await;
-    let worst = rows.iter().map(|r| r.report.exit_code()).max().unwrap_or(0);
+    let worst = rows.iter().fold(None, |w, r| {
+        FailureClass::worse(w, r.report.failure_class())
+    });
     let today = engine::today();
     let expiry = |conn: &SavedConnection| {
         engine::expiry::standing(conn, today, crate::core::expiry::DEFAULT_WARN_DAYS)
@@ -107,24 +115,22 @@ pub async fn run(
             .collect::<String>()
         ));
     }
-    if worst == 0 {
-        Ok(())
-    } else {
-        Err(Failure {
-            message:
-                "Some connections failed their check: `bbconnect check NAME` shows the details."
-                    .into(),
-            code: worst,
-        })
+    match worst {
+        None => Ok(()),
+        Some(class) => Err(Problem::new(
+            class,
+            "Some connections failed their check.",
+            "`bbconnect check NAME` shows the details and what to do.",
+        )),
     }
 }
 
 async fn check_one(store: &Store, endpoints: &Endpoints, conn: SavedConnection) -> Row {
     let options = ClientOptions::default();
     let report = match credentials_of(store, &conn.name) {
-        Err(failure) => engine::report_from_problem(&Problem::new(
-            crate::core::model::FailureClass::Other,
-            failure.message,
+        Err(problem) => engine::report_from_problem(&Problem::new(
+            FailureClass::Other,
+            format!("{} {}", problem.what, problem.fix),
             "Run `bbconnect connect --replace` to save the secret again.",
         )),
         Ok((saved, creds)) => match fresh_credentials(store, saved, creds, &options).await {

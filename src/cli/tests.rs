@@ -4,7 +4,7 @@
 use clap::Parser;
 use secrecy::SecretString;
 
-use super::repos::ReposOptions;
+use super::repos::ReposArgs;
 use super::*;
 use crate::bitbucket::Endpoints;
 use crate::settings::Settings;
@@ -42,12 +42,17 @@ async fn env() -> Env {
 impl Env {
     /// A command context on this environment's store directory, printing into buffers.
     fn ctx(&self) -> (Ctx, output::Captured) {
+        self.ctx_with(Settings::default())
+    }
+
+    /// [`Env::ctx`] with these settings (their endpoints replaced by the simulator's).
+    fn ctx_with(&self, settings: Settings) -> (Ctx, output::Captured) {
         let (io, seen) = Io::memory();
         let store = Store::open(Some(self.store.dir().to_path_buf()), SecretStoreMode::File)
             .expect("store");
         let settings = Settings {
             endpoints: self.endpoints.clone(),
-            ..Settings::default()
+            ..settings
         };
         (Ctx::with_store(io, settings, store), seen)
     }
@@ -60,7 +65,7 @@ fn with_token(token: &str) -> Settings {
     }
 }
 
-fn connect_args(url: &str, extra: &[&str]) -> ConnectArgs {
+fn connect_args(url: &str, extra: &[&str]) -> connect::ConnectArgs {
     let mut argv = vec![
         "bbconnect",
         "connect",
@@ -84,17 +89,11 @@ fn connect_args(url: &str, extra: &[&str]) -> ConnectArgs {
 
 /// Saves `dc` (alice's Data Center user token) and returns what connect printed.
 async fn connect_dc(e: &Env) -> Captured {
-    let (mut io, seen) = Io::memory();
+    let (mut ctx, seen) = e.ctx_with(with_token("test-token-alice"));
     let args = connect_args(&e.sim.server_url(), &[]);
-    connect(
-        &mut io,
-        &with_token("test-token-alice"),
-        args,
-        &e.store,
-        &e.endpoints,
-    )
-    .await
-    .unwrap_or_else(|f| panic!("connect failed: {}\n{}", f.message, seen.err()));
+    connect::run(&mut ctx, args)
+        .await
+        .unwrap_or_else(|p| panic!("connect failed: {p}\n{}", seen.err()));
     seen
 }
 
@@ -119,18 +118,10 @@ async fn connect_prints_the_checks_on_err_and_the_saved_connection_on_out() {
 #[tokio::test(flavor = "multi_thread")]
 async fn connect_with_a_rejected_token_exits_3_prints_json_and_saves_nothing() {
     let e = env().await;
-    let (mut io, seen) = Io::memory();
+    let (mut ctx, seen) = e.ctx_with(with_token("test-token-wrong"));
     let args = connect_args(&e.sim.server_url(), &["--json"]);
-    let failure = connect(
-        &mut io,
-        &with_token("test-token-wrong"),
-        args,
-        &e.store,
-        &e.endpoints,
-    )
-    .await
-    .expect_err("rejected");
-    assert_eq!(failure.code, 3, "{}", failure.message);
+    let failure = connect::run(&mut ctx, args).await.expect_err("rejected");
+    assert_eq!(failure.class.exit_code(), 3, "{failure}");
     let doc: serde_json::Value = serde_json::from_str(seen.out().trim()).expect("one JSON");
     assert_eq!(doc["ok"], false);
     assert_eq!(doc["name"], "dc");
@@ -140,17 +131,11 @@ async fn connect_with_a_rejected_token_exits_3_prints_json_and_saves_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn connect_without_a_secret_in_the_settings_exits_2() {
     let e = env().await;
-    let (mut io, seen) = Io::memory();
+    let (mut ctx, seen) = e.ctx();
     let args = connect_args(&e.sim.server_url(), &[]);
-    let failure = connect(&mut io, &Settings::default(), args, &e.store, &e.endpoints)
-        .await
-        .expect_err("no secret");
-    assert_eq!(failure.code, 2);
-    assert!(
-        failure.message.contains("BBCONNECT_TOKEN"),
-        "{}",
-        failure.message
-    );
+    let failure = connect::run(&mut ctx, args).await.expect_err("no secret");
+    assert_eq!(failure.class.exit_code(), 2);
+    assert!(failure.fix.contains("BBCONNECT_TOKEN"), "{failure}");
     assert_eq!(seen.out(), "");
 }
 
@@ -187,33 +172,25 @@ async fn list_says_where_nothing_is_saved_then_shows_the_table() {
 async fn check_prints_its_report_on_out_and_an_unknown_name_exits_2() {
     let e = env().await;
     connect_dc(&e).await;
-    let (mut io, seen) = Io::memory();
-    check(
-        &mut io,
-        &Settings::default(),
-        &e.store,
-        &e.endpoints,
-        Vec::new(),
-        false,
-    )
-    .await
-    .unwrap_or_else(|f| panic!("{}", f.message));
+    let (mut ctx, seen) = e.ctx();
+    let all = || check::CheckArgs {
+        names: Vec::new(),
+        json: false,
+    };
+    check::run(&mut ctx, all())
+        .await
+        .unwrap_or_else(|p| panic!("{p}"));
     assert!(seen.out().starts_with("Checks for dc:"), "{}", seen.out());
     assert!(!seen.out().contains("[FAIL]"), "{}", seen.out());
 
-    let (mut io, seen) = Io::memory();
-    let failure = check(
-        &mut io,
-        &Settings::default(),
-        &e.store,
-        &e.endpoints,
-        vec!["nope".into()],
-        false,
-    )
-    .await
-    .expect_err("unknown");
-    assert_eq!(failure.code, 2);
-    assert!(failure.message.contains("`nope`"), "{}", failure.message);
+    let (mut ctx, seen) = e.ctx();
+    let nope = check::CheckArgs {
+        names: vec!["nope".into()],
+        json: false,
+    };
+    let failure = check::run(&mut ctx, nope).await.expect_err("unknown");
+    assert_eq!(failure.class.exit_code(), 2);
+    assert!(failure.what.contains("`nope`"), "{failure}");
     assert_eq!(seen.out(), "");
 
     // A bad limit in the settings is the user's input error, said before any request.
@@ -221,33 +198,29 @@ async fn check_prints_its_report_on_out_and_an_unknown_name_exits_2() {
         max_repos: Some("lots".into()),
         ..Settings::default()
     };
-    let (mut io, _) = Io::memory();
-    let failure = check(&mut io, &bad, &e.store, &e.endpoints, Vec::new(), false)
-        .await
-        .expect_err("bad limit");
-    assert_eq!(failure.code, 2);
-    assert!(
-        failure.message.contains("BBCONNECT_MAX_REPOS"),
-        "{}",
-        failure.message
-    );
+    let (mut ctx, _) = e.ctx_with(bad);
+    let failure = check::run(&mut ctx, all()).await.expect_err("bad limit");
+    assert_eq!(failure.class.exit_code(), 2);
+    assert!(failure.what.contains("BBCONNECT_MAX_REPOS"), "{failure}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn repos_prints_one_line_per_repository_and_says_when_nothing_matches() {
     let e = env().await;
     connect_dc(&e).await;
-    let opts = ReposOptions {
+    let limits = crate::bitbucket::ListLimits::default();
+    let args = ReposArgs {
         name: None,
         filter: None,
         json: false,
         concurrency: 4,
-        limits: crate::bitbucket::ListLimits::default(),
+        max_repos: limits.max_repos,
+        max_pages: limits.max_pages,
     };
-    let (mut io, seen) = Io::memory();
-    repos(&mut io, &e.store, &e.endpoints, opts)
+    let (mut ctx, seen) = e.ctx();
+    repos::run(&mut ctx, args.clone())
         .await
-        .unwrap_or_else(|f| panic!("{}", f.message));
+        .unwrap_or_else(|p| panic!("{p}"));
     let out = seen.out();
     assert!(out.lines().count() > 1, "{out}");
     assert!(
@@ -255,14 +228,14 @@ async fn repos_prints_one_line_per_repository_and_says_when_nothing_matches() {
             .all(|l| l.split('\t').count() == 2 && l.contains('/')),
         "{out}"
     );
-    let (mut io, seen) = Io::memory();
-    let none = ReposOptions {
-        filter: Some("zzzzqqqq-no-such"),
-        ..opts
+    let (mut ctx, seen) = e.ctx();
+    let none = ReposArgs {
+        filter: Some("zzzzqqqq-no-such".into()),
+        ..args
     };
-    repos(&mut io, &e.store, &e.endpoints, none)
+    repos::run(&mut ctx, none)
         .await
-        .unwrap_or_else(|f| panic!("{}", f.message));
+        .unwrap_or_else(|p| panic!("{p}"));
     assert_eq!(seen.out(), "");
     assert!(
         seen.err()
@@ -276,29 +249,34 @@ async fn repos_prints_one_line_per_repository_and_says_when_nothing_matches() {
 async fn remove_says_what_it_removed_or_prints_one_json_document() {
     let e = env().await;
     connect_dc(&e).await;
-    let (mut io, seen) = Io::memory();
-    remove(&mut io, &e.store, &e.endpoints, "dc", false, true)
+    let remove_dc = |delete_webhook, json| remove::RemoveArgs {
+        name: "dc".into(),
+        delete_webhook,
+        json,
+    };
+    let (mut ctx, seen) = e.ctx();
+    remove::run(&mut ctx, remove_dc(false, true))
         .await
-        .unwrap_or_else(|f| panic!("{}", f.message));
+        .unwrap_or_else(|p| panic!("{p}"));
     let doc: serde_json::Value = serde_json::from_str(seen.out().trim()).expect("one JSON");
     assert_eq!(doc["removed"], true);
     assert_eq!(doc["name"], "dc");
     assert!(e.store.get("dc").expect("reads").is_none());
 
     connect_dc(&e).await;
-    let (mut io, seen) = Io::memory();
-    remove(&mut io, &e.store, &e.endpoints, "dc", true, false)
+    let (mut ctx, seen) = e.ctx();
+    remove::run(&mut ctx, remove_dc(true, false))
         .await
-        .unwrap_or_else(|f| panic!("{}", f.message));
+        .unwrap_or_else(|p| panic!("{p}"));
     assert_eq!(
         seen.out(),
         "Connection `dc` has no saved webhook: nothing to delete.\n\
          Removed connection `dc` and its secret.\n"
     );
 
-    let (mut io, _) = Io::memory();
-    let failure = remove(&mut io, &e.store, &e.endpoints, "dc", true, false)
+    let (mut ctx, _) = e.ctx();
+    let failure = remove::run(&mut ctx, remove_dc(true, false))
         .await
         .expect_err("gone");
-    assert_eq!(failure.code, 2, "{}", failure.message);
+    assert_eq!(failure.class.exit_code(), 2, "{failure}");
 }

@@ -4,14 +4,20 @@
 use crate::errln;
 use std::io::Write;
 
+use clap::Args;
 use secrecy::ExposeSecret;
 
-use super::{Failure, Io, credentials_of, fresh_credentials, usage};
+use super::{Ctx, credentials_of, fresh_credentials, usage};
 use crate::core::model::Problem;
 use crate::store::{SavedConnection, Store};
 
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    pub name: Option<String>,
+}
+
 /// The connection a command names, or the only one saved when it names none.
-pub fn only_or_named(store: &Store, name: Option<&str>) -> Result<SavedConnection, Failure> {
+pub fn only_or_named(store: &Store, name: Option<&str>) -> Result<SavedConnection, Problem> {
     let all = store.list().map_err(Problem::from)?;
     match name {
         Some(n) => all.into_iter().find(|c| c.name == n).ok_or_else(|| {
@@ -35,8 +41,11 @@ pub fn only_or_named(store: &Store, name: Option<&str>) -> Result<SavedConnectio
     }
 }
 
-pub async fn token(io: &mut Io, store: &Store, name: Option<&str>) -> Result<(), Failure> {
-    let conn = only_or_named(store, name)?;
+/// `bbconnect token`.
+pub async fn run(ctx: &mut Ctx, args: TokenArgs) -> Result<(), Problem> {
+    let store = ctx.store.get()?;
+    let io = &mut ctx.io;
+    let conn = only_or_named(store, args.name.as_deref())?;
     let (conn, creds) = credentials_of(store, &conn.name)?;
     let options = crate::engine::options_for(&conn);
     let creds = fresh_credentials(store, conn, creds, &options).await?;

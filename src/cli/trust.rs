@@ -1,9 +1,10 @@
 //! `connect --trust-cert / --ca-file`: what a connection trusts beyond the platform's roots,
 //! and how a refused certificate is printed for the user to compare (`engine::save` saves it).
 
-use super::{Failure, usage};
+use super::usage;
 use crate::bitbucket::tls::parse_fingerprint;
 use crate::core::cert::{PeerChain, TlsTrust};
+use crate::core::model::Problem;
 use crate::core::sanitize::clean;
 use crate::store::SavedConnection;
 
@@ -11,7 +12,7 @@ use crate::store::SavedConnection;
 pub fn trust_from_args(
     trust_cert: Option<&str>,
     ca_file: Option<&str>,
-) -> Result<TlsTrust, Failure> {
+) -> Result<TlsTrust, Problem> {
     let pinned = match trust_cert {
         None => None,
         Some(raw) => Some(parse_fingerprint(raw).ok_or_else(|| {

@@ -4,14 +4,23 @@
 use crate::errln;
 use std::io::Write;
 
+use clap::Args;
 use secrecy::ExposeSecret;
 
-use super::{Failure, Io, usage};
+use super::{Ctx, usage};
 use crate::core::model::Problem;
 use crate::core::sanitize::clean;
-use crate::store::Store;
 
-pub fn webhook_secret(io: &mut Io, store: &Store, name: &str) -> Result<(), Failure> {
+#[derive(Debug, Args)]
+pub struct WebhookSecretArgs {
+    pub name: String,
+}
+
+/// `bbconnect webhook-secret`.
+pub fn run(ctx: &mut Ctx, args: WebhookSecretArgs) -> Result<(), Problem> {
+    let store = ctx.store.get()?;
+    let io = &mut ctx.io;
+    let name = args.name.as_str();
     if store.get(name).map_err(Problem::from)?.is_none() {
         return Err(usage(
             format!("No saved connection named `{}`.", clean(name)),

@@ -381,6 +381,8 @@ pub enum FailureClass {
     Input,
     /// Anything else: exit 1.
     Other,
+    /// The user pressed Ctrl-C: exit 130 (128 + SIGINT, as a shell shows it), nothing printed.
+    Interrupted,
 }
 
 impl FailureClass {
@@ -391,6 +393,18 @@ impl FailureClass {
             FailureClass::Permission => 4,
             FailureClass::Input => 2,
             FailureClass::Other => 1,
+            FailureClass::Interrupted => 130,
+        }
+    }
+
+    /// The class whose exit code is higher. Exit codes are not ordered by severity, but any
+    /// failure must win over none, and the result must not depend on the order things were
+    /// checked in.
+    pub fn worse(a: Option<FailureClass>, b: Option<FailureClass>) -> Option<FailureClass> {
+        match (a, b) {
+            (Some(x), Some(y)) => Some(if y.exit_code() > x.exit_code() { y } else { x }),
+            (x, None) => x,
+            (None, y) => y,
         }
     }
 }
@@ -478,13 +492,17 @@ impl CheckReport {
         self.worst() != CheckStatus::Failed
     }
 
-    /// The exit code of product.md for this report: the first failure decides.
-    pub fn exit_code(&self) -> i32 {
+    /// The class of the first failed row, which decides the exit code; None when none failed.
+    pub fn failure_class(&self) -> Option<FailureClass> {
         self.items
             .iter()
             .find(|i| i.status == CheckStatus::Failed)
-            .map(|i| i.class.unwrap_or(FailureClass::Other).exit_code())
-            .unwrap_or(0)
+            .map(|i| i.class.unwrap_or(FailureClass::Other))
+    }
+
+    /// The exit code of product.md for this report: the first failure decides.
+    pub fn exit_code(&self) -> i32 {
+        self.failure_class().map_or(0, FailureClass::exit_code)
     }
 }
 
@@ -503,6 +521,34 @@ impl Problem {
             fix: fix.into(),
             class,
         }
+    }
+
+    /// Input the user must correct (exit 2).
+    pub fn input(what: impl Into<String>, fix: impl Into<String>) -> Self {
+        Problem::new(FailureClass::Input, what, fix)
+    }
+
+    /// Anything else (exit 1).
+    pub fn other(what: impl Into<String>, fix: impl Into<String>) -> Self {
+        Problem::new(FailureClass::Other, what, fix)
+    }
+
+    /// The user pressed Ctrl-C: the process ends with 130 and says nothing more.
+    pub fn interrupted() -> Self {
+        Problem::new(FailureClass::Interrupted, "", "")
+    }
+
+    /// The same problem with a sentence added to what to do.
+    pub fn with_note(mut self, more: &str) -> Self {
+        self.fix = format!("{} {more}", self.fix);
+        self
+    }
+
+    /// What a person reads on stderr: the problem, then what to do on a line of its own.
+    /// Nothing for an interrupt, which the user caused and already knows about.
+    pub fn message(&self) -> Option<String> {
+        (self.class != FailureClass::Interrupted)
+            .then(|| format!("bbconnect: {}\n  fix: {}", self.what, self.fix))
     }
 }
 
@@ -527,6 +573,10 @@ pub struct SavedInfo {
     pub config_file: String,
     /// Human description of where the secret lives ("file ~/.config/.../secrets/x (0600)").
     pub secret_location: String,
+    /// Why the OS keychain could not take the secret, when it was asked to and the secret
+    /// went to a file instead (the keychain's own words, for the log and for JSON).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keychain_fallback: Option<String>,
     pub clone_https: Option<String>,
     /// The day the saved credential stops working, when known.
     pub expires_on: Option<jiff::civil::Date>,

@@ -427,11 +427,7 @@ impl Store {
         // The previous generation, and anything else no entry points at.
         self.sweep_orphans(&all);
 
-        let location = self.location(&placed.slot);
-        let secret_location = match placed.fallback_reason.as_deref() {
-            Some(reason) => format!("{location}: no usable OS keychain ({reason})"),
-            None => location,
-        };
+        let secret_location = self.location(&placed.slot);
         let hook_location = hook_key
             .filter(|_| new_hook_secret.is_some())
             .map(|slot| self.location(&slot));
@@ -439,6 +435,7 @@ impl Store {
             name: entry.conn.name,
             config_file: self.config_file().display().to_string(),
             secret_location,
+            keychain_fallback: placed.fallback_reason,
             clone_https: entry.conn.clone_https,
             expires_on: entry.conn.expires_on,
         };

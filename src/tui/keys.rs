@@ -717,6 +717,7 @@ mod tests {
                     name: "work".into(),
                     config_file: "c".into(),
                     secret_location: "s".into(),
+                    keychain_fallback: None,
                     clone_https: None,
                     expires_on: None,
                 }),

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod keys;
+pub mod launch;
 pub mod ui;
 pub mod wizard;
 pub mod worker;

@@ -1211,6 +1211,7 @@ mod screen {
             oauth: None,
             webhook: None,
             replace: false,
+            expires_on: None,
         });
         let Msg::Saved { result, .. } = next_done().await else {
             panic!("no save reply")

@@ -145,10 +145,18 @@ fn auto_falls_back_to_the_file_without_a_keychain_and_says_so() {
         .save(conn("work"), &secret("test-token-file"), false)
         .expect("save");
     assert!(in_file(&store, "work"));
+    // The reason is its own field: the location stays a place, for both faces to show.
     assert!(
-        info.secret_location.contains("no usable OS keychain"),
+        info.secret_location.starts_with("file "),
         "{}",
         info.secret_location
+    );
+    assert!(
+        info.keychain_fallback
+            .as_deref()
+            .is_some_and(|r| r.contains("D-Bus")),
+        "{:?}",
+        info.keychain_fallback
     );
     assert_eq!(
         store.get("work").expect("get").expect("some").secret_store,

@@ -103,7 +103,11 @@ fn summary(w: &Wizard, info: &crate::core::model::SavedInfo, theme: &Theme) -> V
         }
     }
     lines.push(row("Config", clean(&info.config_file)));
-    lines.push(row("Secret", clean(&info.secret_location)));
+    let secret = match &info.keychain_fallback {
+        Some(reason) => format!("{}: no usable OS keychain ({reason})", info.secret_location),
+        None => info.secret_location.clone(),
+    };
+    lines.push(row("Secret", clean(&secret)));
     let expiry = crate::core::expiry::standing(
         w.config.today,
         info.expires_on,

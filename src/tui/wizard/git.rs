@@ -176,6 +176,7 @@ mod tests {
             name: "ci".into(),
             config_file: "/c".into(),
             secret_location: "file".into(),
+            keychain_fallback: None,
             clone_https: Some("https://h/ws/app.git".into()),
             expires_on: None,
         });

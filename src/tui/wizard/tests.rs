@@ -595,6 +595,7 @@ fn saved() -> SavedInfo {
         name: "work".into(),
         config_file: "/cfg/connections.toml".into(),
         secret_location: "file /cfg/secrets/work (0600)".into(),
+        keychain_fallback: None,
         clone_https: Some("https://bitbucket.org/acme/a-repo.git".into()),
         expires_on: None,
     }
