@@ -44,10 +44,10 @@ fn ours(page: &Value, secret: &str) -> Option<Date> {
     let whole = page.get("isLastPage").and_then(Value::as_bool) != Some(false);
     let expiry = |t: &Value| t.get("expiryDate").and_then(Value::as_i64);
     let id_of = |t: &Value| t.get("id").and_then(Value::as_str).map(str::to_string);
-    if let Some(id) = embedded_id(secret) {
-        if let Some(t) = tokens.iter().find(|t| id_of(t).as_deref() == Some(&id)) {
-            return expiry(t).and_then(date_of_epoch_ms);
-        }
+    if let Some(id) = embedded_id(secret)
+        && let Some(t) = tokens.iter().find(|t| id_of(t).as_deref() == Some(&id))
+    {
+        return expiry(t).and_then(date_of_epoch_ms);
     }
     if !whole {
         return None;

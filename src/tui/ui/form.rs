@@ -53,7 +53,7 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     let focused = w.form.focused(w.auth);
     let mut y = fields_area.y + 1;
     for (field, height) in list.iter().zip(&rows) {
-        if y + height - 1 >= fields_area.bottom() {
+        if y + height > fields_area.bottom() {
             break;
         }
         let row = Rect {
