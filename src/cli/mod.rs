@@ -35,7 +35,7 @@ use clap::{Parser, Subcommand};
 use crate::bitbucket::{
     ClientOptions, DEFAULT_MAX_PAGES, DEFAULT_MAX_REPOS, ListLimits, MAX_PAGES_ENV, MAX_REPOS_ENV,
 };
-use crate::core::model::{CheckReport, CheckStatus, ConnectionSpec, Credentials, Problem};
+use crate::core::model::{CheckReport, CheckStatus, Credentials, Problem};
 use crate::core::sanitize::clean;
 use crate::engine::oauth as oauth_flow;
 use crate::outln;
@@ -345,14 +345,7 @@ pub(crate) fn credentials_of(
     }
     // One read of the file for both: the secret is the one saved beside this URL and user.
     let (conn, secret) = store.connection_with_secret(name).map_err(Problem::from)?;
-    let spec = ConnectionSpec {
-        name: conn.name.clone(),
-        provider: conn.provider,
-        auth: conn.auth,
-        url: conn.url.clone(),
-        username: conn.username.clone(),
-        repo: conn.repo.clone(),
-    };
+    let spec = conn.spec();
     Ok((conn, Credentials { spec, secret }))
 }
 

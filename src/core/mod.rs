@@ -9,6 +9,7 @@ pub mod fields;
 pub mod fuzzy;
 pub mod hook_rules;
 pub mod model;
+pub mod name;
 pub mod repo_row;
 pub mod sanitize;
 pub mod urls;

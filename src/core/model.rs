@@ -663,3 +663,90 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod problem_tests {
+    use super::*;
+
+    const EVERY_CLASS: [FailureClass; 6] = [
+        FailureClass::Unreachable,
+        FailureClass::Rejected,
+        FailureClass::Permission,
+        FailureClass::Input,
+        FailureClass::Other,
+        FailureClass::Interrupted,
+    ];
+
+    #[test]
+    fn each_class_has_its_exit_code() {
+        let codes: Vec<i32> = EVERY_CLASS.iter().map(|c| c.exit_code()).collect();
+        assert_eq!(codes, [5, 3, 4, 2, 1, 130]);
+    }
+
+    #[test]
+    fn a_problem_reads_as_what_then_one_fix_line_and_an_interrupt_as_nothing() {
+        for class in EVERY_CLASS {
+            let p = Problem::new(class, "The server said no.", "Ask its admin.");
+            match p.message() {
+                None => assert_eq!(class, FailureClass::Interrupted),
+                Some(text) => {
+                    let lines: Vec<&str> = text.lines().collect();
+                    assert_eq!(
+                        lines,
+                        ["bbconnect: The server said no.", "  fix: Ask its admin."]
+                    );
+                }
+            }
+        }
+        assert_eq!(Problem::interrupted().message(), None);
+        assert_eq!(Problem::interrupted().class.exit_code(), 130);
+    }
+
+    #[test]
+    fn a_note_joins_the_fix_line() {
+        let p = Problem::input("Bad.", "Do this.").with_note("Nothing was saved.");
+        let text = p.message().unwrap_or_default();
+        assert_eq!(
+            text.lines().collect::<Vec<_>>(),
+            ["bbconnect: Bad.", "  fix: Do this. Nothing was saved."]
+        );
+        assert_eq!(p.class, FailureClass::Input);
+    }
+
+    #[test]
+    fn the_worse_class_has_the_higher_exit_code_in_either_order() {
+        use FailureClass::*;
+        assert_eq!(FailureClass::worse(None, None), None);
+        assert_eq!(FailureClass::worse(Some(Input), None), Some(Input));
+        assert_eq!(FailureClass::worse(None, Some(Rejected)), Some(Rejected));
+        assert_eq!(
+            FailureClass::worse(Some(Rejected), Some(Unreachable)),
+            Some(Unreachable)
+        );
+        assert_eq!(
+            FailureClass::worse(Some(Unreachable), Some(Rejected)),
+            Some(Unreachable)
+        );
+        assert_eq!(FailureClass::worse(Some(Other), Some(Input)), Some(Input));
+    }
+
+    #[test]
+    fn a_report_fails_with_its_first_failed_rows_class() {
+        let id = CheckId::Credential;
+        let mut report = CheckReport::default();
+        report.items.push(CheckItem::passed(id, "ok"));
+        assert_eq!(report.failure_class(), None);
+        assert_eq!(report.exit_code(), 0);
+        report
+            .items
+            .push(CheckItem::failed(id, FailureClass::Rejected, "no", "fix"));
+        report.items.push(CheckItem::failed(
+            id,
+            FailureClass::Unreachable,
+            "no",
+            "fix",
+        ));
+        assert_eq!(report.failure_class(), Some(FailureClass::Rejected));
+        assert_eq!(report.exit_code(), 3);
+    }
+}

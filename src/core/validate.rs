@@ -5,26 +5,30 @@
 
 use super::fields::{self, FieldId};
 use super::model::{AuthKind, ConnectionSpec, FailureClass, Problem, Provider};
+use super::name::{self, NameError};
 
-/// A connection name becomes a file name and a keychain entry, so it is kept to a safe set.
+/// A connection name: the store's rule ([`name::check`]), and not one already saved.
 pub fn connection_name(name: &str, existing: &[String]) -> Result<(), String> {
-    if name.is_empty() {
-        return Err("Required: a short name for this connection, e.g. work-cloud.".into());
-    }
-    if let Some(bad) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
-    {
-        return Err(format!(
-            "'{}' is not allowed: use letters, digits, '.', '_' or '-'.",
-            shown_char(bad)
-        ));
-    }
-    if name.starts_with('.') {
-        return Err("Must not start with '.': start with a letter or digit.".into());
-    }
-    if name.len() > 64 {
-        return Err("Too long: 64 characters at most.".into());
+    match name::check(name) {
+        Ok(()) => {}
+        Err(NameError::Empty) => {
+            return Err("Required: a short name for this connection, e.g. work-cloud.".into());
+        }
+        Err(NameError::Character(bad)) => {
+            return Err(format!(
+                "'{}' is not allowed: use letters, digits, '.', '_' or '-'.",
+                shown_char(bad)
+            ));
+        }
+        Err(NameError::Start(first)) => {
+            return Err(format!(
+                "Must not start with '{}': start with a letter or digit.",
+                shown_char(first)
+            ));
+        }
+        Err(NameError::TooLong) => {
+            return Err(format!("Too long: {} characters at most.", name::MAX_LEN));
+        }
     }
     // Case-insensitive because the name becomes a file name, and some file systems fold case.
     if existing.iter().any(|e| e.eq_ignore_ascii_case(name)) {
@@ -330,6 +334,11 @@ mod tests {
                 .contains("'/'")
         );
         assert!(connection_name(".hidden", &existing).is_err());
+        assert!(
+            connection_name("-work", &existing)
+                .unwrap_err()
+                .contains("start with a letter or digit")
+        );
         assert!(
             connection_name("WORK", &existing)
                 .unwrap_err()

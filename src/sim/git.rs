@@ -39,7 +39,7 @@ pub(crate) struct GitRepos {
 }
 
 impl GitRepos {
-    fn root(&self) -> Result<&Path, String> {
+    pub(crate) fn root(&self) -> Result<&Path, String> {
         let made = self.root.get_or_init(|| {
             tempfile::Builder::new()
                 .prefix("bbconnect-sim-git-")
@@ -174,7 +174,7 @@ async fn serve(state: Arc<SimState>, target: GitTarget, req: Request) -> Respons
 }
 
 /// `(index, directory under the root, default branch)` of a Cloud repository.
-fn cloud_repo(state: &SimState, t: &GitTarget) -> Option<(usize, PathBuf, String)> {
+pub(crate) fn cloud_repo(state: &SimState, t: &GitTarget) -> Option<(usize, PathBuf, String)> {
     let ws = state.data.workspace_index(&t.owner)?;
     let index = state.data.cloud_repo_index(ws, &t.slug)?;
     let r = &state.data.cloud_repos[index];
@@ -185,7 +185,7 @@ fn cloud_repo(state: &SimState, t: &GitTarget) -> Option<(usize, PathBuf, String
     Some((index, dir, r.mainbranch.clone()))
 }
 
-fn dc_repo(state: &SimState, t: &GitTarget) -> Option<(usize, PathBuf, String)> {
+pub(crate) fn dc_repo(state: &SimState, t: &GitTarget) -> Option<(usize, PathBuf, String)> {
     // Clone links name the project key in lower case; Bitbucket accepts either.
     let project = state
         .data
@@ -406,7 +406,7 @@ fn push_pkt(out: &mut Vec<u8>, data: &[u8]) {
 
 /// A git command whose environment holds nothing of the caller's git setup (a test's HOME,
 /// GIT_DIR) and none of our secrets.
-fn git(root: &Path) -> tokio::process::Command {
+pub(crate) fn git(root: &Path) -> tokio::process::Command {
     let mut cmd = crate::os::child::tokio_command("git");
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -448,7 +448,7 @@ async fn run(mut cmd: tokio::process::Command, input: Option<&[u8]>) -> Result<S
 }
 
 /// Creates the bare repository with one commit on `branch` the first time it is asked for.
-async fn ensure_repo(
+pub(crate) async fn ensure_repo(
     repos: &GitRepos,
     root: &Path,
     dir: &Path,

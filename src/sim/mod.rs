@@ -15,10 +15,12 @@ mod faults;
 mod git;
 mod hook_test;
 mod hooks;
+mod keys;
 mod oauth;
 mod query;
 mod render;
 mod reply;
+mod ssh;
 mod timeline;
 
 use std::net::SocketAddr;
@@ -30,6 +32,7 @@ use axum::Router;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use keys::SimSshKey;
 pub use timeline::RequestSpan;
 
 /// How the simulator behaves. `..SimConfig::default()` keeps callers stable as fields are added.
@@ -148,11 +151,17 @@ pub(crate) struct SimState {
     pub hooks: Mutex<hooks::HookStore>,
     /// Repository JSON rendered once, reused by every page that lists it.
     pub render: render::RenderCache,
-    /// Bare repositories served over smart HTTP, created on first use.
+    /// Bare repositories served over smart HTTP and SSH, created on first use.
     pub git: git::GitRepos,
     /// When the simulator started, in milliseconds since the epoch: token expiries count
     /// from it.
     pub started_ms: u64,
+    /// SSH keys registered on repositories (DC access keys, Cloud deploy keys).
+    pub keys: Mutex<keys::KeyStore>,
+    /// The SSH server's host key, made at start.
+    pub host_key: ssh::HostKey,
+    /// The SSH server's port on 127.0.0.1.
+    pub ssh_port: u16,
 }
 
 impl SimState {
@@ -189,6 +198,8 @@ pub struct SimHandle {
     state: Arc<SimState>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
+    /// The SSH server's accept loop.
+    ssh_task: JoinHandle<()>,
 }
 
 impl SimHandle {
@@ -207,6 +218,59 @@ impl SimHandle {
     /// A Data Center base URL: `{base}`.
     pub fn server_url(&self) -> String {
         self.base_url()
+    }
+    /// The port of the simulator's SSH server on 127.0.0.1.
+    pub fn ssh_port(&self) -> u16 {
+        self.state.ssh_port
+    }
+    /// The SSH host key's fingerprint as OpenSSH prints it: `SHA256:...`.
+    pub fn ssh_host_key_fingerprint(&self) -> String {
+        format!("SHA256:{}", self.state.host_key.fingerprint_value())
+    }
+    /// The SSH host key: `ssh-ed25519 AAAA...`.
+    pub fn ssh_host_key_line(&self) -> String {
+        self.state.host_key.line()
+    }
+    /// The `known_hosts` line for the SSH server: `[127.0.0.1]:PORT ssh-ed25519 AAAA...`.
+    pub fn ssh_known_hosts_line(&self) -> String {
+        keys::known_hosts_line(&self.state)
+    }
+    /// The access keys registered on DC repository `KEY/slug`, oldest first.
+    pub fn dc_access_keys(&self, full_name: &str) -> Vec<SimSshKey> {
+        let Some((key, slug)) = full_name.split_once('/') else {
+            return Vec::new();
+        };
+        let Some(repo) = self
+            .state
+            .data
+            .dc_project_index(key)
+            .and_then(|p| self.state.data.dc_repo_index(p, slug))
+        else {
+            return Vec::new();
+        };
+        keys::store(&self.state).listed(keys::Which::Dc, repo)
+    }
+    /// The deploy keys registered on Cloud repository `workspace/slug`, oldest first.
+    pub fn cloud_deploy_keys(&self, full_name: &str) -> Vec<SimSshKey> {
+        let Some((ws, slug)) = full_name.split_once('/') else {
+            return Vec::new();
+        };
+        let Some(repo) = self
+            .state
+            .data
+            .workspace_index(ws)
+            .and_then(|w| self.state.data.cloud_repo_index(w, slug))
+        else {
+            return Vec::new();
+        };
+        keys::store(&self.state).listed(keys::Which::Cloud, repo)
+    }
+    /// The keys on a repository of either product (`KEY/slug` for DC, `workspace/slug` for
+    /// Cloud), so a test can count ours.
+    pub fn access_keys(&self, full_name: &str) -> Vec<SimSshKey> {
+        let mut all = self.dc_access_keys(full_name);
+        all.extend(self.cloud_deploy_keys(full_name));
+        all
     }
     /// Requests served so far, faulted ones included.
     pub fn request_count(&self) -> usize {
@@ -239,6 +303,7 @@ impl SimHandle {
     /// Stops accepting and gives in-flight requests a moment to finish; a connection kept
     /// open by a hostile scenario (slow drip) must not hold the caller forever.
     pub async fn shutdown(mut self) {
+        self.ssh_task.abort();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -270,6 +335,9 @@ pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
     })?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
     let addr = listener.local_addr()?;
+    let ssh_listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
+    let ssh_port = ssh_listener.local_addr()?.port();
+    let host_key = ssh::HostKey::generate()?;
     let render = render::RenderCache::new(data.dc_repos.len(), data.cloud_repos.len());
     let state = Arc::new(SimState {
         render,
@@ -287,7 +355,11 @@ pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
             .unwrap_or(0),
+        keys: Mutex::new(Default::default()),
+        host_key,
+        ssh_port,
     });
+    let ssh_task = ssh::serve(state.clone(), ssh_listener)?;
     let app = router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -303,6 +375,7 @@ pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
         state,
         stop: Some(stop),
         task,
+        ssh_task,
     })
 }
 
@@ -311,6 +384,7 @@ fn router(state: Arc<SimState>) -> Router {
         .merge(dc::routes())
         .merge(cloud::routes())
         .merge(hooks::routes())
+        .merge(keys::routes())
         .merge(oauth::routes())
         .fallback(git_or_not_found)
         .layer(axum::middleware::from_fn_with_state(
@@ -384,6 +458,12 @@ fn banner(sim: &SimHandle, scenario: Scenario) -> String {
     let _ = writeln!(out, "  Cloud API:   {}", sim.cloud_api_url());
     let _ = writeln!(out, "  Cloud web:   {}", sim.cloud_web_url());
     let _ = writeln!(out, "  Server/DC:   {}", sim.server_url());
+    let _ = writeln!(
+        out,
+        "  SSH (git):   ssh://git@127.0.0.1:{}  host key {}",
+        sim.ssh_port(),
+        sim.ssh_host_key_fingerprint()
+    );
     let _ = writeln!(out);
     let _ = writeln!(out, "Point bbconnect's Cloud at it with:");
     let _ = writeln!(
@@ -542,6 +622,8 @@ mod tests {
         assert!(text.contains("scenario: rate-limited"), "{text}");
         assert!(text.contains(&format!("Cloud API:   {}/2.0", sim.base_url())));
         assert!(text.contains(&format!("Server/DC:   {}", sim.base_url())));
+        assert!(text.contains(&format!("ssh://git@127.0.0.1:{}", sim.ssh_port())));
+        assert!(text.contains(&sim.ssh_host_key_fingerprint()));
         for c in demo_credentials() {
             assert!(text.contains(&c.secret), "{} missing", c.secret);
         }

@@ -25,36 +25,17 @@ pub const FORMAT_VERSION: i64 = 2;
 pub(crate) const STORE_KEYRING: &str = "keyring";
 pub(crate) const STORE_FILE: &str = "file";
 
-const MAX_NAME_LEN: usize = 64;
-
 const HEADER: &str = "# bbconnect saved connections. Secrets are never kept in this file:\n\
 # each connection's `secret_store` says where its secret lives (OS keychain or a file in secrets/)\n\
 # and `secret_key` under which key.\n";
 
 /// Checks that `name` is safe as a file name and as a keychain account on every platform.
+/// The rule is core's ([`crate::core::name::check`]), which the form and the CLI apply first.
 pub fn validate_name(name: &str) -> Result<(), StoreError> {
-    let invalid = |reason| {
-        Err(StoreError::InvalidName {
-            name: name.to_string(),
-            reason,
-        })
-    };
-    if name.is_empty() {
-        return invalid("it is empty");
-    }
-    if name.len() > MAX_NAME_LEN {
-        return invalid("it is longer than 64 characters");
-    }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-    {
-        return invalid("only letters, digits, `.`, `_` and `-` are allowed");
-    }
-    if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
-        return invalid("it must start with a letter or a digit");
-    }
-    Ok(())
+    crate::core::name::check(name).map_err(|e| StoreError::InvalidName {
+        name: name.to_string(),
+        reason: e.reason(),
+    })
 }
 
 #[derive(Deserialize)]

@@ -32,7 +32,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use crate::core::model::{AuthKind, Provider, SavedInfo};
+use crate::core::model::{AuthKind, ConnectionSpec, Provider, SavedInfo};
 
 pub use error::StoreError;
 pub use format::{FORMAT_VERSION, validate_name};
@@ -135,6 +135,20 @@ pub struct SavedConnection {
     /// written before it existed, and until a connection is checked again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_check: Option<LastCheck>,
+}
+
+impl SavedConnection {
+    /// What a client needs to call Bitbucket as this connection (with its secret).
+    pub fn spec(&self) -> ConnectionSpec {
+        ConnectionSpec {
+            name: self.name.clone(),
+            provider: self.provider,
+            auth: self.auth,
+            url: self.url.clone(),
+            username: self.username.clone(),
+            repo: self.repo.clone(),
+        }
+    }
 }
 
 /// What the last check of a saved connection found, for the list of saved connections.

@@ -689,3 +689,17 @@ fn a_connection_lock_is_held_until_dropped_and_names_are_apart() {
         Err(StoreError::InvalidName { .. })
     ));
 }
+
+#[test]
+fn a_saved_connection_calls_bitbucket_as_what_was_saved() {
+    let mut c = conn("work");
+    c.user = Some("reported-identity".into());
+    let spec = c.spec();
+    assert_eq!(spec.name, "work");
+    assert_eq!(spec.provider, Provider::Cloud);
+    assert_eq!(spec.auth, AuthKind::OAuth);
+    assert_eq!(spec.url, "https://bitbucket.org");
+    // The typed username signs in; the identity the server reported is only shown.
+    assert_eq!(spec.username.as_deref(), Some("dev@example.com"));
+    assert_eq!(spec.repo.as_deref(), Some("ws/app"));
+}

@@ -4,8 +4,6 @@
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
-use base64::Engine;
-
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures::StreamExt;
 use tokio::sync::mpsc;
@@ -122,9 +120,10 @@ async fn event_loop(
                 Effect::Quit => worker.shutdown(),
                 // The terminal owns the clipboard (over SSH, the one on the user's machine).
                 Effect::CopyToClipboard(text) => {
-                    let mut out = io::stdout();
-                    out.write_all(osc52(&text).as_bytes())?;
-                    out.flush()?;
+                    crossterm::execute!(
+                        io::stdout(),
+                        crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
+                    )?;
                 }
                 effect => worker.send(effect),
             }
@@ -144,12 +143,6 @@ async fn event_loop(
             });
         }
     }
-}
-
-/// The OSC 52 sequence that asks the terminal to put `text` on the clipboard.
-pub fn osc52(text: &str) -> String {
-    let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
-    format!("\x1b]52;c;{encoded}\x07")
 }
 
 /// Writes the OAuth URL once more as one string over the rows ratatui drew it on (the same
@@ -224,16 +217,5 @@ impl Signals {
     #[cfg(not(unix))]
     async fn recv(&mut self) {
         let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn osc52_carries_the_text_in_base64() {
-        assert_eq!(
-            super::osc52("https://example.org/a?b=c"),
-            "\x1b]52;c;aHR0cHM6Ly9leGFtcGxlLm9yZy9hP2I9Yw==\x07"
-        );
     }
 }

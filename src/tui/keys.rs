@@ -230,12 +230,8 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
             t
         }
         Step::Repos if w.repos.filter_focused => vec![
-            bind(
-                &[Key::Code(KeyCode::Enter), Key::Code(KeyCode::Esc)],
-                "Enter/Esc",
-                "done filtering",
-                Msg::Confirm,
-            ),
+            bind(ENTER, "Enter", "keep filter", Msg::Confirm),
+            bind(ESC, "Esc", "clear filter", Msg::Back),
             hidden(&[Key::Code(KeyCode::Up)], "↑", "move up", Msg::Up),
             bind(&[Key::Code(KeyCode::Down)], "↑↓", "move", Msg::Down),
             hidden(

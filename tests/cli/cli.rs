@@ -750,3 +750,26 @@ async fn connect_to_a_repository_not_listed_says_how_many_are_without_listing_ag
     assert!(!dir.path().join("connections.toml").exists());
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_name_the_store_refuses_is_a_usage_error_before_any_request() {
+    let sim = sim_with(Scenario::Normal).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = sim.server_url();
+    let before = sim.request_count();
+    let mut args = dc_user_connect(&url);
+    // `--name -work` would be read by clap as a flag: the `=` form reaches the rule.
+    let i = args.iter().position(|a| *a == "--name").unwrap();
+    args.splice(i..i + 2, ["--name=-work"]);
+    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--name"), "{err}");
+    assert!(err.contains("letter or digit"), "{err}");
+    assert_eq!(sim.request_count(), before, "refused before any request");
+    assert!(
+        !dir.path().join("connections.toml").exists(),
+        "nothing saved"
+    );
+    sim.shutdown().await;
+}

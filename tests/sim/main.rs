@@ -8,3 +8,5 @@ mod sim_cloud;
 mod sim_dc;
 mod sim_oauth_hooks;
 mod sim_scenarios;
+mod ssh;
+mod ssh_rest;

@@ -578,8 +578,9 @@ fn over_ssh_the_url_is_one_line_copied_with_y_and_the_pasted_redirect_signs_in()
 
     s.send("y");
     use base64::Engine;
+    // crossterm's clipboard command: OSC 52 for the clipboard, ended by ST.
     let osc52 = format!(
-        "\x1b]52;c;{}\x07",
+        "\x1b]52;c;{}\x1b\\",
         base64::engine::general_purpose::STANDARD.encode(&url)
     );
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -346,7 +346,9 @@ pub(crate) fn repo_json(state: &SimState, index: usize, caller: Option<&str>) ->
     let base = state.link_base();
     let api = format!("{base}/2.0/repositories/{}/{}", w.slug, r.slug);
     let userinfo = caller.map(|c| format!("{c}@")).unwrap_or_default();
-    let ssh_host = state.link_host().split(':').next().unwrap_or("localhost");
+    // The scp-like `git@host:path` form cannot carry a port, so the SSH link is a URL.
+    let ssh_host = super::keys::ssh_host(state);
+    let ssh_port = state.ssh_port;
     json!({
         "type": "repository",
         "uuid": r.uuid,
@@ -379,7 +381,7 @@ pub(crate) fn repo_json(state: &SimState, index: usize, caller: Option<&str>) ->
             "pullrequests": {"href": format!("{api}/pullrequests")},
             "clone": [
                 {"name": "https", "href": format!("{}://{userinfo}{}/{}/{}.git", state.link_scheme(), state.link_host(), w.slug, r.slug)},
-                {"name": "ssh", "href": format!("git@{ssh_host}:{}/{}.git", w.slug, r.slug)}
+                {"name": "ssh", "href": format!("ssh://git@{ssh_host}:{ssh_port}/{}/{}.git", w.slug, r.slug)}
             ]
         }
     })

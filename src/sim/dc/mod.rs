@@ -374,7 +374,8 @@ pub(crate) fn repo_json(state: &SimState, index: usize) -> Value {
         return json!({"slug": r.slug, "project": {"key": p.key}, "public": r.public});
     }
     let base = state.link_base();
-    let host = state.link_host().split(':').next().unwrap_or("localhost");
+    let host = super::keys::ssh_host(state);
+    let ssh_port = state.ssh_port;
     let scm_path = p.key.to_lowercase();
     let browse = match &p.personal_owner {
         Some(owner) => format!("{base}/users/{owner}/repos/{}/browse", r.slug),
@@ -395,7 +396,7 @@ pub(crate) fn repo_json(state: &SimState, index: usize) -> Value {
         "links": {
             "clone": [
                 {"href": format!("{base}/scm/{scm_path}/{}.git", r.slug), "name": "http"},
-                {"href": format!("ssh://git@{host}:7999/{scm_path}/{}.git", r.slug), "name": "ssh"}
+                {"href": format!("ssh://git@{host}:{ssh_port}/{scm_path}/{}.git", r.slug), "name": "ssh"}
             ],
             "self": [{"href": browse}]
         }

@@ -351,6 +351,11 @@ impl RepoList {
         self.refilter();
     }
 
+    pub fn clear_filter(&mut self) {
+        self.edit_filter(EditKey::End);
+        self.edit_filter(EditKey::ClearLine);
+    }
+
     pub fn toggle_sort(&mut self) {
         self.sort = match self.sort {
             SortOrder::Name => SortOrder::RecentlyUpdated,
@@ -573,8 +578,12 @@ pub(super) fn step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
     if list.filter_focused {
         match msg {
             Msg::Edit(key) => list.edit_filter(key),
-            // Enter and Esc both leave the filter with its text kept: Esc twice goes back.
-            Msg::Confirm | Msg::Back => list.filter_focused = false,
+            // Enter keeps the filter and returns to the list; Esc clears it in one press.
+            Msg::Confirm => list.filter_focused = false,
+            Msg::Back => {
+                list.clear_filter();
+                list.filter_focused = false;
+            }
             Msg::Up => list.move_by(-1),
             Msg::Down => list.move_by(1),
             Msg::PageUp => list.move_by(-(list.page_rows as isize)),
@@ -613,11 +622,8 @@ pub(super) fn step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
                 return go(w, Step::Save);
             }
         }
-        // Esc with a filter clears it first; with none it goes back.
-        Msg::Back if !list.query().is_empty() => {
-            list.edit_filter(EditKey::End);
-            list.edit_filter(EditKey::ClearLine);
-        }
+        // Esc with a kept filter clears it first; with none it goes back.
+        Msg::Back if !list.query().is_empty() => list.clear_filter(),
         Msg::Back => return back(w),
         _ => {}
     }

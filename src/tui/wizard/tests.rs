@@ -539,9 +539,36 @@ fn repository_filter_and_sort() {
     update(&mut w, Msg::ToggleSort);
     assert_eq!(w.repos.sort, repos::SortOrder::RecentlyUpdated);
     update(&mut w, Msg::FocusFilter);
-    update(&mut w, Msg::Back); // Esc leaves the filter first
+    update(&mut w, Msg::Back);
     assert_eq!(w.step, Step::Repos);
     assert!(!w.repos.filter_focused);
+}
+
+#[test]
+fn one_esc_while_filtering_clears_the_filter_and_enter_keeps_it() {
+    let mut w = to_form_cloud();
+    let id = to_repos(&mut w);
+    update(
+        &mut w,
+        page(id, &["api-gateway", "web-shop", "billing-api"], None),
+    );
+    typed(&mut w, "api");
+    assert!(w.repos.filter_focused);
+    assert_eq!(w.repos.visible.len(), 2);
+    update(&mut w, Msg::Back);
+    assert_eq!(w.repos.query(), "", "one Esc clears the filter");
+    assert!(!w.repos.filter_focused);
+    assert_eq!(w.step, Step::Repos, "and stays on the list");
+    update(&mut w, Msg::Work { rows: 100 });
+    assert_eq!(w.repos.visible.len(), 3);
+    typed(&mut w, "web");
+    update(&mut w, Msg::Confirm);
+    assert_eq!(w.repos.query(), "web", "Enter keeps it");
+    assert!(!w.repos.filter_focused);
+    update(&mut w, Msg::Back);
+    assert_eq!(w.repos.query(), "", "Esc on the list clears a kept filter");
+    update(&mut w, Msg::Back);
+    assert_eq!(w.step, Step::Check, "with no filter Esc goes back");
 }
 
 #[test]

@@ -518,14 +518,7 @@ async fn check_saved(ctx: &WorkerContext, name: &str) -> Result<CheckSummary, Pr
         ));
     };
     let creds = Credentials {
-        spec: crate::core::model::ConnectionSpec {
-            name: conn.name.clone(),
-            provider: conn.provider,
-            auth: conn.auth,
-            url: conn.url.clone(),
-            username: conn.username.clone(),
-            repo: conn.repo.clone(),
-        },
+        spec: conn.spec(),
         secret,
     };
     let options = ctx.options(false);
