@@ -17,6 +17,7 @@ pub mod saved;
 pub mod server;
 pub mod throttle;
 pub mod tls;
+pub mod token_expiry;
 pub mod urls;
 pub mod webhooks;
 

@@ -36,10 +36,12 @@ pub enum CheckId {
     Webhook,
     /// Bitbucket's test delivery reached the CI.
     WebhookDelivery,
+    /// When the saved credential stops working.
+    Expiry,
 }
 
 impl CheckId {
-    pub const ALL: [CheckId; 15] = [
+    pub const ALL: [CheckId; 16] = [
         CheckId::Setup,
         CheckId::Tls,
         CheckId::Http,
@@ -55,6 +57,7 @@ impl CheckId {
         CheckId::Repository,
         CheckId::Webhook,
         CheckId::WebhookDelivery,
+        CheckId::Expiry,
     ];
 
     /// The row's title as the report shows it.
@@ -74,6 +77,7 @@ impl CheckId {
             CheckId::Repository => "Saved repository in place",
             CheckId::Webhook => "Saved webhook in place",
             CheckId::WebhookDelivery => "Webhook reaches the CI",
+            CheckId::Expiry => "Credential expiry",
         }
     }
 
@@ -95,6 +99,7 @@ impl CheckId {
             CheckId::Repository => "repository",
             CheckId::Webhook => "webhook",
             CheckId::WebhookDelivery => "webhook-delivery",
+            CheckId::Expiry => "expiry",
         }
     }
 }
@@ -127,6 +132,7 @@ mod tests {
             "repository",
             "webhook",
             "webhook-delivery",
+            "expiry",
         ];
         for (id, name) in CheckId::ALL.into_iter().zip(today) {
             assert_eq!(serde_json::to_value(id).unwrap(), name);

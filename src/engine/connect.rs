@@ -32,6 +32,8 @@ pub struct ConnectRequest<'a> {
     /// add a second hook; with no webhook asked, it is kept as saved (see [`KeptHook`]).
     pub previous_webhook: Option<KeptHook>,
     pub replace: bool,
+    /// The expiry typed (`--expires`); when absent, DC's token list is asked.
+    pub expires_on: Option<jiff::civil::Date>,
 }
 
 /// A webhook saved with the connection being replaced: kept when the replace names no new
@@ -53,6 +55,8 @@ pub struct Connected {
     /// The saved webhook kept as it was (a replace that named no webhook).
     pub kept_hook: Option<KeptHook>,
     pub saved: Saved,
+    /// The expiry saved: typed, read from the server, or unknown.
+    pub expires_on: Option<jiff::civil::Date>,
 }
 
 /// Each step's result as it happens, for the face to show.
@@ -96,7 +100,11 @@ pub async fn connect(
 ) -> Result<Connected, ConnectError> {
     let client = Client::new(req.creds.clone(), req.endpoints, req.options.clone())
         .map_err(ConnectError::Setup)?;
-    let checked = check(&client, None, req.creds.spec.repo.as_deref()).await;
+    // The token list is asked beside the check, not after it: no round trip is added.
+    let (checked, expires_on) = tokio::join!(
+        check(&client, None, req.creds.spec.repo.as_deref()),
+        super::expiry::to_save(&client, req.expires_on, req.creds.spec.username.as_deref()),
+    );
     let report = checked.report;
     on(Event::Checked(&report));
     if !report.passed() {
@@ -173,6 +181,7 @@ pub async fn connect(
             (None, None) => None,
         },
         replace: req.replace,
+        expires_on,
     };
     // Blocking on this task is fine: the headless connect runs nothing beside it.
     let saved = save::save(store, &request).map_err(ConnectError::Save)?;
@@ -183,6 +192,7 @@ pub async fn connect(
         hook,
         kept_hook,
         saved,
+        expires_on,
     };
     on(Event::Saved(&done));
     if let (Some((h, _)), Some(r)) = (&done.hook, &done.repo) {
@@ -383,6 +393,7 @@ mod tests {
                 reused_webhook_secret: None,
                 previous_webhook: None,
                 replace: false,
+                expires_on: None,
             },
             &store,
             &mut |event| {
@@ -409,6 +420,12 @@ mod tests {
         );
         let conn = store.get("ci").expect("get").expect("saved");
         assert_eq!(conn.repo.as_deref(), Some(repo.as_str()));
+        // Nothing typed: alice's token list says (90 days from the simulator's start).
+        let in_90_days = crate::engine::today()
+            .checked_add(jiff::Span::new().days(90))
+            .expect("in range");
+        assert_eq!(conn.expires_on, Some(in_90_days));
+        assert_eq!(done.expires_on, Some(in_90_days));
         assert_eq!(conn.webhook_id, done.hook.map(|(h, _)| h.id));
         assert_eq!(
             store
@@ -437,6 +454,7 @@ mod tests {
             reused_webhook_secret: None,
             previous_webhook: None,
             replace: false,
+            expires_on: None,
         };
         let mut events = 0;
         let failed = connect(request("test-token-wrong", None), &store, &mut |_| {

@@ -135,6 +135,7 @@ fn field_of_check(check_id: CheckId, auth: AuthKind) -> Option<crate::core::fiel
         CheckId::Webhooks | CheckId::Repository | CheckId::Webhook | CheckId::WebhookDelivery => {
             None
         }
+        CheckId::Expiry => Some(FieldId::Expires),
     }
 }
 
