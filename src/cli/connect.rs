@@ -7,7 +7,9 @@ use clap::{Args, ValueEnum};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
-use super::{Ctx, Io, limits_setting, print_report, print_saved, report_json, trust, usage};
+use super::{
+    Ctx, Io, expires_arg, limits_setting, print_report, print_saved, report_json, trust, usage,
+};
 use crate::bitbucket::oauth::OAuthConsumer;
 use crate::bitbucket::{ClientOptions, Endpoints};
 use crate::core::hook_rules;
@@ -369,13 +371,7 @@ pub async fn run(ctx: &mut Ctx, mut args: ConnectArgs) -> Result<(), Problem> {
         })
     });
     let today = engine::today();
-    let expires_on = crate::core::expiry::parse_expires(args.expires.as_deref().unwrap_or(""), today)
-        .map_err(|what| {
-            usage(
-                format!("--expires: {what}."),
-                "Pass the day Bitbucket showed when the token was made, e.g. --expires 2027-01-10, or leave it out.",
-            )
-        })?;
+    let expires_on = expires_arg(args.expires.as_deref(), today)?;
     let mut hook_spec = webhook_spec_from_args(io, &args, &spec)?;
     // Connecting again keeps the generated secret the CI was given, rather than a new one:
     // the hook is first ensured without touching its secret (so an unchanged hook is kept),

@@ -121,7 +121,11 @@ pub async fn recheck(
     {
         tracing::warn!(connection = %name, error = %e, "expiry read but not recorded");
     }
-    // From one place for check, status and the wizard, so all three warn of the same date.
+    let expires_on = conn.expires_on.or(read);
+    let expiry = crate::core::expiry::standing(how.today, expires_on, conn.auth, how.warn_days);
+    reword_rejection(&conn, &mut report);
+    // From one place for check, status and the wizard, so all three warn of the same date;
+    // after the rewording, which speaks of a refusal by the server, not of a date.
     report.items.push(super::expiry::row(
         &conn,
         Some(stored_secret.expose_secret()),
@@ -129,9 +133,6 @@ pub async fn recheck(
         how.today,
         how.warn_days,
     ));
-    let expires_on = conn.expires_on.or(read);
-    let expiry = crate::core::expiry::standing(how.today, expires_on, conn.auth, how.warn_days);
-    reword_rejection(&conn, &mut report);
     let last = LastCheck::after(
         &report,
         super::rfc3339_utc(
