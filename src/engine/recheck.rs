@@ -8,8 +8,8 @@ use secrecy::ExposeSecret;
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
 use crate::core::expiry::Standing;
 use crate::core::model::{
-    AuthKind, CheckId, CheckItem, CheckReport, CheckStatus, Credentials, FailureClass, LastCheck,
-    Problem, Provider, Webhook,
+    AuthKind, CheckId, CheckItem, CheckReport, CheckStatus, FailureClass, LastCheck, Problem,
+    Provider, Webhook,
 };
 use crate::core::sanitize::clean;
 use crate::store::{SavedConnection, Store};
@@ -77,16 +77,26 @@ pub async fn recheck(
     name: &str,
     how: &Recheck,
 ) -> Result<Rechecked, Problem> {
-    let (conn, secret) = store.connection_with_secret(name).map_err(Problem::from)?;
-    // Kept before a refresh replaces it: an OAuth grant tells when its access token ends.
-    let stored_secret = secret.clone();
-    let creds = Credentials {
-        spec: conn.spec(),
-        secret,
-    };
+    let conn = store
+        .get(name)
+        .map_err(Problem::from)?
+        .ok_or_else(|| not_saved(name))?;
     let options = super::options_with(&conn, &how.base);
+    let fresh = super::oauth::fresh_credentials(store, name, &options, how.now).await;
+    // An access token the server ends before its recorded expiry is renewed and the request
+    // asked again, once.
+    let options = super::oauth::renewing(options, store, name);
+    // The OAuth grant as now stored (renewed or not) tells when its access token ends.
+    let grant = match conn.auth {
+        AuthKind::OAuth => store.secret(name).ok(),
+        AuthKind::ApiToken
+        | AuthKind::RepoToken
+        | AuthKind::AppPassword
+        | AuthKind::HttpTokenUser
+        | AuthKind::HttpTokenRepo => None,
+    };
     let mut read = None;
-    let mut report = match refreshed(store, &conn, creds, &options, how.now).await {
+    let mut report = match fresh {
         Ok(creds) => match Client::new(creds, endpoints, options) {
             Ok(client) => {
                 // The saved repository and hook, and an expiry nobody recorded (DC's token
@@ -128,7 +138,7 @@ pub async fn recheck(
     // after the rewording, which speaks of a refusal by the server, not of a date.
     report.items.push(super::expiry::row(
         &conn,
-        Some(stored_secret.expose_secret()),
+        grant.as_ref().map(|g| g.expose_secret()),
         read,
         how.today,
         how.warn_days,
@@ -156,22 +166,14 @@ pub async fn recheck(
     })
 }
 
-/// The credentials to call with: an expired OAuth access token is refreshed and the new
-/// tokens saved at once (the old refresh token no longer works).
-async fn refreshed(
-    store: &Store,
-    conn: &SavedConnection,
-    creds: Credentials,
-    options: &ClientOptions,
-    now: u64,
-) -> Result<Credentials, Problem> {
-    let (creds, renewed) = super::oauth::usable_credentials(creds, options, now).await?;
-    if let Some(grant) = renewed {
-        store
-            .save(conn.clone(), &grant.to_stored(), true)
-            .map_err(Problem::from)?;
-    }
-    Ok(creds)
+fn not_saved(name: &str) -> Problem {
+    Problem::input(
+        format!(
+            "No saved connection named `{}`.",
+            crate::core::sanitize::clean(name)
+        ),
+        "Run `bbconnect list` to see the saved ones.",
+    )
 }
 
 /// What the server says of the saved repository and hook, each `None` when not saved.
