@@ -16,6 +16,7 @@ use secrecy::SecretString;
 
 use crate::bitbucket::Endpoints;
 use crate::bitbucket::proxy::ProxyEnv;
+use crate::core::model::{FailureClass, Problem};
 use crate::store::{SecretStoreMode, Store, StoreError};
 
 pub const CONFIG_DIR: &str = "BBCONNECT_CONFIG_DIR";
@@ -30,6 +31,8 @@ pub const MAX_REPOS: &str = crate::bitbucket::MAX_REPOS_ENV;
 pub const MAX_PAGES: &str = crate::bitbucket::MAX_PAGES_ENV;
 pub const CA_FILE: &str = "BBCONNECT_CA_FILE";
 pub const GIT_CONNECTION: &str = "BBCONNECT_GIT_CONNECTION";
+/// Days before a credential's expiry that `check` starts warning (default 14).
+pub const EXPIRY_WARN_DAYS: &str = "BBCONNECT_EXPIRY_WARN_DAYS";
 /// Set (to anything but `0` or `false`), `connect` and `check` ask the check's probes one
 /// after another, as before issue 12: for the round-trip bench's comparison.
 pub const SEQUENTIAL_CHECK: &str = "BBCONNECT_SEQUENTIAL_CHECK";
@@ -67,6 +70,8 @@ pub struct Settings {
     /// `BBCONNECT_SEQUENTIAL_CHECK`: today's one-probe-at-a-time order, kept for the round-trip
     /// bench's comparison.
     pub sequential_check: bool,
+    /// `BBCONNECT_EXPIRY_WARN_DAYS`, trimmed; checked where used ([`Settings::expiry_warn_days`]).
+    pub expiry_warn_days: Option<String>,
 }
 
 impl Settings {
@@ -109,6 +114,7 @@ impl Settings {
             oauth_key: value(OAUTH_KEY),
             oauth_secret: value(OAUTH_SECRET).map(SecretString::from),
             concurrency: value(CONCURRENCY),
+            expiry_warn_days: value(EXPIRY_WARN_DAYS),
             max_repos: value(MAX_REPOS),
             max_pages: value(MAX_PAGES),
             ca_file: value(CA_FILE),
@@ -116,6 +122,23 @@ impl Settings {
             proxies: ProxyEnv::from_lookup(|k| lookup(k).and_then(|v| v.into_string().ok())),
             no_color: lookup("NO_COLOR").is_some_and(|v| !v.is_empty()),
             rust_log: raw("RUST_LOG").filter(|v| !v.is_empty()),
+        }
+    }
+
+    /// The expiry warning window in days: `BBCONNECT_EXPIRY_WARN_DAYS`, else 14. A value that
+    /// is not a number of days is an input error, reported by the command that needs it.
+    pub fn expiry_warn_days(&self) -> Result<i64, Problem> {
+        match &self.expiry_warn_days {
+            None => Ok(crate::core::expiry::DEFAULT_WARN_DAYS),
+            Some(text) => crate::core::expiry::parse_warn_days(text).map_err(|what| {
+                Problem::new(
+                    FailureClass::Input,
+                    format!("{what}."),
+                    format!(
+                        "Set {EXPIRY_WARN_DAYS} to a whole number of days, e.g. 14, or unset it."
+                    ),
+                )
+            }),
         }
     }
 
@@ -133,7 +156,6 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::model::{FailureClass, Problem};
     use secrecy::ExposeSecret;
 
     fn from(vars: &[(&str, &str)]) -> Settings {
@@ -152,6 +174,7 @@ mod tests {
         assert!(s.oauth_key.is_none() && s.concurrency.is_none() && s.ca_file.is_none());
         assert!(!s.no_color);
         assert!(s.rust_log.is_none());
+        assert_eq!(s.expiry_warn_days(), Ok(14));
         assert_eq!(s.proxies, ProxyEnv::default());
     }
 
@@ -169,6 +192,7 @@ mod tests {
             (MAX_REPOS, "10"),
             (MAX_PAGES, "2"),
             (CA_FILE, "/tmp/ca.pem"),
+            (EXPIRY_WARN_DAYS, " 30 "),
             (GIT_CONNECTION, "ci"),
             ("HTTPS_PROXY", "http://proxy.test:3128"),
             ("NO_COLOR", "1"),
@@ -193,6 +217,7 @@ mod tests {
         assert_eq!(s.max_repos.as_deref(), Some("10"));
         assert_eq!(s.max_pages.as_deref(), Some("2"));
         assert_eq!(s.ca_file.as_deref(), Some("/tmp/ca.pem"));
+        assert_eq!(s.expiry_warn_days(), Ok(30));
         assert_eq!(s.git_connection.as_deref(), Some("ci"));
         assert_eq!(s.proxies.https.as_deref(), Some("http://proxy.test:3128"));
         assert!(s.no_color);
@@ -217,6 +242,15 @@ mod tests {
         assert!(s.config_dir.is_none() && s.oauth_key.is_none() && s.ca_file.is_none());
         assert_eq!(s.endpoints, Endpoints::default());
         assert!(!s.no_color && s.rust_log.is_none());
+    }
+
+    #[test]
+    fn a_warning_window_that_is_not_days_is_an_input_error() {
+        let err = from(&[(EXPIRY_WARN_DAYS, "soon")])
+            .expiry_warn_days()
+            .expect_err("not days");
+        assert_eq!(err.class, FailureClass::Input);
+        assert!(err.what.contains("soon") && err.fix.contains(EXPIRY_WARN_DAYS));
     }
 
     // Moved from tests/store_files.rs (which set the process's variables): the store opens

@@ -18,6 +18,7 @@ pub mod server;
 pub mod ssh_keys;
 pub mod throttle;
 pub mod tls;
+pub mod token_expiry;
 pub mod urls;
 pub mod webhooks;
 

@@ -57,7 +57,8 @@ pub async fn run(ctx: &mut Ctx, args: CheckArgs) -> Result<(), Problem> {
             ..ClientOptions::default()
         },
         true,
-    );
+    )
+    .warning_days_ahead(ctx.settings.expiry_warn_days()?);
     let io = &mut ctx.io;
     let mut worst: Option<FailureClass> = None;
     let mut out = Vec::new();

@@ -7,7 +7,9 @@ use clap::{Args, ValueEnum};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
-use super::{Ctx, Io, limits_setting, print_report, print_saved, report_json, trust, usage};
+use super::{
+    Ctx, Io, expires_arg, limits_setting, print_report, print_saved, report_json, trust, usage,
+};
 use crate::bitbucket::oauth::OAuthConsumer;
 use crate::bitbucket::{ClientOptions, Endpoints};
 use crate::core::hook_rules;
@@ -156,6 +158,12 @@ pub struct ConnectArgs {
     /// Replace a saved connection of the same name.
     #[arg(long)]
     pub replace: bool,
+    /// The day the credential stops working, as Bitbucket showed it when the token was made
+    /// (YYYY-MM-DD, after today). `check` warns 14 days ahead (BBCONNECT_EXPIRY_WARN_DAYS) and
+    /// fails from that day. Left out: read from Data Center's token list where the token may
+    /// read it, else unknown.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub expires: Option<String>,
     /// Trust exactly this server certificate (the fingerprint a refused check printed,
     /// compared with the server's admin first); saved with the connection.
     #[arg(long, value_name = "SHA256:FINGERPRINT")]
@@ -384,6 +392,8 @@ pub async fn run(ctx: &mut Ctx, mut args: ConnectArgs) -> Result<(), Problem> {
     if args.git_protocol == GitProtocolArg::Ssh && spec.repo.is_none() {
         return Err(engine::connect::ssh_needs_repo(spec.provider));
     }
+    let today = engine::today();
+    let expires_on = expires_arg(args.expires.as_deref(), today)?;
     let mut hook_spec = webhook_spec_from_args(io, &args, &spec)?;
     // Connecting again keeps the generated secret the CI was given, rather than a new one:
     // the hook is first ensured without touching its secret (so an unchanged hook is kept),
@@ -433,11 +443,12 @@ pub async fn run(ctx: &mut Ctx, mut args: ConnectArgs) -> Result<(), Problem> {
         previous_webhook,
         replace: args.replace,
         git_protocol: args.git_protocol.into(),
+        expires_on,
     };
     let as_json = args.json;
     let mut print = |event: Event<'_>| match event {
         Event::Checked(report) if !as_json => print_report(&mut *io.err, report, &spec.name),
-        Event::Saved(done) => print_connected(io, done, &spec, as_json),
+        Event::Saved(done) => print_connected(io, done, &spec, as_json, today),
         Event::Delivery(row) => print_delivery(io, row, as_json),
         _ => {}
     };
@@ -489,7 +500,13 @@ pub async fn run(ctx: &mut Ctx, mut args: ConnectArgs) -> Result<(), Problem> {
 }
 
 /// What was saved, on stdout: one JSON document, or lines for people.
-fn print_connected(io: &mut Io, done: &Connected, spec: &ConnectionSpec, as_json: bool) {
+fn print_connected(
+    io: &mut Io,
+    done: &Connected,
+    spec: &ConnectionSpec,
+    as_json: bool,
+    today: jiff::civil::Date,
+) {
     let saved = &done.saved.info;
     let (repo, hook, report) = (&done.repo, &done.hook, &done.report);
     let hook_secret_location = &done.saved.webhook_secret_location;
@@ -551,11 +568,19 @@ fn print_connected(io: &mut Io, done: &Connected, spec: &ConnectionSpec, as_json
                 },
                 "lower_to_read": lower_to_read,
                 "keychain_fallback": saved.keychain_fallback,
+                "expires_at": done.expires_on.map(|d| d.to_string()),
                 "checks": report_json(report),
             })
         );
     } else {
         print_saved(io, saved);
+        let standing = crate::core::expiry::standing(
+            today,
+            done.expires_on,
+            spec.auth,
+            crate::core::expiry::DEFAULT_WARN_DAYS,
+        );
+        outln!(io, "Expiry: {}", standing.text());
         if let Some(path) = &done.saved.cert_file {
             outln!(io, "Trusted certificate: {}", path.display());
         }

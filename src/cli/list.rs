@@ -7,6 +7,7 @@ use clap::Args;
 use super::{Ctx, table, trust};
 use crate::core::model::Problem;
 use crate::core::sanitize::clean;
+use crate::engine;
 use crate::outln;
 use crate::store::SavedConnection;
 
@@ -32,6 +33,7 @@ fn connection_json(c: &SavedConnection) -> serde_json::Value {
         "secret_store": c.secret_store,
         "saved_at": c.saved_at,
         "tls": c.tls,
+        "expires_at": c.expires_on.map(|d| d.to_string()),
     })
 }
 
@@ -57,6 +59,7 @@ pub fn run(ctx: &mut Ctx, args: ListArgs) -> Result<(), Problem> {
         );
         return Ok(());
     }
+    let today = engine::today();
     let rows: Vec<Vec<String>> = conns
         .iter()
         .map(|c| {
@@ -68,6 +71,7 @@ pub fn run(ctx: &mut Ctx, args: ListArgs) -> Result<(), Problem> {
                 clean(c.user.as_deref().or(c.username.as_deref()).unwrap_or("-")),
                 clean(c.repo.as_deref().unwrap_or("-")),
                 c.secret_store.to_string(),
+                engine::expiry::standing(c, today, crate::core::expiry::DEFAULT_WARN_DAYS).text(),
                 match trust::list_suffix(c).trim() {
                     "" => "-".to_string(),
                     t => t.to_string(),
@@ -83,6 +87,7 @@ pub fn run(ctx: &mut Ctx, args: ListArgs) -> Result<(), Problem> {
         "USER",
         "REPOSITORY",
         "SECRET",
+        "EXPIRES",
         "TRUST",
     ];
     outln!(io, "{}", table(&header, &rows).trim_end_matches('\n'));

@@ -204,6 +204,20 @@ fn usage(what: impl Into<String>, fix: impl Into<String>) -> Problem {
     Problem::input(what, fix)
 }
 
+/// `--expires` of `connect` and `rotate`, read by one rule (`core::expiry::parse_expires`: a
+/// real day after `today`) so the two commands accept the same days. Absent or empty: unknown.
+fn expires_arg(
+    text: Option<&str>,
+    today: jiff::civil::Date,
+) -> Result<Option<jiff::civil::Date>, Problem> {
+    crate::core::expiry::parse_expires(text.unwrap_or(""), today).map_err(|what| {
+        usage(
+            format!("--expires: {what}."),
+            "Pass the day Bitbucket showed when the token was made, e.g. --expires 2027-01-10, or leave it out.",
+        )
+    })
+}
+
 /// The check report for people. `check` writes it to stdout (it is that command's output);
 /// `connect` to stderr, as progress before its own result.
 fn print_report(out: &mut dyn Write, report: &CheckReport, name: &str) {

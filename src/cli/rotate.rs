@@ -7,11 +7,12 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
 use super::connect::AuthArg;
-use super::{Ctx, limits_setting, print_report, report_json};
+use super::{Ctx, expires_arg, limits_setting, print_report, report_json};
 use crate::bitbucket::ClientOptions;
 use crate::core::model::{AuthKind, FailureClass, Problem};
 use crate::core::sanitize::clean;
 use crate::core::validate;
+use crate::engine;
 use crate::engine::rotate::{self as flow, RotateError, RotateRequest};
 use crate::settings::Settings;
 use crate::{errln, outln};
@@ -31,19 +32,13 @@ pub struct RotateArgs {
     #[arg(long)]
     pub username: Option<String>,
     /// The day the new credential stops working (YYYY-MM-DD), as Bitbucket showed it.
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
-    pub expires: Option<jiff::civil::Date>,
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub expires: Option<String>,
     /// Read the new secret from standard input (otherwise from BBCONNECT_TOKEN).
     #[arg(long)]
     pub token_stdin: bool,
     #[arg(long)]
     pub json: bool,
-}
-
-fn parse_date(text: &str) -> Result<jiff::civil::Date, String> {
-    text.trim()
-        .parse::<jiff::civil::Date>()
-        .map_err(|_| format!("`{}` is not a date: write it as YYYY-MM-DD", clean(text)))
 }
 
 fn input(what: impl Into<String>, fix: impl Into<String>) -> Problem {
@@ -94,6 +89,7 @@ pub async fn run(ctx: &mut Ctx, args: RotateArgs) -> Result<(), Problem> {
             ),
         ));
     }
+    let expires_on = expires_arg(args.expires.as_deref(), engine::today())?;
     let secret = new_secret(&ctx.settings, args.token_stdin)?;
     let limits = limits_setting(&ctx.settings)?;
     let options = ClientOptions {
@@ -108,7 +104,7 @@ pub async fn run(ctx: &mut Ctx, args: RotateArgs) -> Result<(), Problem> {
         secret,
         auth,
         username: args.email.clone().or_else(|| args.username.clone()),
-        expires_on: args.expires,
+        expires_on,
         endpoints: &endpoints,
         options,
     };

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::{Ctx, report_json, table};
 use crate::bitbucket::ClientOptions;
+use crate::core::expiry::{Standing, standing};
 use crate::core::model::{AuthKind, CheckReport, CheckStatus, FailureClass, Problem};
 use crate::core::sanitize::clean;
 use crate::engine;
@@ -26,6 +27,9 @@ pub struct StatusArgs {
 struct Row {
     conn: SavedConnection,
     report: CheckReport,
+    /// The credential's expiry as the re-check found it (saved, or read from DC's token list).
+    expires_on: Option<jiff::civil::Date>,
+    expiry: Standing,
 }
 
 pub async fn run(ctx: &mut Ctx, args: StatusArgs) -> Result<(), Problem> {
@@ -44,17 +48,27 @@ pub async fn run(ctx: &mut Ctx, args: StatusArgs) -> Result<(), Problem> {
         }
         return Ok(());
     }
-    let how = Recheck::at_system_time(ClientOptions::default(), false);
+    let how = Recheck::at_system_time(ClientOptions::default(), false)
+        .warning_days_ahead(ctx.settings.expiry_warn_days()?);
     let endpoints = &ctx.settings.endpoints;
     // The connections are checked at once: status is the quick look, not a queue.
     let rows = futures::future::join_all(conns.into_iter().map(|conn| {
         let how = &how;
         async move {
-            let report = match engine::recheck::recheck(store, endpoints, &conn.name, how).await {
-                Ok(done) => done.report,
-                Err(problem) => engine::report_from_problem(&problem),
-            };
-            Row { conn, report }
+            match engine::recheck::recheck(store, endpoints, &conn.name, how).await {
+                Ok(done) => Row {
+                    conn,
+                    report: done.report,
+                    expires_on: done.expires_on,
+                    expiry: done.expiry,
+                },
+                Err(problem) => Row {
+                    report: engine::report_from_problem(&problem),
+                    expires_on: conn.expires_on,
+                    expiry: standing(how.today, conn.expires_on, conn.auth, how.warn_days),
+                    conn,
+                },
+            }
         }
     }))
     .await;
@@ -72,6 +86,8 @@ pub async fn run(ctx: &mut Ctx, args: StatusArgs) -> Result<(), Problem> {
                     "url": r.conn.url,
                     "user": r.report.identity.as_ref().map(|i| i.username.clone()).or_else(|| r.conn.user.clone()),
                     "repo": r.conn.repo,
+                    "expires_at": r.expires_on.map(|d| d.to_string()),
+                    "days_left": r.expiry.days_left(),
                     "ok": r.report.passed(),
                     "exit_code": r.report.exit_code(),
                     "app_password_off": r.conn.auth == AuthKind::AppPassword,
@@ -81,7 +97,15 @@ pub async fn run(ctx: &mut Ctx, args: StatusArgs) -> Result<(), Problem> {
             .collect();
         outln!(io, "{}", serde_json::Value::Array(out));
     } else {
-        let cells: Vec<Vec<String>> = rows.iter().map(line).collect();
+        let cells: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| {
+                let mut cells = line(r);
+                // Before RESULT, which may be long.
+                cells.insert(cells.len() - 1, r.expiry.text());
+                cells
+            })
+            .collect();
         io.out_fmt(format_args!(
             "{}",
             table(
@@ -92,6 +116,7 @@ pub async fn run(ctx: &mut Ctx, args: StatusArgs) -> Result<(), Problem> {
                     "USER",
                     "HOST",
                     "REPOSITORY",
+                    "EXPIRES",
                     "RESULT"
                 ],
                 &cells

@@ -40,10 +40,12 @@ pub enum CheckId {
     SshKey,
     #[serde(rename = "ssh_host_key")]
     SshHostKey,
+    /// When the saved credential stops working.
+    Expiry,
 }
 
 impl CheckId {
-    pub const ALL: [CheckId; 17] = [
+    pub const ALL: [CheckId; 18] = [
         CheckId::Setup,
         CheckId::Tls,
         CheckId::Http,
@@ -61,6 +63,7 @@ impl CheckId {
         CheckId::WebhookDelivery,
         CheckId::SshKey,
         CheckId::SshHostKey,
+        CheckId::Expiry,
     ];
 
     /// The row's title as the report shows it.
@@ -82,6 +85,7 @@ impl CheckId {
             CheckId::WebhookDelivery => "Webhook reaches the CI",
             CheckId::SshKey => "SSH key still registered",
             CheckId::SshHostKey => "SSH host key unchanged",
+            CheckId::Expiry => "Credential expiry",
         }
     }
 
@@ -105,6 +109,7 @@ impl CheckId {
             CheckId::WebhookDelivery => "webhook-delivery",
             CheckId::SshKey => "ssh_key",
             CheckId::SshHostKey => "ssh_host_key",
+            CheckId::Expiry => "expiry",
         }
     }
 }
@@ -139,6 +144,7 @@ mod tests {
             "webhook-delivery",
             "ssh_key",
             "ssh_host_key",
+            "expiry",
         ];
         for (id, name) in CheckId::ALL.into_iter().zip(today) {
             assert_eq!(serde_json::to_value(id).unwrap(), name);

@@ -16,6 +16,25 @@ pub enum FieldId {
     OAuthSecret,
     /// The loopback callback registered on the OAuth consumer.
     Callback,
+    /// The day the credential stops working, optional (`YYYY-MM-DD`).
+    Expires,
+}
+
+/// Whether a field may be left empty. Enter on the last field that must be filled submits:
+/// the optional ones after it are there to Tab to, not to walk through.
+pub fn optional(field: FieldId) -> bool {
+    match field {
+        FieldId::Expires => true,
+        FieldId::Name
+        | FieldId::Url
+        | FieldId::Username
+        | FieldId::Email
+        | FieldId::Secret
+        | FieldId::Repo
+        | FieldId::OAuthKey
+        | FieldId::OAuthSecret
+        | FieldId::Callback => false,
+    }
 }
 
 /// The callback bbconnect listens on unless the user registered another port.
@@ -26,10 +45,10 @@ pub fn fields(auth: AuthKind) -> &'static [FieldId] {
     use FieldId::*;
     match auth {
         AuthKind::OAuth => &[Name, Url, OAuthKey, OAuthSecret, Callback],
-        AuthKind::ApiToken => &[Name, Url, Email, Secret],
-        AuthKind::RepoToken => &[Name, Url, Repo, Secret],
-        AuthKind::AppPassword => &[Name, Url, Username, Secret],
-        AuthKind::HttpTokenUser => &[Name, Url, Username, Secret],
-        AuthKind::HttpTokenRepo => &[Name, Url, Repo, Secret],
+        AuthKind::ApiToken => &[Name, Url, Email, Secret, Expires],
+        AuthKind::RepoToken => &[Name, Url, Repo, Secret, Expires],
+        AuthKind::AppPassword => &[Name, Url, Username, Secret, Expires],
+        AuthKind::HttpTokenUser => &[Name, Url, Username, Secret, Expires],
+        AuthKind::HttpTokenRepo => &[Name, Url, Repo, Secret, Expires],
     }
 }

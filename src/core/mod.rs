@@ -4,6 +4,7 @@
 pub mod browser;
 pub mod cert;
 pub mod check_id;
+pub mod expiry;
 pub mod fields;
 pub mod fuzzy;
 pub mod hook_rules;

@@ -651,6 +651,8 @@ pub struct SavedInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keychain_fallback: Option<String>,
     pub clone_https: Option<String>,
+    /// The day the saved credential stops working, when known.
+    pub expires_on: Option<jiff::civil::Date>,
 }
 
 /// A webhook to put on a repository (the CI's endpoint). Added by the client room for the

@@ -35,6 +35,8 @@ pub struct ConnectRequest<'a> {
     pub replace: bool,
     /// `Ssh`: a read-only key of the connection's own, proven before the save.
     pub git_protocol: GitProtocol,
+    /// The expiry typed (`--expires`); when absent, DC's token list is asked.
+    pub expires_on: Option<jiff::civil::Date>,
 }
 
 /// A webhook saved with the connection being replaced: kept when the replace names no new
@@ -60,6 +62,8 @@ pub struct Connected {
     pub ssh: Option<super::ssh::Prepared>,
     /// The previous SSH key could not be deleted from the repository.
     pub ssh_warning: Option<String>,
+    /// The expiry saved: typed, read from the server, or unknown.
+    pub expires_on: Option<jiff::civil::Date>,
 }
 
 /// Each step's result as it happens, for the face to show.
@@ -110,7 +114,11 @@ pub async fn connect(
 ) -> Result<Connected, ConnectError> {
     let client = Client::new(req.creds.clone(), req.endpoints, req.options.clone())
         .map_err(ConnectError::Setup)?;
-    let checked = check(&client, None, req.creds.spec.repo.as_deref()).await;
+    // The token list is asked beside the check, not after it: no round trip is added.
+    let (checked, expires_on) = tokio::join!(
+        check(&client, None, req.creds.spec.repo.as_deref()),
+        super::expiry::to_save(&client, req.expires_on, req.creds.spec.username.as_deref()),
+    );
     let report = checked.report;
     on(Event::Checked(&report));
     if !report.passed() {
@@ -214,6 +222,7 @@ pub async fn connect(
         },
         replace: req.replace,
         ssh: ssh.as_ref().map(|p| &p.route),
+        expires_on,
     };
     // Blocking on this task is fine: the headless connect runs nothing beside it.
     let saved = match save::save(store, &request) {
@@ -245,6 +254,7 @@ pub async fn connect(
         saved,
         ssh,
         ssh_warning,
+        expires_on,
     };
     on(Event::Saved(&done));
     if let (Some((h, _)), Some(r)) = (&done.hook, &done.repo) {
@@ -458,6 +468,7 @@ mod tests {
                 previous_webhook: None,
                 replace: false,
                 git_protocol: GitProtocol::Https,
+                expires_on: None,
             },
             &store,
             &mut |event| {
@@ -485,6 +496,12 @@ mod tests {
         );
         let conn = store.get("ci").expect("get").expect("saved");
         assert_eq!(conn.repo.as_deref(), Some(repo.as_str()));
+        // Nothing typed: alice's token list says (90 days from the simulator's start).
+        let in_90_days = crate::engine::today()
+            .checked_add(jiff::Span::new().days(90))
+            .expect("in range");
+        assert_eq!(conn.expires_on, Some(in_90_days));
+        assert_eq!(done.expires_on, Some(in_90_days));
         assert_eq!(conn.webhook_id, done.hook.map(|(h, _)| h.id));
         assert_eq!(
             store
@@ -514,6 +531,7 @@ mod tests {
             previous_webhook: None,
             replace: false,
             git_protocol: GitProtocol::Https,
+            expires_on: None,
         };
         let mut events = 0;
         let failed = connect(request("test-token-wrong", None), &store, &mut |_| {

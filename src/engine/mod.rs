@@ -7,6 +7,7 @@
 
 pub mod clone;
 pub mod connect;
+pub mod expiry;
 pub mod git_setup;
 pub mod git_trust;
 pub mod oauth;
@@ -14,8 +15,6 @@ pub mod recheck;
 pub mod rotate;
 pub mod save;
 pub mod ssh;
-
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
 use crate::core::model::{
@@ -119,30 +118,23 @@ pub fn save_cert_pem(
     store.save_cert_pem(name, &crate::bitbucket::tls::to_pem(der))
 }
 
-/// Now, as RFC 3339 UTC with seconds (no time-zone crate needed for UTC).
+/// Now, as RFC 3339 UTC with seconds.
 pub fn now_rfc3339() -> String {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    rfc3339_utc(secs)
+    rfc3339_utc(jiff::Timestamp::now())
 }
 
-/// Formats seconds since the epoch as `YYYY-MM-DDTHH:MM:SSZ` (civil-from-days, H. Hinnant).
-pub fn rfc3339_utc(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let (h, m, s) = (rem / 3600, (rem % 3600) / 60, rem % 60);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{d:02}T{h:02}:{m:02}:{s:02}Z")
+/// Formats an instant as `YYYY-MM-DDTHH:MM:SSZ`, the form the connections file keeps.
+pub fn rfc3339_utc(at: jiff::Timestamp) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// Today's date in UTC: the one clock reading the faces take and pass down to the date rules
+/// (`core::expiry`), which never read the clock themselves. UTC, like every date bbconnect
+/// saves and reads from a server.
+pub fn today() -> jiff::civil::Date {
+    jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
 }
 
 #[cfg(test)]
@@ -151,8 +143,9 @@ mod tests {
 
     #[test]
     fn formats_known_instants() {
-        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339_utc(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(rfc3339_utc(1_795_926_896), "2026-11-29T04:34:56Z");
+        let at = |secs| jiff::Timestamp::from_second(secs).expect("in range");
+        assert_eq!(rfc3339_utc(at(0)), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339_utc(at(951_782_400)), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339_utc(at(1_795_926_896)), "2026-11-29T04:34:56Z");
     }
 }

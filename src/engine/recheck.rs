@@ -3,7 +3,10 @@
 //! then what may have drifted since it was saved (the repository, our webhook), and the outcome
 //! recorded with the connection. Time comes in as a parameter; the verdicts are pure.
 
+use secrecy::ExposeSecret;
+
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
+use crate::core::expiry::Standing;
 use crate::core::model::{
     AuthKind, CheckId, CheckItem, CheckReport, CheckStatus, FailureClass, LastCheck, Problem,
     Provider, Webhook,
@@ -26,6 +29,8 @@ pub struct Recheck {
     pub today: jiff::civil::Date,
     /// Now, in seconds since the epoch: OAuth expiry and the time recorded with the check.
     pub now: u64,
+    /// Warn of the expiry this many days ahead.
+    pub warn_days: i64,
 }
 
 impl Recheck {
@@ -37,6 +42,15 @@ impl Recheck {
             delivery_test,
             today: now.to_zoned(jiff::tz::TimeZone::UTC).date(),
             now: u64::try_from(now.as_second()).unwrap_or(0),
+            warn_days: crate::core::expiry::DEFAULT_WARN_DAYS,
+        }
+    }
+
+    /// The same, warning of the expiry `days` ahead.
+    pub fn warning_days_ahead(self, days: i64) -> Recheck {
+        Recheck {
+            warn_days: days,
+            ..self
         }
     }
 }
@@ -49,6 +63,10 @@ pub struct Rechecked {
     pub report: CheckReport,
     /// What was recorded with the connection.
     pub last: LastCheck,
+    /// The day the credential stops working: the saved one, else what DC's token list said.
+    pub expires_on: Option<jiff::civil::Date>,
+    /// Where that day stands on `Recheck::today`.
+    pub expiry: Standing,
 }
 
 /// Re-checks saved connection `name`. `Err` only when it cannot be read (gone, or its secret
@@ -68,14 +86,34 @@ pub async fn recheck(
     // An access token the server ends before its recorded expiry is renewed and the request
     // asked again, once.
     let options = super::oauth::renewing(options, store, name);
+    // The OAuth grant as now stored (renewed or not) tells when its access token ends.
+    let grant = match conn.auth {
+        AuthKind::OAuth => store.secret(name).ok(),
+        AuthKind::ApiToken
+        | AuthKind::RepoToken
+        | AuthKind::AppPassword
+        | AuthKind::HttpTokenUser
+        | AuthKind::HttpTokenRepo => None,
+    };
+    let mut read = None;
     let mut report = match fresh {
         Ok(creds) => match Client::new(creds, endpoints, options) {
             Ok(client) => {
-                // The saved repository and hook are read while the check runs: they need no
-                // answer of it, and a cron job's re-check costs no extra round trip.
-                let (checked, found) = tokio::join!(
+                // The saved repository and hook, and an expiry nobody recorded (DC's token
+                // list), are read while the check runs: they need no answer of it, and a
+                // cron job's re-check costs no extra round trip.
+                let user = conn.user.as_deref().or(conn.username.as_deref());
+                let (checked, found, listed) = tokio::join!(
                     super::connect::check(&client, None, None),
-                    saved_parts(&client, &conn)
+                    saved_parts(&client, &conn),
+                    async {
+                        match (conn.expires_on, user) {
+                            (None, Some(user)) => {
+                                super::expiry::to_save(&client, None, Some(user)).await
+                            }
+                            _ => None,
+                        }
+                    }
                 );
                 let mut report = checked.report;
                 drift_rows(&client, &conn, found, how.delivery_test, &mut report).await;
@@ -83,25 +121,53 @@ pub async fn recheck(
                 report
                     .items
                     .extend(super::ssh::check_rows(&client, &conn).await);
+                read = listed;
                 report
             }
             Err(problem) => super::report_from_problem(&problem),
         },
         Err(problem) => super::report_from_problem(&problem),
     };
-    // The Expiry row joins here: from `conn.expires_on` and `how.today`, so that check,
-    // status and the wizard warn of the same date.
+    // Kept only from a credential the server accepted: a refused one proves nothing.
+    if let Some(day) = read
+        && report.passed()
+        && let Err(e) = store.record_expiry(name, day)
+    {
+        tracing::warn!(connection = %name, error = %e, "expiry read but not recorded");
+    }
+    let expires_on = conn.expires_on.or(read);
+    let expiry = crate::core::expiry::standing(how.today, expires_on, conn.auth, how.warn_days);
     reword_rejection(&conn, &mut report);
+    // From one place for check, status and the wizard, so all three warn of the same date;
+    // after the rewording, which speaks of a refusal by the server, not of a date.
+    report.items.push(super::expiry::row(
+        &conn,
+        grant.as_ref().map(|g| g.expose_secret()),
+        read,
+        how.today,
+        how.warn_days,
+    ));
     let last = LastCheck::after(
         &report,
-        super::rfc3339_utc(how.now),
+        super::rfc3339_utc(
+            i64::try_from(how.now)
+                .ok()
+                .and_then(|secs| jiff::Timestamp::from_second(secs).ok())
+                .unwrap_or(jiff::Timestamp::UNIX_EPOCH),
+        ),
         conn.last_check.as_ref(),
     );
     // The outcome is shown even when it cannot be written down.
     if let Err(e) = store.record_check(name, last.clone()) {
         tracing::warn!(connection = %name, error = %e, "last check not recorded");
     }
-    Ok(Rechecked { conn, report, last })
+    Ok(Rechecked {
+        conn,
+        report,
+        last,
+        expires_on,
+        expiry,
+    })
 }
 
 fn not_saved(name: &str) -> Problem {

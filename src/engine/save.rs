@@ -39,6 +39,8 @@ pub struct SaveRequest<'a> {
     pub replace: bool,
     /// The SSH route made and proven for this connection.
     pub ssh: Option<&'a crate::core::ssh::SshRoute>,
+    /// The day the credential stops working, when known (typed, or read from the server).
+    pub expires_on: Option<jiff::civil::Date>,
 }
 
 /// What was saved and where.
@@ -71,6 +73,7 @@ pub fn save(store: &Store, req: &SaveRequest<'_>) -> Result<Saved, Problem> {
         conn.tls = Some(trust);
     }
     conn.ssh = req.ssh.cloned();
+    conn.expires_on = req.expires_on;
     if let Some(hook) = &req.webhook {
         conn.webhook_id = Some(hook.id.to_string());
         conn.webhook_url = Some(hook.url.to_string());
@@ -200,7 +203,22 @@ mod tests {
             }),
             replace,
             ssh: None,
+            expires_on: None,
         }
+    }
+
+    #[test]
+    fn the_expiry_given_is_saved() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = file_store(dir.path());
+        let (spec, trust) = (spec(), TlsTrust::default());
+        let token = SecretString::from("test-token-alice".to_string());
+        let mut req = request(&spec, &token, &trust, None, false);
+        let day: jiff::civil::Date = "2027-01-10".parse().expect("date");
+        req.expires_on = Some(day);
+        save(&store, &req).expect("save");
+        let conn = store.get("ci").expect("get").expect("saved");
+        assert_eq!(conn.expires_on, Some(day));
     }
 
     #[test]

@@ -110,6 +110,9 @@ pub(crate) struct DcUserToken {
     pub permission: String,
     /// Project keys the token reaches; `"*"` means every project.
     pub projects: Vec<String>,
+    /// Days from the simulator's start to the token's `expiryDate`; absent: it never expires.
+    #[serde(default)]
+    pub expiry_days: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -72,6 +72,9 @@ pub struct SimConfig {
     /// Cloud still takes app passwords, as an old mirror would. Bitbucket Cloud turned them off
     /// on 2026-07-28 and answers every one with a 401, so by default the simulator does too.
     pub app_passwords_accepted: bool,
+    /// DC's token list (`/rest/access-tokens/.../users/{slug}`) refuses every token with 401,
+    /// as a server may where a token cannot read the token list.
+    pub dc_token_list_refused: bool,
 }
 
 impl Default for SimConfig {
@@ -89,6 +92,7 @@ impl Default for SimConfig {
             dc_page_len: None,
             dc_small_repos: false,
             app_passwords_accepted: false,
+            dc_token_list_refused: false,
         }
     }
 }
@@ -158,6 +162,9 @@ pub(crate) struct SimState {
     pub git: git::GitRepos,
     /// What tests changed on the server after a connection was saved.
     pub drift: Mutex<drift::Drift>,
+    /// When the simulator started, in milliseconds since the epoch: token expiries count
+    /// from it.
+    pub started_ms: u64,
     /// SSH keys registered on repositories (DC access keys, Cloud deploy keys).
     pub keys: Mutex<keys::KeyStore>,
     /// The SSH server's host key, made at start.
@@ -385,6 +392,10 @@ pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
         hooks: Mutex::new(Default::default()),
         git: Default::default(),
         drift: Default::default(),
+        started_ms: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+            .unwrap_or(0),
         keys: Mutex::new(Default::default()),
         host_key,
         ssh_port,
@@ -563,7 +574,13 @@ pub fn demo_credentials() -> Vec<DemoCredential> {
             username: t.user.clone(),
             secret: t.secret.clone(),
             repo: None,
-            note: format!("Data Center user token, {} on {reach}", t.permission),
+            note: match t.expiry_days {
+                Some(days) => format!(
+                    "Data Center user token, {} on {reach}, expires {days} days after the simulator starts",
+                    t.permission
+                ),
+                None => format!("Data Center user token, {} on {reach}", t.permission),
+            },
         });
     }
     for t in &spec.cloud.api_tokens {

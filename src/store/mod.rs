@@ -449,6 +449,7 @@ impl Store {
             secret_location,
             keychain_fallback: placed.fallback_reason,
             clone_https: entry.conn.clone_https,
+            expires_on: entry.conn.expires_on,
         };
         Ok((info, hook_location))
     }
@@ -538,6 +539,7 @@ impl Store {
             secret_location: self.location(&placed.slot),
             keychain_fallback: placed.fallback_reason,
             clone_https: entry.conn.clone_https,
+            expires_on: entry.conn.expires_on,
         })
     }
 
@@ -583,6 +585,25 @@ impl Store {
             });
         };
         entry.conn.last_check = Some(check);
+        fsutil::atomic_write_through_symlink(&self.config_file(), format::render(&all)?.as_bytes())
+    }
+
+    /// Records the expiry read from the server for connection `name`, when none is saved: a
+    /// date the user typed is never overwritten by one read later.
+    pub fn record_expiry(&self, name: &str, on: jiff::civil::Date) -> Result<(), StoreError> {
+        fsutil::ensure_dir(&self.dir, Kind::ConfigFolder)?;
+        let _lock = lock::acquire(&self.lock_file(), self.lock_wait)?;
+        let mut all = self.load()?;
+        let Some(entry) = all.iter_mut().find(|e| e.name() == name) else {
+            return Err(StoreError::NotFound {
+                name: name.to_string(),
+                file: self.config_file(),
+            });
+        };
+        if entry.conn.expires_on.is_some() {
+            return Ok(());
+        }
+        entry.conn.expires_on = Some(on);
         fsutil::atomic_write_through_symlink(&self.config_file(), format::render(&all)?.as_bytes())
     }
 

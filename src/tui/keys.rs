@@ -724,6 +724,7 @@ mod tests {
                     secret_location: "s".into(),
                     keychain_fallback: None,
                     clone_https: None,
+                    expires_on: None,
                 }),
             },
         );
@@ -741,6 +742,7 @@ mod tests {
                 user: None,
                 repo: None,
                 last_check: None,
+                expires_on: None,
             }],
             ..WizardConfig::default()
         });

@@ -38,6 +38,7 @@ pub async fn run(
             user: c.user,
             repo: c.repo,
             last_check: c.last_check,
+            expires_on: c.expires_on,
         })
         .collect();
     let config = WizardConfig {
@@ -50,6 +51,7 @@ pub async fn run(
         // Read here so the wizard stays pure; the secret never leaves a SecretString.
         oauth_key: settings.oauth_key.clone(),
         oauth_secret: settings.oauth_secret.clone(),
+        today: crate::engine::today(),
     };
     let (reply_tx, reply_rx) = mpsc::unbounded_channel();
     let handle = worker::spawn(

@@ -376,3 +376,52 @@ async fn concurrent_replace_runs_leave_one_hook_signing_with_the_stored_secret()
     }
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rotate_expires_follows_connects_rule_and_a_refused_day_changes_nothing() {
+    let sim = crate::common::sim::with_repos(60).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = sim.server_url();
+    let repo = dc_repo(&sim, "PLAT").await;
+    let out = run(
+        &sim,
+        dir.path(),
+        &dc_connect(&url, "ci", &repo),
+        Some("test-token-alice"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let toml_before = std::fs::read_to_string(dir.path().join("connections.toml")).unwrap();
+    let secrets_before = stored_secrets(dir.path());
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    let yesterday = today.yesterday().expect("a day before today").to_string();
+    let today = today.to_string();
+    for (day, says) in [
+        (today.as_str(), "is not after today"),
+        (yesterday.as_str(), "is not after today"),
+        ("2027-02-30", "is not a day of the calendar"),
+        ("2027-1-10", "is not a date"),
+    ] {
+        let out = run(
+            &sim,
+            dir.path(),
+            &["rotate", "ci", "--expires", day],
+            Some("test-token-alice"),
+        )
+        .await;
+        assert_eq!(out.status.code(), Some(2), "{day}: {}", text(&out));
+        let err = bin::stderr(&out);
+        assert!(
+            err.contains("--expires") && err.contains(says),
+            "{day}: {err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("connections.toml")).unwrap(),
+            toml_before,
+            "{day}"
+        );
+        assert_eq!(stored_secrets(dir.path()), secrets_before, "{day}");
+    }
+}

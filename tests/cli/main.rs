@@ -7,6 +7,7 @@ mod common;
 
 mod cli;
 mod cli_auth;
+mod cli_expiry;
 mod cli_first_use;
 mod cli_rotate;
 mod cli_ssh;

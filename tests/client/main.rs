@@ -10,6 +10,7 @@ mod client_fetch_ahead;
 mod client_oauth;
 mod client_scenarios;
 mod client_server;
+mod client_token_expiry;
 mod client_webhooks;
 mod net_tls;
 mod perf_listing;

@@ -549,8 +549,8 @@ async fn expired_and_not_yet_valid_give_the_date_and_the_admins_fix() {
 }
 
 /// DC's first wave: anonymous and authenticated application-properties, the first listing
-/// page and the admin probe.
-const FIRST_WAVE_PROBES: usize = 4;
+/// page, the admin probe, and (connect only, nothing typed for --expires) the token list.
+const FIRST_WAVE_PROBES: usize = 5;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn plain_http_on_an_https_url_is_named_and_not_retried() {
@@ -575,7 +575,7 @@ async fn plain_http_on_an_https_url_is_named_and_not_retried() {
         )
     );
     // The check's first wave asks its independent probes at once (issue 12); each is tried
-    // once and none is retried, so no more connections than the first wave's four probes.
+    // once and none is retried, so no more connections than the first wave's five probes.
     let tries = count.load(Ordering::SeqCst);
     assert!(
         (1..=FIRST_WAVE_PROBES).contains(&tries),
@@ -603,7 +603,7 @@ async fn a_tls_1_0_only_server_is_named_and_not_retried() {
         "{fix}"
     );
     // The check's first wave asks its independent probes at once (issue 12); each is tried
-    // once and none is retried, so no more connections than the first wave's four probes.
+    // once and none is retried, so no more connections than the first wave's five probes.
     let tries = count.load(Ordering::SeqCst);
     assert!(
         (1..=FIRST_WAVE_PROBES).contains(&tries),
@@ -1211,6 +1211,7 @@ mod screen {
             oauth: None,
             webhook: None,
             replace: false,
+            expires_on: None,
         });
         let Msg::Saved { result, .. } = next_done().await else {
             panic!("no save reply")

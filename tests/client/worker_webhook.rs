@@ -149,6 +149,8 @@ async fn worker_generates_creates_refuses_and_saves_the_hook() {
             secret: Some(secret.clone()),
         }),
         replace: false,
+        // Nothing typed: the worker asks alice's token list.
+        expires_on: None,
     });
     match next(&mut rx).await {
         Msg::Saved {
@@ -162,6 +164,10 @@ async fn worker_generates_creates_refuses_and_saves_the_hook() {
     }
     let saved = store.get("w-alice").unwrap().expect("saved");
     assert_eq!(saved.webhook_id.as_deref(), Some(hook.id.as_str()));
+    let in_90_days = bbconnect::engine::today()
+        .checked_add(jiff::Span::new().days(90))
+        .expect("in range");
+    assert_eq!(saved.expires_on, Some(in_90_days));
     assert_eq!(
         saved.webhook_url.as_deref(),
         Some("https://ci.example.com/worker-hook")
@@ -225,6 +231,8 @@ async fn a_webhook_secret_that_cannot_be_stored_fails_the_save_and_retry_works()
             secret: Some(hook_secret.clone()),
         }),
         replace: false,
+        // Typed: no server to ask here.
+        expires_on: Some("2027-01-10".parse().expect("date")),
     };
 
     handle.send(save(1));

@@ -34,6 +34,8 @@ fn config(demo: bool) -> WizardConfig {
             vec![]
         },
         no_color: false,
+        // A fixed day: expiry lines on screen do not move with the clock.
+        today: "2026-12-07".parse().expect("date"),
         ..WizardConfig::default()
     }
 }
@@ -282,6 +284,21 @@ fn form_filled_secret_masked_demo_notes() {
     insta::assert_snapshot!(s);
 }
 
+/// The optional "Expires on" field after the secret: its placeholder, and a day that is not
+/// one said as it is typed.
+#[test]
+fn form_expires_field() {
+    let mut w = filled_cloud(false);
+    w.form.focus = bbconnect::core::fields::fields(w.auth).len() - 1;
+    let s = screen(&w);
+    assert!(s.contains("Expires on"), "{s}");
+    assert!(s.contains("YYYY-MM-DD, optional"), "{s}");
+    typed(&mut w, "2027-02-30");
+    let s = screen(&w);
+    assert!(s.contains("2027-02-30 is not a day of the calendar"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
 #[test]
 fn form_server() {
     let mut w = Wizard::new(config(false));
@@ -463,6 +480,7 @@ fn done() {
                 secret_location: "file /config/bbconnect/secrets/work (mode 0600)".into(),
                 keychain_fallback: None,
                 clone_https: Some("https://bitbucket.org/acme/api-gateway.git".into()),
+                expires_on: Some("2027-01-10".parse().expect("date")),
             }),
         },
     );
@@ -473,6 +491,7 @@ fn done() {
         "bbconnect list",
         "0600",
         "acme/api-gateway",
+        "expires 2027-01-10 (34 days)",
     ] {
         assert!(s.contains(needle), "{needle}");
     }
@@ -966,6 +985,7 @@ fn done_git_setup_plan_and_clone_progress() {
                 secret_location: "file /config/bbconnect/secrets/work (mode 0600)".into(),
                 keychain_fallback: None,
                 clone_https: Some("https://bitbucket.org/acme/api-gateway.git".into()),
+                expires_on: None,
             }),
         },
     );
@@ -1121,6 +1141,7 @@ fn help_on_the_last_step_does_not_say_esc_goes_back() {
                 secret_location: "OS keychain".into(),
                 keychain_fallback: None,
                 clone_https: None,
+                expires_on: None,
             }),
         },
     );
@@ -1153,6 +1174,7 @@ fn saved_connections_list() {
                 summary: "all checks passed".into(),
                 accepted_at: None,
             }),
+            expires_on: Some("2027-01-10".parse().expect("date")),
         },
         SavedRow {
             name: "cloud-ci".into(),
@@ -1168,12 +1190,15 @@ fn saved_connections_list() {
                 summary: "Credential accepted: Bitbucket refused the token (HTTP 401).".into(),
                 accepted_at: None,
             }),
+            expires_on: None,
         },
     ];
     let mut w = Wizard::new(c);
     let s = screen(&w);
     assert!(s.contains("Saved connections"), "{s}");
     assert!(s.contains("WEB/api-adapter"), "{s}");
+    assert!(s.contains("expires 2027-01-10 (34 days)"), "{s}");
+    assert!(s.contains("expiry unknown"), "{s}");
     assert!(s.contains("+ New connection"), "{s}");
     assert!(s.contains("r replace"), "{s}");
     insta::assert_snapshot!(s);
@@ -1199,6 +1224,7 @@ fn help_on_the_saved_list_has_no_step_number() {
         user: None,
         repo: None,
         last_check: None,
+        expires_on: None,
     }];
     let mut w = Wizard::new(c);
     assert_eq!(w.step, Step::Saved);
@@ -1272,6 +1298,7 @@ fn cut_screens_at_40x12_say_there_is_more() {
                 secret_location: "file /home/ana/.config/bbconnect/secrets/work (mode 0600)".into(),
                 keychain_fallback: None,
                 clone_https: Some("https://bitbucket.org/acme/api-gateway.git".into()),
+                expires_on: None,
             }),
         },
     );
@@ -1465,6 +1492,7 @@ fn rotate_secret_on_the_saved_list() {
         user: Some("ana".into()),
         repo: Some("WEB/api-adapter".into()),
         last_check: None,
+        expires_on: None,
     }];
     let mut w = Wizard::new(c);
     update(&mut w, Msg::Rotate);
@@ -1544,6 +1572,7 @@ fn done_after_a_webhook_says_the_credential_can_be_lowered() {
                 secret_location: "file /config/bbconnect/secrets/work (mode 0600)".into(),
                 keychain_fallback: None,
                 clone_https: None,
+                expires_on: None,
             }),
         },
     );

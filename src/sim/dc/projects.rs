@@ -105,21 +105,25 @@ async fn default_branch(
 fn token_json(state: &SimState, index: usize) -> Value {
     let t = &state.data.spec.dc.user_tokens[index];
     let user = state.data.user(&t.user);
-    // Fixed dates: the simulator's tokens were made on 2026-01-05 and last 180 days.
+    // The simulator's tokens were made on 2026-01-05; an expiry counts from the simulator's
+    // start, so a demo token never ages into "expired" however long after this was written.
     let created: u64 = 1_767_600_000_000;
-    json!({
+    let mut token = json!({
         "id": format!("{:012}", 100_000 + index),
         "createdDate": created,
         "lastAuthenticated": created + 86_400_000,
         "name": format!("bbconnect-{}-{}", t.user, index + 1),
         "permissions": [t.permission, "PROJECT_READ"],
-        "expiryDays": 180,
-        "expiryDate": created + 180 * 86_400_000,
         "user": user.map(|u| json!({
             "name": u.slug, "emailAddress": u.email, "active": true,
             "displayName": u.display_name, "id": u.id, "slug": u.slug, "type": "NORMAL"
         })).unwrap_or(Value::Null)
-    })
+    });
+    if let Some(days) = t.expiry_days {
+        token["expiryDays"] = json!(days);
+        token["expiryDate"] = json!(state.started_ms + u64::from(days) * 86_400_000);
+    }
+    token
 }
 
 /// A user's tokens: for that user only (nobody in the data set is an admin).
@@ -134,6 +138,12 @@ async fn user_tokens(
         Err(r) => return r,
     };
     let reply = match &who {
+        // Whether a token may read its own list is not documented: a server may refuse.
+        DcWho::User { .. } if state.config.dc_token_list_refused => dc_error(
+            StatusCode::UNAUTHORIZED,
+            "You are not permitted to access this resource",
+            "com.atlassian.bitbucket.AuthorisationException",
+        ),
         DcWho::User { slug, .. } if slug.eq_ignore_ascii_case(&user) => {
             let mine: Vec<usize> = (0..state.data.spec.dc.user_tokens.len())
                 .filter(|&i| {

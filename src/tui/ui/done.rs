@@ -7,6 +7,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::Theme;
 use super::widgets::spinner;
+use crate::core::expiry::Standing;
 use crate::core::sanitize::clean;
 use crate::tui::wizard::git::{self, GitPanel};
 use crate::tui::wizard::{SaveState, Wizard};
@@ -112,6 +113,20 @@ fn summary(w: &Wizard, info: &crate::core::model::SavedInfo, theme: &Theme) -> V
         None => info.secret_location.clone(),
     };
     lines.push(row("Secret", clean(&secret)));
+    let expiry = crate::core::expiry::standing(
+        w.config.today,
+        info.expires_on,
+        w.auth,
+        crate::core::expiry::DEFAULT_WARN_DAYS,
+    );
+    let expiry_style = match expiry {
+        Standing::Soon { .. } | Standing::Expired { .. } => theme.warn,
+        Standing::Unknown | Standing::Renews | Standing::Valid { .. } => theme.text,
+    };
+    lines.push(Line::from(vec![
+        Span::styled(format!("  {:<14}", "Expiry"), theme.dim),
+        Span::styled(expiry.text(), expiry_style),
+    ]));
     lines.push(Line::raw(""));
     if w.git != GitPanel::Idle {
         lines.extend(git_panel(w, theme));

@@ -29,7 +29,19 @@ fn label_width(auth: AuthKind) -> u16 {
 
 pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     let list = crate::core::fields::fields(w.auth);
-    let fields_height = list.len() as u16 * 2;
+    // A field takes its row and a message row under it; an optional field with nothing to
+    // say takes its row only, so the checklist below keeps its room on a 24-row terminal.
+    let rows: Vec<u16> = list
+        .iter()
+        .map(|f| {
+            let quiet = crate::core::fields::optional(*f)
+                && w.form
+                    .shown_error(*f, w.auth, &w.config.existing_names)
+                    .is_none();
+            if quiet { 1 } else { 2 }
+        })
+        .collect();
+    let fields_height: u16 = rows.iter().sum();
     let notice = notice_lines(w, area.width, theme);
     let [fields_area, notice_area, info_area] = Layout::vertical([
         Constraint::Length(fields_height + 1),
@@ -39,9 +51,9 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     .areas(area);
 
     let focused = w.form.focused(w.auth);
-    for (i, field) in list.iter().enumerate() {
-        let y = fields_area.y + 1 + i as u16 * 2;
-        if y + 1 >= fields_area.bottom() {
+    let mut y = fields_area.y + 1;
+    for (field, height) in list.iter().zip(&rows) {
+        if y + height > fields_area.bottom() {
             break;
         }
         let row = Rect {
@@ -49,8 +61,13 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
             height: 1,
             ..fields_area
         };
-        let msg_row = Rect { y: y + 1, ..row };
+        let msg_row = Rect {
+            y: y + 1,
+            height: height - 1,
+            ..row
+        };
         draw_field(frame, row, msg_row, w, *field, *field == focused, theme);
+        y += height;
     }
 
     frame.render_widget(Paragraph::new(notice), notice_area);

@@ -7,6 +7,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::Theme;
 use super::widgets::{fit, spinner};
+use crate::core::expiry::Standing;
 use crate::core::sanitize::clean;
 use crate::tui::wizard::Wizard;
 use crate::tui::wizard::saved::{SavedAction, SavedRow};
@@ -51,6 +52,17 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
                 theme.error,
             ),
             None => ("·", "not checked yet".to_string(), theme.dim),
+        };
+        let expiry = crate::core::expiry::standing(
+            w.config.today,
+            row.expires_on,
+            row.auth,
+            crate::core::expiry::DEFAULT_WARN_DAYS,
+        );
+        // First: a long check summary is cut at the edge, and the expiry must not be.
+        let detail = match expiry {
+            Standing::Unknown => format!("expiry unknown · {detail}"),
+            _ => format!("{} · {detail}", expiry.text()),
         };
         lines.push(Line::from(vec![
             Span::styled(format!("    {mark} "), mark_style),

@@ -123,11 +123,17 @@ fn the_recommended_type_is_preselected_though_all_are_available() {
 #[test]
 fn each_type_asks_its_own_fields() {
     use FieldId::*;
-    assert_eq!(fields(AuthKind::RepoToken), &[Name, Url, Repo, Secret]);
-    assert_eq!(fields(AuthKind::HttpTokenRepo), &[Name, Url, Repo, Secret]);
+    assert_eq!(
+        fields(AuthKind::RepoToken),
+        &[Name, Url, Repo, Secret, Expires]
+    );
+    assert_eq!(
+        fields(AuthKind::HttpTokenRepo),
+        &[Name, Url, Repo, Secret, Expires]
+    );
     assert_eq!(
         fields(AuthKind::AppPassword),
-        &[Name, Url, Username, Secret]
+        &[Name, Url, Username, Secret, Expires]
     );
     assert_eq!(
         fields(AuthKind::OAuth),

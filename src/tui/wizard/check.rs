@@ -138,6 +138,7 @@ fn field_of_check(check_id: CheckId, auth: AuthKind) -> Option<crate::core::fiel
         | CheckId::WebhookDelivery
         | CheckId::SshKey
         | CheckId::SshHostKey => None,
+        CheckId::Expiry => Some(FieldId::Expires),
     }
 }
 

@@ -73,6 +73,7 @@ pub(super) fn start_save(w: &mut Wizard) -> Vec<Effect> {
             .cloned(),
         webhook: webhook::saved_hook(w),
         replace,
+        expires_on: w.form.expires_on(),
     }]
 }
 

@@ -174,6 +174,7 @@ fn saved_row(name: &str) -> saved::SavedRow {
         user: Some("ana".into()),
         repo: Some("WEB/api".into()),
         last_check: None,
+        expires_on: None,
     }
 }
 

@@ -24,6 +24,10 @@ pub struct Form {
     pub oauth_key: Input,
     pub oauth_secret: SecretInput,
     pub callback: Input,
+    /// "Expires on": empty is unknown.
+    pub expires: Input,
+    /// Today (UTC), from the wizard's config: a typed expiry must come after it.
+    pub today: jiff::civil::Date,
     /// Index into `fields(auth)`.
     pub focus: usize,
     /// Fields the user typed in or left: their errors are shown as they type.
@@ -58,6 +62,7 @@ pub fn label(field: FieldId, auth: AuthKind) -> &'static str {
         FieldId::OAuthKey => "Consumer key",
         FieldId::OAuthSecret => "Consumer secret",
         FieldId::Callback => "Callback URL",
+        FieldId::Expires => "Expires on",
     }
 }
 
@@ -75,6 +80,7 @@ impl Form {
         let name = std::mem::take(&mut self.name);
         *self = Form {
             name,
+            today: self.today,
             url: url.into(),
             callback: DEFAULT_CALLBACK.into(),
             oauth_key: oauth_key.unwrap_or_default().into(),
@@ -108,6 +114,7 @@ impl Form {
             FieldId::Repo => Some(&self.repo),
             FieldId::OAuthKey => Some(&self.oauth_key),
             FieldId::Callback => Some(&self.callback),
+            FieldId::Expires => Some(&self.expires),
             FieldId::Secret | FieldId::OAuthSecret => None,
         }
     }
@@ -133,6 +140,7 @@ impl Form {
             FieldId::Repo => &mut self.repo,
             FieldId::OAuthKey => &mut self.oauth_key,
             FieldId::Callback => &mut self.callback,
+            FieldId::Expires => &mut self.expires,
             FieldId::Secret => return self.secret.handle(key),
             FieldId::OAuthSecret => return self.oauth_secret.handle(key),
         };
@@ -165,6 +173,9 @@ impl Form {
             FieldId::OAuthKey => validate::required(self.oauth_key.value(), "the consumer key"),
             FieldId::OAuthSecret => validate::secret(self.oauth_secret.expose(), "consumer secret"),
             FieldId::Callback => validate::callback_url(self.callback.value()),
+            FieldId::Expires => {
+                crate::core::expiry::parse_expires(self.expires.value(), self.today).map(|_| ())
+            }
         };
         result.err()
     }
@@ -187,6 +198,13 @@ impl Form {
         fields(auth)
             .iter()
             .position(|f| self.error(*f, auth, existing).is_some())
+    }
+
+    /// The typed expiry; None when empty (unknown) or not valid.
+    pub fn expires_on(&self) -> Option<jiff::civil::Date> {
+        crate::core::expiry::parse_expires(self.expires.value(), self.today)
+            .ok()
+            .flatten()
     }
 
     /// Credentials from a valid form (the caller checks validity first).
@@ -306,6 +324,7 @@ pub fn placeholder(field: FieldId, auth: AuthKind) -> Option<&'static str> {
         (FieldId::Email, _) => Some("name@example.com"),
         (FieldId::Repo, Provider::Cloud) => Some("workspace/repo-slug"),
         (FieldId::Repo, Provider::Server) => Some("PROJECT/repo-slug"),
+        (FieldId::Expires, _) => Some("YYYY-MM-DD, optional"),
         (FieldId::Url, Provider::Cloud)
         | (
             FieldId::Username
@@ -395,7 +414,11 @@ pub(super) fn step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             if let Some(with_scheme) = &assumed {
                 w.form.url = with_scheme.as_str().into();
             }
-            let last = fields(auth).len() - 1;
+            let list = fields(auth);
+            let last = list
+                .iter()
+                .rposition(|f| !crate::core::fields::optional(*f))
+                .unwrap_or(list.len() - 1);
             if w.form.focus < last {
                 w.form.move_focus(auth, true);
                 if let Some(u) = assumed {

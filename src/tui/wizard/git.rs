@@ -178,6 +178,7 @@ mod tests {
             secret_location: "file".into(),
             keychain_fallback: None,
             clone_https: Some("https://h/ws/app.git".into()),
+            expires_on: None,
         });
         w
     }

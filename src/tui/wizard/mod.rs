@@ -57,6 +57,8 @@ pub struct WizardConfig {
     pub oauth_secret: Option<SecretString>,
     /// The saved connections: when there are any, the wizard starts on their list.
     pub saved: Vec<saved::SavedRow>,
+    /// Today's date (UTC), read once by the app: expiry dates are judged against it.
+    pub today: jiff::civil::Date,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,7 +173,10 @@ pub struct Wizard {
 
 impl Wizard {
     pub fn new(config: WizardConfig) -> Wizard {
-        let mut form = Form::default();
+        let mut form = Form {
+            today: config.today,
+            ..Form::default()
+        };
         form.reset_credentials(
             &config.cloud_web_url,
             config.oauth_key.as_deref(),

@@ -254,6 +254,8 @@ pub enum Effect {
         webhook: Option<SavedHook>,
         /// Replace the saved connection of the same name (edit, replace).
         replace: bool,
+        /// Typed on the form; when absent the worker asks DC's token list.
+        expires_on: Option<jiff::civil::Date>,
     },
     /// Run the checks of saved connection `name` and record the outcome with it.
     CheckSaved {

@@ -22,6 +22,8 @@ pub struct SavedRow {
     pub user: Option<String>,
     pub repo: Option<String>,
     pub last_check: Option<LastCheck>,
+    /// The day the credential stops working, when known.
+    pub expires_on: Option<jiff::civil::Date>,
 }
 
 /// What the list is doing.

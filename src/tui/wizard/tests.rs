@@ -624,6 +624,59 @@ fn saved() -> SavedInfo {
         secret_location: "file /cfg/secrets/work (0600)".into(),
         keychain_fallback: None,
         clone_https: Some("https://bitbucket.org/acme/a-repo.git".into()),
+        expires_on: None,
+    }
+}
+
+#[test]
+fn the_expiry_is_optional_checked_as_you_type_and_saved() {
+    let today: jiff::civil::Date = "2026-12-07".parse().expect("date");
+    let mut w = Wizard::new(WizardConfig { today, ..config() });
+    update(&mut w, Msg::Confirm); // Cloud
+    update(&mut w, Msg::Confirm); // API token
+    assert_eq!(
+        crate::core::fields::fields(w.auth).last(),
+        Some(&crate::core::fields::FieldId::Expires),
+        "after the secret, optional"
+    );
+    w.form.focus = crate::core::fields::fields(w.auth).len() - 1;
+    let err = |w: &Wizard| {
+        w.form.shown_error(
+            crate::core::fields::FieldId::Expires,
+            w.auth,
+            &w.config.existing_names,
+        )
+    };
+    assert_eq!(err(&w), None, "empty is unknown, not an error");
+    typed(&mut w, "2027-02-30");
+    assert!(
+        err(&w).is_some_and(|e| e.contains("not a day")),
+        "{:?}",
+        err(&w)
+    );
+    clear(&mut w);
+    typed(&mut w, "2026-12-01");
+    assert!(
+        err(&w).is_some_and(|e| e.contains("not after today")),
+        "{:?}",
+        err(&w)
+    );
+    clear(&mut w);
+    typed(&mut w, "2027-01-10");
+    assert_eq!(err(&w), None);
+    w.form.focus = 0;
+    clear(&mut w);
+
+    // Enter on the secret submits: the optional field after it is not in the way.
+    let id = to_repos(&mut w);
+    update(&mut w, page(id, &["a-repo"], None));
+    update(&mut w, Msg::Confirm);
+    let effects = update(&mut w, Msg::Skip);
+    match effects.as_slice() {
+        [Effect::Save { expires_on, .. }] => {
+            assert_eq!(*expires_on, Some("2027-01-10".parse().expect("date")));
+        }
+        other => panic!("{other:?}"),
     }
 }
 

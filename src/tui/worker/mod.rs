@@ -189,10 +189,25 @@ async fn run(
                 oauth,
                 webhook,
                 replace,
+                expires_on,
             } => {
                 let ctx = ctx.clone();
                 let replies = replies.clone();
                 tokio::spawn(async move {
+                    // Nothing typed: DC's token list may say (the check passed moments ago
+                    // with the same options, so the client can be made).
+                    let expires_on =
+                        match Client::new(creds.clone(), &ctx.endpoints, ctx.options(false)) {
+                            Ok(client) if expires_on.is_none() => {
+                                engine::expiry::to_save(
+                                    &client,
+                                    None,
+                                    creds.spec.username.as_deref(),
+                                )
+                                .await
+                            }
+                            _ => expires_on,
+                        };
                     let result = tokio::task::spawn_blocking(move || {
                         let trust = ctx.options(false).tls;
                         let der = ctx.trusted_der();
@@ -211,6 +226,7 @@ async fn run(
                             }),
                             replace,
                             ssh: None,
+                            expires_on,
                         };
                         // Not between a concurrent `connect` or `rotate` of the same name's
                         // read and its save (they hold this lock for their whole run).

@@ -81,7 +81,7 @@ fn fill(w: &mut Wizard) {
                 }
             }
             // Prefilled: the product's address (the test config's is loopback) and callback.
-            FieldId::Url | FieldId::Callback => {}
+            FieldId::Url | FieldId::Callback | FieldId::Expires => {}
         }
     }
 }
