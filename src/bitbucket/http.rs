@@ -1,18 +1,23 @@
 //! The HTTP layer: one reqwest client with timeouts, the auth header, a body cap, HTML
 //! detection, no credential-carrying redirects, and bounded retries with backoff.
 
+mod classify;
+pub mod retry;
+
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::HeaderMap;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::proxy::{ProxyAnswer, ProxyEnv, probe_connect};
+use super::proxy::ProxyEnv;
 use super::throttle::Throttle;
-use super::tls::{SeenChains, TlsFailure};
+use super::tls::SeenChains;
 use crate::core::cert::PeerChain;
+use classify::looks_like_html;
+use retry::{MAX_TOTAL_WAIT, backoff, jitter_fraction, parse_retry_after, retry_limit, retry_line};
 
 use super::errors::{ErrorBody, parse_error_bytes, quote};
 use crate::core::model::Problem;
@@ -39,21 +44,6 @@ fn process_network() -> &'static ProcessNetwork {
 
 /// Bodies larger than this are refused: no listing page comes near it, an attack could.
 pub const BODY_CAP: usize = 16 * 1024 * 1024;
-/// Total time for one request with its retries, after which no new try starts.
-const MAX_TOTAL_WAIT: Duration = Duration::from_secs(30);
-
-/// A refused connection rarely heals in seconds: one retry covers a restarting server
-/// without making "nothing listens there" slow to report.
-fn retry_limit(err: &HttpError, configured: u32) -> u32 {
-    match err {
-        HttpError::Unreachable {
-            kind: NetKind::Tcp | NetKind::ProxyDown,
-            ..
-        } => configured.min(1),
-        _ => configured,
-    }
-}
-
 /// How a request authenticates. Its Debug never shows the secret.
 #[derive(Clone)]
 pub enum Auth {
@@ -126,7 +116,7 @@ impl NetKind {
 
     /// Refused connections and timeouts may pass; a bad name or certificate will not, nor
     /// a proxy's refusal, nor a port that speaks another protocol.
-    fn transient(self) -> bool {
+    pub(crate) fn transient(self) -> bool {
         matches!(
             self,
             NetKind::Tcp | NetKind::Timeout | NetKind::Other | NetKind::ProxyDown
@@ -228,18 +218,6 @@ fn via(proxy: &Option<String>) -> String {
 }
 
 impl HttpError {
-    fn retry_hint(&self) -> Option<Option<u64>> {
-        match self {
-            HttpError::Unreachable { kind, .. } if kind.transient() => Some(None),
-            HttpError::Status {
-                status,
-                retry_after,
-                ..
-            } if *status == 429 || matches!(status, 500 | 502 | 503 | 504) => Some(*retry_after),
-            _ => None,
-        }
-    }
-
     pub fn status(&self) -> Option<u16> {
         match self {
             HttpError::Status { status, .. } => Some(*status),
@@ -659,96 +637,6 @@ impl Http {
             body: buf,
         })
     }
-
-    async fn net_error(&self, url: &url::Url, host: &str, e: &reqwest::Error) -> HttpError {
-        if e.is_builder() {
-            // Nothing was sent: retrying cannot help and "unreachable" would send the user
-            // looking at the network. reqwest's text names the problem, not the value.
-            let mut cause = e.to_string();
-            if let Some(src) = std::error::Error::source(e) {
-                cause = format!("{cause}: {src}");
-            }
-            return HttpError::BadRequest {
-                host: host.into(),
-                cause: quote(&cause),
-            };
-        }
-        let proxy = self.proxies.proxy_for(url);
-        let shown = proxy.as_deref().map(shown_url);
-        let unreachable = |kind, cause: String, peer| HttpError::Unreachable {
-            host: host.into(),
-            kind,
-            cause,
-            proxy: shown.clone(),
-            peer,
-        };
-        if let Some(rustls) = super::tls::find_rustls(e) {
-            let failure = super::tls::tls_failure(rustls);
-            let chain = url
-                .host_str()
-                .and_then(|h| self.seen.get(h))
-                .map(|ders| PeerChain {
-                    chain: ders.iter().map(|d| super::tls::summarize(d)).collect(),
-                    trusted: None,
-                    ders,
-                });
-            let (kind, cause, peer) =
-                describe_tls(&failure, chain, self.pinned.as_deref(), url, host);
-            return unreachable(kind, cause, peer.map(Box::new));
-        }
-        let (mut kind, cause) = classify_reqwest(e);
-        // The resolver's failure has no error type of its own in the chain: look the name
-        // up once more, ourselves (a proxy resolves for us, so only without one).
-        if proxy.is_none()
-            && kind == NetKind::Tcp
-            && let Some(h) = url.host_str()
-            && tokio::net::lookup_host((h.trim_matches(['[', ']']), 443))
-                .await
-                .is_err()
-        {
-            kind = NetKind::Dns;
-        }
-        // A refused tunnel reaches us only as text; ask the proxy ourselves for its status.
-        if let Some(p) = &proxy
-            && url.scheme() == "https"
-            && e.is_connect()
-            && kind != NetKind::Timeout
-        {
-            let target = format!(
-                "{}:{}",
-                url.host_str().unwrap_or_default(),
-                url.port_or_known_default().unwrap_or(443)
-            );
-            match probe_connect(p, &target).await {
-                Some(ProxyAnswer::Status(407)) => {
-                    let sent = url::Url::parse(p).is_ok_and(|u| !u.username().is_empty());
-                    let cause = if sent {
-                        "the proxy refused the credentials in the proxy URL (407)".to_string()
-                    } else {
-                        "the proxy wants credentials (407 Proxy Authentication Required)"
-                            .to_string()
-                    };
-                    return unreachable(NetKind::ProxyAuth, cause, None);
-                }
-                Some(ProxyAnswer::Status(code)) if !(200..300).contains(&code) => {
-                    return unreachable(
-                        NetKind::ProxyRefused,
-                        format!("the proxy refused the tunnel to {target} ({code})"),
-                        None,
-                    );
-                }
-                Some(ProxyAnswer::Down) => {
-                    return unreachable(
-                        NetKind::ProxyDown,
-                        "the proxy does not answer".into(),
-                        None,
-                    );
-                }
-                _ => {}
-            }
-        }
-        unreachable(kind, cause, None)
-    }
 }
 
 /// A JSON answer whose shape is not what the API documents.
@@ -772,211 +660,6 @@ pub fn host_label(url: &url::Url) -> String {
     }
 }
 
-fn classify_reqwest(e: &reqwest::Error) -> (NetKind, String) {
-    // The deepest text is kept for the detail; the kind comes from types, never from text.
-    let mut chain = Vec::new();
-    let mut src: Option<&dyn std::error::Error> = Some(e);
-    while let Some(s) = src {
-        chain.push(s.to_string());
-        src = s.source();
-    }
-    let deepest = chain.last().cloned().unwrap_or_default();
-    let kind = if e.is_timeout() || has_io_kind(e, std::io::ErrorKind::TimedOut) {
-        NetKind::Timeout
-    } else if e.is_connect() || has_io_kind(e, std::io::ErrorKind::ConnectionReset) {
-        NetKind::Tcp
-    } else {
-        NetKind::Other
-    };
-    (kind, quote(&deepest))
-}
-
-/// Any `io::Error` of the chain with this kind.
-fn has_io_kind(e: &reqwest::Error, kind: std::io::ErrorKind) -> bool {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = cur {
-        if err
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == kind)
-        {
-            return true;
-        }
-        cur = err.source();
-    }
-    false
-}
-
-/// The words for a refused handshake, from the typed failure and the chain that was shown.
-pub fn describe_tls(
-    failure: &TlsFailure,
-    chain: Option<PeerChain>,
-    pinned: Option<&str>,
-    url: &url::Url,
-    host: &str,
-) -> (NetKind, String, Option<PeerChain>) {
-    let bare = url.host_str().unwrap_or(host).to_string();
-    let leaf = chain.as_ref().and_then(|c| c.leaf().cloned());
-    let cert_failure = matches!(
-        failure,
-        TlsFailure::UnknownIssuer
-            | TlsFailure::CaUsedAsEndEntity
-            | TlsFailure::WrongName { .. }
-            | TlsFailure::Expired
-            | TlsFailure::NotYetValid
-    );
-    // A pin was saved and the server shows another certificate: that first, whatever else.
-    if cert_failure
-        && let (Some(pin), Some(l)) = (pinned, leaf.as_ref())
-        && l.fingerprint != pin
-    {
-        let mut chain = chain.clone();
-        if let Some(c) = chain.as_mut() {
-            c.trusted = Some(pin.to_string());
-        }
-        return (
-            NetKind::CertChanged,
-            format!(
-                "the server's certificate changed: it presents {}, the trusted one is {pin}",
-                l.fingerprint
-            ),
-            chain,
-        );
-    }
-    let fp = leaf
-        .as_ref()
-        .map(|l| format!(", {}", l.fingerprint))
-        .unwrap_or_default();
-    match failure {
-        TlsFailure::CaUsedAsEndEntity => (
-            NetKind::SelfSigned,
-            format!(
-                "the server's certificate is self-signed ({}{fp})",
-                leaf.as_ref().map_or("?".into(), |l| l.subject.clone())
-            ),
-            chain,
-        ),
-        TlsFailure::UnknownIssuer => match leaf.as_ref() {
-            Some(l) if l.self_signed => (
-                NetKind::SelfSigned,
-                format!(
-                    "the server's certificate is self-signed ({}{fp})",
-                    l.subject
-                ),
-                chain,
-            ),
-            Some(l) => (
-                NetKind::UntrustedIssuer,
-                format!(
-                    "the server's certificate is issued by {}, an authority this machine does not trust ({}{fp})",
-                    l.issuer, l.subject
-                ),
-                chain,
-            ),
-            None => (
-                NetKind::UntrustedIssuer,
-                "the server's certificate is issued by an authority this machine does not trust"
-                    .into(),
-                chain,
-            ),
-        },
-        TlsFailure::WrongName { presented } => {
-            let names = match leaf.as_ref() {
-                Some(l) if !l.names.is_empty() => l.names.clone(),
-                _ => presented.clone(),
-            };
-            (
-                NetKind::WrongName,
-                format!(
-                    "the certificate is for {}, not {bare}",
-                    if names.is_empty() {
-                        "other names".to_string()
-                    } else {
-                        names.join(", ")
-                    }
-                ),
-                chain,
-            )
-        }
-        TlsFailure::Expired => (
-            NetKind::Expired,
-            format!(
-                "the server's certificate expired on {}",
-                leaf.as_ref().map_or("?".into(), |l| l.not_after.clone())
-            ),
-            chain,
-        ),
-        TlsFailure::NotYetValid => (
-            NetKind::NotYetValid,
-            format!(
-                "the server's certificate is not valid until {}",
-                leaf.as_ref().map_or("?".into(), |l| l.not_before.clone())
-            ),
-            chain,
-        ),
-        TlsFailure::NotTls => (
-            NetKind::PlainHttp,
-            "this port speaks plain http, not https".into(),
-            None,
-        ),
-        TlsFailure::OldProtocol => (
-            NetKind::OldTls,
-            "the server offers only TLS 1.0/1.1, which bbconnect refuses".into(),
-            None,
-        ),
-        TlsFailure::Other(text) => (NetKind::Tls, text.clone(), chain),
-    }
-}
-
-fn looks_like_html(headers: &HeaderMap, body: &[u8]) -> bool {
-    let ct_html = headers
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.to_ascii_lowercase().contains("html"));
-    let first = body.iter().find(|b| !b.is_ascii_whitespace());
-    ct_html || first == Some(&b'<')
-}
-
-/// `Retry-After` in seconds; the HTTP-date form is rare for APIs and treated as absent.
-pub fn parse_retry_after(headers: &HeaderMap) -> Option<u64> {
-    headers
-        .get(RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-}
-
-/// Exponential backoff with "equal jitter": half the step fixed, half random, so that
-/// clients failing together do not retry together.
-pub fn backoff(base: Duration, attempt: u32, jitter: f64) -> Duration {
-    let step = base.saturating_mul(2u32.saturating_pow(attempt.min(16)));
-    let half = step / 2;
-    half + half.mul_f64(jitter.clamp(0.0, 1.0))
-}
-
-fn jitter_fraction() -> f64 {
-    getrandom::u32()
-        .map(|r| f64::from(r) / f64::from(u32::MAX))
-        .unwrap_or(0.5)
-}
-
-fn retry_line(err: &HttpError, wait: Duration, attempt: u32, max: u32) -> String {
-    let why = match err {
-        HttpError::Status { status: 429, .. } => "rate limited".to_string(),
-        HttpError::Status { status, .. } => format!("server error {status}"),
-        HttpError::Unreachable { kind, .. } => kind.label().to_string(),
-        other => other.to_string(),
-    };
-    let secs = wait.as_secs_f64();
-    let shown = if secs >= 1.0 {
-        format!("{} s", secs.round() as u64)
-    } else {
-        format!("{} ms", wait.as_millis())
-    };
-    format!("{why}: retrying in {shown}… (retry {attempt} of {max})")
-}
-
 /// A proxy or server URL as an error message may show it: no userinfo, terminal-safe.
 pub fn shown_url(raw: &str) -> String {
     quote(&crate::core::urls::strip_userinfo(raw))
@@ -985,7 +668,6 @@ pub fn shown_url(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
 
     #[test]
     fn debug_of_auth_hides_the_secret() {
@@ -1000,190 +682,11 @@ mod tests {
     }
 
     #[test]
-    fn backoff_doubles_and_jitter_stays_within_half() {
-        let base = Duration::from_millis(500);
-        assert_eq!(backoff(base, 0, 0.0), Duration::from_millis(250));
-        assert_eq!(backoff(base, 0, 1.0), Duration::from_millis(500));
-        assert_eq!(backoff(base, 2, 1.0), Duration::from_millis(2000));
-        assert_eq!(backoff(base, 2, 0.0), Duration::from_millis(1000));
-        assert!(backoff(base, 40, 1.0) > Duration::from_secs(1000));
-    }
-
-    #[test]
-    fn retry_after_seconds_are_read() {
-        let mut h = HeaderMap::new();
-        assert_eq!(parse_retry_after(&h), None);
-        h.insert(RETRY_AFTER, HeaderValue::from_static(" 7 "));
-        assert_eq!(parse_retry_after(&h), Some(7));
-        h.insert(
-            RETRY_AFTER,
-            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
-        );
-        assert_eq!(parse_retry_after(&h), None);
-    }
-
-    #[test]
-    fn html_is_detected_by_type_or_by_content() {
-        let mut h = HeaderMap::new();
-        assert!(looks_like_html(&h, b"  <!DOCTYPE html><form>"));
-        assert!(!looks_like_html(&h, b"{\"a\":1}"));
-        h.insert(
-            reqwest::header::CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        );
-        assert!(looks_like_html(&h, b"login"));
-    }
-
-    #[test]
     fn proxy_names_lose_their_password() {
         assert_eq!(
             shown_url("http://user:test-token-pw@proxy.corp:3128"),
             "http://proxy.corp:3128"
         );
         assert_eq!(shown_url("u:p@proxy:8080"), "proxy:8080");
-    }
-
-    #[test]
-    fn retryable_errors_are_transport_and_server_side_only() {
-        let status = |s: u16, ra: Option<u64>| HttpError::Status {
-            host: "h".into(),
-            path: "/".into(),
-            status: s,
-            body: Box::default(),
-            headers: Box::default(),
-            retry_after: ra,
-        };
-        assert_eq!(status(503, None).retry_hint(), Some(None));
-        assert_eq!(status(429, Some(3)).retry_hint(), Some(Some(3)));
-        assert_eq!(status(401, None).retry_hint(), None);
-        assert_eq!(status(404, None).retry_hint(), None);
-        let net = |kind| HttpError::Unreachable {
-            host: "h".into(),
-            kind,
-            cause: "x".into(),
-            proxy: Some("http://proxy:1".into()),
-            peer: None,
-        };
-        assert!(net(NetKind::Timeout).retry_hint().is_some());
-        assert!(net(NetKind::Tls).retry_hint().is_none());
-        assert!(net(NetKind::Dns).retry_hint().is_none());
-        assert!(
-            net(NetKind::Dns)
-                .to_string()
-                .contains("via proxy http://proxy:1")
-        );
-    }
-
-    #[test]
-    fn refused_connections_retry_once_at_most() {
-        let refused = HttpError::Unreachable {
-            host: "h".into(),
-            kind: NetKind::Tcp,
-            cause: "refused".into(),
-            proxy: None,
-            peer: None,
-        };
-        assert_eq!(retry_limit(&refused, 4), 1);
-        assert_eq!(retry_limit(&refused, 0), 0);
-        let timeout = HttpError::Unreachable {
-            host: "h".into(),
-            kind: NetKind::Timeout,
-            cause: "t".into(),
-            proxy: None,
-            peer: None,
-        };
-        assert_eq!(retry_limit(&timeout, 4), 4);
-    }
-
-    fn leaf(fp: &str, self_signed: bool) -> crate::core::cert::CertSummary {
-        crate::core::cert::CertSummary {
-            subject: "CN=bb.corp".into(),
-            issuer: if self_signed {
-                "CN=bb.corp"
-            } else {
-                "CN=Corp CA"
-            }
-            .into(),
-            names: vec!["bb.corp".into(), "git.corp".into()],
-            not_before: "2020-01-01 00:00 UTC".into(),
-            not_after: "2021-01-01 00:00 UTC".into(),
-            fingerprint: fp.into(),
-            self_signed,
-            is_ca: false,
-        }
-    }
-
-    #[test]
-    fn handshake_failures_are_worded_from_the_typed_failure_and_the_chain() {
-        let url = url::Url::parse("https://bb.example:8443/rest").unwrap();
-        let chain = |ss| {
-            Some(PeerChain {
-                chain: vec![leaf("SHA256:AA", ss)],
-                trusted: None,
-                ders: Vec::new(),
-            })
-        };
-        let d = |f: TlsFailure, ss: bool, pin: Option<&str>| {
-            let (kind, text, _) = describe_tls(&f, chain(ss), pin, &url, "bb.example:8443");
-            (kind, text)
-        };
-        assert_eq!(
-            d(TlsFailure::UnknownIssuer, true, None),
-            (
-                NetKind::SelfSigned,
-                "the server's certificate is self-signed (CN=bb.corp, SHA256:AA)".into()
-            )
-        );
-        assert_eq!(
-            d(TlsFailure::UnknownIssuer, false, None).0,
-            NetKind::UntrustedIssuer
-        );
-        assert_eq!(
-            d(TlsFailure::WrongName { presented: vec![] }, false, None).1,
-            "the certificate is for bb.corp, git.corp, not bb.example"
-        );
-        assert_eq!(
-            d(TlsFailure::Expired, false, None).1,
-            "the server's certificate expired on 2021-01-01 00:00 UTC"
-        );
-        // A saved pin that no longer matches wins over every other reason.
-        let (kind, text) = d(TlsFailure::Expired, false, Some("SHA256:BB"));
-        assert_eq!(kind, NetKind::CertChanged);
-        assert!(
-            text.contains("SHA256:AA") && text.contains("SHA256:BB"),
-            "{text}"
-        );
-        // Not certificate problems: never retried, and named for what they are.
-        for (f, k) in [
-            (TlsFailure::NotTls, NetKind::PlainHttp),
-            (TlsFailure::OldProtocol, NetKind::OldTls),
-        ] {
-            let (kind, _) = d(f, false, Some("SHA256:BB"));
-            assert_eq!(kind, k);
-            assert!(!kind.transient());
-        }
-        for k in [
-            NetKind::ProxyAuth,
-            NetKind::ProxyRefused,
-            NetKind::SelfSigned,
-        ] {
-            assert!(!k.transient(), "{k:?}");
-        }
-    }
-
-    #[test]
-    fn retry_line_says_how_long() {
-        let e = HttpError::Status {
-            host: "h".into(),
-            path: "/".into(),
-            status: 429,
-            body: Box::default(),
-            headers: Box::default(),
-            retry_after: Some(2),
-        };
-        assert_eq!(
-            retry_line(&e, Duration::from_secs(2), 1, 4),
-            "rate limited: retrying in 2 s… (retry 1 of 4)"
-        );
     }
 }

@@ -14,10 +14,11 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 
+use super::http::NetKind;
 use crate::core::sanitize::clean;
 
 // Plain data of certificates, shared with the store and the faces, lives in core.
-use crate::core::cert::{CertSummary, TlsTrust};
+use crate::core::cert::{CertSummary, PeerChain, TlsTrust};
 
 /// Why the TLS configuration could not be built.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -402,6 +403,127 @@ pub fn tls_failure(e: &rustls::Error) -> TlsFailure {
     }
 }
 
+/// The words for a refused handshake, from the typed failure and the chain that was shown.
+pub fn describe_tls(
+    failure: &TlsFailure,
+    chain: Option<PeerChain>,
+    pinned: Option<&str>,
+    url: &url::Url,
+    host: &str,
+) -> (NetKind, String, Option<PeerChain>) {
+    let bare = url.host_str().unwrap_or(host).to_string();
+    let leaf = chain.as_ref().and_then(|c| c.leaf().cloned());
+    let cert_failure = matches!(
+        failure,
+        TlsFailure::UnknownIssuer
+            | TlsFailure::CaUsedAsEndEntity
+            | TlsFailure::WrongName { .. }
+            | TlsFailure::Expired
+            | TlsFailure::NotYetValid
+    );
+    // A pin was saved and the server shows another certificate: that first, whatever else.
+    if cert_failure
+        && let (Some(pin), Some(l)) = (pinned, leaf.as_ref())
+        && l.fingerprint != pin
+    {
+        let mut chain = chain.clone();
+        if let Some(c) = chain.as_mut() {
+            c.trusted = Some(pin.to_string());
+        }
+        return (
+            NetKind::CertChanged,
+            format!(
+                "the server's certificate changed: it presents {}, the trusted one is {pin}",
+                l.fingerprint
+            ),
+            chain,
+        );
+    }
+    let fp = leaf
+        .as_ref()
+        .map(|l| format!(", {}", l.fingerprint))
+        .unwrap_or_default();
+    match failure {
+        TlsFailure::CaUsedAsEndEntity => (
+            NetKind::SelfSigned,
+            format!(
+                "the server's certificate is self-signed ({}{fp})",
+                leaf.as_ref().map_or("?".into(), |l| l.subject.clone())
+            ),
+            chain,
+        ),
+        TlsFailure::UnknownIssuer => match leaf.as_ref() {
+            Some(l) if l.self_signed => (
+                NetKind::SelfSigned,
+                format!(
+                    "the server's certificate is self-signed ({}{fp})",
+                    l.subject
+                ),
+                chain,
+            ),
+            Some(l) => (
+                NetKind::UntrustedIssuer,
+                format!(
+                    "the server's certificate is issued by {}, an authority this machine does not trust ({}{fp})",
+                    l.issuer, l.subject
+                ),
+                chain,
+            ),
+            None => (
+                NetKind::UntrustedIssuer,
+                "the server's certificate is issued by an authority this machine does not trust"
+                    .into(),
+                chain,
+            ),
+        },
+        TlsFailure::WrongName { presented } => {
+            let names = match leaf.as_ref() {
+                Some(l) if !l.names.is_empty() => l.names.clone(),
+                _ => presented.clone(),
+            };
+            (
+                NetKind::WrongName,
+                format!(
+                    "the certificate is for {}, not {bare}",
+                    if names.is_empty() {
+                        "other names".to_string()
+                    } else {
+                        names.join(", ")
+                    }
+                ),
+                chain,
+            )
+        }
+        TlsFailure::Expired => (
+            NetKind::Expired,
+            format!(
+                "the server's certificate expired on {}",
+                leaf.as_ref().map_or("?".into(), |l| l.not_after.clone())
+            ),
+            chain,
+        ),
+        TlsFailure::NotYetValid => (
+            NetKind::NotYetValid,
+            format!(
+                "the server's certificate is not valid until {}",
+                leaf.as_ref().map_or("?".into(), |l| l.not_before.clone())
+            ),
+            chain,
+        ),
+        TlsFailure::NotTls => (
+            NetKind::PlainHttp,
+            "this port speaks plain http, not https".into(),
+            None,
+        ),
+        TlsFailure::OldProtocol => (
+            NetKind::OldTls,
+            "the server offers only TLS 1.0/1.1, which bbconnect refuses".into(),
+            None,
+        ),
+        TlsFailure::Other(text) => (NetKind::Tls, text.clone(), chain),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -459,5 +581,81 @@ mod tests {
     fn http_bytes_where_tls_was_expected_are_not_tls() {
         let e = rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType);
         assert_eq!(tls_failure(&e), TlsFailure::NotTls);
+    }
+
+    fn leaf(fp: &str, self_signed: bool) -> crate::core::cert::CertSummary {
+        crate::core::cert::CertSummary {
+            subject: "CN=bb.corp".into(),
+            issuer: if self_signed {
+                "CN=bb.corp"
+            } else {
+                "CN=Corp CA"
+            }
+            .into(),
+            names: vec!["bb.corp".into(), "git.corp".into()],
+            not_before: "2020-01-01 00:00 UTC".into(),
+            not_after: "2021-01-01 00:00 UTC".into(),
+            fingerprint: fp.into(),
+            self_signed,
+            is_ca: false,
+        }
+    }
+
+    #[test]
+    fn handshake_failures_are_worded_from_the_typed_failure_and_the_chain() {
+        let url = url::Url::parse("https://bb.example:8443/rest").unwrap();
+        let chain = |ss| {
+            Some(PeerChain {
+                chain: vec![leaf("SHA256:AA", ss)],
+                trusted: None,
+                ders: Vec::new(),
+            })
+        };
+        let d = |f: TlsFailure, ss: bool, pin: Option<&str>| {
+            let (kind, text, _) = describe_tls(&f, chain(ss), pin, &url, "bb.example:8443");
+            (kind, text)
+        };
+        assert_eq!(
+            d(TlsFailure::UnknownIssuer, true, None),
+            (
+                NetKind::SelfSigned,
+                "the server's certificate is self-signed (CN=bb.corp, SHA256:AA)".into()
+            )
+        );
+        assert_eq!(
+            d(TlsFailure::UnknownIssuer, false, None).0,
+            NetKind::UntrustedIssuer
+        );
+        assert_eq!(
+            d(TlsFailure::WrongName { presented: vec![] }, false, None).1,
+            "the certificate is for bb.corp, git.corp, not bb.example"
+        );
+        assert_eq!(
+            d(TlsFailure::Expired, false, None).1,
+            "the server's certificate expired on 2021-01-01 00:00 UTC"
+        );
+        // A saved pin that no longer matches wins over every other reason.
+        let (kind, text) = d(TlsFailure::Expired, false, Some("SHA256:BB"));
+        assert_eq!(kind, NetKind::CertChanged);
+        assert!(
+            text.contains("SHA256:AA") && text.contains("SHA256:BB"),
+            "{text}"
+        );
+        // Not certificate problems: never retried, and named for what they are.
+        for (f, k) in [
+            (TlsFailure::NotTls, NetKind::PlainHttp),
+            (TlsFailure::OldProtocol, NetKind::OldTls),
+        ] {
+            let (kind, _) = d(f, false, Some("SHA256:BB"));
+            assert_eq!(kind, k);
+            assert!(!kind.transient());
+        }
+        for k in [
+            NetKind::ProxyAuth,
+            NetKind::ProxyRefused,
+            NetKind::SelfSigned,
+        ] {
+            assert!(!k.transient(), "{k:?}");
+        }
     }
 }

@@ -13,6 +13,10 @@
 //! Calls block (file IO, keychain calls of up to [`keychain::DEFAULT_TIMEOUT`] each): from async
 //! code, run them in `tokio::task::spawn_blocking`.
 
+// The secret slots of a store, and the sweep of the secrets nothing points at.
+mod orphans;
+mod slots;
+
 mod cert;
 mod error;
 mod format;
@@ -25,7 +29,6 @@ mod secret_file;
 mod ssh_key;
 mod webhook_secret;
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -40,10 +43,11 @@ pub use format::{FORMAT_VERSION, validate_name};
 pub use keychain::{Keychain, KeychainFailure, MemoryKeychain, NoKeychain, OsKeychain};
 pub use ssh_key::SshFiles;
 
-use format::{Entry, STORE_FILE, STORE_KEYRING};
+use format::{Entry, STORE_FILE};
 use generation::Role;
 use keychain::{Bounded, bounded};
 use perms::Kind;
+use slots::Slot;
 
 /// How long a writer waits for another one before giving up with [`StoreError::Locked`].
 const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(10);
@@ -183,33 +187,6 @@ impl std::fmt::Debug for Store {
 
 /// Writes the connections file; a parameter so tests can make it fail.
 type ConfigWriter = dyn Fn(&Path, &[u8]) -> Result<(), StoreError>;
-
-/// One stored secret: which backend, which of the connection's two secrets, under which key.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct Slot {
-    store: &'static str,
-    role: Role,
-    key: String,
-}
-
-/// Where a save put the new secret.
-struct Placement {
-    slot: Slot,
-    /// Set when Auto mode fell back to the file: the reason, for the user.
-    fallback_reason: Option<String>,
-}
-
-/// A secret nothing points at that could not be deleted (yet): it stays recorded and the next
-/// run tries again.
-struct Leftover {
-    slot: Slot,
-    reason: String,
-}
-
-/// The folder of the keychain's index: one empty file per keychain account this config dir
-/// may have written. The keychain is shared by every config dir and cannot be listed per dir,
-/// so the index is how a killed save's keychain orphan is found again.
-const KEYCHAIN_INDEX: &str = "keychain";
 
 impl Store {
     /// Opens the store in `dir`, or when `None` in `BBCONNECT_CONFIG_DIR` or the platform's
@@ -745,330 +722,6 @@ impl Store {
             })
             .clone()
     }
-
-    /// The slot of an entry's own secret.
-    fn main_slot(&self, e: &Entry) -> Slot {
-        Slot {
-            store: self.store_name(&e.conn.secret_store),
-            role: Role::Connection,
-            key: e.secret_key.clone().unwrap_or_else(|| e.conn.name.clone()),
-        }
-    }
-
-    /// The slot of an entry's webhook secret, when it may have one: the recorded key, or for
-    /// an entry saved before keys existed, where that version kept it.
-    fn webhook_slot(&self, e: &Entry) -> Option<Slot> {
-        let store = self.store_name(&e.conn.secret_store);
-        let key = match (&e.webhook_secret_key, e.is_legacy()) {
-            (Some(k), _) => k.clone(),
-            (None, true) if store == STORE_KEYRING => generation::legacy_webhook_account(e.name()),
-            (None, true) => e.conn.name.clone(),
-            (None, false) => return None,
-        };
-        Some(Slot {
-            store,
-            role: Role::Webhook,
-            key,
-        })
-    }
-
-    /// The folder `secret_file` appends `secrets/<key>` to.
-    fn file_base(&self, role: Role) -> PathBuf {
-        match role {
-            Role::Connection => self.dir.clone(),
-            // Apart from connection secrets: a legacy webhook file has the bare name.
-            Role::Webhook => self.dir.join("webhook"),
-        }
-    }
-
-    fn file_of(&self, slot: &Slot) -> PathBuf {
-        secret_file::secret_path(&self.file_base(slot.role), &slot.key)
-    }
-
-    fn index_file(&self, key: &str) -> PathBuf {
-        self.dir.join(KEYCHAIN_INDEX).join(key)
-    }
-
-    fn read_slot(&self, slot: &Slot) -> Result<Option<SecretString>, StoreError> {
-        if slot.store == STORE_KEYRING {
-            let kc = self.keychain.clone();
-            let account = slot.key.clone();
-            return match bounded(self.keychain_timeout, move || kc.get(&account)) {
-                Bounded::Done(Ok(found)) => Ok(found),
-                Bounded::Done(Err(f)) => Err(self.keychain_error("reading", &slot.key, &f)),
-                Bounded::TimedOut => Err(self.keychain_timeout("reading a secret")),
-            };
-        }
-        if slot.role == Role::Webhook {
-            perms::check_if_present(&self.file_base(Role::Webhook), Kind::SecretsFolder)?;
-        }
-        secret_file::read(&self.file_base(slot.role), &slot.key)
-    }
-
-    /// Writes a secret under a fresh key. In the keychain, the key goes into the index first,
-    /// so a kill after the keychain write leaves an orphan that can be found.
-    fn write_slot(&self, slot: &Slot, secret: &SecretString) -> Result<(), StoreError> {
-        if slot.store != STORE_KEYRING {
-            if slot.role == Role::Webhook {
-                fsutil::ensure_private_dir(&self.file_base(Role::Webhook))?;
-            }
-            return secret_file::write(&self.file_base(slot.role), &slot.key, secret);
-        }
-        self.index_keychain_key(&slot.key)?;
-        let kc = self.keychain.clone();
-        let account = slot.key.clone();
-        let secret = secret.clone();
-        let outcome = bounded(self.keychain_timeout, move || kc.set(&account, &secret));
-        let failed = match outcome {
-            Bounded::Done(Ok(())) => return Ok(()),
-            Bounded::Done(Err(f)) => self.keychain_error("storing", &slot.key, &f),
-            Bounded::TimedOut => self.keychain_timeout("storing a secret"),
-        };
-        // Nothing was stored, or a hung call stores it later: the index keeps it either way.
-        Err(failed)
-    }
-
-    /// Records keychain `key` in the index, durably, before it can become an orphan.
-    fn index_keychain_key(&self, key: &str) -> Result<(), StoreError> {
-        let dir = self.dir.join(KEYCHAIN_INDEX);
-        fsutil::ensure_private_dir(&dir)?;
-        let path = self.index_file(key);
-        if path.exists() {
-            return Ok(());
-        }
-        fsutil::atomic_write(&path, b"")
-    }
-
-    /// Indexes an entry's keychain secrets (those saved before keys existed have no index
-    /// file yet), before a commit that stops pointing at them.
-    fn index_keychain_slots(&self, e: &Entry) -> Result<(), StoreError> {
-        for slot in std::iter::once(self.main_slot(e)).chain(self.webhook_slot(e)) {
-            if slot.store == STORE_KEYRING {
-                self.index_keychain_key(&slot.key)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Deletes secrets a failed save wrote; what cannot be deleted is swept later.
-    fn discard(&self, written: &[Slot]) {
-        for slot in written {
-            if let Err(reason) = self.delete_slot(slot) {
-                tracing::warn!(key = %slot.key, %reason, "secret of a failed save left for the next sweep");
-            }
-        }
-    }
-
-    fn delete_slot(&self, slot: &Slot) -> Result<(), String> {
-        if slot.store != STORE_KEYRING {
-            return fsutil::remove_file_durably(&self.file_of(slot))
-                .map(|_| ())
-                .map_err(|e| e.what());
-        }
-        let kc = self.keychain.clone();
-        let account = slot.key.clone();
-        match bounded(self.keychain_timeout, move || kc.delete(&account)) {
-            Bounded::Done(Ok(())) => {}
-            Bounded::Done(Err(f)) => return Err(f.reason().to_string()),
-            Bounded::TimedOut => {
-                return Err(format!(
-                    "the keychain did not answer within {} s",
-                    self.keychain_timeout.as_secs_f32()
-                ));
-            }
-        }
-        fsutil::remove_file_durably(&self.index_file(&slot.key))
-            .map(|_| ())
-            .map_err(|e| e.what())
-    }
-
-    /// Deletes every secret no entry points at: in the secret folders, what is there; in the
-    /// keychain, what the index lists. Call it under the lock only: a live writer's new secret
-    /// is an orphan until its commit. Returns what could not be deleted.
-    fn sweep_orphans(&self, entries: &[Entry]) -> Vec<Leftover> {
-        let mut referenced = HashSet::new();
-        for e in entries {
-            referenced.insert(self.main_slot(e));
-            referenced.extend(self.webhook_slot(e));
-        }
-        let mut orphans = Vec::new();
-        for role in [Role::Connection, Role::Webhook] {
-            let dir = secret_file::secrets_dir(&self.file_base(role));
-            for key in our_keys_in(&dir) {
-                let slot = Slot {
-                    store: STORE_FILE,
-                    role,
-                    key,
-                };
-                if !referenced.contains(&slot) {
-                    orphans.push(slot);
-                }
-            }
-        }
-        for key in our_keys_in(&self.dir.join(KEYCHAIN_INDEX)) {
-            let used = [Role::Connection, Role::Webhook].into_iter().any(|role| {
-                referenced.contains(&Slot {
-                    store: STORE_KEYRING,
-                    role,
-                    key: key.clone(),
-                })
-            });
-            if !used {
-                orphans.push(Slot {
-                    store: STORE_KEYRING,
-                    role: Role::Connection,
-                    key,
-                });
-            }
-        }
-        let mut left = Vec::new();
-        let mut keychain_gave_up = None;
-        for slot in orphans {
-            if slot.store == STORE_KEYRING
-                && let Some(reason) = &keychain_gave_up
-            {
-                left.push(Leftover {
-                    slot,
-                    reason: String::clone(reason),
-                });
-                continue;
-            }
-            if let Err(reason) = self.delete_slot(&slot) {
-                tracing::warn!(key = %slot.key, %reason, "orphan secret left for the next run");
-                if slot.store == STORE_KEYRING {
-                    // One failure is enough to know: do not wait on a hung keychain per key.
-                    keychain_gave_up = Some(reason.clone());
-                }
-                left.push(Leftover { slot, reason });
-            }
-        }
-        left
-    }
-
-    /// Writes the secret to the backend the mode calls for, under a fresh key.
-    fn place_secret(&self, name: &str, secret: &SecretString) -> Result<Placement, StoreError> {
-        let kind = self.keychain.kind();
-        let file_slot = |key: String| Slot {
-            store: STORE_FILE,
-            role: Role::Connection,
-            key,
-        };
-        let key = generation::new_key(name, Role::Connection)?;
-        if self.mode == SecretStoreMode::File {
-            self.write_slot(&file_slot(key.clone()), secret)?;
-            return Ok(Placement {
-                slot: file_slot(key),
-                fallback_reason: None,
-            });
-        }
-        let failure = match self.probe_keychain() {
-            Err(reason) => reason,
-            Ok(()) => {
-                let slot = Slot {
-                    store: STORE_KEYRING,
-                    role: Role::Connection,
-                    key: key.clone(),
-                };
-                match self.write_slot(&slot, secret) {
-                    Ok(()) => {
-                        return Ok(Placement {
-                            slot,
-                            fallback_reason: None,
-                        });
-                    }
-                    Err(e) if self.mode == SecretStoreMode::Keyring => return Err(e),
-                    Err(StoreError::Keychain { reason, .. }) => reason,
-                    Err(StoreError::KeychainTimeout { waited, .. }) => {
-                        format!("it did not answer within {} s", waited.as_secs_f32())
-                    }
-                    Err(e) => e.what(),
-                }
-            }
-        };
-        if self.mode == SecretStoreMode::Keyring {
-            return Err(StoreError::KeychainUnavailable {
-                kind,
-                reason: failure,
-            });
-        }
-        tracing::warn!(connection = %name, reason = %failure, "no usable OS keychain: secret goes to a 0600 file");
-        self.write_slot(&file_slot(key.clone()), secret)?;
-        Ok(Placement {
-            slot: file_slot(key),
-            fallback_reason: Some(failure),
-        })
-    }
-
-    fn store_name(&self, secret_store: &str) -> &'static str {
-        if secret_store == STORE_KEYRING {
-            STORE_KEYRING
-        } else {
-            STORE_FILE
-        }
-    }
-
-    fn location(&self, slot: &Slot) -> String {
-        if slot.store == STORE_KEYRING {
-            format!(
-                "OS keychain ({}), service \"{}\", account \"{}\"",
-                self.keychain.kind(),
-                keychain::SERVICE,
-                slot.key
-            )
-        } else {
-            format!("file {} (mode 0600)", self.file_of(slot).display())
-        }
-    }
-
-    fn manual_delete(&self, slot: &Slot) -> String {
-        let key = &slot.key;
-        if slot.store != STORE_KEYRING {
-            return format!("rm '{}'", self.file_of(slot).display());
-        }
-        if cfg!(target_os = "macos") {
-            format!(
-                "security delete-generic-password -s {} -a '{key}'",
-                keychain::SERVICE
-            )
-        } else if cfg!(windows) {
-            format!("remove `{key}.{}` in Credential Manager", keychain::SERVICE)
-        } else {
-            format!(
-                "secret-tool clear service {} username '{key}'",
-                keychain::SERVICE
-            )
-        }
-    }
-
-    fn keychain_error(&self, action: &'static str, key: &str, f: &KeychainFailure) -> StoreError {
-        StoreError::Keychain {
-            kind: self.keychain.kind(),
-            action,
-            name: generation::owner_of(key).unwrap_or(key).to_string(),
-            reason: f.reason().to_string(),
-        }
-    }
-
-    fn keychain_timeout(&self, action: &'static str) -> StoreError {
-        StoreError::KeychainTimeout {
-            kind: self.keychain.kind(),
-            action,
-            waited: self.keychain_timeout,
-        }
-    }
-}
-
-/// The keys in `dir` that have a shape bbconnect writes (temp files and strangers excluded).
-fn our_keys_in(dir: &Path) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|k| generation::owner_of(k).is_some())
-        .collect()
 }
 
 /// Parses the text of a connections file as [`Store::list`] does, without touching the disk:

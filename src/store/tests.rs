@@ -478,6 +478,7 @@ mod webhook_secrets {
 
 mod generations {
     use super::*;
+    use crate::store::format::STORE_KEYRING;
 
     fn file_store(dir: &Path) -> Store {
         Store::open_with_keychain(

@@ -10,7 +10,8 @@ use secrecy::SecretString;
 use super::error::StoreError;
 use super::generation::{self, Role};
 use super::perms::Kind;
-use super::{Slot, Store, format, fsutil, lock, validate_name};
+use super::slots::Slot;
+use super::{Store, format, fsutil, lock, validate_name};
 
 impl Store {
     /// The file holding connection `name`'s webhook secret now; `None` when there is none or
