@@ -11,6 +11,16 @@ struct Rule {
     why: &'static str,
 }
 
+/// Every room but core and the services: what a room that knows only core may not import.
+const CORE_ONLY: &[&str] = &[
+    "crate::cli",
+    "crate::tui",
+    "crate::engine",
+    "crate::bitbucket",
+    "crate::store",
+    "crate::sim",
+];
+
 /// The two faces: nothing below them names either.
 const FACES: &[&str] = &["crate::cli", "crate::tui"];
 
@@ -147,14 +157,7 @@ const RULES: &[Rule] = &[
     },
     Rule {
         room: "os",
-        banned: &[
-            "crate::cli",
-            "crate::tui",
-            "crate::engine",
-            "crate::bitbucket",
-            "crate::store",
-            "crate::sim",
-        ],
+        banned: CORE_ONLY,
         why: "the process's edges serve every room and know only core",
     },
     Rule {
@@ -164,26 +167,12 @@ const RULES: &[Rule] = &[
     },
     Rule {
         room: "logging",
-        banned: &[
-            "crate::cli",
-            "crate::tui",
-            "crate::engine",
-            "crate::bitbucket",
-            "crate::store",
-            "crate::sim",
-        ],
+        banned: CORE_ONLY,
         why: "a shared service that every room may use",
     },
     Rule {
         room: "crash",
-        banned: &[
-            "crate::cli",
-            "crate::tui",
-            "crate::engine",
-            "crate::bitbucket",
-            "crate::store",
-            "crate::sim",
-        ],
+        banned: CORE_ONLY,
         why: "a shared service that every room may use",
     },
 ];
@@ -199,7 +188,13 @@ fn files_of(room: &str) -> Vec<PathBuf> {
     if file.is_file() {
         out.push(file);
     }
-    let mut stack = vec![src().join(room)];
+    out.extend(rs_files_below(vec![src().join(room)]));
+    out
+}
+
+/// The `.rs` files anywhere below the folders `stack`.
+fn rs_files_below(mut stack: Vec<PathBuf>) -> Vec<PathBuf> {
+    let mut out = Vec::new();
     while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
@@ -301,22 +296,7 @@ fn names_plainly(code: &str, banned: &str) -> bool {
 /// The `.rs` files of `src/` and `tests/`, for rules that hold everywhere.
 fn every_file() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut out = Vec::new();
-    let mut stack = vec![root.join("src"), root.join("tests")];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push(path);
-            }
-        }
-    }
-    out
+    rs_files_below(vec![root.join("src"), root.join("tests")])
 }
 
 /// The enums whose `match`es must list every variant: a new credential type or product is
@@ -482,30 +462,20 @@ fn no_match_on_auth_kind_or_provider_has_a_wildcard_arm() {
 
 #[test]
 fn the_wildcard_reader_sees_arms_of_the_match_they_belong_to() {
+    let assert_no_arm =
+        |src: &str| assert!(wildcard_arms(src).is_empty(), "{:?}", wildcard_arms(src));
     let bad = "fn f(a: AuthKind) -> u8 {\n    match a {\n        AuthKind::OAuth => 1,\n        _ => 2,\n    }\n}\n";
     assert_eq!(wildcard_arms(bad), vec![4]);
     let tuple = "let x = match (f, p) {\n    (F::Url, Provider::Cloud) => 1,\n    _ => 0,\n};\n";
     assert_eq!(wildcard_arms(tuple), vec![3]);
     // A wildcard on another enum, with AuthKind only in a body or a nested call, is fine.
     let other = "match e {\n    E::A => g(\n        AuthKind::OAuth,\n    ),\n    other => h(other, AuthKind::OAuth),\n    _ => {}\n}\n";
-    assert!(
-        wildcard_arms(other).is_empty(),
-        "{:?}",
-        wildcard_arms(other)
-    );
+    assert_no_arm(other);
     // Arms of a match nested in an arm's body belong to the inner match.
     let nested = "match a {\n    AuthKind::OAuth => match e {\n        E::A => 1,\n        _ => 2,\n    },\n    AuthKind::ApiToken => 3,\n}\n";
-    assert!(
-        wildcard_arms(nested).is_empty(),
-        "{:?}",
-        wildcard_arms(nested)
-    );
+    assert_no_arm(nested);
     let guarded = "match m {\n    Msg::A if p == Provider::Cloud => 1,\n    _ => 2,\n}\n";
-    assert!(
-        wildcard_arms(guarded).is_empty(),
-        "{:?}",
-        wildcard_arms(guarded)
-    );
+    assert_no_arm(guarded);
     let strings = "match a {\n    AuthKind::OAuth => \"{\",\n    _ => '}',\n}\n";
     assert_eq!(wildcard_arms(strings), vec![3]);
 }

@@ -14,6 +14,16 @@ pub fn strip_userinfo(raw: &str) -> String {
     }
 }
 
+/// The directory `git clone URL` picks: the last path segment without `.git`.
+pub fn clone_dir(url: &str) -> String {
+    let last = url
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("repo");
+    last.strip_suffix(".git").unwrap_or(last).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -42,14 +42,7 @@ pub fn clone_url(conn: &SavedConnection, repo: Option<&str>) -> Option<String> {
 }
 
 /// The directory git would pick: the last path segment without `.git`.
-pub fn default_dir(url: &str) -> String {
-    let last = url
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or("repo");
-    last.strip_suffix(".git").unwrap_or(last).to_string()
-}
+pub use crate::core::urls::clone_dir as default_dir;
 
 /// The git command (not yet run) that clones `url` into `dir` through our helper, trusting
 /// `ca_info` (the connection's certificates, `engine::git_trust::ca_info`) for its server.

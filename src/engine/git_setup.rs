@@ -152,19 +152,24 @@ pub fn hosts_for(
         .collect()
 }
 
-/// The changes to git's `http.<url>.sslCAInfo` for host `h`: set to the connection's PEM, or
-/// with `remove`, taken out when it names one of ours (the section with it when nothing else
-/// is in it, so the file is as it was).
-fn plan_ca_info(entries: &[(String, String)], h: &HostPlan, remove: bool) -> Vec<Change> {
-    let section = format!("http.{}", h.host.config_url());
+/// The entries of `section` as `(variable, value)`, the variable in lower case.
+fn section_entries<'a>(entries: &'a [(String, String)], section: &str) -> Vec<(String, &'a str)> {
     let prefix = format!("{section}.");
-    let in_section: Vec<(String, &str)> = entries
+    entries
         .iter()
         .filter_map(|(k, v)| {
             k.strip_prefix(&prefix)
                 .map(|var| (var.to_ascii_lowercase(), v.as_str()))
         })
-        .collect();
+        .collect()
+}
+
+/// The changes to git's `http.<url>.sslCAInfo` for host `h`: set to the connection's PEM, or
+/// with `remove`, taken out when it names one of ours (the section with it when nothing else
+/// is in it, so the file is as it was).
+fn plan_ca_info(entries: &[(String, String)], h: &HostPlan, remove: bool) -> Vec<Change> {
+    let section = format!("http.{}", h.host.config_url());
+    let in_section = section_entries(entries, &section);
     let current: Vec<&str> = in_section
         .iter()
         .filter(|(var, _)| var == "sslcainfo")
@@ -206,14 +211,7 @@ pub fn plan(
     let mut changes = Vec::new();
     for h in hosts {
         let section = format!("credential.{}", h.host.config_url());
-        let prefix = format!("{section}.");
-        let in_section: Vec<(String, &str)> = entries
-            .iter()
-            .filter_map(|(k, v)| {
-                k.strip_prefix(&prefix)
-                    .map(|var| (var.to_ascii_lowercase(), v.as_str()))
-            })
-            .collect();
+        let in_section = section_entries(entries, &section);
         let helpers: Vec<String> = in_section
             .iter()
             .filter(|(var, _)| var == "helper")

@@ -158,6 +158,24 @@ pub(crate) struct HookStore {
     dc: HashMap<usize, Vec<Hook>>,
 }
 
+impl HookStore {
+    /// An empty, active hook under the next id, for a create to fill in from its input.
+    fn fresh_hook(&mut self) -> Hook {
+        self.next_id += 1;
+        Hook {
+            id: self.next_id,
+            name: String::new(),
+            url: String::new(),
+            active: true,
+            events: vec![],
+            secret: None,
+            ssl_verify: true,
+            created: now(),
+            updated: now(),
+        }
+    }
+}
+
 pub(crate) fn routes() -> Router<Arc<SimState>> {
     let dc = Router::new()
         .route(
@@ -470,18 +488,7 @@ async fn cloud_create(
     };
     let known: Vec<&str> = HOOK_EVENTS.iter().map(|e| e.0).collect();
     let mut store = store(&state);
-    store.next_id += 1;
-    let mut hook = Hook {
-        id: store.next_id,
-        name: String::new(),
-        url: String::new(),
-        active: true,
-        events: vec![],
-        secret: None,
-        ssl_verify: true,
-        created: now(),
-        updated: now(),
-    };
+    let mut hook = store.fresh_hook();
     let checked = parse_input(&body, false).and_then(|input| {
         apply(&mut hook, input);
         validate(&hook, &known)
@@ -658,18 +665,7 @@ async fn dc_create(
         Err(r) => return r,
     };
     let mut store = store(&state);
-    store.next_id += 1;
-    let mut hook = Hook {
-        id: store.next_id,
-        name: String::new(),
-        url: String::new(),
-        active: true,
-        events: vec![],
-        secret: None,
-        ssl_verify: true,
-        created: now(),
-        updated: now(),
-    };
+    let mut hook = store.fresh_hook();
     let checked = parse_input(&body, true).and_then(|input| {
         apply(&mut hook, input);
         if hook.name.trim().is_empty() {

@@ -342,12 +342,7 @@ impl Store {
         replace: bool,
         write_config: &ConfigWriter,
     ) -> Result<(SavedInfo, Option<String>), StoreError> {
-        validate_name(&conn.name)?;
-        fsutil::ensure_dir(&self.dir, Kind::ConfigFolder)?;
-        let _lock = lock::acquire(&self.lock_file(), self.lock_wait)?;
-        self.sweep_temp_files();
-        let mut all = self.load()?;
-        self.sweep_orphans(&all);
+        let (_lock, mut all) = self.begin_write(&conn.name)?;
         let existing = all.iter().position(|e| e.name() == conn.name);
         if existing.is_some() && !replace {
             return Err(StoreError::Duplicate {
@@ -442,18 +437,7 @@ impl Store {
         update: impl FnOnce(&mut SavedConnection),
         secret: &SecretString,
     ) -> Result<SavedInfo, StoreError> {
-        validate_name(name)?;
-        fsutil::ensure_dir(&self.dir, Kind::ConfigFolder)?;
-        let _lock = lock::acquire(&self.lock_file(), self.lock_wait)?;
-        self.sweep_temp_files();
-        let mut all = self.load()?;
-        self.sweep_orphans(&all);
-        let Some(i) = all.iter().position(|e| e.name() == name) else {
-            return Err(StoreError::NotFound {
-                name: name.to_string(),
-                file: self.config_file(),
-            });
-        };
+        let (_lock, mut all, i) = self.begin_change(name)?;
         let before = all[i].clone();
         // Read before anything is written: a hook secret that cannot be read fails the
         // rotation rather than vanish.
@@ -492,16 +476,7 @@ impl Store {
             webhook_secret_key: hook_key,
         };
         all[i] = entry.clone();
-        let committed = self
-            .index_keychain_slots(&before)
-            .and_then(|()| format::render(&all))
-            .and_then(|text| {
-                fsutil::atomic_write_through_symlink(&self.config_file(), text.as_bytes())
-            });
-        if let Err(e) = committed {
-            self.discard(&written);
-            return Err(e);
-        }
+        self.commit_change(&before, &all, &written)?;
         // The old secret and the old copy of the hook secret: nothing points at them now.
         let left = self.sweep_orphans(&all);
         if let Some(l) = left
@@ -642,6 +617,51 @@ impl Store {
                 "none: BBCONNECT_SECRET_STORE=keyring requires the OS keychain ({kind}), which is not available ({reason})"
             ),
         }
+    }
+
+    /// Writes `all` over the connections file in place of `before`; when that fails the
+    /// secrets `written` for it are deleted again, so nothing points at them nor they linger.
+    fn commit_change(
+        &self,
+        before: &Entry,
+        all: &[Entry],
+        written: &[Slot],
+    ) -> Result<(), StoreError> {
+        let committed = self
+            .index_keychain_slots(before)
+            .and_then(|()| format::render(all))
+            .and_then(|text| {
+                fsutil::atomic_write_through_symlink(&self.config_file(), text.as_bytes())
+            });
+        if let Err(e) = committed {
+            self.discard(written);
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Starts a write of the connections file for connection `name`: the store's lock held,
+    /// leftovers of killed runs swept, and the entries as they are under the lock.
+    fn begin_write(&self, name: &str) -> Result<(lock::LockGuard, Vec<Entry>), StoreError> {
+        validate_name(name)?;
+        fsutil::ensure_dir(&self.dir, Kind::ConfigFolder)?;
+        let guard = lock::acquire(&self.lock_file(), self.lock_wait)?;
+        self.sweep_temp_files();
+        let all = self.load()?;
+        self.sweep_orphans(&all);
+        Ok((guard, all))
+    }
+
+    /// [`Store::begin_write`] for a connection that must already be saved, with its index.
+    fn begin_change(&self, name: &str) -> Result<(lock::LockGuard, Vec<Entry>, usize), StoreError> {
+        let (guard, all) = self.begin_write(name)?;
+        let Some(i) = all.iter().position(|e| e.name() == name) else {
+            return Err(StoreError::NotFound {
+                name: name.to_string(),
+                file: self.config_file(),
+            });
+        };
+        Ok((guard, all, i))
     }
 
     /// The entries of the connections file. The file and its folder are refused when others

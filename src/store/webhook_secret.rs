@@ -9,9 +9,8 @@ use secrecy::SecretString;
 
 use super::error::StoreError;
 use super::generation::{self, Role};
-use super::perms::Kind;
+use super::Store;
 use super::slots::Slot;
-use super::{Store, format, fsutil, lock, validate_name};
 
 impl Store {
     /// The file holding connection `name`'s webhook secret now; `None` when there is none or
@@ -33,18 +32,7 @@ impl Store {
         name: &str,
         secret: &SecretString,
     ) -> Result<String, StoreError> {
-        validate_name(name)?;
-        fsutil::ensure_dir(&self.dir, Kind::ConfigFolder)?;
-        let _lock = lock::acquire(&self.lock_file(), self.lock_wait)?;
-        self.sweep_temp_files();
-        let mut all = self.load()?;
-        self.sweep_orphans(&all);
-        let Some(i) = all.iter().position(|e| e.name() == name) else {
-            return Err(StoreError::NotFound {
-                name: name.to_string(),
-                file: self.config_file(),
-            });
-        };
+        let (_lock, mut all, i) = self.begin_change(name)?;
         let before = all[i].clone();
         let slot = Slot {
             store: self.main_slot(&before).store,
@@ -58,16 +46,7 @@ impl Store {
         // A connection saved before keys existed keeps its own secret under its bare name
         // until its next save.
         all[i].webhook_secret_key = Some(slot.key.clone());
-        let committed = self
-            .index_keychain_slots(&before)
-            .and_then(|()| format::render(&all))
-            .and_then(|text| {
-                fsutil::atomic_write_through_symlink(&self.config_file(), text.as_bytes())
-            });
-        if let Err(e) = committed {
-            self.discard(std::slice::from_ref(&slot));
-            return Err(e);
-        }
+        self.commit_change(&before, &all, std::slice::from_ref(&slot))?;
         self.sweep_orphans(&all);
         Ok(self.location(&slot))
     }

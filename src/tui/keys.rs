@@ -176,32 +176,13 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
                 "help",
                 Msg::ToggleHelp,
             ));
-            t.push(Binding {
-                footer: true,
-                label: "quit",
-                ..ctrl_c.clone()
-            });
+            t.push(quit_on_ctrl_c(&ctrl_c));
             t
         }
         // Signing in with the address on screen: letters go to the paste field.
         Step::Check if w.oauth.pasting() => oauth_table(w, back, &ctrl_c),
         Step::Check => {
-            let mut t = vec![
-                hidden(UP, "↑/k", "scroll up", Msg::Up),
-                hidden(DOWN, "↓/j", "scroll down", Msg::Down),
-                hidden(
-                    &[Key::Code(KeyCode::PageUp)],
-                    "PgUp",
-                    "page up",
-                    Msg::PageUp,
-                ),
-                hidden(
-                    &[Key::Code(KeyCode::PageDown)],
-                    "PgDn",
-                    "page down",
-                    Msg::PageDown,
-                ),
-            ];
+            let mut t = Vec::from(text_scroll_keys());
             match &w.check {
                 CheckState::Finished { report, .. } if report.passed() => {
                     t.push(bind(ENTER, "Enter", "continue", Msg::Confirm));
@@ -229,52 +210,31 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
             t.extend([back, help, quit]);
             t
         }
-        Step::Repos if w.repos.filter_focused => vec![
-            bind(ENTER, "Enter", "keep filter", Msg::Confirm),
-            bind(ESC, "Esc", "clear filter", Msg::Back),
-            hidden(&[Key::Code(KeyCode::Up)], "↑", "move up", Msg::Up),
-            bind(&[Key::Code(KeyCode::Down)], "↑↓", "move", Msg::Down),
-            hidden(
-                &[Key::Code(KeyCode::PageUp)],
-                "PgUp",
-                "page up",
-                Msg::PageUp,
-            ),
-            hidden(
-                &[Key::Code(KeyCode::PageDown)],
-                "PgDn",
-                "page down",
-                Msg::PageDown,
-            ),
-            Binding {
-                footer: true,
-                label: "quit",
-                ..ctrl_c.clone()
-            },
-        ],
+        Step::Repos if w.repos.filter_focused => {
+            let mut t = vec![
+                bind(ENTER, "Enter", "keep filter", Msg::Confirm),
+                bind(ESC, "Esc", "clear filter", Msg::Back),
+                hidden(&[Key::Code(KeyCode::Up)], "↑", "move up", Msg::Up),
+                bind(&[Key::Code(KeyCode::Down)], "↑↓", "move", Msg::Down),
+            ];
+            t.extend(page_scroll_keys());
+            t.push(quit_on_ctrl_c(&ctrl_c));
+            t
+        }
         // Letters start the filter here (see `map`): no letter is a command, so `q` cannot
         // quit with a passed check on screen, and moving is on the arrows.
         Step::Repos => {
             let mut t = vec![
                 hidden(&[Key::Code(KeyCode::Up)], "↑", "move up", Msg::Up),
                 hidden(&[Key::Code(KeyCode::Down)], "↓", "move down", Msg::Down),
-                hidden(
-                    &[Key::Code(KeyCode::PageUp)],
-                    "PgUp",
-                    "page up",
-                    Msg::PageUp,
-                ),
-                hidden(
-                    &[Key::Code(KeyCode::PageDown)],
-                    "PgDn",
-                    "page down",
-                    Msg::PageDown,
-                ),
+            ];
+            t.extend(page_scroll_keys());
+            t.extend([
                 hidden(&[Key::Code(KeyCode::Home)], "Home", "first", Msg::Home),
                 hidden(&[Key::Code(KeyCode::End)], "End", "last", Msg::End),
                 bind(ENTER, "Enter", "select", Msg::Confirm),
                 bind(&[Key::Char('/')], "/", "filter", Msg::FocusFilter),
-            ];
+            ]);
             // Data Center gives no update time: no second order to offer there.
             if w.provider == Provider::Cloud {
                 // Hidden while Ctrl-R is shown, so the footer fits in 80 columns.
@@ -286,15 +246,7 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
             if matches!(w.repos.load, LoadState::Failed(_)) {
                 t.push(bind(&[Key::Ctrl('r')], "Ctrl-R", "retry", Msg::Retry));
             }
-            t.extend([
-                back,
-                help,
-                Binding {
-                    footer: true,
-                    label: "quit",
-                    ..ctrl_c.clone()
-                },
-            ]);
+            t.extend([back, help, quit_on_ctrl_c(&ctrl_c)]);
             t
         }
         Step::Webhook => webhook_table(w, back, help, quit, &ctrl_c),
@@ -322,6 +274,15 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
         t.push(ctrl_c);
     }
     t
+}
+
+/// Ctrl-C shown in the footer as quit, where `q` is a letter.
+fn quit_on_ctrl_c(ctrl_c: &Binding) -> Binding {
+    Binding {
+        footer: true,
+        label: "quit",
+        ..ctrl_c.clone()
+    }
 }
 
 /// Scrolling a box cut by a small terminal (its "more lines" mark names the keys).
@@ -452,11 +413,7 @@ fn webhook_table(
             footer: !on_secret,
             ..bind(&[Key::Code(KeyCode::F(1))], "F1", "help", Msg::ToggleHelp)
         });
-        t.push(Binding {
-            footer: true,
-            label: "quit",
-            ..ctrl_c.clone()
-        });
+        t.push(quit_on_ctrl_c(ctrl_c));
     } else {
         t.push(bind(
             &[Key::Char('s'), Key::Ctrl('s')],
@@ -504,11 +461,7 @@ fn oauth_table(w: &Wizard, back: Binding, ctrl_c: &Binding) -> Vec<Binding> {
         "help",
         Msg::ToggleHelp,
     ));
-    t.push(Binding {
-        footer: true,
-        label: "quit",
-        ..ctrl_c.clone()
-    });
+    t.push(quit_on_ctrl_c(ctrl_c));
     t
 }
 

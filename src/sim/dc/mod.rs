@@ -449,15 +449,7 @@ async fn repo(
     headers: HeaderMap,
     Path((key, slug)): Path<(String, String)>,
 ) -> Response {
-    let who = match caller(&state, &headers) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    let reply = match find_repo(&state, &who, &key, &slug, DcPerm::Read) {
-        Ok(i) => json_reply(StatusCode::OK, repo_json(&state, i)),
-        Err(r) => r,
-    };
-    with_user(reply, who.username())
+    readable_repo(&state, &headers, &key, &slug, repo_json)
 }
 
 async fn default_branch(
@@ -465,12 +457,23 @@ async fn default_branch(
     headers: HeaderMap,
     Path((key, slug)): Path<(String, String)>,
 ) -> Response {
-    let who = match caller(&state, &headers) {
+    readable_repo(&state, &headers, &key, &slug, branch_json)
+}
+
+/// `body` of the repository `key`/`slug`, for a caller who may read it.
+fn readable_repo(
+    state: &SimState,
+    headers: &HeaderMap,
+    key: &str,
+    slug: &str,
+    body: fn(&SimState, usize) -> Value,
+) -> Response {
+    let who = match caller(state, headers) {
         Ok(w) => w,
         Err(r) => return r,
     };
-    let reply = match find_repo(&state, &who, &key, &slug, DcPerm::Read) {
-        Ok(i) => json_reply(StatusCode::OK, branch_json(&state, i)),
+    let reply = match find_repo(state, &who, key, slug, DcPerm::Read) {
+        Ok(i) => json_reply(StatusCode::OK, body(state, i)),
         Err(r) => r,
     };
     with_user(reply, who.username())

@@ -38,14 +38,7 @@ pub enum GitPanel {
 }
 
 /// `./SLUG` for a clone URL.
-pub fn clone_dir(url: &str) -> String {
-    let last = url
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or("repo");
-    last.strip_suffix(".git").unwrap_or(last).to_string()
-}
+pub use crate::core::urls::clone_dir;
 
 fn busy(w: &Wizard) -> bool {
     matches!(

@@ -217,17 +217,31 @@ fn enter_secret(w: &mut Wizard, name: String, msg: Msg) -> Vec<Effect> {
     Vec::new()
 }
 
-/// `RotateSaved` answered: the row takes the new type and user, the line says where the old
-/// secret is revoked (or why nothing changed).
-pub fn on_rotated(w: &mut Wizard, id: RequestId, result: Result<RotatedRow, Problem>) {
-    let SavedAction::Rotating { id: current, name } = &w.saved.action else {
-        return;
-    };
-    if *current != id {
-        return;
+/// The name of the connection reply `id` is for, when the list still waits for it in the
+/// action `pending` picks out; the list then stops waiting. A stale reply gives `None`.
+fn answered(
+    w: &mut Wizard,
+    id: RequestId,
+    pending: impl for<'a> Fn(&'a SavedAction) -> Option<(RequestId, &'a String)>,
+) -> Option<String> {
+    let (current, name) = pending(&w.saved.action)?;
+    if current != id {
+        return None;
     }
     let name = name.clone();
     w.saved.action = SavedAction::Idle;
+    Some(name)
+}
+
+/// `RotateSaved` answered: the row takes the new type and user, the line says where the old
+/// secret is revoked (or why nothing changed).
+pub fn on_rotated(w: &mut Wizard, id: RequestId, result: Result<RotatedRow, Problem>) {
+    let Some(name) = answered(w, id, |a| match a {
+        SavedAction::Rotating { id, name } => Some((*id, name)),
+        _ => None,
+    }) else {
+        return;
+    };
     match result {
         Ok(done) => {
             w.saved.message = Some(Ok(format!(
@@ -316,14 +330,12 @@ pub fn on_secret(w: &mut Wizard, name: &str, secret: Result<SecretString, Proble
 
 /// `CheckSaved` answered: the row shows the result.
 pub fn on_checked(w: &mut Wizard, id: RequestId, result: Result<LastCheck, Problem>) {
-    let SavedAction::Checking { id: current, name } = &w.saved.action else {
+    let Some(name) = answered(w, id, |a| match a {
+        SavedAction::Checking { id, name } => Some((*id, name)),
+        _ => None,
+    }) else {
         return;
     };
-    if *current != id {
-        return;
-    }
-    let name = name.clone();
-    w.saved.action = SavedAction::Idle;
     match result {
         Ok(summary) => {
             w.saved.message = Some(if summary.ok {
@@ -341,14 +353,12 @@ pub fn on_checked(w: &mut Wizard, id: RequestId, result: Result<LastCheck, Probl
 
 /// `RemoveSaved` answered.
 pub fn on_removed(w: &mut Wizard, id: RequestId, result: Result<(), Problem>) {
-    let SavedAction::Removing { id: current, name } = &w.saved.action else {
+    let Some(name) = answered(w, id, |a| match a {
+        SavedAction::Removing { id, name } => Some((*id, name)),
+        _ => None,
+    }) else {
         return;
     };
-    if *current != id {
-        return;
-    }
-    let name = name.clone();
-    w.saved.action = SavedAction::Idle;
     match result {
         Ok(()) => {
             w.saved.rows.retain(|r| r.name != name);

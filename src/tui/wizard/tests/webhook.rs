@@ -52,6 +52,15 @@ fn create(w: &mut Wizard) -> RequestId {
     }
 }
 
+/// On the webhook step, a hook asked for and `result` as the worker's answer.
+fn answered(result: Result<(Webhook, WebhookChange), Problem>) -> (Wizard, RequestId) {
+    let mut w = to_webhook();
+    typed(&mut w, "https://ci.example.com/hook");
+    let id = create(&mut w);
+    update(&mut w, Msg::WebhookDone { id, result });
+    (w, id)
+}
+
 #[test]
 fn step_numbers_count_the_webhook_step() {
     assert_eq!(Step::Repos.number(), Some((5, 7)));
@@ -153,20 +162,11 @@ fn create_then_save_with_the_hook() {
 
 #[test]
 fn refusal_offers_retry_and_skip() {
-    let mut w = to_webhook();
-    typed(&mut w, "https://ci.example.com/hook");
-    let id = create(&mut w);
-    update(
-        &mut w,
-        Msg::WebhookDone {
-            id,
-            result: Err(Problem::new(
-                FailureClass::Permission,
-                "Creating a webhook needs repository admin rights, which this credential lacks.",
-                "the token can be lowered to read access once the hook exists.",
-            )),
-        },
-    );
+    let (mut w, id) = answered(Err(Problem::new(
+        FailureClass::Permission,
+        "Creating a webhook needs repository admin rights, which this credential lacks.",
+        "the token can be lowered to read access once the hook exists.",
+    )));
     assert!(matches!(w.webhook.state, HookState::Failed(_)));
     assert_eq!(w.step, Step::Webhook, "stays on the step that can fix it");
     let again = create(&mut w);
@@ -243,16 +243,7 @@ fn secret_regenerates_and_never_prints() {
 
 #[test]
 fn editing_after_creation_asks_again() {
-    let mut w = to_webhook();
-    typed(&mut w, "https://ci.example.com/hook");
-    let id = create(&mut w);
-    update(
-        &mut w,
-        Msg::WebhookDone {
-            id,
-            result: Ok((hook("1"), WebhookChange::Created)),
-        },
-    );
+    let (mut w, _) = answered(Ok((hook("1"), WebhookChange::Created)));
     typed(&mut w, "2");
     assert!(w.webhook.done().is_none());
     assert!(matches!(
