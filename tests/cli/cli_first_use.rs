@@ -6,7 +6,7 @@ use std::path::Path;
 use bbconnect::sim::SimHandle;
 use tokio::process::Command;
 
-use crate::common::bin::{BIN, run, stderr, stdout, text};
+use crate::common::bin::{BIN, dc_user_connect, run, stderr, stdout, text};
 use crate::common::sim::default as start;
 
 /// Saves the DC user-token connection `name` as alice.
@@ -258,26 +258,14 @@ async fn the_keychain_fallback_is_said_once_without_internals() {
     let dir = tempfile::tempdir().unwrap();
     let url = sim.server_url();
     let mut cmd = Command::new(BIN);
-    cmd.args([
-        "connect",
-        "--provider",
-        "server",
-        "--auth",
-        "http-token-user",
-        "--name",
-        "dc",
-        "--url",
-        &url,
-        "--username",
-        "alice",
-    ])
-    .env_clear()
-    .env("PATH", std::env::var("PATH").unwrap_or_default())
-    .env("HOME", dir.path())
-    .env("BBCONNECT_CONFIG_DIR", dir.path())
-    .env("BBCONNECT_SECRET_STORE", "auto")
-    .env("BBCONNECT_TOKEN", "test-token-alice")
-    .stdin(std::process::Stdio::null());
+    cmd.args(dc_user_connect(&url))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", dir.path())
+        .env("BBCONNECT_CONFIG_DIR", dir.path())
+        .env("BBCONNECT_SECRET_STORE", "auto")
+        .env("BBCONNECT_TOKEN", "test-token-alice")
+        .stdin(std::process::Stdio::null());
     let out = cmd.output().await.unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let all = format!("{}{}", stdout(&out), stderr(&out));

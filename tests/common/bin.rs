@@ -82,3 +82,19 @@ pub fn dc_user_connect(url: &str) -> Vec<&str> {
         "alice",
     ]
 }
+
+/// `connect` of alice's Cloud API token `cloud`: the flags many tests share (the token goes in
+/// through BBCONNECT_TOKEN).
+pub fn cloud_api_connect() -> Vec<&'static str> {
+    vec![
+        "connect",
+        "--provider",
+        "cloud",
+        "--auth",
+        "api-token",
+        "--name",
+        "cloud",
+        "--email",
+        "alice@example.com",
+    ]
+}

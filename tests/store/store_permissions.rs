@@ -10,7 +10,7 @@ use std::process::Output;
 
 use bbconnect::sim::{self, SimConfig, SimHandle};
 
-use crate::common::bin::{self, text};
+use crate::common::bin::{self, dc_user_connect, text};
 
 async fn run(home: &Path, args: &[&str], token: Option<&str>, log: bool) -> Output {
     let mut cmd = bin::bbconnect(&home.join("config"), args);
@@ -44,19 +44,7 @@ async fn saved(home: &Path) -> SimHandle {
     let url = sim.server_url();
     let out = run(
         home,
-        &[
-            "connect",
-            "--provider",
-            "server",
-            "--auth",
-            "http-token-user",
-            "--name",
-            "dc",
-            "--url",
-            &url,
-            "--username",
-            "alice",
-        ],
+        &dc_user_connect(&url),
         Some("test-token-alice"),
         false,
     )
