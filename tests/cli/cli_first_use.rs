@@ -6,7 +6,7 @@ use std::path::Path;
 use bbconnect::sim::SimHandle;
 use tokio::process::Command;
 
-use crate::common::bin::{BIN, dc_user_connect, run, stderr, stdout, text};
+use crate::common::bin::{BIN, dc_connect_as, dc_user_connect, run, stderr, stdout, text};
 use crate::common::sim::default as start;
 
 /// Saves the DC user-token connection `name` as alice.
@@ -15,19 +15,7 @@ async fn connect_dc(sim: &SimHandle, dir: &Path, name: &str) {
     let out = run(
         sim,
         dir,
-        &[
-            "connect",
-            "--provider",
-            "server",
-            "--auth",
-            "http-token-user",
-            "--name",
-            name,
-            "--url",
-            &url,
-            "--username",
-            "alice",
-        ],
+        &dc_connect_as(&url, name, "alice"),
         Some("test-token-alice"),
     )
     .await;
@@ -286,19 +274,7 @@ async fn a_url_without_a_scheme_is_taken_as_https_and_said_so() {
     let out = run(
         &sim,
         dir.path(),
-        &[
-            "connect",
-            "--provider",
-            "server",
-            "--auth",
-            "http-token-user",
-            "--name",
-            "dc",
-            "--url",
-            "bitbucket.example.invalid",
-            "--username",
-            "alice",
-        ],
+        &dc_user_connect("bitbucket.example.invalid"),
         Some("test-token-alice"),
     )
     .await;

@@ -63,24 +63,9 @@ async fn cloud_repo(sim: &SimHandle) -> String {
 }
 
 fn dc_connect<'a>(sim_url: &'a str, name: &'a str, repo: &'a str) -> Vec<&'a str> {
-    vec![
-        "connect",
-        "--provider",
-        "server",
-        "--auth",
-        "http-token-user",
-        "--name",
-        name,
-        "--url",
-        sim_url,
-        "--username",
-        "alice",
-        "--repo",
-        repo,
-        "--webhook-url",
-        HOOK_URL,
-        "--json",
-    ]
+    let mut args = bin::dc_connect_as(sim_url, name, "alice");
+    args.extend(["--repo", repo, "--webhook-url", HOOK_URL, "--json"]);
+    args
 }
 
 /// Every secret file's content under the config dir (connection and webhook secrets).

@@ -69,24 +69,9 @@ async fn dc_hooks(sim: &SimHandle, repo: &str) -> Vec<Value> {
 }
 
 fn dc_connect_args<'a>(url: &'a str, name: &'a str, repo: &'a str, user: &'a str) -> Vec<&'a str> {
-    vec![
-        "connect",
-        "--provider",
-        "server",
-        "--auth",
-        "http-token-user",
-        "--name",
-        name,
-        "--url",
-        url,
-        "--username",
-        user,
-        "--repo",
-        repo,
-        "--webhook-url",
-        HOOK_URL,
-        "--json",
-    ]
+    let mut args = bin::dc_connect_as(url, name, user);
+    args.extend(["--repo", repo, "--webhook-url", HOOK_URL, "--json"]);
+    args
 }
 
 /// The file holding connection `name`'s webhook secret (`webhook/secrets/NAME#webhook-<id>`).

@@ -177,19 +177,7 @@ async fn run(config: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
 }
 
 fn connect_args<'a>(url: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut v = vec![
-        "connect",
-        "--provider",
-        "server",
-        "--auth",
-        "http-token-user",
-        "--name",
-        "dc",
-        "--url",
-        url,
-        "--username",
-        "alice",
-    ];
+    let mut v = bin::dc_user_connect(url);
     v.extend_from_slice(extra);
     v
 }

@@ -73,20 +73,7 @@ fn command(dir: &Path, args: &[&str]) -> Command {
 fn connect(dir: &Path, name: &str, h: &Host) -> Command {
     let mut cmd = command(
         dir,
-        &[
-            "connect",
-            "--provider",
-            "server",
-            "--auth",
-            "http-token-user",
-            "--name",
-            name,
-            "--url",
-            &h.url,
-            "--username",
-            h.user,
-            "--replace",
-        ],
+        &[bin::dc_connect_as(&h.url, name, h.user), vec!["--replace"]].concat(),
     );
     cmd.env("BBCONNECT_TOKEN", h.token);
     cmd
