@@ -11,6 +11,7 @@ use bbconnect::sim::SimHandle;
 use serde_json::Value;
 
 use crate::common::bin::{self, json, text};
+use crate::common::sim::dc_project_repo as dc_repo;
 
 const HOOK_URL: &str = "https://ci.example.com/bitbucket/hook";
 const OTHER_HOOK_URL: &str = "https://ci2.example.com/bitbucket/hook";
@@ -22,24 +23,6 @@ async fn run(sim: &SimHandle, config: &Path, args: &[&str], token: Option<&str>)
         .output()
         .await
         .expect("binary runs")
-}
-
-/// The `n`-th repository of a DC project, from the simulator's REST API.
-async fn dc_repo(sim: &SimHandle, project: &str) -> String {
-    let v: Value = reqwest::Client::new()
-        .get(format!(
-            "{}/rest/api/1.0/projects/{project}/repos?limit=1",
-            sim.server_url()
-        ))
-        .bearer_auth("test-token-alice")
-        .send()
-        .await
-        .expect("listing")
-        .json()
-        .await
-        .expect("json");
-    let slug = v["values"][0]["slug"].as_str().expect("a repository");
-    format!("{project}/{slug}")
 }
 
 /// The first repository of acme-platform (the Cloud repository token's own).

@@ -10,6 +10,7 @@ use bbconnect::sim::SimHandle;
 use serde_json::Value;
 
 use crate::common::bin::{self, json, text};
+use crate::common::sim::dc_project_repo as dc_repo;
 
 async fn start() -> SimHandle {
     crate::common::sim::with_repos(60).await
@@ -24,24 +25,6 @@ async fn run(sim: &SimHandle, config: &Path, args: &[&str], token: Option<&str>)
         .output()
         .await
         .expect("binary runs")
-}
-
-/// The first repository of a DC project, from the simulator's REST API.
-async fn dc_repo(sim: &SimHandle, project: &str) -> String {
-    let v: Value = reqwest::Client::new()
-        .get(format!(
-            "{}/rest/api/1.0/projects/{project}/repos?limit=1",
-            sim.server_url()
-        ))
-        .bearer_auth("test-token-alice")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let slug = v["values"][0]["slug"].as_str().expect("a repository");
-    format!("{project}/{slug}")
 }
 
 /// The hooks on a DC repository whose URL is ours.
