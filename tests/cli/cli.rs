@@ -9,7 +9,7 @@ use bbconnect::sim::{self as sim, Scenario, SimConfig, SimHandle};
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
-use crate::common::bin::{BIN, cloud_api_connect, dc_user_connect, run, text};
+use crate::common::bin::{BIN, cloud_api_connect, dc_connect_as, dc_user_connect, run, text};
 use crate::common::sim::with_scenario as sim_with;
 
 fn files_under(dir: &Path) -> Vec<String> {
@@ -225,19 +225,7 @@ async fn invalid_input_exits_2_and_writes_nothing() {
             Some("test-token-alice"),
         ),
         (
-            vec![
-                "connect",
-                "--provider",
-                "server",
-                "--auth",
-                "http-token-user",
-                "--name",
-                "bad name!",
-                "--url",
-                "http://127.0.0.1:1",
-                "--username",
-                "alice",
-            ],
+            dc_connect_as("http://127.0.0.1:1", "bad name!", "alice"),
             Some("test-token-alice"),
         ),
         (

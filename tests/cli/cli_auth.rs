@@ -99,17 +99,7 @@ async fn cloud_repository_token_connects_to_its_repository() {
 async fn app_password_connects_with_the_deprecation_warning() {
     let sim = crate::common::sim::old_mirror().await;
     let dir = tempfile::tempdir().unwrap();
-    let args = [
-        "connect",
-        "--provider",
-        "cloud",
-        "--auth",
-        "app-password",
-        "--name",
-        "ap",
-        "--username",
-        "alice",
-    ];
+    let args = bin::cloud_app_password_connect("ap");
     let out = run(
         &sim,
         dir.path(),

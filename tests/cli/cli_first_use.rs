@@ -166,25 +166,16 @@ async fn status_is_one_line_per_connection_and_fails_when_one_does() {
 }
 
 fn hook_args<'a>(url: &'a str, hook: &'a str, events: &'a str) -> Vec<&'a str> {
-    vec![
-        "connect",
-        "--provider",
-        "server",
-        "--auth",
-        "http-token-user",
-        "--name",
-        "ci",
-        "--url",
-        url,
-        "--username",
-        "alice",
+    let mut args = dc_connect_as(url, "ci", "alice");
+    args.extend([
         "--repo",
         "WEB/api-adapter",
         "--webhook-url",
         hook,
         "--webhook-events",
         events,
-    ]
+    ]);
+    args
 }
 
 #[tokio::test(flavor = "multi_thread")]

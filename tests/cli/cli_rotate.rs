@@ -181,16 +181,8 @@ async fn an_app_password_connection_migrates_to_an_api_token() {
     let sim = crate::common::sim::with_repos(60).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let repo = cloud_repo(&sim).await;
-    let args = [
-        "connect",
-        "--provider",
-        "cloud",
-        "--auth",
-        "app-password",
-        "--name",
-        "cloud",
-        "--username",
-        "alice",
+    let mut args = bin::cloud_app_password_connect("cloud");
+    args.extend([
         "--repo",
         repo.as_str(),
         "--webhook-url",
@@ -198,7 +190,7 @@ async fn an_app_password_connection_migrates_to_an_api_token() {
         "--webhook-secret-env",
         "HOOK_A",
         "--json",
-    ];
+    ]);
     let out = run(&sim, dir.path(), &args, Some("test-token-app-password")).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let before = saved(&sim, dir.path(), "cloud").await;

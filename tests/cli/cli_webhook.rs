@@ -259,16 +259,8 @@ async fn cloud_create_with_chosen_events_then_kept() {
         .as_str()
         .expect("a repository")
         .to_string();
-    let args = [
-        "connect",
-        "--provider",
-        "cloud",
-        "--auth",
-        "api-token",
-        "--name",
-        "cloud-ci",
-        "--email",
-        "alice@example.com",
+    let mut args = bin::cloud_connect_as("cloud-ci");
+    args.extend([
         "--repo",
         &repo,
         "--webhook-url",
@@ -276,7 +268,7 @@ async fn cloud_create_with_chosen_events_then_kept() {
         "--webhook-events",
         "repo:push,pullrequest:created",
         "--json",
-    ];
+    ]);
     let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let v = json(&out);

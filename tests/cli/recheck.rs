@@ -146,17 +146,7 @@ async fn a_rejected_app_password_names_the_date_and_the_migration_in_check_statu
     let dir = tempfile::tempdir().unwrap();
     // Saved while an old mirror still took it...
     let mirror = crate::common::sim::old_mirror().await;
-    let args = [
-        "connect",
-        "--provider",
-        "cloud",
-        "--auth",
-        "app-password",
-        "--name",
-        "ap",
-        "--username",
-        "alice",
-    ];
+    let args = bin::cloud_app_password_connect("ap");
     let out = run(&mirror, dir.path(), &args, Some("test-token-app-password")).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     // ...where it works, status still marks it.

@@ -108,3 +108,19 @@ pub fn cloud_connect_as(name: &str) -> Vec<&str> {
         "alice@example.com",
     ]
 }
+
+/// `connect` of alice's Cloud app password saved as `name` (the password goes in through
+/// BBCONNECT_TOKEN).
+pub fn cloud_app_password_connect(name: &str) -> Vec<&str> {
+    vec![
+        "connect",
+        "--provider",
+        "cloud",
+        "--auth",
+        "app-password",
+        "--name",
+        name,
+        "--username",
+        "alice",
+    ]
+}
