@@ -10,6 +10,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
 use crate::common::bin::{BIN, cloud_api_connect, dc_connect_as, dc_user_connect, run, text};
+use crate::common::http::JsonBody;
 use crate::common::sim::with_scenario as sim_with;
 
 fn files_under(dir: &Path) -> Vec<String> {
@@ -87,12 +88,8 @@ async fn cloud_api_token_connects_with_a_repository_from_stdin() {
             sim.cloud_api_url()
         ))
         .basic_auth("alice@example.com", Some("test-token-alice"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     let ws = body["values"][0]["workspace"]["slug"]
         .as_str()
         .unwrap()
@@ -103,12 +100,8 @@ async fn cloud_api_token_connects_with_a_repository_from_stdin() {
             sim.cloud_api_url()
         ))
         .basic_auth("alice@example.com", Some("test-token-alice"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     let full_name = repos["values"][0]["full_name"]
         .as_str()
         .unwrap()
@@ -509,12 +502,8 @@ async fn first_dc_repo(sim: &SimHandle) -> String {
     let v: serde_json::Value = reqwest::Client::new()
         .get(format!("{}/rest/api/1.0/repos?limit=1", sim.server_url()))
         .bearer_auth("test-token-alice")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     let r = &v["values"][0];
     format!(
         "{}/{}",
@@ -679,12 +668,8 @@ async fn connect_to_a_repository_not_listed_says_how_many_are_without_listing_ag
         let v: serde_json::Value = reqwest::Client::new()
             .get(format!("{url}/rest/api/1.0/repos?limit=1000&start={at}"))
             .bearer_auth("test-token-alice")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .json_body()
+            .await;
         total += v["values"].as_array().map_or(0, Vec::len);
         start = (v["isLastPage"] == false).then(|| v["nextPageStart"].as_u64().unwrap());
     }

@@ -11,6 +11,7 @@ use bbconnect::sim::SimHandle;
 use serde_json::Value;
 
 use crate::common::bin::{self, json, text};
+use crate::common::http::JsonBody;
 use crate::common::sim::dc_project_repo as dc_repo;
 
 const HOOK_URL: &str = "https://ci.example.com/bitbucket/hook";
@@ -33,12 +34,8 @@ async fn cloud_repo(sim: &SimHandle) -> String {
             sim.cloud_api_url()
         ))
         .basic_auth("alice@example.com", Some("test-token-alice"))
-        .send()
-        .await
-        .expect("listing")
-        .json()
-        .await
-        .expect("json");
+        .json_body()
+        .await;
     v["values"][0]["full_name"]
         .as_str()
         .expect("a repository")

@@ -10,6 +10,7 @@ use bbconnect::sim::SimHandle;
 use serde_json::Value;
 
 use crate::common::bin::{self, json, text};
+use crate::common::http::JsonBody;
 use crate::common::sim::dc_project_repo as dc_repo;
 
 async fn start() -> SimHandle {
@@ -36,12 +37,8 @@ async fn dc_hooks(sim: &SimHandle, repo: &str) -> Vec<Value> {
             sim.server_url()
         ))
         .bearer_auth("test-token-alice")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     v["values"]
         .as_array()
         .cloned()
@@ -249,12 +246,8 @@ async fn cloud_create_with_chosen_events_then_kept() {
             sim.cloud_api_url()
         ))
         .basic_auth("alice@example.com", Some("test-token-alice"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     let repo = listing["values"][0]["full_name"]
         .as_str()
         .expect("a repository")
@@ -282,12 +275,8 @@ async fn cloud_create_with_chosen_events_then_kept() {
     let hooks: Value = reqwest::Client::new()
         .get(format!("{}/repositories/{repo}/hooks", sim.cloud_api_url()))
         .basic_auth("alice@example.com", Some("test-token-alice"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     let ours: Vec<&Value> = hooks["values"]
         .as_array()
         .unwrap()

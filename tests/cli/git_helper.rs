@@ -15,6 +15,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
 use crate::common::bin::{BIN, text};
+use crate::common::http::JsonBody;
 
 /// The repository of the data set's demo credential of type `auth` (each type is one product's).
 fn demo_repo(auth: &str) -> String {
@@ -144,12 +145,8 @@ async fn cloud_repo(w: &World) -> String {
             w.sim.cloud_api_url()
         ))
         .basic_auth("alice@example.com", Some("test-token-alice"))
-        .send()
-        .await
-        .expect("sim answers")
-        .json()
-        .await
-        .expect("json");
+        .json_body()
+        .await;
     v["values"]
         .as_array()
         .expect("values")
@@ -174,12 +171,8 @@ async fn web_repo(w: &World) -> String {
             w.sim.base_url()
         ))
         .basic_auth("bob", Some("test-token-bob"))
-        .send()
-        .await
-        .expect("sim answers")
-        .json()
-        .await
-        .expect("json");
+        .json_body()
+        .await;
     format!("WEB/{}", v["values"][0]["slug"].as_str().expect("slug"))
 }
 
@@ -421,12 +414,8 @@ async fn oauth_grant(w: &World) -> OAuthGrant {
             ("code", &code),
             ("redirect_uri", "http://127.0.0.1:9/callback"),
         ])
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("json");
+        .json_body()
+        .await;
     OAuthGrant {
         access_token: SecretString::from(tokens["access_token"].as_str().expect("at").to_string()),
         refresh_token: tokens["refresh_token"]

@@ -183,11 +183,7 @@ async fn the_test_route_is_not_taken_for_a_hook_id() {
 async fn cloud_says_there_is_no_test_endpoint_and_where_the_log_is() {
     let sim = sim::start(SimConfig::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let repo = sim::demo_credentials()
-        .into_iter()
-        .find(|c| c.auth == "repo-token")
-        .and_then(|c| c.repo)
-        .unwrap();
+    let repo = crate::common::sim::demo_repo("cloud", "repo-token");
     let (hook, seen) = receiver().await;
     let out = run(
         &sim,

@@ -9,7 +9,7 @@ use bbconnect::core::model::CheckId;
 use bbconnect::core::model::{
     AuthKind, CheckStatus, ConnectionSpec, Credentials, FailureClass, Provider, Repo, RepoPage,
 };
-use bbconnect::sim::{self, SimConfig, SimHandle};
+use bbconnect::sim::{SimConfig, SimHandle};
 use secrecy::SecretString;
 
 use crate::common::creds::{self, endpoints};
@@ -233,11 +233,7 @@ async fn app_password_works_with_a_loud_warning() {
 #[tokio::test(flavor = "multi_thread")]
 async fn repository_token_validates_its_repository() {
     let sim = sim_with(SimConfig::default()).await;
-    let repo = sim::demo_credentials()
-        .into_iter()
-        .find(|c| c.auth == "repo-token")
-        .and_then(|c| c.repo)
-        .expect("a demo repository token");
+    let repo = crate::common::sim::demo_repo("cloud", "repo-token");
     let client = cloud(
         &sim,
         AuthKind::RepoToken,
