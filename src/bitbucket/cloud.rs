@@ -173,9 +173,7 @@ pub fn page_shape_problem(body: &Value) -> Option<String> {
 /// A repository page, fetched and read from its bytes.
 async fn get_repo_page(client: &Client, url: &str) -> Result<RepoPageRead, HttpError> {
     let resp = client
-        .inner()
-        .http
-        .get_bytes(url, &client.auth(), None)
+        .authed(|auth| async move { client.inner().http.get_bytes(url, &auth, None).await })
         .await?;
     read_repo_page(&resp.body).map_err(|detail| resp.bad_json(detail))
 }

@@ -21,6 +21,9 @@ pub struct ErrorBody {
     pub granted: Vec<String>,
     /// DC `errors[0].exceptionName` (full Java class name).
     pub exception: Option<String>,
+    /// The OAuth token endpoint's error code (`invalid_grant`, `invalid_client`, ...): its
+    /// body is `{"error": "<code>", "error_description": "..."}`, not Cloud's envelope.
+    pub oauth_error: Option<String>,
 }
 
 impl ErrorBody {
@@ -50,6 +53,14 @@ impl ErrorBody {
         }
     }
 
+    /// Cloud's 401 for an OAuth access token it ended (at its expiry or before): the
+    /// refresh token gets a new one (bitbucket-api.md section 6).
+    pub fn is_access_token_expired(&self) -> bool {
+        self.message
+            .as_deref()
+            .is_some_and(|m| m.trim_start().starts_with("Access token expired"))
+    }
+
     /// DC says "you may not" with 401 too; only the exception name tells it from a bad password.
     pub fn is_dc_authorisation(&self) -> bool {
         self.exception
@@ -76,7 +87,13 @@ impl ErrorBody {
 /// Parses a Cloud envelope or a DC `errors` array; anything else gives an empty body.
 pub fn parse_error_body(body: &Value) -> ErrorBody {
     let mut out = ErrorBody::default();
-    if let Some(err) = body.get("error") {
+    if let Some(code) = body.get("error").and_then(Value::as_str) {
+        out.oauth_error = Some(quote(code));
+        out.message = body
+            .get("error_description")
+            .and_then(Value::as_str)
+            .map(quote);
+    } else if let Some(err) = body.get("error") {
         out.message = err.get("message").and_then(Value::as_str).map(quote);
         match err.get("detail") {
             Some(Value::String(s)) => out.detail = Some(quote(s)),
@@ -148,6 +165,27 @@ pub fn parse_scope_header(value: &str) -> Vec<String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn oauth_token_errors_give_their_code_and_description() {
+        let e = parse_error_body(
+            &json!({"error":"invalid_grant","error_description":"Invalid refresh_token"}),
+        );
+        assert_eq!(e.oauth_error.as_deref(), Some("invalid_grant"));
+        assert_eq!(e.message.as_deref(), Some("Invalid refresh_token"));
+        assert!(!e.is_access_token_expired());
+    }
+
+    #[test]
+    fn clouds_expired_access_token_is_recognised() {
+        let e = parse_error_body(&json!({"type":"error","error":{"message":
+            "Access token expired. Use your refresh token to obtain a new access token."}}));
+        assert!(e.is_access_token_expired());
+        assert!(e.oauth_error.is_none());
+        let other = parse_error_body(&json!({"type":"error","error":{"message":
+            "Token is invalid, expired, or not supported for this endpoint."}}));
+        assert!(!other.is_access_token_expired());
+    }
 
     #[test]
     fn cloud_scope_body_names_required_and_granted() {

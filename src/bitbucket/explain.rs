@@ -251,6 +251,7 @@ pub fn problem(err: &HttpError, auth: AuthKind, base: &str) -> Problem {
             "A value sent in a header has a character HTTP cannot carry (a control character in the secret or username?): enter it again.",
         ),
         HttpError::Capped { cap, .. } => Problem::new(FailureClass::Other, what, cap.fix()),
+        HttpError::Renewal(problem) => (**problem).clone(),
         HttpError::TooLarge { .. } | HttpError::BadJson { .. } => Problem::new(
             FailureClass::Other,
             what,

@@ -15,6 +15,7 @@ use super::tls::{SeenChains, TlsFailure};
 use crate::core::cert::PeerChain;
 
 use super::errors::{ErrorBody, parse_error_bytes, quote};
+use crate::core::model::Problem;
 
 /// What every client of this process uses unless its options say otherwise: the proxy
 /// variables and `BBCONNECT_CA_FILE`, installed once by `main` from its `Settings`. A program
@@ -205,6 +206,10 @@ pub enum HttpError {
     },
     #[error("invalid URL {url}")]
     BadUrl { url: String },
+    /// The server ended the OAuth access token and getting a new one failed: what the
+    /// refresh said (the refusal itself only says to refresh).
+    #[error("{}", .0.what)]
+    Renewal(Box<Problem>),
 }
 
 fn unreachable_text(kind: NetKind, cause: &str) -> String {

@@ -23,7 +23,7 @@ pub mod webhooks;
 use std::sync::Arc;
 use std::time::Duration;
 
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::mpsc;
 
 use self::http::{Auth, Http, HttpError, JsonResponse, RetryPolicy};
@@ -186,6 +186,32 @@ pub struct ClientOptions {
     /// The check asks its probes one after another, in the report's order, instead of the
     /// independent ones at once: the order before issue 12, kept to compare round trips.
     pub sequential_check: bool,
+    /// How an OAuth access token the server ended early gets replaced (the engine's refresh
+    /// of a saved connection); `None` reports the 401 as it is.
+    pub renewal: Option<Renewal>,
+}
+
+/// What [`Renewal`] gives back: the access token to retry with.
+pub type RenewFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<SecretString, Problem>> + Send>>;
+
+/// Replaces an OAuth access token Cloud refused with `401 Access token expired` (it may do so
+/// before the recorded expiry: bitbucket-api.md section 6). Called with the refused token;
+/// the request is retried once with what it returns. The bitbucket room holds no saved state,
+/// so whoever owns the refresh token (the engine) supplies this.
+#[derive(Clone)]
+pub struct Renewal(Arc<dyn Fn(SecretString) -> RenewFuture + Send + Sync>);
+
+impl Renewal {
+    pub fn new(renew: impl Fn(SecretString) -> RenewFuture + Send + Sync + 'static) -> Renewal {
+        Renewal(Arc::new(renew))
+    }
+}
+
+impl std::fmt::Debug for Renewal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Renewal")
+    }
 }
 
 impl Default for ClientOptions {
@@ -202,6 +228,7 @@ impl Default for ClientOptions {
             proxies: None,
             limits: ListLimits::default(),
             sequential_check: false,
+            renewal: None,
         }
     }
 }
@@ -236,6 +263,10 @@ pub(crate) struct Inner {
     /// Cloud: the web URL the user typed; Server: same as `api`.
     pub(crate) web: String,
     pub(crate) options: ClientOptions,
+    /// The access token that replaced `creds.secret` after a renewal.
+    renewed: std::sync::Mutex<Option<SecretString>>,
+    /// One renewal at a time: concurrent probes refused together renew once.
+    renewing: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Client {
@@ -295,6 +326,8 @@ impl Client {
                 api,
                 web,
                 options,
+                renewed: std::sync::Mutex::new(None),
+                renewing: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -391,21 +424,62 @@ impl Client {
         &self.inner
     }
 
+    /// The secret requests carry now: the saved one, or the access token that renewed it.
+    fn secret(&self) -> SecretString {
+        self.inner
+            .renewed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .unwrap_or_else(|| self.inner.creds.secret.clone())
+    }
+
     /// The auth header of this credential type (bitbucket-api.md §1).
     pub(crate) fn auth(&self) -> Auth {
         let c = &self.inner.creds;
+        let secret = self.secret();
         match c.spec.auth {
             AuthKind::ApiToken | AuthKind::AppPassword => Auth::Basic {
                 user: c.spec.username.clone().unwrap_or_default(),
-                secret: c.secret.clone(),
+                secret,
             },
             // DC user tokens take Basic too, but Bearer needs no username, so a mistyped
             // username cannot cause a refusal; the check compares it to the owner instead.
             AuthKind::OAuth
             | AuthKind::RepoToken
             | AuthKind::HttpTokenUser
-            | AuthKind::HttpTokenRepo => Auth::Bearer(c.secret.clone()),
+            | AuthKind::HttpTokenRepo => Auth::Bearer(secret),
         }
+    }
+
+    /// Runs `call` with this credential's auth; when Cloud answers that the OAuth access
+    /// token expired, renews it (once for every request refused together) and retries once.
+    pub(crate) async fn authed<T, F, Fut>(&self, call: F) -> Result<T, HttpError>
+    where
+        F: Fn(Auth) -> Fut,
+        Fut: std::future::Future<Output = Result<T, HttpError>>,
+    {
+        let used = self.secret();
+        let first = call(self.auth()).await;
+        let expired = matches!(&first, Err(HttpError::Status { status: 401, body, .. })
+            if body.is_access_token_expired());
+        let renewal = match &self.inner.options.renewal {
+            Some(r) if expired && self.inner.creds.spec.auth == AuthKind::OAuth => r.clone(),
+            _ => return first,
+        };
+        {
+            let _one = self.inner.renewing.lock().await;
+            // Another request renewed while this one waited: its token is the new one.
+            if self.secret().expose_secret() == used.expose_secret() {
+                match (renewal.0)(used).await {
+                    Ok(fresh) => {
+                        *self.inner.renewed.lock().unwrap_or_else(|e| e.into_inner()) = Some(fresh);
+                    }
+                    Err(problem) => return Err(HttpError::Renewal(Box::new(problem))),
+                }
+            }
+        }
+        call(self.auth()).await
     }
 
     /// Whether the credential would travel over plain http to a host that is not loopback.
@@ -426,12 +500,11 @@ impl Client {
         authenticated: bool,
         progress: Option<&mpsc::UnboundedSender<String>>,
     ) -> Result<JsonResponse, HttpError> {
-        let auth = if authenticated {
-            self.auth()
-        } else {
-            Auth::None
-        };
-        self.inner.http.get_json(url, &auth, progress).await
+        if !authenticated {
+            return self.inner.http.get_json(url, &Auth::None, progress).await;
+        }
+        self.authed(|auth| async move { self.inner.http.get_json(url, &auth, progress).await })
+            .await
     }
 
     /// A state-changing request, refused before sending over an insecure transport.
@@ -446,10 +519,11 @@ impl Client {
                 url: format!("{url} (plain http refused)"),
             });
         }
-        self.inner
-            .http
-            .send_json(method, url, &self.auth(), body)
-            .await
+        self.authed(|auth| {
+            let method = method.clone();
+            async move { self.inner.http.send_json(method, url, &auth, body).await }
+        })
+        .await
     }
 
     pub(crate) fn problem(&self, err: &HttpError) -> Problem {

@@ -95,24 +95,90 @@ pub fn parse_token_response(body: &Value) -> Result<OAuthTokens, String> {
     })
 }
 
-/// OAuth errors have their own shape: `{"error": "invalid_grant", "error_description": "..."}`.
-fn token_problem(err: &HttpError, body_hint: &str) -> Problem {
-    match err {
-        HttpError::Status {
-            status: 400 | 401,
-            body,
-            ..
-        } => Problem::new(
+/// Which grant a token call trades, for what its refusal means.
+#[derive(Debug, Clone, Copy)]
+enum Grant<'a> {
+    /// The code from a sign-in's callback.
+    Code,
+    /// The refresh token of saved connection `connection`.
+    Refresh { connection: &'a str },
+}
+
+/// OAuth errors have their own shape: `{"error": "invalid_grant", "error_description": "..."}`,
+/// and the code says who must act: `invalid_grant` is the sign-in (revoked, expired, or a
+/// single-use refresh token already spent), `invalid_client` the consumer (changed or deleted).
+fn token_problem(err: &HttpError, grant: Grant<'_>, consumer_key: &str) -> Problem {
+    let HttpError::Status {
+        status: 400 | 401,
+        body,
+        ..
+    } = err
+    else {
+        return super::explain::problem(err, crate::core::model::AuthKind::OAuth, "");
+    };
+    let said = body
+        .message
+        .as_deref()
+        .map(|m| format!(": {m}"))
+        .unwrap_or_default();
+    let key = crate::core::sanitize::clean(consumer_key);
+    let sign_in_again = |name: &str| {
+        format!(
+            "sign in again with `bbconnect rotate {}` or in the wizard (saved connections).",
+            crate::core::sanitize::clean(name)
+        )
+    };
+    match (body.oauth_error.as_deref(), grant) {
+        (Some("invalid_grant"), Grant::Refresh { connection }) => Problem::new(
             FailureClass::Rejected,
             format!(
-                "The OAuth token endpoint refused the {body_hint}{}.",
-                body.summary()
-                    .map(|s| format!(" ({s})"))
-                    .unwrap_or_default()
+                "The OAuth sign-in of `{}` was revoked or has expired: Bitbucket refused its \
+                 refresh token (invalid_grant{said}).",
+                crate::core::sanitize::clean(connection)
+            ),
+            format!(
+                "Nothing is wrong with the consumer: {}",
+                sign_in_again(connection)
+            ),
+        ),
+        (Some("invalid_grant"), Grant::Code) => Problem::new(
+            FailureClass::Rejected,
+            format!(
+                "Bitbucket refused the sign-in's authorization code (invalid_grant{said}): \
+                 it was already used or has expired."
+            ),
+            "Sign in again from the start and approve once.",
+        ),
+        (Some("invalid_client"), grant) => Problem::new(
+            FailureClass::Rejected,
+            format!(
+                "Bitbucket no longer accepts the OAuth consumer `{key}`: its key or secret \
+                 was changed, or it was deleted (invalid_client{said})."
+            ),
+            match grant {
+                Grant::Refresh { connection } => format!(
+                    "Fix it in the workspace settings > OAuth consumers (or make a new one), \
+                     then {}",
+                    sign_in_again(connection)
+                ),
+                Grant::Code => "Fix it in the workspace settings > OAuth consumers (the key \
+                                and secret given here must be that consumer's), then sign in \
+                                again."
+                    .to_string(),
+            },
+        ),
+        (code, grant) => Problem::new(
+            FailureClass::Rejected,
+            format!(
+                "The OAuth token endpoint refused the {}{}{said}.",
+                match grant {
+                    Grant::Code => "authorization code",
+                    Grant::Refresh { .. } => "refresh token",
+                },
+                code.map(|c| format!(" ({c})")).unwrap_or_default()
             ),
             "Check the consumer key and secret, and that its callback URL matches; then sign in again.",
         ),
-        other => super::explain::problem(other, crate::core::model::AuthKind::OAuth, ""),
     }
 }
 
@@ -133,7 +199,7 @@ async fn token_call(
     consumer: &OAuthConsumer,
     form: &[(&str, &str)],
     options: &ClientOptions,
-    what: &str,
+    grant: Grant<'_>,
 ) -> Result<OAuthTokens, Problem> {
     let url = site(web_base, "access_token");
     if super::urls::is_insecure(&url) && !options.allow_http {
@@ -146,7 +212,7 @@ async fn token_call(
     let resp = http(options)?
         .post_form(&url, &auth, form)
         .await
-        .map_err(|e| token_problem(&e, what))?;
+        .map_err(|e| token_problem(&e, grant, &consumer.key))?;
     parse_token_response(&resp.body).map_err(|why| {
         Problem::new(
             FailureClass::Other,
@@ -168,21 +234,30 @@ pub async fn exchange_code(
     if let Some(r) = redirect_uri {
         form.push(("redirect_uri", r));
     }
-    token_call(web_base, consumer, &form, options, "authorization code").await
+    token_call(web_base, consumer, &form, options, Grant::Code).await
 }
 
-/// A new access token from the refresh token (access tokens live two hours).
+/// A new access token from the refresh token of saved connection `connection` (access
+/// tokens live two hours; refresh tokens may be single-use: save what comes back at once).
 pub async fn refresh(
     web_base: &str,
     consumer: &OAuthConsumer,
     refresh_token: &SecretString,
     options: &ClientOptions,
+    connection: &str,
 ) -> Result<OAuthTokens, Problem> {
     let form = [
         ("grant_type", "refresh_token"),
         ("refresh_token", refresh_token.expose_secret()),
     ];
-    token_call(web_base, consumer, &form, options, "refresh token").await
+    token_call(
+        web_base,
+        consumer,
+        &form,
+        options,
+        Grant::Refresh { connection },
+    )
+    .await
 }
 
 /// The loopback listener the browser is sent back to.
@@ -365,6 +440,50 @@ mod tests {
         );
         let denied = callback_outcome("/callback?error=access_denied&state=s1", "s1").unwrap_err();
         assert!(denied.what.contains("access_denied"));
+    }
+
+    fn refused(body: serde_json::Value) -> HttpError {
+        HttpError::Status {
+            host: "bitbucket.org".into(),
+            path: "/site/oauth2/access_token".into(),
+            status: 400,
+            body: Box::new(super::super::errors::parse_error_body(&body)),
+            headers: Box::default(),
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn invalid_grant_on_refresh_says_the_sign_in_ended_and_names_rotate() {
+        let e =
+            refused(json!({"error":"invalid_grant","error_description":"Invalid refresh_token"}));
+        let p = token_problem(&e, Grant::Refresh { connection: "ci" }, "test-oauth-key");
+        assert_eq!(p.class, FailureClass::Rejected);
+        assert_eq!(p.class.exit_code(), 3);
+        assert!(p.what.contains("revoked or has expired"), "{p}");
+        assert!(p.fix.contains("bbconnect rotate ci"), "{p}");
+        assert!(p.fix.contains("wizard"), "{p}");
+        assert!(!p.fix.contains("callback"), "{p}");
+        assert!(!p.fix.contains("OAuth consumers"), "{p}");
+    }
+
+    #[test]
+    fn invalid_client_says_the_consumer_changed_and_where_to_fix_it() {
+        let e = refused(
+            json!({"error":"invalid_client","error_description":"Invalid OAuth client credentials"}),
+        );
+        let p = token_problem(&e, Grant::Refresh { connection: "ci" }, "test-oauth-key");
+        assert_eq!(p.class.exit_code(), 3);
+        assert!(p.what.contains("changed, or it was deleted"), "{p}");
+        assert!(p.what.contains("test-oauth-key"), "{p}");
+        assert!(
+            p.fix.contains("workspace settings > OAuth consumers"),
+            "{p}"
+        );
+        assert!(p.fix.contains("bbconnect rotate ci"), "{p}");
+        assert!(!p.what.contains("revoked"), "{p}");
+        let p = token_problem(&e, Grant::Code, "test-oauth-key");
+        assert!(p.fix.contains("OAuth consumers"), "{p}");
     }
 
     #[test]

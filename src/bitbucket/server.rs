@@ -422,9 +422,10 @@ pub(crate) async fn admin_probe(client: &Client) -> Result<bool, HttpError> {
     // Read from the bytes, not as a `Value`: a server that ignores `limit` answers with every
     // repository it has, and 12.8 MB of them as a `Value` tree took over 500 MB.
     let r = client
-        .inner()
-        .http
-        .get_bytes(&url, &client.auth(), None)
+        .authed(|auth| {
+            let url = &url;
+            async move { client.inner().http.get_bytes(url, &auth, None).await }
+        })
         .await?;
     has_values(&r.body).map_err(|detail| r.bad_json(detail))
 }
@@ -493,9 +494,10 @@ async fn fetch_repo_page(
 ) -> Result<LazyPage, HttpError> {
     let url = repos_url(client, start);
     let mut resp = client
-        .inner()
-        .http
-        .get_bytes(&url, &client.auth(), progress)
+        .authed(|auth| {
+            let url = &url;
+            async move { client.inner().http.get_bytes(url, &auth, progress).await }
+        })
         .await?;
     let body = std::mem::take(&mut resp.body);
     read_lazy_page(body).map_err(|detail| resp.bad_json(detail))

@@ -5,7 +5,7 @@
 use clap::{Args, ValueEnum};
 use secrecy::ExposeSecret;
 
-use super::{Ctx, credentials_of, fresh_credentials};
+use super::{Ctx, credentials_of};
 use crate::bitbucket::Endpoints;
 use crate::bitbucket::git;
 use crate::core::model::{AuthKind, Problem, Provider};
@@ -150,13 +150,13 @@ pub async fn run(ctx: &mut Ctx, args: EnvArgs) -> Result<(), Problem> {
     let store = ctx.store.get()?;
     let (io, endpoints) = (&mut ctx.io, &ctx.settings.endpoints);
     let (name, format, with_token) = (args.name.as_str(), args.format, args.with_token);
-    let (conn, creds) = credentials_of(store, name)?;
+    let (conn, _) = credentials_of(store, name)?;
     let token = if with_token {
-        let creds = fresh_credentials(
+        let creds = crate::engine::oauth::fresh_credentials(
             store,
-            conn.clone(),
-            creds,
+            name,
             &crate::engine::options_for(&conn),
+            crate::engine::oauth::now_secs(),
         )
         .await?;
         Some(creds.secret.expose_secret().to_string())

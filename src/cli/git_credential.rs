@@ -1,21 +1,27 @@
 //! `bbconnect git-credential get|store|erase`: a git credential helper (gitcredentials(7)).
 //! `get` answers only for a saved connection whose protocol, host, port (and, with
 //! `credential.useHttpPath`, repository) match; otherwise it prints nothing so git asks the
-//! next helper. `store` does nothing, and `erase` deletes nothing: git calls `erase` after any
-//! 401, and a saved connection is deleted only by `bbconnect remove`. `erase` only says why an
-//! app password was refused (Bitbucket Cloud turned them off); `bbconnect check` says the rest.
+//! next helper. `store` does nothing: the secret is bbconnect's to save. `erase`, which git
+//! sends after a 401, is about OAuth: an access token the server ended early is saved as
+//! expired, so the next `get` refreshes instead of handing out the same token. For every other
+//! type it does nothing: only a person can make a new token, a saved connection is deleted
+//! only by `bbconnect remove`, and the next `bbconnect check` says what is wrong; for an app
+//! password it says why it was refused (Bitbucket Cloud turned them off) and the way off it.
 
 use crate::errln;
 use std::io::{Read, Write};
 
 use clap::{Args, ValueEnum};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 
-use super::{Ctx, credentials_of, fresh_credentials};
+use super::Ctx;
 use crate::bitbucket::git::{self, Answer, GitAuth, Pick};
 use crate::core::model::{AuthKind, FailureClass, Problem};
 use crate::core::sanitize::clean;
+use crate::engine::oauth;
 use crate::engine::recheck;
+use crate::settings::Settings;
+use crate::store::{SavedConnection, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum HelperOp {
@@ -45,52 +51,15 @@ pub async fn run(ctx: &mut Ctx, args: GitCredentialArgs) -> Result<(), Problem> 
     }
     let store = ctx.store.get()?;
     let (io, settings) = (&mut ctx.io, &ctx.settings);
-    let mut request = git::parse_request(&input);
-    let conns = store.list().map_err(Problem::from)?;
-    let mut targets: Vec<_> = conns
-        .iter()
-        .filter_map(|c| git::target_of(&c.name, &c.url, c.clone_https.as_deref()))
-        .collect();
-    // `bbconnect clone` names its connection: any repository of it on its host, then.
-    if let Some(only) = &settings.git_connection {
-        targets.retain(|t| &t.name == only);
-        request.path = None;
-    }
-    let name = match git::pick(&targets, &request) {
-        Pick::One(name) => name,
-        Pick::None => return Ok(()),
-        Pick::Ambiguous(names) => {
-            let problem = Problem::other(
-                format!(
-                    "several connections use this host ({}) and git did not say which repository it wants.",
-                    names
-                        .iter()
-                        .map(|n| clean(n))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                "run `bbconnect setup-git`, which sets credential.useHttpPath for this host.",
-            );
-            say(io, &problem);
-            return Ok(());
-        }
-    };
-    // git erases a credential the server refused. An app password is refused since Bitbucket
-    // Cloud turned them off: say so where the user sees git fail, with the way off it.
     if op == HelperOp::Erase {
-        if let Some(conn) = store.get(&name).map_err(Problem::from)?
-            && conn.auth == AuthKind::AppPassword
-        {
-            let problem = Problem::new(
-                FailureClass::Rejected,
-                recheck::app_password_off(&conn),
-                recheck::migrate_line(&conn),
-            );
-            say(io, &problem);
-        }
+        erase(io, settings, store, &input);
         return Ok(());
     }
-    let (conn, creds) = credentials_of(store, &name)?;
+    let Some(conn) = picked(io, settings, store, &input)? else {
+        return Ok(());
+    };
+    let name = conn.name.clone();
+    let request = git::parse_request(&input);
     let Some(how) = git::git_auth(conn.auth, conn.username.as_deref(), conn.user.as_deref()) else {
         let problem = Problem::other(
             format!(
@@ -111,7 +80,7 @@ pub async fn run(ctx: &mut Ctx, args: GitCredentialArgs) -> Result<(), Problem> 
     }
     // An expired OAuth access token is refreshed and the new tokens saved before answering.
     let options = crate::engine::options_for(&conn);
-    let creds = fresh_credentials(store, conn, creds, &options).await?;
+    let creds = oauth::fresh_credentials(store, &name, &options, oauth::now_secs()).await?;
     let secret = creds.secret.expose_secret().to_string();
     let answer = match how {
         GitAuth::Basic { username } => Answer::Basic {
@@ -146,5 +115,85 @@ pub async fn run(ctx: &mut Ctx, args: GitCredentialArgs) -> Result<(), Problem> 
 fn say(io: &mut super::Io, problem: &Problem) {
     if let Some(message) = problem.message() {
         errln!(io, "{message}");
+    }
+}
+
+/// The saved connection git's request is for, if any. Several matching, with nothing to
+/// choose between them, is said on stderr.
+fn picked(
+    io: &mut super::Io,
+    settings: &Settings,
+    store: &Store,
+    input: &str,
+) -> Result<Option<SavedConnection>, Problem> {
+    let mut request = git::parse_request(input);
+    let conns = store.list().map_err(Problem::from)?;
+    let mut targets: Vec<_> = conns
+        .iter()
+        .filter_map(|c| git::target_of(&c.name, &c.url, c.clone_https.as_deref()))
+        .collect();
+    // `bbconnect clone` names its connection: any repository of it on its host, then.
+    if let Some(only) = &settings.git_connection {
+        targets.retain(|t| &t.name == only);
+        request.path = None;
+    }
+    match git::pick(&targets, &request) {
+        Pick::One(name) => Ok(conns.into_iter().find(|c| c.name == name)),
+        Pick::None => Ok(None),
+        Pick::Ambiguous(names) => {
+            let problem = Problem::other(
+                format!(
+                    "several connections use this host ({}) and git did not say which repository it wants.",
+                    names
+                        .iter()
+                        .map(|n| clean(n))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                "run `bbconnect setup-git`, which sets credential.useHttpPath for this host.",
+            );
+            say(io, &problem);
+            Ok(None)
+        }
+    }
+}
+
+/// The secret git says was refused: `password` (Basic) or `credential` (Bearer, git 2.46+).
+fn rejected_secret(input: &str) -> Option<SecretString> {
+    input
+        .lines()
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .take_while(|l| !l.is_empty())
+        .find_map(|l| {
+            l.strip_prefix("password=")
+                .or_else(|| l.strip_prefix("credential="))
+        })
+        .filter(|v| !v.is_empty())
+        .map(|v| SecretString::from(v.to_string()))
+}
+
+/// git's `erase` after a 401 (see the module's documentation). git ignores what an erase
+/// answers: a failure is only said on stderr.
+fn erase(io: &mut super::Io, settings: &Settings, store: &Store, input: &str) {
+    let conn = match picked(io, settings, store, input) {
+        Ok(Some(conn)) => conn,
+        Ok(None) => return,
+        Err(problem) => return say(io, &problem),
+    };
+    // An app password is refused since Bitbucket Cloud turned them off: say so where the user
+    // sees git fail, with the way off it.
+    if conn.auth == AuthKind::AppPassword {
+        let problem = Problem::new(
+            FailureClass::Rejected,
+            recheck::app_password_off(&conn),
+            recheck::migrate_line(&conn),
+        );
+        return say(io, &problem);
+    }
+    let Some(rejected) = rejected_secret(input) else {
+        return;
+    };
+    if let Err(problem) = oauth::forget_access_token(store, &conn.name, rejected.expose_secret()) {
+        say(io, &problem);
     }
 }

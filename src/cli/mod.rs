@@ -34,11 +34,10 @@ pub mod wizard;
 use clap::{Parser, Subcommand};
 
 use crate::bitbucket::{
-    ClientOptions, DEFAULT_MAX_PAGES, DEFAULT_MAX_REPOS, ListLimits, MAX_PAGES_ENV, MAX_REPOS_ENV,
+    DEFAULT_MAX_PAGES, DEFAULT_MAX_REPOS, ListLimits, MAX_PAGES_ENV, MAX_REPOS_ENV,
 };
 use crate::core::model::{CheckReport, CheckStatus, Credentials, Problem};
 use crate::core::sanitize::clean;
-use crate::engine::oauth as oauth_flow;
 use crate::outln;
 use crate::settings::Settings;
 use crate::store::{SavedConnection, Store};
@@ -257,24 +256,6 @@ pub fn print_saved(io: &mut Io, saved: &crate::core::model::SavedInfo) {
     if let Some(url) = &saved.clone_https {
         outln!(io, "Clone: git clone {}", clean(url));
     }
-}
-
-/// The credentials a saved connection calls Bitbucket with. An expired OAuth access token is
-/// refreshed here and the newest tokens saved at once: the old refresh token no longer works.
-pub(crate) async fn fresh_credentials(
-    store: &Store,
-    conn: SavedConnection,
-    creds: Credentials,
-    options: &ClientOptions,
-) -> Result<Credentials, Problem> {
-    let (creds, renewed) =
-        oauth_flow::usable_credentials(creds, options, oauth_flow::now_secs()).await?;
-    if let Some(grant) = renewed {
-        store
-            .save(conn, &grant.to_stored(), true)
-            .map_err(Problem::from)?;
-    }
-    Ok(creds)
 }
 
 /// Rows under a header, each column as wide as its widest cell (two spaces between).

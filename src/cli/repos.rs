@@ -3,8 +3,8 @@
 use clap::Args;
 
 use super::{
-    CONCURRENCY_ENV, Ctx, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, credentials_of, fresh_credentials,
-    listing, the_one_name,
+    CONCURRENCY_ENV, Ctx, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, credentials_of, listing,
+    the_one_name,
 };
 use crate::bitbucket::{
     Client, ClientOptions, DEFAULT_MAX_PAGES, DEFAULT_MAX_REPOS, ListLimits, MAX_PAGES_ENV,
@@ -49,13 +49,15 @@ pub async fn run(ctx: &mut Ctx, args: ReposArgs) -> Result<(), Problem> {
         max_pages: args.max_pages,
     };
     let name = the_one_name(store, args.name.as_deref(), "repos")?;
-    let (conn, creds) = credentials_of(store, &name)?;
+    let (conn, _) = credentials_of(store, &name)?;
     let options = ClientOptions {
         max_concurrency: concurrency,
         limits,
         ..engine::options_for(&conn)
     };
-    let creds = fresh_credentials(store, conn, creds, &options).await?;
+    let creds =
+        engine::oauth::fresh_credentials(store, &name, &options, engine::oauth::now_secs()).await?;
+    let options = engine::oauth::renewing(options, store, &name);
     let client = Client::new(creds, endpoints, options)?;
     // Each page becomes its output rows as it arrives and is dropped (see `listing`); the
     // sort (by name, or the screen's fuzzy filter best match first) needs every row, so

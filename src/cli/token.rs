@@ -7,7 +7,7 @@ use std::io::Write;
 use clap::Args;
 use secrecy::ExposeSecret;
 
-use super::{Ctx, credentials_of, fresh_credentials, usage};
+use super::{Ctx, credentials_of, usage};
 use crate::core::model::Problem;
 use crate::store::{SavedConnection, Store};
 
@@ -46,9 +46,15 @@ pub async fn run(ctx: &mut Ctx, args: TokenArgs) -> Result<(), Problem> {
     let store = ctx.store.get()?;
     let io = &mut ctx.io;
     let conn = only_or_named(store, args.name.as_deref())?;
-    let (conn, creds) = credentials_of(store, &conn.name)?;
+    let (conn, _) = credentials_of(store, &conn.name)?;
     let options = crate::engine::options_for(&conn);
-    let creds = fresh_credentials(store, conn, creds, &options).await?;
+    let creds = crate::engine::oauth::fresh_credentials(
+        store,
+        &conn.name,
+        &options,
+        crate::engine::oauth::now_secs(),
+    )
+    .await?;
     if io.out_is_terminal {
         errln!(
             io,

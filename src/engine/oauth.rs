@@ -11,10 +11,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::mpsc;
 
-use crate::bitbucket::ClientOptions;
 use crate::bitbucket::oauth::{self, CallbackServer, OAuthConsumer, OAuthTokens};
+use crate::bitbucket::{ClientOptions, Renewal};
 use crate::core::browser::BrowserOutcome;
 use crate::core::model::{AuthKind, Credentials, FailureClass, OAuthGrant, Problem};
+use crate::store::{SavedConnection, Store, StoreError};
 
 /// How a face shows a URL in a browser: the real one opens the system browser; tests pass
 /// a stand-in that follows the redirect itself. It blocks while an opener runs (the worker
@@ -263,61 +264,218 @@ fn grant_from(
     }
 }
 
-/// The credentials to call Bitbucket with for a saved connection. For OAuth the saved secret
-/// is a blob of tokens: an expired access token is refreshed first, and the renewed grant is
-/// returned so the caller saves it (Bitbucket rotates refresh tokens: only the newest works).
-pub async fn usable_credentials(
-    creds: Credentials,
+/// The connection's spec and secret as the client takes them.
+fn credentials_of(conn: &SavedConnection, secret: SecretString) -> Credentials {
+    Credentials {
+        spec: conn.spec(),
+        secret,
+    }
+}
+
+/// `creds` with the grant's access token as the secret.
+fn with_access(creds: Credentials, grant: &OAuthGrant) -> Credentials {
+    Credentials {
+        secret: grant.access_token.clone(),
+        ..creds
+    }
+}
+
+/// The credentials to call Bitbucket with for saved connection `name`. Every face calls this
+/// (check, status, repos, token, env, the git helper, the wizard's re-check).
+///
+/// For OAuth the saved secret is a grant: a fresh access token is used as it is, without the
+/// connection's lock (git's helper runs on every fetch). An expired one is refreshed under
+/// [`Store::lock_connection`]: the grant is read again once the lock is held, since another
+/// process may have refreshed while this one waited (then its tokens are used and nothing is
+/// sent); otherwise the refresh token is spent and the new pair saved before it is used, as
+/// refresh tokens are single-use (bitbucket-api.md section 6).
+pub async fn fresh_credentials(
+    store: &Store,
+    name: &str,
     options: &ClientOptions,
     now: u64,
-) -> Result<(Credentials, Option<OAuthGrant>), Problem> {
-    if creds.spec.auth != AuthKind::OAuth {
-        return Ok((creds, None));
+) -> Result<Credentials, Problem> {
+    let (conn, secret) = store.connection_with_secret(name).map_err(Problem::from)?;
+    let creds = credentials_of(&conn, secret);
+    if conn.auth != AuthKind::OAuth {
+        return Ok(creds);
+    }
+    match OAuthGrant::from_stored(creds.secret.expose_secret()) {
+        // A bare access token (saved by hand): used as it is.
+        None => Ok(creds),
+        Some(grant) if !grant.expired(now) => Ok(with_access(creds, &grant)),
+        Some(_) => refresh_locked(store, name, None, options, now).await,
+    }
+}
+
+/// A new access token for saved connection `name` after Bitbucket refused `rejected` as
+/// expired (it may end a token before the recorded expiry). Under the connection's lock: a
+/// token another process already put in its place is used as it is.
+pub async fn renew_rejected(
+    store: &Store,
+    name: &str,
+    rejected: &SecretString,
+    options: &ClientOptions,
+    now: u64,
+) -> Result<SecretString, Problem> {
+    let creds = refresh_locked(store, name, Some(rejected), options, now).await?;
+    if creds.secret.expose_secret() == rejected.expose_secret() {
+        // A bare access token: nothing to refresh it with.
+        return Err(Problem::new(
+            FailureClass::Rejected,
+            format!(
+                "Bitbucket says the OAuth access token of `{}` expired, and no refresh token \
+                 is saved with it.",
+                crate::core::sanitize::clean(name)
+            ),
+            sign_in_again(name),
+        ));
+    }
+    Ok(creds.secret)
+}
+
+/// `options` that renew an OAuth access token the server ends early, for saved connection
+/// `name` (see [`renew_rejected`]): a request refused with `401 Access token expired` is
+/// retried once with the new token.
+pub fn renewing(options: ClientOptions, store: &Store, name: &str) -> ClientOptions {
+    let store = store.clone();
+    let name = name.to_string();
+    let plain = ClientOptions {
+        renewal: None,
+        ..options.clone()
+    };
+    ClientOptions {
+        renewal: Some(Renewal::new(move |rejected: SecretString| {
+            let (store, name, plain) = (store.clone(), name.clone(), plain.clone());
+            Box::pin(
+                async move { renew_rejected(&store, &name, &rejected, &plain, now_secs()).await },
+            )
+        })),
+        ..options
+    }
+}
+
+/// After git's `erase` (which follows a refused credential): when `rejected` is connection
+/// `name`'s current OAuth access token, it is saved as expired, so the next `get` refreshes
+/// instead of handing git the same token again. Says whether it did. Other credentials are
+/// left alone: only a person can make a new token, and the next `check` says what is wrong.
+pub fn forget_access_token(store: &Store, name: &str, rejected: &str) -> Result<bool, Problem> {
+    let _lock = store.lock_connection(name).map_err(Problem::from)?;
+    let (conn, secret) = store.connection_with_secret(name).map_err(Problem::from)?;
+    if conn.auth != AuthKind::OAuth {
+        return Ok(false);
+    }
+    let Some(mut grant) = OAuthGrant::from_stored(secret.expose_secret()) else {
+        return Ok(false);
+    };
+    if grant.access_token.expose_secret() != rejected || grant.refresh_token.is_none() {
+        return Ok(false);
+    }
+    grant.expires_at = Some(0);
+    store
+        .save(conn, &grant.to_stored(), true)
+        .map_err(Problem::from)?;
+    Ok(true)
+}
+
+fn sign_in_again(name: &str) -> String {
+    format!(
+        "Sign in again with `bbconnect rotate {}` or in the wizard (saved connections).",
+        crate::core::sanitize::clean(name)
+    )
+}
+
+/// Store work off the async threads: the connection's lock may wait for another process.
+async fn blocking<T: Send + 'static>(
+    store: &Store,
+    work: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, Problem> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || work(&store))
+        .await
+        .map_err(|_| {
+            Problem::new(
+                FailureClass::Other,
+                "Reading the saved connection stopped unexpectedly.",
+                "Try again; if it keeps failing, run with RUST_LOG=debug and read the log.",
+            )
+        })?
+        .map_err(Problem::from)
+}
+
+/// The refresh of [`fresh_credentials`] and [`renew_rejected`], under the connection's lock.
+async fn refresh_locked(
+    store: &Store,
+    name: &str,
+    rejected: Option<&SecretString>,
+    options: &ClientOptions,
+    now: u64,
+) -> Result<Credentials, Problem> {
+    let key = name.to_string();
+    let (lock, conn, secret) = blocking(store, move |store| {
+        let lock = store.lock_connection(&key)?;
+        let (conn, secret) = store.connection_with_secret(&key)?;
+        Ok((lock, conn, secret))
+    })
+    .await?;
+    let creds = credentials_of(&conn, secret);
+    if conn.auth != AuthKind::OAuth {
+        return Ok(creds);
     }
     let Some(grant) = OAuthGrant::from_stored(creds.secret.expose_secret()) else {
-        // A bare access token (saved by hand): use it as it is.
-        return Ok((creds, None));
+        return Ok(creds);
     };
-    if !grant.expired(now) {
-        let access = grant.access_token.clone();
-        return Ok((
-            Credentials {
-                secret: access,
-                ..creds
-            },
-            None,
-        ));
+    let replaced =
+        rejected.is_some_and(|r| r.expose_secret() != grant.access_token.expose_secret());
+    if !grant.expired(now) && (rejected.is_none() || replaced) {
+        // Another run refreshed while this one waited for the lock.
+        return Ok(with_access(creds, &grant));
     }
     let Some(refresh_token) = grant.refresh_token.clone() else {
         return Err(Problem::new(
             FailureClass::Rejected,
             format!(
                 "The OAuth access token of `{}` expired and no refresh token was saved.",
-                crate::core::sanitize::clean(&creds.spec.name)
+                crate::core::sanitize::clean(name)
             ),
-            "Connect again with `bbconnect connect --auth oauth --replace`.",
+            sign_in_again(name),
         ));
     };
     let consumer = OAuthConsumer {
         key: creds.spec.username.clone().unwrap_or_default(),
         secret: grant.consumer_secret.clone(),
     };
-    let tokens = oauth::refresh(&creds.spec.url, &consumer, &refresh_token, options).await?;
+    let tokens = oauth::refresh(&creds.spec.url, &consumer, &refresh_token, options, name).await?;
     let renewed = grant_from(tokens, Some(&refresh_token), &grant.consumer_secret, now);
-    let access = renewed.access_token.clone();
-    Ok((
-        Credentials {
-            secret: access,
-            ..creds
-        },
-        Some(renewed),
-    ))
+    let stored = renewed.to_stored();
+    let saved = blocking(store, move |store| {
+        store.save(conn, &stored, true).map(|_| ())
+    })
+    .await;
+    drop(lock);
+    if let Err(why) = saved {
+        return Err(Problem::new(
+            why.class,
+            format!(
+                "Bitbucket renewed the OAuth sign-in of `{}`, but the new tokens could not be \
+                 saved: {} The saved refresh token was spent and no longer works.",
+                crate::core::sanitize::clean(name),
+                why.what
+            ),
+            format!(
+                "{} Then sign in again: `bbconnect rotate {}` or the wizard.",
+                why.fix,
+                crate::core::sanitize::clean(name)
+            ),
+        ));
+    }
+    Ok(with_access(creds, &renewed))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::model::{ConnectionSpec, Provider};
+    use crate::core::model::Provider;
 
     fn sign_in_request(sim: &crate::sim::SimHandle, opener: Option<Opener>) -> SignInRequest {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -442,19 +600,35 @@ mod tests {
         sim.shutdown().await;
     }
 
-    fn creds(auth: AuthKind, secret: SecretString) -> Credentials {
-        Credentials {
-            spec: ConnectionSpec {
-                name: "t".into(),
-                provider: Provider::Cloud,
-                auth,
-                // Nothing listens here: a refresh attempt would fail, proving none was made.
-                url: "http://127.0.0.1:9".into(),
-                username: Some("test-oauth-key".into()),
-                repo: None,
-            },
-            secret,
-        }
+    /// A file store in a temporary folder holding connection `t` of type `auth`.
+    fn store_with(auth: AuthKind, secret: SecretString) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(
+            Some(dir.path().to_path_buf()),
+            crate::store::SecretStoreMode::File,
+        )
+        .expect("store");
+        let conn = SavedConnection {
+            name: "t".into(),
+            provider: Provider::Cloud,
+            auth,
+            // Nothing listens here: a refresh attempt would fail, proving none was made.
+            url: "http://127.0.0.1:9".into(),
+            username: Some("test-oauth-key".into()),
+            user: None,
+            repo: None,
+            clone_https: None,
+            clone_ssh: None,
+            webhook_id: None,
+            webhook_url: None,
+            secret_store: String::new(),
+            tls: None,
+            expires_on: None,
+            last_check: None,
+            saved_at: "2026-12-01T00:00:00Z".into(),
+        };
+        store.save(conn, &secret, false).expect("saved");
+        (dir, store)
     }
 
     fn grant(expires_at: u64) -> OAuthGrant {
@@ -466,40 +640,77 @@ mod tests {
         }
     }
 
+    fn stored_grant(store: &Store) -> OAuthGrant {
+        let secret = store.secret("t").expect("secret");
+        OAuthGrant::from_stored(secret.expose_secret()).expect("a grant")
+    }
+
     #[tokio::test]
-    async fn a_fresh_grant_gives_its_access_token_without_a_call() {
-        let c = creds(AuthKind::OAuth, grant(10_000).to_stored());
-        let (used, renewed) = usable_credentials(c, &ClientOptions::default(), 1_000)
+    async fn a_fresh_grant_gives_its_access_token_without_a_call_or_the_lock() {
+        let (_dir, store) = store_with(AuthKind::OAuth, grant(10_000).to_stored());
+        // Another run holds the connection: the fresh path must not wait for it.
+        let _held = store.lock_connection("t").expect("lock");
+        let store = store.with_connection_lock_wait(Duration::from_millis(50));
+        let used = fresh_credentials(&store, "t", &ClientOptions::default(), 1_000)
             .await
             .unwrap();
         assert_eq!(used.secret.expose_secret(), "test-token-access");
-        assert!(renewed.is_none());
     }
 
     #[tokio::test]
     async fn other_types_and_bare_tokens_pass_through() {
-        let c = creds(AuthKind::ApiToken, SecretString::from("test-token-x"));
-        let (used, _) = usable_credentials(c, &ClientOptions::default(), 0)
+        let (_dir, store) = store_with(AuthKind::ApiToken, SecretString::from("test-token-x"));
+        let used = fresh_credentials(&store, "t", &ClientOptions::default(), 0)
             .await
             .unwrap();
         assert_eq!(used.secret.expose_secret(), "test-token-x");
-        let c = creds(AuthKind::OAuth, SecretString::from("test-token-bare"));
-        let (used, _) = usable_credentials(c, &ClientOptions::default(), 0)
+        let (_dir, store) = store_with(AuthKind::OAuth, SecretString::from("test-token-bare"));
+        let used = fresh_credentials(&store, "t", &ClientOptions::default(), 0)
             .await
             .unwrap();
         assert_eq!(used.secret.expose_secret(), "test-token-bare");
     }
 
     #[tokio::test]
-    async fn an_expired_grant_without_refresh_token_says_connect_again() {
+    async fn an_expired_grant_without_refresh_token_says_sign_in_again() {
         let mut g = grant(10);
         g.refresh_token = None;
-        let c = creds(AuthKind::OAuth, g.to_stored());
-        let p = usable_credentials(c, &ClientOptions::default(), 1_000)
+        let (_dir, store) = store_with(AuthKind::OAuth, g.to_stored());
+        let p = fresh_credentials(&store, "t", &ClientOptions::default(), 1_000)
             .await
             .unwrap_err();
         assert_eq!(p.class, FailureClass::Rejected);
-        assert!(p.fix.contains("--replace"), "{p}");
+        assert!(p.fix.contains("bbconnect rotate t"), "{p}");
+    }
+
+    #[tokio::test]
+    async fn a_grant_refreshed_by_another_run_while_waiting_is_used_without_a_call() {
+        // What the other run saved before this one got the lock: a fresh pair. The URL
+        // reaches nothing, so a refresh attempt would fail.
+        let (_dir, store) = store_with(AuthKind::OAuth, grant(10_000).to_stored());
+        let rejected = SecretString::from("test-token-older-access");
+        let used = renew_rejected(&store, "t", &rejected, &ClientOptions::default(), 1_000)
+            .await
+            .unwrap();
+        assert_eq!(used.expose_secret(), "test-token-access");
+    }
+
+    #[test]
+    fn erase_of_the_current_access_token_saves_it_as_expired() {
+        let (_dir, store) = store_with(AuthKind::OAuth, grant(10_000).to_stored());
+        assert!(!forget_access_token(&store, "t", "test-token-other").unwrap());
+        assert!(!stored_grant(&store).expired(1_000));
+        assert!(forget_access_token(&store, "t", "test-token-access").unwrap());
+        let g = stored_grant(&store);
+        assert!(g.expired(1_000));
+        assert_eq!(
+            g.refresh_token.as_ref().map(|t| t.expose_secret()),
+            Some("test-token-refresh"),
+            "the refresh token is kept to renew with"
+        );
+        let (_dir, store) = store_with(AuthKind::ApiToken, SecretString::from("test-token-x"));
+        assert!(!forget_access_token(&store, "t", "test-token-x").unwrap());
+        assert_eq!(store.secret("t").unwrap().expose_secret(), "test-token-x");
     }
 
     #[test]

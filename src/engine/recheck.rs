@@ -5,8 +5,8 @@
 
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
 use crate::core::model::{
-    AuthKind, CheckId, CheckItem, CheckReport, CheckStatus, Credentials, FailureClass, LastCheck,
-    Problem, Provider, Webhook,
+    AuthKind, CheckId, CheckItem, CheckReport, CheckStatus, FailureClass, LastCheck, Problem,
+    Provider, Webhook,
 };
 use crate::core::sanitize::clean;
 use crate::store::{SavedConnection, Store};
@@ -59,13 +59,16 @@ pub async fn recheck(
     name: &str,
     how: &Recheck,
 ) -> Result<Rechecked, Problem> {
-    let (conn, secret) = store.connection_with_secret(name).map_err(Problem::from)?;
-    let creds = Credentials {
-        spec: conn.spec(),
-        secret,
-    };
+    let conn = store
+        .get(name)
+        .map_err(Problem::from)?
+        .ok_or_else(|| not_saved(name))?;
     let options = super::options_with(&conn, &how.base);
-    let mut report = match refreshed(store, &conn, creds, &options, how.now).await {
+    let fresh = super::oauth::fresh_credentials(store, name, &options, how.now).await;
+    // An access token the server ends before its recorded expiry is renewed and the request
+    // asked again, once.
+    let options = super::oauth::renewing(options, store, name);
+    let mut report = match fresh {
         Ok(creds) => match Client::new(creds, endpoints, options) {
             Ok(client) => {
                 // The saved repository and hook are read while the check runs: they need no
@@ -97,22 +100,14 @@ pub async fn recheck(
     Ok(Rechecked { conn, report, last })
 }
 
-/// The credentials to call with: an expired OAuth access token is refreshed and the new
-/// tokens saved at once (the old refresh token no longer works).
-async fn refreshed(
-    store: &Store,
-    conn: &SavedConnection,
-    creds: Credentials,
-    options: &ClientOptions,
-    now: u64,
-) -> Result<Credentials, Problem> {
-    let (creds, renewed) = super::oauth::usable_credentials(creds, options, now).await?;
-    if let Some(grant) = renewed {
-        store
-            .save(conn.clone(), &grant.to_stored(), true)
-            .map_err(Problem::from)?;
-    }
-    Ok(creds)
+fn not_saved(name: &str) -> Problem {
+    Problem::input(
+        format!(
+            "No saved connection named `{}`.",
+            crate::core::sanitize::clean(name)
+        ),
+        "Run `bbconnect list` to see the saved ones.",
+    )
 }
 
 /// What the server says of the saved repository and hook, each `None` when not saved.

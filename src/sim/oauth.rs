@@ -24,8 +24,14 @@ pub(crate) struct OAuthStore {
     /// code -> (consumer index, redirect_uri sent to authorize)
     codes: HashMap<String, (usize, Option<String>)>,
     access: HashMap<String, Access>,
-    /// refresh token -> consumer index; a refresh rotates it, so only the newest works.
+    /// refresh token -> consumer index; a refresh rotates it, so only the newest works
+    /// (single-use, as Atlassian's rotating refresh tokens: bitbucket-api.md section 6).
     refresh: HashMap<String, usize>,
+    /// `grant_type=refresh_token` requests received, refused ones included: two clients
+    /// racing with one refresh token show up here even though only one wins.
+    refresh_requests: usize,
+    /// Consumers deleted from the workspace settings: their key and secret no longer count.
+    deleted: std::collections::HashSet<usize>,
 }
 
 struct Access {
@@ -59,6 +65,9 @@ impl SimState {
     pub(crate) fn oauth_access(&self, token: &str) -> Option<Result<(String, Vec<String>), ()>> {
         let store = self.oauth_store();
         let access = store.access.get(token)?;
+        if store.deleted.contains(&access.consumer) {
+            return None;
+        }
         if Instant::now() >= access.expires_at {
             return Some(Err(()));
         }
@@ -119,9 +128,11 @@ async fn authorize(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let consumers = &state.data.spec.cloud.oauth_consumers;
+    let deleted = state.oauth_store().deleted.clone();
     let Some((index, consumer)) = consumers
         .iter()
         .enumerate()
+        .filter(|(i, _)| !deleted.contains(i))
         .find(|(_, c)| q.get("client_id").is_some_and(|id| *id == c.key))
     else {
         return error_page(
@@ -189,9 +200,14 @@ async fn access_token(
         ),
     };
     let consumers = &state.data.spec.cloud.oauth_consumers;
+    let mut store = state.oauth_store();
+    if form.get("grant_type").map(String::as_str) == Some("refresh_token") {
+        store.refresh_requests += 1;
+    }
     let Some(consumer) = consumers
         .iter()
         .position(|c| c.key == key && c.secret == secret)
+        .filter(|i| !store.deleted.contains(i))
     else {
         return token_error(
             StatusCode::UNAUTHORIZED,
@@ -199,7 +215,6 @@ async fn access_token(
             "Invalid OAuth client credentials",
         );
     };
-    let mut store = state.oauth_store();
     match form.get("grant_type").map(String::as_str) {
         Some("authorization_code") => {
             let code = form.get("code").cloned().unwrap_or_default();
@@ -264,6 +279,33 @@ async fn access_token(
             "scopes": consumers[consumer].scopes.join(" ")
         }),
     )
+}
+
+impl super::SimHandle {
+    /// `grant_type=refresh_token` requests received so far, refused ones included.
+    pub fn oauth_refresh_count(&self) -> usize {
+        self.state.oauth_store().refresh_requests
+    }
+
+    /// Ends every access token issued so far before its stated expiry, as Bitbucket may:
+    /// they are answered with 401 `Access token expired. Use your refresh token...`.
+    /// Tokens issued later live their full lifetime.
+    pub fn expire_oauth_access_tokens(&self) {
+        let now = Instant::now();
+        for access in self.state.oauth_store().access.values_mut() {
+            access.expires_at = access.expires_at.min(now);
+        }
+    }
+
+    /// Deletes the OAuth consumer with `key` (workspace settings > OAuth consumers): the
+    /// token endpoint answers `invalid_client` and its access tokens stop working.
+    pub fn delete_oauth_consumer(&self, key: &str) {
+        let consumers = &self.state.data.spec.cloud.oauth_consumers;
+        let mut store = self.state.oauth_store();
+        for (i, _) in consumers.iter().enumerate().filter(|(_, c)| c.key == key) {
+            store.deleted.insert(i);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -151,7 +151,9 @@ impl SavedConnection {
     }
 }
 
-/// The saved connections of one config directory.
+/// The saved connections of one config directory. A clone is the same store (what a task
+/// that outlives its caller's borrow needs, such as an OAuth renewal).
+#[derive(Clone)]
 pub struct Store {
     dir: PathBuf,
     mode: SecretStoreMode,

@@ -12,5 +12,6 @@ mod cli_rotate;
 mod cli_webhook;
 mod git_helper;
 mod git_https;
+mod oauth_lifecycle;
 mod recheck;
 mod webhook_delivery;

@@ -89,6 +89,7 @@ async fn sign_in_exchange_check_and_refresh() {
         &consumer("test-oauth-secret"),
         &refresh,
         &opts,
+        "cloud",
     )
     .await
     .expect("refreshed");

@@ -1,0 +1,168 @@
+//! How long git waits for `bbconnect git-credential get` on the path every fetch takes (a
+//! saved OAuth grant whose access token is still fresh: no request, no connection lock),
+//! beside `git credential-store get` answering the same question from a plain file.
+//! The target: bbconnect within 1.5 times git's own store (docs/performance.md).
+//!
+//! `cargo build --release && cargo run --release --example credential_speed [RUNS]`
+//!
+//! Each run is a whole process, started and reaped, timed from outside; the two commands run
+//! in turn (bbconnect, git, bbconnect, ...) so that a machine slowing down in the middle
+//! weighs on both. Nothing leaves the machine: the saved connection's URL is never called.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bbconnect::core::model::{AuthKind, OAuthGrant, Provider};
+use bbconnect::store::{SavedConnection, SecretStoreMode, Store};
+use secrecy::SecretString;
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+const HOST: &str = "127.0.0.1:9";
+
+fn binary() -> Res<PathBuf> {
+    if let Some(p) = std::env::var_os("BBCONNECT_BIN") {
+        return Ok(PathBuf::from(p));
+    }
+    // target/<profile>/examples/credential_speed -> target/<profile>/bbconnect
+    let exe = std::env::current_exe()?;
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .ok_or("cannot find the target directory")?;
+    Ok(dir.join("bbconnect"))
+}
+
+/// A saved OAuth connection whose access token lives another hour, in a file store.
+fn save_connection(config: &Path) -> Res<()> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
+    let grant = OAuthGrant {
+        access_token: SecretString::from("test-token-speed-access"),
+        refresh_token: Some(SecretString::from("test-token-speed-refresh")),
+        expires_at: Some(now + 3600),
+        consumer_secret: SecretString::from("test-token-speed-consumer"),
+    };
+    let base = format!("http://{HOST}");
+    let conn = SavedConnection {
+        name: "speed".into(),
+        provider: Provider::Cloud,
+        auth: AuthKind::OAuth,
+        url: base.clone(),
+        username: Some("test-oauth-key".into()),
+        user: Some("alice".into()),
+        repo: Some("acme/app".into()),
+        clone_https: Some(format!("http://alice@{HOST}/acme/app.git")),
+        clone_ssh: None,
+        webhook_id: None,
+        webhook_url: None,
+        secret_store: String::new(),
+        tls: None,
+        expires_on: None,
+        last_check: None,
+        saved_at: "2026-12-01T00:00:00Z".into(),
+    };
+    let store = Store::open(Some(config.to_path_buf()), SecretStoreMode::File)?;
+    store.save(conn, &grant.to_stored(), true)?;
+    Ok(())
+}
+
+/// One run of `cmd` with `input` on stdin; its wall time, after checking it answered.
+fn time(mut cmd: Command, input: &str) -> Res<Duration> {
+    let start = Instant::now();
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    child
+        .stdin
+        .take()
+        .ok_or("no stdin")?
+        .write_all(input.as_bytes())?;
+    let out = child.wait_with_output()?;
+    let took = start.elapsed();
+    if !out.status.success() || !String::from_utf8_lossy(&out.stdout).contains("password=") {
+        return Err(format!(
+            "no answer: {:?} {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    Ok(took)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn summary(times: &mut [Duration]) -> (f64, f64) {
+    times.sort();
+    (ms(times[0]), ms(times[times.len() / 2]))
+}
+
+fn main() -> Res<()> {
+    let runs: usize = std::env::args()
+        .nth(1)
+        .map(|n| n.parse())
+        .transpose()?
+        .unwrap_or(50);
+    let bin = binary()?;
+    let dir = tempfile::tempdir()?;
+    let home = dir.path().join("home");
+    let config = dir.path().join("config");
+    std::fs::create_dir_all(&home)?;
+    save_connection(&config)?;
+    let store_file = home.join(".git-credentials");
+    std::fs::write(
+        &store_file,
+        format!("http://alice:test-token-speed-access@{HOST}\n"),
+    )?;
+    let input = format!("protocol=http\nhost={HOST}\nusername=alice\n\n");
+    let env = |cmd: &mut Command| {
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", &home)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("BBCONNECT_CONFIG_DIR", &config)
+            .env("BBCONNECT_SECRET_STORE", "file");
+    };
+    let bbconnect = || {
+        let mut c = Command::new(&bin);
+        env(&mut c);
+        c.args(["git-credential", "get"]);
+        c
+    };
+    let git_store = || {
+        let mut c = Command::new("git");
+        env(&mut c);
+        c.args(["credential-store", "--file"])
+            .arg(&store_file)
+            .arg("get");
+        c
+    };
+    // Warm the page cache and the dynamic loader for both.
+    time(bbconnect(), &input)?;
+    time(git_store(), &input)?;
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        ours.push(time(bbconnect(), &input)?);
+        theirs.push(time(git_store(), &input)?);
+    }
+    let (our_min, our_median) = summary(&mut ours);
+    let (their_min, their_median) = summary(&mut theirs);
+    println!("{runs} runs each, alternating, wall time per process:");
+    println!("  bbconnect git-credential get  min {our_min:6.2} ms  median {our_median:6.2} ms");
+    println!(
+        "  git credential-store get      min {their_min:6.2} ms  median {their_median:6.2} ms"
+    );
+    println!(
+        "  ratio of medians {:.2} (target at most 1.5)",
+        our_median / their_median
+    );
+    Ok(())
+}
