@@ -9,7 +9,8 @@ use bbconnect::sim::{self as sim, Scenario, SimConfig, SimHandle};
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
-use crate::common::bin::{BIN, dc_user_connect, run, text};
+use crate::common::bin::{BIN, cloud_api_connect, dc_connect_as, dc_user_connect, run, text};
+use crate::common::http::JsonBody;
 use crate::common::sim::with_scenario as sim_with;
 
 fn files_under(dir: &Path) -> Vec<String> {
@@ -39,20 +40,7 @@ async fn server_user_token_connects_and_lists_as_json() {
     let out = run(
         &sim,
         dir.path(),
-        &[
-            "connect",
-            "--provider",
-            "server",
-            "--auth",
-            "http-token-user",
-            "--name",
-            "dc",
-            "--url",
-            &url,
-            "--username",
-            "alice",
-            "--json",
-        ],
+        &[dc_user_connect(&url), vec!["--json"]].concat(),
         Some("test-token-alice"),
     )
     .await;
@@ -87,7 +75,6 @@ async fn server_user_token_connects_and_lists_as_json() {
         !toml.contains("test-token-alice"),
         "the secret is kept apart from the connections file"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -101,12 +88,8 @@ async fn cloud_api_token_connects_with_a_repository_from_stdin() {
             sim.cloud_api_url()
         ))
         .basic_auth("alice@example.com", Some("test-token-alice"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     let ws = body["values"][0]["workspace"]["slug"]
         .as_str()
         .unwrap()
@@ -117,12 +100,8 @@ async fn cloud_api_token_connects_with_a_repository_from_stdin() {
             sim.cloud_api_url()
         ))
         .basic_auth("alice@example.com", Some("test-token-alice"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     let full_name = repos["values"][0]["full_name"]
         .as_str()
         .unwrap()
@@ -171,7 +150,6 @@ async fn cloud_api_token_connects_with_a_repository_from_stdin() {
             .is_some_and(|u| u.ends_with(".git") && !u.contains('@')),
         "{v}"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -240,19 +218,7 @@ async fn invalid_input_exits_2_and_writes_nothing() {
             Some("test-token-alice"),
         ),
         (
-            vec![
-                "connect",
-                "--provider",
-                "server",
-                "--auth",
-                "http-token-user",
-                "--name",
-                "bad name!",
-                "--url",
-                "http://127.0.0.1:1",
-                "--username",
-                "alice",
-            ],
+            dc_connect_as("http://127.0.0.1:1", "bad name!", "alice"),
             Some("test-token-alice"),
         ),
         (
@@ -275,7 +241,6 @@ async fn invalid_input_exits_2_and_writes_nothing() {
         "{:?}",
         files_under(dir.path())
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -299,7 +264,6 @@ async fn rejected_token_exits_3_and_saves_nothing() {
     );
     assert!(!dir.path().join("connections.toml").exists());
     assert!(!dir.path().join("secrets").exists(), "no secret saved");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -322,7 +286,6 @@ async fn unreachable_server_exits_5() {
     .await;
     assert_eq!(out.status.code(), Some(5), "{}", text(&out));
     assert!(!dir.path().join("connections.toml").exists());
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -343,7 +306,6 @@ async fn old_server_version_exits_4() {
         "{}",
         text(&out)
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -361,7 +323,6 @@ async fn duplicate_name_is_refused_and_first_connection_kept() {
         std::fs::read_to_string(dir.path().join("connections.toml")).unwrap(),
         before
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -371,7 +332,6 @@ async fn wizard_refuses_without_a_terminal() {
     let out = run(&sim, dir.path(), &[], None).await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bbconnect connect"));
-    sim.shutdown().await;
 }
 
 /// A simulator with the Data Center connection `dc` saved, and what `repos dc --json` printed.
@@ -451,7 +411,6 @@ async fn repos_prints_sanitised_lines_json_fields_and_filters_with_the_fuzzy_mat
         "{query:?} finds {target}: {names:?}"
     );
     assert!(names.len() < all.len(), "the filter filters");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -490,7 +449,6 @@ async fn repos_concurrency_is_configurable_and_checked() {
             text(&out)
         );
     }
-    sim.shutdown().await;
 }
 
 // Round trips (issue 12): latency makes requests sent together overlap for sure, so the
@@ -544,12 +502,8 @@ async fn first_dc_repo(sim: &SimHandle) -> String {
     let v: serde_json::Value = reqwest::Client::new()
         .get(format!("{}/rest/api/1.0/repos?limit=1", sim.server_url()))
         .bearer_auth("test-token-alice")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     let r = &v["values"][0];
     format!(
         "{}/{}",
@@ -605,6 +559,21 @@ async fn measured(
     (out, sim.critical_path())
 }
 
+/// `connect` with `args` (ending in `--repo REPO --json`) saves `repo` within `max` round
+/// trips and asks for no listing page twice.
+async fn connect_repo_within(sim: &SimHandle, dir: &Path, args: &[&str], repo: &str, max: usize) {
+    let (out, trips) = measured(sim, dir, args, Some("test-token-alice")).await;
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["repo"].as_str(), Some(repo), "{v}");
+    assert!(
+        trips <= max,
+        "connect --repo: {trips} round trips\n{}",
+        log_text(sim)
+    );
+    let twice = listing_pages_fetched_twice(sim);
+    assert!(twice.is_empty(), "{twice:?}\n{}", log_text(sim));
+}
+
 /// `check NAME --json` in today's concurrent order and in the sequential one: the same
 /// report, row for row and word for word, and more round trips when sequential.
 async fn check_both_orders(sim: &SimHandle, dir: &Path, name: &str) -> (usize, usize) {
@@ -643,16 +612,7 @@ async fn dc_connect_repo_and_check_take_three_round_trips_and_list_once() {
     let repo = first_dc_repo(&sim).await;
     let mut args = dc_user_connect(&url).to_vec();
     args.extend(["--repo", &repo, "--json"]);
-    let (out, trips) = measured(&sim, dir.path(), &args, Some("test-token-alice")).await;
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["repo"].as_str(), Some(repo.as_str()), "{v}");
-    assert!(
-        trips <= 3,
-        "connect --repo: {trips} round trips\n{}",
-        log_text(&sim)
-    );
-    let twice = listing_pages_fetched_twice(&sim);
-    assert!(twice.is_empty(), "{twice:?}\n{}", log_text(&sim));
+    connect_repo_within(&sim, dir.path(), &args, &repo, 3).await;
 
     let (trips, sequential) = check_both_orders(&sim, dir.path(), "dc").await;
     assert!(trips <= 3, "check: {trips} round trips");
@@ -661,7 +621,6 @@ async fn dc_connect_repo_and_check_take_three_round_trips_and_list_once() {
         sequential >= 6,
         "sequential check: {sequential} round trips"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -670,30 +629,9 @@ async fn cloud_connect_repo_and_check_take_four_round_trips_and_list_once() {
     let sim = sim_with_latency(Some(300)).await;
     let dir = tempfile::tempdir().unwrap();
     let repo = last_cloud_repo(&sim).await;
-    let args = [
-        "connect",
-        "--provider",
-        "cloud",
-        "--auth",
-        "api-token",
-        "--name",
-        "cloud",
-        "--email",
-        "alice@example.com",
-        "--repo",
-        &repo,
-        "--json",
-    ];
-    let (out, trips) = measured(&sim, dir.path(), &args, Some("test-token-alice")).await;
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["repo"].as_str(), Some(repo.as_str()), "{v}");
-    assert!(
-        trips <= 4,
-        "connect --repo: {trips} round trips\n{}",
-        log_text(&sim)
-    );
-    let twice = listing_pages_fetched_twice(&sim);
-    assert!(twice.is_empty(), "{twice:?}\n{}", log_text(&sim));
+    let mut args = cloud_api_connect();
+    args.extend(["--repo", &repo, "--json"]);
+    connect_repo_within(&sim, dir.path(), &args, &repo, 4).await;
 
     let (trips, sequential) = check_both_orders(&sim, dir.path(), "cloud").await;
     assert!(trips <= 4, "check: {trips} round trips");
@@ -702,7 +640,6 @@ async fn cloud_connect_repo_and_check_take_four_round_trips_and_list_once() {
         sequential >= 7,
         "sequential check: {sequential} round trips"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -731,12 +668,8 @@ async fn connect_to_a_repository_not_listed_says_how_many_are_without_listing_ag
         let v: serde_json::Value = reqwest::Client::new()
             .get(format!("{url}/rest/api/1.0/repos?limit=1000&start={at}"))
             .bearer_auth("test-token-alice")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .json_body()
+            .await;
         total += v["values"].as_array().map_or(0, Vec::len);
         start = (v["isLastPage"] == false).then(|| v["nextPageStart"].as_u64().unwrap());
     }
@@ -748,7 +681,6 @@ async fn connect_to_a_repository_not_listed_says_how_many_are_without_listing_ag
         "{err}"
     );
     assert!(!dir.path().join("connections.toml").exists());
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -771,5 +703,4 @@ async fn a_name_the_store_refuses_is_a_usage_error_before_any_request() {
         !dir.path().join("connections.toml").exists(),
         "nothing saved"
     );
-    sim.shutdown().await;
 }

@@ -15,6 +15,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
 use crate::common::bin::{self, json as listed, text};
+use crate::common::opener::stand_in_openers;
 use crate::common::sim::{default as sim_default, demo_repo};
 use crate::common::wait::free_port;
 
@@ -98,17 +99,7 @@ async fn cloud_repository_token_connects_to_its_repository() {
 async fn app_password_connects_with_the_deprecation_warning() {
     let sim = crate::common::sim::old_mirror().await;
     let dir = tempfile::tempdir().unwrap();
-    let args = [
-        "connect",
-        "--provider",
-        "cloud",
-        "--auth",
-        "app-password",
-        "--name",
-        "ap",
-        "--username",
-        "alice",
-    ];
+    let args = bin::cloud_app_password_connect("ap");
     let out = run(
         &sim,
         dir.path(),
@@ -548,31 +539,6 @@ async fn oauth_no_browser_wants_the_consumer_secret_from_the_environment() {
     assert!(stderr.contains("BBCONNECT_OAUTH_SECRET"), "{stderr}");
     assert!(stderr.contains("--token-stdin"), "{stderr}");
     sim.shutdown().await;
-}
-
-/// Stand-ins for every program `open` may try on Linux (xdg-open first): each records its
-/// environment (written last: its presence means the run is complete) and succeeds.
-fn stand_in_openers() -> tempfile::TempDir {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().display();
-    let script = format!(
-        "#!/bin/sh\nprintf '%s\\n' \"$(basename \"$0\")\" >> \"{out}/ran\"\nenv > \"{out}/env.tmp.$$\"\nmv \"{out}/env.tmp.$$\" \"{out}/env\"\nexit 0\n"
-    );
-    for name in [
-        "xdg-open",
-        "gio",
-        "gnome-open",
-        "kde-open",
-        "kde-open5",
-        "kde-open6",
-        "wslview",
-    ] {
-        let path = dir.path().join(name);
-        std::fs::write(&path, &script).unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    dir
 }
 
 /// `connect --auth oauth` with nobody signing in (a one-second wait): its stderr.

@@ -6,7 +6,7 @@ use std::path::Path;
 use bbconnect::sim::SimHandle;
 use tokio::process::Command;
 
-use crate::common::bin::{BIN, run, stderr, stdout, text};
+use crate::common::bin::{BIN, dc_connect_as, dc_user_connect, run, stderr, stdout, text};
 use crate::common::sim::default as start;
 
 /// Saves the DC user-token connection `name` as alice.
@@ -15,19 +15,7 @@ async fn connect_dc(sim: &SimHandle, dir: &Path, name: &str) {
     let out = run(
         sim,
         dir,
-        &[
-            "connect",
-            "--provider",
-            "server",
-            "--auth",
-            "http-token-user",
-            "--name",
-            name,
-            "--url",
-            &url,
-            "--username",
-            "alice",
-        ],
+        &dc_connect_as(&url, name, "alice"),
         Some("test-token-alice"),
     )
     .await;
@@ -178,25 +166,16 @@ async fn status_is_one_line_per_connection_and_fails_when_one_does() {
 }
 
 fn hook_args<'a>(url: &'a str, hook: &'a str, events: &'a str) -> Vec<&'a str> {
-    vec![
-        "connect",
-        "--provider",
-        "server",
-        "--auth",
-        "http-token-user",
-        "--name",
-        "ci",
-        "--url",
-        url,
-        "--username",
-        "alice",
+    let mut args = dc_connect_as(url, "ci", "alice");
+    args.extend([
         "--repo",
         "WEB/api-adapter",
         "--webhook-url",
         hook,
         "--webhook-events",
         events,
-    ]
+    ]);
+    args
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -258,26 +237,14 @@ async fn the_keychain_fallback_is_said_once_without_internals() {
     let dir = tempfile::tempdir().unwrap();
     let url = sim.server_url();
     let mut cmd = Command::new(BIN);
-    cmd.args([
-        "connect",
-        "--provider",
-        "server",
-        "--auth",
-        "http-token-user",
-        "--name",
-        "dc",
-        "--url",
-        &url,
-        "--username",
-        "alice",
-    ])
-    .env_clear()
-    .env("PATH", std::env::var("PATH").unwrap_or_default())
-    .env("HOME", dir.path())
-    .env("BBCONNECT_CONFIG_DIR", dir.path())
-    .env("BBCONNECT_SECRET_STORE", "auto")
-    .env("BBCONNECT_TOKEN", "test-token-alice")
-    .stdin(std::process::Stdio::null());
+    cmd.args(dc_user_connect(&url))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", dir.path())
+        .env("BBCONNECT_CONFIG_DIR", dir.path())
+        .env("BBCONNECT_SECRET_STORE", "auto")
+        .env("BBCONNECT_TOKEN", "test-token-alice")
+        .stdin(std::process::Stdio::null());
     let out = cmd.output().await.unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let all = format!("{}{}", stdout(&out), stderr(&out));
@@ -298,19 +265,7 @@ async fn a_url_without_a_scheme_is_taken_as_https_and_said_so() {
     let out = run(
         &sim,
         dir.path(),
-        &[
-            "connect",
-            "--provider",
-            "server",
-            "--auth",
-            "http-token-user",
-            "--name",
-            "dc",
-            "--url",
-            "bitbucket.example.invalid",
-            "--username",
-            "alice",
-        ],
+        &dc_user_connect("bitbucket.example.invalid"),
         Some("test-token-alice"),
     )
     .await;

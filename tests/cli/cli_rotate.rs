@@ -11,6 +11,8 @@ use bbconnect::sim::SimHandle;
 use serde_json::Value;
 
 use crate::common::bin::{self, json, text};
+use crate::common::http::JsonBody;
+use crate::common::sim::dc_project_repo as dc_repo;
 
 const HOOK_URL: &str = "https://ci.example.com/bitbucket/hook";
 const OTHER_HOOK_URL: &str = "https://ci2.example.com/bitbucket/hook";
@@ -24,24 +26,6 @@ async fn run(sim: &SimHandle, config: &Path, args: &[&str], token: Option<&str>)
         .expect("binary runs")
 }
 
-/// The `n`-th repository of a DC project, from the simulator's REST API.
-async fn dc_repo(sim: &SimHandle, project: &str) -> String {
-    let v: Value = reqwest::Client::new()
-        .get(format!(
-            "{}/rest/api/1.0/projects/{project}/repos?limit=1",
-            sim.server_url()
-        ))
-        .bearer_auth("test-token-alice")
-        .send()
-        .await
-        .expect("listing")
-        .json()
-        .await
-        .expect("json");
-    let slug = v["values"][0]["slug"].as_str().expect("a repository");
-    format!("{project}/{slug}")
-}
-
 /// The first repository of acme-platform (the Cloud repository token's own).
 async fn cloud_repo(sim: &SimHandle) -> String {
     let v: Value = reqwest::Client::new()
@@ -50,12 +34,8 @@ async fn cloud_repo(sim: &SimHandle) -> String {
             sim.cloud_api_url()
         ))
         .basic_auth("alice@example.com", Some("test-token-alice"))
-        .send()
-        .await
-        .expect("listing")
-        .json()
-        .await
-        .expect("json");
+        .json_body()
+        .await;
     v["values"][0]["full_name"]
         .as_str()
         .expect("a repository")
@@ -63,24 +43,9 @@ async fn cloud_repo(sim: &SimHandle) -> String {
 }
 
 fn dc_connect<'a>(sim_url: &'a str, name: &'a str, repo: &'a str) -> Vec<&'a str> {
-    vec![
-        "connect",
-        "--provider",
-        "server",
-        "--auth",
-        "http-token-user",
-        "--name",
-        name,
-        "--url",
-        sim_url,
-        "--username",
-        "alice",
-        "--repo",
-        repo,
-        "--webhook-url",
-        HOOK_URL,
-        "--json",
-    ]
+    let mut args = bin::dc_connect_as(sim_url, name, "alice");
+    args.extend(["--repo", repo, "--webhook-url", HOOK_URL, "--json"]);
+    args
 }
 
 /// Every secret file's content under the config dir (connection and webhook secrets).
@@ -213,16 +178,8 @@ async fn an_app_password_connection_migrates_to_an_api_token() {
     let sim = crate::common::sim::with_repos(60).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let repo = cloud_repo(&sim).await;
-    let args = [
-        "connect",
-        "--provider",
-        "cloud",
-        "--auth",
-        "app-password",
-        "--name",
-        "cloud",
-        "--username",
-        "alice",
+    let mut args = bin::cloud_app_password_connect("cloud");
+    args.extend([
         "--repo",
         repo.as_str(),
         "--webhook-url",
@@ -230,7 +187,7 @@ async fn an_app_password_connection_migrates_to_an_api_token() {
         "--webhook-secret-env",
         "HOOK_A",
         "--json",
-    ];
+    ]);
     let out = run(&sim, dir.path(), &args, Some("test-token-app-password")).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let before = saved(&sim, dir.path(), "cloud").await;

@@ -10,6 +10,8 @@ use bbconnect::sim::SimHandle;
 use serde_json::Value;
 
 use crate::common::bin::{self, json, text};
+use crate::common::http::JsonBody;
+use crate::common::sim::dc_project_repo as dc_repo;
 
 async fn start() -> SimHandle {
     crate::common::sim::with_repos(60).await
@@ -26,24 +28,6 @@ async fn run(sim: &SimHandle, config: &Path, args: &[&str], token: Option<&str>)
         .expect("binary runs")
 }
 
-/// The first repository of a DC project, from the simulator's REST API.
-async fn dc_repo(sim: &SimHandle, project: &str) -> String {
-    let v: Value = reqwest::Client::new()
-        .get(format!(
-            "{}/rest/api/1.0/projects/{project}/repos?limit=1",
-            sim.server_url()
-        ))
-        .bearer_auth("test-token-alice")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let slug = v["values"][0]["slug"].as_str().expect("a repository");
-    format!("{project}/{slug}")
-}
-
 /// The hooks on a DC repository whose URL is ours.
 async fn dc_hooks(sim: &SimHandle, repo: &str) -> Vec<Value> {
     let (key, slug) = repo.split_once('/').unwrap();
@@ -53,12 +37,8 @@ async fn dc_hooks(sim: &SimHandle, repo: &str) -> Vec<Value> {
             sim.server_url()
         ))
         .bearer_auth("test-token-alice")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     v["values"]
         .as_array()
         .cloned()
@@ -69,24 +49,9 @@ async fn dc_hooks(sim: &SimHandle, repo: &str) -> Vec<Value> {
 }
 
 fn dc_connect_args<'a>(url: &'a str, name: &'a str, repo: &'a str, user: &'a str) -> Vec<&'a str> {
-    vec![
-        "connect",
-        "--provider",
-        "server",
-        "--auth",
-        "http-token-user",
-        "--name",
-        name,
-        "--url",
-        url,
-        "--username",
-        user,
-        "--repo",
-        repo,
-        "--webhook-url",
-        HOOK_URL,
-        "--json",
-    ]
+    let mut args = bin::dc_connect_as(url, name, user);
+    args.extend(["--repo", repo, "--webhook-url", HOOK_URL, "--json"]);
+    args
 }
 
 /// The file holding connection `name`'s webhook secret (`webhook/secrets/NAME#webhook-<id>`).
@@ -281,26 +246,14 @@ async fn cloud_create_with_chosen_events_then_kept() {
             sim.cloud_api_url()
         ))
         .basic_auth("alice@example.com", Some("test-token-alice"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     let repo = listing["values"][0]["full_name"]
         .as_str()
         .expect("a repository")
         .to_string();
-    let args = [
-        "connect",
-        "--provider",
-        "cloud",
-        "--auth",
-        "api-token",
-        "--name",
-        "cloud-ci",
-        "--email",
-        "alice@example.com",
+    let mut args = bin::cloud_connect_as("cloud-ci");
+    args.extend([
         "--repo",
         &repo,
         "--webhook-url",
@@ -308,7 +261,7 @@ async fn cloud_create_with_chosen_events_then_kept() {
         "--webhook-events",
         "repo:push,pullrequest:created",
         "--json",
-    ];
+    ]);
     let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let v = json(&out);
@@ -322,12 +275,8 @@ async fn cloud_create_with_chosen_events_then_kept() {
     let hooks: Value = reqwest::Client::new()
         .get(format!("{}/repositories/{repo}/hooks", sim.cloud_api_url()))
         .basic_auth("alice@example.com", Some("test-token-alice"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_body()
+        .await;
     let ours: Vec<&Value> = hooks["values"]
         .as_array()
         .unwrap()

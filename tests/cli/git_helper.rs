@@ -15,6 +15,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
 use crate::common::bin::{BIN, text};
+use crate::common::http::JsonBody;
 
 /// The repository of the data set's demo credential of type `auth` (each type is one product's).
 fn demo_repo(auth: &str) -> String {
@@ -73,13 +74,19 @@ impl World {
     }
 
     async fn bb(&self, args: &[&str], token: Option<&str>) -> Output {
-        let mut cmd = Command::new(BIN);
-        self.env(&mut cmd);
+        let mut cmd = self.bb_cmd();
         cmd.args(args);
         if let Some(t) = token {
             cmd.env("BBCONNECT_TOKEN", t);
         }
         cmd.output().await.expect("bbconnect runs")
+    }
+
+    /// bbconnect in this world, arguments and overrides still to add.
+    fn bb_cmd(&self) -> Command {
+        let mut cmd = Command::new(BIN);
+        self.env(&mut cmd);
+        cmd
     }
 
     async fn git(&self, args: &[&str]) -> Output {
@@ -98,8 +105,7 @@ impl World {
 
     /// `bbconnect git-credential get` with `input` on stdin.
     async fn helper(&self, input: &str) -> Output {
-        let mut cmd = Command::new(BIN);
-        self.env(&mut cmd);
+        let mut cmd = self.bb_cmd();
         cmd.args(["git-credential", "get"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -139,12 +145,8 @@ async fn cloud_repo(w: &World) -> String {
             w.sim.cloud_api_url()
         ))
         .basic_auth("alice@example.com", Some("test-token-alice"))
-        .send()
-        .await
-        .expect("sim answers")
-        .json()
-        .await
-        .expect("json");
+        .json_body()
+        .await;
     v["values"]
         .as_array()
         .expect("values")
@@ -169,12 +171,8 @@ async fn web_repo(w: &World) -> String {
             w.sim.base_url()
         ))
         .basic_auth("bob", Some("test-token-bob"))
-        .send()
-        .await
-        .expect("sim answers")
-        .json()
-        .await
-        .expect("json");
+        .json_body()
+        .await;
     format!("WEB/{}", v["values"][0]["slug"].as_str().expect("slug"))
 }
 
@@ -185,6 +183,42 @@ struct Kind {
     secret: &'static str,
     can_push: bool,
 }
+
+/// alice on Data Center with her user token; she may push.
+const DC_ALICE: Kind = Kind {
+    provider: "server",
+    auth: "http-token-user",
+    user_flag: Some(("--username", "alice")),
+    secret: "test-token-alice",
+    can_push: true,
+};
+
+/// bob on Data Center with his user token; he reads but may not push.
+const DC_BOB: Kind = Kind {
+    provider: "server",
+    auth: "http-token-user",
+    user_flag: Some(("--username", "bob")),
+    secret: "test-token-bob",
+    can_push: false,
+};
+
+/// Data Center's repository token (git sends it as Bearer).
+const DC_REPO_TOKEN: Kind = Kind {
+    provider: "server",
+    auth: "http-token-repo",
+    user_flag: None,
+    secret: "test-token-repo",
+    can_push: true,
+};
+
+/// alice's Cloud API token.
+const CLOUD_API_TOKEN: Kind = Kind {
+    provider: "cloud",
+    auth: "api-token",
+    user_flag: Some(("--email", "alice@example.com")),
+    secret: "test-token-alice",
+    can_push: true,
+};
 
 async fn connect(w: &World, name: &str, k: &Kind, repo: &str) {
     let mut args = vec![
@@ -299,7 +333,6 @@ async fn full_cycle_cloud(k: Kind) {
     connect(&w, "conn", &k, &repo).await;
     ok(&w.bb(&["setup-git"], None).await);
     clone_push_and_look(&w, "conn", k.secret, k.can_push).await;
-    w.sim.shutdown().await;
 }
 
 async fn full_cycle(k: Kind, repo: &str) {
@@ -307,19 +340,11 @@ async fn full_cycle(k: Kind, repo: &str) {
     connect(&w, "conn", &k, repo).await;
     ok(&w.bb(&["setup-git"], None).await);
     clone_push_and_look(&w, "conn", k.secret, k.can_push).await;
-    w.sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cloud_api_token_clones_and_pushes_with_plain_git() {
-    let k = Kind {
-        provider: "cloud",
-        auth: "api-token",
-        user_flag: Some(("--email", "alice@example.com")),
-        secret: "test-token-alice",
-        can_push: true,
-    };
-    full_cycle_cloud(k).await;
+    full_cycle_cloud(CLOUD_API_TOKEN).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -349,26 +374,12 @@ async fn cloud_app_password_clones_and_pushes_with_plain_git() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dc_user_token_clones_and_pushes_with_plain_git() {
-    let k = Kind {
-        provider: "server",
-        auth: "http-token-user",
-        user_flag: Some(("--username", "alice")),
-        secret: "test-token-alice",
-        can_push: true,
-    };
-    full_cycle(k, &demo_repo("http-token-repo")).await;
+    full_cycle(DC_ALICE, &demo_repo("http-token-repo")).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dc_repo_token_goes_as_bearer_and_clones_and_pushes() {
-    let k = Kind {
-        provider: "server",
-        auth: "http-token-repo",
-        user_flag: None,
-        secret: "test-token-repo",
-        can_push: true,
-    };
-    full_cycle(k, &demo_repo("http-token-repo")).await;
+    full_cycle(DC_REPO_TOKEN, &demo_repo("http-token-repo")).await;
 }
 
 /// A grant from the simulator's OAuth flow, as a browser would get it.
@@ -403,12 +414,8 @@ async fn oauth_grant(w: &World) -> OAuthGrant {
             ("code", &code),
             ("redirect_uri", "http://127.0.0.1:9/callback"),
         ])
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("json");
+        .json_body()
+        .await;
     OAuthGrant {
         access_token: SecretString::from(tokens["access_token"].as_str().expect("at").to_string()),
         refresh_token: tokens["refresh_token"]
@@ -460,7 +467,6 @@ async fn cloud_oauth_clones_and_its_read_only_scope_cannot_push() {
     ok(&w.bb(&["setup-git"], None).await);
     // The consumer's scopes are `repository` (read): clone works, push is refused.
     clone_push_and_look(&w, "oa", grant.access_token.expose_secret(), false).await;
-    w.sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -488,21 +494,13 @@ async fn an_expired_oauth_token_is_refreshed_and_saved_before_git_gets_it() {
         "the rotated refresh token was saved"
     );
     assert!(renewed.expires_at.expect("expiry") > 1_000_000);
-    w.sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_read_only_user_cannot_push_and_git_shows_why() {
     let w = World::new().await;
     let repo = web_repo(&w).await;
-    let k = Kind {
-        provider: "server",
-        auth: "http-token-user",
-        user_flag: Some(("--username", "bob")),
-        secret: "test-token-bob",
-        can_push: false,
-    };
-    connect(&w, "bob", &k, &repo).await;
+    connect(&w, "bob", &DC_BOB, &repo).await;
     ok(&w.bb(&["setup-git"], None).await);
     let url = w.saved("bob").clone_https.expect("url");
     let dir = w.work.join("b");
@@ -516,21 +514,13 @@ async fn a_read_only_user_cannot_push_and_git_shows_why() {
         err.contains("remote error: You are not permitted to push to this repository"),
         "{err}"
     );
-    w.sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_helper_answers_only_its_scheme_host_port_and_path() {
     let w = World::new().await;
-    let k = Kind {
-        provider: "server",
-        auth: "http-token-user",
-        user_flag: Some(("--username", "alice")),
-        secret: "test-token-alice",
-        can_push: true,
-    };
     let repo = demo_repo("http-token-repo");
-    connect(&w, "dc", &k, &repo).await;
+    connect(&w, "dc", &DC_ALICE, &repo).await;
     let path = w
         .saved("dc")
         .clone_https
@@ -562,26 +552,17 @@ async fn the_helper_answers_only_its_scheme_host_port_and_path() {
     }
     // store and erase never remove a connection (git calls erase after any 401).
     for op in ["store", "erase"] {
-        let mut cmd = Command::new(BIN);
-        w.env(&mut cmd);
+        let mut cmd = w.bb_cmd();
         cmd.args(["git-credential", op]);
         ok(&cmd.output().await.expect("runs"));
     }
     assert_eq!(w.store().list().expect("list").len(), 1);
-    w.sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bearer_only_tokens_wait_for_a_git_that_can_send_bearer() {
     let w = World::new().await;
-    let k = Kind {
-        provider: "server",
-        auth: "http-token-repo",
-        user_flag: None,
-        secret: "test-token-repo",
-        can_push: true,
-    };
-    connect(&w, "dcr", &k, &demo_repo("http-token-repo")).await;
+    connect(&w, "dcr", &DC_REPO_TOKEN, &demo_repo("http-token-repo")).await;
     let host = w.host();
     let old_git = w.helper(&format!("protocol=http\nhost={host}\n\n")).await;
     ok(&old_git);
@@ -598,28 +579,13 @@ async fn bearer_only_tokens_wait_for_a_git_that_can_send_bearer() {
         String::from_utf8_lossy(&new_git.stdout),
         "capability[]=authtype\nauthtype=Bearer\ncredential=test-token-repo\n"
     );
-    w.sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_connections_on_one_host_each_get_their_own_repository() {
     let w = World::new().await;
-    let alice = Kind {
-        provider: "server",
-        auth: "http-token-user",
-        user_flag: Some(("--username", "alice")),
-        secret: "test-token-alice",
-        can_push: true,
-    };
-    let bob = Kind {
-        provider: "server",
-        auth: "http-token-user",
-        user_flag: Some(("--username", "bob")),
-        secret: "test-token-bob",
-        can_push: false,
-    };
-    connect(&w, "alice", &alice, &demo_repo("http-token-repo")).await;
-    connect(&w, "bob", &bob, &web_repo(&w).await).await;
+    connect(&w, "alice", &DC_ALICE, &demo_repo("http-token-repo")).await;
+    connect(&w, "bob", &DC_BOB, &web_repo(&w).await).await;
     let setup = w.bb(&["setup-git"], None).await;
     ok(&setup);
     assert!(
@@ -633,7 +599,6 @@ async fn two_connections_on_one_host_each_get_their_own_repository() {
     // and alice pushing proves her token (bob's would be refused).
     clone_push_and_look(&w, "alice", "test-token-alice", true).await;
     clone_push_and_look(&w, "bob", "test-token-bob", false).await;
-    w.sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -642,14 +607,7 @@ async fn setup_git_then_remove_leaves_the_config_byte_identical() {
     let original = "[user]\n\tname = Someone\n[credential]\n\thelper = store\n\
                     [credential \"https://bitbucket.org\"]\n\tusername = me\n";
     std::fs::write(w.home.join(".gitconfig"), original).expect("write");
-    let k = Kind {
-        provider: "server",
-        auth: "http-token-user",
-        user_flag: Some(("--username", "alice")),
-        secret: "test-token-alice",
-        can_push: true,
-    };
-    connect(&w, "dc", &k, &demo_repo("http-token-repo")).await;
+    connect(&w, "dc", &DC_ALICE, &demo_repo("http-token-repo")).await;
     ok(&w.bb(&["setup-git"], None).await);
     let set = std::fs::read_to_string(w.home.join(".gitconfig")).expect("read");
     assert!(set.contains("git-credential"), "{set}");
@@ -670,7 +628,6 @@ async fn setup_git_then_remove_leaves_the_config_byte_identical() {
         std::fs::read_to_string(w.home.join(".gitconfig")).expect("read"),
         original
     );
-    w.sim.shutdown().await;
 }
 
 /// A `git` first on PATH that records its arguments and environment, then runs the real git.
@@ -700,8 +657,7 @@ async fn clone_through_bbconnect(k: Kind, repo: &str) {
     let w = World::new().await;
     connect(&w, "conn", &k, repo).await;
     let (bin, dumps) = git_wrapper(&w);
-    let mut cmd = Command::new(BIN);
-    w.env(&mut cmd);
+    let mut cmd = w.bb_cmd();
     let path = format!(
         "{}:{}",
         bin.display(),
@@ -738,19 +694,11 @@ async fn clone_through_bbconnect(k: Kind, repo: &str) {
         assert!(!body.contains(k.secret), "secret in git's {}", f.display());
         assert!(!body.contains("test-token-canary-env"), "{}", f.display());
     }
-    w.sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bbconnect_clone_keeps_the_token_out_of_gits_argv_env_and_config_dc() {
-    let k = Kind {
-        provider: "server",
-        auth: "http-token-user",
-        user_flag: Some(("--username", "alice")),
-        secret: "test-token-alice",
-        can_push: true,
-    };
-    clone_through_bbconnect(k, &demo_repo("http-token-repo")).await;
+    clone_through_bbconnect(DC_ALICE, &demo_repo("http-token-repo")).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -758,27 +706,13 @@ async fn bbconnect_clone_keeps_the_token_out_of_gits_argv_env_and_config_cloud()
     let w = World::new().await;
     let repo = cloud_repo(&w).await;
     w.sim.shutdown().await;
-    let k = Kind {
-        provider: "cloud",
-        auth: "api-token",
-        user_flag: Some(("--email", "alice@example.com")),
-        secret: "test-token-alice",
-        can_push: true,
-    };
-    clone_through_bbconnect(k, &repo).await;
+    clone_through_bbconnect(CLOUD_API_TOKEN, &repo).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn token_and_env_print_what_scripts_need() {
     let w = World::new().await;
-    let k = Kind {
-        provider: "server",
-        auth: "http-token-repo",
-        user_flag: None,
-        secret: "test-token-repo",
-        can_push: true,
-    };
-    connect(&w, "ci", &k, &demo_repo("http-token-repo")).await;
+    connect(&w, "ci", &DC_REPO_TOKEN, &demo_repo("http-token-repo")).await;
     // NAME may be left out with one connection; one line, nothing on stderr off a terminal.
     let out = w.bb(&["token"], None).await;
     ok(&out);
@@ -807,7 +741,6 @@ async fn token_and_env_print_what_scripts_need() {
         "{}",
         text(&out)
     );
-    w.sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -822,28 +755,19 @@ async fn token_gives_a_fresh_oauth_access_token() {
     let printed = String::from_utf8_lossy(&out.stdout).trim().to_string();
     assert_ne!(printed, "test-token-stale-access");
     assert_eq!(printed, saved_grant(&w, "oa").access_token.expose_secret());
-    w.sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn setup_git_local_writes_the_repository_config_only() {
     let w = World::new().await;
-    let k = Kind {
-        provider: "server",
-        auth: "http-token-user",
-        user_flag: Some(("--username", "alice")),
-        secret: "test-token-alice",
-        can_push: true,
-    };
-    connect(&w, "dc", &k, &demo_repo("http-token-repo")).await;
+    connect(&w, "dc", &DC_ALICE, &demo_repo("http-token-repo")).await;
     // Outside a repository --local is a usage error that says what to do.
     let out = w.bb(&["setup-git", "--local"], None).await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("inside a git repository"));
     let repo = w.work.join("local");
     ok(&w.git(&["init", "-q", &repo.to_string_lossy()]).await);
-    let mut cmd = Command::new(BIN);
-    w.env(&mut cmd);
+    let mut cmd = w.bb_cmd();
     cmd.current_dir(&repo).args(["setup-git", "--local"]);
     ok(&cmd.output().await.expect("runs"));
     let local = std::fs::read_to_string(repo.join(".git/config")).expect("config");
@@ -852,25 +776,16 @@ async fn setup_git_local_writes_the_repository_config_only() {
         !w.home.join(".gitconfig").exists(),
         "global config untouched"
     );
-    w.sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_missing_git_is_explained() {
     let w = World::new().await;
-    let k = Kind {
-        provider: "server",
-        auth: "http-token-user",
-        user_flag: Some(("--username", "alice")),
-        secret: "test-token-alice",
-        can_push: true,
-    };
-    connect(&w, "dc", &k, &demo_repo("http-token-repo")).await;
+    connect(&w, "dc", &DC_ALICE, &demo_repo("http-token-repo")).await;
     let empty = w.work.join("no-git-here");
     std::fs::create_dir_all(&empty).expect("mkdir");
     for args in [&["setup-git"][..], &["clone", "dc"][..]] {
-        let mut cmd = Command::new(BIN);
-        w.env(&mut cmd);
+        let mut cmd = w.bb_cmd();
         cmd.env("PATH", &empty).args(args);
         let out = cmd.output().await.expect("runs");
         assert_ne!(out.status.code(), Some(0));
@@ -880,5 +795,4 @@ async fn a_missing_git_is_explained() {
             "{err}"
         );
     }
-    w.sim.shutdown().await;
 }

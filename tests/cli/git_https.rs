@@ -16,7 +16,7 @@ use std::process::{Output, Stdio};
 use bbconnect::sim::SimHandle;
 use tokio::process::Command;
 
-use crate::common::bin::{BIN, stderr, stdout, text};
+use crate::common::bin::{BIN, dc_user_connect, stderr, stdout, text};
 use crate::common::tls::{Ca, ServerCert, TlsFront, self_signed};
 
 struct World {
@@ -88,19 +88,7 @@ impl World {
 
     async fn connect(&self, trust: &[&str]) -> Output {
         let url = self.front.url();
-        let mut args = vec![
-            "connect",
-            "--provider",
-            "server",
-            "--auth",
-            "http-token-user",
-            "--name",
-            "dc",
-            "--url",
-            &url,
-            "--username",
-            "alice",
-        ];
+        let mut args = dc_user_connect(&url);
         args.extend_from_slice(trust);
         self.bb(&args).await
     }

@@ -7,32 +7,14 @@ use std::path::Path;
 use std::process::Output;
 
 use bbconnect::sim::{HookChange, SimHandle};
-use serde_json::Value;
 
 use crate::common::bin::{self, text};
+use crate::common::sim::dc_project_repo as dc_repo;
 
 const HOOK_URL: &str = "https://ci.example.com/bitbucket/hook";
 
 async fn run(sim: &SimHandle, config: &Path, args: &[&str], token: Option<&str>) -> Output {
     bin::run(sim, config, args, token).await
-}
-
-/// The first repository of a DC project, from the simulator's REST API.
-async fn dc_repo(sim: &SimHandle, project: &str) -> String {
-    let v: Value = reqwest::Client::new()
-        .get(format!(
-            "{}/rest/api/1.0/projects/{project}/repos?limit=1",
-            sim.server_url()
-        ))
-        .bearer_auth("test-token-alice")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let slug = v["values"][0]["slug"].as_str().expect("a repository");
-    format!("{project}/{slug}")
 }
 
 /// A DC connection `ci` to a repository with our webhook on it; returns the repository.
@@ -164,17 +146,7 @@ async fn a_rejected_app_password_names_the_date_and_the_migration_in_check_statu
     let dir = tempfile::tempdir().unwrap();
     // Saved while an old mirror still took it...
     let mirror = crate::common::sim::old_mirror().await;
-    let args = [
-        "connect",
-        "--provider",
-        "cloud",
-        "--auth",
-        "app-password",
-        "--name",
-        "ap",
-        "--username",
-        "alice",
-    ];
+    let args = bin::cloud_app_password_connect("ap");
     let out = run(&mirror, dir.path(), &args, Some("test-token-app-password")).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     // ...where it works, status still marks it.

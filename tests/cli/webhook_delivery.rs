@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use bbconnect::sim::{self, SimConfig, SimHandle};
 use hmac::{Hmac, KeyInit, Mac};
 
-use crate::common::bin::{run, text};
+use crate::common::bin::{cloud_api_connect, dc_user_connect, run, text};
 
 type Seen = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
 
@@ -64,22 +64,10 @@ async fn dc_connect(sim: &SimHandle, dir: &Path, hook: &str) -> Output {
         sim,
         dir,
         &[
-            "connect",
-            "--provider",
-            "server",
-            "--auth",
-            "http-token-user",
-            "--name",
-            "dc",
-            "--url",
-            &url,
-            "--username",
-            "alice",
-            "--repo",
-            &repo,
-            "--webhook-url",
-            hook,
-        ],
+            dc_user_connect(&url),
+            vec!["--repo", &repo, "--webhook-url", hook],
+        ]
+        .concat(),
         Some("test-token-alice"),
     )
     .await
@@ -195,30 +183,16 @@ async fn the_test_route_is_not_taken_for_a_hook_id() {
 async fn cloud_says_there_is_no_test_endpoint_and_where_the_log_is() {
     let sim = sim::start(SimConfig::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let repo = sim::demo_credentials()
-        .into_iter()
-        .find(|c| c.auth == "repo-token")
-        .and_then(|c| c.repo)
-        .unwrap();
+    let repo = crate::common::sim::demo_repo("cloud", "repo-token");
     let (hook, seen) = receiver().await;
     let out = run(
         &sim,
         dir.path(),
         &[
-            "connect",
-            "--provider",
-            "cloud",
-            "--auth",
-            "api-token",
-            "--name",
-            "cl",
-            "--email",
-            "alice@example.com",
-            "--repo",
-            &repo,
-            "--webhook-url",
-            &hook,
-        ],
+            cloud_api_connect(),
+            vec!["--repo", &repo, "--webhook-url", &hook],
+        ]
+        .concat(),
         Some("test-token-alice"),
     )
     .await;
@@ -231,7 +205,7 @@ async fn cloud_says_there_is_no_test_endpoint_and_where_the_log_is() {
     );
     assert!(seen.lock().unwrap().is_empty());
     // The generated secret was stored for Cloud too.
-    let secret = run(&sim, dir.path(), &["webhook-secret", "cl"], None).await;
+    let secret = run(&sim, dir.path(), &["webhook-secret", "cloud"], None).await;
     assert_eq!(secret.status.code(), Some(0), "{}", text(&secret));
     sim.shutdown().await;
 }

@@ -7,14 +7,26 @@ use std::time::Duration;
 use bbconnect::bitbucket::{Client, ClientOptions};
 use bbconnect::core::model::CheckId;
 use bbconnect::core::model::{
-    AuthKind, CheckItem, CheckReport, CheckStatus, ConnectionSpec, Credentials, FailureClass,
-    Provider, Repo, RepoPage,
+    AuthKind, CheckStatus, ConnectionSpec, Credentials, FailureClass, Provider, Repo, RepoPage,
 };
-use bbconnect::sim::{self, SimConfig, SimHandle};
+use bbconnect::sim::{SimConfig, SimHandle};
 use secrecy::SecretString;
 
 use crate::common::creds::{self, endpoints};
+use crate::common::report::{row, sorted_names};
 use crate::common::sim::start as sim_with;
+use crate::common::sim::with_repos;
+
+/// alice's Cloud API token, for every workspace she reads.
+fn alice_cloud(sim: &SimHandle) -> Client {
+    cloud(
+        sim,
+        AuthKind::ApiToken,
+        Some("alice@example.com"),
+        "test-token-alice",
+        None,
+    )
+}
 
 fn cloud(
     sim: &SimHandle,
@@ -34,14 +46,6 @@ fn cloud(
     Client::new(creds, &endpoints(sim), options).expect("valid credentials")
 }
 
-fn row(report: &CheckReport, id: CheckId) -> &CheckItem {
-    report
-        .items
-        .iter()
-        .find(|i| i.id == id)
-        .unwrap_or_else(|| panic!("no `{id}` row in {:#?}", report.items))
-}
-
 async fn pages_of(client: &Client) -> (Vec<RepoPage>, usize) {
     let (tx, mut rx) = tokio::sync::mpsc::channel(8);
     let c = client.clone();
@@ -54,28 +58,10 @@ async fn pages_of(client: &Client) -> (Vec<RepoPage>, usize) {
     (pages, total)
 }
 
-fn sorted_names(repos: &[Repo]) -> Vec<String> {
-    let mut v: Vec<String> = repos.iter().map(|r| r.full_name.clone()).collect();
-    v.sort();
-    v
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn api_token_checks_clean_and_names_the_user() {
-    let sim = sim_with(SimConfig {
-        repos: Some(150),
-        ..SimConfig::default()
-    })
-    .await;
-    let report = cloud(
-        &sim,
-        AuthKind::ApiToken,
-        Some("alice@example.com"),
-        "test-token-alice",
-        None,
-    )
-    .check(None)
-    .await;
+    let sim = with_repos(150).await;
+    let report = alice_cloud(&sim).check(None).await;
     assert!(report.passed(), "{:#?}", report.items);
     let id = report.identity.clone().expect("identity");
     assert_eq!(id.username, "alice");
@@ -100,23 +86,12 @@ async fn api_token_checks_clean_and_names_the_user() {
         row(&report, CheckId::LocalhostLinks).status,
         CheckStatus::Passed
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn listing_with_size_fetches_every_page_exactly_once() {
-    let sim = sim_with(SimConfig {
-        repos: Some(700),
-        ..SimConfig::default()
-    })
-    .await;
-    let client = cloud(
-        &sim,
-        AuthKind::ApiToken,
-        Some("alice@example.com"),
-        "test-token-alice",
-        None,
-    );
+    let sim = with_repos(700).await;
+    let client = alice_cloud(&sim);
     let (pages, total) = pages_of(&client).await;
     let all: Vec<Repo> = pages.iter().flat_map(|p| p.repos.clone()).collect();
     assert_eq!(total, all.len());
@@ -156,27 +131,15 @@ async fn listing_with_size_fetches_every_page_exactly_once() {
         ..SimConfig::default()
     })
     .await;
-    let client2 = cloud(
-        &sim2,
-        AuthKind::ApiToken,
-        Some("alice@example.com"),
-        "test-token-alice",
-        None,
-    );
+    let client2 = alice_cloud(&sim2);
     let (pages2, _) = pages_of(&client2).await;
     let all2: Vec<Repo> = pages2.iter().flat_map(|p| p.repos.clone()).collect();
     assert_eq!(sorted_names(&all), sorted_names(&all2));
-    sim.shutdown().await;
-    sim2.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn missing_scope_is_named_and_exit_code_is_4() {
-    let sim = sim_with(SimConfig {
-        repos: Some(50),
-        ..SimConfig::default()
-    })
-    .await;
+    let sim = with_repos(50).await;
     let report = cloud(
         &sim,
         AuthKind::ApiToken,
@@ -211,16 +174,11 @@ async fn missing_scope_is_named_and_exit_code_is_4() {
         CheckStatus::Passed,
         "a 403 means the token itself was accepted"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn wrong_token_is_rejected_with_the_email_hint() {
-    let sim = sim_with(SimConfig {
-        repos: Some(20),
-        ..SimConfig::default()
-    })
-    .await;
+    let sim = with_repos(20).await;
     let report = cloud(
         &sim,
         AuthKind::ApiToken,
@@ -247,7 +205,6 @@ async fn wrong_token_is_rejected_with_the_email_hint() {
     .unwrap_err();
     assert_eq!(err.class, FailureClass::Rejected);
     assert!(!format!("{err:?}").contains("test-token-wrong"));
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -271,17 +228,12 @@ async fn app_password_works_with_a_loud_warning() {
     assert_eq!(cred.status, CheckStatus::Warning);
     assert!(cred.detail.contains("2026-07-28"), "{}", cred.detail);
     assert!(!client.list_all_repos().await.unwrap().is_empty());
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn repository_token_validates_its_repository() {
     let sim = sim_with(SimConfig::default()).await;
-    let repo = sim::demo_credentials()
-        .into_iter()
-        .find(|c| c.auth == "repo-token")
-        .and_then(|c| c.repo)
-        .expect("a demo repository token");
+    let repo = crate::common::sim::demo_repo("cloud", "repo-token");
     let client = cloud(
         &sim,
         AuthKind::RepoToken,
@@ -313,7 +265,6 @@ async fn repository_token_validates_its_repository() {
         "{:#?}",
         other.items
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -353,5 +304,4 @@ async fn concurrency_bound_still_lists_everything() {
         .await
         .unwrap();
     assert_eq!(sorted_names(&one), sorted_names(&eight));
-    sim.shutdown().await;
 }

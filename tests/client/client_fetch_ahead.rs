@@ -13,6 +13,7 @@ use bbconnect::sim::{Scenario, SimConfig, SimHandle};
 use serde_json::Value;
 
 use crate::common::creds;
+use crate::common::http::JsonBody;
 
 const TOKEN: &str = "test-token-alice";
 const CONCURRENCY: usize = 8;
@@ -48,15 +49,7 @@ async fn sequential(sim: &SimHandle) -> (Vec<String>, usize) {
             "{}/rest/api/1.0/repos?start={start}&limit=1000",
             sim.server_url()
         );
-        let page: Value = http
-            .get(&url)
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .expect("request")
-            .json()
-            .await
-            .expect("json");
+        let page: Value = http.get(&url).bearer_auth(TOKEN).json_body().await;
         pages += 1;
         for v in page["values"].as_array().expect("values") {
             let key = v["project"]["key"].as_str().expect("key");

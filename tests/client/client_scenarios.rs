@@ -6,13 +6,13 @@ use std::time::{Duration, Instant};
 use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
 use bbconnect::core::model::CheckId;
 use bbconnect::core::model::{
-    AuthKind, CheckItem, CheckReport, CheckStatus, ConnectionSpec, Credentials, FailureClass,
-    Provider,
+    AuthKind, CheckStatus, ConnectionSpec, Credentials, FailureClass, Provider,
 };
 use bbconnect::sim::{self, Scenario, SimConfig, SimHandle};
 use secrecy::SecretString;
 
 use crate::common::creds;
+use crate::common::report::row;
 
 async fn sim_in(scenario: Scenario) -> SimHandle {
     sim::start(SimConfig {
@@ -40,14 +40,6 @@ fn cloud_client(sim: &SimHandle, options: ClientOptions) -> Client {
     Client::new(creds::cloud_alice(sim), &creds::endpoints(sim), options).expect("valid")
 }
 
-fn row(report: &CheckReport, id: CheckId) -> &CheckItem {
-    report
-        .items
-        .iter()
-        .find(|i| i.id == id)
-        .unwrap_or_else(|| panic!("no `{id}` row in {:#?}", report.items))
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn rate_limit_is_waited_out_as_retry_after_says() {
     let sim = sim_in(Scenario::RateLimited).await;
@@ -71,7 +63,6 @@ async fn rate_limit_is_waited_out_as_retry_after_says() {
             .any(|l| l.contains("rate limited: retrying in 1 s")),
         "{lines:?}"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -106,8 +97,6 @@ async fn server_errors_are_retried_with_backoff() {
     .await;
     assert!(!report.passed());
     assert_eq!(report.exit_code(), 1, "{:#?}", report.items);
-    sim.shutdown().await;
-    sim2.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -132,7 +121,6 @@ async fn slow_server_times_out_as_unreachable() {
         "bounded: {:?}",
         started.elapsed()
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -147,7 +135,6 @@ async fn html_login_page_gets_its_own_row_on_both_products() {
         assert!(r.detail.contains("HTML"), "{}", r.detail);
         assert!(r.fix.as_deref().unwrap().contains("SSO"));
     }
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -157,7 +144,6 @@ async fn gone_endpoints_are_named_retired() {
     let r = row(&report, CheckId::Gone);
     assert_eq!(r.status, CheckStatus::Failed);
     assert!(r.detail.contains("retired"), "{}", r.detail);
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -200,7 +186,6 @@ async fn localhost_links_on_cloud_fail() {
         "{:#?}",
         report.items
     );
-    sim.shutdown().await;
 }
 
 /// Hostile listings end in a clear error (never a hang, a panic or a half list claimed complete).
@@ -286,7 +271,6 @@ async fn wrong_types_and_slow_drip_are_errors() {
     .expect("the time limit applies to a dripping body")
     .unwrap_err();
     assert_eq!(err.class, FailureClass::Unreachable, "{err:?}");
-    sim.shutdown().await;
 }
 
 /// A server that always answers `status` with the given headers, counting requests.

@@ -6,13 +6,15 @@ use std::collections::HashSet;
 use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
 use bbconnect::core::model::CheckId;
 use bbconnect::core::model::{
-    AuthKind, CheckReport, CheckStatus, ConnectionSpec, Credentials, FailureClass, Provider, Repo,
+    AuthKind, CheckStatus, ConnectionSpec, Credentials, FailureClass, Provider,
 };
 use bbconnect::sim::{self, Scenario, SimConfig, SimHandle};
 use secrecy::SecretString;
 
 use crate::common::creds::{self, fast};
+use crate::common::report::{row, sorted_names};
 use crate::common::sim::start as sim_with;
+use crate::common::sim::with_repos;
 
 fn dc(
     sim: &SimHandle,
@@ -26,38 +28,25 @@ fn dc(
     creds::with_secret(creds::spec("dc", auth, &url, user, repo), secret)
 }
 
-fn client(creds: Credentials) -> Client {
-    Client::new(creds, &Endpoints::default(), fast()).expect("valid credentials")
-}
-
-fn row(report: &CheckReport, id: CheckId) -> &bbconnect::core::model::CheckItem {
-    report
-        .items
-        .iter()
-        .find(|i| i.id == id)
-        .unwrap_or_else(|| panic!("no `{id}` row in {:#?}", report.items))
-}
-
-fn names(repos: &[Repo]) -> Vec<String> {
-    let mut v: Vec<String> = repos.iter().map(|r| r.full_name.clone()).collect();
-    v.sort();
-    v
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn alice_checks_clean_with_identity_version_and_reach() {
-    let sim = sim_with(SimConfig {
-        repos: Some(120),
-        ..SimConfig::default()
-    })
-    .await;
-    let c = client(dc(
-        &sim,
+/// alice's Data Center user token, for every repository she reads.
+fn alice_dc(sim: &SimHandle) -> Client {
+    client(dc(
+        sim,
         AuthKind::HttpTokenUser,
         Some("alice"),
         "test-token-alice",
         None,
-    ));
+    ))
+}
+
+fn client(creds: Credentials) -> Client {
+    Client::new(creds, &Endpoints::default(), fast()).expect("valid credentials")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn alice_checks_clean_with_identity_version_and_reach() {
+    let sim = with_repos(120).await;
+    let c = alice_dc(&sim);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let report = c.check(Some(tx)).await;
     assert!(report.passed(), "{:#?}", report.items);
@@ -97,16 +86,11 @@ async fn alice_checks_clean_with_identity_version_and_reach() {
         lines.push(l);
     }
     assert!(lines.iter().any(|l| l.contains("credential")), "{lines:?}");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn typed_username_differing_from_owner_warns() {
-    let sim = sim_with(SimConfig {
-        repos: Some(30),
-        ..SimConfig::default()
-    })
-    .await;
+    let sim = with_repos(30).await;
     let report = client(dc(
         &sim,
         AuthKind::HttpTokenUser,
@@ -122,7 +106,6 @@ async fn typed_username_differing_from_owner_warns() {
     assert_eq!(report.identity.clone().unwrap().username, "bob");
     // bob has REPO_READ only: webhooks cannot be created automatically.
     assert_eq!(row(&report, CheckId::Webhooks).status, CheckStatus::Warning);
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -151,7 +134,6 @@ async fn wrong_token_is_rejected_and_later_checks_are_skipped() {
     );
     let shown = format!("{report:?}");
     assert!(!shown.contains("test-token-wrong"));
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -202,11 +184,7 @@ async fn listing_pages_through_a_capped_limit_and_sees_each_repository_once() {
     );
 
     // The same set with the server's default cap: paging changes nothing.
-    let sim2 = sim_with(SimConfig {
-        repos: Some(333),
-        ..SimConfig::default()
-    })
-    .await;
+    let sim2 = with_repos(333).await;
     let again = client(dc(
         &sim2,
         AuthKind::HttpTokenUser,
@@ -217,7 +195,7 @@ async fn listing_pages_through_a_capped_limit_and_sees_each_repository_once() {
     .list_all_repos()
     .await
     .unwrap();
-    assert_eq!(names(&all), names(&again));
+    assert_eq!(sorted_names(&all), sorted_names(&again));
     assert!(
         all.len() > 300,
         "alice reads every shared project: {}",
@@ -231,17 +209,11 @@ async fn listing_pages_through_a_capped_limit_and_sees_each_repository_once() {
         "{r:?}"
     );
     assert!(r.project_key.is_some());
-    sim.shutdown().await;
-    sim2.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bob_sees_only_his_projects() {
-    let sim = sim_with(SimConfig {
-        repos: Some(200),
-        ..SimConfig::default()
-    })
-    .await;
+    let sim = with_repos(200).await;
     let repos = client(dc(
         &sim,
         AuthKind::HttpTokenUser,
@@ -264,7 +236,6 @@ async fn bob_sees_only_his_projects() {
             .map(|r| &r.full_name)
             .collect::<Vec<_>>()
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -290,7 +261,7 @@ async fn repository_token_reaches_its_repository_only() {
             .contains("1 repository")
     );
     let repos = c.list_all_repos().await.unwrap();
-    assert_eq!(names(&repos), vec![repo.clone()]);
+    assert_eq!(sorted_names(&repos), vec![repo.clone()]);
 
     let wrong = client(dc(
         &sim,
@@ -302,7 +273,6 @@ async fn repository_token_reaches_its_repository_only() {
     .check(None)
     .await;
     assert_eq!(row(&wrong, CheckId::Credential).status, CheckStatus::Failed);
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -312,15 +282,7 @@ async fn old_version_fails_with_class_permission() {
         ..SimConfig::default()
     })
     .await;
-    let report = client(dc(
-        &sim,
-        AuthKind::HttpTokenUser,
-        Some("alice"),
-        "test-token-alice",
-        None,
-    ))
-    .check(None)
-    .await;
+    let report = alice_dc(&sim).check(None).await;
     let v = row(&report, CheckId::Version);
     assert_eq!(v.status, CheckStatus::Failed);
     assert!(
@@ -333,7 +295,6 @@ async fn old_version_fails_with_class_permission() {
         report.items.iter().all(|i| i.id != CheckId::Credential),
         "credential is skipped"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -372,7 +333,6 @@ async fn localhost_links_fail_with_base_url_advice() {
     assert_eq!(l.status, CheckStatus::Failed, "{l:?}");
     assert!(l.detail.contains("localhost:7990"), "{}", l.detail);
     assert!(l.fix.as_deref().unwrap().contains("base URL"));
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

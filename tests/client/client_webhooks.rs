@@ -136,11 +136,7 @@ async fn cloud_hook_lifecycle_with_api_and_repository_tokens() {
     })
     .await
     .unwrap();
-    let repo = sim::demo_credentials()
-        .into_iter()
-        .find(|c| c.auth == "repo-token")
-        .and_then(|c| c.repo)
-        .expect("a demo repository token");
+    let repo = crate::common::sim::demo_repo("cloud", "repo-token");
     let token = client(
         &sim,
         AuthKind::RepoToken,

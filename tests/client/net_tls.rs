@@ -12,80 +12,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bbconnect::sim::SimHandle;
-use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, date_time_ymd,
-};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::common::bin::{self, stderr, text};
-
-// ---------------------------------------------------------------- certificates
-
-/// A certificate with its key, as the server presents it (chain without the root).
-#[derive(Clone)]
-struct ServerCert {
-    chain: Vec<CertificateDer<'static>>,
-    key_der: Vec<u8>,
-    /// PEM of the leaf (what a user would save from the browser).
-    leaf_pem: String,
-}
-
-/// `(year, month, day)` of not-before and not-after.
-type Validity = ((i32, u8, u8), (i32, u8, u8));
-
-struct Ca {
-    issuer: CertifiedIssuer<'static, KeyPair>,
-}
-
-impl Ca {
-    fn new(name: &str) -> Ca {
-        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
-        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        p.distinguished_name.push(DnType::CommonName, name);
-        let issuer = CertifiedIssuer::self_signed(p, KeyPair::generate().unwrap()).unwrap();
-        Ca { issuer }
-    }
-
-    fn pem(&self) -> String {
-        self.issuer.pem()
-    }
-
-    fn leaf(&self, names: &[&str], dates: Option<Validity>) -> ServerCert {
-        let mut p = CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
-            .unwrap();
-        p.distinguished_name.push(DnType::CommonName, names[0]);
-        if let Some(((y1, m1, d1), (y2, m2, d2))) = dates {
-            p.not_before = date_time_ymd(y1, m1, d1);
-            p.not_after = date_time_ymd(y2, m2, d2);
-        }
-        let key = KeyPair::generate().unwrap();
-        let cert = p.signed_by(&key, &self.issuer).unwrap();
-        ServerCert {
-            chain: vec![cert.der().clone()],
-            key_der: key.serialize_der(),
-            leaf_pem: cert.pem(),
-        }
-    }
-}
-
-/// Self-signed, as `openssl req -x509` makes by default (CA:TRUE) or as an end-entity.
-fn self_signed(names: &[&str], ca: bool) -> ServerCert {
-    let mut p =
-        CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).unwrap();
-    p.distinguished_name.push(DnType::CommonName, names[0]);
-    if ca {
-        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    }
-    let key = KeyPair::generate().unwrap();
-    let cert = p.self_signed(&key).unwrap();
-    ServerCert {
-        chain: vec![cert.der().clone()],
-        key_der: key.serialize_der(),
-        leaf_pem: cert.pem(),
-    }
-}
+use crate::common::tls::{Ca, TlsFront, self_signed, server_config};
 
 /// `SHA256:HEX`, computed here (not with bbconnect's function) so the suite also builds
 /// against code from before issue 13, to see each case fail there.
@@ -95,64 +26,7 @@ fn sha256(der: &[u8]) -> String {
     format!("SHA256:{hex}")
 }
 
-fn server_config(cert: &ServerCert) -> Arc<rustls::ServerConfig> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut cfg = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            cert.chain.clone(),
-            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_der.clone())),
-        )
-        .unwrap();
-    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Arc::new(cfg)
-}
-
 // ---------------------------------------------------------------- servers
-
-/// TLS in front of the simulator: terminates TLS with the current certificate and forwards
-/// the plain bytes. The certificate can be swapped while it runs (the same host, later).
-struct TlsFront {
-    addr: SocketAddr,
-    cert: Arc<Mutex<Arc<rustls::ServerConfig>>>,
-}
-
-impl TlsFront {
-    async fn start(cert: &ServerCert, upstream: SocketAddr) -> TlsFront {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let current = Arc::new(Mutex::new(server_config(cert)));
-        let shared = current.clone();
-        tokio::spawn(async move {
-            while let Ok((tcp, _)) = listener.accept().await {
-                let cfg = shared.lock().unwrap().clone();
-                tokio::spawn(async move {
-                    let acceptor = tokio_rustls::TlsAcceptor::from(cfg);
-                    let Ok(mut tls) = acceptor.accept(tcp).await else {
-                        return;
-                    };
-                    if let Ok(mut up) = TcpStream::connect(upstream).await {
-                        let _ = tokio::io::copy_bidirectional(&mut tls, &mut up).await;
-                    }
-                });
-            }
-        });
-        TlsFront {
-            addr,
-            cert: current,
-        }
-    }
-
-    fn swap(&self, cert: &ServerCert) {
-        *self.cert.lock().unwrap() = server_config(cert);
-    }
-
-    fn url(&self) -> String {
-        format!("https://localhost:{}", self.addr.port())
-    }
-}
 
 /// A port that answers anything with a plain http 400, as a web server's http port does.
 async fn plain_http_port() -> (SocketAddr, Arc<AtomicUsize>) {
@@ -303,21 +177,22 @@ async fn run(config: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
 }
 
 fn connect_args<'a>(url: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut v = vec![
-        "connect",
-        "--provider",
-        "server",
-        "--auth",
-        "http-token-user",
-        "--name",
-        "dc",
-        "--url",
-        url,
-        "--username",
-        "alice",
-    ];
+    let mut v = bin::dc_user_connect(url);
     v.extend_from_slice(extra);
     v
+}
+
+/// `connect` to `url` that must fail to reach the server (exit 5): the reach row's message
+/// and fix.
+async fn unreachable(config: &Path, url: &str, env: &[(&str, &str)]) -> (String, String) {
+    let out = run(config, &connect_args(url, &[]), env).await;
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    reach_lines(&out)
+}
+
+/// As [`unreachable`], with the CA file at `pem` trusted.
+async fn unreachable_trusting(config: &Path, url: &str, pem: &str) -> (String, String) {
+    unreachable(config, url, &[("BBCONNECT_CA_FILE", pem)]).await
 }
 
 /// The reach row's message and fix, as `connect` prints them.
@@ -408,7 +283,7 @@ async fn a_self_signed_certificate_given_as_ca_file_works() {
 async fn a_private_ca_works_from_ca_file_flag_env_and_ssl_cert_file() {
     let sim = simulator().await;
     let ca = Ca::new("Test Corp Root CA");
-    let front = TlsFront::start(&ca.leaf(&["localhost", "127.0.0.1"], None), sim_addr(&sim)).await;
+    let front = TlsFront::start(&ca.leaf(&["localhost", "127.0.0.1"]), sim_addr(&sim)).await;
     let dir = tempfile::tempdir().unwrap();
     let pem = write(dir.path(), "corp-ca.pem", &ca.pem());
 
@@ -474,20 +349,13 @@ async fn a_certificate_for_another_name_says_whose_it_is() {
     let sim = simulator().await;
     let ca = Ca::new("Test Corp Root CA");
     let front = TlsFront::start(
-        &ca.leaf(&["other.example", "www.other.example"], None),
+        &ca.leaf(&["other.example", "www.other.example"]),
         sim_addr(&sim),
     )
     .await;
     let dir = tempfile::tempdir().unwrap();
     let pem = write(dir.path(), "corp-ca.pem", &ca.pem());
-    let out = run(
-        dir.path(),
-        &connect_args(&front.url(), &[]),
-        &[("BBCONNECT_CA_FILE", &pem)],
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
-    let (what, fix) = reach_lines(&out);
+    let (what, fix) = unreachable_trusting(dir.path(), &front.url(), &pem).await;
     assert_eq!(
         what,
         format!(
@@ -509,18 +377,11 @@ async fn expired_and_not_yet_valid_give_the_date_and_the_admins_fix() {
     let dir = tempfile::tempdir().unwrap();
     let pem = write(dir.path(), "corp-ca.pem", &ca.pem());
     let expired = TlsFront::start(
-        &ca.leaf(&["localhost"], Some(((2020, 1, 1), (2021, 3, 4)))),
+        &ca.leaf_dated(&["localhost"], Some(((2020, 1, 1), (2021, 3, 4)))),
         sim_addr(&sim),
     )
     .await;
-    let out = run(
-        dir.path(),
-        &connect_args(&expired.url(), &[]),
-        &[("BBCONNECT_CA_FILE", &pem)],
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
-    let (what, fix) = reach_lines(&out);
+    let (what, fix) = unreachable_trusting(dir.path(), &expired.url(), &pem).await;
     assert!(
         what.ends_with("the server's certificate expired on 2021-03-04 00:00 UTC"),
         "{what}"
@@ -529,18 +390,11 @@ async fn expired_and_not_yet_valid_give_the_date_and_the_admins_fix() {
     assert!(!fix.contains("CA_FILE"), "{fix}");
 
     let future = TlsFront::start(
-        &ca.leaf(&["localhost"], Some(((2098, 1, 1), (2099, 1, 1)))),
+        &ca.leaf_dated(&["localhost"], Some(((2098, 1, 1), (2099, 1, 1)))),
         sim_addr(&sim),
     )
     .await;
-    let out = run(
-        dir.path(),
-        &connect_args(&future.url(), &[]),
-        &[("BBCONNECT_CA_FILE", &pem)],
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
-    let (what, fix) = reach_lines(&out);
+    let (what, fix) = unreachable_trusting(dir.path(), &future.url(), &pem).await;
     assert!(
         what.ends_with("the server's certificate is not valid until 2098-01-01 00:00 UTC"),
         "{what}"
@@ -557,9 +411,7 @@ async fn plain_http_on_an_https_url_is_named_and_not_retried() {
     let (addr, count) = plain_http_port().await;
     let dir = tempfile::tempdir().unwrap();
     let url = format!("https://127.0.0.1:{}", addr.port());
-    let out = run(dir.path(), &connect_args(&url, &[]), &[]).await;
-    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
-    let (what, fix) = reach_lines(&out);
+    let (what, fix) = unreachable(dir.path(), &url, &[]).await;
     assert_eq!(
         what,
         format!(
@@ -588,9 +440,7 @@ async fn a_tls_1_0_only_server_is_named_and_not_retried() {
     let (addr, count) = tls10_only_port().await;
     let dir = tempfile::tempdir().unwrap();
     let url = format!("https://127.0.0.1:{}", addr.port());
-    let out = run(dir.path(), &connect_args(&url, &[]), &[]).await;
-    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
-    let (what, fix) = reach_lines(&out);
+    let (what, fix) = unreachable(dir.path(), &url, &[]).await;
     assert_eq!(
         what,
         format!(
@@ -615,7 +465,7 @@ async fn a_tls_1_0_only_server_is_named_and_not_retried() {
 async fn a_proxy_asking_for_credentials_is_told_apart_from_one_refusing() {
     let sim = simulator().await;
     let ca = Ca::new("Test Corp Root CA");
-    let front = TlsFront::start(&ca.leaf(&["localhost"], None), sim_addr(&sim)).await;
+    let front = TlsFront::start(&ca.leaf(&["localhost"]), sim_addr(&sim)).await;
     let dir = tempfile::tempdir().unwrap();
     let pem = write(dir.path(), "corp-ca.pem", &ca.pem());
     let port = front.addr.port();
@@ -749,9 +599,9 @@ async fn no_proxy_is_respected_and_no_proxy_is_named() {
 async fn a_tls_inspecting_proxy_works_with_its_ca_file() {
     let sim = simulator().await;
     let real_ca = Ca::new("Test Corp Root CA");
-    let front = TlsFront::start(&real_ca.leaf(&["localhost"], None), sim_addr(&sim)).await;
+    let front = TlsFront::start(&real_ca.leaf(&["localhost"]), sim_addr(&sim)).await;
     let inspector = Ca::new("Test Inspecting Proxy CA");
-    let forged = server_config(&inspector.leaf(&["localhost"], None));
+    let forged = server_config(&inspector.leaf(&["localhost"]));
     let (p, log) = proxy(ProxyMode::Inspect(forged, sim_addr(&sim))).await;
     let dir = tempfile::tempdir().unwrap();
     // Without its CA, the proxy's certificate is named by its issuer.
@@ -854,11 +704,11 @@ async fn trusting_a_certificate_end_to_end() {
 async fn a_pinned_ca_of_the_chain_vouches_for_its_leaf() {
     let sim = simulator().await;
     let ca = Ca::new("Test Corp Root CA");
-    let mut cert = ca.leaf(&["localhost"], None);
+    let mut cert = ca.leaf(&["localhost"]);
     // The server sends its CA along, as many do.
-    cert.chain.push(ca.issuer.der().clone());
+    cert.chain.push(ca.der().clone());
     let front = TlsFront::start(&cert, sim_addr(&sim)).await;
-    let ca_fp = sha256(ca.issuer.der());
+    let ca_fp = sha256(ca.der());
     let dir = tempfile::tempdir().unwrap();
     let out = run(
         dir.path(),
@@ -1011,22 +861,22 @@ mod screen {
             ),
             (
                 "untrusted_issuer",
-                ca.leaf(&["localhost"], None),
+                ca.leaf(&["localhost"]),
                 no_roots(dir.path()),
             ),
             (
                 "wrong_name",
-                ca.leaf(&["other.example", "www.other.example"], None),
+                ca.leaf(&["other.example", "www.other.example"]),
                 with_ca(),
             ),
             (
                 "expired",
-                ca.leaf(&["localhost"], Some(((2020, 1, 1), (2021, 3, 4)))),
+                ca.leaf_dated(&["localhost"], Some(((2020, 1, 1), (2021, 3, 4)))),
                 with_ca(),
             ),
             (
                 "not_yet_valid",
-                ca.leaf(&["localhost"], Some(((2098, 1, 1), (2099, 1, 1)))),
+                ca.leaf_dated(&["localhost"], Some(((2098, 1, 1), (2099, 1, 1)))),
                 with_ca(),
             ),
         ] {
@@ -1066,7 +916,7 @@ mod screen {
             ],
         ));
         fronts.push(front);
-        let ok_front = TlsFront::start(&ca.leaf(&["localhost"], None), sim_addr(&sim)).await;
+        let ok_front = TlsFront::start(&ca.leaf(&["localhost"]), sim_addr(&sim)).await;
         for (name, mode) in [
             (
                 "proxy_407",

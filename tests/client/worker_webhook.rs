@@ -78,22 +78,7 @@ async fn worker_generates_creates_refuses_and_saves_the_hook() {
         events: vec!["repo:refs_changed".into()],
         secret: Some(secret.clone()),
     };
-    let repo = "WEB/".to_string()
-        + &{
-            let v: serde_json::Value = reqwest::Client::new()
-                .get(format!(
-                    "{}/rest/api/1.0/projects/WEB/repos?limit=1",
-                    sim.server_url()
-                ))
-                .bearer_auth("test-token-alice")
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            v["values"][0]["slug"].as_str().unwrap().to_string()
-        };
+    let repo = crate::common::sim::dc_project_repo(&sim, "WEB").await;
 
     handle.send(Effect::EnsureWebhook {
         id: 7,

@@ -68,6 +68,11 @@ pub fn json(out: &Output) -> serde_json::Value {
 /// `connect` of the Data Center user token `dc` as alice at `url`: the flags many tests share
 /// (the token goes in through BBCONNECT_TOKEN).
 pub fn dc_user_connect(url: &str) -> Vec<&str> {
+    dc_connect_as(url, "dc", "alice")
+}
+
+/// `connect` of a Data Center user token saved as `name`, signed in as `user`, at `url`.
+pub fn dc_connect_as<'a>(url: &'a str, name: &'a str, user: &'a str) -> Vec<&'a str> {
     vec![
         "connect",
         "--provider",
@@ -75,9 +80,46 @@ pub fn dc_user_connect(url: &str) -> Vec<&str> {
         "--auth",
         "http-token-user",
         "--name",
-        "dc",
+        name,
         "--url",
         url,
+        "--username",
+        user,
+    ]
+}
+
+/// `connect` of alice's Cloud API token `cloud`: the flags many tests share (the token goes in
+/// through BBCONNECT_TOKEN).
+pub fn cloud_api_connect() -> Vec<&'static str> {
+    cloud_connect_as("cloud")
+}
+
+/// `connect` of alice's Cloud API token saved as `name`.
+pub fn cloud_connect_as(name: &str) -> Vec<&str> {
+    vec![
+        "connect",
+        "--provider",
+        "cloud",
+        "--auth",
+        "api-token",
+        "--name",
+        name,
+        "--email",
+        "alice@example.com",
+    ]
+}
+
+/// `connect` of alice's Cloud app password saved as `name` (the password goes in through
+/// BBCONNECT_TOKEN).
+pub fn cloud_app_password_connect(name: &str) -> Vec<&str> {
+    vec![
+        "connect",
+        "--provider",
+        "cloud",
+        "--auth",
+        "app-password",
+        "--name",
+        name,
         "--username",
         "alice",
     ]

@@ -36,3 +36,20 @@ pub fn no_redirects() -> Client {
         .build()
         .expect("client")
 }
+
+/// A request sent and its body read as JSON, for tests that only want the data: a failure to
+/// send or a body that is not JSON panics with what went wrong.
+pub trait JsonBody {
+    fn json_body(self) -> impl std::future::Future<Output = serde_json::Value> + Send;
+}
+
+impl JsonBody for RequestBuilder {
+    async fn json_body(self) -> serde_json::Value {
+        self.send()
+            .await
+            .expect("request reaches the server")
+            .json()
+            .await
+            .expect("a JSON body")
+    }
+}

@@ -10,6 +10,8 @@ pub mod bin;
 pub mod child;
 pub mod creds;
 pub mod http;
+pub mod opener;
+pub mod report;
 pub mod screen;
 pub mod sim;
 pub mod tls;

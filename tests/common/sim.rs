@@ -50,3 +50,22 @@ pub fn demo_repo(product: &str, auth: &str) -> String {
         .and_then(|c| c.repo)
         .unwrap_or_else(|| panic!("the data set has a {product} {auth} credential"))
 }
+
+/// `KEY/slug` of the first repository of DC project `project` alice reads, from the
+/// simulator's REST API.
+pub async fn dc_project_repo(sim: &SimHandle, project: &str) -> String {
+    let v: serde_json::Value = reqwest::Client::new()
+        .get(format!(
+            "{}/rest/api/1.0/projects/{project}/repos?limit=1",
+            sim.server_url()
+        ))
+        .bearer_auth("test-token-alice")
+        .send()
+        .await
+        .expect("the simulator answers")
+        .json()
+        .await
+        .expect("json");
+    let slug = v["values"][0]["slug"].as_str().expect("a repository");
+    format!("{project}/{slug}")
+}

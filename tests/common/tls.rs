@@ -5,7 +5,9 @@
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, date_time_ymd,
+};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -27,6 +29,9 @@ impl ServerCert {
     }
 }
 
+/// `(year, month, day)` of not-before and not-after.
+pub type Validity = ((i32, u8, u8), (i32, u8, u8));
+
 /// A private certificate authority.
 pub struct Ca {
     issuer: CertifiedIssuer<'static, KeyPair>,
@@ -45,11 +50,25 @@ impl Ca {
         self.issuer.pem()
     }
 
+    /// The CA's own certificate, as a pin of the chain's root names it.
+    pub fn der(&self) -> &CertificateDer<'static> {
+        self.issuer.der()
+    }
+
     /// A leaf for `names`, signed by this CA.
     pub fn leaf(&self, names: &[&str]) -> ServerCert {
+        self.leaf_dated(names, None)
+    }
+
+    /// A leaf for `names` valid only between `dates` (rcgen's default span without).
+    pub fn leaf_dated(&self, names: &[&str], dates: Option<Validity>) -> ServerCert {
         let mut p = CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
             .unwrap();
         p.distinguished_name.push(DnType::CommonName, names[0]);
+        if let Some(((y1, m1, d1), (y2, m2, d2))) = dates {
+            p.not_before = date_time_ymd(y1, m1, d1);
+            p.not_after = date_time_ymd(y2, m2, d2);
+        }
         let key = KeyPair::generate().unwrap();
         let cert = p.signed_by(&key, &self.issuer).unwrap();
         ServerCert {
@@ -78,7 +97,7 @@ pub fn self_signed(names: &[&str], ca: bool) -> ServerCert {
     }
 }
 
-fn server_config(cert: &ServerCert) -> Arc<rustls::ServerConfig> {
+pub fn server_config(cert: &ServerCert) -> Arc<rustls::ServerConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut cfg = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

@@ -3,34 +3,9 @@
 //! sign-in records its environment, and neither the variable nor its value is in it.
 
 use crate::common::bin;
+use crate::common::opener::stand_in_openers;
 use crate::common::sim::default as sim_default;
 use crate::common::wait::free_port;
-
-/// Stand-ins for every program `open` may try on Linux: each records its environment
-/// (written last: its presence means the run is complete) and succeeds.
-#[cfg(unix)]
-fn stand_in_openers() -> tempfile::TempDir {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().display();
-    let script = format!(
-        "#!/bin/sh\nenv > \"{out}/env.tmp.$$\"\nmv \"{out}/env.tmp.$$\" \"{out}/env\"\nexit 0\n"
-    );
-    for name in [
-        "xdg-open",
-        "gio",
-        "gnome-open",
-        "kde-open",
-        "kde-open5",
-        "kde-open6",
-        "wslview",
-    ] {
-        let path = dir.path().join(name);
-        std::fs::write(&path, &script).unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    dir
-}
 
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]

@@ -10,7 +10,7 @@ use bbconnect::sim::{self, SimConfig, SimHandle};
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
-use crate::common::bin::BIN;
+use crate::common::bin::{self, BIN};
 use crate::common::creds::CANARY;
 
 /// Accepted by the simulator for `alice` (DC) and `alice@example.com` (Cloud).
@@ -142,36 +142,14 @@ async fn canary_never_leaves_the_secret_file() {
     let env = Env::new();
     let server = sim.server_url();
     let dc = |name: &'static str, json: bool| {
-        let mut a = vec![
-            "connect",
-            "--provider",
-            "server",
-            "--auth",
-            "http-token-user",
-            "--name",
-            name,
-            "--url",
-            server.as_str(),
-            "--username",
-            "alice",
-        ];
+        let mut a = bin::dc_connect_as(server.as_str(), name, "alice");
         if json {
             a.push("--json");
         }
         a
     };
     let cloud = |name: &'static str, json: bool| {
-        let mut a = vec![
-            "connect",
-            "--provider",
-            "cloud",
-            "--auth",
-            "api-token",
-            "--name",
-            name,
-            "--email",
-            "alice@example.com",
-        ];
+        let mut a = bin::cloud_connect_as(name);
         if json {
             a.push("--json");
         }

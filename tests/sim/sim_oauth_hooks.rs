@@ -4,6 +4,7 @@ use bbconnect::sim::{SimConfig, SimHandle};
 use reqwest::{Client, StatusCode, header};
 use serde_json::{Value, json};
 
+use crate::common::http::JsonBody;
 use crate::common::http::no_redirects;
 use crate::common::sim::start as sim_with;
 
@@ -244,12 +245,8 @@ async fn first_repo(sim: &SimHandle, ws: &str) -> String {
             sim.cloud_api_url()
         ))
         .basic_auth(ALICE_EMAIL.0, Some(ALICE_EMAIL.1))
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+        .json_body()
+        .await;
     v["values"][0]["slug"].as_str().expect("slug").to_string()
 }
 
@@ -281,12 +278,8 @@ async fn cloud_hooks_create_list_update_delete() {
     let list: Value = c
         .get(&hooks)
         .basic_auth(ALICE_EMAIL.0, Some(ALICE_EMAIL.1))
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+        .json_body()
+        .await;
     assert_eq!(list["values"].as_array().map(Vec::len), Some(1));
     assert_eq!(list["values"][0]["url"], "https://ci.example.com/hook");
 
@@ -382,12 +375,8 @@ async fn dc_hooks_need_repo_admin_and_never_return_the_secret() {
             sim.server_url()
         ))
         .bearer_auth("test-token-alice")
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+        .json_body()
+        .await;
     let slug = v["values"][0]["slug"].as_str().expect("slug");
     let hooks = format!(
         "{}/rest/api/1.0/projects/WEB/repos/{slug}/webhooks",
@@ -430,12 +419,8 @@ async fn dc_hooks_need_repo_admin_and_never_return_the_secret() {
     let list: Value = c
         .get(&hooks)
         .bearer_auth("test-token-alice")
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+        .json_body()
+        .await;
     assert_eq!(list["values"].as_array().map(Vec::len), Some(1));
     assert_eq!(list["isLastPage"], true);
 
@@ -489,12 +474,8 @@ async fn hooks_are_kept_per_simulator() {
     let v: Value = Client::new()
         .get(format!("{}{path}", b.cloud_api_url()))
         .basic_auth(ALICE_EMAIL.0, Some(ALICE_EMAIL.1))
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+        .json_body()
+        .await;
     assert_eq!(v["values"].as_array().map(Vec::len), Some(0));
     a.shutdown().await;
     b.shutdown().await;

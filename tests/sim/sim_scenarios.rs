@@ -6,6 +6,7 @@ use bbconnect::sim::{self, Scenario, SimConfig, SimHandle};
 use reqwest::{Client, StatusCode, header};
 use serde_json::Value;
 
+use crate::common::http::JsonBody;
 use crate::common::http::no_redirects;
 use crate::common::sim::with_scenario as sim_with;
 
@@ -265,12 +266,8 @@ async fn endless_paging_never_advances() {
     let second: Value = no_redirects()
         .get(&next)
         .basic_auth("alice@example.com", Some("test-token-alice"))
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+        .json_body()
+        .await;
     assert_eq!(
         second["next"].as_str(),
         Some(next.as_str()),

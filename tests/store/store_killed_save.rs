@@ -12,7 +12,7 @@ use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine;
-use bbconnect::sim::{self, SimConfig, SimHandle};
+use bbconnect::sim::SimHandle;
 use tokio::process::Command;
 
 use crate::common::bin;
@@ -32,13 +32,8 @@ struct Host {
 }
 
 async fn host(user: &'static str, token: &'static str) -> Host {
-    let sim = sim::start(SimConfig {
-        // Few repositories: each run lists them, and the kills are aimed at the save.
-        repos: Some(20),
-        ..SimConfig::default()
-    })
-    .await
-    .expect("simulator");
+    // Few repositories: each run lists them, and the kills are aimed at the save.
+    let sim = crate::common::sim::with_repos(20).await;
     let url = sim.server_url();
     Host {
         sim,
@@ -73,20 +68,7 @@ fn command(dir: &Path, args: &[&str]) -> Command {
 fn connect(dir: &Path, name: &str, h: &Host) -> Command {
     let mut cmd = command(
         dir,
-        &[
-            "connect",
-            "--provider",
-            "server",
-            "--auth",
-            "http-token-user",
-            "--name",
-            name,
-            "--url",
-            &h.url,
-            "--username",
-            h.user,
-            "--replace",
-        ],
+        &[bin::dc_connect_as(&h.url, name, h.user), vec!["--replace"]].concat(),
     );
     cmd.env("BBCONNECT_TOKEN", h.token);
     cmd

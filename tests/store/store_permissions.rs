@@ -8,9 +8,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use bbconnect::sim::{self, SimConfig, SimHandle};
+use bbconnect::sim::SimHandle;
 
-use crate::common::bin::{self, text};
+use crate::common::bin::{self, dc_user_connect, text};
 
 async fn run(home: &Path, args: &[&str], token: Option<&str>, log: bool) -> Output {
     let mut cmd = bin::bbconnect(&home.join("config"), args);
@@ -35,28 +35,11 @@ fn mode_of(path: &Path) -> u32 {
 
 /// A saved Data Center connection `dc` (alice, file store) against a fresh simulator.
 async fn saved(home: &Path) -> SimHandle {
-    let sim = sim::start(SimConfig {
-        repos: Some(20),
-        ..SimConfig::default()
-    })
-    .await
-    .expect("simulator");
+    let sim = crate::common::sim::with_repos(20).await;
     let url = sim.server_url();
     let out = run(
         home,
-        &[
-            "connect",
-            "--provider",
-            "server",
-            "--auth",
-            "http-token-user",
-            "--name",
-            "dc",
-            "--url",
-            &url,
-            "--username",
-            "alice",
-        ],
+        &dc_user_connect(&url),
         Some("test-token-alice"),
         false,
     )

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 use crate::common::bin::BIN;
+use crate::common::opener::stand_in_openers;
 use crate::common::wait::free_port;
 
 const ROWS: u16 = 30;
@@ -391,32 +392,6 @@ fn a_dc_token_and_url_are_not_carried_into_the_cloud_form() {
     );
     s.send("\x03");
     assert_eq!(s.wait_exit(), 130, "Ctrl-C before saving exits 130");
-}
-
-/// A directory holding a stand-in for every program `open` may try on Linux (xdg-open
-/// first); each records its environment and its argument, then succeeds.
-fn stand_in_openers() -> tempfile::TempDir {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().display().to_string();
-    let script = format!(
-        // `env` is written last and renamed into place: its presence means all is written.
-        "#!/bin/sh\nprintf '%s\\n' \"$(basename \"$0\")\" >> \"{out}/ran\"\nprintf '%s\\n' \"$@\" >> \"{out}/args\"\nenv > \"{out}/env.tmp.$$\"\nmv \"{out}/env.tmp.$$\" \"{out}/env\"\nexit 0\n"
-    );
-    for name in [
-        "xdg-open",
-        "gio",
-        "gnome-open",
-        "kde-open",
-        "kde-open5",
-        "kde-open6",
-        "wslview",
-    ] {
-        let path = dir.path().join(name);
-        std::fs::write(&path, &script).unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    dir
 }
 
 /// Waits for the stand-in opener to have run; its recorded environment.

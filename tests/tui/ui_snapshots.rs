@@ -827,6 +827,23 @@ fn webhook_step() -> Wizard {
     w
 }
 
+/// The CI URL typed on the webhook step, and the worker's answer that the hook was created.
+fn hook_created(w: &mut Wizard) {
+    typed(w, "https://ci.example.com/bitbucket/hook");
+    webhook_reply(
+        w,
+        Ok((
+            Webhook {
+                id: "{4f9c1d2e-hook}".into(),
+                url: "https://ci.example.com/bitbucket/hook".into(),
+                events: vec!["repo:push".into()],
+                active: true,
+            },
+            WebhookChange::Created,
+        )),
+    );
+}
+
 fn webhook_reply(w: &mut Wizard, result: Result<(Webhook, WebhookChange), Problem>) {
     let effects = update(w, Msg::Confirm);
     let Some(Effect::EnsureWebhook { id, .. }) = effects.first() else {
@@ -865,19 +882,7 @@ fn webhook_invalid_url_and_events_focus() {
 #[test]
 fn webhook_created() {
     let mut w = webhook_step();
-    typed(&mut w, "https://ci.example.com/bitbucket/hook");
-    webhook_reply(
-        &mut w,
-        Ok((
-            Webhook {
-                id: "{4f9c1d2e-hook}".into(),
-                url: "https://ci.example.com/bitbucket/hook".into(),
-                events: vec!["repo:push".into()],
-                active: true,
-            },
-            WebhookChange::Created,
-        )),
-    );
+    hook_created(&mut w);
     let s = screen(&w);
     assert!(s.contains("created"), "{s}");
     assert!(s.contains("Enter continue"), "{s}");
@@ -1544,19 +1549,7 @@ fn rotate_secret_on_the_saved_list() {
 #[test]
 fn done_after_a_webhook_says_the_credential_can_be_lowered() {
     let mut w = webhook_step();
-    typed(&mut w, "https://ci.example.com/bitbucket/hook");
-    webhook_reply(
-        &mut w,
-        Ok((
-            Webhook {
-                id: "{4f9c1d2e-hook}".into(),
-                url: "https://ci.example.com/bitbucket/hook".into(),
-                events: vec!["repo:push".into()],
-                active: true,
-            },
-            WebhookChange::Created,
-        )),
-    );
+    hook_created(&mut w);
     let effects = update(&mut w, Msg::Confirm);
     let Some(Effect::Save { id, .. }) = effects.first() else {
         panic!("{effects:?}")
