@@ -1,5 +1,5 @@
 //! One frame of the Repository screen at 200x50 through ratatui's TestBackend with 100,000
-//! rows loaded. Target (issue 4): <= 2 ms.
+//! rows loaded. Target: <= 2 ms.
 //!
 //! `cargo bench --bench draw`
 

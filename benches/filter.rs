@@ -1,5 +1,5 @@
 //! Filter 100,000 repositories in the wizard's list model, one keystroke at a time.
-//! Target (issue 4): p99 per keystroke <= 5 ms, without blocking the loop.
+//! Target: p99 per keystroke <= 5 ms, without blocking the loop.
 //!
 //! `cargo bench --bench filter`. The app handles a keystroke in one loop turn
 //! (`RepoList::edit_filter`, which scores the first slice) and finishes the filter in later

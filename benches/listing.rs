@@ -2,7 +2,7 @@
 //! Center repositories and 10 workspaces x 1,000 Cloud repositories, listed by the real client,
 //! side by side with a sequential one-page-at-a-time baseline at the vendors' default page
 //! sizes (DC `limit` 25, Cloud `pagelen` 10: what a client that sets nothing gets), and the
-//! round-trip floor of the client's own request pattern. Target (issue 4): within 1.5x of it.
+//! round-trip floor of the client's own request pattern. Target: within 1.5x of it.
 //!
 //! `cargo bench --bench listing`. A plain main rather than criterion: one listing takes
 //! seconds, the baseline tens of seconds, so each is timed a few times and printed.

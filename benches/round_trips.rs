@@ -1,4 +1,4 @@
-//! Round trips of `connect --repo` and `check` (issue 12): the built binary against the
+//! Round trips of `connect --repo` and `check`: the built binary against the
 //! in-process simulator with 100 ms injected latency per request, Data Center (2,000
 //! repositories) and Cloud (300 repositories in three workspaces, so the pages after the
 //! first ones fit in one wave), in the check's concurrent order and in the sequential one

@@ -1,6 +1,4 @@
-//! Peak resident memory of the real `bbconnect` binary on big and endless listings (issue 10,
-//! item 6 targets: 200,000 repositories through `connect` and `repos --json` <= 150 MB; an
-//! endless listing <= 200 MB when it reaches the cap).
+//! Peak resident memory of the real `bbconnect` binary on big and endless listings.
 //!
 //! `cargo build --release && cargo run --release --example cli_memory`
 //!

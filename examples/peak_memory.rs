@@ -1,4 +1,4 @@
-//! Peak resident memory with 100,000 repositories loaded (issue 4 target: <= 80 MB).
+//! Peak resident memory with 100,000 repositories loaded.
 //!
 //! `cargo run --release --example peak_memory [-- COUNT]`
 //!

@@ -1,4 +1,4 @@
-//! The **never** rules of architecture.md, held by reading the source: which room may name
+//! The **never** rules of docs/architecture.md, held by reading the source: which room may name
 //! which. A layering broken by a convenient import fails here, in `cargo test`, instead of
 //! surfacing as a simulator that mirrors a client mistake or a view that does IO.
 
@@ -437,7 +437,7 @@ fn no_room_breaks_a_never_of_the_architecture() {
     let found = violations();
     assert!(
         found.is_empty(),
-        "architecture.md is broken:\n{}",
+        "docs/architecture.md is broken:\n{}",
         found.join("\n")
     );
 }

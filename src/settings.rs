@@ -34,7 +34,7 @@ pub const GIT_CONNECTION: &str = "BBCONNECT_GIT_CONNECTION";
 /// Days before a credential's expiry that `check` starts warning (default 14).
 pub const EXPIRY_WARN_DAYS: &str = "BBCONNECT_EXPIRY_WARN_DAYS";
 /// Set (to anything but `0` or `false`), `connect` and `check` ask the check's probes one
-/// after another, as before issue 12: for the round-trip bench's comparison.
+/// after another, as the check once did: for the round-trip bench's comparison.
 pub const SEQUENTIAL_CHECK: &str = "BBCONNECT_SEQUENTIAL_CHECK";
 
 /// What the environment says, once. `Debug` is safe: the secrets are `SecretString`s and

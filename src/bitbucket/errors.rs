@@ -54,7 +54,7 @@ impl ErrorBody {
     }
 
     /// Cloud's 401 for an OAuth access token it ended (at its expiry or before): the
-    /// refresh token gets a new one (bitbucket-api.md section 6).
+    /// refresh token gets a new one (docs/bitbucket.md section 6).
     pub fn is_access_token_expired(&self) -> bool {
         self.message
             .as_deref()

@@ -1,5 +1,5 @@
 //! Git over HTTPS with a saved connection: which credential git must send for each credential
-//! type (bitbucket-api.md section 4), the credential-helper protocol (gitcredentials(7),
+//! type (docs/bitbucket.md section 4), the credential-helper protocol (gitcredentials(7),
 //! git-credential(1)), and which saved connection answers which request. Pure: no IO.
 
 use crate::core::model::{AuthKind, FailureClass, Problem, Provider};

@@ -1,6 +1,6 @@
 //! Whether the webhook reaches the CI. Data Center can send a test request itself
 //! (`POST .../webhooks/test?url=...&webhookId=N`, REPO_ADMIN) and tell what happened; its
-//! answer has no documented schema, so it is read leniently (bitbucket-api.md section 5).
+//! answer has no documented schema, so it is read leniently (docs/bitbucket.md section 5).
 //! Cloud has no such endpoint: the repository's webhook settings page shows the request log.
 
 use reqwest::Method;

@@ -226,7 +226,7 @@ impl HttpError {
     }
 }
 
-/// Scope headers Cloud may send (bitbucket-api.md: present for access tokens at least).
+/// Scope headers Cloud may send (docs/bitbucket.md: present for access tokens at least).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScopeHeaders {
     pub granted: Option<Vec<String>>,

@@ -186,7 +186,7 @@ pub struct ClientOptions {
     /// Where a listing stops (both products, both faces, the check's count too).
     pub limits: ListLimits,
     /// The check asks its probes one after another, in the report's order, instead of the
-    /// independent ones at once: the order before issue 12, kept to compare round trips.
+    /// independent ones at once: the order in the one-probe-at-a-time order, kept to compare round trips.
     pub sequential_check: bool,
     /// How an OAuth access token the server ended early gets replaced (the engine's refresh
     /// of a saved connection); `None` reports the 401 as it is.
@@ -198,7 +198,7 @@ pub type RenewFuture =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<SecretString, Problem>> + Send>>;
 
 /// Replaces an OAuth access token Cloud refused with `401 Access token expired` (it may do so
-/// before the recorded expiry: bitbucket-api.md section 6). Called with the refused token;
+/// before the recorded expiry: docs/bitbucket.md section 6). Called with the refused token;
 /// the request is retried once with what it returns. The bitbucket room holds no saved state,
 /// so whoever owns the refresh token (the engine) supplies this.
 #[derive(Clone)]
@@ -436,7 +436,7 @@ impl Client {
             .unwrap_or_else(|| self.inner.creds.secret.clone())
     }
 
-    /// The auth header of this credential type (bitbucket-api.md §1).
+    /// The auth header of this credential type (docs/bitbucket.md §1).
     pub(crate) fn auth(&self) -> Auth {
         let c = &self.inner.creds;
         let secret = self.secret();

@@ -1,4 +1,4 @@
-//! Cloud OAuth2, authorization-code grant (bitbucket-api.md): the authorize URL, a loopback
+//! Cloud OAuth2, authorization-code grant (docs/bitbucket.md): the authorize URL, a loopback
 //! callback that receives the code, the token exchange and the refresh. No device flow exists,
 //! so a terminal tool listens on a fixed loopback callback the user registered.
 

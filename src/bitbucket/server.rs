@@ -196,7 +196,7 @@ pub const DELIVERY_CHUNK: usize = 1000;
 /// A repository page as it arrived, kept as its body and where each repository object lies in
 /// it. It was read in full when it came (a page we cannot read is an error before any of it is
 /// delivered) but is mapped to `Repo`s a chunk at a time, so a 12.8 MB page of 200,000
-/// repositories is never 200,000 `Repo`s and their parsed objects at once (issue 10).
+/// repositories is never 200,000 `Repo`s and their parsed objects at once.
 #[derive(Debug)]
 pub struct LazyPage {
     body: Vec<u8>,

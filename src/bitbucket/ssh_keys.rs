@@ -1,4 +1,4 @@
-//! The SSH route's API calls (bitbucket-api.md section 7): a read-only key on one repository
+//! The SSH route's API calls (docs/bitbucket.md section 7): a read-only key on one repository
 //! (DC repository access key with REPO_READ, Cloud deploy key), listed, found and deleted;
 //! DC's SSH settings (host, port, host key fingerprint); Cloud's published host keys. Body
 //! building and parsing are pure; the `Client` methods fetch.

@@ -1,5 +1,5 @@
 //! The expiry of the DC token in use, read from its owner's token list
-//! (`GET /rest/access-tokens/latest/users/{userSlug}`, bitbucket-api.md section 6). The list
+//! (`GET /rest/access-tokens/latest/users/{userSlug}`, docs/bitbucket.md section 6). The list
 //! never holds secrets, so which entry is ours is matched as far as it can be; anything less
 //! than a sure match is "unknown" (None), never a guess.
 

@@ -47,7 +47,7 @@ fn strip(url: &Url) -> String {
     u.to_string()
 }
 
-/// The Cloud API base for the web URL the user typed (see client.md).
+/// The Cloud API base for the web URL the user typed (see docs/bitbucket.md).
 pub fn cloud_api_for(typed_web: &str, endpoints: &Endpoints) -> String {
     let norm = |s: &str| s.trim().trim_end_matches('/').to_ascii_lowercase();
     let typed = norm(typed_web);

@@ -19,7 +19,7 @@ pub fn default_events(provider: Provider) -> Vec<String> {
     provider.default_webhook_events()
 }
 
-/// The create/update body of each product (bitbucket-api.md).
+/// The create/update body of each product (docs/bitbucket.md).
 pub fn body(provider: Provider, spec: &WebhookSpec) -> Value {
     match provider {
         Provider::Cloud => {

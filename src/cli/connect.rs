@@ -353,6 +353,13 @@ pub async fn run(ctx: &mut Ctx, mut args: ConnectArgs) -> Result<(), Problem> {
     let store = ctx.store.get()?;
     let (io, settings) = (&mut ctx.io, &ctx.settings);
     let endpoints = &settings.endpoints;
+    // The name names the lock file too: refused as the flag it came from, before anything.
+    if let Err(e) = crate::core::name::check(&args.name) {
+        return Err(usage(
+            format!("--name: `{}` {}.", clean(&args.name), e.reason()),
+            "Use 1 to 64 letters, digits, `.`, `_` or `-`, starting with a letter or digit.",
+        ));
+    }
     // One run at a time per name, held from before the saved state is read until the save:
     // a concurrent connect of the same name waits, then works on what this one left (its
     // hook and the secret the server has).

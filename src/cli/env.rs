@@ -54,7 +54,7 @@ pub fn variables(
         Provider::Cloud => endpoints.cloud_api.clone(),
         Provider::Server => format!("{base}/rest/api/1.0"),
     };
-    // As the REST client sends it (bitbucket-api.md section 1).
+    // As the REST client sends it (docs/bitbucket.md section 1).
     let (scheme, api_user) = match conn.auth {
         AuthKind::ApiToken | AuthKind::AppPassword => {
             ("basic", conn.username.clone().unwrap_or_default())

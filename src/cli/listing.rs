@@ -1,7 +1,7 @@
 //! What `repos` prints, gathered page by page. Each repository is rendered to its output line
 //! as its page arrives and only that line (and its sort key) is kept: the pages themselves,
 //! the `Repo`s and any JSON tree go as soon as they are read, so 200,000 repositories fit in
-//! a fraction of what holding them whole took (issue 10).
+//! a fraction of what holding them whole took.
 
 use std::io::{BufWriter, Write};
 

@@ -1,5 +1,5 @@
 //! Plain data and rules, no IO: the domain types, the input rules and the fuzzy filter that
-//! every room uses. core imports no other room of the crate and no IO crate (architecture.md).
+//! every room uses. core imports no other room of the crate and no IO crate (docs/architecture.md).
 
 pub mod browser;
 pub mod cert;

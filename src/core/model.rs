@@ -1,6 +1,6 @@
 //! Plain data shared by the client, the wizard and the headless face.
 //!
-//! Nothing here does IO: the wizard may use these types (architecture.md), so they
+//! Nothing here does IO: the wizard may use these types (docs/architecture.md), so they
 //! must stay free of tokio, reqwest and the terminal.
 
 use secrecy::SecretString;
@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 pub use super::check_id::CheckId;
 
-/// Every scope bbconnect's calls need from a Cloud API token (bitbucket-api.md). One list for
+/// Every scope bbconnect's calls need from a Cloud API token (docs/bitbucket.md). One list for
 /// the form's checklist and the check engine, so what we ask for is what we verify.
 pub const CLOUD_API_TOKEN_SCOPES: [&str; 8] = [
     "read:user:bitbucket",
@@ -136,7 +136,7 @@ impl Provider {
     }
 }
 
-/// The credential types of product.md, by product.
+/// The credential types of docs/usage.md, by product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum AuthKind {
@@ -224,7 +224,7 @@ impl AuthKind {
         true
     }
 
-    /// The type the wizard puts the cursor on first: the one product.md recommends.
+    /// The type the wizard puts the cursor on first: the one docs/usage.md recommends.
     pub fn recommended(provider: Provider) -> AuthKind {
         match provider {
             Provider::Cloud => AuthKind::ApiToken,
@@ -367,7 +367,7 @@ pub enum CheckStatus {
     Failed,
 }
 
-/// Why a failed check failed, for exit codes (product.md).
+/// Why a failed check failed, for exit codes (docs/usage.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FailureClass {
@@ -500,7 +500,7 @@ impl CheckReport {
             .map(|i| i.class.unwrap_or(FailureClass::Other))
     }
 
-    /// The exit code of product.md for this report: the first failure decides.
+    /// The exit code of docs/usage.md for this report: the first failure decides.
     pub fn exit_code(&self) -> i32 {
         self.failure_class().map_or(0, FailureClass::exit_code)
     }

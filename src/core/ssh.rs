@@ -1,6 +1,6 @@
 //! The SSH route's plain data and rules: what a connection saves about its key and host, how
 //! an SSH clone URL names its host, and the one ssh command line git is given (docs/
-//! bitbucket-api.md section 7). No IO: the key is made in `engine::ssh`, the files are the
+//! docs/bitbucket.md section 7). No IO: the key is made in `engine::ssh`, the files are the
 //! store's.
 
 use serde::{Deserialize, Serialize};
@@ -37,7 +37,7 @@ pub fn key_label(connection: &str) -> String {
     format!("bbconnect {connection}")
 }
 
-/// Atlassian's published host key fingerprints of bitbucket.org (bitbucket-api.md section 7).
+/// Atlassian's published host key fingerprints of bitbucket.org (docs/bitbucket.md section 7).
 pub const CLOUD_HOST_KEY_FINGERPRINTS: &[&str] = &[
     "SHA256:ybgmFkzwOSotHTHLJgHO0QN8L0xErw6vd0VhFA9m3SM",
     "SHA256:FC73VB6C4OQLSCrjEayhMp9UMxS97caD/Yyi2bhW/J0",

@@ -1,4 +1,4 @@
-//! The connect flow both faces run (issue 12): check the credentials, select the repository,
+//! The connect flow both faces run: check the credentials, select the repository,
 //! ensure the webhook, save. [`connect`] runs every step and reports each as an [`Event`]
 //! (the headless `connect`); the wizard is interactive, so its worker calls the same step
 //! functions one Effect at a time.

@@ -1,4 +1,4 @@
-//! The decisions both faces share (architecture.md: one engine, two faces). The wizard's worker
+//! The decisions both faces share (docs/architecture.md: one engine, two faces). The wizard's worker
 //! and the headless commands build clients, turn setup failures into reports and shape saved
 //! connections through these functions only: `connect` (check -> repository -> webhook -> save,
 //! with progress events), `save` (the one save path), `oauth` (sign-in and token upkeep),

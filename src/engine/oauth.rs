@@ -288,7 +288,7 @@ fn with_access(creds: Credentials, grant: &OAuthGrant) -> Credentials {
 /// [`Store::lock_connection`]: the grant is read again once the lock is held, since another
 /// process may have refreshed while this one waited (then its tokens are used and nothing is
 /// sent); otherwise the refresh token is spent and the new pair saved before it is used, as
-/// refresh tokens are single-use (bitbucket-api.md section 6).
+/// refresh tokens are single-use (docs/bitbucket.md section 6).
 pub async fn fresh_credentials(
     store: &Store,
     name: &str,

@@ -1,4 +1,4 @@
-//! The one save path both faces use (issue 12): the connection, what it trusts (the pin and the
+//! The one save path both faces use: the connection, what it trusts (the pin and the
 //! certificate's PEM), its secret (an OAuth grant as the stored secret) and its webhook's
 //! signing secret. The connection and the webhook secret go in one store commit, so a failure
 //! to store either leaves nothing half-saved and running the same command again starts clean.

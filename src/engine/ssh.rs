@@ -1,7 +1,7 @@
 //! The SSH route (`connect --git-protocol ssh`, the wizard's SSH choice): a read-only Ed25519
 //! key of the connection's own, registered on the repository, the server's host key pinned in
 //! a known_hosts file of the connection's own, and a real `git ls-remote` over SSH proving both
-//! before anything is saved (docs/bitbucket-api.md section 7). Also the route's check rows.
+//! before anything is saved (docs/bitbucket.md section 7). Also the route's check rows.
 
 use std::path::Path;
 use std::time::Duration;

@@ -1,5 +1,5 @@
 //! Who is calling: the Authorization header resolved against the data set, per product,
-//! following the vendor's rules (bitbucket-api.md section 1).
+//! following the vendor's rules (docs/bitbucket.md section 1).
 
 use axum::http::HeaderMap;
 use base64::Engine;

@@ -1,5 +1,5 @@
 //! Git smart HTTP for the simulator's repositories, through the real `git http-backend` (CGI),
-//! with Bitbucket's git authentication rules (bitbucket-api.md section 4). These differ from
+//! with Bitbucket's git authentication rules (docs/bitbucket.md section 4). These differ from
 //! the REST rules for the same credential: a Cloud API token wants the Bitbucket username (or
 //! `x-bitbucket-api-token-auth`), never the email; access and OAuth tokens go as `x-token-auth`;
 //! DC repository and project tokens work as Bearer only.

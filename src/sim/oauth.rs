@@ -25,7 +25,7 @@ pub(crate) struct OAuthStore {
     codes: HashMap<String, (usize, Option<String>)>,
     access: HashMap<String, Access>,
     /// refresh token -> consumer index; a refresh rotates it, so only the newest works
-    /// (single-use, as Atlassian's rotating refresh tokens: bitbucket-api.md section 6).
+    /// (single-use, as Atlassian's rotating refresh tokens: docs/bitbucket.md section 6).
     refresh: HashMap<String, usize>,
     /// `grant_type=refresh_token` requests received, refused ones included: two clients
     /// racing with one refresh token show up here even though only one wins.

@@ -130,7 +130,7 @@ pub struct SavedConnection {
     pub secret_store: String,
     /// RFC 3339 UTC, given by the caller.
     pub saved_at: String,
-    /// The CA file and the pinned certificate this connection trusts (issue 13).
+    /// The CA file and the pinned certificate this connection trusts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<crate::core::cert::TlsTrust>,
     /// The day the credential stops working, when known: typed (`--expires`, the form), or

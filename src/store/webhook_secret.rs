@@ -7,9 +7,9 @@ use std::path::PathBuf;
 
 use secrecy::SecretString;
 
+use super::Store;
 use super::error::StoreError;
 use super::generation::{self, Role};
-use super::Store;
 use super::slots::Slot;
 
 impl Store {

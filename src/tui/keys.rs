@@ -827,7 +827,7 @@ mod tests {
         assert!(map(&w, release).is_none());
     }
 
-    /// Issue 14, defect 1: on the repository list a letter is the start of a filter, not a
+    /// on the repository list a letter is the start of a filter, not a
     /// command (`q` used to quit at once, `s` re-sorted, `j`/`k` moved).
     #[test]
     fn letters_on_the_repository_list_type_into_the_filter() {
@@ -844,7 +844,7 @@ mod tests {
         }
     }
 
-    /// Issue 14, defect 2: Data Center gives no update time: no sort key is offered there.
+    /// Data Center gives no update time: no sort key is offered there.
     #[test]
     fn no_sort_key_on_data_center_lists() {
         let (_, mut w) = every_state()
@@ -860,7 +860,7 @@ mod tests {
         );
     }
 
-    /// Issue 14, defect 10: the help lists one row per action: step 1 said both "↑ move up"
+    /// the help lists one row per action: step 1 said both "↑ move up"
     /// and "↑↓ move".
     #[test]
     fn help_has_no_row_twice_for_the_same_arrows() {

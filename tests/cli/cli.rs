@@ -451,7 +451,7 @@ async fn repos_concurrency_is_configurable_and_checked() {
     }
 }
 
-// Round trips (issue 12): latency makes requests sent together overlap for sure, so the
+// Round trips: latency makes requests sent together overlap for sure, so the
 // simulator's timeline tells waves from chains. Round trips are counted, never timed.
 
 const LATENCY_MS: u64 = 50;

@@ -364,7 +364,7 @@ async fn oauth_without_a_consumer_key_is_a_usage_error() {
     sim.shutdown().await;
 }
 
-// --- issue 14: `connect --auth oauth --no-browser` for remote machines; issue 10 item 3: the
+// --- `connect --auth oauth --no-browser` for remote machines; the
 // browser opened by `connect` gets none of our secrets
 
 /// `connect --auth oauth --no-browser` on `port`, stdin and stderr piped.

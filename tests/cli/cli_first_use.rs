@@ -1,4 +1,4 @@
-//! The headless commands as a new user meets them (issue 14): where each output goes, names
+//! The headless commands as a new user meets them: where each output goes, names
 //! that may be left out, `status`, webhook flags checked before any call, shell completions.
 
 use std::path::Path;
@@ -229,7 +229,7 @@ async fn a_plain_http_webhook_needs_allow_http_webhook() {
     );
 }
 
-/// Issue 14, defect 8: without a keychain the fallback is said once, in words, with no D-Bus
+/// without a keychain the fallback is said once, in words, with no D-Bus
 /// internals (they stay in the log).
 #[tokio::test(flavor = "multi_thread")]
 async fn the_keychain_fallback_is_said_once_without_internals() {
@@ -256,7 +256,7 @@ async fn the_keychain_fallback_is_said_once_without_internals() {
     );
 }
 
-/// Issue 14, defect 8: a server address typed without a scheme is taken as https, and said so.
+/// a server address typed without a scheme is taken as https, and said so.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_url_without_a_scheme_is_taken_as_https_and_said_so() {
     let sim = start().await;
@@ -282,7 +282,7 @@ async fn a_url_without_a_scheme_is_taken_as_https_and_said_so() {
     );
 }
 
-/// Issue 14, defect 10: `sim --help` tells which credentials the simulator accepts.
+/// `sim --help` tells which credentials the simulator accepts.
 #[test]
 fn sim_help_lists_the_demo_credentials() {
     let out = std::process::Command::new(BIN)
@@ -295,7 +295,7 @@ fn sim_help_lists_the_demo_credentials() {
     assert!(help.contains("alice"), "{help}");
 }
 
-/// Issue 14: completion scripts for four shells and a man page, from the clap definitions.
+/// completion scripts for four shells and a man page, from the clap definitions.
 #[test]
 fn completions_and_man_page_come_from_the_command_definitions() {
     for (shell, marker) in [

@@ -133,7 +133,7 @@ async fn dc_create_idempotent_check_and_delete() {
     assert!(status.is_success(), "{status}");
     let out = run(&sim, dir.path(), &["check", "ci"], None).await;
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    // The report is `check`'s output: stdout (issue 14).
+    // The report is `check`'s output: stdout.
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("gone"),
         "{}",
@@ -295,7 +295,7 @@ async fn cloud_create_with_chosen_events_then_kept() {
     sim.shutdown().await;
 }
 
-/// Issue 12: a webhook secret that cannot be stored must not leave the connection saved
+/// a webhook secret that cannot be stored must not leave the connection saved
 /// without it (the old CLI saved the connection, then stopped, so the re-run hit "already
 /// exists"). The secret's folder is blocked by a plain file, the first run fails with nothing
 /// saved, and once it is unblocked the same command (no --replace) succeeds.

@@ -305,7 +305,7 @@ async fn localhost_links_fail_with_base_url_advice() {
         ..SimConfig::default()
     })
     .await;
-    // Links at localhost fail only when the server was reached elsewhere (issue 13): reach
+    // Links at localhost fail only when the server was reached elsewhere: reach
     // the simulator under a name that is not loopback.
     let addr: std::net::SocketAddr = sim
         .server_url()

@@ -1,4 +1,4 @@
-//! Enterprise networks against real components on loopback (issue 13): a rustls server with
+//! Enterprise networks against real components on loopback: a rustls server with
 //! certificates made here by rcgen (private CA + leaf, self-signed CA:TRUE, self-signed
 //! end-entity, wrong name, expired, not yet valid) in front of the simulator, a port that
 //! speaks plain http, a server that refuses with a `protocol_version` alert, and CONNECT
@@ -19,7 +19,7 @@ use crate::common::bin::{self, stderr, text};
 use crate::common::tls::{Ca, TlsFront, self_signed, server_config};
 
 /// `SHA256:HEX`, computed here (not with bbconnect's function) so the suite also builds
-/// against code from before issue 13, to see each case fail there.
+/// against code without this trust handling, to see each case fail there.
 fn sha256(der: &[u8]) -> String {
     let d = ring::digest::digest(&ring::digest::SHA256, der);
     let hex: String = d.as_ref().iter().map(|b| format!("{b:02X}")).collect();
@@ -219,7 +219,7 @@ fn write(dir: &Path, name: &str, body: &str) -> String {
     p.display().to_string()
 }
 
-// ---------------------------------------------------------------- the table of issue 13
+// ---------------------------------------------------------------- the table of network failures
 
 #[tokio::test(flavor = "multi_thread")]
 async fn self_signed_ca_true_is_named_with_its_fingerprint_and_not_retried() {
@@ -426,7 +426,7 @@ async fn plain_http_on_an_https_url_is_named_and_not_retried() {
             addr.port()
         )
     );
-    // The check's first wave asks its independent probes at once (issue 12); each is tried
+    // The check's first wave asks its independent probes at once; each is tried
     // once and none is retried, so no more connections than the first wave's five probes.
     let tries = count.load(Ordering::SeqCst);
     assert!(
@@ -452,7 +452,7 @@ async fn a_tls_1_0_only_server_is_named_and_not_retried() {
         fix.starts_with("The server needs TLS 1.2 or newer"),
         "{fix}"
     );
-    // The check's first wave asks its independent probes at once (issue 12); each is tried
+    // The check's first wave asks its independent probes at once; each is tried
     // once and none is retried, so no more connections than the first wave's five probes.
     let tries = count.load(Ordering::SeqCst);
     assert!(

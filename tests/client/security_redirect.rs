@@ -1,4 +1,4 @@
-//! Issue 5, redirect safety: a server that redirects to another port, host or scheme never gets
+//! Redirect safety: a server that redirects to another port, host or scheme never gets
 //! the credential forwarded; the recorder on the far side sees nothing, and the user is told
 //! what happened. Plain http to a host that is not loopback is refused before any request.
 

@@ -168,7 +168,7 @@ async fn worker_generates_creates_refuses_and_saves_the_hook() {
     sim.shutdown().await;
 }
 
-/// Issue 12: the wizard saves through the engine's one save path, so a webhook secret that
+/// the wizard saves through the engine's one save path, so a webhook secret that
 /// cannot be stored fails the save with nothing half-saved (it used to save the connection
 /// and say "NOT stored" on the summary), and Retry then saves without "already exists".
 #[tokio::test(flavor = "multi_thread")]

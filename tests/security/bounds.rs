@@ -1,4 +1,4 @@
-//! The command line as a Unix tool, whatever the other end does (issue 10, items 5, 7, 8):
+//! The command line as a Unix tool, whatever the other end does:
 //! a closed pipe ends a command quietly, a control byte in a token is invalid input refused
 //! before any request, and a listing that never ends stops at a cap that says how to raise it.
 

@@ -1,4 +1,4 @@
-//! Issue 5, properties: version comparison, URL normalisation, sanitising, and every parser of
+//! Properties: version comparison, URL normalisation, sanitising, and every parser of
 //! server text over generated input. Each property states what a user relies on.
 
 use bbconnect::bitbucket::{Endpoints, cloud, errors, server, urls};

@@ -1,4 +1,4 @@
-//! Issue 5: a canary secret run through every face and code path must never show up anywhere
+//! a canary secret run through every face and code path must never show up anywhere
 //! but the secret file. The simulator only accepts its own data-set tokens, so the accepted
 //! paths use `test-token-alice` as their canary and the refused paths a token nobody knows.
 

@@ -1,4 +1,4 @@
-//! Issue 5: `{:?}` and `{}` of every value that holds or touched a secret never print it.
+//! `{:?}` and `{}` of every value that holds or touched a secret never print it.
 //! A stray debug print in a log line or a panic message is the most likely leak.
 
 use std::sync::Arc;

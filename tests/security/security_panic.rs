@@ -1,4 +1,4 @@
-//! Issue 5: after a panic the user gets a short report without the panic message (which could
+//! after a panic the user gets a short report without the panic message (which could
 //! carry a secret or server text). The test re-runs itself as a child that installs the hook
 //! and panics, so the real hook and the real stderr are observed.
 

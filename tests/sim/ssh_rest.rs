@@ -274,7 +274,8 @@ async fn cloud_deploy_keys_are_added_listed_and_deleted() {
 
 #[tokio::test]
 async fn cloud_deploy_keys_need_repository_admin() {
-    let sim = sim_default().await;
+    // An old mirror, so the app password (which holds repository:admin) is still taken.
+    let sim = crate::common::sim::old_mirror().await;
     let repo = demo_repo("cloud", "repo-token");
     let url = cloud_keys_url(&sim, &repo);
     let body = json!({"key": ed25519(6, "x"), "label": "x"});

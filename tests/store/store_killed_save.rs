@@ -1,4 +1,4 @@
-//! `connect --replace` SIGKILLed at spread moments of its save (issue 10, item 1): after every
+//! `connect --replace` SIGKILLed at spread moments of its save: after every
 //! kill, the saved URL, user and secret must be all old or all new, so `check` sends a secret
 //! only to the host it was typed for; and no secret without a connection survives a later run.
 //!

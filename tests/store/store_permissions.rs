@@ -1,5 +1,5 @@
 //! Secrets others could read, and files that decide where a token goes that others could
-//! write (issue 10, item 4), through the real binary: refused with exit 1, the path and the
+//! write, through the real binary: refused with exit 1, the path and the
 //! exact `chmod` named, nothing sent anywhere and nothing silently repaired. And the log file
 //! is created owner-only.
 #![cfg(unix)]

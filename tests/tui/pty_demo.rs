@@ -349,7 +349,7 @@ fn demo_clones_the_chosen_repository_with_c() {
     assert_eq!(s.wait_exit(), 0);
 }
 
-/// Issue 10: a token and URL typed for Server/DC must not be offered (masked) to Cloud.
+/// a token and URL typed for Server/DC must not be offered (masked) to Cloud.
 #[test]
 fn a_dc_token_and_url_are_not_carried_into_the_cloud_form() {
     let home = tempfile::tempdir().unwrap();
@@ -414,7 +414,7 @@ fn path_with(dir: &std::path::Path) -> String {
     )
 }
 
-/// Issue 10 item 3: Ctrl-O opens the token page through an opener that never sees our
+/// Ctrl-O opens the token page through an opener that never sees our
 /// secret variables, while settings a child may need (the config dir) stay.
 #[cfg(unix)]
 #[test]
@@ -514,7 +514,7 @@ fn shown_authorize_url(s: &Session) -> String {
     line[line.find("http").unwrap()..].trim_end().to_string()
 }
 
-/// Issue 14: over SSH no browser is claimed, the URL is one selectable line, `y` copies it
+/// over SSH no browser is claimed, the URL is one selectable line, `y` copies it
 /// with OSC 52, and the address the browser lands on, pasted back, completes the sign-in.
 #[test]
 fn over_ssh_the_url_is_one_line_copied_with_y_and_the_pasted_redirect_signs_in() {
@@ -574,14 +574,14 @@ fn over_ssh_the_url_is_one_line_copied_with_y_and_the_pasted_redirect_signs_in()
     s.send(ENTER);
     s.wait_for("All checks passed");
     assert!(s.contents().contains("alice"), "{}", s.contents());
-    // After a passed check, quitting asks first (issue 14, defect 1); a second q confirms.
+    // After a passed check, quitting asks first; a second q confirms.
     s.send("q");
     s.wait_for("Quit without saving?");
     s.send("q");
     s.wait_exit();
 }
 
-/// Issue 10 item 3 on the sign-in path: the browser opened for OAuth gets neither our token
+/// On the sign-in path: the browser opened for OAuth gets neither our token
 /// nor the consumer secret, and only then does the screen say a browser was opened.
 #[cfg(unix)]
 #[test]
@@ -614,7 +614,7 @@ fn the_sign_in_browser_gets_no_secret_and_is_reported_opened() {
     s.wait_exit();
 }
 
-/// Issue 14 defect 10: Ctrl-O where no browser can open says so on screen.
+/// Ctrl-O where no browser can open says so on screen.
 #[test]
 fn ctrl_o_without_a_display_says_no_browser_opened() {
     let home = tempfile::tempdir().unwrap();
@@ -647,7 +647,7 @@ fn q_before_saving_says_nothing_was_saved() {
     assert!(!raw.contains("demo connection was kept"), "{raw}");
 }
 
-/// Issue 14, defect 1: after a passed check, `q` on the repository list is the start of a
+/// after a passed check, `q` on the repository list is the start of a
 /// filter, and Ctrl-C asks before throwing the check away.
 #[test]
 fn letters_on_the_repository_list_filter_and_quitting_asks() {
@@ -679,7 +679,7 @@ fn letters_on_the_repository_list_filter_and_quitting_asks() {
     assert!(s.raw_text().contains("nothing was saved"));
 }
 
-/// Issue 14: with a saved connection the wizard opens on the list; `d` then `y` removes it
+/// with a saved connection the wizard opens on the list; `d` then `y` removes it
 /// through the worker and the store, for real.
 #[test]
 fn the_saved_list_removes_a_connection_after_asking() {
@@ -702,7 +702,7 @@ fn the_saved_list_removes_a_connection_after_asking() {
     assert!(!left.contains("work"), "{left}");
 }
 
-/// Issue 14: Enter on a saved connection checks it again through the worker against a
+/// Enter on a saved connection checks it again through the worker against a
 /// running simulator, and the result is shown on its row and kept with the connection.
 #[test]
 fn the_saved_list_checks_a_connection_again() {

@@ -186,7 +186,7 @@ async fn check_screen_failed_missing_scope() {
 #[tokio::test(flavor = "multi_thread")]
 async fn check_screen_failed_localhost_links() {
     let sim = start(Scenario::LocalhostLinks).await;
-    // Links at localhost are wrong only for a server reached elsewhere (issue 13): the
+    // Links at localhost are wrong only for a server reached elsewhere: the
     // simulator is reached as bitbucket.test, and shown on port 7990.
     let addr: std::net::SocketAddr = sim
         .base_url()

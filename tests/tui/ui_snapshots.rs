@@ -670,7 +670,7 @@ fn repos_highlighted_matches_sorted_by_update() {
     update(&mut w, Msg::Confirm);
     let s = marked(&buffer(&w, 100, 20));
     assert!(s.contains("[p][a][y]ments-core"), "{s}");
-    // Filtered: ranked by match, the chosen order breaking ties (issue 14).
+    // Filtered: ranked by match, the chosen order breaking ties.
     assert!(s.contains("ranked by match, then recently updated"), "{s}");
     insta::assert_snapshot!(s);
 }
@@ -868,7 +868,7 @@ fn webhook_empty() {
 #[test]
 fn webhook_invalid_url_and_events_focus() {
     let mut w = webhook_step();
-    // Plain http is a warning now (issue 14); another scheme is still an error.
+    // Plain http is a warning now; another scheme is still an error.
     typed(&mut w, "ftp://ci.example.com/hook");
     update(&mut w, Msg::NextField);
     update(&mut w, Msg::ToggleEvent);
@@ -1041,7 +1041,7 @@ fn done_git_setup_plan_and_clone_progress() {
     insta::assert_snapshot!("done_git_cloning", s);
 }
 
-/// Issue 14: `r` shows the secret, to hand to whoever configures the CI; `r` again hides it.
+/// `r` shows the secret, to hand to whoever configures the CI; `r` again hides it.
 #[test]
 fn webhook_secret_revealed_on_request() {
     let mut w = webhook_step();
@@ -1056,7 +1056,7 @@ fn webhook_secret_revealed_on_request() {
     assert!(!screen(&w).contains("test-token-hook-secret"));
 }
 
-/// Issue 14: a plain http:// URL to an internal CI server: warned, then created on a second Enter.
+/// a plain http:// URL to an internal CI server: warned, then created on a second Enter.
 #[test]
 fn webhook_plain_http_is_warned_about() {
     let mut w = webhook_step();
@@ -1068,7 +1068,7 @@ fn webhook_plain_http_is_warned_about() {
     insta::assert_snapshot!(s);
 }
 
-/// Issue 14, defect 8: counts read as English: "1 check failed", "1 warning", "1 repository".
+/// counts read as English: "1 check failed", "1 warning", "1 repository".
 #[test]
 fn counts_are_proper_plurals() {
     let (mut w, id) = checking();
@@ -1103,7 +1103,7 @@ fn counts_are_proper_plurals() {
     assert!(!s.contains("1 repositories"), "{s}");
 }
 
-/// Issue 14, defect 2: End fills the pane (the last page is not a lone row), and a position
+/// End fills the pane (the last page is not a lone row), and a position
 /// indicator says where the cursor is.
 #[test]
 fn repos_end_fills_the_pane_and_shows_the_position() {
@@ -1117,7 +1117,7 @@ fn repos_end_fills_the_pane_and_shows_the_position() {
     insta::assert_snapshot!(s);
 }
 
-/// Issue 14, defect 2: a row that matched on its workspace shows which letters matched, and
+/// a row that matched on its workspace shows which letters matched, and
 /// a filtered list says it is ranked by match, not sorted by name.
 #[test]
 fn repos_matched_on_the_workspace_are_highlighted_and_ranked() {
@@ -1132,7 +1132,7 @@ fn repos_matched_on_the_workspace_are_highlighted_and_ranked() {
     assert!(!s.contains("sorted by name"), "{s}");
 }
 
-/// Issue 14, defect 10: on the Saved screen Esc exits, so the help must not say it goes back.
+/// on the Saved screen Esc exits, so the help must not say it goes back.
 #[test]
 fn help_on_the_last_step_does_not_say_esc_goes_back() {
     let (mut w, id) = saving();
@@ -1157,7 +1157,7 @@ fn help_on_the_last_step_does_not_say_esc_goes_back() {
     assert!(!s.contains("goes back one step"), "{s}");
 }
 
-/// Issue 14: with connections saved, the wizard opens on their list.
+/// with connections saved, the wizard opens on their list.
 #[test]
 fn saved_connections_list() {
     use bbconnect::core::model::LastCheck;
@@ -1248,7 +1248,7 @@ fn help_on_the_saved_list_has_no_step_number() {
     assert!(s.contains("Keys · step 1: Provider"), "{s}");
 }
 
-/// Issue 14, defect 3: at 80x24 nothing that carries meaning is cut: a long progress note
+/// at 80x24 nothing that carries meaning is cut: a long progress note
 /// wraps, and the plain-http warning fits.
 #[test]
 fn long_lines_wrap_at_80_columns() {
@@ -1279,7 +1279,7 @@ fn long_lines_wrap_at_80_columns() {
     assert!(s.contains("anyway"), "the warning ends on screen: {s}");
 }
 
-/// Issue 14, defect 3: at 40x12 the help box says there is more than it shows.
+/// at 40x12 the help box says there is more than it shows.
 #[test]
 fn a_cut_help_box_says_there_is_more() {
     let mut w = loaded_repos();
@@ -1288,7 +1288,7 @@ fn a_cut_help_box_says_there_is_more() {
     assert!(s.contains("more"), "{s}");
 }
 
-/// Issue 14, defect 3: at 40x12 the Saved summary and the webhook step say there is more
+/// at 40x12 the Saved summary and the webhook step say there is more
 /// than fits, instead of cutting it without a hint.
 #[test]
 fn cut_screens_at_40x12_say_there_is_more() {
@@ -1331,7 +1331,7 @@ fn cut_screens_at_40x12_say_there_is_more() {
     let s = text(&buffer(&w, 40, 12));
     assert!(s.contains("more"), "{s}");
     assert!(s.contains("PgDn scroll"), "{s}");
-    // The webhook step's arrows move between fields; PgDn scrolls it (issue 14, defect 3).
+    // The webhook step's arrows move between fields; PgDn scrolls it.
     let m = bbconnect::tui::keys::map(&w, key(crossterm::event::KeyCode::PageDown));
     assert!(matches!(m, Some(Msg::PageDown)), "{m:?}");
     let focus = w.webhook.focus;
@@ -1351,7 +1351,7 @@ fn cut_screens_at_40x12_say_there_is_more() {
     assert_eq!(text(&buffer(&w, 40, 12)), s, "PgUp comes back to the top");
 }
 
-/// Issue 14, defect 3: at 40x12 the demo's first screen says where the credentials are.
+/// at 40x12 the demo's first screen says where the credentials are.
 #[test]
 fn demo_credentials_too_big_for_the_screen_are_pointed_to() {
     let mut w = Wizard::new(config(true));
@@ -1381,7 +1381,7 @@ fn demo_credentials_too_big_for_the_screen_are_pointed_to() {
     assert!(!end.contains("more lines"), "{end}");
 }
 
-/// Issue 14, defect 3: at 80x24 with the demo box beside it, the checklist's REPO_ADMIN line
+/// at 80x24 with the demo box beside it, the checklist's REPO_ADMIN line
 /// wraps inside its box instead of losing "to create webhooks".
 #[test]
 fn form_checklist_lines_wrap_in_a_half_width_box() {
@@ -1399,7 +1399,7 @@ fn form_checklist_lines_wrap_in_a_half_width_box() {
     );
 }
 
-/// Issue 14, defect 3: a repository-token page longer than the line is shown whole, on lines
+/// a repository-token page longer than the line is shown whole, on lines
 /// of its own with nothing inserted between its pieces, so it can still be copied.
 #[test]
 fn long_token_page_url_is_shown_whole() {
@@ -1432,7 +1432,7 @@ fn long_token_page_url_is_shown_whole() {
     );
 }
 
-/// Issue 14, defect 3: a notice longer than one line wraps instead of losing its end.
+/// a notice longer than one line wraps instead of losing its end.
 #[test]
 fn long_form_notice_wraps() {
     let mut w = cloud_form(false);
@@ -1446,7 +1446,7 @@ fn long_form_notice_wraps() {
     assert!(s.contains("Token page:"), "{s}");
 }
 
-/// Issue 14, defect 3: at 40x12 the help box scrolls to its last line with ↓/PgDn.
+/// at 40x12 the help box scrolls to its last line with ↓/PgDn.
 #[test]
 fn help_box_scrolls_at_40x12() {
     let mut w = filled_cloud(false);

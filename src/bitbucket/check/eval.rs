@@ -468,7 +468,7 @@ mod tests {
         );
     }
 
-    /// Issue 14, defect 8: a ✓ beside "answered (HTTP 401)" reads as a failure; the row says
+    /// a ✓ beside "answered (HTTP 401)" reads as a failure; the row says
     /// why a refusal of an anonymous request means the server is there.
     #[test]
     fn a_401_on_the_anonymous_probe_reads_as_reached() {

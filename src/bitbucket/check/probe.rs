@@ -1,7 +1,7 @@
 //! One request (or short chain of requests) of the check, asked either at once or only when
 //! its row is judged. Asked at once, the independent probes travel together and the check
 //! costs a few round trips; asked when judged (`ClientOptions::sequential_check`), they go
-//! one after another in the report's order, as before issue 12, for comparison.
+//! one after another in the report's order, as the check once did, for comparison.
 
 use std::future::Future;
 use std::pin::Pin;

@@ -1,4 +1,4 @@
-//! `update` tests of issue 3's parts of the wizard: every credential type's form, the OAuth
+//! `update` tests of the wizard's credential types: every credential type's form, the OAuth
 //! sign-in state, and the plain-http confirmation reaching the effects.
 
 use crate::core::model::CheckId;
@@ -542,7 +542,7 @@ fn loopback_and_https_never_set_allow_http() {
     }
 }
 
-// --- issue 10 item 2: the values typed for one (provider, auth type) stay with it
+// --- the values typed for one (provider, auth type) stay with it
 
 /// Back from the form to the provider list, then `provider` and `auth` chosen again.
 fn rechoose(w: &mut Wizard, provider: Provider, auth: AuthKind) {
@@ -689,7 +689,7 @@ fn back_and_the_same_type_again_keeps_everything() {
     assert_eq!(w.form.secret.expose(), "test-token-dc-only");
 }
 
-// --- issue 14: OAuth from a remote machine (the paste field, the copy key, saying whether a
+// --- OAuth from a remote machine (the paste field, the copy key, saying whether a
 // browser opened)
 
 const AUTHORIZE: &str = "https://bitbucket.org/site/oauth2/authorize?client_id=k&state=s1";

@@ -1,4 +1,4 @@
-//! `update` tests for what a new user meets (issue 14): letters on lists, quitting, wording.
+//! `update` tests for what a new user meets: letters on lists, quitting, wording.
 
 use super::*;
 
@@ -66,7 +66,7 @@ fn a_plain_http_webhook_url_is_allowed_after_a_warning() {
     );
 }
 
-/// Issue 14, defect 4: `e` after a failed check puts the cursor in the field the failure is
+/// `e` after a failed check puts the cursor in the field the failure is
 /// about: the URL when the server could not be reached, the token when it was refused.
 #[test]
 fn edit_after_a_failed_check_focuses_the_field_it_is_about() {
@@ -101,7 +101,7 @@ fn edit_after_a_failed_check_focuses_the_field_it_is_about() {
     }
 }
 
-/// Issue 14, defect 8: the URL parser's jargon never reaches the user.
+/// the URL parser's jargon never reaches the user.
 #[test]
 fn url_errors_are_in_plain_words() {
     for bad in [
@@ -120,7 +120,7 @@ fn url_errors_are_in_plain_words() {
     assert!(!e.contains("Not a valid URL ("), "{e}");
 }
 
-/// Issue 14, defect 8: `bitbucket.example.com` typed without a scheme is taken as https, and
+/// `bitbucket.example.com` typed without a scheme is taken as https, and
 /// the form says so.
 #[test]
 fn a_bare_host_is_taken_as_https_and_said_so() {
@@ -138,7 +138,7 @@ fn a_bare_host_is_taken_as_https_and_said_so() {
     assert!(notice.contains("https://bitbucket.example.com"), "{notice}");
 }
 
-/// Issue 14, defect 2: Esc with a filter clears the filter first; the next Esc goes back.
+/// Esc with a filter clears the filter first; the next Esc goes back.
 #[test]
 fn esc_clears_the_filter_before_leaving_the_list() {
     let mut w = to_form_cloud();
@@ -154,7 +154,7 @@ fn esc_clears_the_filter_before_leaving_the_list() {
     assert_eq!(w.step, Step::Check);
 }
 
-/// Issue 14, defect 2: Data Center gives no update time, so there is no sort to toggle.
+/// Data Center gives no update time, so there is no sort to toggle.
 #[test]
 fn data_center_lists_have_no_recently_updated_sort() {
     let mut w = to_form_cloud();

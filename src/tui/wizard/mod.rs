@@ -77,7 +77,7 @@ pub enum Step {
 
 /// The steps of a new connection in the order they are walked: a screen's number in the
 /// header is its place here, the total is the length, so adding a step renumbers the rest.
-/// Saving and its outcome are one step (product.md's 7, "Saved"). Every credential type walks
+/// Saving and its outcome are one step (docs/usage.md's 7, "Saved"). Every credential type walks
 /// the same steps: OAuth2's sign-in is drawn on the check step before the check runs, and a
 /// repository token's listing holds its one repository. The saved connections' list, before
 /// a new connection starts, is not a step of it.

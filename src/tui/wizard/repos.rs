@@ -106,7 +106,7 @@ pub const SLICE_ROWS: usize = 20_000;
 pub const MIN_SLICE_ROWS: usize = 256;
 /// Time a slice may take in the app before the budget shrinks. Scoring costs 0.05 to 0.5 µs
 /// a row, so a slice of 100,000 rows could take 50 ms; the loop must answer the next key
-/// within 5 ms (issue 4), and a frame may still have to be drawn in the same turn.
+/// within 5 ms, and a frame may still have to be drawn in the same turn.
 pub const SLICE_TIME: Duration = Duration::from_millis(2);
 
 /// How many rows a slice may score, learnt from how long slices took. Pure: the caller

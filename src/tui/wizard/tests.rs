@@ -167,7 +167,7 @@ fn switching_provider_gives_the_new_products_default_url() {
     update(&mut w, Msg::Confirm);
     assert_eq!(w.form.url.value(), "https://bitbucket.org");
     // A URL typed for Cloud belongs to Cloud: the Server form starts from its own default
-    // (issue 10: a secret and its URL belong to one provider and auth type).
+    //.
     update(&mut w, Msg::NextField);
     clear(&mut w);
     typed(&mut w, "https://mine.example.com");
@@ -767,7 +767,7 @@ fn back_from_a_failed_save_reloads_a_cancelled_list() {
 fn quit_cancels_loading() {
     let mut w = to_form_cloud();
     to_repos(&mut w);
-    // After a passed check the first `q` asks (issue 14); the second quits.
+    // After a passed check the first `q` asks; the second quits.
     assert!(update(&mut w, Msg::Quit).is_empty());
     let effects = update(&mut w, Msg::Quit);
     assert!(w.should_quit());
@@ -889,11 +889,11 @@ fn a_filter_matching_nothing_does_not_save() {
     assert_eq!(w.step, Step::Repos);
 }
 
-// Issue 14: what a new user meets. A child module, so it shares the helpers above.
+// what a new user meets. A child module, so it shares the helpers above.
 #[path = "first_use_tests.rs"]
 mod first_use;
 
-/// Issue 14, defect 3: a box cut by a small terminal scrolls; opening the help or reaching
+/// a box cut by a small terminal scrolls; opening the help or reaching
 /// the summary starts at the top.
 #[test]
 fn cut_boxes_scroll_and_start_at_the_top() {

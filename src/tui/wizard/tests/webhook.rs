@@ -78,7 +78,7 @@ fn invalid_url_runs_nothing_and_says_why() {
     assert!(update(&mut w, Msg::Confirm).is_empty());
     assert!(w.notice.is_some());
     assert!(w.webhook.shown_url_error().is_some());
-    // Plain http to another host is a warning now (issue 14); another scheme is an error.
+    // Plain http to another host is a warning now; another scheme is an error.
     typed(&mut w, "ftp://ci.example.com/hook");
     assert!(update(&mut w, Msg::Confirm).is_empty());
     assert!(
