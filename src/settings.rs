@@ -253,7 +253,7 @@ mod tests {
         assert!(err.what.contains("soon") && err.fix.contains(EXPIRY_WARN_DAYS));
     }
 
-    // Moved from tests/store_files.rs (which set the process's variables): the store opens
+    // Here rather than in tests/store, which would have to set the process's variables: the store opens
     // the directory and mode the settings name, and a mode that is not one is an input error.
     #[test]
     fn the_store_is_the_one_the_settings_name() {

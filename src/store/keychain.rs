@@ -1,6 +1,6 @@
 //! The OS keychain behind a small trait, so the store's fallback and timeout logic can be tested
 //! with stand-ins (a keychain that is absent, one that hangs, one in memory) on any machine,
-//! while `tests/store/store_keychain.rs` exercises the real Secret Service.
+//! while `tests/store/keychain.rs` exercises the real Secret Service.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, mpsc};

@@ -5,15 +5,15 @@
 #[path = "../common/mod.rs"]
 mod common;
 
-mod cli;
-mod cli_auth;
-mod cli_expiry;
-mod cli_first_use;
-mod cli_rotate;
-mod cli_ssh;
-mod cli_webhook;
+mod auth;
+mod commands;
+mod expiry;
+mod first_use;
 mod git_helper;
 mod git_https;
 mod oauth_lifecycle;
 mod recheck;
+mod rotate;
+mod ssh;
+mod webhook;
 mod webhook_delivery;

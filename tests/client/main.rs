@@ -1,20 +1,17 @@
-//! The API client and the worker that drives it, against the simulator and real network
+//! The API client, against the simulator and real network
 //! components on loopback: both products, failure scenarios, paging and fetch-ahead, OAuth,
-//! webhooks, TLS and proxies, redirects that must not carry the credential.
+//! webhooks, TLS and proxies.
 
 #[path = "../common/mod.rs"]
 mod common;
 
-mod client_cloud;
-mod client_fetch_ahead;
-mod client_oauth;
-mod client_scenarios;
-mod client_server;
-mod client_token_expiry;
-mod client_webhooks;
+mod cloud;
+mod fetch_ahead;
 mod net_tls;
+mod oauth;
 mod perf_listing;
-mod security_redirect;
+mod scenarios;
+mod server;
 mod ssh_spec;
-mod worker_http;
-mod worker_webhook;
+mod token_expiry;
+mod webhooks;

@@ -6,9 +6,10 @@
 mod common;
 
 mod bounds;
+mod canary;
 mod child_env;
+mod debug;
 mod git_verify;
+mod panics;
 mod prop_parsers;
-mod security_canary;
-mod security_debug;
-mod security_panic;
+mod redirect;

@@ -4,9 +4,9 @@
 #[path = "../common/mod.rs"]
 mod common;
 
-mod sim_cloud;
-mod sim_dc;
-mod sim_oauth_hooks;
-mod sim_scenarios;
+mod cloud;
+mod dc;
+mod oauth_hooks;
+mod scenarios;
 mod ssh;
 mod ssh_rest;

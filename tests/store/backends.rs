@@ -1,6 +1,6 @@
 //! Where secrets go under each BBCONNECT_SECRET_STORE mode, with stand-in keychains: one that
 //! works (in memory), one that is absent, one that hangs, one that refuses. The real Secret
-//! Service is exercised by tests/store_keychain.rs.
+//! Service is exercised by tests/store/keychain.rs.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

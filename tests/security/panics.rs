@@ -36,7 +36,7 @@ fn panic_report_is_short_and_has_no_secret() {
         "{text}"
     );
     assert!(
-        text.contains("security_panic.rs:"),
+        text.contains("panics.rs:"),
         "the report names where: {text}"
     );
     assert!(text.contains("fix:"), "{text}");
