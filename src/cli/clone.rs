@@ -48,7 +48,7 @@ fn clone_over_ssh(
     } else {
         Err(Problem::other(
             format!("git clone over SSH failed ({status}); git's message is above."),
-            "Run `bbconnect check` on the connection: it says whether the key is still registered and the host key unchanged.",
+            crate::engine::clone::SSH_CLONE_FIX,
         ))
     }
 }

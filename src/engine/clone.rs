@@ -92,6 +92,9 @@ pub fn ssh_route_for<'a>(
     }
 }
 
+/// What to do when a clone over SSH fails: the check tells a removed key from a changed host.
+pub const SSH_CLONE_FIX: &str = "Run `bbconnect check` on the connection: it says whether the key is still registered and the host key unchanged.";
+
 /// `git clone` over SSH with the connection's key and pinned host key only; the clone keeps
 /// the same `core.sshCommand`, so its later fetches use them too.
 pub fn git_ssh_clone_command(

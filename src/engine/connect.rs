@@ -178,11 +178,7 @@ pub async fn connect(
     }
     // The key an earlier connect of this name registered, replaced once this one is saved.
     let previous_ssh = if req.replace {
-        store
-            .get(&req.creds.spec.name)
-            .ok()
-            .flatten()
-            .and_then(|c| Some((c.repo?, c.ssh?)))
+        super::ssh::saved_route(store, &req.creds.spec.name)
     } else {
         None
     };
@@ -225,26 +221,12 @@ pub async fn connect(
         expires_on,
     };
     // Blocking on this task is fine: the headless connect runs nothing beside it.
-    let saved = match save::save(store, &request) {
-        Ok(saved) => saved,
-        Err(p) => {
-            if let (Some(prepared), Some(r)) = (&ssh, &repo) {
-                super::ssh::abandon(&client, store, &r.full_name, prepared).await;
-            }
-            return Err(ConnectError::Save(p));
-        }
-    };
+    let saved = save::save(store, &request);
+    let new = ssh.as_ref().zip(repo.as_ref()).map(|(p, r)| (r.full_name.as_str(), p));
     let previous = previous_ssh.as_ref().map(|(r, route)| (r.as_str(), route));
-    let ssh_warning = match &ssh {
-        Some(prepared) => super::ssh::commit(&client, store, &prepared.route, previous)
-            .await
-            .map_err(ConnectError::Save)?,
-        // Connected again over https: the key of the SSH route it replaces goes too.
-        None => match previous {
-            Some((old_repo, old)) => super::ssh::retire(&client, store, old_repo, old).await,
-            None => None,
-        },
-    };
+    let (saved, ssh_warning) = super::ssh::after_save(&client, store, saved, new, previous)
+        .await
+        .map_err(ConnectError::Save)?;
     let kept_hook = kept.cloned();
     let done = Connected {
         report,

@@ -371,6 +371,47 @@ pub async fn commit(
     }
 }
 
+/// The SSH route (and the repository it is on) that connection `name` has saved: the key a
+/// replacing save makes obsolete. Read before the save, which overwrites it.
+pub fn saved_route(store: &Store, name: &str) -> Option<(String, SshRoute)> {
+    store
+        .get(name)
+        .ok()
+        .flatten()
+        .and_then(|c| Some((c.repo?, c.ssh?)))
+}
+
+/// What follows a save, the same in both faces. A failed save leaves nothing behind: the new
+/// key leaves the repository `repo` and its files the store. A good one makes the new key
+/// files the ones in use and deletes the key of `previous` (the route the save replaced), or,
+/// saved without a route, retires `previous`. Gives the save's outcome and a warning when an
+/// old key could not be deleted.
+pub async fn after_save<T>(
+    client: &Client,
+    store: &Store,
+    saved: Result<T, Problem>,
+    new: Option<(&str, &Prepared)>,
+    previous: Option<(&str, &SshRoute)>,
+) -> Result<(T, Option<String>), Problem> {
+    let saved = match saved {
+        Ok(saved) => saved,
+        Err(p) => {
+            if let Some((repo, prepared)) = new {
+                abandon(client, store, repo, prepared).await;
+            }
+            return Err(p);
+        }
+    };
+    let warning = match new {
+        Some((_, prepared)) => commit(client, store, &prepared.route, previous).await?,
+        None => match previous {
+            Some((old_repo, old)) => retire(client, store, old_repo, old).await,
+            None => None,
+        },
+    };
+    Ok((saved, warning))
+}
+
 /// A connection saved again without its SSH route: its key leaves the repository and its
 /// files the store. A warning when the key could not be deleted.
 pub async fn retire(client: &Client, store: &Store, repo: &str, old: &SshRoute) -> Option<String> {

@@ -249,11 +249,27 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
             t.extend([back, help, quit_on_ctrl_c(&ctrl_c)]);
             t
         }
+        Step::GitAccess => vec![
+            hidden(UP, "↑", "move up", Msg::Up),
+            bind(DOWN, "↑↓", "move", Msg::Down),
+            bind(ENTER, "Enter", "choose", Msg::Confirm),
+            back,
+            help,
+            quit,
+        ],
         Step::Webhook => webhook_table(w, back, help, quit, &ctrl_c),
         Step::Save => {
             let mut t = Vec::new();
             if matches!(w.save, SaveState::Failed(_)) {
                 t.push(bind(&[Key::Char('r')], "r", "retry", Msg::Retry));
+            }
+            if w.offers_https_instead() {
+                t.push(bind(
+                    &[Key::Char('h')],
+                    "h",
+                    "save with HTTPS",
+                    Msg::UseHttps,
+                ));
             }
             t.extend([back, help, quit]);
             t

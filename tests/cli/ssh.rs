@@ -403,3 +403,91 @@ async fn connecting_again_over_https_takes_the_ssh_key_off_the_repository() {
     assert!(store.get("dc").expect("read").expect("saved").ssh.is_none());
     assert!(!store.ssh_files("dc").key.exists());
 }
+
+/// `git config --local --get core.sshCommand` in `clone`: `None` when unset.
+async fn local_ssh_command(clone: &Path) -> Option<String> {
+    let out = tokio::process::Command::new("git")
+        .args(["config", "--local", "--get", "core.sshCommand"])
+        .current_dir(clone)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .await
+        .expect("git");
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn setup_git_local_writes_the_ssh_command_of_the_clones_connection_and_removes_it() {
+    let sim = sim_default().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = demo_repo("cloud", "repo-token");
+    let out = run(
+        &sim,
+        dir.path(),
+        &cloud_ssh_connect(&repo),
+        Some("test-token-alice"),
+    )
+    .await;
+    ok(&out);
+    let target = dir.path().join("work");
+    let out = run(
+        &sim,
+        dir.path(),
+        &["clone", "cl", &repo, target.to_str().expect("utf-8")],
+        None,
+    )
+    .await;
+    ok(&out);
+    // A clone made some other way has no core.sshCommand of ours.
+    let unset = tokio::process::Command::new("git")
+        .args(["config", "--local", "--unset", "core.sshCommand"])
+        .current_dir(&target)
+        .status()
+        .await
+        .expect("git");
+    assert!(unset.success());
+    assert_eq!(local_ssh_command(&target).await, None);
+
+    let setup = |extra: &'static [&'static str]| {
+        let mut args = vec!["setup-git", "cl", "--local"];
+        args.extend(extra);
+        let mut cmd = crate::common::bin::against(&sim, dir.path(), &args, None);
+        cmd.current_dir(&target);
+        cmd
+    };
+    let out = setup(&[]).output().await.expect("runs");
+    ok(&out);
+    let store = Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File).expect("store");
+    let files = store.ssh_files("cl");
+    let written = local_ssh_command(&target).await.expect("core.sshCommand set");
+    assert_eq!(
+        written,
+        format!(
+            "ssh -F /dev/null -i {} -o IdentitiesOnly=yes -o UserKnownHostsFile={} -o StrictHostKeyChecking=yes",
+            files.key.display(),
+            files.known_hosts.display()
+        ),
+        "{}",
+        text(&out)
+    );
+    // A plain git fetch in the clone now goes over real ssh with that key and host key only.
+    let fetched = tokio::process::Command::new("git")
+        .args(["fetch", "--quiet"])
+        .current_dir(&target)
+        .env("HOME", dir.path())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env_remove("GIT_SSH_COMMAND")
+        .env_remove("GIT_SSH")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .expect("git");
+    assert!(fetched.status.success(), "{}", text(&fetched));
+
+    let out = setup(&["--remove"]).output().await.expect("runs");
+    ok(&out);
+    assert_eq!(local_ssh_command(&target).await, None, "{}", text(&out));
+    sim.shutdown().await;
+}

@@ -1062,6 +1062,8 @@ mod screen {
             webhook: None,
             replace: false,
             expires_on: None,
+            git_protocol: bbconnect::core::ssh::GitProtocol::Https,
+            allow_http: false,
         });
         let Msg::Saved { result, .. } = next_done().await else {
             panic!("no save reply")

@@ -205,3 +205,56 @@ fn the_dc_ssh_settings_fields_the_client_reads_are_in_the_schema() {
     );
     assert_eq!(parsed.port, Some(7999));
 }
+
+/// The deploy-key POST body against the vendor's Cloud spec itself (not only the extraction
+/// above): fields `deploy_key` declares, of their types, none read-only, and exactly the fields
+/// of Atlassian's documented request.
+#[test]
+fn the_cloud_deploy_key_request_conforms_to_the_vendor_spec() {
+    use crate::common::cloud_spec::{deploy_key_post_doc, departures, named, resolve, spec};
+    let spec = spec();
+    let deploy_key = named(&spec, "deploy_key");
+    let body = key_body(Provider::Cloud, KEY, "bbconnect ci");
+    // The request holds no `type`: the schema's required `type` is the answer's.
+    let mut as_answer = body.clone();
+    as_answer["type"] = json!("deploy_key");
+    assert_eq!(
+        departures(&spec, &as_answer, &deploy_key, "body", &[], &[]),
+        Vec::<String>::new()
+    );
+    let merged = resolve(&spec, &deploy_key);
+    for field in body.as_object().expect("object").keys() {
+        assert_ne!(
+            merged["properties"][field]["readOnly"],
+            json!(true),
+            "{field} is writable"
+        );
+    }
+    let doc = deploy_key_post_doc(&spec);
+    let request = doc
+        .split("Output:")
+        .next()
+        .expect("the example request comes first");
+    let mut documented: Vec<&str> = ["key", "label", "type", "comment", "id"]
+        .into_iter()
+        .filter(|f| request.contains(&format!("\"{f}\":")))
+        .collect();
+    documented.sort_unstable();
+    let mut sent: Vec<&str> = body
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    sent.sort_unstable();
+    assert_eq!(sent, documented, "the fields of Atlassian's example request");
+    // The committed extraction says the same as the vendor's spec for these fields.
+    let fx = fixture();
+    let extracted = schema(&fx, "cloud", "deploy_key");
+    for field in ["key", "label", "comment", "type"] {
+        assert_eq!(
+            extracted["properties"][field]["type"], merged["properties"][field]["type"],
+            "{field}"
+        );
+    }
+}

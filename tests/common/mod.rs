@@ -8,6 +8,7 @@
 
 pub mod bin;
 pub mod child;
+pub mod cloud_spec;
 pub mod creds;
 pub mod http;
 pub mod opener;

@@ -431,3 +431,54 @@ async fn dc_answers_use_only_fields_the_vendor_spec_declares() {
     );
     sim.shutdown().await;
 }
+
+/// The simulator's deploy-key answers (the one made, the list, one by id) against the
+/// vendor's Cloud spec: every field declared by `deploy_key` (or its page) with its type, save
+/// `id` and `created_on`, which Atlassian's own documented answer carries beside the schema.
+#[tokio::test]
+async fn cloud_deploy_key_answers_conform_to_the_vendor_spec() {
+    use crate::common::cloud_spec::{departures, deploy_key_post_doc, named, spec};
+    let spec = spec();
+    let doc = deploy_key_post_doc(&spec);
+    let extra = ["id", "created_on"];
+    for field in extra {
+        assert!(
+            doc.contains(&format!("\"{field}\":")),
+            "{field} is in Atlassian's documented answer"
+        );
+    }
+    let nullable = ["last_used"];
+    assert!(doc.contains("\"last_used\": null"));
+    let deploy_key = named(&spec, "deploy_key");
+    let sim = sim_default().await;
+    let repo = demo_repo("cloud", "repo-token");
+    let url = cloud_keys_url(&sim, &repo);
+    let (status, made) = post(
+        &url,
+        CLOUD_ADMIN,
+        json!({"key": ed25519(8, "c"), "label": "bbconnect ci"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{made}");
+    let (_, page) = get_json(&url, CLOUD_ADMIN).await;
+    let (_, one) = get_json(&format!("{url}/{}", made["id"]), CLOUD_ADMIN).await;
+    let page_schema = named(&spec, "paginated_deploy_keys");
+    for (what, v, schema) in [
+        ("created", &made, &deploy_key),
+        ("one", &one, &deploy_key),
+        ("page", &page, &page_schema),
+    ] {
+        assert_eq!(
+            departures(&spec, v, schema, what, &extra, &nullable),
+            Vec::<String>::new(),
+            "{v}"
+        );
+    }
+    // The check catches what it should: a field the schema lacks, a wrong type.
+    let mut wrong = made.clone();
+    wrong["permission"] = json!("REPO_READ");
+    wrong["label"] = json!(7);
+    let found = departures(&spec, &wrong, &deploy_key, "wrong", &extra, &nullable);
+    assert_eq!(found.len(), 2, "{found:?}");
+    sim.shutdown().await;
+}

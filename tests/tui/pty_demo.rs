@@ -198,6 +198,8 @@ fn demo_reaches_a_saved_connection_by_keyboard() {
     s.wait_for("WEB/api-adapter");
     s.send(ENTER);
     s.send(ENTER);
+    s.wait_for("How should git reach WEB/api-adapter?");
+    s.send(ENTER); // git over HTTPS, the default
     // The optional webhook step: a loopback http URL is allowed, the secret is generated.
     s.wait_for("Step 6/7");
     s.wait_for("(generated)");
@@ -295,20 +297,9 @@ fn a_bad_concurrency_setting_is_refused_before_the_screen_is_taken() {
     );
 }
 
-/// Done when: from an empty HOME, `bbconnect demo`, connect, `c` on the Saved screen clones
-/// the repository through the helper and the simulator's git smart HTTP.
-#[test]
-fn demo_clones_the_chosen_repository_with_c() {
-    let config = tempfile::tempdir().unwrap();
-    let home = tempfile::tempdir().unwrap();
-    let cwd = tempfile::tempdir().unwrap();
-    let home_s = home.path().to_string_lossy().to_string();
-    let env = [
-        ("HOME", home_s.as_str()),
-        ("GIT_CONFIG_NOSYSTEM", "1"),
-        ("GIT_TERMINAL_PROMPT", "0"),
-    ];
-    let mut s = Session::start_in(&["demo"], config.path(), &env, Some(cwd.path()));
+/// In the demo, as alice (DC, a repository admin), through the check and the repository
+/// list to the Git access step of WEB/api-adapter.
+fn to_git_access_as_alice(s: &mut Session) {
     s.wait_for("Bitbucket Server / Data Center");
     s.send(DOWN);
     s.send(ENTER);
@@ -330,6 +321,65 @@ fn demo_clones_the_chosen_repository_with_c() {
     s.wait_for("WEB/api-adapter");
     s.send(ENTER);
     s.send(ENTER);
+    s.wait_for("How should git reach WEB/api-adapter?");
+}
+
+/// The SSH route end to end in the demo: a read-only key registered on the simulator's
+/// repository and proven over its SSH server, the Saved screen naming the SSH clone URL, and
+/// `c` cloning over real ssh with that key.
+#[test]
+fn demo_connects_and_clones_over_ssh() {
+    let config = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    let home_s = home.path().to_string_lossy().to_string();
+    let env = [
+        ("HOME", home_s.as_str()),
+        ("GIT_CONFIG_NOSYSTEM", "1"),
+        ("GIT_TERMINAL_PROMPT", "0"),
+    ];
+    let mut s = Session::start_in(&["demo"], config.path(), &env, Some(cwd.path()));
+    to_git_access_as_alice(&mut s);
+    s.send(DOWN);
+    s.send(ENTER); // SSH with a read-only key
+    s.wait_for("Step 6/7");
+    s.send("\x13"); // Ctrl-S: no webhook
+    s.wait_for("saved");
+    s.wait_for("Clone (SSH)");
+    s.wait_for("c clone into ./api-adapter over SSH");
+    assert!(s.contents().contains("ssh://git@127.0.0.1:"), "{}", s.contents());
+    s.send("c");
+    s.wait_for("Cloned");
+    assert!(
+        cwd.path().join("api-adapter/README.md").exists(),
+        "{}",
+        s.contents()
+    );
+    let config_text = std::fs::read_to_string(cwd.path().join("api-adapter/.git/config")).unwrap();
+    assert!(config_text.contains("sshCommand"), "{config_text}");
+    assert!(config_text.contains("IdentitiesOnly=yes"), "{config_text}");
+    assert!(!config_text.contains("test-token-alice"), "{config_text}");
+    assert!(!home.path().join(".gitconfig").exists());
+    s.send(ENTER);
+    assert_eq!(s.wait_exit(), 0);
+}
+
+/// Done when: from an empty HOME, `bbconnect demo`, connect, `c` on the Saved screen clones
+/// the repository through the helper and the simulator's git smart HTTP.
+#[test]
+fn demo_clones_the_chosen_repository_with_c() {
+    let config = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    let home_s = home.path().to_string_lossy().to_string();
+    let env = [
+        ("HOME", home_s.as_str()),
+        ("GIT_CONFIG_NOSYSTEM", "1"),
+        ("GIT_TERMINAL_PROMPT", "0"),
+    ];
+    let mut s = Session::start_in(&["demo"], config.path(), &env, Some(cwd.path()));
+    to_git_access_as_alice(&mut s);
+    s.send(ENTER); // git over HTTPS, the default
     s.wait_for("Step 6/7");
     s.send("\x13"); // Ctrl-S: no webhook
     s.wait_for("saved");

@@ -204,6 +204,8 @@ fn loaded_repos() -> Wizard {
 fn saving() -> (Wizard, RequestId) {
     let mut w = loaded_repos();
     update(&mut w, Msg::Confirm);
+    // Git over HTTPS, the default.
+    update(&mut w, Msg::Confirm);
     assert_eq!(w.step, Step::Webhook);
     let effects = update(&mut w, Msg::Skip);
     let Some(Effect::Save { id, .. }) = effects.first() else {
@@ -816,6 +818,8 @@ fn the_secret_is_on_no_screen() {
 
 fn webhook_step() -> Wizard {
     let mut w = loaded_repos();
+    update(&mut w, Msg::Confirm);
+    // Git over HTTPS, the default.
     update(&mut w, Msg::Confirm);
     assert_eq!(w.step, Step::Webhook);
     update(
@@ -1572,4 +1576,95 @@ fn done_after_a_webhook_says_the_credential_can_be_lowered() {
     let s = text(&buffer(&w, 120, 40));
     assert!(s.contains("lowered to read access"), "{s}");
     assert!(s.contains("bbconnect rotate work"), "{s}");
+}
+
+// --- git access: HTTPS or SSH, and the Saved screen of an SSH connection
+
+fn git_access_on_ssh() -> Wizard {
+    let mut w = loaded_repos();
+    update(&mut w, Msg::Confirm);
+    assert_eq!(w.step, Step::GitAccess);
+    update(&mut w, Msg::Down);
+    w
+}
+
+fn saving_over_ssh() -> (Wizard, RequestId) {
+    let mut w = git_access_on_ssh();
+    update(&mut w, Msg::Confirm);
+    let effects = update(&mut w, Msg::Skip);
+    let Some(Effect::Save { id, .. }) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    (w, *id)
+}
+
+#[test]
+fn git_access_choice() {
+    let w = git_access_on_ssh();
+    let s = screen(&w);
+    for needle in [
+        "Step 5/7 · Git access",
+        "How should git reach acme/api-gateway?",
+        "HTTPS with this connection's credential",
+        "SSH with a read-only key for this repository",
+        "git@bitbucket.org:acme/api-gateway.git",
+        "Enter choose",
+        "Esc back",
+    ] {
+        assert!(s.contains(needle), "{needle}\n{s}");
+    }
+    insta::assert_snapshot!("git_access", s);
+    insta::assert_snapshot!("large_git_access", text(&buffer(&w, 160, 48)));
+}
+
+#[test]
+fn save_refused_over_ssh_gives_the_manual_path_and_https() {
+    let (mut w, id) = saving_over_ssh();
+    assert!(screen(&w).contains("Registering a read-only SSH key"));
+    update(
+        &mut w,
+        Msg::Saved {
+            id,
+            result: Err(Problem::new(
+                FailureClass::Permission,
+                "Registering a deploy key needs repository admin rights, which this credential lacks.",
+                "Use a credential of a repository admin (API token scope admin:repository:bitbucket, OAuth repository:admin), or ask an admin to add this key read-only on https://bitbucket.org/acme/api-gateway/admin/access-keys/:\n  ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ3iJ9pq6y9oQp5tVqkM3r2b8lYqF1iQX3o9Ow0bT8xv bbconnect work\nthen run connect again.",
+            )),
+        },
+    );
+    let s = screen(&w);
+    for needle in ["admin/access-keys", "ssh-ed25519 AAAA", "h save with HTTPS"] {
+        assert!(s.contains(needle), "{needle}\n{s}");
+    }
+    insta::assert_snapshot!("save_refused_over_ssh", s);
+}
+
+#[test]
+fn done_over_ssh() {
+    let (mut w, id) = saving_over_ssh();
+    update(
+        &mut w,
+        Msg::Saved {
+            id,
+            result: Ok(SavedInfo {
+                name: "work".into(),
+                config_file: "/config/bbconnect/connections.toml".into(),
+                secret_location: "file /config/bbconnect/secrets/work (mode 0600)".into(),
+                keychain_fallback: None,
+                clone_https: Some("https://bitbucket.org/acme/api-gateway.git".into()),
+                expires_on: Some("2027-01-10".parse().expect("date")),
+            }),
+        },
+    );
+    let s = screen(&w);
+    for needle in [
+        "Clone (SSH)",
+        "git@bitbucket.org:acme/api-gateway.git",
+        "bbconnect ssh-key work",
+        "clone into ./api-gateway over SSH",
+    ] {
+        assert!(s.contains(needle), "{needle}\n{s}");
+    }
+    insta::assert_snapshot!("done_over_ssh", s);
+    insta::assert_snapshot!("large_done_over_ssh", text(&buffer(&w, 160, 48)));
 }

@@ -172,6 +172,8 @@ async fn sign_in_check_list_and_save_keep_the_refresh_token() {
     })
     .await;
     rig.send(Msg::Confirm);
+    // Git over HTTPS, the default.
+    rig.send(Msg::Confirm);
     assert_eq!(rig.wizard.step, Step::Webhook);
     rig.send(Msg::Skip);
     rig.until("the save", |w| w.step == Step::Done).await;

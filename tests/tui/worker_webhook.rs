@@ -136,6 +136,8 @@ async fn worker_generates_creates_refuses_and_saves_the_hook() {
         replace: false,
         // Nothing typed: the worker asks alice's token list.
         expires_on: None,
+        git_protocol: bbconnect::core::ssh::GitProtocol::Https,
+        allow_http: false,
     });
     match next(&mut rx).await {
         Msg::Saved {
@@ -218,6 +220,8 @@ async fn a_webhook_secret_that_cannot_be_stored_fails_the_save_and_retry_works()
         replace: false,
         // Typed: no server to ask here.
         expires_on: Some("2027-01-10".parse().expect("date")),
+        git_protocol: bbconnect::core::ssh::GitProtocol::Https,
+        allow_http: false,
     };
 
     handle.send(save(1));

@@ -9,6 +9,7 @@ use super::Theme;
 use super::widgets::spinner;
 use crate::core::expiry::Standing;
 use crate::core::sanitize::clean;
+use crate::core::ssh::GitProtocol;
 use crate::tui::wizard::git::{self, GitPanel};
 use crate::tui::wizard::{SaveState, Wizard};
 
@@ -32,16 +33,41 @@ pub(super) fn lines(w: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
             Line::raw(""),
             Line::from(vec![
                 Span::styled(spinner(w.spinner), theme.focus),
-                Span::styled(" Saving the connection…", theme.text),
+                Span::styled(
+                    match w.save_protocol() {
+                        GitProtocol::Https => " Saving the connection…",
+                        GitProtocol::Ssh => {
+                            " Registering a read-only SSH key, pinning the host key, proving git over SSH, saving…"
+                        }
+                    },
+                    theme.text,
+                ),
             ]),
         ],
-        SaveState::Failed(p) => vec![
-            Line::raw(""),
-            Line::styled(format!("✗ Could not save: {}", clean(&p.what)), theme.error),
-            Line::styled(format!("  → {}", clean(&p.fix)), theme.error),
-            Line::raw(""),
-            Line::styled("r: retry · Esc: back to the webhook step.", theme.dim),
-        ],
+        SaveState::Failed(p) => {
+            let mut lines = vec![
+                Line::raw(""),
+                Line::styled(format!("✗ Could not save: {}", clean(&p.what)), theme.error),
+            ];
+            // The manual path of a refused key puts the key on a line of its own.
+            for (i, part) in p.fix.lines().enumerate() {
+                let lead = if i == 0 { "  → " } else { "    " };
+                lines.push(Line::styled(
+                    format!("{lead}{}", clean(part.trim())),
+                    theme.error,
+                ));
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                if w.offers_https_instead() {
+                    "h: save with git over HTTPS instead · r: retry · Esc: back."
+                } else {
+                    "r: retry · Esc: back to the webhook step."
+                },
+                theme.dim,
+            ));
+            lines
+        }
         SaveState::Saved(info) => summary(w, info, theme),
     }
 }
@@ -79,12 +105,19 @@ fn summary(w: &Wizard, info: &crate::core::model::SavedInfo, theme: &Theme) -> V
     if let Some(repo) = &w.chosen_repo {
         lines.push(row("Repository", clean(&repo.full_name)));
     }
-    let clone = info
-        .clone_https
-        .as_ref()
-        .or(w.chosen_repo.as_ref().and_then(|r| r.clone_https.as_ref()));
-    if let Some(url) = clone {
-        lines.push(row("Clone", clean(url)));
+    let clone = git::clone_url(w, info);
+    if let Some(url) = &clone {
+        let label = match w.save_protocol() {
+            GitProtocol::Https => "Clone",
+            GitProtocol::Ssh => "Clone (SSH)",
+        };
+        lines.push(row(label, clean(url)));
+    }
+    if w.save_protocol() == GitProtocol::Ssh {
+        lines.push(row(
+            "SSH key",
+            format!("read-only, this connection's own: bbconnect ssh-key {name}"),
+        ));
     }
     if let Some((hook, _)) = w.webhook.done() {
         lines.push(row(
@@ -132,13 +165,17 @@ fn summary(w: &Wizard, info: &crate::core::model::SavedInfo, theme: &Theme) -> V
         lines.extend(git_panel(w, theme));
         return lines;
     }
-    if let Some(url) = clone {
+    if let Some(url) = &clone {
+        let over = match w.save_protocol() {
+            GitProtocol::Https => "",
+            GitProtocol::Ssh => " over SSH",
+        };
         lines.push(Line::from(vec![
             Span::styled("  g", theme.key),
             Span::styled(" set up git for this host   ", theme.text),
             Span::styled("c", theme.key),
             Span::styled(
-                format!(" clone into ./{}", clean(&git::clone_dir(url))),
+                format!(" clone into ./{}{over}", clean(&git::clone_dir(url))),
                 theme.text,
             ),
         ]));

@@ -5,6 +5,7 @@ mod auth;
 mod check;
 mod done;
 mod form;
+mod git_access;
 pub mod oauth;
 mod provider;
 mod repos;
@@ -67,6 +68,7 @@ pub fn draw(frame: &mut Frame, w: &Wizard) {
         Step::Form => form::draw(frame, inner, w, &theme),
         Step::Check => check::draw(frame, inner, w, &theme),
         Step::Repos => repos::draw(frame, inner, w, &theme),
+        Step::GitAccess => git_access::draw(frame, inner, w, &theme),
         Step::Webhook => webhook::draw(frame, inner, w, &theme),
         Step::Save | Step::Done => done::draw(frame, inner, w, &theme),
     }

@@ -306,6 +306,8 @@ fn oauth_sign_in_then_check_with_the_access_token_then_save_the_grant() {
         },
     );
     update(&mut w, Msg::Confirm);
+    // Git over HTTPS, the default.
+    update(&mut w, Msg::Confirm);
     assert_eq!(w.step, Step::Webhook);
     let effects = update(&mut w, Msg::Skip);
     let saved = effects.iter().find_map(|e| match e {
@@ -501,6 +503,8 @@ fn confirmed_plain_http_reaches_the_webhook_step_too() {
             result: Ok(()),
         },
     );
+    update(&mut w, Msg::Confirm);
+    // Git over HTTPS, the default.
     update(&mut w, Msg::Confirm);
     assert_eq!(w.step, Step::Webhook);
     w.webhook.url = "https://ci.example.com/hook".into();

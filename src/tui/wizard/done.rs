@@ -4,6 +4,7 @@
 use super::msg::{Effect, Msg, RequestId};
 use super::{Step, Wizard, back, git, quit, scroll_text, webhook};
 use crate::core::model::{AuthKind, Problem, SavedInfo};
+use crate::core::ssh::GitProtocol;
 
 #[derive(Debug, Clone, Default)]
 pub enum SaveState {
@@ -17,6 +18,20 @@ pub enum SaveState {
 }
 
 impl Wizard {
+    /// How git reaches the repository in the save: SSH only with a repository to put the
+    /// key on.
+    pub fn save_protocol(&self) -> GitProtocol {
+        match self.chosen_repo {
+            Some(_) => self.git_protocol,
+            None => GitProtocol::Https,
+        }
+    }
+
+    /// A save that failed with SSH chosen: saving over HTTPS is the way on.
+    pub fn offers_https_instead(&self) -> bool {
+        matches!(self.save, SaveState::Failed(_)) && self.save_protocol() == GitProtocol::Ssh
+    }
+
     pub fn outcome(&self) -> Option<&SavedInfo> {
         match &self.save {
             SaveState::Saved(info) => Some(info),
@@ -28,6 +43,10 @@ impl Wizard {
 pub(super) fn save_step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Retry if matches!(w.save, SaveState::Failed(_)) => start_save(w),
+        Msg::UseHttps if w.offers_https_instead() => {
+            w.git_protocol = GitProtocol::Https;
+            start_save(w)
+        }
         Msg::Back => back(w),
         _ => Vec::new(),
     }
@@ -74,6 +93,8 @@ pub(super) fn start_save(w: &mut Wizard) -> Vec<Effect> {
         webhook: webhook::saved_hook(w),
         replace,
         expires_on: w.form.expires_on(),
+        git_protocol: w.save_protocol(),
+        allow_http: w.allow_http,
     }]
 }
 

@@ -46,6 +46,8 @@ fn to_webhook(w: &mut Wizard) {
     let id = to_repos(w);
     update(w, page(id, &["a-repo"], None));
     update(w, Msg::Confirm);
+    // Git over HTTPS, the default.
+    update(w, Msg::Confirm);
     assert_eq!(w.step, Step::Webhook);
 }
 

@@ -5,7 +5,8 @@
 
 use super::msg::{Effect, RequestId};
 use super::{SaveState, Wizard};
-use crate::core::model::Problem;
+use crate::core::model::{Problem, SavedInfo};
+use crate::core::ssh::GitProtocol;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum GitPanel {
@@ -35,6 +36,19 @@ pub enum GitPanel {
         what: String,
         fix: String,
     },
+}
+
+/// The URL the saved connection clones from: its SSH link when it was saved with the SSH
+/// route (the worker clones over SSH then), else its https one.
+pub fn clone_url(w: &Wizard, info: &SavedInfo) -> Option<String> {
+    let repo = w.chosen_repo.as_ref();
+    match w.save_protocol() {
+        GitProtocol::Ssh => repo.and_then(|r| r.clone_ssh.clone()),
+        GitProtocol::Https => info
+            .clone_https
+            .clone()
+            .or_else(|| repo.and_then(|r| r.clone_https.clone())),
+    }
 }
 
 /// `./SLUG` for a clone URL.
@@ -93,10 +107,13 @@ pub fn on_clone(w: &mut Wizard) -> Vec<Effect> {
     let Some(name) = saved_name(w) else {
         return Vec::new();
     };
-    let url = w.chosen_repo.as_ref().and_then(|r| r.clone_https.clone());
+    let url = match &w.save {
+        SaveState::Saved(info) => clone_url(w, info),
+        _ => None,
+    };
     let Some(url) = url else {
         w.git = GitPanel::Failed {
-            what: "No repository with an https clone URL was chosen.".into(),
+            what: "No repository with a clone URL was chosen.".into(),
             fix: "Run `bbconnect clone NAME REPO` with the repository to clone.".into(),
         };
         return Vec::new();
@@ -159,7 +176,7 @@ pub fn on_done(w: &mut Wizard, id: RequestId, result: Result<String, Problem>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::model::{FailureClass, SavedInfo};
+    use crate::core::model::FailureClass;
     use crate::tui::wizard::{Step, WizardConfig};
 
     fn saved() -> Wizard {

@@ -13,6 +13,7 @@ mod check;
 mod done;
 pub mod form;
 pub mod git;
+pub mod git_access;
 pub mod msg;
 pub mod oauth;
 mod provider;
@@ -27,6 +28,7 @@ mod auth_tests;
 mod tests;
 
 use crate::core::model::{AuthKind, Credentials, Provider, Repo};
+use crate::core::ssh::GitProtocol;
 pub use check::CheckState;
 use check::start_check;
 pub use done::SaveState;
@@ -70,6 +72,9 @@ pub enum Step {
     Form,
     Check,
     Repos,
+    /// How git reaches the chosen repository: HTTPS with the credential, or SSH with a
+    /// read-only key of the connection's own.
+    GitAccess,
     Webhook,
     Save,
     Done,
@@ -79,14 +84,15 @@ pub enum Step {
 /// header is its place here, the total is the length, so adding a step renumbers the rest.
 /// Saving and its outcome are one step (docs/usage.md's 7, "Saved"). Every credential type walks
 /// the same steps: OAuth2's sign-in is drawn on the check step before the check runs, and a
-/// repository token's listing holds its one repository. The saved connections' list, before
-/// a new connection starts, is not a step of it.
+/// repository token's listing holds its one repository. How git reaches the repository is
+/// chosen as part of picking it. The saved connections' list, before a new connection
+/// starts, is not a step of it.
 const FLOW: [&[Step]; 7] = [
     &[Step::Provider],
     &[Step::AuthType],
     &[Step::Form],
     &[Step::Check],
-    &[Step::Repos],
+    &[Step::Repos, Step::GitAccess],
     &[Step::Webhook],
     &[Step::Save, Step::Done],
 ];
@@ -101,6 +107,7 @@ impl Step {
             Step::Form => "Details",
             Step::Check => "Check",
             Step::Repos => "Repository",
+            Step::GitAccess => "Git access",
             Step::Webhook => "Webhook",
             Step::Save => "Saving",
             Step::Done => "Saved",
@@ -138,6 +145,9 @@ pub struct Wizard {
     /// The check whose credentials the repository list was loaded with.
     repos_for: Option<RequestId>,
     pub chosen_repo: Option<Repo>,
+    /// How git reaches the chosen repository (the Git access step), and that step's cursor.
+    pub git_protocol: GitProtocol,
+    pub git_cursor: usize,
     pub webhook: WebhookStep,
     pub save: SaveState,
     /// The Saved screen's git actions (set up git, clone).
@@ -208,6 +218,8 @@ impl Wizard {
             repos: RepoList::default(),
             repos_for: None,
             chosen_repo: None,
+            git_protocol: GitProtocol::Https,
+            git_cursor: 0,
             webhook: WebhookStep::default(),
             save: SaveState::Idle,
             git: git::GitPanel::Idle,
@@ -418,6 +430,7 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
         Step::Form => form::step(w, msg),
         Step::Check => check::step(w, msg),
         Step::Repos => repos::step(w, msg),
+        Step::GitAccess => git_access::step(w, msg),
         Step::Webhook => webhook::step(w, msg),
         Step::Save => done::save_step(w, msg),
         Step::Done => done::done_step(w, msg),
@@ -514,6 +527,7 @@ fn on_enter(w: &mut Wizard) -> Vec<Effect> {
             let fresh = w.repos_for == check_id && w.repos.load == LoadState::Done;
             if fresh { Vec::new() } else { start_repos(w) }
         }
+        Step::GitAccess => git_access::enter_git_access(w),
         Step::Webhook => enter_webhook(w),
         Step::Save => start_save(w),
         _ => Vec::new(),

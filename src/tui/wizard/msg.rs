@@ -6,6 +6,7 @@
 use secrecy::SecretString;
 
 use crate::core::browser::BrowserOutcome;
+use crate::core::ssh::GitProtocol;
 use crate::core::model::{
     CheckItem, CheckReport, Credentials, OAuthGrant, Problem, Repo, RepoPage, SavedInfo, Webhook,
     WebhookChange, WebhookSpec,
@@ -136,6 +137,8 @@ pub enum Msg {
     },
     /// On the webhook screen: continue without a webhook.
     Skip,
+    /// On a save that failed over SSH: save with git over HTTPS instead.
+    UseHttps,
     /// DC: what the CI endpoint answered to Bitbucket's test request after the hook of
     /// request `id` was made (Cloud: where its request log is).
     WebhookDelivery {
@@ -256,6 +259,11 @@ pub enum Effect {
         replace: bool,
         /// Typed on the form; when absent the worker asks DC's token list.
         expires_on: Option<jiff::civil::Date>,
+        /// `Ssh`: a read-only key registered on `repo` and proven before the save
+        /// (`engine::ssh`, as `connect --git-protocol ssh`).
+        git_protocol: GitProtocol,
+        /// The user confirmed plain http on the form (the key goes where the check went).
+        allow_http: bool,
     },
     /// Run the checks of saved connection `name` and record the outcome with it.
     CheckSaved {

@@ -612,7 +612,7 @@ pub(super) fn step(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             if let Some(repo) = list.selected() {
                 w.chosen_repo = Some(repo);
                 let mut effects = leave_repos(w);
-                effects.extend(go(w, Step::Webhook));
+                effects.extend(go(w, Step::GitAccess));
                 return effects;
             }
             // A credential that sees no repository at all (a fresh bot user) is still worth

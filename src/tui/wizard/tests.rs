@@ -685,12 +685,16 @@ fn select_save_and_done() {
     let mut w = to_form_cloud();
     let id = to_repos(&mut w);
     update(&mut w, page(id, &["a-repo", "b-repo"], None));
-    // Selecting while still loading cancels the load and offers the (optional) webhook.
+    // Selecting while still loading cancels the load and asks how git reaches it.
+    let effects = update(&mut w, Msg::Confirm);
+    assert_eq!(w.step, Step::GitAccess);
+    assert!(matches!(effects.as_slice(), [Effect::CancelRepos]));
+    // HTTPS, the default, then the (optional) webhook.
     let effects = update(&mut w, Msg::Confirm);
     assert_eq!(w.step, Step::Webhook);
     assert!(matches!(
         effects.as_slice(),
-        [Effect::CancelRepos, Effect::GenerateWebhookSecret]
+        [Effect::GenerateWebhookSecret]
     ));
     let effects = update(&mut w, Msg::Skip);
     assert_eq!(w.step, Step::Save);
@@ -754,9 +758,12 @@ fn back_from_a_failed_save_reloads_a_cancelled_list() {
     let id = to_repos(&mut w);
     update(&mut w, page(id, &["a-repo"], None));
     update(&mut w, Msg::Confirm);
+    update(&mut w, Msg::Confirm);
     update(&mut w, Msg::Skip);
     assert!(update(&mut w, Msg::Back).is_empty());
     assert_eq!(w.step, Step::Webhook);
+    assert!(update(&mut w, Msg::Back).is_empty());
+    assert_eq!(w.step, Step::GitAccess);
     let effects = update(&mut w, Msg::Back);
     assert_eq!(w.step, Step::Repos);
     assert!(matches!(effects.as_slice(), [Effect::LoadRepos { .. }]));
@@ -892,6 +899,10 @@ fn a_filter_matching_nothing_does_not_save() {
 // what a new user meets. A child module, so it shares the helpers above.
 #[path = "first_use_tests.rs"]
 mod first_use;
+
+// Git over HTTPS or SSH, once the repository is picked. A child module too.
+#[path = "git_access_tests.rs"]
+mod git_access;
 
 /// a box cut by a small terminal scrolls; opening the help or reaching
 /// the summary starts at the top.

@@ -90,26 +90,42 @@ pub async fn clone(
             "Connect again.",
         )
     })?;
-    let url = crate::engine::clone::clone_url(&conn, None).ok_or_else(|| {
-        Problem::new(
-            FailureClass::Input,
-            "This connection has no repository with an https clone URL.",
-            "Choose a repository when connecting, or use `bbconnect clone NAME REPO`.",
-        )
-    })?;
-    let helper = git_setup::helper_value()?;
-    let ca_info = git_trust::ca_info(store, &conn);
-    let mut cmd = crate::engine::clone::git_clone_command(
-        &helper,
-        name,
-        &url,
-        std::path::Path::new(dir),
-        ca_info.as_deref(),
-    );
-    // The helper git starts must read this store (the demo's is a temporary directory).
-    cmd.env("BBCONNECT_CONFIG_DIR", store.dir())
-        .env("BBCONNECT_SECRET_STORE", mode_name(store.mode()))
-        .env("GIT_TERMINAL_PROMPT", "0")
+    let over_ssh = crate::engine::clone::ssh_route_for(&conn, None);
+    let (url, ca_info, mut cmd) = match over_ssh {
+        // The one SSH clone `bbconnect clone` runs: the connection's key and pinned host only.
+        Some(route) => {
+            let ssh = crate::engine::ssh::ssh_command_for(store, name);
+            let cmd = crate::engine::clone::git_ssh_clone_command(
+                &ssh,
+                &route.clone_url,
+                std::path::Path::new(dir),
+            );
+            (route.clone_url.clone(), None, cmd)
+        }
+        None => {
+            let url = crate::engine::clone::clone_url(&conn, None).ok_or_else(|| {
+                Problem::new(
+                    FailureClass::Input,
+                    "This connection has no repository with an https clone URL.",
+                    "Choose a repository when connecting, or use `bbconnect clone NAME REPO`.",
+                )
+            })?;
+            let helper = git_setup::helper_value()?;
+            let ca_info = git_trust::ca_info(store, &conn);
+            let mut cmd = crate::engine::clone::git_clone_command(
+                &helper,
+                name,
+                &url,
+                std::path::Path::new(dir),
+                ca_info.as_deref(),
+            );
+            // The helper git starts must read this store (the demo's is a temporary directory).
+            cmd.env("BBCONNECT_CONFIG_DIR", store.dir())
+                .env("BBCONNECT_SECRET_STORE", mode_name(store.mode()));
+            (url, ca_info, cmd)
+        }
+    };
+    cmd.env("GIT_TERMINAL_PROMPT", "0")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
@@ -138,12 +154,17 @@ pub async fn clone(
         Ok(format!("Cloned {} into ./{}", clean(&url), clean(dir)))
     } else {
         // git's own words are the message (the wizard shows no terminal), read for the fix.
-        let read = git_trust::git_failure(&all, name, ca_info.is_some());
-        Err(Problem::new(
-            read.class,
-            clean(&git_message(&all)),
-            read.fix,
-        ))
+        let (class, fix) = match over_ssh {
+            Some(_) => (
+                FailureClass::Other,
+                crate::engine::clone::SSH_CLONE_FIX.to_string(),
+            ),
+            None => {
+                let read = git_trust::git_failure(&all, name, ca_info.is_some());
+                (read.class, read.fix)
+            }
+        };
+        Err(Problem::new(class, clean(&git_message(&all)), fix))
     }
 }
 

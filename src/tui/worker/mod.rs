@@ -3,6 +3,7 @@
 //! one aborts the one it supersedes (the wizard ignores stale ids anyway).
 
 mod git;
+mod save;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -190,60 +191,23 @@ async fn run(
                 webhook,
                 replace,
                 expires_on,
+                git_protocol,
+                allow_http,
             } => {
-                let ctx = ctx.clone();
-                let replies = replies.clone();
+                let job = save::SaveJob {
+                    creds,
+                    repo,
+                    identity_username,
+                    oauth,
+                    webhook,
+                    replace,
+                    expires_on,
+                    git_protocol,
+                    allow_http,
+                };
+                let (ctx, replies) = (ctx.clone(), replies.clone());
                 tokio::spawn(async move {
-                    // Nothing typed: DC's token list may say (the check passed moments ago
-                    // with the same options, so the client can be made).
-                    let expires_on =
-                        match Client::new(creds.clone(), &ctx.endpoints, ctx.options(false)) {
-                            Ok(client) if expires_on.is_none() => {
-                                engine::expiry::to_save(
-                                    &client,
-                                    None,
-                                    creds.spec.username.as_deref(),
-                                )
-                                .await
-                            }
-                            _ => expires_on,
-                        };
-                    let result = tokio::task::spawn_blocking(move || {
-                        let trust = ctx.options(false).tls;
-                        let der = ctx.trusted_der();
-                        let request = engine::save::SaveRequest {
-                            spec: &creds.spec,
-                            secret: &creds.secret,
-                            oauth: oauth.as_ref(),
-                            user: identity_username.as_deref(),
-                            repo: repo.as_ref(),
-                            trust: &trust,
-                            cert_der: der.as_deref(),
-                            webhook: webhook.as_ref().map(|h| engine::save::HookToSave {
-                                id: &h.id,
-                                url: &h.url,
-                                secret: h.secret.as_ref(),
-                            }),
-                            replace,
-                            ssh: None,
-                            expires_on,
-                        };
-                        // Not between a concurrent `connect` or `rotate` of the same name's
-                        // read and its save (they hold this lock for their whole run).
-                        let _lock = ctx
-                            .store
-                            .lock_connection(&creds.spec.name)
-                            .map_err(Problem::from)?;
-                        engine::save::save(&ctx.store, &request).map(saved_summary)
-                    })
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(Problem::new(
-                            FailureClass::Other,
-                            "Saving the connection stopped unexpectedly.",
-                            "Try again; if it keeps failing, run with RUST_LOG=debug and read the log.",
-                        ))
-                    });
+                    let result = save::save(ctx, job).await;
                     let _ = replies.send(Msg::Saved { id, result });
                 });
             }

@@ -17,6 +17,7 @@ fn every_step() -> Vec<Step> {
         Step::Form,
         Step::Check,
         Step::Repos,
+        Step::GitAccess,
         Step::Webhook,
         Step::Save,
         Step::Done,
@@ -29,6 +30,7 @@ fn every_step() -> Vec<Step> {
             | Step::Form
             | Step::Check
             | Step::Repos
+            | Step::GitAccess
             | Step::Webhook
             | Step::Save
             | Step::Done => {}
@@ -220,6 +222,7 @@ fn oauth_signs_in_on_the_check_step() {
             Step::Form,
             Step::Check,
             Step::Repos,
+            Step::GitAccess,
             Step::Webhook,
             Step::Save,
             Step::Done,

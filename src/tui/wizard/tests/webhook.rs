@@ -15,6 +15,8 @@ fn to_webhook() -> Wizard {
     let id = to_repos(&mut w);
     update(&mut w, page(id, &["a-repo"], None));
     update(&mut w, Msg::ReposDone { id, result: Ok(()) });
+    update(&mut w, Msg::Confirm);
+    // Git over HTTPS, the default.
     let effects = update(&mut w, Msg::Confirm);
     assert_eq!(w.step, Step::Webhook);
     assert!(
@@ -172,7 +174,9 @@ fn refusal_offers_retry_and_skip() {
     let again = create(&mut w);
     assert_ne!(again, id, "Retry is a new request");
     update(&mut w, Msg::Back);
+    update(&mut w, Msg::Back);
     assert_eq!(w.step, Step::Repos);
+    update(&mut w, Msg::Confirm);
     update(&mut w, Msg::Confirm);
     assert_eq!(w.step, Step::Webhook);
     assert!(
@@ -259,6 +263,7 @@ fn another_repository_starts_the_hook_over() {
     update(&mut w, page(id, &["a-repo", "b-repo"], None));
     update(&mut w, Msg::ReposDone { id, result: Ok(()) });
     update(&mut w, Msg::Confirm);
+    update(&mut w, Msg::Confirm);
     typed(&mut w, "https://ci.example.com/hook");
     let hid = create(&mut w);
     update(
@@ -270,8 +275,10 @@ fn another_repository_starts_the_hook_over() {
     );
     assert!(w.webhook.done().is_some());
     update(&mut w, Msg::Back);
+    update(&mut w, Msg::Back);
     assert_eq!(w.step, Step::Repos);
     update(&mut w, Msg::Down);
+    update(&mut w, Msg::Confirm);
     update(&mut w, Msg::Confirm);
     assert_eq!(
         w.chosen_repo.as_ref().map(|r| r.name.as_str()),
