@@ -658,6 +658,8 @@ mod tests {
         update(&mut filtering, Msg::FocusFilter);
         states.push(("repos filter", filtering));
         update(&mut w, Msg::Confirm);
+        states.push(("git access", clone_state(&w)));
+        update(&mut w, Msg::Confirm);
         states.push(("webhook url", clone_state(&w)));
         let mut events = clone_state(&w);
         update(&mut events, Msg::NextField);
@@ -682,7 +684,11 @@ mod tests {
                 result: Err(Problem::new(FailureClass::Other, "x", "y")),
             },
         );
+        let mut over_ssh = clone_state(&failed);
+        over_ssh.git_protocol = crate::core::ssh::GitProtocol::Ssh;
+        assert!(over_ssh.offers_https_instead());
         states.push(("save failed", failed));
+        states.push(("save refused over ssh", over_ssh));
         update(
             &mut w,
             Msg::Saved {
@@ -735,6 +741,8 @@ mod tests {
         c.checked = w.checked.clone();
         c.save = w.save.clone();
         c.chosen_repo = w.chosen_repo.clone();
+        c.git_protocol = w.git_protocol;
+        c.git_cursor = w.git_cursor;
         c.webhook = w.webhook.clone();
         c.show_help = w.show_help;
         c.repos.filter_focused = w.repos.filter_focused;
@@ -747,7 +755,7 @@ mod tests {
     #[test]
     fn footer_hints_dispatch_what_they_say() {
         let states = every_state();
-        assert_eq!(states.len(), 17);
+        assert_eq!(states.len(), 19);
         for (name, w) in &states {
             let rows = table(w);
             let footer: Vec<_> = rows.iter().filter(|b| b.footer).collect();

@@ -23,6 +23,7 @@ fn to_git_access(w: &mut Wizard, ssh_link: Option<&str>) {
             },
         },
     );
+    update(w, Msg::ReposDone { id, result: Ok(()) });
     update(w, Msg::Confirm);
     assert_eq!(w.step, Step::GitAccess);
 }

@@ -671,6 +671,7 @@ fn the_expiry_is_optional_checked_as_you_type_and_saved() {
     let id = to_repos(&mut w);
     update(&mut w, page(id, &["a-repo"], None));
     update(&mut w, Msg::Confirm);
+    update(&mut w, Msg::Confirm);
     let effects = update(&mut w, Msg::Skip);
     match effects.as_slice() {
         [Effect::Save { expires_on, .. }] => {
