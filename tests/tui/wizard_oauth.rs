@@ -341,6 +341,7 @@ async fn over_ssh_the_pasted_redirect_signs_in_and_a_wrong_state_is_refused() {
     })
     .await;
     rig.send(Msg::Confirm);
+    rig.send(Msg::Confirm); // git over HTTPS, the default
     rig.send(Msg::Skip);
     rig.until("the save", |w| w.step == Step::Done).await;
     let secret = rig.store.secret("ssh-oauth").unwrap();

@@ -14,7 +14,7 @@ use crate::tui::wizard::git::{self, GitPanel};
 use crate::tui::wizard::{SaveState, Wizard};
 
 pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
-    let lines = lines(w, theme);
+    let lines = lines(w, theme, area.width);
     let lines = super::widgets::with_more_mark(
         lines,
         area.width,
@@ -26,7 +26,7 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
 }
 
 /// Everything the step shows, before it is fitted to the screen.
-pub(super) fn lines(w: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
+pub(super) fn lines(w: &Wizard, theme: &Theme, width: u16) -> Vec<Line<'static>> {
     match &w.save {
         SaveState::Idle => vec![],
         SaveState::Saving { .. } => vec![
@@ -49,13 +49,21 @@ pub(super) fn lines(w: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
                 Line::raw(""),
                 Line::styled(format!("✗ Could not save: {}", clean(&p.what)), theme.error),
             ];
-            // The manual path of a refused key puts the key on a line of its own.
-            for (i, part) in p.fix.lines().enumerate() {
-                let lead = if i == 0 { "  → " } else { "    " };
+            let mut fix = p.fix.lines();
+            if let Some(first) = fix.next() {
                 lines.push(Line::styled(
-                    format!("{lead}{}", clean(part.trim())),
+                    format!("  → {}", clean(first.trim())),
                     theme.error,
                 ));
+            }
+            // The manual path of a refused key gives the key on a line of its own: cut at the
+            // screen's edge rather than at its spaces, it stays one block to copy.
+            for part in fix {
+                lines.extend(
+                    hard_wrap(&clean(part.trim()), usize::from(width))
+                        .into_iter()
+                        .map(|l| Line::styled(l, theme.error)),
+                );
             }
             lines.push(Line::raw(""));
             lines.push(Line::styled(
@@ -226,4 +234,23 @@ fn git_panel(w: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
             Line::styled(format!("  → {}", clean(fix)), theme.error),
         ],
     }
+}
+
+/// `text` cut into pieces of `width` columns exactly (the last shorter).
+fn hard_wrap(text: &str, width: usize) -> Vec<String> {
+    use unicode_width::UnicodeWidthChar;
+    let mut out = vec![String::new()];
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width.max(1) {
+            out.push(String::new());
+            used = 0;
+        }
+        if let Some(last) = out.last_mut() {
+            last.push(c);
+        }
+        used += w;
+    }
+    out
 }

@@ -135,7 +135,11 @@ pub fn text_scroll_limit(area: Rect, w: &Wizard) -> Option<usize> {
     }
     let inner = inner(body);
     (w.step == Step::Done)
-        .then(|| widgets::last_start(&done::lines(w, &theme), inner.width, inner.height))
+        .then(|| widgets::last_start(
+            &done::lines(w, &theme, inner.width),
+            inner.width,
+            inner.height,
+        ))
 }
 
 fn draw_help(frame: &mut Frame, body: Rect, w: &Wizard, theme: &Theme) {
