@@ -356,7 +356,8 @@ fn demo_connects_and_clones_over_ssh() {
         s.contents()
     );
     let config_text = std::fs::read_to_string(cwd.path().join("api-adapter/.git/config")).unwrap();
-    assert!(config_text.contains("sshCommand"), "{config_text}");
+    // The clone keeps fetching with the connection's key (git writes the key in lower case).
+    assert!(config_text.contains("sshcommand = ssh "), "{config_text}");
     assert!(config_text.contains("IdentitiesOnly=yes"), "{config_text}");
     assert!(!config_text.contains("test-token-alice"), "{config_text}");
     assert!(!home.path().join(".gitconfig").exists());
