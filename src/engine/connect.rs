@@ -222,7 +222,10 @@ pub async fn connect(
     };
     // Blocking on this task is fine: the headless connect runs nothing beside it.
     let saved = save::save(store, &request);
-    let new = ssh.as_ref().zip(repo.as_ref()).map(|(p, r)| (r.full_name.as_str(), p));
+    let new = ssh
+        .as_ref()
+        .zip(repo.as_ref())
+        .map(|(p, r)| (r.full_name.as_str(), p));
     let previous = previous_ssh.as_ref().map(|(r, route)| (r.as_str(), route));
     let (saved, ssh_warning) = super::ssh::after_save(&client, store, saved, new, previous)
         .await

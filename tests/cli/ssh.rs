@@ -461,7 +461,9 @@ async fn setup_git_local_writes_the_ssh_command_of_the_clones_connection_and_rem
     ok(&out);
     let store = Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File).expect("store");
     let files = store.ssh_files("cl");
-    let written = local_ssh_command(&target).await.expect("core.sshCommand set");
+    let written = local_ssh_command(&target)
+        .await
+        .expect("core.sshCommand set");
     assert_eq!(
         written,
         format!(

@@ -211,7 +211,7 @@ fn the_dc_ssh_settings_fields_the_client_reads_are_in_the_schema() {
 /// of Atlassian's documented request.
 #[test]
 fn the_cloud_deploy_key_request_conforms_to_the_vendor_spec() {
-    use crate::common::cloud_spec::{deploy_key_post_doc, departures, named, resolve, spec};
+    use crate::common::cloud_spec::{departures, deploy_key_post_doc, named, resolve, spec};
     let spec = spec();
     let deploy_key = named(&spec, "deploy_key");
     let body = key_body(Provider::Cloud, KEY, "bbconnect ci");
@@ -247,7 +247,10 @@ fn the_cloud_deploy_key_request_conforms_to_the_vendor_spec() {
         .map(String::as_str)
         .collect();
     sent.sort_unstable();
-    assert_eq!(sent, documented, "the fields of Atlassian's example request");
+    assert_eq!(
+        sent, documented,
+        "the fields of Atlassian's example request"
+    );
     // The committed extraction says the same as the vendor's spec for these fields.
     let fx = fixture();
     let extracted = schema(&fx, "cloud", "deploy_key");

@@ -347,7 +347,11 @@ fn demo_connects_and_clones_over_ssh() {
     s.wait_for("saved");
     s.wait_for("Clone (SSH)");
     s.wait_for("c clone into ./api-adapter over SSH");
-    assert!(s.contents().contains("ssh://git@127.0.0.1:"), "{}", s.contents());
+    assert!(
+        s.contents().contains("ssh://git@127.0.0.1:"),
+        "{}",
+        s.contents()
+    );
     s.send("c");
     s.wait_for("Cloned");
     assert!(

@@ -7,9 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
-use bbconnect::core::model::{
-    AuthKind, ConnectionSpec, Credentials, FailureClass, Provider, Repo,
-};
+use bbconnect::core::model::{AuthKind, ConnectionSpec, Credentials, FailureClass, Provider, Repo};
 use bbconnect::core::ssh::GitProtocol;
 use bbconnect::sim::{self, SimConfig, SimHandle};
 use bbconnect::store::{NoKeychain, SecretStoreMode, Store};
@@ -43,8 +41,8 @@ fn endpoints(sim: &SimHandle) -> Endpoints {
 
 /// The repository as the wizard's list holds it (its SSH clone link included).
 async fn listed(sim: &SimHandle, creds: &Credentials, full_name: &str) -> Repo {
-    let client = Client::new(creds.clone(), &endpoints(sim), ClientOptions::default())
-        .expect("client");
+    let client =
+        Client::new(creds.clone(), &endpoints(sim), ClientOptions::default()).expect("client");
     let (found, _) = client.find_repo(full_name).await.expect("listed");
     found.expect("the repository is visible")
 }

@@ -134,12 +134,13 @@ pub fn text_scroll_limit(area: Rect, w: &Wizard) -> Option<usize> {
         return Some(help_lines(body, w, &theme).len().saturating_sub(room));
     }
     let inner = inner(body);
-    (w.step == Step::Done)
-        .then(|| widgets::last_start(
+    (w.step == Step::Done).then(|| {
+        widgets::last_start(
             &done::lines(w, &theme, inner.width),
             inner.width,
             inner.height,
-        ))
+        )
+    })
 }
 
 fn draw_help(frame: &mut Frame, body: Rect, w: &Wizard, theme: &Theme) {

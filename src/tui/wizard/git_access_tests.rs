@@ -33,9 +33,11 @@ fn skip_to_save(w: &mut Wizard) -> (GitProtocol, RequestId) {
     assert_eq!(w.step, Step::Webhook);
     let effects = update(w, Msg::Skip);
     match effects.as_slice() {
-        [Effect::Save {
-            git_protocol, id, ..
-        }] => (*git_protocol, *id),
+        [
+            Effect::Save {
+                git_protocol, id, ..
+            },
+        ] => (*git_protocol, *id),
         other => panic!("expected Save, got {other:?}"),
     }
 }

@@ -6,11 +6,11 @@
 use secrecy::SecretString;
 
 use crate::core::browser::BrowserOutcome;
-use crate::core::ssh::GitProtocol;
 use crate::core::model::{
     CheckItem, CheckReport, Credentials, OAuthGrant, Problem, Repo, RepoPage, SavedInfo, Webhook,
     WebhookChange, WebhookSpec,
 };
+use crate::core::ssh::GitProtocol;
 
 /// Identifies one effect and its replies.
 pub type RequestId = u64;

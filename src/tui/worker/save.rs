@@ -38,12 +38,8 @@ pub async fn save(ctx: Arc<WorkerContext>, job: SaveJob) -> Result<SavedInfo, Pr
         blocking(move || store.lock_connection(&name).map_err(Problem::from)).await?
     };
     // Nothing typed: DC's token list may say.
-    let expires_on = engine::expiry::to_save(
-        &client,
-        job.expires_on,
-        job.creds.spec.username.as_deref(),
-    )
-    .await;
+    let expires_on =
+        engine::expiry::to_save(&client, job.expires_on, job.creds.spec.username.as_deref()).await;
     let prepared = match (job.git_protocol, &job.repo) {
         (GitProtocol::Ssh, Some(repo)) => {
             Some(engine::ssh::prepare(&client, &ctx.store, repo).await?)
@@ -83,7 +79,10 @@ pub async fn save(ctx: Arc<WorkerContext>, job: SaveJob) -> Result<SavedInfo, Pr
         .await
         .unwrap_or_else(|_| (None, Err(super::stopped("Saving the connection"))))
     };
-    let new = prepared.as_ref().zip(repo_name.as_deref()).map(|(p, r)| (r, p));
+    let new = prepared
+        .as_ref()
+        .zip(repo_name.as_deref())
+        .map(|(p, r)| (r, p));
     let previous = previous.as_ref().map(|(r, route)| (r.as_str(), route));
     let (saved, warning) =
         engine::ssh::after_save(&client, &ctx.store, saved, new, previous).await?;
