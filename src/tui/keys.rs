@@ -133,7 +133,7 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
             t.extend([help, quit]);
             t
         }
-        Step::AuthType => vec![
+        Step::AuthType | Step::GitAccess => vec![
             hidden(UP, "↑", "move up", Msg::Up),
             bind(DOWN, "↑↓", "move", Msg::Down),
             bind(ENTER, "Enter", "choose", Msg::Confirm),
@@ -249,14 +249,6 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
             t.extend([back, help, quit_on_ctrl_c(&ctrl_c)]);
             t
         }
-        Step::GitAccess => vec![
-            hidden(UP, "↑", "move up", Msg::Up),
-            bind(DOWN, "↑↓", "move", Msg::Down),
-            bind(ENTER, "Enter", "choose", Msg::Confirm),
-            back,
-            help,
-            quit,
-        ],
         Step::Webhook => webhook_table(w, back, help, quit, &ctrl_c),
         Step::Save => {
             let mut t = Vec::new();

@@ -1,7 +1,7 @@
 //! The SSH route through the real binary: what `env` exports and `ssh-key` prints for a
 //! connection saved with one, and the key file's mode.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use bbconnect::core::ssh::SshRoute;
 use bbconnect::engine::ssh::generate_key;
@@ -314,31 +314,38 @@ async fn dc_connect_over_ssh_clones_replaces_its_one_key_checks_and_deletes_it()
     assert!(!store.ssh_files("dc").key.exists());
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn cloud_connect_over_ssh_registers_a_deploy_key_and_clones_with_it() {
-    let sim = sim_default().await;
-    let dir = tempfile::tempdir().expect("tempdir");
+/// `connect --git-protocol ssh` of Cloud connection `cl` on the repository token's repository,
+/// then `bbconnect clone` of it into `config/work`: the repository and the clone.
+async fn cloud_connect_and_clone_over_ssh(sim: &SimHandle, config: &Path) -> (String, PathBuf) {
     let repo = demo_repo("cloud", "repo-token");
     let out = run(
-        &sim,
-        dir.path(),
+        sim,
+        config,
         &cloud_ssh_connect(&repo),
         Some("test-token-alice"),
     )
     .await;
     ok(&out);
-    let keys = sim.cloud_deploy_keys(&repo);
-    assert_eq!(keys.len(), 1, "{keys:?}");
-    let target = dir.path().join("work");
+    let target = config.join("work");
     let out = run(
-        &sim,
-        dir.path(),
+        sim,
+        config,
         &["clone", "cl", &repo, target.to_str().expect("utf-8")],
         None,
     )
     .await;
     ok(&out);
-    assert!(target.join(".git").is_dir());
+    assert!(target.join(".git").is_dir(), "{}", text(&out));
+    (repo, target)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cloud_connect_over_ssh_registers_a_deploy_key_and_clones_with_it() {
+    let sim = sim_default().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (repo, _) = cloud_connect_and_clone_over_ssh(&sim, dir.path()).await;
+    let keys = sim.cloud_deploy_keys(&repo);
+    assert_eq!(keys.len(), 1, "{keys:?}");
     let out = run(
         &sim,
         dir.path(),
@@ -422,24 +429,7 @@ async fn local_ssh_command(clone: &Path) -> Option<String> {
 async fn setup_git_local_writes_the_ssh_command_of_the_clones_connection_and_removes_it() {
     let sim = sim_default().await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let repo = demo_repo("cloud", "repo-token");
-    let out = run(
-        &sim,
-        dir.path(),
-        &cloud_ssh_connect(&repo),
-        Some("test-token-alice"),
-    )
-    .await;
-    ok(&out);
-    let target = dir.path().join("work");
-    let out = run(
-        &sim,
-        dir.path(),
-        &["clone", "cl", &repo, target.to_str().expect("utf-8")],
-        None,
-    )
-    .await;
-    ok(&out);
+    let (_, target) = cloud_connect_and_clone_over_ssh(&sim, dir.path()).await;
     // A clone made some other way has no core.sshCommand of ours.
     let unset = tokio::process::Command::new("git")
         .args(["config", "--local", "--unset", "core.sshCommand"])

@@ -28,16 +28,7 @@ fn schema<'a>(fx: &'a Value, product: &str, name: &str) -> &'a Value {
 fn violations(v: &Value, schema: &Value, path: &str, request: bool) -> Vec<String> {
     let mut out = Vec::new();
     let ty = schema.get("type").and_then(Value::as_str);
-    let ok = match ty {
-        Some("object") => v.is_object(),
-        Some("string") => v.is_string(),
-        Some("integer") => v.is_i64() || v.is_u64(),
-        Some("number") => v.is_number(),
-        Some("boolean") => v.is_boolean(),
-        Some("array") => v.is_array(),
-        _ => true,
-    };
-    if !ok {
+    if !crate::common::cloud_spec::of_type(v, ty) {
         out.push(format!("{path}: {v} is not of type {ty:?}"));
         return out;
     }

@@ -56,15 +56,10 @@ pub fn departures(
     let schema = resolve(spec, schema);
     let mut out = Vec::new();
     let ty = schema.get("type").and_then(Value::as_str);
-    let ok = match ty {
-        _ if v.is_null() => nullable.iter().any(|n| path.ends_with(&format!(".{n}"))),
-        Some("object") => v.is_object(),
-        Some("string") => v.is_string(),
-        Some("integer") => v.is_i64() || v.is_u64(),
-        Some("number") => v.is_number(),
-        Some("boolean") => v.is_boolean(),
-        Some("array") => v.is_array(),
-        _ => true,
+    let ok = if v.is_null() {
+        nullable.iter().any(|n| path.ends_with(&format!(".{n}")))
+    } else {
+        of_type(v, ty)
     };
     if !ok {
         out.push(format!("{path}: {v} is not of type {ty:?}"));
@@ -117,6 +112,19 @@ pub fn departures(
         }
     }
     out
+}
+
+/// Whether `v` is of the JSON schema type `ty` (no type: anything).
+pub fn of_type(v: &Value, ty: Option<&str>) -> bool {
+    match ty {
+        Some("object") => v.is_object(),
+        Some("string") => v.is_string(),
+        Some("integer") => v.is_i64() || v.is_u64(),
+        Some("number") => v.is_number(),
+        Some("boolean") => v.is_boolean(),
+        Some("array") => v.is_array(),
+        _ => true,
+    }
 }
 
 /// The schema `name` of the spec's components.

@@ -297,6 +297,51 @@ fn a_bad_concurrency_setting_is_refused_before_the_screen_is_taken() {
     );
 }
 
+/// The demo from an empty HOME in a temporary working directory, as alice with git over
+/// HTTPS or SSH and no webhook, then `c` on the Saved screen: the clone lands in that
+/// directory, holds no secret, and the user's git config is untouched. Gives the Saved screen
+/// as it was before `c` and the clone's `.git/config`.
+fn clone_in_demo(over_ssh: bool) -> (String, String) {
+    let config = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    let home_s = home.path().to_string_lossy().to_string();
+    let env = [
+        ("HOME", home_s.as_str()),
+        ("GIT_CONFIG_NOSYSTEM", "1"),
+        ("GIT_TERMINAL_PROMPT", "0"),
+    ];
+    let mut s = Session::start_in(&["demo"], config.path(), &env, Some(cwd.path()));
+    to_git_access_as_alice(&mut s);
+    if over_ssh {
+        s.send(DOWN);
+    }
+    s.send(ENTER);
+    s.wait_for("Step 6/7");
+    s.send("\x13"); // Ctrl-S: no webhook
+    s.wait_for("saved");
+    s.wait_for(if over_ssh {
+        "c clone into ./api-adapter over SSH"
+    } else {
+        "c clone into ./api-adapter"
+    });
+    let saved_screen = s.contents();
+    s.send("c");
+    s.wait_for("Cloned");
+    assert!(
+        cwd.path().join("api-adapter/README.md").exists(),
+        "{}",
+        s.contents()
+    );
+    let config_text = std::fs::read_to_string(cwd.path().join("api-adapter/.git/config")).unwrap();
+    assert!(!config_text.contains("test-token-alice"), "{config_text}");
+    // The user's git config was not touched by the demo.
+    assert!(!home.path().join(".gitconfig").exists());
+    s.send(ENTER);
+    assert_eq!(s.wait_exit(), 0);
+    (saved_screen, config_text)
+}
+
 /// In the demo, as alice (DC, a repository admin), through the check and the repository
 /// list to the Git access step of WEB/api-adapter.
 fn to_git_access_as_alice(s: &mut Session) {
@@ -329,79 +374,23 @@ fn to_git_access_as_alice(s: &mut Session) {
 /// `c` cloning over real ssh with that key.
 #[test]
 fn demo_connects_and_clones_over_ssh() {
-    let config = tempfile::tempdir().unwrap();
-    let home = tempfile::tempdir().unwrap();
-    let cwd = tempfile::tempdir().unwrap();
-    let home_s = home.path().to_string_lossy().to_string();
-    let env = [
-        ("HOME", home_s.as_str()),
-        ("GIT_CONFIG_NOSYSTEM", "1"),
-        ("GIT_TERMINAL_PROMPT", "0"),
-    ];
-    let mut s = Session::start_in(&["demo"], config.path(), &env, Some(cwd.path()));
-    to_git_access_as_alice(&mut s);
-    s.send(DOWN);
-    s.send(ENTER); // SSH with a read-only key
-    s.wait_for("Step 6/7");
-    s.send("\x13"); // Ctrl-S: no webhook
-    s.wait_for("saved");
-    s.wait_for("Clone (SSH)");
-    s.wait_for("c clone into ./api-adapter over SSH");
+    let (saved_screen, config_text) = clone_in_demo(true);
+    assert!(saved_screen.contains("Clone (SSH)"), "{saved_screen}");
     assert!(
-        s.contents().contains("ssh://git@127.0.0.1:"),
-        "{}",
-        s.contents()
+        saved_screen.contains("ssh://git@127.0.0.1:"),
+        "{saved_screen}"
     );
-    s.send("c");
-    s.wait_for("Cloned");
-    assert!(
-        cwd.path().join("api-adapter/README.md").exists(),
-        "{}",
-        s.contents()
-    );
-    let config_text = std::fs::read_to_string(cwd.path().join("api-adapter/.git/config")).unwrap();
     // The clone keeps fetching with the connection's key (git writes the key in lower case).
     assert!(config_text.contains("sshcommand = ssh "), "{config_text}");
     assert!(config_text.contains("IdentitiesOnly=yes"), "{config_text}");
-    assert!(!config_text.contains("test-token-alice"), "{config_text}");
-    assert!(!home.path().join(".gitconfig").exists());
-    s.send(ENTER);
-    assert_eq!(s.wait_exit(), 0);
 }
 
 /// Done when: from an empty HOME, `bbconnect demo`, connect, `c` on the Saved screen clones
 /// the repository through the helper and the simulator's git smart HTTP.
 #[test]
 fn demo_clones_the_chosen_repository_with_c() {
-    let config = tempfile::tempdir().unwrap();
-    let home = tempfile::tempdir().unwrap();
-    let cwd = tempfile::tempdir().unwrap();
-    let home_s = home.path().to_string_lossy().to_string();
-    let env = [
-        ("HOME", home_s.as_str()),
-        ("GIT_CONFIG_NOSYSTEM", "1"),
-        ("GIT_TERMINAL_PROMPT", "0"),
-    ];
-    let mut s = Session::start_in(&["demo"], config.path(), &env, Some(cwd.path()));
-    to_git_access_as_alice(&mut s);
-    s.send(ENTER); // git over HTTPS, the default
-    s.wait_for("Step 6/7");
-    s.send("\x13"); // Ctrl-S: no webhook
-    s.wait_for("saved");
-    s.wait_for("c clone into ./api-adapter");
-    s.send("c");
-    s.wait_for("Cloned");
-    assert!(
-        cwd.path().join("api-adapter/README.md").exists(),
-        "{}",
-        s.contents()
-    );
-    let config_text = std::fs::read_to_string(cwd.path().join("api-adapter/.git/config")).unwrap();
-    assert!(!config_text.contains("test-token-alice"), "{config_text}");
-    // The user's git config was not touched by the demo.
-    assert!(!home.path().join(".gitconfig").exists());
-    s.send(ENTER);
-    assert_eq!(s.wait_exit(), 0);
+    let (_, config_text) = clone_in_demo(false);
+    assert!(!config_text.contains("sshcommand"), "{config_text}");
 }
 
 /// a token and URL typed for Server/DC must not be offered (masked) to Cloud.

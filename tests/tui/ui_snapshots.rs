@@ -205,6 +205,12 @@ fn saving() -> (Wizard, RequestId) {
     let mut w = loaded_repos();
     update(&mut w, Msg::Confirm);
     // Git over HTTPS, the default.
+    saving_from_git_access(w)
+}
+
+/// Enter on the Git access step, then the webhook skipped: the save asked for, and its id.
+fn saving_from_git_access(mut w: Wizard) -> (Wizard, RequestId) {
+    assert_eq!(w.step, Step::GitAccess);
     update(&mut w, Msg::Confirm);
     assert_eq!(w.step, Step::Webhook);
     let effects = update(&mut w, Msg::Skip);
@@ -469,11 +475,10 @@ fn saving_and_save_failed() {
     insta::assert_snapshot!("save_failed", screen(&w));
 }
 
-#[test]
-fn done() {
-    let (mut w, id) = saving();
+/// The save of `work` (Save `id`) answered: the Saved screen.
+fn saved_work(w: &mut Wizard, id: RequestId) {
     update(
-        &mut w,
+        w,
         Msg::Saved {
             id,
             result: Ok(SavedInfo {
@@ -486,6 +491,12 @@ fn done() {
             }),
         },
     );
+}
+
+#[test]
+fn done() {
+    let (mut w, id) = saving();
+    saved_work(&mut w, id);
     let s = screen(&w);
     for needle in [
         "bbconnect check work",
@@ -1589,13 +1600,7 @@ fn git_access_on_ssh() -> Wizard {
 }
 
 fn saving_over_ssh() -> (Wizard, RequestId) {
-    let mut w = git_access_on_ssh();
-    update(&mut w, Msg::Confirm);
-    let effects = update(&mut w, Msg::Skip);
-    let Some(Effect::Save { id, .. }) = effects.first() else {
-        panic!("{effects:?}")
-    };
-    (w, *id)
+    saving_from_git_access(git_access_on_ssh())
 }
 
 #[test]
@@ -1642,20 +1647,7 @@ fn save_refused_over_ssh_gives_the_manual_path_and_https() {
 #[test]
 fn done_over_ssh() {
     let (mut w, id) = saving_over_ssh();
-    update(
-        &mut w,
-        Msg::Saved {
-            id,
-            result: Ok(SavedInfo {
-                name: "work".into(),
-                config_file: "/config/bbconnect/connections.toml".into(),
-                secret_location: "file /config/bbconnect/secrets/work (mode 0600)".into(),
-                keychain_fallback: None,
-                clone_https: Some("https://bitbucket.org/acme/api-gateway.git".into()),
-                expires_on: Some("2027-01-10".parse().expect("date")),
-            }),
-        },
-    );
+    saved_work(&mut w, id);
     let s = screen(&w);
     for needle in [
         "Clone (SSH)",

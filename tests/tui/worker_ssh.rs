@@ -6,37 +6,29 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bbconnect::bitbucket::{Client, ClientOptions, Endpoints};
-use bbconnect::core::model::{AuthKind, ConnectionSpec, Credentials, FailureClass, Provider, Repo};
+use bbconnect::bitbucket::{Client, ClientOptions};
+use bbconnect::core::model::{AuthKind, Credentials, FailureClass, Repo};
 use bbconnect::core::ssh::GitProtocol;
 use bbconnect::sim::{self, SimConfig, SimHandle};
 use bbconnect::store::{NoKeychain, SecretStoreMode, Store};
 use bbconnect::tui::wizard::msg::{Effect, Msg};
 use bbconnect::tui::worker::{self, WorkerContext, WorkerHandle};
-use secrecy::SecretString;
 use tokio::sync::mpsc;
 
+use crate::common::creds::{endpoints, spec, with_secret};
 use crate::common::wait;
 
+/// DC connection `ssh-USER` with USER's token.
 fn creds(sim: &SimHandle, user: &str) -> Credentials {
-    Credentials {
-        spec: ConnectionSpec {
-            name: format!("ssh-{user}"),
-            provider: Provider::Server,
-            auth: AuthKind::HttpTokenUser,
-            url: sim.server_url(),
-            username: Some(user.into()),
-            repo: None,
-        },
-        secret: SecretString::from(format!("test-token-{user}")),
-    }
-}
-
-fn endpoints(sim: &SimHandle) -> Endpoints {
-    Endpoints {
-        cloud_api: sim.cloud_api_url(),
-        cloud_web: sim.cloud_web_url(),
-    }
+    let name = format!("ssh-{user}");
+    let spec = spec(
+        &name,
+        AuthKind::HttpTokenUser,
+        &sim.server_url(),
+        Some(user),
+        None,
+    );
+    with_secret(spec, &format!("test-token-{user}"))
 }
 
 /// The repository as the wizard's list holds it (its SSH clone link included).

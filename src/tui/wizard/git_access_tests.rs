@@ -42,6 +42,17 @@ fn skip_to_save(w: &mut Wizard) -> (GitProtocol, RequestId) {
     }
 }
 
+/// SSH chosen, the webhook skipped: the save asked for, and its id.
+fn saving_over_ssh() -> (Wizard, RequestId) {
+    let mut w = to_form_cloud();
+    to_git_access(&mut w, Some(SSH_LINK));
+    update(&mut w, Msg::Down);
+    update(&mut w, Msg::Confirm);
+    let (protocol, id) = skip_to_save(&mut w);
+    assert_eq!(protocol, GitProtocol::Ssh);
+    (w, id)
+}
+
 #[test]
 fn https_is_the_default_and_nothing_runs_on_choosing() {
     let mut w = to_form_cloud();
@@ -110,11 +121,7 @@ fn a_repository_without_an_ssh_link_cannot_take_ssh() {
 
 #[test]
 fn a_save_refused_over_ssh_offers_https_and_the_way_back() {
-    let mut w = to_form_cloud();
-    to_git_access(&mut w, Some(SSH_LINK));
-    update(&mut w, Msg::Down);
-    update(&mut w, Msg::Confirm);
-    let (_, id) = skip_to_save(&mut w);
+    let (mut w, id) = saving_over_ssh();
     // `h` means nothing while the save runs.
     assert!(update(&mut w, Msg::UseHttps).is_empty());
     update(
@@ -148,11 +155,7 @@ fn a_save_refused_over_ssh_offers_https_and_the_way_back() {
 
 #[test]
 fn an_ssh_connection_clones_from_its_ssh_link() {
-    let mut w = to_form_cloud();
-    to_git_access(&mut w, Some(SSH_LINK));
-    update(&mut w, Msg::Down);
-    update(&mut w, Msg::Confirm);
-    let (_, id) = skip_to_save(&mut w);
+    let (mut w, id) = saving_over_ssh();
     update(
         &mut w,
         Msg::Saved {

@@ -182,34 +182,8 @@ async fn run(
                 oauth_paste = None;
             }
             Effect::CancelRepos => abort(&mut repos_job),
-            Effect::Save {
-                id,
-                creds,
-                repo,
-                identity_username,
-                oauth,
-                webhook,
-                replace,
-                expires_on,
-                git_protocol,
-                allow_http,
-            } => {
-                let job = save::SaveJob {
-                    creds,
-                    repo,
-                    identity_username,
-                    oauth,
-                    webhook,
-                    replace,
-                    expires_on,
-                    git_protocol,
-                    allow_http,
-                };
-                let (ctx, replies) = (ctx.clone(), replies.clone());
-                tokio::spawn(async move {
-                    let result = save::save(ctx, job).await;
-                    let _ = replies.send(Msg::Saved { id, result });
-                });
+            effect @ Effect::Save { .. } => {
+                tokio::spawn(save::run(ctx.clone(), effect, replies.clone()));
             }
             Effect::EnsureWebhook {
                 id,
