@@ -71,7 +71,7 @@ pub async fn run(ctx: Arc<WorkerContext>, effect: Effect, replies: UnboundedSend
                         url: &h.url,
                         secret: h.secret.as_ref(),
                     }),
-                    replace: replace,
+                    replace,
                     ssh: route.as_ref(),
                     expires_on,
                 };
