@@ -710,6 +710,7 @@ mod tests {
                 repo: None,
                 last_check: None,
                 expires_on: None,
+                git_protocol: crate::core::ssh::GitProtocol::Https,
             }],
             ..WizardConfig::default()
         });

@@ -12,6 +12,7 @@ use super::wizard::{Wizard, WizardConfig};
 use super::worker::{self, WorkerContext};
 use crate::bitbucket::{ClientOptions, Endpoints};
 use crate::core::model::{Problem, SavedInfo};
+use crate::core::ssh::GitProtocol;
 use crate::settings::Settings;
 use crate::store::Store;
 
@@ -38,6 +39,10 @@ pub async fn run(
             user: c.user,
             repo: c.repo,
             last_check: c.last_check,
+            git_protocol: match c.ssh {
+                Some(_) => GitProtocol::Ssh,
+                None => GitProtocol::Https,
+            },
             expires_on: c.expires_on,
         })
         .collect();

@@ -1195,6 +1195,7 @@ fn saved_connections_list() {
                 accepted_at: None,
             }),
             expires_on: Some("2027-01-10".parse().expect("date")),
+            git_protocol: bbconnect::core::ssh::GitProtocol::Https,
         },
         SavedRow {
             name: "cloud-ci".into(),
@@ -1211,6 +1212,7 @@ fn saved_connections_list() {
                 accepted_at: None,
             }),
             expires_on: None,
+            git_protocol: bbconnect::core::ssh::GitProtocol::Https,
         },
     ];
     let mut w = Wizard::new(c);
@@ -1245,6 +1247,7 @@ fn help_on_the_saved_list_has_no_step_number() {
         repo: None,
         last_check: None,
         expires_on: None,
+        git_protocol: bbconnect::core::ssh::GitProtocol::Https,
     }];
     let mut w = Wizard::new(c);
     assert_eq!(w.step, Step::Saved);
@@ -1513,6 +1516,7 @@ fn rotate_secret_on_the_saved_list() {
         repo: Some("WEB/api-adapter".into()),
         last_check: None,
         expires_on: None,
+        git_protocol: bbconnect::core::ssh::GitProtocol::Https,
     }];
     let mut w = Wizard::new(c);
     update(&mut w, Msg::Rotate);

@@ -177,6 +177,7 @@ fn saved_row(name: &str) -> saved::SavedRow {
         repo: Some("WEB/api".into()),
         last_check: None,
         expires_on: None,
+        git_protocol: crate::core::ssh::GitProtocol::Https,
     }
 }
 

@@ -178,3 +178,30 @@ fn an_ssh_connection_clones_from_its_ssh_link() {
         Some(SSH_LINK)
     );
 }
+
+#[test]
+fn editing_a_connection_saved_over_ssh_keeps_ssh_chosen() {
+    let row = saved::SavedRow {
+        name: "ci".into(),
+        provider: Provider::Server,
+        auth: AuthKind::HttpTokenUser,
+        url: "https://bitbucket.example.com".into(),
+        username: Some("ana".into()),
+        user: Some("ana".into()),
+        repo: Some("WEB/api".into()),
+        last_check: None,
+        expires_on: None,
+        git_protocol: GitProtocol::Ssh,
+    };
+    let mut w = Wizard::new(WizardConfig {
+        saved: vec![row],
+        ..config()
+    });
+    assert_eq!(w.step, Step::Saved);
+    update(&mut w, Msg::EditForm);
+    assert_eq!(w.step, Step::Form);
+    // Enter through the Git access step saves with a new key, not over HTTPS.
+    assert_eq!(w.git_protocol, GitProtocol::Ssh);
+    assert!(crate::tui::wizard::git_access::enter_git_access(&mut w).is_empty());
+    assert_eq!(w.git_cursor, 1);
+}

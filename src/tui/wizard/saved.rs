@@ -8,6 +8,7 @@ use super::msg::{Effect, Msg, RequestId};
 use super::secret_input::SecretInput;
 use super::{Step, Wizard, go};
 use crate::core::model::{AuthKind, LastCheck, Problem, Provider};
+use crate::core::ssh::GitProtocol;
 
 /// A saved connection as the list shows it (no secret: that stays in the store).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +25,8 @@ pub struct SavedRow {
     pub last_check: Option<LastCheck>,
     /// The day the credential stops working, when known.
     pub expires_on: Option<jiff::civil::Date>,
+    /// SSH when saved with a read-only key: editing it keeps that choice.
+    pub git_protocol: GitProtocol,
 }
 
 /// What the list is doing.
@@ -282,6 +285,8 @@ fn edit(w: &mut Wizard, row: SavedRow) -> Vec<Effect> {
         .position(|p| *p == row.provider)
         .unwrap_or(0);
     w.auth = row.auth;
+    // Walking through with Enter must not quietly swap its SSH key for HTTPS.
+    w.git_protocol = row.git_protocol;
     w.auth_cursor = row
         .provider
         .auth_kinds()
