@@ -60,6 +60,16 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+impl Cli {
+    /// Whether this run is better served by a runtime without worker threads. git runs
+    /// `git-credential` before every fetch and push, and starting and stopping worker threads
+    /// costs more than its answer (docs/performance.md); the other commands talk to servers
+    /// concurrently or host the wizard and the simulator, which want them.
+    pub fn runs_on_one_thread(&self) -> bool {
+        matches!(self.command, Some(Command::GitCredential(_)))
+    }
+}
+
 // Parsed once per run: the size of the `connect` flags does not matter.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
