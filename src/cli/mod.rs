@@ -52,7 +52,7 @@ pub const CHECK_EXIT_CODES: &str = "\
 Exit codes (the worst result among the connections looked at):
   0  every check passed; warnings keep 0 (an expiry within BBCONNECT_EXPIRY_WARN_DAYS, default 14,
      or a webhook a read-only credential cannot verify)
-  2  usage or invalid input (an unknown name)
+  2  usage or invalid input (an unknown name, a bad BBCONNECT_EXPIRY_WARN_DAYS)
   3  a credential rejected, revoked or expired (app passwords: turned off on 2026-07-28)
   4  a permission or the server version missing; the saved repository renamed or deleted
   5  a server unreachable (DNS, TCP, TLS, a changed pinned certificate, timeout)
