@@ -336,7 +336,7 @@ pub fn eval_webhooks(admin: Result<Option<String>, Problem>, saved_webhook: bool
         ),
         _ if saved_webhook => CheckItem::passed(
             CheckId::Webhooks,
-            "No admin rights needed: the saved webhook exists already, and reading the repositories is all this connection does.",
+            "No admin rights needed: the webhook was created already (its own row says whether it is still in place), and reading is all this connection does now.",
         ),
         Ok(None) => CheckItem::warning(
             CheckId::Webhooks,
@@ -681,7 +681,7 @@ mod tests {
         // The hook exists: no rights are missing for what the connection does.
         let r = eval_webhooks(Ok(None), true);
         assert_eq!(r.status, CheckStatus::Passed);
-        assert!(r.detail.contains("exists already"), "{r:?}");
+        assert!(r.detail.contains("created already"), "{r:?}");
     }
 
     #[test]
