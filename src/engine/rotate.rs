@@ -140,12 +140,14 @@ pub async fn rotate(req: RotateRequest<'_>, store: &Store) -> Result<Rotated, Ro
         before.last_check.as_ref(),
     );
     let expires_on = req.expires_on;
-    let info = store
-        .rotate_secret(
-            req.name,
+    let (name, secret) = (req.name.to_string(), req.secret);
+    // Off the async threads: the store's own lock may wait, a keychain call take seconds.
+    let (info, after) = super::blocking(store, move |store| {
+        let info = store.rotate_secret(
+            &name,
             |c| {
                 c.auth = spec.auth;
-                c.username = spec.username.clone();
+                c.username = spec.username;
                 if identity.is_some() {
                     c.user = identity;
                 }
@@ -154,13 +156,13 @@ pub async fn rotate(req: RotateRequest<'_>, store: &Store) -> Result<Rotated, Ro
                 }
                 c.last_check = Some(check);
             },
-            &req.secret,
-        )
-        .map_err(|e| RotateError::Problem(e.into()))?;
-    let after = store
-        .get(req.name)
-        .map_err(|e| RotateError::Problem(e.into()))?
-        .unwrap_or_else(|| before.clone());
+            &secret,
+        )?;
+        Ok((info, store.get(&name)?))
+    })
+    .await
+    .map_err(RotateError::Problem)?;
+    let after = after.unwrap_or_else(|| before.clone());
     Ok(Rotated {
         revoke_old: revoke_page(&before),
         before,

@@ -64,6 +64,20 @@ fn stored_secrets(config: &Path) -> Vec<String> {
     out
 }
 
+/// `connect` flags `args` with our webhook on `repo`, signing with HOOK_A, answering in JSON.
+fn with_hook<'a>(mut args: Vec<&'a str>, repo: &'a str) -> Vec<&'a str> {
+    args.extend([
+        "--repo",
+        repo,
+        "--webhook-url",
+        HOOK_URL,
+        "--webhook-secret-env",
+        "HOOK_A",
+        "--json",
+    ]);
+    args
+}
+
 async fn webhook_secret(sim: &SimHandle, config: &Path, name: &str) -> String {
     let out = run(sim, config, &["webhook-secret", name], None).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -184,16 +198,7 @@ async fn an_app_password_connection_migrates_to_an_api_token() {
     .await;
     let dir = tempfile::tempdir().expect("tempdir");
     let repo = cloud_repo(&sim).await;
-    let mut args = bin::cloud_app_password_connect("cloud");
-    args.extend([
-        "--repo",
-        repo.as_str(),
-        "--webhook-url",
-        HOOK_URL,
-        "--webhook-secret-env",
-        "HOOK_A",
-        "--json",
-    ]);
+    let args = with_hook(bin::cloud_app_password_connect("cloud"), &repo);
     let out = run(&sim, dir.path(), &args, Some("test-token-app-password")).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let before = saved(&sim, dir.path(), "cloud").await;
@@ -500,16 +505,7 @@ async fn cloud_rotate_to_a_read_only_api_token_keeps_the_webhook_and_check_passe
     let sim = crate::common::sim::with_repos(30).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let repo = cloud_repo(&sim).await;
-    let mut args = bin::cloud_connect_as("ci");
-    args.extend([
-        "--repo",
-        repo.as_str(),
-        "--webhook-url",
-        HOOK_URL,
-        "--webhook-secret-env",
-        "HOOK_A",
-        "--json",
-    ]);
+    let args = with_hook(bin::cloud_connect_as("ci"), &repo);
     lowered_to_read_access(&sim, dir.path(), args).await;
     let hooks = sim.cloud_hooks(&repo);
     assert_eq!(hooks.len(), 1, "{hooks:?}");

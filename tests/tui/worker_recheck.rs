@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bbconnect::bitbucket::{ClientOptions, Endpoints};
+use bbconnect::bitbucket::ClientOptions;
 use bbconnect::core::model::{AuthKind, LastCheck, Provider};
-use bbconnect::sim::{self, SimConfig, SimHandle};
+use bbconnect::sim::SimHandle;
 use bbconnect::store::{SavedConnection, SecretStoreMode, Store};
 use bbconnect::tui::wizard::msg::{Effect, Msg};
 use bbconnect::tui::worker::{self, WorkerContext};
@@ -20,23 +20,12 @@ use crate::common::wait;
 fn saved_expiring_in_20_days(sim: &SimHandle, store: &Store) {
     let today = bbconnect::engine::today();
     let conn = SavedConnection {
-        name: "ci".into(),
         provider: Provider::Cloud,
         auth: AuthKind::ApiToken,
         url: sim.cloud_web_url(),
         username: Some("alice@example.com".into()),
-        user: Some("alice".into()),
-        repo: None,
-        clone_https: None,
-        clone_ssh: None,
-        webhook_id: None,
-        webhook_url: None,
-        secret_store: String::new(),
-        tls: None,
         expires_on: Some(today.checked_add(jiff::ToSpan::days(20)).expect("a date")),
-        ssh: None,
-        last_check: None,
-        saved_at: "2026-12-01T00:00:00Z".into(),
+        ..crate::common::creds::saved("ci")
     };
     store
         .save(conn, &SecretString::from("test-token-alice"), false)
@@ -46,10 +35,7 @@ fn saved_expiring_in_20_days(sim: &SimHandle, store: &Store) {
 /// The wizard's re-check of `ci` with the worker warning `warn_days` ahead, if given.
 async fn recheck(sim: &SimHandle, store: &Arc<Store>, warn_days: Option<i64>) -> LastCheck {
     let mut ctx = WorkerContext::new(
-        Endpoints {
-            cloud_api: sim.cloud_api_url(),
-            cloud_web: sim.cloud_web_url(),
-        },
+        crate::common::creds::endpoints(sim),
         store.clone(),
         ClientOptions::default(),
     );
@@ -72,12 +58,7 @@ async fn recheck(sim: &SimHandle, store: &Arc<Store>, warn_days: Option<i64>) ->
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_wizards_recheck_warns_of_an_expiry_within_the_configured_days() {
-    let sim = sim::start(SimConfig {
-        repos: Some(20),
-        ..SimConfig::default()
-    })
-    .await
-    .expect("simulator starts");
+    let sim = crate::common::sim::with_repos(20).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Arc::new(
         Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File).expect("store"),
