@@ -134,7 +134,7 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .map_err(|_| {
             Problem::new(
                 FailureClass::Other,
-                "Reading the saved connection stopped unexpectedly.",
+                "Work on the saved connection stopped unexpectedly.",
                 "Try again; if it keeps failing, run with RUST_LOG=debug and read the log.",
             )
         })?
