@@ -10,5 +10,6 @@ mod ui_check_reports;
 mod ui_snapshots;
 mod wizard_oauth;
 mod worker_http;
+mod worker_recheck;
 mod worker_ssh;
 mod worker_webhook;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::{WorkerContext, blocking};
+use super::WorkerContext;
 use crate::bitbucket::Client;
 use crate::core::model::{Problem, SavedInfo};
 use crate::core::ssh::GitProtocol;
@@ -35,10 +35,7 @@ pub async fn run(ctx: Arc<WorkerContext>, effect: Effect, replies: UnboundedSend
     let result: Result<SavedInfo, Problem> = async {
         // The check passed moments ago with the same options, so the client can be made.
         let client = Client::new(creds.clone(), &ctx.endpoints, ctx.options(allow_http))?;
-        let _lock = {
-            let (store, name) = (ctx.store.clone(), creds.spec.name.clone());
-            blocking(move || store.lock_connection(&name).map_err(Problem::from)).await?
-        };
+        let _lock = engine::lock_connection(&ctx.store, &creds.spec.name).await?;
         // Nothing typed: DC's token list may say.
         let expires_on =
             engine::expiry::to_save(&client, expires_on, creds.spec.username.as_deref()).await;
