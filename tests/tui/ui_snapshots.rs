@@ -1597,6 +1597,12 @@ fn done_after_a_webhook_says_the_credential_can_be_lowered() {
 
 // --- git access: HTTPS or SSH, and the Saved screen of an SSH connection
 
+fn assert_shows(screen: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(screen.contains(needle), "{needle}\n{screen}");
+    }
+}
+
 fn git_access_on_ssh() -> Wizard {
     let mut w = loaded_repos();
     update(&mut w, Msg::Confirm);
@@ -1613,17 +1619,18 @@ fn saving_over_ssh() -> (Wizard, RequestId) {
 fn git_access_choice() {
     let w = git_access_on_ssh();
     let s = screen(&w);
-    for needle in [
-        "Step 5/7 · Git access",
-        "How should git reach acme/api-gateway?",
-        "HTTPS with this connection's credential",
-        "SSH with a read-only key for this repository",
-        "git@bitbucket.org:acme/api-gateway.git",
-        "Enter choose",
-        "Esc back",
-    ] {
-        assert!(s.contains(needle), "{needle}\n{s}");
-    }
+    assert_shows(
+        &s,
+        &[
+            "Step 5/7 · Git access",
+            "How should git reach acme/api-gateway?",
+            "HTTPS with this connection's credential",
+            "SSH with a read-only key for this repository",
+            "git@bitbucket.org:acme/api-gateway.git",
+            "Enter choose",
+            "Esc back",
+        ],
+    );
     insta::assert_snapshot!("git_access", s);
     insta::assert_snapshot!("large_git_access", text(&buffer(&w, 160, 48)));
 }
@@ -1644,9 +1651,10 @@ fn save_refused_over_ssh_gives_the_manual_path_and_https() {
         },
     );
     let s = screen(&w);
-    for needle in ["admin/access-keys", "ssh-ed25519 AAAA", "h save with HTTPS"] {
-        assert!(s.contains(needle), "{needle}\n{s}");
-    }
+    assert_shows(
+        &s,
+        &["admin/access-keys", "ssh-ed25519 AAAA", "h save with HTTPS"],
+    );
     insta::assert_snapshot!("save_refused_over_ssh", s);
 }
 
@@ -1655,14 +1663,15 @@ fn done_over_ssh() {
     let (mut w, id) = saving_over_ssh();
     saved_work(&mut w, id);
     let s = screen(&w);
-    for needle in [
-        "Clone (SSH)",
-        "git@bitbucket.org:acme/api-gateway.git",
-        "bbconnect ssh-key work",
-        "clone into ./api-gateway over SSH",
-    ] {
-        assert!(s.contains(needle), "{needle}\n{s}");
-    }
+    assert_shows(
+        &s,
+        &[
+            "Clone (SSH)",
+            "git@bitbucket.org:acme/api-gateway.git",
+            "bbconnect ssh-key work",
+            "clone into ./api-gateway over SSH",
+        ],
+    );
     insta::assert_snapshot!("done_over_ssh", s);
     insta::assert_snapshot!("large_done_over_ssh", text(&buffer(&w, 160, 48)));
 }

@@ -166,7 +166,7 @@ fn data_center_lists_have_no_recently_updated_sort() {
     assert_eq!(w.repos.sort, repos::SortOrder::Name);
 }
 
-fn saved_row(name: &str) -> saved::SavedRow {
+pub(super) fn saved_row(name: &str) -> saved::SavedRow {
     saved::SavedRow {
         name: name.into(),
         provider: Provider::Server,

@@ -182,16 +182,8 @@ fn an_ssh_connection_clones_from_its_ssh_link() {
 #[test]
 fn editing_a_connection_saved_over_ssh_keeps_ssh_chosen() {
     let row = saved::SavedRow {
-        name: "ci".into(),
-        provider: Provider::Server,
-        auth: AuthKind::HttpTokenUser,
-        url: "https://bitbucket.example.com".into(),
-        username: Some("ana".into()),
-        user: Some("ana".into()),
-        repo: Some("WEB/api".into()),
-        last_check: None,
-        expires_on: None,
         git_protocol: GitProtocol::Ssh,
+        ..super::first_use::saved_row("ci")
     };
     let mut w = Wizard::new(WizardConfig {
         saved: vec![row],
