@@ -1656,6 +1656,11 @@ fn save_refused_over_ssh_gives_the_manual_path_and_https() {
         &["admin/access-keys", "ssh-ed25519 AAAA", "h save with HTTPS"],
     );
     insta::assert_snapshot!("save_refused_over_ssh", s);
+    let choice = git_access_on_ssh();
+    for (width, height) in [(1, 1), (10, 3), (20, 6), (40, 12)] {
+        let _ = buffer(&w, width, height);
+        let _ = buffer(&choice, width, height);
+    }
 }
 
 #[test]
