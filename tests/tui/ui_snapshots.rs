@@ -1666,6 +1666,14 @@ fn save_refused_over_ssh_gives_the_manual_path_and_https() {
 #[test]
 fn done_over_ssh() {
     let (mut w, id) = saving_over_ssh();
+    // A replace whose previous key could not be deleted says so.
+    update(
+        &mut w,
+        Msg::SaveWarning {
+            id,
+            text: "The previous SSH key (id 7) could not be deleted from acme/api-gateway: HTTP 500. Delete it in the repository's access keys.".into(),
+        },
+    );
     saved_work(&mut w, id);
     let s = screen(&w);
     assert_shows(
@@ -1675,6 +1683,7 @@ fn done_over_ssh() {
             "git@bitbucket.org:acme/api-gateway.git",
             "bbconnect ssh-key work",
             "clone into ./api-gateway over SSH",
+            "could not be deleted",
         ],
     );
     insta::assert_snapshot!("done_over_ssh", s);

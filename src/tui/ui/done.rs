@@ -127,6 +127,9 @@ fn summary(w: &Wizard, info: &crate::core::model::SavedInfo, theme: &Theme) -> V
             format!("read-only, this connection's own: bbconnect ssh-key {name}"),
         ));
     }
+    if let Some(warning) = &w.save_warning {
+        lines.push(Line::styled(format!("  ! {}", clean(warning)), theme.warn));
+    }
     if let Some((hook, _)) = w.webhook.done() {
         lines.push(row(
             "Webhook",

@@ -72,6 +72,7 @@ pub(super) fn start_save(w: &mut Wizard) -> Vec<Effect> {
     };
     let id = w.fresh_id();
     w.save = SaveState::Saving { id };
+    w.save_warning = None;
     let replace = w
         .replacing
         .as_ref()
@@ -96,6 +97,12 @@ pub(super) fn start_save(w: &mut Wizard) -> Vec<Effect> {
         git_protocol: w.save_protocol(),
         allow_http: w.allow_http,
     }]
+}
+
+pub(super) fn on_warning(w: &mut Wizard, id: RequestId, text: String) {
+    if matches!(w.save, SaveState::Saving { id: current } if current == id) {
+        w.save_warning = Some(text);
+    }
 }
 
 pub(super) fn on_saved(w: &mut Wizard, id: RequestId, result: Result<SavedInfo, Problem>) {

@@ -197,3 +197,33 @@ fn editing_a_connection_saved_over_ssh_keeps_ssh_chosen() {
     assert!(crate::tui::wizard::git_access::enter_git_access(&mut w).is_empty());
     assert_eq!(w.git_cursor, 1);
 }
+
+#[test]
+fn an_old_key_left_on_the_server_is_told_on_the_saved_screen() {
+    let (mut w, id) = saving_over_ssh();
+    let text = "The previous SSH key (id 7) could not be deleted from acme/a-repo.";
+    update(
+        &mut w,
+        Msg::SaveWarning {
+            id: id + 1,
+            text: "stale".into(),
+        },
+    );
+    assert_eq!(w.save_warning, None, "another save's warning is dropped");
+    update(
+        &mut w,
+        Msg::SaveWarning {
+            id,
+            text: text.into(),
+        },
+    );
+    update(
+        &mut w,
+        Msg::Saved {
+            id,
+            result: Ok(saved()),
+        },
+    );
+    assert_eq!(w.step, Step::Done);
+    assert_eq!(w.save_warning.as_deref(), Some(text));
+}

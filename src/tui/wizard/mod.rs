@@ -161,6 +161,8 @@ pub struct Wizard {
     pub git_cursor: usize,
     pub webhook: WebhookStep,
     pub save: SaveState,
+    /// What the save had to tell beside its outcome (an old SSH key left on the server).
+    pub save_warning: Option<String>,
     /// The Saved screen's git actions (set up git, clone).
     pub git: git::GitPanel,
     /// The hook request whose delivery test may still arrive, and its result.
@@ -233,6 +235,7 @@ impl Wizard {
             git_cursor: 0,
             webhook: WebhookStep::default(),
             save: SaveState::Idle,
+            save_warning: None,
             git: git::GitPanel::Idle,
             hook_delivery_for: None,
             hook_delivery: None,
@@ -424,6 +427,10 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
         }
         Msg::WebhookDone { id, result } => {
             webhook::on_done(w, id, result);
+            return Vec::new();
+        }
+        Msg::SaveWarning { id, text } => {
+            done::on_warning(w, id, text);
             return Vec::new();
         }
         Msg::Saved { id, result } => {

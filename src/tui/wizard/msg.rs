@@ -102,6 +102,12 @@ pub enum Msg {
         id: RequestId,
         result: Result<(), Problem>,
     },
+    /// The save `id` went through with something to tell first: the connection's previous
+    /// SSH key could not be deleted from its repository.
+    SaveWarning {
+        id: RequestId,
+        text: String,
+    },
     Saved {
         id: RequestId,
         result: Result<SavedInfo, Problem>,

@@ -84,8 +84,8 @@ pub async fn run(ctx: Arc<WorkerContext>, effect: Effect, replies: UnboundedSend
         let previous = previous.as_ref().map(|(r, route)| (r.as_str(), route));
         let (saved, warning) =
             engine::ssh::after_save(&client, &ctx.store, saved, new, previous).await?;
-        if let Some(warning) = warning {
-            tracing::warn!("{warning}");
+        if let Some(text) = warning {
+            let _ = replies.send(Msg::SaveWarning { id, text });
         }
         Ok(super::saved_summary(saved))
     }
