@@ -3,7 +3,8 @@
 //! beside `git credential-store get` answering the same question from a plain file.
 //! The target: bbconnect within 1.5 times git's own store (docs/performance.md).
 //!
-//! `cargo build --release && cargo run --release --example credential_speed [RUNS]`
+//! `cargo build --release && cargo run --release --example credential_speed [RUNS]`, or
+//! `... --example credential_speed --fixture DIR` to set the question up for an outside timer.
 //!
 //! Each run is a whole process, started and reaped, timed from outside; the two commands run
 //! in turn (bbconnect, git, bbconnect, ...) so that a machine slowing down in the middle
@@ -107,11 +108,15 @@ fn summary(times: &mut [Duration]) -> (f64, f64) {
 }
 
 fn main() -> Res<()> {
-    let runs: usize = std::env::args()
-        .nth(1)
-        .map(|n| n.parse())
-        .transpose()?
-        .unwrap_or(50);
+    let arg = std::env::args().nth(1);
+    // `--fixture DIR` only writes the saved connection, git's store file and the question into
+    // DIR, and prints the two commands, for an outside timer that pairs them
+    // (docs/performance.md).
+    if arg.as_deref() == Some("--fixture") {
+        let dir = std::env::args().nth(2).ok_or("--fixture needs a directory")?;
+        return fixture(Path::new(&dir));
+    }
+    let runs: usize = arg.map(|n| n.parse()).transpose()?.unwrap_or(50);
     let bin = binary()?;
     let dir = tempfile::tempdir()?;
     let home = dir.path().join("home");
@@ -164,6 +169,35 @@ fn main() -> Res<()> {
     println!(
         "  ratio of medians {:.2} (target at most 1.5)",
         our_median / their_median
+    );
+    Ok(())
+}
+
+fn fixture(dir: &Path) -> Res<()> {
+    let config = dir.join("config");
+    std::fs::create_dir_all(dir)?;
+    save_connection(&config)?;
+    let store_file = dir.join("git-credentials");
+    std::fs::write(
+        &store_file,
+        format!("http://alice:test-token-speed-access@{HOST}\n"),
+    )?;
+    let question = dir.join("question");
+    std::fs::write(
+        &question,
+        format!("protocol=http\nhost={HOST}\nusername=alice\n\n"),
+    )?;
+    let bin = binary()?;
+    println!(
+        "sh -c 'BBCONNECT_CONFIG_DIR={} BBCONNECT_SECRET_STORE=file exec {} git-credential get < {}'",
+        config.display(),
+        bin.display(),
+        question.display()
+    );
+    println!(
+        "sh -c 'exec git credential-store --file {} get < {}'",
+        store_file.display(),
+        question.display()
     );
     Ok(())
 }
