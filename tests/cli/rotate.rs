@@ -11,8 +11,8 @@ use bbconnect::sim::SimHandle;
 use serde_json::Value;
 
 use crate::common::bin::{self, json, text};
-use crate::common::http::JsonBody;
-use crate::common::sim::dc_project_repo as dc_repo;
+use crate::common::creds::ALICE;
+use crate::common::sim::{dc_project_repo as dc_repo, first_cloud_repo};
 
 const HOOK_URL: &str = "https://ci.example.com/bitbucket/hook";
 const OTHER_HOOK_URL: &str = "https://ci2.example.com/bitbucket/hook";
@@ -26,26 +26,28 @@ async fn run(sim: &SimHandle, config: &Path, args: &[&str], token: Option<&str>)
         .expect("binary runs")
 }
 
-/// The first repository of acme-platform (the Cloud repository token's own).
-async fn cloud_repo(sim: &SimHandle) -> String {
-    let v: Value = reqwest::Client::new()
-        .get(format!(
-            "{}/repositories/acme-platform?pagelen=1",
-            sim.cloud_api_url()
-        ))
-        .basic_auth("alice@example.com", Some("test-token-alice"))
-        .json_body()
-        .await;
-    v["values"][0]["full_name"]
-        .as_str()
-        .expect("a repository")
-        .to_string()
-}
-
 fn dc_connect<'a>(sim_url: &'a str, name: &'a str, repo: &'a str) -> Vec<&'a str> {
     let mut args = bin::dc_connect_as(sim_url, name, "alice");
     args.extend(["--repo", repo, "--webhook-url", HOOK_URL, "--json"]);
     args
+}
+
+/// A simulator and a config dir with `ci` saved, its webhook on the first repository of DC
+/// project `project`; the DC URL and that repository.
+async fn ci_with_hook(project: &str) -> (SimHandle, tempfile::TempDir, String, String) {
+    let sim = crate::common::sim::with_repos(60).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = sim.server_url();
+    let repo = dc_repo(&sim, project).await;
+    let out = run(
+        &sim,
+        dir.path(),
+        &dc_connect(&url, "ci", &repo),
+        Some(ALICE),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    (sim, dir, url, repo)
 }
 
 /// Every secret file's content under the config dir (connection and webhook secrets).
@@ -87,7 +89,7 @@ async fn dc_rotate_to_a_repository_token_keeps_every_field_and_drops_the_old_sec
     let repo = dc_repo(&sim, "PLAT").await;
     let mut args = dc_connect(&url, "ci", &repo);
     args.extend(["--webhook-secret-env", "HOOK_A"]);
-    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    let out = run(&sim, dir.path(), &args, Some(ALICE)).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(
         json(&out)["lower_to_read"]
@@ -183,7 +185,7 @@ async fn an_app_password_connection_migrates_to_an_api_token() {
     })
     .await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let repo = cloud_repo(&sim).await;
+    let repo = first_cloud_repo(&sim, "acme-platform").await;
     let mut args = bin::cloud_app_password_connect("cloud");
     args.extend([
         "--repo",
@@ -203,7 +205,7 @@ async fn an_app_password_connection_migrates_to_an_api_token() {
         &sim,
         dir.path(),
         &["rotate", "cloud", "--auth", "api-token"],
-        Some("test-token-alice"),
+        Some(ALICE),
     )
     .await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
@@ -220,7 +222,7 @@ async fn an_app_password_connection_migrates_to_an_api_token() {
             "--email",
             "alice@example.com",
         ],
-        Some("test-token-alice"),
+        Some(ALICE),
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -251,26 +253,14 @@ async fn an_app_password_connection_migrates_to_an_api_token() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn replace_keeps_the_repository_and_webhook_it_does_not_name_and_moves_the_hook() {
-    let sim = crate::common::sim::with_repos(60).await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = sim.server_url();
-    let repo = dc_repo(&sim, "WEB").await;
-    let out = run(
-        &sim,
-        dir.path(),
-        &dc_connect(&url, "ci", &repo),
-        Some("test-token-alice"),
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let (sim, dir, url, repo) = ci_with_hook("WEB").await;
     let before = saved(&sim, dir.path(), "ci").await;
     let secret = webhook_secret(&sim, dir.path(), "ci").await;
 
     // No --repo, no --webhook-url: both kept, the hook secret too.
-    let mut args = bin::dc_user_connect(&url);
-    args[6] = "ci";
+    let mut args = bin::dc_connect_as(&url, "ci", "alice");
     args.extend(["--replace", "--json"]);
-    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    let out = run(&sim, dir.path(), &args, Some(ALICE)).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let after = saved(&sim, dir.path(), "ci").await;
     for field in ["repo", "webhook_id", "webhook_url"] {
@@ -280,10 +270,9 @@ async fn replace_keeps_the_repository_and_webhook_it_does_not_name_and_moves_the
     assert_eq!(webhook_secret(&sim, dir.path(), "ci").await, secret);
 
     // A new URL moves our hook: still one hook, the same id, the same secret.
-    let mut args = bin::dc_user_connect(&url);
-    args[6] = "ci";
+    let mut args = bin::dc_connect_as(&url, "ci", "alice");
     args.extend(["--replace", "--webhook-url", OTHER_HOOK_URL, "--json"]);
-    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    let out = run(&sim, dir.path(), &args, Some(ALICE)).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let hooks = sim.dc_hooks(&repo);
     assert_eq!(hooks.len(), 1, "no second hook: {hooks:?}");
@@ -307,8 +296,8 @@ async fn concurrent_replace_runs_leave_one_hook_signing_with_the_stored_secret()
     // Two first-time connects at once: one saves, the other is told the name is taken.
     let first = dc_connect(&url, "ci", &repo);
     let (a, b) = tokio::join!(
-        run(&sim, dir.path(), &first, Some("test-token-alice")),
-        run(&sim, dir.path(), &first, Some("test-token-alice")),
+        run(&sim, dir.path(), &first, Some(ALICE)),
+        run(&sim, dir.path(), &first, Some(ALICE)),
     );
     let mut codes = [a.status.code(), b.status.code()];
     codes.sort();
@@ -321,8 +310,8 @@ async fn concurrent_replace_runs_leave_one_hook_signing_with_the_stored_secret()
         let mut with_b = dc_connect(&url, "ci", &repo);
         with_b.extend(["--replace", "--webhook-secret-env", "HOOK_B"]);
         let (a, b) = tokio::join!(
-            run(&sim, dir.path(), &with_a, Some("test-token-alice")),
-            run(&sim, dir.path(), &with_b, Some("test-token-alice")),
+            run(&sim, dir.path(), &with_a, Some(ALICE)),
+            run(&sim, dir.path(), &with_b, Some(ALICE)),
         );
         assert_eq!(a.status.code(), Some(0), "round {round}: {}", text(&a));
         assert_eq!(b.status.code(), Some(0), "round {round}: {}", text(&b));
@@ -342,18 +331,7 @@ async fn concurrent_replace_runs_leave_one_hook_signing_with_the_stored_secret()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rotate_expires_follows_connects_rule_and_a_refused_day_changes_nothing() {
-    let sim = crate::common::sim::with_repos(60).await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = sim.server_url();
-    let repo = dc_repo(&sim, "PLAT").await;
-    let out = run(
-        &sim,
-        dir.path(),
-        &dc_connect(&url, "ci", &repo),
-        Some("test-token-alice"),
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let (sim, dir, _, _) = ci_with_hook("PLAT").await;
     let toml_before = std::fs::read_to_string(dir.path().join("connections.toml")).unwrap();
     let secrets_before = stored_secrets(dir.path());
     let today = jiff::Timestamp::now()
@@ -371,7 +349,7 @@ async fn rotate_expires_follows_connects_rule_and_a_refused_day_changes_nothing(
             &sim,
             dir.path(),
             &["rotate", "ci", "--expires", day],
-            Some("test-token-alice"),
+            Some(ALICE),
         )
         .await;
         assert_eq!(out.status.code(), Some(2), "{day}: {}", text(&out));
