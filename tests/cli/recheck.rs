@@ -9,6 +9,7 @@ use std::process::Output;
 use bbconnect::sim::{HookChange, SimHandle};
 
 use crate::common::bin::{self, text};
+use crate::common::creds::ALICE;
 use crate::common::sim::dc_project_repo as dc_repo;
 
 const HOOK_URL: &str = "https://ci.example.com/bitbucket/hook";
@@ -24,7 +25,7 @@ async fn saved_with_hook(sim: &SimHandle, config: &Path) -> String {
     let mut args = bin::dc_user_connect(&url);
     args[6] = "ci";
     args.extend(["--repo", &repo, "--webhook-url", HOOK_URL]);
-    let out = run(sim, config, &args, Some("test-token-alice")).await;
+    let out = run(sim, config, &args, Some(ALICE)).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let (check, status) = both(sim, config).await;
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));

@@ -14,6 +14,7 @@ use bbconnect::sim::{self, SimConfig, SimHandle};
 use hmac::{Hmac, KeyInit, Mac};
 
 use crate::common::bin::{cloud_api_connect, dc_user_connect, run, text};
+use crate::common::creds::ALICE;
 
 type Seen = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
 
@@ -68,7 +69,7 @@ async fn dc_connect(sim: &SimHandle, dir: &Path, hook: &str) -> Output {
             vec!["--repo", &repo, "--webhook-url", hook],
         ]
         .concat(),
-        Some("test-token-alice"),
+        Some(ALICE),
     )
     .await
 }
@@ -193,7 +194,7 @@ async fn cloud_says_there_is_no_test_endpoint_and_where_the_log_is() {
             vec!["--repo", &repo, "--webhook-url", &hook],
         ]
         .concat(),
-        Some("test-token-alice"),
+        Some(ALICE),
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
