@@ -16,6 +16,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::common::bin::{self, stderr, text};
+use crate::common::creds::{endpoints, file_store};
+use crate::common::sim::addr as sim_addr;
 use crate::common::tls::{Ca, TlsFront, self_signed, server_config};
 
 /// `SHA256:HEX`, computed here (not with bbconnect's function) so the suite also builds
@@ -154,13 +156,6 @@ async fn proxy(mode: ProxyMode) -> (String, Arc<Mutex<Vec<String>>>) {
 
 async fn simulator() -> SimHandle {
     crate::common::sim::with_repos(30).await
-}
-
-fn sim_addr(sim: &SimHandle) -> SocketAddr {
-    sim.base_url()
-        .trim_start_matches("http://")
-        .parse()
-        .unwrap()
 }
 
 // ---------------------------------------------------------------- the binary
@@ -963,21 +958,13 @@ mod screen {
     /// saved connection keeps the pin.
     #[tokio::test(flavor = "multi_thread")]
     async fn pressing_t_trusts_the_certificate_shown_and_the_check_passes() {
-        use bbconnect::store::{NoKeychain, SecretStoreMode, Store};
         use bbconnect::tui::worker::{self, WorkerContext};
         let sim = simulator().await;
         let cert = self_signed(&["localhost"], true);
         let fp = sha256(&cert.chain[0]);
         let front = TlsFront::start(&cert, sim_addr(&sim)).await;
         let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(
-            Store::open_with_keychain(
-                Some(dir.path().to_path_buf()),
-                SecretStoreMode::File,
-                Arc::new(NoKeychain),
-            )
-            .unwrap(),
-        );
+        let store = Arc::new(file_store(dir.path()));
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let handle = worker::spawn(
             WorkerContext::new(Endpoints::default(), store.clone(), no_roots(dir.path())),
@@ -1084,7 +1071,6 @@ mod screen {
 /// trust the pinned certificate: one re-check path, one trust.
 #[tokio::test(flavor = "multi_thread")]
 async fn check_status_and_the_wizard_recheck_agree_on_a_pinned_certificate() {
-    use bbconnect::store::{NoKeychain, SecretStoreMode, Store};
     use bbconnect::tui::wizard::msg::{Effect, Msg};
     use bbconnect::tui::worker::{self, WorkerContext};
 
@@ -1107,19 +1093,11 @@ async fn check_status_and_the_wizard_recheck_agree_on_a_pinned_certificate() {
     assert_eq!(status.status.code(), Some(0), "{}", text(&status));
     assert!(!text(&status).contains("self-signed"), "{}", text(&status));
 
-    let store = Store::open_with_keychain(
-        Some(dir.path().to_path_buf()),
-        SecretStoreMode::File,
-        std::sync::Arc::new(NoKeychain),
-    )
-    .unwrap();
+    let store = file_store(dir.path());
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let handle = worker::spawn(
         WorkerContext::new(
-            bbconnect::bitbucket::Endpoints {
-                cloud_api: sim.cloud_api_url(),
-                cloud_web: sim.cloud_web_url(),
-            },
+            endpoints(&sim),
             std::sync::Arc::new(store),
             bbconnect::bitbucket::ClientOptions::default(),
         ),
