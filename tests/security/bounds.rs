@@ -27,7 +27,7 @@ async fn run(sim: &SimHandle, config: &Path, args: &[&str], token: Option<&str>)
 /// A saved Data Center connection `dc` (alice) to `sim`.
 async fn saved_dc(sim: &SimHandle, dir: &Path) {
     let url = sim.server_url();
-    let out = run(sim, dir, &dc_connect(&url), Some("test-token-alice")).await;
+    let out = run(sim, dir, &dc_connect(&url), Some(ALICE)).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
 
@@ -128,7 +128,7 @@ async fn every_printing_command_ends_quietly_on_a_closed_pipe() {
     let url = sim.server_url();
     let mut args = dc_connect(&url);
     args.push("--replace");
-    let mut cmd = command(&sim, d, &args, Some("test-token-alice"));
+    let mut cmd = command(&sim, d, &args, Some(ALICE));
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().unwrap();
     drop(child.stdout.take());
@@ -242,7 +242,7 @@ async fn a_token_with_a_control_byte_is_invalid_input_refused_before_any_request
 
 // ---- A listing that never ends stops at its cap (item 5) ----
 
-use bbconnect::bitbucket::{Client, ClientOptions, Endpoints, ListLimits};
+use bbconnect::bitbucket::{Client, ClientOptions, ListLimits};
 use bbconnect::core::model::CheckId;
 use bbconnect::core::model::{
     AuthKind, ConnectionSpec, Credentials, FailureClass, Problem, Provider,
@@ -250,6 +250,7 @@ use bbconnect::core::model::{
 use secrecy::SecretString;
 
 use crate::common::bin::{self, dc_user_connect as dc_connect, text};
+use crate::common::creds::{ALICE, endpoints};
 use crate::common::sim::with_scenario as sim_with;
 
 fn capped(limits: ListLimits) -> ClientOptions {
@@ -277,10 +278,7 @@ fn client_for(sim: &SimHandle, provider: Provider, options: ClientOptions) -> Cl
         },
         secret: SecretString::from("test-token-alice".to_string()),
     };
-    let ep = Endpoints {
-        cloud_api: sim.cloud_api_url(),
-        cloud_web: sim.cloud_web_url(),
-    };
+    let ep = endpoints(&sim);
     Client::new(creds, &ep, options).expect("valid credentials")
 }
 
@@ -448,12 +446,12 @@ async fn the_binary_stops_an_endless_listing_with_exit_1_naming_the_cap() {
     }
     // `connect` itself: its check counts with the same cap.
     let url = sim.server_url();
-    let mut cmd = command(&sim, d, &dc_connect(&url), Some("test-token-alice"));
+    let mut cmd = command(&sim, d, &dc_connect(&url), Some(ALICE));
     cmd.arg("--replace").env("BBCONNECT_MAX_PAGES", "3");
     let out = cmd.output().await.unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("3 pages"), "{}", text(&out));
-    let bad = command(&sim, d, &dc_connect(&url), Some("test-token-alice"))
+    let bad = command(&sim, d, &dc_connect(&url), Some(ALICE))
         .arg("--replace")
         .env("BBCONNECT_MAX_REPOS", "lots")
         .output()
@@ -507,10 +505,7 @@ async fn the_wizard_listing_stops_at_the_cap_too() {
         max_pages: 4,
         ..ListLimits::default()
     };
-    let ep = Endpoints {
-        cloud_api: sim.cloud_api_url(),
-        cloud_web: sim.cloud_web_url(),
-    };
+    let ep = endpoints(&sim);
     let (tx, mut replies) = tokio::sync::mpsc::unbounded_channel();
     let handle = worker::spawn(
         WorkerContext::new(ep, std::sync::Arc::new(store), capped(limits)),
