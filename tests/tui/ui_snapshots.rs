@@ -1,13 +1,14 @@
 //! Render snapshots of every screen through ratatui's TestBackend, plus checks on what the
 //! buffer must never hold (secrets, control characters).
 
-use bbconnect::core::model::CheckId;
+use bbconnect::core::model::{AuthKind, CheckId, Provider};
 use bbconnect::core::model::{
     CheckItem, CheckReport, FailureClass, Identity, Problem, Repo, RepoPage, SavedInfo, Webhook,
     WebhookChange,
 };
 use bbconnect::tui::ui;
 use bbconnect::tui::wizard::msg::{EditKey, Effect, Msg, RequestId};
+use bbconnect::tui::wizard::saved::SavedRow;
 use bbconnect::tui::wizard::{Step, Wizard, WizardConfig, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -67,6 +68,61 @@ fn filled_cloud(demo: bool) -> Wizard {
     update(&mut w, Msg::NextField);
     typed(&mut w, SECRET);
     w
+}
+
+fn check_done(w: &mut Wizard, id: RequestId, report: CheckReport) {
+    update(w, Msg::CheckDone { id, report });
+}
+
+fn repos_page(w: &mut Wizard, id: RequestId, repos: Vec<Repo>, total_hint: Option<usize>) {
+    let page = RepoPage { repos, total_hint };
+    update(w, Msg::ReposPage { id, page });
+}
+
+fn saved(w: &mut Wizard, id: RequestId, result: Result<SavedInfo, Problem>) {
+    update(w, Msg::Saved { id, result });
+}
+
+/// What saving `work` with its secret in a file under /config says.
+fn saved_work() -> SavedInfo {
+    SavedInfo {
+        name: "work".into(),
+        config_file: "/config/bbconnect/connections.toml".into(),
+        secret_location: "file /config/bbconnect/secrets/work (mode 0600)".into(),
+        keychain_fallback: None,
+        clone_https: Some("https://bitbucket.org/acme/api-gateway.git".into()),
+        expires_on: None,
+    }
+}
+
+/// `work` saved for ana's DC user token, for WEB/api-adapter; never checked, expiry unknown.
+fn work_on_dc() -> SavedRow {
+    SavedRow {
+        name: "work".into(),
+        provider: Provider::Server,
+        auth: AuthKind::HttpTokenUser,
+        url: "https://bitbucket.example.com".into(),
+        username: Some("ana".into()),
+        user: Some("ana".into()),
+        repo: Some("WEB/api-adapter".into()),
+        last_check: None,
+        expires_on: None,
+    }
+}
+
+/// `work` saved for ana's Cloud API token, no repository; never checked, expiry unknown.
+fn work_on_cloud() -> SavedRow {
+    SavedRow {
+        name: "work".into(),
+        provider: Provider::Cloud,
+        auth: AuthKind::ApiToken,
+        url: "https://bitbucket.org".into(),
+        username: Some("ana@example.com".into()),
+        user: None,
+        repo: None,
+        last_check: None,
+        expires_on: None,
+    }
 }
 
 fn checking() -> (Wizard, RequestId) {
@@ -171,13 +227,7 @@ fn sample_repos() -> Vec<Repo> {
 
 fn in_repos() -> (Wizard, RequestId) {
     let (mut w, id) = checking();
-    update(
-        &mut w,
-        Msg::CheckDone {
-            id,
-            report: passed_report(),
-        },
-    );
+    check_done(&mut w, id, passed_report());
     let effects = update(&mut w, Msg::Confirm);
     let Some(Effect::LoadRepos { id, .. }) = effects.first() else {
         panic!("{effects:?}")
@@ -187,16 +237,7 @@ fn in_repos() -> (Wizard, RequestId) {
 
 fn loaded_repos() -> Wizard {
     let (mut w, id) = in_repos();
-    update(
-        &mut w,
-        Msg::ReposPage {
-            id,
-            page: RepoPage {
-                repos: sample_repos(),
-                total_hint: Some(8),
-            },
-        },
-    );
+    repos_page(&mut w, id, sample_repos(), Some(8));
     update(&mut w, Msg::ReposDone { id, result: Ok(()) });
     w
 }
@@ -339,13 +380,7 @@ fn check_in_flight() {
 #[test]
 fn check_passed() {
     let (mut w, id) = checking();
-    update(
-        &mut w,
-        Msg::CheckDone {
-            id,
-            report: passed_report(),
-        },
-    );
+    check_done(&mut w, id, passed_report());
     let s = screen(&w);
     assert!(s.contains("Signed in as ana (Ana Lopez)"));
     insta::assert_snapshot!(s);
@@ -354,13 +389,7 @@ fn check_passed() {
 #[test]
 fn check_failed() {
     let (mut w, id) = checking();
-    update(
-        &mut w,
-        Msg::CheckDone {
-            id,
-            report: failed_report(),
-        },
-    );
+    check_done(&mut w, id, failed_report());
     let s = screen(&w);
     assert!(s.contains("r retry") && s.contains("e edit"));
     insta::assert_snapshot!(s);
@@ -370,16 +399,7 @@ fn check_failed() {
 fn repos_loading() {
     let (mut w, id) = in_repos();
     insta::assert_snapshot!("repos_first_page_pending", screen(&w));
-    update(
-        &mut w,
-        Msg::ReposPage {
-            id,
-            page: RepoPage {
-                repos: sample_repos()[..5].to_vec(),
-                total_hint: Some(2000),
-            },
-        },
-    );
+    repos_page(&mut w, id, sample_repos()[..5].to_vec(), Some(2000));
     let s = screen(&w);
     assert!(s.contains("loading 5 of 2,000"));
     insta::assert_snapshot!(s);
@@ -453,16 +473,14 @@ fn repos_load_failed() {
 fn saving_and_save_failed() {
     let (mut w, id) = saving();
     insta::assert_snapshot!("saving", screen(&w));
-    update(
+    saved(
         &mut w,
-        Msg::Saved {
-            id,
-            result: Err(Problem::new(
-                FailureClass::Other,
-                "Permission denied writing the config file.",
-                "Set BBCONNECT_CONFIG_DIR to a writable directory.",
-            )),
-        },
+        id,
+        Err(Problem::new(
+            FailureClass::Other,
+            "Permission denied writing the config file.",
+            "Set BBCONNECT_CONFIG_DIR to a writable directory.",
+        )),
     );
     insta::assert_snapshot!("save_failed", screen(&w));
 }
@@ -470,19 +488,13 @@ fn saving_and_save_failed() {
 #[test]
 fn done() {
     let (mut w, id) = saving();
-    update(
+    saved(
         &mut w,
-        Msg::Saved {
-            id,
-            result: Ok(SavedInfo {
-                name: "work".into(),
-                config_file: "/config/bbconnect/connections.toml".into(),
-                secret_location: "file /config/bbconnect/secrets/work (mode 0600)".into(),
-                keychain_fallback: None,
-                clone_https: Some("https://bitbucket.org/acme/api-gateway.git".into()),
-                expires_on: Some("2027-01-10".parse().expect("date")),
-            }),
-        },
+        id,
+        Ok(SavedInfo {
+            expires_on: Some("2027-01-10".parse().expect("date")),
+            ..saved_work()
+        }),
     );
     let s = screen(&w);
     for needle in [
@@ -541,16 +553,7 @@ fn server_text_never_reaches_the_terminal_raw() {
     let (mut w, id) = in_repos();
     let mut hostile = repo("acme", "evil\u{1b}]0;pwned\u{7}name", "2026-01-01");
     hostile.description = Some("\u{1b}[2J wipe".into());
-    update(
-        &mut w,
-        Msg::ReposPage {
-            id,
-            page: RepoPage {
-                repos: vec![hostile],
-                total_hint: None,
-            },
-        },
-    );
+    repos_page(&mut w, id, vec![hostile], None);
     let buf = buffer(&w, 80, 24);
     for cell in buf.content() {
         assert!(
@@ -679,7 +682,6 @@ fn repos_highlighted_matches_sorted_by_update() {
 /// engineers who flip `available()` find their screens ready and reviewed.
 #[test]
 fn forms_of_every_auth_type() {
-    use bbconnect::core::model::{AuthKind, Provider};
     for auth in [
         AuthKind::OAuth,
         AuthKind::RepoToken,
@@ -713,13 +715,7 @@ fn long_report() -> CheckReport {
 #[test]
 fn long_check_report_scrolls_under_a_fixed_verdict() {
     let (mut w, id) = checking();
-    update(
-        &mut w,
-        Msg::CheckDone {
-            id,
-            report: long_report(),
-        },
-    );
+    check_done(&mut w, id, long_report());
     let top = screen(&w);
     assert!(
         top.contains("failed. r: retry"),
@@ -752,7 +748,7 @@ fn long_titles_get_their_own_line() {
         title: "Server links use its real address, really, every one".into(),
         ..CheckItem::passed(CheckId::LocalhostLinks, "No link points at localhost.")
     });
-    update(&mut w, Msg::CheckDone { id, report });
+    check_done(&mut w, id, report);
     let s = screen(&w);
     let title_row = s
         .lines()
@@ -783,26 +779,14 @@ fn newest_progress_notes_stay_on_screen() {
 fn the_secret_is_on_no_screen() {
     let (mut w, id) = checking();
     let mut screens = vec![screen(&w)];
-    update(
-        &mut w,
-        Msg::CheckDone {
-            id,
-            report: failed_report(),
-        },
-    );
+    check_done(&mut w, id, failed_report());
     screens.push(screen(&w));
     update(&mut w, Msg::ToggleHelp);
     screens.push(screen(&w));
     screens.push(screen(&loaded_repos()));
     let (mut s, id) = saving();
     screens.push(screen(&s));
-    update(
-        &mut s,
-        Msg::Saved {
-            id,
-            result: Err(Problem::new(FailureClass::Other, "x", "y")),
-        },
-    );
+    saved(&mut s, id, Err(Problem::new(FailureClass::Other, "x", "y")));
     screens.push(screen(&s));
     for (i, shown) in screens.iter().enumerate() {
         assert!(
@@ -943,16 +927,7 @@ fn page_keys_move_by_the_rows_the_list_shows() {
     let many: Vec<Repo> = (0..100)
         .map(|i| repo("acme", &format!("svc-{i:03}"), "2026-01-01T00:00:00Z"))
         .collect();
-    update(
-        &mut w,
-        Msg::ReposPage {
-            id,
-            page: RepoPage {
-                repos: many,
-                total_hint: None,
-            },
-        },
-    );
+    repos_page(&mut w, id, many, None);
     for (width, height) in [(80u16, 24u16), (120, 40)] {
         let rows = ui::list_rows(height);
         update(&mut w, Msg::Viewport { list_rows: rows });
@@ -980,20 +955,7 @@ fn page_keys_move_by_the_rows_the_list_shows() {
 #[test]
 fn done_git_setup_plan_and_clone_progress() {
     let (mut w, id) = saving();
-    update(
-        &mut w,
-        Msg::Saved {
-            id,
-            result: Ok(SavedInfo {
-                name: "work".into(),
-                config_file: "/config/bbconnect/connections.toml".into(),
-                secret_location: "file /config/bbconnect/secrets/work (mode 0600)".into(),
-                keychain_fallback: None,
-                clone_https: Some("https://bitbucket.org/acme/api-gateway.git".into()),
-                expires_on: None,
-            }),
-        },
-    );
+    saved(&mut w, id, Ok(saved_work()));
     let effects = update(&mut w, Msg::GitSetup);
     let Some(Effect::PlanGitSetup { id, .. }) = effects.first().cloned() else {
         panic!("{effects:?}");
@@ -1082,20 +1044,16 @@ fn counts_are_proper_plurals() {
         "refused",
         "make a new one",
     ));
-    update(&mut w, Msg::CheckDone { id, report });
+    check_done(&mut w, id, report);
     let s = screen(&w);
     assert!(s.contains("1 check failed"), "{s}");
     assert!(!s.contains("check(s)"), "{s}");
     let (mut w, id) = in_repos();
-    update(
+    repos_page(
         &mut w,
-        Msg::ReposPage {
-            id,
-            page: RepoPage {
-                repos: vec![repo("acme", "only-one", "2024-01-01T00:00:00Z")],
-                total_hint: None,
-            },
-        },
+        id,
+        vec![repo("acme", "only-one", "2024-01-01T00:00:00Z")],
+        None,
     );
     update(&mut w, Msg::ReposDone { id, result: Ok(()) });
     let s = screen(&w);
@@ -1136,19 +1094,15 @@ fn repos_matched_on_the_workspace_are_highlighted_and_ranked() {
 #[test]
 fn help_on_the_last_step_does_not_say_esc_goes_back() {
     let (mut w, id) = saving();
-    update(
+    saved(
         &mut w,
-        Msg::Saved {
-            id,
-            result: Ok(SavedInfo {
-                name: "work".into(),
-                config_file: "/home/ana/.config/bbconnect/connections.toml".into(),
-                secret_location: "OS keychain".into(),
-                keychain_fallback: None,
-                clone_https: None,
-                expires_on: None,
-            }),
-        },
+        id,
+        Ok(SavedInfo {
+            config_file: "/home/ana/.config/bbconnect/connections.toml".into(),
+            secret_location: "OS keychain".into(),
+            clone_https: None,
+            ..saved_work()
+        }),
     );
     assert_eq!(w.step, Step::Done);
     update(&mut w, Msg::ToggleHelp);
@@ -1161,18 +1115,9 @@ fn help_on_the_last_step_does_not_say_esc_goes_back() {
 #[test]
 fn saved_connections_list() {
     use bbconnect::core::model::LastCheck;
-    use bbconnect::core::model::{AuthKind, Provider};
-    use bbconnect::tui::wizard::saved::SavedRow;
     let mut c = config(false);
     c.saved = vec![
         SavedRow {
-            name: "work".into(),
-            provider: Provider::Server,
-            auth: AuthKind::HttpTokenUser,
-            url: "https://bitbucket.example.com".into(),
-            username: Some("ana".into()),
-            user: Some("ana".into()),
-            repo: Some("WEB/api-adapter".into()),
             last_check: Some(LastCheck {
                 ok: true,
                 at: "2026-12-01T21:00:05Z".into(),
@@ -1180,22 +1125,17 @@ fn saved_connections_list() {
                 accepted_at: None,
             }),
             expires_on: Some("2027-01-10".parse().expect("date")),
+            ..work_on_dc()
         },
         SavedRow {
             name: "cloud-ci".into(),
-            provider: Provider::Cloud,
-            auth: AuthKind::ApiToken,
-            url: "https://bitbucket.org".into(),
-            username: Some("ana@example.com".into()),
-            user: None,
-            repo: None,
             last_check: Some(LastCheck {
                 ok: false,
                 at: "2026-11-30T08:15:00Z".into(),
                 summary: "Credential accepted: Bitbucket refused the token (HTTP 401).".into(),
                 accepted_at: None,
             }),
-            expires_on: None,
+            ..work_on_cloud()
         },
     ];
     let mut w = Wizard::new(c);
@@ -1217,20 +1157,8 @@ fn saved_connections_list() {
 /// and neither has its help box (it said "step 0").
 #[test]
 fn help_on_the_saved_list_has_no_step_number() {
-    use bbconnect::core::model::{AuthKind, Provider};
-    use bbconnect::tui::wizard::saved::SavedRow;
     let mut c = config(false);
-    c.saved = vec![SavedRow {
-        name: "work".into(),
-        provider: Provider::Cloud,
-        auth: AuthKind::ApiToken,
-        url: "https://bitbucket.org".into(),
-        username: Some("ana@example.com".into()),
-        user: None,
-        repo: None,
-        last_check: None,
-        expires_on: None,
-    }];
+    c.saved = vec![work_on_cloud()];
     let mut w = Wizard::new(c);
     assert_eq!(w.step, Step::Saved);
     update(&mut w, Msg::ToggleHelp);
@@ -1293,19 +1221,14 @@ fn a_cut_help_box_says_there_is_more() {
 #[test]
 fn cut_screens_at_40x12_say_there_is_more() {
     let (mut w, id) = saving();
-    update(
+    saved(
         &mut w,
-        Msg::Saved {
-            id,
-            result: Ok(SavedInfo {
-                name: "work".into(),
-                config_file: "/home/ana/.config/bbconnect/connections.toml".into(),
-                secret_location: "file /home/ana/.config/bbconnect/secrets/work (mode 0600)".into(),
-                keychain_fallback: None,
-                clone_https: Some("https://bitbucket.org/acme/api-gateway.git".into()),
-                expires_on: None,
-            }),
-        },
+        id,
+        Ok(SavedInfo {
+            config_file: "/home/ana/.config/bbconnect/connections.toml".into(),
+            secret_location: "file /home/ana/.config/bbconnect/secrets/work (mode 0600)".into(),
+            ..saved_work()
+        }),
     );
     let s = text(&buffer(&w, 40, 12));
     assert!(s.contains("more"), "{s}");
@@ -1484,21 +1407,10 @@ fn key(code: crossterm::event::KeyCode) -> crossterm::event::KeyEvent {
 /// outcome inline with the page where the old secret is revoked.
 #[test]
 fn rotate_secret_on_the_saved_list() {
-    use bbconnect::core::model::{AuthKind, Provider};
-    use bbconnect::tui::wizard::saved::{RotatedRow, SavedRow};
+    use bbconnect::tui::wizard::saved::RotatedRow;
     use secrecy::ExposeSecret;
     let mut c = config(false);
-    c.saved = vec![SavedRow {
-        name: "work".into(),
-        provider: Provider::Server,
-        auth: AuthKind::HttpTokenUser,
-        url: "https://bitbucket.example.com".into(),
-        username: Some("ana".into()),
-        user: Some("ana".into()),
-        repo: Some("WEB/api-adapter".into()),
-        last_check: None,
-        expires_on: None,
-    }];
+    c.saved = vec![work_on_dc()];
     let mut w = Wizard::new(c);
     update(&mut w, Msg::Rotate);
     for ch in "test-token-new?q".chars() {
@@ -1555,19 +1467,13 @@ fn done_after_a_webhook_says_the_credential_can_be_lowered() {
         panic!("{effects:?}")
     };
     let id = *id;
-    update(
+    saved(
         &mut w,
-        Msg::Saved {
-            id,
-            result: Ok(SavedInfo {
-                name: "work".into(),
-                config_file: "/config/bbconnect/connections.toml".into(),
-                secret_location: "file /config/bbconnect/secrets/work (mode 0600)".into(),
-                keychain_fallback: None,
-                clone_https: None,
-                expires_on: None,
-            }),
-        },
+        id,
+        Ok(SavedInfo {
+            clone_https: None,
+            ..saved_work()
+        }),
     );
     let s = text(&buffer(&w, 120, 40));
     assert!(s.contains("lowered to read access"), "{s}");
