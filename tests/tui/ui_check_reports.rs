@@ -18,6 +18,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use secrecy::SecretString;
 
+use crate::common::creds::endpoints;
 use crate::common::screen::draw as screen;
 
 const SHOWN_BASE: &str = "http://127.0.0.1:7990";
@@ -45,10 +46,7 @@ fn spec(auth: AuthKind, url: &str, user: Option<&str>, repo: Option<&str>) -> Co
 
 /// The engine's report for this credential, with the simulator's address made stable.
 async fn report(sim: &SimHandle, spec: &ConnectionSpec, secret: &str) -> CheckReport {
-    let endpoints = Endpoints {
-        cloud_api: sim.cloud_api_url(),
-        cloud_web: sim.cloud_web_url(),
-    };
+    let endpoints = endpoints(&sim);
     let creds = Credentials {
         spec: ConnectionSpec {
             url: sim.base_url(),
@@ -188,12 +186,7 @@ async fn check_screen_failed_localhost_links() {
     let sim = start(Scenario::LocalhostLinks).await;
     // Links at localhost are wrong only for a server reached elsewhere: the
     // simulator is reached as bitbucket.test, and shown on port 7990.
-    let addr: std::net::SocketAddr = sim
-        .base_url()
-        .trim_start_matches("http://")
-        .parse()
-        .unwrap();
-    let named = format!("http://bitbucket.test:{}", addr.port());
+    let (addr, named) = crate::common::sim::as_bitbucket_test(&sim);
     let shown_named = "http://bitbucket.test:7990";
     let s = spec(AuthKind::HttpTokenUser, shown_named, Some("alice"), None);
     let creds = Credentials {

@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bbconnect::bitbucket::{ClientOptions, Endpoints};
+use bbconnect::bitbucket::ClientOptions;
 use bbconnect::core::browser::{BrowserOutcome, NoBrowser};
 use bbconnect::core::model::OAuthGrant;
 use bbconnect::sim::{self, SimConfig, SimHandle};
@@ -18,6 +18,7 @@ use bbconnect::tui::worker::{self, WorkerContext};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::mpsc;
 
+use crate::common::creds::endpoints;
 use crate::common::wait::free_port;
 
 /// What the stand-in browser saw: the last page it landed on.
@@ -73,10 +74,7 @@ fn rig(sim: &SimHandle, opener: bbconnect::engine::oauth::Opener, wait: Duration
     let dir = tempfile::tempdir().unwrap();
     let store =
         Arc::new(Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File).unwrap());
-    let endpoints = Endpoints {
-        cloud_api: sim.cloud_api_url(),
-        cloud_web: sim.cloud_web_url(),
-    };
+    let endpoints = endpoints(&sim);
     let (tx, replies) = mpsc::unbounded_channel();
     let mut ctx = WorkerContext::new(endpoints, store.clone(), ClientOptions::default());
     ctx.opener = opener;
