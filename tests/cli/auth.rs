@@ -67,7 +67,6 @@ async fn cloud_repository_token_connects_to_its_repository() {
         })
         .unwrap_or(0);
     assert_eq!(cr2_secrets, 0, "no secret saved for cr2");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -97,7 +96,6 @@ async fn app_password_connects_with_the_deprecation_warning() {
     )
     .await;
     assert_eq!(bad.status.code(), Some(3), "{}", text(&bad));
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -124,7 +122,6 @@ async fn server_repository_token_connects_with_bearer_and_no_username() {
     );
     let check = run(&sim, dir.path(), &["check", "dr", "--json"], &[]).await;
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
-    sim.shutdown().await;
 }
 
 /// Runs `connect --auth oauth`, plays the browser with the URL it prints, waits for the end.
@@ -212,7 +209,6 @@ async fn oauth_connect_prints_the_url_waits_and_saves_the_tokens() {
     let list = listed(&run(&sim, dir.path(), &["list", "--json"], &[]).await);
     assert_eq!(list[0]["auth"], "oauth");
     assert_eq!(list[0]["username"], "test-oauth-key");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -250,7 +246,6 @@ async fn check_refreshes_an_expired_oauth_token_and_keeps_the_newest_refresh_tok
     store.save(conn, &again.to_stored(), true).unwrap();
     let check = run(&sim, dir.path(), &["check", "oa"], &[]).await;
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -262,7 +257,6 @@ async fn oauth_consumer_secret_can_come_on_stdin() {
     assert!(page.contains("close this tab"), "{page}");
     let grant = saved_grant(dir.path(), "oa-stdin");
     assert_eq!(grant.consumer_secret.expose_secret(), "test-oauth-secret");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -279,7 +273,6 @@ async fn oauth_without_a_consumer_key_is_a_usage_error() {
     .await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("BBCONNECT_OAUTH_KEY"));
-    sim.shutdown().await;
 }
 
 // --- `connect --auth oauth --no-browser` for remote machines; the
@@ -404,7 +397,6 @@ async fn oauth_no_browser_reads_the_pasted_redirect_from_stdin() {
     let grant = saved_grant(dir.path(), "oa-remote");
     assert!(grant.refresh_token.is_some());
     assert_eq!(grant.consumer_secret.expose_secret(), "test-oauth-secret");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -429,7 +421,6 @@ async fn oauth_no_browser_refuses_the_address_of_another_sign_in() {
     assert!(stderr.contains("another sign-in"), "{stderr}");
     let store = Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File).unwrap();
     assert!(store.get("oa-forged").unwrap().is_none(), "nothing saved");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -452,7 +443,6 @@ async fn oauth_no_browser_wants_the_consumer_secret_from_the_environment() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("BBCONNECT_OAUTH_SECRET"), "{stderr}");
     assert!(stderr.contains("--token-stdin"), "{stderr}");
-    sim.shutdown().await;
 }
 
 /// `connect --auth oauth` with nobody signing in (a one-second wait): its stderr.
@@ -510,7 +500,6 @@ async fn oauth_connect_opens_a_browser_that_gets_none_of_our_secrets() {
     let ran = std::fs::read_to_string(openers.path().join("ran")).unwrap();
     assert_eq!(ran.trim(), "xdg-open");
     assert!(stderr.contains("A browser was opened"), "{stderr}");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -525,5 +514,4 @@ async fn oauth_connect_without_a_display_says_no_browser_opened() {
     let stderr = oauth_attempt(&sim, dir.path(), &[("SSH_TTY", "/dev/pts/9")]).await;
     assert!(stderr.contains("SSH session"), "{stderr}");
     assert!(stderr.contains("--no-browser"), "{stderr}");
-    sim.shutdown().await;
 }

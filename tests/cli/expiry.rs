@@ -103,7 +103,6 @@ async fn connect_expires_is_saved_and_shown_by_list_and_status() {
         "{}",
         text(&out)
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -151,7 +150,6 @@ async fn check_warns_within_the_window_and_fails_once_the_day_has_come() {
             .contains(&format!("expired on {past}")),
         "{row}"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -178,7 +176,6 @@ async fn an_expiry_that_is_not_a_coming_day_is_refused_with_exit_2() {
         !dir.path().join("connections.toml").exists(),
         "nothing saved"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -206,7 +203,7 @@ async fn a_dc_token_expiry_is_read_from_the_token_list_else_unknown() {
         (Some(0), Some("passed")),
         "{row}"
     );
-    sim.shutdown().await;
+    drop(sim);
 
     // A server that does not let the token read its list: unknown, and check still passes.
     let sim = sim_with(SimConfig {
@@ -222,5 +219,4 @@ async fn a_dc_token_expiry_is_read_from_the_token_list_else_unknown() {
     assert_eq!(code, Some(0), "{row}");
     assert_eq!(row["status"], "passed", "{row}");
     assert!(row["detail"].as_str().unwrap().contains("unknown"), "{row}");
-    sim.shutdown().await;
 }

@@ -602,7 +602,7 @@ async fn bbconnect_clone_keeps_the_token_out_of_gits_argv_env_and_config_dc() {
 async fn bbconnect_clone_keeps_the_token_out_of_gits_argv_env_and_config_cloud() {
     let w = World::new().await;
     let repo = private_cloud_repo(&w.sim).await;
-    w.sim.shutdown().await;
+    drop(w);
     clone_through_bbconnect(CLOUD_API_TOKEN, &repo).await;
 }
 

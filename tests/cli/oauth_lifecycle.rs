@@ -143,7 +143,6 @@ async fn eight_concurrent_gits_with_an_expired_token_all_work_after_one_refresh(
         saved.refresh_token.expect("rotated").expose_secret(),
         first.refresh_token.expect("first").expose_secret()
     );
-    w.sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -163,7 +162,6 @@ async fn a_token_the_server_ended_early_is_refreshed_by_check_and_git_works() {
     ok(&w.git(&["ls-remote", &w.clone_url()]).await);
     ok(&w.bb(&["repos", "oa"]).await);
     assert_eq!(w.sim.oauth_refresh_count(), 1);
-    w.sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -174,7 +172,6 @@ async fn repos_renews_a_token_the_server_ended_early() {
     let out = w.bb(&["repos", "oa"]).await;
     ok(&out);
     assert_eq!(w.sim.oauth_refresh_count(), 1);
-    w.sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -207,7 +204,6 @@ async fn after_gits_erase_the_next_get_refreshes_instead_of_repeating_the_token(
         "{}",
         text(&again)
     );
-    w.sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -251,7 +247,6 @@ async fn a_spent_refresh_token_says_the_sign_in_ended_and_names_rotate() {
     assert!(shown.contains("revoked or has expired"), "{shown}");
     assert!(shown.contains("bbconnect rotate oa"), "{shown}");
     assert!(!shown.contains("callback URL"), "{shown}");
-    w.sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -265,5 +260,4 @@ async fn a_deleted_consumer_says_to_fix_it_in_the_workspace_settings() {
     assert!(shown.contains("changed, or it was deleted"), "{shown}");
     assert!(shown.contains("OAuth consumers"), "{shown}");
     assert!(!shown.contains("revoked"), "{shown}");
-    w.sim.shutdown().await;
 }

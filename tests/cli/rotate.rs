@@ -172,7 +172,6 @@ async fn dc_rotate_to_a_repository_token_keeps_every_field_and_drops_the_old_sec
     // The new secret works for the next command.
     let out = run(&sim, dir.path(), &["check", "ci"], None).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -248,7 +247,6 @@ async fn an_app_password_connection_migrates_to_an_api_token() {
     assert_eq!(hooks[0].secret.as_deref(), Some("test-token-hook-a"));
     let out = run(&sim, dir.path(), &["check", "cloud"], None).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -283,7 +281,6 @@ async fn replace_keeps_the_repository_and_webhook_it_does_not_name_and_moves_the
     assert_eq!(after["webhook_url"], OTHER_HOOK_URL);
     assert_eq!(after["repo"], before["repo"]);
     assert_eq!(webhook_secret(&sim, dir.path(), "ci").await, secret);
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -326,7 +323,6 @@ async fn concurrent_replace_runs_leave_one_hook_signing_with_the_stored_secret()
         let after = saved(&sim, dir.path(), "ci").await;
         assert_eq!(after["webhook_id"], Value::String(hooks[0].id.clone()));
     }
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -166,7 +166,6 @@ async fn dc_create_idempotent_check_and_delete() {
         hook_secret_file(dir.path(), "ci").is_none(),
         "the hook secret goes with the connection"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -194,7 +193,6 @@ async fn dc_reader_is_refused_with_the_admin_hint_and_nothing_is_saved() {
         !dir.path().join("connections.toml").exists(),
         "nothing saved"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -221,7 +219,6 @@ async fn bad_webhook_flags_are_usage_errors_before_any_request() {
     let out = run(&sim, dir.path(), &args, Some(ALICE)).await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert_eq!(sim.request_count(), before, "refused before any request");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -269,7 +266,6 @@ async fn cloud_create_with_chosen_events_then_kept() {
         .collect();
     events.sort();
     assert_eq!(events, vec!["pullrequest:created", "repo:push"]);
-    sim.shutdown().await;
 }
 
 /// a webhook secret that cannot be stored must not leave the connection saved
@@ -304,5 +300,4 @@ async fn a_webhook_secret_that_cannot_be_stored_saves_nothing_and_the_rerun_work
         std::fs::read_to_string(hook_secret_file(dir.path(), "ci").expect("stored")).unwrap();
     assert_eq!(stored, HOOK_SECRET);
     assert_eq!(dc_hooks(&sim, &repo).await.len(), 1, "never a duplicate");
-    sim.shutdown().await;
 }

@@ -115,7 +115,6 @@ async fn dc_connect_tests_the_hook_and_the_signed_delivery_verifies() {
         text(&check)
     );
     assert_eq!(seen.lock().unwrap().len(), 2);
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -137,7 +136,6 @@ async fn an_unreachable_ci_is_reported_not_hidden() {
         text(&out)
     );
     assert!(stdout.contains("fix: Make the URL reachable"), "{stdout}");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -177,7 +175,6 @@ async fn the_test_route_is_not_taken_for_a_hook_id() {
         .await
         .unwrap();
     assert!(resp.status().is_client_error(), "{}", resp.status());
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -208,5 +205,4 @@ async fn cloud_says_there_is_no_test_endpoint_and_where_the_log_is() {
     // The generated secret was stored for Cloud too.
     let secret = run(&sim, dir.path(), &["webhook-secret", "cloud"], None).await;
     assert_eq!(secret.status.code(), Some(0), "{}", text(&secret));
-    sim.shutdown().await;
 }
