@@ -149,7 +149,6 @@ async fn a_secret_others_can_read_is_refused_with_the_chmod_to_run() {
     chmod(&file, 0o600);
     let out = run(home, &["check", "dc"], None, false).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -189,7 +188,6 @@ async fn a_connections_file_or_config_folder_others_can_write_is_refused() {
     chmod(&config, 0o755);
     let out = run(home, &["check", "dc"], None, false).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
