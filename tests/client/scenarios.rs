@@ -236,7 +236,6 @@ async fn hostile_listings_end_in_clear_errors() {
                 }
             }
         }
-        sim.shutdown().await;
     }
 }
 
@@ -250,7 +249,7 @@ async fn wrong_types_and_slow_drip_are_errors() {
             .expect_err("an unreadable page is an error, not a shorter list");
         assert!(err.what.contains("unreadable JSON"), "{}", err.what);
     }
-    sim.shutdown().await;
+    drop(sim);
 
     let sim = sim_in(Scenario::SlowDrip).await;
     let opts = ClientOptions {

@@ -97,7 +97,6 @@ async fn dc_admin_hook_lifecycle_and_refusal_for_readers() {
     assert_eq!(err.class, FailureClass::Permission, "{err:?}");
     assert!(err.what.contains("admin"), "{}", err.what);
     assert!(err.fix.contains("REPO_ADMIN"), "{}", err.fix);
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -125,5 +124,4 @@ async fn cloud_hook_lifecycle_with_api_and_repository_tokens() {
         None,
     );
     lifecycle(&alice, &repo).await;
-    sim.shutdown().await;
 }
