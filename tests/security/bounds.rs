@@ -149,7 +149,6 @@ async fn every_printing_command_ends_quietly_on_a_closed_pipe() {
         "{}",
         text(&left)
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -176,7 +175,6 @@ async fn repos_into_a_reader_that_stops_after_two_lines_ends_quietly() {
         .unwrap();
     let status = child.wait().await.unwrap();
     assert_quiet_pipe_end("repos | head -2", (status.code(), err));
-    sim.shutdown().await;
 }
 
 /// `connect` with `token` arriving on stdin (`--token-stdin`) or in BBCONNECT_TOKEN.
@@ -237,7 +235,6 @@ async fn a_token_with_a_control_byte_is_invalid_input_refused_before_any_request
             "{shown:?}: no request reached the server"
         );
     }
-    sim.shutdown().await;
 }
 
 // ---- A listing that never ends stops at its cap (item 5) ----
@@ -328,7 +325,6 @@ async fn pages_that_never_end_stop_at_the_page_cap_on_both_products() {
             "{provider:?}: {asked} requests for a cap of 7 pages"
         );
     }
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -357,7 +353,6 @@ async fn repositories_past_the_cap_stop_the_listing() {
             .any(|i| i.id == CheckId::ReachCount && i.detail.contains("2,500 repositories")),
         "{report:?}"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -375,7 +370,6 @@ async fn a_cloud_size_past_the_cap_is_refused_before_its_pages_are_asked() {
         repos, 0,
         "nothing delivered once the claimed size is past the cap"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -459,7 +453,6 @@ async fn the_binary_stops_an_endless_listing_with_exit_1_naming_the_cap() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
     assert!(text(&bad).contains("BBCONNECT_MAX_REPOS"));
-    sim.shutdown().await;
 }
 
 // ---- The HTTP layer: a header it cannot build is not the network (item 8) ----
@@ -490,7 +483,6 @@ async fn a_header_that_cannot_be_built_is_input_never_retried_never_sent() {
     }
     assert!(retries.try_recv().is_err(), "no retry was announced");
     assert_eq!(sim.request_count(), 0, "nothing reached the server");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -537,5 +529,4 @@ async fn the_wizard_listing_stops_at_the_cap_too() {
     let p = result.expect_err("the wizard's listing is capped as well");
     assert!(p.what.contains("4 pages"), "{}", p.what);
     assert!(rows <= 4_000, "{rows} rows past a cap of 4 pages of 1,000");
-    sim.shutdown().await;
 }

@@ -269,5 +269,4 @@ async fn canary_never_leaves_the_secret_file() {
             path.display()
         );
     }
-    sim.shutdown().await;
 }

@@ -46,5 +46,4 @@ async fn the_webhook_secret_variable_is_kept_from_the_browser() {
     assert!(!env.contains("CI_HOOK_SIGNING"), "{env}");
     assert!(!env.contains("test-token-hook-signing"), "{env}");
     assert!(!env.contains("test-token-consumer-env"), "{env}");
-    sim.shutdown().await;
 }
