@@ -123,7 +123,6 @@ async fn check_screen_all_passed_server_user_token() {
     let shown = screen(&on_check(&s, r), 100, 30);
     assert!(shown.contains("Signed in as alice"), "{shown}");
     insta::assert_snapshot!(shown);
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -142,7 +141,6 @@ async fn check_screen_warnings_app_password() {
     let shown = screen(&on_check(&s, r), 100, 30);
     assert!(shown.contains("2026-07-28"), "{shown}");
     insta::assert_snapshot!(shown);
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -160,7 +158,6 @@ async fn check_screen_warnings_bob_without_admin() {
     );
     let shown = screen(&on_check(&s, r), 100, 30);
     insta::assert_snapshot!(shown);
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -178,7 +175,6 @@ async fn check_screen_failed_missing_scope() {
     let shown = screen(&on_check(&s, r), 100, 30);
     assert!(shown.contains("read:user:bitbucket"), "{shown}");
     insta::assert_snapshot!(shown);
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -215,7 +211,6 @@ async fn check_screen_failed_localhost_links() {
     assert!(shown.contains("localhost"), "{shown}");
     assert!(shown.contains("base URL"), "{shown}");
     insta::assert_snapshot!(shown);
-    sim.shutdown().await;
 }
 
 fn oauth_waiting() -> (Wizard, u64) {

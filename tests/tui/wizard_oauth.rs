@@ -195,7 +195,6 @@ async fn sign_in_check_list_and_save_keep_the_refresh_token() {
     assert_eq!(grant.consumer_secret.expose_secret(), "test-oauth-secret");
     assert!(grant.expires_at.is_some());
     rig.worker.shutdown();
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -238,7 +237,6 @@ async fn the_wait_times_out_and_esc_frees_the_callback_port() {
     }
     assert!(freed, "Esc must stop the callback listener");
     rig.worker.shutdown();
-    sim.shutdown().await;
 }
 
 impl Rig {
@@ -343,7 +341,6 @@ async fn over_ssh_the_pasted_redirect_signs_in_and_a_wrong_state_is_refused() {
     let grant = OAuthGrant::from_stored(secret.expose_secret()).expect("an OAuth blob");
     assert!(grant.refresh_token.is_some());
     rig.worker.shutdown();
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -368,5 +365,4 @@ async fn the_listener_still_wins_while_a_paste_is_being_typed() {
         .await;
     assert!(rig.wizard.check_report().unwrap().passed());
     rig.worker.shutdown();
-    sim.shutdown().await;
 }

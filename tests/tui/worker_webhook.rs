@@ -161,7 +161,6 @@ async fn worker_generates_creates_refuses_and_saves_the_hook() {
         Some(secret.expose_secret().to_string())
     );
     handle.shutdown();
-    sim.shutdown().await;
 }
 
 /// the wizard saves through the engine's one save path, so a webhook secret that
@@ -289,5 +288,4 @@ async fn worker_rotates_a_saved_secret_only_for_the_same_user() {
         store.secret("w-alice").unwrap().expose_secret(),
         "test-token-alice"
     );
-    sim.shutdown().await;
 }
