@@ -347,15 +347,16 @@ fn the_screen_never_claims_a_browser_it_did_not_open() {
 #[test]
 fn oauth_failed_offers_retry_and_edit() {
     let (mut w, id) = oauth_waiting();
+    let timed_out = Problem::new(
+        FailureClass::Other,
+        "No sign-in arrived before the time limit.",
+        "Open the sign-in link again and approve the consumer in the browser.",
+    );
     update(
         &mut w,
         Msg::OAuthDone {
             id,
-            result: Err(Problem::new(
-                FailureClass::Other,
-                "No sign-in arrived before the time limit.",
-                "Open the sign-in link again and approve the consumer in the browser.",
-            )),
+            result: Err(timed_out),
         },
     );
     let shown = screen(&w, 80, 24);
