@@ -275,7 +275,7 @@ fn client_for(sim: &SimHandle, provider: Provider, options: ClientOptions) -> Cl
         },
         secret: SecretString::from("test-token-alice".to_string()),
     };
-    let ep = endpoints(&sim);
+    let ep = endpoints(sim);
     Client::new(creds, &ep, options).expect("valid credentials")
 }
 

@@ -46,7 +46,7 @@ fn spec(auth: AuthKind, url: &str, user: Option<&str>, repo: Option<&str>) -> Co
 
 /// The engine's report for this credential, with the simulator's address made stable.
 async fn report(sim: &SimHandle, spec: &ConnectionSpec, secret: &str) -> CheckReport {
-    let endpoints = endpoints(&sim);
+    let endpoints = endpoints(sim);
     let creds = Credentials {
         spec: ConnectionSpec {
             url: sim.base_url(),

@@ -74,7 +74,7 @@ fn rig(sim: &SimHandle, opener: bbconnect::engine::oauth::Opener, wait: Duration
     let dir = tempfile::tempdir().unwrap();
     let store =
         Arc::new(Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File).unwrap());
-    let endpoints = endpoints(&sim);
+    let endpoints = endpoints(sim);
     let (tx, replies) = mpsc::unbounded_channel();
     let mut ctx = WorkerContext::new(endpoints, store.clone(), ClientOptions::default());
     ctx.opener = opener;
