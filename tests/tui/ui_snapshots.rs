@@ -1142,6 +1142,7 @@ fn saved_connections_list() {
                 at: "2026-12-01T21:00:05Z".into(),
                 summary: "all checks passed".into(),
                 accepted_at: None,
+                webhook_seen_at: None,
             }),
             expires_on: Some("2027-01-10".parse().expect("date")),
             ..work_on_dc()
@@ -1153,6 +1154,7 @@ fn saved_connections_list() {
                 at: "2026-11-30T08:15:00Z".into(),
                 summary: "Credential accepted: Bitbucket refused the token (HTTP 401).".into(),
                 accepted_at: None,
+                webhook_seen_at: None,
             }),
             ..work_on_cloud()
         },

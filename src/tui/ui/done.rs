@@ -117,7 +117,7 @@ fn summary(w: &Wizard, info: &crate::core::model::SavedInfo, theme: &Theme) -> V
         w.config.today,
         info.expires_on,
         w.auth,
-        crate::core::expiry::DEFAULT_WARN_DAYS,
+        w.config.warn_days(),
     );
     let expiry_style = match expiry {
         Standing::Soon { .. } | Standing::Expired { .. } => theme.warn,

@@ -57,7 +57,7 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
             w.config.today,
             row.expires_on,
             row.auth,
-            crate::core::expiry::DEFAULT_WARN_DAYS,
+            w.config.warn_days(),
         );
         // First: a long check summary is cut at the edge, and the expiry must not be.
         let detail = match expiry {
