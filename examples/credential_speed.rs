@@ -11,30 +11,23 @@
 //! weighs on both. Nothing leaves the machine: the saved connection's URL is never called.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use bbconnect::core::model::{AuthKind, OAuthGrant, Provider};
-use bbconnect::store::{SavedConnection, SecretStoreMode, Store};
+use bbconnect::core::model::OAuthGrant;
+use bbconnect::store::{SecretStoreMode, Store};
 use secrecy::SecretString;
 
-type Res<T> = Result<T, Box<dyn std::error::Error>>;
+use common::{Res, binary};
+use creds::saved_oauth;
+
+mod common;
+#[allow(dead_code)]
+#[path = "../tests/common/creds.rs"]
+mod creds;
 
 const HOST: &str = "127.0.0.1:9";
-
-fn binary() -> Res<PathBuf> {
-    if let Some(p) = std::env::var_os("BBCONNECT_BIN") {
-        return Ok(PathBuf::from(p));
-    }
-    // target/<profile>/examples/credential_speed -> target/<profile>/bbconnect
-    let exe = std::env::current_exe()?;
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .ok_or("cannot find the target directory")?;
-    Ok(dir.join("bbconnect"))
-}
 
 /// A saved OAuth connection whose access token lives another hour, in a file store.
 fn save_connection(config: &Path) -> Res<()> {
@@ -48,25 +41,7 @@ fn save_connection(config: &Path) -> Res<()> {
         consumer_secret: SecretString::from("test-token-speed-consumer"),
     };
     let base = format!("http://{HOST}");
-    let conn = SavedConnection {
-        name: "speed".into(),
-        provider: Provider::Cloud,
-        auth: AuthKind::OAuth,
-        url: base.clone(),
-        username: Some("test-oauth-key".into()),
-        user: Some("alice".into()),
-        repo: Some("acme/app".into()),
-        clone_https: Some(format!("http://alice@{HOST}/acme/app.git")),
-        clone_ssh: None,
-        webhook_id: None,
-        webhook_url: None,
-        secret_store: String::new(),
-        tls: None,
-        expires_on: None,
-        ssh: None,
-        last_check: None,
-        saved_at: "2026-12-01T00:00:00Z".into(),
-    };
+    let conn = saved_oauth("speed", &base, "acme/app");
     let store = Store::open(Some(config.to_path_buf()), SecretStoreMode::File)?;
     store.save(conn, &grant.to_stored(), true)?;
     Ok(())
