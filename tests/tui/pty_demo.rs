@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
-use crate::common::bin::BIN;
-use crate::common::opener::stand_in_openers;
+use crate::common::bin::{BIN, dc_connect_as};
+use crate::common::opener::{path_with, stand_in_openers};
 use crate::common::wait::free_port;
 
 const ROWS: u16 = 30;
@@ -22,6 +22,53 @@ struct Session {
 }
 
 impl Session {
+    /// From the first screen of `demo` to the form of a DC user token.
+    fn open_the_dc_form(&mut self) {
+        self.send(DOWN);
+        self.send(ENTER);
+        self.wait_for("HTTP Access Token – User");
+        self.send(ENTER);
+        self.wait_for("Connection name");
+    }
+
+    /// alice's DC user token typed into the form as `dc-demo` (the URL is prefilled with the
+    /// simulator's address).
+    fn type_alice_as_dc_demo(&mut self) {
+        self.type_text("dc-demo");
+        self.send(TAB);
+        self.send(TAB);
+        self.type_text("alice");
+        self.send(TAB);
+        self.type_text("test-token-alice");
+    }
+
+    /// From the first screen of `demo`: alice's DC user token typed in as `dc-demo`, checked,
+    /// and on to the repository list.
+    fn demo_dc_to_the_repositories(&mut self) {
+        self.open_the_dc_form();
+        self.type_alice_as_dc_demo();
+        self.send(ENTER);
+        self.wait_for("All checks passed");
+        self.send(ENTER);
+        self.wait_for("repositories");
+    }
+
+    /// On the repository list: WEB/api-adapter found with the filter and chosen, git over
+    /// HTTPS (the default) or SSH with a read-only key, on to the webhook step.
+    fn choose_api_adapter(&mut self, over_ssh: bool) {
+        self.send("/");
+        self.type_text("api-adapter");
+        self.wait_for("WEB/api-adapter");
+        self.send(ENTER);
+        self.send(ENTER);
+        self.wait_for("How should git reach WEB/api-adapter?");
+        if over_ssh {
+            self.send(DOWN);
+        }
+        self.send(ENTER);
+        self.wait_for("Step 6/7");
+    }
+
     fn start(args: &[&str], config_dir: &std::path::Path) -> Session {
         Session::start_with(args, config_dir, &[])
     }
@@ -159,19 +206,9 @@ fn demo_reaches_a_saved_connection_by_keyboard() {
     let mut s = Session::start(&["demo"], home.path());
     s.wait_for("Where does your Bitbucket live?");
     s.wait_for("Bitbucket Server / Data Center");
-    s.send(DOWN);
-    s.send(ENTER);
-    s.wait_for("HTTP Access Token – User");
-    s.send(ENTER);
-    s.wait_for("Connection name");
+    s.open_the_dc_form();
     s.wait_for("test-token-alice");
-    s.type_text("dc-demo");
-    // The server URL is prefilled with the simulator's address.
-    s.send(TAB);
-    s.send(TAB);
-    s.type_text("alice");
-    s.send(TAB);
-    s.type_text("test-token-alice");
+    s.type_alice_as_dc_demo();
     // The token is masked: typed characters never reach the screen as text.
     assert!(s.contents().contains("••••"), "{}", s.contents());
     s.send(ENTER);
@@ -193,24 +230,17 @@ fn demo_reaches_a_saved_connection_by_keyboard() {
     s.wait_for("All checks passed");
     s.send(ENTER);
     s.wait_for("repositories");
-    s.send("/");
-    s.type_text("api-adapter");
-    s.wait_for("WEB/api-adapter");
-    s.send(ENTER);
-    s.send(ENTER);
-    s.wait_for("How should git reach WEB/api-adapter?");
-    s.send(ENTER); // git over HTTPS, the default
     // The optional webhook step: a loopback http URL is allowed, the secret is generated.
-    s.wait_for("Step 6/7");
+    s.choose_api_adapter(false);
     s.wait_for("(generated)");
     s.type_text("http://127.0.0.1:9/ci-hook");
     s.send(ENTER);
     s.wait_for("created");
     s.send(ENTER);
     s.wait_for("saved");
-    // Waited for, not read at once: the frame may still be arriving.
-    s.wait_for("/ci-hook");
+    // The Saved screen arrives in more than one write: wait for what it must show.
     s.wait_for("mode 0600");
+    s.wait_for("/ci-hook");
     s.send(ENTER);
     let code = s.wait_exit();
     assert_eq!(code, 0);
@@ -313,12 +343,9 @@ fn clone_in_demo(over_ssh: bool, shown: &[&str]) -> String {
         ("GIT_TERMINAL_PROMPT", "0"),
     ];
     let mut s = Session::start_in(&["demo"], config.path(), &env, Some(cwd.path()));
-    to_git_access_as_alice(&mut s);
-    if over_ssh {
-        s.send(DOWN);
-    }
-    s.send(ENTER);
-    s.wait_for("Step 6/7");
+    s.wait_for("Bitbucket Server / Data Center");
+    s.demo_dc_to_the_repositories();
+    s.choose_api_adapter(over_ssh);
     s.send("\x13"); // Ctrl-S: no webhook
     s.wait_for("saved");
     s.wait_for(if over_ssh {
@@ -343,33 +370,6 @@ fn clone_in_demo(over_ssh: bool, shown: &[&str]) -> String {
     s.send(ENTER);
     assert_eq!(s.wait_exit(), 0);
     config_text
-}
-
-/// In the demo, as alice (DC, a repository admin), through the check and the repository
-/// list to the Git access step of WEB/api-adapter.
-fn to_git_access_as_alice(s: &mut Session) {
-    s.wait_for("Bitbucket Server / Data Center");
-    s.send(DOWN);
-    s.send(ENTER);
-    s.wait_for("HTTP Access Token – User");
-    s.send(ENTER);
-    s.wait_for("Connection name");
-    s.type_text("dc-demo");
-    s.send(TAB);
-    s.send(TAB);
-    s.type_text("alice");
-    s.send(TAB);
-    s.type_text("test-token-alice");
-    s.send(ENTER);
-    s.wait_for("All checks passed");
-    s.send(ENTER);
-    s.wait_for("repositories");
-    s.send("/");
-    s.type_text("api-adapter");
-    s.wait_for("WEB/api-adapter");
-    s.send(ENTER);
-    s.send(ENTER);
-    s.wait_for("How should git reach WEB/api-adapter?");
 }
 
 /// The SSH route end to end in the demo: a read-only key registered on the simulator's
@@ -446,14 +446,6 @@ fn recorded_env(dir: &std::path::Path) -> String {
         std::thread::sleep(Duration::from_millis(50));
     }
     panic!("no opener ran");
-}
-
-fn path_with(dir: &std::path::Path) -> String {
-    format!(
-        "{}:{}",
-        dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    )
 }
 
 /// Ctrl-O opens the token page through an opener that never sees our
@@ -696,21 +688,7 @@ fn letters_on_the_repository_list_filter_and_quitting_asks() {
     let home = tempfile::tempdir().unwrap();
     let mut s = Session::start(&["demo"], home.path());
     s.wait_for("Where does your Bitbucket live?");
-    s.send(DOWN);
-    s.send(ENTER);
-    s.wait_for("HTTP Access Token – User");
-    s.send(ENTER);
-    s.wait_for("Connection name");
-    s.type_text("dc-demo");
-    s.send(TAB);
-    s.send(TAB);
-    s.type_text("alice");
-    s.send(TAB);
-    s.type_text("test-token-alice");
-    s.send(ENTER);
-    s.wait_for("All checks passed");
-    s.send(ENTER);
-    s.wait_for("repositories");
+    s.demo_dc_to_the_repositories();
     s.type_text("qzx");
     s.wait_for("qzx");
     assert!(s.child.try_wait().unwrap().is_none(), "q did not quit");
@@ -777,19 +755,7 @@ fn the_saved_list_checks_a_connection_again() {
     }
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     let saved = std::process::Command::new(BIN)
-        .args([
-            "connect",
-            "--provider",
-            "server",
-            "--auth",
-            "http-token-user",
-            "--name",
-            "work",
-            "--url",
-            &url,
-            "--username",
-            "alice",
-        ])
+        .args(dc_connect_as(&url, "work", "alice"))
         .env("BBCONNECT_CONFIG_DIR", home.path())
         .env("BBCONNECT_SECRET_STORE", "file")
         .env("BBCONNECT_TOKEN", "test-token-alice")

@@ -128,5 +128,4 @@ async fn the_ssh_save_registers_one_read_only_key_and_saves_the_route() {
     let files = store.ssh_files("ssh-alice");
     assert!(files.key.is_file() && files.known_hosts.is_file());
     handle.shutdown();
-    sim.shutdown().await;
 }
