@@ -1578,14 +1578,7 @@ fn done_over_ssh() {
             text: "The previous SSH key (id 7) could not be deleted from acme/api-gateway: HTTP 500. Delete it in the repository's access keys.".into(),
         },
     );
-    saved(
-        &mut w,
-        id,
-        Ok(SavedInfo {
-            expires_on: Some("2027-01-10".parse().expect("date")),
-            ..saved_work()
-        }),
-    );
+    saved(&mut w, id, Ok(saved_work()));
     let s = screen(&w);
     shows(
         &s,

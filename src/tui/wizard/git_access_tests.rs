@@ -53,6 +53,11 @@ fn saving_over_ssh() -> (Wizard, RequestId) {
     (w, id)
 }
 
+/// The worker's answer to the save `id`.
+fn saved_as(w: &mut Wizard, id: RequestId, result: Result<SavedInfo, Problem>) {
+    update(w, Msg::Saved { id, result });
+}
+
 #[test]
 fn https_is_the_default_and_nothing_runs_on_choosing() {
     let mut w = to_form_cloud();
@@ -124,17 +129,12 @@ fn a_save_refused_over_ssh_offers_https_and_the_way_back() {
     let (mut w, id) = saving_over_ssh();
     // `h` means nothing while the save runs.
     assert!(update(&mut w, Msg::UseHttps).is_empty());
-    update(
-        &mut w,
-        Msg::Saved {
-            id,
-            result: Err(Problem::new(
-                crate::core::model::FailureClass::Permission,
-                "Registering a deploy key needs repository admin rights, which this credential lacks.",
-                "Use a credential of a repository admin, or ask an admin to add this key read-only on https://bitbucket.org/acme/a-repo/admin/access-keys/:\n  ssh-ed25519 AAAA bbconnect work\nthen run connect again.",
-            )),
-        },
+    let refused = Problem::new(
+        crate::core::model::FailureClass::Permission,
+        "Registering a deploy key needs repository admin rights, which this credential lacks.",
+        "Use a credential of a repository admin, or ask an admin to add this key read-only on https://bitbucket.org/acme/a-repo/admin/access-keys/:\n  ssh-ed25519 AAAA bbconnect work\nthen run connect again.",
     );
+    saved_as(&mut w, id, Err(refused));
     assert!(w.offers_https_instead());
     let keys: Vec<&str> = crate::tui::keys::hints(&w)
         .into_iter()
@@ -156,13 +156,7 @@ fn a_save_refused_over_ssh_offers_https_and_the_way_back() {
 #[test]
 fn an_ssh_connection_clones_from_its_ssh_link() {
     let (mut w, id) = saving_over_ssh();
-    update(
-        &mut w,
-        Msg::Saved {
-            id,
-            result: Ok(saved()),
-        },
-    );
+    saved_as(&mut w, id, Ok(saved()));
     assert_eq!(w.step, Step::Done);
     let effects = update(&mut w, Msg::GitClone);
     match effects.as_slice() {
@@ -217,13 +211,7 @@ fn an_old_key_left_on_the_server_is_told_on_the_saved_screen() {
             text: text.into(),
         },
     );
-    update(
-        &mut w,
-        Msg::Saved {
-            id,
-            result: Ok(saved()),
-        },
-    );
+    saved_as(&mut w, id, Ok(saved()));
     assert_eq!(w.step, Step::Done);
     assert_eq!(w.save_warning.as_deref(), Some(text));
 }
