@@ -59,10 +59,6 @@ pub fn saved_connection(
     saved_at: String,
 ) -> SavedConnection {
     SavedConnection {
-        name: spec.name.clone(),
-        provider: spec.provider,
-        auth: spec.auth,
-        url: spec.url.clone(),
         username: spec.username.clone(),
         user,
         repo: repo
@@ -70,9 +66,6 @@ pub fn saved_connection(
             .or_else(|| spec.repo.clone()),
         clone_https: repo.and_then(|r| r.clone_https.clone()),
         clone_ssh: repo.and_then(|r| r.clone_ssh.clone()),
-        webhook_id: None,
-        webhook_url: None,
-        secret_store: String::new(),
         // Saved right after its checks passed.
         last_check: Some(LastCheck {
             ok: true,
@@ -81,9 +74,7 @@ pub fn saved_connection(
             accepted_at: Some(saved_at.clone()),
         }),
         saved_at,
-        tls: None,
-        expires_on: None,
-        ssh: None,
+        ..SavedConnection::new(&spec.name, spec.provider, spec.auth, &spec.url)
     }
 }
 

@@ -609,24 +609,10 @@ mod tests {
         )
         .expect("store");
         let conn = SavedConnection {
-            name: "t".into(),
-            provider: Provider::Cloud,
-            auth,
-            // Nothing listens here: a refresh attempt would fail, proving none was made.
-            url: "http://127.0.0.1:9".into(),
             username: Some("test-oauth-key".into()),
-            user: None,
-            repo: None,
-            clone_https: None,
-            clone_ssh: None,
-            webhook_id: None,
-            webhook_url: None,
-            secret_store: String::new(),
-            tls: None,
-            expires_on: None,
-            ssh: None,
-            last_check: None,
             saved_at: "2026-12-01T00:00:00Z".into(),
+            // Nothing listens here: a refresh attempt would fail, proving none was made.
+            ..SavedConnection::new("t", Provider::Cloud, auth, "http://127.0.0.1:9")
         };
         store.save(conn, &secret, false).expect("saved");
         (dir, store)
