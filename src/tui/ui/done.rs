@@ -113,12 +113,7 @@ fn summary(w: &Wizard, info: &crate::core::model::SavedInfo, theme: &Theme) -> V
         None => info.secret_location.clone(),
     };
     lines.push(row("Secret", clean(&secret)));
-    let expiry = crate::core::expiry::standing(
-        w.config.today,
-        info.expires_on,
-        w.auth,
-        crate::core::expiry::DEFAULT_WARN_DAYS,
-    );
+    let expiry = w.expiry(info.expires_on, w.auth);
     let expiry_style = match expiry {
         Standing::Soon { .. } | Standing::Expired { .. } => theme.warn,
         Standing::Unknown | Standing::Renews | Standing::Valid { .. } => theme.text,

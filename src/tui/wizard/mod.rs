@@ -172,6 +172,21 @@ pub struct Wizard {
 }
 
 impl Wizard {
+    /// How a credential that stops working on `expires_on` stands today, with the default
+    /// warning window: the one reading the Done screen and the saved list both show.
+    pub fn expiry(
+        &self,
+        expires_on: Option<jiff::civil::Date>,
+        auth: AuthKind,
+    ) -> crate::core::expiry::Standing {
+        crate::core::expiry::standing(
+            self.config.today,
+            expires_on,
+            auth,
+            crate::core::expiry::DEFAULT_WARN_DAYS,
+        )
+    }
+
     pub fn new(config: WizardConfig) -> Wizard {
         let mut form = Form {
             today: config.today,
