@@ -491,14 +491,7 @@ mod tests {
         assert_eq!(conn.expires_on, Some(in_90_days));
         assert_eq!(done.expires_on, Some(in_90_days));
         assert_eq!(conn.webhook_id, done.hook.map(|(h, _)| h.id));
-        assert_eq!(
-            store
-                .webhook_secret("ci")
-                .expect("read")
-                .expect("stored")
-                .expose_secret(),
-            "test-token-hook"
-        );
+        assert_eq!(store.webhook_secret_for_tests("ci"), "test-token-hook");
         assert!(done.saved.webhook_secret_location.is_some());
         sim.shutdown().await;
     }

@@ -227,6 +227,16 @@ impl Store {
         Store::open_with_keychain(Some(dir.to_path_buf()), mode, keychain)
             .expect("a store in a fresh directory opens")
     }
+
+    /// The webhook secret stored with `name`, as text; a test fails when there is none.
+    pub(crate) fn webhook_secret_for_tests(&self, name: &str) -> String {
+        use secrecy::ExposeSecret;
+        self.webhook_secret(name)
+            .expect("the webhook secret reads")
+            .expect("a webhook secret is stored")
+            .expose_secret()
+            .to_string()
+    }
 }
 
 impl Store {

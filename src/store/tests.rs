@@ -546,23 +546,18 @@ mod generations {
             .save(conn("a"), &secret("test-token-a"), false)
             .unwrap();
         let kept = kc.accounts();
-        // What a save killed between its keychain write and its commit leaves.
-        let slot = Slot {
-            store: STORE_KEYRING,
-            role: Role::Connection,
-            key: generation::new_key("a", Role::Connection).unwrap(),
-        };
-        store
-            .write_slot(&slot, &secret("test-token-killed"))
-            .unwrap();
-        let killed_new_name = Slot {
-            store: STORE_KEYRING,
-            role: Role::Connection,
-            key: generation::new_key("b", Role::Connection).unwrap(),
-        };
-        store
-            .write_slot(&killed_new_name, &secret("test-token-killed"))
-            .unwrap();
+        // What a save killed between its keychain write and its commit leaves: of a saved
+        // name, and of a new one.
+        for name in ["a", "b"] {
+            let slot = Slot {
+                store: STORE_KEYRING,
+                role: Role::Connection,
+                key: generation::new_key(name, Role::Connection).unwrap(),
+            };
+            store
+                .write_slot(&slot, &secret("test-token-killed"))
+                .unwrap();
+        }
         assert_eq!(kc.accounts().len(), 3);
         assert_eq!(store.secret("a").unwrap().expose_secret(), "test-token-a");
 
