@@ -9,7 +9,7 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::http::{HttpError, JsonResponse};
-use super::loose::{KeyName, Link, List, Loose, Obj, parse_body};
+use super::loose::{KeyName, Link, List, Loose, Obj, map_obj, page, parse_body, shape_problem};
 use super::urls;
 use super::{Budget, Client};
 use crate::core::model::{Identity, Repo, RepoPage};
@@ -94,20 +94,48 @@ pub fn parse_page(body: &Value) -> DcPage {
     }
 }
 
-/// A repository page as sent, read leniently (see `loose`): strings borrowed from the body.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct RawPage<'a> {
-    #[serde(borrow)]
-    values: List<Obj<RawRepo<'a>>>,
-    #[serde(borrow, rename = "isLastPage")]
+/// A page as sent, read leniently (see `loose`): strings borrowed from the body. Its values
+/// are read as `V`: repository objects, or (for [`LazyPage`]) just where each one lies.
+#[derive(Debug, Deserialize)]
+#[serde(bound(deserialize = "V: Deserialize<'de>"))]
+struct RawPage<'a, V> {
+    #[serde(default)]
+    values: List<V>,
+    #[serde(default, borrow, rename = "isLastPage")]
     is_last_page: Loose<'a>,
-    #[serde(borrow, rename = "nextPageStart")]
+    #[serde(default, borrow, rename = "nextPageStart")]
     next_page_start: Loose<'a>,
-    #[serde(borrow)]
+    #[serde(default, borrow)]
     limit: Loose<'a>,
-    #[serde(borrow)]
+    #[serde(default, borrow)]
     start: Loose<'a>,
+}
+
+/// A repository page, every object mapped.
+type RepoRawPage<'a> = RawPage<'a, Obj<RawRepo<'a>>>;
+
+impl<V> RawPage<'_, V> {
+    /// The values, once the paging fields are of their documented types.
+    fn checked_values(&self) -> Result<&[V], String> {
+        let values = self.values.page_values()?;
+        if !matches!(self.is_last_page, Loose::Absent | Loose::Bool(_)) {
+            return Err("`isLastPage` is not a boolean".into());
+        }
+        if !(self.next_page_start.is_missing() || self.next_page_start.as_u64().is_some()) {
+            return Err("`nextPageStart` is not a number".into());
+        }
+        Ok(values)
+    }
+}
+
+/// What a page with repository objects we cannot read is: an error, never a shorter list.
+fn refuse_unreadable(unreadable: usize) -> Result<(), String> {
+    if unreadable > 0 {
+        return Err(format!(
+            "{unreadable} repository objects lack a readable slug or project key"
+        ));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -153,32 +181,17 @@ pub struct RepoPageRead {
 /// Reads a repository page straight from the body bytes, each repository mapped once. A page
 /// we cannot read is an error naming what is wrong, never a silently shorter list.
 pub fn read_repo_page(body: &[u8]) -> Result<RepoPageRead, String> {
-    check_page(parse_body::<RawPage>(body)?.0)
+    check_page(parse_body::<RepoRawPage>(body)?.0)
 }
 
-fn check_page(raw: Option<RawPage<'_>>) -> Result<RepoPageRead, String> {
-    let Some(raw) = raw else {
-        return Err("the page has no `values` array".into());
-    };
-    let Some(values) = raw.values.0.as_ref() else {
-        return Err("the page has no `values` array".into());
-    };
-    if !matches!(raw.is_last_page, Loose::Absent | Loose::Bool(_)) {
-        return Err("`isLastPage` is not a boolean".into());
-    }
-    if !(raw.next_page_start.is_missing() || raw.next_page_start.as_u64().is_some()) {
-        return Err("`nextPageStart` is not a number".into());
-    }
+fn check_page(raw: Option<RepoRawPage<'_>>) -> Result<RepoPageRead, String> {
+    let raw = page(raw)?;
+    let values = raw.checked_values()?;
     let repos: Vec<Repo> = values
         .iter()
         .filter_map(|v| v.get().and_then(map_raw))
         .collect();
-    let unreadable = values.len() - repos.len();
-    if unreadable > 0 {
-        return Err(format!(
-            "{unreadable} repository objects lack a readable slug or project key"
-        ));
-    }
+    refuse_unreadable(values.len() - repos.len())?;
     Ok(RepoPageRead {
         repos,
         // A page that does not say is treated as last: looping on a guess is worse.
@@ -207,37 +220,12 @@ pub struct LazyPage {
     pub start: Option<u64>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct LazyRaw<'a> {
-    #[serde(borrow)]
-    values: List<&'a serde_json::value::RawValue>,
-    #[serde(borrow, rename = "isLastPage")]
-    is_last_page: Loose<'a>,
-    #[serde(borrow, rename = "nextPageStart")]
-    next_page_start: Loose<'a>,
-    #[serde(borrow)]
-    limit: Loose<'a>,
-    #[serde(borrow)]
-    start: Loose<'a>,
-}
-
 /// Reads a page's shape and checks every repository object with the rules of
 /// [`read_repo_page`], keeping only where each object lies in the body.
 pub fn read_lazy_page(body: Vec<u8>) -> Result<LazyPage, String> {
     let (spans, is_last, next_start, limit, start) = {
-        let Some(raw) = parse_body::<LazyRaw>(&body)?.0 else {
-            return Err("the page has no `values` array".into());
-        };
-        let Some(values) = raw.values.0.as_ref() else {
-            return Err("the page has no `values` array".into());
-        };
-        if !matches!(raw.is_last_page, Loose::Absent | Loose::Bool(_)) {
-            return Err("`isLastPage` is not a boolean".into());
-        }
-        if !(raw.next_page_start.is_missing() || raw.next_page_start.as_u64().is_some()) {
-            return Err("`nextPageStart` is not a number".into());
-        }
+        let raw = page(parse_body::<RawPage<&serde_json::value::RawValue>>(&body)?.0)?;
+        let values = raw.checked_values()?;
         let base = body.as_ptr() as usize;
         let mut spans = Vec::with_capacity(values.len());
         let mut unreadable = 0usize;
@@ -257,11 +245,7 @@ pub fn read_lazy_page(body: Vec<u8>) -> Result<LazyPage, String> {
             let from = text.as_ptr() as usize - base;
             spans.push((from as u32, text.len() as u32));
         }
-        if unreadable > 0 {
-            return Err(format!(
-                "{unreadable} repository objects lack a readable slug or project key"
-            ));
-        }
+        refuse_unreadable(unreadable)?;
         (
             spans,
             // A page that does not say is treated as last: looping on a guess is worse.
@@ -327,19 +311,12 @@ struct PageMeta {
 /// Checks a repository page has the documented shape, so that a page we cannot read is an
 /// error rather than a silently shorter list. The same rules as [`read_repo_page`].
 pub fn page_shape_problem(body: &Value) -> Option<String> {
-    match Obj::<RawPage>::deserialize(body) {
-        Ok(raw) => check_page(raw.0).err(),
-        Err(e) => Some(e.to_string()),
-    }
+    shape_problem(body, check_page)
 }
 
 /// A DC repository object into a `Repo`; `None` without project key or slug.
 pub fn map_repo(v: &Value) -> Option<Repo> {
-    Obj::<RawRepo>::deserialize(v)
-        .ok()?
-        .0
-        .as_ref()
-        .and_then(map_raw)
+    map_obj(v, map_raw)
 }
 
 fn map_raw(v: &RawRepo<'_>) -> Option<Repo> {
