@@ -386,10 +386,7 @@ mod webhook_secrets {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600);
         }
-        assert_eq!(
-            store.webhook_secret("ci").unwrap().unwrap().expose_secret(),
-            "test-token-hook"
-        );
+        assert_eq!(store.webhook_secret_for_tests("ci"), "test-token-hook");
         assert_eq!(
             store.secret("ci").unwrap().expose_secret(),
             "test-token-main"
@@ -415,10 +412,7 @@ mod webhook_secrets {
         assert!(where_.contains("ci#webhook-"), "{where_}");
         assert_eq!(kc.accounts().len(), 2, "{:?}", kc.accounts());
         assert!(store.webhook_secret_file("ci").unwrap().is_none());
-        assert_eq!(
-            store.webhook_secret("ci").unwrap().unwrap().expose_secret(),
-            "test-token-hook"
-        );
+        assert_eq!(store.webhook_secret_for_tests("ci"), "test-token-hook");
         assert_eq!(
             store.secret("ci").unwrap().expose_secret(),
             "test-token-main"
