@@ -116,6 +116,17 @@ type RepoRawPage<'a> = RawPage<'a, Obj<RawRepo<'a>>>;
 
 impl<V> RawPage<'_, V> {
     /// The values, once the paging fields are of their documented types.
+    /// Where the page stands in the paging.
+    fn paging(&self) -> Paging {
+        Paging {
+            // A page that does not say is treated as last: looping on a guess is worse.
+            is_last: self.is_last_page.as_bool().unwrap_or(true),
+            next_start: self.next_page_start.as_u64(),
+            limit: self.limit.as_u64(),
+            start: self.start.as_u64(),
+        }
+    }
+
     fn checked_values(&self) -> Result<&[V], String> {
         let values = self.values.page_values()?;
         if !matches!(self.is_last_page, Loose::Absent | Loose::Bool(_)) {
@@ -166,16 +177,23 @@ struct RawLinks<'a> {
     self_links: List<Obj<Link<'a>>>,
 }
 
-/// One page of `/rest/api/1.0/repos`, checked and mapped.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RepoPageRead {
-    pub repos: Vec<Repo>,
+/// What a repository page says of the paging: paging decisions read only this and the
+/// page's length.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Paging {
     pub is_last: bool,
     pub next_start: Option<u64>,
     /// The `limit` the server applied (it caps what we ask for).
     pub limit: Option<u64>,
     /// The `start` the server says this page begins at.
     pub start: Option<u64>,
+}
+
+/// One page of `/rest/api/1.0/repos`, checked and mapped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepoPageRead {
+    pub repos: Vec<Repo>,
+    pub paging: Paging,
 }
 
 /// Reads a repository page straight from the body bytes, each repository mapped once. A page
@@ -194,11 +212,7 @@ fn check_page(raw: Option<RepoRawPage<'_>>) -> Result<RepoPageRead, String> {
     refuse_unreadable(values.len() - repos.len())?;
     Ok(RepoPageRead {
         repos,
-        // A page that does not say is treated as last: looping on a guess is worse.
-        is_last: raw.is_last_page.as_bool().unwrap_or(true),
-        next_start: raw.next_page_start.as_u64(),
-        limit: raw.limit.as_u64(),
-        start: raw.start.as_u64(),
+        paging: raw.paging(),
     })
 }
 
@@ -214,16 +228,13 @@ pub const DELIVERY_CHUNK: usize = 1000;
 pub struct LazyPage {
     body: Vec<u8>,
     spans: Vec<(u32, u32)>,
-    pub is_last: bool,
-    pub next_start: Option<u64>,
-    pub limit: Option<u64>,
-    pub start: Option<u64>,
+    pub paging: Paging,
 }
 
 /// Reads a page's shape and checks every repository object with the rules of
 /// [`read_repo_page`], keeping only where each object lies in the body.
 pub fn read_lazy_page(body: Vec<u8>) -> Result<LazyPage, String> {
-    let (spans, is_last, next_start, limit, start) = {
+    let (spans, paging) = {
         let raw = page(parse_body::<RawPage<&serde_json::value::RawValue>>(&body)?.0)?;
         let values = raw.checked_values()?;
         let base = body.as_ptr() as usize;
@@ -246,22 +257,12 @@ pub fn read_lazy_page(body: Vec<u8>) -> Result<LazyPage, String> {
             spans.push((from as u32, text.len() as u32));
         }
         refuse_unreadable(unreadable)?;
-        (
-            spans,
-            // A page that does not say is treated as last: looping on a guess is worse.
-            raw.is_last_page.as_bool().unwrap_or(true),
-            raw.next_page_start.as_u64(),
-            raw.limit.as_u64(),
-            raw.start.as_u64(),
-        )
+        (spans, raw.paging())
     };
     Ok(LazyPage {
         body,
         spans,
-        is_last,
-        next_start,
-        limit,
-        start,
+        paging,
     })
 }
 
@@ -287,25 +288,6 @@ impl LazyPage {
                 .collect()
         })
     }
-
-    fn meta(&self) -> PageMeta {
-        PageMeta {
-            len: self.len(),
-            is_last: self.is_last,
-            next_start: self.next_start,
-            limit: self.limit,
-            start: self.start,
-        }
-    }
-}
-
-/// What paging decisions read from a page.
-struct PageMeta {
-    len: usize,
-    is_last: bool,
-    next_start: Option<u64>,
-    limit: Option<u64>,
-    start: Option<u64>,
 }
 
 /// Checks a repository page has the documented shape, so that a page we cannot read is an
@@ -484,21 +466,12 @@ async fn fetch_repo_page(
 /// `limit`, the page is full, and `nextPageStart` is `start + limit`. Only then can later
 /// pages be asked for before the previous ones answer.
 pub fn linear_stride(start: u64, page: &RepoPageRead) -> Option<u64> {
-    stride_of(
-        start,
-        &PageMeta {
-            len: page.repos.len(),
-            is_last: page.is_last,
-            next_start: page.next_start,
-            limit: page.limit,
-            start: page.start,
-        },
-    )
+    stride_of(start, page.repos.len(), &page.paging)
 }
 
-fn stride_of(start: u64, page: &PageMeta) -> Option<u64> {
+fn stride_of(start: u64, len: usize, page: &Paging) -> Option<u64> {
     let limit = page.limit.filter(|&l| l > 0)?;
-    let full = u64::try_from(page.len).ok() == Some(limit);
+    let full = u64::try_from(len).ok() == Some(limit);
     let starts_here = page.start.is_none_or(|s| s == start);
     (!page.is_last && full && starts_here && page.next_start == start.checked_add(limit))
         .then_some(limit)
@@ -506,7 +479,7 @@ fn stride_of(start: u64, page: &PageMeta) -> Option<u64> {
 
 /// Where paging goes after the page at `start`: `None` when it was the last, else its
 /// `nextPageStart`, which must advance (a stuck one would loop forever).
-fn follow(client: &Client, start: u64, page: &PageMeta) -> Result<Option<u64>, HttpError> {
+fn follow(client: &Client, start: u64, page: &Paging) -> Result<Option<u64>, HttpError> {
     if page.is_last {
         return Ok(None);
     }
@@ -619,9 +592,8 @@ async fn fetch_ahead(
             return Ok(Ahead::Broken(expected));
         };
         let page = fetch.page(client).await?;
-        let meta = page.meta();
-        let linear = stride_of(start, &meta) == Some(stride);
-        let after = follow(client, start, &meta);
+        let linear = stride_of(start, page.len(), &page.paging) == Some(stride);
+        let after = follow(client, start, &page.paging);
         if !deliver(tx, page, budget, sent).await? {
             return Ok(Ahead::Done);
         }
@@ -647,9 +619,8 @@ pub(crate) async fn list_all(
     let mut ahead = true;
     loop {
         let page = fetch_repo_page(client, start, progress).await?;
-        let meta = page.meta();
-        let stride = stride_of(start, &meta).filter(|_| ahead);
-        let after = follow(client, start, &meta);
+        let stride = stride_of(start, page.len(), &page.paging).filter(|_| ahead);
+        let after = follow(client, start, &page.paging);
         if !deliver(tx, page, &mut budget, &mut sent).await? {
             return Ok(sent);
         }
@@ -738,10 +709,12 @@ mod tests {
         let repo = map_repo(&json!({"slug":"s","project":{"key":"K"}})).unwrap();
         RepoPageRead {
             repos: vec![repo; n],
-            is_last,
-            next_start: next,
-            limit: Some(100),
-            start,
+            paging: Paging {
+                is_last,
+                next_start: next,
+                limit: Some(100),
+                start,
+            },
         }
     }
 
@@ -770,10 +743,10 @@ mod tests {
             None
         );
         let mut no_limit = page(100, false, Some(200), Some(300));
-        no_limit.limit = None;
+        no_limit.paging.limit = None;
         assert_eq!(linear_stride(200, &no_limit), None);
         let mut huge = page(100, false, Some(u64::MAX - 1), Some(u64::MAX));
-        huge.limit = Some(100);
+        huge.paging.limit = Some(100);
         assert_eq!(linear_stride(u64::MAX - 1, &huge), None, "no overflow");
     }
 
@@ -784,8 +757,13 @@ mod tests {
             "links":"none","extra":{"deep":[1,{"a":null}]}}]}"#;
         let p = read_repo_page(body).unwrap();
         assert_eq!(
-            (p.is_last, p.next_start, p.limit, p.start),
-            (false, Some(1), Some(25), Some(0))
+            p.paging,
+            Paging {
+                is_last: false,
+                next_start: Some(1),
+                limit: Some(25),
+                start: Some(0)
+            }
         );
         let r = &p.repos[0];
         // Wrong types in optional fields read as absent, as before.
@@ -815,9 +793,10 @@ mod tests {
         let whole = read_repo_page(&body).unwrap();
         let lazy = read_lazy_page(body).unwrap();
         assert_eq!(lazy.len(), 2500);
+        assert_eq!(lazy.paging, whole.paging);
         assert_eq!(
-            (lazy.is_last, lazy.next_start, lazy.limit, lazy.start),
-            (false, Some(2500), Some(2500), Some(0))
+            (lazy.paging.next_start, lazy.paging.limit),
+            (Some(2500), Some(2500))
         );
         let chunks: Vec<Vec<Repo>> = lazy.chunks(1000).collect();
         assert_eq!(
