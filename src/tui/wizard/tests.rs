@@ -5,6 +5,7 @@ use secrecy::ExposeSecret;
 
 use super::msg::{EditKey, Effect, Msg, RequestId};
 use super::*;
+use crate::core::fields::FieldId;
 use crate::core::model::{
     CheckItem, CheckReport, FailureClass, Identity, Problem, Repo, RepoPage, SavedInfo,
 };
@@ -121,6 +122,20 @@ fn to_repos(w: &mut Wizard) -> RequestId {
     }
 }
 
+/// The error the form shows under `field` now, if any.
+fn error_under(w: &Wizard, field: FieldId) -> Option<String> {
+    w.form.shown_error(field, w.auth, &w.config.existing_names)
+}
+
+/// The form shows an error under `field` that says `says`.
+fn assert_error(w: &Wizard, field: FieldId, says: &str) {
+    let shown = error_under(w, field);
+    assert!(
+        shown.as_deref().is_some_and(|e| e.contains(says)),
+        "under {field:?}: {shown:?}, not {says:?}"
+    );
+}
+
 fn page(id: RequestId, names: &[&str], total: Option<usize>) -> Msg {
     Msg::ReposPage {
         id,
@@ -227,14 +242,9 @@ fn back_keeps_every_value() {
 #[test]
 fn empty_form_submit_shows_all_errors_and_runs_nothing() {
     let mut w = to_form_cloud();
-    assert!(
-        w.form
-            .shown_error(
-                crate::core::fields::FieldId::Name,
-                w.auth,
-                &w.config.existing_names
-            )
-            .is_none(),
+    assert_eq!(
+        error_under(&w, FieldId::Name),
+        None,
         "no error before the user had a go"
     );
     for _ in 0..3 {
@@ -246,58 +256,29 @@ fn empty_form_submit_shows_all_errors_and_runs_nothing() {
     assert_eq!(w.step, Step::Form);
     assert!(w.form.show_all_errors);
     assert_eq!(w.form.focus, 0, "focus goes to the first invalid field");
-    let err = |w: &Wizard, f| w.form.shown_error(f, w.auth, &w.config.existing_names);
-    assert!(
-        err(&w, crate::core::fields::FieldId::Name)
-            .unwrap()
-            .contains("Required")
-    );
-    assert!(
-        err(&w, crate::core::fields::FieldId::Email)
-            .unwrap()
-            .contains("email")
-    );
-    assert!(
-        err(&w, crate::core::fields::FieldId::Secret)
-            .unwrap()
-            .contains("paste")
-    );
-    assert!(
-        err(&w, crate::core::fields::FieldId::Url).is_none(),
-        "default URL is valid"
-    );
+    assert_error(&w, FieldId::Name, "Required");
+    assert_error(&w, FieldId::Email, "email");
+    assert_error(&w, FieldId::Secret, "paste");
+    assert_eq!(error_under(&w, FieldId::Url), None, "default URL is valid");
 }
 
 #[test]
 fn validation_as_you_type() {
     let mut w = to_form_cloud();
     typed(&mut w, "taken");
-    let err = |w: &Wizard, f| w.form.shown_error(f, w.auth, &w.config.existing_names);
-    assert!(
-        err(&w, crate::core::fields::FieldId::Name)
-            .unwrap()
-            .contains("already exists")
-    );
+    assert_error(&w, FieldId::Name, "already exists");
     typed(&mut w, "2");
-    assert!(err(&w, crate::core::fields::FieldId::Name).is_none());
+    assert_eq!(error_under(&w, FieldId::Name), None);
     update(&mut w, Msg::NextField);
     update(&mut w, Msg::NextField);
     typed(&mut w, "ana");
-    assert!(
-        err(&w, crate::core::fields::FieldId::Email)
-            .unwrap()
-            .contains("REST needs the email")
-    );
+    assert_error(&w, FieldId::Email, "REST needs the email");
     typed(&mut w, "@example.com");
-    assert!(err(&w, crate::core::fields::FieldId::Email).is_none());
+    assert_eq!(error_under(&w, FieldId::Email), None);
     update(&mut w, Msg::PrevField);
     clear(&mut w);
     typed(&mut w, "bitbucket.org");
-    assert!(
-        err(&w, crate::core::fields::FieldId::Url)
-            .unwrap()
-            .contains("https://")
-    );
+    assert_error(&w, FieldId::Url, "https://");
 }
 
 #[test]
@@ -308,13 +289,7 @@ fn a_secret_with_a_control_character_says_so_as_you_type_and_runs_nothing() {
     update(&mut w, Msg::NextField);
     typed(&mut w, "ana@example.com");
     update(&mut w, Msg::NextField);
-    let err = |w: &Wizard| {
-        w.form.shown_error(
-            crate::core::fields::FieldId::Secret,
-            w.auth,
-            &w.config.existing_names,
-        )
-    };
+    let err = |w: &Wizard| error_under(w, FieldId::Secret);
     for bad in [
         "test-token-\u{1}x",
         "test-token-\u{0}x",
@@ -640,13 +615,7 @@ fn the_expiry_is_optional_checked_as_you_type_and_saved() {
         "after the secret, optional"
     );
     w.form.focus = crate::core::fields::fields(w.auth).len() - 1;
-    let err = |w: &Wizard| {
-        w.form.shown_error(
-            crate::core::fields::FieldId::Expires,
-            w.auth,
-            &w.config.existing_names,
-        )
-    };
+    let err = |w: &Wizard| error_under(w, FieldId::Expires);
     assert_eq!(err(&w), None, "empty is unknown, not an error");
     typed(&mut w, "2027-02-30");
     assert!(
