@@ -351,6 +351,15 @@ fn rest(client: &Client, segments: &[&str], query: &[(&str, &str)]) -> String {
     urls::build(&client.inner().api, &all, query)
 }
 
+/// A signed-in GET of a REST resource, with no progress notes.
+async fn get_rest(
+    client: &Client,
+    segments: &[&str],
+    query: &[(&str, &str)],
+) -> Result<JsonResponse, HttpError> {
+    client.get(&rest(client, segments, query), true, None).await
+}
+
 pub(crate) async fn app_properties(
     client: &Client,
     authenticated: bool,
@@ -366,9 +375,7 @@ pub(crate) async fn app_properties(
 }
 
 pub(crate) async fn user(client: &Client, slug: &str) -> Result<JsonResponse, HttpError> {
-    client
-        .get(&rest(client, &["users", slug], &[]), true, None)
-        .await
+    get_rest(client, &["users", slug], &[]).await
 }
 
 /// Whether the token holds REPO_ADMIN anywhere (webhooks need it).
@@ -407,13 +414,7 @@ pub(crate) async fn repo(
     key: &str,
     slug: &str,
 ) -> Result<JsonResponse, HttpError> {
-    client
-        .get(
-            &rest(client, &["projects", key, "repos", slug], &[]),
-            true,
-            None,
-        )
-        .await
+    get_rest(client, &["projects", key, "repos", slug], &[]).await
 }
 
 pub(crate) async fn webhooks(
@@ -421,17 +422,8 @@ pub(crate) async fn webhooks(
     key: &str,
     slug: &str,
 ) -> Result<JsonResponse, HttpError> {
-    client
-        .get(
-            &rest(
-                client,
-                &["projects", key, "repos", slug, "webhooks"],
-                &[("limit", "1")],
-            ),
-            true,
-            None,
-        )
-        .await
+    let hooks = ["projects", key, "repos", slug, "webhooks"];
+    get_rest(client, &hooks, &[("limit", "1")]).await
 }
 
 fn repos_url(client: &Client, start: u64) -> String {

@@ -464,11 +464,7 @@ mod generations {
             "test-token-legacy"
         );
         assert_eq!(
-            store
-                .webhook_secret("work")
-                .unwrap()
-                .unwrap()
-                .expose_secret(),
+            store.webhook_secret_for_tests("work"),
             "test-token-legacy-hook"
         );
 
@@ -486,11 +482,7 @@ mod generations {
             "test-token-new"
         );
         assert_eq!(
-            store
-                .webhook_secret("work")
-                .unwrap()
-                .unwrap()
-                .expose_secret(),
+            store.webhook_secret_for_tests("work"),
             "test-token-legacy-hook"
         );
         let secrets = files_in(&dir.path().join("secrets"));
