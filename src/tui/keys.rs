@@ -142,18 +142,12 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
             quit,
         ],
         Step::Form => {
-            let mut t = vec![
-                bind(&[Key::Code(KeyCode::Tab)], "Tab", "next", Msg::NextField),
-                hidden(
-                    &[Key::Code(KeyCode::BackTab)],
-                    "Shift-Tab",
-                    "previous field",
-                    Msg::PrevField,
-                ),
+            let mut t = Vec::from(tab_keys("previous field"));
+            t.extend([
                 hidden(&[Key::Code(KeyCode::Down)], "↓", "next field", Msg::Down),
                 hidden(&[Key::Code(KeyCode::Up)], "↑", "previous field", Msg::Up),
                 bind(ENTER, "Enter", "next/check", Msg::Confirm),
-            ];
+            ]);
             t.push(hidden(
                 &[Key::Ctrl('r')],
                 "Ctrl-R",
@@ -296,6 +290,19 @@ fn text_scroll_keys() -> [Binding; 4] {
     ]
 }
 
+/// Tab and Shift-Tab walking a screen's fields; help calls Shift-Tab's move `previous`.
+fn tab_keys(previous: &'static str) -> [Binding; 2] {
+    [
+        bind(&[Key::Code(KeyCode::Tab)], "Tab", "next", Msg::NextField),
+        hidden(
+            &[Key::Code(KeyCode::BackTab)],
+            "Shift-Tab",
+            previous,
+            Msg::PrevField,
+        ),
+    ]
+}
+
 /// PgUp/PgDn scrolling a cut screen by a page.
 fn page_scroll_keys() -> [Binding; 2] {
     [
@@ -372,17 +379,11 @@ fn webhook_table(
         HookState::Failed(_) => "retry",
         _ => "create",
     };
-    let mut t = vec![
-        bind(&[Key::Code(KeyCode::Tab)], "Tab", "next", Msg::NextField),
-        hidden(
-            &[Key::Code(KeyCode::BackTab)],
-            "Shift-Tab",
-            "previous",
-            Msg::PrevField,
-        ),
+    let mut t = Vec::from(tab_keys("previous"));
+    t.extend([
         hidden(&[Key::Code(KeyCode::Up)], "↑", "up", Msg::Up),
         hidden(&[Key::Code(KeyCode::Down)], "↓", "down", Msg::Down),
-    ];
+    ]);
     // A screen too short for the step (40x12) scrolls; the arrows keep moving the focus.
     t.extend(page_scroll_keys());
     if hook.focus == HookFocus::Events {
