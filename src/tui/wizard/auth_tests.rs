@@ -30,6 +30,7 @@ fn clear(w: &mut Wizard) {
     update(w, Msg::Edit(EditKey::ClearLine));
 }
 
+/// From the provider list with its first row focused: `provider` and `auth` chosen, the form.
 fn to_form(w: &mut Wizard, provider: Provider, auth: AuthKind) {
     if provider == Provider::Server {
         update(w, Msg::Down);
@@ -524,22 +525,7 @@ fn rechoose(w: &mut Wizard, provider: Provider, auth: AuthKind) {
     update(w, Msg::Back);
     assert_eq!(w.step, Step::Provider);
     update(w, Msg::Home);
-    if provider == Provider::Server {
-        update(w, Msg::Down);
-    }
-    update(w, Msg::Confirm);
-    let at = provider
-        .auth_kinds()
-        .iter()
-        .position(|k| *k == auth)
-        .unwrap();
-    update(w, Msg::Home);
-    for _ in 0..at {
-        update(w, Msg::Down);
-    }
-    update(w, Msg::Confirm);
-    assert_eq!(w.step, Step::Form);
-    assert_eq!(w.auth, auth);
+    to_form(w, provider, auth);
 }
 
 /// Server / DC user token form filled with a URL, a user and a token.
