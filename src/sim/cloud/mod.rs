@@ -555,6 +555,37 @@ pub(super) fn repo_reply(
     decorate(&who, reply)
 }
 
+/// The repository index when the caller has the scopes of `need` and admin rights on
+/// `ws/slug`; else refused as Bitbucket refuses one who may not manage its `what`.
+pub(crate) fn repo_admin(
+    state: &SimState,
+    headers: &HeaderMap,
+    need: &Need,
+    ws: &str,
+    slug: &str,
+    what: &str,
+) -> Result<(CloudWho, usize), Response> {
+    let who = authorize(state, headers, need)?;
+    let index = find_repo(state, &who, ws, slug).map_err(|r| decorate(&who, r))?;
+    let admin = match &who {
+        CloudWho::RepoToken { scopes, .. } => {
+            scopes.iter().any(|s| oauth_implies(s, "repository:admin"))
+        }
+        CloudWho::User { .. } => {
+            membership(state, &who, state.data.cloud_repos[index].ws) == Some(true)
+        }
+        CloudWho::Anonymous => false,
+    };
+    if !admin {
+        let r = cloud_error(
+            StatusCode::FORBIDDEN,
+            &format!("You must be an administrator of this repository to manage its {what}."),
+        );
+        return Err(decorate(&who, r));
+    }
+    Ok((who, index))
+}
+
 /// A page as a 200, or the refusal of a page that cannot be given.
 pub(super) fn page_reply(page: Result<Value, Response>) -> Response {
     page.map_or_else(|refused| refused, |body| json_reply(StatusCode::OK, body))
