@@ -23,10 +23,12 @@ fn main() -> ExitCode {
     });
     let cli = cli::parse();
     let _log_guard = logging::init(settings.rust_log.as_deref());
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let mut builder = if cli.runs_on_one_thread() {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             return exit(Problem::other(

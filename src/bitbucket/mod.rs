@@ -191,6 +191,10 @@ pub struct ClientOptions {
     /// How an OAuth access token the server ended early gets replaced (the engine's refresh
     /// of a saved connection); `None` reports the 401 as it is.
     pub renewal: Option<Renewal>,
+    /// The connection checked already has its webhook (a saved connection's re-check, a
+    /// rotation): the webhook scopes and admin rights were needed to create it, not to keep
+    /// using the connection, so a credential lowered to read access passes the check.
+    pub saved_webhook: bool,
 }
 
 /// What [`Renewal`] gives back: the access token to retry with.
@@ -231,6 +235,7 @@ impl Default for ClientOptions {
             limits: ListLimits::default(),
             sequential_check: false,
             renewal: None,
+            saved_webhook: false,
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::engine::recheck::Recheck;
 use crate::outln;
 
 #[derive(Debug, Args)]
+#[command(after_help = super::CHECK_EXIT_CODES)]
 pub struct CheckArgs {
     /// The connections to check; all of them when none is named.
     pub names: Vec<String>,

@@ -346,7 +346,7 @@ pub async fn run(ctx: &mut Ctx, mut args: ConnectArgs) -> Result<(), Problem> {
     // One run at a time per name, held from before the saved state is read until the save:
     // a concurrent connect of the same name waits, then works on what this one left (its
     // hook and the secret the server has).
-    let _lock = store.lock_connection(&args.name).map_err(Problem::from)?;
+    let _lock = crate::engine::lock_connection(store, &args.name).await?;
     let previous = store.get(&args.name).map_err(Problem::from)?;
     if !args.replace && previous.is_some() {
         return Err(usage(

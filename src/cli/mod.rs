@@ -46,6 +46,33 @@ use crate::store::{SavedConnection, Store};
 pub use ctx::Ctx;
 pub use output::Io;
 
+/// The exit codes of `check` and `status`, in their help and the man page: scripts and cron
+/// jobs act on them.
+pub const CHECK_EXIT_CODES: &str = "\
+Exit codes (the worst result among the connections looked at):
+  0  every check passed; warnings keep 0 (an expiry within BBCONNECT_EXPIRY_WARN_DAYS, default 14,
+     or a webhook a read-only credential cannot verify)
+  2  usage or invalid input (an unknown name, a bad BBCONNECT_EXPIRY_WARN_DAYS)
+  3  a credential rejected, revoked or expired (app passwords: turned off on 2026-07-28)
+  4  a permission or the server version missing; the saved repository renamed or deleted
+  5  a server unreachable (DNS, TCP, TLS, a changed pinned certificate, timeout)
+  1  anything else (the webhook deleted, switched off or pointing at another URL)";
+
+/// Keeping a connection working, for `bbconnect --help` and the man page.
+const OVER_MONTHS: &str = "\
+A connection over months:
+  bbconnect status               every saved connection checked; exits with the worst code (cron)
+  bbconnect rotate NAME --token-stdin [--expires YYYY-MM-DD]
+                                 a new secret (same host, same identity), everything else kept
+  bbconnect connect ... --expires YYYY-MM-DD
+                                 the day the token stops working; `check` warns 14 days ahead
+                                 (BBCONNECT_EXPIRY_WARN_DAYS) and fails from that day
+
+Exit codes: 0 success (warnings too), 2 usage or invalid input, 3 credential rejected, revoked or
+expired, 4 a required permission or server version missing (or the saved repository gone),
+5 server unreachable, 1 anything else. `check` and `status` exit with the worst code among the
+connections they looked at.";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "bbconnect",
@@ -53,11 +80,22 @@ pub use output::Io;
     about = "Connect a Bitbucket Cloud or Server / Data Center account, verified end to end.",
     long_about = "Without a command, bbconnect starts the interactive wizard.\n\
                   Exit codes: 0 success, 2 usage or invalid input, 3 credentials rejected,\n\
-                  4 a required permission or server version missing, 5 server unreachable, 1 anything else."
+                  4 a required permission or server version missing, 5 server unreachable, 1 anything else.",
+    after_long_help = OVER_MONTHS
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// Whether this run is better served by a runtime without worker threads. git runs
+    /// `git-credential` before every fetch and push, and starting and stopping worker threads
+    /// costs more than its answer (docs/performance.md); the other commands talk to servers
+    /// concurrently or host the wizard and the simulator, which want them.
+    pub fn runs_on_one_thread(&self) -> bool {
+        matches!(self.command, Some(Command::GitCredential(_)))
+    }
 }
 
 // Parsed once per run: the size of the `connect` flags does not matter.

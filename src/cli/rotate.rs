@@ -18,6 +18,17 @@ use crate::settings::Settings;
 use crate::{errln, outln};
 
 #[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  printenv NEW_TOKEN | bbconnect rotate ci --token-stdin --expires 2027-06-30
+  printenv NEW_TOKEN | bbconnect rotate ci --token-stdin --auth api-token --email you@example.com
+                       (an app password becomes an API token)
+
+Kept: the repository, the webhook (id, URL and secret), the trust and the git set-up; the expiry
+too unless --expires gives the new one. Another user (or repository) is refused with exit 3 and
+nothing changes. The old secret leaves the keychain or file; revoke it on the page printed.
+Once the webhook exists, a read-only credential is accepted (least privilege): `check` then
+warns that the webhook cannot be verified with read access, and exits 0.")]
 pub struct RotateArgs {
     /// The saved connection to put the new secret on.
     pub name: String,

@@ -18,6 +18,7 @@ use crate::engine::recheck::Recheck;
 use crate::store::SavedConnection;
 
 #[derive(Debug, Args)]
+#[command(after_help = super::CHECK_EXIT_CODES)]
 pub struct StatusArgs {
     #[arg(long)]
     pub json: bool,

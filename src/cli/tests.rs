@@ -281,3 +281,68 @@ async fn remove_says_what_it_removed_or_prints_one_json_document() {
         .expect_err("gone");
     assert_eq!(failure.class.exit_code(), 2, "{failure}");
 }
+
+/// `--help` of `name` as a user reads it.
+fn long_help(name: &str) -> String {
+    let mut cmd = command();
+    cmd.find_subcommand_mut(name)
+        .unwrap_or_else(|| panic!("no `{name}` command"))
+        .render_long_help()
+        .to_string()
+}
+
+#[test]
+fn help_and_the_man_page_show_rotate_expires_and_what_status_exits_with() {
+    for name in ["status", "check"] {
+        let help = long_help(name);
+        for code in ["0 ", "1 ", "2 ", "3 ", "4 ", "5 "] {
+            assert!(
+                help.contains(&format!("\n  {code} ")),
+                "{name} --help lacks exit code {code}:\n{help}"
+            );
+        }
+        assert!(help.contains("BBCONNECT_EXPIRY_WARN_DAYS"), "{help}");
+    }
+    let rotate = long_help("rotate");
+    for said in [
+        "--token-stdin",
+        "--expires",
+        "read access",
+        "exit 3",
+        "Kept:",
+    ] {
+        assert!(
+            rotate.contains(said),
+            "rotate --help lacks {said:?}:\n{rotate}"
+        );
+    }
+    assert!(long_help("connect").contains("--expires <YYYY-MM-DD>"));
+    let top = command().render_long_help().to_string();
+    for said in [
+        "bbconnect rotate NAME",
+        "--expires",
+        "bbconnect status",
+        "Exit codes",
+    ] {
+        assert!(
+            top.contains(said),
+            "bbconnect --help lacks {said:?}:\n{top}"
+        );
+    }
+
+    let mut page = Vec::new();
+    clap_mangen::Man::new(command())
+        .render(&mut page)
+        .expect("rendered");
+    // roff escapes every hyphen.
+    let page = String::from_utf8(page).expect("text").replace("\\-", "-");
+    for said in [
+        "bbconnect-rotate",
+        "bbconnect rotate NAME --token-stdin",
+        "--expires YYYY-MM-DD",
+        "`check` and `status` exit with the worst code",
+        "3 credential rejected, revoked or",
+    ] {
+        assert!(page.contains(said), "the man page lacks {said:?}:\n{page}");
+    }
+}

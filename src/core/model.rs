@@ -520,6 +520,10 @@ pub struct LastCheck {
     /// could not tell: a refusal after this is a revocation or an expiry, not a typo.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted_at: Option<String>,
+    /// When a check last saw the saved webhook in place (RFC 3339 UTC), carried over by
+    /// checks that could not read it: a credential lowered to read access cannot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_seen_at: Option<String>,
 }
 
 impl LastCheck {
@@ -547,8 +551,18 @@ impl LastCheck {
         } else {
             before.and_then(|b| b.accepted_since().map(str::to_string))
         };
+        let webhook_seen = report
+            .items
+            .iter()
+            .any(|i| i.id == CheckId::Webhook && i.status == CheckStatus::Passed);
+        let webhook_seen_at = if webhook_seen {
+            Some(at.clone())
+        } else {
+            before.and_then(|b| b.webhook_seen_at.clone())
+        };
         LastCheck {
             accepted_at,
+            webhook_seen_at,
             ..LastCheck::of(report, at)
         }
     }
@@ -575,6 +589,7 @@ impl LastCheck {
             at,
             summary,
             accepted_at: None,
+            webhook_seen_at: None,
         }
     }
 }

@@ -18,7 +18,8 @@ pub mod ssh;
 
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
 use crate::core::model::{
-    CheckId, CheckItem, CheckReport, ConnectionSpec, Credentials, LastCheck, Problem, Repo,
+    CheckId, CheckItem, CheckReport, ConnectionSpec, Credentials, FailureClass, LastCheck, Problem,
+    Repo,
 };
 use crate::store::SavedConnection;
 
@@ -72,6 +73,7 @@ pub fn saved_connection(
             at: saved_at.clone(),
             summary: "all checks passed".into(),
             accepted_at: Some(saved_at.clone()),
+            webhook_seen_at: None,
         }),
         saved_at,
         ..SavedConnection::new(&spec.name, spec.provider, spec.auth, &spec.url)
@@ -86,10 +88,12 @@ pub fn options_for(conn: &SavedConnection) -> ClientOptions {
 }
 
 /// A face's client options (limits, concurrency) with the connection's own trust: its CA
-/// file and pinned certificate replace the face's.
+/// file and pinned certificate replace the face's. A saved webhook makes its scopes and
+/// admin rights needless to the check (the credential may have been lowered to read access).
 pub fn options_with(conn: &SavedConnection, base: &ClientOptions) -> ClientOptions {
     ClientOptions {
         tls: conn.tls.clone().unwrap_or_else(|| base.tls.clone()),
+        saved_webhook: conn.webhook_id.is_some(),
         ..base.clone()
     }
 }
@@ -107,6 +111,35 @@ pub fn save_cert_pem(
     der: &[u8],
 ) -> Result<std::path::PathBuf, crate::store::StoreError> {
     store.save_cert_pem(name, &crate::bitbucket::tls::to_pem(der))
+}
+
+/// Store work off the async threads: a lock may wait for another process, and a keychain
+/// call may take seconds.
+pub(crate) async fn blocking<T: Send + 'static>(
+    store: &crate::store::Store,
+    work: impl FnOnce(&crate::store::Store) -> Result<T, crate::store::StoreError> + Send + 'static,
+) -> Result<T, Problem> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || work(&store))
+        .await
+        .map_err(|_| {
+            Problem::new(
+                FailureClass::Other,
+                "Work on the saved connection stopped unexpectedly.",
+                "Try again; if it keeps failing, run with RUST_LOG=debug and read the log.",
+            )
+        })?
+        .map_err(Problem::from)
+}
+
+/// Takes connection `name`'s lock ([`crate::store::Store::lock_connection`]) for async code:
+/// the wait for another run (up to minutes) blocks a thread of its own, not the runtime.
+pub async fn lock_connection(
+    store: &crate::store::Store,
+    name: &str,
+) -> Result<crate::store::ConnectionLock, Problem> {
+    let name = name.to_string();
+    blocking(store, move |store| store.lock_connection(&name)).await
 }
 
 /// Now, as RFC 3339 UTC with seconds.
@@ -131,6 +164,28 @@ pub fn today() -> jiff::civil::Date {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn waiting_for_a_connection_lock_leaves_the_runtime_free() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = crate::store::Store::open(
+            Some(dir.path().to_path_buf()),
+            crate::store::SecretStoreMode::File,
+        )
+        .expect("store")
+        .with_connection_lock_wait(std::time::Duration::from_secs(3));
+        let held = store.lock_connection("t").expect("lock");
+        let waiter = tokio::spawn({
+            let store = store.clone();
+            async move { lock_connection(&store, "t").await.map(drop) }
+        });
+        // On the runtime's only thread: this task wakes up, and lets the lock go, only if the
+        // waiter does not hold the thread while it waits.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        drop(held);
+        let got = waiter.await.expect("joined");
+        assert!(got.is_ok(), "{got:?}");
+    }
 
     #[test]
     fn formats_known_instants() {

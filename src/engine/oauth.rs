@@ -11,11 +11,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::mpsc;
 
+use super::blocking;
 use crate::bitbucket::oauth::{self, CallbackServer, OAuthConsumer, OAuthTokens};
 use crate::bitbucket::{ClientOptions, Renewal};
 use crate::core::browser::BrowserOutcome;
 use crate::core::model::{AuthKind, Credentials, FailureClass, OAuthGrant, Problem};
-use crate::store::{SavedConnection, Store, StoreError};
+use crate::store::{SavedConnection, Store};
 
 /// How a face shows a URL in a browser: the real one opens the system browser; tests pass
 /// a stand-in that follows the redirect itself. It blocks while an opener runs (the worker
@@ -373,7 +374,7 @@ pub fn forget_access_token(store: &Store, name: &str, rejected: &str) -> Result<
     }
     grant.expires_at = Some(0);
     store
-        .save(conn, &grant.to_stored(), true)
+        .swap_secret(name, &grant.to_stored())
         .map_err(Problem::from)?;
     Ok(true)
 }
@@ -385,24 +386,6 @@ fn sign_in_again(name: &str) -> String {
     )
 }
 
-/// Store work off the async threads: the connection's lock may wait for another process.
-async fn blocking<T: Send + 'static>(
-    store: &Store,
-    work: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, Problem> {
-    let store = store.clone();
-    tokio::task::spawn_blocking(move || work(&store))
-        .await
-        .map_err(|_| {
-            Problem::new(
-                FailureClass::Other,
-                "Reading the saved connection stopped unexpectedly.",
-                "Try again; if it keeps failing, run with RUST_LOG=debug and read the log.",
-            )
-        })?
-        .map_err(Problem::from)
-}
-
 /// The refresh of [`fresh_credentials`] and [`renew_rejected`], under the connection's lock.
 async fn refresh_locked(
     store: &Store,
@@ -412,10 +395,13 @@ async fn refresh_locked(
     now: u64,
 ) -> Result<Credentials, Problem> {
     let key = name.to_string();
-    let (lock, conn, secret) = blocking(store, move |store| {
-        let lock = store.lock_connection(&key)?;
-        let (conn, secret) = store.connection_with_secret(&key)?;
-        Ok((lock, conn, secret))
+    let (lock, conn, secret) = blocking(store, {
+        let key = key.clone();
+        move |store| {
+            let lock = store.lock_connection(&key)?;
+            let (conn, secret) = store.connection_with_secret(&key)?;
+            Ok((lock, conn, secret))
+        }
     })
     .await?;
     let creds = credentials_of(&conn, secret);
@@ -448,8 +434,10 @@ async fn refresh_locked(
     let tokens = oauth::refresh(&creds.spec.url, &consumer, &refresh_token, options, name).await?;
     let renewed = grant_from(tokens, Some(&refresh_token), &grant.consumer_secret, now);
     let stored = renewed.to_stored();
+    // Only the secret: the entry read above may be stale by now (a `status` run records its
+    // check without this lock).
     let saved = blocking(store, move |store| {
-        store.save(conn, &stored, true).map(|_| ())
+        store.swap_secret(&key, &stored).map(|_| ())
     })
     .await;
     drop(lock);
@@ -602,6 +590,12 @@ mod tests {
 
     /// A file store in a temporary folder holding connection `t` of type `auth`.
     fn store_with(auth: AuthKind, secret: SecretString) -> (tempfile::TempDir, Store) {
+        // Nothing listens here: a refresh attempt would fail, proving none was made.
+        store_at("http://127.0.0.1:9", auth, secret)
+    }
+
+    /// [`store_with`], the connection's host at `url`.
+    fn store_at(url: &str, auth: AuthKind, secret: SecretString) -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(
             Some(dir.path().to_path_buf()),
@@ -611,8 +605,7 @@ mod tests {
         let conn = SavedConnection {
             username: Some("test-oauth-key".into()),
             saved_at: "2026-12-01T00:00:00Z".into(),
-            // Nothing listens here: a refresh attempt would fail, proving none was made.
-            ..SavedConnection::new("t", Provider::Cloud, auth, "http://127.0.0.1:9")
+            ..SavedConnection::new("t", Provider::Cloud, auth, url)
         };
         store.save(conn, &secret, false).expect("saved");
         (dir, store)
@@ -680,6 +673,56 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(used.expose_secret(), "test-token-access");
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_refresh_keeps_what_another_run_recorded_while_it_was_in_flight() {
+        use crate::core::model::LastCheck;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let (_dir, store) = store_at(&url, AuthKind::OAuth, grant(10).to_stored());
+        let recorded = LastCheck {
+            ok: true,
+            at: "2026-12-02T00:00:00Z".into(),
+            summary: "all checks passed".into(),
+            accepted_at: None,
+            webhook_seen_at: Some("2026-12-02T00:00:00Z".into()),
+        };
+        // The token endpoint: a `status` of another process records its check (it takes no
+        // connection lock) before the new pair comes back.
+        let other = (store.clone(), recorded.clone());
+        let endpoint = axum::Router::new().route(
+            "/site/oauth2/access_token",
+            axum::routing::post(move || {
+                let (store, recorded) = other.clone();
+                async move {
+                    store.record_check("t", recorded).expect("recorded");
+                    axum::Json(serde_json::json!({
+                        "access_token": "test-token-new-access",
+                        "refresh_token": "test-token-new-refresh",
+                        "expires_in": 7200,
+                        "token_type": "bearer",
+                    }))
+                }
+            }),
+        );
+        let server = tokio::spawn(async move { axum::serve(listener, endpoint).await });
+        let used = fresh_credentials(&store, "t", &ClientOptions::default(), 1_000)
+            .await
+            .expect("refreshed");
+        server.abort();
+        assert_eq!(used.secret.expose_secret(), "test-token-new-access");
+        let g = stored_grant(&store);
+        assert_eq!(g.access_token.expose_secret(), "test-token-new-access");
+        assert_eq!(g.expires_at, Some(8_200));
+        let conn = store.get("t").expect("readable").expect("saved");
+        assert_eq!(
+            conn.last_check,
+            Some(recorded),
+            "the other run's record is kept"
+        );
     }
 
     #[test]

@@ -232,7 +232,12 @@ async fn drift_rows(
     let (Some(id), Some(hook_found)) = (&conn.webhook_id, found.hook) else {
         return;
     };
-    let row = webhook_row(id, conn.webhook_url.as_deref(), hook_found);
+    let row = webhook_row(
+        id,
+        conn.webhook_url.as_deref(),
+        hook_found,
+        webhook_seen(conn),
+    );
     let hook_in_place = row.status == CheckStatus::Passed;
     report.items.push(row);
     // A test of the saved URL says nothing when the hook now points elsewhere or is off.
@@ -286,13 +291,24 @@ pub fn repository_row(
     }
 }
 
+/// When the saved webhook was last seen in place: by a check, else by the save that made or
+/// kept it.
+fn webhook_seen(conn: &SavedConnection) -> &str {
+    conn.last_check
+        .as_ref()
+        .and_then(|l| l.webhook_seen_at.as_deref())
+        .unwrap_or(&conn.saved_at)
+}
+
 /// The row for our saved webhook: any change that means the CI no longer hears of pushes is a
 /// failure, and a hook pointing elsewhere names where, since someone else may be receiving
-/// the pushes. Pure.
+/// the pushes. One the credential may not read (lowered to read access) is a warning saying
+/// when it was `last_seen`. Pure.
 pub fn webhook_row(
     id: &str,
     saved_url: Option<&str>,
     found: Result<Option<Webhook>, Problem>,
+    last_seen: &str,
 ) -> CheckItem {
     let fix = "Run `bbconnect connect NAME --replace --webhook-url URL` to put the hook back as saved, or fix it in the repository's webhook settings.";
     match found {
@@ -321,7 +337,7 @@ pub fn webhook_row(
             ),
             "Switch it on in the repository's webhook settings, or run `bbconnect connect NAME --replace --webhook-url URL`.",
         ),
-        other => crate::bitbucket::webhooks::webhook_row_from(id, other),
+        other => crate::bitbucket::webhooks::webhook_row_seen(id, other, Some(last_seen)),
     }
 }
 
@@ -396,6 +412,7 @@ mod tests {
                 at: "2026-12-01T00:00:00Z".into(),
                 summary: String::new(),
                 accepted_at: None,
+                webhook_seen_at: None,
             }),
             ..SavedConnection::new("work", Provider::Cloud, auth, "https://bitbucket.org")
         }
@@ -448,27 +465,64 @@ mod tests {
     #[test]
     fn a_hook_switched_off_or_pointing_elsewhere_fails_naming_the_url() {
         let saved = Some("https://ci.example/hook");
+        let seen = "2026-12-01T00:00:00Z";
         let ok = webhook_row(
             "{h}",
             saved,
             Ok(Some(hook("https://ci.example/hook/", true))),
+            seen,
         );
         assert_eq!(ok.status, CheckStatus::Passed);
         let off = webhook_row(
             "{h}",
             saved,
             Ok(Some(hook("https://ci.example/hook", false))),
+            seen,
         );
         assert_eq!(off.status, CheckStatus::Failed);
-        let elsewhere = webhook_row("{h}", saved, Ok(Some(hook("https://evil.example/x", true))));
+        let elsewhere = webhook_row(
+            "{h}",
+            saved,
+            Ok(Some(hook("https://evil.example/x", true))),
+            seen,
+        );
         assert_eq!(elsewhere.status, CheckStatus::Failed);
         assert!(
             elsewhere.detail.contains("https://evil.example/x"),
             "{}",
             elsewhere.detail
         );
-        let gone = webhook_row("{h}", saved, Ok(None));
+        let gone = webhook_row("{h}", saved, Ok(None), seen);
         assert_eq!(gone.status, CheckStatus::Failed);
+    }
+
+    #[test]
+    fn a_hook_the_credential_may_not_read_is_a_warning_saying_when_it_was_last_seen() {
+        let refused = Problem::new(FailureClass::Permission, "needs admin", "x");
+        let row = webhook_row("7", None, Err(refused), "2026-11-29T04:34:56Z");
+        assert_eq!(row.status, CheckStatus::Warning);
+        assert!(
+            row.detail.contains("cannot be verified with read access")
+                && row.detail.contains("last seen on 2026-11-29T04:34:56Z"),
+            "{}",
+            row.detail
+        );
+        // Last seen by a check, else by the save.
+        let mut c = conn(AuthKind::HttpTokenUser, Some(true));
+        assert_eq!(webhook_seen(&c), c.saved_at);
+        let mut report = CheckReport::default();
+        report
+            .items
+            .push(CheckItem::passed(CheckId::Webhook, "Webhook 7 is active."));
+        let seen = LastCheck::after(&report, "2026-12-03T00:00:00Z".into(), None);
+        // A check that could not read it keeps when it was seen.
+        let later = LastCheck::after(
+            &CheckReport::default(),
+            "2026-12-04T00:00:00Z".into(),
+            Some(&seen),
+        );
+        c.last_check = Some(later);
+        assert_eq!(webhook_seen(&c), "2026-12-03T00:00:00Z");
     }
 
     #[test]

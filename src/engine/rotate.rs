@@ -96,9 +96,9 @@ fn input(what: impl Into<String>, fix: impl Into<String>) -> RotateError {
 /// Holds the connection's lock from before it reads the saved connection until the commit,
 /// so a concurrent connect or rotate of the same name waits (and then sees this result).
 pub async fn rotate(req: RotateRequest<'_>, store: &Store) -> Result<Rotated, RotateError> {
-    let _lock = store
-        .lock_connection(req.name)
-        .map_err(|e| RotateError::Problem(e.into()))?;
+    let _lock = super::lock_connection(store, req.name)
+        .await
+        .map_err(RotateError::Problem)?;
     let before = store
         .get(req.name)
         .map_err(|e| RotateError::Problem(e.into()))?
@@ -113,8 +113,10 @@ pub async fn rotate(req: RotateRequest<'_>, store: &Store) -> Result<Rotated, Ro
         spec: spec.clone(),
         secret: req.secret.clone(),
     };
+    let saved = super::options_for(&before);
     let options = ClientOptions {
-        tls: super::options_for(&before).tls,
+        tls: saved.tls,
+        saved_webhook: saved.saved_webhook,
         ..req.options
     };
     let client = Client::new(creds, req.endpoints, options).map_err(RotateError::Problem)?;
@@ -130,14 +132,22 @@ pub async fn rotate(req: RotateRequest<'_>, store: &Store) -> Result<Rotated, Ro
         });
     }
     let identity = report.identity.as_ref().map(|i| i.username.clone());
-    let check = crate::core::model::LastCheck::of(&report, super::now_rfc3339());
+    // After the saved record: when the hook was last seen stays known, since a credential
+    // lowered to read access cannot see it again.
+    let check = crate::core::model::LastCheck::after(
+        &report,
+        super::now_rfc3339(),
+        before.last_check.as_ref(),
+    );
     let expires_on = req.expires_on;
-    let info = store
-        .rotate_secret(
-            req.name,
+    let (name, secret) = (req.name.to_string(), req.secret);
+    // Off the async threads: the store's own lock may wait, a keychain call take seconds.
+    let (info, after) = super::blocking(store, move |store| {
+        let info = store.rotate_secret(
+            &name,
             |c| {
                 c.auth = spec.auth;
-                c.username = spec.username.clone();
+                c.username = spec.username;
                 if identity.is_some() {
                     c.user = identity;
                 }
@@ -146,13 +156,13 @@ pub async fn rotate(req: RotateRequest<'_>, store: &Store) -> Result<Rotated, Ro
                 }
                 c.last_check = Some(check);
             },
-            &req.secret,
-        )
-        .map_err(|e| RotateError::Problem(e.into()))?;
-    let after = store
-        .get(req.name)
-        .map_err(|e| RotateError::Problem(e.into()))?
-        .unwrap_or_else(|| before.clone());
+            &secret,
+        )?;
+        Ok((info, store.get(&name)?))
+    })
+    .await
+    .map_err(RotateError::Problem)?;
+    let after = after.unwrap_or_else(|| before.clone());
     Ok(Rotated {
         revoke_old: revoke_page(&before),
         before,

@@ -107,7 +107,8 @@ impl DcWho {
                 let owns_personal = project.personal_owner.as_deref() == Some(slug.as_str());
                 let personal = project.personal_owner.is_some();
                 match projects {
-                    _ if owns_personal => Some(DcPerm::Admin),
+                    // The token's permission caps its owner's rights there too.
+                    _ if owns_personal => Some(*perm),
                     // Another user's personal project is private to its owner.
                     _ if personal => None,
                     None => Some(*perm),

@@ -584,8 +584,11 @@ pub fn demo_credentials() -> Vec<DemoCredential> {
         });
     }
     for t in &spec.cloud.api_tokens {
-        let note = if t.scopes.iter().any(|s| s == "read:user:bitbucket") {
+        let note = if t.scopes.iter().any(|s| s == "write:webhook:bitbucket") {
             "Cloud API token with every scope bbconnect needs".to_string()
+        } else if t.scopes.iter().any(|s| s == "read:user:bitbucket") {
+            "Cloud API token with read scopes only: what a connection can be lowered to once its webhook exists"
+                .to_string()
         } else {
             "Cloud API token lacking read:user:bitbucket (shows the missing-scope failure)"
                 .to_string()

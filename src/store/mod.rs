@@ -546,6 +546,14 @@ impl Store {
         })
     }
 
+    /// Puts a new secret on saved connection `name` and nothing else (a refreshed OAuth pair):
+    /// the entry is taken as it is under the store's lock, so what another run wrote since the
+    /// caller read it (a check's outcome, an expiry, a webhook) is kept. Call it holding
+    /// [`Store::lock_connection`].
+    pub fn swap_secret(&self, name: &str, secret: &SecretString) -> Result<SavedInfo, StoreError> {
+        self.rotate_secret(name, |_| {}, secret)
+    }
+
     /// The secret of connection `name`, from wherever the file says it lives.
     pub fn secret(&self, name: &str) -> Result<SecretString, StoreError> {
         self.connection_with_secret(name).map(|(_, s)| s)

@@ -25,6 +25,8 @@ pub async fn run(
     server_url: Option<String>,
     options: ClientOptions,
 ) -> Result<Option<SavedInfo>, Problem> {
+    // Refused before the screen opens, as `check` and `status` refuse it.
+    let warn_days = settings.expiry_warn_days()?;
     let saved_conns = store.list().map_err(Problem::from)?;
     let existing_names = saved_conns.iter().map(|c| c.name.clone()).collect();
     let saved = saved_conns
@@ -52,12 +54,12 @@ pub async fn run(
         oauth_key: settings.oauth_key.clone(),
         oauth_secret: settings.oauth_secret.clone(),
         today: crate::engine::today(),
+        expiry_warn_days: Some(warn_days),
     };
     let (reply_tx, reply_rx) = mpsc::unbounded_channel();
-    let handle = worker::spawn(
-        WorkerContext::new(endpoints, Arc::new(store), options),
-        reply_tx,
-    );
+    let mut worker_ctx = WorkerContext::new(endpoints, Arc::new(store), options);
+    worker_ctx.expiry_warn_days = warn_days;
+    let handle = worker::spawn(worker_ctx, reply_tx);
     let outcome = app::run(Wizard::new(config), handle, reply_rx)
         .await
         .map_err(|e| {

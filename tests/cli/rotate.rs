@@ -64,6 +64,20 @@ fn stored_secrets(config: &Path) -> Vec<String> {
     out
 }
 
+/// `connect` flags `args` with our webhook on `repo`, signing with HOOK_A, answering in JSON.
+fn with_hook<'a>(mut args: Vec<&'a str>, repo: &'a str) -> Vec<&'a str> {
+    args.extend([
+        "--repo",
+        repo,
+        "--webhook-url",
+        HOOK_URL,
+        "--webhook-secret-env",
+        "HOOK_A",
+        "--json",
+    ]);
+    args
+}
+
 async fn webhook_secret(sim: &SimHandle, config: &Path, name: &str) -> String {
     let out = run(sim, config, &["webhook-secret", name], None).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -184,16 +198,7 @@ async fn an_app_password_connection_migrates_to_an_api_token() {
     .await;
     let dir = tempfile::tempdir().expect("tempdir");
     let repo = cloud_repo(&sim).await;
-    let mut args = bin::cloud_app_password_connect("cloud");
-    args.extend([
-        "--repo",
-        repo.as_str(),
-        "--webhook-url",
-        HOOK_URL,
-        "--webhook-secret-env",
-        "HOOK_A",
-        "--json",
-    ]);
+    let args = with_hook(bin::cloud_app_password_connect("cloud"), &repo);
     let out = run(&sim, dir.path(), &args, Some("test-token-app-password")).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let before = saved(&sim, dir.path(), "cloud").await;
@@ -387,4 +392,123 @@ async fn rotate_expires_follows_connects_rule_and_a_refused_day_changes_nothing(
         );
         assert_eq!(stored_secrets(dir.path()), secrets_before, "{day}");
     }
+}
+
+/// `rotate NAME --token-stdin` with `secret` piped in.
+async fn rotate_from_stdin(sim: &SimHandle, config: &Path, name: &str, secret: &str) -> Output {
+    use tokio::io::AsyncWriteExt;
+    let mut child = bin::against(sim, config, &["rotate", name, "--token-stdin"], None)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin
+        .write_all(format!("{secret}\n").as_bytes())
+        .await
+        .expect("secret written");
+    drop(stdin);
+    child.wait_with_output().await.expect("binary ends")
+}
+
+/// When the saved connection's last check saw its webhook in place.
+fn webhook_seen_at(config: &Path, name: &str) -> Option<String> {
+    let store = bbconnect::store::Store::open(
+        Some(config.to_path_buf()),
+        bbconnect::store::SecretStoreMode::File,
+    )
+    .expect("store");
+    store
+        .get(name)
+        .expect("readable")
+        .and_then(|c| c.last_check)
+        .and_then(|l| l.webhook_seen_at)
+}
+
+/// The `webhook` row of a `status --json` connection or a `check --json` entry.
+fn webhook_row(entry: &Value) -> Value {
+    entry["checks"]["items"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["id"] == "webhook").cloned())
+        .unwrap_or_else(|| panic!("no webhook row: {entry}"))
+}
+
+/// A connection made with an admin-capable credential and its webhook, lowered to alice's
+/// read-only credential: rotate accepts it (same identity), then `check` and `status` pass
+/// with the webhook a warning saying it cannot be verified with read access and when it was
+/// last seen, and the saved webhook and its secret are unchanged.
+async fn lowered_to_read_access(sim: &SimHandle, config: &Path, connect: Vec<&str>) {
+    let out = run(sim, config, &connect, Some("test-token-alice")).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // A check with the admin credential sees the hook.
+    let out = run(sim, config, &["check", "ci"], None).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let seen = webhook_seen_at(config, "ci").expect("the check saw the hook");
+    let before = saved(sim, config, "ci").await;
+    let hook_secret = webhook_secret(sim, config, "ci").await;
+
+    let out = rotate_from_stdin(sim, config, "ci", "test-token-alice-read").await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    let last_seen = format!("last seen on {seen}");
+    let out = run(sim, config, &["check", "ci", "--json"], None).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let checked = json(&out)[0].clone();
+    let row = webhook_row(&checked);
+    assert_eq!(row["status"], "warning", "{row}");
+    // Lowered on purpose: the missing webhook scopes and admin rights are no other warning.
+    let warned: Vec<&Value> = checked["checks"]["items"]
+        .as_array()
+        .map(|rows| rows.iter().filter(|r| r["status"] != "passed").collect())
+        .unwrap_or_default();
+    assert_eq!(warned, [&row], "{checked}");
+    let detail = row["detail"].as_str().unwrap_or_default().to_string();
+    assert!(
+        detail.contains("cannot be verified with read access") && detail.contains(&last_seen),
+        "{row}"
+    );
+    let out = run(sim, config, &["status", "--json"], None).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let entry = json(&out)[0].clone();
+    assert_eq!(entry["exit_code"], 0, "{entry}");
+    assert_eq!(webhook_row(&entry)["detail"], detail.as_str(), "{entry}");
+
+    let after = saved(sim, config, "ci").await;
+    for field in ["repo", "webhook_id", "webhook_url", "user", "auth"] {
+        assert_eq!(after[field], before[field], "{field}: {after}");
+    }
+    assert_eq!(webhook_secret(sim, config, "ci").await, hook_secret);
+    assert!(
+        stored_secrets(config).contains(&"test-token-alice-read".to_string()),
+        "the read-only credential is the one saved"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dc_rotate_to_a_read_only_token_keeps_the_webhook_and_check_passes() {
+    let sim = crate::common::sim::with_repos(30).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = sim.server_url();
+    let repo = dc_repo(&sim, "WEB").await;
+    let mut args = dc_connect(&url, "ci", &repo);
+    args.extend(["--webhook-secret-env", "HOOK_A"]);
+    lowered_to_read_access(&sim, dir.path(), args).await;
+    let hooks = sim.dc_hooks(&repo);
+    assert_eq!(hooks.len(), 1, "{hooks:?}");
+    assert_eq!(hooks[0].secret.as_deref(), Some("test-token-hook-a"));
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cloud_rotate_to_a_read_only_api_token_keeps_the_webhook_and_check_passes() {
+    let sim = crate::common::sim::with_repos(30).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = cloud_repo(&sim).await;
+    let args = with_hook(bin::cloud_connect_as("ci"), &repo);
+    lowered_to_read_access(&sim, dir.path(), args).await;
+    let hooks = sim.cloud_hooks(&repo);
+    assert_eq!(hooks.len(), 1, "{hooks:?}");
+    assert_eq!(hooks[0].secret.as_deref(), Some("test-token-hook-a"));
+    sim.shutdown().await;
 }

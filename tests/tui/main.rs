@@ -10,4 +10,5 @@ mod ui_check_reports;
 mod ui_snapshots;
 mod wizard_oauth;
 mod worker_http;
+mod worker_recheck;
 mod worker_webhook;

@@ -200,19 +200,32 @@ pub fn eval_dc_owner(
     }
 }
 
-/// Missing scopes named exactly, from 403 bodies and the granted-scopes header.
+/// Whether `scope` is one of the webhook scopes: needed to create and manage the hook only.
+fn is_webhook_scope(scope: &str) -> bool {
+    scope.contains(":webhook:")
+}
+
+/// Missing scopes named exactly, from 403 bodies and the granted-scopes header. With a
+/// `saved_webhook`, the webhook scopes are not needed: a token lowered to read access once
+/// its hook exists is the least privilege bbconnect itself advises.
 pub fn eval_scopes(
     auth: AuthKind,
     missing_seen: &BTreeSet<String>,
     granted: Option<&[String]>,
+    saved_webhook: bool,
 ) -> CheckItem {
     let mut missing = missing_seen.clone();
+    let mut read_access = false;
     if auth == AuthKind::ApiToken
         && let Some(granted) = granted
     {
         for s in NEEDED_SCOPES {
             if !granted.iter().any(|g| g == s) {
-                missing.insert(s.to_string());
+                if saved_webhook && is_webhook_scope(s) {
+                    read_access = true;
+                } else {
+                    missing.insert(s.to_string());
+                }
             }
         }
     }
@@ -238,6 +251,7 @@ pub fn eval_scopes(
         );
     }
     let detail = match (auth, granted) {
+        (AuthKind::ApiToken, Some(_)) if read_access => "The read scopes are granted; the webhook scopes are not, which is enough now that the webhook exists (read access).".to_string(),
         (AuthKind::ApiToken, Some(_)) => format!("All {} scopes granted.", NEEDED_SCOPES.len()),
         (AuthKind::ApiToken, None) => "Reading the user, workspaces and repositories works; the webhook scopes are confirmed when the webhook is created.".to_string(),
         (
@@ -312,12 +326,17 @@ pub fn eval_reach_figures(
 }
 
 /// Webhooks need admin rights: say whether bbconnect can create one, and what it costs if not.
-pub fn eval_webhooks(admin: Result<Option<String>, Problem>) -> CheckItem {
+/// With a `saved_webhook` none is to be created: lacking the rights is then no concern.
+pub fn eval_webhooks(admin: Result<Option<String>, Problem>, saved_webhook: bool) -> CheckItem {
     let cost = "without a webhook, CI is not told about pushes and pull requests";
     match admin {
         Ok(Some(where_)) => CheckItem::passed(
             CheckId::Webhooks,
             format!("Admin rights found ({where_}): bbconnect can create the webhook."),
+        ),
+        _ if saved_webhook => CheckItem::passed(
+            CheckId::Webhooks,
+            "No admin rights needed: the webhook was created already (its own row says whether it is still in place), and reading is all this connection does now.",
         ),
         Ok(None) => CheckItem::warning(
             CheckId::Webhooks,
@@ -585,7 +604,7 @@ mod tests {
     fn scopes_are_named_from_bodies_and_headers() {
         let mut seen = BTreeSet::new();
         seen.insert("read:user:bitbucket".to_string());
-        let r = eval_scopes(AuthKind::ApiToken, &seen, None);
+        let r = eval_scopes(AuthKind::ApiToken, &seen, None, false);
         assert_eq!(r.class, Some(FailureClass::Permission));
         assert!(r.detail.contains("read:user:bitbucket"));
         let granted: Vec<String> = NEEDED_SCOPES
@@ -593,13 +612,32 @@ mod tests {
             .filter(|s| !s.starts_with("delete"))
             .map(|s| s.to_string())
             .collect();
-        let r = eval_scopes(AuthKind::ApiToken, &BTreeSet::new(), Some(&granted));
+        let r = eval_scopes(AuthKind::ApiToken, &BTreeSet::new(), Some(&granted), false);
         assert_eq!(r.detail, "Missing: delete:webhook:bitbucket.");
         let all: Vec<String> = NEEDED_SCOPES.iter().map(|s| s.to_string()).collect();
         assert_eq!(
-            eval_scopes(AuthKind::ApiToken, &BTreeSet::new(), Some(&all)).status,
+            eval_scopes(AuthKind::ApiToken, &BTreeSet::new(), Some(&all), false).status,
             CheckStatus::Passed
         );
+    }
+
+    #[test]
+    fn a_read_only_token_passes_once_its_webhook_is_saved_and_not_before() {
+        let read: Vec<String> = NEEDED_SCOPES
+            .iter()
+            .filter(|s| !s.contains(":webhook:"))
+            .map(|s| s.to_string())
+            .collect();
+        let none = BTreeSet::new();
+        let r = eval_scopes(AuthKind::ApiToken, &none, Some(&read), true);
+        assert_eq!(r.status, CheckStatus::Passed, "{r:?}");
+        assert!(r.detail.contains("read access"), "{r:?}");
+        let r = eval_scopes(AuthKind::ApiToken, &none, Some(&read), false);
+        assert_eq!(r.status, CheckStatus::Failed, "{r:?}");
+        // Only the webhook scopes are forgiven.
+        let r = eval_scopes(AuthKind::ApiToken, &none, Some(&read[1..]), true);
+        assert_eq!(r.status, CheckStatus::Failed, "{r:?}");
+        assert!(r.detail.contains(NEEDED_SCOPES[0]), "{r:?}");
     }
 
     #[test]
@@ -634,12 +672,16 @@ mod tests {
     #[test]
     fn webhook_rows() {
         assert_eq!(
-            eval_webhooks(Ok(Some("x".into()))).status,
+            eval_webhooks(Ok(Some("x".into())), false).status,
             CheckStatus::Passed
         );
-        let r = eval_webhooks(Ok(None));
+        let r = eval_webhooks(Ok(None), false);
         assert_eq!(r.status, CheckStatus::Warning);
         assert!(r.detail.contains("pushes"));
+        // The hook exists: no rights are missing for what the connection does.
+        let r = eval_webhooks(Ok(None), true);
+        assert_eq!(r.status, CheckStatus::Passed);
+        assert!(r.detail.contains("created already"), "{r:?}");
     }
 
     #[test]

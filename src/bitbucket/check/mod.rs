@@ -238,7 +238,10 @@ async fn run_server(client: &Client, progress: Progress<'_>, run: &mut Run) {
         }
     };
     say(progress, "Checking webhook rights…");
-    run.push(eval_webhooks(admin.answer(progress).await));
+    run.push(eval_webhooks(
+        admin.answer(progress).await,
+        client.inner().options.saved_webhook,
+    ));
     let mut links = reach.links;
     links.add_first(&localhost_links(&hrefs, &[base]));
     run.push(eval_localhost_count(links.count(), links.first()));
@@ -535,7 +538,12 @@ async fn run_cloud_user(client: &Client, progress: Progress<'_>, run: &mut Run) 
             None
         }
     };
-    if !run.push(eval_scopes(auth, &missing, granted.as_deref())) {
+    if !run.push(eval_scopes(
+        auth,
+        &missing,
+        granted.as_deref(),
+        client.inner().options.saved_webhook,
+    )) {
         return;
     }
     let Some(reach) = repos else { return };
@@ -543,6 +551,7 @@ async fn run_cloud_user(client: &Client, progress: Progress<'_>, run: &mut Run) 
     say(progress, "Checking webhook rights…");
     run.push(eval_webhooks(
         cloud_admin(client, &reach.spaces, early).await,
+        client.inner().options.saved_webhook,
     ));
     let mut links = reach.links;
     links.add_first(&localhost_links(&hrefs, &[api, web]));
@@ -676,7 +685,10 @@ async fn run_cloud_repo(client: &Client, progress: Progress<'_>, run: &mut Run) 
     run.push(eval_reach_count(&repos, Provider::Cloud, false));
     let mut hrefs = Vec::new();
     collect_hrefs(&resp.body, &mut hrefs);
-    run.push(eval_webhooks(hooks.answer(progress).await));
+    run.push(eval_webhooks(
+        hooks.answer(progress).await,
+        client.inner().options.saved_webhook,
+    ));
     run.push(eval_localhost(&localhost_links(&hrefs, &[api, web])));
 }
 

@@ -214,6 +214,7 @@ fn a_saved_connection_is_checked_again_and_the_row_shows_it() {
         at: "2026-12-01T21:00:00Z".into(),
         summary: "Credential: refused".into(),
         accepted_at: None,
+        webhook_seen_at: None,
     };
     update(
         &mut w,

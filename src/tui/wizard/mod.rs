@@ -59,6 +59,17 @@ pub struct WizardConfig {
     pub saved: Vec<saved::SavedRow>,
     /// Today's date (UTC), read once by the app: expiry dates are judged against it.
     pub today: jiff::civil::Date,
+    /// How many days ahead an expiry is warned of (`BBCONNECT_EXPIRY_WARN_DAYS`, read by the
+    /// app); `None` is the default (see [`WizardConfig::warn_days`]).
+    pub expiry_warn_days: Option<i64>,
+}
+
+impl WizardConfig {
+    /// The expiry warning window in days, as `check` and `status` use it.
+    pub fn warn_days(&self) -> i64 {
+        self.expiry_warn_days
+            .unwrap_or(crate::core::expiry::DEFAULT_WARN_DAYS)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,19 +183,14 @@ pub struct Wizard {
 }
 
 impl Wizard {
-    /// How a credential that stops working on `expires_on` stands today, with the default
-    /// warning window: the one reading the Done screen and the saved list both show.
+    /// How a credential that stops working on `expires_on` stands today, within the
+    /// configured warning window: the one reading the Done screen and the saved list show.
     pub fn expiry(
         &self,
         expires_on: Option<jiff::civil::Date>,
         auth: AuthKind,
     ) -> crate::core::expiry::Standing {
-        crate::core::expiry::standing(
-            self.config.today,
-            expires_on,
-            auth,
-            crate::core::expiry::DEFAULT_WARN_DAYS,
-        )
+        crate::core::expiry::standing(self.config.today, expires_on, auth, self.config.warn_days())
     }
 
     pub fn new(config: WizardConfig) -> Wizard {

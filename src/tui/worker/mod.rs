@@ -32,6 +32,9 @@ pub struct WorkerContext {
     pub opener: Opener,
     /// How long an OAuth sign-in waits for the browser to come back.
     pub oauth_wait: Duration,
+    /// How many days ahead the re-check warns of an expiry (`BBCONNECT_EXPIRY_WARN_DAYS`, read
+    /// by the app: the worker reads no environment).
+    pub expiry_warn_days: i64,
     /// The certificate the user trusted on the check screen: every later client of the
     /// session pins it, and the saved connection keeps it.
     trusted_cert: std::sync::Mutex<Option<(String, Option<Vec<u8>>)>>,
@@ -46,6 +49,7 @@ impl WorkerContext {
             options,
             opener: oauth_flow::browser_opener(),
             oauth_wait: oauth_flow::DEFAULT_WAIT,
+            expiry_warn_days: crate::core::expiry::DEFAULT_WARN_DAYS,
             trusted_cert: std::sync::Mutex::new(None),
         }
     }
@@ -512,7 +516,8 @@ fn stopped(what: &str) -> Problem {
 /// trust, an expired OAuth token refreshed, drift of its repository and webhook), recorded
 /// with it. The delivery test is left out: the list shows the saved state, not the CI's.
 async fn check_saved(ctx: &WorkerContext, name: &str) -> Result<LastCheck, Problem> {
-    let how = engine::recheck::Recheck::at_system_time(ctx.options(false), false);
+    let how = engine::recheck::Recheck::at_system_time(ctx.options(false), false)
+        .warning_days_ahead(ctx.expiry_warn_days);
     engine::recheck::recheck(&ctx.store, &ctx.endpoints, name, &how)
         .await
         .map(|done| done.last)
