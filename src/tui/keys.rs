@@ -598,9 +598,10 @@ mod tests {
             )],
             ..CheckReport::default()
         };
-        let mut f = clone_state(&w);
-        update(&mut f, Msg::CheckDone { id, report: failed });
-        states.push(("check failed", f));
+        states.push((
+            "check failed",
+            after(&w, Msg::CheckDone { id, report: failed }),
+        ));
         update(
             &mut w,
             Msg::CheckDone {
@@ -629,24 +630,13 @@ mod tests {
                 },
             },
         );
-        let mut failed = clone_state(&w);
-        update(
-            &mut failed,
-            Msg::ReposDone {
-                id,
-                result: Err(Problem::new(FailureClass::Other, "x", "y")),
-            },
-        );
-        states.push(("repos failed", failed));
+        let result = Err(Problem::new(FailureClass::Other, "x", "y"));
+        states.push(("repos failed", after(&w, Msg::ReposDone { id, result })));
         states.push(("repos", clone_state(&w)));
-        let mut filtering = clone_state(&w);
-        update(&mut filtering, Msg::FocusFilter);
-        states.push(("repos filter", filtering));
+        states.push(("repos filter", after(&w, Msg::FocusFilter)));
         update(&mut w, Msg::Confirm);
         states.push(("webhook url", clone_state(&w)));
-        let mut events = clone_state(&w);
-        update(&mut events, Msg::NextField);
-        states.push(("webhook events", events));
+        states.push(("webhook events", after(&w, Msg::NextField)));
         let mut refused = clone_state(&w);
         refused.webhook.state = crate::tui::wizard::webhook::HookState::Failed(Problem::new(
             FailureClass::Permission,
@@ -659,15 +649,8 @@ mod tests {
             panic!("{effects:?}")
         };
         let id = *id;
-        let mut failed = clone_state(&w);
-        update(
-            &mut failed,
-            Msg::Saved {
-                id,
-                result: Err(Problem::new(FailureClass::Other, "x", "y")),
-            },
-        );
-        states.push(("save failed", failed));
+        let result = Err(Problem::new(FailureClass::Other, "x", "y"));
+        states.push(("save failed", after(&w, Msg::Saved { id, result })));
         update(
             &mut w,
             Msg::Saved {
@@ -683,9 +666,7 @@ mod tests {
             },
         );
         states.push(("done", clone_state(&w)));
-        let mut help = clone_state(&w);
-        update(&mut help, Msg::ToggleHelp);
-        states.push(("help", help));
+        states.push(("help", after(&w, Msg::ToggleHelp)));
         let mut saved = Wizard::new(WizardConfig {
             saved: vec![crate::tui::wizard::saved::SavedRow {
                 name: "work".into(),
@@ -704,6 +685,13 @@ mod tests {
         update(&mut saved, Msg::Remove);
         states.push(("saved remove?", saved));
         states
+    }
+
+    /// A copy of `w` that then took `msg`; `w` itself walks on unchanged.
+    fn after(w: &Wizard, msg: Msg) -> Wizard {
+        let mut branch = clone_state(w);
+        update(&mut branch, msg);
+        branch
     }
 
     /// `Wizard` is not `Clone`; copy what the key tables read.
