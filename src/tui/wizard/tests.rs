@@ -67,6 +67,17 @@ fn submit_cloud(w: &mut Wizard) -> RequestId {
     }
 }
 
+/// The check `id` answers: passed when `ok`, else the credential refused.
+fn check_done(w: &mut Wizard, id: RequestId, ok: bool) {
+    update(
+        w,
+        Msg::CheckDone {
+            id,
+            report: report(ok),
+        },
+    );
+}
+
 fn report(ok: bool) -> CheckReport {
     let mut items = vec![CheckItem::passed(CheckId::Reach, "HTTPS answered")];
     if ok {
@@ -104,13 +115,7 @@ fn repo(name: &str) -> Repo {
 /// Through a passed check into the repository screen: returns the load id.
 fn to_repos(w: &mut Wizard) -> RequestId {
     let id = submit_cloud(w);
-    update(
-        w,
-        Msg::CheckDone {
-            id,
-            report: report(true),
-        },
-    );
+    check_done(w, id, true);
     let effects = update(w, Msg::Confirm);
     assert_eq!(w.step, Step::Repos);
     match effects.as_slice() {
@@ -352,13 +357,7 @@ fn check_progress_and_report() {
         "no continuing while in flight"
     );
     assert_eq!(w.step, Step::Check);
-    update(
-        &mut w,
-        Msg::CheckDone {
-            id,
-            report: report(true),
-        },
-    );
+    check_done(&mut w, id, true);
     assert!(w.check_passed());
     assert!(!w.busy());
 }
@@ -370,34 +369,16 @@ fn stale_check_replies_are_ignored() {
     // The user goes back and submits again: the first run's reply is stale.
     update(&mut w, Msg::Back);
     assert_eq!(w.step, Step::Form);
-    update(
-        &mut w,
-        Msg::CheckDone {
-            id: first,
-            report: report(true),
-        },
-    );
+    check_done(&mut w, first, true);
     assert!(w.check_report().is_none());
     let effects = update(&mut w, Msg::Confirm);
     let Some(Effect::CheckCredentials { id: second, .. }) = effects.first() else {
         panic!("{effects:?}")
     };
     assert_ne!(first, *second);
-    update(
-        &mut w,
-        Msg::CheckDone {
-            id: first,
-            report: report(true),
-        },
-    );
+    check_done(&mut w, first, true);
     assert!(w.check_report().is_none(), "old id still ignored");
-    update(
-        &mut w,
-        Msg::CheckDone {
-            id: *second,
-            report: report(false),
-        },
-    );
+    check_done(&mut w, *second, false);
     assert!(w.check_failed());
 }
 
@@ -405,13 +386,7 @@ fn stale_check_replies_are_ignored() {
 fn failed_check_retry_and_edit() {
     let mut w = to_form_cloud();
     let id = submit_cloud(&mut w);
-    update(
-        &mut w,
-        Msg::CheckDone {
-            id,
-            report: report(false),
-        },
-    );
+    check_done(&mut w, id, false);
     assert!(w.check_failed());
     assert!(
         update(&mut w, Msg::Confirm).is_empty(),
@@ -423,13 +398,7 @@ fn failed_check_retry_and_edit() {
         panic!("{effects:?}")
     };
     assert_ne!(*retry_id, id);
-    update(
-        &mut w,
-        Msg::CheckDone {
-            id: *retry_id,
-            report: report(false),
-        },
-    );
+    check_done(&mut w, *retry_id, false);
     update(&mut w, Msg::EditForm);
     assert_eq!(w.step, Step::Form);
     assert_eq!(w.form.name.value(), "work");
@@ -760,13 +729,7 @@ fn debug_output_never_contains_the_secret() {
     let mut w = to_form_cloud();
     let id = submit_cloud(&mut w);
     let effects = update(&mut w, Msg::Retry);
-    update(
-        &mut w,
-        Msg::CheckDone {
-            id,
-            report: report(false),
-        },
-    );
+    check_done(&mut w, id, false);
     let shown = format!("{w:?} {effects:?} {:?}", update(&mut w, Msg::Retry));
     assert!(!shown.contains(SECRET), "secret leaked in Debug");
     assert!(!shown.contains("s3cr3t"));
