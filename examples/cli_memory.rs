@@ -7,25 +7,17 @@
 //! whose figure is the child's own peak resident set (`ru_maxrss` from `wait4`), so neither
 //! the simulator nor this program counts.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 
 use bbconnect::sim::{self, Scenario, SimConfig};
 
-type Res<T> = Result<T, Box<dyn std::error::Error>>;
+use common::{Res, binary};
+use plain::{dc_user_connect, isolated};
 
-fn binary() -> Res<PathBuf> {
-    if let Some(p) = std::env::var_os("BBCONNECT_BIN") {
-        return Ok(PathBuf::from(p));
-    }
-    // target/<profile>/examples/cli_memory -> target/<profile>/bbconnect
-    let exe = std::env::current_exe()?;
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .ok_or("cannot find the target directory")?;
-    Ok(dir.join("bbconnect"))
-}
+mod common;
+#[allow(dead_code)]
+#[path = "../tests/common/plain.rs"]
+mod plain;
 
 struct Run {
     code: Option<i32>,
@@ -52,17 +44,10 @@ const RUN_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
 fn measure(bin: &Path, config: &Path, url: &str, args: &[&str], env: &[(&str, &str)]) -> Res<Run> {
     let out_file = config.join("stdout");
     let err_file = config.join("stderr");
-    let mut cmd = Command::new(bin);
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", config)
-        .env("BBCONNECT_CONFIG_DIR", config)
-        .env("BBCONNECT_SECRET_STORE", "file")
-        .env("BBCONNECT_CLOUD_API_URL", format!("{url}/2.0"))
+    let mut cmd = isolated(bin, config, args);
+    cmd.env("BBCONNECT_CLOUD_API_URL", format!("{url}/2.0"))
         .env("BBCONNECT_CLOUD_WEB_URL", url)
         .env("BBCONNECT_TOKEN", "test-token-alice")
-        .stdin(Stdio::null())
         .stdout(std::fs::File::create(&out_file)?)
         .stderr(std::fs::File::create(&err_file)?);
     for (k, v) in env {
@@ -95,20 +80,9 @@ fn measure(bin: &Path, config: &Path, url: &str, args: &[&str], env: &[(&str, &s
 }
 
 fn connect_args(url: &str) -> Vec<&str> {
-    vec![
-        "connect",
-        "--provider",
-        "server",
-        "--auth",
-        "http-token-user",
-        "--name",
-        "dc",
-        "--url",
-        url,
-        "--username",
-        "alice",
-        "--replace",
-    ]
+    let mut args = dc_user_connect(url);
+    args.push("--replace");
+    args
 }
 
 fn report(what: &str, run: &Run, target: f64) {

@@ -3,37 +3,31 @@
 //! beside `git credential-store get` answering the same question from a plain file.
 //! The target: bbconnect within 1.5 times git's own store (docs/performance.md).
 //!
-//! `cargo build --release && cargo run --release --example credential_speed [RUNS]`
+//! `cargo build --release && cargo run --release --example credential_speed [RUNS]`, or
+//! `... --example credential_speed --fixture DIR` to set the question up for an outside timer.
 //!
 //! Each run is a whole process, started and reaped, timed from outside; the two commands run
 //! in turn (bbconnect, git, bbconnect, ...) so that a machine slowing down in the middle
 //! weighs on both. Nothing leaves the machine: the saved connection's URL is never called.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use bbconnect::core::model::{AuthKind, OAuthGrant, Provider};
-use bbconnect::store::{SavedConnection, SecretStoreMode, Store};
+use bbconnect::core::model::OAuthGrant;
+use bbconnect::store::{SecretStoreMode, Store};
 use secrecy::SecretString;
 
-type Res<T> = Result<T, Box<dyn std::error::Error>>;
+use common::{Res, binary};
+use creds::saved_oauth;
+
+mod common;
+#[allow(dead_code)]
+#[path = "../tests/common/creds.rs"]
+mod creds;
 
 const HOST: &str = "127.0.0.1:9";
-
-fn binary() -> Res<PathBuf> {
-    if let Some(p) = std::env::var_os("BBCONNECT_BIN") {
-        return Ok(PathBuf::from(p));
-    }
-    // target/<profile>/examples/credential_speed -> target/<profile>/bbconnect
-    let exe = std::env::current_exe()?;
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .ok_or("cannot find the target directory")?;
-    Ok(dir.join("bbconnect"))
-}
 
 /// A saved OAuth connection whose access token lives another hour, in a file store.
 fn save_connection(config: &Path) -> Res<()> {
@@ -47,25 +41,7 @@ fn save_connection(config: &Path) -> Res<()> {
         consumer_secret: SecretString::from("test-token-speed-consumer"),
     };
     let base = format!("http://{HOST}");
-    let conn = SavedConnection {
-        name: "speed".into(),
-        provider: Provider::Cloud,
-        auth: AuthKind::OAuth,
-        url: base.clone(),
-        username: Some("test-oauth-key".into()),
-        user: Some("alice".into()),
-        repo: Some("acme/app".into()),
-        clone_https: Some(format!("http://alice@{HOST}/acme/app.git")),
-        clone_ssh: None,
-        webhook_id: None,
-        webhook_url: None,
-        secret_store: String::new(),
-        tls: None,
-        expires_on: None,
-        ssh: None,
-        last_check: None,
-        saved_at: "2026-12-01T00:00:00Z".into(),
-    };
+    let conn = saved_oauth("speed", &base, "acme/app");
     let store = Store::open(Some(config.to_path_buf()), SecretStoreMode::File)?;
     store.save(conn, &grant.to_stored(), true)?;
     Ok(())
@@ -107,11 +83,15 @@ fn summary(times: &mut [Duration]) -> (f64, f64) {
 }
 
 fn main() -> Res<()> {
-    let runs: usize = std::env::args()
-        .nth(1)
-        .map(|n| n.parse())
-        .transpose()?
-        .unwrap_or(50);
+    let arg = std::env::args().nth(1);
+    // `--fixture DIR` only writes the saved connection, git's store file and the question into
+    // DIR, and prints the two commands, for an outside timer that pairs them
+    // (docs/performance.md).
+    if arg.as_deref() == Some("--fixture") {
+        let dir = std::env::args().nth(2).ok_or("--fixture needs a directory")?;
+        return fixture(Path::new(&dir));
+    }
+    let runs: usize = arg.map(|n| n.parse()).transpose()?.unwrap_or(50);
     let bin = binary()?;
     let dir = tempfile::tempdir()?;
     let home = dir.path().join("home");
@@ -164,6 +144,35 @@ fn main() -> Res<()> {
     println!(
         "  ratio of medians {:.2} (target at most 1.5)",
         our_median / their_median
+    );
+    Ok(())
+}
+
+fn fixture(dir: &Path) -> Res<()> {
+    let config = dir.join("config");
+    std::fs::create_dir_all(dir)?;
+    save_connection(&config)?;
+    let store_file = dir.join("git-credentials");
+    std::fs::write(
+        &store_file,
+        format!("http://alice:test-token-speed-access@{HOST}\n"),
+    )?;
+    let question = dir.join("question");
+    std::fs::write(
+        &question,
+        format!("protocol=http\nhost={HOST}\nusername=alice\n\n"),
+    )?;
+    let bin = binary()?;
+    println!(
+        "sh -c 'BBCONNECT_CONFIG_DIR={} BBCONNECT_SECRET_STORE=file exec {} git-credential get < {}'",
+        config.display(),
+        bin.display(),
+        question.display()
+    );
+    println!(
+        "sh -c 'exec git credential-store --file {} get < {}'",
+        store_file.display(),
+        question.display()
     );
     Ok(())
 }

@@ -14,8 +14,8 @@ use secrecy::ExposeSecret;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
-use crate::common::bin::{self, json as listed, text};
-use crate::common::opener::stand_in_openers;
+use crate::common::bin::{self, connect_as, json as listed, text};
+use crate::common::opener::{path_with, stand_in_openers};
 use crate::common::sim::{default as sim_default, demo_repo};
 use crate::common::wait::free_port;
 
@@ -39,24 +39,13 @@ async fn cloud_repository_token_connects_to_its_repository() {
     let sim = sim_default().await;
     let dir = tempfile::tempdir().unwrap();
     let repo = demo_repo("cloud", "repo-token");
+    let token = [("BBCONNECT_TOKEN", "test-token-cloud-repo")];
     let args = [
-        "connect",
-        "--provider",
-        "cloud",
-        "--auth",
-        "repo-token",
-        "--name",
-        "cr",
-        "--repo",
-        &repo,
-    ];
-    let out = run(
-        &sim,
-        dir.path(),
-        &args,
-        &[("BBCONNECT_TOKEN", "test-token-cloud-repo")],
-    )
-    .await;
+        connect_as("cloud", "repo-token", "cr"),
+        vec!["--repo", &repo],
+    ]
+    .concat();
+    let out = run(&sim, dir.path(), &args, &token).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let list = listed(&run(&sim, dir.path(), &["list", "--json"], &[]).await);
     assert_eq!(list[0]["auth"], "repo-token");
@@ -66,23 +55,9 @@ async fn cloud_repository_token_connects_to_its_repository() {
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
 
     // The same token for another repository is refused before anything is saved.
-    let other = run(
-        &sim,
-        dir.path(),
-        &[
-            "connect",
-            "--provider",
-            "cloud",
-            "--auth",
-            "repo-token",
-            "--name",
-            "cr2",
-            "--repo",
-            "acme-mobile/not-this-one",
-        ],
-        &[("BBCONNECT_TOKEN", "test-token-cloud-repo")],
-    )
-    .await;
+    let args = connect_as("cloud", "repo-token", "cr2");
+    let args = [args, vec!["--repo", "acme-mobile/not-this-one"]].concat();
+    let other = run(&sim, dir.path(), &args, &token).await;
     assert_ne!(other.status.code(), Some(0), "{}", text(&other));
     let cr2_secrets = std::fs::read_dir(dir.path().join("secrets"))
         .map(|d| {
@@ -92,7 +67,6 @@ async fn cloud_repository_token_connects_to_its_repository() {
         })
         .unwrap_or(0);
     assert_eq!(cr2_secrets, 0, "no secret saved for cr2");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -113,25 +87,15 @@ async fn app_password_connects_with_the_deprecation_warning() {
     assert!(stderr.contains("2026-07-28"), "{stderr}");
 
     // The email does not work with an app password: rejected, exit 3.
+    let args = bin::cloud_app_password_connect("ap2");
     let bad = run(
         &sim,
         dir.path(),
-        &[
-            "connect",
-            "--provider",
-            "cloud",
-            "--auth",
-            "app-password",
-            "--name",
-            "ap2",
-            "--username",
-            "alice",
-        ],
+        &args,
         &[("BBCONNECT_TOKEN", "test-token-wrong")],
     )
     .await;
     assert_eq!(bad.status.code(), Some(3), "{}", text(&bad));
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -140,20 +104,8 @@ async fn server_repository_token_connects_with_bearer_and_no_username() {
     let dir = tempfile::tempdir().unwrap();
     let repo = demo_repo("server", "http-token-repo");
     let url = sim.server_url();
-    let args = [
-        "connect",
-        "--provider",
-        "server",
-        "--auth",
-        "http-token-repo",
-        "--name",
-        "dr",
-        "--url",
-        &url,
-        "--repo",
-        &repo,
-        "--json",
-    ];
+    let args = connect_as("server", "http-token-repo", "dr");
+    let args = [args, vec!["--url", &url, "--repo", &repo, "--json"]].concat();
     let out = run(
         &sim,
         dir.path(),
@@ -170,7 +122,6 @@ async fn server_repository_token_connects_with_bearer_and_no_username() {
     );
     let check = run(&sim, dir.path(), &["check", "dr", "--json"], &[]).await;
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
-    sim.shutdown().await;
 }
 
 /// Runs `connect --auth oauth`, plays the browser with the URL it prints, waits for the end.
@@ -186,19 +137,7 @@ async fn connect_oauth_with(
     secret_on_stdin: bool,
 ) -> (Output, String) {
     let port = free_port().to_string();
-    let mut args = vec![
-        "connect",
-        "--provider",
-        "cloud",
-        "--auth",
-        "oauth",
-        "--name",
-        name,
-        "--callback-port",
-        &port,
-        "--oauth-timeout",
-        "30",
-    ];
+    let mut args = bin::cloud_oauth_connect(name, &port, "30");
     let mut env = vec![("BBCONNECT_OAUTH_KEY", "test-oauth-key")];
     if secret_on_stdin {
         args.push("--token-stdin");
@@ -222,13 +161,7 @@ async fn connect_oauth_with(
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let mut seen = String::new();
     let url = loop {
-        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
-            .await
-            .expect("the URL is printed in time")
-            .expect("stderr readable")
-            .unwrap_or_else(|| panic!("stderr ended before a URL:\n{seen}"));
-        seen.push_str(&line);
-        seen.push('\n');
+        let line = next_line(&mut lines, &mut seen).await;
         if let Some(at) = line.find("http") {
             let candidate = line[at..].trim().to_string();
             if candidate.contains("/site/oauth2/authorize") {
@@ -243,19 +176,8 @@ async fn connect_oauth_with(
         .text()
         .await
         .unwrap();
-    // Keep draining stderr so the child never blocks on a full pipe.
-    let rest = tokio::spawn(async move {
-        let mut more = String::new();
-        while let Ok(Some(l)) = lines.next_line().await {
-            more.push_str(&l);
-            more.push('\n');
-        }
-        more
-    });
-    let mut out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
-        .await
-        .expect("connect finishes")
-        .expect("exit status");
+    let rest = drain(lines);
+    let mut out = finish(child).await;
     seen.push_str(&rest.await.unwrap());
     out.stderr = seen.into_bytes();
     (out, page)
@@ -287,7 +209,6 @@ async fn oauth_connect_prints_the_url_waits_and_saves_the_tokens() {
     let list = listed(&run(&sim, dir.path(), &["list", "--json"], &[]).await);
     assert_eq!(list[0]["auth"], "oauth");
     assert_eq!(list[0]["username"], "test-oauth-key");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -325,7 +246,6 @@ async fn check_refreshes_an_expired_oauth_token_and_keeps_the_newest_refresh_tok
     store.save(conn, &again.to_stored(), true).unwrap();
     let check = run(&sim, dir.path(), &["check", "oa"], &[]).await;
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -337,31 +257,22 @@ async fn oauth_consumer_secret_can_come_on_stdin() {
     assert!(page.contains("close this tab"), "{page}");
     let grant = saved_grant(dir.path(), "oa-stdin");
     assert_eq!(grant.consumer_secret.expose_secret(), "test-oauth-secret");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn oauth_without_a_consumer_key_is_a_usage_error() {
     let sim = sim_default().await;
     let dir = tempfile::tempdir().unwrap();
+    let args = connect_as("cloud", "oauth", "oa");
     let out = run(
         &sim,
         dir.path(),
-        &[
-            "connect",
-            "--provider",
-            "cloud",
-            "--auth",
-            "oauth",
-            "--name",
-            "oa",
-        ],
+        &args,
         &[("BBCONNECT_OAUTH_SECRET", "test-oauth-secret")],
     )
     .await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("BBCONNECT_OAUTH_KEY"));
-    sim.shutdown().await;
 }
 
 // --- `connect --auth oauth --no-browser` for remote machines; the
@@ -374,23 +285,15 @@ fn spawn_no_browser(
     name: &str,
     port: &str,
 ) -> tokio::process::Child {
+    let args = [
+        bin::cloud_oauth_connect(name, port, "30"),
+        vec!["--no-browser"],
+    ]
+    .concat();
     command(
         sim,
         config,
-        &[
-            "connect",
-            "--provider",
-            "cloud",
-            "--auth",
-            "oauth",
-            "--name",
-            name,
-            "--callback-port",
-            port,
-            "--oauth-timeout",
-            "30",
-            "--no-browser",
-        ],
+        &args,
         &[
             ("BBCONNECT_OAUTH_KEY", "test-oauth-key"),
             ("BBCONNECT_OAUTH_SECRET", "test-oauth-secret"),
@@ -403,20 +306,46 @@ fn spawn_no_browser(
     .expect("binary starts")
 }
 
+type ErrLines = tokio::io::Lines<BufReader<tokio::process::ChildStderr>>;
+
+/// The next line of stderr, within 20 s, added to `seen`; a panic showing `seen` if it ends.
+async fn next_line(lines: &mut ErrLines, seen: &mut String) -> String {
+    let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+        .await
+        .expect("stderr in time")
+        .expect("stderr readable")
+        .unwrap_or_else(|| panic!("stderr ended early:\n{seen}"));
+    seen.push_str(&line);
+    seen.push('\n');
+    line
+}
+
+/// The rest of stderr, read on a task of its own so the child never blocks on a full pipe.
+fn drain(mut lines: ErrLines) -> tokio::task::JoinHandle<String> {
+    tokio::spawn(async move {
+        let mut more = String::new();
+        while let Ok(Some(l)) = lines.next_line().await {
+            more.push_str(&l);
+            more.push('\n');
+        }
+        more
+    })
+}
+
+/// The child's end, within 30 s.
+async fn finish(child: tokio::process::Child) -> Output {
+    tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("connect finishes")
+        .expect("exit status")
+}
+
 /// Reads stderr up to the paste prompt; (the authorize URL, everything read).
-async fn read_until_prompt(
-    lines: &mut tokio::io::Lines<BufReader<tokio::process::ChildStderr>>,
-) -> (String, String) {
+async fn read_until_prompt(lines: &mut ErrLines) -> (String, String) {
     let mut seen = String::new();
     let mut url = None;
     loop {
-        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
-            .await
-            .expect("stderr in time")
-            .expect("stderr readable")
-            .unwrap_or_else(|| panic!("stderr ended early:\n{seen}"));
-        seen.push_str(&line);
-        seen.push('\n');
+        let line = next_line(lines, &mut seen).await;
         if let Some(at) = line.find("http")
             && line.contains("/site/oauth2/authorize")
         {
@@ -460,25 +389,14 @@ async fn oauth_no_browser_reads_the_pasted_redirect_from_stdin() {
         .write_all(format!("{landed}\n").as_bytes())
         .await
         .unwrap();
-    let rest = tokio::spawn(async move {
-        let mut more = String::new();
-        while let Ok(Some(l)) = lines.next_line().await {
-            more.push_str(&l);
-            more.push('\n');
-        }
-        more
-    });
-    let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
-        .await
-        .expect("connect finishes")
-        .unwrap();
+    let rest = drain(lines);
+    let out = finish(child).await;
     let stderr = rest.await.unwrap();
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("Signed in"), "{stderr}");
     let grant = saved_grant(dir.path(), "oa-remote");
     assert!(grant.refresh_token.is_some());
     assert_eq!(grant.consumer_secret.expose_secret(), "test-oauth-secret");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -497,40 +415,27 @@ async fn oauth_no_browser_refuses_the_address_of_another_sign_in() {
         .write_all(format!("{forged}\n").as_bytes())
         .await
         .unwrap();
-    let mut stderr = String::new();
-    while let Ok(Some(l)) = lines.next_line().await {
-        stderr.push_str(&l);
-        stderr.push('\n');
-    }
-    let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
-        .await
-        .expect("connect finishes")
-        .unwrap();
+    let stderr = drain(lines).await.unwrap();
+    let out = finish(child).await;
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("another sign-in"), "{stderr}");
     let store = Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File).unwrap();
     assert!(store.get("oa-forged").unwrap().is_none(), "nothing saved");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn oauth_no_browser_wants_the_consumer_secret_from_the_environment() {
     let sim = sim_default().await;
     let dir = tempfile::tempdir().unwrap();
+    let args = [
+        connect_as("cloud", "oauth", "oa"),
+        vec!["--no-browser", "--token-stdin"],
+    ]
+    .concat();
     let out = run(
         &sim,
         dir.path(),
-        &[
-            "connect",
-            "--provider",
-            "cloud",
-            "--auth",
-            "oauth",
-            "--name",
-            "oa",
-            "--no-browser",
-            "--token-stdin",
-        ],
+        &args,
         &[("BBCONNECT_OAUTH_KEY", "test-oauth-key")],
     )
     .await;
@@ -538,7 +443,6 @@ async fn oauth_no_browser_wants_the_consumer_secret_from_the_environment() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("BBCONNECT_OAUTH_SECRET"), "{stderr}");
     assert!(stderr.contains("--token-stdin"), "{stderr}");
-    sim.shutdown().await;
 }
 
 /// `connect --auth oauth` with nobody signing in (a one-second wait): its stderr.
@@ -569,19 +473,7 @@ async fn oauth_attempt_on(
     let out = run(
         sim,
         config,
-        &[
-            "connect",
-            "--provider",
-            "cloud",
-            "--auth",
-            "oauth",
-            "--name",
-            "oa",
-            "--callback-port",
-            port,
-            "--oauth-timeout",
-            "1",
-        ],
+        &bin::cloud_oauth_connect("oa", port, "1"),
         &all,
     )
     .await;
@@ -595,11 +487,7 @@ async fn oauth_connect_opens_a_browser_that_gets_none_of_our_secrets() {
     let sim = sim_default().await;
     let dir = tempfile::tempdir().unwrap();
     let openers = stand_in_openers();
-    let path = format!(
-        "{}:{}",
-        openers.path().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = path_with(openers.path());
     let stderr = oauth_attempt(&sim, dir.path(), &[("PATH", &path), ("DISPLAY", ":99")]).await;
     let env = std::fs::read_to_string(openers.path().join("env"))
         .unwrap_or_else(|e| panic!("no opener ran ({e}):\n{stderr}"));
@@ -612,7 +500,6 @@ async fn oauth_connect_opens_a_browser_that_gets_none_of_our_secrets() {
     let ran = std::fs::read_to_string(openers.path().join("ran")).unwrap();
     assert_eq!(ran.trim(), "xdg-open");
     assert!(stderr.contains("A browser was opened"), "{stderr}");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -627,5 +514,4 @@ async fn oauth_connect_without_a_display_says_no_browser_opened() {
     let stderr = oauth_attempt(&sim, dir.path(), &[("SSH_TTY", "/dev/pts/9")]).await;
     assert!(stderr.contains("SSH session"), "{stderr}");
     assert!(stderr.contains("--no-browser"), "{stderr}");
-    sim.shutdown().await;
 }

@@ -7,41 +7,31 @@ use std::process::Output;
 
 use bbconnect::sim::{self as sim, Scenario, SimConfig, SimHandle};
 use tokio::io::AsyncWriteExt;
-use tokio::process::Command;
 
-use crate::common::bin::{BIN, cloud_api_connect, dc_connect_as, dc_user_connect, run, text};
-use crate::common::http::JsonBody;
-use crate::common::sim::with_scenario as sim_with;
+use crate::common::bin::{
+    against, cloud_api_connect, cloud_connect_as, connect_as, dc_connect_as, dc_user_connect, run,
+    save_dc, text,
+};
+use crate::common::creds::ALICE;
+use crate::common::files::files_under;
+use crate::common::http::{CLOUD_ALICE, DC_ALICE, get_json};
+use crate::common::sim::{first_dc_repo, last_cloud_repo, with_scenario as sim_with};
 
-fn files_under(dir: &Path) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        if let Ok(entries) = std::fs::read_dir(&d) {
-            for e in entries.flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else {
-                    found.push(p.strip_prefix(dir).unwrap_or(&p).display().to_string());
-                }
-            }
-        }
-    }
-    found.sort();
-    found
+/// The simulator's usual data set and an empty config dir.
+async fn fresh() -> (SimHandle, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    (sim_with(Scenario::Normal).await, dir)
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn server_user_token_connects_and_lists_as_json() {
-    let sim = sim_with(Scenario::Normal).await;
-    let dir = tempfile::tempdir().unwrap();
+    let (sim, dir) = fresh().await;
     let url = sim.server_url();
     let out = run(
         &sim,
         dir.path(),
         &[dc_user_connect(&url), vec!["--json"]].concat(),
-        Some("test-token-alice"),
+        Some(ALICE),
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -79,55 +69,24 @@ async fn server_user_token_connects_and_lists_as_json() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cloud_api_token_connects_with_a_repository_from_stdin() {
-    let sim = sim_with(Scenario::Normal).await;
-    let dir = tempfile::tempdir().unwrap();
+    let (sim, dir) = fresh().await;
     // Find a repository the demo user can see, through the simulator's own API.
-    let body: serde_json::Value = reqwest::Client::new()
-        .get(format!(
-            "{}/user/workspaces?pagelen=100",
-            sim.cloud_api_url()
-        ))
-        .basic_auth("alice@example.com", Some("test-token-alice"))
-        .json_body()
-        .await;
+    let api = sim.cloud_api_url();
+    let body = get_json(&format!("{api}/user/workspaces?pagelen=100"), CLOUD_ALICE).await;
     let ws = body["values"][0]["workspace"]["slug"]
         .as_str()
         .unwrap()
         .to_string();
-    let repos: serde_json::Value = reqwest::Client::new()
-        .get(format!(
-            "{}/repositories/{ws}?role=member&pagelen=10",
-            sim.cloud_api_url()
-        ))
-        .basic_auth("alice@example.com", Some("test-token-alice"))
-        .json_body()
-        .await;
+    let url = format!("{api}/repositories/{ws}?role=member&pagelen=10");
+    let repos = get_json(&url, CLOUD_ALICE).await;
     let full_name = repos["values"][0]["full_name"]
         .as_str()
         .unwrap()
         .to_string();
 
-    let mut child = Command::new(BIN)
-        .args([
-            "connect",
-            "--provider",
-            "cloud",
-            "--auth",
-            "api-token",
-            "--name",
-            "cloud-1",
-            "--email",
-            "alice@example.com",
-            "--repo",
-            &full_name,
-            "--token-stdin",
-            "--json",
-        ])
-        .env("BBCONNECT_CONFIG_DIR", dir.path())
-        .env("BBCONNECT_SECRET_STORE", "file")
-        .env("BBCONNECT_CLOUD_API_URL", sim.cloud_api_url())
-        .env("BBCONNECT_CLOUD_WEB_URL", sim.cloud_web_url())
-        .env_remove("BBCONNECT_TOKEN")
+    let mut args = cloud_connect_as("cloud-1");
+    args.extend(["--repo", &full_name, "--token-stdin", "--json"]);
+    let mut child = against(&sim, dir.path(), &args, None)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -154,77 +113,29 @@ async fn cloud_api_token_connects_with_a_repository_from_stdin() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn invalid_input_exits_2_and_writes_nothing() {
-    let sim = sim_with(Scenario::Normal).await;
-    let dir = tempfile::tempdir().unwrap();
+    let (sim, dir) = fresh().await;
+    let dead = "http://127.0.0.1:1";
     let cases: Vec<(Vec<&str>, Option<&str>)> = vec![
+        (dc_connect_as("not a url", "x", "alice"), Some(ALICE)),
+        (dc_connect_as(dead, "x", "alice"), None),
         (
-            vec![
-                "connect",
-                "--provider",
-                "server",
-                "--auth",
-                "http-token-user",
-                "--name",
-                "x",
-                "--url",
-                "not a url",
-                "--username",
-                "alice",
-            ],
-            Some("test-token-alice"),
+            [
+                connect_as("server", "no-such-type", "x"),
+                vec!["--url", dead],
+            ]
+            .concat(),
+            Some(ALICE),
         ),
         (
-            vec![
-                "connect",
-                "--provider",
-                "server",
-                "--auth",
-                "http-token-user",
-                "--name",
-                "x",
-                "--url",
-                "http://127.0.0.1:1",
-                "--username",
-                "alice",
-            ],
-            None,
+            [
+                connect_as("cloud", "api-token", "x"),
+                vec!["--email", "alice"],
+            ]
+            .concat(),
+            Some(ALICE),
         ),
-        (
-            vec![
-                "connect",
-                "--provider",
-                "server",
-                "--auth",
-                "no-such-type",
-                "--name",
-                "x",
-                "--url",
-                "http://127.0.0.1:1",
-            ],
-            Some("test-token-alice"),
-        ),
-        (
-            vec![
-                "connect",
-                "--provider",
-                "cloud",
-                "--auth",
-                "api-token",
-                "--name",
-                "x",
-                "--email",
-                "alice",
-            ],
-            Some("test-token-alice"),
-        ),
-        (
-            dc_connect_as("http://127.0.0.1:1", "bad name!", "alice"),
-            Some("test-token-alice"),
-        ),
-        (
-            vec!["connect", "--provider", "server"],
-            Some("test-token-alice"),
-        ),
+        (dc_connect_as(dead, "bad name!", "alice"), Some(ALICE)),
+        (vec!["connect", "--provider", "server"], Some(ALICE)),
     ];
     for (args, token) in cases {
         let out = run(&sim, dir.path(), &args, token).await;
@@ -234,19 +145,26 @@ async fn invalid_input_exits_2_and_writes_nothing() {
             "a usage error says what is wrong: {args:?}"
         );
     }
+    let found: Vec<String> = files_under(dir.path())
+        .iter()
+        .map(|p| {
+            p.strip_prefix(dir.path())
+                .unwrap_or(p)
+                .display()
+                .to_string()
+        })
+        .collect();
     assert!(
-        files_under(dir.path())
+        found
             .iter()
             .all(|f| !f.contains("connections.toml") && !f.contains("secrets")),
-        "{:?}",
-        files_under(dir.path())
+        "{found:?}"
     );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rejected_token_exits_3_and_saves_nothing() {
-    let sim = sim_with(Scenario::Normal).await;
-    let dir = tempfile::tempdir().unwrap();
+    let (sim, dir) = fresh().await;
     let url = sim.server_url();
     let out = run(
         &sim,
@@ -268,8 +186,7 @@ async fn rejected_token_exits_3_and_saves_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn unreachable_server_exits_5() {
-    let sim = sim_with(Scenario::Normal).await;
-    let dir = tempfile::tempdir().unwrap();
+    let (sim, dir) = fresh().await;
     // A port that was just free: nothing listens there.
     let dead = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -277,13 +194,7 @@ async fn unreachable_server_exits_5() {
         .unwrap()
         .port();
     let url = format!("http://127.0.0.1:{dead}");
-    let out = run(
-        &sim,
-        dir.path(),
-        &dc_user_connect(&url),
-        Some("test-token-alice"),
-    )
-    .await;
+    let out = run(&sim, dir.path(), &dc_user_connect(&url), Some(ALICE)).await;
     assert_eq!(out.status.code(), Some(5), "{}", text(&out));
     assert!(!dir.path().join("connections.toml").exists());
 }
@@ -293,13 +204,7 @@ async fn old_server_version_exits_4() {
     let sim = sim_with(Scenario::OldVersion).await;
     let dir = tempfile::tempdir().unwrap();
     let url = sim.server_url();
-    let out = run(
-        &sim,
-        dir.path(),
-        &dc_user_connect(&url),
-        Some("test-token-alice"),
-    )
-    .await;
+    let out = run(&sim, dir.path(), &dc_user_connect(&url), Some(ALICE)).await;
     assert_eq!(out.status.code(), Some(4), "{}", text(&out));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("7.14"),
@@ -310,11 +215,10 @@ async fn old_server_version_exits_4() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn duplicate_name_is_refused_and_first_connection_kept() {
-    let sim = sim_with(Scenario::Normal).await;
-    let dir = tempfile::tempdir().unwrap();
+    let (sim, dir) = fresh().await;
     let url = sim.server_url();
     let args = dc_user_connect(&url);
-    let first = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    let first = run(&sim, dir.path(), &args, Some(ALICE)).await;
     assert_eq!(first.status.code(), Some(0), "{}", text(&first));
     let before = std::fs::read_to_string(dir.path().join("connections.toml")).unwrap();
     let second = run(&sim, dir.path(), &args, Some("test-token-bob")).await;
@@ -327,8 +231,7 @@ async fn duplicate_name_is_refused_and_first_connection_kept() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn wizard_refuses_without_a_terminal() {
-    let sim = sim_with(Scenario::Normal).await;
-    let dir = tempfile::tempdir().unwrap();
+    let (sim, dir) = fresh().await;
     let out = run(&sim, dir.path(), &[], None).await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bbconnect connect"));
@@ -336,17 +239,8 @@ async fn wizard_refuses_without_a_terminal() {
 
 /// A simulator with the Data Center connection `dc` saved, and what `repos dc --json` printed.
 async fn saved_dc_with_repos() -> (SimHandle, tempfile::TempDir, serde_json::Value) {
-    let sim = sim_with(Scenario::Normal).await;
-    let dir = tempfile::tempdir().unwrap();
-    let url = sim.server_url();
-    let out = run(
-        &sim,
-        dir.path(),
-        &dc_user_connect(&url),
-        Some("test-token-alice"),
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let (sim, dir) = fresh().await;
+    save_dc(&sim, dir.path()).await;
     let out = run(&sim, dir.path(), &["repos", "dc", "--json"], None).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let all = serde_json::from_slice(&out.stdout).expect("one JSON document");
@@ -497,55 +391,6 @@ fn log_text(sim: &SimHandle) -> String {
         .join("\n")
 }
 
-/// `KEY/slug` of the first repository alice's DC token reads, asked of the simulator itself.
-async fn first_dc_repo(sim: &SimHandle) -> String {
-    let v: serde_json::Value = reqwest::Client::new()
-        .get(format!("{}/rest/api/1.0/repos?limit=1", sim.server_url()))
-        .bearer_auth("test-token-alice")
-        .json_body()
-        .await;
-    let r = &v["values"][0];
-    format!(
-        "{}/{}",
-        r["project"]["key"].as_str().unwrap(),
-        r["slug"].as_str().unwrap()
-    )
-}
-
-/// `WS/slug` of a repository in alice's last Cloud workspace.
-async fn last_cloud_repo(sim: &SimHandle) -> String {
-    let get = |url: String| async move {
-        reqwest::Client::new()
-            .get(url)
-            .basic_auth("alice@example.com", Some("test-token-alice"))
-            .send()
-            .await
-            .unwrap()
-            .json::<serde_json::Value>()
-            .await
-            .unwrap()
-    };
-    let spaces = get(format!(
-        "{}/user/workspaces?pagelen=100",
-        sim.cloud_api_url()
-    ))
-    .await;
-    let values = spaces["values"].as_array().unwrap();
-    let ws = values[values.len() - 1]["workspace"]["slug"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let repos = get(format!(
-        "{}/repositories/{ws}?role=member&pagelen=10",
-        sim.cloud_api_url()
-    ))
-    .await;
-    repos["values"][0]["full_name"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 /// Runs one command with the request log cleared first; its output and critical path.
 async fn measured(
     sim: &SimHandle,
@@ -562,7 +407,7 @@ async fn measured(
 /// `connect` with `args` (ending in `--repo REPO --json`) saves `repo` within `max` round
 /// trips and asks for no listing page twice.
 async fn connect_repo_within(sim: &SimHandle, dir: &Path, args: &[&str], repo: &str, max: usize) {
-    let (out, trips) = measured(sim, dir, args, Some("test-token-alice")).await;
+    let (out, trips) = measured(sim, dir, args, Some(ALICE)).await;
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["repo"].as_str(), Some(repo), "{v}");
     assert!(
@@ -582,18 +427,11 @@ async fn check_both_orders(sim: &SimHandle, dir: &Path, name: &str) -> (usize, u
     let twice = listing_pages_fetched_twice(sim);
     assert!(twice.is_empty(), "{twice:?}\n{}", log_text(sim));
     sim.clear_request_log();
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", dir)
-        .env("BBCONNECT_CONFIG_DIR", dir)
-        .env("BBCONNECT_SECRET_STORE", "file")
-        .env("BBCONNECT_CLOUD_API_URL", sim.cloud_api_url())
-        .env("BBCONNECT_CLOUD_WEB_URL", sim.cloud_web_url())
+    let seq = against(sim, dir, &args, None)
         .env("BBCONNECT_SEQUENTIAL_CHECK", "1")
-        .stdin(std::process::Stdio::null());
-    let seq = cmd.output().await.expect("binary runs");
+        .output()
+        .await
+        .expect("binary runs");
     assert_eq!(seq.status.code(), Some(0), "{}", text(&seq));
     let sequential = sim.critical_path();
     let report = |o: &Output| -> serde_json::Value {
@@ -603,54 +441,54 @@ async fn check_both_orders(sim: &SimHandle, dir: &Path, name: &str) -> (usize, u
     (at_once, sequential)
 }
 
+/// `connect` with `args` (saving `name`) plus `--repo REPO --json`, then `check NAME`: within
+/// `max` round trips each, and at least `sequential_min` when the check runs in sequence.
+async fn connect_and_check_within(
+    sim: &SimHandle,
+    (name, args): (&str, Vec<&str>),
+    repo: &str,
+    max: usize,
+    sequential_min: usize,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [args, vec!["--repo", repo, "--json"]].concat();
+    connect_repo_within(sim, dir.path(), &args, repo, max).await;
+    let (trips, sequential) = check_both_orders(sim, dir.path(), name).await;
+    assert!(trips <= max, "check: {trips} round trips");
+    assert!(
+        sequential >= sequential_min,
+        "sequential check: {sequential} round trips"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn dc_connect_repo_and_check_take_three_round_trips_and_list_once() {
     // 2,000 repositories: a first page of 1,000, then the rest in one wave.
     let sim = sim_with_latency(None).await;
-    let dir = tempfile::tempdir().unwrap();
     let url = sim.server_url();
     let repo = first_dc_repo(&sim).await;
-    let mut args = dc_user_connect(&url).to_vec();
-    args.extend(["--repo", &repo, "--json"]);
-    connect_repo_within(&sim, dir.path(), &args, &repo, 3).await;
-
-    let (trips, sequential) = check_both_orders(&sim, dir.path(), "dc").await;
-    assert!(trips <= 3, "check: {trips} round trips");
-    // Anonymous and authenticated properties, profile, two listing waves, admin probe.
-    assert!(
-        sequential >= 6,
-        "sequential check: {sequential} round trips"
-    );
+    // Sequential: anonymous and authenticated properties, profile, two listing waves, admin
+    // probe.
+    connect_and_check_within(&sim, ("dc", dc_user_connect(&url)), &repo, 3, 6).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cloud_connect_repo_and_check_take_four_round_trips_and_list_once() {
     // 300 repositories in three workspaces: the pages after the first ones fit in one wave.
     let sim = sim_with_latency(Some(300)).await;
-    let dir = tempfile::tempdir().unwrap();
     let repo = last_cloud_repo(&sim).await;
-    let mut args = cloud_api_connect();
-    args.extend(["--repo", &repo, "--json"]);
-    connect_repo_within(&sim, dir.path(), &args, &repo, 4).await;
-
-    let (trips, sequential) = check_both_orders(&sim, dir.path(), "cloud").await;
-    assert!(trips <= 4, "check: {trips} round trips");
-    // Probe, user, workspaces, first pages, the rest, admin probe, hooks.
-    assert!(
-        sequential >= 7,
-        "sequential check: {sequential} round trips"
-    );
+    // Sequential: probe, user, workspaces, first pages, the rest, admin probe, hooks.
+    connect_and_check_within(&sim, ("cloud", cloud_api_connect()), &repo, 4, 7).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn connect_to_a_repository_not_listed_says_how_many_are_without_listing_again() {
-    let sim = sim_with(Scenario::Normal).await;
-    let dir = tempfile::tempdir().unwrap();
+    let (sim, dir) = fresh().await;
     let url = sim.server_url();
     let mut args = dc_user_connect(&url).to_vec();
     args.extend(["--repo", "NOPE/not-there"]);
     sim.clear_request_log();
-    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    let out = run(&sim, dir.path(), &args, Some(ALICE)).await;
     assert_eq!(out.status.code(), Some(4), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     let listed = sim
@@ -665,11 +503,8 @@ async fn connect_to_a_repository_not_listed_says_how_many_are_without_listing_ag
     let mut total = 0;
     let mut start = Some(0);
     while let Some(at) = start {
-        let v: serde_json::Value = reqwest::Client::new()
-            .get(format!("{url}/rest/api/1.0/repos?limit=1000&start={at}"))
-            .bearer_auth("test-token-alice")
-            .json_body()
-            .await;
+        let page = format!("{url}/rest/api/1.0/repos?limit=1000&start={at}");
+        let v = get_json(&page, DC_ALICE).await;
         total += v["values"].as_array().map_or(0, Vec::len);
         start = (v["isLastPage"] == false).then(|| v["nextPageStart"].as_u64().unwrap());
     }
@@ -685,15 +520,14 @@ async fn connect_to_a_repository_not_listed_says_how_many_are_without_listing_ag
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_name_the_store_refuses_is_a_usage_error_before_any_request() {
-    let sim = sim_with(Scenario::Normal).await;
-    let dir = tempfile::tempdir().unwrap();
+    let (sim, dir) = fresh().await;
     let url = sim.server_url();
     let before = sim.request_count();
     let mut args = dc_user_connect(&url);
     // `--name -work` would be read by clap as a flag: the `=` form reaches the rule.
     let i = args.iter().position(|a| *a == "--name").unwrap();
     args.splice(i..i + 2, ["--name=-work"]);
-    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    let out = run(&sim, dir.path(), &args, Some(ALICE)).await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--name"), "{err}");

@@ -8,7 +8,8 @@ use std::process::Output;
 use bbconnect::sim::{SimConfig, SimHandle};
 use jiff::civil::Date;
 
-use crate::common::bin::{against, dc_user_connect, json, run, stdout, text};
+use crate::common::bin::{against, cloud_connect_as, json, run, save_dc, stdout, text};
+use crate::common::creds::ALICE;
 use crate::common::sim::start as sim_with;
 
 fn in_days(n: i64) -> Date {
@@ -19,21 +20,11 @@ fn in_days(n: i64) -> Date {
 
 async fn connect_cloud(sim: &SimHandle, dir: &Path, name: &str, expires: Option<Date>) -> Output {
     let day = expires.map(|d| d.to_string());
-    let mut args = vec![
-        "connect",
-        "--provider",
-        "cloud",
-        "--auth",
-        "api-token",
-        "--name",
-        name,
-        "--email",
-        "alice@example.com",
-    ];
+    let mut args = cloud_connect_as(name);
     if let Some(d) = &day {
         args.extend(["--expires", d.as_str()]);
     }
-    run(sim, dir, &args, Some("test-token-alice")).await
+    run(sim, dir, &args, Some(ALICE)).await
 }
 
 /// The Expiry row of `check NAME --json`, and the exit code.
@@ -112,7 +103,6 @@ async fn connect_expires_is_saved_and_shown_by_list_and_status() {
         "{}",
         text(&out)
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -160,7 +150,6 @@ async fn check_warns_within_the_window_and_fails_once_the_day_has_come() {
             .contains(&format!("expired on {past}")),
         "{row}"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -172,20 +161,8 @@ async fn an_expiry_that_is_not_a_coming_day_is_refused_with_exit_2() {
         let out = run(
             &sim,
             dir.path(),
-            &[
-                "connect",
-                "--provider",
-                "cloud",
-                "--auth",
-                "api-token",
-                "--name",
-                "ci",
-                "--email",
-                "alice@example.com",
-                "--expires",
-                bad,
-            ],
-            Some("test-token-alice"),
+            &[cloud_connect_as("ci"), vec!["--expires", bad]].concat(),
+            Some(ALICE),
         )
         .await;
         assert_eq!(out.status.code(), Some(2), "{bad}: {}", text(&out));
@@ -199,7 +176,6 @@ async fn an_expiry_that_is_not_a_coming_day_is_refused_with_exit_2() {
         !dir.path().join("connections.toml").exists(),
         "nothing saved"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -218,15 +194,7 @@ async fn connect_help_shows_expires() {
 async fn a_dc_token_expiry_is_read_from_the_token_list_else_unknown() {
     let sim = sim_with(SimConfig::default()).await;
     let dir = tempfile::tempdir().unwrap();
-    let url = sim.server_url();
-    let out = run(
-        &sim,
-        dir.path(),
-        &dc_user_connect(&url),
-        Some("test-token-alice"),
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    save_dc(&sim, dir.path()).await;
     let v = json(&run(&sim, dir.path(), &["list", "--json"], None).await);
     assert_eq!(v[0]["expires_at"], in_days(90).to_string(), "{v}");
     let (code, row) = expiry_row(&sim, dir.path(), "dc", None).await;
@@ -235,7 +203,7 @@ async fn a_dc_token_expiry_is_read_from_the_token_list_else_unknown() {
         (Some(0), Some("passed")),
         "{row}"
     );
-    sim.shutdown().await;
+    drop(sim);
 
     // A server that does not let the token read its list: unknown, and check still passes.
     let sim = sim_with(SimConfig {
@@ -244,20 +212,11 @@ async fn a_dc_token_expiry_is_read_from_the_token_list_else_unknown() {
     })
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let url = sim.server_url();
-    let out = run(
-        &sim,
-        dir.path(),
-        &dc_user_connect(&url),
-        Some("test-token-alice"),
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    save_dc(&sim, dir.path()).await;
     let v = json(&run(&sim, dir.path(), &["list", "--json"], None).await);
     assert!(v[0]["expires_at"].is_null(), "{v}");
     let (code, row) = expiry_row(&sim, dir.path(), "dc", None).await;
     assert_eq!(code, Some(0), "{row}");
     assert_eq!(row["status"], "passed", "{row}");
     assert!(row["detail"].as_str().unwrap().contains("unknown"), "{row}");
-    sim.shutdown().await;
 }

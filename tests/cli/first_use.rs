@@ -7,18 +7,13 @@ use bbconnect::sim::SimHandle;
 use tokio::process::Command;
 
 use crate::common::bin::{BIN, dc_connect_as, dc_user_connect, run, stderr, stdout, text};
+use crate::common::creds::ALICE;
 use crate::common::sim::default as start;
 
 /// Saves the DC user-token connection `name` as alice.
 async fn connect_dc(sim: &SimHandle, dir: &Path, name: &str) {
     let url = sim.server_url();
-    let out = run(
-        sim,
-        dir,
-        &dc_connect_as(&url, name, "alice"),
-        Some("test-token-alice"),
-    )
-    .await;
+    let out = run(sim, dir, &dc_connect_as(&url, name, "alice"), Some(ALICE)).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
 
@@ -188,7 +183,7 @@ async fn unknown_webhook_events_are_refused_before_any_call() {
         "https://ci.example.com/hook",
         "repo:refs_changed,bogus:event",
     );
-    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    let out = run(&sim, dir.path(), &args, Some(ALICE)).await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let err = stderr(&out);
     assert!(err.contains("bogus:event"), "{}", text(&out));
@@ -212,7 +207,7 @@ async fn a_plain_http_webhook_needs_allow_http_webhook() {
     let dir = tempfile::tempdir().unwrap();
     let url = sim.server_url();
     let mut args = hook_args(&url, "http://ci.internal.example/hook", "repo:refs_changed");
-    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    let out = run(&sim, dir.path(), &args, Some(ALICE)).await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(
         stderr(&out).contains("--allow-http-webhook"),
@@ -220,7 +215,7 @@ async fn a_plain_http_webhook_needs_allow_http_webhook() {
         text(&out)
     );
     args.push("--allow-http-webhook");
-    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    let out = run(&sim, dir.path(), &args, Some(ALICE)).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(
         stderr(&out).contains("unencrypted"),
@@ -266,7 +261,7 @@ async fn a_url_without_a_scheme_is_taken_as_https_and_said_so() {
         &sim,
         dir.path(),
         &dc_user_connect("bitbucket.example.invalid"),
-        Some("test-token-alice"),
+        Some(ALICE),
     )
     .await;
     assert_ne!(

@@ -5,17 +5,19 @@
 //! git's environment.
 
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 use bbconnect::core::model::OAuthGrant;
 use bbconnect::sim::{self, SimConfig, SimHandle};
 use bbconnect::store::{SavedConnection, SecretStoreMode, Store};
 use secrecy::{ExposeSecret, SecretString};
-use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
 use crate::common::bin::{BIN, text};
+use crate::common::creds::{saved_oauth, sign_in};
 use crate::common::http::JsonBody;
+use crate::common::sim::private_cloud_repo;
+use crate::common::world::{Dirs, with_input};
 
 /// The repository of the data set's demo credential of type `auth` (each type is one product's).
 fn demo_repo(auth: &str) -> String {
@@ -30,10 +32,14 @@ fn demo_repo(auth: &str) -> String {
 /// One test's world: a simulator, an empty HOME, a config dir.
 struct World {
     sim: SimHandle,
-    _dir: tempfile::TempDir,
-    home: PathBuf,
-    config: PathBuf,
-    work: PathBuf,
+    dirs: Dirs,
+}
+
+impl std::ops::Deref for World {
+    type Target = Dirs;
+    fn deref(&self) -> &Dirs {
+        &self.dirs
+    }
 }
 
 impl World {
@@ -43,34 +49,17 @@ impl World {
 
     async fn with(config: SimConfig) -> World {
         let sim = sim::start(config).await.expect("simulator starts");
-        let dir = tempfile::tempdir().expect("tempdir");
-        let home = dir.path().join("home");
-        let config = dir.path().join("config");
-        let work = dir.path().join("work");
-        for d in [&home, &config, &work] {
-            std::fs::create_dir_all(d).expect("mkdir");
-        }
         World {
             sim,
-            _dir: dir,
-            home,
-            config,
-            work,
+            dirs: Dirs::new(),
         }
     }
 
     fn env(&self, cmd: &mut Command) {
-        cmd.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", &self.home)
-            .env("GIT_TERMINAL_PROMPT", "0")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("BBCONNECT_CONFIG_DIR", &self.config)
-            .env("BBCONNECT_SECRET_STORE", "file")
+        self.dirs
+            .env(cmd)
             .env("BBCONNECT_CLOUD_API_URL", self.sim.cloud_api_url())
-            .env("BBCONNECT_CLOUD_WEB_URL", self.sim.cloud_web_url())
-            .current_dir(&self.work)
-            .stdin(Stdio::null());
+            .env("BBCONNECT_CLOUD_WEB_URL", self.sim.cloud_web_url());
     }
 
     async fn bb(&self, args: &[&str], token: Option<&str>) -> Output {
@@ -90,10 +79,7 @@ impl World {
     }
 
     async fn git(&self, args: &[&str]) -> Output {
-        let mut cmd = Command::new("git");
-        self.env(&mut cmd);
-        cmd.args(args);
-        cmd.output().await.expect("git runs")
+        self.git_in(&self.work, args).await
     }
 
     async fn git_in(&self, dir: &Path, args: &[&str]) -> Output {
@@ -106,15 +92,8 @@ impl World {
     /// `bbconnect git-credential get` with `input` on stdin.
     async fn helper(&self, input: &str) -> Output {
         let mut cmd = self.bb_cmd();
-        cmd.args(["git-credential", "get"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().expect("helper starts");
-        let mut stdin = child.stdin.take().expect("stdin");
-        stdin.write_all(input.as_bytes()).await.expect("write");
-        drop(stdin);
-        child.wait_with_output().await.expect("helper ends")
+        cmd.args(["git-credential", "get"]);
+        with_input(cmd, input).await
     }
 
     fn store(&self) -> Store {
@@ -135,26 +114,6 @@ impl World {
 
 fn ok(out: &Output) {
     assert_eq!(out.status.code(), Some(0), "{}", text(out));
-}
-
-/// A private Cloud repository in alice's workspace, so git cannot read it without the helper.
-async fn cloud_repo(w: &World) -> String {
-    let v: serde_json::Value = reqwest::Client::new()
-        .get(format!(
-            "{}/repositories/acme-platform?pagelen=100",
-            w.sim.cloud_api_url()
-        ))
-        .basic_auth("alice@example.com", Some("test-token-alice"))
-        .json_body()
-        .await;
-    v["values"]
-        .as_array()
-        .expect("values")
-        .iter()
-        .find(|r| r["is_private"] == true && r["slug"] != "evil-repo")
-        .and_then(|r| r["full_name"].as_str())
-        .expect("a private repository")
-        .to_string()
 }
 
 /// Whether anonymous git is refused on `url`: then a working clone proves the helper answered.
@@ -329,7 +288,7 @@ async fn full_cycle_cloud(k: Kind) {
         ..SimConfig::default()
     })
     .await;
-    let repo = cloud_repo(&w).await;
+    let repo = private_cloud_repo(&w.sim).await;
     connect(&w, "conn", &k, &repo).await;
     ok(&w.bb(&["setup-git"], None).await);
     clone_push_and_look(&w, "conn", k.secret, k.can_push).await;
@@ -382,72 +341,10 @@ async fn dc_repo_token_goes_as_bearer_and_clones_and_pushes() {
     full_cycle(DC_REPO_TOKEN, &demo_repo("http-token-repo")).await;
 }
 
-/// A grant from the simulator's OAuth flow, as a browser would get it.
-async fn oauth_grant(w: &World) -> OAuthGrant {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let resp = client
-        .get(format!(
-            "{}/site/oauth2/authorize?client_id=test-oauth-key&response_type=code&redirect_uri=http://127.0.0.1:9/callback",
-            w.sim.base_url()
-        ))
-        .send()
-        .await
-        .expect("authorize");
-    let location = resp.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_string();
-    let code = url::Url::parse(&location)
-        .expect("url")
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.to_string())
-        .expect("code");
-    let tokens: serde_json::Value = client
-        .post(format!("{}/site/oauth2/access_token", w.sim.base_url()))
-        .basic_auth("test-oauth-key", Some("test-oauth-secret"))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", "http://127.0.0.1:9/callback"),
-        ])
-        .json_body()
-        .await;
-    OAuthGrant {
-        access_token: SecretString::from(tokens["access_token"].as_str().expect("at").to_string()),
-        refresh_token: tokens["refresh_token"]
-            .as_str()
-            .map(|t| SecretString::from(t.to_string())),
-        expires_at: Some(u64::MAX / 2),
-        consumer_secret: SecretString::from("test-oauth-secret"),
-    }
-}
-
 /// Saves an OAuth connection as `connect --auth oauth` would, for `repo`.
 fn save_oauth(w: &World, name: &str, repo: &str, grant: &OAuthGrant) {
     let base = w.sim.base_url();
-    let conn = SavedConnection {
-        name: name.into(),
-        provider: bbconnect::core::model::Provider::Cloud,
-        auth: bbconnect::core::model::AuthKind::OAuth,
-        url: base.clone(),
-        username: Some("test-oauth-key".into()),
-        user: Some("alice".into()),
-        repo: Some(repo.into()),
-        clone_https: Some(format!("{}/{repo}.git", base.replace("://", "://alice@"))),
-        clone_ssh: None,
-        webhook_id: None,
-        webhook_url: None,
-        secret_store: String::new(),
-        tls: None,
-        expires_on: None,
-        ssh: None,
-        last_check: None,
-        saved_at: "2026-12-01T00:00:00Z".into(),
-    };
+    let conn = saved_oauth(name, &base, repo);
     w.store()
         .save(conn, &grant.to_stored(), true)
         .expect("saved");
@@ -461,8 +358,8 @@ fn saved_grant(w: &World, name: &str) -> OAuthGrant {
 #[tokio::test(flavor = "multi_thread")]
 async fn cloud_oauth_clones_and_its_read_only_scope_cannot_push() {
     let w = World::new().await;
-    let grant = oauth_grant(&w).await;
-    let repo = cloud_repo(&w).await;
+    let grant = sign_in(&w.sim, Some(u64::MAX / 2)).await;
+    let repo = private_cloud_repo(&w.sim).await;
     save_oauth(&w, "oa", &repo, &grant);
     ok(&w.bb(&["setup-git"], None).await);
     // The consumer's scopes are `repository` (read): clone works, push is refused.
@@ -472,12 +369,12 @@ async fn cloud_oauth_clones_and_its_read_only_scope_cannot_push() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_expired_oauth_token_is_refreshed_and_saved_before_git_gets_it() {
     let w = World::new().await;
-    let mut grant = oauth_grant(&w).await;
+    let mut grant = sign_in(&w.sim, Some(u64::MAX / 2)).await;
     let old_refresh = grant.refresh_token.clone().expect("refresh token");
     // Expired, and unknown to the server: git can only succeed with a refreshed token.
     grant.access_token = SecretString::from("test-token-stale-access");
     grant.expires_at = Some(1);
-    let repo = cloud_repo(&w).await;
+    let repo = private_cloud_repo(&w.sim).await;
     save_oauth(&w, "oa", &repo, &grant);
     ok(&w.bb(&["setup-git"], None).await);
     let url = w.saved("oa").clone_https.expect("url");
@@ -704,8 +601,8 @@ async fn bbconnect_clone_keeps_the_token_out_of_gits_argv_env_and_config_dc() {
 #[tokio::test(flavor = "multi_thread")]
 async fn bbconnect_clone_keeps_the_token_out_of_gits_argv_env_and_config_cloud() {
     let w = World::new().await;
-    let repo = cloud_repo(&w).await;
-    w.sim.shutdown().await;
+    let repo = private_cloud_repo(&w.sim).await;
+    drop(w);
     clone_through_bbconnect(CLOUD_API_TOKEN, &repo).await;
 }
 
@@ -746,10 +643,10 @@ async fn token_and_env_print_what_scripts_need() {
 #[tokio::test(flavor = "multi_thread")]
 async fn token_gives_a_fresh_oauth_access_token() {
     let w = World::new().await;
-    let mut grant = oauth_grant(&w).await;
+    let mut grant = sign_in(&w.sim, Some(u64::MAX / 2)).await;
     grant.access_token = SecretString::from("test-token-stale-access");
     grant.expires_at = Some(1);
-    save_oauth(&w, "oa", &cloud_repo(&w).await, &grant);
+    save_oauth(&w, "oa", &private_cloud_repo(&w.sim).await, &grant);
     let out = w.bb(&["token", "oa"], None).await;
     ok(&out);
     let printed = String::from_utf8_lossy(&out.stdout).trim().to_string();

@@ -9,73 +9,57 @@
 //! git's environment is emptied (no GIT_SSL_CAINFO, which would override any per-URL
 //! setting), HOME is a temporary directory and GIT_CONFIG_GLOBAL a file in it.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 use bbconnect::sim::SimHandle;
 use tokio::process::Command;
 
 use crate::common::bin::{BIN, dc_user_connect, stderr, stdout, text};
+use crate::common::creds::ALICE;
 use crate::common::tls::{Ca, ServerCert, TlsFront, self_signed};
+use crate::common::world::Dirs;
 
 struct World {
     _sim: SimHandle,
     front: TlsFront,
-    _dir: tempfile::TempDir,
-    home: PathBuf,
-    config: PathBuf,
-    work: PathBuf,
+    dirs: Dirs,
     global: PathBuf,
+}
+
+impl std::ops::Deref for World {
+    type Target = Dirs;
+    fn deref(&self) -> &Dirs {
+        &self.dirs
+    }
 }
 
 impl World {
     async fn new(cert: &ServerCert) -> World {
         let sim = crate::common::sim::default().await;
-        let upstream: SocketAddr = sim
-            .base_url()
-            .trim_start_matches("http://")
-            .parse()
-            .expect("simulator address");
-        let front = TlsFront::start(cert, upstream).await;
-        let dir = tempfile::tempdir().expect("tempdir");
-        let home = dir.path().join("home");
-        let config = dir.path().join("config");
-        let work = dir.path().join("work");
-        for d in [&home, &config, &work] {
-            std::fs::create_dir_all(d).expect("mkdir");
-        }
-        let global = home.join("gitconfig");
+        let front = TlsFront::start(cert, crate::common::sim::addr(&sim)).await;
+        let dirs = Dirs::new();
+        let global = dirs.home.join("gitconfig");
         World {
             _sim: sim,
             front,
-            _dir: dir,
-            home,
-            config,
-            work,
+            dirs,
             global,
         }
     }
 
     fn env(&self, cmd: &mut Command) {
-        cmd.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", &self.home)
+        self.dirs
+            .env(cmd)
             .env("GIT_CONFIG_GLOBAL", &self.global)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_TERMINAL_PROMPT", "0")
-            .env("BBCONNECT_CONFIG_DIR", &self.config)
-            .env("BBCONNECT_SECRET_STORE", "file")
             // No platform root may vouch for a test certificate.
-            .env("SSL_CERT_FILE", self.home.join("no-roots.pem"))
-            .current_dir(&self.work)
-            .stdin(Stdio::null());
+            .env("SSL_CERT_FILE", self.home.join("no-roots.pem"));
     }
 
     async fn bb(&self, args: &[&str]) -> Output {
         let mut cmd = Command::new(BIN);
         self.env(&mut cmd);
-        cmd.args(args).env("BBCONNECT_TOKEN", "test-token-alice");
+        cmd.args(args).env("BBCONNECT_TOKEN", ALICE);
         cmd.output().await.expect("bbconnect runs")
     }
 

@@ -3,24 +3,23 @@
 //! recorded expiry, git's `erase` after such a 401, and what a refused refresh says. The real
 //! binary and real git against the simulator.
 
-use std::path::PathBuf;
-use std::process::{Output, Stdio};
+use std::process::Output;
 
-use bbconnect::core::model::{AuthKind, OAuthGrant, Provider};
+use bbconnect::core::model::OAuthGrant;
 use bbconnect::sim::{self, SimConfig, SimHandle};
-use bbconnect::store::{SavedConnection, SecretStoreMode, Store};
-use secrecy::{ExposeSecret, SecretString};
-use tokio::io::AsyncWriteExt;
+use bbconnect::store::{SecretStoreMode, Store};
+use secrecy::ExposeSecret;
 use tokio::process::Command;
 
 use crate::common::bin::{BIN, text};
+use crate::common::creds::{saved_oauth, sign_in};
+use crate::common::sim::private_cloud_repo;
+use crate::common::world::{Dirs, with_input};
 
 /// A simulator, an empty HOME with git set up for the connection, a config dir.
 struct World {
     sim: SimHandle,
-    _dir: tempfile::TempDir,
-    home: PathBuf,
-    config: PathBuf,
+    dirs: Dirs,
 }
 
 impl World {
@@ -28,65 +27,42 @@ impl World {
         let sim = sim::start(SimConfig::default())
             .await
             .expect("simulator starts");
-        let dir = tempfile::tempdir().expect("tempdir");
-        let home = dir.path().join("home");
-        let config = dir.path().join("config");
-        for d in [&home, &config] {
-            std::fs::create_dir_all(d).expect("mkdir");
-        }
         World {
             sim,
-            _dir: dir,
-            home,
-            config,
+            dirs: Dirs::new(),
         }
     }
 
-    fn env(&self, cmd: &mut Command) {
-        cmd.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", &self.home)
-            .env("GIT_TERMINAL_PROMPT", "0")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("BBCONNECT_CONFIG_DIR", &self.config)
-            .env("BBCONNECT_SECRET_STORE", "file")
+    fn command(&self, program: &str) -> Command {
+        let mut cmd = Command::new(program);
+        self.dirs
+            .env(&mut cmd)
             .env("BBCONNECT_CLOUD_API_URL", self.sim.cloud_api_url())
-            .env("BBCONNECT_CLOUD_WEB_URL", self.sim.cloud_web_url())
-            .current_dir(&self.home)
-            .stdin(Stdio::null());
+            .env("BBCONNECT_CLOUD_WEB_URL", self.sim.cloud_web_url());
+        cmd
     }
 
     async fn bb(&self, args: &[&str]) -> Output {
-        let mut cmd = Command::new(BIN);
-        self.env(&mut cmd);
+        let mut cmd = self.command(BIN);
         cmd.args(args);
         cmd.output().await.expect("bbconnect runs")
     }
 
     async fn git(&self, args: &[&str]) -> Output {
-        let mut cmd = Command::new("git");
-        self.env(&mut cmd);
+        let mut cmd = self.command("git");
         cmd.args(args);
         cmd.output().await.expect("git runs")
     }
 
     /// `bbconnect git-credential OP` with `input` on stdin.
     async fn helper(&self, op: &str, input: &str) -> Output {
-        let mut cmd = Command::new(BIN);
-        self.env(&mut cmd);
-        cmd.args(["git-credential", op])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().expect("helper starts");
-        let mut stdin = child.stdin.take().expect("stdin");
-        stdin.write_all(input.as_bytes()).await.expect("write");
-        drop(stdin);
-        child.wait_with_output().await.expect("helper ends")
+        let mut cmd = self.command(BIN);
+        cmd.args(["git-credential", op]);
+        with_input(cmd, input).await
     }
 
     fn store(&self) -> Store {
-        Store::open(Some(self.config.clone()), SecretStoreMode::File).expect("store")
+        Store::open(Some(self.dirs.config.clone()), SecretStoreMode::File).expect("store")
     }
 
     fn grant(&self) -> OAuthGrant {
@@ -106,29 +82,11 @@ impl World {
     /// Signs in as a browser would and saves the grant as connection `oa` (for a private
     /// repository of alice's), with the recorded expiry `expires_at`; git is set up for it.
     async fn connected(&self, expires_at: u64) -> OAuthGrant {
-        let mut grant = sign_in(&self.sim).await;
+        let mut grant = sign_in(&self.sim, None).await;
         grant.expires_at = Some(expires_at);
-        let repo = private_repo(&self.sim).await;
+        let repo = private_cloud_repo(&self.sim).await;
         let base = self.sim.base_url();
-        let conn = SavedConnection {
-            name: "oa".into(),
-            provider: Provider::Cloud,
-            auth: AuthKind::OAuth,
-            url: base.clone(),
-            username: Some("test-oauth-key".into()),
-            user: Some("alice".into()),
-            repo: Some(repo.clone()),
-            clone_https: Some(format!("{}/{repo}.git", base.replace("://", "://alice@"))),
-            clone_ssh: None,
-            webhook_id: None,
-            webhook_url: None,
-            secret_store: String::new(),
-            tls: None,
-            expires_on: None,
-            ssh: None,
-            last_check: None,
-            saved_at: "2026-12-01T00:00:00Z".into(),
-        };
+        let conn = saved_oauth("oa", &base, &repo);
         self.store()
             .save(conn, &grant.to_stored(), true)
             .expect("saved");
@@ -147,78 +105,6 @@ fn now() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock after 1970")
         .as_secs()
-}
-
-/// The simulator's authorization-code flow, as a browser and `connect` would run it.
-async fn sign_in(sim: &SimHandle) -> OAuthGrant {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let resp = client
-        .get(format!(
-            "{}/site/oauth2/authorize?client_id=test-oauth-key&response_type=code&redirect_uri=http://127.0.0.1:9/callback",
-            sim.base_url()
-        ))
-        .send()
-        .await
-        .expect("authorize");
-    let location = resp.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_string();
-    let code = url::Url::parse(&location)
-        .expect("url")
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.to_string())
-        .expect("code");
-    let tokens: serde_json::Value = client
-        .post(format!("{}/site/oauth2/access_token", sim.base_url()))
-        .basic_auth("test-oauth-key", Some("test-oauth-secret"))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", "http://127.0.0.1:9/callback"),
-        ])
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("json");
-    OAuthGrant {
-        access_token: SecretString::from(tokens["access_token"].as_str().expect("at").to_string()),
-        refresh_token: tokens["refresh_token"]
-            .as_str()
-            .map(|t| SecretString::from(t.to_string())),
-        expires_at: None,
-        consumer_secret: SecretString::from("test-oauth-secret"),
-    }
-}
-
-/// A private repository in alice's workspace: git reads it only with the helper's answer.
-async fn private_repo(sim: &SimHandle) -> String {
-    let v: serde_json::Value = reqwest::Client::new()
-        .get(format!(
-            "{}/repositories/acme-platform?pagelen=100",
-            sim.cloud_api_url()
-        ))
-        .basic_auth("alice@example.com", Some("test-token-alice"))
-        .send()
-        .await
-        .expect("sim answers")
-        .json()
-        .await
-        .expect("json");
-    v["values"]
-        .as_array()
-        .expect("values")
-        .iter()
-        .find(|r| r["is_private"] == true && r["slug"] != "evil-repo")
-        .and_then(|r| r["full_name"].as_str())
-        .expect("a private repository")
-        .to_string()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -257,7 +143,6 @@ async fn eight_concurrent_gits_with_an_expired_token_all_work_after_one_refresh(
         saved.refresh_token.expect("rotated").expose_secret(),
         first.refresh_token.expect("first").expose_secret()
     );
-    w.sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -277,7 +162,6 @@ async fn a_token_the_server_ended_early_is_refreshed_by_check_and_git_works() {
     ok(&w.git(&["ls-remote", &w.clone_url()]).await);
     ok(&w.bb(&["repos", "oa"]).await);
     assert_eq!(w.sim.oauth_refresh_count(), 1);
-    w.sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -288,7 +172,6 @@ async fn repos_renews_a_token_the_server_ended_early() {
     let out = w.bb(&["repos", "oa"]).await;
     ok(&out);
     assert_eq!(w.sim.oauth_refresh_count(), 1);
-    w.sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -321,7 +204,6 @@ async fn after_gits_erase_the_next_get_refreshes_instead_of_repeating_the_token(
         "{}",
         text(&again)
     );
-    w.sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -365,7 +247,6 @@ async fn a_spent_refresh_token_says_the_sign_in_ended_and_names_rotate() {
     assert!(shown.contains("revoked or has expired"), "{shown}");
     assert!(shown.contains("bbconnect rotate oa"), "{shown}");
     assert!(!shown.contains("callback URL"), "{shown}");
-    w.sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -379,5 +260,4 @@ async fn a_deleted_consumer_says_to_fix_it_in_the_workspace_settings() {
     assert!(shown.contains("changed, or it was deleted"), "{shown}");
     assert!(shown.contains("OAuth consumers"), "{shown}");
     assert!(!shown.contains("revoked"), "{shown}");
-    w.sim.shutdown().await;
 }

@@ -9,6 +9,7 @@ use std::process::Output;
 use bbconnect::sim::{HookChange, SimHandle};
 
 use crate::common::bin::{self, text};
+use crate::common::creds::ALICE;
 use crate::common::sim::dc_project_repo as dc_repo;
 
 const HOOK_URL: &str = "https://ci.example.com/bitbucket/hook";
@@ -24,7 +25,7 @@ async fn saved_with_hook(sim: &SimHandle, config: &Path) -> String {
     let mut args = bin::dc_user_connect(&url);
     args[6] = "ci";
     args.extend(["--repo", &repo, "--webhook-url", HOOK_URL]);
-    let out = run(sim, config, &args, Some("test-token-alice")).await;
+    let out = run(sim, config, &args, Some(ALICE)).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let (check, status) = both(sim, config).await;
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
@@ -64,7 +65,6 @@ async fn a_renamed_repository_fails_check_and_status_with_exit_4() {
     );
     // Not blamed on the webhook: a hook cannot be looked for on a repository that is gone.
     assert!(!text(&check).contains("is gone from"), "{}", text(&check));
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -78,7 +78,6 @@ async fn a_deleted_repository_fails_check_and_status_with_exit_4_not_blamed_on_t
     for out in [&check, &status] {
         assert!(!text(out).contains("Webhook"), "{}", text(out));
     }
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -89,7 +88,6 @@ async fn a_deleted_webhook_fails_check_and_status() {
     assert_eq!(sim.change_hooks(&repo, HookChange::Delete), 1);
     let (check, status) = both(&sim, dir.path()).await;
     both_fail(&check, &status, 1, &["is gone from the repository"]);
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -101,7 +99,6 @@ async fn a_webhook_switched_off_fails_check_and_status() {
     let (check, status) = both(&sim, dir.path()).await;
     both_fail(&check, &status, 1, &["is switched off"]);
     assert!(text(&check).contains("[FAIL]"), "{}", text(&check));
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -122,7 +119,6 @@ async fn a_repointed_webhook_fails_check_and_status_naming_where_it_points() {
         "{}",
         text(&check)
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -138,7 +134,6 @@ async fn a_revoked_token_is_revoked_not_wrong_in_check_and_status() {
         3,
         &["revoked or has expired", "bbconnect rotate ci"],
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -233,5 +228,4 @@ async fn a_rejected_app_password_names_the_date_and_the_migration_in_check_statu
         "{}",
         text(&out)
     );
-    sim.shutdown().await;
 }

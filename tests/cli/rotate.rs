@@ -11,8 +11,8 @@ use bbconnect::sim::SimHandle;
 use serde_json::Value;
 
 use crate::common::bin::{self, json, text};
-use crate::common::http::JsonBody;
-use crate::common::sim::dc_project_repo as dc_repo;
+use crate::common::creds::ALICE;
+use crate::common::sim::{dc_project_repo as dc_repo, first_cloud_repo};
 
 const HOOK_URL: &str = "https://ci.example.com/bitbucket/hook";
 const OTHER_HOOK_URL: &str = "https://ci2.example.com/bitbucket/hook";
@@ -26,26 +26,28 @@ async fn run(sim: &SimHandle, config: &Path, args: &[&str], token: Option<&str>)
         .expect("binary runs")
 }
 
-/// The first repository of acme-platform (the Cloud repository token's own).
-async fn cloud_repo(sim: &SimHandle) -> String {
-    let v: Value = reqwest::Client::new()
-        .get(format!(
-            "{}/repositories/acme-platform?pagelen=1",
-            sim.cloud_api_url()
-        ))
-        .basic_auth("alice@example.com", Some("test-token-alice"))
-        .json_body()
-        .await;
-    v["values"][0]["full_name"]
-        .as_str()
-        .expect("a repository")
-        .to_string()
-}
-
 fn dc_connect<'a>(sim_url: &'a str, name: &'a str, repo: &'a str) -> Vec<&'a str> {
     let mut args = bin::dc_connect_as(sim_url, name, "alice");
     args.extend(["--repo", repo, "--webhook-url", HOOK_URL, "--json"]);
     args
+}
+
+/// A simulator and a config dir with `ci` saved, its webhook on the first repository of DC
+/// project `project`; the DC URL and that repository.
+async fn ci_with_hook(project: &str) -> (SimHandle, tempfile::TempDir, String, String) {
+    let sim = crate::common::sim::with_repos(60).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = sim.server_url();
+    let repo = dc_repo(&sim, project).await;
+    let out = run(
+        &sim,
+        dir.path(),
+        &dc_connect(&url, "ci", &repo),
+        Some(ALICE),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    (sim, dir, url, repo)
 }
 
 /// Every secret file's content under the config dir (connection and webhook secrets).
@@ -101,7 +103,7 @@ async fn dc_rotate_to_a_repository_token_keeps_every_field_and_drops_the_old_sec
     let repo = dc_repo(&sim, "PLAT").await;
     let mut args = dc_connect(&url, "ci", &repo);
     args.extend(["--webhook-secret-env", "HOOK_A"]);
-    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    let out = run(&sim, dir.path(), &args, Some(ALICE)).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(
         json(&out)["lower_to_read"]
@@ -184,7 +186,6 @@ async fn dc_rotate_to_a_repository_token_keeps_every_field_and_drops_the_old_sec
     // The new secret works for the next command.
     let out = run(&sim, dir.path(), &["check", "ci"], None).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -197,7 +198,7 @@ async fn an_app_password_connection_migrates_to_an_api_token() {
     })
     .await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let repo = cloud_repo(&sim).await;
+    let repo = first_cloud_repo(&sim, "acme-platform").await;
     let args = with_hook(bin::cloud_app_password_connect("cloud"), &repo);
     let out = run(&sim, dir.path(), &args, Some("test-token-app-password")).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -208,7 +209,7 @@ async fn an_app_password_connection_migrates_to_an_api_token() {
         &sim,
         dir.path(),
         &["rotate", "cloud", "--auth", "api-token"],
-        Some("test-token-alice"),
+        Some(ALICE),
     )
     .await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
@@ -225,7 +226,7 @@ async fn an_app_password_connection_migrates_to_an_api_token() {
             "--email",
             "alice@example.com",
         ],
-        Some("test-token-alice"),
+        Some(ALICE),
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -251,31 +252,18 @@ async fn an_app_password_connection_migrates_to_an_api_token() {
     assert_eq!(hooks[0].secret.as_deref(), Some("test-token-hook-a"));
     let out = run(&sim, dir.path(), &["check", "cloud"], None).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn replace_keeps_the_repository_and_webhook_it_does_not_name_and_moves_the_hook() {
-    let sim = crate::common::sim::with_repos(60).await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = sim.server_url();
-    let repo = dc_repo(&sim, "WEB").await;
-    let out = run(
-        &sim,
-        dir.path(),
-        &dc_connect(&url, "ci", &repo),
-        Some("test-token-alice"),
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let (sim, dir, url, repo) = ci_with_hook("WEB").await;
     let before = saved(&sim, dir.path(), "ci").await;
     let secret = webhook_secret(&sim, dir.path(), "ci").await;
 
     // No --repo, no --webhook-url: both kept, the hook secret too.
-    let mut args = bin::dc_user_connect(&url);
-    args[6] = "ci";
+    let mut args = bin::dc_connect_as(&url, "ci", "alice");
     args.extend(["--replace", "--json"]);
-    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    let out = run(&sim, dir.path(), &args, Some(ALICE)).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let after = saved(&sim, dir.path(), "ci").await;
     for field in ["repo", "webhook_id", "webhook_url"] {
@@ -285,10 +273,9 @@ async fn replace_keeps_the_repository_and_webhook_it_does_not_name_and_moves_the
     assert_eq!(webhook_secret(&sim, dir.path(), "ci").await, secret);
 
     // A new URL moves our hook: still one hook, the same id, the same secret.
-    let mut args = bin::dc_user_connect(&url);
-    args[6] = "ci";
+    let mut args = bin::dc_connect_as(&url, "ci", "alice");
     args.extend(["--replace", "--webhook-url", OTHER_HOOK_URL, "--json"]);
-    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    let out = run(&sim, dir.path(), &args, Some(ALICE)).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let hooks = sim.dc_hooks(&repo);
     assert_eq!(hooks.len(), 1, "no second hook: {hooks:?}");
@@ -299,7 +286,6 @@ async fn replace_keeps_the_repository_and_webhook_it_does_not_name_and_moves_the
     assert_eq!(after["webhook_url"], OTHER_HOOK_URL);
     assert_eq!(after["repo"], before["repo"]);
     assert_eq!(webhook_secret(&sim, dir.path(), "ci").await, secret);
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -312,8 +298,8 @@ async fn concurrent_replace_runs_leave_one_hook_signing_with_the_stored_secret()
     // Two first-time connects at once: one saves, the other is told the name is taken.
     let first = dc_connect(&url, "ci", &repo);
     let (a, b) = tokio::join!(
-        run(&sim, dir.path(), &first, Some("test-token-alice")),
-        run(&sim, dir.path(), &first, Some("test-token-alice")),
+        run(&sim, dir.path(), &first, Some(ALICE)),
+        run(&sim, dir.path(), &first, Some(ALICE)),
     );
     let mut codes = [a.status.code(), b.status.code()];
     codes.sort();
@@ -326,8 +312,8 @@ async fn concurrent_replace_runs_leave_one_hook_signing_with_the_stored_secret()
         let mut with_b = dc_connect(&url, "ci", &repo);
         with_b.extend(["--replace", "--webhook-secret-env", "HOOK_B"]);
         let (a, b) = tokio::join!(
-            run(&sim, dir.path(), &with_a, Some("test-token-alice")),
-            run(&sim, dir.path(), &with_b, Some("test-token-alice")),
+            run(&sim, dir.path(), &with_a, Some(ALICE)),
+            run(&sim, dir.path(), &with_b, Some(ALICE)),
         );
         assert_eq!(a.status.code(), Some(0), "round {round}: {}", text(&a));
         assert_eq!(b.status.code(), Some(0), "round {round}: {}", text(&b));
@@ -342,23 +328,11 @@ async fn concurrent_replace_runs_leave_one_hook_signing_with_the_stored_secret()
         let after = saved(&sim, dir.path(), "ci").await;
         assert_eq!(after["webhook_id"], Value::String(hooks[0].id.clone()));
     }
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rotate_expires_follows_connects_rule_and_a_refused_day_changes_nothing() {
-    let sim = crate::common::sim::with_repos(60).await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = sim.server_url();
-    let repo = dc_repo(&sim, "PLAT").await;
-    let out = run(
-        &sim,
-        dir.path(),
-        &dc_connect(&url, "ci", &repo),
-        Some("test-token-alice"),
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let (sim, dir, _, _) = ci_with_hook("PLAT").await;
     let toml_before = std::fs::read_to_string(dir.path().join("connections.toml")).unwrap();
     let secrets_before = stored_secrets(dir.path());
     let today = jiff::Timestamp::now()
@@ -376,7 +350,7 @@ async fn rotate_expires_follows_connects_rule_and_a_refused_day_changes_nothing(
             &sim,
             dir.path(),
             &["rotate", "ci", "--expires", day],
-            Some("test-token-alice"),
+            Some(ALICE),
         )
         .await;
         assert_eq!(out.status.code(), Some(2), "{day}: {}", text(&out));
@@ -439,7 +413,7 @@ fn webhook_row(entry: &Value) -> Value {
 /// with the webhook a warning saying it cannot be verified with read access and when it was
 /// last seen, and the saved webhook and its secret are unchanged.
 async fn lowered_to_read_access(sim: &SimHandle, config: &Path, connect: Vec<&str>) {
-    let out = run(sim, config, &connect, Some("test-token-alice")).await;
+    let out = run(sim, config, &connect, Some(ALICE)).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     // A check with the admin credential sees the hook.
     let out = run(sim, config, &["check", "ci"], None).await;
@@ -497,18 +471,16 @@ async fn dc_rotate_to_a_read_only_token_keeps_the_webhook_and_check_passes() {
     let hooks = sim.dc_hooks(&repo);
     assert_eq!(hooks.len(), 1, "{hooks:?}");
     assert_eq!(hooks[0].secret.as_deref(), Some("test-token-hook-a"));
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cloud_rotate_to_a_read_only_api_token_keeps_the_webhook_and_check_passes() {
     let sim = crate::common::sim::with_repos(30).await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let repo = cloud_repo(&sim).await;
+    let repo = first_cloud_repo(&sim, "acme-platform").await;
     let args = with_hook(bin::cloud_connect_as("ci"), &repo);
     lowered_to_read_access(&sim, dir.path(), args).await;
     let hooks = sim.cloud_hooks(&repo);
     assert_eq!(hooks.len(), 1, "{hooks:?}");
     assert_eq!(hooks[0].secret.as_deref(), Some("test-token-hook-a"));
-    sim.shutdown().await;
 }

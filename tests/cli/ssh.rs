@@ -138,70 +138,37 @@ fn the_private_key_is_owner_only_and_refused_when_opened_up() {
 
 use bbconnect::sim::SimHandle;
 
-use crate::common::bin::run;
-use crate::common::sim::{default as sim_default, demo_repo};
+use crate::common::bin::{cloud_connect_as, dc_user_connect, run};
+use crate::common::creds::ALICE;
+use crate::common::sim::{dc_project_repo, default as sim_default, demo_repo};
 
 fn dc_ssh_connect<'a>(url: &'a str, repo: &'a str) -> Vec<&'a str> {
-    vec![
-        "connect",
-        "--provider",
-        "server",
-        "--auth",
-        "http-token-user",
-        "--name",
-        "dc",
-        "--url",
-        url,
-        "--username",
-        "alice",
-        "--repo",
-        repo,
-        "--git-protocol",
-        "ssh",
-    ]
+    let mut args = dc_user_connect(url);
+    args.extend(["--repo", repo, "--git-protocol", "ssh"]);
+    args
 }
 
 fn cloud_ssh_connect(repo: &str) -> Vec<&str> {
-    vec![
-        "connect",
-        "--provider",
-        "cloud",
-        "--auth",
-        "api-token",
-        "--name",
-        "cl",
-        "--email",
-        "alice@example.com",
-        "--repo",
-        repo,
-        "--git-protocol",
-        "ssh",
-    ]
+    let mut args = cloud_connect_as("cl");
+    args.extend(["--repo", repo, "--git-protocol", "ssh"]);
+    args
 }
 
 /// The first repository of DC project WEB (alice is its admin).
-fn dc_repo() -> String {
-    "WEB/".to_string()
+async fn first_web_repo(sim: &SimHandle) -> String {
+    dc_project_repo(sim, "WEB").await
 }
 
-async fn first_web_repo(sim: &SimHandle) -> String {
-    let v: serde_json::Value = reqwest::Client::new()
-        .get(format!(
-            "{}/rest/api/1.0/projects/WEB/repos?limit=1",
-            sim.server_url()
-        ))
-        .bearer_auth("test-token-alice")
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
-    format!(
-        "{}{}",
-        dc_repo(),
-        v["values"][0]["slug"].as_str().expect("a repository")
-    )
+/// `dc` connected over SSH to the first repository of WEB: the simulator, the config dir,
+/// that repository, and what the connect printed.
+async fn dc_over_ssh() -> (SimHandle, tempfile::TempDir, String, std::process::Output) {
+    let sim = sim_default().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = sim.server_url();
+    let repo = first_web_repo(&sim).await;
+    let out = run(&sim, dir.path(), &dc_ssh_connect(&url, &repo), Some(ALICE)).await;
+    ok(&out);
+    (sim, dir, repo, out)
 }
 
 fn ok(out: &std::process::Output) {
@@ -210,19 +177,8 @@ fn ok(out: &std::process::Output) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dc_connect_over_ssh_clones_replaces_its_one_key_checks_and_deletes_it() {
-    let sim = sim_default().await;
-    let dir = tempfile::tempdir().expect("tempdir");
+    let (sim, dir, repo, out) = dc_over_ssh().await;
     let url = sim.server_url();
-    let repo = first_web_repo(&sim).await;
-
-    let out = run(
-        &sim,
-        dir.path(),
-        &dc_ssh_connect(&url, &repo),
-        Some("test-token-alice"),
-    )
-    .await;
-    ok(&out);
     assert!(
         stdout(&out).contains("Clone over SSH: ssh://"),
         "{}",
@@ -265,7 +221,7 @@ async fn dc_connect_over_ssh_clones_replaces_its_one_key_checks_and_deletes_it()
         &sim,
         dir.path(),
         &[&dc_ssh_connect(&url, &repo)[..], &["--replace"]].concat(),
-        Some("test-token-alice"),
+        Some(ALICE),
     )
     .await;
     ok(&out);
@@ -319,13 +275,7 @@ async fn cloud_connect_over_ssh_registers_a_deploy_key_and_clones_with_it() {
     let sim = sim_default().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let repo = demo_repo("cloud", "repo-token");
-    let out = run(
-        &sim,
-        dir.path(),
-        &cloud_ssh_connect(&repo),
-        Some("test-token-alice"),
-    )
-    .await;
+    let out = run(&sim, dir.path(), &cloud_ssh_connect(&repo), Some(ALICE)).await;
     ok(&out);
     let keys = sim.cloud_deploy_keys(&repo);
     assert_eq!(keys.len(), 1, "{keys:?}");
@@ -378,25 +328,15 @@ async fn a_credential_without_repository_admin_is_told_the_key_and_the_page() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn connecting_again_over_https_takes_the_ssh_key_off_the_repository() {
-    let sim = sim_default().await;
-    let dir = tempfile::tempdir().expect("tempdir");
+    let (sim, dir, repo, _) = dc_over_ssh().await;
     let url = sim.server_url();
-    let repo = first_web_repo(&sim).await;
-    let out = run(
-        &sim,
-        dir.path(),
-        &dc_ssh_connect(&url, &repo),
-        Some("test-token-alice"),
-    )
-    .await;
-    ok(&out);
     assert_eq!(sim.dc_access_keys(&repo).len(), 1);
     let https: Vec<&str> = dc_ssh_connect(&url, &repo)
         .into_iter()
         .filter(|a| *a != "--git-protocol" && *a != "ssh")
         .chain(["--replace"])
         .collect();
-    let out = run(&sim, dir.path(), &https, Some("test-token-alice")).await;
+    let out = run(&sim, dir.path(), &https, Some(ALICE)).await;
     ok(&out);
     assert!(sim.dc_access_keys(&repo).is_empty(), "{}", text(&out));
     let store = Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File).expect("store");

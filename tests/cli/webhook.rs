@@ -10,8 +10,9 @@ use bbconnect::sim::SimHandle;
 use serde_json::Value;
 
 use crate::common::bin::{self, json, text};
+use crate::common::creds::ALICE;
 use crate::common::http::JsonBody;
-use crate::common::sim::dc_project_repo as dc_repo;
+use crate::common::sim::{dc_project_repo as dc_repo, first_cloud_repo};
 
 async fn start() -> SimHandle {
     crate::common::sim::with_repos(60).await
@@ -77,7 +78,7 @@ async fn dc_create_idempotent_check_and_delete() {
     // First run: created, with the secret stored next to the connection's.
     let mut args = dc_connect_args(&url, "ci", &repo, "alice");
     args.extend(["--webhook-secret-env", "HOOK_SECRET"]);
-    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    let out = run(&sim, dir.path(), &args, Some(ALICE)).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let v = json(&out);
     assert_eq!(v["webhook"]["change"], "created", "{v}");
@@ -98,7 +99,7 @@ async fn dc_create_idempotent_check_and_delete() {
     // Second run: the same hook, no duplicate.
     let mut args = dc_connect_args(&url, "ci", &repo, "alice");
     args.push("--replace");
-    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    let out = run(&sim, dir.path(), &args, Some(ALICE)).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let v = json(&out);
     assert_eq!(v["webhook"]["change"], "kept", "{v}");
@@ -143,7 +144,7 @@ async fn dc_create_idempotent_check_and_delete() {
     // Recreated, then removed with the connection.
     let mut args = dc_connect_args(&url, "ci", &repo, "alice");
     args.push("--replace");
-    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    let out = run(&sim, dir.path(), &args, Some(ALICE)).await;
     assert_eq!(json(&out)["webhook"]["change"], "created", "{}", text(&out));
     assert_eq!(dc_hooks(&sim, &repo).await.len(), 1);
     let out = run(
@@ -165,7 +166,6 @@ async fn dc_create_idempotent_check_and_delete() {
         hook_secret_file(dir.path(), "ci").is_none(),
         "the hook secret goes with the connection"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -193,7 +193,6 @@ async fn dc_reader_is_refused_with_the_admin_hint_and_nothing_is_saved() {
         !dir.path().join("connections.toml").exists(),
         "nothing saved"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -205,53 +204,28 @@ async fn bad_webhook_flags_are_usage_errors_before_any_request() {
     let mut args = dc_connect_args(&url, "x", "WEB/site", "alice");
     let i = args.iter().position(|a| *a == HOOK_URL).unwrap();
     args[i] = "http://ci.example.com/hook";
-    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    let out = run(&sim, dir.path(), &args, Some(ALICE)).await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("https"));
 
-    let args = [
-        "connect",
-        "--provider",
-        "server",
-        "--auth",
-        "http-token-user",
-        "--name",
-        "x",
-        "--url",
-        &url,
-        "--username",
-        "alice",
-        "--webhook-url",
-        HOOK_URL,
-    ];
-    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    let mut args = bin::dc_connect_as(&url, "x", "alice");
+    args.extend(["--webhook-url", HOOK_URL]);
+    let out = run(&sim, dir.path(), &args, Some(ALICE)).await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--repo"));
 
     let mut args = dc_connect_args(&url, "x", "WEB/site", "alice");
     args.extend(["--webhook-secret-env", "NOT_SET_ANYWHERE"]);
-    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    let out = run(&sim, dir.path(), &args, Some(ALICE)).await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert_eq!(sim.request_count(), before, "refused before any request");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cloud_create_with_chosen_events_then_kept() {
     let sim = start().await;
     let dir = tempfile::tempdir().unwrap();
-    let listing: Value = reqwest::Client::new()
-        .get(format!(
-            "{}/repositories/acme-platform?pagelen=1",
-            sim.cloud_api_url()
-        ))
-        .basic_auth("alice@example.com", Some("test-token-alice"))
-        .json_body()
-        .await;
-    let repo = listing["values"][0]["full_name"]
-        .as_str()
-        .expect("a repository")
-        .to_string();
+    let repo = first_cloud_repo(&sim, "acme-platform").await;
     let mut args = bin::cloud_connect_as("cloud-ci");
     args.extend([
         "--repo",
@@ -262,19 +236,19 @@ async fn cloud_create_with_chosen_events_then_kept() {
         "repo:push,pullrequest:created",
         "--json",
     ]);
-    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    let out = run(&sim, dir.path(), &args, Some(ALICE)).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let v = json(&out);
     assert_eq!(v["webhook"]["change"], "created", "{v}");
     let mut args2 = args.to_vec();
     args2.push("--replace");
-    let out = run(&sim, dir.path(), &args2, Some("test-token-alice")).await;
+    let out = run(&sim, dir.path(), &args2, Some(ALICE)).await;
     let again = json(&out);
     assert_eq!(again["webhook"]["change"], "kept", "{again}");
     assert_eq!(again["webhook"]["id"], v["webhook"]["id"]);
     let hooks: Value = reqwest::Client::new()
         .get(format!("{}/repositories/{repo}/hooks", sim.cloud_api_url()))
-        .basic_auth("alice@example.com", Some("test-token-alice"))
+        .basic_auth("alice@example.com", Some(ALICE))
         .json_body()
         .await;
     let ours: Vec<&Value> = hooks["values"]
@@ -292,7 +266,6 @@ async fn cloud_create_with_chosen_events_then_kept() {
         .collect();
     events.sort();
     assert_eq!(events, vec!["pullrequest:created", "repo:push"]);
-    sim.shutdown().await;
 }
 
 /// a webhook secret that cannot be stored must not leave the connection saved
@@ -310,7 +283,7 @@ async fn a_webhook_secret_that_cannot_be_stored_saves_nothing_and_the_rerun_work
     let mut args = dc_connect_args(&url, "ci", &repo, "alice");
     args.extend(["--webhook-secret-env", "HOOK_SECRET"]);
 
-    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    let out = run(&sim, dir.path(), &args, Some(ALICE)).await;
     assert_ne!(out.status.code(), Some(0), "{}", text(&out));
     let listed = run(&sim, dir.path(), &["list", "--json"], None).await;
     assert_eq!(json(&listed), serde_json::json!([]), "nothing half-saved");
@@ -321,11 +294,10 @@ async fn a_webhook_secret_that_cannot_be_stored_saves_nothing_and_the_rerun_work
     );
 
     std::fs::remove_file(&blocker).unwrap();
-    let out = run(&sim, dir.path(), &args, Some("test-token-alice")).await;
+    let out = run(&sim, dir.path(), &args, Some(ALICE)).await;
     assert_eq!(out.status.code(), Some(0), "the re-run: {}", text(&out));
     let stored =
         std::fs::read_to_string(hook_secret_file(dir.path(), "ci").expect("stored")).unwrap();
     assert_eq!(stored, HOOK_SECRET);
     assert_eq!(dc_hooks(&sim, &repo).await.len(), 1, "never a duplicate");
-    sim.shutdown().await;
 }

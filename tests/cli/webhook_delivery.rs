@@ -14,6 +14,7 @@ use bbconnect::sim::{self, SimConfig, SimHandle};
 use hmac::{Hmac, KeyInit, Mac};
 
 use crate::common::bin::{cloud_api_connect, dc_user_connect, run, text};
+use crate::common::creds::ALICE;
 
 type Seen = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
 
@@ -68,7 +69,7 @@ async fn dc_connect(sim: &SimHandle, dir: &Path, hook: &str) -> Output {
             vec!["--repo", &repo, "--webhook-url", hook],
         ]
         .concat(),
-        Some("test-token-alice"),
+        Some(ALICE),
     )
     .await
 }
@@ -114,7 +115,6 @@ async fn dc_connect_tests_the_hook_and_the_signed_delivery_verifies() {
         text(&check)
     );
     assert_eq!(seen.lock().unwrap().len(), 2);
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -136,7 +136,6 @@ async fn an_unreachable_ci_is_reported_not_hidden() {
         text(&out)
     );
     assert!(stdout.contains("fix: Make the URL reachable"), "{stdout}");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -176,7 +175,6 @@ async fn the_test_route_is_not_taken_for_a_hook_id() {
         .await
         .unwrap();
     assert!(resp.status().is_client_error(), "{}", resp.status());
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -193,7 +191,7 @@ async fn cloud_says_there_is_no_test_endpoint_and_where_the_log_is() {
             vec!["--repo", &repo, "--webhook-url", &hook],
         ]
         .concat(),
-        Some("test-token-alice"),
+        Some(ALICE),
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -207,5 +205,4 @@ async fn cloud_says_there_is_no_test_endpoint_and_where_the_log_is() {
     // The generated secret was stored for Cloud too.
     let secret = run(&sim, dir.path(), &["webhook-secret", "cloud"], None).await;
     assert_eq!(secret.status.code(), Some(0), "{}", text(&secret));
-    sim.shutdown().await;
 }

@@ -2,7 +2,6 @@
 //! and without `size`, scopes named on 403, 401 hints, app passwords, repository tokens.
 
 use std::collections::HashSet;
-use std::time::Duration;
 
 use bbconnect::bitbucket::{Client, ClientOptions};
 use bbconnect::core::model::CheckId;
@@ -12,38 +11,20 @@ use bbconnect::core::model::{
 use bbconnect::sim::{SimConfig, SimHandle};
 use secrecy::SecretString;
 
-use crate::common::creds::{self, endpoints};
-use crate::common::report::{row, sorted_names};
+use crate::common::creds::{endpoints, sim_client};
+use crate::common::report::{assert_hostile_name_defused, row, sorted_names};
 use crate::common::sim::start as sim_with;
 use crate::common::sim::with_repos;
 
 /// alice's Cloud API token, for every workspace she reads.
 fn alice_cloud(sim: &SimHandle) -> Client {
-    cloud(
+    sim_client(
         sim,
         AuthKind::ApiToken,
         Some("alice@example.com"),
         "test-token-alice",
         None,
     )
-}
-
-fn cloud(
-    sim: &SimHandle,
-    auth: AuthKind,
-    user: Option<&str>,
-    secret: &str,
-    repo: Option<&str>,
-) -> Client {
-    let creds = creds::with_secret(
-        creds::spec("cloud", auth, &sim.cloud_web_url(), user, repo),
-        secret,
-    );
-    let options = ClientOptions {
-        retry_base: Duration::from_millis(10),
-        ..ClientOptions::default()
-    };
-    Client::new(creds, &endpoints(sim), options).expect("valid credentials")
 }
 
 async fn pages_of(client: &Client) -> (Vec<RepoPage>, usize) {
@@ -98,15 +79,7 @@ async fn listing_with_size_fetches_every_page_exactly_once() {
     let unique: HashSet<&str> = all.iter().map(|r| r.full_name.as_str()).collect();
     assert_eq!(unique.len(), all.len(), "no repository twice");
     assert!(all.iter().all(|r| !r.name.chars().any(char::is_control)));
-    let evil = all
-        .iter()
-        .find(|r| r.slug == "evil-repo")
-        .expect("the data set's hostile repository is listed");
-    assert!(
-        evil.name.starts_with("evil\u{241b}]0;pwned"),
-        "the escape is shown as a visible symbol: {:?}",
-        evil.name
-    );
+    assert_hostile_name_defused(&all);
     let hint = pages[0]
         .total_hint
         .expect("Cloud pages carry size, so a total is known");
@@ -140,7 +113,7 @@ async fn listing_with_size_fetches_every_page_exactly_once() {
 #[tokio::test(flavor = "multi_thread")]
 async fn missing_scope_is_named_and_exit_code_is_4() {
     let sim = with_repos(50).await;
-    let report = cloud(
+    let report = sim_client(
         &sim,
         AuthKind::ApiToken,
         Some("carol@example.com"),
@@ -179,7 +152,7 @@ async fn missing_scope_is_named_and_exit_code_is_4() {
 #[tokio::test(flavor = "multi_thread")]
 async fn wrong_token_is_rejected_with_the_email_hint() {
     let sim = with_repos(20).await;
-    let report = cloud(
+    let report = sim_client(
         &sim,
         AuthKind::ApiToken,
         Some("alice@example.com"),
@@ -193,7 +166,7 @@ async fn wrong_token_is_rejected_with_the_email_hint() {
     assert!(cred.fix.as_deref().unwrap().contains("email"));
     assert_eq!(report.exit_code(), 3);
     assert!(report.items.iter().all(|i| i.id != CheckId::ReachCount));
-    let err = cloud(
+    let err = sim_client(
         &sim,
         AuthKind::ApiToken,
         Some("alice@example.com"),
@@ -215,7 +188,7 @@ async fn app_password_works_with_a_loud_warning() {
         ..SimConfig::default()
     })
     .await;
-    let client = cloud(
+    let client = sim_client(
         &sim,
         AuthKind::AppPassword,
         Some("alice"),
@@ -234,7 +207,7 @@ async fn app_password_works_with_a_loud_warning() {
 async fn repository_token_validates_its_repository() {
     let sim = sim_with(SimConfig::default()).await;
     let repo = crate::common::sim::demo_repo("cloud", "repo-token");
-    let client = cloud(
+    let client = sim_client(
         &sim,
         AuthKind::RepoToken,
         None,
@@ -250,7 +223,7 @@ async fn repository_token_validates_its_repository() {
         vec![repo.clone()]
     );
 
-    let other = cloud(
+    let other = sim_client(
         &sim,
         AuthKind::RepoToken,
         None,

@@ -111,7 +111,7 @@ async fn fetch_ahead_lists_every_repository_once_at_many_sizes() {
     for repos in [600, 601, 602, 603] {
         let probe = dc_sim(repos, 1000, |_| {}).await;
         let (want, _) = sequential(&probe).await;
-        probe.shutdown().await;
+        drop(probe);
         let readable = want.len();
         for cap in caps_for(readable) {
             let sim = dc_sim(repos, cap, |_| {}).await;
@@ -127,7 +127,6 @@ async fn fetch_ahead_lists_every_repository_once_at_many_sizes() {
             if pages > 2 && readable.is_multiple_of(cap) {
                 exact_multiple_seen = true;
             }
-            sim.shutdown().await;
         }
     }
     assert!(
@@ -148,7 +147,7 @@ async fn pages_that_stop_being_linear_are_followed_one_by_one() {
         requests >= sequential_pages && requests < sequential_pages + CONCURRENCY,
         "{requests} requests where following nextPageStart takes {sequential_pages}"
     );
-    sim.shutdown().await;
+    drop(sim);
 
     // Not linear from the first page: no fetch-ahead at all, exactly the sequential requests.
     let sim = dc_sim(1_000, 100, |c| c.dc_short_pages_from = Some(0)).await;
@@ -156,14 +155,13 @@ async fn pages_that_stop_being_linear_are_followed_one_by_one() {
     let (got, requests) = list(&sim, &dc_client(&sim, CONCURRENCY)).await;
     assert_same_listing(&got, &want, "short pages from the start");
     assert_eq!(requests, sequential_pages);
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rate_limits_during_fetch_ahead_only_slow_it_down() {
     let probe = dc_sim(1_500, 200, |_| {}).await;
     let (want, pages) = sequential(&probe).await;
-    probe.shutdown().await;
+    drop(probe);
     // Every path+query answers 429 (Retry-After: 1) once, speculative pages included.
     let sim = dc_sim(1_500, 200, |c| c.scenario = Scenario::RateLimited).await;
     let before = sim.request_count();
@@ -178,7 +176,6 @@ async fn rate_limits_during_fetch_ahead_only_slow_it_down() {
         requests < 2 * (pages + CONCURRENCY),
         "{requests} requests for {pages} pages"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -200,5 +197,4 @@ async fn linear_pages_are_fetched_concurrently() {
     let (got, requests) = list(&sim, &dc_client(&sim, 1)).await;
     assert_same_listing(&got, &want, "concurrency 1");
     assert_eq!(requests, pages);
-    sim.shutdown().await;
 }

@@ -16,7 +16,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::common::bin::{self, stderr, text};
-use crate::common::tls::{Ca, TlsFront, self_signed, server_config};
+use crate::common::creds::{endpoints, file_store};
+use crate::common::sim::addr as sim_addr;
+use crate::common::tls::{Ca, ServerCert, TlsFront, self_signed, server_config};
 
 /// `SHA256:HEX`, computed here (not with bbconnect's function) so the suite also builds
 /// against code without this trust handling, to see each case fail there.
@@ -28,30 +30,9 @@ fn sha256(der: &[u8]) -> String {
 
 // ---------------------------------------------------------------- servers
 
-/// A port that answers anything with a plain http 400, as a web server's http port does.
-async fn plain_http_port() -> (SocketAddr, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let count = Arc::new(AtomicUsize::new(0));
-    let seen = count.clone();
-    tokio::spawn(async move {
-        while let Ok((mut s, _)) = listener.accept().await {
-            seen.fetch_add(1, Ordering::SeqCst);
-            tokio::spawn(async move {
-                let mut buf = [0u8; 1024];
-                let _ = s.read(&mut buf).await;
-                let _ = s
-                    .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 11\r\nConnection: close\r\n\r\nBad Request")
-                    .await;
-            });
-        }
-    });
-    (addr, count)
-}
-
-/// A server that only speaks TLS 1.0: it answers a modern ClientHello with the
-/// `protocol_version` alert (as an old server's TLS stack does).
-async fn tls10_only_port() -> (SocketAddr, Arc<AtomicUsize>) {
+/// A port that reads what a client sends first and answers `reply` on every connection; the
+/// count of connections.
+async fn answering(reply: &'static [u8]) -> (SocketAddr, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let count = Arc::new(AtomicUsize::new(0));
@@ -62,13 +43,22 @@ async fn tls10_only_port() -> (SocketAddr, Arc<AtomicUsize>) {
             tokio::spawn(async move {
                 let mut buf = [0u8; 2048];
                 let _ = s.read(&mut buf).await;
-                let _ = s
-                    .write_all(&[0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46])
-                    .await;
+                let _ = s.write_all(reply).await;
             });
         }
     });
     (addr, count)
+}
+
+/// A port that answers anything with a plain http 400, as a web server's http port does.
+async fn plain_http_port() -> (SocketAddr, Arc<AtomicUsize>) {
+    answering(b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 11\r\nConnection: close\r\n\r\nBad Request").await
+}
+
+/// A server that only speaks TLS 1.0: it answers a modern ClientHello with the
+/// `protocol_version` alert (as an old server's TLS stack does).
+async fn tls10_only_port() -> (SocketAddr, Arc<AtomicUsize>) {
+    answering(&[0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46]).await
 }
 
 #[derive(Clone)]
@@ -152,15 +142,15 @@ async fn proxy(mode: ProxyMode) -> (String, Arc<Mutex<Vec<String>>>) {
     (format!("http://{addr}"), log)
 }
 
-async fn simulator() -> SimHandle {
-    crate::common::sim::with_repos(30).await
+/// The simulator behind a TLS server presenting `cert`, and an empty config dir.
+async fn serving(cert: &ServerCert) -> (SimHandle, TlsFront, tempfile::TempDir) {
+    let sim = simulator().await;
+    let front = TlsFront::start(cert, sim_addr(&sim)).await;
+    (sim, front, tempfile::tempdir().unwrap())
 }
 
-fn sim_addr(sim: &SimHandle) -> SocketAddr {
-    sim.base_url()
-        .trim_start_matches("http://")
-        .parse()
-        .unwrap()
+async fn simulator() -> SimHandle {
+    crate::common::sim::with_repos(30).await
 }
 
 // ---------------------------------------------------------------- the binary
@@ -182,12 +172,23 @@ fn connect_args<'a>(url: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     v
 }
 
+/// `connect` to `url` with `extra` flags and `env`, which must end with exit `code`.
+async fn connect_ends(
+    config: &Path,
+    url: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+    code: i32,
+) -> Output {
+    let out = run(config, &connect_args(url, extra), env).await;
+    assert_eq!(out.status.code(), Some(code), "{}", text(&out));
+    out
+}
+
 /// `connect` to `url` that must fail to reach the server (exit 5): the reach row's message
 /// and fix.
 async fn unreachable(config: &Path, url: &str, env: &[(&str, &str)]) -> (String, String) {
-    let out = run(config, &connect_args(url, &[]), env).await;
-    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
-    reach_lines(&out)
+    reach_lines(&connect_ends(config, url, &[], env, 5).await)
 }
 
 /// As [`unreachable`], with the CA file at `pem` trusted.
@@ -223,12 +224,9 @@ fn write(dir: &Path, name: &str, body: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn self_signed_ca_true_is_named_with_its_fingerprint_and_not_retried() {
-    let sim = simulator().await;
     let cert = self_signed(&["localhost"], true);
-    let front = TlsFront::start(&cert, sim_addr(&sim)).await;
-    let dir = tempfile::tempdir().unwrap();
-    let out = run(dir.path(), &connect_args(&front.url(), &[]), &[]).await;
-    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    let (_sim, front, dir) = serving(&cert).await;
+    let out = connect_ends(dir.path(), &front.url(), &[], &[], 5).await;
     let fp = sha256(&cert.chain[0]);
     let (what, fix) = reach_lines(&out);
     assert_eq!(
@@ -248,12 +246,9 @@ async fn self_signed_ca_true_is_named_with_its_fingerprint_and_not_retried() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn self_signed_end_entity_is_named_self_signed() {
-    let sim = simulator().await;
     let cert = self_signed(&["localhost"], false);
-    let front = TlsFront::start(&cert, sim_addr(&sim)).await;
-    let dir = tempfile::tempdir().unwrap();
-    let out = run(dir.path(), &connect_args(&front.url(), &[]), &[]).await;
-    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    let (_sim, front, dir) = serving(&cert).await;
+    let out = connect_ends(dir.path(), &front.url(), &[], &[], 5).await;
     let (what, _) = reach_lines(&out);
     assert!(
         what.contains("the server's certificate is self-signed (CN=localhost, SHA256:"),
@@ -281,15 +276,12 @@ async fn a_self_signed_certificate_given_as_ca_file_works() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_private_ca_works_from_ca_file_flag_env_and_ssl_cert_file() {
-    let sim = simulator().await;
     let ca = Ca::new("Test Corp Root CA");
-    let front = TlsFront::start(&ca.leaf(&["localhost", "127.0.0.1"]), sim_addr(&sim)).await;
-    let dir = tempfile::tempdir().unwrap();
+    let (_sim, front, dir) = serving(&ca.leaf(&["localhost", "127.0.0.1"])).await;
     let pem = write(dir.path(), "corp-ca.pem", &ca.pem());
 
     // Not trusted: named by its issuer.
-    let out = run(dir.path(), &connect_args(&front.url(), &[]), &[]).await;
-    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    let out = connect_ends(dir.path(), &front.url(), &[], &[], 5).await;
     let (what, fix) = reach_lines(&out);
     assert!(
         what.contains("the server's certificate is issued by CN=Test Corp Root CA, an authority this machine does not trust"),
@@ -324,13 +316,7 @@ async fn a_private_ca_works_from_ca_file_flag_env_and_ssl_cert_file() {
 
     // --ca-file is saved with the connection and used by later commands.
     let d = tempfile::tempdir().unwrap();
-    let out = run(
-        d.path(),
-        &connect_args(&front.url(), &["--ca-file", &pem]),
-        &[],
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    connect_ends(d.path(), &front.url(), &["--ca-file", &pem], &[], 0).await;
     let out = run(d.path(), &["check", "dc"], &[]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let out = run(d.path(), &["repos", "dc"], &[]).await;
@@ -376,12 +362,13 @@ async fn expired_and_not_yet_valid_give_the_date_and_the_admins_fix() {
     let ca = Ca::new("Test Corp Root CA");
     let dir = tempfile::tempdir().unwrap();
     let pem = write(dir.path(), "corp-ca.pem", &ca.pem());
-    let expired = TlsFront::start(
-        &ca.leaf_dated(&["localhost"], Some(((2020, 1, 1), (2021, 3, 4)))),
-        sim_addr(&sim),
-    )
-    .await;
-    let (what, fix) = unreachable_trusting(dir.path(), &expired.url(), &pem).await;
+    // A server whose certificate from `ca` is valid from one day to another only.
+    let dated = async |valid| {
+        let front =
+            TlsFront::start(&ca.leaf_dated(&["localhost"], Some(valid)), sim_addr(&sim)).await;
+        unreachable_trusting(dir.path(), &front.url(), &pem).await
+    };
+    let (what, fix) = dated(((2020, 1, 1), (2021, 3, 4))).await;
     assert!(
         what.ends_with("the server's certificate expired on 2021-03-04 00:00 UTC"),
         "{what}"
@@ -389,12 +376,7 @@ async fn expired_and_not_yet_valid_give_the_date_and_the_admins_fix() {
     assert!(fix.starts_with("The server's admin must renew"), "{fix}");
     assert!(!fix.contains("CA_FILE"), "{fix}");
 
-    let future = TlsFront::start(
-        &ca.leaf_dated(&["localhost"], Some(((2098, 1, 1), (2099, 1, 1)))),
-        sim_addr(&sim),
-    )
-    .await;
-    let (what, fix) = unreachable_trusting(dir.path(), &future.url(), &pem).await;
+    let (what, fix) = dated(((2098, 1, 1), (2099, 1, 1))).await;
     assert!(
         what.ends_with("the server's certificate is not valid until 2098-01-01 00:00 UTC"),
         "{what}"
@@ -406,12 +388,26 @@ async fn expired_and_not_yet_valid_give_the_date_and_the_admins_fix() {
 /// page, the admin probe, and (connect only, nothing typed for --expires) the token list.
 const FIRST_WAVE_PROBES: usize = 5;
 
+/// `connect` to https at `addr`, a server that answers nothing a TLS client takes: the reach
+/// row's message and fix, once no probe was retried (`count`: connections made to it).
+async fn refused_without_retry(addr: SocketAddr, count: &AtomicUsize) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("https://127.0.0.1:{}", addr.port());
+    let lines = unreachable(dir.path(), &url, &[]).await;
+    // The check's first wave asks its independent probes at once; each is tried
+    // once and none is retried, so no more connections than the first wave's five probes.
+    let tries = count.load(Ordering::SeqCst);
+    assert!(
+        (1..=FIRST_WAVE_PROBES).contains(&tries),
+        "no retry: {tries} connections"
+    );
+    lines
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn plain_http_on_an_https_url_is_named_and_not_retried() {
     let (addr, count) = plain_http_port().await;
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("https://127.0.0.1:{}", addr.port());
-    let (what, fix) = unreachable(dir.path(), &url, &[]).await;
+    let (what, fix) = refused_without_retry(addr, &count).await;
     assert_eq!(
         what,
         format!(
@@ -426,21 +422,12 @@ async fn plain_http_on_an_https_url_is_named_and_not_retried() {
             addr.port()
         )
     );
-    // The check's first wave asks its independent probes at once; each is tried
-    // once and none is retried, so no more connections than the first wave's five probes.
-    let tries = count.load(Ordering::SeqCst);
-    assert!(
-        (1..=FIRST_WAVE_PROBES).contains(&tries),
-        "no retry: {tries} connections"
-    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_tls_1_0_only_server_is_named_and_not_retried() {
     let (addr, count) = tls10_only_port().await;
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("https://127.0.0.1:{}", addr.port());
-    let (what, fix) = unreachable(dir.path(), &url, &[]).await;
+    let (what, fix) = refused_without_retry(addr, &count).await;
     assert_eq!(
         what,
         format!(
@@ -452,36 +439,26 @@ async fn a_tls_1_0_only_server_is_named_and_not_retried() {
         fix.starts_with("The server needs TLS 1.2 or newer"),
         "{fix}"
     );
-    // The check's first wave asks its independent probes at once; each is tried
-    // once and none is retried, so no more connections than the first wave's five probes.
-    let tries = count.load(Ordering::SeqCst);
-    assert!(
-        (1..=FIRST_WAVE_PROBES).contains(&tries),
-        "no retry: {tries} connections"
-    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_proxy_asking_for_credentials_is_told_apart_from_one_refusing() {
-    let sim = simulator().await;
     let ca = Ca::new("Test Corp Root CA");
-    let front = TlsFront::start(&ca.leaf(&["localhost"]), sim_addr(&sim)).await;
-    let dir = tempfile::tempdir().unwrap();
+    let (_sim, front, dir) = serving(&ca.leaf(&["localhost"])).await;
     let pem = write(dir.path(), "corp-ca.pem", &ca.pem());
     let port = front.addr.port();
+    // `connect` through `proxy`, the server's CA trusted, in config dir `config`.
+    let via = async |config: &Path, proxy: &str, code| {
+        let env = [("BBCONNECT_CA_FILE", pem.as_str()), ("HTTPS_PROXY", proxy)];
+        connect_ends(config, &front.url(), &[], &env, code).await
+    };
 
     // 407.
     let (p407, _) = proxy(ProxyMode::Tunnel(Some(
         "Basic dXNlcjp0ZXN0LXRva2VuLXB3".into(),
     )))
     .await;
-    let out = run(
-        dir.path(),
-        &connect_args(&front.url(), &[]),
-        &[("BBCONNECT_CA_FILE", &pem), ("HTTPS_PROXY", &p407)],
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    let out = via(dir.path(), &p407, 5).await;
     let (what, fix) = reach_lines(&out);
     assert_eq!(
         what,
@@ -499,38 +476,20 @@ async fn a_proxy_asking_for_credentials_is_told_apart_from_one_refusing() {
     // password shows nowhere.
     let with_creds = p407.replace("http://", "http://user:test-token-pw@");
     let d = tempfile::tempdir().unwrap();
-    let out = run(
-        d.path(),
-        &connect_args(&front.url(), &[]),
-        &[("BBCONNECT_CA_FILE", &pem), ("HTTPS_PROXY", &with_creds)],
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = via(d.path(), &with_creds, 0).await;
     assert!(!text(&out).contains("test-token-pw"), "{}", text(&out));
 
     // Wrong credentials: 407 again, said so.
     let wrong = p407.replace("http://", "http://user:test-token-bad@");
     let d = tempfile::tempdir().unwrap();
-    let out = run(
-        d.path(),
-        &connect_args(&front.url(), &[]),
-        &[("BBCONNECT_CA_FILE", &pem), ("HTTPS_PROXY", &wrong)],
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    let out = via(d.path(), &wrong, 5).await;
     let (what, _) = reach_lines(&out);
     assert!(what.contains("the proxy refused the credentials"), "{what}");
     assert!(!stderr(&out).contains("test-token-bad"), "{}", text(&out));
 
     // 403.
     let (p403, _) = proxy(ProxyMode::Deny403).await;
-    let out = run(
-        dir.path(),
-        &connect_args(&front.url(), &[]),
-        &[("BBCONNECT_CA_FILE", &pem), ("HTTPS_PROXY", &p403)],
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    let out = via(dir.path(), &p403, 5).await;
     let (what, fix) = reach_lines(&out);
     assert_eq!(
         what,
@@ -548,13 +507,14 @@ async fn a_proxy_that_does_not_answer_is_named_without_its_password() {
     drop(closed);
     let dir = tempfile::tempdir().unwrap();
     let proxy = format!("http://bob:test-token-pw@127.0.0.1:{port}");
-    let out = run(
+    let out = connect_ends(
         dir.path(),
-        &connect_args("https://bb.example.test", &[]),
+        "https://bb.example.test",
+        &[],
         &[("HTTPS_PROXY", &proxy)],
+        5,
     )
     .await;
-    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
     let (what, fix) = reach_lines(&out);
     assert_eq!(
         what,
@@ -568,21 +528,20 @@ async fn a_proxy_that_does_not_answer_is_named_without_its_password() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn no_proxy_is_respected_and_no_proxy_is_named() {
-    let sim = simulator().await;
     let cert = self_signed(&["localhost"], true);
-    let front = TlsFront::start(&cert, sim_addr(&sim)).await;
+    let (_sim, front, dir) = serving(&cert).await;
     let (p403, log) = proxy(ProxyMode::Deny403).await;
-    let dir = tempfile::tempdir().unwrap();
-    let out = run(
+    let out = connect_ends(
         dir.path(),
-        &connect_args(&front.url(), &[]),
+        &front.url(),
+        &[],
         &[
             ("HTTPS_PROXY", &p403),
             ("NO_PROXY", "example.org,localhost"),
         ],
+        5,
     )
     .await;
-    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
     let (what, fix) = reach_lines(&out);
     assert!(
         what.contains("self-signed"),
@@ -605,23 +564,18 @@ async fn a_tls_inspecting_proxy_works_with_its_ca_file() {
     let (p, log) = proxy(ProxyMode::Inspect(forged, sim_addr(&sim))).await;
     let dir = tempfile::tempdir().unwrap();
     // Without its CA, the proxy's certificate is named by its issuer.
-    let out = run(
-        dir.path(),
-        &connect_args(&front.url(), &[]),
-        &[("HTTPS_PROXY", &p)],
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    let out = connect_ends(dir.path(), &front.url(), &[], &[("HTTPS_PROXY", &p)], 5).await;
     let (what, _) = reach_lines(&out);
     assert!(what.contains("CN=Test Inspecting Proxy CA"), "{what}");
     let pem = write(dir.path(), "proxy-ca.pem", &inspector.pem());
-    let out = run(
+    connect_ends(
         dir.path(),
-        &connect_args(&front.url(), &["--ca-file", &pem]),
+        &front.url(),
+        &["--ca-file", &pem],
         &[("HTTPS_PROXY", &p)],
+        0,
     )
     .await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(!log.lock().unwrap().is_empty(), "went through the proxy");
 }
 
@@ -629,25 +583,23 @@ async fn a_tls_inspecting_proxy_works_with_its_ca_file() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn trusting_a_certificate_end_to_end() {
-    let sim = simulator().await;
     let cert = self_signed(&["localhost"], true);
-    let front = TlsFront::start(&cert, sim_addr(&sim)).await;
-    let dir = tempfile::tempdir().unwrap();
+    let (_sim, front, dir) = serving(&cert).await;
     let fp = sha256(&cert.chain[0]);
 
     // Refused, fingerprint shown.
-    let out = run(dir.path(), &connect_args(&front.url(), &[]), &[]).await;
-    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    let out = connect_ends(dir.path(), &front.url(), &[], &[], 5).await;
     assert!(stderr(&out).contains(&fp), "{}", text(&out));
 
     // A fingerprint that is not one is a usage error, before any request.
-    let out = run(
+    connect_ends(
         dir.path(),
-        &connect_args(&front.url(), &["--trust-cert", "SHA256:abc"]),
+        &front.url(),
+        &["--trust-cert", "SHA256:abc"],
         &[],
+        2,
     )
     .await;
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 
     // Trusted (pasted as openssl prints it: lower case with colons is accepted too).
     let openssl_style: String = fp.as_bytes()[7..]
@@ -655,13 +607,14 @@ async fn trusting_a_certificate_end_to_end() {
         .map(|c| String::from_utf8_lossy(c).to_string())
         .collect::<Vec<_>>()
         .join(":");
-    let out = run(
+    connect_ends(
         dir.path(),
-        &connect_args(&front.url(), &["--trust-cert", &openssl_style]),
+        &front.url(),
+        &["--trust-cert", &openssl_style],
         &[],
+        0,
     )
     .await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let pem_path = dir.path().join("certs").join("dc.pem");
     let saved_pem =
         std::fs::read_to_string(&pem_path).expect("the certificate is kept beside the config");
@@ -710,29 +663,15 @@ async fn a_pinned_ca_of_the_chain_vouches_for_its_leaf() {
     let front = TlsFront::start(&cert, sim_addr(&sim)).await;
     let ca_fp = sha256(ca.der());
     let dir = tempfile::tempdir().unwrap();
-    let out = run(
-        dir.path(),
-        &connect_args(&front.url(), &["--trust-cert", &ca_fp]),
-        &[],
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    connect_ends(dir.path(), &front.url(), &["--trust-cert", &ca_fp], &[], 0).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_reached_at_localhost_whose_links_say_127_0_0_1_passes() {
-    let sim = simulator().await;
     let cert = self_signed(&["localhost"], true);
-    let front = TlsFront::start(&cert, sim_addr(&sim)).await;
-    let dir = tempfile::tempdir().unwrap();
+    let (_sim, front, dir) = serving(&cert).await;
     let fp = sha256(&cert.chain[0]);
-    let out = run(
-        dir.path(),
-        &connect_args(&front.url(), &["--trust-cert", &fp]),
-        &[],
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = connect_ends(dir.path(), &front.url(), &["--trust-cert", &fp], &[], 0).await;
     let err = stderr(&out);
     assert!(
         err.contains("[ok  ] Server links use its real address"),
@@ -963,21 +902,13 @@ mod screen {
     /// saved connection keeps the pin.
     #[tokio::test(flavor = "multi_thread")]
     async fn pressing_t_trusts_the_certificate_shown_and_the_check_passes() {
-        use bbconnect::store::{NoKeychain, SecretStoreMode, Store};
         use bbconnect::tui::worker::{self, WorkerContext};
         let sim = simulator().await;
         let cert = self_signed(&["localhost"], true);
         let fp = sha256(&cert.chain[0]);
         let front = TlsFront::start(&cert, sim_addr(&sim)).await;
         let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(
-            Store::open_with_keychain(
-                Some(dir.path().to_path_buf()),
-                SecretStoreMode::File,
-                Arc::new(NoKeychain),
-            )
-            .unwrap(),
-        );
+        let store = Arc::new(file_store(dir.path()));
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let handle = worker::spawn(
             WorkerContext::new(Endpoints::default(), store.clone(), no_roots(dir.path())),
@@ -1084,22 +1015,13 @@ mod screen {
 /// trust the pinned certificate: one re-check path, one trust.
 #[tokio::test(flavor = "multi_thread")]
 async fn check_status_and_the_wizard_recheck_agree_on_a_pinned_certificate() {
-    use bbconnect::store::{NoKeychain, SecretStoreMode, Store};
     use bbconnect::tui::wizard::msg::{Effect, Msg};
     use bbconnect::tui::worker::{self, WorkerContext};
 
-    let sim = simulator().await;
     let cert = self_signed(&["localhost"], true);
-    let front = TlsFront::start(&cert, sim_addr(&sim)).await;
-    let dir = tempfile::tempdir().unwrap();
+    let (sim, front, dir) = serving(&cert).await;
     let fp = sha256(&cert.chain[0]);
-    let out = run(
-        dir.path(),
-        &connect_args(&front.url(), &["--trust-cert", &fp]),
-        &[],
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    connect_ends(dir.path(), &front.url(), &["--trust-cert", &fp], &[], 0).await;
 
     let check = run(dir.path(), &["check", "dc"], &[]).await;
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
@@ -1107,19 +1029,11 @@ async fn check_status_and_the_wizard_recheck_agree_on_a_pinned_certificate() {
     assert_eq!(status.status.code(), Some(0), "{}", text(&status));
     assert!(!text(&status).contains("self-signed"), "{}", text(&status));
 
-    let store = Store::open_with_keychain(
-        Some(dir.path().to_path_buf()),
-        SecretStoreMode::File,
-        std::sync::Arc::new(NoKeychain),
-    )
-    .unwrap();
+    let store = file_store(dir.path());
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let handle = worker::spawn(
         WorkerContext::new(
-            bbconnect::bitbucket::Endpoints {
-                cloud_api: sim.cloud_api_url(),
-                cloud_web: sim.cloud_web_url(),
-            },
+            endpoints(&sim),
             std::sync::Arc::new(store),
             bbconnect::bitbucket::ClientOptions::default(),
         ),

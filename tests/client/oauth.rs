@@ -123,7 +123,6 @@ async fn sign_in_exchange_check_and_refresh() {
     .unwrap_err();
     assert_eq!(bad.class, FailureClass::Rejected);
     assert!(!format!("{bad:?}").contains("test-oauth-wrong"));
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -157,5 +156,4 @@ async fn expired_access_token_is_rejected_with_sign_in_again() {
         cred.fix.as_deref().unwrap().contains("Sign in again"),
         "{cred:?}"
     );
-    sim.shutdown().await;
 }

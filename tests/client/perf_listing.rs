@@ -54,7 +54,6 @@ async fn cloud_listing_is_complete_through_429s_at_full_concurrency() {
         assert_complete(&repos, 1_200);
         // 1 workspaces request + 4 x 3 pages, each answered 429 once before it succeeded.
         assert_eq!(sim.request_count(), 2 * 13, "omit_size={omit_size}");
-        sim.shutdown().await;
     }
 }
 
@@ -83,7 +82,6 @@ async fn dc_listing_is_complete_through_429s() {
         made >= 2 * pages && made <= 2 * (pages + 7),
         "{made} requests for {pages} pages"
     );
-    sim.shutdown().await;
 }
 
 /// A server whose first request answers 429 (`Retry-After: 1`); it records when each
@@ -241,6 +239,4 @@ async fn dropping_the_receiver_or_aborting_stops_the_requests() {
             "{made} of {full} requests made although the listing stopped after its first page (abort={abort})"
         );
     }
-    cloud.shutdown().await;
-    dc.shutdown().await;
 }

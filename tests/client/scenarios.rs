@@ -150,12 +150,7 @@ async fn gone_endpoints_are_named_retired() {
 async fn localhost_links_on_cloud_fail() {
     let sim = sim_in(Scenario::LocalhostLinks).await;
     // Reached under a name that is not loopback: only then are localhost links wrong.
-    let addr: std::net::SocketAddr = sim
-        .base_url()
-        .trim_start_matches("http://")
-        .parse()
-        .unwrap();
-    let named = format!("http://bitbucket.test:{}", addr.port());
+    let (addr, named) = crate::common::sim::as_bitbucket_test(&sim);
     let creds = Credentials {
         spec: ConnectionSpec {
             name: "cloud".into(),
@@ -241,7 +236,6 @@ async fn hostile_listings_end_in_clear_errors() {
                 }
             }
         }
-        sim.shutdown().await;
     }
 }
 
@@ -255,7 +249,7 @@ async fn wrong_types_and_slow_drip_are_errors() {
             .expect_err("an unreadable page is an error, not a shorter list");
         assert!(err.what.contains("unreadable JSON"), "{}", err.what);
     }
-    sim.shutdown().await;
+    drop(sim);
 
     let sim = sim_in(Scenario::SlowDrip).await;
     let opts = ClientOptions {
@@ -353,15 +347,7 @@ async fn retries_stop_after_the_configured_number() {
     .check(Some(tx))
     .await;
     assert!(!report.passed());
-    let mut lines = Vec::new();
-    while let Ok(l) = rx.try_recv() {
-        lines.push(l);
-    }
-    assert_eq!(
-        lines.iter().filter(|l| l.contains("retrying in")).count(),
-        2,
-        "{lines:?}"
-    );
+    assert_two_waits_shown(&mut rx);
     assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst) - before, 3);
 
     // Asked at once (the default), the probes that go out beside the first one retry within
@@ -378,6 +364,13 @@ async fn retries_stop_after_the_configured_number() {
     .check(Some(tx))
     .await;
     assert_eq!(at_once, report);
+    assert_two_waits_shown(&mut rx);
+    // Four probes (properties, credential, listing, admin), three tries each at most.
+    assert!(hits.load(std::sync::atomic::Ordering::SeqCst) - before <= 4 * 3);
+}
+
+/// The progress lines sent so far: two of them are waits before a retry.
+fn assert_two_waits_shown(rx: &mut tokio::sync::mpsc::UnboundedReceiver<String>) {
     let mut lines = Vec::new();
     while let Ok(l) = rx.try_recv() {
         lines.push(l);
@@ -387,8 +380,6 @@ async fn retries_stop_after_the_configured_number() {
         2,
         "{lines:?}"
     );
-    // Four probes (properties, credential, listing, admin), three tries each at most.
-    assert!(hits.load(std::sync::atomic::Ordering::SeqCst) - before <= 4 * 3);
 }
 
 #[tokio::test(flavor = "multi_thread")]

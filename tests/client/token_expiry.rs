@@ -38,7 +38,6 @@ async fn the_token_list_gives_the_expiry_of_the_token_in_use() {
         client(creds::dc_alice(&sim)).dc_token_expiry("bob").await,
         None
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -52,7 +51,6 @@ async fn a_refused_token_list_leaves_the_expiry_unknown() {
     assert_eq!(alice.dc_token_expiry("alice").await, None);
     // The refusal is of the list only: the check itself still passes.
     assert!(alice.check(None).await.passed());
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -70,5 +68,4 @@ async fn repository_tokens_have_no_user_list_to_read() {
         "test-token-repo",
     );
     assert_eq!(client(token).dc_token_expiry("alice").await, None);
-    sim.shutdown().await;
 }

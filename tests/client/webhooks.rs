@@ -1,40 +1,12 @@
 //! Webhooks against the simulator: created once, kept or updated after, found, deleted,
 //! and refused with the admin-rights wording when the credential is not an admin.
 
-use bbconnect::bitbucket::{Client, ClientOptions};
-use bbconnect::core::model::{
-    AuthKind, CheckStatus, ConnectionSpec, Credentials, FailureClass, Provider, WebhookChange,
-    WebhookSpec,
-};
-use bbconnect::sim::{self, SimConfig, SimHandle};
+use bbconnect::bitbucket::Client;
+use bbconnect::core::model::{AuthKind, CheckStatus, FailureClass, WebhookChange, WebhookSpec};
+use bbconnect::sim::{self, SimConfig};
 use secrecy::SecretString;
 
-use crate::common::creds::endpoints;
-
-fn client(
-    sim: &SimHandle,
-    auth: AuthKind,
-    user: Option<&str>,
-    secret: &str,
-    repo: Option<&str>,
-) -> Client {
-    let provider = auth.provider();
-    let creds = Credentials {
-        spec: ConnectionSpec {
-            name: "hooks".into(),
-            provider,
-            auth,
-            url: match provider {
-                Provider::Cloud => sim.cloud_web_url(),
-                Provider::Server => sim.server_url(),
-            },
-            username: user.map(Into::into),
-            repo: repo.map(Into::into),
-        },
-        secret: SecretString::from(secret.to_string()),
-    };
-    Client::new(creds, &endpoints(sim), ClientOptions::default()).expect("valid")
-}
+use crate::common::creds::sim_client;
 
 fn hook(c: &Client, secret: Option<&str>) -> WebhookSpec {
     WebhookSpec {
@@ -94,14 +66,14 @@ async fn dc_admin_hook_lifecycle_and_refusal_for_readers() {
     })
     .await
     .unwrap();
-    let alice = client(
+    let alice = sim_client(
         &sim,
         AuthKind::HttpTokenUser,
         Some("alice"),
         "test-token-alice",
         None,
     );
-    let bob = client(
+    let bob = sim_client(
         &sim,
         AuthKind::HttpTokenUser,
         Some("bob"),
@@ -125,7 +97,6 @@ async fn dc_admin_hook_lifecycle_and_refusal_for_readers() {
     assert_eq!(err.class, FailureClass::Permission, "{err:?}");
     assert!(err.what.contains("admin"), "{}", err.what);
     assert!(err.fix.contains("REPO_ADMIN"), "{}", err.fix);
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -137,7 +108,7 @@ async fn cloud_hook_lifecycle_with_api_and_repository_tokens() {
     .await
     .unwrap();
     let repo = crate::common::sim::demo_repo("cloud", "repo-token");
-    let token = client(
+    let token = sim_client(
         &sim,
         AuthKind::RepoToken,
         None,
@@ -145,7 +116,7 @@ async fn cloud_hook_lifecycle_with_api_and_repository_tokens() {
         Some(&repo),
     );
     lifecycle(&token, &repo).await;
-    let alice = client(
+    let alice = sim_client(
         &sim,
         AuthKind::ApiToken,
         Some("alice@example.com"),
@@ -153,5 +124,4 @@ async fn cloud_hook_lifecycle_with_api_and_repository_tokens() {
         None,
     );
     lifecycle(&alice, &repo).await;
-    sim.shutdown().await;
 }

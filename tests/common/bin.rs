@@ -3,24 +3,18 @@
 //! temporary directory, secrets in 0600 files (never the developer's keychain), stdin closed.
 
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 use bbconnect::sim::SimHandle;
 use tokio::process::Command;
+
+pub use super::plain::*;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_bbconnect");
 
 /// `bbconnect args` with HOME and BBCONNECT_CONFIG_DIR at `config`.
 pub fn bbconnect(config: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", config)
-        .env("BBCONNECT_CONFIG_DIR", config)
-        .env("BBCONNECT_SECRET_STORE", "file")
-        .stdin(Stdio::null());
-    cmd
+    Command::from(isolated(BIN, config, args))
 }
 
 /// [`bbconnect`] with Cloud pointed at `sim` and `token` (if any) in BBCONNECT_TOKEN.
@@ -40,6 +34,18 @@ pub async fn run(sim: &SimHandle, config: &Path, args: &[&str], token: Option<&s
         .output()
         .await
         .expect("binary runs")
+}
+
+/// Saves `dc` (alice's Data Center user token at `sim`) in `config`, or panics with the run.
+pub async fn save_dc(sim: &SimHandle, config: &Path) {
+    let out = run(
+        sim,
+        config,
+        &dc_user_connect(&sim.server_url()),
+        Some(super::creds::ALICE),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
 
 /// Exit status and both streams, for assertion messages.
@@ -65,62 +71,10 @@ pub fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(out)))
 }
 
-/// `connect` of the Data Center user token `dc` as alice at `url`: the flags many tests share
-/// (the token goes in through BBCONNECT_TOKEN).
-pub fn dc_user_connect(url: &str) -> Vec<&str> {
-    dc_connect_as(url, "dc", "alice")
-}
-
-/// `connect` of a Data Center user token saved as `name`, signed in as `user`, at `url`.
-pub fn dc_connect_as<'a>(url: &'a str, name: &'a str, user: &'a str) -> Vec<&'a str> {
-    vec![
-        "connect",
-        "--provider",
-        "server",
-        "--auth",
-        "http-token-user",
-        "--name",
-        name,
-        "--url",
-        url,
-        "--username",
-        user,
-    ]
-}
-
-/// `connect` of alice's Cloud API token `cloud`: the flags many tests share (the token goes in
-/// through BBCONNECT_TOKEN).
-pub fn cloud_api_connect() -> Vec<&'static str> {
-    cloud_connect_as("cloud")
-}
-
-/// `connect` of alice's Cloud API token saved as `name`.
-pub fn cloud_connect_as(name: &str) -> Vec<&str> {
-    vec![
-        "connect",
-        "--provider",
-        "cloud",
-        "--auth",
-        "api-token",
-        "--name",
-        name,
-        "--email",
-        "alice@example.com",
-    ]
-}
-
-/// `connect` of alice's Cloud app password saved as `name` (the password goes in through
-/// BBCONNECT_TOKEN).
-pub fn cloud_app_password_connect(name: &str) -> Vec<&str> {
-    vec![
-        "connect",
-        "--provider",
-        "cloud",
-        "--auth",
-        "app-password",
-        "--name",
-        name,
-        "--username",
-        "alice",
-    ]
+/// `connect` of an OAuth consumer saved as `name`, waiting at most `timeout` seconds for the
+/// browser's callback on `port` (key and secret go in through the environment).
+pub fn cloud_oauth_connect<'a>(name: &'a str, port: &'a str, timeout: &'a str) -> Vec<&'a str> {
+    let mut args = connect_as("cloud", "oauth", name);
+    args.extend(["--callback-port", port, "--oauth-timeout", timeout]);
+    args
 }

@@ -21,6 +21,16 @@ impl Auth {
     }
 }
 
+/// alice's Cloud API token with her Atlassian email, as a plain request sends it.
+pub const CLOUD_ALICE: Auth = Auth::Basic("alice@example.com", "test-token-alice");
+/// alice's Data Center user token.
+pub const DC_ALICE: Auth = Auth::Bearer("test-token-alice");
+
+/// GET `url` with `auth`, its body read as JSON.
+pub async fn get_json(url: &str, auth: Auth) -> serde_json::Value {
+    auth.apply(Client::new().get(url)).json_body().await
+}
+
 /// GET `url` with `auth`.
 pub async fn get(url: &str, auth: Auth) -> Response {
     auth.apply(Client::new().get(url))

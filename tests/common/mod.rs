@@ -9,10 +9,13 @@
 pub mod bin;
 pub mod child;
 pub mod creds;
+pub mod files;
 pub mod http;
 pub mod opener;
+pub mod plain;
 pub mod report;
 pub mod screen;
 pub mod sim;
 pub mod tls;
 pub mod wait;
+pub mod world;

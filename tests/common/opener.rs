@@ -27,3 +27,12 @@ pub fn stand_in_openers() -> tempfile::TempDir {
     }
     dir
 }
+
+/// PATH with `dir` first: the stand-ins are found before any real opener.
+pub fn path_with(dir: &std::path::Path) -> String {
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}

@@ -17,3 +17,17 @@ pub fn sorted_names(repos: &[Repo]) -> Vec<String> {
     v.sort();
     v
 }
+
+/// The data set's hostile repository is among `all`, its terminal escape shown as a visible
+/// symbol.
+pub fn assert_hostile_name_defused(all: &[Repo]) {
+    let evil = all
+        .iter()
+        .find(|r| r.slug == "evil-repo")
+        .expect("the data set's hostile repository is listed");
+    assert!(
+        evil.name.starts_with("evil\u{241b}]0;pwned"),
+        "the escape is shown as a visible symbol: {:?}",
+        evil.name
+    );
+}

@@ -27,7 +27,7 @@ async fn run(sim: &SimHandle, config: &Path, args: &[&str], token: Option<&str>)
 /// A saved Data Center connection `dc` (alice) to `sim`.
 async fn saved_dc(sim: &SimHandle, dir: &Path) {
     let url = sim.server_url();
-    let out = run(sim, dir, &dc_connect(&url), Some("test-token-alice")).await;
+    let out = run(sim, dir, &dc_connect(&url), Some(ALICE)).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
 
@@ -128,7 +128,7 @@ async fn every_printing_command_ends_quietly_on_a_closed_pipe() {
     let url = sim.server_url();
     let mut args = dc_connect(&url);
     args.push("--replace");
-    let mut cmd = command(&sim, d, &args, Some("test-token-alice"));
+    let mut cmd = command(&sim, d, &args, Some(ALICE));
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().unwrap();
     drop(child.stdout.take());
@@ -149,7 +149,6 @@ async fn every_printing_command_ends_quietly_on_a_closed_pipe() {
         "{}",
         text(&left)
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -176,7 +175,6 @@ async fn repos_into_a_reader_that_stops_after_two_lines_ends_quietly() {
         .unwrap();
     let status = child.wait().await.unwrap();
     assert_quiet_pipe_end("repos | head -2", (status.code(), err));
-    sim.shutdown().await;
 }
 
 /// `connect` with `token` arriving on stdin (`--token-stdin`) or in BBCONNECT_TOKEN.
@@ -237,12 +235,11 @@ async fn a_token_with_a_control_byte_is_invalid_input_refused_before_any_request
             "{shown:?}: no request reached the server"
         );
     }
-    sim.shutdown().await;
 }
 
 // ---- A listing that never ends stops at its cap (item 5) ----
 
-use bbconnect::bitbucket::{Client, ClientOptions, Endpoints, ListLimits};
+use bbconnect::bitbucket::{Client, ClientOptions, ListLimits};
 use bbconnect::core::model::CheckId;
 use bbconnect::core::model::{
     AuthKind, ConnectionSpec, Credentials, FailureClass, Problem, Provider,
@@ -250,6 +247,7 @@ use bbconnect::core::model::{
 use secrecy::SecretString;
 
 use crate::common::bin::{self, dc_user_connect as dc_connect, text};
+use crate::common::creds::{ALICE, endpoints};
 use crate::common::sim::with_scenario as sim_with;
 
 fn capped(limits: ListLimits) -> ClientOptions {
@@ -277,10 +275,7 @@ fn client_for(sim: &SimHandle, provider: Provider, options: ClientOptions) -> Cl
         },
         secret: SecretString::from("test-token-alice".to_string()),
     };
-    let ep = Endpoints {
-        cloud_api: sim.cloud_api_url(),
-        cloud_web: sim.cloud_web_url(),
-    };
+    let ep = endpoints(sim);
     Client::new(creds, &ep, options).expect("valid credentials")
 }
 
@@ -330,7 +325,6 @@ async fn pages_that_never_end_stop_at_the_page_cap_on_both_products() {
             "{provider:?}: {asked} requests for a cap of 7 pages"
         );
     }
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -359,7 +353,6 @@ async fn repositories_past_the_cap_stop_the_listing() {
             .any(|i| i.id == CheckId::ReachCount && i.detail.contains("2,500 repositories")),
         "{report:?}"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -377,7 +370,6 @@ async fn a_cloud_size_past_the_cap_is_refused_before_its_pages_are_asked() {
         repos, 0,
         "nothing delivered once the claimed size is past the cap"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -448,12 +440,12 @@ async fn the_binary_stops_an_endless_listing_with_exit_1_naming_the_cap() {
     }
     // `connect` itself: its check counts with the same cap.
     let url = sim.server_url();
-    let mut cmd = command(&sim, d, &dc_connect(&url), Some("test-token-alice"));
+    let mut cmd = command(&sim, d, &dc_connect(&url), Some(ALICE));
     cmd.arg("--replace").env("BBCONNECT_MAX_PAGES", "3");
     let out = cmd.output().await.unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("3 pages"), "{}", text(&out));
-    let bad = command(&sim, d, &dc_connect(&url), Some("test-token-alice"))
+    let bad = command(&sim, d, &dc_connect(&url), Some(ALICE))
         .arg("--replace")
         .env("BBCONNECT_MAX_REPOS", "lots")
         .output()
@@ -461,7 +453,6 @@ async fn the_binary_stops_an_endless_listing_with_exit_1_naming_the_cap() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
     assert!(text(&bad).contains("BBCONNECT_MAX_REPOS"));
-    sim.shutdown().await;
 }
 
 // ---- The HTTP layer: a header it cannot build is not the network (item 8) ----
@@ -492,7 +483,6 @@ async fn a_header_that_cannot_be_built_is_input_never_retried_never_sent() {
     }
     assert!(retries.try_recv().is_err(), "no retry was announced");
     assert_eq!(sim.request_count(), 0, "nothing reached the server");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -507,10 +497,7 @@ async fn the_wizard_listing_stops_at_the_cap_too() {
         max_pages: 4,
         ..ListLimits::default()
     };
-    let ep = Endpoints {
-        cloud_api: sim.cloud_api_url(),
-        cloud_web: sim.cloud_web_url(),
-    };
+    let ep = endpoints(&sim);
     let (tx, mut replies) = tokio::sync::mpsc::unbounded_channel();
     let handle = worker::spawn(
         WorkerContext::new(ep, std::sync::Arc::new(store), capped(limits)),
@@ -542,5 +529,4 @@ async fn the_wizard_listing_stops_at_the_cap_too() {
     let p = result.expect_err("the wizard's listing is capped as well");
     assert!(p.what.contains("4 pages"), "{}", p.what);
     assert!(rows <= 4_000, "{rows} rows past a cap of 4 pages of 1,000");
-    sim.shutdown().await;
 }

@@ -2,7 +2,7 @@
 //! but the secret file. The simulator only accepts its own data-set tokens, so the accepted
 //! paths use `test-token-alice` as their canary and the refused paths a token nobody knows.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Output, Stdio};
 
 use base64::Engine;
@@ -12,6 +12,7 @@ use tokio::process::Command;
 
 use crate::common::bin::{self, BIN};
 use crate::common::creds::CANARY;
+use crate::common::files::files_under;
 
 /// Accepted by the simulator for `alice` (DC) and `alice@example.com` (Cloud).
 const GOOD: &str = "test-token-alice";
@@ -102,25 +103,6 @@ async fn run(
     child.wait_with_output().await.expect("binary runs")
 }
 
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        if let Ok(entries) = std::fs::read_dir(&d) {
-            for e in entries.flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else {
-                    found.push(p);
-                }
-            }
-        }
-    }
-    found.sort();
-    found
-}
-
 fn show(out: &Output) -> String {
     format!(
         "status={:?}\nstdout:\n{}\nstderr:\n{}",
@@ -168,19 +150,7 @@ async fn canary_never_leaves_the_secret_file() {
         (cloud("cloud-bad-json", true), Some(CANARY), false, false),
     ];
     // Plain http to a remote host: refused before any request, secret not echoed.
-    let remote = vec![
-        "connect",
-        "--provider",
-        "server",
-        "--auth",
-        "http-token-user",
-        "--name",
-        "remote",
-        "--url",
-        "http://bitbucket.example.invalid",
-        "--username",
-        "alice",
-    ];
+    let remote = bin::dc_connect_as("http://bitbucket.example.invalid", "remote", "alice");
     runs.push((remote, Some(CANARY), false, false));
     runs.extend([
         (vec!["list"], None, false, true),
@@ -299,5 +269,4 @@ async fn canary_never_leaves_the_secret_file() {
             path.display()
         );
     }
-    sim.shutdown().await;
 }

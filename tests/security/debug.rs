@@ -144,5 +144,4 @@ async fn refused_check_and_listing_errors_hide_the_secret() {
         .await
         .expect_err("a refused token cannot list");
     assert_clean("Problem", &format!("{problem:?} {problem}"));
-    sim.shutdown().await;
 }

@@ -80,7 +80,6 @@ async fn user_has_the_vendor_fields() {
             "Cloud links are objects"
         );
     }
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -122,7 +121,6 @@ async fn api_token_rules_email_only_and_basic_only() {
             "not JSON: {text}"
         );
     }
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -159,7 +157,6 @@ async fn missing_scope_answers_403_with_required_and_granted() {
     );
     let r = get(&sim, "/repositories/acme-platform?pagelen=1", CAROL).await;
     assert_eq!(r.status(), StatusCode::OK);
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -182,7 +179,6 @@ async fn workspaces_have_the_access_shape() {
         list.iter().any(|w| w["administrator"] == true)
             && list.iter().any(|w| w["administrator"] == false)
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -233,7 +229,6 @@ async fn every_repository_exactly_once_with_size() {
         names.iter().any(|n| n.contains('\u{1b}')),
         "the hostile name is on the first page: {names:?}"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -253,7 +248,6 @@ async fn every_repository_exactly_once_without_size() {
     let uuids: HashSet<&str> = values.iter().filter_map(|r| r["uuid"].as_str()).collect();
     assert_eq!(uuids.len(), values.len());
     assert_eq!(values.len(), 600);
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -264,7 +258,6 @@ async fn pagelen_is_capped_at_100() {
     assert_eq!(v["values"].as_array().map(Vec::len), Some(100));
     let v = json(get(&sim, "/repositories/acme-platform", ALICE).await).await;
     assert_eq!(v["pagelen"], 10, "Cloud's default page length");
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -322,7 +315,6 @@ async fn repository_object_has_the_fields_bbconnect_reads() {
             .status(),
         StatusCode::NOT_FOUND
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -342,7 +334,6 @@ async fn retired_listings_answer_410() {
             "CHANGE-2770 - Functionality has been deprecated"
         );
     }
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -384,7 +375,6 @@ async fn repository_access_token_is_bound_and_announces_itself() {
         get(&sim, "/user", REPO_TOKEN).await.status(),
         StatusCode::FORBIDDEN
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -463,7 +453,6 @@ async fn role_query_sort_and_fields() {
     let next = v["next"].as_str().expect("next");
     let v2 = json(get_url(next, ALICE).await).await;
     assert!(v2["values"][0].get("uuid").is_none());
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -479,7 +468,6 @@ async fn outsiders_see_public_repositories_only() {
         get(&sim, "/user", Auth::None).await.status(),
         StatusCode::UNAUTHORIZED
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -500,7 +488,6 @@ async fn hook_events_are_public() {
     ] {
         assert!(events.contains(&e), "{e}");
     }
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -516,7 +503,6 @@ async fn unknown_paths_answer_in_the_product_envelope() {
     .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert!(json(r).await["errors"][0]["message"].is_string());
-    sim.shutdown().await;
 }
 
 /// Repository JSON is rendered once and reused: the cache must still tell callers (the https
@@ -553,7 +539,6 @@ async fn cached_repositories_keep_each_callers_link_and_each_fields_value() {
     assert!(trimmed.get("size").is_some() && trimmed.get("pagelen").is_none());
     let full = json(get(&sim, path, ALICE).await).await;
     assert!(full["values"][0].get("links").is_some(), "untrimmed again");
-    sim.shutdown().await;
 }
 
 /// Every `href` under `links` of `v`, at any depth (Cloud `links.*` are objects, `clone` an array).
@@ -627,7 +612,6 @@ async fn every_api_link_it_serves_answers() {
     ] {
         assert!(seen.contains(&must), "{must} was never linked: {seen:?}");
     }
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -696,7 +680,6 @@ async fn workspace_projects_members_and_branches_have_the_vendor_shapes() {
         assert_eq!(page["values"], serde_json::json!([]), "{part}: {page}");
         assert!(page["pagelen"].is_number(), "{part}: {page}");
     }
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -730,7 +713,6 @@ async fn a_401_names_the_realm_and_successes_name_the_accepted_scopes() {
             .and_then(|v| v.to_str().ok()),
         Some("account")
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -742,7 +724,6 @@ async fn hook_events_root_lists_the_subject_types() {
         .expect("repository events link");
     let r = get_url(events, Auth::None).await;
     assert_eq!(r.status(), StatusCode::OK);
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -750,11 +731,10 @@ async fn app_passwords_are_refused_unless_the_simulator_plays_an_old_mirror() {
     let sim = sim_with(SimConfig::default()).await;
     let r = get(&sim, "/user", APP_PASSWORD).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    sim.shutdown().await;
+    drop(sim);
     let sim = crate::common::sim::old_mirror().await;
     let r = get(&sim, "/user", APP_PASSWORD).await;
     assert_eq!(r.status(), StatusCode::OK);
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -798,5 +778,4 @@ async fn a_revoked_token_is_refused_and_a_renamed_or_deleted_repository_answers_
         get(&sim, "/user", ALICE).await.status(),
         StatusCode::UNAUTHORIZED
     );
-    sim.shutdown().await;
 }

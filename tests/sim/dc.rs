@@ -100,7 +100,6 @@ async fn application_properties_need_no_auth_and_headers_tell_who() {
         "still 200: only the header tells"
     );
     assert_eq!(ausername(&r), None);
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -127,7 +126,6 @@ async fn users_endpoint_has_the_vendor_fields() {
         get(&sim, "/users/nobody", ALICE).await.status(),
         StatusCode::NOT_FOUND
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -153,7 +151,6 @@ async fn bad_credentials_get_the_incorrect_password_body() {
                 .is_some_and(|m| !m.is_empty())
         );
     }
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -198,7 +195,6 @@ async fn repository_objects_have_the_vendor_shape() {
     assert_eq!(v["limit"], 5);
     assert_eq!(v["isLastPage"], false);
     assert_eq!(v["nextPageStart"], 5);
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -230,7 +226,6 @@ async fn alice_pages_through_every_repository_exactly_once() {
     assert!(!archived.is_empty());
     assert!(archived.iter().all(|r| r["archived"] == true));
     assert_eq!(active.len() + archived.len(), 2000);
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -249,7 +244,6 @@ async fn limit_is_capped_and_echoed_and_defaults_to_25() {
     let (all, pages) = all_repos(&sim, "limit=5000&archived=ALL", ALICE).await;
     assert_eq!(all.len(), 2000);
     assert_eq!(pages, 20);
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -263,7 +257,6 @@ async fn repos_option_scales_the_data_set() {
     assert_eq!(all.len(), 10_000);
     let ids: HashSet<u64> = all.iter().filter_map(|r| r["id"].as_u64()).collect();
     assert_eq!(ids.len(), 10_000);
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -328,7 +321,6 @@ async fn bob_reads_a_subset_and_is_refused_admin_things() {
         json(r).await["errors"][0]["exceptionName"],
         "com.atlassian.bitbucket.AuthorisationException"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -350,7 +342,6 @@ async fn filters_name_and_projectname_match_case_insensitively() {
             .status(),
         StatusCode::BAD_REQUEST
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -408,7 +399,6 @@ async fn repository_token_is_bearer_only_and_bound_to_its_repository() {
     assert_eq!(v["type"], "BRANCH");
     assert_eq!(v["isDefault"], true);
     assert!(v["displayId"].as_str().is_some_and(|d| !d.is_empty()));
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -422,7 +412,6 @@ async fn anonymous_sees_only_public_repositories() {
     );
     let r = get(&sim, "/users/alice", Auth::None).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -432,7 +421,6 @@ async fn request_count_counts_every_request() {
     get(&sim, "/application-properties", Auth::None).await;
     get(&sim, "/repos", Auth::Bearer("test-token-bad")).await;
     assert_eq!(sim.request_count(), 2);
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -459,7 +447,6 @@ async fn a_hundred_thousand_repositories_are_served_for_both_products() {
         cloud_total += json(r).await["size"].as_u64().expect("size");
     }
     assert_eq!(cloud_total, 100_000);
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -487,7 +474,6 @@ async fn project_token_reads_its_project_only() {
     )
     .await;
     assert_eq!(json(r).await["size"], 0, "PROJECT_READ grants no write");
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -520,7 +506,6 @@ async fn projects_list_what_the_caller_can_reach() {
         .await
         .expect("send");
     assert_eq!(keys(&json(r).await), bob);
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -541,7 +526,6 @@ async fn pages_served_again_are_identical_json() {
     let page: Value = serde_json::from_str(&first).expect("valid JSON");
     assert_eq!(page["values"].as_array().map(Vec::len), Some(30));
     assert_eq!(page["nextPageStart"], 40);
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -564,7 +548,6 @@ async fn short_pages_break_linear_offsets_but_chain_without_gaps() {
         got.iter().map(key).collect::<Vec<_>>(),
         want.iter().map(key).collect::<Vec<_>>()
     );
-    sim.shutdown().await;
 }
 
 /// The vendor checks credentials before it looks anything up: a bad password on an unknown
@@ -586,7 +569,6 @@ async fn bad_credentials_on_an_unknown_project_answer_401() {
     );
     let r = get(&sim, "/projects/NOSUCH/repos", ALICE).await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -637,7 +619,6 @@ async fn project_branches_and_default_branch_are_served() {
     .await;
     assert_eq!(page["isLastPage"], true);
     assert_eq!(page["values"][0], default);
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -672,5 +653,4 @@ async fn a_user_lists_their_own_access_tokens_without_secrets() {
         .await
         .expect("reaches the simulator");
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    sim.shutdown().await;
 }

@@ -116,7 +116,6 @@ async fn authorization_code_flow_end_to_end() {
         again.json::<Value>().await.expect("json")["error"],
         "invalid_grant"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -160,7 +159,6 @@ async fn token_endpoint_wants_a_form_and_the_consumer_secret() {
         .status(),
         StatusCode::OK
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -186,7 +184,6 @@ async fn authorize_refuses_unknown_consumers_and_foreign_callbacks() {
         .await
         .expect("send");
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -231,7 +228,6 @@ async fn expired_access_token_is_refused_and_refresh_rotates() {
     )
     .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    sim.shutdown().await;
 }
 
 // ---------- webhooks ----------
@@ -317,7 +313,6 @@ async fn cloud_hooks_create_list_update_delete() {
         .await
         .expect("send");
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    sim.shutdown().await;
 }
 
 fn urlencode(s: &str) -> String {
@@ -362,7 +357,6 @@ async fn cloud_hooks_need_scopes_and_admin() {
         v["error"]["detail"]["required"][0],
         "read:webhook:bitbucket"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -454,7 +448,6 @@ async fn dc_hooks_need_repo_admin_and_never_return_the_secret() {
             .status(),
         StatusCode::NOT_FOUND
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -477,6 +470,4 @@ async fn hooks_are_kept_per_simulator() {
         .json_body()
         .await;
     assert_eq!(v["values"].as_array().map(Vec::len), Some(0));
-    a.shutdown().await;
-    b.shutdown().await;
 }

@@ -45,7 +45,6 @@ async fn old_version_reports_7_9_1() {
         .await
         .expect("json");
     assert_eq!(v["version"], "7.9.1");
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -81,7 +80,6 @@ async fn localhost_links_point_every_href_at_localhost() {
             .as_str()
             .is_some_and(|n| n.starts_with(&sim.base_url()))
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -96,7 +94,6 @@ async fn html_login_answers_200_html_where_json_is_expected() {
         let body = r.text().await.expect("text");
         assert!(body.contains("<html") && body.contains("password"));
     }
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -125,7 +122,6 @@ async fn rate_limited_answers_429_once_per_request_then_ok() {
         "Rate limit for this resource has been exceeded."
     );
     assert_eq!(cloud(&sim, "/user").await.status(), StatusCode::OK);
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -137,7 +133,6 @@ async fn server_errors_answer_502_then_503_then_ok() {
         StatusCode::SERVICE_UNAVAILABLE
     );
     assert_eq!(dc(&sim, "/repos").await.status(), StatusCode::OK);
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -154,7 +149,6 @@ async fn gone_answers_410_everywhere() {
         v["error"]["message"],
         "CHANGE-2770 - Functionality has been deprecated"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -170,7 +164,7 @@ async fn slow_and_latency_delay_answers() {
         "{:?}",
         t.elapsed()
     );
-    sim.shutdown().await;
+    drop(sim);
 
     let sim = sim::start(SimConfig {
         latency_ms: 300,
@@ -186,7 +180,6 @@ async fn slow_and_latency_delay_answers() {
         "{:?}",
         t.elapsed()
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -209,7 +202,6 @@ async fn truncated_json_cuts_listings_but_not_identity() {
             "the body must not parse"
         );
     }
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -228,7 +220,6 @@ async fn wrong_types_swap_field_types_in_listings() {
         .await
         .expect("still JSON");
     assert!(v["values"][0]["is_private"].is_string() && v["values"][0]["uuid"].is_number());
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -244,7 +235,6 @@ async fn huge_body_is_larger_than_16_mib() {
         total += chunk.len();
     }
     assert!(total > 16 * 1024 * 1024, "{total}");
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -273,7 +263,6 @@ async fn endless_paging_never_advances() {
         Some(next.as_str()),
         "a next that repeats"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -306,7 +295,6 @@ async fn redirect_loop_bounces_between_two_urls() {
         .send()
         .await;
     assert!(err.is_err_and(|e| e.is_redirect()));
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -326,7 +314,6 @@ async fn slow_drip_sends_a_byte_at_a_time() {
         (1..=8).contains(&got),
         "about one byte per 200 ms, got {got}"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -339,11 +326,10 @@ async fn html_error_and_empty_500() {
         cloud(&sim, "/user").await.status().is_success(),
         "only listings fail"
     );
-    sim.shutdown().await;
+    drop(sim);
 
     let sim = sim_with(Scenario::Empty500).await;
     let r = dc(&sim, "/repos").await;
     assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert!(r.bytes().await.expect("body").is_empty());
-    sim.shutdown().await;
 }

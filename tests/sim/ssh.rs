@@ -233,7 +233,6 @@ async fn dc_access_key_clones_and_only_a_write_key_pushes() {
         "smart HTTP sees the commit pushed over SSH: {}",
         text(&listed)
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -250,7 +249,6 @@ async fn cloud_deploy_key_clones_but_cannot_push() {
     let refused = client.commit_and_push(&clone, "deploy.txt").await;
     assert!(!refused.status.success(), "{}", text(&refused));
     assert!(stderr(&refused).contains("read-only"), "{}", text(&refused));
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -301,7 +299,6 @@ async fn unregistered_deleted_and_elsewhere_registered_keys_are_refused() {
         text(&out)
     );
     assert!(stderr(&out).contains("Permission denied"), "{}", text(&out));
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -330,5 +327,4 @@ async fn a_wrong_host_key_is_refused_by_ssh() {
         err.contains(&sim.ssh_host_key_fingerprint()),
         "ssh names the server's key: {err}"
     );
-    sim.shutdown().await;
 }

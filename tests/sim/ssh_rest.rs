@@ -139,7 +139,6 @@ async fn dc_access_keys_are_added_listed_and_deleted() {
         delete(&format!("{url}/{id}"), DC_ADMIN).await,
         StatusCode::NO_CONTENT
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -185,7 +184,6 @@ async fn dc_access_keys_need_repo_admin_and_a_valid_key() {
         assert!(err["errors"][0]["message"].is_string(), "{err}");
     }
     assert_eq!(sim.dc_access_keys(&format!("WEB/{slug}")).len(), 1);
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -208,7 +206,6 @@ async fn dc_ssh_settings_name_the_port_and_host_key() {
         fp.strip_prefix("SHA256:")
     );
     assert_eq!(get_json(&url, Auth::None).await.0, StatusCode::UNAUTHORIZED);
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -269,7 +266,6 @@ async fn cloud_deploy_keys_are_added_listed_and_deleted() {
         StatusCode::NOT_FOUND
     );
     assert!(sim.cloud_deploy_keys(&repo).is_empty());
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -300,7 +296,6 @@ async fn cloud_deploy_keys_need_repository_admin() {
     let token = Auth::Bearer("test-token-cloud-repo");
     assert_eq!(get_json(&url, token).await.0, StatusCode::OK);
     assert_eq!(sim.cloud_deploy_keys(&repo).len(), 1);
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -317,7 +312,6 @@ async fn site_ssh_publishes_the_host_key_in_known_hosts_form() {
             .starts_with("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5")
     );
     assert!(sim.ssh_host_key_fingerprint().starts_with("SHA256:"));
-    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -359,7 +353,6 @@ async fn clone_links_name_the_ssh_server() {
         ssh_link(&body),
         format!("ssh://git@127.0.0.1:{port}/{cloud}.git")
     );
-    sim.shutdown().await;
 }
 
 /// The vendor's DC OpenAPI spec (Data Center 9.4, as published), committed with the tests so a
@@ -429,5 +422,4 @@ async fn dc_answers_use_only_fields_the_vendor_spec_declares() {
         &settings["fingerprint"],
         &schemas["SimpleSshKeyFingerprint"],
     );
-    sim.shutdown().await;
 }

@@ -4,24 +4,18 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bbconnect::core::model::{AuthKind, FailureClass, Problem, Provider};
-use bbconnect::store::{NoKeychain, SavedConnection, SecretStoreMode, Store, StoreError};
+use bbconnect::core::model::{FailureClass, Problem, SavedInfo};
+use bbconnect::store::{SavedConnection, Store, StoreError};
 use secrecy::ExposeSecret;
 
 use crate::common::child;
-use crate::common::creds::{CANARY, secret};
+use crate::common::creds::{CANARY, file_store, saved, secret};
 
+/// `name` with a repository, clone links and a webhook: every field a save must keep.
 fn conn(name: &str) -> SavedConnection {
     SavedConnection {
-        name: name.into(),
-        provider: Provider::Server,
-        auth: AuthKind::HttpTokenUser,
-        url: "https://git.example.com".into(),
-        username: Some("alice".into()),
-        user: Some("alice".into()),
         repo: Some("PROJ/app".into()),
         clone_https: Some("https://git.example.com/scm/proj/app.git".into()),
         clone_ssh: Some("ssh://git@git.example.com:7999/proj/app.git".into()),
@@ -29,12 +23,22 @@ fn conn(name: &str) -> SavedConnection {
         webhook_url: Some("https://ci.example.com/hook".into()),
         // Deliberately wrong: save must overwrite it with where the secret really went.
         secret_store: "caller-does-not-know".into(),
-        saved_at: "2026-11-29T06:00:00Z".into(),
-        tls: None,
-        expires_on: None,
-        ssh: None,
-        last_check: None,
+        ..saved(name)
     }
+}
+
+/// Saves `conn(name)` with `token` as a new connection.
+fn put(store: &Store, name: &str, token: &str) -> SavedInfo {
+    store
+        .save(conn(name), &secret(token), false)
+        .unwrap_or_else(|e| panic!("save {name}: {e}"))
+}
+
+/// [`store`] holding connection `a` with `test-token-1`.
+fn store_with_a() -> (tempfile::TempDir, Store) {
+    let (dir, store) = store();
+    put(&store, "a", "test-token-1");
+    (dir, store)
 }
 
 /// A file-mode store in a fresh temp dir (never the user's real config dir).
@@ -42,15 +46,6 @@ fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = file_store(dir.path());
     (dir, store)
-}
-
-fn file_store(dir: &Path) -> Store {
-    Store::open_with_keychain(
-        Some(dir.to_path_buf()),
-        SecretStoreMode::File,
-        Arc::new(NoKeychain),
-    )
-    .expect("open")
 }
 
 #[cfg(unix)]
@@ -98,12 +93,8 @@ fn all_files(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn save_then_list_get_and_secret_round_trip() {
     let (_dir, store) = store();
-    let info = store
-        .save(conn("work"), &secret("test-token-work"), false)
-        .expect("save");
-    store
-        .save(conn("home"), &secret("test-token-home"), false)
-        .expect("save");
+    let info = put(&store, "work", "test-token-work");
+    put(&store, "home", "test-token-home");
 
     assert_eq!(info.name, "work");
     assert_eq!(info.config_file, store.config_file().display().to_string());
@@ -152,13 +143,8 @@ fn an_empty_store_lists_nothing_and_creates_nothing() {
 
 #[test]
 fn a_duplicate_name_is_refused_and_replace_overwrites_in_place() {
-    let (_dir, store) = store();
-    store
-        .save(conn("a"), &secret("test-token-1"), false)
-        .expect("a");
-    store
-        .save(conn("b"), &secret("test-token-2"), false)
-        .expect("b");
+    let (_dir, store) = store_with_a();
+    put(&store, "b", "test-token-2");
     let before = fs::read(store.config_file()).expect("read");
 
     let err = store
@@ -210,9 +196,7 @@ fn files_and_directories_are_owner_only() {
     let dir = tempfile::tempdir().expect("tempdir");
     let cfg = dir.path().join("bbconnect");
     let store = file_store(&cfg);
-    store
-        .save(conn("a"), &secret("test-token-1"), false)
-        .expect("save");
+    put(&store, "a", "test-token-1");
     assert_eq!(mode_of(&cfg), 0o700, "config dir we created");
     assert_eq!(mode_of(&cfg.join("secrets")), 0o700, "secrets dir");
     assert_eq!(mode_of(&current(&store, "a")), 0o600, "secret file");
@@ -242,18 +226,14 @@ fn a_too_open_secrets_dir_is_refused_on_save_and_left_for_the_user_to_fix() {
     assert!(on_disk(&store, "a").is_empty() && !store.config_file().exists());
 
     fs::set_permissions(&secrets, fs::Permissions::from_mode(0o700)).expect("chmod");
-    store
-        .save(conn("a"), &secret("test-token-1"), false)
-        .expect("saves once fixed");
+    put(&store, "a", "test-token-1");
 }
 
 #[test]
 fn the_secret_is_only_in_its_own_file() {
     let (_dir, store) = store();
     let info = store.save(conn("a"), &secret(CANARY), false).expect("save");
-    store
-        .save(conn("b"), &secret("test-token-b"), false)
-        .expect("save");
+    put(&store, "b", "test-token-b");
     store.remove("b").expect("remove");
 
     let own = current(&store, "a");
@@ -286,10 +266,7 @@ fn the_secret_is_only_in_its_own_file() {
 
 #[test]
 fn a_corrupt_file_is_reported_by_name_and_never_overwritten() {
-    let (_dir, store) = store();
-    store
-        .save(conn("a"), &secret("test-token-1"), false)
-        .expect("save");
+    let (_dir, store) = store_with_a();
     let garbage = b"version = 1\n[[connection]\nname = \"half";
     fs::write(store.config_file(), garbage).expect("write");
 
@@ -346,13 +323,8 @@ fn a_file_from_a_newer_version_is_reported_and_left_alone() {
 
 #[test]
 fn remove_deletes_the_connection_and_its_secret() {
-    let (_dir, store) = store();
-    store
-        .save(conn("a"), &secret("test-token-1"), false)
-        .expect("a");
-    store
-        .save(conn("b"), &secret("test-token-2"), false)
-        .expect("b");
+    let (_dir, store) = store_with_a();
+    put(&store, "b", "test-token-2");
     store.remove("a").expect("remove");
     assert_eq!(
         store
@@ -375,10 +347,7 @@ fn remove_deletes_the_connection_and_its_secret() {
 
 #[test]
 fn a_missing_secret_file_says_how_to_store_it_again() {
-    let (_dir, store) = store();
-    store
-        .save(conn("a"), &secret("test-token-1"), false)
-        .expect("save");
+    let (_dir, store) = store_with_a();
     let path = current(&store, "a");
     fs::remove_file(&path).expect("rm");
     let err = store.secret("a").expect_err("missing");
@@ -390,10 +359,7 @@ fn a_missing_secret_file_says_how_to_store_it_again() {
 
 #[test]
 fn a_trailing_newline_in_a_hand_written_secret_file_is_not_part_of_the_secret() {
-    let (_dir, store) = store();
-    store
-        .save(conn("a"), &secret("test-token-1"), false)
-        .expect("save");
+    let (_dir, store) = store_with_a();
     fs::write(current(&store, "a"), "test-token-edited\n").expect("write");
     assert_eq!(
         store.secret("a").expect("secret").expose_secret(),
@@ -403,10 +369,7 @@ fn a_trailing_newline_in_a_hand_written_secret_file_is_not_part_of_the_secret() 
 
 #[test]
 fn a_held_lock_makes_a_writer_wait_then_fail_clearly() {
-    let (_dir, store) = store();
-    store
-        .save(conn("a"), &secret("test-token-1"), false)
-        .expect("save");
+    let (_dir, store) = store_with_a();
     let store = store.with_lock_wait(Duration::from_millis(300));
     let holder = fs::OpenOptions::new()
         .write(true)
@@ -433,17 +396,12 @@ fn a_held_lock_makes_a_writer_wait_then_fail_clearly() {
     assert_eq!(store.list().expect("reads need no lock").len(), 1);
 
     drop(holder);
-    store
-        .save(conn("b"), &secret("test-token-2"), false)
-        .expect("after release");
+    put(&store, "b", "test-token-2");
 }
 
 #[test]
 fn a_writer_waits_for_a_lock_released_in_time() {
-    let (_dir, store) = store();
-    store
-        .save(conn("a"), &secret("test-token-1"), false)
-        .expect("save");
+    let (_dir, store) = store_with_a();
     let holder = fs::OpenOptions::new()
         .write(true)
         .open(store.lock_file())
@@ -454,9 +412,7 @@ fn a_writer_waits_for_a_lock_released_in_time() {
         drop(holder);
     });
     let start = Instant::now();
-    store
-        .save(conn("b"), &secret("test-token-2"), false)
-        .expect("waits");
+    put(&store, "b", "test-token-2");
     assert!(
         start.elapsed() >= Duration::from_millis(150),
         "did not wait for the holder"
@@ -489,10 +445,7 @@ fn concurrent_writers_lose_no_update() {
 
 #[test]
 fn temp_files_left_by_a_killed_writer_leave_the_previous_file_intact() {
-    let (_dir, store) = store();
-    store
-        .save(conn("a"), &secret("test-token-1"), false)
-        .expect("save");
+    let (_dir, store) = store_with_a();
     let before = fs::read(store.config_file()).expect("read");
     // What a writer killed between creating its temp files and the rename leaves behind.
     let stale_config = store.dir().join(".tmp-XYZ123");
@@ -502,9 +455,7 @@ fn temp_files_left_by_a_killed_writer_leave_the_previous_file_intact() {
 
     assert_eq!(fs::read(store.config_file()).expect("read"), before);
     assert_eq!(store.list().expect("list").len(), 1);
-    store
-        .save(conn("b"), &secret("test-token-2"), false)
-        .expect("save");
+    put(&store, "b", "test-token-2");
     assert!(
         !stale_config.exists() && !stale_secret.exists(),
         "swept under the lock"

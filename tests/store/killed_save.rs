@@ -302,7 +302,4 @@ async fn a_save_killed_at_any_moment_never_sends_a_secret_to_another_host() {
         before_save + during_or_after_save >= 50 && during_or_after_save >= 5,
         "too few kills landed in the save ({before_save} before it, {during_or_after_save} in or after it, {too_late} too late): the aim is off"
     );
-    for h in hosts {
-        h.sim.shutdown().await;
-    }
 }

@@ -11,6 +11,7 @@ use std::process::Output;
 use bbconnect::sim::SimHandle;
 
 use crate::common::bin::{self, dc_user_connect, text};
+use crate::common::creds::ALICE;
 
 async fn run(home: &Path, args: &[&str], token: Option<&str>, log: bool) -> Output {
     let mut cmd = bin::bbconnect(&home.join("config"), args);
@@ -37,13 +38,7 @@ fn mode_of(path: &Path) -> u32 {
 async fn saved(home: &Path) -> SimHandle {
     let sim = crate::common::sim::with_repos(20).await;
     let url = sim.server_url();
-    let out = run(
-        home,
-        &dc_user_connect(&url),
-        Some("test-token-alice"),
-        false,
-    )
-    .await;
+    let out = run(home, &dc_user_connect(&url), Some(ALICE), false).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     sim
 }
@@ -136,20 +131,8 @@ async fn a_secret_others_can_read_is_refused_with_the_chmod_to_run() {
     let url = sim.server_url();
     let out = run(
         home,
-        &[
-            "connect",
-            "--provider",
-            "server",
-            "--auth",
-            "http-token-user",
-            "--name",
-            "dc2",
-            "--url",
-            &url,
-            "--username",
-            "alice",
-        ],
-        Some("test-token-alice"),
+        &bin::dc_connect_as(&url, "dc2", "alice"),
+        Some(ALICE),
         false,
     )
     .await;
@@ -166,7 +149,6 @@ async fn a_secret_others_can_read_is_refused_with_the_chmod_to_run() {
     chmod(&file, 0o600);
     let out = run(home, &["check", "dc"], None, false).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -206,7 +188,6 @@ async fn a_connections_file_or_config_folder_others_can_write_is_refused() {
     chmod(&config, 0o755);
     let out = run(home, &["check", "dc"], None, false).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
-use crate::common::bin::BIN;
-use crate::common::opener::stand_in_openers;
+use crate::common::bin::{BIN, dc_connect_as};
+use crate::common::opener::{path_with, stand_in_openers};
 use crate::common::wait::free_port;
 
 const ROWS: u16 = 30;
@@ -22,6 +22,48 @@ struct Session {
 }
 
 impl Session {
+    /// From the first screen of `demo` to the form of a DC user token.
+    fn open_the_dc_form(&mut self) {
+        self.send(DOWN);
+        self.send(ENTER);
+        self.wait_for("HTTP Access Token – User");
+        self.send(ENTER);
+        self.wait_for("Connection name");
+    }
+
+    /// alice's DC user token typed into the form as `dc-demo` (the URL is prefilled with the
+    /// simulator's address).
+    fn type_alice_as_dc_demo(&mut self) {
+        self.type_text("dc-demo");
+        self.send(TAB);
+        self.send(TAB);
+        self.type_text("alice");
+        self.send(TAB);
+        self.type_text("test-token-alice");
+    }
+
+    /// From the first screen of `demo`: alice's DC user token typed in as `dc-demo`, checked,
+    /// and on to the repository list.
+    fn demo_dc_to_the_repositories(&mut self) {
+        self.open_the_dc_form();
+        self.type_alice_as_dc_demo();
+        self.send(ENTER);
+        self.wait_for("All checks passed");
+        self.send(ENTER);
+        self.wait_for("repositories");
+    }
+
+    /// On the repository list: WEB/api-adapter found with the filter and chosen, on to the
+    /// webhook step.
+    fn choose_api_adapter(&mut self) {
+        self.send("/");
+        self.type_text("api-adapter");
+        self.wait_for("WEB/api-adapter");
+        self.send(ENTER);
+        self.send(ENTER);
+        self.wait_for("Step 6/7");
+    }
+
     fn start(args: &[&str], config_dir: &std::path::Path) -> Session {
         Session::start_with(args, config_dir, &[])
     }
@@ -159,19 +201,9 @@ fn demo_reaches_a_saved_connection_by_keyboard() {
     let mut s = Session::start(&["demo"], home.path());
     s.wait_for("Where does your Bitbucket live?");
     s.wait_for("Bitbucket Server / Data Center");
-    s.send(DOWN);
-    s.send(ENTER);
-    s.wait_for("HTTP Access Token – User");
-    s.send(ENTER);
-    s.wait_for("Connection name");
+    s.open_the_dc_form();
     s.wait_for("test-token-alice");
-    s.type_text("dc-demo");
-    // The server URL is prefilled with the simulator's address.
-    s.send(TAB);
-    s.send(TAB);
-    s.type_text("alice");
-    s.send(TAB);
-    s.type_text("test-token-alice");
+    s.type_alice_as_dc_demo();
     // The token is masked: typed characters never reach the screen as text.
     assert!(s.contents().contains("••••"), "{}", s.contents());
     s.send(ENTER);
@@ -193,21 +225,17 @@ fn demo_reaches_a_saved_connection_by_keyboard() {
     s.wait_for("All checks passed");
     s.send(ENTER);
     s.wait_for("repositories");
-    s.send("/");
-    s.type_text("api-adapter");
-    s.wait_for("WEB/api-adapter");
-    s.send(ENTER);
-    s.send(ENTER);
     // The optional webhook step: a loopback http URL is allowed, the secret is generated.
-    s.wait_for("Step 6/7");
+    s.choose_api_adapter();
     s.wait_for("(generated)");
     s.type_text("http://127.0.0.1:9/ci-hook");
     s.send(ENTER);
     s.wait_for("created");
     s.send(ENTER);
     s.wait_for("saved");
+    // The Saved screen arrives in more than one write: wait for its last line, not its title.
+    s.wait_for("mode 0600");
     assert!(s.contents().contains("/ci-hook"), "{}", s.contents());
-    assert!(s.contents().contains("mode 0600"), "{}", s.contents());
     s.send(ENTER);
     let code = s.wait_exit();
     assert_eq!(code, 0);
@@ -310,27 +338,8 @@ fn demo_clones_the_chosen_repository_with_c() {
     ];
     let mut s = Session::start_in(&["demo"], config.path(), &env, Some(cwd.path()));
     s.wait_for("Bitbucket Server / Data Center");
-    s.send(DOWN);
-    s.send(ENTER);
-    s.wait_for("HTTP Access Token – User");
-    s.send(ENTER);
-    s.wait_for("Connection name");
-    s.type_text("dc-demo");
-    s.send(TAB);
-    s.send(TAB);
-    s.type_text("alice");
-    s.send(TAB);
-    s.type_text("test-token-alice");
-    s.send(ENTER);
-    s.wait_for("All checks passed");
-    s.send(ENTER);
-    s.wait_for("repositories");
-    s.send("/");
-    s.type_text("api-adapter");
-    s.wait_for("WEB/api-adapter");
-    s.send(ENTER);
-    s.send(ENTER);
-    s.wait_for("Step 6/7");
+    s.demo_dc_to_the_repositories();
+    s.choose_api_adapter();
     s.send("\x13"); // Ctrl-S: no webhook
     s.wait_for("saved");
     s.wait_for("c clone into ./api-adapter");
@@ -404,14 +413,6 @@ fn recorded_env(dir: &std::path::Path) -> String {
         std::thread::sleep(Duration::from_millis(50));
     }
     panic!("no opener ran");
-}
-
-fn path_with(dir: &std::path::Path) -> String {
-    format!(
-        "{}:{}",
-        dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    )
 }
 
 /// Ctrl-O opens the token page through an opener that never sees our
@@ -654,21 +655,7 @@ fn letters_on_the_repository_list_filter_and_quitting_asks() {
     let home = tempfile::tempdir().unwrap();
     let mut s = Session::start(&["demo"], home.path());
     s.wait_for("Where does your Bitbucket live?");
-    s.send(DOWN);
-    s.send(ENTER);
-    s.wait_for("HTTP Access Token – User");
-    s.send(ENTER);
-    s.wait_for("Connection name");
-    s.type_text("dc-demo");
-    s.send(TAB);
-    s.send(TAB);
-    s.type_text("alice");
-    s.send(TAB);
-    s.type_text("test-token-alice");
-    s.send(ENTER);
-    s.wait_for("All checks passed");
-    s.send(ENTER);
-    s.wait_for("repositories");
+    s.demo_dc_to_the_repositories();
     s.type_text("qzx");
     s.wait_for("qzx");
     assert!(s.child.try_wait().unwrap().is_none(), "q did not quit");
@@ -735,19 +722,7 @@ fn the_saved_list_checks_a_connection_again() {
     }
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     let saved = std::process::Command::new(BIN)
-        .args([
-            "connect",
-            "--provider",
-            "server",
-            "--auth",
-            "http-token-user",
-            "--name",
-            "work",
-            "--url",
-            &url,
-            "--username",
-            "alice",
-        ])
+        .args(dc_connect_as(&url, "work", "alice"))
         .env("BBCONNECT_CONFIG_DIR", home.path())
         .env("BBCONNECT_SECRET_STORE", "file")
         .env("BBCONNECT_TOKEN", "test-token-alice")

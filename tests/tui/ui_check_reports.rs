@@ -18,6 +18,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use secrecy::SecretString;
 
+use crate::common::creds::endpoints;
 use crate::common::screen::draw as screen;
 
 const SHOWN_BASE: &str = "http://127.0.0.1:7990";
@@ -45,10 +46,7 @@ fn spec(auth: AuthKind, url: &str, user: Option<&str>, repo: Option<&str>) -> Co
 
 /// The engine's report for this credential, with the simulator's address made stable.
 async fn report(sim: &SimHandle, spec: &ConnectionSpec, secret: &str) -> CheckReport {
-    let endpoints = Endpoints {
-        cloud_api: sim.cloud_api_url(),
-        cloud_web: sim.cloud_web_url(),
-    };
+    let endpoints = endpoints(sim);
     let creds = Credentials {
         spec: ConnectionSpec {
             url: sim.base_url(),
@@ -125,7 +123,6 @@ async fn check_screen_all_passed_server_user_token() {
     let shown = screen(&on_check(&s, r), 100, 30);
     assert!(shown.contains("Signed in as alice"), "{shown}");
     insta::assert_snapshot!(shown);
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -144,7 +141,6 @@ async fn check_screen_warnings_app_password() {
     let shown = screen(&on_check(&s, r), 100, 30);
     assert!(shown.contains("2026-07-28"), "{shown}");
     insta::assert_snapshot!(shown);
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -162,7 +158,6 @@ async fn check_screen_warnings_bob_without_admin() {
     );
     let shown = screen(&on_check(&s, r), 100, 30);
     insta::assert_snapshot!(shown);
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -180,7 +175,6 @@ async fn check_screen_failed_missing_scope() {
     let shown = screen(&on_check(&s, r), 100, 30);
     assert!(shown.contains("read:user:bitbucket"), "{shown}");
     insta::assert_snapshot!(shown);
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -188,12 +182,7 @@ async fn check_screen_failed_localhost_links() {
     let sim = start(Scenario::LocalhostLinks).await;
     // Links at localhost are wrong only for a server reached elsewhere: the
     // simulator is reached as bitbucket.test, and shown on port 7990.
-    let addr: std::net::SocketAddr = sim
-        .base_url()
-        .trim_start_matches("http://")
-        .parse()
-        .unwrap();
-    let named = format!("http://bitbucket.test:{}", addr.port());
+    let (addr, named) = crate::common::sim::as_bitbucket_test(&sim);
     let shown_named = "http://bitbucket.test:7990";
     let s = spec(AuthKind::HttpTokenUser, shown_named, Some("alice"), None);
     let creds = Credentials {
@@ -222,7 +211,6 @@ async fn check_screen_failed_localhost_links() {
     assert!(shown.contains("localhost"), "{shown}");
     assert!(shown.contains("base URL"), "{shown}");
     insta::assert_snapshot!(shown);
-    sim.shutdown().await;
 }
 
 fn oauth_waiting() -> (Wizard, u64) {
@@ -359,15 +347,16 @@ fn the_screen_never_claims_a_browser_it_did_not_open() {
 #[test]
 fn oauth_failed_offers_retry_and_edit() {
     let (mut w, id) = oauth_waiting();
+    let timed_out = Problem::new(
+        FailureClass::Other,
+        "No sign-in arrived before the time limit.",
+        "Open the sign-in link again and approve the consumer in the browser.",
+    );
     update(
         &mut w,
         Msg::OAuthDone {
             id,
-            result: Err(Problem::new(
-                FailureClass::Other,
-                "No sign-in arrived before the time limit.",
-                "Open the sign-in link again and approve the consumer in the browser.",
-            )),
+            result: Err(timed_out),
         },
     );
     let shown = screen(&w, 80, 24);

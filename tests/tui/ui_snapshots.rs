@@ -1,13 +1,14 @@
 //! Render snapshots of every screen through ratatui's TestBackend, plus checks on what the
 //! buffer must never hold (secrets, control characters).
 
-use bbconnect::core::model::CheckId;
+use bbconnect::core::model::{AuthKind, CheckId, Provider};
 use bbconnect::core::model::{
     CheckItem, CheckReport, FailureClass, Identity, Problem, Repo, RepoPage, SavedInfo, Webhook,
     WebhookChange,
 };
 use bbconnect::tui::ui;
 use bbconnect::tui::wizard::msg::{EditKey, Effect, Msg, RequestId};
+use bbconnect::tui::wizard::saved::SavedRow;
 use bbconnect::tui::wizard::{Step, Wizard, WizardConfig, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -44,14 +45,43 @@ fn screen(w: &Wizard) -> String {
     text(&buffer(w, 80, 24))
 }
 
+/// `screen` holds every one of `needles`.
+fn shows(screen: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(
+            screen.contains(needle),
+            "{needle:?} not on screen:\n{screen}"
+        );
+    }
+}
+
 fn typed(w: &mut Wizard, s: &str) {
     for c in s.chars() {
         update(w, Msg::Edit(EditKey::Char(c)));
     }
 }
 
+/// The wizard (no demo) after `keys` from its first screen.
+fn after<const N: usize>(keys: [Msg; N]) -> Wizard {
+    let mut w = Wizard::new(config(false));
+    for key in keys {
+        update(&mut w, key);
+    }
+    w
+}
+
 fn cloud_form(demo: bool) -> Wizard {
     let mut w = Wizard::new(config(demo));
+    update(&mut w, Msg::Confirm);
+    update(&mut w, Msg::Confirm);
+    assert_eq!(w.step, Step::Form);
+    w
+}
+
+/// The form of a DC user token (the first type Data Center offers).
+fn server_form(demo: bool) -> Wizard {
+    let mut w = Wizard::new(config(demo));
+    update(&mut w, Msg::Down);
     update(&mut w, Msg::Confirm);
     update(&mut w, Msg::Confirm);
     assert_eq!(w.step, Step::Form);
@@ -67,6 +97,75 @@ fn filled_cloud(demo: bool) -> Wizard {
     update(&mut w, Msg::NextField);
     typed(&mut w, SECRET);
     w
+}
+
+fn check_done(w: &mut Wizard, id: RequestId, report: CheckReport) {
+    update(w, Msg::CheckDone { id, report });
+}
+
+fn progress(w: &mut Wizard, id: RequestId, note: impl Into<String>) {
+    let note = note.into();
+    update(w, Msg::CheckProgress { id, note });
+}
+
+fn repos_page(w: &mut Wizard, id: RequestId, repos: Vec<Repo>, total_hint: Option<usize>) {
+    let page = RepoPage { repos, total_hint };
+    update(w, Msg::ReposPage { id, page });
+}
+
+fn saved(w: &mut Wizard, id: RequestId, result: Result<SavedInfo, Problem>) {
+    update(w, Msg::Saved { id, result });
+}
+
+/// What saving `work` with its secret in a file under /config says.
+fn saved_work() -> SavedInfo {
+    SavedInfo {
+        name: "work".into(),
+        config_file: "/config/bbconnect/connections.toml".into(),
+        secret_location: "file /config/bbconnect/secrets/work (mode 0600)".into(),
+        keychain_fallback: None,
+        clone_https: Some("https://bitbucket.org/acme/api-gateway.git".into()),
+        expires_on: None,
+    }
+}
+
+/// `work` saved for ana's DC user token, for WEB/api-adapter; never checked, expiry unknown.
+fn work_on_dc() -> SavedRow {
+    SavedRow {
+        name: "work".into(),
+        provider: Provider::Server,
+        auth: AuthKind::HttpTokenUser,
+        url: "https://bitbucket.example.com".into(),
+        username: Some("ana".into()),
+        user: Some("ana".into()),
+        repo: Some("WEB/api-adapter".into()),
+        last_check: None,
+        expires_on: None,
+    }
+}
+
+/// `work` saved for ana's Cloud API token, no repository; never checked, expiry unknown.
+fn work_on_cloud() -> SavedRow {
+    SavedRow {
+        name: "work".into(),
+        provider: Provider::Cloud,
+        auth: AuthKind::ApiToken,
+        url: "https://bitbucket.org".into(),
+        username: Some("ana@example.com".into()),
+        user: None,
+        repo: None,
+        last_check: None,
+        expires_on: None,
+    }
+}
+
+/// [`saved_work`] with the config in ana's home.
+fn saved_in_home() -> SavedInfo {
+    SavedInfo {
+        config_file: "/home/ana/.config/bbconnect/connections.toml".into(),
+        secret_location: "file /home/ana/.config/bbconnect/secrets/work (mode 0600)".into(),
+        ..saved_work()
+    }
 }
 
 fn checking() -> (Wizard, RequestId) {
@@ -169,15 +268,16 @@ fn sample_repos() -> Vec<Repo> {
         .collect()
 }
 
+/// The check screen once the check ended with `report`.
+fn checked(report: CheckReport) -> String {
+    let (mut w, id) = checking();
+    check_done(&mut w, id, report);
+    screen(&w)
+}
+
 fn in_repos() -> (Wizard, RequestId) {
     let (mut w, id) = checking();
-    update(
-        &mut w,
-        Msg::CheckDone {
-            id,
-            report: passed_report(),
-        },
-    );
+    check_done(&mut w, id, passed_report());
     let effects = update(&mut w, Msg::Confirm);
     let Some(Effect::LoadRepos { id, .. }) = effects.first() else {
         panic!("{effects:?}")
@@ -187,16 +287,7 @@ fn in_repos() -> (Wizard, RequestId) {
 
 fn loaded_repos() -> Wizard {
     let (mut w, id) = in_repos();
-    update(
-        &mut w,
-        Msg::ReposPage {
-            id,
-            page: RepoPage {
-                repos: sample_repos(),
-                total_hint: Some(8),
-            },
-        },
-    );
+    repos_page(&mut w, id, sample_repos(), Some(8));
     update(&mut w, Msg::ReposDone { id, result: Ok(()) });
     w
 }
@@ -226,8 +317,7 @@ fn provider_demo_shows_every_demo_line() {
 
 #[test]
 fn auth_type_cloud() {
-    let mut w = Wizard::new(config(false));
-    update(&mut w, Msg::Confirm);
+    let w = after([Msg::Confirm]);
     let s = screen(&w);
     assert!(!s.contains("coming soon"), "every type is available");
     insta::assert_snapshot!(s);
@@ -235,10 +325,7 @@ fn auth_type_cloud() {
 
 #[test]
 fn auth_type_app_password_warning_and_coming_soon() {
-    let mut w = Wizard::new(config(false));
-    update(&mut w, Msg::Confirm);
-    update(&mut w, Msg::Down);
-    update(&mut w, Msg::Down);
+    let w = after([Msg::Confirm, Msg::Down, Msg::Down]);
     let s = screen(&w);
     assert!(s.contains("2026-07-28"));
     insta::assert_snapshot!(s);
@@ -246,9 +333,7 @@ fn auth_type_app_password_warning_and_coming_soon() {
 
 #[test]
 fn auth_type_server() {
-    let mut w = Wizard::new(config(false));
-    update(&mut w, Msg::Down);
-    update(&mut w, Msg::Confirm);
+    let w = after([Msg::Down, Msg::Confirm]);
     insta::assert_snapshot!(screen(&w));
 }
 
@@ -291,8 +376,7 @@ fn form_expires_field() {
     let mut w = filled_cloud(false);
     w.form.focus = bbconnect::core::fields::fields(w.auth).len() - 1;
     let s = screen(&w);
-    assert!(s.contains("Expires on"), "{s}");
-    assert!(s.contains("YYYY-MM-DD, optional"), "{s}");
+    shows(&s, &["Expires on", "YYYY-MM-DD, optional"]);
     typed(&mut w, "2027-02-30");
     let s = screen(&w);
     assert!(s.contains("2027-02-30 is not a day of the calendar"), "{s}");
@@ -301,10 +385,7 @@ fn form_expires_field() {
 
 #[test]
 fn form_server() {
-    let mut w = Wizard::new(config(false));
-    update(&mut w, Msg::Down);
-    update(&mut w, Msg::Confirm);
-    update(&mut w, Msg::Confirm);
+    let mut w = server_form(false);
     typed(&mut w, "dc");
     update(&mut w, Msg::NextField);
     update(&mut w, Msg::NextField);
@@ -318,50 +399,22 @@ fn form_server() {
 #[test]
 fn check_in_flight() {
     let (mut w, id) = checking();
-    update(
-        &mut w,
-        Msg::CheckProgress {
-            id,
-            note: "Resolving api.bitbucket.org".into(),
-        },
-    );
-    update(
-        &mut w,
-        Msg::CheckProgress {
-            id,
-            note: "Reading /2.0/user".into(),
-        },
-    );
+    progress(&mut w, id, "Resolving api.bitbucket.org");
+    progress(&mut w, id, "Reading /2.0/user");
     update(&mut w, Msg::Tick);
     insta::assert_snapshot!(screen(&w));
 }
 
 #[test]
 fn check_passed() {
-    let (mut w, id) = checking();
-    update(
-        &mut w,
-        Msg::CheckDone {
-            id,
-            report: passed_report(),
-        },
-    );
-    let s = screen(&w);
+    let s = checked(passed_report());
     assert!(s.contains("Signed in as ana (Ana Lopez)"));
     insta::assert_snapshot!(s);
 }
 
 #[test]
 fn check_failed() {
-    let (mut w, id) = checking();
-    update(
-        &mut w,
-        Msg::CheckDone {
-            id,
-            report: failed_report(),
-        },
-    );
-    let s = screen(&w);
+    let s = checked(failed_report());
     assert!(s.contains("r retry") && s.contains("e edit"));
     insta::assert_snapshot!(s);
 }
@@ -370,16 +423,7 @@ fn check_failed() {
 fn repos_loading() {
     let (mut w, id) = in_repos();
     insta::assert_snapshot!("repos_first_page_pending", screen(&w));
-    update(
-        &mut w,
-        Msg::ReposPage {
-            id,
-            page: RepoPage {
-                repos: sample_repos()[..5].to_vec(),
-                total_hint: Some(2000),
-            },
-        },
-    );
+    repos_page(&mut w, id, sample_repos()[..5].to_vec(), Some(2000));
     let s = screen(&w);
     assert!(s.contains("loading 5 of 2,000"));
     insta::assert_snapshot!(s);
@@ -453,16 +497,14 @@ fn repos_load_failed() {
 fn saving_and_save_failed() {
     let (mut w, id) = saving();
     insta::assert_snapshot!("saving", screen(&w));
-    update(
+    saved(
         &mut w,
-        Msg::Saved {
-            id,
-            result: Err(Problem::new(
-                FailureClass::Other,
-                "Permission denied writing the config file.",
-                "Set BBCONNECT_CONFIG_DIR to a writable directory.",
-            )),
-        },
+        id,
+        Err(Problem::new(
+            FailureClass::Other,
+            "Permission denied writing the config file.",
+            "Set BBCONNECT_CONFIG_DIR to a writable directory.",
+        )),
     );
     insta::assert_snapshot!("save_failed", screen(&w));
 }
@@ -470,19 +512,13 @@ fn saving_and_save_failed() {
 #[test]
 fn done() {
     let (mut w, id) = saving();
-    update(
+    saved(
         &mut w,
-        Msg::Saved {
-            id,
-            result: Ok(SavedInfo {
-                name: "work".into(),
-                config_file: "/config/bbconnect/connections.toml".into(),
-                secret_location: "file /config/bbconnect/secrets/work (mode 0600)".into(),
-                keychain_fallback: None,
-                clone_https: Some("https://bitbucket.org/acme/api-gateway.git".into()),
-                expires_on: Some("2027-01-10".parse().expect("date")),
-            }),
-        },
+        id,
+        Ok(SavedInfo {
+            expires_on: Some("2027-01-10".parse().expect("date")),
+            ..saved_work()
+        }),
     );
     let s = screen(&w);
     for needle in [
@@ -541,16 +577,7 @@ fn server_text_never_reaches_the_terminal_raw() {
     let (mut w, id) = in_repos();
     let mut hostile = repo("acme", "evil\u{1b}]0;pwned\u{7}name", "2026-01-01");
     hostile.description = Some("\u{1b}[2J wipe".into());
-    update(
-        &mut w,
-        Msg::ReposPage {
-            id,
-            page: RepoPage {
-                repos: vec![hostile],
-                total_hint: None,
-            },
-        },
-    );
+    repos_page(&mut w, id, vec![hostile], None);
     let buf = buffer(&w, 80, 24);
     for cell in buf.content() {
         assert!(
@@ -679,7 +706,6 @@ fn repos_highlighted_matches_sorted_by_update() {
 /// engineers who flip `available()` find their screens ready and reviewed.
 #[test]
 fn forms_of_every_auth_type() {
-    use bbconnect::core::model::{AuthKind, Provider};
     for auth in [
         AuthKind::OAuth,
         AuthKind::RepoToken,
@@ -713,13 +739,7 @@ fn long_report() -> CheckReport {
 #[test]
 fn long_check_report_scrolls_under_a_fixed_verdict() {
     let (mut w, id) = checking();
-    update(
-        &mut w,
-        Msg::CheckDone {
-            id,
-            report: long_report(),
-        },
-    );
+    check_done(&mut w, id, long_report());
     let top = screen(&w);
     assert!(
         top.contains("failed. r: retry"),
@@ -752,7 +772,7 @@ fn long_titles_get_their_own_line() {
         title: "Server links use its real address, really, every one".into(),
         ..CheckItem::passed(CheckId::LocalhostLinks, "No link points at localhost.")
     });
-    update(&mut w, Msg::CheckDone { id, report });
+    check_done(&mut w, id, report);
     let s = screen(&w);
     let title_row = s
         .lines()
@@ -766,13 +786,7 @@ fn long_titles_get_their_own_line() {
 fn newest_progress_notes_stay_on_screen() {
     let (mut w, id) = checking();
     for i in 0..40 {
-        update(
-            &mut w,
-            Msg::CheckProgress {
-                id,
-                note: format!("note number {i}"),
-            },
-        );
+        progress(&mut w, id, format!("note number {i}"));
     }
     let s = screen(&w);
     assert!(s.contains("note number 39"), "{s}");
@@ -783,26 +797,14 @@ fn newest_progress_notes_stay_on_screen() {
 fn the_secret_is_on_no_screen() {
     let (mut w, id) = checking();
     let mut screens = vec![screen(&w)];
-    update(
-        &mut w,
-        Msg::CheckDone {
-            id,
-            report: failed_report(),
-        },
-    );
+    check_done(&mut w, id, failed_report());
     screens.push(screen(&w));
     update(&mut w, Msg::ToggleHelp);
     screens.push(screen(&w));
     screens.push(screen(&loaded_repos()));
     let (mut s, id) = saving();
     screens.push(screen(&s));
-    update(
-        &mut s,
-        Msg::Saved {
-            id,
-            result: Err(Problem::new(FailureClass::Other, "x", "y")),
-        },
-    );
+    saved(&mut s, id, Err(Problem::new(FailureClass::Other, "x", "y")));
     screens.push(screen(&s));
     for (i, shown) in screens.iter().enumerate() {
         assert!(
@@ -856,8 +858,7 @@ fn webhook_reply(w: &mut Wizard, result: Result<(Webhook, WebhookChange), Proble
 #[test]
 fn webhook_empty() {
     let s = screen(&webhook_step());
-    assert!(s.contains("Step 6/7 · Webhook"), "{s}");
-    assert!(s.contains("[x] repo:push"), "{s}");
+    shows(&s, &["Step 6/7 · Webhook", "[x] repo:push"]);
     assert!(
         !s.contains("test-token-hook-secret"),
         "secret is masked: {s}"
@@ -873,9 +874,10 @@ fn webhook_invalid_url_and_events_focus() {
     update(&mut w, Msg::NextField);
     update(&mut w, Msg::ToggleEvent);
     let s = screen(&w);
-    assert!(s.contains("Start with https://"), "{s}");
-    assert!(s.contains("[ ] repo:push"), "{s}");
-    assert!(s.contains("Space toggle"), "{s}");
+    shows(
+        &s,
+        &["Start with https://", "[ ] repo:push", "Space toggle"],
+    );
     insta::assert_snapshot!(s);
 }
 
@@ -884,8 +886,7 @@ fn webhook_created() {
     let mut w = webhook_step();
     hook_created(&mut w);
     let s = screen(&w);
-    assert!(s.contains("created"), "{s}");
-    assert!(s.contains("Enter continue"), "{s}");
+    shows(&s, &["created", "Enter continue"]);
     insta::assert_snapshot!(s);
 }
 
@@ -902,10 +903,15 @@ fn webhook_refused_without_admin() {
         )),
     );
     let s = screen(&w);
-    assert!(s.contains("repository admin"), "{s}");
-    assert!(s.contains("read access once the hook exists"), "{s}");
-    assert!(s.contains("Enter retry"), "{s}");
-    assert!(s.contains("Ctrl-S skip"), "{s}");
+    shows(
+        &s,
+        &[
+            "repository admin",
+            "read access once the hook exists",
+            "Enter retry",
+            "Ctrl-S skip",
+        ],
+    );
     insta::assert_snapshot!(s);
 }
 
@@ -932,8 +938,7 @@ fn repos_none_visible() {
     let (mut w, id) = in_repos();
     update(&mut w, Msg::ReposDone { id, result: Ok(()) });
     let s = screen(&w);
-    assert!(s.contains("sees no"), "{s}");
-    assert!(s.contains("Enter: save the"), "{s}");
+    shows(&s, &["sees no", "Enter: save the"]);
     insta::assert_snapshot!(s);
 }
 
@@ -943,16 +948,7 @@ fn page_keys_move_by_the_rows_the_list_shows() {
     let many: Vec<Repo> = (0..100)
         .map(|i| repo("acme", &format!("svc-{i:03}"), "2026-01-01T00:00:00Z"))
         .collect();
-    update(
-        &mut w,
-        Msg::ReposPage {
-            id,
-            page: RepoPage {
-                repos: many,
-                total_hint: None,
-            },
-        },
-    );
+    repos_page(&mut w, id, many, None);
     for (width, height) in [(80u16, 24u16), (120, 40)] {
         let rows = ui::list_rows(height);
         update(&mut w, Msg::Viewport { list_rows: rows });
@@ -980,20 +976,7 @@ fn page_keys_move_by_the_rows_the_list_shows() {
 #[test]
 fn done_git_setup_plan_and_clone_progress() {
     let (mut w, id) = saving();
-    update(
-        &mut w,
-        Msg::Saved {
-            id,
-            result: Ok(SavedInfo {
-                name: "work".into(),
-                config_file: "/config/bbconnect/connections.toml".into(),
-                secret_location: "file /config/bbconnect/secrets/work (mode 0600)".into(),
-                keychain_fallback: None,
-                clone_https: Some("https://bitbucket.org/acme/api-gateway.git".into()),
-                expires_on: None,
-            }),
-        },
-    );
+    saved(&mut w, id, Ok(saved_work()));
     let effects = update(&mut w, Msg::GitSetup);
     let Some(Effect::PlanGitSetup { id, .. }) = effects.first().cloned() else {
         panic!("{effects:?}");
@@ -1035,8 +1018,10 @@ fn done_git_setup_plan_and_clone_progress() {
         },
     );
     let s = screen(&w);
-    assert!(s.contains("Cloning into ./api-gateway"), "{s}");
-    assert!(s.contains("Receiving objects:  42%"), "{s}");
+    shows(
+        &s,
+        &["Cloning into ./api-gateway", "Receiving objects:  42%"],
+    );
     assert!(!s.contains('\u{1b}'), "{s}");
     insta::assert_snapshot!("done_git_cloning", s);
 }
@@ -1082,20 +1067,16 @@ fn counts_are_proper_plurals() {
         "refused",
         "make a new one",
     ));
-    update(&mut w, Msg::CheckDone { id, report });
+    check_done(&mut w, id, report);
     let s = screen(&w);
     assert!(s.contains("1 check failed"), "{s}");
     assert!(!s.contains("check(s)"), "{s}");
     let (mut w, id) = in_repos();
-    update(
+    repos_page(
         &mut w,
-        Msg::ReposPage {
-            id,
-            page: RepoPage {
-                repos: vec![repo("acme", "only-one", "2024-01-01T00:00:00Z")],
-                total_hint: None,
-            },
-        },
+        id,
+        vec![repo("acme", "only-one", "2024-01-01T00:00:00Z")],
+        None,
     );
     update(&mut w, Msg::ReposDone { id, result: Ok(()) });
     let s = screen(&w);
@@ -1111,9 +1092,7 @@ fn repos_end_fills_the_pane_and_shows_the_position() {
     update(&mut w, Msg::End);
     let s = text(&buffer(&w, 80, 12));
     // Six rows fit: the last six repositories, not the last two.
-    assert!(s.contains("docs"), "{s}");
-    assert!(s.contains("web-shop"), "{s}");
-    assert!(s.contains("8/8"), "{s}");
+    shows(&s, &["docs", "web-shop", "8/8"]);
     insta::assert_snapshot!(s);
 }
 
@@ -1127,8 +1106,7 @@ fn repos_matched_on_the_workspace_are_highlighted_and_ranked() {
     typed(&mut w, "glbx");
     update(&mut w, Msg::Confirm);
     let s = marked(&buffer(&w, 100, 20));
-    assert!(s.contains("[g][l]o[b]e[x]"), "{s}");
-    assert!(s.contains("ranked by match"), "{s}");
+    shows(&s, &["[g][l]o[b]e[x]", "ranked by match"]);
     assert!(!s.contains("sorted by name"), "{s}");
 }
 
@@ -1136,19 +1114,14 @@ fn repos_matched_on_the_workspace_are_highlighted_and_ranked() {
 #[test]
 fn help_on_the_last_step_does_not_say_esc_goes_back() {
     let (mut w, id) = saving();
-    update(
+    saved(
         &mut w,
-        Msg::Saved {
-            id,
-            result: Ok(SavedInfo {
-                name: "work".into(),
-                config_file: "/home/ana/.config/bbconnect/connections.toml".into(),
-                secret_location: "OS keychain".into(),
-                keychain_fallback: None,
-                clone_https: None,
-                expires_on: None,
-            }),
-        },
+        id,
+        Ok(SavedInfo {
+            secret_location: "OS keychain".into(),
+            clone_https: None,
+            ..saved_in_home()
+        }),
     );
     assert_eq!(w.step, Step::Done);
     update(&mut w, Msg::ToggleHelp);
@@ -1161,18 +1134,9 @@ fn help_on_the_last_step_does_not_say_esc_goes_back() {
 #[test]
 fn saved_connections_list() {
     use bbconnect::core::model::LastCheck;
-    use bbconnect::core::model::{AuthKind, Provider};
-    use bbconnect::tui::wizard::saved::SavedRow;
     let mut c = config(false);
     c.saved = vec![
         SavedRow {
-            name: "work".into(),
-            provider: Provider::Server,
-            auth: AuthKind::HttpTokenUser,
-            url: "https://bitbucket.example.com".into(),
-            username: Some("ana".into()),
-            user: Some("ana".into()),
-            repo: Some("WEB/api-adapter".into()),
             last_check: Some(LastCheck {
                 ok: true,
                 at: "2026-12-01T21:00:05Z".into(),
@@ -1181,15 +1145,10 @@ fn saved_connections_list() {
                 webhook_seen_at: None,
             }),
             expires_on: Some("2027-01-10".parse().expect("date")),
+            ..work_on_dc()
         },
         SavedRow {
             name: "cloud-ci".into(),
-            provider: Provider::Cloud,
-            auth: AuthKind::ApiToken,
-            url: "https://bitbucket.org".into(),
-            username: Some("ana@example.com".into()),
-            user: None,
-            repo: None,
             last_check: Some(LastCheck {
                 ok: false,
                 at: "2026-11-30T08:15:00Z".into(),
@@ -1197,17 +1156,22 @@ fn saved_connections_list() {
                 accepted_at: None,
                 webhook_seen_at: None,
             }),
-            expires_on: None,
+            ..work_on_cloud()
         },
     ];
     let mut w = Wizard::new(c);
     let s = screen(&w);
-    assert!(s.contains("Saved connections"), "{s}");
-    assert!(s.contains("WEB/api-adapter"), "{s}");
-    assert!(s.contains("expires 2027-01-10 (34 days)"), "{s}");
-    assert!(s.contains("expiry unknown"), "{s}");
-    assert!(s.contains("+ New connection"), "{s}");
-    assert!(s.contains("r replace"), "{s}");
+    shows(
+        &s,
+        &[
+            "Saved connections",
+            "WEB/api-adapter",
+            "expires 2027-01-10 (34 days)",
+            "expiry unknown",
+            "+ New connection",
+            "r replace",
+        ],
+    );
     insta::assert_snapshot!(s);
     update(&mut w, Msg::Down);
     update(&mut w, Msg::Remove);
@@ -1219,26 +1183,19 @@ fn saved_connections_list() {
 /// and neither has its help box (it said "step 0").
 #[test]
 fn help_on_the_saved_list_has_no_step_number() {
-    use bbconnect::core::model::{AuthKind, Provider};
-    use bbconnect::tui::wizard::saved::SavedRow;
     let mut c = config(false);
-    c.saved = vec![SavedRow {
-        name: "work".into(),
-        provider: Provider::Cloud,
-        auth: AuthKind::ApiToken,
-        url: "https://bitbucket.org".into(),
-        username: Some("ana@example.com".into()),
-        user: None,
-        repo: None,
-        last_check: None,
-        expires_on: None,
-    }];
+    c.saved = vec![work_on_cloud()];
     let mut w = Wizard::new(c);
     assert_eq!(w.step, Step::Saved);
     update(&mut w, Msg::ToggleHelp);
     let s = screen(&w);
-    assert!(s.contains(" bbconnect  Saved connections\n"), "{s}");
-    assert!(s.contains("Keys · Saved connections"), "{s}");
+    shows(
+        &s,
+        &[
+            " bbconnect  Saved connections\n",
+            "Keys · Saved connections",
+        ],
+    );
     assert!(!s.contains("step 0"), "{s}");
     // A numbered step keeps its number in the help box, the header's number.
     update(&mut w, Msg::ToggleHelp);
@@ -1246,8 +1203,7 @@ fn help_on_the_saved_list_has_no_step_number() {
     assert_eq!(w.step, Step::Provider);
     update(&mut w, Msg::ToggleHelp);
     let s = screen(&w);
-    assert!(s.contains("Step 1/7 · Provider"), "{s}");
-    assert!(s.contains("Keys · step 1: Provider"), "{s}");
+    shows(&s, &["Step 1/7 · Provider", "Keys · step 1: Provider"]);
 }
 
 /// at 80x24 nothing that carries meaning is cut: a long progress note
@@ -1255,12 +1211,10 @@ fn help_on_the_saved_list_has_no_step_number() {
 #[test]
 fn long_lines_wrap_at_80_columns() {
     let (mut w, id) = checking();
-    update(
+    progress(
         &mut w,
-        Msg::CheckProgress {
-            id,
-            note: "bitbucket.example.com answered 503 Service Unavailable: retrying in 340 ms… (retry 1 of 4)".into(),
-        },
+        id,
+        "bitbucket.example.com answered 503 Service Unavailable: retrying in 340 ms… (retry 1 of 4)",
     );
     let s = screen(&w);
     assert!(s.contains("(retry 1 of 4)"), "{s}");
@@ -1295,20 +1249,7 @@ fn a_cut_help_box_says_there_is_more() {
 #[test]
 fn cut_screens_at_40x12_say_there_is_more() {
     let (mut w, id) = saving();
-    update(
-        &mut w,
-        Msg::Saved {
-            id,
-            result: Ok(SavedInfo {
-                name: "work".into(),
-                config_file: "/home/ana/.config/bbconnect/connections.toml".into(),
-                secret_location: "file /home/ana/.config/bbconnect/secrets/work (mode 0600)".into(),
-                keychain_fallback: None,
-                clone_https: Some("https://bitbucket.org/acme/api-gateway.git".into()),
-                expires_on: None,
-            }),
-        },
-    );
+    saved(&mut w, id, Ok(saved_in_home()));
     let s = text(&buffer(&w, 40, 12));
     assert!(s.contains("more"), "{s}");
     assert!(!s.contains("bbconnect list"), "{s}");
@@ -1331,8 +1272,7 @@ fn cut_screens_at_40x12_say_there_is_more() {
     assert!(back.contains("more lines"), "{back} {}", w.text_scroll);
     let mut w = webhook_step();
     let s = text(&buffer(&w, 40, 12));
-    assert!(s.contains("more"), "{s}");
-    assert!(s.contains("PgDn scroll"), "{s}");
+    shows(&s, &["more", "PgDn scroll"]);
     // The webhook step's arrows move between fields; PgDn scrolls it.
     let m = bbconnect::tui::keys::map(&w, key(crossterm::event::KeyCode::PageDown));
     assert!(matches!(m, Some(Msg::PageDown)), "{m:?}");
@@ -1387,14 +1327,10 @@ fn demo_credentials_too_big_for_the_screen_are_pointed_to() {
 /// wraps inside its box instead of losing "to create webhooks".
 #[test]
 fn form_checklist_lines_wrap_in_a_half_width_box() {
-    let mut w = Wizard::new(config(true));
-    update(&mut w, Msg::Down);
-    update(&mut w, Msg::Confirm);
-    update(&mut w, Msg::Confirm);
+    let w = server_form(true);
     assert_eq!(w.auth, bbconnect::core::model::AuthKind::HttpTokenUser);
     let s = screen(&w);
-    assert!(s.contains("REPO_ADMIN"), "{s}");
-    assert!(s.contains("create webhooks"), "{s}");
+    shows(&s, &["REPO_ADMIN", "create webhooks"]);
     assert!(
         s.contains("test-token-demo-server"),
         "demo box still there: {s}"
@@ -1444,8 +1380,7 @@ fn long_form_notice_wraps() {
             .into(),
     );
     let s = screen(&w);
-    assert!(s.contains("check it again."), "{s}");
-    assert!(s.contains("Token page:"), "{s}");
+    shows(&s, &["check it again.", "Token page:"]);
 }
 
 /// at 40x12 the help box scrolls to its last line with ↓/PgDn.
@@ -1486,21 +1421,10 @@ fn key(code: crossterm::event::KeyCode) -> crossterm::event::KeyEvent {
 /// outcome inline with the page where the old secret is revoked.
 #[test]
 fn rotate_secret_on_the_saved_list() {
-    use bbconnect::core::model::{AuthKind, Provider};
-    use bbconnect::tui::wizard::saved::{RotatedRow, SavedRow};
+    use bbconnect::tui::wizard::saved::RotatedRow;
     use secrecy::ExposeSecret;
     let mut c = config(false);
-    c.saved = vec![SavedRow {
-        name: "work".into(),
-        provider: Provider::Server,
-        auth: AuthKind::HttpTokenUser,
-        url: "https://bitbucket.example.com".into(),
-        username: Some("ana".into()),
-        user: Some("ana".into()),
-        repo: Some("WEB/api-adapter".into()),
-        last_check: None,
-        expires_on: None,
-    }];
+    c.saved = vec![work_on_dc()];
     let mut w = Wizard::new(c);
     update(&mut w, Msg::Rotate);
     for ch in "test-token-new?q".chars() {
@@ -1535,8 +1459,10 @@ fn rotate_secret_on_the_saved_list() {
         },
     );
     let s = screen(&w);
-    assert!(s.contains("Rotated the secret of `work`"), "{s}");
-    assert!(s.contains("access-tokens/manage"), "{s}");
+    shows(
+        &s,
+        &["Rotated the secret of `work`", "access-tokens/manage"],
+    );
     assert_eq!(w.saved.rows[0].auth, AuthKind::HttpTokenRepo);
 
     // Esc leaves the field without sending anything.
@@ -1557,21 +1483,14 @@ fn done_after_a_webhook_says_the_credential_can_be_lowered() {
         panic!("{effects:?}")
     };
     let id = *id;
-    update(
+    saved(
         &mut w,
-        Msg::Saved {
-            id,
-            result: Ok(SavedInfo {
-                name: "work".into(),
-                config_file: "/config/bbconnect/connections.toml".into(),
-                secret_location: "file /config/bbconnect/secrets/work (mode 0600)".into(),
-                keychain_fallback: None,
-                clone_https: None,
-                expires_on: None,
-            }),
-        },
+        id,
+        Ok(SavedInfo {
+            clone_https: None,
+            ..saved_work()
+        }),
     );
     let s = text(&buffer(&w, 120, 40));
-    assert!(s.contains("lowered to read access"), "{s}");
-    assert!(s.contains("bbconnect rotate work"), "{s}");
+    shows(&s, &["lowered to read access", "bbconnect rotate work"]);
 }

@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bbconnect::bitbucket::{ClientOptions, Endpoints};
+use bbconnect::bitbucket::ClientOptions;
 use bbconnect::core::browser::{BrowserOutcome, NoBrowser};
 use bbconnect::core::model::OAuthGrant;
 use bbconnect::sim::{self, SimConfig, SimHandle};
@@ -18,6 +18,7 @@ use bbconnect::tui::worker::{self, WorkerContext};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::mpsc;
 
+use crate::common::creds::endpoints;
 use crate::common::wait::free_port;
 
 /// What the stand-in browser saw: the last page it landed on.
@@ -73,10 +74,7 @@ fn rig(sim: &SimHandle, opener: bbconnect::engine::oauth::Opener, wait: Duration
     let dir = tempfile::tempdir().unwrap();
     let store =
         Arc::new(Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File).unwrap());
-    let endpoints = Endpoints {
-        cloud_api: sim.cloud_api_url(),
-        cloud_web: sim.cloud_web_url(),
-    };
+    let endpoints = endpoints(sim);
     let (tx, replies) = mpsc::unbounded_channel();
     let mut ctx = WorkerContext::new(endpoints, store.clone(), ClientOptions::default());
     ctx.opener = opener;
@@ -197,7 +195,6 @@ async fn sign_in_check_list_and_save_keep_the_refresh_token() {
     assert_eq!(grant.consumer_secret.expose_secret(), "test-oauth-secret");
     assert!(grant.expires_at.is_some());
     rig.worker.shutdown();
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -240,7 +237,6 @@ async fn the_wait_times_out_and_esc_frees_the_callback_port() {
     }
     assert!(freed, "Esc must stop the callback listener");
     rig.worker.shutdown();
-    sim.shutdown().await;
 }
 
 impl Rig {
@@ -345,7 +341,6 @@ async fn over_ssh_the_pasted_redirect_signs_in_and_a_wrong_state_is_refused() {
     let grant = OAuthGrant::from_stored(secret.expose_secret()).expect("an OAuth blob");
     assert!(grant.refresh_token.is_some());
     rig.worker.shutdown();
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -370,5 +365,4 @@ async fn the_listener_still_wins_while_a_paste_is_being_typed() {
         .await;
     assert!(rig.wizard.check_report().unwrap().passed());
     rig.worker.shutdown();
-    sim.shutdown().await;
 }

@@ -78,5 +78,4 @@ async fn the_wizards_recheck_warns_of_an_expiry_within_the_configured_days() {
         wide.summary, "passed, with warnings",
         "20 days out is within 30"
     );
-    sim.shutdown().await;
 }

@@ -8,13 +8,15 @@ use bbconnect::bitbucket::{ClientOptions, Endpoints};
 use bbconnect::core::model::{
     AuthKind, ConnectionSpec, Credentials, FailureClass, Provider, WebhookChange, WebhookSpec,
 };
-use bbconnect::sim::{self, SimConfig, SimHandle};
-use bbconnect::store::{NoKeychain, SecretStoreMode, Store};
+use bbconnect::sim::SimHandle;
+use bbconnect::store::Store;
 use bbconnect::tui::wizard::msg::{Effect, Msg, SavedHook};
 use bbconnect::tui::worker::{self, WorkerContext};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::mpsc;
 
+use crate::common::creds::{endpoints, file_store};
+use crate::common::sim::with_repos;
 use crate::common::wait;
 
 fn creds(sim: &SimHandle, user: &str) -> Credentials {
@@ -35,36 +37,30 @@ async fn next(rx: &mut mpsc::UnboundedReceiver<Msg>) -> Msg {
     wait::next(rx, Duration::from_secs(20)).await
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn worker_generates_creates_refuses_and_saves_the_hook() {
-    let sim = sim::start(SimConfig {
-        port: 0,
-        repos: Some(60),
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
+/// A worker reaching Cloud at `endpoints`, saving to a file store in a fresh temp dir: the
+/// dir, the store, the worker and its replies.
+fn worker_on(
+    endpoints: Endpoints,
+) -> (
+    tempfile::TempDir,
+    Arc<Store>,
+    worker::WorkerHandle,
+    mpsc::UnboundedReceiver<Msg>,
+) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(
-        Store::open_with_keychain(
-            Some(dir.path().to_path_buf()),
-            SecretStoreMode::File,
-            Arc::new(NoKeychain),
-        )
-        .unwrap(),
-    );
-    let (tx, mut rx) = mpsc::unbounded_channel();
+    let store = Arc::new(file_store(dir.path()));
+    let (tx, rx) = mpsc::unbounded_channel();
     let handle = worker::spawn(
-        WorkerContext::new(
-            Endpoints {
-                cloud_api: sim.cloud_api_url(),
-                cloud_web: sim.cloud_web_url(),
-            },
-            store.clone(),
-            ClientOptions::default(),
-        ),
+        WorkerContext::new(endpoints, store.clone(), ClientOptions::default()),
         tx,
     );
+    (dir, store, handle, rx)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn worker_generates_creates_refuses_and_saves_the_hook() {
+    let sim = with_repos(60).await;
+    let (_dir, store, handle, mut rx) = worker_on(endpoints(&sim));
 
     handle.send(Effect::GenerateWebhookSecret);
     let Msg::WebhookSecret { secret } = next(&mut rx).await else {
@@ -165,7 +161,6 @@ async fn worker_generates_creates_refuses_and_saves_the_hook() {
         Some(secret.expose_secret().to_string())
     );
     handle.shutdown();
-    sim.shutdown().await;
 }
 
 /// the wizard saves through the engine's one save path, so a webhook secret that
@@ -173,24 +168,10 @@ async fn worker_generates_creates_refuses_and_saves_the_hook() {
 /// and say "NOT stored" on the summary), and Retry then saves without "already exists".
 #[tokio::test(flavor = "multi_thread")]
 async fn a_webhook_secret_that_cannot_be_stored_fails_the_save_and_retry_works() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(
-        Store::open_with_keychain(
-            Some(dir.path().to_path_buf()),
-            SecretStoreMode::File,
-            Arc::new(NoKeychain),
-        )
-        .unwrap(),
-    );
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let endpoints = Endpoints {
+    let (dir, store, handle, mut rx) = worker_on(Endpoints {
         cloud_api: "http://127.0.0.1:9/2.0".into(),
         cloud_web: "http://127.0.0.1:9".into(),
-    };
-    let handle = worker::spawn(
-        WorkerContext::new(endpoints, store.clone(), ClientOptions::default()),
-        tx,
-    );
+    });
     let blocker = dir.path().join("webhook");
     std::fs::write(&blocker, "in the way").unwrap();
     let hook_secret = SecretString::from("test-token-hook-secret".to_string());
@@ -253,22 +234,8 @@ async fn a_webhook_secret_that_cannot_be_stored_fails_the_save_and_retry_works()
 /// is refused (exit class 3, nothing changed) and the same user's is swapped in.
 #[tokio::test(flavor = "multi_thread")]
 async fn worker_rotates_a_saved_secret_only_for_the_same_user() {
-    let sim = sim::start(SimConfig {
-        port: 0,
-        repos: Some(60),
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(
-        Store::open_with_keychain(
-            Some(dir.path().to_path_buf()),
-            SecretStoreMode::File,
-            Arc::new(NoKeychain),
-        )
-        .unwrap(),
-    );
+    let sim = with_repos(60).await;
+    let (_dir, store, handle, mut rx) = worker_on(endpoints(&sim));
     let alice = creds(&sim, "alice");
     let conn = bbconnect::engine::saved_connection(
         &alice.spec,
@@ -283,18 +250,6 @@ async fn worker_rotates_a_saved_secret_only_for_the_same_user() {
             false,
         )
         .unwrap();
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let handle = worker::spawn(
-        WorkerContext::new(
-            Endpoints {
-                cloud_api: sim.cloud_api_url(),
-                cloud_web: sim.cloud_web_url(),
-            },
-            store.clone(),
-            ClientOptions::default(),
-        ),
-        tx,
-    );
 
     handle.send(Effect::RotateSaved {
         id: 1,
@@ -333,5 +288,4 @@ async fn worker_rotates_a_saved_secret_only_for_the_same_user() {
         store.secret("w-alice").unwrap().expose_secret(),
         "test-token-alice"
     );
-    sim.shutdown().await;
 }
