@@ -539,6 +539,11 @@ mod tests {
         KeyEvent::new(code, KeyModifiers::NONE)
     }
 
+    /// What pressing `code` (no modifier) does on `w`'s screen.
+    fn pressed(w: &Wizard, code: KeyCode) -> Option<Msg> {
+        map(w, press(code))
+    }
+
     fn wizard() -> Wizard {
         Wizard::new(WizardConfig {
             cloud_web_url: "https://bitbucket.org".into(),
@@ -747,18 +752,15 @@ mod tests {
     #[test]
     fn q_quits_on_lists_but_is_a_letter_in_the_form() {
         let mut w = wizard();
-        assert!(matches!(
-            map(&w, press(KeyCode::Char('q'))),
-            Some(Msg::Quit)
-        ));
+        assert!(matches!(pressed(&w, KeyCode::Char('q')), Some(Msg::Quit)));
         assert!(hints(&w).contains(&("q", "quit")));
         to_form(&mut w);
         assert!(matches!(
-            map(&w, press(KeyCode::Char('q'))),
+            pressed(&w, KeyCode::Char('q')),
             Some(Msg::Edit(EditKey::Char('q')))
         ));
         assert!(matches!(
-            map(&w, press(KeyCode::Char('?'))),
+            pressed(&w, KeyCode::Char('?')),
             Some(Msg::Edit(EditKey::Char('?')))
         ));
         assert!(!hints(&w).contains(&("q", "quit")));
@@ -766,10 +768,7 @@ mod tests {
             map(&w, KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
             Some(Msg::Interrupt)
         ));
-        assert!(matches!(
-            map(&w, press(KeyCode::F(1))),
-            Some(Msg::ToggleHelp)
-        ));
+        assert!(matches!(pressed(&w, KeyCode::F(1)), Some(Msg::ToggleHelp)));
     }
 
     #[test]
@@ -778,12 +777,9 @@ mod tests {
         update(&mut w, Msg::ToggleHelp);
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert!(matches!(map(&w, ctrl_c), Some(Msg::Interrupt)));
-        assert!(matches!(
-            map(&w, press(KeyCode::Esc)),
-            Some(Msg::ToggleHelp)
-        ));
+        assert!(matches!(pressed(&w, KeyCode::Esc), Some(Msg::ToggleHelp)));
         // Other keys are swallowed while the overlay is up.
-        assert!(map(&w, press(KeyCode::Enter)).is_none());
+        assert!(pressed(&w, KeyCode::Enter).is_none());
         assert_eq!(hints(&w), vec![("Esc", "close help")]);
     }
 
@@ -806,7 +802,7 @@ mod tests {
             Some(Msg::Edit(EditKey::ClearLine))
         ));
         assert!(matches!(
-            map(&w, press(KeyCode::Backspace)),
+            pressed(&w, KeyCode::Backspace),
             Some(Msg::Edit(EditKey::Backspace))
         ));
         let release = KeyEvent {
@@ -825,7 +821,7 @@ mod tests {
             .find(|(name, _)| *name == "repos")
             .unwrap();
         for c in ['q', 's', 'j', 'k', 'a'] {
-            let got = map(&w, press(KeyCode::Char(c)));
+            let got = pressed(&w, KeyCode::Char(c));
             assert!(
                 matches!(got, Some(Msg::Edit(EditKey::Char(x))) if x == c),
                 "{c}: {got:?}"
@@ -905,27 +901,27 @@ mod tests {
     fn on_the_sign_in_screen_letters_fill_the_paste_field_and_y_copies_while_it_is_empty() {
         let mut w = oauth_waiting();
         assert!(matches!(
-            map(&w, press(KeyCode::Char('y'))),
+            pressed(&w, KeyCode::Char('y')),
             Some(Msg::CopyUrl)
         ));
         assert!(hints(&w).contains(&("y", "copy address")));
         // The letters of a pasted address never act as commands (e: edit, q: quit, k: scroll).
         for c in ['h', 'e', 'q', 'k', 'j', 'r', '?'] {
             assert!(
-                matches!(map(&w, press(KeyCode::Char(c))), Some(Msg::Edit(EditKey::Char(x))) if x == c),
+                matches!(pressed(&w, KeyCode::Char(c)), Some(Msg::Edit(EditKey::Char(x))) if x == c),
                 "{c}"
             );
         }
         update(&mut w, Msg::Edit(EditKey::Char('h')));
         assert!(matches!(
-            map(&w, press(KeyCode::Char('y'))),
+            pressed(&w, KeyCode::Char('y')),
             Some(Msg::Edit(EditKey::Char('y')))
         ));
         let ctrl_y = KeyEvent::new(KeyCode::Char('y'), KeyModifiers::CONTROL);
         assert!(matches!(map(&w, ctrl_y), Some(Msg::CopyUrl)));
         assert!(hints(&w).contains(&("Ctrl-Y", "copy address")));
-        assert!(matches!(map(&w, press(KeyCode::Enter)), Some(Msg::Confirm)));
-        assert!(matches!(map(&w, press(KeyCode::Esc)), Some(Msg::Back)));
+        assert!(matches!(pressed(&w, KeyCode::Enter), Some(Msg::Confirm)));
+        assert!(matches!(pressed(&w, KeyCode::Esc), Some(Msg::Back)));
         // Every row dispatches to itself, and there is a way out.
         for b in table(&w) {
             for k in b.keys {
