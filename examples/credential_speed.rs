@@ -88,7 +88,9 @@ fn main() -> Res<()> {
     // DIR, and prints the two commands, for an outside timer that pairs them
     // (docs/performance.md).
     if arg.as_deref() == Some("--fixture") {
-        let dir = std::env::args().nth(2).ok_or("--fixture needs a directory")?;
+        let dir = std::env::args()
+            .nth(2)
+            .ok_or("--fixture needs a directory")?;
         return fixture(Path::new(&dir));
     }
     let runs: usize = arg.map(|n| n.parse()).transpose()?.unwrap_or(50);
