@@ -164,12 +164,7 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
             }
             t.push(back);
             // `?` and `q` are letters while typing: help lives on F1, quit on Ctrl-C only.
-            t.push(bind(
-                &[Key::Code(KeyCode::F(1))],
-                "F1",
-                "help",
-                Msg::ToggleHelp,
-            ));
+            t.push(help_on_f1());
             t.push(quit_on_ctrl_c(&ctrl_c));
             t
         }
@@ -270,6 +265,11 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
     t
 }
 
+/// Help where `?` is a letter being typed.
+fn help_on_f1() -> Binding {
+    bind(&[Key::Code(KeyCode::F(1))], "F1", "help", Msg::ToggleHelp)
+}
+
 /// Ctrl-C shown in the footer as quit, where `q` is a letter.
 fn quit_on_ctrl_c(ctrl_c: &Binding) -> Binding {
     Binding {
@@ -341,7 +341,7 @@ fn saved_table(w: &Wizard, help: Binding, quit: Binding) -> Vec<Binding> {
             bind(ENTER, "Enter", "check and save", Msg::Confirm),
             bind(&[Key::Code(KeyCode::Esc)], "Esc", "cancel", Msg::Back),
             // `?` and `q` are letters of a secret: help lives on F1 here.
-            bind(&[Key::Code(KeyCode::F(1))], "F1", "help", Msg::ToggleHelp),
+            help_on_f1(),
         ];
     }
     let enter = if w.saved.on_new() { "new" } else { "re-check" };
@@ -412,7 +412,7 @@ fn webhook_table(
         t.push(back);
         t.push(Binding {
             footer: !on_secret,
-            ..bind(&[Key::Code(KeyCode::F(1))], "F1", "help", Msg::ToggleHelp)
+            ..help_on_f1()
         });
         t.push(quit_on_ctrl_c(ctrl_c));
     } else {
@@ -456,12 +456,7 @@ fn oauth_table(w: &Wizard, back: Binding, ctrl_c: &Binding) -> Vec<Binding> {
     });
     t.push(bind(ENTER, "Enter", "use pasted address", Msg::Confirm));
     t.push(back);
-    t.push(bind(
-        &[Key::Code(KeyCode::F(1))],
-        "F1",
-        "help",
-        Msg::ToggleHelp,
-    ));
+    t.push(help_on_f1());
     t.push(quit_on_ctrl_c(ctrl_c));
     t
 }
