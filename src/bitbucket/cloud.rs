@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use super::http::{HttpError, JsonResponse};
-use super::loose::{KeyName, Link, List, Loose, Obj, parse_body};
+use super::loose::{KeyName, Link, List, Loose, Obj, map_obj, page, parse_body, shape_problem};
 use super::urls;
 use super::{Budget, Client};
 use crate::core::model::{Identity, Repo, RepoPage};
@@ -126,12 +126,8 @@ pub fn read_repo_page(body: &[u8]) -> Result<RepoPageRead, String> {
 }
 
 fn check_page(raw: Option<RawPage<'_>>) -> Result<RepoPageRead, String> {
-    let Some(raw) = raw else {
-        return Err("the page has no `values` array".into());
-    };
-    let Some(values) = raw.values.0.as_ref() else {
-        return Err("the page has no `values` array".into());
-    };
+    let raw = page(raw)?;
+    let values = raw.values.page_values()?;
     for (key, v) in [
         ("size", &raw.size),
         ("page", &raw.page),
@@ -164,10 +160,7 @@ fn check_page(raw: Option<RawPage<'_>>) -> Result<RepoPageRead, String> {
 
 /// Checks a repository page has the documented shape (see `server::page_shape_problem`).
 pub fn page_shape_problem(body: &Value) -> Option<String> {
-    match Obj::<RawPage>::deserialize(body) {
-        Ok(raw) => check_page(raw.0).err(),
-        Err(e) => Some(e.to_string()),
-    }
+    shape_problem(body, check_page)
 }
 
 /// A repository page, fetched and read from its bytes.
@@ -235,11 +228,7 @@ pub fn map_workspace(access: &Value) -> Option<Workspace> {
 
 /// A Cloud repository object into a `Repo`; `None` without `full_name`.
 pub fn map_repo(v: &Value) -> Option<Repo> {
-    Obj::<RawRepo>::deserialize(v)
-        .ok()?
-        .0
-        .as_ref()
-        .and_then(map_raw)
+    map_obj(v, map_raw)
 }
 
 fn map_raw(v: &RawRepo<'_>) -> Option<Repo> {

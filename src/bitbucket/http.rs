@@ -224,6 +224,20 @@ impl HttpError {
             _ => None,
         }
     }
+
+    /// A 403, not a 401: the credential was accepted but lacks a scope for this call. What
+    /// the answer said of the scopes (its body and headers); `None` for any other error.
+    pub fn scope_refusal(&self) -> Option<(&ErrorBody, &ScopeHeaders)> {
+        match self {
+            HttpError::Status {
+                status: 403,
+                body,
+                headers,
+                ..
+            } => Some((body, headers)),
+            _ => None,
+        }
+    }
 }
 
 /// Scope headers Cloud may send (docs/bitbucket.md: present for access tokens at least).

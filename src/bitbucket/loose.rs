@@ -233,6 +233,40 @@ impl<T> List<T> {
     pub fn items(&self) -> &[T] {
         self.0.as_deref().unwrap_or(&[])
     }
+
+    /// A page's `values`: without the array, the page cannot be read.
+    pub fn page_values(&self) -> Result<&[T], String> {
+        self.0.as_deref().ok_or_else(no_values)
+    }
+}
+
+fn no_values() -> String {
+    "the page has no `values` array".into()
+}
+
+/// A page body that was no object at all cannot be read either.
+pub fn page<P>(raw: Option<P>) -> Result<P, String> {
+    raw.ok_or_else(no_values)
+}
+
+/// What is wrong with `body` as a page `check` reads: `None` when it has the documented
+/// shape. The same rules as reading the page from its bytes.
+pub fn shape_problem<'de, P: Deserialize<'de>, R>(
+    body: &'de serde_json::Value,
+    check: impl FnOnce(Option<P>) -> Result<R, String>,
+) -> Option<String> {
+    match Obj::<P>::deserialize(body) {
+        Ok(raw) => check(raw.0).err(),
+        Err(e) => Some(e.to_string()),
+    }
+}
+
+/// An object read as `P` and mapped; `None` when it is no object or `map` refuses it.
+pub fn map_obj<'de, P: Deserialize<'de>, R>(
+    v: &'de serde_json::Value,
+    map: impl FnOnce(&P) -> Option<R>,
+) -> Option<R> {
+    Obj::<P>::deserialize(v).ok()?.0.as_ref().and_then(map)
 }
 
 impl<'de, T: Deserialize<'de>> ReadCompound<'de, T> for List<T> {

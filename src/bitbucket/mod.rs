@@ -514,6 +514,49 @@ impl Client {
             .await
     }
 
+    /// Every value of the small paged collection at `base` (a repository's keys or hooks),
+    /// read by `parse`, which skips what it cannot read. Cloud follows `next` only on `base`'s
+    /// origin, DC `nextPageStart` only forwards; 100 pages of 100 at the most.
+    pub(crate) async fn get_every_page<T>(
+        &self,
+        base: &str,
+        parse: impl Fn(&serde_json::Value) -> Option<T>,
+    ) -> Result<Vec<T>, HttpError> {
+        let mut out = Vec::new();
+        match self.spec().provider {
+            Provider::Cloud => {
+                let mut url = urls::with_query(base, "pagelen", "100");
+                for _ in 0..100 {
+                    let resp = self.get(&url, true, None).await?;
+                    let page = cloud::parse_page(&resp.body);
+                    out.extend(page.values.iter().filter_map(&parse));
+                    match page.next {
+                        Some(next) if next != url && urls::same_origin(base, &next) => url = next,
+                        _ => break,
+                    }
+                }
+            }
+            Provider::Server => {
+                let mut start = 0u64;
+                for _ in 0..100 {
+                    let url = urls::with_query(
+                        &urls::with_query(base, "limit", "100"),
+                        "start",
+                        &start.to_string(),
+                    );
+                    let resp = self.get(&url, true, None).await?;
+                    let page = server::parse_page(&resp.body);
+                    out.extend(page.values.iter().filter_map(&parse));
+                    match page.next_start {
+                        Some(n) if !page.is_last && n > start => start = n,
+                        _ => break,
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// A state-changing request, refused before sending over an insecure transport.
     pub(crate) async fn send(
         &self,

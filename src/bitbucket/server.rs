@@ -9,7 +9,7 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::http::{HttpError, JsonResponse};
-use super::loose::{KeyName, Link, List, Loose, Obj, parse_body};
+use super::loose::{KeyName, Link, List, Loose, Obj, map_obj, page, parse_body, shape_problem};
 use super::urls;
 use super::{Budget, Client};
 use crate::core::model::{Identity, Repo, RepoPage};
@@ -94,20 +94,59 @@ pub fn parse_page(body: &Value) -> DcPage {
     }
 }
 
-/// A repository page as sent, read leniently (see `loose`): strings borrowed from the body.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct RawPage<'a> {
-    #[serde(borrow)]
-    values: List<Obj<RawRepo<'a>>>,
-    #[serde(borrow, rename = "isLastPage")]
+/// A page as sent, read leniently (see `loose`): strings borrowed from the body. Its values
+/// are read as `V`: repository objects, or (for [`LazyPage`]) just where each one lies.
+#[derive(Debug, Deserialize)]
+#[serde(bound(deserialize = "V: Deserialize<'de>"))]
+struct RawPage<'a, V> {
+    #[serde(default)]
+    values: List<V>,
+    #[serde(default, borrow, rename = "isLastPage")]
     is_last_page: Loose<'a>,
-    #[serde(borrow, rename = "nextPageStart")]
+    #[serde(default, borrow, rename = "nextPageStart")]
     next_page_start: Loose<'a>,
-    #[serde(borrow)]
+    #[serde(default, borrow)]
     limit: Loose<'a>,
-    #[serde(borrow)]
+    #[serde(default, borrow)]
     start: Loose<'a>,
+}
+
+/// A repository page, every object mapped.
+type RepoRawPage<'a> = RawPage<'a, Obj<RawRepo<'a>>>;
+
+impl<V> RawPage<'_, V> {
+    /// The values, once the paging fields are of their documented types.
+    /// Where the page stands in the paging.
+    fn paging(&self) -> Paging {
+        Paging {
+            // A page that does not say is treated as last: looping on a guess is worse.
+            is_last: self.is_last_page.as_bool().unwrap_or(true),
+            next_start: self.next_page_start.as_u64(),
+            limit: self.limit.as_u64(),
+            start: self.start.as_u64(),
+        }
+    }
+
+    fn checked_values(&self) -> Result<&[V], String> {
+        let values = self.values.page_values()?;
+        if !matches!(self.is_last_page, Loose::Absent | Loose::Bool(_)) {
+            return Err("`isLastPage` is not a boolean".into());
+        }
+        if !(self.next_page_start.is_missing() || self.next_page_start.as_u64().is_some()) {
+            return Err("`nextPageStart` is not a number".into());
+        }
+        Ok(values)
+    }
+}
+
+/// What a page with repository objects we cannot read is: an error, never a shorter list.
+fn refuse_unreadable(unreadable: usize) -> Result<(), String> {
+    if unreadable > 0 {
+        return Err(format!(
+            "{unreadable} repository objects lack a readable slug or project key"
+        ));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -138,10 +177,10 @@ struct RawLinks<'a> {
     self_links: List<Obj<Link<'a>>>,
 }
 
-/// One page of `/rest/api/1.0/repos`, checked and mapped.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RepoPageRead {
-    pub repos: Vec<Repo>,
+/// What a repository page says of the paging: paging decisions read only this and the
+/// page's length.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Paging {
     pub is_last: bool,
     pub next_start: Option<u64>,
     /// The `limit` the server applied (it caps what we ask for).
@@ -150,42 +189,30 @@ pub struct RepoPageRead {
     pub start: Option<u64>,
 }
 
+/// One page of `/rest/api/1.0/repos`, checked and mapped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepoPageRead {
+    pub repos: Vec<Repo>,
+    pub paging: Paging,
+}
+
 /// Reads a repository page straight from the body bytes, each repository mapped once. A page
 /// we cannot read is an error naming what is wrong, never a silently shorter list.
 pub fn read_repo_page(body: &[u8]) -> Result<RepoPageRead, String> {
-    check_page(parse_body::<RawPage>(body)?.0)
+    check_page(parse_body::<RepoRawPage>(body)?.0)
 }
 
-fn check_page(raw: Option<RawPage<'_>>) -> Result<RepoPageRead, String> {
-    let Some(raw) = raw else {
-        return Err("the page has no `values` array".into());
-    };
-    let Some(values) = raw.values.0.as_ref() else {
-        return Err("the page has no `values` array".into());
-    };
-    if !matches!(raw.is_last_page, Loose::Absent | Loose::Bool(_)) {
-        return Err("`isLastPage` is not a boolean".into());
-    }
-    if !(raw.next_page_start.is_missing() || raw.next_page_start.as_u64().is_some()) {
-        return Err("`nextPageStart` is not a number".into());
-    }
+fn check_page(raw: Option<RepoRawPage<'_>>) -> Result<RepoPageRead, String> {
+    let raw = page(raw)?;
+    let values = raw.checked_values()?;
     let repos: Vec<Repo> = values
         .iter()
         .filter_map(|v| v.get().and_then(map_raw))
         .collect();
-    let unreadable = values.len() - repos.len();
-    if unreadable > 0 {
-        return Err(format!(
-            "{unreadable} repository objects lack a readable slug or project key"
-        ));
-    }
+    refuse_unreadable(values.len() - repos.len())?;
     Ok(RepoPageRead {
         repos,
-        // A page that does not say is treated as last: looping on a guess is worse.
-        is_last: raw.is_last_page.as_bool().unwrap_or(true),
-        next_start: raw.next_page_start.as_u64(),
-        limit: raw.limit.as_u64(),
-        start: raw.start.as_u64(),
+        paging: raw.paging(),
     })
 }
 
@@ -201,43 +228,15 @@ pub const DELIVERY_CHUNK: usize = 1000;
 pub struct LazyPage {
     body: Vec<u8>,
     spans: Vec<(u32, u32)>,
-    pub is_last: bool,
-    pub next_start: Option<u64>,
-    pub limit: Option<u64>,
-    pub start: Option<u64>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct LazyRaw<'a> {
-    #[serde(borrow)]
-    values: List<&'a serde_json::value::RawValue>,
-    #[serde(borrow, rename = "isLastPage")]
-    is_last_page: Loose<'a>,
-    #[serde(borrow, rename = "nextPageStart")]
-    next_page_start: Loose<'a>,
-    #[serde(borrow)]
-    limit: Loose<'a>,
-    #[serde(borrow)]
-    start: Loose<'a>,
+    pub paging: Paging,
 }
 
 /// Reads a page's shape and checks every repository object with the rules of
 /// [`read_repo_page`], keeping only where each object lies in the body.
 pub fn read_lazy_page(body: Vec<u8>) -> Result<LazyPage, String> {
-    let (spans, is_last, next_start, limit, start) = {
-        let Some(raw) = parse_body::<LazyRaw>(&body)?.0 else {
-            return Err("the page has no `values` array".into());
-        };
-        let Some(values) = raw.values.0.as_ref() else {
-            return Err("the page has no `values` array".into());
-        };
-        if !matches!(raw.is_last_page, Loose::Absent | Loose::Bool(_)) {
-            return Err("`isLastPage` is not a boolean".into());
-        }
-        if !(raw.next_page_start.is_missing() || raw.next_page_start.as_u64().is_some()) {
-            return Err("`nextPageStart` is not a number".into());
-        }
+    let (spans, paging) = {
+        let raw = page(parse_body::<RawPage<&serde_json::value::RawValue>>(&body)?.0)?;
+        let values = raw.checked_values()?;
         let base = body.as_ptr() as usize;
         let mut spans = Vec::with_capacity(values.len());
         let mut unreadable = 0usize;
@@ -257,27 +256,13 @@ pub fn read_lazy_page(body: Vec<u8>) -> Result<LazyPage, String> {
             let from = text.as_ptr() as usize - base;
             spans.push((from as u32, text.len() as u32));
         }
-        if unreadable > 0 {
-            return Err(format!(
-                "{unreadable} repository objects lack a readable slug or project key"
-            ));
-        }
-        (
-            spans,
-            // A page that does not say is treated as last: looping on a guess is worse.
-            raw.is_last_page.as_bool().unwrap_or(true),
-            raw.next_page_start.as_u64(),
-            raw.limit.as_u64(),
-            raw.start.as_u64(),
-        )
+        refuse_unreadable(unreadable)?;
+        (spans, raw.paging())
     };
     Ok(LazyPage {
         body,
         spans,
-        is_last,
-        next_start,
-        limit,
-        start,
+        paging,
     })
 }
 
@@ -303,43 +288,17 @@ impl LazyPage {
                 .collect()
         })
     }
-
-    fn meta(&self) -> PageMeta {
-        PageMeta {
-            len: self.len(),
-            is_last: self.is_last,
-            next_start: self.next_start,
-            limit: self.limit,
-            start: self.start,
-        }
-    }
-}
-
-/// What paging decisions read from a page.
-struct PageMeta {
-    len: usize,
-    is_last: bool,
-    next_start: Option<u64>,
-    limit: Option<u64>,
-    start: Option<u64>,
 }
 
 /// Checks a repository page has the documented shape, so that a page we cannot read is an
 /// error rather than a silently shorter list. The same rules as [`read_repo_page`].
 pub fn page_shape_problem(body: &Value) -> Option<String> {
-    match Obj::<RawPage>::deserialize(body) {
-        Ok(raw) => check_page(raw.0).err(),
-        Err(e) => Some(e.to_string()),
-    }
+    shape_problem(body, check_page)
 }
 
 /// A DC repository object into a `Repo`; `None` without project key or slug.
 pub fn map_repo(v: &Value) -> Option<Repo> {
-    Obj::<RawRepo>::deserialize(v)
-        .ok()?
-        .0
-        .as_ref()
-        .and_then(map_raw)
+    map_obj(v, map_raw)
 }
 
 fn map_raw(v: &RawRepo<'_>) -> Option<Repo> {
@@ -392,6 +351,15 @@ fn rest(client: &Client, segments: &[&str], query: &[(&str, &str)]) -> String {
     urls::build(&client.inner().api, &all, query)
 }
 
+/// A signed-in GET of a REST resource, with no progress notes.
+async fn get_rest(
+    client: &Client,
+    segments: &[&str],
+    query: &[(&str, &str)],
+) -> Result<JsonResponse, HttpError> {
+    client.get(&rest(client, segments, query), true, None).await
+}
+
 pub(crate) async fn app_properties(
     client: &Client,
     authenticated: bool,
@@ -407,9 +375,7 @@ pub(crate) async fn app_properties(
 }
 
 pub(crate) async fn user(client: &Client, slug: &str) -> Result<JsonResponse, HttpError> {
-    client
-        .get(&rest(client, &["users", slug], &[]), true, None)
-        .await
+    get_rest(client, &["users", slug], &[]).await
 }
 
 /// Whether the token holds REPO_ADMIN anywhere (webhooks need it).
@@ -448,13 +414,7 @@ pub(crate) async fn repo(
     key: &str,
     slug: &str,
 ) -> Result<JsonResponse, HttpError> {
-    client
-        .get(
-            &rest(client, &["projects", key, "repos", slug], &[]),
-            true,
-            None,
-        )
-        .await
+    get_rest(client, &["projects", key, "repos", slug], &[]).await
 }
 
 pub(crate) async fn webhooks(
@@ -462,17 +422,8 @@ pub(crate) async fn webhooks(
     key: &str,
     slug: &str,
 ) -> Result<JsonResponse, HttpError> {
-    client
-        .get(
-            &rest(
-                client,
-                &["projects", key, "repos", slug, "webhooks"],
-                &[("limit", "1")],
-            ),
-            true,
-            None,
-        )
-        .await
+    let hooks = ["projects", key, "repos", slug, "webhooks"];
+    get_rest(client, &hooks, &[("limit", "1")]).await
 }
 
 fn repos_url(client: &Client, start: u64) -> String {
@@ -507,21 +458,12 @@ async fn fetch_repo_page(
 /// `limit`, the page is full, and `nextPageStart` is `start + limit`. Only then can later
 /// pages be asked for before the previous ones answer.
 pub fn linear_stride(start: u64, page: &RepoPageRead) -> Option<u64> {
-    stride_of(
-        start,
-        &PageMeta {
-            len: page.repos.len(),
-            is_last: page.is_last,
-            next_start: page.next_start,
-            limit: page.limit,
-            start: page.start,
-        },
-    )
+    stride_of(start, page.repos.len(), &page.paging)
 }
 
-fn stride_of(start: u64, page: &PageMeta) -> Option<u64> {
+fn stride_of(start: u64, len: usize, page: &Paging) -> Option<u64> {
     let limit = page.limit.filter(|&l| l > 0)?;
-    let full = u64::try_from(page.len).ok() == Some(limit);
+    let full = u64::try_from(len).ok() == Some(limit);
     let starts_here = page.start.is_none_or(|s| s == start);
     (!page.is_last && full && starts_here && page.next_start == start.checked_add(limit))
         .then_some(limit)
@@ -529,7 +471,7 @@ fn stride_of(start: u64, page: &PageMeta) -> Option<u64> {
 
 /// Where paging goes after the page at `start`: `None` when it was the last, else its
 /// `nextPageStart`, which must advance (a stuck one would loop forever).
-fn follow(client: &Client, start: u64, page: &PageMeta) -> Result<Option<u64>, HttpError> {
+fn follow(client: &Client, start: u64, page: &Paging) -> Result<Option<u64>, HttpError> {
     if page.is_last {
         return Ok(None);
     }
@@ -642,9 +584,8 @@ async fn fetch_ahead(
             return Ok(Ahead::Broken(expected));
         };
         let page = fetch.page(client).await?;
-        let meta = page.meta();
-        let linear = stride_of(start, &meta) == Some(stride);
-        let after = follow(client, start, &meta);
+        let linear = stride_of(start, page.len(), &page.paging) == Some(stride);
+        let after = follow(client, start, &page.paging);
         if !deliver(tx, page, budget, sent).await? {
             return Ok(Ahead::Done);
         }
@@ -670,9 +611,8 @@ pub(crate) async fn list_all(
     let mut ahead = true;
     loop {
         let page = fetch_repo_page(client, start, progress).await?;
-        let meta = page.meta();
-        let stride = stride_of(start, &meta).filter(|_| ahead);
-        let after = follow(client, start, &meta);
+        let stride = stride_of(start, page.len(), &page.paging).filter(|_| ahead);
+        let after = follow(client, start, &page.paging);
         if !deliver(tx, page, &mut budget, &mut sent).await? {
             return Ok(sent);
         }
@@ -761,10 +701,12 @@ mod tests {
         let repo = map_repo(&json!({"slug":"s","project":{"key":"K"}})).unwrap();
         RepoPageRead {
             repos: vec![repo; n],
-            is_last,
-            next_start: next,
-            limit: Some(100),
-            start,
+            paging: Paging {
+                is_last,
+                next_start: next,
+                limit: Some(100),
+                start,
+            },
         }
     }
 
@@ -793,10 +735,10 @@ mod tests {
             None
         );
         let mut no_limit = page(100, false, Some(200), Some(300));
-        no_limit.limit = None;
+        no_limit.paging.limit = None;
         assert_eq!(linear_stride(200, &no_limit), None);
         let mut huge = page(100, false, Some(u64::MAX - 1), Some(u64::MAX));
-        huge.limit = Some(100);
+        huge.paging.limit = Some(100);
         assert_eq!(linear_stride(u64::MAX - 1, &huge), None, "no overflow");
     }
 
@@ -807,8 +749,13 @@ mod tests {
             "links":"none","extra":{"deep":[1,{"a":null}]}}]}"#;
         let p = read_repo_page(body).unwrap();
         assert_eq!(
-            (p.is_last, p.next_start, p.limit, p.start),
-            (false, Some(1), Some(25), Some(0))
+            p.paging,
+            Paging {
+                is_last: false,
+                next_start: Some(1),
+                limit: Some(25),
+                start: Some(0)
+            }
         );
         let r = &p.repos[0];
         // Wrong types in optional fields read as absent, as before.
@@ -838,9 +785,10 @@ mod tests {
         let whole = read_repo_page(&body).unwrap();
         let lazy = read_lazy_page(body).unwrap();
         assert_eq!(lazy.len(), 2500);
+        assert_eq!(lazy.paging, whole.paging);
         assert_eq!(
-            (lazy.is_last, lazy.next_start, lazy.limit, lazy.start),
-            (false, Some(2500), Some(2500), Some(0))
+            (lazy.paging.next_start, lazy.paging.limit),
+            (Some(2500), Some(2500))
         );
         let chunks: Vec<Vec<Repo>> = lazy.chunks(1000).collect();
         assert_eq!(

@@ -216,40 +216,9 @@ impl Client {
         let (owner, slug) = split(repo)?;
         let provider = self.spec().provider;
         let base = keys_url(self, &owner, &slug, None);
-        let fail = |e: HttpError| keys_problem(self, &e, repo, "");
-        let mut out = Vec::new();
-        match provider {
-            Provider::Cloud => {
-                let mut url = urls::with_query(&base, "pagelen", "100");
-                for _ in 0..100 {
-                    let resp = self.get(&url, true, None).await.map_err(fail)?;
-                    let page = super::cloud::parse_page(&resp.body);
-                    out.extend(page.values.iter().filter_map(|v| parse_key(provider, v)));
-                    match page.next {
-                        Some(next) if next != url && urls::same_origin(&base, &next) => url = next,
-                        _ => break,
-                    }
-                }
-            }
-            Provider::Server => {
-                let mut start = 0u64;
-                for _ in 0..100 {
-                    let url = urls::with_query(
-                        &urls::with_query(&base, "limit", "100"),
-                        "start",
-                        &start.to_string(),
-                    );
-                    let resp = self.get(&url, true, None).await.map_err(fail)?;
-                    let page = super::server::parse_page(&resp.body);
-                    out.extend(page.values.iter().filter_map(|v| parse_key(provider, v)));
-                    match page.next_start {
-                        Some(n) if !page.is_last && n > start => start = n,
-                        _ => break,
-                    }
-                }
-            }
-        }
-        Ok(out)
+        self.get_every_page(&base, |v| parse_key(provider, v))
+            .await
+            .map_err(|e| keys_problem(self, &e, repo, ""))
     }
 
     /// The key with this id, or `None` when it is gone from the repository.

@@ -232,39 +232,9 @@ fn hooks_url(client: &Client, owner: &str, slug: &str, id: Option<&str>) -> Stri
 async fn list(client: &Client, owner: &str, slug: &str) -> Result<Vec<Webhook>, HttpError> {
     let provider = client.spec().provider;
     let base = hooks_url(client, owner, slug, None);
-    let mut out = Vec::new();
-    match provider {
-        Provider::Cloud => {
-            let mut url = urls::with_query(&base, "pagelen", "100");
-            for _ in 0..100 {
-                let resp = client.get(&url, true, None).await?;
-                let page = super::cloud::parse_page(&resp.body);
-                out.extend(page.values.iter().filter_map(|v| parse_hook(provider, v)));
-                match page.next {
-                    Some(next) if next != url && urls::same_origin(&base, &next) => url = next,
-                    _ => break,
-                }
-            }
-        }
-        Provider::Server => {
-            let mut start = 0u64;
-            for _ in 0..100 {
-                let url = urls::with_query(
-                    &urls::with_query(&base, "limit", "100"),
-                    "start",
-                    &start.to_string(),
-                );
-                let resp = client.get(&url, true, None).await?;
-                let page = super::server::parse_page(&resp.body);
-                out.extend(page.values.iter().filter_map(|v| parse_hook(provider, v)));
-                match page.next_start {
-                    Some(n) if !page.is_last && n > start => start = n,
-                    _ => break,
-                }
-            }
-        }
-    }
-    Ok(out)
+    client
+        .get_every_page(&base, |v| parse_hook(provider, v))
+        .await
 }
 
 impl Client {

@@ -279,23 +279,16 @@ mod tests {
     #[test]
     fn the_token_only_with_token_and_git_usernames_per_type() {
         let conn = SavedConnection {
-            name: "ci".into(),
-            provider: Provider::Server,
-            auth: AuthKind::HttpTokenRepo,
-            url: "https://dc.example/".into(),
-            username: None,
             user: Some("repo-token-plat".into()),
             repo: Some("PLAT/api".into()),
             clone_https: Some("https://me@dc.example/scm/plat/api.git".into()),
-            clone_ssh: None,
-            webhook_id: None,
-            webhook_url: None,
             secret_store: "file".into(),
-            tls: None,
-            expires_on: None,
-            ssh: None,
-            last_check: None,
-            saved_at: String::new(),
+            ..SavedConnection::new(
+                "ci",
+                Provider::Server,
+                AuthKind::HttpTokenRepo,
+                "https://dc.example/",
+            )
         };
         let e = Endpoints::default();
         let vars = variables(&conn, &e, None);

@@ -126,23 +126,10 @@ mod tests {
         clone: Option<&str>,
     ) -> SavedConnection {
         SavedConnection {
-            name: "n".into(),
-            provider,
-            auth: AuthKind::HttpTokenUser,
-            url: url.into(),
-            username: None,
-            user: None,
             repo: repo.map(str::to_string),
             clone_https: clone.map(str::to_string),
-            clone_ssh: None,
-            webhook_id: None,
-            webhook_url: None,
             secret_store: "file".into(),
-            tls: None,
-            expires_on: None,
-            ssh: None,
-            last_check: None,
-            saved_at: String::new(),
+            ..SavedConnection::new("n", provider, AuthKind::HttpTokenUser, url)
         }
     }
 

@@ -356,14 +356,11 @@ pub fn generate_webhook_secret() -> Result<SecretString, getrandom::Error> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use secrecy::ExposeSecret;
 
     use super::*;
     use crate::core::model::{AuthKind, ConnectionSpec, Provider};
     use crate::sim::{self, SimConfig, SimHandle};
-    use crate::store::{NoKeychain, SecretStoreMode};
 
     async fn dc() -> SimHandle {
         sim::start(SimConfig {
@@ -373,15 +370,6 @@ mod tests {
         })
         .await
         .expect("simulator on loopback")
-    }
-
-    fn store(dir: &std::path::Path) -> Store {
-        Store::open_with_keychain(
-            Some(dir.into()),
-            SecretStoreMode::File,
-            Arc::new(NoKeychain),
-        )
-        .expect("open")
     }
 
     /// The first repository of the DC project WEB, through the flow's own step.
@@ -438,7 +426,7 @@ mod tests {
     async fn the_flow_checks_selects_ensures_saves_then_tests_the_delivery_in_order() {
         let sim = dc().await;
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = store(dir.path());
+        let store = Store::for_tests(dir.path(), None);
         let endpoints = endpoints(&sim);
         let repo = first_repo(&sim, &endpoints).await;
         let mut seen = Vec::new();
@@ -488,14 +476,7 @@ mod tests {
         assert_eq!(conn.expires_on, Some(in_90_days));
         assert_eq!(done.expires_on, Some(in_90_days));
         assert_eq!(conn.webhook_id, done.hook.map(|(h, _)| h.id));
-        assert_eq!(
-            store
-                .webhook_secret("ci")
-                .expect("read")
-                .expect("stored")
-                .expose_secret(),
-            "test-token-hook"
-        );
+        assert_eq!(store.webhook_secret_for_tests("ci"), "test-token-hook");
         assert!(done.saved.webhook_secret_location.is_some());
         sim.shutdown().await;
     }
@@ -504,7 +485,7 @@ mod tests {
     async fn a_failed_check_or_an_unseen_repository_saves_nothing() {
         let sim = dc().await;
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = store(dir.path());
+        let store = Store::for_tests(dir.path(), None);
         let endpoints = endpoints(&sim);
         let request = |token: &str, repo: Option<String>| ConnectRequest {
             creds: creds(&sim, token, repo),

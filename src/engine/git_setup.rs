@@ -565,23 +565,15 @@ mod tests {
     #[test]
     fn shared_hosts_are_judged_over_every_saved_connection() {
         let conn = |name: &str, clone: &str| SavedConnection {
-            name: name.into(),
-            provider: crate::core::model::Provider::Server,
-            auth: crate::core::model::AuthKind::HttpTokenUser,
-            url: "http://127.0.0.1:7990".into(),
             username: Some("alice".into()),
-            user: None,
-            repo: None,
             clone_https: Some(clone.into()),
-            clone_ssh: None,
-            webhook_id: None,
-            webhook_url: None,
             secret_store: "file".into(),
-            tls: None,
-            expires_on: None,
-            ssh: None,
-            last_check: None,
-            saved_at: String::new(),
+            ..SavedConnection::new(
+                name,
+                crate::core::model::Provider::Server,
+                crate::core::model::AuthKind::HttpTokenUser,
+                "http://127.0.0.1:7990",
+            )
         };
         let all = vec![
             conn("a", "http://127.0.0.1:7990/scm/p/a.git"),

@@ -60,10 +60,6 @@ pub fn saved_connection(
     saved_at: String,
 ) -> SavedConnection {
     SavedConnection {
-        name: spec.name.clone(),
-        provider: spec.provider,
-        auth: spec.auth,
-        url: spec.url.clone(),
         username: spec.username.clone(),
         user,
         repo: repo
@@ -71,9 +67,6 @@ pub fn saved_connection(
             .or_else(|| spec.repo.clone()),
         clone_https: repo.and_then(|r| r.clone_https.clone()),
         clone_ssh: repo.and_then(|r| r.clone_ssh.clone()),
-        webhook_id: None,
-        webhook_url: None,
-        secret_store: String::new(),
         // Saved right after its checks passed.
         last_check: Some(LastCheck {
             ok: true,
@@ -83,9 +76,7 @@ pub fn saved_connection(
             webhook_seen_at: None,
         }),
         saved_at,
-        tls: None,
-        expires_on: None,
-        ssh: None,
+        ..SavedConnection::new(&spec.name, spec.provider, spec.auth, &spec.url)
     }
 }
 

@@ -603,23 +603,9 @@ mod tests {
         )
         .expect("store");
         let conn = SavedConnection {
-            name: "t".into(),
-            provider: Provider::Cloud,
-            auth,
-            url: url.into(),
             username: Some("test-oauth-key".into()),
-            user: None,
-            repo: None,
-            clone_https: None,
-            clone_ssh: None,
-            webhook_id: None,
-            webhook_url: None,
-            secret_store: String::new(),
-            tls: None,
-            expires_on: None,
-            ssh: None,
-            last_check: None,
             saved_at: "2026-12-01T00:00:00Z".into(),
+            ..SavedConnection::new("t", Provider::Cloud, auth, url)
         };
         store.save(conn, &secret, false).expect("saved");
         (dir, store)

@@ -400,22 +400,13 @@ mod tests {
 
     fn conn(auth: AuthKind, last_ok: Option<bool>) -> SavedConnection {
         SavedConnection {
-            name: "work".into(),
-            provider: Provider::Cloud,
-            auth,
-            url: "https://bitbucket.org".into(),
             username: Some("alice".into()),
             user: Some("alice".into()),
             repo: Some("acme/api".into()),
-            clone_https: None,
-            clone_ssh: None,
             webhook_id: Some("{h}".into()),
             webhook_url: Some("https://ci.example/hook".into()),
             secret_store: "file".into(),
             saved_at: "2026-12-01T00:00:00Z".into(),
-            tls: None,
-            expires_on: None,
-            ssh: None,
             last_check: last_ok.map(|ok| LastCheck {
                 ok,
                 at: "2026-12-01T00:00:00Z".into(),
@@ -423,6 +414,7 @@ mod tests {
                 accepted_at: None,
                 webhook_seen_at: None,
             }),
+            ..SavedConnection::new("work", Provider::Cloud, auth, "https://bitbucket.org")
         }
     }
 

@@ -350,23 +350,12 @@ mod tests {
 
     fn saved(auth: AuthKind) -> SavedConnection {
         SavedConnection {
-            name: "ci".into(),
-            provider: auth.provider(),
-            auth,
-            url: "https://git.example.com/".into(),
             username: Some("alice".into()),
             user: Some("alice".into()),
             repo: Some("WEB/site".into()),
-            clone_https: None,
-            clone_ssh: None,
-            webhook_id: None,
-            webhook_url: None,
             secret_store: "file".into(),
             saved_at: "2026-01-02T03:04:05Z".into(),
-            tls: None,
-            expires_on: None,
-            ssh: None,
-            last_check: None,
+            ..SavedConnection::new("ci", auth.provider(), auth, "https://git.example.com/")
         }
     }
 

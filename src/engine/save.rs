@@ -153,22 +153,10 @@ fn write_bundle(store: &Store, name: &str, pinned: &Path, ca: &Path) {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use secrecy::ExposeSecret;
 
     use super::*;
     use crate::core::model::{AuthKind, Provider};
-    use crate::store::{NoKeychain, SecretStoreMode};
-
-    fn file_store(dir: &std::path::Path) -> Store {
-        Store::open_with_keychain(
-            Some(dir.into()),
-            SecretStoreMode::File,
-            Arc::new(NoKeychain),
-        )
-        .expect("open")
-    }
 
     fn spec() -> ConnectionSpec {
         ConnectionSpec {
@@ -210,7 +198,7 @@ mod tests {
     #[test]
     fn the_expiry_given_is_saved() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = file_store(dir.path());
+        let store = Store::for_tests(dir.path(), None);
         let (spec, trust) = (spec(), TlsTrust::default());
         let token = SecretString::from("test-token-alice".to_string());
         let mut req = request(&spec, &token, &trust, None, false);
@@ -224,7 +212,7 @@ mod tests {
     #[test]
     fn a_webhook_secret_that_cannot_be_stored_saves_nothing_and_a_retry_works() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = file_store(dir.path());
+        let store = Store::for_tests(dir.path(), None);
         // A plain file where the webhook secrets' folder goes: that write fails.
         std::fs::write(dir.path().join("webhook"), "in the way").expect("blocker");
         let (spec, trust) = (spec(), TlsTrust::default());
@@ -256,14 +244,7 @@ mod tests {
         let conn = store.get("ci").expect("get").expect("saved");
         assert_eq!(conn.webhook_id.as_deref(), Some("7"));
         assert_eq!(conn.user.as_deref(), Some("alice"));
-        assert_eq!(
-            store
-                .webhook_secret("ci")
-                .expect("read")
-                .expect("stored")
-                .expose_secret(),
-            "test-token-hook"
-        );
+        assert_eq!(store.webhook_secret_for_tests("ci"), "test-token-hook");
         assert_eq!(
             store.secret("ci").expect("read").expose_secret(),
             "test-token-alice"
@@ -273,27 +254,20 @@ mod tests {
     #[test]
     fn without_a_new_hook_secret_a_replace_keeps_the_stored_one() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = file_store(dir.path());
+        let store = Store::for_tests(dir.path(), None);
         let (spec, trust) = (spec(), TlsTrust::default());
         let token = SecretString::from("test-token-alice".to_string());
         let hook = SecretString::from("test-token-hook".to_string());
         save(&store, &request(&spec, &token, &trust, Some(&hook), false)).expect("first");
         let again = save(&store, &request(&spec, &token, &trust, None, true)).expect("replace");
         assert_eq!(again.webhook_secret_location, None);
-        assert_eq!(
-            store
-                .webhook_secret("ci")
-                .expect("read")
-                .expect("kept")
-                .expose_secret(),
-            "test-token-hook"
-        );
+        assert_eq!(store.webhook_secret_for_tests("ci"), "test-token-hook");
     }
 
     #[test]
     fn the_ca_file_is_copied_into_the_store_and_the_copy_is_what_is_saved() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = file_store(&dir.path().join("config"));
+        let store = Store::for_tests(&dir.path().join("config"), None);
         let given = dir.path().join("corp-ca.pem");
         std::fs::write(
             &given,
@@ -349,7 +323,7 @@ mod tests {
     #[test]
     fn the_pin_is_saved_and_its_pem_written_beside_the_config() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = file_store(dir.path());
+        let store = Store::for_tests(dir.path(), None);
         let spec = spec();
         let trust = TlsTrust {
             ca_file: None,

@@ -479,6 +479,14 @@ impl Data {
     }
 }
 
+/// Seconds since the epoch now: when a key or hook was made or last changed.
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
 /// `2024-05-14T09:21:07.000000+00:00`, Cloud's timestamp format, without a date crate.
 pub(crate) fn cloud_time(unix: i64) -> String {
     let days = unix.div_euclid(86_400);

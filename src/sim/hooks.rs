@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, MutexGuard};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -14,11 +13,11 @@ use axum::routing::get;
 use serde_json::{Value, json};
 
 use super::SimState;
-use super::auth::{CloudWho, DcPerm, oauth_implies};
-use super::cloud::{Need, authorize, decorate, find_repo as cloud_repo, membership};
-use super::data::cloud_time;
+use super::auth::DcPerm;
+use super::cloud::{Need, decorate, repo_admin};
+use super::data::{cloud_time, unix_now};
 use super::dc::{caller, find_repo as dc_repo};
-use super::reply::{cloud_error, dc_error, json_reply, with_user};
+use super::reply::{cloud_error, dc_error, dc_invalid, json_reply, with_user};
 
 /// Cloud's repository events: (event, category, label, description).
 pub(crate) const HOOK_EVENTS: &[(&str, &str, &str, &str)] = &[
@@ -170,8 +169,8 @@ impl HookStore {
             events: vec![],
             secret: None,
             ssl_verify: true,
-            created: now(),
-            updated: now(),
+            created: unix_now(),
+            updated: unix_now(),
         }
     }
 }
@@ -237,13 +236,6 @@ fn store(state: &SimState) -> MutexGuard<'_, HookStore> {
         Ok(g) => g,
         Err(poisoned) => poisoned.into_inner(),
     }
-}
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 fn cloud_uuid(id: u64) -> String {
@@ -361,7 +353,7 @@ fn apply(hook: &mut Hook, input: HookInput) {
     if let Some(v) = input.ssl_verify {
         hook.ssl_verify = v;
     }
-    hook.updated = now();
+    hook.updated = unix_now();
 }
 
 // ---------- Cloud ----------
@@ -379,34 +371,8 @@ const NEED_DELETE: Need = Need {
     oauth: &["webhook"],
 };
 
-/// The repository index when the caller has the scopes of `need` and admin rights on it.
-fn cloud_admin(
-    state: &SimState,
-    headers: &HeaderMap,
-    ws: &str,
-    slug: &str,
-    need: &Need,
-) -> Result<(CloudWho, usize), Response> {
-    let who = authorize(state, headers, need)?;
-    let index = cloud_repo(state, &who, ws, slug).map_err(|r| decorate(&who, r))?;
-    let admin = match &who {
-        CloudWho::RepoToken { scopes, .. } => {
-            scopes.iter().any(|s| oauth_implies(s, "repository:admin"))
-        }
-        CloudWho::User { .. } => {
-            membership(state, &who, state.data.cloud_repos[index].ws) == Some(true)
-        }
-        CloudWho::Anonymous => false,
-    };
-    if !admin {
-        let r = cloud_error(
-            StatusCode::FORBIDDEN,
-            "You must be an administrator of this repository to manage its webhooks.",
-        );
-        return Err(decorate(&who, r));
-    }
-    Ok((who, index))
-}
+/// What a caller who may not manage them is told it cannot manage.
+const HOOKS: &str = "webhooks";
 
 fn cloud_json(state: &SimState, repo: usize, h: &Hook) -> Value {
     let r = &state.data.cloud_repos[repo];
@@ -456,7 +422,7 @@ async fn cloud_list(
     headers: HeaderMap,
     Path((ws, slug)): Path<(String, String)>,
 ) -> Response {
-    let (who, repo) = match cloud_admin(&state, &headers, &ws, &slug, &NEED_READ) {
+    let (who, repo) = match repo_admin(&state, &headers, &NEED_READ, &ws, &slug, HOOKS) {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -482,7 +448,7 @@ async fn cloud_create(
     Path((ws, slug)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let (who, repo) = match cloud_admin(&state, &headers, &ws, &slug, &NEED_WRITE) {
+    let (who, repo) = match repo_admin(&state, &headers, &NEED_WRITE, &ws, &slug, HOOKS) {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -513,7 +479,7 @@ async fn cloud_get(
     headers: HeaderMap,
     Path((ws, slug, uid)): Path<(String, String, String)>,
 ) -> Response {
-    let (who, repo) = match cloud_admin(&state, &headers, &ws, &slug, &NEED_READ) {
+    let (who, repo) = match repo_admin(&state, &headers, &NEED_READ, &ws, &slug, HOOKS) {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -531,7 +497,7 @@ async fn cloud_update(
     Path((ws, slug, uid)): Path<(String, String, String)>,
     body: Bytes,
 ) -> Response {
-    let (who, repo) = match cloud_admin(&state, &headers, &ws, &slug, &NEED_WRITE) {
+    let (who, repo) = match repo_admin(&state, &headers, &NEED_WRITE, &ws, &slug, HOOKS) {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -560,7 +526,7 @@ async fn cloud_delete(
     headers: HeaderMap,
     Path((ws, slug, uid)): Path<(String, String, String)>,
 ) -> Response {
-    let (who, repo) = match cloud_admin(&state, &headers, &ws, &slug, &NEED_DELETE) {
+    let (who, repo) = match repo_admin(&state, &headers, &NEED_DELETE, &ws, &slug, HOOKS) {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -615,14 +581,6 @@ fn dc_json(h: &Hook) -> Value {
         "scopeType": "repository",
         "sslVerificationRequired": h.ssl_verify
     })
-}
-
-fn dc_invalid(message: &str) -> Response {
-    dc_error(
-        StatusCode::BAD_REQUEST,
-        message,
-        "com.atlassian.bitbucket.validation.ArgumentValidationException",
-    )
 }
 
 fn dc_no_hook(id: &str) -> Response {

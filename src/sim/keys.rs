@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, MutexGuard};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -17,12 +16,12 @@ use base64::Engine;
 use serde_json::{Value, json};
 
 use super::SimState;
-use super::auth::{CloudWho, oauth_implies};
-use super::cloud::{Need, authorize, decorate, find_repo as cloud_repo, membership};
-use super::data::cloud_time;
+use super::auth::CloudWho;
+use super::cloud::{Need, decorate};
+use super::data::{cloud_time, unix_now};
 use super::dc::caller;
 use super::hooks::dc_admin;
-use super::reply::{cloud_error, dc_error, json_reply, with_user};
+use super::reply::{cloud_error, dc_error, dc_invalid, json_reply, with_user};
 
 /// Key types the servers accept, with the bit length DC reports for each.
 const ALGORITHMS: &[(&str, &str, u32)] = &[
@@ -204,13 +203,6 @@ pub(crate) fn store(state: &SimState) -> MutexGuard<'_, KeyStore> {
     }
 }
 
-pub(crate) fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 pub(crate) fn routes() -> Router<Arc<SimState>> {
     let dc = Router::new()
         .route(
@@ -242,14 +234,6 @@ pub(crate) fn routes() -> Router<Arc<SimState>> {
 }
 
 // ---------- Data Center ----------
-
-fn dc_invalid(message: &str) -> Response {
-    dc_error(
-        StatusCode::BAD_REQUEST,
-        message,
-        "com.atlassian.bitbucket.validation.ArgumentValidationException",
-    )
-}
 
 fn dc_no_key(id: &str) -> Response {
     dc_error(
@@ -397,7 +381,7 @@ async fn dc_create(
             label,
             access,
             expiry_days,
-            created: now(),
+            created: unix_now(),
             last_used: None,
         },
     );
@@ -517,25 +501,7 @@ fn cloud_admin(
     ws: &str,
     slug: &str,
 ) -> Result<(CloudWho, usize), Response> {
-    let who = authorize(state, headers, &NEED_ADMIN)?;
-    let index = cloud_repo(state, &who, ws, slug).map_err(|r| decorate(&who, r))?;
-    let admin = match &who {
-        CloudWho::RepoToken { scopes, .. } => {
-            scopes.iter().any(|s| oauth_implies(s, "repository:admin"))
-        }
-        CloudWho::User { .. } => {
-            membership(state, &who, state.data.cloud_repos[index].ws) == Some(true)
-        }
-        CloudWho::Anonymous => false,
-    };
-    if !admin {
-        let r = cloud_error(
-            StatusCode::FORBIDDEN,
-            "You must be an administrator of this repository to manage its deploy keys.",
-        );
-        return Err(decorate(&who, r));
-    }
-    Ok((who, index))
+    super::cloud::repo_admin(state, headers, &NEED_ADMIN, ws, slug, "deploy keys")
 }
 
 fn cloud_json(state: &SimState, repo: usize, k: &StoredKey) -> Value {
@@ -642,7 +608,7 @@ async fn cloud_create(
             label,
             access: KeyAccess::Read,
             expiry_days: None,
-            created: now(),
+            created: unix_now(),
             last_used: None,
         },
     );

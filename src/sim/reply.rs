@@ -67,6 +67,15 @@ pub(crate) fn dc_error(status: StatusCode, message: &str, exception: &str) -> Re
     )
 }
 
+/// DC's refusal of a request whose input does not validate.
+pub(crate) fn dc_invalid(message: &str) -> Response {
+    dc_error(
+        StatusCode::BAD_REQUEST,
+        message,
+        "com.atlassian.bitbucket.validation.ArgumentValidationException",
+    )
+}
+
 pub(crate) fn dc_bad_credentials() -> Response {
     dc_error(
         StatusCode::UNAUTHORIZED,

@@ -295,7 +295,7 @@ fn admit(
     let Some((which, index, dir, branch)) = locate(state, &path) else {
         return Err(NOT_FOUND.to_string());
     };
-    let access = super::keys::store(state).access(which, index, key, super::keys::now());
+    let access = super::keys::store(state).access(which, index, key, super::data::unix_now());
     match access {
         None => Err(NOT_FOUND.to_string()),
         Some(KeyAccess::Read) if service == "git-receive-pack" => Err(READ_ONLY.to_string()),

@@ -148,6 +148,30 @@ pub struct SavedConnection {
 }
 
 impl SavedConnection {
+    /// A connection with just its name, type and server; everything learned later (the
+    /// identity, the repository, the webhook, trust, expiry, the last check) is absent.
+    pub fn new(name: &str, provider: Provider, auth: AuthKind, url: &str) -> SavedConnection {
+        SavedConnection {
+            name: name.to_string(),
+            provider,
+            auth,
+            url: url.to_string(),
+            username: None,
+            user: None,
+            repo: None,
+            clone_https: None,
+            clone_ssh: None,
+            webhook_id: None,
+            webhook_url: None,
+            secret_store: String::new(),
+            saved_at: String::new(),
+            tls: None,
+            expires_on: None,
+            ssh: None,
+            last_check: None,
+        }
+    }
+
     /// What a client needs to call Bitbucket as this connection (with its secret).
     pub fn spec(&self) -> ConnectionSpec {
         ConnectionSpec {
@@ -187,6 +211,33 @@ impl std::fmt::Debug for Store {
 
 /// Writes the connections file; a parameter so tests can make it fail.
 type ConfigWriter = dyn Fn(&Path, &[u8]) -> Result<(), StoreError>;
+
+#[cfg(test)]
+impl Store {
+    /// A store of `dir` for unit tests: with a keychain, secrets go to it; without one, they
+    /// go to the store's own file and no keychain is ever asked.
+    pub(crate) fn for_tests(dir: &Path, keychain: Option<Arc<dyn Keychain>>) -> Store {
+        let (mode, keychain) = match keychain {
+            Some(keychain) => (SecretStoreMode::Keyring, keychain),
+            None => (
+                SecretStoreMode::File,
+                Arc::new(NoKeychain) as Arc<dyn Keychain>,
+            ),
+        };
+        Store::open_with_keychain(Some(dir.to_path_buf()), mode, keychain)
+            .expect("a store in a fresh directory opens")
+    }
+
+    /// The webhook secret stored with `name`, as text; a test fails when there is none.
+    pub(crate) fn webhook_secret_for_tests(&self, name: &str) -> String {
+        use secrecy::ExposeSecret;
+        self.webhook_secret(name)
+            .expect("the webhook secret reads")
+            .expect("a webhook secret is stored")
+            .expose_secret()
+            .to_string()
+    }
+}
 
 impl Store {
     /// Opens the store in `dir`, or when `None` in `BBCONNECT_CONFIG_DIR` or the platform's

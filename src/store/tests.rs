@@ -11,23 +11,16 @@ use crate::core::model::{FailureClass, Problem};
 
 fn conn(name: &str) -> SavedConnection {
     SavedConnection {
-        name: name.into(),
-        provider: Provider::Cloud,
-        auth: AuthKind::OAuth,
-        url: "https://bitbucket.org".into(),
         username: Some("dev@example.com".into()),
-        user: None,
         repo: Some("ws/app".into()),
-        clone_https: None,
-        clone_ssh: None,
-        webhook_id: None,
-        webhook_url: None,
         secret_store: "file".into(),
         saved_at: "2026-01-02T03:04:05Z".into(),
-        tls: None,
-        expires_on: None,
-        ssh: None,
-        last_check: None,
+        ..SavedConnection::new(
+            name,
+            Provider::Cloud,
+            AuthKind::OAuth,
+            "https://bitbucket.org",
+        )
     }
 }
 
@@ -259,12 +252,7 @@ fn files_in(dir: &Path) -> Vec<String> {
 #[test]
 fn failed_config_write_removes_a_new_file_secret() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open_with_keychain(
-        Some(dir.path().into()),
-        SecretStoreMode::File,
-        Arc::new(NoKeychain),
-    )
-    .expect("open");
+    let store = Store::for_tests(dir.path(), None);
     let err = store
         .save_with(conn("a"), &secret("test-token-new"), false, &failing_writer)
         .expect_err("must fail");
@@ -280,12 +268,7 @@ fn failed_config_write_removes_a_new_file_secret() {
 #[test]
 fn failed_config_write_restores_the_previous_file_secret() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open_with_keychain(
-        Some(dir.path().into()),
-        SecretStoreMode::File,
-        Arc::new(NoKeychain),
-    )
-    .expect("open");
+    let store = Store::for_tests(dir.path(), None);
     store
         .save(conn("a"), &secret("test-token-old"), false)
         .expect("first save");
@@ -304,12 +287,7 @@ fn failed_config_write_restores_the_previous_file_secret() {
 fn failed_config_write_restores_or_removes_keychain_entries() {
     let dir = tempfile::tempdir().expect("tempdir");
     let kc = MemoryKeychain::new();
-    let store = Store::open_with_keychain(
-        Some(dir.path().into()),
-        SecretStoreMode::Keyring,
-        Arc::new(kc.clone()),
-    )
-    .expect("open");
+    let store = Store::for_tests(dir.path(), Some(Arc::new(kc.clone())));
     store
         .save_with(conn("new"), &secret("test-token-1"), false, &failing_writer)
         .expect_err("must fail");
@@ -390,12 +368,7 @@ mod webhook_secrets {
     #[test]
     fn file_mode_keeps_it_apart_from_every_connection_secret_and_remove_deletes_it() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_with_keychain(
-            Some(dir.path().to_path_buf()),
-            SecretStoreMode::File,
-            Arc::new(NoKeychain),
-        )
-        .unwrap();
+        let store = Store::for_tests(dir.path(), None);
         saved(&store, "ci");
         // A connection whose name looks like a suffixed file must not collide.
         saved(&store, "ci.webhook");
@@ -413,10 +386,7 @@ mod webhook_secrets {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600);
         }
-        assert_eq!(
-            store.webhook_secret("ci").unwrap().unwrap().expose_secret(),
-            "test-token-hook"
-        );
+        assert_eq!(store.webhook_secret_for_tests("ci"), "test-token-hook");
         assert_eq!(
             store.secret("ci").unwrap().expose_secret(),
             "test-token-main"
@@ -434,12 +404,7 @@ mod webhook_secrets {
     fn keychain_mode_uses_a_separate_account_and_remove_deletes_it() {
         let dir = tempfile::tempdir().unwrap();
         let kc = Arc::new(MemoryKeychain::new());
-        let store = Store::open_with_keychain(
-            Some(dir.path().to_path_buf()),
-            SecretStoreMode::Keyring,
-            kc.clone(),
-        )
-        .unwrap();
+        let store = Store::for_tests(dir.path(), Some(kc.clone()));
         saved(&store, "ci");
         let where_ = store
             .save_webhook_secret("ci", &SecretString::from("test-token-hook".to_string()))
@@ -447,10 +412,7 @@ mod webhook_secrets {
         assert!(where_.contains("ci#webhook-"), "{where_}");
         assert_eq!(kc.accounts().len(), 2, "{:?}", kc.accounts());
         assert!(store.webhook_secret_file("ci").unwrap().is_none());
-        assert_eq!(
-            store.webhook_secret("ci").unwrap().unwrap().expose_secret(),
-            "test-token-hook"
-        );
+        assert_eq!(store.webhook_secret_for_tests("ci"), "test-token-hook");
         assert_eq!(
             store.secret("ci").unwrap().expose_secret(),
             "test-token-main"
@@ -462,12 +424,7 @@ mod webhook_secrets {
     #[test]
     fn needs_a_saved_connection() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_with_keychain(
-            Some(dir.path().to_path_buf()),
-            SecretStoreMode::File,
-            Arc::new(NoKeychain),
-        )
-        .unwrap();
+        let store = Store::for_tests(dir.path(), None);
         std::fs::create_dir_all(dir.path()).unwrap();
         assert!(matches!(
             store.save_webhook_secret("nope", &SecretString::from("test-token-x".to_string())),
@@ -479,15 +436,6 @@ mod webhook_secrets {
 mod generations {
     use super::*;
     use crate::store::format::STORE_KEYRING;
-
-    fn file_store(dir: &Path) -> Store {
-        Store::open_with_keychain(
-            Some(dir.to_path_buf()),
-            SecretStoreMode::File,
-            Arc::new(NoKeychain),
-        )
-        .unwrap()
-    }
 
     /// A connections file as the previous version wrote it, with its secret under the bare name.
     fn legacy_dir(store_kind: &str) -> tempfile::TempDir {
@@ -510,17 +458,13 @@ mod generations {
             &dir.path().join("webhook/secrets/work"),
             "test-token-legacy-hook",
         );
-        let store = file_store(dir.path());
+        let store = Store::for_tests(dir.path(), None);
         assert_eq!(
             store.secret("work").unwrap().expose_secret(),
             "test-token-legacy"
         );
         assert_eq!(
-            store
-                .webhook_secret("work")
-                .unwrap()
-                .unwrap()
-                .expose_secret(),
+            store.webhook_secret_for_tests("work"),
             "test-token-legacy-hook"
         );
 
@@ -538,11 +482,7 @@ mod generations {
             "test-token-new"
         );
         assert_eq!(
-            store
-                .webhook_secret("work")
-                .unwrap()
-                .unwrap()
-                .expose_secret(),
+            store.webhook_secret_for_tests("work"),
             "test-token-legacy-hook"
         );
         let secrets = files_in(&dir.path().join("secrets"));
@@ -564,12 +504,7 @@ mod generations {
         kc.set("work", &secret("test-token-legacy")).unwrap();
         kc.set("work#webhook", &secret("test-token-legacy-hook"))
             .unwrap();
-        let store = Store::open_with_keychain(
-            Some(dir.path().to_path_buf()),
-            SecretStoreMode::Keyring,
-            Arc::new(kc.clone()),
-        )
-        .unwrap();
+        let store = Store::for_tests(dir.path(), Some(Arc::new(kc.clone())));
         assert_eq!(
             store.secret("work").unwrap().expose_secret(),
             "test-token-legacy"
@@ -592,33 +527,23 @@ mod generations {
     fn a_keychain_secret_of_a_killed_save_is_swept_by_the_next_run() {
         let dir = tempfile::tempdir().unwrap();
         let kc = MemoryKeychain::new();
-        let store = Store::open_with_keychain(
-            Some(dir.path().to_path_buf()),
-            SecretStoreMode::Keyring,
-            Arc::new(kc.clone()),
-        )
-        .unwrap();
+        let store = Store::for_tests(dir.path(), Some(Arc::new(kc.clone())));
         store
             .save(conn("a"), &secret("test-token-a"), false)
             .unwrap();
         let kept = kc.accounts();
-        // What a save killed between its keychain write and its commit leaves.
-        let slot = Slot {
-            store: STORE_KEYRING,
-            role: Role::Connection,
-            key: generation::new_key("a", Role::Connection).unwrap(),
-        };
-        store
-            .write_slot(&slot, &secret("test-token-killed"))
-            .unwrap();
-        let killed_new_name = Slot {
-            store: STORE_KEYRING,
-            role: Role::Connection,
-            key: generation::new_key("b", Role::Connection).unwrap(),
-        };
-        store
-            .write_slot(&killed_new_name, &secret("test-token-killed"))
-            .unwrap();
+        // What a save killed between its keychain write and its commit leaves: of a saved
+        // name, and of a new one.
+        for name in ["a", "b"] {
+            let slot = Slot {
+                store: STORE_KEYRING,
+                role: Role::Connection,
+                key: generation::new_key(name, Role::Connection).unwrap(),
+            };
+            store
+                .write_slot(&slot, &secret("test-token-killed"))
+                .unwrap();
+        }
         assert_eq!(kc.accounts().len(), 3);
         assert_eq!(store.secret("a").unwrap().expose_secret(), "test-token-a");
 
@@ -634,7 +559,7 @@ mod generations {
     #[test]
     fn remove_deletes_every_generation_of_the_name_and_nothing_else() {
         let dir = tempfile::tempdir().unwrap();
-        let store = file_store(dir.path());
+        let store = Store::for_tests(dir.path(), None);
         store
             .save(conn("a"), &secret("test-token-a"), false)
             .unwrap();
@@ -667,13 +592,8 @@ mod generations {
 #[test]
 fn a_connection_lock_is_held_until_dropped_and_names_are_apart() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_with_keychain(
-        Some(dir.path().to_path_buf()),
-        SecretStoreMode::File,
-        Arc::new(NoKeychain),
-    )
-    .unwrap()
-    .with_connection_lock_wait(std::time::Duration::from_millis(100));
+    let store = Store::for_tests(dir.path(), None)
+        .with_connection_lock_wait(std::time::Duration::from_millis(100));
     let held = store.lock_connection("ci").expect("first holder");
     // A second open of the same lock file is refused while the first lives, in one process
     // as across processes (flock belongs to the open file, not the process).
@@ -774,12 +694,7 @@ mod rotate {
     #[test]
     fn the_old_secret_leaves_the_file_store_and_the_rest_is_kept() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open_with_keychain(
-            Some(dir.path().into()),
-            SecretStoreMode::File,
-            Arc::new(NoKeychain),
-        )
-        .expect("open");
+        let store = Store::for_tests(dir.path(), None);
         rotate_and_check(&store);
         let mut contents = Vec::new();
         for sub in ["secrets", "webhook/secrets"] {
@@ -802,12 +717,7 @@ mod rotate {
     fn the_old_secret_leaves_the_keychain() {
         let dir = tempfile::tempdir().expect("tempdir");
         let keychain = MemoryKeychain::new();
-        let store = Store::open_with_keychain(
-            Some(dir.path().into()),
-            SecretStoreMode::Keyring,
-            Arc::new(keychain.clone()),
-        )
-        .expect("open");
+        let store = Store::for_tests(dir.path(), Some(Arc::new(keychain.clone())));
         rotate_and_check(&store);
         let accounts = keychain.accounts();
         assert_eq!(
@@ -826,12 +736,7 @@ mod rotate {
     #[test]
     fn an_unknown_name_changes_nothing() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open_with_keychain(
-            Some(dir.path().into()),
-            SecretStoreMode::File,
-            Arc::new(NoKeychain),
-        )
-        .expect("open");
+        let store = Store::for_tests(dir.path(), None);
         let err = store
             .rotate_secret("nope", |_| {}, &secret("test-token-new"))
             .expect_err("not saved");

@@ -142,18 +142,12 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
             quit,
         ],
         Step::Form => {
-            let mut t = vec![
-                bind(&[Key::Code(KeyCode::Tab)], "Tab", "next", Msg::NextField),
-                hidden(
-                    &[Key::Code(KeyCode::BackTab)],
-                    "Shift-Tab",
-                    "previous field",
-                    Msg::PrevField,
-                ),
+            let mut t = Vec::from(tab_keys("previous field"));
+            t.extend([
                 hidden(&[Key::Code(KeyCode::Down)], "↓", "next field", Msg::Down),
                 hidden(&[Key::Code(KeyCode::Up)], "↑", "previous field", Msg::Up),
                 bind(ENTER, "Enter", "next/check", Msg::Confirm),
-            ];
+            ]);
             t.push(hidden(
                 &[Key::Ctrl('r')],
                 "Ctrl-R",
@@ -170,12 +164,7 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
             }
             t.push(back);
             // `?` and `q` are letters while typing: help lives on F1, quit on Ctrl-C only.
-            t.push(bind(
-                &[Key::Code(KeyCode::F(1))],
-                "F1",
-                "help",
-                Msg::ToggleHelp,
-            ));
+            t.push(help_on_f1());
             t.push(quit_on_ctrl_c(&ctrl_c));
             t
         }
@@ -284,6 +273,11 @@ fn table_for(w: &Wizard, help_open: bool) -> Vec<Binding> {
     t
 }
 
+/// Help where `?` is a letter being typed.
+fn help_on_f1() -> Binding {
+    bind(&[Key::Code(KeyCode::F(1))], "F1", "help", Msg::ToggleHelp)
+}
+
 /// Ctrl-C shown in the footer as quit, where `q` is a letter.
 fn quit_on_ctrl_c(ctrl_c: &Binding) -> Binding {
     Binding {
@@ -301,6 +295,19 @@ fn text_scroll_keys() -> [Binding; 4] {
         hidden(DOWN, "↓/j", "scroll down", Msg::Down),
         up,
         down,
+    ]
+}
+
+/// Tab and Shift-Tab walking a screen's fields; help calls Shift-Tab's move `previous`.
+fn tab_keys(previous: &'static str) -> [Binding; 2] {
+    [
+        bind(&[Key::Code(KeyCode::Tab)], "Tab", "next", Msg::NextField),
+        hidden(
+            &[Key::Code(KeyCode::BackTab)],
+            "Shift-Tab",
+            previous,
+            Msg::PrevField,
+        ),
     ]
 }
 
@@ -342,7 +349,7 @@ fn saved_table(w: &Wizard, help: Binding, quit: Binding) -> Vec<Binding> {
             bind(ENTER, "Enter", "check and save", Msg::Confirm),
             bind(&[Key::Code(KeyCode::Esc)], "Esc", "cancel", Msg::Back),
             // `?` and `q` are letters of a secret: help lives on F1 here.
-            bind(&[Key::Code(KeyCode::F(1))], "F1", "help", Msg::ToggleHelp),
+            help_on_f1(),
         ];
     }
     let enter = if w.saved.on_new() { "new" } else { "re-check" };
@@ -380,17 +387,11 @@ fn webhook_table(
         HookState::Failed(_) => "retry",
         _ => "create",
     };
-    let mut t = vec![
-        bind(&[Key::Code(KeyCode::Tab)], "Tab", "next", Msg::NextField),
-        hidden(
-            &[Key::Code(KeyCode::BackTab)],
-            "Shift-Tab",
-            "previous",
-            Msg::PrevField,
-        ),
+    let mut t = Vec::from(tab_keys("previous"));
+    t.extend([
         hidden(&[Key::Code(KeyCode::Up)], "↑", "up", Msg::Up),
         hidden(&[Key::Code(KeyCode::Down)], "↓", "down", Msg::Down),
-    ];
+    ]);
     // A screen too short for the step (40x12) scrolls; the arrows keep moving the focus.
     t.extend(page_scroll_keys());
     if hook.focus == HookFocus::Events {
@@ -419,7 +420,7 @@ fn webhook_table(
         t.push(back);
         t.push(Binding {
             footer: !on_secret,
-            ..bind(&[Key::Code(KeyCode::F(1))], "F1", "help", Msg::ToggleHelp)
+            ..help_on_f1()
         });
         t.push(quit_on_ctrl_c(ctrl_c));
     } else {
@@ -463,12 +464,7 @@ fn oauth_table(w: &Wizard, back: Binding, ctrl_c: &Binding) -> Vec<Binding> {
     });
     t.push(bind(ENTER, "Enter", "use pasted address", Msg::Confirm));
     t.push(back);
-    t.push(bind(
-        &[Key::Code(KeyCode::F(1))],
-        "F1",
-        "help",
-        Msg::ToggleHelp,
-    ));
+    t.push(help_on_f1());
     t.push(quit_on_ctrl_c(ctrl_c));
     t
 }
@@ -546,6 +542,11 @@ mod tests {
         KeyEvent::new(code, KeyModifiers::NONE)
     }
 
+    /// What pressing `code` (no modifier) does on `w`'s screen.
+    fn pressed(w: &Wizard, code: KeyCode) -> Option<Msg> {
+        map(w, press(code))
+    }
+
     fn wizard() -> Wizard {
         Wizard::new(WizardConfig {
             cloud_web_url: "https://bitbucket.org".into(),
@@ -605,9 +606,10 @@ mod tests {
             )],
             ..CheckReport::default()
         };
-        let mut f = clone_state(&w);
-        update(&mut f, Msg::CheckDone { id, report: failed });
-        states.push(("check failed", f));
+        states.push((
+            "check failed",
+            after(&w, Msg::CheckDone { id, report: failed }),
+        ));
         update(
             &mut w,
             Msg::CheckDone {
@@ -636,26 +638,15 @@ mod tests {
                 },
             },
         );
-        let mut failed = clone_state(&w);
-        update(
-            &mut failed,
-            Msg::ReposDone {
-                id,
-                result: Err(Problem::new(FailureClass::Other, "x", "y")),
-            },
-        );
-        states.push(("repos failed", failed));
+        let result = Err(Problem::new(FailureClass::Other, "x", "y"));
+        states.push(("repos failed", after(&w, Msg::ReposDone { id, result })));
         states.push(("repos", clone_state(&w)));
-        let mut filtering = clone_state(&w);
-        update(&mut filtering, Msg::FocusFilter);
-        states.push(("repos filter", filtering));
+        states.push(("repos filter", after(&w, Msg::FocusFilter)));
         update(&mut w, Msg::Confirm);
         states.push(("git access", clone_state(&w)));
         update(&mut w, Msg::Confirm);
         states.push(("webhook url", clone_state(&w)));
-        let mut events = clone_state(&w);
-        update(&mut events, Msg::NextField);
-        states.push(("webhook events", events));
+        states.push(("webhook events", after(&w, Msg::NextField)));
         let mut refused = clone_state(&w);
         refused.webhook.state = crate::tui::wizard::webhook::HookState::Failed(Problem::new(
             FailureClass::Permission,
@@ -668,14 +659,8 @@ mod tests {
             panic!("{effects:?}")
         };
         let id = *id;
-        let mut failed = clone_state(&w);
-        update(
-            &mut failed,
-            Msg::Saved {
-                id,
-                result: Err(Problem::new(FailureClass::Other, "x", "y")),
-            },
-        );
+        let result = Err(Problem::new(FailureClass::Other, "x", "y"));
+        let failed = after(&w, Msg::Saved { id, result });
         let mut over_ssh = clone_state(&failed);
         over_ssh.git_protocol = crate::core::ssh::GitProtocol::Ssh;
         assert!(over_ssh.offers_https_instead());
@@ -696,9 +681,7 @@ mod tests {
             },
         );
         states.push(("done", clone_state(&w)));
-        let mut help = clone_state(&w);
-        update(&mut help, Msg::ToggleHelp);
-        states.push(("help", help));
+        states.push(("help", after(&w, Msg::ToggleHelp)));
         let mut saved = Wizard::new(WizardConfig {
             saved: vec![crate::tui::wizard::saved::SavedRow {
                 name: "work".into(),
@@ -718,6 +701,13 @@ mod tests {
         update(&mut saved, Msg::Remove);
         states.push(("saved remove?", saved));
         states
+    }
+
+    /// A copy of `w` that then took `msg`; `w` itself walks on unchanged.
+    fn after(w: &Wizard, msg: Msg) -> Wizard {
+        let mut branch = clone_state(w);
+        update(&mut branch, msg);
+        branch
     }
 
     /// `Wizard` is not `Clone`; copy what the key tables read.
@@ -775,18 +765,15 @@ mod tests {
     #[test]
     fn q_quits_on_lists_but_is_a_letter_in_the_form() {
         let mut w = wizard();
-        assert!(matches!(
-            map(&w, press(KeyCode::Char('q'))),
-            Some(Msg::Quit)
-        ));
+        assert!(matches!(pressed(&w, KeyCode::Char('q')), Some(Msg::Quit)));
         assert!(hints(&w).contains(&("q", "quit")));
         to_form(&mut w);
         assert!(matches!(
-            map(&w, press(KeyCode::Char('q'))),
+            pressed(&w, KeyCode::Char('q')),
             Some(Msg::Edit(EditKey::Char('q')))
         ));
         assert!(matches!(
-            map(&w, press(KeyCode::Char('?'))),
+            pressed(&w, KeyCode::Char('?')),
             Some(Msg::Edit(EditKey::Char('?')))
         ));
         assert!(!hints(&w).contains(&("q", "quit")));
@@ -794,10 +781,7 @@ mod tests {
             map(&w, KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
             Some(Msg::Interrupt)
         ));
-        assert!(matches!(
-            map(&w, press(KeyCode::F(1))),
-            Some(Msg::ToggleHelp)
-        ));
+        assert!(matches!(pressed(&w, KeyCode::F(1)), Some(Msg::ToggleHelp)));
     }
 
     #[test]
@@ -806,12 +790,9 @@ mod tests {
         update(&mut w, Msg::ToggleHelp);
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert!(matches!(map(&w, ctrl_c), Some(Msg::Interrupt)));
-        assert!(matches!(
-            map(&w, press(KeyCode::Esc)),
-            Some(Msg::ToggleHelp)
-        ));
+        assert!(matches!(pressed(&w, KeyCode::Esc), Some(Msg::ToggleHelp)));
         // Other keys are swallowed while the overlay is up.
-        assert!(map(&w, press(KeyCode::Enter)).is_none());
+        assert!(pressed(&w, KeyCode::Enter).is_none());
         assert_eq!(hints(&w), vec![("Esc", "close help")]);
     }
 
@@ -834,7 +815,7 @@ mod tests {
             Some(Msg::Edit(EditKey::ClearLine))
         ));
         assert!(matches!(
-            map(&w, press(KeyCode::Backspace)),
+            pressed(&w, KeyCode::Backspace),
             Some(Msg::Edit(EditKey::Backspace))
         ));
         let release = KeyEvent {
@@ -853,7 +834,7 @@ mod tests {
             .find(|(name, _)| *name == "repos")
             .unwrap();
         for c in ['q', 's', 'j', 'k', 'a'] {
-            let got = map(&w, press(KeyCode::Char(c)));
+            let got = pressed(&w, KeyCode::Char(c));
             assert!(
                 matches!(got, Some(Msg::Edit(EditKey::Char(x))) if x == c),
                 "{c}: {got:?}"
@@ -933,27 +914,27 @@ mod tests {
     fn on_the_sign_in_screen_letters_fill_the_paste_field_and_y_copies_while_it_is_empty() {
         let mut w = oauth_waiting();
         assert!(matches!(
-            map(&w, press(KeyCode::Char('y'))),
+            pressed(&w, KeyCode::Char('y')),
             Some(Msg::CopyUrl)
         ));
         assert!(hints(&w).contains(&("y", "copy address")));
         // The letters of a pasted address never act as commands (e: edit, q: quit, k: scroll).
         for c in ['h', 'e', 'q', 'k', 'j', 'r', '?'] {
             assert!(
-                matches!(map(&w, press(KeyCode::Char(c))), Some(Msg::Edit(EditKey::Char(x))) if x == c),
+                matches!(pressed(&w, KeyCode::Char(c)), Some(Msg::Edit(EditKey::Char(x))) if x == c),
                 "{c}"
             );
         }
         update(&mut w, Msg::Edit(EditKey::Char('h')));
         assert!(matches!(
-            map(&w, press(KeyCode::Char('y'))),
+            pressed(&w, KeyCode::Char('y')),
             Some(Msg::Edit(EditKey::Char('y')))
         ));
         let ctrl_y = KeyEvent::new(KeyCode::Char('y'), KeyModifiers::CONTROL);
         assert!(matches!(map(&w, ctrl_y), Some(Msg::CopyUrl)));
         assert!(hints(&w).contains(&("Ctrl-Y", "copy address")));
-        assert!(matches!(map(&w, press(KeyCode::Enter)), Some(Msg::Confirm)));
-        assert!(matches!(map(&w, press(KeyCode::Esc)), Some(Msg::Back)));
+        assert!(matches!(pressed(&w, KeyCode::Enter), Some(Msg::Confirm)));
+        assert!(matches!(pressed(&w, KeyCode::Esc), Some(Msg::Back)));
         // Every row dispatches to itself, and there is a way out.
         for b in table(&w) {
             for k in b.keys {

@@ -499,13 +499,11 @@ async fn run_cloud_user(client: &Client, progress: Progress<'_>, run: &mut Run) 
             run.report.identity = Some(identity);
             run.push(item);
         }
-        Err(HttpError::Status {
-            status: 403,
-            body,
-            headers,
-            ..
-        }) => {
-            // 403, not 401: the credential is valid, it lacks a scope for this call.
+        Err(e) => {
+            let Some((body, headers)) = e.scope_refusal() else {
+                run.push(eval_failure(CheckId::Credential, &e, auth, web));
+                return;
+            };
             missing.extend(body.missing_scopes());
             if missing.is_empty() {
                 missing.insert("read:user:bitbucket".into());
@@ -516,10 +514,6 @@ async fn run_cloud_user(client: &Client, progress: Progress<'_>, run: &mut Run) 
                 "Accepted, but who it belongs to cannot be read (see permissions).",
             ));
         }
-        Err(e) => {
-            run.push(eval_failure(CheckId::Credential, &e, auth, web));
-            return;
-        }
     }
     say(progress, "Listing workspaces and repositories…");
     let (listing, early) = listing.answer(progress).await;
@@ -528,12 +522,11 @@ async fn run_cloud_user(client: &Client, progress: Progress<'_>, run: &mut Run) 
             run.repo = r.seen();
             Some(r)
         }
-        Err(HttpError::Status {
-            status: 403,
-            body,
-            headers,
-            ..
-        }) => {
+        Err(e) => {
+            let Some((body, headers)) = e.scope_refusal() else {
+                run.push(eval_failure(listing_row(&e), &e, auth, web));
+                return;
+            };
             missing.extend(body.missing_scopes());
             if body.required.is_empty() {
                 match headers.accepted.as_deref().filter(|a| !a.is_empty()) {
@@ -543,10 +536,6 @@ async fn run_cloud_user(client: &Client, progress: Progress<'_>, run: &mut Run) 
                 };
             }
             None
-        }
-        Err(e) => {
-            run.push(eval_failure(listing_row(&e), &e, auth, web));
-            return;
         }
     };
     if !run.push(eval_scopes(

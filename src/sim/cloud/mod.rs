@@ -533,28 +533,78 @@ pub(crate) fn find_repo(
     }
 }
 
+/// What a caller with the scopes of `need` is told about repository `ws/slug`: `answer`
+/// gets the caller and the repository's index when it may see it. The reply, refusals
+/// included, carries the caller's headers.
+pub(super) fn repo_reply(
+    state: &SimState,
+    headers: &HeaderMap,
+    need: &Need,
+    ws: &str,
+    slug: &str,
+    answer: impl FnOnce(&CloudWho, usize) -> Response,
+) -> Response {
+    let who = match authorize(state, headers, need) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let reply = match find_repo(state, &who, ws, slug) {
+        Ok(i) => answer(&who, i),
+        Err(r) => r,
+    };
+    decorate(&who, reply)
+}
+
+/// The repository index when the caller has the scopes of `need` and admin rights on
+/// `ws/slug`; else refused as Bitbucket refuses one who may not manage its `what`.
+pub(crate) fn repo_admin(
+    state: &SimState,
+    headers: &HeaderMap,
+    need: &Need,
+    ws: &str,
+    slug: &str,
+    what: &str,
+) -> Result<(CloudWho, usize), Response> {
+    let who = authorize(state, headers, need)?;
+    let index = find_repo(state, &who, ws, slug).map_err(|r| decorate(&who, r))?;
+    let admin = match &who {
+        CloudWho::RepoToken { scopes, .. } => {
+            scopes.iter().any(|s| oauth_implies(s, "repository:admin"))
+        }
+        CloudWho::User { .. } => {
+            membership(state, &who, state.data.cloud_repos[index].ws) == Some(true)
+        }
+        CloudWho::Anonymous => false,
+    };
+    if !admin {
+        let r = cloud_error(
+            StatusCode::FORBIDDEN,
+            &format!("You must be an administrator of this repository to manage its {what}."),
+        );
+        return Err(decorate(&who, r));
+    }
+    Ok((who, index))
+}
+
+/// A page as a 200, or the refusal of a page that cannot be given.
+pub(super) fn page_reply(page: Result<Value, Response>) -> Response {
+    page.map_or_else(|refused| refused, |body| json_reply(StatusCode::OK, body))
+}
+
 async fn repository(
     State(state): St,
     headers: HeaderMap,
     Path((ws, slug)): Path<(String, String)>,
     Query(q): Params,
 ) -> Response {
-    let who = match authorize(&state, &headers, &NEED_REPO) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    let reply = match find_repo(&state, &who, &ws, &slug) {
-        Ok(i) => {
-            let body = repo_json(&state, i, caller_name(&who));
-            let body = match q.get("fields") {
-                Some(fields) => super::query::apply_fields(body, fields),
-                None => body,
-            };
-            json_reply(StatusCode::OK, body)
-        }
-        Err(r) => r,
-    };
-    decorate(&who, reply)
+    repo_reply(&state, &headers, &NEED_REPO, &ws, &slug, |who, i| {
+        let body = repo_json(&state, i, caller_name(who));
+        let body = match q.get("fields") {
+            Some(fields) => super::query::apply_fields(body, fields),
+            None => body,
+        };
+        json_reply(StatusCode::OK, body)
+    })
 }
 
 /// The subject types hooks can be registered on; the simulator serves the repository's events.
@@ -567,12 +617,15 @@ async fn hook_subjects(State(state): St) -> Response {
 }
 
 async fn hook_events(State(state): St, uri: Uri, Query(q): Params) -> Response {
-    let page = cloud_page(&state, &uri, &q, HOOK_EVENTS.len(), false, |i| {
-        let (event, category, label, description) = HOOK_EVENTS[i];
-        json!({"event": event, "category": category, "label": label, "description": description})
-    });
-    match page {
-        Ok(body) => json_reply(StatusCode::OK, body),
-        Err(r) => r,
-    }
+    page_reply(cloud_page(
+        &state,
+        &uri,
+        &q,
+        HOOK_EVENTS.len(),
+        false,
+        |i| {
+            let (event, category, label, description) = HOOK_EVENTS[i];
+            json!({"event": event, "category": category, "label": label, "description": description})
+        },
+    ))
 }

@@ -9,10 +9,10 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{MethodRouter, get};
 use serde_json::{Value, json};
 
-use super::{NEED_REPO, Need, authorize, cloud_page, decorate, find_repo};
+use super::{NEED_REPO, Need, cloud_page, page_reply, repo_reply};
 use crate::sim::SimState;
 use crate::sim::data::cloud_time;
 use crate::sim::reply::{cloud_error, json_reply};
@@ -27,10 +27,13 @@ const NEED_PULLREQUEST: Need = Need {
 
 pub(super) fn routes() -> Router<Arc<SimState>> {
     Router::new()
-        .route("/2.0/repositories/{ws}/{slug}/commits", get(commits))
+        .route(
+            "/2.0/repositories/{ws}/{slug}/commits",
+            empty_pages(&NEED_REPO),
+        )
         .route(
             "/2.0/repositories/{ws}/{slug}/pullrequests",
-            get(pullrequests),
+            empty_pages(&NEED_PULLREQUEST),
         )
         .route("/2.0/repositories/{ws}/{slug}/refs/branches", get(branches))
         .route(
@@ -39,48 +42,20 @@ pub(super) fn routes() -> Router<Arc<SimState>> {
         )
 }
 
-/// An empty page of the repository's `what`, after the same checks as the repository itself.
-async fn empty_page(
-    state: &SimState,
-    headers: &HeaderMap,
-    uri: &Uri,
-    q: &HashMap<String, String>,
-    need: &Need,
-    ws: &str,
-    slug: &str,
-) -> Response {
-    let who = match authorize(state, headers, need) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    let reply = match find_repo(state, &who, ws, slug) {
-        Ok(_) => match cloud_page(state, uri, q, 0, false, |_| Value::Null) {
-            Ok(body) => json_reply(StatusCode::OK, body),
-            Err(r) => r,
+/// The handler of an always-empty page of a repository's parts that `need` lets read, after
+/// the same checks as the repository itself.
+fn empty_pages(need: &'static Need) -> MethodRouter<Arc<SimState>> {
+    get(
+        move |State(state): St,
+              headers: HeaderMap,
+              uri: Uri,
+              Path((ws, slug)): Path<(String, String)>,
+              Query(q): Params| async move {
+            repo_reply(&state, &headers, need, &ws, &slug, |_, _| {
+                page_reply(cloud_page(&state, &uri, &q, 0, false, |_| Value::Null))
+            })
         },
-        Err(r) => r,
-    };
-    decorate(&who, reply)
-}
-
-async fn commits(
-    State(state): St,
-    headers: HeaderMap,
-    uri: Uri,
-    Path((ws, slug)): Path<(String, String)>,
-    Query(q): Params,
-) -> Response {
-    empty_page(&state, &headers, &uri, &q, &NEED_REPO, &ws, &slug).await
-}
-
-async fn pullrequests(
-    State(state): St,
-    headers: HeaderMap,
-    uri: Uri,
-    Path((ws, slug)): Path<(String, String)>,
-    Query(q): Params,
-) -> Response {
-    empty_page(&state, &headers, &uri, &q, &NEED_PULLREQUEST, &ws, &slug).await
+    )
 }
 
 fn branch_json(state: &SimState, index: usize) -> Value {
@@ -113,18 +88,11 @@ async fn branches(
     Path((ws, slug)): Path<(String, String)>,
     Query(q): Params,
 ) -> Response {
-    let who = match authorize(&state, &headers, &NEED_REPO) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    let reply = match find_repo(&state, &who, &ws, &slug) {
-        Ok(i) => match cloud_page(&state, &uri, &q, 1, false, |_| branch_json(&state, i)) {
-            Ok(body) => json_reply(StatusCode::OK, body),
-            Err(r) => r,
-        },
-        Err(r) => r,
-    };
-    decorate(&who, reply)
+    repo_reply(&state, &headers, &NEED_REPO, &ws, &slug, |_, i| {
+        page_reply(cloud_page(&state, &uri, &q, 1, false, |_| {
+            branch_json(&state, i)
+        }))
+    })
 }
 
 async fn branch(
@@ -132,19 +100,14 @@ async fn branch(
     headers: HeaderMap,
     Path((ws, slug, name)): Path<(String, String, String)>,
 ) -> Response {
-    let who = match authorize(&state, &headers, &NEED_REPO) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    let reply = match find_repo(&state, &who, &ws, &slug) {
-        Ok(i) if state.data.cloud_repos[i].mainbranch == name => {
+    repo_reply(&state, &headers, &NEED_REPO, &ws, &slug, |_, i| {
+        if state.data.cloud_repos[i].mainbranch == name {
             json_reply(StatusCode::OK, branch_json(&state, i))
+        } else {
+            cloud_error(
+                StatusCode::NOT_FOUND,
+                &format!("Branch \"{name}\" does not exist in {ws}/{slug}"),
+            )
         }
-        Ok(_) => cloud_error(
-            StatusCode::NOT_FOUND,
-            &format!("Branch \"{name}\" does not exist in {ws}/{slug}"),
-        ),
-        Err(r) => r,
-    };
-    decorate(&who, reply)
+    })
 }

@@ -9,12 +9,12 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{MethodRouter, get};
 use serde_json::{Value, json};
 
 use super::{
-    Need, authorize, cloud_page, decorate, membership, no_workspace, unauthenticated, urlencode,
-    workspace_json,
+    Need, authorize, cloud_page, decorate, membership, no_workspace, page_reply, unauthenticated,
+    urlencode, workspace_json,
 };
 use crate::sim::SimState;
 use crate::sim::auth::CloudWho;
@@ -39,9 +39,24 @@ const NEED_USER: Need = Need {
 pub(super) fn routes() -> Router<Arc<SimState>> {
     Router::new()
         .route("/2.0/workspaces/{ws}", get(workspace))
-        .route("/2.0/workspaces/{ws}/projects", get(projects))
+        .route(
+            "/2.0/workspaces/{ws}/projects",
+            workspace_pages(&NEED_PROJECT, |state, ws| {
+                let count = state.data.spec.cloud.workspaces[ws].projects.len();
+                (0..count).map(|p| project_json(state, ws, p)).collect()
+            }),
+        )
         .route("/2.0/workspaces/{ws}/projects/{key}", get(project))
-        .route("/2.0/workspaces/{ws}/members", get(members))
+        .route(
+            "/2.0/workspaces/{ws}/members",
+            workspace_pages(&NEED_WORKSPACE, |state, ws| {
+                let slugs = member_slugs(state, ws);
+                slugs
+                    .iter()
+                    .map(|m| membership_json(state, ws, m))
+                    .collect()
+            }),
+        )
         .route("/2.0/workspaces/{ws}/members/{member}", get(member))
         .route("/2.0/user/workspaces/{ws}", get(workspace_access))
         .route("/2.0/users/{user}", get(user_by_id))
@@ -63,6 +78,30 @@ fn member_workspace(
         Some(i) if membership(state, &who, i).is_some() => Ok((who, i)),
         _ => Err(decorate(&who, no_workspace(ws))),
     }
+}
+
+/// The handler of a paged list of a member workspace's things, all of them drawn by `list`.
+fn workspace_pages(
+    need: &'static Need,
+    list: fn(&SimState, usize) -> Vec<Value>,
+) -> MethodRouter<Arc<SimState>> {
+    get(
+        move |State(state): St,
+              headers: HeaderMap,
+              uri: Uri,
+              Path(ws): Path<String>,
+              Query(q): Params| async move {
+            match member_workspace(&state, &headers, need, &ws) {
+                Ok((who, i)) => {
+                    let values = list(&state, i);
+                    let page =
+                        cloud_page(&state, &uri, &q, values.len(), false, |n| values[n].clone());
+                    decorate(&who, page_reply(page))
+                }
+                Err(r) => r,
+            }
+        },
+    )
 }
 
 async fn workspace(State(state): St, headers: HeaderMap, Path(ws): Path<String>) -> Response {
@@ -113,26 +152,6 @@ fn project_json(state: &SimState, ws: usize, p: usize) -> Value {
             "html": {"href": format!("{base}/{}/workspace/projects/{key}", w.slug)}
         }
     })
-}
-
-async fn projects(
-    State(state): St,
-    headers: HeaderMap,
-    uri: Uri,
-    Path(ws): Path<String>,
-    Query(q): Params,
-) -> Response {
-    let (who, i) = match member_workspace(&state, &headers, &NEED_PROJECT, &ws) {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
-    let total = state.data.spec.cloud.workspaces[i].projects.len();
-    match cloud_page(&state, &uri, &q, total, false, |p| {
-        project_json(&state, i, p)
-    }) {
-        Ok(body) => decorate(&who, json_reply(StatusCode::OK, body)),
-        Err(r) => decorate(&who, r),
-    }
 }
 
 async fn project(
@@ -196,26 +215,6 @@ fn membership_json(state: &SimState, ws: usize, slug: &str) -> Value {
         "workspace": {"type": "workspace", "uuid": w.uuid, "name": w.name, "slug": w.slug},
         "links": {"self": {"href": format!("{}/2.0/workspaces/{}/members/{}", state.link_base(), w.slug, urlencode(&uuid))}}
     })
-}
-
-async fn members(
-    State(state): St,
-    headers: HeaderMap,
-    uri: Uri,
-    Path(ws): Path<String>,
-    Query(q): Params,
-) -> Response {
-    let (who, i) = match member_workspace(&state, &headers, &NEED_WORKSPACE, &ws) {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
-    let slugs = member_slugs(&state, i);
-    match cloud_page(&state, &uri, &q, slugs.len(), false, |n| {
-        membership_json(&state, i, slugs[n])
-    }) {
-        Ok(body) => decorate(&who, json_reply(StatusCode::OK, body)),
-        Err(r) => decorate(&who, r),
-    }
 }
 
 /// A user is named by uuid (with braces), account id or nickname, as Bitbucket accepts.

@@ -157,12 +157,7 @@ fn summary(w: &Wizard, info: &crate::core::model::SavedInfo, theme: &Theme) -> V
         None => info.secret_location.clone(),
     };
     lines.push(row("Secret", clean(&secret)));
-    let expiry = crate::core::expiry::standing(
-        w.config.today,
-        info.expires_on,
-        w.auth,
-        w.config.warn_days(),
-    );
+    let expiry = w.expiry(info.expires_on, w.auth);
     let expiry_style = match expiry {
         Standing::Soon { .. } | Standing::Expired { .. } => theme.warn,
         Standing::Unknown | Standing::Renews | Standing::Valid { .. } => theme.text,

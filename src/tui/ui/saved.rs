@@ -53,12 +53,7 @@ pub fn draw(frame: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
             ),
             None => ("·", "not checked yet".to_string(), theme.dim),
         };
-        let expiry = crate::core::expiry::standing(
-            w.config.today,
-            row.expires_on,
-            row.auth,
-            w.config.warn_days(),
-        );
+        let expiry = w.expiry(row.expires_on, row.auth);
         // First: a long check summary is cut at the edge, and the expiry must not be.
         let detail = match expiry {
             Standing::Unknown => format!("expiry unknown · {detail}"),

@@ -30,6 +30,7 @@ fn clear(w: &mut Wizard) {
     update(w, Msg::Edit(EditKey::ClearLine));
 }
 
+/// From the provider list with its first row focused: `provider` and `auth` chosen, the form.
 fn to_form(w: &mut Wizard, provider: Provider, auth: AuthKind) {
     if provider == Provider::Server {
         update(w, Msg::Down);
@@ -63,6 +64,24 @@ fn passed() -> CheckReport {
         items: vec![CheckItem::passed(CheckId::Credential, "alice")],
         ..CheckReport::default()
     }
+}
+
+/// The listing `id` finds just `full_name`, and the user picks it: the webhook step is next.
+fn pick_the_only_repo(w: &mut Wizard, id: RequestId, full_name: &str) {
+    let repo = crate::core::model::Repo {
+        full_name: full_name.into(),
+        ..Default::default()
+    };
+    let page = crate::core::model::RepoPage {
+        repos: vec![repo],
+        total_hint: Some(1),
+    };
+    update(w, Msg::ReposPage { id, page });
+    update(w, Msg::ReposDone { id, result: Ok(()) });
+    update(w, Msg::Confirm);
+    // Git over HTTPS, the default.
+    update(w, Msg::Confirm);
+    assert_eq!(w.step, Step::Webhook);
 }
 
 /// OAuth form filled (name, key, secret; URL and callback as prefilled), submitted.
@@ -285,30 +304,7 @@ fn oauth_sign_in_then_check_with_the_access_token_then_save_the_grant() {
         }
         other => panic!("{other:?}"),
     };
-    update(
-        &mut w,
-        Msg::ReposPage {
-            id: list_id,
-            page: crate::core::model::RepoPage {
-                repos: vec![crate::core::model::Repo {
-                    full_name: "acme/api".into(),
-                    ..Default::default()
-                }],
-                total_hint: Some(1),
-            },
-        },
-    );
-    update(
-        &mut w,
-        Msg::ReposDone {
-            id: list_id,
-            result: Ok(()),
-        },
-    );
-    update(&mut w, Msg::Confirm);
-    // Git over HTTPS, the default.
-    update(&mut w, Msg::Confirm);
-    assert_eq!(w.step, Step::Webhook);
+    pick_the_only_repo(&mut w, list_id, "acme/api");
     let effects = update(&mut w, Msg::Skip);
     let saved = effects.iter().find_map(|e| match e {
         Effect::Save { oauth, .. } => Some(oauth.clone()),
@@ -483,30 +479,7 @@ fn confirmed_plain_http_reaches_the_webhook_step_too() {
         panic!("{effects:?}")
     };
     let list = *id;
-    update(
-        &mut w,
-        Msg::ReposPage {
-            id: list,
-            page: crate::core::model::RepoPage {
-                repos: vec![crate::core::model::Repo {
-                    full_name: "PLAT/api".into(),
-                    ..Default::default()
-                }],
-                total_hint: Some(1),
-            },
-        },
-    );
-    update(
-        &mut w,
-        Msg::ReposDone {
-            id: list,
-            result: Ok(()),
-        },
-    );
-    update(&mut w, Msg::Confirm);
-    // Git over HTTPS, the default.
-    update(&mut w, Msg::Confirm);
-    assert_eq!(w.step, Step::Webhook);
+    pick_the_only_repo(&mut w, list, "PLAT/api");
     w.webhook.url = "https://ci.example.com/hook".into();
     let mut effects = Vec::new();
     for _ in 0..8 {
@@ -554,22 +527,7 @@ fn rechoose(w: &mut Wizard, provider: Provider, auth: AuthKind) {
     update(w, Msg::Back);
     assert_eq!(w.step, Step::Provider);
     update(w, Msg::Home);
-    if provider == Provider::Server {
-        update(w, Msg::Down);
-    }
-    update(w, Msg::Confirm);
-    let at = provider
-        .auth_kinds()
-        .iter()
-        .position(|k| *k == auth)
-        .unwrap();
-    update(w, Msg::Home);
-    for _ in 0..at {
-        update(w, Msg::Down);
-    }
-    update(w, Msg::Confirm);
-    assert_eq!(w.step, Step::Form);
-    assert_eq!(w.auth, auth);
+    to_form(w, provider, auth);
 }
 
 /// Server / DC user token form filled with a URL, a user and a token.

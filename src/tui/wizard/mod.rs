@@ -195,6 +195,16 @@ pub struct Wizard {
 }
 
 impl Wizard {
+    /// How a credential that stops working on `expires_on` stands today, within the
+    /// configured warning window: the one reading the Done screen and the saved list show.
+    pub fn expiry(
+        &self,
+        expires_on: Option<jiff::civil::Date>,
+        auth: AuthKind,
+    ) -> crate::core::expiry::Standing {
+        crate::core::expiry::standing(self.config.today, expires_on, auth, self.config.warn_days())
+    }
+
     pub fn new(config: WizardConfig) -> Wizard {
         let mut form = Form {
             today: config.today,

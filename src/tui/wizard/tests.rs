@@ -5,6 +5,7 @@ use secrecy::ExposeSecret;
 
 use super::msg::{EditKey, Effect, Msg, RequestId};
 use super::*;
+use crate::core::fields::FieldId;
 use crate::core::model::{
     CheckItem, CheckReport, FailureClass, Identity, Problem, Repo, RepoPage, SavedInfo,
 };
@@ -66,6 +67,17 @@ fn submit_cloud(w: &mut Wizard) -> RequestId {
     }
 }
 
+/// The check `id` answers: passed when `ok`, else the credential refused.
+fn check_done(w: &mut Wizard, id: RequestId, ok: bool) {
+    update(
+        w,
+        Msg::CheckDone {
+            id,
+            report: report(ok),
+        },
+    );
+}
+
 fn report(ok: bool) -> CheckReport {
     let mut items = vec![CheckItem::passed(CheckId::Reach, "HTTPS answered")];
     if ok {
@@ -103,13 +115,7 @@ fn repo(name: &str) -> Repo {
 /// Through a passed check into the repository screen: returns the load id.
 fn to_repos(w: &mut Wizard) -> RequestId {
     let id = submit_cloud(w);
-    update(
-        w,
-        Msg::CheckDone {
-            id,
-            report: report(true),
-        },
-    );
+    check_done(w, id, true);
     let effects = update(w, Msg::Confirm);
     assert_eq!(w.step, Step::Repos);
     match effects.as_slice() {
@@ -119,6 +125,20 @@ fn to_repos(w: &mut Wizard) -> RequestId {
         }
         other => panic!("expected LoadRepos, got {other:?}"),
     }
+}
+
+/// The error the form shows under `field` now, if any.
+fn error_under(w: &Wizard, field: FieldId) -> Option<String> {
+    w.form.shown_error(field, w.auth, &w.config.existing_names)
+}
+
+/// The form shows an error under `field` that says `says`.
+fn assert_error(w: &Wizard, field: FieldId, says: &str) {
+    let shown = error_under(w, field);
+    assert!(
+        shown.as_deref().is_some_and(|e| e.contains(says)),
+        "under {field:?}: {shown:?}, not {says:?}"
+    );
 }
 
 fn page(id: RequestId, names: &[&str], total: Option<usize>) -> Msg {
@@ -227,14 +247,9 @@ fn back_keeps_every_value() {
 #[test]
 fn empty_form_submit_shows_all_errors_and_runs_nothing() {
     let mut w = to_form_cloud();
-    assert!(
-        w.form
-            .shown_error(
-                crate::core::fields::FieldId::Name,
-                w.auth,
-                &w.config.existing_names
-            )
-            .is_none(),
+    assert_eq!(
+        error_under(&w, FieldId::Name),
+        None,
         "no error before the user had a go"
     );
     for _ in 0..3 {
@@ -246,58 +261,29 @@ fn empty_form_submit_shows_all_errors_and_runs_nothing() {
     assert_eq!(w.step, Step::Form);
     assert!(w.form.show_all_errors);
     assert_eq!(w.form.focus, 0, "focus goes to the first invalid field");
-    let err = |w: &Wizard, f| w.form.shown_error(f, w.auth, &w.config.existing_names);
-    assert!(
-        err(&w, crate::core::fields::FieldId::Name)
-            .unwrap()
-            .contains("Required")
-    );
-    assert!(
-        err(&w, crate::core::fields::FieldId::Email)
-            .unwrap()
-            .contains("email")
-    );
-    assert!(
-        err(&w, crate::core::fields::FieldId::Secret)
-            .unwrap()
-            .contains("paste")
-    );
-    assert!(
-        err(&w, crate::core::fields::FieldId::Url).is_none(),
-        "default URL is valid"
-    );
+    assert_error(&w, FieldId::Name, "Required");
+    assert_error(&w, FieldId::Email, "email");
+    assert_error(&w, FieldId::Secret, "paste");
+    assert_eq!(error_under(&w, FieldId::Url), None, "default URL is valid");
 }
 
 #[test]
 fn validation_as_you_type() {
     let mut w = to_form_cloud();
     typed(&mut w, "taken");
-    let err = |w: &Wizard, f| w.form.shown_error(f, w.auth, &w.config.existing_names);
-    assert!(
-        err(&w, crate::core::fields::FieldId::Name)
-            .unwrap()
-            .contains("already exists")
-    );
+    assert_error(&w, FieldId::Name, "already exists");
     typed(&mut w, "2");
-    assert!(err(&w, crate::core::fields::FieldId::Name).is_none());
+    assert_eq!(error_under(&w, FieldId::Name), None);
     update(&mut w, Msg::NextField);
     update(&mut w, Msg::NextField);
     typed(&mut w, "ana");
-    assert!(
-        err(&w, crate::core::fields::FieldId::Email)
-            .unwrap()
-            .contains("REST needs the email")
-    );
+    assert_error(&w, FieldId::Email, "REST needs the email");
     typed(&mut w, "@example.com");
-    assert!(err(&w, crate::core::fields::FieldId::Email).is_none());
+    assert_eq!(error_under(&w, FieldId::Email), None);
     update(&mut w, Msg::PrevField);
     clear(&mut w);
     typed(&mut w, "bitbucket.org");
-    assert!(
-        err(&w, crate::core::fields::FieldId::Url)
-            .unwrap()
-            .contains("https://")
-    );
+    assert_error(&w, FieldId::Url, "https://");
 }
 
 #[test]
@@ -308,13 +294,7 @@ fn a_secret_with_a_control_character_says_so_as_you_type_and_runs_nothing() {
     update(&mut w, Msg::NextField);
     typed(&mut w, "ana@example.com");
     update(&mut w, Msg::NextField);
-    let err = |w: &Wizard| {
-        w.form.shown_error(
-            crate::core::fields::FieldId::Secret,
-            w.auth,
-            &w.config.existing_names,
-        )
-    };
+    let err = |w: &Wizard| error_under(w, FieldId::Secret);
     for bad in [
         "test-token-\u{1}x",
         "test-token-\u{0}x",
@@ -377,13 +357,7 @@ fn check_progress_and_report() {
         "no continuing while in flight"
     );
     assert_eq!(w.step, Step::Check);
-    update(
-        &mut w,
-        Msg::CheckDone {
-            id,
-            report: report(true),
-        },
-    );
+    check_done(&mut w, id, true);
     assert!(w.check_passed());
     assert!(!w.busy());
 }
@@ -395,34 +369,16 @@ fn stale_check_replies_are_ignored() {
     // The user goes back and submits again: the first run's reply is stale.
     update(&mut w, Msg::Back);
     assert_eq!(w.step, Step::Form);
-    update(
-        &mut w,
-        Msg::CheckDone {
-            id: first,
-            report: report(true),
-        },
-    );
+    check_done(&mut w, first, true);
     assert!(w.check_report().is_none());
     let effects = update(&mut w, Msg::Confirm);
     let Some(Effect::CheckCredentials { id: second, .. }) = effects.first() else {
         panic!("{effects:?}")
     };
     assert_ne!(first, *second);
-    update(
-        &mut w,
-        Msg::CheckDone {
-            id: first,
-            report: report(true),
-        },
-    );
+    check_done(&mut w, first, true);
     assert!(w.check_report().is_none(), "old id still ignored");
-    update(
-        &mut w,
-        Msg::CheckDone {
-            id: *second,
-            report: report(false),
-        },
-    );
+    check_done(&mut w, *second, false);
     assert!(w.check_failed());
 }
 
@@ -430,13 +386,7 @@ fn stale_check_replies_are_ignored() {
 fn failed_check_retry_and_edit() {
     let mut w = to_form_cloud();
     let id = submit_cloud(&mut w);
-    update(
-        &mut w,
-        Msg::CheckDone {
-            id,
-            report: report(false),
-        },
-    );
+    check_done(&mut w, id, false);
     assert!(w.check_failed());
     assert!(
         update(&mut w, Msg::Confirm).is_empty(),
@@ -448,13 +398,7 @@ fn failed_check_retry_and_edit() {
         panic!("{effects:?}")
     };
     assert_ne!(*retry_id, id);
-    update(
-        &mut w,
-        Msg::CheckDone {
-            id: *retry_id,
-            report: report(false),
-        },
-    );
+    check_done(&mut w, *retry_id, false);
     update(&mut w, Msg::EditForm);
     assert_eq!(w.step, Step::Form);
     assert_eq!(w.form.name.value(), "work");
@@ -640,27 +584,13 @@ fn the_expiry_is_optional_checked_as_you_type_and_saved() {
         "after the secret, optional"
     );
     w.form.focus = crate::core::fields::fields(w.auth).len() - 1;
-    let err = |w: &Wizard| {
-        w.form.shown_error(
-            crate::core::fields::FieldId::Expires,
-            w.auth,
-            &w.config.existing_names,
-        )
-    };
+    let err = |w: &Wizard| error_under(w, FieldId::Expires);
     assert_eq!(err(&w), None, "empty is unknown, not an error");
     typed(&mut w, "2027-02-30");
-    assert!(
-        err(&w).is_some_and(|e| e.contains("not a day")),
-        "{:?}",
-        err(&w)
-    );
+    assert_error(&w, FieldId::Expires, "not a day");
     clear(&mut w);
     typed(&mut w, "2026-12-01");
-    assert!(
-        err(&w).is_some_and(|e| e.contains("not after today")),
-        "{:?}",
-        err(&w)
-    );
+    assert_error(&w, FieldId::Expires, "not after today");
     clear(&mut w);
     typed(&mut w, "2027-01-10");
     assert_eq!(err(&w), None);
@@ -799,13 +729,7 @@ fn debug_output_never_contains_the_secret() {
     let mut w = to_form_cloud();
     let id = submit_cloud(&mut w);
     let effects = update(&mut w, Msg::Retry);
-    update(
-        &mut w,
-        Msg::CheckDone {
-            id,
-            report: report(false),
-        },
-    );
+    check_done(&mut w, id, false);
     let shown = format!("{w:?} {effects:?} {:?}", update(&mut w, Msg::Retry));
     assert!(!shown.contains(SECRET), "secret leaked in Debug");
     assert!(!shown.contains("s3cr3t"));

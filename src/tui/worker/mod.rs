@@ -1,15 +1,16 @@
 //! The async side of the wizard: runs each `Effect` on a tokio task and answers with a `Msg`
-//! carrying the effect's request id. At most one check and one listing run at a time: a new
-//! one aborts the one it supersedes (the wizard ignores stale ids anyway).
+//! carrying the effect's request id. At most one check, one listing, one sign-in and one
+//! webhook run at a time, each in its `SingleJob`: a new one aborts the one it supersedes
+//! (the wizard ignores stale ids anyway).
 
 mod git;
+mod job;
 mod save;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 
 use crate::bitbucket::oauth::OAuthConsumer;
 use crate::bitbucket::{Client, ClientOptions, Endpoints};
@@ -19,6 +20,7 @@ use crate::engine;
 use crate::engine::oauth::{self as oauth_flow, Opener};
 use crate::store::Store;
 use crate::tui::wizard::msg::{Effect, Msg, RequestId};
+use job::SingleJob;
 
 use crate::engine::connect::generate_webhook_secret;
 
@@ -112,12 +114,13 @@ async fn run(
     mut effects: mpsc::UnboundedReceiver<Effect>,
     replies: mpsc::UnboundedSender<Msg>,
 ) {
-    let mut check_job: Option<JoinHandle<()>> = None;
-    let mut repos_job: Option<JoinHandle<()>> = None;
-    let mut oauth_job: Option<JoinHandle<()>> = None;
+    // Dropped when the worker ends, which aborts whatever of these still runs.
+    let mut check_job = SingleJob::new();
+    let mut repos_job = SingleJob::new();
+    let mut oauth_job = SingleJob::new();
     // Where addresses pasted on the sign-in screen go: the sign-in of that id.
     let mut oauth_paste: Option<(RequestId, mpsc::UnboundedSender<String>)> = None;
-    let mut hook_job: Option<JoinHandle<()>> = None;
+    let mut hook_job = SingleJob::new();
     while let Some(effect) = effects.recv().await {
         match effect {
             Effect::CheckCredentials {
@@ -125,28 +128,26 @@ async fn run(
                 creds,
                 allow_http,
             } => {
-                abort(&mut check_job);
-                check_job = Some(tokio::spawn(run_check(
+                check_job.spawn(run_check(
                     ctx.clone(),
                     id,
                     creds,
                     ctx.options(allow_http),
                     replies.clone(),
-                )));
+                ));
             }
             Effect::LoadRepos {
                 id,
                 creds,
                 allow_http,
             } => {
-                abort(&mut repos_job);
-                repos_job = Some(tokio::spawn(run_listing(
+                repos_job.spawn(run_listing(
                     ctx.clone(),
                     id,
                     creds,
                     ctx.options(allow_http),
                     replies.clone(),
-                )));
+                ));
             }
             Effect::OAuthSignIn {
                 id,
@@ -156,7 +157,6 @@ async fn run(
                 callback,
                 allow_http,
             } => {
-                abort(&mut oauth_job);
                 let (paste_tx, pasted) = mpsc::unbounded_channel();
                 oauth_paste = Some((id, paste_tx));
                 let sign_in = SignIn {
@@ -166,12 +166,7 @@ async fn run(
                     callback,
                     options: ctx.options(allow_http),
                 };
-                oauth_job = Some(tokio::spawn(run_sign_in(
-                    ctx.clone(),
-                    sign_in,
-                    pasted,
-                    replies.clone(),
-                )));
+                oauth_job.spawn(run_sign_in(ctx.clone(), sign_in, pasted, replies.clone()));
             }
             Effect::OAuthPaste { id, redirect } => match &oauth_paste {
                 Some((current, tx)) if *current == id => {
@@ -182,10 +177,10 @@ async fn run(
             },
             // Aborting drops the listener, so the port is free for the next sign-in at once.
             Effect::CancelOAuth => {
-                abort(&mut oauth_job);
+                oauth_job.cancel();
                 oauth_paste = None;
             }
-            Effect::CancelRepos => abort(&mut repos_job),
+            Effect::CancelRepos => repos_job.cancel(),
             effect @ Effect::Save { .. } => {
                 tokio::spawn(save::run(ctx.clone(), effect, replies.clone()));
             }
@@ -196,10 +191,9 @@ async fn run(
                 spec,
                 allow_http,
             } => {
-                abort(&mut hook_job);
                 let ctx = ctx.clone();
                 let replies = replies.clone();
-                hook_job = Some(tokio::spawn(async move {
+                hook_job.spawn(async move {
                     let options = ctx.options(allow_http);
                     let client = Client::new(creds, &ctx.endpoints, options);
                     let result = match &client {
@@ -215,7 +209,7 @@ async fn run(
                         let row = engine::connect::delivery(client, &repo, &hook).await;
                         let _ = replies.send(Msg::WebhookDelivery { id, row });
                     }
-                }));
+                });
             }
             Effect::TrustCert { fingerprint, der } => {
                 *ctx.trusted_cert.lock().unwrap_or_else(|e| e.into_inner()) =
@@ -321,10 +315,6 @@ async fn run(
             Effect::Quit => break,
         }
     }
-    abort(&mut check_job);
-    abort(&mut repos_job);
-    abort(&mut oauth_job);
-    abort(&mut hook_job);
 }
 
 /// Runs blocking git/store work off the async threads.
@@ -338,12 +328,6 @@ async fn blocking<T: Send + 'static>(
             "Try again; if it keeps failing, run with RUST_LOG=debug and read the log.",
         ))
     })
-}
-
-fn abort(job: &mut Option<JoinHandle<()>>) {
-    if let Some(handle) = job.take() {
-        handle.abort();
-    }
 }
 
 /// One OAuth sign-in as the wizard asked for it.
