@@ -98,21 +98,12 @@ fn submit_oauth(w: &mut Wizard) -> (RequestId, Vec<Effect>) {
     let effects = update(w, Msg::Confirm);
     assert_eq!(w.step, Step::Check);
     let id = match effects.as_slice() {
-        [
-            Effect::OAuthSignIn {
-                id,
-                web_url,
-                key,
-                secret,
-                callback,
-                allow_http,
-            },
-        ] => {
-            assert_eq!(web_url, "https://bitbucket.org");
-            assert_eq!(key, "test-oauth-key");
-            assert_eq!(secret.expose_secret(), "test-oauth-secret");
-            assert_eq!(callback, DEFAULT_CALLBACK);
-            assert!(!allow_http);
+        [Effect::OAuthSignIn { id, form }] => {
+            assert_eq!(form.web_url, "https://bitbucket.org");
+            assert_eq!(form.key, "test-oauth-key");
+            assert_eq!(form.secret.expose_secret(), "test-oauth-secret");
+            assert_eq!(form.callback, DEFAULT_CALLBACK);
+            assert!(!form.allow_http);
             *id
         }
         other => panic!("{other:?}"),

@@ -216,6 +216,19 @@ pub enum EditKey {
     ClearLine,
 }
 
+/// The consumer and addresses a sign-in runs with, as typed in the form: one value, so the
+/// wizard hands over and the worker takes the same fields without spelling them out twice.
+#[derive(Debug, Clone)]
+pub struct SignInForm {
+    /// The Cloud web URL the OAuth pages live under.
+    pub web_url: String,
+    pub key: String,
+    pub secret: SecretString,
+    pub callback: String,
+    /// The user confirmed sending the secret over plain http to a remote host.
+    pub allow_http: bool,
+}
+
 /// Work the wizard asks for; the app hands each to the worker.
 // A handful of effects per session: boxing the repository would only complicate the worker.
 #[allow(clippy::large_enum_variant)]
@@ -235,12 +248,7 @@ pub enum Effect {
     /// Listen on the callback, open the browser at the authorize URL, wait, exchange the code.
     OAuthSignIn {
         id: RequestId,
-        /// The Cloud web URL the OAuth pages live under.
-        web_url: String,
-        key: String,
-        secret: SecretString,
-        callback: String,
-        allow_http: bool,
+        form: SignInForm,
     },
     /// The address the browser ended on, pasted by the user: check its state, exchange its
     /// code (the listener keeps waiting meanwhile; the first good one wins).

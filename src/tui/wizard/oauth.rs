@@ -9,7 +9,7 @@
 use tui_input::Input;
 
 use super::form::edit_input;
-use super::msg::{EditKey, Effect, RequestId};
+use super::msg::{EditKey, Effect, RequestId, SignInForm};
 use super::{CheckState, Step, Wizard};
 use crate::core::browser::BrowserOutcome;
 use crate::core::model::{AuthKind, FailureClass, OAuthGrant, Problem};
@@ -96,11 +96,13 @@ pub(super) fn begin(w: &mut Wizard) -> Vec<Effect> {
     };
     vec![Effect::OAuthSignIn {
         id,
-        web_url: w.form.url.value().trim().trim_end_matches('/').to_string(),
-        key: w.form.oauth_key.value().trim().to_string(),
-        secret: w.form.oauth_secret.to_secret(),
-        callback: w.form.callback.value().trim().to_string(),
-        allow_http: w.allow_http,
+        form: SignInForm {
+            web_url: w.form.url.value().trim().trim_end_matches('/').to_string(),
+            key: w.form.oauth_key.value().trim().to_string(),
+            secret: w.form.oauth_secret.to_secret(),
+            callback: w.form.callback.value().trim().to_string(),
+            allow_http: w.allow_http,
+        },
     }]
 }
 

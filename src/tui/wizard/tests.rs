@@ -44,6 +44,24 @@ fn to_form_cloud() -> Wizard {
     w
 }
 
+/// Picks Data Center with a user token and fills the form without submitting it: name, `url`
+/// (`None` keeps the prefilled one), user and secret.
+fn fill_dc(w: &mut Wizard, url: Option<&str>) {
+    update(w, Msg::Down);
+    update(w, Msg::Confirm);
+    update(w, Msg::Confirm);
+    typed(w, "dc");
+    update(w, Msg::NextField);
+    if let Some(url) = url {
+        clear(w);
+        typed(w, url);
+    }
+    update(w, Msg::NextField);
+    typed(w, "ana");
+    update(w, Msg::NextField);
+    typed(w, SECRET);
+}
+
 /// Fills name, (default URL), email, secret and submits: returns the check request id.
 fn submit_cloud(w: &mut Wizard) -> RequestId {
     typed(w, "work");
@@ -738,17 +756,7 @@ fn debug_output_never_contains_the_secret() {
 #[test]
 fn plain_http_to_a_remote_host_needs_a_second_enter() {
     let mut w = Wizard::new(config());
-    update(&mut w, Msg::Down);
-    update(&mut w, Msg::Confirm);
-    update(&mut w, Msg::Confirm);
-    typed(&mut w, "dc");
-    update(&mut w, Msg::NextField);
-    clear(&mut w);
-    typed(&mut w, "http://bitbucket.example.com");
-    update(&mut w, Msg::NextField);
-    typed(&mut w, "ana");
-    update(&mut w, Msg::NextField);
-    typed(&mut w, SECRET);
+    fill_dc(&mut w, Some("http://bitbucket.example.com"));
     assert!(
         update(&mut w, Msg::Confirm).is_empty(),
         "first Enter only warns"
@@ -769,15 +777,7 @@ fn plain_http_to_a_remote_host_needs_a_second_enter() {
 #[test]
 fn loopback_http_is_sent_without_asking() {
     let mut w = Wizard::new(config());
-    update(&mut w, Msg::Down);
-    update(&mut w, Msg::Confirm);
-    update(&mut w, Msg::Confirm);
-    typed(&mut w, "dc");
-    update(&mut w, Msg::NextField);
-    update(&mut w, Msg::NextField);
-    typed(&mut w, "ana");
-    update(&mut w, Msg::NextField);
-    typed(&mut w, SECRET);
+    fill_dc(&mut w, None);
     let effects = update(&mut w, Msg::Confirm);
     match effects.as_slice() {
         [Effect::CheckCredentials { creds, .. }] => {

@@ -19,7 +19,7 @@ use crate::core::model::{Credentials, FailureClass, LastCheck, Problem, RepoPage
 use crate::engine;
 use crate::engine::oauth::{self as oauth_flow, Opener};
 use crate::store::Store;
-use crate::tui::wizard::msg::{Effect, Msg, RequestId};
+use crate::tui::wizard::msg::{Effect, Msg, RequestId, SignInForm};
 use job::SingleJob;
 
 use crate::engine::connect::generate_webhook_secret;
@@ -149,24 +149,10 @@ async fn run(
                     replies.clone(),
                 ));
             }
-            Effect::OAuthSignIn {
-                id,
-                web_url,
-                key,
-                secret,
-                callback,
-                allow_http,
-            } => {
+            Effect::OAuthSignIn { id, form } => {
                 let (paste_tx, pasted) = mpsc::unbounded_channel();
                 oauth_paste = Some((id, paste_tx));
-                let sign_in = SignIn {
-                    id,
-                    web_url,
-                    consumer: OAuthConsumer { key, secret },
-                    callback,
-                    options: ctx.options(allow_http),
-                };
-                oauth_job.spawn(run_sign_in(ctx.clone(), sign_in, pasted, replies.clone()));
+                oauth_job.spawn(run_sign_in(ctx.clone(), id, form, pasted, replies.clone()));
             }
             Effect::OAuthPaste { id, redirect } => match &oauth_paste {
                 Some((current, tx)) if *current == id => {
@@ -330,15 +316,6 @@ async fn blocking<T: Send + 'static>(
     })
 }
 
-/// One OAuth sign-in as the wizard asked for it.
-struct SignIn {
-    id: RequestId,
-    web_url: String,
-    consumer: OAuthConsumer,
-    callback: String,
-    options: ClientOptions,
-}
-
 /// Runs the opener on a blocking thread (it waits for xdg-open and the like).
 async fn open_off_thread(ctx: &Arc<WorkerContext>, url: String) -> BrowserOutcome {
     let opener = ctx.opener.clone();
@@ -349,11 +326,11 @@ async fn open_off_thread(ctx: &Arc<WorkerContext>, url: String) -> BrowserOutcom
 
 async fn run_sign_in(
     ctx: Arc<WorkerContext>,
-    sign_in: SignIn,
+    id: RequestId,
+    form: SignInForm,
     pasted: mpsc::UnboundedReceiver<String>,
     replies: mpsc::UnboundedSender<Msg>,
 ) {
-    let id = sign_in.id;
     let events: oauth_flow::SignInEvents = {
         let replies = replies.clone();
         Arc::new(move |event| {
@@ -364,10 +341,13 @@ async fn run_sign_in(
         })
     };
     let request = oauth_flow::SignInRequest {
-        web_url: sign_in.web_url,
-        consumer: sign_in.consumer,
-        callback: sign_in.callback,
-        options: sign_in.options,
+        options: ctx.options(form.allow_http),
+        web_url: form.web_url,
+        consumer: OAuthConsumer {
+            key: form.key,
+            secret: form.secret,
+        },
+        callback: form.callback,
         opener: Some(ctx.opener.clone()),
         wait: ctx.oauth_wait,
     };
