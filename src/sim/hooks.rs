@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use super::SimState;
 use super::auth::DcPerm;
-use super::cloud::{Need, decorate, repo_admin};
+use super::cloud::{Need, repo_admin_reply, single_page};
 use super::data::{cloud_time, unix_now};
 use super::dc::{caller, find_repo as dc_repo};
 use super::reply::{cloud_error, dc_error, dc_invalid, json_reply, with_user};
@@ -422,24 +422,16 @@ async fn cloud_list(
     headers: HeaderMap,
     Path((ws, slug)): Path<(String, String)>,
 ) -> Response {
-    let (who, repo) = match repo_admin(&state, &headers, &NEED_READ, &ws, &slug, HOOKS) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let values: Vec<Value> = store(&state)
-        .cloud
-        .get(&repo)
-        .into_iter()
-        .flatten()
-        .map(|h| cloud_json(&state, repo, h))
-        .collect();
-    decorate(
-        &who,
-        json_reply(
-            StatusCode::OK,
-            json!({"pagelen": 10, "size": values.len(), "page": 1, "values": values}),
-        ),
-    )
+    repo_admin_reply(&state, &headers, &NEED_READ, &ws, &slug, HOOKS, |repo| {
+        let values: Vec<Value> = store(&state)
+            .cloud
+            .get(&repo)
+            .into_iter()
+            .flatten()
+            .map(|h| cloud_json(&state, repo, h))
+            .collect();
+        single_page(values)
+    })
 }
 
 async fn cloud_create(
@@ -448,30 +440,28 @@ async fn cloud_create(
     Path((ws, slug)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let (who, repo) = match repo_admin(&state, &headers, &NEED_WRITE, &ws, &slug, HOOKS) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let known: Vec<&str> = HOOK_EVENTS.iter().map(|e| e.0).collect();
-    let mut store = store(&state);
-    let mut hook = store.fresh_hook();
-    let checked = parse_input(&body, false).and_then(|input| {
-        apply(&mut hook, input);
-        validate(&hook, &known)
-    });
-    if let Err(message) = checked {
-        return decorate(&who, cloud_error(StatusCode::BAD_REQUEST, &message));
-    }
-    let body = cloud_json(&state, repo, &hook);
-    store.cloud.entry(repo).or_default().push(hook);
-    let mut r = json_reply(StatusCode::CREATED, body.clone());
-    if let Some(v) = body["links"]["self"]["href"]
-        .as_str()
-        .and_then(|h| h.parse().ok())
-    {
-        r.headers_mut().insert(axum::http::header::LOCATION, v);
-    }
-    decorate(&who, r)
+    repo_admin_reply(&state, &headers, &NEED_WRITE, &ws, &slug, HOOKS, |repo| {
+        let known: Vec<&str> = HOOK_EVENTS.iter().map(|e| e.0).collect();
+        let mut store = store(&state);
+        let mut hook = store.fresh_hook();
+        let checked = parse_input(&body, false).and_then(|input| {
+            apply(&mut hook, input);
+            validate(&hook, &known)
+        });
+        if let Err(message) = checked {
+            return cloud_error(StatusCode::BAD_REQUEST, &message);
+        }
+        let body = cloud_json(&state, repo, &hook);
+        store.cloud.entry(repo).or_default().push(hook);
+        let mut r = json_reply(StatusCode::CREATED, body.clone());
+        if let Some(v) = body["links"]["self"]["href"]
+            .as_str()
+            .and_then(|h| h.parse().ok())
+        {
+            r.headers_mut().insert(axum::http::header::LOCATION, v);
+        }
+        r
+    })
 }
 
 async fn cloud_get(
@@ -479,16 +469,13 @@ async fn cloud_get(
     headers: HeaderMap,
     Path((ws, slug, uid)): Path<(String, String, String)>,
 ) -> Response {
-    let (who, repo) = match repo_admin(&state, &headers, &NEED_READ, &ws, &slug, HOOKS) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let mut store = store(&state);
-    let r = match find_cloud(&mut store.cloud, repo, &uid) {
-        Some(h) => json_reply(StatusCode::OK, cloud_json(&state, repo, h)),
-        None => no_hook(),
-    };
-    decorate(&who, r)
+    repo_admin_reply(&state, &headers, &NEED_READ, &ws, &slug, HOOKS, |repo| {
+        let mut store = store(&state);
+        match find_cloud(&mut store.cloud, repo, &uid) {
+            Some(h) => json_reply(StatusCode::OK, cloud_json(&state, repo, h)),
+            None => no_hook(),
+        }
+    })
 }
 
 async fn cloud_update(
@@ -497,28 +484,25 @@ async fn cloud_update(
     Path((ws, slug, uid)): Path<(String, String, String)>,
     body: Bytes,
 ) -> Response {
-    let (who, repo) = match repo_admin(&state, &headers, &NEED_WRITE, &ws, &slug, HOOKS) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let known: Vec<&str> = HOOK_EVENTS.iter().map(|e| e.0).collect();
-    let mut store = store(&state);
-    let Some(hook) = find_cloud(&mut store.cloud, repo, &uid) else {
-        return decorate(&who, no_hook());
-    };
-    let mut updated = hook.clone();
-    let checked = parse_input(&body, false).and_then(|input| {
-        apply(&mut updated, input);
-        validate(&updated, &known)
-    });
-    let r = match checked {
-        Ok(()) => {
-            *hook = updated;
-            json_reply(StatusCode::OK, cloud_json(&state, repo, hook))
+    repo_admin_reply(&state, &headers, &NEED_WRITE, &ws, &slug, HOOKS, |repo| {
+        let known: Vec<&str> = HOOK_EVENTS.iter().map(|e| e.0).collect();
+        let mut store = store(&state);
+        let Some(hook) = find_cloud(&mut store.cloud, repo, &uid) else {
+            return no_hook();
+        };
+        let mut updated = hook.clone();
+        let checked = parse_input(&body, false).and_then(|input| {
+            apply(&mut updated, input);
+            validate(&updated, &known)
+        });
+        match checked {
+            Ok(()) => {
+                *hook = updated;
+                json_reply(StatusCode::OK, cloud_json(&state, repo, hook))
+            }
+            Err(message) => cloud_error(StatusCode::BAD_REQUEST, &message),
         }
-        Err(message) => cloud_error(StatusCode::BAD_REQUEST, &message),
-    };
-    decorate(&who, r)
+    })
 }
 
 async fn cloud_delete(
@@ -526,22 +510,19 @@ async fn cloud_delete(
     headers: HeaderMap,
     Path((ws, slug, uid)): Path<(String, String, String)>,
 ) -> Response {
-    let (who, repo) = match repo_admin(&state, &headers, &NEED_DELETE, &ws, &slug, HOOKS) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let mut store = store(&state);
-    let found = find_cloud(&mut store.cloud, repo, &uid).map(|h| h.id);
-    let r = match found {
-        Some(id) => {
-            if let Some(list) = store.cloud.get_mut(&repo) {
-                list.retain(|h| h.id != id);
+    repo_admin_reply(&state, &headers, &NEED_DELETE, &ws, &slug, HOOKS, |repo| {
+        let mut store = store(&state);
+        let found = find_cloud(&mut store.cloud, repo, &uid).map(|h| h.id);
+        match found {
+            Some(id) => {
+                if let Some(list) = store.cloud.get_mut(&repo) {
+                    list.retain(|h| h.id != id);
+                }
+                StatusCode::NO_CONTENT.into_response()
             }
-            StatusCode::NO_CONTENT.into_response()
+            None => no_hook(),
         }
-        None => no_hook(),
-    };
-    decorate(&who, r)
+    })
 }
 
 // ---------- Data Center ----------
@@ -557,6 +538,21 @@ pub(crate) fn dc_admin(
     let index = dc_repo(state, &who, key, slug, DcPerm::Admin)
         .map_err(|r| with_user(r, user.as_deref()))?;
     Ok((user, index))
+}
+
+/// The reply of `handle`, given the index of DC repository `key/slug`, when the caller
+/// administers it; every reply after the caller is known names them (`X-AUSERNAME`).
+pub(crate) fn dc_admin_reply(
+    state: &SimState,
+    headers: &HeaderMap,
+    key: &str,
+    slug: &str,
+    handle: impl FnOnce(usize) -> Response,
+) -> Response {
+    match dc_admin(state, headers, key, slug) {
+        Ok((user, repo)) => with_user(handle(repo), user.as_deref()),
+        Err(r) => r,
+    }
 }
 
 /// The secret of hook `id` on repository `repo`: `None` when there is no such hook.
@@ -597,19 +593,17 @@ async fn dc_list(
     Path((key, slug)): Path<(String, String)>,
     Query(_q): Query<HashMap<String, String>>,
 ) -> Response {
-    let (user, repo) = match dc_admin(&state, &headers, &key, &slug) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let values: Vec<Value> = store(&state)
-        .dc
-        .get(&repo)
-        .into_iter()
-        .flatten()
-        .map(dc_json)
-        .collect();
-    let body = json!({"size": values.len(), "limit": 25, "isLastPage": true, "start": 0, "values": values});
-    with_user(json_reply(StatusCode::OK, body), user.as_deref())
+    dc_admin_reply(&state, &headers, &key, &slug, |repo| {
+        let values: Vec<Value> = store(&state)
+            .dc
+            .get(&repo)
+            .into_iter()
+            .flatten()
+            .map(dc_json)
+            .collect();
+        let body = json!({"size": values.len(), "limit": 25, "isLastPage": true, "start": 0, "values": values});
+        json_reply(StatusCode::OK, body)
+    })
 }
 
 async fn dc_create(
@@ -618,28 +612,25 @@ async fn dc_create(
     Path((key, slug)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let (user, repo) = match dc_admin(&state, &headers, &key, &slug) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let mut store = store(&state);
-    let mut hook = store.fresh_hook();
-    let checked = parse_input(&body, true).and_then(|input| {
-        apply(&mut hook, input);
-        if hook.name.trim().is_empty() {
-            return Err("A webhook needs a name.".to_string());
+    dc_admin_reply(&state, &headers, &key, &slug, |repo| {
+        let mut store = store(&state);
+        let mut hook = store.fresh_hook();
+        let checked = parse_input(&body, true).and_then(|input| {
+            apply(&mut hook, input);
+            if hook.name.trim().is_empty() {
+                return Err("A webhook needs a name.".to_string());
+            }
+            validate(&hook, DC_EVENTS)
+        });
+        match checked {
+            Ok(()) => {
+                let body = dc_json(&hook);
+                store.dc.entry(repo).or_default().push(hook);
+                json_reply(StatusCode::OK, body)
+            }
+            Err(message) => dc_invalid(&message),
         }
-        validate(&hook, DC_EVENTS)
-    });
-    let r = match checked {
-        Ok(()) => {
-            let body = dc_json(&hook);
-            store.dc.entry(repo).or_default().push(hook);
-            json_reply(StatusCode::OK, body)
-        }
-        Err(message) => dc_invalid(&message),
-    };
-    with_user(r, user.as_deref())
+    })
 }
 
 async fn dc_get(
@@ -647,20 +638,17 @@ async fn dc_get(
     headers: HeaderMap,
     Path((key, slug, id)): Path<(String, String, String)>,
 ) -> Response {
-    let (user, repo) = match dc_admin(&state, &headers, &key, &slug) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let store = store(&state);
-    let found = store
-        .dc
-        .get(&repo)
-        .and_then(|l| l.iter().find(|h| h.id.to_string() == id));
-    let r = match found {
-        Some(h) => json_reply(StatusCode::OK, dc_json(h)),
-        None => dc_no_hook(&id),
-    };
-    with_user(r, user.as_deref())
+    dc_admin_reply(&state, &headers, &key, &slug, |repo| {
+        let store = store(&state);
+        let found = store
+            .dc
+            .get(&repo)
+            .and_then(|l| l.iter().find(|h| h.id.to_string() == id));
+        match found {
+            Some(h) => json_reply(StatusCode::OK, dc_json(h)),
+            None => dc_no_hook(&id),
+        }
+    })
 }
 
 async fn dc_update(
@@ -669,31 +657,28 @@ async fn dc_update(
     Path((key, slug, id)): Path<(String, String, String)>,
     body: Bytes,
 ) -> Response {
-    let (user, repo) = match dc_admin(&state, &headers, &key, &slug) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let mut store = store(&state);
-    let Some(hook) = store
-        .dc
-        .get_mut(&repo)
-        .and_then(|l| l.iter_mut().find(|h| h.id.to_string() == id))
-    else {
-        return with_user(dc_no_hook(&id), user.as_deref());
-    };
-    let mut updated = hook.clone();
-    let checked = parse_input(&body, true).and_then(|input| {
-        apply(&mut updated, input);
-        validate(&updated, DC_EVENTS)
-    });
-    let r = match checked {
-        Ok(()) => {
-            *hook = updated;
-            json_reply(StatusCode::OK, dc_json(hook))
+    dc_admin_reply(&state, &headers, &key, &slug, |repo| {
+        let mut store = store(&state);
+        let Some(hook) = store
+            .dc
+            .get_mut(&repo)
+            .and_then(|l| l.iter_mut().find(|h| h.id.to_string() == id))
+        else {
+            return dc_no_hook(&id);
+        };
+        let mut updated = hook.clone();
+        let checked = parse_input(&body, true).and_then(|input| {
+            apply(&mut updated, input);
+            validate(&updated, DC_EVENTS)
+        });
+        match checked {
+            Ok(()) => {
+                *hook = updated;
+                json_reply(StatusCode::OK, dc_json(hook))
+            }
+            Err(message) => dc_invalid(&message),
         }
-        Err(message) => dc_invalid(&message),
-    };
-    with_user(r, user.as_deref())
+    })
 }
 
 async fn dc_delete(
@@ -701,20 +686,17 @@ async fn dc_delete(
     headers: HeaderMap,
     Path((key, slug, id)): Path<(String, String, String)>,
 ) -> Response {
-    let (user, repo) = match dc_admin(&state, &headers, &key, &slug) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let mut store = store(&state);
-    let list = store.dc.entry(repo).or_default();
-    let before = list.len();
-    list.retain(|h| h.id.to_string() != id);
-    let r = if list.len() < before {
-        StatusCode::NO_CONTENT.into_response()
-    } else {
-        dc_no_hook(&id)
-    };
-    with_user(r, user.as_deref())
+    dc_admin_reply(&state, &headers, &key, &slug, |repo| {
+        let mut store = store(&state);
+        let list = store.dc.entry(repo).or_default();
+        let before = list.len();
+        list.retain(|h| h.id.to_string() != id);
+        if list.len() < before {
+            StatusCode::NO_CONTENT.into_response()
+        } else {
+            dc_no_hook(&id)
+        }
+    })
 }
 
 /// One hook as the simulator keeps it, for tests that compare it with what a client saved.

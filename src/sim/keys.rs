@@ -16,11 +16,10 @@ use base64::Engine;
 use serde_json::{Value, json};
 
 use super::SimState;
-use super::auth::CloudWho;
-use super::cloud::{Need, decorate};
+use super::cloud::{Need, repo_admin_reply, single_page};
 use super::data::{cloud_time, unix_now};
 use super::dc::caller;
-use super::hooks::dc_admin;
+use super::hooks::dc_admin_reply;
 use super::reply::{cloud_error, dc_error, dc_invalid, json_reply, with_user};
 
 /// Key types the servers accept, with the bit length DC reports for each.
@@ -320,33 +319,31 @@ async fn dc_list(
     Path((key, slug)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let (user, repo) = match dc_admin(&state, &headers, &key, &slug) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let all: Vec<StoredKey> = store(&state).dc.get(&repo).cloned().unwrap_or_default();
-    let start = q
-        .get("start")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0usize);
-    let limit = q
-        .get("limit")
-        .and_then(|s| s.parse().ok())
-        .filter(|l| *l > 0)
-        .unwrap_or(25usize)
-        .min(state.config.dc_limit_cap.max(1));
-    let values: Vec<Value> = all
-        .iter()
-        .skip(start)
-        .take(limit)
-        .map(|k| dc_json(&state, repo, k))
-        .collect();
-    let last = start + values.len() >= all.len();
-    let mut body = json!({"size": values.len(), "limit": limit, "isLastPage": last, "start": start, "values": values});
-    if !last {
-        body["nextPageStart"] = json!(start + limit);
-    }
-    with_user(json_reply(StatusCode::OK, body), user.as_deref())
+    dc_admin_reply(&state, &headers, &key, &slug, |repo| {
+        let all: Vec<StoredKey> = store(&state).dc.get(&repo).cloned().unwrap_or_default();
+        let start = q
+            .get("start")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0usize);
+        let limit = q
+            .get("limit")
+            .and_then(|s| s.parse().ok())
+            .filter(|l| *l > 0)
+            .unwrap_or(25usize)
+            .min(state.config.dc_limit_cap.max(1));
+        let values: Vec<Value> = all
+            .iter()
+            .skip(start)
+            .take(limit)
+            .map(|k| dc_json(&state, repo, k))
+            .collect();
+        let last = start + values.len() >= all.len();
+        let mut body = json!({"size": values.len(), "limit": limit, "isLastPage": last, "start": start, "values": values});
+        if !last {
+            body["nextPageStart"] = json!(start + limit);
+        }
+        json_reply(StatusCode::OK, body)
+    })
 }
 
 async fn dc_create(
@@ -355,38 +352,35 @@ async fn dc_create(
     Path((key, slug)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let (user, repo) = match dc_admin(&state, &headers, &key, &slug) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let (parsed, label, access, expiry_days) = match dc_input(&body) {
-        Ok(x) => x,
-        Err(message) => return with_user(dc_invalid(&message), user.as_deref()),
-    };
-    let mut store = store(&state);
-    if store
-        .dc
-        .get(&repo)
-        .is_some_and(|l| l.iter().any(|k| k.key.blob == parsed.blob))
-    {
-        let r = dc_invalid("This SSH key is already an access key of this repository.");
-        return with_user(r, user.as_deref());
-    }
-    let stored = store.add(
-        Which::Dc,
-        repo,
-        StoredKey {
-            id: 0,
-            key: parsed,
-            label,
-            access,
-            expiry_days,
-            created: unix_now(),
-            last_used: None,
-        },
-    );
-    let body = dc_json(&state, repo, &stored);
-    with_user(json_reply(StatusCode::CREATED, body), user.as_deref())
+    dc_admin_reply(&state, &headers, &key, &slug, |repo| {
+        let (parsed, label, access, expiry_days) = match dc_input(&body) {
+            Ok(x) => x,
+            Err(message) => return dc_invalid(&message),
+        };
+        let mut store = store(&state);
+        if store
+            .dc
+            .get(&repo)
+            .is_some_and(|l| l.iter().any(|k| k.key.blob == parsed.blob))
+        {
+            return dc_invalid("This SSH key is already an access key of this repository.");
+        }
+        let stored = store.add(
+            Which::Dc,
+            repo,
+            StoredKey {
+                id: 0,
+                key: parsed,
+                label,
+                access,
+                expiry_days,
+                created: unix_now(),
+                last_used: None,
+            },
+        );
+        let body = dc_json(&state, repo, &stored);
+        json_reply(StatusCode::CREATED, body)
+    })
 }
 
 async fn dc_get(
@@ -394,19 +388,16 @@ async fn dc_get(
     headers: HeaderMap,
     Path((key, slug, id)): Path<(String, String, String)>,
 ) -> Response {
-    let (user, repo) = match dc_admin(&state, &headers, &key, &slug) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let found = store(&state)
-        .dc
-        .get(&repo)
-        .and_then(|l| l.iter().find(|k| k.id.to_string() == id).cloned());
-    let r = match found {
-        Some(k) => json_reply(StatusCode::OK, dc_json(&state, repo, &k)),
-        None => dc_no_key(&id),
-    };
-    with_user(r, user.as_deref())
+    dc_admin_reply(&state, &headers, &key, &slug, |repo| {
+        let found = store(&state)
+            .dc
+            .get(&repo)
+            .and_then(|l| l.iter().find(|k| k.id.to_string() == id).cloned());
+        match found {
+            Some(k) => json_reply(StatusCode::OK, dc_json(&state, repo, &k)),
+            None => dc_no_key(&id),
+        }
+    })
 }
 
 /// 204 whether or not the key was there, as the vendor documents.
@@ -415,14 +406,12 @@ async fn dc_delete(
     headers: HeaderMap,
     Path((key, slug, id)): Path<(String, String, String)>,
 ) -> Response {
-    let (user, repo) = match dc_admin(&state, &headers, &key, &slug) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    if let Some(list) = store(&state).dc.get_mut(&repo) {
-        list.retain(|k| k.id.to_string() != id);
-    }
-    with_user(StatusCode::NO_CONTENT.into_response(), user.as_deref())
+    dc_admin_reply(&state, &headers, &key, &slug, |repo| {
+        if let Some(list) = store(&state).dc.get_mut(&repo) {
+            list.retain(|k| k.id.to_string() != id);
+        }
+        StatusCode::NO_CONTENT.into_response()
+    })
 }
 
 async fn dc_set_permission(
@@ -430,30 +419,27 @@ async fn dc_set_permission(
     headers: HeaderMap,
     Path((key, slug, id, permission)): Path<(String, String, String, String)>,
 ) -> Response {
-    let (user, repo) = match dc_admin(&state, &headers, &key, &slug) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let access = match parse_access(&permission) {
-        Ok(a) => a,
-        Err(message) => return with_user(dc_invalid(&message), user.as_deref()),
-    };
-    let updated = {
-        let mut store = store(&state);
-        store
-            .dc
-            .get_mut(&repo)
-            .and_then(|l| l.iter_mut().find(|k| k.id.to_string() == id))
-            .map(|k| {
-                k.access = access;
-                k.clone()
-            })
-    };
-    let r = match updated {
-        Some(k) => json_reply(StatusCode::OK, dc_json(&state, repo, &k)),
-        None => dc_no_key(&id),
-    };
-    with_user(r, user.as_deref())
+    dc_admin_reply(&state, &headers, &key, &slug, |repo| {
+        let access = match parse_access(&permission) {
+            Ok(a) => a,
+            Err(message) => return dc_invalid(&message),
+        };
+        let updated = {
+            let mut store = store(&state);
+            store
+                .dc
+                .get_mut(&repo)
+                .and_then(|l| l.iter_mut().find(|k| k.id.to_string() == id))
+                .map(|k| {
+                    k.access = access;
+                    k.clone()
+                })
+        };
+        match updated {
+            Some(k) => json_reply(StatusCode::OK, dc_json(&state, repo, &k)),
+            None => dc_no_key(&id),
+        }
+    })
 }
 
 /// DC's SSH settings: any signed-in caller may read them; anonymous ones get 401.
@@ -495,13 +481,15 @@ const NEED_ADMIN: Need = Need {
     oauth: &["repository:admin"],
 };
 
-fn cloud_admin(
+/// The reply of `handle` for an admin of repository `ws/slug` (see [`repo_admin_reply`]).
+fn deploy_key_admin(
     state: &SimState,
     headers: &HeaderMap,
     ws: &str,
     slug: &str,
-) -> Result<(CloudWho, usize), Response> {
-    super::cloud::repo_admin(state, headers, &NEED_ADMIN, ws, slug, "deploy keys")
+    handle: impl FnOnce(usize) -> Response,
+) -> Response {
+    repo_admin_reply(state, headers, &NEED_ADMIN, ws, slug, "deploy keys", handle)
 }
 
 fn cloud_json(state: &SimState, repo: usize, k: &StoredKey) -> Value {
@@ -558,19 +546,11 @@ async fn cloud_list(
     headers: HeaderMap,
     Path((ws, slug)): Path<(String, String)>,
 ) -> Response {
-    let (who, repo) = match cloud_admin(&state, &headers, &ws, &slug) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let keys = store(&state).cloud.get(&repo).cloned().unwrap_or_default();
-    let values: Vec<Value> = keys.iter().map(|k| cloud_json(&state, repo, k)).collect();
-    decorate(
-        &who,
-        json_reply(
-            StatusCode::OK,
-            json!({"pagelen": 10, "size": values.len(), "page": 1, "values": values}),
-        ),
-    )
+    deploy_key_admin(&state, &headers, &ws, &slug, |repo| {
+        let keys = store(&state).cloud.get(&repo).cloned().unwrap_or_default();
+        let values: Vec<Value> = keys.iter().map(|k| cloud_json(&state, repo, k)).collect();
+        single_page(values)
+    })
 }
 
 async fn cloud_create(
@@ -579,43 +559,37 @@ async fn cloud_create(
     Path((ws, slug)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let (who, repo) = match cloud_admin(&state, &headers, &ws, &slug) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let (parsed, label) = match cloud_input(&body) {
-        Ok(x) => x,
-        Err(message) => return decorate(&who, cloud_error(StatusCode::BAD_REQUEST, &message)),
-    };
-    let mut store = store(&state);
-    if store
-        .cloud
-        .get(&repo)
-        .is_some_and(|l| l.iter().any(|k| k.key.blob == parsed.blob))
-    {
-        let r = cloud_error(
-            StatusCode::BAD_REQUEST,
-            "Someone has already added that access key to this repository.",
+    deploy_key_admin(&state, &headers, &ws, &slug, |repo| {
+        let (parsed, label) = match cloud_input(&body) {
+            Ok(x) => x,
+            Err(message) => return cloud_error(StatusCode::BAD_REQUEST, &message),
+        };
+        let mut store = store(&state);
+        if store
+            .cloud
+            .get(&repo)
+            .is_some_and(|l| l.iter().any(|k| k.key.blob == parsed.blob))
+        {
+            return cloud_error(
+                StatusCode::BAD_REQUEST,
+                "Someone has already added that access key to this repository.",
+            );
+        }
+        let stored = store.add(
+            Which::Cloud,
+            repo,
+            StoredKey {
+                id: 0,
+                key: parsed,
+                label,
+                access: KeyAccess::Read,
+                expiry_days: None,
+                created: unix_now(),
+                last_used: None,
+            },
         );
-        return decorate(&who, r);
-    }
-    let stored = store.add(
-        Which::Cloud,
-        repo,
-        StoredKey {
-            id: 0,
-            key: parsed,
-            label,
-            access: KeyAccess::Read,
-            expiry_days: None,
-            created: unix_now(),
-            last_used: None,
-        },
-    );
-    decorate(
-        &who,
-        json_reply(StatusCode::OK, cloud_json(&state, repo, &stored)),
-    )
+        json_reply(StatusCode::OK, cloud_json(&state, repo, &stored))
+    })
 }
 
 async fn cloud_get(
@@ -623,19 +597,16 @@ async fn cloud_get(
     headers: HeaderMap,
     Path((ws, slug, id)): Path<(String, String, String)>,
 ) -> Response {
-    let (who, repo) = match cloud_admin(&state, &headers, &ws, &slug) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let found = store(&state)
-        .cloud
-        .get(&repo)
-        .and_then(|l| l.iter().find(|k| k.id.to_string() == id).cloned());
-    let r = match found {
-        Some(k) => json_reply(StatusCode::OK, cloud_json(&state, repo, &k)),
-        None => no_deploy_key(),
-    };
-    decorate(&who, r)
+    deploy_key_admin(&state, &headers, &ws, &slug, |repo| {
+        let found = store(&state)
+            .cloud
+            .get(&repo)
+            .and_then(|l| l.iter().find(|k| k.id.to_string() == id).cloned());
+        match found {
+            Some(k) => json_reply(StatusCode::OK, cloud_json(&state, repo, &k)),
+            None => no_deploy_key(),
+        }
+    })
 }
 
 async fn cloud_delete(
@@ -643,23 +614,20 @@ async fn cloud_delete(
     headers: HeaderMap,
     Path((ws, slug, id)): Path<(String, String, String)>,
 ) -> Response {
-    let (who, repo) = match cloud_admin(&state, &headers, &ws, &slug) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let removed = {
-        let mut store = store(&state);
-        let list = store.cloud.entry(repo).or_default();
-        let before = list.len();
-        list.retain(|k| k.id.to_string() != id);
-        list.len() < before
-    };
-    let r = if removed {
-        StatusCode::NO_CONTENT.into_response()
-    } else {
-        no_deploy_key()
-    };
-    decorate(&who, r)
+    deploy_key_admin(&state, &headers, &ws, &slug, |repo| {
+        let removed = {
+            let mut store = store(&state);
+            let list = store.cloud.entry(repo).or_default();
+            let before = list.len();
+            list.retain(|k| k.id.to_string() != id);
+            list.len() < before
+        };
+        if removed {
+            StatusCode::NO_CONTENT.into_response()
+        } else {
+            no_deploy_key()
+        }
+    })
 }
 
 /// The host keys in known_hosts form, as bitbucket.org/site/ssh publishes Cloud's.

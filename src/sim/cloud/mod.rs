@@ -555,35 +555,49 @@ pub(super) fn repo_reply(
     decorate(&who, reply)
 }
 
-/// The repository index when the caller has the scopes of `need` and admin rights on
-/// `ws/slug`; else refused as Bitbucket refuses one who may not manage its `what`.
-pub(crate) fn repo_admin(
+/// The reply of `handle`, given the repository's index, when the caller has the scopes of
+/// `need` and admin rights on `ws/slug`; else refused as Bitbucket refuses one who may not
+/// manage its `what`. Every reply after the caller is known carries their scope headers.
+pub(crate) fn repo_admin_reply(
     state: &SimState,
     headers: &HeaderMap,
     need: &Need,
     ws: &str,
     slug: &str,
     what: &str,
-) -> Result<(CloudWho, usize), Response> {
-    let who = authorize(state, headers, need)?;
-    let index = find_repo(state, &who, ws, slug).map_err(|r| decorate(&who, r))?;
-    let admin = match &who {
-        CloudWho::RepoToken { scopes, .. } => {
-            scopes.iter().any(|s| oauth_implies(s, "repository:admin"))
-        }
-        CloudWho::User { .. } => {
-            membership(state, &who, state.data.cloud_repos[index].ws) == Some(true)
-        }
-        CloudWho::Anonymous => false,
+    handle: impl FnOnce(usize) -> Response,
+) -> Response {
+    let who = match authorize(state, headers, need) {
+        Ok(who) => who,
+        Err(r) => return r,
     };
-    if !admin {
-        let r = cloud_error(
-            StatusCode::FORBIDDEN,
-            &format!("You must be an administrator of this repository to manage its {what}."),
-        );
-        return Err(decorate(&who, r));
-    }
-    Ok((who, index))
+    let reply = find_repo(state, &who, ws, slug).and_then(|index| {
+        let admin = match &who {
+            CloudWho::RepoToken { scopes, .. } => {
+                scopes.iter().any(|s| oauth_implies(s, "repository:admin"))
+            }
+            CloudWho::User { .. } => {
+                membership(state, &who, state.data.cloud_repos[index].ws) == Some(true)
+            }
+            CloudWho::Anonymous => false,
+        };
+        if !admin {
+            return Err(cloud_error(
+                StatusCode::FORBIDDEN,
+                &format!("You must be an administrator of this repository to manage its {what}."),
+            ));
+        }
+        Ok(handle(index))
+    });
+    decorate(&who, reply.unwrap_or_else(|refused| refused))
+}
+
+/// One page holding every value, as Cloud answers a short list.
+pub(crate) fn single_page(values: Vec<Value>) -> Response {
+    json_reply(
+        StatusCode::OK,
+        json!({"pagelen": 10, "size": values.len(), "page": 1, "values": values}),
+    )
 }
 
 /// A page as a 200, or the refusal of a page that cannot be given.
