@@ -355,6 +355,50 @@ async fn clone_links_name_the_ssh_server() {
     );
 }
 
+/// A body the key and webhook endpoints refuse still answers as the signed-in caller:
+/// DC names them (`X-AUSERNAME`), Cloud says which scopes the endpoint accepts.
+#[tokio::test]
+async fn refused_bodies_on_key_and_webhook_routes_still_name_the_caller() {
+    let sim = sim_default().await;
+    let dc = demo_repo("server", "http-token-repo");
+    let (key, slug) = dc.split_once('/').expect("KEY/slug");
+    let dc_hooks = format!(
+        "{}/rest/api/1.0/projects/{key}/repos/{slug}/webhooks",
+        sim.server_url()
+    );
+    let cloud = demo_repo("cloud", "repo-token");
+    let cloud_hooks = format!("{}/repositories/{cloud}/hooks", sim.cloud_api_url());
+    let cases = [
+        (dc_keys_url(&sim, &dc), DC_ADMIN, "x-ausername", "alice"),
+        (dc_hooks, DC_ADMIN, "x-ausername", "alice"),
+        (
+            cloud_keys_url(&sim, &cloud),
+            CLOUD_ADMIN,
+            "x-accepted-oauth-scopes",
+            "admin:repository:bitbucket",
+        ),
+        (
+            cloud_hooks,
+            CLOUD_ADMIN,
+            "x-accepted-oauth-scopes",
+            "read:webhook:bitbucket, write:webhook:bitbucket",
+        ),
+    ];
+    for (url, auth, header, value) in cases {
+        let r = auth
+            .apply(Client::new().post(&url).json(&json!({})))
+            .send()
+            .await
+            .expect("request reaches the simulator");
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{url}");
+        assert_eq!(
+            r.headers().get(header).and_then(|v| v.to_str().ok()),
+            Some(value),
+            "{url}"
+        );
+    }
+}
+
 /// The vendor's DC OpenAPI spec (Data Center 9.4, as published), committed with the tests so a
 /// fresh clone needs nothing beside it.
 fn dc_spec() -> Value {
