@@ -131,11 +131,33 @@ impl KeyStore {
         key
     }
 
+    fn list(&self, which: Which) -> &HashMap<usize, Vec<StoredKey>> {
+        match which {
+            Which::Dc => &self.dc,
+            Which::Cloud => &self.cloud,
+        }
+    }
+
     fn list_mut(&mut self, which: Which) -> &mut HashMap<usize, Vec<StoredKey>> {
         match which {
             Which::Dc => &mut self.dc,
             Which::Cloud => &mut self.cloud,
         }
+    }
+
+    /// Key `id` (as the URL spells it) of one repository, when it has it.
+    fn find(&mut self, which: Which, repo: usize, id: &str) -> Option<&mut StoredKey> {
+        self.list_mut(which)
+            .get_mut(&repo)?
+            .iter_mut()
+            .find(|k| k.id.to_string() == id)
+    }
+
+    /// Whether one repository already holds this key blob.
+    fn holds(&self, which: Which, repo: usize, blob: &[u8]) -> bool {
+        self.list(which)
+            .get(&repo)
+            .is_some_and(|l| l.iter().any(|k| k.key.blob == blob))
     }
 
     /// Whether any repository of either product holds this key blob.
@@ -165,11 +187,8 @@ impl KeyStore {
     }
 
     pub fn listed(&self, which: Which, repo: usize) -> Vec<SimSshKey> {
-        let map = match which {
-            Which::Dc => &self.dc,
-            Which::Cloud => &self.cloud,
-        };
-        map.get(&repo)
+        self.list(which)
+            .get(&repo)
             .into_iter()
             .flatten()
             .map(|k| SimSshKey {
@@ -358,11 +377,7 @@ async fn dc_create(
             Err(message) => return dc_invalid(&message),
         };
         let mut store = store(&state);
-        if store
-            .dc
-            .get(&repo)
-            .is_some_and(|l| l.iter().any(|k| k.key.blob == parsed.blob))
-        {
+        if store.holds(Which::Dc, repo, &parsed.blob) {
             return dc_invalid("This SSH key is already an access key of this repository.");
         }
         let stored = store.add(
@@ -389,10 +404,7 @@ async fn dc_get(
     Path((key, slug, id)): Path<(String, String, String)>,
 ) -> Response {
     dc_admin_reply(&state, &headers, &key, &slug, |repo| {
-        let found = store(&state)
-            .dc
-            .get(&repo)
-            .and_then(|l| l.iter().find(|k| k.id.to_string() == id).cloned());
+        let found = store(&state).find(Which::Dc, repo, &id).cloned();
         match found {
             Some(k) => json_reply(StatusCode::OK, dc_json(&state, repo, &k)),
             None => dc_no_key(&id),
@@ -426,14 +438,10 @@ async fn dc_set_permission(
         };
         let updated = {
             let mut store = store(&state);
-            store
-                .dc
-                .get_mut(&repo)
-                .and_then(|l| l.iter_mut().find(|k| k.id.to_string() == id))
-                .map(|k| {
-                    k.access = access;
-                    k.clone()
-                })
+            store.find(Which::Dc, repo, &id).map(|k| {
+                k.access = access;
+                k.clone()
+            })
         };
         match updated {
             Some(k) => json_reply(StatusCode::OK, dc_json(&state, repo, &k)),
@@ -565,11 +573,7 @@ async fn cloud_create(
             Err(message) => return cloud_error(StatusCode::BAD_REQUEST, &message),
         };
         let mut store = store(&state);
-        if store
-            .cloud
-            .get(&repo)
-            .is_some_and(|l| l.iter().any(|k| k.key.blob == parsed.blob))
-        {
+        if store.holds(Which::Cloud, repo, &parsed.blob) {
             return cloud_error(
                 StatusCode::BAD_REQUEST,
                 "Someone has already added that access key to this repository.",
@@ -598,10 +602,7 @@ async fn cloud_get(
     Path((ws, slug, id)): Path<(String, String, String)>,
 ) -> Response {
     deploy_key_admin(&state, &headers, &ws, &slug, |repo| {
-        let found = store(&state)
-            .cloud
-            .get(&repo)
-            .and_then(|l| l.iter().find(|k| k.id.to_string() == id).cloned());
+        let found = store(&state).find(Which::Cloud, repo, &id).cloned();
         match found {
             Some(k) => json_reply(StatusCode::OK, cloud_json(&state, repo, &k)),
             None => no_deploy_key(),
