@@ -20,7 +20,7 @@ fn saved_with_route(config: &Path) -> (Store, String) {
     conn.clone_ssh = Some("ssh://git@git.example.com:7999/web/site.git".into());
     conn.ssh = Some(SshRoute {
         clone_url: "ssh://git@git.example.com:7999/web/site.git".into(),
-        key_id: "7".into(),
+        key_id: Some("7".into()),
         host: "git.example.com".into(),
         port: 7999,
         host_key_fingerprint: "SHA256:ybgmFkzwOSotHTHLJgHO0QN8L0xErw6vd0VhFA9m3SM".into(),
@@ -190,7 +190,7 @@ async fn dc_connect_over_ssh_clones_replaces_its_one_key_checks_and_deletes_it()
     let store = Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File).expect("store");
     let conn = store.get("dc").expect("read").expect("saved");
     let route = conn.ssh.clone().expect("the route is saved");
-    assert_eq!(route.key_id, keys[0].id.to_string());
+    assert_eq!(route.key_id, Some(keys[0].id.to_string()));
     assert_eq!(route.host_key_fingerprint, sim.ssh_host_key_fingerprint());
     assert_eq!(route.port, sim.ssh_port());
 
@@ -234,7 +234,7 @@ async fn dc_connect_over_ssh_clones_replaces_its_one_key_checks_and_deletes_it()
         .ssh
         .expect("route");
     assert_ne!(replaced.key_id, route.key_id);
-    assert_eq!(replaced.key_id, keys[0].id.to_string());
+    assert_eq!(replaced.key_id, Some(keys[0].id.to_string()));
 
     // check: the key is registered and the host key is the pinned one.
     let out = run(&sim, dir.path(), &["check", "dc", "--json"], None).await;

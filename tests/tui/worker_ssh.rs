@@ -122,7 +122,7 @@ async fn the_ssh_save_registers_one_read_only_key_and_saves_the_route() {
     assert_eq!(keys[0].label, "bbconnect ssh-alice");
     let conn = store.get("ssh-alice").expect("read").expect("saved");
     let route = conn.ssh.expect("saved with git over SSH");
-    assert_eq!(route.key_id, keys[0].id.to_string());
+    assert_eq!(route.key_id, Some(keys[0].id.to_string()));
     assert_eq!(route.clone_url, link);
     assert_eq!(route.host_key_fingerprint, sim.ssh_host_key_fingerprint());
     let files = store.ssh_files("ssh-alice");
