@@ -307,8 +307,35 @@ async fn cloud_connect_over_ssh_registers_a_deploy_key_and_clones_with_it() {
     assert!(sim.cloud_deploy_keys(&repo).is_empty());
 }
 
+/// The public key a refused connect told the user to paste (the line of stderr that is one).
+fn key_to_paste(out: &std::process::Output) -> String {
+    stderr(out)
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("ssh-ed25519 AAAA"))
+        .unwrap_or_else(|| panic!("no public key in {}", text(out)))
+        .to_string()
+}
+
+/// What a repository admin pasting `public` on DC's access keys page does: alice registers it
+/// read-only through the simulator's REST API.
+async fn admin_adds_read_only(sim: &SimHandle, repo: &str, public: &str) {
+    let (project, slug) = repo.split_once('/').expect("KEY/slug");
+    let url = format!(
+        "{}/rest/keys/latest/projects/{project}/repos/{slug}/ssh",
+        sim.server_url()
+    );
+    let body = serde_json::json!({"key": {"text": public, "label": "pasted by an admin"}, "permission": "REPO_READ"});
+    let resp = crate::common::http::DC_ALICE
+        .apply(reqwest::Client::new().post(&url).json(&body))
+        .send()
+        .await
+        .expect("request reaches the simulator");
+    assert!(resp.status().is_success(), "{}", resp.status());
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn a_credential_without_repository_admin_is_told_the_key_and_the_page() {
+async fn a_credential_without_repository_admin_finishes_through_the_key_an_admin_adds() {
     let sim = sim_default().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let url = sim.server_url();
@@ -320,16 +347,77 @@ async fn a_credential_without_repository_admin_is_told_the_key_and_the_page() {
     assert_eq!(out.status.code(), Some(4), "{}", text(&out));
     let said = stderr(&out);
     assert!(said.contains("repository admin"), "{said}");
-    assert!(said.contains("/settings/access-keys"), "{said}");
-    assert!(said.contains("ssh-ed25519 AAAA"), "{said}");
-    assert!(sim.dc_access_keys(&repo).is_empty());
     assert!(
-        Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File)
-            .expect("store")
-            .get("dc")
-            .expect("read")
-            .is_none(),
-        "nothing saved"
+        said.contains(&format!(
+            "{url}/projects/{}/repos/{}/settings/access-keys",
+            repo.split('/').next().expect("key"),
+            repo.split('/').nth(1).expect("slug")
+        )),
+        "the page to paste it on: {said}"
+    );
+    assert!(said.contains("read access only"), "{said}");
+    assert!(said.contains("run this same command again"), "{said}");
+    let public = key_to_paste(&out);
+    assert!(public.ends_with(" bbconnect dc"), "{public}");
+    assert!(
+        !said.contains("PRIVATE KEY") && !stdout(&out).contains("PRIVATE KEY"),
+        "{said}"
+    );
+    assert!(sim.dc_access_keys(&repo).is_empty());
+    let store = Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File).expect("store");
+    assert!(store.get("dc").expect("read").is_none(), "nothing saved");
+
+    // Run again before anyone pasted it: the same key, so what was handed out stays valid.
+    let out = run(&sim, dir.path(), &args, Some("test-token-bob")).await;
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert_eq!(key_to_paste(&out), public, "the same key both times");
+    assert!(stderr(&out).contains("not on the repository yet"), "{}", text(&out));
+    assert!(store.get("dc").expect("read").is_none(), "nothing saved");
+
+    // An admin pastes it; the same command then proves it over ssh and saves the route.
+    admin_adds_read_only(&sim, &repo, &public).await;
+    let out = run(&sim, dir.path(), &args, Some("test-token-bob")).await;
+    ok(&out);
+    let keys = sim.dc_access_keys(&repo);
+    assert_eq!(keys.len(), 1, "exactly the pasted key: {keys:?}");
+    assert!(public.starts_with(&keys[0].text), "{keys:?} vs {public}");
+    let route = store
+        .get("dc")
+        .expect("read")
+        .expect("saved")
+        .ssh
+        .expect("with its SSH route");
+    assert_eq!(route.key_id, None, "bob never saw the key's id");
+    assert_eq!(store.ssh_public_key("dc").expect("read"), Some(public.clone()));
+
+    // git over ssh with the saved key, through bbconnect clone.
+    let target = dir.path().join("work");
+    let out = run(
+        &sim,
+        dir.path(),
+        &["clone", "dc", &repo, target.to_str().expect("utf-8")],
+        None,
+    )
+    .await;
+    ok(&out);
+    assert!(stderr(&out).contains("over SSH"), "{}", text(&out));
+    assert!(target.join(".git").is_dir(), "{}", text(&out));
+
+    // check cannot list keys with bob's token: a warning that says so, not a failure.
+    let out = run(&sim, dir.path(), &["check", "dc", "--json"], None).await;
+    ok(&out);
+    let rows = serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("json");
+    let key_row = rows[0]["checks"]["items"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["id"] == "ssh_key")
+        .cloned()
+        .unwrap_or_else(|| panic!("an ssh_key row: {}", text(&out)));
+    assert_eq!(key_row["status"], "warning", "{key_row}");
+    assert!(
+        key_row.to_string().contains("cannot be listed"),
+        "{key_row}"
     );
 }
 
