@@ -845,5 +845,14 @@ mod tests {
             key_row(&route, "p/r", Ok(None)).status,
             crate::core::model::CheckStatus::Failed
         );
+        // A key an admin added for a credential that cannot list keys: a warning, not a failure.
+        let manual = SshRoute {
+            key_id: None,
+            ..route
+        };
+        let refused = Problem::new(FailureClass::Permission, "no admin", "ask one");
+        let row = key_row(&manual, "p/r", Err(refused));
+        assert_eq!(row.status, crate::core::model::CheckStatus::Warning);
+        assert!(row.detail.contains("cannot be listed"), "{row:?}");
     }
 }
