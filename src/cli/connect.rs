@@ -588,7 +588,8 @@ fn print_connected(
                 "SSH key: {}, host key pinned ({}), proven with git ls-remote.",
                 match &p.route.key_id {
                     Some(id) => format!("registered read-only (id {})", clean(id)),
-                    None => "added on the repository by an admin (id unknown to this credential)".to_string(),
+                    None => "added on the repository by an admin (id unknown to this credential)"
+                        .to_string(),
                 },
                 p.route.host_key_fingerprint
             );

@@ -286,6 +286,8 @@ pub struct Prepared {
     pub public_key: String,
     /// Said once the route is saved (a Cloud link still naming bitbucket.org).
     pub note: Option<String>,
+    /// What a key kept for the manual path would be kept for; saved, it is kept no longer.
+    pub target: String,
 }
 
 /// Why no route was prepared. `manual_key` is the public key kept for the manual path (the
@@ -421,6 +423,7 @@ pub async fn prepare(client: &Client, store: &Store, repo: &Repo) -> Result<Prep
         },
         public_key: key.public,
         note: moved_host_note(client.spec().provider, &host),
+        target,
     })
 }
 
@@ -446,8 +449,7 @@ fn keep_for_manual_path(
     }
 }
 
-/// After the save: the new key files become the ones in use, the pending key (now saved) is
-/// dropped, and the key an earlier connect of this name registered (on its repository) is
+/// After the save: the new key files become the ones in use, and the key an earlier connect of this name registered (on its repository) is
 /// deleted: one key of ours per connection. Returns a warning to show when the old key could
 /// not be deleted.
 pub async fn commit(
@@ -459,10 +461,7 @@ pub async fn commit(
     let name = &client.spec().name;
     // Read before the promote replaces it: a key of unknown id is found by its public key.
     let old_public = store.ssh_public_key(name).ok().flatten();
-    store
-        .promote_next_ssh_files(name)
-        .map_err(Problem::from)?;
-    store.discard_pending_ssh_key(name);
+    store.promote_next_ssh_files(name).map_err(Problem::from)?;
     match previous {
         Some((repo, old)) if old.key_id.is_none() || old.key_id != route.key_id => {
             Ok(delete_old(client, repo, old, old_public.as_deref()).await)
@@ -503,7 +502,11 @@ pub async fn after_save<T>(
         }
     };
     let warning = match new {
-        Some((_, prepared)) => commit(client, store, &prepared.route, previous).await?,
+        Some((_, prepared)) => {
+            let warning = commit(client, store, &prepared.route, previous).await?;
+            store.discard_pending_ssh_key(&client.spec().name, &prepared.target);
+            warning
+        }
         None => match previous {
             Some((old_repo, old)) => retire(client, store, old_repo, old).await,
             None => None,
@@ -608,8 +611,7 @@ pub async fn check_rows(client: &Client, store: &Store, conn: &SavedConnection) 
             },
         }
     };
-    let (registered, scanned) =
-        tokio::join!(found, scan_host_keys(&route.host, route.port));
+    let (registered, scanned) = tokio::join!(found, scan_host_keys(&route.host, route.port));
     let mut rows = vec![key_row(route, &repo, registered), host_row(route, scanned)];
     if let Some(note) = moved_host_note(conn.provider, &route.host) {
         rows.push(CheckItem::warning(

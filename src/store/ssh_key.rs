@@ -7,8 +7,9 @@
 //! working.
 //!
 //! A key the server refused to register (the credential is no repository admin) waits in
-//! `<dir>/ssh/<name>/pending/`, with what it was made for (server, SSH host, repository), so
-//! the next connect of that name offers the same key an admin may have pasted meanwhile.
+//! `<dir>/ssh/<name>/pending/<slot>/`, one slot per target (server, SSH host, repository, as
+//! the engine words it), so the next connect of that name and target offers the same key an
+//! admin may have pasted meanwhile, and a refusal for another repository never replaces it.
 
 use std::fs;
 use std::io::Read;
@@ -49,6 +50,15 @@ impl SshFiles {
 impl Store {
     fn ssh_dir(&self, name: &str) -> PathBuf {
         self.dir.join("ssh").join(name)
+    }
+
+    /// The folder of the key pair kept for `target`: named by a digest, since a target names
+    /// URLs that are no file names.
+    fn pending_dir(&self, name: &str, target: &str) -> PathBuf {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(target.as_bytes());
+        let slot: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        self.ssh_dir(name).join(PENDING).join(slot)
     }
 
     /// The files of the key in use for connection `name`.
@@ -137,10 +147,11 @@ impl Store {
         public_key: &str,
     ) -> Result<(), StoreError> {
         validate_name(name)?;
-        let dir = self.ssh_dir(name).join(PENDING);
+        let dir = self.pending_dir(name, target);
         fsutil::ensure_dir(&self.dir, Kind::ConfigFolder)?;
         ensure_private_dir(&self.dir.join("ssh"))?;
         ensure_private_dir(&self.ssh_dir(name))?;
+        ensure_private_dir(&self.ssh_dir(name).join(PENDING))?;
         ensure_private_dir(&dir)?;
         let files = SshFiles::in_dir(&dir);
         atomic_write(&files.key, private_key.expose_secret().as_bytes())?;
@@ -156,7 +167,7 @@ impl Store {
         target: &str,
     ) -> Result<Option<(SecretString, String)>, StoreError> {
         validate_name(name)?;
-        let dir = self.ssh_dir(name).join(PENDING);
+        let dir = self.pending_dir(name, target);
         let kept_for = match fs::read_to_string(dir.join(PENDING_FOR)) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -165,8 +176,9 @@ impl Store {
         if kept_for != target {
             return Ok(None);
         }
-        perms::check_if_present(&self.ssh_dir(name), Kind::SecretsFolder)?;
-        perms::check_if_present(&dir, Kind::SecretsFolder)?;
+        for folder in [&self.ssh_dir(name), &self.ssh_dir(name).join(PENDING), &dir] {
+            perms::check_if_present(folder, Kind::SecretsFolder)?;
+        }
         let files = SshFiles::in_dir(&dir);
         let Some(private) = read_private_key(&files.key)? else {
             return Ok(None);
@@ -178,14 +190,16 @@ impl Store {
         }
     }
 
-    /// Deletes the pending key pair of `name` (its route was saved).
-    pub fn discard_pending_ssh_key(&self, name: &str) {
-        let dir = self.ssh_dir(name).join(PENDING);
+    /// Deletes the key pair of `name` kept for `target` (its route was saved).
+    pub fn discard_pending_ssh_key(&self, name: &str, target: &str) {
+        let dir = self.pending_dir(name, target);
         if let Err(e) = fs::remove_dir_all(&dir)
             && e.kind() != std::io::ErrorKind::NotFound
         {
             tracing::warn!(connection = %name, error = %e, "a pending SSH key that was saved was not removed");
         }
+        // Gone only when no other target's key waits there.
+        let _ = fs::remove_dir(self.ssh_dir(name).join(PENDING));
     }
 
     /// Deletes every SSH file of connection `name` (removing it, or its SSH route).
@@ -300,14 +314,27 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let s = store(dir.path());
         let key = SecretString::from("-----BEGIN OPENSSH PRIVATE KEY-----\np\n".to_string());
-        s.keep_pending_ssh_key("ci", "server a\nrepo r", &key, "ssh-ed25519 AAAAp bbconnect ci")
-            .expect("keep");
+        s.keep_pending_ssh_key(
+            "ci",
+            "server a\nrepo r",
+            &key,
+            "ssh-ed25519 AAAAp bbconnect ci",
+        )
+        .expect("keep");
         assert!(
             s.pending_ssh_key("ci", "server b\nrepo r")
                 .expect("read")
                 .is_none(),
             "another server's key is never offered"
         );
+        let other = SecretString::from("-----BEGIN OPENSSH PRIVATE KEY-----\nq\n".to_string());
+        s.keep_pending_ssh_key(
+            "ci",
+            "server a\nrepo q",
+            &other,
+            "ssh-ed25519 AAAAq bbconnect ci",
+        )
+        .expect("keep another repository's");
         let (private, public) = s
             .pending_ssh_key("ci", "server a\nrepo r")
             .expect("read")
@@ -317,15 +344,23 @@ mod tests {
         assert_eq!(s.ssh_public_key("ci").expect("read"), None, "not in use");
         #[cfg(unix)]
         assert_eq!(
-            mode(&dir.path().join("ssh/ci/pending/id_ed25519")),
+            mode(&s.pending_dir("ci", "server a\nrepo r").join(PRIVATE)),
             0o600,
             "owner-only as the key in use"
         );
-        s.discard_pending_ssh_key("ci");
+        s.discard_pending_ssh_key("ci", "server a\nrepo r");
         assert!(
             s.pending_ssh_key("ci", "server a\nrepo r")
                 .expect("read")
                 .is_none()
+        );
+        assert_eq!(
+            s.pending_ssh_key("ci", "server a\nrepo q")
+                .expect("read")
+                .map(|(_, public)| public)
+                .as_deref(),
+            Some("ssh-ed25519 AAAAq bbconnect ci"),
+            "another repository's key stays kept"
         );
     }
 }

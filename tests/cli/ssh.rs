@@ -341,8 +341,7 @@ async fn a_credential_without_repository_admin_finishes_through_the_key_an_admin
     let url = sim.server_url();
     let repo = first_web_repo(&sim).await;
     // bob reads WEB but administers nothing there.
-    let mut args = dc_ssh_connect(&url, &repo);
-    args[10] = "bob";
+    let args = bob_on(&url, &repo);
     let out = run(&sim, dir.path(), &args, Some("test-token-bob")).await;
     assert_eq!(out.status.code(), Some(4), "{}", text(&out));
     let said = stderr(&out);
@@ -371,7 +370,11 @@ async fn a_credential_without_repository_admin_finishes_through_the_key_an_admin
     let out = run(&sim, dir.path(), &args, Some("test-token-bob")).await;
     assert_eq!(out.status.code(), Some(4), "{}", text(&out));
     assert_eq!(key_to_paste(&out), public, "the same key both times");
-    assert!(stderr(&out).contains("not on the repository yet"), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("not on the repository yet"),
+        "{}",
+        text(&out)
+    );
     assert!(store.get("dc").expect("read").is_none(), "nothing saved");
 
     // An admin pastes it; the same command then proves it over ssh and saves the route.
@@ -388,7 +391,10 @@ async fn a_credential_without_repository_admin_finishes_through_the_key_an_admin
         .ssh
         .expect("with its SSH route");
     assert_eq!(route.key_id, None, "bob never saw the key's id");
-    assert_eq!(store.ssh_public_key("dc").expect("read"), Some(public.clone()));
+    assert_eq!(
+        store.ssh_public_key("dc").expect("read"),
+        Some(public.clone())
+    );
 
     // git over ssh with the saved key, through bbconnect clone.
     let target = dir.path().join("work");
@@ -418,6 +424,46 @@ async fn a_credential_without_repository_admin_finishes_through_the_key_an_admin
     assert!(
         key_row.to_string().contains("cannot be listed"),
         "{key_row}"
+    );
+}
+
+/// bob's `connect --git-protocol ssh` of `dc` on `repo`: he reads WEB but administers nothing.
+fn bob_on<'a>(url: &'a str, repo: &'a str) -> Vec<&'a str> {
+    let mut args = dc_ssh_connect(url, repo);
+    args[10] = "bob";
+    args
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_kept_key_is_offered_only_to_its_own_repository() {
+    let sim = sim_default().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = sim.server_url();
+    let listed = crate::common::http::get_json(
+        &format!("{url}/rest/api/1.0/projects/WEB/repos?limit=2"),
+        crate::common::http::DC_ALICE,
+    )
+    .await;
+    let repos: Vec<String> = listed["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .map(|r| format!("WEB/{}", r["slug"].as_str().expect("slug")))
+        .collect();
+    assert_eq!(repos.len(), 2, "{listed}");
+    let refused_key = |out: std::process::Output| {
+        assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+        key_to_paste(&out)
+    };
+    let token = Some("test-token-bob");
+    let (first, second) = (bob_on(&url, &repos[0]), bob_on(&url, &repos[1]));
+    let a = refused_key(run(&sim, dir.path(), &first, token).await);
+    let b = refused_key(run(&sim, dir.path(), &second, token).await);
+    assert_ne!(a, b, "another repository gets a key of its own");
+    let again = refused_key(run(&sim, dir.path(), &first, token).await);
+    assert_eq!(
+        again, a,
+        "the first repository's key is still the one to paste"
     );
 }
 
