@@ -390,10 +390,7 @@ pub async fn prepare(client: &Client, store: &Store, repo: &Repo) -> Result<Prep
         Ok(done) => done,
         Err(p) => {
             undo(client, store, &repo.full_name, key_id.as_deref()).await;
-            return Err(NotPrepared {
-                problem: p,
-                manual_key: refusal.is_some().then(|| key.public.clone()),
-            });
+            return Err(p.into());
         }
     };
     if let Err(p) = prove(&clone_url, &files).await {
