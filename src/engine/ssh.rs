@@ -365,14 +365,13 @@ pub async fn prepare(client: &Client, store: &Store, repo: &Repo) -> Result<Prep
     );
     let (key_id, refusal) = match registered {
         Ok(r) => (Some(r.id), None),
-        Err(p) if p.class == FailureClass::Permission => {
-            if !reused {
-                return Err(keep_for_manual_path(store, &name, &target, &key, p));
-            }
-            // The key was kept from a refused run: an admin may have added it meanwhile, and
-            // only git over SSH can tell.
-            (None, Some(p))
+        Err(p) if p.class == FailureClass::Permission && !reused => {
+            return Err(keep_for_manual_path(store, &name, &target, &key, p));
         }
+        // A key kept from a refused run: an admin may have added it meanwhile (registering it
+        // again is then refused, or turned down as a key the repository already has), and
+        // only git over SSH can tell.
+        Err(p) if reused => (None, Some(p)),
         Err(p) => return Err(p.into()),
     };
     let written = pinned.and_then(|pinned| {
@@ -396,7 +395,7 @@ pub async fn prepare(client: &Client, store: &Store, repo: &Repo) -> Result<Prep
     if let Err(p) = prove(&clone_url, &files).await {
         undo(client, store, &repo.full_name, key_id.as_deref()).await;
         return Err(match refusal {
-            Some(refused) => NotPrepared {
+            Some(refused) if refused.class == FailureClass::Permission => NotPrepared {
                 problem: Problem::new(
                     refused.class,
                     format!(
@@ -407,6 +406,7 @@ pub async fn prepare(client: &Client, store: &Store, repo: &Repo) -> Result<Prep
                 ),
                 manual_key: Some(key.public),
             },
+            Some(refused) => refused.into(),
             None => p.into(),
         });
     }

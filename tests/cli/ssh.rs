@@ -465,6 +465,22 @@ async fn a_kept_key_is_offered_only_to_its_own_repository() {
         again, a,
         "the first repository's key is still the one to paste"
     );
+
+    // An admin adds it, and a credential that is repository admin connects as `dc` on that
+    // repository: registering it again is turned down (the repository has it), and git over
+    // SSH proves it: the route is saved with that one key.
+    admin_adds_read_only(&sim, &repos[0], &a).await;
+    let out = run(
+        &sim,
+        dir.path(),
+        &dc_ssh_connect(&url, &repos[0]),
+        Some(ALICE),
+    )
+    .await;
+    ok(&out);
+    let keys = sim.dc_access_keys(&repos[0]);
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert!(a.starts_with(&keys[0].text), "{keys:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
