@@ -171,6 +171,22 @@ async fn dc_over_ssh() -> (SimHandle, tempfile::TempDir, String, std::process::O
     (sim, dir, repo, out)
 }
 
+/// `bbconnect clone dc REPO config/work`, which must go over SSH: the clone's folder.
+async fn clone_dc_over_ssh(sim: &SimHandle, config: &Path, repo: &str) -> PathBuf {
+    let target = config.join("work");
+    let out = run(
+        sim,
+        config,
+        &["clone", "dc", repo, target.to_str().expect("utf-8")],
+        None,
+    )
+    .await;
+    ok(&out);
+    assert!(stderr(&out).contains("over SSH"), "{}", text(&out));
+    assert!(target.join(".git").is_dir(), "{}", text(&out));
+    target
+}
+
 fn ok(out: &std::process::Output) {
     assert_eq!(out.status.code(), Some(0), "{}", text(out));
 }
@@ -195,17 +211,7 @@ async fn dc_connect_over_ssh_clones_replaces_its_one_key_checks_and_deletes_it()
     assert_eq!(route.port, sim.ssh_port());
 
     // bbconnect clone goes over SSH with that key, and the clone keeps fetching with it.
-    let target = dir.path().join("work");
-    let out = run(
-        &sim,
-        dir.path(),
-        &["clone", "dc", &repo, target.to_str().expect("utf-8")],
-        None,
-    )
-    .await;
-    ok(&out);
-    assert!(stderr(&out).contains("over SSH"), "{}", text(&out));
-    assert!(target.join(".git").is_dir(), "{}", text(&out));
+    let target = clone_dc_over_ssh(&sim, dir.path(), &repo).await;
     let fetched = tokio::process::Command::new("git")
         .args(["fetch", "--quiet"])
         .current_dir(&target)
@@ -397,17 +403,7 @@ async fn a_credential_without_repository_admin_finishes_through_the_key_an_admin
     );
 
     // git over ssh with the saved key, through bbconnect clone.
-    let target = dir.path().join("work");
-    let out = run(
-        &sim,
-        dir.path(),
-        &["clone", "dc", &repo, target.to_str().expect("utf-8")],
-        None,
-    )
-    .await;
-    ok(&out);
-    assert!(stderr(&out).contains("over SSH"), "{}", text(&out));
-    assert!(target.join(".git").is_dir(), "{}", text(&out));
+    clone_dc_over_ssh(&sim, dir.path(), &repo).await;
 
     // check cannot list keys with bob's token: a warning that says so, not a failure.
     let out = run(&sim, dir.path(), &["check", "dc", "--json"], None).await;
