@@ -286,7 +286,8 @@ pub struct Prepared {
     pub public_key: String,
     /// Said once the route is saved (a Cloud link still naming bitbucket.org).
     pub note: Option<String>,
-    /// What a key kept for the manual path would be kept for; saved, it is kept no longer.
+    /// The server, SSH host and repository a key kept for the manual path is filed under: once
+    /// the route is saved, no key is kept for them any more.
     pub target: String,
 }
 
@@ -446,9 +447,9 @@ fn keep_for_manual_path(
     }
 }
 
-/// After the save: the new key files become the ones in use, and the key an earlier connect of this name registered (on its repository) is
-/// deleted: one key of ours per connection. Returns a warning to show when the old key could
-/// not be deleted.
+/// After the save: the new key files become the ones in use, and the key an earlier connect of
+/// this name registered (on its repository) is deleted: one key of ours per connection.
+/// Returns a warning to show when the old key could not be deleted.
 pub async fn commit(
     client: &Client,
     store: &Store,
