@@ -150,7 +150,7 @@ pub fn admin_needed(provider: Provider, web: &str, repo: &str, public_key: &str)
         FailureClass::Permission,
         what,
         format!(
-            "{who}, or ask an admin to add this key read-only on {}:\n  {}\nthen run connect again.",
+            "{who}, or ask a repository admin to add this key on {} with read access only:\n  {}\nthen retry with the same connection name and repository: the retry uses this same key and finishes once git over SSH works with it.",
             manual_key_page(provider, web, repo),
             public_key.trim()
         ),

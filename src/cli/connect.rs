@@ -473,15 +473,23 @@ pub async fn run(ctx: &mut Ctx, mut args: ConnectArgs) -> Result<(), Problem> {
                 "The connection was not saved (run again without --webhook-url to save it without a webhook).",
             ))
         }
-        Err(ConnectError::Ssh { problem: p, report }) => {
+        Err(ConnectError::Ssh {
+            problem: p,
+            report,
+            manual_key,
+        }) => {
             if args.json {
                 outln!(
                     io,
                     "{}",
-                    json!({"ok": false, "name": spec.name, "ssh_error": p, "checks": report_json(&report)})
+                    json!({"ok": false, "name": spec.name, "ssh_error": p, "public_key": manual_key, "checks": report_json(&report)})
                 );
             }
-            Err(p.with_note("The connection was not saved."))
+            let p = p.with_note("The connection was not saved.");
+            Err(match manual_key {
+                Some(_) => p.with_note("Once the key is added, run this same command again."),
+                None => p,
+            })
         }
         // The connection and its webhook secret are one commit: neither was kept, so the
         // same command can simply run again.
@@ -577,8 +585,12 @@ fn print_connected(
         if let Some(p) = &done.ssh {
             outln!(
                 io,
-                "SSH key: registered read-only (id {}), host key pinned ({}), proven with git ls-remote.",
-                clean(&p.route.key_id),
+                "SSH key: {}, host key pinned ({}), proven with git ls-remote.",
+                match &p.route.key_id {
+                    Some(id) => format!("registered read-only (id {})", clean(id)),
+                    None => "added on the repository by an admin (id unknown to this credential)"
+                        .to_string(),
+                },
                 p.route.host_key_fingerprint
             );
             outln!(io, "Clone over SSH: {}", clean(&p.route.clone_url));

@@ -82,18 +82,20 @@ pub async fn run(ctx: &mut Ctx, args: RemoveArgs) -> Result<(), Problem> {
             (Some(route), Some(repo)) => {
                 let client = Client::new(creds, endpoints, engine::options_for(&conn))?;
                 // Kept on failure, as for the webhook: it records which key to delete.
-                let deleted = client
-                    .delete_ssh_key(repo, &route.key_id)
+                // An admin's key of unknown id is found by its public key.
+                let public = store.ssh_public_key(name).ok().flatten();
+                let deleted = engine::ssh::delete_key(&client, repo, route, public.as_deref())
                     .await
                     .map_err(|p| p.with_note("The connection was kept, so you can try again."))?;
                 let id = &route.key_id;
                 key = json!({"id": id, "repo": repo, "deleted": deleted, "already_gone": !deleted});
+                let id = clean(id.as_deref().unwrap_or("(id unknown)"));
                 say(
                     io,
                     if deleted {
-                        format!("Deleted SSH key {} on {}.", clean(id), clean(repo))
+                        format!("Deleted SSH key {id} on {}.", clean(repo))
                     } else {
-                        format!("SSH key {} on {} was already gone.", clean(id), clean(repo))
+                        format!("SSH key {id} on {} was already gone.", clean(repo))
                     },
                 );
             }

@@ -23,8 +23,11 @@ pub enum GitProtocol {
 pub struct SshRoute {
     /// The SSH clone URL the API returned for the repository.
     pub clone_url: String,
-    /// The server's id of our key (DC access key id, Cloud deploy key id).
-    pub key_id: String,
+    /// The server's id of our key (DC access key id, Cloud deploy key id). `None` when an
+    /// admin added the key by hand for a credential that cannot list keys: git over SSH
+    /// proved it is there, but its id was never seen.
+    #[serde(default)]
+    pub key_id: Option<String>,
     pub host: String,
     pub port: u16,
     /// The host key fingerprint pinned at connect (`SHA256:...`), also the one the

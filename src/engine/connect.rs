@@ -100,6 +100,8 @@ pub enum ConnectError {
     Ssh {
         problem: Problem,
         report: CheckReport,
+        /// The public key kept for the manual path, when the credential could not register it.
+        manual_key: Option<String>,
     },
     /// The store refused the connection or one of its secrets.
     Save(Problem),
@@ -166,11 +168,18 @@ pub async fn connect(
             return Err(ConnectError::Ssh {
                 problem: ssh_needs_repo(req.creds.spec.provider),
                 report,
+                manual_key: None,
             });
         }
         (GitProtocol::Ssh, Some(r)) => match super::ssh::prepare(&client, store, r).await {
             Ok(prepared) => Some(prepared),
-            Err(problem) => return Err(ConnectError::Ssh { problem, report }),
+            Err(n) => {
+                return Err(ConnectError::Ssh {
+                    problem: n.problem,
+                    report,
+                    manual_key: n.manual_key,
+                });
+            }
         },
     };
     if let Some(prepared) = &ssh {

@@ -120,7 +120,7 @@ pub async fn recheck(
                 // A key deleted behind our back, or a host key that changed, stops git over SSH.
                 report
                     .items
-                    .extend(super::ssh::check_rows(&client, &conn).await);
+                    .extend(super::ssh::check_rows(&client, store, &conn).await);
                 read = listed;
                 report
             }

@@ -278,18 +278,59 @@ pub async fn prove(clone_url: &str, files: &SshFiles) -> Result<(), Problem> {
 }
 
 /// A route made and proven but not yet saved: the new key files wait in the store's `next`
-/// folder and the key is registered on the server.
+/// folder and the key is registered on the server (or, on the manual path, was added by an
+/// admin and git over SSH proved it).
 #[derive(Debug, Clone)]
 pub struct Prepared {
     pub route: SshRoute,
     pub public_key: String,
     /// Said once the route is saved (a Cloud link still naming bitbucket.org).
     pub note: Option<String>,
+    /// The server, SSH host and repository a key kept for the manual path is filed under: once
+    /// the route is saved, no key is kept for them any more.
+    pub target: String,
 }
 
-/// Generates, pins and registers (at once), writes and proves the route for `repo`. On failure nothing is
-/// left behind: the new files are deleted, and the key too if it was registered.
-pub async fn prepare(client: &Client, store: &Store, repo: &Repo) -> Result<Prepared, Problem> {
+/// Why no route was prepared. `manual_key` is the public key kept for the manual path (the
+/// credential could not register it): the same key is offered again by the next connect of
+/// this name, host and repository.
+#[derive(Debug, Clone)]
+pub struct NotPrepared {
+    pub problem: Problem,
+    pub manual_key: Option<String>,
+}
+
+impl From<Problem> for NotPrepared {
+    fn from(problem: Problem) -> Self {
+        NotPrepared {
+            problem,
+            manual_key: None,
+        }
+    }
+}
+
+impl From<NotPrepared> for Problem {
+    fn from(n: NotPrepared) -> Self {
+        n.problem
+    }
+}
+
+/// What a pending key is kept for: a secret belongs to one server, SSH host and repository.
+fn pending_target(client: &Client, host: &str, port: u16, repo: &str) -> String {
+    format!(
+        "api {}\nssh {}\nrepo {}\n",
+        client.inner().api,
+        known_hosts_name(host, port),
+        repo
+    )
+}
+
+/// Generates (or takes the key kept by a refused connect for the same target), pins and
+/// registers (at once), writes and proves the route for `repo`. On failure nothing is left
+/// behind (the new files are deleted, and the key too if it was registered) except, when the
+/// credential cannot register keys, the key pair kept for the manual path: the refusal names
+/// it and the page to add it on, and the next run proves it with git over SSH.
+pub async fn prepare(client: &Client, store: &Store, repo: &Repo) -> Result<Prepared, NotPrepared> {
     let name = client.spec().name.clone();
     let clone_url = repo.clone_ssh.clone().ok_or_else(|| {
         Problem::new(
@@ -308,14 +349,32 @@ pub async fn prepare(client: &Client, store: &Store, repo: &Repo) -> Result<Prep
             "Use --git-protocol https; report the link to the server's admin.",
         )
     })?;
-    let key = generate_key(&name)?;
+    let target = pending_target(client, &host, port, &repo.full_name);
+    let kept = store
+        .pending_ssh_key(&name, &target)
+        .map_err(Problem::from)?;
+    let reused = kept.is_some();
+    let key = match kept {
+        Some((private, public)) => NewKey { private, public },
+        None => generate_key(&name)?,
+    };
     let label = key_label(&name);
     // Pinning and registering need nothing of each other: one round trip instead of two.
     let (pinned, registered) = tokio::join!(
         pin_host(client, &host, port),
         client.register_ssh_key(&repo.full_name, &key.public, &label)
     );
-    let registered = registered?;
+    let (key_id, refusal) = match registered {
+        Ok(r) => (Some(r.id), None),
+        Err(p) if p.class == FailureClass::Permission && !reused => {
+            return Err(keep_for_manual_path(store, &name, &target, &key, p));
+        }
+        // A key kept from a refused run: an admin may have added it meanwhile (registering it
+        // again is then refused, or turned down as a key the repository already has), and
+        // only git over SSH can tell.
+        Err(p) if reused => (None, Some(p)),
+        Err(p) => return Err(p.into()),
+    };
     let written = pinned.and_then(|pinned| {
         store
             .write_next_ssh_files(
@@ -330,27 +389,62 @@ pub async fn prepare(client: &Client, store: &Store, repo: &Repo) -> Result<Prep
     let (pinned, files) = match written {
         Ok(done) => done,
         Err(p) => {
-            let _ = client.delete_ssh_key(&repo.full_name, &registered.id).await;
-            store.discard_next_ssh_files(&name);
-            return Err(p);
+            undo(client, store, &repo.full_name, key_id.as_deref()).await;
+            return Err(p.into());
         }
     };
     if let Err(p) = prove(&clone_url, &files).await {
-        let _ = client.delete_ssh_key(&repo.full_name, &registered.id).await;
-        store.discard_next_ssh_files(&name);
-        return Err(p);
+        undo(client, store, &repo.full_name, key_id.as_deref()).await;
+        return Err(match refusal {
+            Some(refused) if refused.class == FailureClass::Permission => NotPrepared {
+                problem: Problem::new(
+                    refused.class,
+                    format!(
+                        "{} The key kept from the last attempt is not on the repository yet: git over SSH with it is refused.",
+                        refused.what
+                    ),
+                    refused.fix,
+                ),
+                manual_key: Some(key.public),
+            },
+            Some(refused) => refused.into(),
+            None => p.into(),
+        });
     }
     Ok(Prepared {
         route: SshRoute {
             clone_url,
-            key_id: registered.id,
+            key_id,
             host: host.clone(),
             port,
             host_key_fingerprint: pinned.fingerprint,
         },
         public_key: key.public,
         note: moved_host_note(client.spec().provider, &host),
+        target,
     })
+}
+
+/// A first refusal: the key pair is kept for the manual path, and the refusal (which names
+/// the key and the page) is returned with it. When it cannot be kept, the manual path would
+/// hand out a key nobody can use, so that is said instead.
+fn keep_for_manual_path(
+    store: &Store,
+    name: &str,
+    target: &str,
+    key: &NewKey,
+    refused: Problem,
+) -> NotPrepared {
+    match store.keep_pending_ssh_key(name, target, &key.private, &key.public) {
+        Ok(()) => NotPrepared {
+            problem: refused,
+            manual_key: Some(key.public.clone()),
+        },
+        Err(e) => NotPrepared {
+            problem: Problem::from(e).with_note(&refused.what),
+            manual_key: None,
+        },
+    }
 }
 
 /// After the save: the new key files become the ones in use, and the key an earlier connect of
@@ -362,11 +456,14 @@ pub async fn commit(
     route: &SshRoute,
     previous: Option<(&str, &SshRoute)>,
 ) -> Result<Option<String>, Problem> {
-    store
-        .promote_next_ssh_files(&client.spec().name)
-        .map_err(Problem::from)?;
+    let name = &client.spec().name;
+    // Read before the promote replaces it: a key of unknown id is found by its public key.
+    let old_public = store.ssh_public_key(name).ok().flatten();
+    store.promote_next_ssh_files(name).map_err(Problem::from)?;
     match previous {
-        Some((repo, old)) if old.key_id != route.key_id => Ok(delete_old(client, repo, old).await),
+        Some((repo, old)) if old.key_id.is_none() || old.key_id != route.key_id => {
+            Ok(delete_old(client, repo, old, old_public.as_deref()).await)
+        }
         _ => Ok(None),
     }
 }
@@ -403,7 +500,11 @@ pub async fn after_save<T>(
         }
     };
     let warning = match new {
-        Some((_, prepared)) => commit(client, store, &prepared.route, previous).await?,
+        Some((_, prepared)) => {
+            let warning = commit(client, store, &prepared.route, previous).await?;
+            store.discard_pending_ssh_key(&client.spec().name, &prepared.target);
+            warning
+        }
         None => match previous {
             Some((old_repo, old)) => retire(client, store, old_repo, old).await,
             None => None,
@@ -415,39 +516,100 @@ pub async fn after_save<T>(
 /// A connection saved again without its SSH route: its key leaves the repository and its
 /// files the store. A warning when the key could not be deleted.
 pub async fn retire(client: &Client, store: &Store, repo: &str, old: &SshRoute) -> Option<String> {
-    store.remove_ssh_files(&client.spec().name);
-    delete_old(client, repo, old).await
+    let name = &client.spec().name;
+    let old_public = store.ssh_public_key(name).ok().flatten();
+    store.remove_ssh_files(name);
+    delete_old(client, repo, old, old_public.as_deref()).await
 }
 
-async fn delete_old(client: &Client, repo: &str, old: &SshRoute) -> Option<String> {
-    match client.delete_ssh_key(repo, &old.key_id).await {
+async fn delete_old(
+    client: &Client,
+    repo: &str,
+    old: &SshRoute,
+    public: Option<&str>,
+) -> Option<String> {
+    match delete_key(client, repo, old, public).await {
         Ok(_) => None,
         Err(p) => Some(format!(
-            "The previous SSH key (id {}) could not be deleted from {}: {} Delete it in the repository's access keys.",
-            clean(&old.key_id),
+            "The previous SSH key ({}) could not be deleted from {}: {} Delete it in the repository's access keys.",
+            key_name(old),
             clean(repo),
             p.what
         )),
     }
 }
 
-/// Undoes a prepared route whose connection could not be saved.
+/// Deletes the route's key from `repo`: by its id, or, when the id was never seen, the key
+/// whose text is `public` (listing keys needs repository admin). `Ok(false)` when it was
+/// already gone.
+pub async fn delete_key(
+    client: &Client,
+    repo: &str,
+    route: &SshRoute,
+    public: Option<&str>,
+) -> Result<bool, Problem> {
+    let id = match (&route.key_id, public) {
+        (Some(id), _) => id.clone(),
+        (None, Some(public)) => match find_by_text(client, repo, public).await? {
+            Some(k) => k.id,
+            None => return Ok(false),
+        },
+        (None, None) => return Ok(false),
+    };
+    client.delete_ssh_key(repo, &id).await
+}
+
+async fn find_by_text(
+    client: &Client,
+    repo: &str,
+    public: &str,
+) -> Result<Option<crate::bitbucket::ssh_keys::RemoteKey>, Problem> {
+    Ok(client
+        .list_ssh_keys(repo)
+        .await?
+        .into_iter()
+        .find(|k| k.is(public)))
+}
+
+/// How messages name a route's key: its id, or that an admin added it.
+fn key_name(route: &SshRoute) -> String {
+    match &route.key_id {
+        Some(id) => format!("id {}", clean(id)),
+        None => "added by an admin, id unknown".to_string(),
+    }
+}
+
+/// Undoes a prepared route whose connection could not be saved. A key an admin added by hand
+/// stays: it is theirs, and the next connect finds it again.
 pub async fn abandon(client: &Client, store: &Store, repo: &str, prepared: &Prepared) {
-    let _ = client.delete_ssh_key(repo, &prepared.route.key_id).await;
+    undo(client, store, repo, prepared.route.key_id.as_deref()).await;
+}
+
+async fn undo(client: &Client, store: &Store, repo: &str, key_id: Option<&str>) {
+    if let Some(id) = key_id {
+        let _ = client.delete_ssh_key(repo, id).await;
+    }
     store.discard_next_ssh_files(&client.spec().name);
 }
 
 /// The SSH rows of a saved connection's check: the key still registered, the server's host key
 /// still the pinned one (a different one fails, naming both), and the Cloud host move.
-pub async fn check_rows(client: &Client, conn: &SavedConnection) -> Vec<CheckItem> {
+pub async fn check_rows(client: &Client, store: &Store, conn: &SavedConnection) -> Vec<CheckItem> {
     let Some(route) = &conn.ssh else {
         return Vec::new();
     };
     let repo = conn.repo.clone().unwrap_or_default();
-    let (registered, scanned) = tokio::join!(
-        client.find_ssh_key(&repo, &route.key_id),
-        scan_host_keys(&route.host, route.port)
-    );
+    let found = async {
+        match &route.key_id {
+            Some(id) => client.find_ssh_key(&repo, id).await,
+            None => match store.ssh_public_key(&conn.name) {
+                Ok(Some(public)) => find_by_text(client, &repo, &public).await,
+                Ok(None) => Ok(None),
+                Err(e) => Err(Problem::from(e)),
+            },
+        }
+    };
+    let (registered, scanned) = tokio::join!(found, scan_host_keys(&route.host, route.port));
     let mut rows = vec![key_row(route, &repo, registered), host_row(route, scanned)];
     if let Some(note) = moved_host_note(conn.provider, &route.host) {
         rows.push(CheckItem::warning(
@@ -479,18 +641,29 @@ pub fn key_row(
             CheckId::SshKey,
             FailureClass::Permission,
             format!(
-                "SSH key {} is gone from {}: git over SSH is refused.",
-                clean(&route.key_id),
+                "SSH key ({}) is gone from {}: git over SSH is refused.",
+                key_name(route),
                 clean(repo)
             ),
             "Run connect --replace --git-protocol ssh to register a new key.",
         ),
+        // The manual path: an admin added the key for a credential that cannot list keys.
+        Err(p) if p.class == FailureClass::Permission && route.key_id.is_none() => {
+            CheckItem::warning(
+                CheckId::SshKey,
+                format!(
+                    "The SSH key on {} cannot be listed with this credential (listing keys needs repository admin); git over SSH with it was proven when the connection was saved.",
+                    clean(repo)
+                ),
+                "Nothing to do while git over SSH works; a repository admin sees the key in the repository's access keys.",
+            )
+        }
         // A credential lowered to read access after the key was made can no longer list keys.
         Err(p) if p.class == FailureClass::Permission => CheckItem::warning(
             CheckId::SshKey,
             format!(
-                "SSH key {} could not be verified: reading keys needs repository admin rights, which this credential no longer has.",
-                clean(&route.key_id)
+                "SSH key ({}) could not be verified: reading keys needs repository admin rights, which this credential no longer has.",
+                key_name(route)
             ),
             "Fine if the token was lowered on purpose; check the key in the repository's access keys.",
         ),
@@ -648,7 +821,7 @@ mod tests {
     fn host_rows_pass_only_on_the_pinned_key() {
         let route = SshRoute {
             clone_url: "ssh://git@h:7999/p/r.git".into(),
-            key_id: "1".into(),
+            key_id: Some("1".into()),
             host: "h".into(),
             port: 7999,
             host_key_fingerprint: "SHA256:pinned".into(),
@@ -672,5 +845,14 @@ mod tests {
             key_row(&route, "p/r", Ok(None)).status,
             crate::core::model::CheckStatus::Failed
         );
+        // A key an admin added for a credential that cannot list keys: a warning, not a failure.
+        let manual = SshRoute {
+            key_id: None,
+            ..route
+        };
+        let refused = Problem::new(FailureClass::Permission, "no admin", "ask one");
+        let row = key_row(&manual, "p/r", Err(refused));
+        assert_eq!(row.status, crate::core::model::CheckStatus::Warning);
+        assert!(row.detail.contains("cannot be listed"), "{row:?}");
     }
 }

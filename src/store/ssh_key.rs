@@ -5,6 +5,11 @@
 //! A connect writes the new key to `<dir>/ssh/<name>/next/` first and proves it there; only a
 //! proven, saved route replaces the key in use, so a failed `--replace` leaves the old key
 //! working.
+//!
+//! A key the server refused to register (the credential is no repository admin) waits in
+//! `<dir>/ssh/<name>/pending/<slot>/`, one slot per target (server, SSH host, repository, as
+//! the engine words it), so the next connect of that name and target offers the same key an
+//! admin may have pasted meanwhile, and a refusal for another repository never replaces it.
 
 use std::fs;
 use std::io::Read;
@@ -20,6 +25,9 @@ const PRIVATE: &str = "id_ed25519";
 const PUBLIC: &str = "id_ed25519.pub";
 const KNOWN_HOSTS: &str = "known_hosts";
 const NEXT: &str = "next";
+const PENDING: &str = "pending";
+/// What a pending key was made for, as the engine words it; a key is offered only to that.
+const PENDING_FOR: &str = "for";
 
 /// Where one set of a connection's SSH files lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +50,15 @@ impl SshFiles {
 impl Store {
     fn ssh_dir(&self, name: &str) -> PathBuf {
         self.dir.join("ssh").join(name)
+    }
+
+    /// The folder of the key pair kept for `target`: named by a digest, since a target names
+    /// URLs that are no file names.
+    fn pending_dir(&self, name: &str, target: &str) -> PathBuf {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(target.as_bytes());
+        let slot: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        self.ssh_dir(name).join(PENDING).join(slot)
     }
 
     /// The files of the key in use for connection `name`.
@@ -117,25 +134,72 @@ impl Store {
     pub fn ssh_private_key(&self, name: &str) -> Result<Option<SecretString>, StoreError> {
         validate_name(name)?;
         perms::check_if_present(&self.ssh_dir(name), Kind::SecretsFolder)?;
-        let path = self.ssh_files(name).key;
-        let mut file = match fs::File::open(&path) {
-            Ok(f) => f,
+        read_private_key(&self.ssh_files(name).key)
+    }
+
+    /// Keeps a key pair the server refused to register, for `target` only (the private key
+    /// owner-only, as the key in use): the manual path's key until a connect saves it.
+    pub fn keep_pending_ssh_key(
+        &self,
+        name: &str,
+        target: &str,
+        private_key: &SecretString,
+        public_key: &str,
+    ) -> Result<(), StoreError> {
+        validate_name(name)?;
+        let dir = self.pending_dir(name, target);
+        fsutil::ensure_dir(&self.dir, Kind::ConfigFolder)?;
+        ensure_private_dir(&self.dir.join("ssh"))?;
+        ensure_private_dir(&self.ssh_dir(name))?;
+        ensure_private_dir(&self.ssh_dir(name).join(PENDING))?;
+        ensure_private_dir(&dir)?;
+        let files = SshFiles::in_dir(&dir);
+        atomic_write(&files.key, private_key.expose_secret().as_bytes())?;
+        atomic_write(&files.public_key, format!("{public_key}\n").as_bytes())?;
+        // Written last: a half-kept pair is never offered.
+        atomic_write(&dir.join(PENDING_FOR), target.as_bytes())
+    }
+
+    /// The pending key pair of `name` (private, public) when it was kept for exactly `target`.
+    pub fn pending_ssh_key(
+        &self,
+        name: &str,
+        target: &str,
+    ) -> Result<Option<(SecretString, String)>, StoreError> {
+        validate_name(name)?;
+        let dir = self.pending_dir(name, target);
+        let kept_for = match fs::read_to_string(dir.join(PENDING_FOR)) {
+            Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(io_err("open the private key", &path, e)),
+            Err(e) => return Err(io_err("read", &dir.join(PENDING_FOR), e)),
         };
-        let meta = file
-            .metadata()
-            .map_err(|e| io_err("read the mode of", &path, e))?;
-        perms::check(&path, &meta, Kind::SecretFile)?;
-        let mut text = String::new();
-        file.read_to_string(&mut text).map_err(|e| {
-            io_err(
-                "read the private key",
-                &path,
-                std::io::Error::new(e.kind(), "the file is not UTF-8 text"),
-            )
-        })?;
-        Ok(Some(SecretString::from(text)))
+        if kept_for != target {
+            return Ok(None);
+        }
+        for folder in [&self.ssh_dir(name), &self.ssh_dir(name).join(PENDING), &dir] {
+            perms::check_if_present(folder, Kind::SecretsFolder)?;
+        }
+        let files = SshFiles::in_dir(&dir);
+        let Some(private) = read_private_key(&files.key)? else {
+            return Ok(None);
+        };
+        match fs::read_to_string(&files.public_key) {
+            Ok(public) => Ok(Some((private, public.trim().to_string()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_err("read the public key", &files.public_key, e)),
+        }
+    }
+
+    /// Deletes the key pair of `name` kept for `target` (its route was saved).
+    pub fn discard_pending_ssh_key(&self, name: &str, target: &str) {
+        let dir = self.pending_dir(name, target);
+        if let Err(e) = fs::remove_dir_all(&dir)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(connection = %name, error = %e, "a pending SSH key that was saved was not removed");
+        }
+        // Gone only when no other target's key waits there.
+        let _ = fs::remove_dir(self.ssh_dir(name).join(PENDING));
     }
 
     /// Deletes every SSH file of connection `name` (removing it, or its SSH route).
@@ -147,6 +211,28 @@ impl Store {
             tracing::warn!(connection = %name, error = %e, "the connection's SSH key was not removed");
         }
     }
+}
+
+/// A private key file, refused when others can read it; `None` when there is none.
+fn read_private_key(path: &Path) -> Result<Option<SecretString>, StoreError> {
+    let mut file = match fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_err("open the private key", path, e)),
+    };
+    let meta = file
+        .metadata()
+        .map_err(|e| io_err("read the mode of", path, e))?;
+    perms::check(path, &meta, Kind::SecretFile)?;
+    let mut text = String::new();
+    file.read_to_string(&mut text).map_err(|e| {
+        io_err(
+            "read the private key",
+            path,
+            std::io::Error::new(e.kind(), "the file is not UTF-8 text"),
+        )
+    })?;
+    Ok(Some(SecretString::from(text)))
 }
 
 #[cfg(test)]
@@ -221,5 +307,60 @@ mod tests {
         fs::set_permissions(&files.key, fs::Permissions::from_mode(0o644)).expect("chmod");
         let err = s.ssh_private_key("ci").expect_err("exposed");
         assert!(err.to_string().contains("chmod 600"), "{err}");
+    }
+
+    #[test]
+    fn a_pending_key_is_offered_only_for_what_it_was_kept_for_and_owner_only() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = store(dir.path());
+        let key = SecretString::from("-----BEGIN OPENSSH PRIVATE KEY-----\np\n".to_string());
+        s.keep_pending_ssh_key(
+            "ci",
+            "server a\nrepo r",
+            &key,
+            "ssh-ed25519 AAAAp bbconnect ci",
+        )
+        .expect("keep");
+        assert!(
+            s.pending_ssh_key("ci", "server b\nrepo r")
+                .expect("read")
+                .is_none(),
+            "another server's key is never offered"
+        );
+        let other = SecretString::from("-----BEGIN OPENSSH PRIVATE KEY-----\nq\n".to_string());
+        s.keep_pending_ssh_key(
+            "ci",
+            "server a\nrepo q",
+            &other,
+            "ssh-ed25519 AAAAq bbconnect ci",
+        )
+        .expect("keep another repository's");
+        let (private, public) = s
+            .pending_ssh_key("ci", "server a\nrepo r")
+            .expect("read")
+            .expect("kept");
+        assert_eq!(public, "ssh-ed25519 AAAAp bbconnect ci");
+        assert!(private.expose_secret().contains("\np\n"));
+        assert_eq!(s.ssh_public_key("ci").expect("read"), None, "not in use");
+        #[cfg(unix)]
+        assert_eq!(
+            mode(&s.pending_dir("ci", "server a\nrepo r").join(PRIVATE)),
+            0o600,
+            "owner-only as the key in use"
+        );
+        s.discard_pending_ssh_key("ci", "server a\nrepo r");
+        assert!(
+            s.pending_ssh_key("ci", "server a\nrepo r")
+                .expect("read")
+                .is_none()
+        );
+        assert_eq!(
+            s.pending_ssh_key("ci", "server a\nrepo q")
+                .expect("read")
+                .map(|(_, public)| public)
+                .as_deref(),
+            Some("ssh-ed25519 AAAAq bbconnect ci"),
+            "another repository's key stays kept"
+        );
     }
 }

@@ -20,7 +20,7 @@ fn saved_with_route(config: &Path) -> (Store, String) {
     conn.clone_ssh = Some("ssh://git@git.example.com:7999/web/site.git".into());
     conn.ssh = Some(SshRoute {
         clone_url: "ssh://git@git.example.com:7999/web/site.git".into(),
-        key_id: "7".into(),
+        key_id: Some("7".into()),
         host: "git.example.com".into(),
         port: 7999,
         host_key_fingerprint: "SHA256:ybgmFkzwOSotHTHLJgHO0QN8L0xErw6vd0VhFA9m3SM".into(),
@@ -171,6 +171,22 @@ async fn dc_over_ssh() -> (SimHandle, tempfile::TempDir, String, std::process::O
     (sim, dir, repo, out)
 }
 
+/// `bbconnect clone dc REPO config/work`, which must go over SSH: the clone's folder.
+async fn clone_dc_over_ssh(sim: &SimHandle, config: &Path, repo: &str) -> PathBuf {
+    let target = config.join("work");
+    let out = run(
+        sim,
+        config,
+        &["clone", "dc", repo, target.to_str().expect("utf-8")],
+        None,
+    )
+    .await;
+    ok(&out);
+    assert!(stderr(&out).contains("over SSH"), "{}", text(&out));
+    assert!(target.join(".git").is_dir(), "{}", text(&out));
+    target
+}
+
 fn ok(out: &std::process::Output) {
     assert_eq!(out.status.code(), Some(0), "{}", text(out));
 }
@@ -190,22 +206,12 @@ async fn dc_connect_over_ssh_clones_replaces_its_one_key_checks_and_deletes_it()
     let store = Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File).expect("store");
     let conn = store.get("dc").expect("read").expect("saved");
     let route = conn.ssh.clone().expect("the route is saved");
-    assert_eq!(route.key_id, keys[0].id.to_string());
+    assert_eq!(route.key_id, Some(keys[0].id.to_string()));
     assert_eq!(route.host_key_fingerprint, sim.ssh_host_key_fingerprint());
     assert_eq!(route.port, sim.ssh_port());
 
     // bbconnect clone goes over SSH with that key, and the clone keeps fetching with it.
-    let target = dir.path().join("work");
-    let out = run(
-        &sim,
-        dir.path(),
-        &["clone", "dc", &repo, target.to_str().expect("utf-8")],
-        None,
-    )
-    .await;
-    ok(&out);
-    assert!(stderr(&out).contains("over SSH"), "{}", text(&out));
-    assert!(target.join(".git").is_dir(), "{}", text(&out));
+    let target = clone_dc_over_ssh(&sim, dir.path(), &repo).await;
     let fetched = tokio::process::Command::new("git")
         .args(["fetch", "--quiet"])
         .current_dir(&target)
@@ -234,7 +240,7 @@ async fn dc_connect_over_ssh_clones_replaces_its_one_key_checks_and_deletes_it()
         .ssh
         .expect("route");
     assert_ne!(replaced.key_id, route.key_id);
-    assert_eq!(replaced.key_id, keys[0].id.to_string());
+    assert_eq!(replaced.key_id, Some(keys[0].id.to_string()));
 
     // check: the key is registered and the host key is the pinned one.
     let out = run(&sim, dir.path(), &["check", "dc", "--json"], None).await;
@@ -307,30 +313,170 @@ async fn cloud_connect_over_ssh_registers_a_deploy_key_and_clones_with_it() {
     assert!(sim.cloud_deploy_keys(&repo).is_empty());
 }
 
+/// The public key a refused connect told the user to paste (the line of stderr that is one).
+fn key_to_paste(out: &std::process::Output) -> String {
+    stderr(out)
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("ssh-ed25519 AAAA"))
+        .unwrap_or_else(|| panic!("no public key in {}", text(out)))
+        .to_string()
+}
+
+/// What a repository admin pasting `public` on DC's access keys page does: alice registers it
+/// read-only through the simulator's REST API.
+async fn admin_adds_read_only(sim: &SimHandle, repo: &str, public: &str) {
+    let (project, slug) = repo.split_once('/').expect("KEY/slug");
+    let url = format!(
+        "{}/rest/keys/latest/projects/{project}/repos/{slug}/ssh",
+        sim.server_url()
+    );
+    let body = serde_json::json!({"key": {"text": public, "label": "pasted by an admin"}, "permission": "REPO_READ"});
+    let resp = crate::common::http::DC_ALICE
+        .apply(reqwest::Client::new().post(&url).json(&body))
+        .send()
+        .await
+        .expect("request reaches the simulator");
+    assert!(resp.status().is_success(), "{}", resp.status());
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn a_credential_without_repository_admin_is_told_the_key_and_the_page() {
+async fn a_credential_without_repository_admin_finishes_through_the_key_an_admin_adds() {
     let sim = sim_default().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let url = sim.server_url();
     let repo = first_web_repo(&sim).await;
     // bob reads WEB but administers nothing there.
-    let mut args = dc_ssh_connect(&url, &repo);
-    args[10] = "bob";
+    let args = bob_on(&url, &repo);
     let out = run(&sim, dir.path(), &args, Some("test-token-bob")).await;
     assert_eq!(out.status.code(), Some(4), "{}", text(&out));
     let said = stderr(&out);
     assert!(said.contains("repository admin"), "{said}");
-    assert!(said.contains("/settings/access-keys"), "{said}");
-    assert!(said.contains("ssh-ed25519 AAAA"), "{said}");
-    assert!(sim.dc_access_keys(&repo).is_empty());
     assert!(
-        Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File)
-            .expect("store")
-            .get("dc")
-            .expect("read")
-            .is_none(),
-        "nothing saved"
+        said.contains(&format!(
+            "{url}/projects/{}/repos/{}/settings/access-keys",
+            repo.split('/').next().expect("key"),
+            repo.split('/').nth(1).expect("slug")
+        )),
+        "the page to paste it on: {said}"
     );
+    assert!(said.contains("read access only"), "{said}");
+    assert!(said.contains("run this same command again"), "{said}");
+    let public = key_to_paste(&out);
+    assert!(public.ends_with(" bbconnect dc"), "{public}");
+    assert!(
+        !said.contains("PRIVATE KEY") && !stdout(&out).contains("PRIVATE KEY"),
+        "{said}"
+    );
+    assert!(sim.dc_access_keys(&repo).is_empty());
+    let store = Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File).expect("store");
+    assert!(store.get("dc").expect("read").is_none(), "nothing saved");
+
+    // Run again before anyone pasted it: the same key, so what was handed out stays valid.
+    let out = run(&sim, dir.path(), &args, Some("test-token-bob")).await;
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert_eq!(key_to_paste(&out), public, "the same key both times");
+    assert!(
+        stderr(&out).contains("not on the repository yet"),
+        "{}",
+        text(&out)
+    );
+    assert!(store.get("dc").expect("read").is_none(), "nothing saved");
+
+    // An admin pastes it; the same command then proves it over ssh and saves the route.
+    admin_adds_read_only(&sim, &repo, &public).await;
+    let out = run(&sim, dir.path(), &args, Some("test-token-bob")).await;
+    ok(&out);
+    let keys = sim.dc_access_keys(&repo);
+    assert_eq!(keys.len(), 1, "exactly the pasted key: {keys:?}");
+    assert!(public.starts_with(&keys[0].text), "{keys:?} vs {public}");
+    let route = store
+        .get("dc")
+        .expect("read")
+        .expect("saved")
+        .ssh
+        .expect("with its SSH route");
+    assert_eq!(route.key_id, None, "bob never saw the key's id");
+    assert_eq!(
+        store.ssh_public_key("dc").expect("read"),
+        Some(public.clone())
+    );
+
+    // git over ssh with the saved key, through bbconnect clone.
+    clone_dc_over_ssh(&sim, dir.path(), &repo).await;
+
+    // check cannot list keys with bob's token: a warning that says so, not a failure.
+    let out = run(&sim, dir.path(), &["check", "dc", "--json"], None).await;
+    ok(&out);
+    let rows = serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("json");
+    let key_row = rows[0]["checks"]["items"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["id"] == "ssh_key")
+        .cloned()
+        .unwrap_or_else(|| panic!("an ssh_key row: {}", text(&out)));
+    assert_eq!(key_row["status"], "warning", "{key_row}");
+    assert!(
+        key_row.to_string().contains("cannot be listed"),
+        "{key_row}"
+    );
+}
+
+/// bob's `connect --git-protocol ssh` of `dc` on `repo`: he reads WEB but administers nothing.
+fn bob_on<'a>(url: &'a str, repo: &'a str) -> Vec<&'a str> {
+    let mut args = dc_ssh_connect(url, repo);
+    args[10] = "bob";
+    args
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_kept_key_is_offered_only_to_its_own_repository() {
+    let sim = sim_default().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = sim.server_url();
+    let listed = crate::common::http::get_json(
+        &format!("{url}/rest/api/1.0/projects/WEB/repos?limit=2"),
+        crate::common::http::DC_ALICE,
+    )
+    .await;
+    let repos: Vec<String> = listed["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .map(|r| format!("WEB/{}", r["slug"].as_str().expect("slug")))
+        .collect();
+    assert_eq!(repos.len(), 2, "{listed}");
+    let refused_key = |out: std::process::Output| {
+        assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+        key_to_paste(&out)
+    };
+    let token = Some("test-token-bob");
+    let (first, second) = (bob_on(&url, &repos[0]), bob_on(&url, &repos[1]));
+    let a = refused_key(run(&sim, dir.path(), &first, token).await);
+    let b = refused_key(run(&sim, dir.path(), &second, token).await);
+    assert_ne!(a, b, "another repository gets a key of its own");
+    let again = refused_key(run(&sim, dir.path(), &first, token).await);
+    assert_eq!(
+        again, a,
+        "the first repository's key is still the one to paste"
+    );
+
+    // An admin adds it, and a credential that is repository admin connects as `dc` on that
+    // repository: registering it again is turned down (the repository has it), and git over
+    // SSH proves it: the route is saved with that one key.
+    admin_adds_read_only(&sim, &repos[0], &a).await;
+    let out = run(
+        &sim,
+        dir.path(),
+        &dc_ssh_connect(&url, &repos[0]),
+        Some(ALICE),
+    )
+    .await;
+    ok(&out);
+    let keys = sim.dc_access_keys(&repos[0]);
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert!(a.starts_with(&keys[0].text), "{keys:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,7 +1,7 @@
 //! The wizard's SSH route through the worker against the simulator: the save registers
 //! exactly one read-only key on the repository, proves it over real ssh, and saves the
 //! connection with its route; a credential without repository admin is told the manual path
-//! and leaves nothing behind.
+//! (the same key on every retry) and saves nothing.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -106,6 +106,19 @@ async fn the_ssh_save_registers_one_read_only_key_and_saves_the_route() {
     assert!(sim.dc_access_keys(&full_name).is_empty());
     assert!(store.get("ssh-bob").expect("read").is_none());
     assert!(!store.ssh_files("ssh-bob").key.exists());
+    // r: retry offers the same key again, so the one handed out stays the one to paste.
+    let key_line = |fix: &str| {
+        fix.lines()
+            .map(str::trim)
+            .find(|l| l.starts_with("ssh-ed25519 "))
+            .map(String::from)
+    };
+    handle.send(save(3, bob.clone(), listed(&sim, &bob, &full_name).await));
+    let Msg::Saved { result, .. } = saved_reply(&mut rx, 3).await else {
+        unreachable!()
+    };
+    let again = result.expect_err("still refused");
+    assert_eq!(key_line(&again.fix), key_line(&refused.fix), "{again:?}");
 
     let alice = creds(&sim, "alice");
     let repo = listed(&sim, &alice, &full_name).await;
@@ -122,7 +135,7 @@ async fn the_ssh_save_registers_one_read_only_key_and_saves_the_route() {
     assert_eq!(keys[0].label, "bbconnect ssh-alice");
     let conn = store.get("ssh-alice").expect("read").expect("saved");
     let route = conn.ssh.expect("saved with git over SSH");
-    assert_eq!(route.key_id, keys[0].id.to_string());
+    assert_eq!(route.key_id, Some(keys[0].id.to_string()));
     assert_eq!(route.clone_url, link);
     assert_eq!(route.host_key_fingerprint, sim.ssh_host_key_fingerprint());
     let files = store.ssh_files("ssh-alice");
