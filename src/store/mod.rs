@@ -95,6 +95,9 @@ impl SecretStoreMode {
 }
 
 /// One entry of `connections.toml`. It never holds the secret.
+///
+/// The optional fields carry no serde attributes: TOML has no null, so the encoder leaves a
+/// `None` out, and a key missing from the file reads back as `None`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SavedConnection {
     pub name: String,
@@ -110,40 +113,29 @@ pub struct SavedConnection {
     pub auth: AuthKind,
     pub url: String,
     /// The username or email that was typed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     /// The identity the server reported.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
     /// The chosen repository's full name (`ws/slug` or `KEY/slug`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repo: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clone_https: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clone_ssh: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
     /// `keyring` or `file`: where the secret lives. Set by [`Store::save`].
     pub secret_store: String,
     /// RFC 3339 UTC, given by the caller.
     pub saved_at: String,
     /// The CA file and the pinned certificate this connection trusts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<crate::core::cert::TlsTrust>,
     /// The day the credential stops working, when known: typed (`--expires`, the form), or
     /// read from the server (DC's token list). Absent means unknown, never guessed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_on: Option<jiff::civil::Date>,
     /// The SSH route (`connect --git-protocol ssh`): git then clones with the connection's
     /// own read-only key. Absent: git uses https with the credential.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssh: Option<crate::core::ssh::SshRoute>,
     /// The outcome of the last check (`status`, the wizard's re-check); absent in files
     /// written before it existed, and until a connection is checked again.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_check: Option<LastCheck>,
 }
 
@@ -422,22 +414,8 @@ impl Store {
 
         let placed = self.place_secret(&conn.name, secret)?;
         let mut written = vec![placed.slot.clone()];
-        let hook_key = match &hook_secret {
-            None => None,
-            Some(hook) => {
-                let slot = Slot {
-                    store: placed.slot.store,
-                    role: Role::Webhook,
-                    key: generation::new_key(&conn.name, Role::Webhook)?,
-                };
-                if let Err(e) = self.write_slot(&slot, hook) {
-                    self.discard(&written);
-                    return Err(e);
-                }
-                written.push(slot.clone());
-                Some(slot)
-            }
-        };
+        let hook_key =
+            self.place_hook_secret(&conn.name, &placed, hook_secret.as_ref(), &mut written)?;
         conn.secret_store = placed.slot.store.to_string();
         let entry = Entry {
             conn,
@@ -503,23 +481,10 @@ impl Store {
         let placed = self.place_secret(name, secret)?;
         let mut written = vec![placed.slot.clone()];
         // Rewritten under a fresh key beside the new secret: the backend may have changed
-        // (keychain then file), and an entry's two secrets live in one backend.
-        let hook_key = match &hook_secret {
-            None => None,
-            Some(hook) => {
-                let slot = Slot {
-                    store: placed.slot.store,
-                    role: Role::Webhook,
-                    key: generation::new_key(name, Role::Webhook)?,
-                };
-                if let Err(e) = self.write_slot(&slot, hook) {
-                    self.discard(&written);
-                    return Err(e);
-                }
-                written.push(slot.clone());
-                Some(slot.key)
-            }
-        };
+        // (keychain then file).
+        let hook_key = self
+            .place_hook_secret(name, &placed, hook_secret.as_ref(), &mut written)?
+            .map(|slot| slot.key);
         conn.secret_store = placed.slot.store.to_string();
         let entry = Entry {
             conn,

@@ -137,6 +137,32 @@ impl Store {
             .map_err(|e| e.what())
     }
 
+    /// Writes connection `name`'s webhook secret, when it has one, under a fresh key in the
+    /// backend `placed` chose: an entry's two secrets live in one backend. A failed write
+    /// discards everything `written` so far; the new slot joins `written`.
+    pub(super) fn place_hook_secret(
+        &self,
+        name: &str,
+        placed: &Placement,
+        hook: Option<&SecretString>,
+        written: &mut Vec<Slot>,
+    ) -> Result<Option<Slot>, StoreError> {
+        let Some(hook) = hook else {
+            return Ok(None);
+        };
+        let slot = Slot {
+            store: placed.slot.store,
+            role: Role::Webhook,
+            key: generation::new_key(name, Role::Webhook)?,
+        };
+        if let Err(e) = self.write_slot(&slot, hook) {
+            self.discard(written);
+            return Err(e);
+        }
+        written.push(slot.clone());
+        Ok(Some(slot))
+    }
+
     /// Writes the secret to the backend the mode calls for, under a fresh key.
     pub(super) fn place_secret(
         &self,

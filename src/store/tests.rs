@@ -67,7 +67,22 @@ fn render_then_parse_gives_back_the_same_connections() {
     // The file uses the CLI's names, not the enums' serde names (OAuth would be "o-auth").
     assert!(text.contains(r#"auth = "oauth""#), "{text}");
     assert!(text.contains(r#"provider = "cloud""#), "{text}");
-    assert!(!text.contains("user ="), "None fields are left out: {text}");
+    for unset in [
+        "user",
+        "clone_https",
+        "clone_ssh",
+        "webhook_id",
+        "webhook_url",
+        "tls",
+        "expires_on",
+        "ssh",
+        "last_check",
+    ] {
+        assert!(
+            !text.contains(&format!("\n{unset} =")),
+            "None fields are left out: {text}"
+        );
+    }
     assert_eq!(
         format::parse(Path::new("c.toml"), &text).expect("parse"),
         all
