@@ -551,22 +551,31 @@ impl Store {
 
     /// Records a check's outcome on connection `name`, leaving everything else as it is.
     pub fn record_check(&self, name: &str, check: LastCheck) -> Result<(), StoreError> {
-        fsutil::ensure_dir(&self.dir, Kind::ConfigFolder)?;
-        let _lock = lock::acquire(&self.lock_file(), self.lock_wait)?;
-        let mut all = self.load()?;
-        let Some(entry) = all.iter_mut().find(|e| e.name() == name) else {
-            return Err(StoreError::NotFound {
-                name: name.to_string(),
-                file: self.config_file(),
-            });
-        };
-        entry.conn.last_check = Some(check);
-        fsutil::atomic_write_through_symlink(&self.config_file(), format::render(&all)?.as_bytes())
+        self.edit_entry(name, |conn| {
+            conn.last_check = Some(check);
+            true
+        })
     }
 
     /// Records the expiry read from the server for connection `name`, when none is saved: a
     /// date the user typed is never overwritten by one read later.
     pub fn record_expiry(&self, name: &str, on: jiff::civil::Date) -> Result<(), StoreError> {
+        self.edit_entry(name, |conn| {
+            if conn.expires_on.is_some() {
+                return false;
+            }
+            conn.expires_on = Some(on);
+            true
+        })
+    }
+
+    /// Applies `edit` to connection `name` under the store's lock; the file is rewritten only
+    /// when `edit` says it changed something.
+    fn edit_entry(
+        &self,
+        name: &str,
+        edit: impl FnOnce(&mut SavedConnection) -> bool,
+    ) -> Result<(), StoreError> {
         fsutil::ensure_dir(&self.dir, Kind::ConfigFolder)?;
         let _lock = lock::acquire(&self.lock_file(), self.lock_wait)?;
         let mut all = self.load()?;
@@ -576,10 +585,9 @@ impl Store {
                 file: self.config_file(),
             });
         };
-        if entry.conn.expires_on.is_some() {
+        if !edit(&mut entry.conn) {
             return Ok(());
         }
-        entry.conn.expires_on = Some(on);
         fsutil::atomic_write_through_symlink(&self.config_file(), format::render(&all)?.as_bytes())
     }
 

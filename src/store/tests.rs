@@ -765,3 +765,36 @@ mod rotate {
         );
     }
 }
+
+#[test]
+fn a_read_expiry_fills_an_unknown_day_but_never_replaces_a_typed_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::for_tests(dir.path(), None);
+    let typed = jiff::civil::date(2030, 1, 2);
+    let read = jiff::civil::date(2031, 5, 6);
+    let with_day = SavedConnection {
+        expires_on: Some(typed),
+        ..conn("typed")
+    };
+    store
+        .save(with_day, &secret("test-token-a"), false)
+        .expect("save");
+    store
+        .save(conn("unknown"), &secret("test-token-b"), false)
+        .expect("save");
+    let before = std::fs::read(store.config_file()).expect("read");
+    store.record_expiry("typed", read).expect("record");
+    assert_eq!(
+        std::fs::read(store.config_file()).expect("read"),
+        before,
+        "nothing to change: the file is left as it was"
+    );
+    store.record_expiry("unknown", read).expect("record");
+    let day = |name: &str| store.get(name).expect("get").expect("saved").expires_on;
+    assert_eq!(day("typed"), Some(typed));
+    assert_eq!(day("unknown"), Some(read));
+    assert!(matches!(
+        store.record_expiry("missing", read),
+        Err(StoreError::NotFound { .. })
+    ));
+}
