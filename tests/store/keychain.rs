@@ -4,7 +4,7 @@
 //! ```sh
 //! dbus-run-session -- sh -c '
 //!   printf test-keyring-pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-//!   cargo test --test store keychain -- --nocapture'
+//!   cargo test --test store keychain:: -- --nocapture'
 //! ```
 //!
 //! The no-keychain case needs no setup: a child process is started with an unusable D-Bus
