@@ -11,7 +11,7 @@
 //! weighs on both. Nothing leaves the machine: the saved connection's URL is never called.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -97,15 +97,12 @@ fn main() -> Res<()> {
     let bin = binary()?;
     let dir = tempfile::tempdir()?;
     let home = dir.path().join("home");
-    let config = dir.path().join("config");
     std::fs::create_dir_all(&home)?;
-    save_connection(&config)?;
-    let store_file = home.join(".git-credentials");
-    std::fs::write(
-        &store_file,
-        format!("http://alice:test-token-speed-access@{HOST}\n"),
-    )?;
-    let input = format!("protocol=http\nhost={HOST}\nusername=alice\n\n");
+    let Fixture {
+        config,
+        store_file,
+        question: input,
+    } = prepare(dir.path())?;
     let env = |cmd: &mut Command| {
         cmd.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -150,20 +147,39 @@ fn main() -> Res<()> {
     Ok(())
 }
 
-fn fixture(dir: &Path) -> Res<()> {
+/// What both ways of timing need: the saved connection, git's own store file holding the same
+/// credential, and the question git asks both helpers.
+struct Fixture {
+    config: PathBuf,
+    store_file: PathBuf,
+    question: String,
+}
+
+fn prepare(dir: &Path) -> Res<Fixture> {
     let config = dir.join("config");
-    std::fs::create_dir_all(dir)?;
     save_connection(&config)?;
     let store_file = dir.join("git-credentials");
     std::fs::write(
         &store_file,
         format!("http://alice:test-token-speed-access@{HOST}\n"),
     )?;
-    let question = dir.join("question");
-    std::fs::write(
-        &question,
-        format!("protocol=http\nhost={HOST}\nusername=alice\n\n"),
-    )?;
+    Ok(Fixture {
+        config,
+        store_file,
+        question: format!("protocol=http\nhost={HOST}\nusername=alice\n\n"),
+    })
+}
+
+fn fixture(dir: &Path) -> Res<()> {
+    std::fs::create_dir_all(dir)?;
+    let Fixture {
+        config,
+        store_file,
+        question,
+    } = prepare(dir)?;
+    let question_file = dir.join("question");
+    std::fs::write(&question_file, question)?;
+    let question = question_file;
     let bin = binary()?;
     println!(
         "sh -c 'BBCONNECT_CONFIG_DIR={} BBCONNECT_SECRET_STORE=file exec {} git-credential get < {}'",
