@@ -2,14 +2,12 @@
 //! temporary directory that disappears afterwards: a demo never touches the user's real
 //! configuration.
 
-use std::future::Future;
-
 use clap::Args;
 
 use super::Ctx;
 use super::wizard::{Launch, start};
 use crate::bitbucket::Endpoints;
-use crate::core::model::{Problem, SavedInfo};
+use crate::core::model::Problem;
 use crate::outln;
 use crate::sim::{self, SimConfig};
 use crate::store::{SecretStoreMode, Store};
@@ -18,14 +16,7 @@ use crate::store::{SecretStoreMode, Store};
 pub struct DemoArgs {}
 
 /// `bbconnect demo`; `launch` is the wizard's entry point (see [`super::wizard`]).
-pub async fn run<Fut>(
-    ctx: &mut Ctx,
-    _args: DemoArgs,
-    launch: impl Launch<Fut>,
-) -> Result<(), Problem>
-where
-    Fut: Future<Output = Result<Option<SavedInfo>, Problem>>,
-{
+pub async fn run(ctx: &mut Ctx, _args: DemoArgs, launch: Launch) -> Result<(), Problem> {
     let sim = sim::start(SimConfig {
         port: 0,
         ..SimConfig::default()

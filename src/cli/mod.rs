@@ -17,6 +17,7 @@ pub mod clone;
 pub mod completions;
 pub mod connect;
 pub mod demo;
+pub mod dispatch;
 pub mod env;
 pub mod git_credential;
 pub mod list;

@@ -4,6 +4,7 @@
 //! settings, what is printed after) is decided here.
 
 use std::future::Future;
+use std::pin::Pin;
 
 use super::{Ctx, concurrency_setting, limits_setting, print_saved, stdin_is_tty};
 use crate::bitbucket::{ClientOptions, Endpoints};
@@ -13,27 +14,21 @@ use crate::settings::Settings;
 use crate::store::Store;
 use crate::{errln, outln};
 
-/// The wizard's entry point (`tui::launch::run`): the settings, the store, the Cloud
+/// The wizard's entry point (`tui::launch::start`): the settings, the store, the Cloud
 /// endpoints, the demo's notes and server URL, the client options; what was saved, if anything.
-pub trait Launch<Fut>:
-    FnOnce(Settings, Store, Endpoints, Vec<String>, Option<String>, ClientOptions) -> Fut
-where
-    Fut: Future<Output = Result<Option<SavedInfo>, Problem>>,
-{
-}
-
-impl<F, Fut> Launch<Fut> for F
-where
-    F: FnOnce(Settings, Store, Endpoints, Vec<String>, Option<String>, ClientOptions) -> Fut,
-    Fut: Future<Output = Result<Option<SavedInfo>, Problem>>,
-{
-}
+/// A plain function returning a boxed future, not a generic: a generic entry point is compiled
+/// again in the binary crate with every async body it reaches (see docs/performance.md).
+pub type Launch = fn(
+    Settings,
+    Store,
+    Endpoints,
+    Vec<String>,
+    Option<String>,
+    ClientOptions,
+) -> Pin<Box<dyn Future<Output = Result<Option<SavedInfo>, Problem>>>>;
 
 /// `bbconnect`.
-pub async fn run<Fut>(ctx: &mut Ctx, launch: impl Launch<Fut>) -> Result<(), Problem>
-where
-    Fut: Future<Output = Result<Option<SavedInfo>, Problem>>,
-{
+pub async fn run(ctx: &mut Ctx, launch: Launch) -> Result<(), Problem> {
     let store = ctx.store.take()?;
     let endpoints = ctx.settings.endpoints.clone();
     start(ctx, store, endpoints, Vec::new(), None, launch)
@@ -42,17 +37,14 @@ where
 }
 
 /// Runs the wizard on `store` and says what came of it; true when a connection was saved.
-pub(super) async fn start<Fut>(
+pub(super) async fn start(
     ctx: &mut Ctx,
     store: Store,
     endpoints: Endpoints,
     demo_notes: Vec<String>,
     server_url: Option<String>,
-    launch: impl Launch<Fut>,
-) -> Result<bool, Problem>
-where
-    Fut: Future<Output = Result<Option<SavedInfo>, Problem>>,
-{
+    launch: Launch,
+) -> Result<bool, Problem> {
     if !stdin_is_tty() {
         return Err(Problem::input(
             "the wizard needs a terminal.",

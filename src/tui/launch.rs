@@ -2,6 +2,8 @@
 //! worker, and the terminal loop. The command line decides when (and prints the outcome);
 //! `main` hands it this entry point, since neither face imports the other.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
@@ -15,6 +17,20 @@ use crate::core::model::{Problem, SavedInfo};
 use crate::core::ssh::GitProtocol;
 use crate::settings::Settings;
 use crate::store::Store;
+
+/// [`run`] as the command line's wizard entry point (`cli::wizard::Launch`).
+pub fn start(
+    settings: Settings,
+    store: Store,
+    endpoints: Endpoints,
+    demo_notes: Vec<String>,
+    server_url: Option<String>,
+    options: ClientOptions,
+) -> Pin<Box<dyn Future<Output = Result<Option<SavedInfo>, Problem>>>> {
+    Box::pin(run(
+        settings, store, endpoints, demo_notes, server_url, options,
+    ))
+}
 
 /// Runs the wizard until it quits: what was saved, or None when the user left before saving
 /// (an interrupt is [`Problem::interrupted`]). `demo_notes` and `server_url` are the demo's.
