@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use tracing_appender::non_blocking::WorkerGuard;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
 
 /// Where the log file lives: the platform state dir (Linux), else the cache dir.
 pub fn log_dir() -> Option<PathBuf> {
@@ -52,11 +54,16 @@ pub fn init(filter: Option<&str>) -> Option<WorkerGuard> {
     let dir = log_dir()?;
     let file = open_private(&dir.join(LOG_FILE)).ok()?;
     let (writer, guard) = tracing_appender::non_blocking(file);
+    // `target=level` directives (`debug`, `bbconnect=trace,hyper=debug`); a value that is not
+    // one logs bbconnect at debug rather than nothing.
+    let targets = filter
+        .parse::<Targets>()
+        .unwrap_or_else(|_| Targets::new().with_target("bbconnect", LevelFilter::DEBUG));
     let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(writer)
         .with_ansi(false)
-        .finish();
+        .finish()
+        .with(targets);
     tracing::subscriber::set_global_default(subscriber).ok()?;
     Some(guard)
 }

@@ -11,13 +11,14 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use secrecy::SecretString;
 
 use crate::bitbucket::Endpoints;
 use crate::bitbucket::proxy::ProxyEnv;
 use crate::core::model::{FailureClass, Problem};
-use crate::store::{SecretStoreMode, Store, StoreError};
+use crate::store::{NoKeychain, SecretStoreMode, Store, StoreError};
 
 pub const CONFIG_DIR: &str = "BBCONNECT_CONFIG_DIR";
 pub const SECRET_STORE: &str = "BBCONNECT_SECRET_STORE";
@@ -145,11 +146,22 @@ impl Settings {
     /// The store these settings name: `BBCONNECT_CONFIG_DIR` in the mode of
     /// `BBCONNECT_SECRET_STORE` (a mode that is not one is an input error).
     pub fn open_store(&self) -> Result<Store, StoreError> {
-        let mode = match &self.secret_store {
-            Some(v) => SecretStoreMode::parse(v)?,
-            None => SecretStoreMode::Auto,
-        };
-        Store::open(self.config_dir.clone(), mode)
+        Store::open(self.config_dir.clone(), self.secret_store_mode()?)
+    }
+
+    /// [`Settings::open_store`] for a process that never asks the OS keychain: a secret kept
+    /// there reads as a keychain failure. The git helper's own binary opens the store so, and
+    /// hands anything it cannot answer to `bbconnect git-credential`.
+    pub fn open_store_without_keychain(&self) -> Result<Store, StoreError> {
+        let mode = self.secret_store_mode()?;
+        Store::open_with_keychain(self.config_dir.clone(), mode, Arc::new(NoKeychain))
+    }
+
+    fn secret_store_mode(&self) -> Result<SecretStoreMode, StoreError> {
+        match &self.secret_store {
+            Some(v) => SecretStoreMode::parse(v),
+            None => Ok(SecretStoreMode::Auto),
+        }
     }
 }
 

@@ -287,17 +287,28 @@ pub fn bearer_needs_newer_git(name: &str, provider: Provider) -> Problem {
     )
 }
 
-/// A helper value for git config: the program and its argument. An absolute path is run by
-/// the shell as it is; a path the shell would split is quoted, and then needs `!`, since git
-/// takes a value that starts with neither `/` nor `!` as the name of `git credential-<name>`.
+/// The small credential helper binary installed beside `bbconnect` (`src/bin`).
+pub const HELPER_BINARY: &str = "git-credential-bbconnect";
+
+/// A helper value for git config: the program, and `git-credential` when it is `bbconnect`
+/// itself rather than [`HELPER_BINARY`]. An absolute path is run by the shell as it is; a path
+/// the shell would split is quoted, and then needs `!`, since git takes a value that starts
+/// with neither `/` nor `!` as the name of `git credential-<name>`.
 pub fn helper_command(exe: &str) -> String {
+    let program = exe.rsplit(['/', '\\']).next().unwrap_or(exe);
+    let program = program.strip_suffix(".exe").unwrap_or(program);
+    let arg = if program == HELPER_BINARY {
+        ""
+    } else {
+        " git-credential"
+    };
     let plain = exe
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "/._-+:@%".contains(c));
     if plain {
-        format!("{exe} git-credential")
+        format!("{exe}{arg}")
     } else {
-        format!("!'{}' git-credential", exe.replace('\'', "'\\''"))
+        format!("!'{}'{arg}", exe.replace('\'', "'\\''"))
     }
 }
 
@@ -490,6 +501,15 @@ mod tests {
         assert_eq!(
             helper_command("/tmp/it's/bbconnect"),
             "!'/tmp/it'\\''s/bbconnect' git-credential"
+        );
+        // The small helper binary takes git's operation as its only argument.
+        assert_eq!(
+            helper_command("/usr/local/bin/git-credential-bbconnect"),
+            "/usr/local/bin/git-credential-bbconnect"
+        );
+        assert_eq!(
+            helper_command("/home/a b/git-credential-bbconnect"),
+            "!'/home/a b/git-credential-bbconnect'"
         );
     }
 }

@@ -76,9 +76,11 @@ fn shell_quote(s: &str) -> String {
     }
 }
 
-/// Whether a helper value is one of ours (this binary, or bbconnect from another place).
+/// Whether a helper value is one of ours (this binary, or bbconnect or its helper binary from
+/// another place).
 fn is_ours(value: &str, helper: &str) -> bool {
     value == helper
+        || value.trim_end_matches('\'').ends_with(git::HELPER_BINARY)
         || (value.ends_with(" git-credential")
             && value
                 .trim_end_matches(" git-credential")
@@ -352,7 +354,8 @@ pub fn apply(changes: &[Change], scope: Scope, dir: Option<&PathBuf>) -> Result<
     Ok(())
 }
 
-/// This binary, as git should run it.
+/// The helper as git should run it: the small helper binary beside this one, or this binary
+/// itself where the helper binary is missing.
 pub fn helper_value() -> Result<String, Problem> {
     let exe = std::env::current_exe()
         .and_then(|p| p.canonicalize())
@@ -363,6 +366,12 @@ pub fn helper_value() -> Result<String, Problem> {
                 "Run bbconnect by its full path.",
             )
         })?;
+    let helper = exe.with_file_name(format!(
+        "{}{}",
+        git::HELPER_BINARY,
+        std::env::consts::EXE_SUFFIX
+    ));
+    let exe = if helper.is_file() { helper } else { exe };
     Ok(git::helper_command(&exe.to_string_lossy()))
 }
 
@@ -560,6 +569,9 @@ mod tests {
         assert!(is_ours("!'/a b/bbconnect' git-credential", HELPER));
         assert!(!is_ours("store", HELPER));
         assert!(!is_ours("/usr/bin/other git-credential", HELPER));
+        assert!(is_ours("/old/place/git-credential-bbconnect", HELPER));
+        assert!(is_ours("!'/a b/git-credential-bbconnect'", HELPER));
+        assert!(!is_ours("/usr/bin/git-credential-other", HELPER));
     }
 
     #[test]

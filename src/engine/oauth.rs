@@ -296,17 +296,32 @@ pub async fn fresh_credentials(
     options: &ClientOptions,
     now: u64,
 ) -> Result<Credentials, Problem> {
+    match saved_credentials(store, name, now)? {
+        Some(creds) => Ok(creds),
+        None => refresh_locked(store, name, None, options, now).await,
+    }
+}
+
+/// The saved credentials of connection `name` when they can be used as they are at `now`;
+/// `None` when its OAuth access token has expired and has to be refreshed first.
+pub fn saved_credentials(
+    store: &Store,
+    name: &str,
+    now: u64,
+) -> Result<Option<Credentials>, Problem> {
     let (conn, secret) = store.connection_with_secret(name).map_err(Problem::from)?;
     let creds = credentials_of(&conn, secret);
     if conn.auth != AuthKind::OAuth {
-        return Ok(creds);
+        return Ok(Some(creds));
     }
-    match OAuthGrant::from_stored(creds.secret.expose_secret()) {
-        // A bare access token (saved by hand): used as it is.
-        None => Ok(creds),
-        Some(grant) if !grant.expired(now) => Ok(with_access(creds, &grant)),
-        Some(_) => refresh_locked(store, name, None, options, now).await,
-    }
+    Ok(
+        match OAuthGrant::from_stored(creds.secret.expose_secret()) {
+            // A bare access token (saved by hand): used as it is.
+            None => Some(creds),
+            Some(grant) if !grant.expired(now) => Some(with_access(creds, &grant)),
+            Some(_) => None,
+        },
+    )
 }
 
 /// A new access token for saved connection `name` after Bitbucket refused `rejected` as

@@ -11,7 +11,7 @@ use bbconnect::store::{SecretStoreMode, Store};
 use secrecy::ExposeSecret;
 use tokio::process::Command;
 
-use crate::common::bin::{BIN, text};
+use crate::common::bin::{BIN, HELPER_BIN, text};
 use crate::common::creds::{saved_oauth, sign_in};
 use crate::common::sim::private_cloud_repo;
 use crate::common::world::{Dirs, with_input};
@@ -59,6 +59,23 @@ impl World {
         let mut cmd = self.command(BIN);
         cmd.args(["git-credential", op]);
         with_input(cmd, input).await
+    }
+
+    /// The helper binary at `program` (`git-credential-bbconnect OP`) with `input` on stdin.
+    async fn helper_binary(&self, program: &str, op: &str, input: &str) -> Output {
+        let mut cmd = self.command(program);
+        cmd.arg(op);
+        with_input(cmd, input).await
+    }
+
+    /// What git asks for this simulator's host.
+    fn question(&self) -> String {
+        let host = self
+            .sim
+            .base_url()
+            .trim_start_matches("http://")
+            .to_string();
+        format!("protocol=http\nhost={host}\nusername=alice\n\n")
     }
 
     fn store(&self) -> Store {
@@ -260,4 +277,101 @@ async fn a_deleted_consumer_says_to_fix_it_in_the_workspace_settings() {
     assert!(shown.contains("changed, or it was deleted"), "{shown}");
     assert!(shown.contains("OAuth consumers"), "{shown}");
     assert!(!shown.contains("revoked"), "{shown}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn setup_git_installs_the_helper_binary_which_answers_as_bbconnect_does() {
+    let w = World::new().await;
+    let grant = w.connected(now() + 7200).await;
+    let url = w.clone_url();
+    let key = format!("credential.{}.helper", url.trim_end_matches(".git"));
+    let set = w
+        .git(&[
+            "config",
+            "--global",
+            "--get-urlmatch",
+            "credential.helper",
+            &url,
+        ])
+        .await;
+    let helper = String::from_utf8_lossy(&set.stdout).trim().to_string();
+    assert!(
+        helper.ends_with("git-credential-bbconnect"),
+        "{key}: {}",
+        text(&set)
+    );
+    let ask = w.question();
+    let small = w.helper_binary(HELPER_BIN, "get", &ask).await;
+    let full = w.helper("get", &ask).await;
+    ok(&small);
+    ok(&full);
+    let password = format!("password={}", grant.access_token.expose_secret());
+    assert!(
+        String::from_utf8_lossy(&small.stdout).contains(&password),
+        "{}",
+        text(&small)
+    );
+    assert_eq!(small.stdout, full.stdout);
+    // A host with no saved connection: nothing, so git asks the next helper.
+    let other = w
+        .helper_binary(HELPER_BIN, "get", "protocol=https\nhost=example.org\n\n")
+        .await;
+    ok(&other);
+    assert!(other.stdout.is_empty(), "{}", text(&other));
+    ok(&w.git(&["ls-remote", &url]).await);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_helper_binary_hands_an_expired_token_to_bbconnect_which_refreshes_it() {
+    let w = World::new().await;
+    let first = w.connected(1).await;
+    let got = w.helper_binary(HELPER_BIN, "get", &w.question()).await;
+    ok(&got);
+    assert_eq!(w.sim.oauth_refresh_count(), 1, "{}", text(&got));
+    let renewed = w.grant();
+    assert_ne!(
+        renewed.access_token.expose_secret(),
+        first.access_token.expose_secret()
+    );
+    let password = format!("password={}", renewed.access_token.expose_secret());
+    assert!(
+        String::from_utf8_lossy(&got.stdout).contains(&password),
+        "{}",
+        text(&got)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_helper_binary_alone_answers_from_the_files_and_names_what_is_missing_otherwise() {
+    let w = World::new().await;
+    let grant = w.connected(now() + 7200).await;
+    let alone = tempfile::tempdir().expect("temp dir");
+    let copy = alone.path().join("git-credential-bbconnect");
+    std::fs::copy(HELPER_BIN, &copy).expect("helper binary copied");
+    let copy = copy.to_string_lossy().to_string();
+    // A fresh token needs nothing but the saved files.
+    let got = w.helper_binary(&copy, "get", &w.question()).await;
+    ok(&got);
+    let password = format!("password={}", grant.access_token.expose_secret());
+    assert!(
+        String::from_utf8_lossy(&got.stdout).contains(&password),
+        "{}",
+        text(&got)
+    );
+    // An expired one needs bbconnect, which is not beside this copy: said, with the fix.
+    w.sim.expire_oauth_access_tokens();
+    let mut expired = w.grant();
+    expired.expires_at = Some(1);
+    w.store()
+        .swap_secret("oa", &expired.to_stored())
+        .expect("saved as expired");
+    let refused = w.helper_binary(&copy, "get", &w.question()).await;
+    assert_ne!(refused.status.code(), Some(0), "{}", text(&refused));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("cannot run") && said.contains("bbconnect setup-git"),
+        "{said}"
+    );
+    assert!(refused.stdout.is_empty(), "{}", text(&refused));
+    assert_eq!(w.sim.oauth_refresh_count(), 0);
 }

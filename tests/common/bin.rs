@@ -11,6 +11,8 @@ use tokio::process::Command;
 pub use super::plain::*;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_bbconnect");
+/// The credential helper binary `setup-git` installs beside `bbconnect`.
+pub const HELPER_BIN: &str = env!("CARGO_BIN_EXE_git-credential-bbconnect");
 
 /// `bbconnect args` with HOME and BBCONNECT_CONFIG_DIR at `config`.
 pub fn bbconnect(config: &Path, args: &[&str]) -> Command {
