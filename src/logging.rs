@@ -60,6 +60,7 @@ pub fn init(filter: Option<&str>) -> Option<WorkerGuard> {
         .parse::<Targets>()
         .unwrap_or_else(|_| Targets::new().with_target("bbconnect", LevelFilter::DEBUG));
     let subscriber = tracing_subscriber::fmt()
+        .with_max_level(LevelFilter::TRACE)
         .with_writer(writer)
         .with_ansi(false)
         .finish()
