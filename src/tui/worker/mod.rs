@@ -277,11 +277,7 @@ async fn run(
                 let ctx = ctx.clone();
                 let replies = replies.clone();
                 tokio::spawn(async move {
-                    let store = ctx.store.clone();
-                    let result = tokio::task::spawn_blocking(move || store.remove(&name))
-                        .await
-                        .map_err(|_| stopped("Removing the connection"))
-                        .and_then(|r| r.map_err(Problem::from));
+                    let result = engine::blocking(&ctx.store, move |s| s.remove(&name)).await;
                     let _ = replies.send(Msg::SavedRemoved { id, result });
                 });
             }
@@ -289,12 +285,8 @@ async fn run(
                 let ctx = ctx.clone();
                 let replies = replies.clone();
                 tokio::spawn(async move {
-                    let store = ctx.store.clone();
                     let key = name.clone();
-                    let secret = tokio::task::spawn_blocking(move || store.secret(&key))
-                        .await
-                        .map_err(|_| stopped("Reading the saved secret"))
-                        .and_then(|r| r.map_err(Problem::from));
+                    let secret = engine::blocking(&ctx.store, move |s| s.secret(&key)).await;
                     let _ = replies.send(Msg::SavedSecret { name, secret });
                 });
             }
