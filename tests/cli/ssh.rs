@@ -568,3 +568,62 @@ async fn setup_git_local_writes_the_ssh_command_of_the_clones_connection_and_rem
     ok(&out);
     assert_eq!(local_ssh_command(&target).await, None, "{}", text(&out));
 }
+
+/// What a repository admin adding `public` on Cloud's Access keys page does: alice, who
+/// administers the workspace, registers it through the simulator's REST API.
+async fn admin_adds_deploy_key(sim: &SimHandle, repo: &str, public: &str) {
+    let url = format!("{}/repositories/{repo}/deploy-keys", sim.cloud_api_url());
+    let body = serde_json::json!({"key": public, "label": "pasted by an admin"});
+    let resp = crate::common::http::CLOUD_ALICE
+        .apply(reqwest::Client::new().post(&url).json(&body))
+        .send()
+        .await
+        .expect("request reaches the simulator");
+    assert!(resp.status().is_success(), "{}", resp.status());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cloud_token_without_admin_scope_finishes_through_the_deploy_key_an_admin_adds() {
+    let sim = sim_default().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = demo_repo("cloud", "repo-token");
+    let args = cloud_ssh_connect(&repo);
+    // alice's read-only API token: it reads the repository but cannot add a deploy key.
+    let read_only = Some("test-token-alice-read");
+    let out = run(&sim, dir.path(), &args, read_only).await;
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    let said = stderr(&out);
+    assert!(
+        said.contains(&format!("{repo}/admin/access-keys")),
+        "the page: {said}"
+    );
+    assert!(said.contains("read access only"), "{said}");
+    assert!(said.contains("run this same command again"), "{said}");
+    let public = key_to_paste(&out);
+    assert!(public.ends_with(" bbconnect cl"), "{public}");
+    assert!(!said.contains("PRIVATE KEY"), "{said}");
+    assert!(sim.cloud_deploy_keys(&repo).is_empty());
+    let store = Store::open(Some(dir.path().to_path_buf()), SecretStoreMode::File).expect("store");
+    assert!(store.get("cl").expect("read").is_none(), "nothing saved");
+
+    // An admin adds it; the same command then proves it over ssh and saves the route.
+    admin_adds_deploy_key(&sim, &repo, &public).await;
+    let out = run(&sim, dir.path(), &args, read_only).await;
+    ok(&out);
+    assert_eq!(sim.cloud_deploy_keys(&repo).len(), 1, "only the added key");
+    assert_eq!(
+        store.ssh_public_key("cl").expect("read"),
+        Some(public.clone())
+    );
+    let target = dir.path().join("work");
+    let out = run(
+        &sim,
+        dir.path(),
+        &["clone", "cl", &repo, target.to_str().expect("utf-8")],
+        None,
+    )
+    .await;
+    ok(&out);
+    assert!(stderr(&out).contains("over SSH"), "{}", text(&out));
+    assert!(target.join(".git").is_dir(), "{}", text(&out));
+}
