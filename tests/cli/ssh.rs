@@ -332,8 +332,20 @@ async fn admin_adds_read_only(sim: &SimHandle, repo: &str, public: &str) {
         sim.server_url()
     );
     let body = serde_json::json!({"key": {"text": public, "label": "pasted by an admin"}, "permission": "REPO_READ"});
-    let resp = crate::common::http::DC_ALICE
-        .apply(reqwest::Client::new().post(&url).json(&body))
+    admin_posts(crate::common::http::DC_ALICE, &url, body).await;
+}
+
+/// What a repository admin adding `public` on Cloud's Access keys page does: alice, who
+/// administers the workspace, registers it through the simulator's REST API.
+async fn admin_adds_deploy_key(sim: &SimHandle, repo: &str, public: &str) {
+    let url = format!("{}/repositories/{repo}/deploy-keys", sim.cloud_api_url());
+    let body = serde_json::json!({"key": public, "label": "pasted by an admin"});
+    admin_posts(crate::common::http::CLOUD_ALICE, &url, body).await;
+}
+
+async fn admin_posts(admin: crate::common::http::Auth, url: &str, body: serde_json::Value) {
+    let resp = admin
+        .apply(reqwest::Client::new().post(url).json(&body))
         .send()
         .await
         .expect("request reaches the simulator");
@@ -567,19 +579,6 @@ async fn setup_git_local_writes_the_ssh_command_of_the_clones_connection_and_rem
     let out = setup(&["--remove"]).output().await.expect("runs");
     ok(&out);
     assert_eq!(local_ssh_command(&target).await, None, "{}", text(&out));
-}
-
-/// What a repository admin adding `public` on Cloud's Access keys page does: alice, who
-/// administers the workspace, registers it through the simulator's REST API.
-async fn admin_adds_deploy_key(sim: &SimHandle, repo: &str, public: &str) {
-    let url = format!("{}/repositories/{repo}/deploy-keys", sim.cloud_api_url());
-    let body = serde_json::json!({"key": public, "label": "pasted by an admin"});
-    let resp = crate::common::http::CLOUD_ALICE
-        .apply(reqwest::Client::new().post(&url).json(&body))
-        .send()
-        .await
-        .expect("request reaches the simulator");
-    assert!(resp.status().is_success(), "{}", resp.status());
 }
 
 #[tokio::test(flavor = "multi_thread")]
