@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use bbconnect::bitbucket::git::helper_binary_beside;
 use bbconnect::core::model::OAuthGrant;
 use bbconnect::store::{SecretStoreMode, Store};
 use secrecy::SecretString;
@@ -113,7 +114,7 @@ fn main() -> Res<()> {
             .env("BBCONNECT_CONFIG_DIR", &config)
             .env("BBCONNECT_SECRET_STORE", "file");
     };
-    let helper_bin = helper_binary(&bin);
+    let helper_bin = helper_binary_beside(&bin);
     let helper = || {
         let mut c = Command::new(&helper_bin);
         env(&mut c);
@@ -170,14 +171,6 @@ fn main() -> Res<()> {
     Ok(())
 }
 
-/// The helper binary `setup-git` installs, beside `bbconnect`.
-fn helper_binary(bin: &Path) -> PathBuf {
-    bin.with_file_name(format!(
-        "git-credential-bbconnect{}",
-        std::env::consts::EXE_SUFFIX
-    ))
-}
-
 /// What both ways of timing need: the saved connection, git's own store file holding the same
 /// credential, and the question git asks both helpers.
 struct Fixture {
@@ -218,7 +211,7 @@ fn fixture(dir: &Path) -> Res<()> {
     );
     println!(
         "sh -c '{vars} exec {} get < {}'",
-        helper_binary(&bin).display(),
+        helper_binary_beside(&bin).display(),
         question.display()
     );
     println!(

@@ -5,8 +5,6 @@ use std::process::ExitCode;
 
 use bbconnect::bitbucket::http::ProcessNetwork;
 use bbconnect::cli;
-use bbconnect::core::model::Problem;
-use bbconnect::errln;
 use bbconnect::logging;
 use bbconnect::settings::Settings;
 use bbconnect::tui;
@@ -25,14 +23,6 @@ fn main() -> ExitCode {
     let _log_guard = logging::init(settings.rust_log.as_deref());
     match cli::dispatch::run(cli, settings, tui::launch::start) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(problem) => exit(problem),
+        Err(problem) => cli::output::exit(problem),
     }
-}
-
-/// The one place a failure becomes what the user reads and the exit status.
-fn exit(problem: Problem) -> ExitCode {
-    if let Some(message) = problem.message() {
-        errln!("{message}");
-    }
-    ExitCode::from(u8::try_from(problem.class.exit_code()).unwrap_or(1))
 }

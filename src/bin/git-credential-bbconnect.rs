@@ -10,9 +10,9 @@ use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
 
 use bbconnect::cli::git_credential::{self, Reply};
+use bbconnect::cli::output;
 use bbconnect::core::model::Problem;
 use bbconnect::engine::oauth::now_secs;
-use bbconnect::errln;
 use bbconnect::settings::Settings;
 
 fn main() -> ExitCode {
@@ -33,12 +33,7 @@ fn main() -> ExitCode {
         },
         _ => hand_over(&op, &input),
     };
-    outcome.unwrap_or_else(|problem| {
-        if let Some(message) = problem.message() {
-            errln!("{message}");
-        }
-        ExitCode::from(u8::try_from(problem.class.exit_code()).unwrap_or(1))
-    })
+    outcome.unwrap_or_else(output::exit)
 }
 
 /// Runs `bbconnect git-credential OP` with the same input; its exit status is this one's.

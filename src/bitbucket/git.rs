@@ -290,6 +290,11 @@ pub fn bearer_needs_newer_git(name: &str, provider: Provider) -> Problem {
 /// The small credential helper binary installed beside `bbconnect` (`src/bin`).
 pub const HELPER_BINARY: &str = "git-credential-bbconnect";
 
+/// Where [`HELPER_BINARY`] is installed: beside the `bbconnect` binary at `bbconnect`.
+pub fn helper_binary_beside(bbconnect: &std::path::Path) -> std::path::PathBuf {
+    bbconnect.with_file_name(format!("{HELPER_BINARY}{}", std::env::consts::EXE_SUFFIX))
+}
+
 /// A helper value for git config: the program, and `git-credential` when it is `bbconnect`
 /// itself rather than [`HELPER_BINARY`]. An absolute path is run by the shell as it is; a path
 /// the shell would split is quoted, and then needs `!`, since git takes a value that starts

@@ -15,7 +15,7 @@ use clap::{Args, ValueEnum};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::Ctx;
-use crate::bitbucket::git::{self, Answer, GitAuth, Pick};
+use crate::bitbucket::git::{self, Answer, CredentialRequest, GitAuth, Pick};
 use crate::core::model::{AuthKind, FailureClass, Problem};
 use crate::core::sanitize::clean;
 use crate::engine::oauth;
@@ -104,12 +104,12 @@ pub fn plan_get(
     input: &str,
     now: u64,
 ) -> Result<Reply, Problem> {
-    let conn = match picked(settings, store, input)? {
+    let request = git::parse_request(input);
+    let conn = match picked(settings, store, &request)? {
         Ok(conn) => conn,
         Err(reply) => return Ok(reply),
     };
     let name = &conn.name;
-    let request = git::parse_request(input);
     let Some(how) = git::git_auth(conn.auth, conn.username.as_deref(), conn.user.as_deref()) else {
         return Ok(Reply::Say(Problem::other(
             format!(
@@ -192,9 +192,9 @@ fn say(io: &mut super::Io, problem: &Problem) {
 fn picked(
     settings: &Settings,
     store: &Store,
-    input: &str,
+    request: &CredentialRequest,
 ) -> Result<Result<SavedConnection, Reply>, Problem> {
-    let mut request = git::parse_request(input);
+    let mut request = request.clone();
     let conns = store.list().map_err(Problem::from)?;
     let mut targets: Vec<_> = conns
         .iter()
@@ -242,7 +242,7 @@ fn rejected_secret(input: &str) -> Option<SecretString> {
 /// git's `erase` after a 401 (see the module's documentation). git ignores what an erase
 /// answers: a failure is only said on stderr.
 fn erase(io: &mut super::Io, settings: &Settings, store: &Store, input: &str) {
-    let conn = match picked(settings, store, input) {
+    let conn = match picked(settings, store, &git::parse_request(input)) {
         Ok(Ok(conn)) => conn,
         Ok(Err(Reply::Say(problem))) | Err(problem) => return say(io, &problem),
         Ok(Err(_)) => return,

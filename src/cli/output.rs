@@ -8,7 +8,10 @@
 
 use std::fmt;
 use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::core::model::Problem;
 
 /// Where a command writes: its output (`out`, what scripts read) and its messages (`err`).
 pub struct Io {
@@ -144,4 +147,12 @@ macro_rules! errln {
     () => { $crate::cli::output::err(format_args!("\n")) };
     ($io:ident, $($arg:tt)*) => { $io.err_fmt(format_args!("{}\n", format_args!($($arg)*))) };
     ($($arg:tt)*) => { $crate::cli::output::err(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+/// The one place a failure becomes what the user reads and the exit status, for both binaries.
+pub fn exit(problem: Problem) -> ExitCode {
+    if let Some(message) = problem.message() {
+        crate::errln!("{message}");
+    }
+    ExitCode::from(u8::try_from(problem.class.exit_code()).unwrap_or(1))
 }

@@ -366,11 +366,7 @@ pub fn helper_value() -> Result<String, Problem> {
                 "Run bbconnect by its full path.",
             )
         })?;
-    let helper = exe.with_file_name(format!(
-        "{}{}",
-        git::HELPER_BINARY,
-        std::env::consts::EXE_SUFFIX
-    ));
+    let helper = git::helper_binary_beside(&exe);
     let exe = if helper.is_file() { helper } else { exe };
     Ok(git::helper_command(&exe.to_string_lossy()))
 }
